@@ -1,0 +1,129 @@
+# shelterd: plain make, no autotools. See README.md.
+#   make            build/shelterd, build/shelterctl, build/libshelter.a
+#   make test       every test (unit + integration); last line "N passed, N failed"
+#   make asan       the same tests under ASan+UBSan (build/asan/)
+#   make valgrind   the unit tests and the daemon tests under valgrind
+#   make lint       clang-format --dry-run and cppcheck
+#   make bench      matching and daemon benchmarks
+#   make run        private redis-server + shelterd with the demo shelters
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+CC        ?= cc
+PKGS      := libevent libevent_openssl hiredis jansson yaml-0.1 openssl
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+WARN      += -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS    := -O1 -g -fno-omit-frame-pointer
+SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
+	-Iinclude $(PKG_CFLAGS) \
+	-DSHELTER_VERSION=\"$(VERSION)\" \
+	-DSHELTER_DATADIR=\"$(PREFIX)/share/shelterd\" \
+	-DSHELTER_SRCDIR=\"$(CURDIR)\"
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC    := $(wildcard lib/*.c)
+DAEMON_SRC := $(wildcard daemon/*.c)
+TOOL_SRC   := $(wildcard tools/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+BENCH_SRC  := $(wildcard tests/bench/*.c)
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/functions_lua.o
+TOOL_OBJ   := $(TOOL_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all test unit integration asan valgrind lint bench run install clean deps
+all: $(BUILD)/libshelter.a $(BUILD)/shelterd $(BUILD)/shelterctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libshelter.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# The Redis function library is compiled into the daemon as a C string.
+$(BUILD)/gen/functions_lua.c: daemon/functions.lua tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh store_functions_lua $< > $@
+$(BUILD)/gen/functions_lua.o: $(BUILD)/gen/functions_lua.c
+	$(CC) -std=c11 $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(BUILD)/shelterd: $(DAEMON_OBJ) $(BUILD)/libshelter.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/shelterctl: $(TOOL_OBJ) $(BUILD)/libshelter.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libshelter.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libshelter.a \
+		$(CMOCKA_LIBS) $(PKG_LIBS) -lm
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libshelter.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libshelter.a \
+		$(PKG_LIBS) -lm
+
+# Install what is missing (Debian), then nothing else.
+deps:
+	@sh tools/deps.sh
+
+test: deps all $(UNIT_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh
+
+unit: all $(UNIT_BIN)
+	@BUILD=$(BUILD) ONLY=unit sh tests/run.sh
+
+integration: all
+	@BUILD=$(BUILD) ONLY=integration sh tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 test
+
+valgrind: deps all $(UNIT_BIN)
+	@BUILD=$(BUILD) VALGRIND=1 sh tests/run.sh
+
+lint:
+	clang-format --dry-run --Werror $(LIB_SRC) $(DAEMON_SRC) $(TOOL_SRC) include/shelter/*.h daemon/*.h
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D__GNUC__ \
+		lib daemon tools
+
+bench: deps all $(BENCH_BIN)
+	@BUILD=$(BUILD) sh tests/bench/run.sh
+
+run: deps all
+	@sh tools/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/share/shelterd $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include/shelter
+	install -m 0755 $(BUILD)/shelterd $(DESTDIR)$(PREFIX)/sbin/shelterd
+	install -m 0755 $(BUILD)/shelterctl $(DESTDIR)$(PREFIX)/bin/shelterctl
+	install -m 0644 $(BUILD)/libshelter.a $(DESTDIR)$(PREFIX)/lib/libshelter.a
+	install -m 0644 include/shelter/*.h $(DESTDIR)$(PREFIX)/include/shelter/
+	install -m 0644 config/municipalities.tsv $(DESTDIR)$(PREFIX)/share/shelterd/
+	install -m 0644 config/shelters.yaml $(DESTDIR)$(PREFIX)/share/shelterd/shelters.example.yaml
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+/*
+ * error.h: the one error type of libshelter and shelterd.
+ *
+ * Every fallible function returns 0 / -1 (or a pointer / NULL) and fills a
+ * struct sh_error. The fields map one to one onto a JSON-RPC error:
+ * code -> error.code, reason -> error.data.reason, field -> error.data.field,
+ * message -> error.message ("person.age: must be an integer from 0 to 120").
+ */
+#ifndef SHELTER_ERROR_H
+#define SHELTER_ERROR_H
+
+#define SH_PARSE_ERROR -32700
+#define SH_INVALID_REQUEST -32600
+#define SH_METHOD_NOT_FOUND -32601
+#define SH_INVALID_PARAMS -32602
+#define SH_INTERNAL -32603
+#define SH_UNAUTHENTICATED -32001
+#define SH_FORBIDDEN -32003
+#define SH_NOT_FOUND -32004
+#define SH_CONFLICT -32009
+#define SH_UNAVAILABLE -32010
+#define SH_RATE_LIMITED -32029
+
+struct sh_error {
+	int code;
+	char reason[32];
+	char field[128];   /* dotted path, "" when no field applies */
+	char message[256]; /* one sentence that names the field or object */
+};
+
+/*
+ * Fill err (if not NULL) and return -1. field may be NULL or "". When field
+ * is set the message is "FIELD: " followed by the formatted text.
+ */
+int sh_error_set(struct sh_error *err, int code, const char *reason,
+    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Prefix err->field with "PREFIX." (or set it to PREFIX when empty) and
+ * rebuild the message to name the new path. */
+void sh_error_prefix(struct sh_error *err, const char *prefix);
+
+#endif

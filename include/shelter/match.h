@@ -1,0 +1,168 @@
+/*
+ * match.h: the matching core. A pure function from (shelters with live
+ * counts, one request, per-request state, options) to ranked candidates and
+ * an explanation. No I/O, no allocation per shelter.
+ *
+ * Filters (every filter runs on every shelter, so explanations are complete):
+ *   intake_closed  shelter not open for intake
+ *   program        request program is cosm/omm and differs from the shelter's
+ *   eligibility    the shelter program's rules (options.programs): min_age,
+ *                  residence (an absent residence counts as "unknown"),
+ *                  needs_any; minors never go to cosm or omm
+ *   security       shelter security below safety.min_security
+ *   care           some of request.needs not in shelter.care
+ *   too_close      exploitation location known, min_distance_km > 0 and the
+ *                  shelter lies closer than min_distance_km to it
+ *   case_conflict  co_victims "apart" and the shelter holds or expects a
+ *                  request of the same case (match_input.case_shelters)
+ *   rejected       a coordinator rejected this shelter for this request
+ *   household      no pool admits the gender, age and children
+ *   no_free_place  some pool admits the household but none has a free place
+ *
+ * Scorers, each an integer 0..100 (50 = neutral, when it does not apply):
+ *   language         100 when person and shelter share a language, 0 when
+ *                    not; 50 when the request names no language
+ *   safety_distance  min(100, 100 * d / 150) with d the km to the
+ *                    exploitation location: farther is safer, saturating at
+ *                    150 km; 50 when that location is unknown
+ *   proximity        max(0, 100 - 100 * d / 250) with d the km to the
+ *                    preferred location; 50 when none is given
+ *   care_fit         P - 20 * W, clamped to 0..100, where P is the percentage
+ *                    of `prefers` the shelter offers (100 when none) and W the
+ *                    number of specialised tags (psychiatric, addiction,
+ *                    intellectual_disability, medical) the shelter offers that
+ *                    the request neither needs nor prefers
+ *   occupancy        100 * free / total over all the shelter's pools (free
+ *                    never below 0; 0 when total is 0): spread the load
+ *   freshness        max(0, 100 - 100 * h / 48), h = whole hours since the
+ *                    last capacity report (0 when updated_at is unknown)
+ *   together         co_victims "together": 100 when the shelter holds or
+ *                    expects a request of the same case, else 0; 50 otherwise
+ *
+ * score = sum(w_i * s_i) / sum(w_i) over scorers with w_i > 0, in hundredths
+ * (0..10000, rounded half up). A scorer with weight 0 is off: not computed,
+ * reported as -1.
+ *
+ * Pool choice inside a shelter: among pools that admit the household and have
+ * a free place, the fewest children places to spare (children_max -
+ * children), then the most free places, then the pool name.
+ * Ranking: score desc, chosen pool's free desc, shelter id asc.
+ */
+#ifndef SHELTER_MATCH_H
+#define SHELTER_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "shelter/model.h"
+
+enum filter {
+	FILTER_INTAKE_CLOSED,
+	FILTER_PROGRAM,
+	FILTER_ELIGIBILITY,
+	FILTER_SECURITY,
+	FILTER_CARE,
+	FILTER_TOO_CLOSE,
+	FILTER_CASE_CONFLICT,
+	FILTER_REJECTED,
+	FILTER_HOUSEHOLD,
+	FILTER_NO_FREE_PLACE,
+	FILTER_COUNT
+};
+
+enum scorer {
+	SCORER_LANGUAGE,
+	SCORER_SAFETY_DISTANCE,
+	SCORER_PROXIMITY,
+	SCORER_CARE_FIT,
+	SCORER_OCCUPANCY,
+	SCORER_FRESHNESS,
+	SCORER_TOGETHER,
+	SCORER_COUNT
+};
+
+/* Eligibility rules of one program (config matching.programs). */
+struct program_rule {
+	bool set;           /* rules configured for this program */
+	int min_age;        /* -1: none */
+	unsigned residence; /* bits 1u << RESIDENCE_x; 0: any */
+	unsigned needs_any; /* care bits; 0: none required */
+};
+
+struct match_options {
+	double weights[SCORER_COUNT]; /* >= 0, at least one > 0 */
+	struct program_rule programs[PROGRAM_COUNT];
+	long long now_ms; /* for freshness */
+};
+
+/* Per-request state the daemon keeps outside the request object. */
+struct match_input {
+	const char *const *rejected; /* shelter ids rejected for the request */
+	size_t nrejected;
+	/* shelter ids that hold or expect a request of the same case */
+	const char *const *case_shelters;
+	size_t ncase_shelters;
+};
+
+struct match_candidate {
+	const struct shelter *shelter;
+	int pool;                  /* the chosen pool: index into shelter->pools */
+	int pools[MODEL_POOL_MAX]; /* every admitting pool with a free place, in
+	                              preference order; pools[0] == pool */
+	int npools;
+	int score;                 /* hundredths: 0..10000 */
+	int scores[SCORER_COUNT];  /* 0..100, -1 when the scorer is off */
+	int free;                  /* free places in the chosen pool */
+};
+
+struct match_near_miss {
+	const struct shelter *shelter;
+	enum filter failed;
+};
+
+struct match_result {
+	struct match_candidate *candidates; /* ranked */
+	size_t ncandidates;
+	size_t total;    /* shelters considered */
+	size_t eligible; /* == ncandidates */
+	unsigned reasons[FILTER_COUNT];
+	struct match_near_miss *near; /* shelters that failed exactly one */
+	size_t nnear;
+	unsigned missing_care; /* needs lacking in the care-failing shelters */
+	char message[512];     /* "0/23 shelters can take this request: ..." */
+	size_t cap_candidates, cap_near; /* internal */
+};
+
+/* Default options: DESIGN.md's weights and program rules, now = 0. */
+void match_options_default(struct match_options *opt);
+
+void match_result_init(struct match_result *res);
+void match_result_free(struct match_result *res);
+
+/*
+ * Match req against shelters[0..n). in may be NULL (nothing rejected, no
+ * co-victims). res must have been initialised; it is reset and may be reused
+ * across calls without freeing (buffers grow once, then are kept). Returns
+ * 0, or -1 on ENOMEM. Pointers in res borrow from shelters.
+ */
+int match_run(const struct shelter *const *shelters, size_t n,
+    const struct request *req, const struct match_input *in,
+    const struct match_options *opt, struct match_result *res);
+
+/* [{shelter_id, pool, score, scores: {NAME: n}, free}, ...]; score as a
+ * number with two decimals. Scorers that are off are left out. */
+json_t *match_candidates_json(const struct match_result *res);
+
+/* {total, eligible, reasons: {REASON: n}, near_misses: [{shelter_id,
+ * failed: [REASON]}], message}. */
+json_t *match_explanation_json(const struct match_result *res);
+
+/* {candidates, explanation}: the result of match.preview. */
+json_t *match_result_json(const struct match_result *res);
+
+const char *match_filter_name(enum filter f);
+const char *match_scorer_name(enum scorer s);
+
+#endif

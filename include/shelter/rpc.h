@@ -1,0 +1,64 @@
+/*
+ * rpc.h: the JSON-RPC 2.0 envelope codec (PROTOCOL.md "Transport and
+ * framing", "Envelope").
+ */
+#ifndef SHELTER_RPC_H
+#define SHELTER_RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "shelter/error.h"
+
+#define RPC_MAX_DEPTH 32
+
+struct rpc_msg {
+	json_t *root;       /* owned */
+	json_t *id;         /* borrowed from root; NULL: notification */
+	const char *method; /* borrowed from root */
+	json_t *params;     /* borrowed; an empty object when absent (owned by
+	                       root then too) */
+	/* A duplicate key inside params, found by the scanner: path relative
+	 * to params ("request.person.age"), reported at the params check. */
+	bool dup_in_params;
+	char dup_field[128];
+};
+
+/*
+ * Parse one line (without its terminator) into msg. Returns 0, or -1 with
+ * err filled: -32700 invalid_json / too_deep, -32600 batch_unsupported /
+ * not_an_object / bad_envelope, -32602 duplicate_key (a duplicate in the
+ * envelope itself). On -1, *id_out is the request id when it could be read
+ * (a new reference the caller releases), else NULL.
+ * Duplicate keys inside params do not fail here: see dup_in_params.
+ */
+int rpc_parse(const char *line, size_t len, struct rpc_msg *msg,
+    json_t **id_out, struct sh_error *err);
+void rpc_msg_free(struct rpc_msg *msg);
+
+/*
+ * Scan JSON text without building it: returns the maximum nesting depth
+ * (outermost object or array = 1), or -1 when the text is not well formed
+ * enough to scan. When a duplicate key is found, the first one's dotted path
+ * is written to dup (e.g. "params.request.person.age", array members by
+ * index) and *has_dup set.
+ */
+int rpc_scan(const char *text, size_t len, char *dup, size_t duplen,
+    bool *has_dup);
+
+/* {"jsonrpc":"2.0","id":ID,"result":RESULT}; steals result, borrows id
+ * (NULL: id null). */
+json_t *rpc_result(json_t *id, json_t *result);
+
+/* {"jsonrpc":"2.0","id":ID,"error":{code, message, data:{reason, field?}}} */
+json_t *rpc_error(json_t *id, const struct sh_error *err);
+
+/* A notification {"jsonrpc":"2.0","method":M,"params":P}; steals params. */
+json_t *rpc_notification(const char *method, json_t *params);
+
+/* Serialise compactly plus "\n" into a new malloc'ed buffer; *len set. */
+char *rpc_dump_line(const json_t *msg, size_t *len);
+
+#endif

@@ -1,0 +1,49 @@
+/* error.c: filling struct sh_error. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shelter/error.h"
+
+int
+sh_error_set(struct sh_error *err, int code, const char *reason,
+    const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (err == NULL)
+		return -1;
+	err->code = code;
+	snprintf(err->reason, sizeof err->reason, "%s", reason);
+	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+	if (err->field[0] != '\0')
+		n = snprintf(err->message, sizeof err->message, "%s: ",
+		    err->field);
+	if (n < 0 || (size_t)n >= sizeof err->message)
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(err->message + n, sizeof err->message - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+sh_error_prefix(struct sh_error *err, const char *prefix)
+{
+	char field[sizeof err->field], msg[sizeof err->message];
+	const char *text = err->message;
+	size_t flen = strlen(err->field);
+
+	/* The message starts with "FIELD: " when it names the field. */
+	if (flen > 0 && strncmp(err->message, err->field, flen) == 0 &&
+	    strncmp(err->message + flen, ": ", 2) == 0)
+		text = err->message + flen + 2;
+	if (flen > 0)
+		snprintf(field, sizeof field, "%s.%s", prefix, err->field);
+	else
+		snprintf(field, sizeof field, "%s", prefix);
+	snprintf(msg, sizeof msg, "%s: %s", field, text);
+	memcpy(err->field, field, sizeof field);
+	memcpy(err->message, msg, sizeof msg);
+}
