@@ -8,6 +8,9 @@
 #include "server.h"
 #include "store.h"
 
+/* Start tailing the stream (main.c, once the store is first up). */
+void events_start(void);
+
 /* Called by the store's tail for each event: refreshes the shelter table,
  * wakes the waitlist and pushes the event to subscribers. */
 void events_on_event(const struct store_event *ev, void *arg);

@@ -8,6 +8,9 @@
 
 #include <stdbool.h>
 
+#include <stddef.h>
+
+#include "shelter/model.h"
 #include "server.h"
 
 typedef void method_fn(struct call *call);
@@ -48,6 +51,20 @@ struct method {
 
 /* The method called name, or NULL. */
 const struct method *method_find(const char *name);
+
+/*
+ * The store came up (at start or after a reconnect): reload the shelter
+ * table, apply the seed shelters if they are pending, wake the waitlist.
+ * main.c calls it from the store's on_up.
+ */
+void methods_store_up(void);
+/*
+ * Set the seed shelters from the config (shelters: file), to be applied with
+ * shelter.put semantics now if the store is up, else at the next
+ * methods_store_up. Takes ownership of the array (malloc'ed).
+ */
+void methods_set_seed(struct shelter *shelters, size_t n);
+void methods_free(void);
 
 /* Handlers that live outside methods.c. */
 method_fn session_auth;        /* server.c */
