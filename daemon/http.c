@@ -1,0 +1,245 @@
+/*
+ * http.c: /healthz and /metrics on libevent's evhttp. Both are cheap: the
+ * health check reads the store's state, /metrics adds one FCALL for the
+ * request and place counts (the same numbers as stats.get).
+ */
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "events.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
+#include "shelterd.h"
+#include "store.h"
+#include "table.h"
+
+#define HTTP_MAX_HEADERS 8192
+#define HTTP_MAX_BODY 0
+
+static struct evhttp *http;
+
+static void
+reply(struct evhttp_request *req, int code, const char *reason,
+    const char *type, struct evbuffer *body)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", type);
+	evhttp_send_reply(req, code, reason, body);
+}
+
+static void
+healthz(struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+	bool up = store_is_up();
+
+	if (b == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add_printf(b, "{\"status\":\"%s\",\"redis\":\"%s\"}\n",
+	    up ? "ok" : "unavailable", up ? "up" : "down");
+	reply(req, up ? 200 : 503, up ? "OK" : "Service Unavailable",
+	    "application/json", b);
+	evbuffer_free(b);
+}
+
+static void
+gauge(struct evbuffer *b, const char *name, const char *help, double v)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n",
+	    name, help, name, name, v);
+}
+
+static void
+counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n",
+	    name, help, name, name, (unsigned long long)v);
+}
+
+/* Free places by program and by shelter, from the in-memory table. */
+static void
+write_free_places(struct evbuffer *b)
+{
+	const struct shelter *const *all;
+	long long by_program[PROGRAM_COUNT] = { 0 };
+	size_t n, i;
+	int p, f, sum;
+
+	all = table_all(&n);
+	evbuffer_add_printf(b,
+	    "# HELP shelterd_shelter_free_places Free places per shelter.\n"
+	    "# TYPE shelterd_shelter_free_places gauge\n");
+	for (i = 0; i < n; i++) {
+		sum = 0;
+		for (p = 0; p < all[i]->npools; p++) {
+			f = model_pool_free(&all[i]->pools[p]);
+			sum += f > 0 ? f : 0;
+		}
+		by_program[all[i]->program] += sum;
+		evbuffer_add_printf(b,
+		    "shelterd_shelter_free_places{shelter=\"%s\","
+		    "program=\"%s\",open=\"%s\"} %d\n",
+		    all[i]->id, model_program_name(all[i]->program),
+		    all[i]->intake_open ? "true" : "false", sum);
+	}
+	evbuffer_add_printf(b,
+	    "# HELP shelterd_free_places Free places per program.\n"
+	    "# TYPE shelterd_free_places gauge\n");
+	for (p = 0; p < PROGRAM_COUNT; p++)
+		evbuffer_add_printf(b, "shelterd_free_places{program=\"%s\"} "
+		    "%lld\n", model_program_name(p), by_program[p]);
+}
+
+/* The part that comes from the store's stats (NULL when it is away). */
+static void
+write_store_stats(struct evbuffer *b, json_t *st)
+{
+	static const char *places[] = { "total", "occupied", "held",
+		"expected", "free" };
+	static const char *statuses[] = { "waiting", "proposed", "placed",
+		"arrived", "cancelled" };
+	json_t *pl = json_object_get(st, "places");
+	json_t *rq = json_object_get(st, "requests");
+	json_t *old = json_object_get(st, "oldest_waiting_ms");
+	size_t i;
+
+	gauge(b, "shelterd_shelters", "Shelters in the store.",
+	    (double)json_integer_value(json_object_get(st, "shelters")));
+	evbuffer_add_printf(b, "# HELP shelterd_places Places by state, "
+	    "over all shelters.\n# TYPE shelterd_places gauge\n");
+	for (i = 0; i < sizeof places / sizeof places[0]; i++)
+		evbuffer_add_printf(b, "shelterd_places{state=\"%s\"} %lld\n",
+		    places[i],
+		    (long long)json_integer_value(
+			json_object_get(pl, places[i])));
+	gauge(b, "shelterd_holds_open", "Open proposals holding a place.",
+	    (double)json_integer_value(json_object_get(pl, "held")));
+	evbuffer_add_printf(b, "# HELP shelterd_requests Requests by status."
+	    "\n# TYPE shelterd_requests gauge\n");
+	for (i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		evbuffer_add_printf(b,
+		    "shelterd_requests{status=\"%s\"} %lld\n", statuses[i],
+		    (long long)json_integer_value(
+			json_object_get(rq, statuses[i])));
+	gauge(b, "shelterd_waiting_oldest_age_seconds",
+	    "Age of the oldest waiting request (0 when none waits).",
+	    json_is_integer(old) && json_integer_value(old) > 0
+		? (double)(now_ms() - json_integer_value(old)) / 1000.0
+		: 0.0);
+}
+
+static void
+write_metrics(struct evhttp_request *req, json_t *st)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	gauge(b, "shelterd_up", "1 while the daemon runs.", 1);
+	gauge(b, "shelterd_uptime_seconds", "Seconds since start.",
+	    (double)(now_ms() - sd.started_ms) / 1000.0);
+	gauge(b, "shelterd_connections", "Client connections open now.",
+	    server_nclients());
+	counter(b, "shelterd_connections_total", "Client connections accepted.",
+	    sd.m.connections_total);
+	counter(b, "shelterd_connections_refused_total",
+	    "Connections refused over limits.max_clients.",
+	    sd.m.connections_refused);
+	counter(b, "shelterd_auth_failures_total", "Failed session.auth calls.",
+	    sd.m.auth_failures);
+	counter(b, "shelterd_rate_limited_total",
+	    "Lines refused by the per-connection rate limit.",
+	    sd.m.rate_limited);
+	counter(b, "shelterd_events_pushed_total",
+	    "Event notifications sent to subscribers.", sd.m.events_pushed);
+	counter(b, "shelterd_subscribers_dropped_total",
+	    "Subscribers disconnected over limits.output_buffer_bytes.",
+	    sd.m.subscribers_dropped);
+	gauge(b, "shelterd_subscribers", "Connections with a subscription.",
+	    events_nsubscribers());
+	gauge(b, "shelterd_redis_up", "1 while Redis is reachable.",
+	    store_is_up() ? 1 : 0);
+	gauge(b, "shelterd_redis_rtt_seconds",
+	    "Round-trip time of the last PING to Redis.",
+	    (double)store_rtt_us() / 1e6);
+	if (st != NULL)
+		write_store_stats(b, st);
+	write_free_places(b);
+	metrics_write(b);
+	reply(req, 200, "OK", "text/plain; version=0.0.4", b);
+	evbuffer_free(b);
+}
+
+static void
+metrics_stats_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	write_metrics(arg, err == NULL ? result : NULL);
+}
+
+static void
+metrics(struct evhttp_request *req)
+{
+	struct sh_error err;
+
+	if (store_fcallv("shd_stats", metrics_stats_done, req, &err, NULL) ==
+	    -1)
+		write_metrics(req, NULL);
+}
+
+static void
+handle(struct evhttp_request *req, void *arg)
+{
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_send_error(req, 405, "Method Not Allowed");
+		return;
+	}
+	if (path != NULL && strcmp(path, "/healthz") == 0)
+		healthz(req);
+	else if (path != NULL && strcmp(path, "/metrics") == 0)
+		metrics(req);
+	else
+		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+}
+
+int
+http_start(void)
+{
+	const struct config *cfg = sd.cfg;
+
+	if (cfg->http_host == NULL)
+		return 0;
+	if ((http = evhttp_new(sd.base)) == NULL)
+		return -1;
+	evhttp_set_max_headers_size(http, HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(http, HTTP_MAX_BODY);
+	evhttp_set_timeout(http, 10);
+	evhttp_set_gencb(http, handle, NULL);
+	if (evhttp_bind_socket(http, cfg->http_host, cfg->http_port) != 0) {
+		log_warnx("http: cannot listen on %s:%d", cfg->http_host,
+		    cfg->http_port);
+		evhttp_free(http);
+		http = NULL;
+		return -1;
+	}
+	log_info("http: listening on %s:%d", cfg->http_host, cfg->http_port);
+	return 0;
+}
+
+void
+http_stop(void)
+{
+	if (http != NULL)
+		evhttp_free(http);
+	http = NULL;
+}
