@@ -47,7 +47,7 @@ TOOL_OBJ   := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test unit integration asan valgrind lint bench run install clean deps
+.PHONY: all test unit integration asan valgrind lint bench run install clean deps fuzz
 all: $(BUILD)/libshelter.a $(BUILD)/shelterd $(BUILD)/shelterctl
 
 $(BUILD)/%.o: %.c
@@ -127,3 +127,14 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# libFuzzer harnesses (clang): make fuzz FUZZ_SECONDS=60
+FUZZ_SECONDS ?= 30
+fuzz:
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-Iinclude $(PKG_CFLAGS) -DSHELTER_DATADIR=\"$(PREFIX)/share/shelterd\" \
+		-DSHELTER_SRCDIR=\"$(CURDIR)\" -o build/fuzz/fuzz_rpc \
+		tests/fuzz/fuzz_rpc.c $(LIB_SRC) $(PKG_LIBS) -lm
+	build/fuzz/fuzz_rpc -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		tests/fuzz/corpus
