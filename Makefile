@@ -12,6 +12,7 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BUILD     ?= build
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 CC        ?= cc
 PKGS      := libevent libevent_openssl hiredis jansson yaml-0.1 openssl
 
@@ -122,6 +123,16 @@ install: all
 	install -m 0644 include/shelter/*.h $(DESTDIR)$(PREFIX)/include/shelter/
 	install -m 0644 config/municipalities.tsv $(DESTDIR)$(PREFIX)/share/shelterd/
 	install -m 0644 config/shelters.yaml $(DESTDIR)$(PREFIX)/share/shelterd/shelters.example.yaml
+	install -m 0644 config/shelterd.yaml $(DESTDIR)$(PREFIX)/share/shelterd/shelterd.example.yaml
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 docs/man/shelterd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/man/shelterctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/shelterd $(DESTDIR)/etc/redis
+	sed 's|/usr/local|$(PREFIX)|g' systemd/shelterd.service > $(DESTDIR)$(UNITDIR)/shelterd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/shelterd.service
+	[ -e $(DESTDIR)/etc/shelterd/shelterd.yaml ] || \
+		install -m 0640 systemd/shelterd.yaml $(DESTDIR)/etc/shelterd/shelterd.yaml
+	install -m 0644 systemd/redis-shelterd.conf $(DESTDIR)/etc/redis/shelterd.conf
 
 clean:
 	rm -rf build
