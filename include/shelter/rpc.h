@@ -24,6 +24,10 @@ struct rpc_msg {
 	 * to params ("request.person.age"), reported at the params check. */
 	bool dup_in_params;
 	char dup_field[128];
+	/* params is present but not an object (null included): -32602
+	 * invalid_field "params", reported at the params check. params then
+	 * points at that value. */
+	bool params_invalid;
 };
 
 /*

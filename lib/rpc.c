@@ -1,0 +1,485 @@
+/*
+ * rpc.c: the JSON-RPC 2.0 envelope codec.
+ *
+ * A line is first scanned by a small structure scanner (depth, and the path
+ * of a duplicate key), then parsed by Jansson, then the envelope is checked
+ * in the order PROTOCOL.md gives.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shelter/rpc.h"
+
+/* The scanner keeps per-level state for this many levels, then stops: any
+ * deeper text is too deep anyway. */
+#define SCAN_STACK (RPC_MAX_DEPTH + 1)
+
+struct scan_key {
+	const char *p; /* raw key text between the quotes */
+	size_t len;
+};
+
+struct scan_level {
+	bool object;
+	size_t index;    /* arrays: member index */
+	size_t key_base; /* objects: first key of this object in keys */
+};
+
+struct scan {
+	struct scan_key *keys;
+	size_t nkeys, cap;
+	struct scan_level st[SCAN_STACK];
+	int depth;
+};
+
+/* Append s[0..len) to the path, never cutting a UTF-8 sequence. */
+static void
+scan_path_add(char *dup, size_t duplen, size_t *off, const char *s,
+    size_t len)
+{
+	size_t room;
+
+	if (*off + 1 >= duplen)
+		return;
+	room = duplen - *off - 1;
+	if (len > room) {
+		len = room;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	memcpy(dup + *off, s, len);
+	*off += len;
+	dup[*off] = '\0';
+}
+
+/* The dotted path of the key k (the duplicate) at the current level. */
+static void
+scan_dup_path(struct scan *sc, const struct scan_key *k, char *dup,
+    size_t duplen)
+{
+	char num[24];
+	size_t off = 0;
+	int i;
+
+	if (duplen == 0)
+		return;
+	dup[0] = '\0';
+	for (i = 0; i < sc->depth; i++) {
+		const struct scan_level *l = &sc->st[i];
+
+		if (i > 0)
+			scan_path_add(dup, duplen, &off, ".", 1);
+		if (i == sc->depth - 1) {
+			scan_path_add(dup, duplen, &off, k->p, k->len);
+		} else if (l->object) {
+			/* The key whose value holds the next level. */
+			const struct scan_key *c =
+			    &sc->keys[sc->st[i + 1].key_base - 1];
+
+			scan_path_add(dup, duplen, &off, c->p, c->len);
+		} else {
+			snprintf(num, sizeof num, "%zu", l->index);
+			scan_path_add(dup, duplen, &off, num, strlen(num));
+		}
+	}
+}
+
+/* Record key k in the current object; true when it is a duplicate. */
+static int
+scan_key_add(struct scan *sc, const char *p, size_t len, bool *is_dup)
+{
+	size_t i;
+
+	*is_dup = false;
+	for (i = sc->st[sc->depth - 1].key_base; i < sc->nkeys; i++) {
+		if (sc->keys[i].len == len && memcmp(sc->keys[i].p, p, len) == 0) {
+			*is_dup = true;
+			return 0;
+		}
+	}
+	if (sc->nkeys == sc->cap) {
+		size_t ncap = sc->cap ? sc->cap * 2 : 32;
+		struct scan_key *nk = realloc(sc->keys, ncap * sizeof *nk);
+
+		if (nk == NULL)
+			return -1;
+		sc->keys = nk;
+		sc->cap = ncap;
+	}
+	sc->keys[sc->nkeys].p = p;
+	sc->keys[sc->nkeys].len = len;
+	sc->nkeys++;
+	return 0;
+}
+
+/*
+ * Scan text: see rpc.h. Keys are compared as raw text, so a duplicate
+ * spelled with different escapes is left to Jansson. Stops early (returning
+ * a depth above RPC_MAX_DEPTH) once the text is too deep. Key tracking only
+ * runs when dup is not NULL.
+ */
+int
+rpc_scan(const char *text, size_t len, char *dup, size_t duplen,
+    bool *has_dup)
+{
+	struct scan sc = {0};
+	size_t i = 0;
+	int maxdepth = 0, rc = -1;
+	bool expect_key = false;
+
+	if (has_dup != NULL)
+		*has_dup = false;
+	while (i < len) {
+		char ch = text[i];
+		struct scan_level *l;
+
+		switch (ch) {
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+		case ':':
+			i++;
+			break;
+		case '{':
+		case '[':
+			if (sc.depth == SCAN_STACK) {
+				rc = sc.depth + 1;
+				goto out;
+			}
+			l = &sc.st[sc.depth++];
+			l->object = ch == '{';
+			l->index = 0;
+			l->key_base = sc.nkeys;
+			expect_key = l->object;
+			if (sc.depth > maxdepth)
+				maxdepth = sc.depth;
+			i++;
+			break;
+		case '}':
+		case ']':
+			if (sc.depth == 0 || sc.st[sc.depth - 1].object != (ch == '}'))
+				goto out;
+			sc.nkeys = sc.st[--sc.depth].key_base;
+			expect_key = false;
+			i++;
+			break;
+		case ',':
+			if (sc.depth == 0)
+				goto out;
+			l = &sc.st[sc.depth - 1];
+			if (l->object)
+				expect_key = true;
+			else
+				l->index++;
+			i++;
+			break;
+		case '"': {
+			size_t start = ++i;
+
+			while (i < len && text[i] != '"') {
+				if (text[i] == '\\')
+					i++;
+				i++;
+			}
+			if (i >= len)
+				goto out;
+			if (expect_key && dup != NULL && has_dup != NULL &&
+			    !*has_dup) {
+				bool d;
+
+				if (scan_key_add(&sc, text + start, i - start,
+				    &d) == -1)
+					goto out;
+				if (d) {
+					struct scan_key k = {text + start,
+					    i - start};
+
+					scan_dup_path(&sc, &k, dup, duplen);
+					*has_dup = true;
+				}
+			}
+			expect_key = false;
+			i++;
+			break;
+		}
+		default:
+			/* A scalar: skip to the next delimiter. */
+			while (i < len && strchr(" \t\r\n,:]}[{\"", text[i]) == NULL)
+				i++;
+			break;
+		}
+	}
+	rc = sc.depth == 0 ? maxdepth : -1;
+out:
+	free(sc.keys);
+	return rc;
+}
+
+static bool
+rpc_valid_id(const json_t *id)
+{
+	return json_is_string(id) || json_is_integer(id);
+}
+
+/* The id of an object message when it is valid, as a new reference. */
+static json_t *
+rpc_peek_id(const json_t *root)
+{
+	json_t *id = json_object_get(root, "id");
+
+	return rpc_valid_id(id) ? json_incref(id) : NULL;
+}
+
+static int
+rpc_check_envelope(struct rpc_msg *msg, json_t **id_out,
+    struct sh_error *err)
+{
+	json_t *root = msg->root, *v;
+	const char *key;
+
+	v = json_object_get(root, "id");
+	if (v != NULL && !rpc_valid_id(v))
+		return sh_error_set(err, SH_INVALID_REQUEST, "bad_envelope",
+		    NULL, "id must be a string or an integer");
+	*id_out = v != NULL ? json_incref(v) : NULL;
+	v = json_object_get(root, "jsonrpc");
+	if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0)
+		return sh_error_set(err, SH_INVALID_REQUEST, "bad_envelope",
+		    NULL, "jsonrpc must be \"2.0\"");
+	v = json_object_get(root, "method");
+	if (!json_is_string(v))
+		return sh_error_set(err, SH_INVALID_REQUEST, "bad_envelope",
+		    NULL, "method must be a string");
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "jsonrpc") != 0 && strcmp(key, "id") != 0 &&
+		    strcmp(key, "method") != 0 && strcmp(key, "params") != 0)
+			return sh_error_set(err, SH_INVALID_REQUEST,
+			    "bad_envelope", NULL,
+			    "unknown envelope member (allowed: jsonrpc, id, "
+			    "method, params)");
+	}
+	return 0;
+}
+
+/*
+ * Parse one line: see rpc.h. A params member that is not an object is let
+ * through with params_invalid set (it is a params error, reported after the
+ * method, auth and role checks).
+ */
+int
+rpc_parse(const char *line, size_t len, struct rpc_msg *msg,
+    json_t **id_out, struct sh_error *err)
+{
+	json_error_t jerr;
+	json_t *params;
+	char dup[sizeof msg->dup_field];
+	bool has_dup = false, dup_seen = false;
+	int depth;
+
+	memset(msg, 0, sizeof *msg);
+	*id_out = NULL;
+	dup[0] = '\0';
+	depth = rpc_scan(line, len, NULL, 0, NULL);
+	if (depth > RPC_MAX_DEPTH)
+		return sh_error_set(err, SH_PARSE_ERROR, "too_deep", NULL,
+		    "nesting deeper than %d", RPC_MAX_DEPTH);
+	if (depth < 0)
+		return sh_error_set(err, SH_PARSE_ERROR, "invalid_json", NULL,
+		    "invalid JSON");
+	msg->root = json_loadb(line, len,
+	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (msg->root == NULL &&
+	    json_error_code(&jerr) == json_error_duplicate_key) {
+		/* Find where, then take the message as it is. */
+		dup_seen = true;
+		if (rpc_scan(line, len, dup, sizeof dup, &has_dup) < 0)
+			has_dup = false;
+		msg->root = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
+	}
+	if (msg->root == NULL)
+		return sh_error_set(err, SH_PARSE_ERROR, "invalid_json", NULL,
+		    "invalid JSON at line %d column %d: %s", jerr.line,
+		    jerr.column, jerr.text);
+	if (json_is_array(msg->root))
+		goto fail_batch;
+	if (!json_is_object(msg->root)) {
+		sh_error_set(err, SH_INVALID_REQUEST, "not_an_object", NULL,
+		    "a request must be a JSON object");
+		goto fail;
+	}
+	if (has_dup && strncmp(dup, "params.", 7) == 0) {
+		msg->dup_in_params = true;
+		snprintf(msg->dup_field, sizeof msg->dup_field, "%s", dup + 7);
+	} else if (dup_seen) {
+		/* In the envelope itself (or where the scanner could not
+		 * tell): never last-wins. */
+		*id_out = strcmp(dup, "id") == 0 ? NULL : rpc_peek_id(msg->root);
+		sh_error_set(err, SH_INVALID_PARAMS, "duplicate_key",
+		    has_dup ? dup : NULL, "duplicate key");
+		goto fail;
+	}
+	if (rpc_check_envelope(msg, id_out, err) == -1)
+		goto fail;
+	msg->id = json_object_get(msg->root, "id");
+	msg->method = json_string_value(json_object_get(msg->root, "method"));
+	params = json_object_get(msg->root, "params");
+	if (params == NULL) {
+		params = json_object();
+		if (params == NULL ||
+		    json_object_set_new(msg->root, "params", params) == -1) {
+			sh_error_set(err, SH_INTERNAL, "internal", NULL,
+			    "out of memory");
+			goto fail;
+		}
+	} else if (!json_is_object(params)) {
+		msg->params_invalid = true;
+	}
+	msg->params = params;
+	json_decref(*id_out);
+	*id_out = NULL;
+	return 0;
+
+fail_batch:
+	sh_error_set(err, SH_INVALID_REQUEST, "batch_unsupported", NULL,
+	    "batch requests are not supported");
+fail:
+	json_decref(msg->root);
+	msg->root = NULL;
+	return -1;
+}
+
+/* Release what rpc_parse built; msg may be zeroed. */
+void
+rpc_msg_free(struct rpc_msg *msg)
+{
+	json_decref(msg->root);
+	memset(msg, 0, sizeof *msg);
+}
+
+static json_t *
+rpc_envelope(json_t *id)
+{
+	json_t *m = json_object();
+
+	if (m == NULL)
+		return NULL;
+	if (json_object_set_new(m, "jsonrpc", json_string("2.0")) == -1 ||
+	    json_object_set(m, "id", id != NULL ? id : json_null()) == -1) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Build a success response: see rpc.h. NULL on ENOMEM (result freed). */
+json_t *
+rpc_result(json_t *id, json_t *result)
+{
+	json_t *m = rpc_envelope(id);
+
+	if (m == NULL || result == NULL ||
+	    json_object_set_new(m, "result", result) == -1) {
+		if (m == NULL)
+			json_decref(result);
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* A JSON string of s, dropping what is not valid UTF-8 (a truncated
+ * message may end inside a sequence). */
+static json_t *
+rpc_string(const char *s)
+{
+	json_t *j = json_string(s);
+	char buf[512];
+	size_t i, n = 0;
+
+	if (j != NULL)
+		return j;
+	for (i = 0; s[i] != '\0' && n + 1 < sizeof buf; i++) {
+		if ((unsigned char)s[i] < 0x80)
+			buf[n++] = s[i];
+	}
+	buf[n] = '\0';
+	return json_string(buf);
+}
+
+/* Build an error response: see rpc.h. NULL on ENOMEM. */
+json_t *
+rpc_error(json_t *id, const struct sh_error *err)
+{
+	json_t *m = rpc_envelope(id), *e = json_object(), *data = json_object();
+
+	if (m == NULL || e == NULL || data == NULL)
+		goto fail;
+	if (json_object_set_new(data, "reason", rpc_string(err->reason)) ==
+	    -1)
+		goto fail;
+	if (err->field[0] != '\0' &&
+	    json_object_set_new(data, "field", rpc_string(err->field)) == -1)
+		goto fail;
+	if (json_object_set_new(e, "code", json_integer(err->code)) == -1 ||
+	    json_object_set_new(e, "message", rpc_string(err->message)) ==
+	    -1 ||
+	    json_object_set_new(e, "data", data) == -1) {
+		data = NULL;
+		goto fail;
+	}
+	data = NULL;
+	if (json_object_set_new(m, "error", e) == -1) {
+		e = NULL;
+		goto fail;
+	}
+	return m;
+fail:
+	json_decref(m);
+	json_decref(e);
+	json_decref(data);
+	return NULL;
+}
+
+/* Build a notification: see rpc.h. NULL on ENOMEM (params freed). */
+json_t *
+rpc_notification(const char *method, json_t *params)
+{
+	json_t *m = json_object();
+
+	if (m == NULL || params == NULL ||
+	    json_object_set_new(m, "jsonrpc", json_string("2.0")) == -1 ||
+	    json_object_set_new(m, "method", json_string(method)) == -1) {
+		json_decref(m);
+		json_decref(params);
+		return NULL;
+	}
+	if (json_object_set_new(m, "params", params) == -1) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Serialise msg as one line: see rpc.h. NULL on ENOMEM. */
+char *
+rpc_dump_line(const json_t *msg, size_t *len)
+{
+	char *s = json_dumps(msg, JSON_COMPACT), *line;
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	line = realloc(s, n + 2);
+	if (line == NULL) {
+		free(s);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	*len = n + 1;
+	return line;
+}
