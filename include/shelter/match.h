@@ -19,7 +19,8 @@
  *   household      no pool admits the gender, age and children
  *   no_free_place  some pool admits the household but none has a free place
  *
- * Scorers, each an integer 0..100 (50 = neutral, when it does not apply):
+ * Scorers, each an integer 0..100 (formulas rounded half up; 50 = neutral,
+ * when it does not apply):
  *   language         100 when person and shelter share a language, 0 when
  *                    not; 50 when the request names no language
  *   safety_distance  min(100, 100 * d / 150) with d the km to the

@@ -1,0 +1,639 @@
+/* match.c: filters, scorers, pool choice, ranking and the explanation. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shelter/geo.h"
+#include "shelter/match.h"
+
+static const char *const match_filter_names[FILTER_COUNT] = {
+    [FILTER_INTAKE_CLOSED] = "intake_closed",
+    [FILTER_PROGRAM] = "program",
+    [FILTER_ELIGIBILITY] = "eligibility",
+    [FILTER_SECURITY] = "security",
+    [FILTER_CARE] = "care",
+    [FILTER_TOO_CLOSE] = "too_close",
+    [FILTER_CASE_CONFLICT] = "case_conflict",
+    [FILTER_REJECTED] = "rejected",
+    [FILTER_HOUSEHOLD] = "household",
+    [FILTER_NO_FREE_PLACE] = "no_free_place",
+};
+
+static const char *const match_scorer_names[SCORER_COUNT] = {
+    [SCORER_LANGUAGE] = "language",
+    [SCORER_SAFETY_DISTANCE] = "safety_distance",
+    [SCORER_PROXIMITY] = "proximity",
+    [SCORER_CARE_FIT] = "care_fit",
+    [SCORER_OCCUPANCY] = "occupancy",
+    [SCORER_FRESHNESS] = "freshness",
+    [SCORER_TOGETHER] = "together",
+};
+
+/* Per-request facts derived once, so the shelter loop stays cheap. */
+struct match_ctx {
+	const struct request *req;
+	const struct match_input *in;
+	const struct match_options *opt;
+	unsigned residence_bit;
+	bool minor;
+	bool check_distance;
+};
+
+/*
+ * Name of filter f as on the wire ("no_free_place"), or "unknown".
+ */
+const char *
+match_filter_name(enum filter f)
+{
+	if ((unsigned)f >= FILTER_COUNT)
+		return "unknown";
+	return match_filter_names[f];
+}
+
+/*
+ * Name of scorer s as on the wire ("care_fit"), or "unknown".
+ */
+const char *
+match_scorer_name(enum scorer s)
+{
+	if ((unsigned)s >= SCORER_COUNT)
+		return "unknown";
+	return match_scorer_names[s];
+}
+
+/*
+ * Fill opt with the default weights and program rules; now_ms is 0.
+ */
+void
+match_options_default(struct match_options *opt)
+{
+	static const double w[SCORER_COUNT] = {
+	    [SCORER_LANGUAGE] = 3,
+	    [SCORER_SAFETY_DISTANCE] = 2,
+	    [SCORER_PROXIMITY] = 1,
+	    [SCORER_CARE_FIT] = 2,
+	    [SCORER_OCCUPANCY] = 1,
+	    [SCORER_FRESHNESS] = 1,
+	    [SCORER_TOGETHER] = 2,
+	};
+	int i;
+
+	memset(opt, 0, sizeof *opt);
+	memcpy(opt->weights, w, sizeof w);
+	for (i = 0; i < PROGRAM_COUNT; i++) {
+		opt->programs[i].set = false;
+		opt->programs[i].min_age = -1;
+	}
+	opt->programs[PROGRAM_COSM] = (struct program_rule){
+	    .set = true,
+	    .min_age = 18,
+	    .residence = (1u << RESIDENCE_REFLECTION) |
+	        (1u << RESIDENCE_B8_PERMIT) | (1u << RESIDENCE_UNKNOWN),
+	};
+	opt->programs[PROGRAM_OMM] = (struct program_rule){
+	    .set = true,
+	    .min_age = 18,
+	    .needs_any = (1u << CARE_PSYCHIATRIC) | (1u << CARE_ADDICTION) |
+	        (1u << CARE_INTELLECTUAL_DISABILITY),
+	};
+}
+
+/*
+ * Prepare res for its first match_run: empty, no buffers.
+ */
+void
+match_result_init(struct match_result *res)
+{
+	memset(res, 0, sizeof *res);
+}
+
+/*
+ * Free the buffers of res; it may be initialised again afterwards.
+ */
+void
+match_result_free(struct match_result *res)
+{
+	free(res->candidates);
+	free(res->near);
+	memset(res, 0, sizeof *res);
+}
+
+static int
+match_reserve(struct match_result *res, size_t n)
+{
+	struct match_candidate *c;
+	struct match_near_miss *m;
+
+	if (n == 0)
+		n = 1;
+	if (res->cap_candidates < n) {
+		c = realloc(res->candidates, n * sizeof *c);
+		if (c == NULL)
+			return -1;
+		res->candidates = c;
+		res->cap_candidates = n;
+	}
+	if (res->cap_near < n) {
+		m = realloc(res->near, n * sizeof *m);
+		if (m == NULL)
+			return -1;
+		res->near = m;
+		res->cap_near = n;
+	}
+	return 0;
+}
+
+static bool
+match_listed(const char *const *ids, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] != NULL && strcmp(ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+static int
+match_round(double x)
+{
+	/* Half up; the epsilon keeps 87.5 from becoming 87.4999999. */
+	return (int)floor(x + 0.5 + 1e-9);
+}
+
+static int
+match_clamp(int v)
+{
+	return v < 0 ? 0 : v > 100 ? 100 : v;
+}
+
+static bool
+match_common_language(const struct request *r, const struct shelter *s)
+{
+	int i, j;
+
+	for (i = 0; i < r->nlanguages; i++)
+		for (j = 0; j < s->nlanguages; j++)
+			if (r->languages[i] == s->languages[j])
+				return true;
+	return false;
+}
+
+/* The eligibility rules of the shelter's own program. */
+static bool
+match_eligible(const struct match_ctx *x, const struct shelter *s)
+{
+	const struct request *r = x->req;
+	const struct program_rule *rule;
+
+	if ((unsigned)s->program >= PROGRAM_COUNT)
+		return true;
+	if (x->minor &&
+	    (s->program == PROGRAM_COSM || s->program == PROGRAM_OMM))
+		return false;
+	rule = &x->opt->programs[s->program];
+	if (!rule->set)
+		return true;
+	if (rule->min_age >= 0 && r->age < rule->min_age)
+		return false;
+	if (rule->residence != 0 && (rule->residence & x->residence_bit) == 0)
+		return false;
+	if (rule->needs_any != 0 && (rule->needs_any & r->needs) == 0)
+		return false;
+	return true;
+}
+
+/* Preference of pool a over pool b: fewest spare children places, then the
+ * most free places, then the name. */
+static bool
+match_pool_before(
+    const struct shelter *s, const struct request *r, int a, int b)
+{
+	const struct pool *pa = &s->pools[a], *pb = &s->pools[b];
+	int sa = pa->children_max - r->nchildren;
+	int sb = pb->children_max - r->nchildren;
+	int fa = model_pool_free(pa), fb = model_pool_free(pb);
+
+	if (sa != sb)
+		return sa < sb;
+	if (fa != fb)
+		return fa > fb;
+	return strcmp(pa->name, pb->name) < 0;
+}
+
+/*
+ * Run every filter on s; returns the failing filters as bits and fills the
+ * candidate's pools (in preference order) when the household fits.
+ */
+static unsigned
+match_filter(const struct match_ctx *x, const struct shelter *s,
+    struct match_candidate *c, unsigned *missing)
+{
+	const struct request *r = x->req;
+	const struct match_input *in = x->in;
+	unsigned fail = 0;
+	bool admits = false;
+	int i, j, k;
+
+	if (!s->intake_open)
+		fail |= 1u << FILTER_INTAKE_CLOSED;
+	if (r->program != PROGRAM_ANY && r->program != s->program)
+		fail |= 1u << FILTER_PROGRAM;
+	if (!match_eligible(x, s))
+		fail |= 1u << FILTER_ELIGIBILITY;
+	if (s->security < r->min_security)
+		fail |= 1u << FILTER_SECURITY;
+	*missing = r->needs & ~s->care;
+	if (*missing != 0)
+		fail |= 1u << FILTER_CARE;
+	if (x->check_distance &&
+	    geo_distance_km(s->location.lat, s->location.lon,
+	        r->exploitation_location.lat,
+	        r->exploitation_location.lon) < r->min_distance_km)
+		fail |= 1u << FILTER_TOO_CLOSE;
+	if (in != NULL) {
+		if (r->co_victims == CO_VICTIMS_APART &&
+		    match_listed(in->case_shelters, in->ncase_shelters, s->id))
+			fail |= 1u << FILTER_CASE_CONFLICT;
+		if (match_listed(in->rejected, in->nrejected, s->id))
+			fail |= 1u << FILTER_REJECTED;
+	}
+
+	c->npools = 0;
+	for (i = 0; i < s->npools && i < MODEL_POOL_MAX; i++) {
+		if (!model_pool_admits(&s->pools[i], r))
+			continue;
+		admits = true;
+		if (model_pool_free(&s->pools[i]) < 1)
+			continue;
+		/* Insertion sort: at most MODEL_POOL_MAX pools. */
+		for (j = c->npools;
+		     j > 0 && match_pool_before(s, r, i, c->pools[j - 1]); j--)
+			;
+		for (k = c->npools; k > j; k--)
+			c->pools[k] = c->pools[k - 1];
+		c->pools[j] = i;
+		c->npools++;
+	}
+	if (!admits)
+		fail |= 1u << FILTER_HOUSEHOLD;
+	else if (c->npools == 0)
+		fail |= 1u << FILTER_NO_FREE_PLACE;
+	return fail;
+}
+
+static int
+match_score_one(
+    const struct match_ctx *x, const struct shelter *s, enum scorer k)
+{
+	const struct request *r = x->req;
+	const struct match_input *in = x->in;
+	unsigned extra;
+	double d;
+	int total, free, i, p, np;
+	long long h;
+
+	switch (k) {
+	case SCORER_LANGUAGE:
+		if (r->nlanguages == 0)
+			return 50;
+		return match_common_language(r, s) ? 100 : 0;
+	case SCORER_SAFETY_DISTANCE:
+		if (!r->has_exploitation_location)
+			return 50;
+		d = geo_distance_km(s->location.lat, s->location.lon,
+		    r->exploitation_location.lat, r->exploitation_location.lon);
+		return match_clamp(match_round(100.0 * d / 150.0));
+	case SCORER_PROXIMITY:
+		if (!r->has_preferred_location)
+			return 50;
+		d = geo_distance_km(s->location.lat, s->location.lon,
+		    r->preferred_location.lat, r->preferred_location.lon);
+		return match_clamp(match_round(100.0 - 100.0 * d / 250.0));
+	case SCORER_CARE_FIT:
+		np = __builtin_popcount(r->prefers);
+		p = np == 0
+		    ? 100
+		    : match_round(100.0 *
+		          __builtin_popcount(r->prefers & s->care) / np);
+		extra = s->care & CARE_SPECIALISED & ~(r->needs | r->prefers);
+		return match_clamp(p - 20 * __builtin_popcount(extra));
+	case SCORER_OCCUPANCY:
+		total = free = 0;
+		for (i = 0; i < s->npools && i < MODEL_POOL_MAX; i++) {
+			total += s->pools[i].total;
+			if (model_pool_free(&s->pools[i]) > 0)
+				free += model_pool_free(&s->pools[i]);
+		}
+		if (total <= 0)
+			return 0;
+		return match_clamp(match_round(100.0 * free / total));
+	case SCORER_FRESHNESS:
+		if (s->updated_at <= 0)
+			return 0;
+		h = (x->opt->now_ms - s->updated_at) / 3600000;
+		if (h < 0)
+			h = 0;
+		return match_clamp(match_round(100.0 - 100.0 * h / 48.0));
+	case SCORER_TOGETHER:
+		if (r->co_victims != CO_VICTIMS_TOGETHER)
+			return 50;
+		return in != NULL &&
+		        match_listed(
+		            in->case_shelters, in->ncase_shelters, s->id)
+		    ? 100
+		    : 0;
+	default:
+		return 50;
+	}
+}
+
+static void
+match_score(const struct match_ctx *x, struct match_candidate *c)
+{
+	const double *w = x->opt->weights;
+	double sum = 0, wsum = 0;
+	int k;
+
+	for (k = 0; k < SCORER_COUNT; k++) {
+		if (!(w[k] > 0)) {
+			c->scores[k] = -1;
+			continue;
+		}
+		c->scores[k] = match_score_one(x, c->shelter, (enum scorer)k);
+		sum += w[k] * c->scores[k];
+		wsum += w[k];
+	}
+	c->score = wsum > 0 ? match_round(100.0 * sum / wsum) : 0;
+	if (c->score > 10000)
+		c->score = 10000;
+}
+
+static int
+match_rank_cmp(const void *a, const void *b)
+{
+	const struct match_candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->free != y->free)
+		return x->free > y->free ? -1 : 1;
+	return strcmp(x->shelter->id, y->shelter->id);
+}
+
+/* Appends to the message; silently truncates (512 bytes is ample). */
+static void match_msg(struct match_result *res, size_t *off, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
+static void
+match_msg(struct match_result *res, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= sizeof res->message)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(res->message + *off, sizeof res->message - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off += (size_t)n;
+}
+
+static void
+match_message(struct match_result *res, const struct request *req)
+{
+	int order[FILTER_COUNT], nparts = 0, i, j, f, t;
+	size_t off = 0;
+	bool first;
+
+	match_msg(res, &off, "%zu/%zu shelters can take this request",
+	    res->eligible, res->total);
+	for (i = 0; i < FILTER_COUNT; i++) {
+		if (res->reasons[i] == 0)
+			continue;
+		/* Stable insertion: count desc, then filter order. */
+		for (j = nparts;
+		     j > 0 && res->reasons[order[j - 1]] < res->reasons[i]; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+		nparts++;
+	}
+	for (i = 0; i < nparts; i++) {
+		f = order[i];
+		match_msg(
+		    res, &off, "%s%u ", i == 0 ? ": " : ", ", res->reasons[f]);
+		switch (f) {
+		case FILTER_NO_FREE_PLACE:
+			match_msg(res, &off, "no free place");
+			break;
+		case FILTER_CARE:
+			match_msg(res, &off, "lack required care (");
+			first = true;
+			for (t = 0; t < CARE_COUNT; t++) {
+				if (!(res->missing_care & (1u << t)))
+					continue;
+				match_msg(res, &off, "%s%s", first ? "" : ", ",
+				    model_care_name((enum care_tag)t));
+				first = false;
+			}
+			match_msg(res, &off, ")");
+			break;
+		case FILTER_TOO_CLOSE:
+			match_msg(res, &off,
+			    "within %g km of the exploitation location",
+			    req->min_distance_km);
+			break;
+		case FILTER_INTAKE_CLOSED:
+			match_msg(res, &off, "closed for intake");
+			break;
+		case FILTER_PROGRAM:
+			match_msg(res, &off, "in another program");
+			break;
+		case FILTER_ELIGIBILITY:
+			match_msg(res, &off,
+			    "with eligibility rules this "
+			    "request does not meet");
+			break;
+		case FILTER_SECURITY:
+			match_msg(res, &off,
+			    "below the required security level (%s)",
+			    model_security_name(req->min_security));
+			break;
+		case FILTER_CASE_CONFLICT:
+			match_msg(res, &off,
+			    "hold or expect a co-victim of the same case");
+			break;
+		case FILTER_REJECTED:
+			match_msg(res, &off, "rejected for this request");
+			break;
+		case FILTER_HOUSEHOLD:
+			match_msg(
+			    res, &off, "without a place for this household");
+			break;
+		}
+	}
+	match_msg(res, &off, ".");
+}
+
+/*
+ * Match req against shelters[0..n): filters, scores, pool choice, ranking
+ * and explanation into res (reset first, buffers kept). Returns 0, or -1 on
+ * ENOMEM (res is then empty).
+ */
+int
+match_run(const struct shelter *const *shelters, size_t n,
+    const struct request *req, const struct match_input *in,
+    const struct match_options *opt, struct match_result *res)
+{
+	struct match_ctx x;
+	struct match_candidate *c;
+	unsigned fail, missing;
+	size_t i;
+	int f;
+
+	res->ncandidates = res->eligible = res->nnear = 0;
+	res->total = 0;
+	res->missing_care = 0;
+	memset(res->reasons, 0, sizeof res->reasons);
+	res->message[0] = '\0';
+	if (match_reserve(res, n) == -1)
+		return -1;
+
+	x.req = req;
+	x.in = in;
+	x.opt = opt;
+	x.residence_bit = 1u
+	    << (req->residence == RESIDENCE_NONE ? RESIDENCE_UNKNOWN
+	                                         : req->residence);
+	x.minor = req->age < 18;
+	x.check_distance =
+	    req->has_exploitation_location && req->min_distance_km > 0;
+
+	for (i = 0; i < n; i++) {
+		c = &res->candidates[res->ncandidates];
+		c->shelter = shelters[i];
+		fail = match_filter(&x, shelters[i], c, &missing);
+		if (fail == 0) {
+			c->pool = c->pools[0];
+			c->free = model_pool_free(&shelters[i]->pools[c->pool]);
+			match_score(&x, c);
+			res->ncandidates++;
+			continue;
+		}
+		if (missing != 0)
+			res->missing_care |= missing;
+		for (f = 0; f < FILTER_COUNT; f++)
+			if (fail & (1u << f))
+				res->reasons[f]++;
+		if ((fail & (fail - 1)) == 0) {
+			res->near[res->nnear].shelter = shelters[i];
+			res->near[res->nnear].failed =
+			    (enum filter)__builtin_ctz(fail);
+			res->nnear++;
+		}
+	}
+	res->total = n;
+	res->eligible = res->ncandidates;
+	if (res->ncandidates > 1)
+		qsort(res->candidates, res->ncandidates,
+		    sizeof *res->candidates, match_rank_cmp);
+	match_message(res, req);
+	return 0;
+}
+
+/*
+ * The ranked candidates as a new JSON array (caller owns), or NULL on
+ * ENOMEM.
+ */
+json_t *
+match_candidates_json(const struct match_result *res)
+{
+	json_t *arr, *o, *scores;
+	const struct match_candidate *c;
+	size_t i;
+	int k;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < res->ncandidates; i++) {
+		c = &res->candidates[i];
+		if ((scores = json_object()) == NULL)
+			goto fail;
+		for (k = 0; k < SCORER_COUNT; k++) {
+			if (c->scores[k] < 0)
+				continue;
+			if (json_object_set_new(scores, match_scorer_names[k],
+			        json_integer(c->scores[k])) == -1) {
+				json_decref(scores);
+				goto fail;
+			}
+		}
+		o = json_pack("{s:s, s:s, s:f, s:o, s:i}", "shelter_id",
+		    c->shelter->id, "pool", c->shelter->pools[c->pool].name,
+		    "score", c->score / 100.0, "scores", scores, "free",
+		    c->free);
+		if (o == NULL || json_array_append_new(arr, o) == -1)
+			goto fail;
+	}
+	return arr;
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
+/*
+ * The explanation as a new JSON object (caller owns), or NULL on ENOMEM.
+ */
+json_t *
+match_explanation_json(const struct match_result *res)
+{
+	json_t *reasons, *near, *o;
+	size_t i;
+	int f;
+
+	reasons = json_object();
+	near = json_array();
+	if (reasons == NULL || near == NULL)
+		goto fail;
+	for (f = 0; f < FILTER_COUNT; f++)
+		if (res->reasons[f] > 0 &&
+		    json_object_set_new(reasons, match_filter_names[f],
+		        json_integer(res->reasons[f])) == -1)
+			goto fail;
+	for (i = 0; i < res->nnear; i++) {
+		o = json_pack("{s:s, s:[s]}", "shelter_id",
+		    res->near[i].shelter->id, "failed",
+		    match_filter_name(res->near[i].failed));
+		if (o == NULL || json_array_append_new(near, o) == -1)
+			goto fail;
+	}
+	return json_pack("{s:I, s:I, s:o, s:o, s:s}", "total",
+	    (json_int_t)res->total, "eligible", (json_int_t)res->eligible,
+	    "reasons", reasons, "near_misses", near, "message", res->message);
+fail:
+	json_decref(reasons);
+	json_decref(near);
+	return NULL;
+}
+
+/*
+ * {candidates, explanation}, the result of match.preview, as a new JSON
+ * object (caller owns), or NULL on ENOMEM.
+ */
+json_t *
+match_result_json(const struct match_result *res)
+{
+	json_t *c, *e;
+
+	c = match_candidates_json(res);
+	e = match_explanation_json(res);
+	if (c == NULL || e == NULL) {
+		json_decref(c);
+		json_decref(e);
+		return NULL;
+	}
+	return json_pack("{s:o, s:o}", "candidates", c, "explanation", e);
+}

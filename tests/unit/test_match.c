@@ -1,0 +1,847 @@
+/* test_match.c: filters, scorers, pool choice, ranking, explanation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "shelter/match.h"
+
+#define LANG(a, b) ((lang_t)((a) << 8 | (b)))
+#define BIT(x)     (1u << (x))
+#define MAXS       16
+
+/* Municipality centres (fictional shelters, real towns). */
+#define UTRECHT    52.0907, 5.1214
+#define AMSTERDAM  52.3676, 4.9041
+#define ZWOLLE     52.5168, 6.0830
+#define GRONINGEN  53.2194, 6.5665
+#define MAASTRICHT 50.8514, 5.6910
+
+struct fx {
+	struct shelter s[MAXS];
+	const struct shelter *p[MAXS];
+	size_t n;
+	struct request r;
+	struct match_options opt;
+	struct match_input in;
+	struct match_result res;
+};
+
+static struct pool *
+add_pool(struct shelter *s, const char *name, int children_max, int total,
+    int occupied)
+{
+	struct pool *p = &s->pools[s->npools++];
+
+	memset(p, 0, sizeof *p);
+	strcpy(p->name, name);
+	p->genders = BIT(GENDER_F) | BIT(GENDER_M) | BIT(GENDER_X);
+	p->min_age = 0;
+	p->max_age = 120;
+	p->children_max = children_max;
+	p->boys_max_age = 17;
+	p->total = total;
+	p->occupied = occupied;
+	return p;
+}
+
+/* A regular, open, standard shelter with one free single place. */
+static struct shelter *
+add_shelter(struct fx *f, const char *id, double lat, double lon)
+{
+	struct shelter *s = &f->s[f->n];
+
+	memset(s, 0, sizeof *s);
+	strcpy(s->id, id);
+	s->program = PROGRAM_REGULAR;
+	s->location.lat = lat;
+	s->location.lon = lon;
+	s->languages[s->nlanguages++] = LANG('n', 'l');
+	s->security = SECURITY_STANDARD;
+	s->intake_open = true;
+	add_pool(s, "single", 0, 4, 2);
+	f->p[f->n] = s;
+	f->n++;
+	return s;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	if (f == NULL)
+		return -1;
+	strcpy(f->r.ref, "T-1");
+	f->r.program = PROGRAM_ANY;
+	f->r.gender = GENDER_F;
+	f->r.age = 30;
+	f->r.urgency = URGENCY_DAYS;
+	match_options_default(&f->opt);
+	match_result_init(&f->res);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	match_result_free(&f->res);
+	free(f);
+	return 0;
+}
+
+static void
+run(struct fx *f)
+{
+	assert_int_equal(
+	    match_run(f->p, f->n, &f->r, &f->in, &f->opt, &f->res), 0);
+	assert_int_equal(f->res.total, f->n);
+	assert_int_equal(f->res.eligible, f->res.ncandidates);
+}
+
+static const struct match_candidate *
+cand(struct fx *f, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < f->res.ncandidates; i++)
+		if (strcmp(f->res.candidates[i].shelter->id, id) == 0)
+			return &f->res.candidates[i];
+	return NULL;
+}
+
+/* Exactly the shelter `out` is excluded, by filter `why` alone. */
+static void
+excluded_by(struct fx *f, const char *out, enum filter why)
+{
+	int k;
+
+	run(f);
+	assert_null(cand(f, out));
+	assert_int_equal(f->res.ncandidates, f->n - 1);
+	for (k = 0; k < FILTER_COUNT; k++)
+		assert_int_equal(f->res.reasons[k], k == (int)why ? 1 : 0);
+	assert_int_equal(f->res.nnear, 1);
+	assert_string_equal(f->res.near[0].shelter->id, out);
+	assert_int_equal(f->res.near[0].failed, why);
+}
+
+static void
+test_filter_intake_closed(void **state)
+{
+	struct fx *f = *state;
+
+	add_shelter(f, "a", UTRECHT);
+	add_shelter(f, "b", UTRECHT)->intake_open = false;
+	excluded_by(f, "b", FILTER_INTAKE_CLOSED);
+	assert_string_equal(f->res.message,
+	    "1/2 shelters can take this request: 1 closed for intake.");
+}
+
+static void
+test_filter_program(void **state)
+{
+	struct fx *f = *state;
+
+	f->r.program = PROGRAM_COSM;
+	f->r.residence = RESIDENCE_REFLECTION;
+	add_shelter(f, "cosm-a", UTRECHT)->program = PROGRAM_COSM;
+	add_shelter(f, "reg", UTRECHT);
+	excluded_by(f, "reg", FILTER_PROGRAM);
+	assert_string_equal(f->res.message,
+	    "1/2 shelters can take this request: 1 in another program.");
+
+	/* "any" passes every program the rules allow. */
+	f->r.program = PROGRAM_ANY;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 2);
+}
+
+static void
+test_filter_eligibility_cosm(void **state)
+{
+	struct fx *f = *state;
+
+	add_shelter(f, "cosm", UTRECHT)->program = PROGRAM_COSM;
+	add_shelter(f, "reg", UTRECHT);
+
+	f->r.residence = RESIDENCE_EU;
+	excluded_by(f, "cosm", FILTER_ELIGIBILITY);
+	assert_string_equal(f->res.message,
+	    "1/2 shelters can take this request: 1 with eligibility rules "
+	    "this request does not meet.");
+
+	f->r.residence = RESIDENCE_REFLECTION;
+	run(f);
+	assert_non_null(cand(f, "cosm"));
+	f->r.residence = RESIDENCE_B8_PERMIT;
+	run(f);
+	assert_non_null(cand(f, "cosm"));
+	f->r.residence = RESIDENCE_NONE; /* absent counts as unknown */
+	run(f);
+	assert_non_null(cand(f, "cosm"));
+
+	/* With program cosm asked, an adult without the residence fails the
+	 * eligibility filter there and the program filter elsewhere. */
+	f->r.program = PROGRAM_COSM;
+	f->r.residence = RESIDENCE_NL;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 0);
+	assert_int_equal(f->res.reasons[FILTER_ELIGIBILITY], 1);
+	assert_int_equal(f->res.reasons[FILTER_PROGRAM], 1);
+}
+
+static void
+test_filter_eligibility_omm(void **state)
+{
+	struct fx *f = *state;
+
+	add_shelter(f, "omm", UTRECHT)->program = PROGRAM_OMM;
+	f->s[0].care =
+	    BIT(CARE_PSYCHIATRIC) | BIT(CARE_ADDICTION) | BIT(CARE_MEDICAL);
+	add_shelter(f, "reg", UTRECHT)->care = BIT(CARE_MEDICAL);
+
+	f->r.needs = BIT(CARE_MEDICAL);
+	excluded_by(f, "omm", FILTER_ELIGIBILITY);
+	f->r.needs = BIT(CARE_MEDICAL) | BIT(CARE_ADDICTION);
+	excluded_by(f, "reg", FILTER_CARE);
+	assert_non_null(cand(f, "omm"));
+}
+
+static void
+test_filter_eligibility_minor(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	add_shelter(f, "cosm", UTRECHT)->program = PROGRAM_COSM;
+	add_shelter(f, "omm", UTRECHT)->program = PROGRAM_OMM;
+	add_shelter(f, "reg", UTRECHT);
+	f->r.age = 16;
+	f->r.needs = BIT(CARE_PSYCHIATRIC);
+	f->r.residence = RESIDENCE_REFLECTION;
+	for (i = 0; i < 3; i++)
+		f->s[i].care = BIT(CARE_PSYCHIATRIC);
+	/* Whatever the rules say: none at all here. */
+	for (i = 0; i < PROGRAM_COUNT; i++)
+		f->opt.programs[i] = (struct program_rule){.min_age = -1};
+	run(f);
+	assert_int_equal(f->res.ncandidates, 1);
+	assert_non_null(cand(f, "reg"));
+	assert_int_equal(f->res.reasons[FILTER_ELIGIBILITY], 2);
+
+	f->r.age = 18;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 3);
+}
+
+static void
+test_filter_security(void **state)
+{
+	struct fx *f = *state;
+
+	add_shelter(f, "a", UTRECHT)->security = SECURITY_SECRET;
+	add_shelter(f, "b", UTRECHT)->security = SECURITY_STANDARD;
+	add_shelter(f, "c", UTRECHT)->security = SECURITY_PROTECTED;
+	f->r.has_safety = true;
+	f->r.min_security = SECURITY_PROTECTED;
+	excluded_by(f, "b", FILTER_SECURITY);
+	assert_string_equal(f->res.message,
+	    "2/3 shelters can take this request: 1 below the required "
+	    "security level (protected).");
+}
+
+static void
+test_filter_care(void **state)
+{
+	struct fx *f = *state;
+
+	add_shelter(f, "a", UTRECHT)->care =
+	    BIT(CARE_PSYCHIATRIC) | BIT(CARE_MEDICAL) | BIT(CARE_TRAUMA);
+	add_shelter(f, "b", UTRECHT)->care = BIT(CARE_PSYCHIATRIC);
+	f->r.needs = BIT(CARE_PSYCHIATRIC) | BIT(CARE_MEDICAL);
+	excluded_by(f, "b", FILTER_CARE);
+	assert_int_equal(f->res.missing_care, BIT(CARE_MEDICAL));
+	assert_string_equal(f->res.message,
+	    "1/2 shelters can take this request: 1 lack required care "
+	    "(medical).");
+}
+
+static void
+test_filter_too_close(void **state)
+{
+	struct fx *f = *state;
+
+	add_shelter(f, "ams", AMSTERDAM); /* about 35 km from Utrecht */
+	add_shelter(f, "zwo", ZWOLLE);    /* about 80 km */
+	f->r.has_exploitation_location = true;
+	f->r.exploitation_location.lat = 52.0907;
+	f->r.exploitation_location.lon = 5.1214;
+	f->r.has_safety = true;
+	f->r.min_distance_km = 50;
+	excluded_by(f, "ams", FILTER_TOO_CLOSE);
+	assert_string_equal(f->res.message,
+	    "1/2 shelters can take this request: 1 within 50 km of the "
+	    "exploitation location.");
+
+	f->r.min_distance_km = 0; /* no minimum */
+	run(f);
+	assert_int_equal(f->res.ncandidates, 2);
+	f->r.min_distance_km = 50;
+	f->r.has_exploitation_location = false; /* unknown location */
+	run(f);
+	assert_int_equal(f->res.ncandidates, 2);
+}
+
+static void
+test_filter_case_conflict(void **state)
+{
+	struct fx *f = *state;
+	const char *held[] = {"b"};
+
+	add_shelter(f, "a", UTRECHT);
+	add_shelter(f, "b", UTRECHT);
+	strcpy(f->r.case_id, "NET-1");
+	f->in.case_shelters = held;
+	f->in.ncase_shelters = 1;
+	f->r.co_victims = CO_VICTIMS_APART;
+	excluded_by(f, "b", FILTER_CASE_CONFLICT);
+	assert_string_equal(f->res.message,
+	    "1/2 shelters can take this request: 1 hold or expect a "
+	    "co-victim of the same case.");
+
+	f->r.co_victims = CO_VICTIMS_TOGETHER;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 2);
+}
+
+static void
+test_filter_rejected(void **state)
+{
+	struct fx *f = *state;
+	const char *rej[] = {"a"};
+
+	add_shelter(f, "a", UTRECHT);
+	add_shelter(f, "b", UTRECHT);
+	f->in.rejected = rej;
+	f->in.nrejected = 1;
+	excluded_by(f, "a", FILTER_REJECTED);
+	assert_string_equal(f->res.message,
+	    "1/2 shelters can take this request: 1 rejected for this "
+	    "request.");
+}
+
+static void
+test_filter_household(void **state)
+{
+	struct fx *f = *state;
+	struct shelter *s;
+
+	add_shelter(f, "men", UTRECHT)->pools[0].genders = BIT(GENDER_M);
+	s = add_shelter(f, "fam", UTRECHT);
+	add_pool(s, "family", 3, 2, 0)->boys_max_age = 12;
+	add_shelter(f, "adult", UTRECHT);
+
+	excluded_by(f, "men", FILTER_HOUSEHOLD);
+	assert_string_equal(f->res.message,
+	    "2/3 shelters can take this request: 1 without a place for this "
+	    "household.");
+
+	/* A boy of 13 fits nowhere; a girl of 13 fits the family pool. */
+	f->r.nchildren = 1;
+	f->r.children[0] = (struct child){13, GENDER_M, true};
+	run(f);
+	assert_int_equal(f->res.ncandidates, 0);
+	assert_int_equal(f->res.reasons[FILTER_HOUSEHOLD], 3);
+	assert_int_equal(f->res.reasons[FILTER_NO_FREE_PLACE], 0);
+	f->r.children[0].gender = GENDER_F;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 1);
+	assert_string_equal(
+	    f->res.candidates[0].shelter->pools[f->res.candidates[0].pool].name,
+	    "family");
+}
+
+static void
+test_filter_no_free_place(void **state)
+{
+	struct fx *f = *state;
+	struct shelter *s;
+
+	add_shelter(f, "full", UTRECHT)->pools[0].occupied = 4;
+	s = add_shelter(f, "held", UTRECHT);
+	s->pools[0].held = 1;
+	s->pools[0].expected = 1; /* 4 - 2 - 1 - 1 = 0 */
+	s = add_shelter(f, "over", UTRECHT);
+	s->pools[0].occupied = 5; /* overbooked: free -1 */
+	/* A free pool for men does not help a woman. */
+	add_pool(s, "men", 0, 3, 0)->genders = BIT(GENDER_M);
+	add_shelter(f, "ok", UTRECHT);
+	/* Household failing is its own reason, not no_free_place. */
+	s = add_shelter(f, "nofit", UTRECHT);
+	s->pools[0].genders = BIT(GENDER_M);
+	s->pools[0].occupied = 4;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 1);
+	assert_non_null(cand(f, "ok"));
+	assert_int_equal(f->res.reasons[FILTER_NO_FREE_PLACE], 3);
+	assert_int_equal(f->res.reasons[FILTER_HOUSEHOLD], 1);
+	assert_string_equal(f->res.message,
+	    "1/5 shelters can take this request: 3 no free place, 1 without "
+	    "a place for this household.");
+}
+
+/* Two shelters that differ only where the test says; return a's and b's
+ * value of scorer k. */
+static void
+scores2(struct fx *f, enum scorer k, int *a, int *b)
+{
+	run(f);
+	assert_int_equal(f->res.ncandidates, 2);
+	*a = cand(f, "a")->scores[k];
+	*b = cand(f, "b")->scores[k];
+}
+
+static void
+test_score_language(void **state)
+{
+	struct fx *f = *state;
+	int a, b;
+
+	add_shelter(f, "a", UTRECHT)->languages[1] = LANG('r', 'o');
+	f->s[0].nlanguages = 2;
+	add_shelter(f, "b", UTRECHT);
+	f->r.languages[f->r.nlanguages++] = LANG('r', 'o');
+	f->r.languages[f->r.nlanguages++] = LANG('e', 'n');
+	scores2(f, SCORER_LANGUAGE, &a, &b);
+	assert_int_equal(a, 100);
+	assert_int_equal(b, 0);
+	assert_string_equal(f->res.candidates[0].shelter->id, "a");
+	f->r.nlanguages = 0;
+	scores2(f, SCORER_LANGUAGE, &a, &b);
+	assert_int_equal(a, 50);
+	assert_int_equal(b, 50);
+}
+
+static void
+test_score_safety_distance(void **state)
+{
+	struct fx *f = *state;
+	int a, b;
+
+	add_shelter(f, "a", ZWOLLE);
+	add_shelter(f, "b", AMSTERDAM);
+	f->r.has_exploitation_location = true;
+	f->r.exploitation_location.lat = 52.0907;
+	f->r.exploitation_location.lon = 5.1214;
+	scores2(f, SCORER_SAFETY_DISTANCE, &a, &b);
+	assert_true(a > b);
+	assert_true(b > 0 && a < 100);
+	/* Saturation: both beyond 150 km. */
+	f->s[0].location.lat = 53.2194; /* Groningen */
+	f->s[0].location.lon = 6.5665;
+	f->r.exploitation_location.lat = 50.8514; /* Maastricht */
+	f->r.exploitation_location.lon = 5.6910;
+	scores2(f, SCORER_SAFETY_DISTANCE, &a, &b);
+	assert_int_equal(a, 100);
+	assert_int_equal(b, 100);
+	f->r.has_exploitation_location = false;
+	scores2(f, SCORER_SAFETY_DISTANCE, &a, &b);
+	assert_int_equal(a, 50);
+}
+
+static void
+test_score_proximity(void **state)
+{
+	struct fx *f = *state;
+	int a, b;
+
+	add_shelter(f, "a", AMSTERDAM);
+	add_shelter(f, "b", MAASTRICHT);
+	f->r.has_preferred_location = true;
+	f->r.preferred_location.lat = 52.0907;
+	f->r.preferred_location.lon = 5.1214;
+	scores2(f, SCORER_PROXIMITY, &a, &b);
+	assert_true(a > b);
+	assert_true(a > 80 && a < 100);
+	f->s[0].location.lat = 52.0907; /* in the town itself */
+	f->s[0].location.lon = 5.1214;
+	scores2(f, SCORER_PROXIMITY, &a, &b);
+	assert_int_equal(a, 100);
+	f->r.has_preferred_location = false;
+	scores2(f, SCORER_PROXIMITY, &a, &b);
+	assert_int_equal(b, 50);
+}
+
+static void
+test_score_care_fit(void **state)
+{
+	struct fx *f = *state;
+	int a, b;
+
+	add_shelter(f, "a", UTRECHT)->care = BIT(CARE_TRAUMA);
+	add_shelter(f, "b", UTRECHT)->care =
+	    BIT(CARE_TRAUMA) | BIT(CARE_PSYCHIATRIC) | BIT(CARE_ADDICTION);
+	/* Specialised places are not spent on a request without the need. */
+	f->r.prefers = BIT(CARE_TRAUMA);
+	scores2(f, SCORER_CARE_FIT, &a, &b);
+	assert_int_equal(a, 100);
+	assert_int_equal(b, 60);
+	assert_string_equal(f->res.candidates[0].shelter->id, "a");
+	/* Needed or preferred specialised care is no waste. */
+	f->r.needs = BIT(CARE_PSYCHIATRIC);
+	f->r.prefers = BIT(CARE_ADDICTION) | BIT(CARE_WHEELCHAIR);
+	f->s[0].care |= BIT(CARE_PSYCHIATRIC);
+	scores2(f, SCORER_CARE_FIT, &a, &b);
+	assert_int_equal(a, 0);  /* 0 of 2 preferred */
+	assert_int_equal(b, 50); /* 1 of 2 preferred */
+	/* 2 of 3 preferred is 67 (half up), minus 20 for unused medical. */
+	f->r.prefers |= BIT(CARE_TRAUMA);
+	f->s[1].care |= BIT(CARE_MEDICAL);
+	scores2(f, SCORER_CARE_FIT, &a, &b);
+	assert_int_equal(b, 47);
+}
+
+static void
+test_score_occupancy(void **state)
+{
+	struct fx *f = *state;
+	int a, b;
+
+	add_shelter(f, "a", UTRECHT)->pools[0].occupied = 1;
+	add_shelter(f, "b", UTRECHT)->pools[0].occupied = 3;
+	/* An overbooked pool counts 0 free, not negative. */
+	add_pool(&f->s[1], "x", 0, 4, 6);
+	scores2(f, SCORER_OCCUPANCY, &a, &b);
+	assert_int_equal(a, 75);
+	assert_int_equal(b, 13); /* 1 free of 8, 12.5 rounded half up */
+}
+
+static void
+test_score_freshness(void **state)
+{
+	struct fx *f = *state;
+	const long long hour = 3600000;
+	int a, b;
+
+	f->opt.now_ms = 1000 * hour;
+	add_shelter(f, "a", UTRECHT)->updated_at = 1000 * hour - hour + 1;
+	add_shelter(f, "b", UTRECHT)->updated_at = 1000 * hour - 12 * hour;
+	scores2(f, SCORER_FRESHNESS, &a, &b);
+	assert_int_equal(a, 100); /* under one whole hour */
+	assert_int_equal(b, 75);
+	f->s[1].updated_at = 1000 * hour - 49 * hour;
+	scores2(f, SCORER_FRESHNESS, &a, &b);
+	assert_int_equal(b, 0);
+	f->s[1].updated_at = 0; /* never reported */
+	scores2(f, SCORER_FRESHNESS, &a, &b);
+	assert_int_equal(b, 0);
+}
+
+static void
+test_score_together(void **state)
+{
+	struct fx *f = *state;
+	const char *held[] = {"b"};
+	int a, b;
+
+	add_shelter(f, "a", UTRECHT);
+	add_shelter(f, "b", UTRECHT);
+	f->in.case_shelters = held;
+	f->in.ncase_shelters = 1;
+	f->r.co_victims = CO_VICTIMS_TOGETHER;
+	scores2(f, SCORER_TOGETHER, &a, &b);
+	assert_int_equal(a, 0);
+	assert_int_equal(b, 100);
+	assert_string_equal(f->res.candidates[0].shelter->id, "b");
+	f->r.co_victims = CO_VICTIMS_ANY;
+	scores2(f, SCORER_TOGETHER, &a, &b);
+	assert_int_equal(a, 50);
+	assert_int_equal(b, 50);
+}
+
+static void
+test_score_weights(void **state)
+{
+	struct fx *f = *state;
+	const struct match_candidate *c;
+	json_t *j;
+	int k;
+
+	add_shelter(f, "a", UTRECHT);
+	f->r.languages[f->r.nlanguages++] = LANG('r', 'o');
+	/* language 0 (w 3), occupancy 50 (w 1), freshness 0 (w 1), the rest
+	 * 50 or 100: (0*3 + 50*2 + 50 + 100*2 + 50 + 0 + 50*2) / 12. */
+	run(f);
+	c = &f->res.candidates[0];
+	assert_int_equal(c->scores[SCORER_CARE_FIT], 100);
+	assert_int_equal(c->score, 4167); /* 41.666.. rounded half up */
+
+	/* Weight 0 switches a scorer off: -1, left out of the JSON. */
+	for (k = 0; k < SCORER_COUNT; k++)
+		f->opt.weights[k] = 0;
+	f->opt.weights[SCORER_OCCUPANCY] = 2;
+	f->opt.weights[SCORER_CARE_FIT] = 1;
+	run(f);
+	c = &f->res.candidates[0];
+	assert_int_equal(c->scores[SCORER_LANGUAGE], -1);
+	assert_int_equal(c->score, 6667);
+	j = match_candidates_json(&f->res);
+	assert_non_null(j);
+	assert_int_equal(
+	    json_object_size(json_object_get(json_array_get(j, 0), "scores")),
+	    2);
+	assert_null(json_object_get(
+	    json_object_get(json_array_get(j, 0), "scores"), "language"));
+	assert_true(json_real_value(json_object_get(
+	                json_array_get(j, 0), "score")) == 66.67);
+	json_decref(j);
+
+	/* Half up: 7 free of 8 is 87.5 -> 88. */
+	f->opt.weights[SCORER_CARE_FIT] = 0;
+	f->opt.weights[SCORER_OCCUPANCY] = 1;
+	f->s[0].pools[0].total = 8;
+	f->s[0].pools[0].occupied = 1; /* 87.5 -> 88 */
+	run(f);
+	assert_int_equal(f->res.candidates[0].scores[SCORER_OCCUPANCY], 88);
+	assert_int_equal(f->res.candidates[0].score, 8800);
+}
+
+static void
+test_pool_choice(void **state)
+{
+	struct fx *f = *state;
+	struct shelter *s;
+	const struct match_candidate *c;
+
+	s = add_shelter(f, "a", UTRECHT);
+	s->pools[0].occupied = 3; /* single: 1 free */
+	add_pool(s, "family", 2, 6, 0);
+	/* A single adult takes the single place although family has more. */
+	run(f);
+	c = &f->res.candidates[0];
+	assert_string_equal(s->pools[c->pool].name, "single");
+	assert_int_equal(c->free, 1);
+	assert_int_equal(c->npools, 2);
+	assert_int_equal(c->pools[0], 0);
+	assert_int_equal(c->pools[1], 1);
+	/* With a child the single pool does not admit. */
+	f->r.nchildren = 1;
+	f->r.children[0] = (struct child){5, GENDER_F, true};
+	run(f);
+	c = &f->res.candidates[0];
+	assert_string_equal(s->pools[c->pool].name, "family");
+	assert_int_equal(c->npools, 1);
+	/* Single full: the family place is used after all. */
+	f->r.nchildren = 0;
+	s->pools[0].occupied = 4;
+	run(f);
+	assert_string_equal(s->pools[f->res.candidates[0].pool].name, "family");
+	/* Same spare: most free, then the name. */
+	s->pools[0].occupied = 0;
+	add_pool(s, "beta", 0, 4, 0);
+	add_pool(s, "alpha", 0, 4, 0);
+	s->pools[0].occupied = 1;
+	run(f);
+	c = &f->res.candidates[0];
+	assert_int_equal(c->npools, 4);
+	assert_string_equal(s->pools[c->pools[0]].name, "alpha");
+	assert_string_equal(s->pools[c->pools[1]].name, "beta");
+	assert_string_equal(s->pools[c->pools[2]].name, "single");
+	assert_string_equal(s->pools[c->pools[3]].name, "family");
+	assert_int_equal(c->free, 4);
+}
+
+static void
+test_ranking_ties(void **state)
+{
+	struct fx *f = *state;
+	int k;
+
+	/* Only language scores: a, b and c tie at 100. */
+	for (k = 0; k < SCORER_COUNT; k++)
+		f->opt.weights[k] = 0;
+	f->opt.weights[SCORER_LANGUAGE] = 1;
+	add_shelter(f, "c", UTRECHT);
+	add_shelter(f, "a", UTRECHT);
+	add_shelter(f, "b", UTRECHT)->pools[0].occupied = 0;
+	add_shelter(f, "d", UTRECHT)->languages[0] = LANG('p', 'l');
+	f->r.languages[f->r.nlanguages++] = LANG('n', 'l');
+	run(f);
+	assert_int_equal(f->res.ncandidates, 4);
+	assert_string_equal(f->res.candidates[0].shelter->id, "b"); /* free */
+	assert_string_equal(f->res.candidates[1].shelter->id, "a"); /* id */
+	assert_string_equal(f->res.candidates[2].shelter->id, "c");
+	assert_string_equal(f->res.candidates[3].shelter->id, "d"); /* 0 */
+	assert_int_equal(f->res.candidates[0].score, 10000);
+}
+
+static void
+test_determinism(void **state)
+{
+	struct fx *f = *state;
+	json_t *j;
+	char *one, *two;
+	int i;
+	char id[8];
+
+	for (i = 0; i < 12; i++) {
+		snprintf(id, sizeof id, "s%02d", i);
+		add_shelter(f, id, 51.5 + 0.15 * i, 4.0 + 0.2 * i)
+		    ->pools[0]
+		    .occupied = i % 5;
+		f->s[i].intake_open = i % 7 != 3;
+	}
+	f->r.has_exploitation_location = true;
+	f->r.exploitation_location.lat = 52.0907;
+	f->r.exploitation_location.lon = 5.1214;
+	run(f);
+	j = match_result_json(&f->res);
+	one = json_dumps(j, JSON_SORT_KEYS);
+	json_decref(j);
+	/* The result buffers are reused; nothing of the first run leaks. */
+	run(f);
+	j = match_result_json(&f->res);
+	two = json_dumps(j, JSON_SORT_KEYS);
+	json_decref(j);
+	assert_non_null(one);
+	assert_non_null(two);
+	assert_string_equal(one, two);
+	free(one);
+	free(two);
+}
+
+static void
+test_explanation(void **state)
+{
+	struct fx *f = *state;
+	const char *rej[] = {"e"};
+	json_t *j, *near;
+	char *s;
+
+	add_shelter(f, "a", UTRECHT)->intake_open = false;
+	f->s[0].pools[0].occupied = 4;                       /* two filters */
+	add_shelter(f, "b", UTRECHT)->pools[0].occupied = 4; /* no place */
+	add_shelter(f, "c", UTRECHT)->pools[0].occupied = 4; /* no place */
+	add_shelter(f, "d", UTRECHT)->care = 0;              /* care */
+	add_shelter(f, "e", UTRECHT)->care = BIT(CARE_PSYCHIATRIC);
+	f->s[4].intake_open = false; /* closed + rejected */
+	add_shelter(f, "f", UTRECHT)->care = BIT(CARE_PSYCHIATRIC);
+	f->in.rejected = rej;
+	f->in.nrejected = 1;
+	f->r.needs = BIT(CARE_PSYCHIATRIC);
+	f->s[1].care = f->s[2].care = BIT(CARE_PSYCHIATRIC);
+	f->s[0].care = BIT(CARE_PSYCHIATRIC);
+	run(f);
+	assert_int_equal(f->res.eligible, 1);
+	assert_int_equal(f->res.reasons[FILTER_INTAKE_CLOSED], 2);
+	assert_int_equal(f->res.reasons[FILTER_NO_FREE_PLACE], 3);
+	assert_int_equal(f->res.reasons[FILTER_CARE], 1);
+	assert_int_equal(f->res.reasons[FILTER_REJECTED], 1);
+	assert_string_equal(f->res.message,
+	    "1/6 shelters can take this request: 3 no free place, 2 closed "
+	    "for intake, 1 lack required care (psychiatric), 1 rejected for "
+	    "this request.");
+	assert_int_equal(f->res.nnear, 3);
+	assert_string_equal(f->res.near[0].shelter->id, "b");
+	assert_string_equal(f->res.near[1].shelter->id, "c");
+	assert_string_equal(f->res.near[2].shelter->id, "d");
+	assert_int_equal(f->res.near[2].failed, FILTER_CARE);
+
+	j = match_explanation_json(&f->res);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "total")), 6);
+	assert_int_equal(json_integer_value(json_object_get(j, "eligible")), 1);
+	assert_int_equal(json_object_size(json_object_get(j, "reasons")), 4);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(j, "reasons"), "no_free_place")),
+	    3);
+	near = json_object_get(j, "near_misses");
+	assert_int_equal(json_array_size(near), 3);
+	s = json_dumps(json_array_get(near, 2), JSON_SORT_KEYS);
+	assert_string_equal(
+	    s, "{\"failed\": [\"care\"], \"shelter_id\": \"d\"}");
+	free(s);
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "message")), f->res.message);
+	json_decref(j);
+}
+
+static void
+test_explanation_tie_order_and_empty(void **state)
+{
+	struct fx *f = *state;
+
+	run(f);
+	assert_string_equal(
+	    f->res.message, "0/0 shelters can take this request.");
+	assert_int_equal(f->res.ncandidates, 0);
+
+	/* Equal counts keep filter order; missing care is the union. */
+	add_shelter(f, "a", UTRECHT)->pools[0].occupied = 4;
+	add_shelter(f, "b", UTRECHT)->care = BIT(CARE_MEDICAL);
+	add_shelter(f, "c", UTRECHT)->care = BIT(CARE_PSYCHIATRIC);
+	f->s[0].care = BIT(CARE_PSYCHIATRIC) | BIT(CARE_MEDICAL);
+	f->r.needs = BIT(CARE_PSYCHIATRIC) | BIT(CARE_MEDICAL);
+	f->r.has_safety = true;
+	f->r.has_exploitation_location = true;
+	f->r.exploitation_location.lat = 52.0907;
+	f->r.exploitation_location.lon = 5.1214;
+	f->r.min_distance_km = 12.5;
+	run(f);
+	assert_string_equal(f->res.message,
+	    "0/3 shelters can take this request: 3 within 12.5 km of the "
+	    "exploitation location, 2 lack required care (psychiatric, "
+	    "medical), 1 no free place.");
+	assert_int_equal(f->res.nnear, 0);
+
+	f->r.min_distance_km = 0;
+	f->r.needs = 0;
+	f->s[0].pools[0].occupied = 0;
+	run(f);
+	assert_string_equal(
+	    f->res.message, "3/3 shelters can take this request.");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	    T(test_filter_intake_closed),
+	    T(test_filter_program),
+	    T(test_filter_eligibility_cosm),
+	    T(test_filter_eligibility_omm),
+	    T(test_filter_eligibility_minor),
+	    T(test_filter_security),
+	    T(test_filter_care),
+	    T(test_filter_too_close),
+	    T(test_filter_case_conflict),
+	    T(test_filter_rejected),
+	    T(test_filter_household),
+	    T(test_filter_no_free_place),
+	    T(test_score_language),
+	    T(test_score_safety_distance),
+	    T(test_score_proximity),
+	    T(test_score_care_fit),
+	    T(test_score_occupancy),
+	    T(test_score_freshness),
+	    T(test_score_together),
+	    T(test_score_weights),
+	    T(test_pool_choice),
+	    T(test_ranking_ties),
+	    T(test_determinism),
+	    T(test_explanation),
+	    T(test_explanation_tie_order_and_empty),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
