@@ -1,23 +1,259 @@
-/* placement.c: waitlist passes and the hold sweep (stub). */
+/*
+ * placement.c: the waitlist pass and the hold expiry sweep.
+ *
+ * A pass reads the waitlist in order (urgency, then age), matches every
+ * waiting request against the in-memory table and sends shd_propose for
+ * those with candidates, pipelined. Nothing is applied locally: the
+ * function holds a place only if the store still has it and only for a
+ * request that is still waiting, so passes of several instances may run at
+ * once; the events they cause refresh every instance's table.
+ *
+ * Wakes are coalesced: a wake while a pass is queued does nothing, a wake
+ * while a pass runs queues exactly one more pass after it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "log.h"
 #include "placement.h"
+#include "requests.h"
+#include "shelterd.h"
+#include "store.h"
 
-void
-placement_start(void)
-{
-}
+#define PLACEMENT_BATCH "500" /* waiting requests per pass */
 
-void
-placement_stop(void)
-{
-}
+static struct event *ev_pass, *ev_sweep;
+static bool running; /* a pass is between shd_waiting and its last reply */
+static bool again;   /* woken while running: one more pass after it */
+static int pending;  /* shd_propose replies the running pass awaits */
+static bool sweeping;
 
-void
-placement_wake(void)
-{
-}
-
+/*
+ * The candidates argument of shd_submit and shd_propose, as JSON text:
+ * [{"shelter_id", "pools": [NAME, ...], "score": 87.5, "scores": {..}}] in
+ * rank order, every pool that admits the household with a free place in
+ * preference order, the scores of the scorers that are on. "[]" when there
+ * is none. Caller frees; NULL on ENOMEM.
+ */
 char *
 placement_candidates_arg(const struct match_result *res)
 {
-	return NULL;
+	const struct match_candidate *c;
+	json_t *arr, *o, *pools, *scores;
+	char *text = NULL;
+	size_t i;
+	int k;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < res->ncandidates; i++) {
+		c = &res->candidates[i];
+		pools = json_array();
+		scores = json_object();
+		o = json_pack("{s:s, s:o, s:f, s:o}", "shelter_id",
+		    c->shelter->id, "pools", pools, "score", c->score / 100.0,
+		    "scores", scores);
+		if (o == NULL || json_array_append_new(arr, o) == -1)
+			goto out;
+		for (k = 0; k < c->npools; k++)
+			if (json_array_append_new(pools, json_string(
+			    c->shelter->pools[c->pools[k]].name)) == -1)
+				goto out;
+		for (k = 0; k < SCORER_COUNT; k++)
+			if (c->scores[k] >= 0 && json_object_set_new(scores,
+			    match_scorer_name(k), json_integer(c->scores[k])) ==
+			    -1)
+				goto out;
+	}
+	/* 15 digits print hundredths as they are: 87.51, not 87.510000001 */
+	text = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(15));
+out:
+	json_decref(arr);
+	return text;
+}
+
+static void pass_end(void);
+
+static void
+pass_propose_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	const json_t *prop = json_object_get(result, "proposal");
+	char *id = arg;
+
+	if (result == NULL)
+		log_debug("placement: propose request=%s: %s", id,
+		    err->message);
+	else if (json_is_object(prop))
+		log_info("placement: proposed request=%s proposal=%s "
+		    "shelter=%s pool=%s", id,
+		    json_string_value(json_object_get(prop, "id")),
+		    json_string_value(json_object_get(prop, "shelter_id")),
+		    json_string_value(json_object_get(prop, "pool")));
+	free(id);
+	if (--pending == 0)
+		pass_end();
+}
+
+/* Match one waiting request and send shd_propose if anything fits. */
+static void
+pass_one(const json_t *w, struct match_result *res, const char *ttl,
+    const char *nalt)
+{
+	const char *id = json_string_value(json_object_get(w, "id"));
+	struct request req;
+	struct sh_error err;
+	char *cands, *arg;
+
+	if (id == NULL ||
+	    requests_parse_stored(json_object_get(w, "doc"), &req) == -1)
+		return;
+	if (requests_match(&req, json_object_get(w, "rejected"),
+	    json_object_get(w, "case_shelters"), res) == -1) {
+		log_warnx("placement: out of memory matching request=%s", id);
+		return;
+	}
+	if (res->ncandidates == 0)
+		return;
+	if ((cands = placement_candidates_arg(res)) == NULL ||
+	    (arg = strdup(id)) == NULL) {
+		log_warnx("placement: out of memory for request=%s", id);
+		free(cands);
+		return;
+	}
+	pending++;
+	if (store_fcallv("shd_propose", pass_propose_done, arg, &err, id, ttl,
+	    nalt, cands, NULL) == -1) {
+		pending--;
+		free(arg);
+	}
+	free(cands);
+}
+
+static void
+pass_waiting_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	const json_t *reqs = json_object_get(result, "requests");
+	struct match_result res;
+	char ttl[16], nalt[16];
+	size_t i;
+
+	if (result == NULL) {
+		/* The store is down: methods_store_up wakes us again. */
+		log_debug("placement: waitlist: %s", err->message);
+		pass_end();
+		return;
+	}
+	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
+	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
+	match_result_init(&res);
+	pending = 1; /* this function's own reference, dropped below */
+	for (i = 0; i < json_array_size(reqs); i++)
+		pass_one(json_array_get(reqs, i), &res, ttl, nalt);
+	match_result_free(&res);
+	if (--pending == 0)
+		pass_end();
+}
+
+static void
+pass_end(void)
+{
+	running = false;
+	if (again) {
+		again = false;
+		placement_wake();
+	}
+}
+
+static void
+pass_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct sh_error err;
+
+	if (!store_is_up())
+		return;
+	running = true;
+	if (store_fcallv("shd_waiting", pass_waiting_done, NULL, &err,
+	    PLACEMENT_BATCH, NULL) == -1)
+		running = false;
+}
+
+/*
+ * A place may have freed up (an event, a reject, a cancel, an expiry, the
+ * store came back): run a waitlist pass from the event loop soon. Wakes
+ * while a pass is queued or running coalesce into one more pass.
+ */
+void
+placement_wake(void)
+{
+	struct timeval tv = {0, 0};
+
+	if (sd.stopping)
+		return;
+	if (running) {
+		again = true;
+		return;
+	}
+	if (ev_pass == NULL &&
+	    (ev_pass = evtimer_new(sd.base, pass_start, NULL)) == NULL) {
+		log_warnx("placement: evtimer_new failed");
+		return;
+	}
+	if (!evtimer_pending(ev_pass, NULL))
+		evtimer_add(ev_pass, &tv);
+}
+
+static void
+sweep_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	json_int_t n = json_integer_value(json_object_get(result, "expired"));
+
+	sweeping = false;
+	if (n > 0) {
+		log_info("placement: %lld hold(s) expired", (long long)n);
+		placement_wake();
+	}
+}
+
+static void
+sweep_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sh_error err;
+
+	/* One sweep at a time: a slow store does not pile them up. */
+	if (sweeping || !store_is_up())
+		return;
+	sweeping = true;
+	if (store_fcallv("shd_sweep", sweep_done, NULL, &err, NULL) == -1)
+		sweeping = false;
+}
+
+/* Start the hold expiry sweep: shd_sweep every second. */
+void
+placement_start(void)
+{
+	struct timeval tv = {1, 0};
+
+	if (ev_sweep != NULL)
+		return;
+	if ((ev_sweep = event_new(sd.base, -1, EV_PERSIST, sweep_tick,
+	    NULL)) == NULL) {
+		log_warnx("placement: event_new failed");
+		return;
+	}
+	evtimer_add(ev_sweep, &tv);
+}
+
+/* Stop the sweep and any queued pass; replies in flight still end. */
+void
+placement_stop(void)
+{
+	if (ev_sweep != NULL)
+		event_free(ev_sweep);
+	if (ev_pass != NULL)
+		event_free(ev_pass);
+	ev_sweep = ev_pass = NULL;
+	again = false;
 }

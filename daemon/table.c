@@ -1,42 +1,219 @@
-/* table.c: the in-memory shelter table (stub). */
+/*
+ * table.c: the in-memory shelter table matching runs against.
+ *
+ * An array of malloc'ed shelters kept sorted by id, so lookups are a binary
+ * search and table_all() hands matching the deterministic order it ranks
+ * ties by. Every entry is parsed from the store's live JSON; the table is
+ * never changed from anything else, so every instance converges on the
+ * same view.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
 #include "table.h"
 
+static struct shelter **table;
+static size_t ntable, captable;
+
+static int
+table_cmp(const void *a, const void *b)
+{
+	const struct shelter *const *x = a, *const *y = b;
+
+	return strcmp((*x)->id, (*y)->id);
+}
+
+/* Index of id, or of where it would go (*found false). */
+static size_t
+table_find(const char *id, bool *found)
+{
+	size_t lo = 0, hi = ntable, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(table[mid]->id, id);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/* Parse a live shelter into a new allocation, or NULL (logged). */
+static struct shelter *
+table_parse(const json_t *obj)
+{
+	struct shelter *s;
+	struct sh_error err;
+
+	if ((s = malloc(sizeof *s)) == NULL) {
+		log_warn("table: malloc");
+		return NULL;
+	}
+	if (model_shelter_parse(obj, NULL, MODEL_STORED, s, &err) == -1) {
+		log_warnx("table: stored shelter %s refused: %s",
+		    json_string_value(json_object_get(obj, "id")) ?
+		        json_string_value(json_object_get(obj, "id")) : "?",
+		    err.message);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * Replace the whole table with the shelters of a JSON array in their live
+ * form. A shelter that does not parse is logged and left out. Returns 0,
+ * or -1 (table unchanged) when shelters is not an array or on ENOMEM.
+ */
 int
 table_load(const json_t *shelters)
 {
+	struct shelter **v, *s;
+	size_t i, n = 0, cap;
+
+	if (!json_is_array(shelters))
+		return -1;
+	cap = json_array_size(shelters);
+	if ((v = calloc(cap ? cap : 1, sizeof *v)) == NULL) {
+		log_warn("table: calloc");
+		return -1;
+	}
+	for (i = 0; i < cap; i++)
+		if ((s = table_parse(json_array_get(shelters, i))) != NULL)
+			v[n++] = s;
+	qsort(v, n, sizeof *v, table_cmp);
+	table_free();
+	table = v;
+	ntable = n;
+	captable = cap ? cap : 1;
+	log_debug("table: loaded %zu shelters", n);
 	return 0;
 }
 
+/*
+ * Insert or replace one shelter from its live JSON. Returns 0, or -1 when
+ * it does not parse (logged) or on ENOMEM; the table is then unchanged.
+ */
 int
-table_put_json(const json_t *shelter)
+table_put_json(const json_t *obj)
 {
+	struct shelter *s, **v;
+	size_t i, cap;
+	bool found;
+
+	if ((s = table_parse(obj)) == NULL)
+		return -1;
+	i = table_find(s->id, &found);
+	if (found) {
+		free(table[i]);
+		table[i] = s;
+		return 0;
+	}
+	if (ntable == captable) {
+		cap = captable ? captable * 2 : 16;
+		if ((v = reallocarray(table, cap, sizeof *v)) == NULL) {
+			log_warn("table: realloc");
+			free(s);
+			return -1;
+		}
+		table = v;
+		captable = cap;
+	}
+	memmove(table + i + 1, table + i, (ntable - i) * sizeof *table);
+	table[i] = s;
+	ntable++;
 	return 0;
 }
 
+/* Drop the shelter id if present. */
 void
 table_remove(const char *id)
 {
+	size_t i;
+	bool found;
+
+	i = table_find(id, &found);
+	if (!found)
+		return;
+	free(table[i]);
+	memmove(table + i, table + i + 1, (ntable - i - 1) * sizeof *table);
+	ntable--;
 }
 
+/* The shelter id, borrowed until the next change, or NULL. */
 const struct shelter *
 table_get(const char *id)
 {
-	return NULL;
+	size_t i;
+	bool found;
+
+	i = table_find(id, &found);
+	return found ? table[i] : NULL;
 }
 
+/* Every shelter sorted by id; valid until the next change. */
 const struct shelter *const *
 table_all(size_t *n)
 {
-	*n = 0;
-	return NULL;
+	*n = ntable;
+	return (const struct shelter *const *)table;
 }
 
+static void
+table_refresh_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	char *id = arg;
+	json_t *s;
+
+	if (result != NULL) {
+		s = json_object_get(result, "shelter");
+		if (s != NULL)
+			table_put_json(s);
+	} else if (err != NULL && err->code == SH_NOT_FOUND)
+		table_remove(id);
+	/* Unavailable: the reload at the next store_up catches up. */
+	free(id);
+}
+
+/*
+ * Reload one shelter from the store (async). Replies on the store's command
+ * connection come back in order, so a refresh never overwrites a newer
+ * state that an earlier reply brought.
+ */
 void
 table_refresh(const char *id)
 {
+	struct sh_error err;
+	char *arg;
+
+	if ((arg = strdup(id)) == NULL) {
+		log_warn("table: strdup");
+		return;
+	}
+	if (store_fcallv("shd_shelter_get", table_refresh_done, arg, &err, id,
+	    NULL) == -1)
+		free(arg);
 }
 
+/* Free every shelter. */
 void
 table_free(void)
 {
+	size_t i;
+
+	for (i = 0; i < ntable; i++)
+		free(table[i]);
+	free(table);
+	table = NULL;
+	ntable = captable = 0;
 }

@@ -1,0 +1,701 @@
+/*
+ * requests.c: request.*, proposal.*, placement.arrived and match.preview.
+ *
+ * Each handler validates what the param specs cannot express, runs the
+ * matching core against the in-memory table when it needs candidates, and
+ * leaves every state change to one Redis function call: the function
+ * settles races between instances (a stale table only means a candidate is
+ * skipped there). Logs name ids and who did it, never a person's
+ * attributes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "placement.h"
+#include "requests.h"
+#include "shelterd.h"
+#include "store.h"
+#include "table.h"
+
+#define REASON_MAX 500 /* bytes of a reject or cancel reason */
+
+/* The state of one call across its store round trips. */
+struct rq {
+	struct call *call;
+	struct request req;
+	char id[MODEL_ID_MAX + 1]; /* the proposal or request id */
+	json_t *explanation;       /* submit: when it ends up waiting */
+	json_t *proposal, *request; /* reject: what shd_reject returned */
+};
+
+static const char *const statuses[] = {"waiting", "proposed", "placed",
+	"arrived", "cancelled", NULL};
+
+static struct rq *
+rq_new(struct call *call)
+{
+	struct rq *rq;
+
+	if ((rq = calloc(1, sizeof *rq)) == NULL) {
+		log_warn("requests: calloc");
+		call_errorf(call, SH_INTERNAL, "internal", NULL,
+		    "The server is out of memory.");
+		return NULL;
+	}
+	rq->call = call;
+	return rq;
+}
+
+static void
+rq_free(struct rq *rq)
+{
+	json_decref(rq->explanation);
+	json_decref(rq->proposal);
+	json_decref(rq->request);
+	free(rq);
+}
+
+/* End the call with err and free rq. */
+static void
+rq_fail(struct rq *rq, const struct sh_error *err)
+{
+	call_error(rq->call, err);
+	rq_free(rq);
+}
+
+static void
+rq_nomem(struct rq *rq)
+{
+	struct sh_error err;
+
+	sh_error_set(&err, SH_INTERNAL, "internal", NULL,
+	    "The server is out of memory.");
+	rq_fail(rq, &err);
+}
+
+/* End the call with result (stolen; NULL means ENOMEM) and free rq. */
+static void
+rq_reply(struct rq *rq, json_t *result)
+{
+	if (result == NULL) {
+		rq_nomem(rq);
+		return;
+	}
+	call_reply(rq->call, result);
+	rq_free(rq);
+}
+
+static const char *
+str_param(const struct call *call, const char *name)
+{
+	return json_string_value(json_object_get(call->params, name));
+}
+
+/* A member's string value, or "-" for logs. */
+static const char *
+str_of(const json_t *obj, const char *name)
+{
+	const char *s = json_string_value(json_object_get(obj, name));
+
+	return s != NULL ? s : "-";
+}
+
+/* A count of free places may have changed in the shelters obj names. */
+static void
+refresh_from(const json_t *obj)
+{
+	const char *id;
+
+	if ((id = json_string_value(json_object_get(obj, "shelter_id"))))
+		table_refresh(id);
+	obj = json_object_get(obj, "placement");
+	if ((id = json_string_value(json_object_get(obj, "shelter_id"))))
+		table_refresh(id);
+}
+
+/* Check a reason param: a non-empty string of at most REASON_MAX bytes. */
+static int
+check_reason(struct call *call)
+{
+	const char *s = str_param(call, "reason");
+	struct sh_error err;
+
+	if (s == NULL || (*s != '\0' && strlen(s) <= REASON_MAX))
+		return 0;
+	sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "reason",
+	    "must be a non-empty string of at most %d bytes.", REASON_MAX);
+	call_error(call, &err);
+	return -1;
+}
+
+/*
+ * True when matching r needs the shelters that hold or expect its case:
+ * co-victims to keep apart or together.
+ */
+bool
+requests_needs_case(const struct request *r)
+{
+	return r->case_id[0] != '\0' && r->co_victims != CO_VICTIMS_ANY;
+}
+
+/* The strings of a JSON array (borrowed) into a new *out; 0 or -1. */
+static int
+ids_of(const json_t *arr, const char ***out, size_t *n)
+{
+	const char **v;
+	size_t i, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return 0;
+	if ((v = calloc(json_array_size(arr), sizeof *v)) == NULL)
+		return -1;
+	for (i = 0; i < json_array_size(arr); i++)
+		if (json_is_string(json_array_get(arr, i)))
+			v[k++] = json_string_value(json_array_get(arr, i));
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/*
+ * Match r against the table with the configured options at the current
+ * time; rejected and case_shelters are arrays of shelter ids or NULL.
+ * Returns 0, or -1 on ENOMEM.
+ */
+int
+requests_match(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, struct match_result *res)
+{
+	struct match_options opt = sd.cfg->match;
+	struct match_input in = {0};
+	const struct shelter *const *all;
+	const char **rej = NULL, **cs = NULL;
+	uint64_t t0 = mono_us();
+	size_t n;
+	int rc = -1;
+
+	if (ids_of(rejected, &rej, &in.nrejected) == -1 ||
+	    ids_of(case_shelters, &cs, &in.ncase_shelters) == -1)
+		goto out;
+	in.rejected = rej;
+	in.case_shelters = cs;
+	opt.now_ms = now_ms();
+	all = table_all(&n);
+	rc = match_run(all, n, r, &in, &opt, res);
+	metrics_match(mono_us() - t0);
+out:
+	free(rej);
+	free(cs);
+	return rc;
+}
+
+/*
+ * Parse a stored request: JSON text, or an object whose output fields are
+ * dropped before the strict parse. Returns 0, or -1 (logged by field only:
+ * the values are a person's attributes).
+ */
+int
+requests_parse_stored(const json_t *doc, struct request *out)
+{
+	static const char *const output[] = {"id", "status", "created_at",
+		"updated_at", "proposal", "placement", "rejected", NULL};
+	struct sh_error err;
+	json_t *obj;
+	size_t i;
+	int rc;
+
+	if (json_is_string(doc))
+		obj = json_loads(json_string_value(doc), 0, NULL);
+	else if (json_is_object(doc))
+		obj = json_copy((json_t *)doc);
+	else
+		obj = NULL;
+	if (obj == NULL) {
+		log_warnx("requests: a stored request is not a JSON object");
+		return -1;
+	}
+	for (i = 0; output[i] != NULL; i++)
+		json_object_del(obj, output[i]);
+	rc = model_request_parse(obj, sd.gaz, out, &err);
+	if (rc == -1)
+		log_warnx("requests: a stored request does not parse (%s)",
+		    err.field[0] ? err.field : err.reason);
+	json_decref(obj);
+	return rc;
+}
+
+static const char *
+co_victims_name(enum co_victims co)
+{
+	switch (co) {
+	case CO_VICTIMS_APART:
+		return "apart";
+	case CO_VICTIMS_TOGETHER:
+		return "together";
+	default:
+		return "any";
+	}
+}
+
+/* Get the case shelters of rq's request, then call next(rq, shelters). */
+static int
+fetch_case(struct rq *rq, store_cb *next, struct sh_error *err)
+{
+	return store_fcallv("shd_case_shelters", next, rq, err,
+	    rq->req.case_id, NULL);
+}
+
+/* request.submit ----------------------------------------------------- */
+
+static void
+submit_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	json_t *req, *prop, *expl;
+	bool dup;
+
+	if (result == NULL) {
+		rq_fail(rq, err);
+		return;
+	}
+	req = json_object_get(result, "request");
+	prop = json_object_get(result, "proposal");
+	if (json_is_null(prop))
+		prop = NULL;
+	dup = json_is_true(json_object_get(result, "duplicate"));
+	expl = dup || prop != NULL ? NULL : rq->explanation;
+	if (dup)
+		log_info("request.submit: duplicate request=%s by %s",
+		    str_of(req, "id"), rq->call->who);
+	else if (prop != NULL) {
+		log_info("request.submit: request=%s proposal=%s shelter=%s "
+		    "pool=%s by %s", str_of(req, "id"), str_of(prop, "id"),
+		    str_of(prop, "shelter_id"), str_of(prop, "pool"),
+		    rq->call->who);
+		refresh_from(prop);
+	} else
+		log_info("request.submit: request=%s waiting by %s",
+		    str_of(req, "id"), rq->call->who);
+	rq_reply(rq, json_pack("{s:O, s:O?, s:O?, s:b}", "request", req,
+	    "proposal", prop, "explanation", expl, "duplicate", dup));
+}
+
+static void
+submit_match(struct rq *rq, const json_t *case_shelters)
+{
+	struct match_result res;
+	struct sh_error err;
+	json_t *doc = NULL, *hh = NULL;
+	char *cands = NULL, *sdoc = NULL, *shh = NULL;
+	char urg[16], ttl[16], nalt[16];
+	bool ok = false;
+
+	match_result_init(&res);
+	if (requests_match(&rq->req, NULL, case_shelters, &res) == -1 ||
+	    (cands = placement_candidates_arg(&res)) == NULL ||
+	    (rq->explanation = match_explanation_json(&res)) == NULL ||
+	    (doc = model_request_to_json(&rq->req)) == NULL ||
+	    (hh = model_household_json(&rq->req)) == NULL ||
+	    (sdoc = json_dumps(doc, JSON_COMPACT)) == NULL ||
+	    (shh = json_dumps(hh, JSON_COMPACT)) == NULL)
+		goto out;
+	snprintf(urg, sizeof urg, "%d", (int)rq->req.urgency);
+	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
+	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
+	if (store_fcallv("shd_submit", submit_done, rq, &err, rq->req.ref,
+	    sdoc, urg, rq->req.case_id, co_victims_name(rq->req.co_victims),
+	    shh, ttl, nalt, cands, NULL) == -1)
+		rq_fail(rq, &err);
+	ok = true;
+out:
+	if (!ok)
+		rq_nomem(rq);
+	match_result_free(&res);
+	json_decref(doc);
+	json_decref(hh);
+	free(cands);
+	free(sdoc);
+	free(shh);
+}
+
+static void
+submit_case_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+
+	if (result == NULL) {
+		rq_fail(rq, err);
+		return;
+	}
+	submit_match(rq, json_object_get(result, "shelters"));
+}
+
+/*
+ * request.submit {request}: parse, match, then shd_submit stores the
+ * request and holds the first candidate that still has a place.
+ */
+void
+requests_submit(struct call *call)
+{
+	struct sh_error err;
+	struct rq *rq;
+
+	if ((rq = rq_new(call)) == NULL)
+		return;
+	if (model_request_parse(json_object_get(call->params, "request"),
+	    sd.gaz, &rq->req, &err) == -1) {
+		rq_fail(rq, &err);
+		return;
+	}
+	if (!requests_needs_case(&rq->req)) {
+		submit_match(rq, NULL);
+		return;
+	}
+	if (fetch_case(rq, submit_case_done, &err) == -1)
+		rq_fail(rq, &err);
+}
+
+/* match.preview ------------------------------------------------------ */
+
+static void
+preview_match(struct rq *rq, const json_t *case_shelters)
+{
+	struct match_result res;
+	json_t *out = NULL;
+
+	match_result_init(&res);
+	if (requests_match(&rq->req, NULL, case_shelters, &res) == 0)
+		out = match_result_json(&res);
+	match_result_free(&res);
+	rq_reply(rq, out);
+}
+
+static void
+preview_case_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	/* Without the store the preview still answers, without the case. */
+	preview_match(arg, json_object_get(result, "shelters"));
+}
+
+/*
+ * match.preview {request}: the candidates and the explanation, from the
+ * in-memory table, with no side effect. Answers while the store is down
+ * (then without the co-victims' shelters).
+ */
+void
+requests_preview(struct call *call)
+{
+	struct sh_error err;
+	struct rq *rq;
+
+	if ((rq = rq_new(call)) == NULL)
+		return;
+	if (model_request_parse(json_object_get(call->params, "request"),
+	    sd.gaz, &rq->req, &err) == -1) {
+		rq_fail(rq, &err);
+		return;
+	}
+	if (!requests_needs_case(&rq->req) || !store_is_up() ||
+	    fetch_case(rq, preview_case_done, &err) == -1)
+		preview_match(rq, NULL);
+}
+
+/* proposal.accept ---------------------------------------------------- */
+
+static void
+accept_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	json_t *prop, *req;
+
+	if (result == NULL) {
+		rq_fail(rq, err);
+		return;
+	}
+	prop = json_object_get(result, "proposal");
+	req = json_object_get(result, "request");
+	log_info("proposal.accept: proposal=%s request=%s shelter=%s by %s",
+	    rq->id, str_of(req, "id"), str_of(prop, "shelter_id"),
+	    rq->call->who);
+	rq_reply(rq, json_pack("{s:O, s:O}", "proposal", prop, "request",
+	    req));
+}
+
+/* proposal.accept {id}: the held place becomes an expected arrival. */
+void
+requests_accept(struct call *call)
+{
+	struct sh_error err;
+	struct rq *rq;
+
+	if ((rq = rq_new(call)) == NULL)
+		return;
+	snprintf(rq->id, sizeof rq->id, "%s", str_param(call, "id"));
+	if (store_fcallv("shd_accept", accept_done, rq, &err,
+	    str_param(call, "id"), NULL) == -1)
+		rq_fail(rq, &err);
+}
+
+/* proposal.reject ---------------------------------------------------- */
+
+/* Reply {proposal, request, next}: request is the latest state. */
+static void
+reject_reply(struct rq *rq, json_t *request, json_t *next)
+{
+	rq_reply(rq, json_pack("{s:O, s:O, s:O?}", "proposal", rq->proposal,
+	    "request", request, "next", next));
+	placement_wake();
+}
+
+static void
+reject_propose_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	json_t *req, *next;
+
+	if (result == NULL) {
+		/* The rejection stands; the waitlist pass tries again. */
+		log_warnx("proposal.reject: next proposal for request=%s: %s",
+		    str_of(rq->request, "id"), err->message);
+		reject_reply(rq, rq->request, NULL);
+		return;
+	}
+	req = json_object_get(result, "request");
+	next = json_object_get(result, "proposal");
+	if (json_is_null(next))
+		next = NULL;
+	if (next != NULL) {
+		log_info("proposal.reject: request=%s next proposal=%s "
+		    "shelter=%s pool=%s by %s", str_of(req, "id"),
+		    str_of(next, "id"), str_of(next, "shelter_id"),
+		    str_of(next, "pool"), rq->call->who);
+		refresh_from(next);
+	}
+	reject_reply(rq, req != NULL ? req : rq->request, next);
+}
+
+static void
+reject_match(struct rq *rq, const json_t *case_shelters)
+{
+	struct match_result res;
+	struct sh_error err;
+	char *cands = NULL;
+	char ttl[16], nalt[16];
+	const char *rid = str_of(rq->request, "id");
+
+	match_result_init(&res);
+	if (requests_match(&rq->req, json_object_get(rq->request, "rejected"),
+	    case_shelters, &res) == -1 ||
+	    (res.ncandidates > 0 &&
+	    (cands = placement_candidates_arg(&res)) == NULL)) {
+		match_result_free(&res);
+		rq_nomem(rq);
+		return;
+	}
+	if (res.ncandidates == 0) {
+		log_info("proposal.reject: request=%s waiting by %s", rid,
+		    rq->call->who);
+		match_result_free(&res);
+		reject_reply(rq, rq->request, NULL);
+		return;
+	}
+	match_result_free(&res);
+	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
+	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
+	if (store_fcallv("shd_propose", reject_propose_done, rq, &err, rid,
+	    ttl, nalt, cands, NULL) == -1)
+		reject_propose_done(NULL, &err, rq);
+	free(cands);
+}
+
+static void
+reject_case_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+
+	if (result == NULL) {
+		reject_propose_done(NULL, err, rq);
+		return;
+	}
+	reject_match(rq, json_object_get(result, "shelters"));
+}
+
+static void
+reject_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	struct sh_error cerr;
+
+	if (result == NULL) {
+		rq_fail(rq, err);
+		return;
+	}
+	rq->proposal = json_incref(json_object_get(result, "proposal"));
+	rq->request = json_incref(json_object_get(result, "request"));
+	log_info("proposal.reject: proposal=%s request=%s shelter=%s by %s",
+	    rq->id, str_of(rq->request, "id"),
+	    str_of(rq->proposal, "shelter_id"), rq->call->who);
+	refresh_from(rq->proposal);
+	if (strcmp(str_of(rq->request, "status"), "waiting") != 0 ||
+	    requests_parse_stored(rq->request, &rq->req) == -1) {
+		reject_reply(rq, rq->request, NULL);
+		return;
+	}
+	if (!requests_needs_case(&rq->req))
+		reject_match(rq, NULL);
+	else if (fetch_case(rq, reject_case_done, &cerr) == -1)
+		reject_propose_done(NULL, &cerr, rq);
+}
+
+/*
+ * proposal.reject {id, reason}: release the hold, remember the shelter as
+ * rejected for the request, and propose the next candidate at once.
+ */
+void
+requests_reject(struct call *call)
+{
+	struct sh_error err;
+	struct rq *rq;
+
+	if (check_reason(call) == -1 || (rq = rq_new(call)) == NULL)
+		return;
+	snprintf(rq->id, sizeof rq->id, "%s", str_param(call, "id"));
+	if (store_fcallv("shd_reject", reject_done, rq, &err,
+	    str_param(call, "id"), str_param(call, "reason"), NULL) == -1)
+		rq_fail(rq, &err);
+}
+
+/* request.cancel, placement.arrived, request.get, request.list ------- */
+
+static void
+request_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	const char *m = rq->call->method->name;
+	json_t *req;
+
+	if (result == NULL) {
+		rq_fail(rq, err);
+		return;
+	}
+	req = json_object_get(result, "request");
+	if (strcmp(m, "request.get") != 0)
+		log_info("%s: request=%s status=%s by %s", m, str_of(req, "id"),
+		    str_of(req, "status"), rq->call->who);
+	if (strcmp(m, "request.cancel") == 0) {
+		/* A hold or an expected place was released. */
+		refresh_from(req);
+		placement_wake();
+	}
+	rq_reply(rq, json_pack("{s:O}", "request", req));
+}
+
+/* Call fn with the params' first string and then arg2 (NULL: none). */
+static void
+request_call(struct call *call, const char *fn, const char *arg1,
+    const char *arg2)
+{
+	struct sh_error err;
+	struct rq *rq;
+
+	if ((rq = rq_new(call)) == NULL)
+		return;
+	if (store_fcallv(fn, request_done, rq, &err, arg1, arg2, NULL) == -1)
+		rq_fail(rq, &err);
+}
+
+/* request.cancel {id, reason}: releases its hold or expected place. */
+void
+requests_cancel(struct call *call)
+{
+	if (check_reason(call) == -1)
+		return;
+	request_call(call, "shd_cancel", str_param(call, "id"),
+	    str_param(call, "reason"));
+}
+
+/*
+ * placement.arrived {request_id}: the expected place becomes occupied.
+ * A shelter role may only confirm arrivals in its own shelter; the store
+ * knows where the request was placed.
+ */
+void
+requests_arrived(struct call *call)
+{
+	request_call(call, "shd_arrived", str_param(call, "request_id"),
+	    call->role == ROLE_SHELTER ? call->shelter : "");
+}
+
+/* request.get {id} */
+void
+requests_get(struct call *call)
+{
+	request_call(call, "shd_request_get", str_param(call, "id"), NULL);
+}
+
+static void
+list_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct call *call = arg;
+	json_t *reqs;
+
+	if (result == NULL) {
+		call_error(call, err);
+		return;
+	}
+	reqs = json_object_get(result, "requests");
+	call_reply(call, reqs != NULL ? json_pack("{s:O}", "requests", reqs) :
+	    json_pack("{s:[]}", "requests"));
+}
+
+/*
+ * request.list {status?, limit?}: oldest first. status lists the statuses
+ * to keep (absent or empty: all); limit is 1..500, default 100.
+ */
+void
+requests_list(struct call *call)
+{
+	const json_t *st = json_object_get(call->params, "status");
+	const json_t *lim = json_object_get(call->params, "limit");
+	char buf[64] = "", field[32], limit[16];
+	struct sh_error err;
+	const char *s;
+	size_t i, k;
+
+	for (i = 0; i < json_array_size(st); i++) {
+		s = json_string_value(json_array_get(st, i));
+		for (k = 0; s != NULL && statuses[k] != NULL; k++)
+			if (strcmp(s, statuses[k]) == 0)
+				break;
+		if (s == NULL || statuses[k] == NULL) {
+			snprintf(field, sizeof field, "status.%zu", i);
+			sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field",
+			    field, "must be one of waiting, proposed, placed, "
+			    "arrived, cancelled.");
+			call_error(call, &err);
+			return;
+		}
+		if (strstr(buf, s) == NULL) {
+			if (buf[0] != '\0')
+				strcat(buf, ",");
+			strcat(buf, s);
+		}
+	}
+	if (lim != NULL && (json_integer_value(lim) < 1 ||
+	    json_integer_value(lim) > 500)) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "limit",
+		    "must be an integer from 1 to 500.");
+		call_error(call, &err);
+		return;
+	}
+	snprintf(limit, sizeof limit, "%lld",
+	    lim != NULL ? (long long)json_integer_value(lim) : 100LL);
+	if (store_fcallv("shd_request_list", list_done, call, &err, buf, limit,
+	    NULL) == -1)
+		call_error(call, &err);
+}
