@@ -48,6 +48,8 @@ int server_start(void);
 /* Stop accepting; connections finish their calls and are closed once
  * flushed. done is called when the last connection is gone. */
 void server_stop(void (*done)(void));
+/* Free what is left once the event loop has ended (after server_stop). */
+void server_free(void);
 /* Apply a new config (tokens, peers, limits) to the running server. */
 void server_reload(const struct config *cfg);
 

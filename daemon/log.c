@@ -1,0 +1,210 @@
+/*
+ * log.c: one line per message on stderr.
+ *
+ * Under journald (JOURNAL_STREAM set) lines carry a "<N>" priority prefix
+ * and no timestamp, since the journal stamps them itself; elsewhere they
+ * start with an RFC 3339 UTC timestamp. Each line is written with a single
+ * write so concurrent writers do not interleave.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+
+static enum log_level log_level = LOG_LEVEL_INFO;
+static int log_journal;
+
+static const char *const log_names[] = {"err", "warn", "info", "debug"};
+static const char log_prio[] = {'3', '4', '6', '7'};
+
+static void
+log_vwrite(enum log_level level, const char *errstr, const char *fmt,
+    va_list ap)
+{
+	char buf[1024];
+	size_t n = 0;
+	int r;
+
+	if (level > log_level)
+		return;
+	if (log_journal) {
+		r = snprintf(buf, sizeof buf, "<%c>", log_prio[level]);
+	} else {
+		struct timeval tv;
+		struct tm tm;
+
+		gettimeofday(&tv, NULL);
+		gmtime_r(&tv.tv_sec, &tm);
+		r = snprintf(buf, sizeof buf,
+		    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    (int)(tv.tv_usec / 1000));
+	}
+	n = r > 0 ? (size_t)r : 0;
+	r = snprintf(buf + n, sizeof buf - n, "%s ", log_names[level]);
+	if (r > 0)
+		n += (size_t)r;
+	if (n < sizeof buf) {
+		r = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+		if (r > 0)
+			n += (size_t)r;
+	}
+	if (errstr != NULL && n < sizeof buf) {
+		r = snprintf(buf + n, sizeof buf - n, ": %s", errstr);
+		if (r > 0)
+			n += (size_t)r;
+	}
+	if (n > sizeof buf - 2)
+		n = sizeof buf - 2;
+	buf[n++] = '\n';
+	/* Nothing sensible to do when stderr is gone. */
+	if (write(STDERR_FILENO, buf, n) < 0)
+		return;
+}
+
+static void
+log_event_cb(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	default:
+		log_warnx("libevent: %s", msg);
+		break;
+	}
+}
+
+/* Start logging at level; routes libevent's messages through here. */
+void
+log_init(enum log_level level)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+
+	log_journal = js != NULL && js[0] != '\0';
+	log_level = level;
+	event_set_log_callback(log_event_cb);
+}
+
+/* Change the level (on reload). */
+void
+log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+/* A warning with ": strerror(errno)" appended. */
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_WARN, strerror(saved), fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+/* A warning without errno. */
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_WARN, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* An informational message. */
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_INFO, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* A debug message (connections, calls). */
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_DEBUG, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* Log an error with strerror(errno) and exit 1. Start-up only. */
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_ERROR, strerror(saved), fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* Log an error and exit 1. Start-up only. */
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_ERROR, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/*
+ * Copy at most len bytes of s into buf as a quoted string, printable ASCII
+ * as is and everything else (and quote and backslash) as \xNN; "..." marks
+ * a cut. Returns buf (always terminated, buflen >= 8).
+ */
+char *
+log_escape(const char *s, size_t len, char *buf, size_t buflen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0;
+
+	buf[n++] = '"';
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (n + 4 + 5 > buflen) {
+			memcpy(buf + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+			buf[n++] = (char)ch;
+		} else {
+			buf[n++] = '\\';
+			buf[n++] = 'x';
+			buf[n++] = hex[ch >> 4];
+			buf[n++] = hex[ch & 0xf];
+		}
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+	return buf;
+}

@@ -1,0 +1,1045 @@
+/*
+ * server.c: listeners, connections, framing, rate limit, backpressure and
+ * dispatch (PROTOCOL.md "Transport and framing", check order).
+ *
+ * A connection is never freed inside a callback chain: conn_kill marks it
+ * and a zero-delay event frees it at a safe point. A call keeps a pointer
+ * to its connection that is cleared when the connection goes, so a handler
+ * that ends later just has its reply dropped.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+
+#include "shelter/rpc.h"
+
+#include "events.h"
+#include "log.h"
+#include "methods.h"
+#include "metrics.h"
+#include "server.h"
+#include "shelterd.h"
+
+struct conn {
+	TAILQ_ENTRY(conn) entry;
+	struct bufferevent *bev;
+	struct event *resume; /* process buffered lines after a call ends */
+	struct call *call;    /* in flight, or NULL */
+	void *sub;
+	enum role role;
+	char shelter[MODEL_ID_MAX + 1];
+	char who[80];
+	char peer[72];
+	bool is_unix;
+	bool by_peer;    /* identity from SO_PEERCRED (remapped on reload) */
+	uid_t uid;
+	bool authed;
+	bool refused;    /* over max_clients: not counted */
+	bool eof;        /* the peer closed its side: answer what is buffered */
+	bool closing;    /* no more input; close once flushed and idle */
+	bool dead;       /* freed at the next safe point */
+	bool in_input;   /* inside conn_process */
+	bool out_paused; /* reading stopped: output over the cap */
+	double tokens;
+	uint64_t refill_us;
+};
+
+static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
+static struct evconnlistener *lis_unix, *lis_tcp;
+static char *unix_path; /* unlinked at stop */
+static SSL_CTX *tls_ctx;
+static struct event *reap_ev;
+static void (*stop_done)(void);
+
+static void conn_process(struct conn *c);
+
+static void
+conn_kill(struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_active(reap_ev, EV_TIMEOUT, 0);
+}
+
+static void
+conn_free(struct conn *c)
+{
+	log_debug("disconnect %s", c->peer);
+	events_conn_closed(c);
+	if (c->call != NULL)
+		c->call->conn = NULL;
+	TAILQ_REMOVE(&conns, c, entry);
+	if (!c->refused)
+		sd.nclients--;
+	bufferevent_free(c->bev);
+	event_free(c->resume);
+	free(c);
+}
+
+/* The safe point: free dead connections, finish a stop. */
+static void
+server_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c, *next;
+
+	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->dead)
+			conn_free(c);
+	}
+	if (stop_done != NULL && TAILQ_EMPTY(&conns)) {
+		void (*done)(void) = stop_done;
+
+		stop_done = NULL;
+		done();
+	}
+}
+
+static size_t
+conn_outlen(const struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static bool
+conn_over(const struct conn *c)
+{
+	return conn_outlen(c) > sd.cfg->output_buffer_bytes;
+}
+
+/* Close now if closing, idle and flushed. */
+static void
+conn_maybe_close(struct conn *c)
+{
+	if (c->closing && c->call == NULL && conn_outlen(c) == 0)
+		conn_kill(c);
+}
+
+/* Queue one message; stop reading while the output is over the cap. */
+static int
+conn_write(struct conn *c, const json_t *msg)
+{
+	char *line;
+	size_t len;
+	int rc;
+
+	if (c->dead || msg == NULL)
+		return -1;
+	if ((line = rpc_dump_line(msg, &len)) == NULL) {
+		log_warnx("%s: out of memory writing a reply", c->peer);
+		return -1;
+	}
+	rc = bufferevent_write(c->bev, line, len);
+	free(line);
+	if (conn_over(c) && !c->out_paused) {
+		c->out_paused = true;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+	return rc;
+}
+
+static void
+conn_write_error(struct conn *c, json_t *id, const struct sh_error *err)
+{
+	json_t *m = rpc_error(id, err);
+
+	conn_write(c, m);
+	json_decref(m);
+}
+
+static void
+conn_write_errorf(struct conn *c, json_t *id, int code, const char *reason,
+    const char *fmt)
+{
+	struct sh_error err;
+
+	sh_error_set(&err, code, reason, NULL, "%s", fmt);
+	conn_write_error(c, id, &err);
+}
+
+/* Queue a notification: see server.h. Dropped silently while closing. */
+int
+conn_send(struct conn *c, const json_t *msg)
+{
+	if (c->dead || c->closing)
+		return 0;
+	if (conn_over(c))
+		return -1;
+	return conn_write(c, msg);
+}
+
+/* Close after flush: see server.h. A call in flight finishes first. */
+void
+conn_close_after_flush(struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	conn_maybe_close(c);
+}
+
+void *
+conn_sub(struct conn *c)
+{
+	return c->sub;
+}
+
+void
+conn_set_sub(struct conn *c, void *sub)
+{
+	c->sub = sub;
+}
+
+enum role
+conn_role(const struct conn *c)
+{
+	return c->authed ? c->role : ROLE_NONE;
+}
+
+const char *
+conn_shelter(const struct conn *c)
+{
+	return c->shelter;
+}
+
+int
+server_nclients(void)
+{
+	return sd.nclients;
+}
+
+static void
+call_free(struct call *call)
+{
+	json_decref(call->id);
+	json_decref(call->params);
+	free(call);
+}
+
+/* Send msg (borrowed) for call, record it, free the call, resume input. */
+static void
+call_end(struct call *call, const json_t *msg, int code)
+{
+	struct conn *c = call->conn;
+
+	metrics_call(call->method->name, code, mono_us() - call->started_us);
+	if (c != NULL) {
+		if (call->id != NULL)
+			conn_write(c, msg);
+		c->call = NULL;
+		if (!c->in_input && !c->dead)
+			event_active(c->resume, EV_TIMEOUT, 0);
+		conn_maybe_close(c);
+	}
+	call_free(call);
+}
+
+/* End a call with its result (stolen): see server.h. */
+void
+call_reply(struct call *call, json_t *result)
+{
+	json_t *m = NULL;
+
+	if (result == NULL) {
+		call_errorf(call, SH_INTERNAL, "internal", NULL,
+		    "out of memory");
+		return;
+	}
+	if (call->conn != NULL && call->id != NULL)
+		m = rpc_result(call->id, result);
+	else
+		json_decref(result);
+	call_end(call, m, 0);
+	json_decref(m);
+}
+
+/* End a call with an error: see server.h. */
+void
+call_error(struct call *call, const struct sh_error *err)
+{
+	json_t *m = NULL;
+
+	if (call->conn != NULL && call->id != NULL)
+		m = rpc_error(call->id, err);
+	call_end(call, m, err->code);
+	json_decref(m);
+}
+
+/* call_error with a formatted message: see server.h. */
+void
+call_errorf(struct call *call, int code, const char *reason,
+    const char *field, const char *fmt, ...)
+{
+	struct sh_error err;
+	char msg[sizeof err.message];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sh_error_set(&err, code, reason, field, "%s", msg);
+	call_error(call, &err);
+}
+
+static const char *
+server_ptype_name(enum ptype t)
+{
+	switch (t) {
+	case PT_STRING:
+		return "a string";
+	case PT_INT:
+		return "an integer";
+	case PT_BOOL:
+		return "a boolean";
+	case PT_OBJECT:
+		return "an object";
+	case PT_ARRAY:
+		return "an array";
+	}
+	return "valid";
+}
+
+static bool
+server_ptype_ok(enum ptype t, const json_t *v)
+{
+	switch (t) {
+	case PT_STRING:
+		return json_is_string(v);
+	case PT_INT:
+		return json_is_integer(v);
+	case PT_BOOL:
+		return json_is_boolean(v);
+	case PT_OBJECT:
+		return json_is_object(v);
+	case PT_ARRAY:
+		return json_is_array(v);
+	}
+	return false;
+}
+
+/* The params check (-32602) against the method's param_spec. */
+static int
+server_check_params(const struct method *m, const struct rpc_msg *msg,
+    struct sh_error *err)
+{
+	const struct param_spec *p;
+	const char *key;
+	json_t *v;
+
+	if (msg->params_invalid)
+		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field",
+		    "params", "must be an object");
+	if (msg->dup_in_params) {
+		const char *f = msg->dup_field;
+		size_t olen = m->object != NULL ? strlen(m->object) : 0;
+
+		/* Name it relative to the object being validated. */
+		if (olen > 0 && strncmp(f, m->object, olen) == 0 &&
+		    f[olen] == '.')
+			f += olen + 1;
+		return sh_error_set(err, SH_INVALID_PARAMS, "duplicate_key", f,
+		    "duplicate key");
+	}
+	json_object_foreach(msg->params, key, v) {
+		for (p = m->params; p->name != NULL; p++)
+			if (strcmp(p->name, key) == 0)
+				break;
+		if (p->name == NULL)
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "unknown_field", key, "unknown field");
+	}
+	for (p = m->params; p->name != NULL; p++) {
+		v = json_object_get(msg->params, p->name);
+		if (v == NULL && p->required)
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "missing_field", p->name, "is required");
+		if (v != NULL && !server_ptype_ok(p->type, v))
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "invalid_field", p->name, "must be %s",
+			    server_ptype_name(p->type));
+	}
+	return 0;
+}
+
+/* Checks after the envelope, in PROTOCOL.md's order. */
+static int
+server_check(struct conn *c, const struct method *m,
+    const struct rpc_msg *msg, struct sh_error *err)
+{
+	enum role role = conn_role(c);
+
+	if (!c->authed && !m->before_auth)
+		return sh_error_set(err, SH_UNAUTHENTICATED, "auth_required",
+		    NULL, "%s: authenticate with session.auth first", m->name);
+	if (role != ROLE_NONE && (m->roles & role) == 0)
+		return sh_error_set(err, SH_FORBIDDEN, "role", NULL,
+		    "%s: not allowed for role %s", m->name,
+		    config_role_name(role));
+	if (m->own == OWN_PARAM_ID && role == ROLE_SHELTER &&
+	    !msg->params_invalid) {
+		const char *id =
+		    json_string_value(json_object_get(msg->params, "id"));
+
+		if (id != NULL && strcmp(id, c->shelter) != 0)
+			return sh_error_set(err, SH_FORBIDDEN,
+			    "not_own_shelter", "id",
+			    "a shelter may only name its own shelter");
+	}
+	return server_check_params(m, msg, err);
+}
+
+static void
+conn_protocol_error(struct conn *c, const char *line, size_t len,
+    json_t *id, const struct sh_error *err)
+{
+	char esc[128];
+
+	/* The start of the line only: it may carry a person's data. */
+	log_info("%s: protocol error %d %s, line of %zu bytes %s", c->peer,
+	    err->code, err->reason, len,
+	    log_escape(line, len < 24 ? len : 24, esc, sizeof esc));
+	conn_write_error(c, id, err);
+}
+
+/* The token bucket: true when the line may run (and a token is taken). */
+static bool
+conn_take_token(struct conn *c)
+{
+	double rate = sd.cfg->rate_per_s;
+	uint64_t now = mono_us();
+
+	if (rate <= 0)
+		return true;
+	c->tokens += (double)(now - c->refill_us) * rate / 1e6;
+	if (c->tokens > rate)
+		c->tokens = rate;
+	c->refill_us = now;
+	if (c->tokens < 1)
+		return false;
+	c->tokens -= 1;
+	return true;
+}
+
+/* One complete line (without its terminator). */
+static void
+conn_line(struct conn *c, const char *line, size_t len)
+{
+	struct rpc_msg msg;
+	struct sh_error err;
+	const struct method *m;
+	struct call *call;
+	json_t *id = NULL;
+
+	if (!conn_take_token(c)) {
+		sd.m.rate_limited++;
+		if (rpc_parse(line, len, &msg, &id, &err) == 0)
+			id = json_incref(msg.id);
+		rpc_msg_free(&msg);
+		conn_write_errorf(c, id, SH_RATE_LIMITED, "rate_limited",
+		    "rate limit exceeded: slow down");
+		json_decref(id);
+		return;
+	}
+	if (rpc_parse(line, len, &msg, &id, &err) == -1) {
+		conn_protocol_error(c, line, len, id, &err);
+		json_decref(id);
+		return;
+	}
+	if ((m = method_find(msg.method)) == NULL) {
+		char esc[96];
+
+		log_info("%s: unknown method %s", c->peer,
+		    log_escape(msg.method, strlen(msg.method), esc,
+			sizeof esc));
+		sh_error_set(&err, SH_METHOD_NOT_FOUND, "unknown_method", NULL,
+		    "unknown method");
+		goto fail;
+	}
+	if (server_check(c, m, &msg, &err) == -1)
+		goto fail;
+	if ((call = calloc(1, sizeof *call)) == NULL) {
+		sh_error_set(&err, SH_INTERNAL, "internal", NULL,
+		    "out of memory");
+		goto fail;
+	}
+	call->conn = c;
+	call->id = msg.id != NULL ? json_incref(msg.id) : NULL;
+	call->method = m;
+	call->params = json_incref(msg.params);
+	call->role = conn_role(c);
+	memcpy(call->shelter, c->shelter, sizeof call->shelter);
+	memcpy(call->who, c->who, sizeof call->who);
+	call->started_us = mono_us();
+	rpc_msg_free(&msg);
+	c->call = call;
+	m->fn(call);
+	return;
+fail:
+	/* A notification gets no response, not even an error. */
+	if (msg.id != NULL)
+		conn_write_error(c, msg.id, &err);
+	if (m != NULL)
+		metrics_call(m->name, err.code, 0);
+	rpc_msg_free(&msg);
+}
+
+static void
+conn_too_long(struct conn *c)
+{
+	sd.m.lines_too_long++;
+	log_info("%s: line longer than %zu bytes, closing", c->peer,
+	    sd.cfg->max_line_bytes);
+	conn_write_errorf(c, NULL, SH_INVALID_REQUEST, "line_too_long",
+	    "line too long");
+	conn_close_after_flush(c);
+}
+
+/* Is the byte at pos a "\r" (that may still be a terminator)? */
+static bool
+conn_cr_at(struct evbuffer *in, size_t pos)
+{
+	struct evbuffer_ptr p;
+	char ch;
+
+	if (evbuffer_ptr_set(in, &p, pos, EVBUFFER_PTR_SET) == -1 ||
+	    evbuffer_copyout_from(in, &p, &ch, 1) != 1)
+		return false;
+	return ch == '\r';
+}
+
+/* Run the buffered lines until a call is in flight or output is full. */
+static void
+conn_process(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t max = sd.cfg->max_line_bytes, n, eol;
+	struct evbuffer_ptr p;
+	char *line;
+
+	if (c->in_input)
+		return;
+	c->in_input = true;
+	while (!c->dead && !c->closing && c->call == NULL && !conn_over(c)) {
+		p = evbuffer_search_eol(in, NULL, &eol, EVBUFFER_EOL_CRLF);
+		if (p.pos < 0) {
+			n = evbuffer_get_length(in);
+			if (n > max + 1 || (n == max + 1 &&
+			    !conn_cr_at(in, max)))
+				conn_too_long(c);
+			break;
+		}
+		if ((size_t)p.pos > max) {
+			conn_too_long(c);
+			break;
+		}
+		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) ==
+		    NULL)
+			break;
+		if (n > 0)
+			conn_line(c, line, n);
+		free(line);
+	}
+	if (c->eof && c->call == NULL && !c->dead && !conn_over(c))
+		conn_close_after_flush(c);
+	c->in_input = false;
+}
+
+static void
+conn_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (!c->dead)
+		conn_process(c);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	conn_process(arg);
+}
+
+/* The output drained (low watermark 0). */
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->dead)
+		return;
+	if (c->out_paused) {
+		c->out_paused = false;
+		if (!c->closing && !c->eof)
+			bufferevent_enable(c->bev, EV_READ);
+		conn_process(c);
+	}
+	conn_maybe_close(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+	unsigned long e;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (what & BEV_EVENT_EOF) {
+		/* Answer what is buffered, then close. */
+		c->eof = true;
+		bufferevent_disable(c->bev, EV_READ);
+		conn_process(c);
+		return;
+	}
+	if (tls_ctx != NULL && !c->is_unix &&
+	    (e = bufferevent_get_openssl_error(bev)) != 0) {
+		char buf[128];
+
+		ERR_error_string_n(e, buf, sizeof buf);
+		log_info("%s: TLS: %s", c->peer, buf);
+	} else if (what & BEV_EVENT_ERROR) {
+		log_debug("%s: %s", c->peer,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	}
+	conn_kill(c);
+}
+
+/* Map a Unix peer's uid through auth.peers. */
+static void
+conn_map_peer(struct conn *c)
+{
+	size_t i;
+
+	c->authed = false;
+	c->role = ROLE_NONE;
+	c->shelter[0] = '\0';
+	for (i = 0; i < sd.cfg->npeers; i++) {
+		const struct peer_conf *p = &sd.cfg->peers[i];
+
+		if (p->uid != c->uid)
+			continue;
+		c->authed = true;
+		c->role = p->role;
+		memcpy(c->shelter, p->shelter, sizeof c->shelter);
+		break;
+	}
+}
+
+static void
+conn_set_peer(struct conn *c, evutil_socket_t fd, struct sockaddr *sa)
+{
+	if (c->is_unix) {
+		struct ucred cr;
+		socklen_t len = sizeof cr;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
+			c->uid = cr.uid;
+			c->by_peer = true;
+			conn_map_peer(c);
+			snprintf(c->peer, sizeof c->peer, "unix uid=%u pid=%d",
+			    (unsigned)cr.uid, (int)cr.pid);
+			snprintf(c->who, sizeof c->who, "uid=%u",
+			    (unsigned)cr.uid);
+		} else {
+			snprintf(c->peer, sizeof c->peer, "unix");
+		}
+		return;
+	}
+	char host[48], serv[8];
+	socklen_t salen = sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+	if (getnameinfo(sa, salen, host, sizeof host, serv, sizeof serv,
+	    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(c->peer, sizeof c->peer, "tcp %s:%s", host, serv);
+	else
+		snprintf(c->peer, sizeof c->peer, "tcp");
+}
+
+static void
+server_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	bool is_unix = arg == &lis_unix;
+	struct conn *c;
+	int one = 1;
+
+	if (sd.stopping || (c = calloc(1, sizeof *c)) == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->is_unix = is_unix;
+	if (!is_unix)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (!is_unix && tls_ctx != NULL) {
+		SSL *ssl = SSL_new(tls_ctx);
+
+		if (ssl != NULL)
+			c->bev = bufferevent_openssl_socket_new(sd.base, fd,
+			    ssl, BUFFEREVENT_SSL_ACCEPTING,
+			    BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev == NULL && ssl != NULL)
+			SSL_free(ssl);
+	} else {
+		c->bev = bufferevent_socket_new(sd.base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+	}
+	c->resume = event_new(sd.base, -1, 0, conn_resume, c);
+	if (c->bev == NULL || c->resume == NULL) {
+		log_warnx("accept: out of memory");
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if (c->resume != NULL)
+			event_free(c->resume);
+		free(c);
+		return;
+	}
+	conn_set_peer(c, fd, sa);
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	sd.m.connections_total++;
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	if (sd.nclients >= sd.cfg->max_clients) {
+		c->refused = true;
+		sd.m.connections_refused++;
+		log_info("%s: refused, %d clients already", c->peer,
+		    sd.nclients);
+		bufferevent_enable(c->bev, EV_WRITE);
+		conn_write_errorf(c, NULL, SH_UNAVAILABLE, "too_many_clients",
+		    "too many clients");
+		conn_close_after_flush(c);
+		return;
+	}
+	sd.nclients++;
+	c->tokens = sd.cfg->rate_per_s;
+	c->refill_us = mono_us();
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    sd.cfg->max_line_bytes + 2);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	log_debug("connect %s%s", c->peer, c->authed ? "" :
+	    " (unauthenticated)");
+}
+
+static void
+server_accept_error(struct evconnlistener *l, void *arg)
+{
+	log_warn("accept");
+}
+
+static int
+server_tls_init(const struct config *cfg)
+{
+	if (cfg->tls_cert == NULL)
+		return 0;
+	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cfg->tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(tls_ctx, cfg->tls_key,
+		SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(tls_ctx) != 1)
+		goto fail;
+	if (cfg->tls_client_ca != NULL) {
+		STACK_OF(X509_NAME) *names =
+		    SSL_load_client_CA_file(cfg->tls_client_ca);
+
+		if (names == NULL || SSL_CTX_load_verify_locations(tls_ctx,
+		    cfg->tls_client_ca, NULL) != 1)
+			goto fail;
+		SSL_CTX_set_client_CA_list(tls_ctx, names);
+		SSL_CTX_set_verify(tls_ctx,
+		    SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
+	return 0;
+fail:
+	log_warnx("tls: %s",
+	    ERR_error_string(ERR_get_error(), NULL));
+	return -1;
+}
+
+static int
+server_listen_unix(const struct config *cfg)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	const char *path = cfg->listen_unix;
+	int fd;
+
+	if (strlen(path) >= sizeof sun.sun_path) {
+		log_warnx("listen.unix: %s: path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* A socket someone still answers on is not stale. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("socket");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+		close(fd);
+		log_warnx("listen.unix: %s: in use by another process", path);
+		return -1;
+	}
+	close(fd);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		log_warn("listen.unix: unlink %s", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1) {
+		log_warn("socket");
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    chmod(path, cfg->unix_mode) == -1) {
+		log_warn("listen.unix: %s", path);
+		close(fd);
+		return -1;
+	}
+	lis_unix = evconnlistener_new(sd.base, server_accept, &lis_unix,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
+	if (lis_unix == NULL || (unix_path = strdup(path)) == NULL) {
+		log_warn("listen.unix: %s", path);
+		if (lis_unix == NULL)
+			close(fd);
+		return -1;
+	}
+	evconnlistener_set_error_cb(lis_unix, server_accept_error);
+	log_info("listening on %s", path);
+	return 0;
+}
+
+static int
+server_write_port_file(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		goto fail;
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warn("listen.port_file: %s", path);
+	return -1;
+}
+
+static int
+server_listen_tcp(const struct config *cfg)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	    .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE |
+	    AI_NUMERICSERV};
+	struct addrinfo *ai;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	char port[16];
+	int rc, bound;
+
+	snprintf(port, sizeof port, "%d", cfg->listen_tcp_port);
+	if ((rc = getaddrinfo(cfg->listen_tcp_host, port, &hints, &ai)) != 0) {
+		log_warnx("listen.tcp: %s: %s", cfg->listen_tcp_host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	lis_tcp = evconnlistener_new_bind(sd.base, server_accept, &lis_tcp,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    128, ai->ai_addr, (int)ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (lis_tcp == NULL) {
+		log_warn("listen.tcp: %s:%d", cfg->listen_tcp_host,
+		    cfg->listen_tcp_port);
+		return -1;
+	}
+	evconnlistener_set_error_cb(lis_tcp, server_accept_error);
+	if (getsockname(evconnlistener_get_fd(lis_tcp), (struct sockaddr *)&ss,
+	    &sslen) == -1) {
+		log_warn("getsockname");
+		return -1;
+	}
+	bound = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	log_info("listening on %s port %d%s", cfg->listen_tcp_host, bound,
+	    tls_ctx != NULL ? " (TLS)" : "");
+	if (cfg->port_file != NULL)
+		return server_write_port_file(cfg->port_file, bound);
+	return 0;
+}
+
+/* Start listening: see server.h. */
+int
+server_start(void)
+{
+	const struct config *cfg = sd.cfg;
+
+	if (reap_ev == NULL &&
+	    (reap_ev = event_new(sd.base, -1, 0, server_reap, NULL)) == NULL)
+		return -1;
+	if (server_tls_init(cfg) == -1)
+		return -1;
+	if (cfg->listen_unix != NULL && server_listen_unix(cfg) == -1)
+		return -1;
+	if (cfg->listen_tcp_host != NULL && server_listen_tcp(cfg) == -1)
+		return -1;
+	if (lis_unix == NULL && lis_tcp == NULL)
+		log_warnx("no listener configured (listen.unix, listen.tcp)");
+	return 0;
+}
+
+/* Stop: see server.h. done runs from the event loop, exactly once. */
+void
+server_stop(void (*done)(void))
+{
+	struct conn *c;
+
+	sd.stopping = true;
+	if (lis_unix != NULL) {
+		evconnlistener_free(lis_unix);
+		lis_unix = NULL;
+	}
+	if (lis_tcp != NULL) {
+		evconnlistener_free(lis_tcp);
+		lis_tcp = NULL;
+	}
+	if (unix_path != NULL) {
+		unlink(unix_path);
+		free(unix_path);
+		unix_path = NULL;
+	}
+	TAILQ_FOREACH(c, &conns, entry)
+		conn_close_after_flush(c);
+	stop_done = done;
+	if (reap_ev != NULL)
+		event_active(reap_ev, EV_TIMEOUT, 0);
+	else if (done != NULL)
+		done();
+}
+
+/*
+ * Free what is left after the loop has ended (connections that did not
+ * flush in time, the TLS context). For a clean exit under valgrind.
+ */
+void
+server_free(void)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&conns)) != NULL)
+		conn_free(c);
+	if (reap_ev != NULL)
+		event_free(reap_ev);
+	reap_ev = NULL;
+	if (tls_ctx != NULL)
+		SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
+}
+
+/* Apply a new config: see server.h. Peer identities are mapped again. */
+void
+server_reload(const struct config *cfg)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (c->dead || c->refused)
+			continue;
+		bufferevent_setwatermark(c->bev, EV_READ, 0,
+		    cfg->max_line_bytes + 2);
+		if (c->by_peer)
+			conn_map_peer(c);
+		if (c->tokens > cfg->rate_per_s)
+			c->tokens = cfg->rate_per_s;
+	}
+}
+
+/* session.auth {token}: take the identity of a configured token. */
+void
+session_auth(struct call *call)
+{
+	json_t *t = json_object_get(call->params, "token");
+	const struct token_conf *match = NULL;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	struct conn *c = call->conn;
+	json_t *res;
+	size_t i;
+
+	if (!json_is_string(t)) {
+		call_errorf(call, SH_INVALID_PARAMS, t ? "invalid_field" :
+		    "missing_field", "token", t ? "must be a string" :
+		    "is required");
+		return;
+	}
+	SHA256((const unsigned char *)json_string_value(t),
+	    json_string_length(t), md);
+	/* Compare with every token, in constant time. */
+	for (i = 0; i < sd.cfg->ntokens; i++) {
+		if (CRYPTO_memcmp(md, sd.cfg->tokens[i].sha256, sizeof md) == 0)
+			match = &sd.cfg->tokens[i];
+	}
+	if (match == NULL) {
+		sd.m.auth_failures++;
+		log_info("%s: authentication failed (unknown token)",
+		    c != NULL ? c->peer : "?");
+		call_errorf(call, SH_UNAUTHENTICATED, "bad_token", NULL,
+		    "invalid token");
+		return;
+	}
+	if (c != NULL) {
+		c->authed = true;
+		c->by_peer = false;
+		c->role = match->role;
+		memcpy(c->shelter, match->shelter, sizeof c->shelter);
+		snprintf(c->who, sizeof c->who, "token=%s", match->name);
+		log_info("%s: authenticated as %s (%s)", c->peer, match->name,
+		    config_role_name(match->role));
+	}
+	res = json_pack("{s:s, s:s}", "name", match->name, "role",
+	    config_role_name(match->role));
+	if (res != NULL && match->role == ROLE_SHELTER)
+		json_object_set_new(res, "shelter", json_string(match->shelter));
+	if (res == NULL) {
+		call_errorf(call, SH_INTERNAL, "internal", NULL, "out of memory");
+		return;
+	}
+	call_reply(call, res);
+}
+
+/* session.ping {}: the server's time. */
+void
+session_ping(struct call *call)
+{
+	char buf[32];
+
+	call_reply(call, json_pack("{s:s}", "time",
+	    model_time_format(now_ms(), buf, sizeof buf)));
+}
