@@ -369,7 +369,8 @@ geo_read(struct gazetteer *g, FILE *f, const char *path, char *err,
 			rc = geo_header(p, col, path, err, errlen);
 			continue;
 		}
-		if (*geo_trim(p) == '\0' || *p == '#')
+		p[strcspn(p, "\r\n")] = '\0';
+		if (p[strspn(p, " \t")] == '\0' || *p == '#')
 			continue;
 		rc = geo_row(g, p, col, lineno, path, err, errlen);
 	}
