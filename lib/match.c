@@ -1,6 +1,7 @@
 /* match.c: filters, scorers, pool choice, ranking and the explanation. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct match_ctx {
 	unsigned residence_bit;
 	bool minor;
 	bool check_distance;
+	double too_close_deg; /* latitude degrees beyond which none is */
 };
 
 /*
@@ -120,6 +122,15 @@ match_result_free(struct match_result *res)
 	memset(res, 0, sizeof *res);
 }
 
+/*
+ * The candidates buffer is one block: the ranked candidates [0, cap), the
+ * unranked ones [cap, 2 cap), then two arrays of cap sort keys. Nothing is
+ * allocated while matching once it is big enough.
+ */
+#define MATCH_PREFETCH 8
+#define MATCH_CAND_BYTES                                                       \
+	(2 * sizeof(struct match_candidate) + 2 * sizeof(uint64_t))
+
 static int
 match_reserve(struct match_result *res, size_t n)
 {
@@ -129,9 +140,12 @@ match_reserve(struct match_result *res, size_t n)
 	if (n == 0)
 		n = 1;
 	if (res->cap_candidates < n) {
-		c = realloc(res->candidates, n * sizeof *c);
+		if (n > SIZE_MAX / MATCH_CAND_BYTES)
+			return -1;
+		c = malloc(n * MATCH_CAND_BYTES);
 		if (c == NULL)
 			return -1;
+		free(res->candidates);
 		res->candidates = c;
 		res->cap_candidates = n;
 	}
@@ -229,7 +243,7 @@ match_pool_before(
  */
 static unsigned
 match_filter(const struct match_ctx *x, const struct shelter *s,
-    struct match_candidate *c, unsigned *missing)
+    struct match_candidate *c, unsigned *missing, double *dexp)
 {
 	const struct request *r = x->req;
 	const struct match_input *in = x->in;
@@ -248,11 +262,17 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 	*missing = r->needs & ~s->care;
 	if (*missing != 0)
 		fail |= 1u << FILTER_CARE;
+	*dexp = -1;
+	/* The latitude difference alone bounds the distance from below, so
+	 * most shelters need no great-circle distance here. */
 	if (x->check_distance &&
-	    geo_distance_km(s->location.lat, s->location.lon,
-	        r->exploitation_location.lat,
-	        r->exploitation_location.lon) < r->min_distance_km)
-		fail |= 1u << FILTER_TOO_CLOSE;
+	    fabs(s->location.lat - r->exploitation_location.lat) <
+	        x->too_close_deg) {
+		*dexp = geo_distance_km(s->location.lat, s->location.lon,
+		    r->exploitation_location.lat, r->exploitation_location.lon);
+		if (*dexp < r->min_distance_km)
+			fail |= 1u << FILTER_TOO_CLOSE;
+	}
 	if (in != NULL) {
 		if (r->co_victims == CO_VICTIMS_APART &&
 		    match_listed(in->case_shelters, in->ncase_shelters, s->id))
@@ -285,8 +305,8 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 }
 
 static int
-match_score_one(
-    const struct match_ctx *x, const struct shelter *s, enum scorer k)
+match_score_one(const struct match_ctx *x, const struct shelter *s,
+    enum scorer k, double dexp)
 {
 	const struct request *r = x->req;
 	const struct match_input *in = x->in;
@@ -303,8 +323,11 @@ match_score_one(
 	case SCORER_SAFETY_DISTANCE:
 		if (!r->has_exploitation_location)
 			return 50;
-		d = geo_distance_km(s->location.lat, s->location.lon,
-		    r->exploitation_location.lat, r->exploitation_location.lon);
+		d = dexp >= 0
+		    ? dexp
+		    : geo_distance_km(s->location.lat, s->location.lon,
+		          r->exploitation_location.lat,
+		          r->exploitation_location.lon);
 		return match_clamp(match_round(100.0 * d / 150.0));
 	case SCORER_PROXIMITY:
 		if (!r->has_preferred_location)
@@ -351,7 +374,7 @@ match_score_one(
 }
 
 static void
-match_score(const struct match_ctx *x, struct match_candidate *c)
+match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
 {
 	const double *w = x->opt->weights;
 	double sum = 0, wsum = 0;
@@ -362,7 +385,8 @@ match_score(const struct match_ctx *x, struct match_candidate *c)
 			c->scores[k] = -1;
 			continue;
 		}
-		c->scores[k] = match_score_one(x, c->shelter, (enum scorer)k);
+		c->scores[k] =
+		    match_score_one(x, c->shelter, (enum scorer)k, dexp);
 		sum += w[k] * c->scores[k];
 		wsum += w[k];
 	}
@@ -371,16 +395,88 @@ match_score(const struct match_ctx *x, struct match_candidate *c)
 		c->score = 10000;
 }
 
-static int
-match_rank_cmp(const void *a, const void *b)
+/*
+ * Rank key: score desc (14 bits), free desc (18 bits, clamped; a larger
+ * pool is not real), input position (32 bits); ascending as an integer.
+ */
+static uint64_t
+match_rank_key(const struct match_candidate *c, size_t pos)
 {
-	const struct match_candidate *x = a, *y = b;
+	uint64_t free = c->free < 0 ? 0 : c->free > 0x3ffff ? 0x3ffff : c->free;
 
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	if (x->free != y->free)
-		return x->free > y->free ? -1 : 1;
-	return strcmp(x->shelter->id, y->shelter->id);
+	return (uint64_t)(10000 - c->score) << 50 | (0x3ffff - free) << 32 |
+	    (uint64_t)(uint32_t)pos;
+}
+
+/*
+ * Stable LSD radix sort of n keys on their upper 32 bits (the keys come in
+ * position order, so the lower half is sorted already), 11 bits a pass,
+ * skipping passes that would not move anything; tmp holds n keys. Returns
+ * the sorted array (a or tmp).
+ */
+static uint64_t *
+match_radix(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	size_t count[2048], i, sum, t;
+	uint64_t *src = a, *dst = tmp, *swap;
+	unsigned shift;
+
+	for (shift = 32; shift < 64; shift += 11) {
+		memset(count, 0, sizeof count);
+		for (i = 0; i < n; i++)
+			count[(src[i] >> shift) & 2047]++;
+		if (count[(src[0] >> shift) & 2047] == n)
+			continue;
+		for (i = 0, sum = 0; i < 2048; i++) {
+			t = count[i];
+			count[i] = sum;
+			sum += t;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 2047]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	return src;
+}
+
+/*
+ * Rank the n unranked candidates in `from` into res->candidates. Equal
+ * score and free places keep input order after the sort; a run of such
+ * ties is then put in id order (already so when the input is sorted by id,
+ * which costs one strcmp per tie).
+ */
+static void
+match_rank(
+    struct match_result *res, const struct match_candidate *from, size_t n)
+{
+	uint64_t *keys =
+	    (uint64_t *)(res->candidates + 2 * res->cap_candidates);
+	uint64_t *sorted;
+	struct match_candidate *out = res->candidates, t;
+	size_t i, j;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		keys[i] = match_rank_key(&from[i], i);
+	sorted = match_radix(keys, keys + res->cap_candidates, n);
+	for (i = 0; i < n; i++)
+		out[i] = from[sorted[i] & 0xffffffffu];
+	for (i = 1; i < n; i++) {
+		if (out[i].score != out[i - 1].score ||
+		    out[i].free != out[i - 1].free ||
+		    strcmp(out[i - 1].shelter->id, out[i].shelter->id) <= 0)
+			continue;
+		t = out[i];
+		for (j = i; j > 0 && out[j - 1].score == t.score &&
+		     out[j - 1].free == t.free &&
+		     strcmp(out[j - 1].shelter->id, t.shelter->id) > 0;
+		     j--)
+			out[j] = out[j - 1];
+		out[j] = t;
+	}
 }
 
 /* Appends to the message; silently truncates (512 bytes is ample). */
@@ -489,8 +585,10 @@ match_run(const struct shelter *const *shelters, size_t n,
     const struct match_options *opt, struct match_result *res)
 {
 	struct match_ctx x;
-	struct match_candidate *c;
+	struct match_candidate *c, *unranked;
+	const struct shelter *next;
 	unsigned fail, missing;
+	double dexp;
 	size_t i;
 	int f;
 
@@ -511,15 +609,27 @@ match_run(const struct shelter *const *shelters, size_t n,
 	x.minor = req->age < 18;
 	x.check_distance =
 	    req->has_exploitation_location && req->min_distance_km > 0;
+	/* 6371 km is below the mean radius geo uses: a safe bound. */
+	x.too_close_deg = req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
 
+	unranked = res->candidates + res->cap_candidates;
 	for (i = 0; i < n; i++) {
-		c = &res->candidates[res->ncandidates];
+		if (i + MATCH_PREFETCH < n) {
+			/* The table is bigger than the cache: fetch ahead the
+			 * lines every filter reads. */
+			next = shelters[i + MATCH_PREFETCH];
+			__builtin_prefetch(&next->program);
+			__builtin_prefetch(&next->intake_open);
+			__builtin_prefetch(&next->pools[0]);
+			__builtin_prefetch(&next->pools[1]);
+		}
+		c = &unranked[res->ncandidates];
 		c->shelter = shelters[i];
-		fail = match_filter(&x, shelters[i], c, &missing);
+		fail = match_filter(&x, shelters[i], c, &missing, &dexp);
 		if (fail == 0) {
 			c->pool = c->pools[0];
 			c->free = model_pool_free(&shelters[i]->pools[c->pool]);
-			match_score(&x, c);
+			match_score(&x, c, dexp);
 			res->ncandidates++;
 			continue;
 		}
@@ -537,9 +647,7 @@ match_run(const struct shelter *const *shelters, size_t n,
 	}
 	res->total = n;
 	res->eligible = res->ncandidates;
-	if (res->ncandidates > 1)
-		qsort(res->candidates, res->ncandidates,
-		    sizeof *res->candidates, match_rank_cmp);
+	match_rank(res, unranked, res->ncandidates);
 	match_message(res, req);
 	return 0;
 }
