@@ -1,0 +1,301 @@
+"""Framing, envelope and error codes of PROTOCOL.md, over TCP and the Unix
+socket."""
+
+import datetime
+import json
+import time
+
+from harness import Env, RpcError, expect_error, request, shelter
+
+PING = b'{"jsonrpc":"2.0","id":%d,"method":"session.ping"}'
+
+
+def ping_line(i, end=b"\n"):
+    return PING % i + end
+
+
+def error_of(msg):
+    assert "error" in msg, "expected an error response, got %r" % (msg,)
+    err = msg["error"]
+    return err["code"], (err.get("data") or {}).get("reason"), \
+        (err.get("data") or {}).get("field")
+
+
+def assert_usable(c):
+    """The connection still answers a call after an error."""
+    assert "time" in c.call("session.ping")
+
+
+def test_lf_crlf_and_empty_lines():
+    with Env() as env:
+        c = env.client("anon")
+        c.send_raw(ping_line(1) + b"\n" + b"\r\n" + ping_line(2, b"\r\n")
+                   + b"\n\n" + ping_line(3))
+        ids = [c.recv()["id"] for _ in range(3)]
+        assert ids == [1, 2, 3], ids
+        # Nothing else: the empty lines got no response.
+        try:
+            extra = c.recv(timeout=0.5)
+        except TimeoutError:
+            extra = None
+        assert extra is None, "empty line answered: %r" % (extra,)
+
+
+def test_responses_in_request_order():
+    with Env(shelters=[shelter("t-order", total=2)]) as env:
+        c = env.client("coordinator")
+        lines = []
+        methods = ["shelter.list", "session.ping", "stats.get", "shelter.get",
+                   "request.list", "session.ping", "no.such.method",
+                   "shelter.get", "session.ping"]
+        for i, m in enumerate(methods, start=100):
+            params = {"id": "t-order"} if m == "shelter.get" else {}
+            lines.append(json.dumps({"jsonrpc": "2.0", "id": i, "method": m,
+                                     "params": params}))
+        c.send_raw(("\n".join(lines) + "\n").encode())
+        got = [c.recv() for _ in methods]
+        assert [m["id"] for m in got] == list(range(100, 100 + len(methods)))
+        assert "shelters" in got[0]["result"]
+        assert got[6]["error"]["code"] == -32601
+        assert got[7]["result"]["shelter"]["id"] == "t-order"
+
+
+def test_ping_answers_rfc3339_utc_time():
+    with Env() as env:
+        c = env.client("anon")
+        t = c.call("session.ping")["time"]
+        assert t.endswith("Z"), t
+        parsed = datetime.datetime.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        assert abs((parsed - now).total_seconds()) < 5, (t, now)
+
+
+def test_invalid_json_is_32700_with_null_id_and_connection_stays():
+    bad_lines = [
+        b'{"jsonrpc":"2.0","id":1,"method":"session.ping"',  # truncated
+        b'{"jsonrpc":"2.0","id":2,"method":"session.ping"} x',  # trailing
+        b'{"jsonrpc":"2.0","id":3,"method":"session.ping"}{"a":1}',
+        b'{"jsonrpc":"2.0","id":"a\\u0000b","method":"session.ping"}',
+        b'{"jsonrpc":"2.0","id":5,"method":"session.ping",'
+        b'"params":{"x":"\\u0000"}}',
+        b"{'jsonrpc':'2.0'}",
+        b'{"jsonrpc":"2.0","id":6,"method":"session.\xff\xfe"}',  # not UTF-8
+        b"nonsense",
+    ]
+    with Env() as env:
+        c = env.client("anon")
+        for line in bad_lines:
+            c.send_raw(line + b"\n")
+            msg = c.recv()
+            code, reason, _ = error_of(msg)
+            assert code == -32700, (line, msg)
+            assert reason == "invalid_json", (line, msg)
+            assert msg["id"] is None, (line, msg)
+            assert msg["jsonrpc"] == "2.0"
+            assert isinstance(msg["error"]["message"], str) \
+                and msg["error"]["message"]
+        assert_usable(c)
+
+
+def nested(depth):
+    """A message whose nesting depth is exactly depth (envelope = 1)."""
+    inner = "{}"
+    for _ in range(depth - 2):
+        inner = '{"a":%s}' % inner
+    return ('{"jsonrpc":"2.0","id":9,"method":"session.ping","params":%s}'
+            % inner).encode()
+
+
+def test_nesting_32_is_parsed_33_is_too_deep():
+    with Env() as env:
+        c = env.client("anon")
+        # Depth 32: parsed; ping takes no params, so the unknown "a" is named.
+        c.send_raw(nested(32) + b"\n")
+        msg = c.recv()
+        code, reason, field = error_of(msg)
+        assert (code, reason, field) == (-32602, "unknown_field", "a"), msg
+        assert msg["id"] == 9
+        # Depth 33: a parse error, id null.
+        c.send_raw(nested(33) + b"\n")
+        msg = c.recv()
+        assert error_of(msg)[:2] == (-32700, "too_deep"), msg
+        assert msg["id"] is None
+        # Arrays count as nesting too.
+        arr = b"[" * 40 + b"]" * 40
+        c.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"session.ping",'
+                   b'"params":{"a":' + arr + b"}}\n")
+        msg = c.recv()
+        assert error_of(msg)[:2] == (-32700, "too_deep"), msg
+        assert_usable(c)
+
+
+def test_batches_are_unsupported():
+    with Env() as env:
+        c = env.client("anon")
+        for line in [b"[]", b"[" + PING % 1 + b"]", b"[" + PING % 1 + b","
+                     + PING % 2 + b"]"]:
+            c.send_raw(line + b"\n")
+            msg = c.recv()
+            assert error_of(msg)[:2] == (-32600, "batch_unsupported"), msg
+            assert msg["id"] is None
+        # Not executed either: the next response is the next call's.
+        assert_usable(c)
+
+
+def test_non_objects_are_invalid_requests():
+    with Env() as env:
+        c = env.client("anon")
+        for line in [b'"hello"', b"42", b"null", b"true", b"1.5"]:
+            c.send_raw(line + b"\n")
+            msg = c.recv()
+            assert error_of(msg)[:2] == (-32600, "not_an_object"), (line, msg)
+            assert msg["id"] is None
+        assert_usable(c)
+
+
+def test_bad_envelopes():
+    with Env() as env:
+        c = env.client("anon")
+        # An id of the wrong type: bad_envelope with id null.
+        for idtext in [b"1.5", b"true", b"{}", b"[1]", b"null"]:
+            c.send_raw(b'{"jsonrpc":"2.0","id":' + idtext
+                       + b',"method":"session.ping"}\n')
+            msg = c.recv()
+            assert error_of(msg)[:2] == (-32600, "bad_envelope"), (idtext, msg)
+            assert msg["id"] is None, (idtext, msg)
+        # A readable id is echoed.
+        for env_obj in [
+            {"id": 7, "method": "session.ping"},  # no jsonrpc
+            {"jsonrpc": "1.0", "id": 7, "method": "session.ping"},
+            {"jsonrpc": "2.0", "id": 7},  # no method
+            {"jsonrpc": "2.0", "id": 7, "method": 5},
+        ]:
+            c.request(env_obj)
+            msg = c.recv()
+            assert error_of(msg)[:2] == (-32600, "bad_envelope"), (env_obj,
+                                                                   msg)
+            assert msg["id"] == 7, (env_obj, msg)
+        # String ids are echoed as strings, big integers exactly.
+        assert c.call_raw("session.ping", id="abc-1")["id"] == "abc-1"
+        assert c.call_raw("session.ping", id=2**53 + 1)["id"] == 2**53 + 1
+        assert c.call_raw("session.ping", id=0)["id"] == 0
+        assert c.call_raw("session.ping", id=-3)["id"] == -3
+        assert_usable(c)
+
+
+def test_params_must_be_an_object():
+    with Env() as env:
+        c = env.client("coordinator")
+        for params in [None, [], ["x"], "x", 3]:
+            c.request({"jsonrpc": "2.0", "id": 11, "method": "stats.get",
+                       "params": params})
+            msg = c.recv()
+            assert error_of(msg) == (-32602, "invalid_field", "params"), (
+                params, msg)
+            assert msg["id"] == 11
+        # Absent params means {}.
+        c.request({"jsonrpc": "2.0", "id": 12, "method": "stats.get"})
+        assert "result" in c.recv()
+
+
+def test_unknown_method_before_and_after_auth():
+    with Env() as env:
+        c = env.client("anon")
+        e = expect_error(lambda: c.call("shelter.fly", id="m1"), -32601,
+                         "unknown_method")
+        assert e.id == "m1"
+        # -32601 comes before auth: an unknown method is not auth_required.
+        c.call("session.auth", {"token": env.daemon.tokens["admin"]})
+        expect_error(lambda: c.call("shelter.fly"), -32601, "unknown_method")
+        expect_error(lambda: c.call(""), -32601, "unknown_method")
+
+
+def test_duplicate_keys_are_refused_with_their_path():
+    with Env(shelters=[shelter("t-dup", total=3)]) as env:
+        c = env.client("coordinator")
+        # In the envelope.
+        c.send_raw(b'{"jsonrpc":"2.0","id":1,"id":2,"method":"session.ping"}'
+                   b"\n")
+        msg = c.recv()
+        assert error_of(msg) == (-32602, "duplicate_key", "id"), msg
+        # A plain param.
+        c.send_raw(b'{"jsonrpc":"2.0","id":3,"method":"shelter.get",'
+                   b'"params":{"id":"t-dup","id":"t-dup"}}\n')
+        msg = c.recv()
+        assert error_of(msg) == (-32602, "duplicate_key", "id"), msg
+        assert msg["id"] == 3
+        # Deep inside the request object: relative to the request.
+        c.send_raw(b'{"jsonrpc":"2.0","id":4,"method":"request.submit",'
+                   b'"params":{"request":{"ref":"DUP-1","person":{"gender":'
+                   b'"f","age":30,"age":31},"residence":"reflection"}}}\n')
+        msg = c.recv()
+        assert error_of(msg) == (-32602, "duplicate_key", "person.age"), msg
+        assert msg["id"] == 4
+        c.send_raw(b'{"jsonrpc":"2.0","id":5,"method":"match.preview",'
+                   b'"params":{"request":{"ref":"DUP-2","person":{"gender":'
+                   b'"f","age":30},"children":[{"age":3},{"age":4,"age":5}]}}}'
+                   b"\n")
+        msg = c.recv()
+        assert error_of(msg) == (-32602, "duplicate_key", "children.1.age"), \
+            msg
+        # Nothing was stored by the refused submit.
+        assert c.call("request.list")["requests"] == []
+
+
+def test_notifications_get_no_response_but_run():
+    with Env(shelters=[shelter("t-note", total=3)]) as env:
+        c = env.client("admin")
+        c.notify("session.ping")
+        c.notify("no.such.method")
+        c.notify("shelter.intake", {"id": "t-note", "open": False,
+                                    "reason": "renovation"})
+        # The next line on the wire is the response to this call.
+        msg = c.call_raw("shelter.get", {"id": "t-note"}, id="after")
+        assert msg["id"] == "after", msg
+        assert msg["result"]["shelter"]["intake"]["open"] is False
+
+
+def test_checks_run_in_documented_order():
+    with Env() as env:
+        c = env.client("anon")
+        # Unknown method before auth: -32601, not -32001.
+        expect_error(lambda: c.call("nope"), -32601)
+        # Auth before role and params: a bad call is still auth_required.
+        expect_error(lambda: c.call("shelter.put", {"bogus": 1}), -32001,
+                     "auth_required")
+        c2 = env.client("service")
+        # Role before params.
+        expect_error(lambda: c2.call("shelter.put", {"bogus": 1}), -32003,
+                     "role")
+        # Params before state: an unknown request with a bad param.
+        c3 = env.client("coordinator")
+        expect_error(lambda: c3.call("request.get", {"id": 5}), -32602,
+                     "invalid_field", "id")
+        expect_error(lambda: c3.call("request.get", {"id": "req-999"}),
+                     -32004, "request")
+
+
+def test_error_message_names_the_field():
+    with Env(shelters=[shelter("t-msg", total=3)]) as env:
+        c = env.client("coordinator")
+        e = expect_error(lambda: c.call("request.submit", {
+            "request": request("MSG-1", age=121)}), -32602, "invalid_field",
+            "person.age")
+        assert "person.age" in e.message, e.message
+        assert "\n" not in e.message
+
+
+def test_same_protocol_on_the_unix_socket():
+    with Env(shelters=[shelter("t-unix", total=3)]) as env:
+        c = env.client("unix")
+        # Peer credentials: admin without session.auth.
+        assert c.call("shelter.get", {"id": "t-unix"})["shelter"]["id"] == \
+            "t-unix"
+        c.send_raw(b"{oops\n[]\n\r\n" + ping_line(4, b"\r\n"))
+        m1, m2, m3 = c.recv(), c.recv(), c.recv()
+        assert error_of(m1)[:2] == (-32700, "invalid_json")
+        assert error_of(m2)[:2] == (-32600, "batch_unsupported")
+        assert m3["id"] == 4 and "time" in m3["result"]
+        expect_error(lambda: c.call("shelter.fly"), -32601, "unknown_method")
+        stats = c.call("stats.get")
+        assert stats["shelters"] == 1

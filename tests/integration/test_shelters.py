@@ -1,0 +1,278 @@
+"""shelter.put / get / list / remove / capacity / intake and the seed file."""
+
+import copy
+
+from harness import (Env, expect_error, pool, pool_of, request, shelter,
+                     wait_until)
+
+
+def test_put_get_round_trip_adds_live_fields():
+    with Env() as env:
+        c = env.client("admin")
+        s = shelter("t-round", pools=[
+            pool("women", genders=["f"], children_max=2, total=10,
+                 occupied=8),
+            pool("men", genders=["m"], total=3, occupied=0)])
+        s["location"] = {"municipality": "Rotterdam"}
+        out = c.call("shelter.put", {"shelter": s})["shelter"]
+        got = c.call("shelter.get", {"id": "t-round"})["shelter"]
+        for doc in (out, got):
+            assert doc["id"] == "t-round"
+            assert doc["program"] == "cosm"
+            assert doc["intake"] == {"open": True, "always": True}
+            loc = doc["location"]
+            assert loc["municipality"] == "Rotterdam"
+            assert abs(loc["lat"] - 51.92) < 0.1 and abs(loc["lon"] - 4.48) \
+                < 0.1, loc
+            assert isinstance(doc["version"], int)
+            assert isinstance(doc["updated_at"], str)
+            women = pool_of(doc, "women")
+            assert (women["total"], women["occupied"], women["held"],
+                    women["expected"], women["free"], women["overbooked"]) \
+                == (10, 8, 0, 0, 2, False), women
+            assert [p["name"] for p in doc["pools"]] == ["women", "men"]
+        # A shelter without intake is open and not 24/7.
+        s2 = shelter("t-no-intake", total=1)
+        del s2["intake"]
+        doc = c.call("shelter.put", {"shelter": s2})["shelter"]
+        assert doc["intake"] == {"open": True, "always": False}, doc["intake"]
+        # Explicit lat/lon are kept as given.
+        s3 = shelter("t-coords", total=1)
+        s3["location"] = {"lat": 52.5, "lon": 6.1}
+        doc = c.call("shelter.put", {"shelter": s3})["shelter"]
+        assert doc["location"]["lat"] == 52.5 and \
+            doc["location"]["lon"] == 6.1
+        assert "municipality" not in doc["location"] or \
+            doc["location"]["municipality"] is None
+
+
+def test_put_validation_names_the_field():
+    cases = [
+        (lambda s: s.update(address="Main street 1"), "unknown_field",
+         "address"),
+        (lambda s: s["location"].update(street="x"), "unknown_field",
+         "location.street"),
+        (lambda s: s.pop("id"), "missing_field", "id"),
+        (lambda s: s.update(id="Bad_Id"), "invalid_field", "id"),
+        (lambda s: s.update(program="hotel"), "invalid_field", "program"),
+        (lambda s: s.update(security="fort"), "invalid_field", "security"),
+        (lambda s: s.update(care=["trauma", "massage"]), "invalid_field",
+         "care.1"),
+        (lambda s: s.update(languages=["nl", "EN"]), "invalid_field",
+         "languages.1"),
+        (lambda s: s["pools"][0].update(total=-1), "invalid_field",
+         "pools.0.total"),
+        (lambda s: s["pools"][0].update(colour="red"), "unknown_field",
+         "pools.0.colour"),
+        (lambda s: s["pools"][0].update(genders=["f", "q"]), "invalid_field",
+         "pools.0.genders.1"),
+        (lambda s: s.update(location={"municipality": "Atlantis"}),
+         "invalid_field", "location.municipality"),
+    ]
+    with Env() as env:
+        c = env.client("admin")
+        for mutate, reason, field in cases:
+            s = shelter("t-valid", total=2)
+            mutate(s)
+            e = expect_error(lambda: c.call("shelter.put", {"shelter": s}),
+                             -32602, reason, field)
+            assert field in e.message, e.message
+        expect_error(lambda: c.call("shelter.put", {}), -32602,
+                     "missing_field", "shelter")
+        expect_error(lambda: c.call("shelter.put", {"shelter": "x"}), -32602,
+                     "invalid_field", "shelter")
+        # None of them was stored.
+        assert c.call("shelter.list")["shelters"] == []
+
+
+def test_put_existing_keeps_live_counts_and_intake():
+    with Env() as env:
+        c = env.client("admin")
+        s = shelter("t-keep", pools=[pool("main", total=5, occupied=1)])
+        v1 = c.call("shelter.put", {"shelter": s})["shelter"]["version"]
+        c.call("shelter.capacity", {"id": "t-keep",
+                                    "pools": {"main": {"occupied": 3}}})
+        c.call("shelter.intake", {"id": "t-keep", "open": False,
+                                  "reason": "staff shortage"})
+        s2 = copy.deepcopy(s)
+        s2["name"] = "Renamed shelter"
+        s2["intake"] = {"open": True, "always": False}
+        s2["pools"] = [pool("main", total=99, occupied=0),
+                       pool("family", children_max=3, total=2, occupied=1)]
+        doc = c.call("shelter.put", {"shelter": s2})["shelter"]
+        assert doc["name"] == "Renamed shelter"
+        main, fam = pool_of(doc, "main"), pool_of(doc, "family")
+        assert (main["total"], main["occupied"]) == (5, 3), main
+        assert (fam["total"], fam["occupied"], fam["free"]) == (2, 1, 1), fam
+        assert doc["intake"]["open"] is False, "put reopened a closed shelter"
+        assert doc["intake"]["always"] is False
+        assert doc["version"] > v1
+        # A pool left out is removed.
+        s3 = copy.deepcopy(s2)
+        s3["pools"] = [pool("main")]
+        doc = c.call("shelter.put", {"shelter": s3})["shelter"]
+        assert [p["name"] for p in doc["pools"]] == ["main"]
+
+
+def test_pool_or_shelter_that_holds_someone_cannot_go():
+    with Env() as env:
+        c = env.client("admin")
+        s = shelter("t-hold", pools=[pool("main", total=1),
+                                     pool("spare", total=0)])
+        c.call("shelter.put", {"shelter": s})
+        sub = c.call("request.submit", {"request": request("HOLD-1")})
+        assert sub["proposal"]["pool"] == "main"
+        s2 = copy.deepcopy(s)
+        s2["pools"] = [pool("spare", total=0)]
+        expect_error(lambda: c.call("shelter.put", {"shelter": s2}), -32009,
+                     "state")
+        expect_error(lambda: c.call("shelter.remove", {"id": "t-hold"}),
+                     -32009, "state")
+        doc = c.call("shelter.get", {"id": "t-hold"})["shelter"]
+        assert pool_of(doc, "main")["held"] == 1
+        # Accepted: the expected arrival still blocks removal.
+        c.call("proposal.accept", {"id": sub["proposal"]["id"]})
+        expect_error(lambda: c.call("shelter.remove", {"id": "t-hold"}),
+                     -32009, "state")
+        c.call("request.cancel", {"id": sub["request"]["id"],
+                                  "reason": "test"})
+        assert c.call("shelter.remove", {"id": "t-hold"}) == {"id": "t-hold"}
+        expect_error(lambda: c.call("shelter.get", {"id": "t-hold"}), -32004,
+                     "shelter")
+        expect_error(lambda: c.call("shelter.remove", {"id": "t-hold"}),
+                     -32004, "shelter")
+
+
+def test_capacity_partial_version_and_errors():
+    with Env() as env:
+        c = env.client("admin")
+        c.call("shelter.put", {"shelter": shelter("t-cap", pools=[
+            pool("a", total=4, occupied=1), pool("b", total=6, occupied=2)])})
+        v = c.call("shelter.get", {"id": "t-cap"})["shelter"]["version"]
+        doc = c.call("shelter.capacity", {"id": "t-cap", "pools": {
+            "a": {"occupied": 3}}})["shelter"]
+        assert (pool_of(doc, "a")["total"], pool_of(doc, "a")["occupied"]) \
+            == (4, 3)
+        assert (pool_of(doc, "b")["total"], pool_of(doc, "b")["occupied"]) \
+            == (6, 2), "a pool not named changed"
+        assert doc["version"] == v + 1
+        doc = c.call("shelter.capacity", {"id": "t-cap", "if_version": v + 1,
+                                          "pools": {"b": {"total": 8}}})[
+            "shelter"]
+        assert pool_of(doc, "b")["free"] == 6
+        expect_error(lambda: c.call("shelter.capacity", {
+            "id": "t-cap", "if_version": v, "pools": {"a": {"occupied": 0}}}),
+            -32009, "version")
+        expect_error(lambda: c.call("shelter.capacity", {
+            "id": "t-cap", "pools": {"zzz": {"occupied": 0}}}),
+            -32602, "invalid_field", "pools.zzz")
+        expect_error(lambda: c.call("shelter.capacity", {
+            "id": "t-cap", "pools": {"a": {"occupied": 9}}}),
+            -32602, "invalid_field", "pools.a.occupied")
+        expect_error(lambda: c.call("shelter.capacity", {
+            "id": "t-cap", "pools": {"a": {"occupied": -1}}}),
+            -32602, "invalid_field", "pools.a.occupied")
+        expect_error(lambda: c.call("shelter.capacity", {
+            "id": "t-cap", "pools": {"a": {"beds": 1}}}),
+            -32602, "unknown_field", "pools.a.beds")
+        expect_error(lambda: c.call("shelter.capacity", {
+            "id": "t-nope", "pools": {"a": {"occupied": 0}}}),
+            -32004, "shelter")
+        expect_error(lambda: c.call("shelter.capacity", {"id": "t-cap"}),
+                     -32602, "missing_field", "pools")
+        # Refused updates changed nothing.
+        doc = c.call("shelter.get", {"id": "t-cap"})["shelter"]
+        assert doc["version"] == v + 2
+        assert pool_of(doc, "a")["occupied"] == 3
+
+
+def test_capacity_below_holds_is_overbooked_never_negative():
+    with Env() as env:
+        c = env.client("admin")
+        c.call("shelter.put", {"shelter": shelter("t-over", total=2)})
+        c.call("request.submit", {"request": request("OVER-1")})
+        c.call("request.submit", {"request": request("OVER-2")})
+        doc = c.call("shelter.capacity", {"id": "t-over", "pools": {
+            "main": {"total": 1}}})["shelter"]
+        p = pool_of(doc, "main")
+        assert p["held"] == 2 and p["free"] == 0 and p["overbooked"] is True, p
+        # No further proposal into an overbooked pool.
+        sub = c.call("request.submit", {"request": request("OVER-3")})
+        assert sub["proposal"] is None
+        assert sub["request"]["status"] == "waiting"
+
+
+def test_intake_closed_and_available_only():
+    with Env() as env:
+        c = env.client("admin")
+        for sid, total, prog in [("t-l-c", 2, "omm"), ("t-l-a", 2, "cosm"),
+                                 ("t-l-b", 0, "cosm")]:
+            c.call("shelter.put", {"shelter": shelter(sid, total=total,
+                                                      program=prog)})
+        ids = [s["id"] for s in c.call("shelter.list")["shelters"]]
+        assert ids == ["t-l-a", "t-l-b", "t-l-c"], ids
+        ids = [s["id"] for s in c.call("shelter.list", {"program": "cosm"})[
+            "shelters"]]
+        assert ids == ["t-l-a", "t-l-b"], ids
+        ids = [s["id"] for s in c.call("shelter.list", {
+            "available_only": True})["shelters"]]
+        assert ids == ["t-l-a", "t-l-c"], ids
+        v = c.call("shelter.get", {"id": "t-l-a"})["shelter"]["version"]
+        doc = c.call("shelter.intake", {"id": "t-l-a", "open": False,
+                                        "reason": "renovation"})["shelter"]
+        assert doc["intake"]["open"] is False and doc["version"] == v + 1
+        ids = [s["id"] for s in c.call("shelter.list", {
+            "available_only": True})["shelters"]]
+        assert ids == ["t-l-c"], ids
+        # A closed shelter gets no proposal.
+        sub = c.call("request.submit", {"request": request(
+            "INTAKE-1", program="cosm")})
+        assert sub["proposal"] is None
+        assert sub["explanation"]["reasons"].get("intake_closed") == 1, \
+            sub["explanation"]
+        expect_error(lambda: c.call("shelter.intake", {"id": "t-l-a"}),
+                     -32602, "missing_field", "open")
+        expect_error(lambda: c.call("shelter.intake", {"id": "t-l-a",
+                                                       "open": "no"}),
+                     -32602, "invalid_field", "open")
+        expect_error(lambda: c.call("shelter.intake", {"id": "t-nope",
+                                                       "open": True}),
+                     -32004, "shelter")
+        # Reopening proposes to the waiting request.
+        c.call("shelter.intake", {"id": "t-l-a", "open": True})
+        wait_until(lambda: c.call("request.get", {
+            "id": sub["request"]["id"]})["request"]["status"] == "proposed",
+            5, what="waiting request proposed after reopening")
+
+
+def test_list_param_errors():
+    with Env() as env:
+        c = env.client("coordinator")
+        expect_error(lambda: c.call("shelter.list", {"program": "spa"}),
+                     -32602, "invalid_field", "program")
+        expect_error(lambda: c.call("shelter.list", {"available_only": 1}),
+                     -32602, "invalid_field", "available_only")
+        expect_error(lambda: c.call("shelter.list", {"sort": "id"}), -32602,
+                     "unknown_field", "sort")
+        expect_error(lambda: c.call("shelter.get", {}), -32602,
+                     "missing_field", "id")
+        expect_error(lambda: c.call("shelter.get", {"id": "t-none"}), -32004,
+                     "shelter")
+
+
+def test_seed_file_applied_and_restart_keeps_live_state():
+    seed = [shelter("t-seed-a", total=3), shelter("t-seed-b", total=2,
+                                                  municipality="Zwolle")]
+    with Env(shelters=seed) as env:
+        c = env.client("admin")
+        ids = [s["id"] for s in c.call("shelter.list")["shelters"]]
+        assert ids == ["t-seed-a", "t-seed-b"]
+        c.call("shelter.capacity", {"id": "t-seed-a",
+                                    "pools": {"main": {"occupied": 2}}})
+        c.call("shelter.intake", {"id": "t-seed-b", "open": False})
+        env.daemon.restart()
+        c = env.client("admin")
+        a = c.call("shelter.get", {"id": "t-seed-a"})["shelter"]
+        b = c.call("shelter.get", {"id": "t-seed-b"})["shelter"]
+        assert pool_of(a, "main")["occupied"] == 2, "seed clobbered counts"
+        assert b["intake"]["open"] is False, "restart reopened a shelter"
