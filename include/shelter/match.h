@@ -153,7 +153,9 @@ int match_run(const struct shelter *const *shelters, size_t n,
     const struct match_options *opt, struct match_result *res);
 
 /* [{shelter_id, pool, score, scores: {NAME: n}, free}, ...]; score as a
- * number with two decimals. Scorers that are off are left out. */
+ * number with two decimals (a JSON real: dump it with
+ * JSON_REAL_PRECISION(15), Jansson's default of 17 digits prints 41.67 as
+ * 41.670000000000002). Scorers that are off are left out. */
 json_t *match_candidates_json(const struct match_result *res);
 
 /* {total, eligible, reasons: {REASON: n}, near_misses: [{shelter_id,

@@ -573,6 +573,7 @@ test_score_weights(void **state)
 	struct fx *f = *state;
 	const struct match_candidate *c;
 	json_t *j;
+	char *s;
 	int k;
 
 	add_shelter(f, "a", UTRECHT);
@@ -602,6 +603,13 @@ test_score_weights(void **state)
 	    json_object_get(json_array_get(j, 0), "scores"), "language"));
 	assert_true(json_real_value(json_object_get(
 	                json_array_get(j, 0), "score")) == 66.67);
+	s = json_dumps(json_array_get(j, 0),
+	    JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+	assert_string_equal(s,
+	    "{\"free\":2,\"pool\":\"single\",\"score\":66.67,"
+	    "\"scores\":{\"care_fit\":100,\"occupancy\":50},"
+	    "\"shelter_id\":\"a\"}");
+	free(s);
 	json_decref(j);
 
 	/* Half up: 7 free of 8 is 87.5 -> 88. */
