@@ -207,7 +207,7 @@ methods_put(const struct shelter *s, store_cb *cb, void *arg,
 	    args_init(&a, 4 + 4 * MODEL_POOL_MAX) == -1) {
 		json_decref(doc);
 		return sh_error_set(err, SH_INTERNAL, "internal", NULL,
-		    "The server is out of memory.");
+		    "out of memory");
 	}
 	pools = json_incref(json_object_get(doc, "pools"));
 	json_object_del(doc, "pools");
@@ -228,7 +228,7 @@ methods_put(const struct shelter *s, store_cb *cb, void *arg,
 	goto out;
 nomem:
 	sh_error_set(err, SH_INTERNAL, "internal", NULL,
-	    "The server is out of memory.");
+	    "out of memory");
 out:
 	args_free(&a);
 	json_decref(doc);
@@ -350,7 +350,7 @@ list_done(json_t *result, const struct sh_error *err, void *arg)
 	table_load(all); /* the whole table, fresh: take it */
 	if ((out = json_array()) == NULL) {
 		call_errorf(call, SH_INTERNAL, "internal", NULL,
-		    "The server is out of memory.");
+		    "out of memory");
 		return;
 	}
 	for (i = 0; i < json_array_size(all); i++) {
@@ -382,7 +382,7 @@ methods_shelter_list(struct call *call)
 	    model_program_parse(program) >= PROGRAM_COUNT)) {
 		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "program",
 		    "must be one of cosm, omm, crisis, screening, labour, "
-		    "regular.");
+		    "regular");
 		call_error(call, &err);
 		return;
 	}
@@ -422,17 +422,17 @@ capacity_pool(const char *name, const json_t *p, struct args *a,
 	snprintf(field, sizeof field, "pools.%s", name);
 	if (!json_is_object(p))
 		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field",
-		    field, "must be an object with total and/or occupied.");
+		    field, "must be an object with total and/or occupied");
 	json_object_foreach((json_t *)p, k, v) {
 		if (strcmp(k, "total") != 0 && strcmp(k, "occupied") != 0) {
 			snprintf(field, sizeof field, "pools.%s.%s", name, k);
 			return sh_error_set(err, SH_INVALID_PARAMS,
-			    "unknown_field", field, "is not a pool count.");
+			    "unknown_field", field, "unknown field");
 		}
 	}
 	if (args_add(a, strdup(name)) == -1)
 		return sh_error_set(err, SH_INTERNAL, "internal", NULL,
-		    "The server is out of memory.");
+		    "out of memory");
 	for (i = 0; keys[i] != NULL; i++) {
 		v = json_object_get(p, keys[i]);
 		snprintf(field, sizeof field, "pools.%s.%s", name, keys[i]);
@@ -441,11 +441,11 @@ capacity_pool(const char *name, const json_t *p, struct args *a,
 		    json_integer_value(v) > COUNT_MAX))
 			return sh_error_set(err, SH_INVALID_PARAMS,
 			    "invalid_field", field,
-			    "must be an integer from 0 to %d.", COUNT_MAX);
+			    "must be an integer from 0 to %d", COUNT_MAX);
 		if ((v != NULL ? args_addf(a, "%lld", json_integer_value(v)) :
 		    args_add(a, strdup(""))) == -1)
 			return sh_error_set(err, SH_INTERNAL, "internal", NULL,
-			    "The server is out of memory.");
+			    "out of memory");
 	}
 	return 0;
 }
@@ -469,7 +469,7 @@ methods_shelter_capacity(struct call *call)
 	    (ifv != NULL ? args_addf(&a, "%lld", json_integer_value(ifv)) :
 	    args_add(&a, strdup(""))) == -1) {
 		sh_error_set(&err, SH_INTERNAL, "internal", NULL,
-		    "The server is out of memory.");
+		    "out of memory");
 		goto fail;
 	}
 	json_object_foreach((json_t *)pools, name, p)
@@ -511,7 +511,7 @@ methods_shelter_intake(struct call *call)
 
 	if (reason != NULL && strlen(reason) > REASON_MAX) {
 		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "reason",
-		    "must be at most %d bytes.", REASON_MAX);
+		    "must be at most %d bytes", REASON_MAX);
 		call_error(call, &err);
 		return;
 	}
@@ -542,7 +542,7 @@ stats_done(json_t *result, const struct sh_error *err, void *arg)
 	}
 	if (out == NULL)
 		call_errorf(call, SH_INTERNAL, "internal", NULL,
-		    "The server is out of memory.");
+		    "out of memory");
 	else
 		call_reply(call, out);
 }

@@ -42,7 +42,7 @@ rq_new(struct call *call)
 	if ((rq = calloc(1, sizeof *rq)) == NULL) {
 		log_warn("requests: calloc");
 		call_errorf(call, SH_INTERNAL, "internal", NULL,
-		    "The server is out of memory.");
+		    "out of memory");
 		return NULL;
 	}
 	rq->call = call;
@@ -72,7 +72,7 @@ rq_nomem(struct rq *rq)
 	struct sh_error err;
 
 	sh_error_set(&err, SH_INTERNAL, "internal", NULL,
-	    "The server is out of memory.");
+	    "out of memory");
 	rq_fail(rq, &err);
 }
 
@@ -126,7 +126,7 @@ check_reason(struct call *call)
 	if (s == NULL || (*s != '\0' && strlen(s) <= REASON_MAX))
 		return 0;
 	sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "reason",
-	    "must be a non-empty string of at most %d bytes.", REASON_MAX);
+	    "must be a non-empty string of at most %d bytes", REASON_MAX);
 	call_error(call, &err);
 	return -1;
 }
@@ -676,7 +676,7 @@ requests_list(struct call *call)
 			snprintf(field, sizeof field, "status.%zu", i);
 			sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field",
 			    field, "must be one of waiting, proposed, placed, "
-			    "arrived, cancelled.");
+			    "arrived, cancelled");
 			call_error(call, &err);
 			return;
 		}
@@ -689,7 +689,7 @@ requests_list(struct call *call)
 	if (lim != NULL && (json_integer_value(lim) < 1 ||
 	    json_integer_value(lim) > 500)) {
 		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "limit",
-		    "must be an integer from 1 to 500.");
+		    "must be an integer from 1 to 500");
 		call_error(call, &err);
 		return;
 	}
