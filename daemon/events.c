@@ -1,0 +1,491 @@
+/*
+ * events.c: the events stream fanned out to subscribers, with `since`
+ * replay (PROTOCOL.md "Events").
+ *
+ * Each subscriber remembers the last id it was sent and never gets an id
+ * at or below it. A subscribe first reads the newest id, then replays from
+ * `since` (or from that id) in pages while live events skip it; when a page
+ * comes back and the tail has delivered beyond the replay, it reads again,
+ * and only then goes live. So nothing is lost or repeated between replay
+ * and live.
+ */
+#include <sys/queue.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shelter/rpc.h"
+
+#include "events.h"
+#include "log.h"
+#include "methods.h"
+#include "placement.h"
+#include "shelterd.h"
+#include "table.h"
+
+#define EVENTS_PAGE 500
+
+enum {
+	TOPIC_PROPOSALS = 1 << 0,
+	TOPIC_REQUESTS = 1 << 1,
+	TOPIC_CAPACITY = 1 << 2,
+	TOPIC_PLACEMENTS = 1 << 3,
+};
+
+static const char *const topic_names[] = {"proposals", "requests",
+	"capacity", "placements"};
+#define NTOPICS (sizeof topic_names / sizeof topic_names[0])
+
+struct evid {
+	uint64_t ms, seq;
+};
+
+struct sub {
+	LIST_ENTRY(sub) entry;
+	struct conn *c;    /* NULL once the connection has gone */
+	unsigned topics;   /* TOPIC_x bits */
+	unsigned adding;   /* topics of the subscribe in progress */
+	struct evid last;  /* the last id sent */
+	struct evid cursor; /* replay: the last id read */
+	bool has_since;
+	bool replaying;    /* live events skip it */
+	bool more;         /* the last page was full */
+	bool busy;         /* a store callback is pending: it owns the sub */
+	struct call *call; /* the subscribe waiting for the newest id */
+};
+
+static LIST_HEAD(, sub) subs = LIST_HEAD_INITIALIZER(subs);
+
+static int
+evid_parse(const char *s, struct evid *id)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	id->ms = strtoull(s, &end, 10);
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		return -1;
+	id->seq = strtoull(end + 1, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+static int
+evid_cmp(const struct evid *a, const struct evid *b)
+{
+	if (a->ms != b->ms)
+		return a->ms < b->ms ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return 0;
+}
+
+static unsigned
+events_topic_bit(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NTOPICS; i++)
+		if (strcmp(name, topic_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* The topics a role may subscribe to. */
+static unsigned
+events_role_topics(enum role role)
+{
+	switch (role) {
+	case ROLE_ADMIN:
+	case ROLE_COORDINATOR:
+		return TOPIC_PROPOSALS | TOPIC_REQUESTS | TOPIC_CAPACITY |
+		    TOPIC_PLACEMENTS;
+	case ROLE_SHELTER:
+		return TOPIC_CAPACITY | TOPIC_PLACEMENTS;
+	case ROLE_SERVICE:
+		return TOPIC_CAPACITY;
+	default:
+		return 0;
+	}
+}
+
+/* May this subscriber see an event of topic bit t about shelter? */
+static bool
+events_visible(const struct sub *s, unsigned t, const char *shelter)
+{
+	enum role role = conn_role(s->c);
+
+	if ((s->topics & t) == 0 || (events_role_topics(role) & t) == 0)
+		return false;
+	if (role == ROLE_SHELTER)
+		return shelter != NULL && strcmp(shelter, conn_shelter(s->c)) == 0;
+	return true;
+}
+
+static json_t *
+events_message(const struct store_event *ev)
+{
+	json_t *data = json_loadb(ev->data, ev->data_len, 0, NULL);
+
+	if (data == NULL) {
+		log_warnx("event %s: data is not JSON", ev->id);
+		data = json_null();
+	}
+	return rpc_notification("event", json_pack("{s:s, s:s, s:s, s:s, s:o}",
+	    "id", ev->id, "topic", ev->topic, "type", ev->type, "at",
+	    ev->at != NULL ? ev->at : "", "data", data));
+}
+
+static json_t *
+events_topics_json(unsigned topics)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < NTOPICS; i++)
+		if (topics & (1u << i))
+			json_array_append_new(a, json_string(topic_names[i]));
+	return a;
+}
+
+static void
+sub_free(struct sub *s)
+{
+	if (s->c != NULL) {
+		conn_set_sub(s->c, NULL);
+		LIST_REMOVE(s, entry);
+	}
+	free(s);
+}
+
+/* Detach a subscriber that cannot keep up; it resumes with since. */
+static void
+sub_drop(struct sub *s, const char *why)
+{
+	struct conn *c = s->c;
+
+	sd.m.subscribers_dropped++;
+	log_info("subscriber dropped (%s); it may resume with since", why);
+	sub_free(s);
+	if (c != NULL)
+		conn_close_after_flush(c);
+}
+
+/*
+ * Send ev to s when visible and newer than what it had. *msg is built on
+ * first use and reused. -1 when the subscriber was dropped.
+ */
+static int
+sub_push(struct sub *s, const struct store_event *ev, json_t **msg)
+{
+	struct evid id;
+
+	if (evid_parse(ev->id, &id) == -1 || evid_cmp(&id, &s->last) <= 0)
+		return 0;
+	if (!events_visible(s, events_topic_bit(ev->topic), ev->shelter))
+		return 0;
+	if (*msg == NULL && (*msg = events_message(ev)) == NULL)
+		return 0;
+	if (conn_send(s->c, *msg) == -1) {
+		sub_drop(s, "output over limits.output_buffer_bytes");
+		return -1;
+	}
+	s->last = id;
+	sd.m.events_pushed++;
+	return 0;
+}
+
+static void events_page(const struct store_event *evs, size_t n,
+    const struct sh_error *err, void *arg);
+
+/* Read the next page, or go live when the replay has caught the tail. */
+static void
+sub_replay(struct sub *s)
+{
+	struct evid tail;
+	struct sh_error err;
+	char from[48];
+
+	if (!s->more && (evid_parse(store_tail_last_id(), &tail) == -1 ||
+	    evid_cmp(&tail, &s->cursor) <= 0)) {
+		s->replaying = false;
+		s->busy = false;
+		return;
+	}
+	snprintf(from, sizeof from, "%" PRIu64 "-%" PRIu64, s->cursor.ms,
+	    s->cursor.seq);
+	s->busy = true;
+	if (store_events_after(from, EVENTS_PAGE, events_page, s, &err) ==
+	    -1) {
+		s->busy = false;
+		sub_drop(s, err.message);
+	}
+}
+
+static void
+events_page(const struct store_event *evs, size_t n,
+    const struct sh_error *err, void *arg)
+{
+	struct sub *s = arg;
+	json_t *msg;
+	size_t i;
+
+	s->busy = false;
+	if (s->c == NULL) {
+		sub_free(s);
+		return;
+	}
+	if (err != NULL) {
+		sub_drop(s, err->message);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		msg = NULL;
+		if (sub_push(s, &evs[i], &msg) == -1) {
+			json_decref(msg);
+			return;
+		}
+		json_decref(msg);
+		evid_parse(evs[i].id, &s->cursor);
+	}
+	if (n == 0) {
+		/* Nothing after the cursor (a trimmed stream): go live. */
+		s->replaying = false;
+		return;
+	}
+	s->more = n == EVENTS_PAGE;
+	sub_replay(s);
+}
+
+/* The newest id came back: answer the subscribe, then replay. */
+static void
+events_last(const struct store_event *evs, size_t n,
+    const struct sh_error *err, void *arg)
+{
+	struct sub *s = arg;
+	struct call *call = s->call;
+	struct evid last = {0, 0};
+	char lastbuf[48] = "0-0";
+
+	s->call = NULL;
+	s->busy = false;
+	if (s->c == NULL || err != NULL) {
+		unsigned keep = s->c != NULL ? s->topics : 0;
+
+		if (err != NULL)
+			call_error(call, err);
+		else
+			call_reply(call, json_object());
+		if (keep == 0)
+			sub_free(s);
+		return;
+	}
+	if (n > 0 && evs[0].id != NULL && evid_parse(evs[0].id, &last) == 0)
+		snprintf(lastbuf, sizeof lastbuf, "%s", evs[0].id);
+	s->topics |= s->adding;
+	s->adding = 0;
+	call_reply(call, json_pack("{s:o, s:s}", "topics",
+	    events_topics_json(s->topics), "last_id", lastbuf));
+	if (!s->has_since)
+		s->cursor = last;
+	if (evid_cmp(&s->last, &s->cursor) < 0)
+		s->last = s->cursor;
+	s->more = s->has_since;
+	s->replaying = true;
+	sub_replay(s);
+}
+
+/*
+ * Check params.topics: a non-empty array of known topic names the role may
+ * see. Returns the bits, or 0 with the call ended.
+ */
+static unsigned
+events_parse_topics(struct call *call, bool check_role)
+{
+	json_t *topics = json_object_get(call->params, "topics"), *t;
+	unsigned bits = 0, bit, allowed = events_role_topics(call->role);
+	char field[32];
+	size_t i;
+
+	if (!json_is_array(topics) || json_array_size(topics) == 0) {
+		call_errorf(call, SH_INVALID_PARAMS, topics ? "invalid_field" :
+		    "missing_field", "topics",
+		    "must be a non-empty array of topics");
+		return 0;
+	}
+	/* The role check comes before the params check. */
+	json_array_foreach(topics, i, t) {
+		bit = json_is_string(t) ? events_topic_bit(json_string_value(t))
+		    : 0;
+		if (check_role && bit != 0 && (allowed & bit) == 0) {
+			call_errorf(call, SH_FORBIDDEN, "role", NULL,
+			    "topic %s is not allowed for role %s",
+			    json_string_value(t), config_role_name(call->role));
+			return 0;
+		}
+	}
+	json_array_foreach(topics, i, t) {
+		snprintf(field, sizeof field, "topics.%zu", i);
+		if (!json_is_string(t)) {
+			call_errorf(call, SH_INVALID_PARAMS, "invalid_field",
+			    field, "must be a string");
+			return 0;
+		}
+		if ((bit = events_topic_bit(json_string_value(t))) == 0) {
+			call_errorf(call, SH_INVALID_PARAMS, "invalid_field",
+			    field, "unknown topic (proposals, requests, "
+			    "capacity, placements)");
+			return 0;
+		}
+		bits |= bit;
+	}
+	return bits;
+}
+
+/* session.subscribe {topics, since?}: see PROTOCOL.md "Methods". */
+void
+session_subscribe(struct call *call)
+{
+	json_t *since = json_object_get(call->params, "since");
+	struct conn *c = call->conn;
+	struct sh_error err;
+	struct evid from = {0, 0};
+	struct sub *s;
+	unsigned bits;
+
+	if ((bits = events_parse_topics(call, true)) == 0)
+		return;
+	if (since != NULL && (!json_is_string(since) ||
+	    evid_parse(json_string_value(since), &from) == -1)) {
+		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "since",
+		    "must be an event id (MS-SEQ)");
+		return;
+	}
+	if (c == NULL) {
+		call_reply(call, json_object());
+		return;
+	}
+	if ((s = conn_sub(c)) != NULL && s->busy) {
+		/* A replay is running: add the topics to it. */
+		s->topics |= bits;
+		call_reply(call, json_pack("{s:o, s:s}", "topics",
+		    events_topics_json(s->topics), "last_id",
+		    store_tail_last_id()));
+		return;
+	}
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof *s)) == NULL) {
+			call_errorf(call, SH_INTERNAL, "internal", NULL,
+			    "out of memory");
+			return;
+		}
+		s->c = c;
+		conn_set_sub(c, s);
+		LIST_INSERT_HEAD(&subs, s, entry);
+	}
+	s->adding = bits;
+	s->has_since = since != NULL;
+	s->cursor = from;
+	s->call = call;
+	s->busy = true;
+	if (store_events_last(events_last, s, &err) == -1) {
+		s->call = NULL;
+		s->busy = false;
+		if (s->topics == 0)
+			sub_free(s);
+		call_error(call, &err);
+	}
+}
+
+/* session.unsubscribe {topics}: -> {topics} still subscribed. */
+void
+session_unsubscribe(struct call *call)
+{
+	struct sub *s = call->conn != NULL ? conn_sub(call->conn) : NULL;
+	unsigned bits, left = 0;
+
+	if ((bits = events_parse_topics(call, false)) == 0)
+		return;
+	if (s != NULL) {
+		s->topics &= ~bits;
+		s->adding &= ~bits;
+		left = s->topics;
+		if (left == 0 && !s->busy)
+			sub_free(s);
+	}
+	call_reply(call, json_pack("{s:o}", "topics", events_topics_json(left)));
+}
+
+/* From the store's tail: see events.h. */
+void
+events_on_event(const struct store_event *ev, void *arg)
+{
+	const char *type = ev->type != NULL ? ev->type : "";
+	bool has_shelter = ev->shelter != NULL && ev->shelter[0] != '\0';
+	struct sub *s, *next;
+	json_t *msg = NULL;
+
+	if (ev->topic == NULL)
+		return;
+	if (strcmp(ev->topic, "_shelter") == 0) {
+		if (!has_shelter)
+			return;
+		if (strcmp(type, "shelter.removed") == 0)
+			table_remove(ev->shelter);
+		else
+			table_refresh(ev->shelter);
+		return;
+	}
+	if (strcmp(type, "capacity.changed") == 0 ||
+	    strcmp(type, "shelter.intake") == 0) {
+		if (has_shelter)
+			table_refresh(ev->shelter);
+		placement_wake();
+	} else if (strcmp(type, "proposal.rejected") == 0 ||
+	    strcmp(type, "proposal.expired") == 0 ||
+	    strcmp(type, "request.cancelled") == 0) {
+		placement_wake();
+	}
+	for (s = LIST_FIRST(&subs); s != NULL; s = next) {
+		next = LIST_NEXT(s, entry);
+		if (s->c != NULL && !s->replaying)
+			sub_push(s, ev, &msg);
+	}
+	json_decref(msg);
+}
+
+/* A connection is closing: see events.h. */
+void
+events_conn_closed(struct conn *c)
+{
+	struct sub *s = conn_sub(c);
+
+	if (s == NULL)
+		return;
+	conn_set_sub(c, NULL);
+	LIST_REMOVE(s, entry);
+	s->c = NULL;
+	if (!s->busy)
+		free(s);
+}
+
+/* Subscribers now: see events.h. */
+int
+events_nsubscribers(void)
+{
+	struct sub *s;
+	int n = 0;
+
+	LIST_FOREACH(s, &subs, entry)
+		n++;
+	return n;
+}
+
+/* Start tailing: see events.h. */
+void
+events_start(void)
+{
+	store_tail("$", events_on_event, NULL);
+}
