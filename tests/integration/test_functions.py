@@ -1,0 +1,747 @@
+"""test_functions.py: the Redis function library (daemon/functions.lua)
+driven directly through a real redis-server, without the daemon.
+
+Each test loads the library with FUNCTION LOAD REPLACE into a private
+redis-server and calls the functions as the daemon does (FCALL fn 0 PREFIX
+ARGS...), then checks the replies, the stored counts and the events stream.
+"""
+
+import datetime
+import json
+import os
+import re
+import time
+
+from harness import Redis
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LUA = os.path.join(HERE, "..", "..", "daemon", "functions.lua")
+P = "shd-test:"
+
+# What a request may say that events must never repeat.
+SECRETS = ["NET-77", "Utrecht", "nationality", "\"RO\"", "police",
+           "referrer", "exploitation"]
+
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def load(r):
+    with open(LUA) as f:
+        assert r.cmd("FUNCTION", "LOAD", "REPLACE", f.read()) == "shelterd"
+
+
+def fcall(r, fn, *args):
+    return json.loads(r.cmd("FCALL", fn, 0, P, *args))
+
+
+def error_of(reply):
+    assert "error" in reply, "expected a refusal, got %r" % (reply,)
+    return reply["error"]
+
+
+def pool_static(name, genders=("f",), children_max=2):
+    return json.dumps({"name": name, "genders": list(genders),
+                       "min_age": 18, "max_age": 120,
+                       "children_max": children_max, "boys_max_age": 12})
+
+
+def shelter_doc(sid, name=None):
+    return json.dumps({
+        "id": sid, "name": name or sid.upper(), "organisation": "Org",
+        "program": "cosm",
+        "location": {"municipality": "Zwolle", "lat": 52.5, "lon": 6.1},
+        "care": ["trauma"], "languages": ["nl", "en"],
+        "security": "protected"})
+
+
+def put(r, sid, pools, name=None, always=0, open_if_new=1):
+    """pools: [(name, total, occupied)]."""
+    args = [sid, shelter_doc(sid, name), always, open_if_new]
+    for pname, total, occupied in pools:
+        args += [pname, pool_static(pname), total, occupied]
+    return fcall(r, "shd_shelter_put", *args)
+
+
+def pool(shelter, name):
+    for p in shelter["pools"]:
+        if p["name"] == name:
+            return p
+    raise AssertionError("no pool %s in %r" % (name, shelter))
+
+
+def get_pool(r, sid, name):
+    return pool(fcall(r, "shd_shelter_get", sid)["shelter"], name)
+
+
+def cand(sid, pools, score=80.0, scores=None):
+    return {"shelter_id": sid, "pools": list(pools), "score": score,
+            "scores": scores if scores is not None else {"language": 100}}
+
+
+def request_doc(ref):
+    return json.dumps({
+        "ref": ref, "program": "any",
+        "person": {"gender": "f", "age": 24, "languages": ["ro", "en"],
+                   "nationality": "RO"},
+        "children": [], "needs": [], "prefers": ["trauma"],
+        "exploitation": {"sector": "sexual",
+                         "location": {"municipality": "Utrecht",
+                                      "lat": 52.09, "lon": 5.12}},
+        "safety": {"min_distance_km": 50, "case": "NET-77",
+                   "co_victims": "apart"},
+        "urgency": "days", "referrer": "police",
+        "residence": "reflection"})
+
+
+HOUSEHOLD = json.dumps({"gender": "f", "age": 24, "children": [],
+                        "needs": [], "languages": ["ro", "en"]})
+
+
+def submit(r, ref, cands, urgency="days", case="", co="any", ttl=1800,
+           nalt=2):
+    return fcall(r, "shd_submit", ref, request_doc(ref), urgency, case, co,
+                 HOUSEHOLD, ttl, nalt, json.dumps(cands))
+
+
+def events(r, after="0-0"):
+    """Events after an id: [{id, topic, type, shelter, at, data}]."""
+    out = []
+    for eid, fields in r.cmd("XRANGE", P + "events", "(" + after, "+"):
+        ev = dict(zip(fields[0::2], fields[1::2]))
+        ev["id"] = eid
+        ev["raw"] = ev["data"]
+        ev["data"] = json.loads(ev["data"])
+        out.append(ev)
+    return out
+
+
+def last_id(r):
+    last = r.cmd("XREVRANGE", P + "events", "+", "-", "COUNT", "1")
+    return last[0][0] if last else "0-0"
+
+
+def types(evs):
+    return [e["type"] for e in evs]
+
+
+def assert_no_secrets(r):
+    for ev in events(r):
+        for s in SECRETS:
+            assert s not in ev["raw"], "event %s carries %s: %s" % (
+                ev["type"], s, ev["raw"])
+
+
+# ---------------------------------------------------------------------------
+
+
+def test_version_and_unknown_prefix_isolation():
+    with Redis() as r:
+        load(r)
+        assert fcall(r, "shd_version")["version"] >= 1
+        put(r, "s-a", [("women", 3, 1)])
+        # Another prefix sees nothing of it.
+        other = json.loads(r.cmd("FCALL", "shd_shelter_list", 0, "other:"))
+        assert other == {"shelters": []}
+
+
+def test_shelter_put_get_list_remove():
+    with Redis() as r:
+        load(r)
+        res = put(r, "s-b", [("women", 10, 8), ("mothers", 4, 0)],
+                  always=1)
+        assert res["created"] is True and res["changed"] is True
+        s = res["shelter"]
+        assert s["id"] == "s-b" and s["program"] == "cosm"
+        assert s["intake"] == {"open": True, "always": True}
+        assert s["version"] == 1 and RFC3339.match(s["updated_at"])
+        assert [p["name"] for p in s["pools"]] == ["women", "mothers"]
+        women = pool(s, "women")
+        assert (women["total"], women["occupied"], women["held"],
+                women["expected"], women["free"], women["overbooked"]) == \
+            (10, 8, 0, 0, 2, False)
+        assert women["children_max"] == 2 and women["genders"] == ["f"]
+        put(r, "s-a", [("women", 1, 0)])
+        ids = [x["id"] for x in fcall(r, "shd_shelter_list")["shelters"]]
+        assert ids == ["s-a", "s-b"]
+
+        # The same put again: nothing written, no event.
+        mark = last_id(r)
+        again = put(r, "s-b", [("women", 10, 8), ("mothers", 4, 0)],
+                    always=1)
+        assert again["created"] is False and again["changed"] is False
+        assert again["shelter"]["version"] == 1
+        assert events(r, mark) == []
+
+        # A hold, then a put with other counts: live counts survive.
+        sub = submit(r, "R-1", [cand("s-b", ["women"])])
+        assert sub["proposal"]["shelter_id"] == "s-b"
+        mark = last_id(r)
+        res = put(r, "s-b", [("women", 99, 0), ("mothers", 4, 0)],
+                  name="Renamed", always=1)
+        assert res["changed"] is True and res["shelter"]["version"] == 2
+        assert res["shelter"]["name"] == "Renamed"
+        w = pool(res["shelter"], "women")
+        assert (w["total"], w["occupied"], w["held"], w["free"]) == \
+            (10, 8, 1, 1)
+        # Static change only: the internal event, no capacity.changed.
+        evs = events(r, mark)
+        assert [(e["topic"], e["type"]) for e in evs] == \
+            [("_shelter", "shelter.put")]
+
+        # A new pool takes the counts sent; capacity.changed lists all.
+        mark = last_id(r)
+        res = put(r, "s-b", [("women", 1, 1), ("mothers", 4, 0),
+                             ("men", 5, 2)], always=1)
+        assert pool(res["shelter"], "men")["free"] == 3
+        evs = events(r, mark)
+        assert types(evs) == ["shelter.put", "capacity.changed"]
+        assert [p["name"] for p in evs[1]["data"]["pools"]] == \
+            ["women", "mothers", "men"]
+
+        # Leaving out a pool that holds someone is refused, nothing changes.
+        mark = last_id(r)
+        e = error_of(put(r, "s-b", [("mothers", 4, 0)]))
+        assert (e["code"], e["reason"], e["field"]) == (-32009, "state",
+                                                        "pools")
+        assert "women" in e["message"] and e["message"].startswith("pools: ")
+        assert events(r, mark) == []
+        assert len(fcall(r, "shd_shelter_get", "s-b")["shelter"]["pools"]) \
+            == 3
+
+        # Removing the shelter while it holds someone is refused.
+        e = error_of(fcall(r, "shd_shelter_remove", "s-b"))
+        assert (e["code"], e["reason"], e["field"]) == (-32009, "state", "id")
+        fcall(r, "shd_cancel", sub["request"]["id"], "test")
+        # An empty pool can go now.
+        res = put(r, "s-b", [("mothers", 4, 0)])
+        assert [p["name"] for p in res["shelter"]["pools"]] == ["mothers"]
+
+        assert fcall(r, "shd_shelter_remove", "s-b") == {"id": "s-b"}
+        assert events(r)[-1]["type"] == "shelter.removed"
+        e = error_of(fcall(r, "shd_shelter_get", "s-b"))
+        assert (e["code"], e["reason"], e["field"]) == (-32004, "shelter",
+                                                        "id")
+        e = error_of(fcall(r, "shd_shelter_remove", "s-b"))
+        assert e["code"] == -32004
+        ids = [x["id"] for x in fcall(r, "shd_shelter_list")["shelters"]]
+        assert ids == ["s-a"]
+        assert r.cmd("EXISTS", P + "shelter:s-b") == 0
+
+
+def test_put_never_reopens_a_closed_shelter():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 3, 0)], open_if_new=0)
+        assert fcall(r, "shd_shelter_get", "s-a")["shelter"]["intake"][
+            "open"] is False
+        fcall(r, "shd_intake", "s-a", 1, "")
+        fcall(r, "shd_intake", "s-a", 0, "renovation")
+        s = put(r, "s-a", [("women", 3, 0)], name="New name",
+                open_if_new=1)["shelter"]
+        assert s["intake"]["open"] is False
+
+
+def test_capacity_version_and_pools():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 10, 8), ("mothers", 4, 1)])
+        mark = last_id(r)
+        # Wrong if_version: refused, nothing changes.
+        e = error_of(fcall(r, "shd_capacity", "s-a", 7, "women", 12, 3))
+        assert (e["code"], e["reason"], e["field"]) == (-32009, "version",
+                                                        "if_version")
+        assert "version 1" in e["message"]
+        assert get_pool(r, "s-a", "women")["total"] == 10
+        # Unknown pool.
+        e = error_of(fcall(r, "shd_capacity", "s-a", "", "women", 12, 3,
+                           "nope", 1, 0))
+        assert (e["code"], e["reason"], e["field"]) == (
+            -32602, "invalid_field", "pools.nope")
+        assert get_pool(r, "s-a", "women")["total"] == 10
+        # Occupied above total (against the kept total).
+        e = error_of(fcall(r, "shd_capacity", "s-a", "", "mothers", "", 9))
+        assert (e["code"], e["reason"], e["field"]) == (
+            -32602, "invalid_field", "pools.mothers.occupied")
+        e = error_of(fcall(r, "shd_capacity", "nope", "", "women", 1, 0))
+        assert (e["code"], e["reason"]) == (-32004, "shelter")
+        assert events(r, mark) == []
+
+        # Right version, partial update: occupied only.
+        before = fcall(r, "shd_shelter_get", "s-a")["shelter"]
+        s = fcall(r, "shd_capacity", "s-a", 1, "women", "", 2)["shelter"]
+        assert s["version"] == 2
+        assert (pool(s, "women")["total"], pool(s, "women")["occupied"],
+                pool(s, "women")["free"]) == (10, 2, 8)
+        assert pool(s, "mothers") == pool(before, "mothers")
+        evs = events(r, mark)
+        assert types(evs) == ["capacity.changed"]
+        d = evs[0]["data"]
+        assert d["shelter_id"] == "s-a" and d["version"] == 2
+        assert d["pools"][0] == {"name": "women", "total": 10,
+                                 "occupied": 2, "held": 0, "expected": 0,
+                                 "free": 8}
+        assert len(d["pools"]) == 2 and evs[0]["shelter"] == "s-a"
+        # The old version is now stale.
+        e = error_of(fcall(r, "shd_capacity", "s-a", 1, "women", 3, 0))
+        assert e["reason"] == "version"
+
+
+def test_intake_event_and_closed_shelter_skipped():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 5, 0)])
+        put(r, "s-b", [("women", 5, 0)])
+        mark = last_id(r)
+        s = fcall(r, "shd_intake", "s-a", 0, "outbreak")["shelter"]
+        assert s["intake"]["open"] is False and s["version"] == 2
+        ev = events(r, mark)
+        assert [(e["topic"], e["type"]) for e in ev] == [
+            ("capacity", "shelter.intake")]
+        assert ev[0]["data"] == {"shelter_id": "s-a", "open": False,
+                                 "reason": "outbreak"}
+        e = error_of(fcall(r, "shd_intake", "nope", 1, ""))
+        assert e["code"] == -32004
+
+        sub = submit(r, "R-1", [cand("s-a", ["women"]),
+                                cand("s-b", ["women"])])
+        assert sub["proposal"]["shelter_id"] == "s-b"
+        assert get_pool(r, "s-a", "women")["held"] == 0
+
+        mark = last_id(r)
+        fcall(r, "shd_intake", "s-a", 1, "")
+        assert events(r, mark)[0]["data"]["reason"] is None
+
+
+def test_submit_holds_a_place_and_emits_events():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 2, 1), ("mothers", 3, 0)])
+        put(r, "s-b", [("women", 4, 0)])
+        put(r, "s-c", [("mixed", 4, 0)])
+        mark = last_id(r)
+        t0 = int(r.cmd("TIME")[0])
+        cands = [cand("s-a", ["mothers", "women"], 91.5,
+                      {"language": 100, "proximity": 40}),
+                 cand("s-b", ["women"], 77),
+                 cand("s-c", ["mixed"], 60.25),
+                 cand("s-d", ["x"], 10)]
+        res = submit(r, "CM-1", cands, ttl=600, nalt=2, case="NET-77",
+                     co="apart")
+        assert res["duplicate"] is False
+        req, prop = res["request"], res["proposal"]
+        assert req["id"] == "req-1" and req["status"] == "proposed"
+        assert req["ref"] == "CM-1" and req["person"]["age"] == 24
+        assert req["placement"] is None and req["rejected"] == []
+        assert req["proposal"] == prop
+        assert RFC3339.match(req["created_at"])
+        assert prop["id"] == "prop-1" and prop["status"] == "open"
+        assert prop["request_id"] == "req-1"
+        # The first pool of the candidate with a free place.
+        assert (prop["shelter_id"], prop["pool"]) == ("s-a", "mothers")
+        assert prop["score"] == 91.5
+        assert prop["scores"] == {"language": 100, "proximity": 40}
+        assert prop["alternatives"] == [
+            {"shelter_id": "s-b", "pool": "women", "score": 77},
+            {"shelter_id": "s-c", "pool": "mixed", "score": 60.25}]
+        exp = datetime.datetime.strptime(prop["expires_at"],
+                                         "%Y-%m-%dT%H:%M:%SZ")
+        exp = exp.replace(tzinfo=datetime.timezone.utc).timestamp()
+        assert t0 + 600 <= exp <= t0 + 602
+
+        p = get_pool(r, "s-a", "mothers")
+        assert (p["held"], p["free"]) == (1, 2)
+        assert get_pool(r, "s-a", "women")["held"] == 0
+
+        evs = events(r, mark)
+        assert [(e["topic"], e["type"], e["shelter"]) for e in evs] == [
+            ("proposals", "proposal.created", "s-a"),
+            ("capacity", "capacity.changed", "s-a")]
+        assert evs[0]["data"] == {"proposal": prop, "request_id": "req-1"}
+        assert all(RFC3339.match(e["at"]) for e in evs)
+        mothers = [x for x in evs[1]["data"]["pools"]
+                   if x["name"] == "mothers"][0]
+        assert mothers["held"] == 1 and mothers["free"] == 2
+
+        assert fcall(r, "shd_case_shelters", "NET-77") == {
+            "shelters": ["s-a"]}
+        assert fcall(r, "shd_request_get", "req-1")["request"] == req
+        assert_no_secrets(r)
+
+
+def test_submit_without_a_place_waits_and_empty_arrays_stay_arrays():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 1, 1)])
+        mark = last_id(r)
+        res = submit(r, "CM-2", [cand("s-a", ["women"])])
+        assert res["proposal"] is None
+        assert res["request"]["status"] == "waiting"
+        assert res["request"]["rejected"] == []  # not {}
+        evs = events(r, mark)
+        assert [(e["topic"], e["type"]) for e in evs] == [
+            ("requests", "request.waiting")]
+        assert evs[0]["data"] == {"request_id": "req-1", "ref": "CM-2",
+                                  "status": "waiting"}
+        # A submit with no candidates at all waits too.
+        res = submit(r, "CM-3", [])
+        assert res["proposal"] is None
+        s = fcall(r, "shd_shelter_get", "s-a")["shelter"]
+        assert pool(s, "women")["held"] == 0
+        put(r, "s-empty", [])
+        assert fcall(r, "shd_shelter_get", "s-empty")["shelter"][
+            "pools"] == []
+
+
+def test_duplicate_ref_changes_nothing():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 5, 0)])
+        first = submit(r, "CM-9", [cand("s-a", ["women"])])
+        mark = last_id(r)
+        again = submit(r, "CM-9", [cand("s-a", ["women"])])
+        assert again["duplicate"] is True
+        assert again["request"] == first["request"]
+        assert again["proposal"] == first["proposal"]
+        assert events(r, mark) == []
+        assert get_pool(r, "s-a", "women")["held"] == 1
+        assert r.cmd("ZCARD", P + "requests") == 1
+
+
+def test_no_hold_without_a_free_place():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 2, 0)])
+        a = submit(r, "R-a", [cand("s-a", ["women"])])
+        b = submit(r, "R-b", [cand("s-a", ["women"])])
+        assert a["proposal"] and b["proposal"]
+        # Stale candidates name s-a again: free is 0, no third hold.
+        c = submit(r, "R-c", [cand("s-a", ["women"])])
+        assert c["proposal"] is None
+        assert c["request"]["status"] == "waiting"
+        p = get_pool(r, "s-a", "women")
+        assert (p["held"], p["free"], p["overbooked"]) == (2, 0, False)
+        # The shelter reports fewer beds than held: overbooked, never a
+        # new hold, free never below 0.
+        fcall(r, "shd_capacity", "s-a", "", "women", 2, 1)
+        p = get_pool(r, "s-a", "women")
+        assert (p["free"], p["overbooked"]) == (0, True)
+        res = fcall(r, "shd_propose", "req-3", 60, 2,
+                    json.dumps([cand("s-a", ["women"]),
+                                cand("gone", ["women"])]))
+        assert res["proposal"] is None
+        assert res["request"]["status"] == "waiting"
+        assert get_pool(r, "s-a", "women")["held"] == 2
+        assert fcall(r, "shd_stats")["places"]["free"] == 0
+
+
+def test_propose_only_for_a_waiting_request():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 1, 1)])
+        put(r, "s-b", [("women", 1, 0)])
+        w = submit(r, "R-1", [cand("s-a", ["women"])])
+        assert w["proposal"] is None
+        rid = w["request"]["id"]
+        e = error_of(fcall(r, "shd_propose", "req-99", 60, 0, "[]"))
+        assert (e["code"], e["reason"]) == (-32004, "request")
+
+        mark = last_id(r)
+        res = fcall(r, "shd_propose", rid, 60, 0,
+                    json.dumps([cand("s-b", ["women"])]))
+        prop = res["proposal"]
+        assert prop["shelter_id"] == "s-b" and prop["alternatives"] == []
+        assert res["request"]["status"] == "proposed"
+        assert types(events(r, mark)) == ["proposal.created",
+                                          "capacity.changed"]
+        # Not waiting any more: a second propose changes nothing.
+        fcall(r, "shd_capacity", "s-a", "", "women", 5, 0)
+        mark = last_id(r)
+        res = fcall(r, "shd_propose", rid, 60, 0,
+                    json.dumps([cand("s-a", ["women"])]))
+        assert res["proposal"] == prop
+        assert events(r, mark) == []
+        assert get_pool(r, "s-a", "women")["held"] == 0
+        assert r.cmd("ZCARD", P + "holds") == 1
+
+
+def test_accept_then_arrival():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 3, 1)])
+        sub = submit(r, "R-1", [cand("s-a", ["women"])], case="NET-77",
+                     co="apart")
+        rid, pid = sub["request"]["id"], sub["proposal"]["id"]
+        e = error_of(fcall(r, "shd_accept", "prop-404"))
+        assert (e["code"], e["reason"], e["field"]) == (-32004, "proposal",
+                                                        "id")
+        mark = last_id(r)
+        res = fcall(r, "shd_accept", pid)
+        assert res["proposal"]["status"] == "accepted"
+        req = res["request"]
+        assert req["status"] == "placed" and req["proposal"] is None
+        assert req["placement"] == {"shelter_id": "s-a", "pool": "women",
+                                    "proposal_id": pid}
+        p = get_pool(r, "s-a", "women")
+        assert (p["held"], p["expected"], p["free"]) == (0, 1, 1)
+        evs = events(r, mark)
+        assert [(e["topic"], e["type"]) for e in evs] == [
+            ("proposals", "proposal.accepted"),
+            ("requests", "request.placed"),
+            ("placements", "placement.expected"),
+            ("capacity", "capacity.changed")]
+        assert evs[2]["shelter"] == "s-a"
+        assert evs[2]["data"] == {"request_id": rid, "shelter_id": "s-a",
+                                  "pool": "women",
+                                  "household": json.loads(HOUSEHOLD)}
+        # Accept keeps the case count.
+        assert fcall(r, "shd_case_shelters", "NET-77")["shelters"] == ["s-a"]
+
+        e = error_of(fcall(r, "shd_accept", pid))
+        assert (e["code"], e["reason"], e["field"]) == (-32009, "state",
+                                                        "id")
+        assert e["message"] == "id: proposal %s is accepted, not open" % pid
+        e = error_of(fcall(r, "shd_reject", pid, "no"))
+        assert e["reason"] == "state"
+
+        # Arrival: unknown, other shelter, then the right one.
+        e = error_of(fcall(r, "shd_arrived", "req-404", ""))
+        assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
+                                                        "request_id")
+        e = error_of(fcall(r, "shd_arrived", rid, "s-b"))
+        assert (e["code"], e["reason"], e["field"]) == (
+            -32003, "not_own_shelter", "request_id")
+        mark = last_id(r)
+        req = fcall(r, "shd_arrived", rid, "s-a")["request"]
+        assert req["status"] == "arrived"
+        p = get_pool(r, "s-a", "women")
+        assert (p["occupied"], p["expected"], p["free"]) == (2, 0, 1)
+        assert types(events(r, mark)) == ["request.arrived",
+                                          "placement.arrived",
+                                          "capacity.changed"]
+        assert fcall(r, "shd_case_shelters", "NET-77")["shelters"] == []
+        e = error_of(fcall(r, "shd_arrived", rid, ""))
+        assert (e["code"], e["reason"]) == (-32009, "state")
+        e = error_of(fcall(r, "shd_cancel", rid, "late"))
+        assert (e["code"], e["reason"], e["field"]) == (-32009, "state",
+                                                        "id")
+        assert_no_secrets(r)
+
+
+def test_arrival_refused_before_placement():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 3, 0)])
+        sub = submit(r, "R-1", [cand("s-a", ["women"])])
+        rid = sub["request"]["id"]
+        e = error_of(fcall(r, "shd_arrived", rid, ""))
+        assert (e["code"], e["reason"]) == (-32009, "state")
+        assert get_pool(r, "s-a", "women")["occupied"] == 0
+
+
+def test_reject_releases_and_next_proposal_skips_rejected():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 1, 0)])
+        put(r, "s-b", [("women", 1, 0)])
+        cands = [cand("s-a", ["women"], 90), cand("s-b", ["women"], 80)]
+        sub = submit(r, "R-1", cands, case="NET-77", co="apart")
+        rid, pid = sub["request"]["id"], sub["proposal"]["id"]
+        mark = last_id(r)
+        res = fcall(r, "shd_reject", pid, "too far from school")
+        assert res["proposal"]["status"] == "rejected"
+        assert res["request"]["status"] == "waiting"
+        assert res["request"]["rejected"] == ["s-a"]
+        assert res["request"]["proposal"] is None
+        assert get_pool(r, "s-a", "women")["held"] == 0
+        assert fcall(r, "shd_case_shelters", "NET-77")["shelters"] == []
+        evs = events(r, mark)
+        assert types(evs) == ["proposal.rejected", "request.waiting",
+                              "capacity.changed"]
+        assert "school" not in json.dumps([e["raw"] for e in evs])
+        # The same (stale) candidate list: s-a was rejected, s-b is next.
+        nxt = fcall(r, "shd_propose", rid, 60, 2, json.dumps(cands))
+        assert nxt["proposal"]["shelter_id"] == "s-b"
+        assert nxt["proposal"]["id"] != pid
+        e = error_of(fcall(r, "shd_reject", "prop-404", "x"))
+        assert (e["code"], e["reason"]) == (-32004, "proposal")
+
+
+def test_cancel_in_every_state():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 2, 0)])
+        waiting = submit(r, "R-w", [])["request"]["id"]
+        proposed = submit(r, "R-p", [cand("s-a", ["women"])], case="C-1",
+                          co="apart")
+        placed = submit(r, "R-x", [cand("s-a", ["women"])], case="C-2")
+        fcall(r, "shd_accept", placed["proposal"]["id"])
+        assert fcall(r, "shd_case_shelters", "C-2")["shelters"] == ["s-a"]
+
+        mark = last_id(r)
+        req = fcall(r, "shd_cancel", waiting, "withdrawn")["request"]
+        assert req["status"] == "cancelled"
+        assert r.cmd("ZSCORE", P + "waitlist", waiting) is None
+        assert types(events(r, mark)) == ["request.cancelled"]
+
+        mark = last_id(r)
+        req = fcall(r, "shd_cancel", proposed["request"]["id"],
+                    "x")["request"]
+        assert req["status"] == "cancelled" and req["proposal"] is None
+        assert get_pool(r, "s-a", "women")["held"] == 0
+        assert r.cmd("HGET", P + "proposal:" + proposed["proposal"]["id"],
+                     "status") == "cancelled"
+        assert fcall(r, "shd_case_shelters", "C-1")["shelters"] == []
+        assert types(events(r, mark)) == ["request.cancelled",
+                                          "capacity.changed"]
+        e = error_of(fcall(r, "shd_accept", proposed["proposal"]["id"]))
+        assert e["reason"] == "state"
+
+        mark = last_id(r)
+        req = fcall(r, "shd_cancel", placed["request"]["id"], "x")["request"]
+        assert req["status"] == "cancelled"
+        p = get_pool(r, "s-a", "women")
+        assert (p["expected"], p["free"]) == (0, 2)
+        evs = events(r, mark)
+        assert types(evs) == ["request.cancelled", "placement.cancelled",
+                              "capacity.changed"]
+        assert evs[1]["data"]["shelter_id"] == "s-a"
+        assert fcall(r, "shd_case_shelters", "C-2")["shelters"] == []
+
+        e = error_of(fcall(r, "shd_cancel", waiting, "again"))
+        assert (e["code"], e["reason"]) == (-32009, "state")
+        e = error_of(fcall(r, "shd_cancel", "req-404", "x"))
+        assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
+                                                        "id")
+        st = fcall(r, "shd_stats")
+        assert st["requests"] == {"waiting": 0, "proposed": 0, "placed": 0,
+                                  "arrived": 0, "cancelled": 3}
+
+
+def test_co_victims_apart_kept_apart():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 5, 0)])
+        put(r, "s-b", [("women", 5, 0)])
+        cands = [cand("s-a", ["women"]), cand("s-b", ["women"])]
+        first = submit(r, "V-1", cands, case="NET-77", co="apart")
+        assert first["proposal"]["shelter_id"] == "s-a"
+        second = submit(r, "V-2", cands, case="NET-77", co="apart")
+        assert second["proposal"]["shelter_id"] == "s-b"
+        third = submit(r, "V-3", cands, case="NET-77", co="apart")
+        assert third["proposal"] is None
+        # Another case, or "any", is not kept apart.
+        other = submit(r, "V-4", cands, case="NET-77", co="any")
+        assert other["proposal"]["shelter_id"] == "s-a"
+        assert r.cmd("HGET", P + "case:NET-77", "s-a") == "2"
+        w = fcall(r, "shd_waiting", 10)["requests"]
+        assert [x["id"] for x in w] == [third["request"]["id"]]
+        assert w[0]["case_shelters"] == ["s-a", "s-b"]
+        assert w[0]["rejected"] == [] and w[0]["doc"]["ref"] == "V-3"
+
+
+def test_sweep_expires_and_requeues_in_original_place():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 1, 1)])
+        r1 = submit(r, "Q-1", [])["request"]["id"]                # days
+        r2 = submit(r, "Q-2", [])["request"]["id"]                # days
+        r3 = submit(r, "Q-3", [], urgency="immediate")["request"]["id"]
+        r4 = submit(r, "Q-4", [], urgency="planned")["request"]["id"]
+
+        def order():
+            return [x["id"] for x in fcall(r, "shd_waiting", 10)["requests"]]
+
+        assert order() == [r3, r1, r2, r4]
+        fcall(r, "shd_capacity", "s-a", "", "women", 2, 1)
+        res = fcall(r, "shd_propose", r1, 1, 0,
+                    json.dumps([cand("s-a", ["women"])]))
+        pid = res["proposal"]["id"]
+        assert order() == [r3, r2, r4]
+        assert fcall(r, "shd_sweep") == {"expired": 0}
+        time.sleep(1.2)
+        mark = last_id(r)
+        assert fcall(r, "shd_sweep") == {"expired": 1}
+        assert order() == [r3, r1, r2, r4]
+        assert get_pool(r, "s-a", "women")["held"] == 0
+        req = fcall(r, "shd_request_get", r1)["request"]
+        assert req["status"] == "waiting" and req["proposal"] is None
+        assert r.cmd("HGET", P + "proposal:" + pid, "status") == "expired"
+        evs = events(r, mark)
+        assert types(evs) == ["proposal.expired", "request.waiting",
+                              "capacity.changed"]
+        assert evs[0]["data"]["proposal"]["status"] == "expired"
+        assert fcall(r, "shd_sweep") == {"expired": 0}  # idempotent
+        e = error_of(fcall(r, "shd_accept", pid))
+        assert e["message"] == "id: proposal %s is expired, not open" % pid
+        # The same shelter may be proposed again.
+        again = fcall(r, "shd_propose", r1, 60, 0,
+                      json.dumps([cand("s-a", ["women"])]))
+        assert again["proposal"]["shelter_id"] == "s-a"
+
+
+def test_accept_after_deadline_is_refused():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 1, 0)])
+        sub = submit(r, "R-1", [cand("s-a", ["women"])], ttl=1)
+        time.sleep(1.2)  # no sweep ran
+        e = error_of(fcall(r, "shd_accept", sub["proposal"]["id"]))
+        assert (e["code"], e["reason"]) == (-32009, "state")
+        assert get_pool(r, "s-a", "women")["expected"] == 0
+        assert get_pool(r, "s-a", "women")["held"] == 0
+        assert fcall(r, "shd_request_get", sub["request"]["id"])[
+            "request"]["status"] == "waiting"
+
+
+def test_request_list_and_stats():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 3, 1), ("mothers", 2, 2)])
+        put(r, "s-b", [("women", 1, 0)])
+        a = submit(r, "L-1", [cand("s-a", ["women"])])
+        b = submit(r, "L-2", [])
+        c = submit(r, "L-3", [cand("s-b", ["women"])])
+        fcall(r, "shd_accept", c["proposal"]["id"])
+        ids = [x["id"] for x in fcall(r, "shd_request_list", "", 100)[
+            "requests"]]
+        assert ids == ["req-1", "req-2", "req-3"]
+        assert [x["id"] for x in fcall(r, "shd_request_list", "", 2)[
+            "requests"]] == ["req-1", "req-2"]
+        got = fcall(r, "shd_request_list", "placed,waiting", 10)["requests"]
+        assert [(x["id"], x["status"]) for x in got] == [
+            ("req-2", "waiting"), ("req-3", "placed")]
+        assert fcall(r, "shd_request_list", "arrived", 10) == {
+            "requests": []}
+        assert a["request"]["status"] == "proposed"
+        assert b["request"]["status"] == "waiting"
+        st = fcall(r, "shd_stats")
+        assert st == {"shelters": 2,
+                      "places": {"total": 6, "occupied": 3, "held": 1,
+                                 "expected": 1, "free": 1},
+                      "requests": {"waiting": 1, "proposed": 1, "placed": 1,
+                                   "arrived": 0, "cancelled": 0}}
+        e = error_of(fcall(r, "shd_request_get", "req-404"))
+        assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
+                                                        "id")
+
+
+def test_times_render_as_rfc3339_across_leap_days():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 9, 0)])
+        targets = ["2028-02-29T12:00:00", "2100-03-01T00:00:30",
+                   "2027-01-01T00:00:00", "2030-12-31T23:59:59"]
+        for i, t in enumerate(targets):
+            when = datetime.datetime.fromisoformat(t).replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+            now = int(r.cmd("TIME")[0])
+            res = submit(r, "T-%d" % i, [cand("s-a", ["women"])],
+                         ttl=int(when) - now)
+            got = res["proposal"]["expires_at"]
+            assert RFC3339.match(got), got
+            # TIME may tick between our read and the call.
+            allowed = {t + "Z"}
+            nxt = datetime.datetime.fromtimestamp(
+                when + 1, datetime.timezone.utc)
+            allowed.add(nxt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            assert got in allowed, (got, t)
