@@ -34,7 +34,7 @@ extern const char store_functions_lua[];
 #define STORE_PING_TICKS 4 /* a PING every second */
 #define STORE_TAIL_BLOCK_MS 1000
 #define STORE_TAIL_COUNT 512
-#define STORE_FCALL_MAXARGS 64
+#define STORE_FCALL_MAXARGS 128
 #define STORE_ID_MAX 48
 
 enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE };
