@@ -1,0 +1,109 @@
+/*
+ * ctl.h: what the parts of shelterctl share: global options, exit codes,
+ * the connection helpers, output helpers and the commands.
+ */
+#ifndef SHELTERCTL_H
+#define SHELTERCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "shelter/client.h"
+
+/* Exit codes, the same for every command. */
+enum {
+	CTL_OK = 0,    /* done */
+	CTL_FAIL = 1,  /* the daemon refused, the input is invalid, io */
+	CTL_USAGE = 2, /* bad command line */
+	CTL_NOFIT = 3  /* nothing fits: match, preview, a submit that waits */
+};
+
+#define CTL_DEFAULT_SOCKET     "/run/shelterd/shelterd.sock"
+#define CTL_DEFAULT_TIMEOUT_MS 10000
+
+struct ctl {
+	const char *socket;     /* Unix socket path */
+	const char *connect;    /* HOST:PORT, or NULL for the Unix socket */
+	const char *token_file; /* NULL: $SHELTERCTL_TOKEN if set */
+	int timeout_ms;         /* 0: none */
+	bool json;              /* --json: raw results for programs */
+	const char *cmd;        /* the command being run */
+	char prog[48];          /* "shelterctl CMD", argv[0] for getopt */
+};
+
+/* shelterctl.c */
+int ctl_usage(const struct ctl *ctl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ctl_nomem(void);
+
+/* ctl_conn.c */
+struct client *ctl_conn_open(const struct ctl *ctl, struct sh_error *err);
+json_t *ctl_conn_call(struct client *c, const char *method, json_t *params);
+int ctl_conn_run(
+    const struct ctl *ctl, const char *method, json_t *params, json_t **result);
+
+/* ctl_out.c */
+struct ctl_table {
+	int ncols;
+	unsigned right; /* bit i: column i is right-aligned */
+	char **cells;   /* row-major; row 0 holds the headers */
+	size_t nrows, cap;
+};
+int ctl_out_table_init(
+    struct ctl_table *t, int ncols, const char *const *headers);
+int ctl_out_table_add(struct ctl_table *t, const char *const *cells);
+void ctl_out_table_print(const struct ctl_table *t, FILE *f, int indent);
+void ctl_out_table_free(struct ctl_table *t);
+void ctl_out_json(const json_t *v);
+void ctl_out_kv(const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *ctl_out_str(const json_t *obj, const char *key);
+char *ctl_out_join(const json_t *arr, char *buf, size_t len);
+char *ctl_out_score(const json_t *score, char *buf, size_t len);
+char *ctl_out_duration(long long s, char *buf, size_t len);
+char *ctl_out_age(const char *rfc3339, char *buf, size_t len);
+long long ctl_out_now_ms(void);
+int ctl_out_candidates(const json_t *result);
+int ctl_out_explanation(const json_t *expl);
+
+/* ctl_req.c */
+struct ctl_req_opts {
+	bool offline; /* match: accept --shelters, --config, --gazetteer */
+	const char *shelters, *config, *gazetteer;
+	const char *default_ref; /* ref when built from flags without --ref */
+};
+int ctl_req_parse(const struct ctl *ctl, int argc, char **argv,
+    struct ctl_req_opts *o, json_t **req);
+json_t *ctl_req_load(const char *path);
+
+/* ctl_cmd.c: helpers the commands share */
+int ctl_cmd_nargs(
+    const struct ctl *ctl, int argc, char **argv, int n, const char *what);
+int ctl_cmd_plain(
+    const struct ctl *ctl, int argc, char **argv, int n, const char *what);
+int ctl_cmd_print(
+    const struct ctl *ctl, json_t *result, int (*show)(const json_t *));
+
+/* The commands: each takes its own argv (argv[0] is ctl->prog) and returns
+ * an exit code. */
+int ctl_cmd_status(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_shelters(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_shelter(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_capacity(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_intake(struct ctl *ctl, int argc, char **argv);
+int ctl_request_submit(struct ctl *ctl, int argc, char **argv);
+int ctl_request_preview(struct ctl *ctl, int argc, char **argv);
+int ctl_request_list(struct ctl *ctl, int argc, char **argv);
+int ctl_request_accept(struct ctl *ctl, int argc, char **argv);
+int ctl_request_reject(struct ctl *ctl, int argc, char **argv);
+int ctl_request_cancel(struct ctl *ctl, int argc, char **argv);
+int ctl_request_arrived(struct ctl *ctl, int argc, char **argv);
+int ctl_watch_run(struct ctl *ctl, int argc, char **argv);
+int ctl_token_run(struct ctl *ctl, int argc, char **argv);
+int ctl_match_run(struct ctl *ctl, int argc, char **argv);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * ctl_request.c: the request commands of shelterctl: submit, preview,
+ * requests, accept, reject, cancel and arrived.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* "req-7 (ref CM-1), proposed" */
+static void
+ctl_request_line(const json_t *r, const char *note)
+{
+	ctl_out_kv("request", "%s (ref %s), %s%s", ctl_out_str(r, "id"),
+	    ctl_out_str(r, "ref"), ctl_out_str(r, "status"), note);
+}
+
+static void
+ctl_request_proposal(const char *key, const json_t *p)
+{
+	const json_t *alt = json_object_get(p, "alternatives"), *a;
+	char score[32], buf[512];
+	size_t i, n = 0;
+
+	ctl_out_kv(key, "%s: %s, pool %s, score %s", ctl_out_str(p, "id"),
+	    ctl_out_str(p, "shelter_id"), ctl_out_str(p, "pool"),
+	    ctl_out_score(json_object_get(p, "score"), score, sizeof score));
+	if (json_is_string(json_object_get(p, "expires_at")) &&
+	    strcmp(ctl_out_str(p, "status"), "open") == 0)
+		ctl_out_kv("held until", "%s", ctl_out_str(p, "expires_at"));
+	buf[0] = '\0';
+	json_array_foreach(alt, i, a)
+	{
+		if (n >= sizeof buf)
+			break;
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s (%s, %s)",
+		    i > 0 ? ", " : "", ctl_out_str(a, "shelter_id"),
+		    ctl_out_str(a, "pool"),
+		    ctl_out_score(
+		        json_object_get(a, "score"), score, sizeof score));
+	}
+	if (buf[0] != '\0')
+		ctl_out_kv("alternatives", "%s", buf);
+}
+
+static void
+ctl_request_placement(const json_t *r)
+{
+	const json_t *pl = json_object_get(r, "placement");
+
+	if (json_is_object(pl))
+		ctl_out_kv("placed at", "%s, pool %s",
+		    ctl_out_str(pl, "shelter_id"), ctl_out_str(pl, "pool"));
+}
+
+/* A request that waits for a place (what exit status 3 reports). */
+static bool
+ctl_request_waits(const json_t *res)
+{
+	const json_t *r = json_object_get(res, "request");
+
+	return !json_is_object(json_object_get(res, "proposal")) &&
+	    strcmp(ctl_out_str(r, "status"), "waiting") == 0;
+}
+
+static int
+ctl_request_show_submit(const json_t *res)
+{
+	const json_t *r = json_object_get(res, "request");
+	const json_t *p = json_object_get(res, "proposal");
+	const json_t *expl = json_object_get(res, "explanation");
+
+	ctl_request_line(r,
+	    json_is_true(json_object_get(res, "duplicate"))
+	        ? " (submitted before: nothing changed)"
+	        : "");
+	if (json_is_object(p))
+		ctl_request_proposal("proposal", p);
+	ctl_request_placement(r);
+	if (json_is_object(expl)) {
+		fputc('\n', stdout);
+		return ctl_out_explanation(expl);
+	}
+	return CTL_OK;
+}
+
+/* shelterctl submit FILE.json | FLAGS: exit 3 when the request waits. */
+int
+ctl_request_submit(struct ctl *ctl, int argc, char **argv)
+{
+	struct ctl_req_opts o = {0};
+	json_t *req, *res;
+	bool waits;
+	int rc;
+
+	if ((rc = ctl_req_parse(ctl, argc, argv, &o, &req)) != CTL_OK)
+		return rc;
+	rc = ctl_conn_run(
+	    ctl, "request.submit", json_pack("{s:o}", "request", req), &res);
+	if (rc != CTL_OK)
+		return rc;
+	waits = ctl_request_waits(res);
+	rc = ctl_cmd_print(ctl, res, ctl_request_show_submit);
+	return rc == CTL_OK && waits ? CTL_NOFIT : rc;
+}
+
+static int
+ctl_request_show_preview(const json_t *res)
+{
+	return ctl_out_candidates(res);
+}
+
+/* shelterctl preview FILE.json | FLAGS: exit 3 when nothing fits. */
+int
+ctl_request_preview(struct ctl *ctl, int argc, char **argv)
+{
+	struct ctl_req_opts o = {.default_ref = "preview"};
+	json_t *req, *res;
+	bool none;
+	int rc;
+
+	if ((rc = ctl_req_parse(ctl, argc, argv, &o, &req)) != CTL_OK)
+		return rc;
+	rc = ctl_conn_run(
+	    ctl, "match.preview", json_pack("{s:o}", "request", req), &res);
+	if (rc != CTL_OK)
+		return rc;
+	none = json_array_size(json_object_get(res, "candidates")) == 0;
+	rc = ctl_cmd_print(ctl, res, ctl_request_show_preview);
+	return rc == CTL_OK && none ? CTL_NOFIT : rc;
+}
+
+/* Where a request is (to be) placed: "cosm-rotterdam/women (prop-3)". */
+static char *
+ctl_request_where(const json_t *r, char *buf, size_t len)
+{
+	const json_t *p = json_object_get(r, "proposal");
+	const json_t *pl = json_object_get(r, "placement");
+
+	if (json_is_object(p))
+		snprintf(buf, len, "%s/%s (%s)", ctl_out_str(p, "shelter_id"),
+		    ctl_out_str(p, "pool"), ctl_out_str(p, "id"));
+	else if (json_is_object(pl))
+		snprintf(buf, len, "%s/%s", ctl_out_str(pl, "shelter_id"),
+		    ctl_out_str(pl, "pool"));
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static int
+ctl_request_show_list(const json_t *res)
+{
+	static const char *const h[] = {
+	    "ID", "REF", "STATUS", "URGENCY", "AGE", "SHELTER"};
+	char age[32], where[192];
+	const char *cells[6];
+	struct ctl_table t;
+	const json_t *r;
+	size_t i;
+
+	if (ctl_out_table_init(&t, 6, h) == -1)
+		return ctl_nomem();
+	t.right = 1u << 4;
+	json_array_foreach(json_object_get(res, "requests"), i, r)
+	{
+		cells[0] = ctl_out_str(r, "id");
+		cells[1] = ctl_out_str(r, "ref");
+		cells[2] = ctl_out_str(r, "status");
+		cells[3] = ctl_out_str(r, "urgency");
+		cells[4] = ctl_out_age(
+		    json_string_value(json_object_get(r, "created_at")), age,
+		    sizeof age);
+		cells[5] = ctl_request_where(r, where, sizeof where);
+		if (ctl_out_table_add(&t, cells) == -1) {
+			ctl_out_table_free(&t);
+			return ctl_nomem();
+		}
+	}
+	ctl_out_table_print(&t, stdout, 0);
+	ctl_out_table_free(&t);
+	return CTL_OK;
+}
+
+/* shelterctl requests [--status S,...] [--limit N] */
+int
+ctl_request_list(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"status", required_argument, NULL, 's'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *status = "waiting", *p;
+	json_t *params, *list, *res;
+	long long limit = -1;
+	char *end;
+	size_t n;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 's') {
+			status = optarg;
+		} else if (ch == 'n') {
+			errno = 0;
+			limit = strtoll(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0')
+				return ctl_usage(ctl,
+				    "--limit: expected a "
+				    "number, got '%s'",
+				    optarg);
+		} else {
+			return ctl_usage(ctl, NULL);
+		}
+	}
+	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 0, "")) != CTL_OK)
+		return rc;
+	if ((params = json_object()) == NULL)
+		return ctl_nomem();
+	if (strcmp(status, "all") != 0) {
+		list = json_array();
+		if (json_object_set_new(params, "status", list) == -1) {
+			json_decref(params);
+			return ctl_nomem();
+		}
+		for (p = status; *p != '\0'; p += n + (p[n] == ',')) {
+			n = strcspn(p, ",");
+			if (n > 0 &&
+			    json_array_append_new(list, json_stringn(p, n))) {
+				json_decref(params);
+				return ctl_nomem();
+			}
+		}
+	}
+	if (limit != -1 &&
+	    json_object_set_new(params, "limit", json_integer(limit)) == -1) {
+		json_decref(params);
+		return ctl_nomem();
+	}
+	if ((rc = ctl_conn_run(ctl, "request.list", params, &res)) != CTL_OK)
+		return rc;
+	return ctl_cmd_print(ctl, res, ctl_request_show_list);
+}
+
+static int
+ctl_request_show_accept(const json_t *res)
+{
+	const json_t *p = json_object_get(res, "proposal");
+	const json_t *r = json_object_get(res, "request");
+
+	printf("%s accepted: %s is placed at %s, pool %s\n",
+	    ctl_out_str(p, "id"), ctl_out_str(r, "id"),
+	    ctl_out_str(p, "shelter_id"), ctl_out_str(p, "pool"));
+	return CTL_OK;
+}
+
+/* shelterctl accept PROPOSAL */
+int
+ctl_request_accept(struct ctl *ctl, int argc, char **argv)
+{
+	json_t *res;
+	int rc;
+
+	if ((rc = ctl_cmd_plain(ctl, argc, argv, 1, "PROPOSAL")) != CTL_OK)
+		return rc;
+	rc = ctl_conn_run(ctl, "proposal.accept",
+	    json_pack("{s:s}", "id", argv[optind]), &res);
+	if (rc != CTL_OK)
+		return rc;
+	return ctl_cmd_print(ctl, res, ctl_request_show_accept);
+}
+
+/* Parse "ID --reason TEXT" (the reason is required). */
+static int
+ctl_request_id_reason(const struct ctl *ctl, int argc, char **argv,
+    const char *what, const char **reason)
+{
+	static const struct option opts[] = {
+	    {"reason", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch, rc;
+
+	*reason = NULL;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'r')
+			return ctl_usage(ctl, NULL);
+		*reason = optarg;
+	}
+	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 1, what)) != CTL_OK)
+		return rc;
+	if (*reason == NULL)
+		return ctl_usage(ctl, "--reason TEXT is required");
+	return CTL_OK;
+}
+
+static int
+ctl_request_show_reject(const json_t *res)
+{
+	const json_t *p = json_object_get(res, "proposal");
+	const json_t *r = json_object_get(res, "request");
+	const json_t *next = json_object_get(res, "next");
+
+	printf("%s rejected: %s will not be proposed %s again\n",
+	    ctl_out_str(p, "id"), ctl_out_str(r, "id"),
+	    ctl_out_str(p, "shelter_id"));
+	if (json_is_object(next))
+		ctl_request_proposal("next", next);
+	else
+		printf("%s waits: no other shelter can take it now\n",
+		    ctl_out_str(r, "id"));
+	return CTL_OK;
+}
+
+/* shelterctl reject PROPOSAL --reason TEXT */
+int
+ctl_request_reject(struct ctl *ctl, int argc, char **argv)
+{
+	const char *reason;
+	json_t *res;
+	int rc;
+
+	rc = ctl_request_id_reason(ctl, argc, argv, "PROPOSAL", &reason);
+	if (rc != CTL_OK)
+		return rc;
+	rc = ctl_conn_run(ctl, "proposal.reject",
+	    json_pack("{s:s, s:s}", "id", argv[optind], "reason", reason),
+	    &res);
+	if (rc != CTL_OK)
+		return rc;
+	return ctl_cmd_print(ctl, res, ctl_request_show_reject);
+}
+
+static int
+ctl_request_show_cancel(const json_t *res)
+{
+	printf("%s cancelled\n",
+	    ctl_out_str(json_object_get(res, "request"), "id"));
+	return CTL_OK;
+}
+
+/* shelterctl cancel REQUEST --reason TEXT */
+int
+ctl_request_cancel(struct ctl *ctl, int argc, char **argv)
+{
+	const char *reason;
+	json_t *res;
+	int rc;
+
+	rc = ctl_request_id_reason(ctl, argc, argv, "REQUEST", &reason);
+	if (rc != CTL_OK)
+		return rc;
+	rc = ctl_conn_run(ctl, "request.cancel",
+	    json_pack("{s:s, s:s}", "id", argv[optind], "reason", reason),
+	    &res);
+	if (rc != CTL_OK)
+		return rc;
+	return ctl_cmd_print(ctl, res, ctl_request_show_cancel);
+}
+
+static int
+ctl_request_show_arrived(const json_t *res)
+{
+	const json_t *r = json_object_get(res, "request");
+	const json_t *pl = json_object_get(r, "placement");
+
+	printf("%s arrived at %s, pool %s\n", ctl_out_str(r, "id"),
+	    ctl_out_str(pl, "shelter_id"), ctl_out_str(pl, "pool"));
+	return CTL_OK;
+}
+
+/* shelterctl arrived REQUEST */
+int
+ctl_request_arrived(struct ctl *ctl, int argc, char **argv)
+{
+	json_t *res;
+	int rc;
+
+	if ((rc = ctl_cmd_plain(ctl, argc, argv, 1, "REQUEST")) != CTL_OK)
+		return rc;
+	rc = ctl_conn_run(ctl, "placement.arrived",
+	    json_pack("{s:s}", "request_id", argv[optind]), &res);
+	if (rc != CTL_OK)
+		return rc;
+	return ctl_cmd_print(ctl, res, ctl_request_show_arrived);
+}

@@ -1,0 +1,373 @@
+/*
+ * shelterctl.c: the command-line client of shelterd. Global options, the
+ * command table, help and exit codes; the commands live in ctl_*.c.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#ifndef SHELTER_VERSION
+#define SHELTER_VERSION "dev"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+	const char *args;    /* synopsis after the name */
+	const char *summary; /* one line for the command list */
+	const char *help;    /* options and details, or NULL */
+};
+
+static const char request_flags[] =
+    "Request from flags (instead of FILE.json):\n"
+    "  --ref R              case reference\n"
+    "  --gender f|m|x --age N --languages ro,en --nationality RO\n"
+    "  --children 4m,7f     accompanying children: AGE[m|f|x],...\n"
+    "  --needs T,...        care the shelter must offer\n"
+    "  --prefers T,...      care that only scores\n"
+    "  --program cosm|omm|any   --urgency immediate|days|planned\n"
+    "  --exploitation LOC --sector S   --preferred LOC\n"
+    "  --min-distance KM --security S --case C --co-victims apart|together\n"
+    "  --residence R --referrer R\n"
+    "LOC is a municipality (Utrecht) or LAT,LON.\n";
+
+static const struct command commands[] = {
+    {.name = "status",
+        .fn = ctl_cmd_status,
+        .args = "",
+        .summary = "places and requests at a glance (stats.get)"},
+    {.name = "shelters",
+        .fn = ctl_cmd_shelters,
+        .args = "[--program P] [--available]",
+        .summary = "list shelters with their free places per pool",
+        .help = "  --program P   only shelters of program P\n"
+                "  --available   only shelters open for intake with a free "
+                "place\n"
+                "FREE shows each pool as NAME FREE/TOTAL.\n"},
+    {.name = "shelter",
+        .fn = ctl_cmd_shelter,
+        .args = "SHELTER",
+        .summary = "show one shelter and its pools"},
+    {.name = "capacity",
+        .fn = ctl_cmd_capacity,
+        .args = "SHELTER POOL=OCCUPIED[/TOTAL]... [--if-version N]",
+        .summary = "report occupied and total places of pools",
+        .help = "  POOL=OCCUPIED/TOTAL  set both counts of POOL\n"
+                "  POOL=OCCUPIED        keep the total\n"
+                "  POOL=/TOTAL          keep the occupied count\n"
+                "  --if-version N       refuse if the shelter changed since "
+                "version N\n"},
+    {.name = "intake",
+        .fn = ctl_cmd_intake,
+        .args = "SHELTER open|closed [--reason TEXT]",
+        .summary = "open or close a shelter for intake"},
+    {.name = "submit",
+        .fn = ctl_request_submit,
+        .args = "FILE.json | REQUEST FLAGS",
+        .summary = "submit a placement request (exit 3 when it waits)",
+        .help = request_flags},
+    {.name = "preview",
+        .fn = ctl_request_preview,
+        .args = "FILE.json | REQUEST FLAGS",
+        .summary = "rank the shelters for a request, without side effects",
+        .help = request_flags},
+    {.name = "requests",
+        .fn = ctl_request_list,
+        .args = "[--status S,...] [--limit N]",
+        .summary = "list requests, oldest first, with their age",
+        .help = "  --status S,...  waiting (default), proposed, placed, "
+                "arrived,\n"
+                "                  cancelled, or all\n"
+                "  --limit N       at most N requests (1..500)\n"},
+    {.name = "accept",
+        .fn = ctl_request_accept,
+        .args = "PROPOSAL",
+        .summary = "accept a proposal: the request is placed"},
+    {.name = "reject",
+        .fn = ctl_request_reject,
+        .args = "PROPOSAL --reason TEXT",
+        .summary = "reject a proposal; the next shelter is proposed"},
+    {.name = "cancel",
+        .fn = ctl_request_cancel,
+        .args = "REQUEST --reason TEXT",
+        .summary = "cancel a request and release its place"},
+    {.name = "arrived",
+        .fn = ctl_request_arrived,
+        .args = "REQUEST",
+        .summary = "record that a placed person arrived"},
+    {.name = "watch",
+        .fn = ctl_watch_run,
+        .args = "[--since ID] [--count N] [TOPIC...]",
+        .summary = "print live events, one per line; resumes after a "
+                   "reconnect",
+        .help = "  TOPIC        proposals, requests, capacity, placements\n"
+                "               (default: every topic the role may see)\n"
+                "  --since ID   first replay the events after event ID\n"
+                "  --count N    exit after N events\n"},
+    {.name = "token",
+        .fn = ctl_token_run,
+        .args = "new --role R --name N [--shelter S]",
+        .summary = "make a token and its config line (offline)",
+        .help = "  --role R     admin, coordinator, shelter or service\n"
+                "  --name N     the name logs and the config show\n"
+                "  --shelter S  the own shelter of a shelter token\n"
+                "Prints the token (shown only here) and the line for "
+                "auth.tokens.\n"},
+    {.name = "match",
+        .fn = ctl_match_run,
+        .args = "--shelters FILE [--config FILE] [--gazetteer FILE] "
+                "REQUEST.json",
+        .summary = "rank shelters offline, without a daemon (exit 3: none "
+                   "fits)",
+        .help = "  --shelters FILE   a YAML list or JSON array of shelters\n"
+                "  --config FILE     weights and programs from shelterd.yaml\n"
+                "  --gazetteer FILE  municipality coordinates (TSV)\n"
+                "Scorer columns: LANG language, SAFETY safety_distance, "
+                "PROX proximity,\n"
+                "CARE care_fit, OCC occupancy, FRESH freshness, TOGETHER "
+                "together.\n"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const char global_help[] =
+    "Global options:\n"
+    "  -s, --socket PATH     Unix socket (default $SHELTERD_SOCKET or\n"
+    "                        " CTL_DEFAULT_SOCKET ")\n"
+    "  --connect HOST:PORT   TCP instead of the Unix socket\n"
+    "  --token-file FILE     authenticate with the token in FILE\n"
+    "                        (default: $SHELTERCTL_TOKEN)\n"
+    "  --timeout SECONDS     bound connect and each call (default 10, 0: "
+    "none)\n"
+    "  --json                print raw JSON results, for programs\n"
+    "  -h, --help            this help; COMMAND --help for a command\n"
+    "Exit status: 0 ok, 1 refused or invalid input, 2 usage, 3 nothing "
+    "fits.\n";
+
+static const struct command *
+shelterctl_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+shelterctl_usage_all(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	    "usage: shelterctl [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+	    "Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(
+		    f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-9s %s\n\n%s", "help", "help on a command", global_help);
+}
+
+static int
+shelterctl_help_cmd(const struct command *cmd)
+{
+	printf("usage: shelterctl %s %s\n\n%c%s.\n", cmd->name, cmd->args,
+	    toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
+	if (cmd->help != NULL)
+		printf("\n%s", cmd->help);
+	printf("\n--json prints the raw result. See shelterctl --help for "
+	       "global options.\n");
+	return CTL_OK;
+}
+
+/*
+ * Report a usage error of the running command (fmt may be NULL when getopt
+ * already said what is wrong) and point at its help. Returns CTL_USAGE.
+ */
+int
+ctl_usage(const struct ctl *ctl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		fprintf(stderr, "%s: ", ctl->prog);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(
+	    stderr, "Try 'shelterctl %s --help'.\n", ctl->cmd ? ctl->cmd : "");
+	return CTL_USAGE;
+}
+
+/* Print "shelterctl: MESSAGE" on stderr. Returns CTL_FAIL. */
+int
+ctl_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("shelterctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_FAIL;
+}
+
+/* The one message for a failed allocation. Returns CTL_FAIL. */
+int
+ctl_nomem(void)
+{
+	return ctl_fail("out of memory");
+}
+
+static int
+shelterctl_timeout(const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 86400)
+		return -1;
+	*ms = (int)(v * 1000 + 0.5);
+	if (v > 0 && *ms == 0)
+		*ms = 1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum {
+		OPT_CONNECT = 256,
+		OPT_TOKEN_FILE,
+		OPT_TIMEOUT,
+		OPT_JSON,
+		OPT_VERSION
+	};
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"connect", required_argument, NULL, OPT_CONNECT},
+	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ctl ctl = {.timeout_ms = CTL_DEFAULT_TIMEOUT_MS};
+	const struct command *cmd;
+	char **sub;
+	int ch, i, nsub, rc;
+	bool ended = false;
+
+	ctl.socket = getenv("SHELTERD_SOCKET");
+	if (ctl.socket == NULL || ctl.socket[0] == '\0')
+		ctl.socket = CTL_DEFAULT_SOCKET;
+	snprintf(ctl.prog, sizeof ctl.prog, "shelterctl");
+	argv[0] = ctl.prog;
+	while ((ch = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctl.socket = optarg;
+			break;
+		case OPT_CONNECT:
+			ctl.connect = optarg;
+			break;
+		case OPT_TOKEN_FILE:
+			ctl.token_file = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (shelterctl_timeout(optarg, &ctl.timeout_ms) == -1) {
+				fprintf(stderr,
+				    "shelterctl: --timeout: "
+				    "expected seconds, got '%s'\n",
+				    optarg);
+				return CTL_USAGE;
+			}
+			break;
+		case OPT_JSON:
+			ctl.json = true;
+			break;
+		case 'h':
+			shelterctl_usage_all(stdout);
+			return CTL_OK;
+		case OPT_VERSION:
+			printf("shelterctl %s\n", SHELTER_VERSION);
+			return CTL_OK;
+		default:
+			fprintf(stderr, "Try 'shelterctl --help'.\n");
+			return CTL_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		shelterctl_usage_all(stderr);
+		return CTL_USAGE;
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		if (optind + 1 >= argc) {
+			shelterctl_usage_all(stdout);
+			return CTL_OK;
+		}
+		if ((cmd = shelterctl_find(argv[optind + 1])) == NULL) {
+			fprintf(stderr,
+			    "shelterctl: unknown command '%s'\n"
+			    "Try 'shelterctl --help'.\n",
+			    argv[optind + 1]);
+			return CTL_USAGE;
+		}
+		return shelterctl_help_cmd(cmd);
+	}
+	if ((cmd = shelterctl_find(argv[optind])) == NULL) {
+		fprintf(stderr,
+		    "shelterctl: unknown command '%s'\n"
+		    "Try 'shelterctl --help'.\n",
+		    argv[optind]);
+		return CTL_USAGE;
+	}
+	ctl.cmd = cmd->name;
+	snprintf(ctl.prog, sizeof ctl.prog, "shelterctl %s", cmd->name);
+
+	/* The command's own argv: --json may come after the command too, and
+	 * --help anywhere before "--" asks for the command's help. */
+	sub = calloc((size_t)(argc - optind + 1), sizeof *sub);
+	if (sub == NULL)
+		return ctl_nomem();
+	sub[0] = ctl.prog;
+	nsub = 1;
+	for (i = optind + 1; i < argc; i++) {
+		if (!ended && strcmp(argv[i], "--") == 0)
+			ended = true;
+		if (!ended && strcmp(argv[i], "--json") == 0) {
+			ctl.json = true;
+			continue;
+		}
+		if (!ended &&
+		    (strcmp(argv[i], "--help") == 0 ||
+		        strcmp(argv[i], "-h") == 0)) {
+			free(sub);
+			return shelterctl_help_cmd(cmd);
+		}
+		sub[nsub++] = argv[i];
+	}
+	sub[nsub] = NULL;
+	optind = 0; /* GNU getopt: reinitialise for the command's options */
+	rc = cmd->fn(&ctl, nsub, sub);
+	free(sub);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "shelterctl: cannot write output: %s\n",
+		    strerror(errno));
+		return CTL_FAIL;
+	}
+	return rc;
+}
