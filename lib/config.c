@@ -22,10 +22,10 @@
 
 #include "shelter/config.h"
 
-#define CONFIG_FILE_MAX (64L << 20) /* bytes of YAML we read */
-#define CONFIG_DEPTH_MAX 32         /* nesting in a shelters file */
-#define CONFIG_NODES_MAX 1000000    /* nodes converted (alias bombs) */
-#define CONFIG_PATH_MAX 256         /* key paths in messages */
+#define CONFIG_FILE_MAX  (64L << 20) /* bytes of YAML we read */
+#define CONFIG_DEPTH_MAX 32          /* nesting in a shelters file */
+#define CONFIG_NODES_MAX 1000000     /* nodes converted (alias bombs) */
+#define CONFIG_PATH_MAX  256         /* key paths in messages */
 
 /* One file being loaded. */
 struct ld {
@@ -46,9 +46,9 @@ typedef void key_fn(struct ld *ld, yaml_node_t *v, const char *path,
     const struct key *k, void *base);
 
 #define K_REQUIRED 0x1 /* missing is an error */
-#define K_NULL 0x2     /* null allowed (stores NULL) */
-#define K_ABOVE 0x4    /* number: strictly above min */
-#define K_SOCKET 0x8   /* path: must fit a sockaddr_un */
+#define K_NULL     0x2 /* null allowed (stores NULL) */
+#define K_ABOVE    0x4 /* number: strictly above min */
+#define K_SOCKET   0x8 /* path: must fit a sockaddr_un */
 
 struct key {
 	const char *name;
@@ -59,8 +59,8 @@ struct key {
 	const struct key *sub; /* key_map: the keys of the mapping */
 };
 
-static const char *const config_role_names[] = {"admin", "coordinator",
-    "shelter", "service"};
+static const char *const config_role_names[] = {
+    "admin", "coordinator", "shelter", "service"};
 
 /*
  * The name of one role bit ("coordinator"), or "none" for anything else.
@@ -96,8 +96,8 @@ config_role_parse(const char *s)
  * callers count their errors themselves and fail anyway.
  */
 void
-config_errors_add(struct config_errors *e, const char *file, int line,
-    int col, const char *fmt, ...)
+config_errors_add(struct config_errors *e, const char *file, int line, int col,
+    const char *fmt, ...)
 {
 	char msg[1024], *s, **v;
 	va_list ap;
@@ -235,8 +235,8 @@ ld_err(struct ld *ld, yaml_mark_t m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	config_errors_add(ld->errs, ld->file, (int)m.line + 1,
-	    (int)m.column + 1, "%s", msg);
+	config_errors_add(
+	    ld->errs, ld->file, (int)m.line + 1, (int)m.column + 1, "%s", msg);
 	ld->nerr++;
 }
 
@@ -271,9 +271,9 @@ ld_is_null(yaml_node_t *n)
 {
 	const char *s = ld_plain(n);
 
-	return s != NULL && (s[0] == '\0' || strcmp(s, "~") == 0 ||
-	    strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
-	    strcmp(s, "NULL") == 0);
+	return s != NULL &&
+	    (s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	        strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0);
 }
 
 /* 1 for true/yes, 0 for false/no, -1 for anything else. */
@@ -349,7 +349,7 @@ ld_get(struct ld *ld, yaml_node_t *map, const char *name)
 	if (map == NULL || map->type != YAML_MAPPING_NODE)
 		return NULL;
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	    p++) {
+	     p++) {
 		s = ld_scalar(ld_node(ld, p->key));
 		if (s != NULL && strcmp(s, name) == 0)
 			return ld_node(ld, p->value);
@@ -387,12 +387,12 @@ ld_map(struct ld *ld, yaml_node_t *map, const char *path,
 			ld_err(ld, map->start_mark,
 			    "the configuration must be a mapping");
 		else
-			ld_err(ld, map->start_mark, "%s: must be a mapping",
-			    path);
+			ld_err(
+			    ld, map->start_mark, "%s: must be a mapping", path);
 		return;
 	}
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	    p++) {
+	     p++) {
 		kn = ld_node(ld, p->key);
 		if ((s = ld_scalar(kn)) == NULL) {
 			ld_err(ld, kn->start_mark, "keys must be strings%s%s",
@@ -444,8 +444,9 @@ key_int(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 	long long n;
 
 	if (s == NULL || !ld_parse_ll(s, &n) || n < k->min || n > k->max) {
-		ld_err(ld, v->start_mark, "%s: must be an integer from %lld to %lld",
-		    path, k->min, k->max);
+		ld_err(ld, v->start_mark,
+		    "%s: must be an integer from %lld to %lld", path, k->min,
+		    k->max);
 		return;
 	}
 	*FIELD(int, base, k) = (int)n;
@@ -459,8 +460,9 @@ key_size(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 	long long n;
 
 	if (s == NULL || !ld_parse_ll(s, &n) || n < k->min || n > k->max) {
-		ld_err(ld, v->start_mark, "%s: must be an integer from %lld to %lld",
-		    path, k->min, k->max);
+		ld_err(ld, v->start_mark,
+		    "%s: must be an integer from %lld to %lld", path, k->min,
+		    k->max);
 		return;
 	}
 	*FIELD(size_t, base, k) = (size_t)n;
@@ -495,8 +497,8 @@ key_bool(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 	int b = ld_bool_value(v);
 
 	if (b < 0) {
-		ld_err(ld, v->start_mark, "%s: must be true or false (or yes/no)",
-		    path);
+		ld_err(ld, v->start_mark,
+		    "%s: must be true or false (or yes/no)", path);
 		return;
 	}
 	*FIELD(bool, base, k) = b;
@@ -504,8 +506,8 @@ key_bool(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 
 /* A non-empty string without NUL bytes (or null with K_NULL) into *dst. */
 static int
-ld_string(struct ld *ld, yaml_node_t *v, const char *path, unsigned flags,
-    char **dst)
+ld_string(
+    struct ld *ld, yaml_node_t *v, const char *path, unsigned flags, char **dst)
 {
 	const char *s = ld_scalar(v);
 	char *copy = NULL;
@@ -596,8 +598,8 @@ ld_hostport(const char *s, char **host, int *port)
 }
 
 static void
-ld_listen_addr(struct ld *ld, yaml_node_t *v, const char *path, char **host,
-    int *port)
+ld_listen_addr(
+    struct ld *ld, yaml_node_t *v, const char *path, char **host, int *port)
 {
 	const char *s = ld_scalar(v);
 	char *h;
@@ -621,8 +623,8 @@ key_tcp(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 {
 	struct config *cfg = base;
 
-	ld_listen_addr(ld, v, path, &cfg->listen_tcp_host,
-	    &cfg->listen_tcp_port);
+	ld_listen_addr(
+	    ld, v, path, &cfg->listen_tcp_host, &cfg->listen_tcp_port);
 }
 
 static void
@@ -669,8 +671,8 @@ key_level(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 			*FIELD(enum log_level, base, k) = (enum log_level)i;
 			return;
 		}
-	ld_err(ld, v->start_mark,
-	    "%s: must be one of error, warn, info, debug", path);
+	ld_err(ld, v->start_mark, "%s: must be one of error, warn, info, debug",
+	    path);
 }
 
 /* auth.peers and auth.tokens */
@@ -731,8 +733,8 @@ key_token_name(struct ld *ld, yaml_node_t *v, const char *path,
 
 	for (p = s; p != NULL && *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
-		    *p == '-'))
+		        (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		        *p == '-'))
 			break;
 	if (s == NULL || len == 0 || len > 63 || *p != '\0') {
 		ld_err(ld, v->start_mark,
@@ -756,8 +758,8 @@ ld_hexval(char c)
 }
 
 static void
-key_sha256(struct ld *ld, yaml_node_t *v, const char *path,
-    const struct key *k, void *base)
+key_sha256(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
+    void *base)
 {
 	const char *s = ld_scalar(v);
 	unsigned char *out = FIELD(unsigned char, base, k);
@@ -780,31 +782,30 @@ key_sha256(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static const struct key peer_keys[] = {
-	{"uid", key_uid, offsetof(struct peer_conf, uid), 0, 0, K_REQUIRED,
-	    NULL},
-	{"role", key_role, offsetof(struct peer_conf, role), 0, 0, K_REQUIRED,
-	    NULL},
-	{"shelter", key_shelter_id, offsetof(struct peer_conf, shelter), 0, 0,
-	    0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"uid", key_uid, offsetof(struct peer_conf, uid), 0, 0, K_REQUIRED, NULL},
+    {"role", key_role, offsetof(struct peer_conf, role), 0, 0, K_REQUIRED,
+        NULL},
+    {"shelter", key_shelter_id, offsetof(struct peer_conf, shelter), 0, 0, 0,
+        NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key token_keys[] = {
-	{"name", key_token_name, offsetof(struct token_conf, name), 0, 0,
-	    K_REQUIRED, NULL},
-	{"role", key_role, offsetof(struct token_conf, role), 0, 0, K_REQUIRED,
-	    NULL},
-	{"shelter", key_shelter_id, offsetof(struct token_conf, shelter), 0, 0,
-	    0, NULL},
-	{"sha256", key_sha256, offsetof(struct token_conf, sha256), 0, 0,
-	    K_REQUIRED, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"name", key_token_name, offsetof(struct token_conf, name), 0, 0,
+        K_REQUIRED, NULL},
+    {"role", key_role, offsetof(struct token_conf, role), 0, 0, K_REQUIRED,
+        NULL},
+    {"shelter", key_shelter_id, offsetof(struct token_conf, shelter), 0, 0, 0,
+        NULL},
+    {"sha256", key_sha256, offsetof(struct token_conf, sha256), 0, 0,
+        K_REQUIRED, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 /* A role shelter names its shelter; no other role may. */
 static void
-ld_role_shelter(struct ld *ld, yaml_node_t *item, const char *path,
-    enum role role)
+ld_role_shelter(
+    struct ld *ld, yaml_node_t *item, const char *path, enum role role)
 {
 	yaml_node_t *sn = ld_get(ld, item, "shelter");
 
@@ -846,7 +847,7 @@ key_peers(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 		return;
 	}
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-	    it++) {
+	     it++) {
 		item = ld_node(ld, *it);
 		p = &cfg->peers[cfg->npeers];
 		p->uid = (uid_t)-1;
@@ -865,8 +866,8 @@ key_peers(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 }
 
 static void
-key_tokens(struct ld *ld, yaml_node_t *v, const char *path,
-    const struct key *k, void *base)
+key_tokens(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
+    void *base)
 {
 	struct config *cfg = base;
 	char sub[CONFIG_PATH_MAX];
@@ -885,7 +886,7 @@ key_tokens(struct ld *ld, yaml_node_t *v, const char *path,
 		return;
 	}
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-	    it++) {
+	     it++) {
 		item = ld_node(ld, *it);
 		t = &cfg->tokens[cfg->ntokens];
 		snprintf(sub, sizeof sub, "%s.%zu", path, cfg->ntokens);
@@ -907,15 +908,15 @@ key_tokens(struct ld *ld, yaml_node_t *v, const char *path,
 #define WEIGHT(s) offsetof(struct config, match.weights[s])
 
 static const struct key weight_keys[] = {
-	{"language", key_num, WEIGHT(SCORER_LANGUAGE), 0, 1000, 0, NULL},
-	{"safety_distance", key_num, WEIGHT(SCORER_SAFETY_DISTANCE), 0, 1000, 0,
-	    NULL},
-	{"proximity", key_num, WEIGHT(SCORER_PROXIMITY), 0, 1000, 0, NULL},
-	{"care_fit", key_num, WEIGHT(SCORER_CARE_FIT), 0, 1000, 0, NULL},
-	{"occupancy", key_num, WEIGHT(SCORER_OCCUPANCY), 0, 1000, 0, NULL},
-	{"freshness", key_num, WEIGHT(SCORER_FRESHNESS), 0, 1000, 0, NULL},
-	{"together", key_num, WEIGHT(SCORER_TOGETHER), 0, 1000, 0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"language", key_num, WEIGHT(SCORER_LANGUAGE), 0, 1000, 0, NULL},
+    {"safety_distance", key_num, WEIGHT(SCORER_SAFETY_DISTANCE), 0, 1000, 0,
+        NULL},
+    {"proximity", key_num, WEIGHT(SCORER_PROXIMITY), 0, 1000, 0, NULL},
+    {"care_fit", key_num, WEIGHT(SCORER_CARE_FIT), 0, 1000, 0, NULL},
+    {"occupancy", key_num, WEIGHT(SCORER_OCCUPANCY), 0, 1000, 0, NULL},
+    {"freshness", key_num, WEIGHT(SCORER_FRESHNESS), 0, 1000, 0, NULL},
+    {"together", key_num, WEIGHT(SCORER_TOGETHER), 0, 1000, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static void
@@ -931,8 +932,8 @@ key_weights(struct ld *ld, yaml_node_t *v, const char *path,
 	for (i = 0; i < SCORER_COUNT; i++)
 		if (cfg->match.weights[i] > 0)
 			return;
-	ld_err(ld, v->start_mark, "%s: at least one weight must be above 0",
-	    path);
+	ld_err(
+	    ld, v->start_mark, "%s: at least one weight must be above 0", path);
 }
 
 /* A list of names parsed by parse into a mask of 1u << value. */
@@ -949,14 +950,14 @@ ld_name_list(struct ld *ld, yaml_node_t *v, const char *path,
 	if (!ld_is_list(ld, v, path))
 		return;
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-	    it++) {
+	     it++) {
 		item = ld_node(ld, *it);
 		s = ld_scalar(item);
 		val = s ? parse(s) : -1;
 		if (val < min) {
-			ld_err(ld, item->start_mark, "%s.%ld: must be one of %s",
-			    path, (long)(it - v->data.sequence.items.start),
-			    names);
+			ld_err(ld, item->start_mark,
+			    "%s.%ld: must be one of %s", path,
+			    (long)(it - v->data.sequence.items.start), names);
 			continue;
 		}
 		m |= 1u << val;
@@ -985,13 +986,13 @@ key_care(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 }
 
 static const struct key rule_keys[] = {
-	{"min_age", key_int, offsetof(struct program_rule, min_age), 0, 120, 0,
-	    NULL},
-	{"residence", key_residence, offsetof(struct program_rule, residence),
-	    0, 0, 0, NULL},
-	{"needs_any", key_care, offsetof(struct program_rule, needs_any), 0, 0,
-	    0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"min_age", key_int, offsetof(struct program_rule, min_age), 0, 120, 0,
+        NULL},
+    {"residence", key_residence, offsetof(struct program_rule, residence), 0, 0,
+        0, NULL},
+    {"needs_any", key_care, offsetof(struct program_rule, needs_any), 0, 0, 0,
+        NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 /* An entry replaces the defaults of its program; others keep theirs. */
@@ -1010,13 +1011,13 @@ key_program(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static const struct key program_keys[] = {
-	{"cosm", key_program, 0, PROGRAM_COSM, 0, 0, NULL},
-	{"omm", key_program, 0, PROGRAM_OMM, 0, 0, NULL},
-	{"crisis", key_program, 0, PROGRAM_CRISIS, 0, 0, NULL},
-	{"screening", key_program, 0, PROGRAM_SCREENING, 0, 0, NULL},
-	{"labour", key_program, 0, PROGRAM_LABOUR, 0, 0, NULL},
-	{"regular", key_program, 0, PROGRAM_REGULAR, 0, 0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"cosm", key_program, 0, PROGRAM_COSM, 0, 0, NULL},
+    {"omm", key_program, 0, PROGRAM_OMM, 0, 0, NULL},
+    {"crisis", key_program, 0, PROGRAM_CRISIS, 0, 0, NULL},
+    {"screening", key_program, 0, PROGRAM_SCREENING, 0, 0, NULL},
+    {"labour", key_program, 0, PROGRAM_LABOUR, 0, 0, NULL},
+    {"regular", key_program, 0, PROGRAM_REGULAR, 0, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 /* The sections */
@@ -1024,24 +1025,24 @@ static const struct key program_keys[] = {
 #define C(f) offsetof(struct config, f)
 
 static const struct key tls_keys[] = {
-	{"cert", key_path, C(tls_cert), 0, 0, K_REQUIRED, NULL},
-	{"key", key_path, C(tls_key), 0, 0, K_REQUIRED, NULL},
-	{"client_ca", key_path, C(tls_client_ca), 0, 0, 0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"cert", key_path, C(tls_cert), 0, 0, K_REQUIRED, NULL},
+    {"key", key_path, C(tls_key), 0, 0, K_REQUIRED, NULL},
+    {"client_ca", key_path, C(tls_client_ca), 0, 0, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key listen_keys[] = {
-	{"unix", key_path, C(listen_unix), 0, 0, K_SOCKET, NULL},
-	{"unix_mode", key_mode, C(unix_mode), 0, 0, 0, NULL},
-	{"tcp", key_tcp, 0, 0, 0, 0, NULL},
-	{"port_file", key_path, C(port_file), 0, 0, 0, NULL},
-	{"tls", key_map, 0, 0, 0, 0, tls_keys},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"unix", key_path, C(listen_unix), 0, 0, K_SOCKET, NULL},
+    {"unix_mode", key_mode, C(unix_mode), 0, 0, 0, NULL},
+    {"tcp", key_tcp, 0, 0, 0, 0, NULL},
+    {"port_file", key_path, C(port_file), 0, 0, 0, NULL},
+    {"tls", key_map, 0, 0, 0, 0, tls_keys},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static void
-key_listen(struct ld *ld, yaml_node_t *v, const char *path,
-    const struct key *k, void *base)
+key_listen(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
+    void *base)
 {
 	yaml_node_t *tls = ld_get(ld, v, "tls");
 
@@ -1051,54 +1052,54 @@ key_listen(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static const struct key redis_keys[] = {
-	{"unix", key_path, C(redis_unix), 0, 0, K_SOCKET, NULL},
-	{"host", key_str, C(redis_host), 0, 0, 0, NULL},
-	{"port", key_int, C(redis_port), 1, 65535, 0, NULL},
-	{"password", key_str, C(redis_password), 0, 0, K_NULL, NULL},
-	{"prefix", key_str, C(redis_prefix), 0, 0, 0, NULL},
-	{"require_durable", key_bool, C(require_durable), 0, 0, 0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"unix", key_path, C(redis_unix), 0, 0, K_SOCKET, NULL},
+    {"host", key_str, C(redis_host), 0, 0, 0, NULL},
+    {"port", key_int, C(redis_port), 1, 65535, 0, NULL},
+    {"password", key_str, C(redis_password), 0, 0, K_NULL, NULL},
+    {"prefix", key_str, C(redis_prefix), 0, 0, 0, NULL},
+    {"require_durable", key_bool, C(require_durable), 0, 0, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key auth_keys[] = {
-	{"peers", key_peers, 0, 0, 0, 0, NULL},
-	{"tokens", key_tokens, 0, 0, 0, 0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"peers", key_peers, 0, 0, 0, 0, NULL},
+    {"tokens", key_tokens, 0, 0, 0, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key matching_keys[] = {
-	{"hold_ttl_s", key_int, C(hold_ttl_s), 1, 604800, 0, NULL},
-	{"alternatives", key_int, C(alternatives), 0, 10, 0, NULL},
-	{"weights", key_weights, 0, 0, 0, 0, NULL},
-	{"programs", key_map, 0, 0, 0, 0, program_keys},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"hold_ttl_s", key_int, C(hold_ttl_s), 1, 604800, 0, NULL},
+    {"alternatives", key_int, C(alternatives), 0, 10, 0, NULL},
+    {"weights", key_weights, 0, 0, 0, 0, NULL},
+    {"programs", key_map, 0, 0, 0, 0, program_keys},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key limits_keys[] = {
-	{"max_line_bytes", key_size, C(max_line_bytes), 64, 16777216, 0, NULL},
-	{"max_clients", key_int, C(max_clients), 1, 1000000, 0, NULL},
-	{"rate_per_s", key_num, C(rate_per_s), 0, 1000000, K_ABOVE, NULL},
-	{"output_buffer_bytes", key_size, C(output_buffer_bytes), 1024,
-	    1073741824, 0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"max_line_bytes", key_size, C(max_line_bytes), 64, 16777216, 0, NULL},
+    {"max_clients", key_int, C(max_clients), 1, 1000000, 0, NULL},
+    {"rate_per_s", key_num, C(rate_per_s), 0, 1000000, K_ABOVE, NULL},
+    {"output_buffer_bytes", key_size, C(output_buffer_bytes), 1024, 1073741824,
+        0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key log_keys[] = {
-	{"level", key_level, C(log_level), 0, 0, 0, NULL},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"level", key_level, C(log_level), 0, 0, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key top_keys[] = {
-	{"listen", key_listen, 0, 0, 0, 0, NULL},
-	{"redis", key_map, 0, 0, 0, 0, redis_keys},
-	{"auth", key_map, 0, 0, 0, 0, auth_keys},
-	{"matching", key_map, 0, 0, 0, 0, matching_keys},
-	{"limits", key_map, 0, 0, 0, 0, limits_keys},
-	{"shelters", key_path, C(shelters_path), 0, 0, 0, NULL},
-	{"gazetteer", key_path, C(gazetteer_path), 0, 0, 0, NULL},
-	{"http", key_http, 0, 0, 0, 0, NULL},
-	{"log", key_map, 0, 0, 0, 0, log_keys},
-	{NULL, NULL, 0, 0, 0, 0, NULL},
+    {"listen", key_listen, 0, 0, 0, 0, NULL},
+    {"redis", key_map, 0, 0, 0, 0, redis_keys},
+    {"auth", key_map, 0, 0, 0, 0, auth_keys},
+    {"matching", key_map, 0, 0, 0, 0, matching_keys},
+    {"limits", key_map, 0, 0, 0, 0, limits_keys},
+    {"shelters", key_path, C(shelters_path), 0, 0, 0, NULL},
+    {"gazetteer", key_path, C(gazetteer_path), 0, 0, 0, NULL},
+    {"http", key_http, 0, 0, 0, 0, NULL},
+    {"log", key_map, 0, 0, 0, 0, log_keys},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 /* Opening files */
@@ -1227,8 +1228,8 @@ ld_open(struct ld *ld, const char *path, struct config_errors *errs)
 		ld->nerr++;
 		return -1;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)ld->text,
-	    ld->len);
+	yaml_parser_set_input_string(
+	    &parser, (const unsigned char *)ld->text, ld->len);
 	if (!yaml_parser_load(&parser, &ld->doc)) {
 		ld_syntax(ld, &parser);
 		yaml_parser_delete(&parser);
@@ -1346,14 +1347,15 @@ ld_json(struct ld *ld, yaml_node_t *n, const char *path, int depth)
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
 		if ((j = ld_scalar_json(n)) == NULL)
-			ld_err(ld, n->start_mark, "%s%scannot convert this value",
-			    path, path[0] ? ": " : "");
+			ld_err(ld, n->start_mark,
+			    "%s%scannot convert this value", path,
+			    path[0] ? ": " : "");
 		return j;
 	case YAML_SEQUENCE_NODE:
 		if ((j = json_array()) == NULL)
 			break;
 		for (it = n->data.sequence.items.start;
-		    it < n->data.sequence.items.top; it++) {
+		     it < n->data.sequence.items.top; it++) {
 			snprintf(sub, sizeof sub, "%s%s%ld", path,
 			    path[0] ? "." : "",
 			    (long)(it - n->data.sequence.items.start));
@@ -1366,7 +1368,7 @@ ld_json(struct ld *ld, yaml_node_t *n, const char *path, int depth)
 		if ((j = json_object()) == NULL)
 			break;
 		for (p = n->data.mapping.pairs.start;
-		    p < n->data.mapping.pairs.top; p++) {
+		     p < n->data.mapping.pairs.top; p++) {
 			yaml_node_t *kn = ld_node(ld, p->key);
 
 			if ((s = ld_scalar(kn)) == NULL ||
@@ -1379,7 +1381,7 @@ ld_json(struct ld *ld, yaml_node_t *n, const char *path, int depth)
 			for (q = n->data.mapping.pairs.start; q < p; q++)
 				if (ld_scalar(ld_node(ld, q->key)) != NULL &&
 				    strcmp(ld_scalar(ld_node(ld, q->key)), s) ==
-					0)
+				        0)
 					break;
 			if (q < p) {
 				ld_err(ld, kn->start_mark,
@@ -1433,7 +1435,7 @@ ld_locate(struct ld *ld, yaml_node_t *n, const char *field, bool at_key)
 		next = NULL;
 		if (n->type == YAML_MAPPING_NODE) {
 			for (p = n->data.mapping.pairs.start;
-			    p < n->data.mapping.pairs.top; p++) {
+			     p < n->data.mapping.pairs.top; p++) {
 				yaml_node_t *kn = ld_node(ld, p->key);
 
 				if (ld_scalar(kn) == NULL ||
@@ -1447,7 +1449,7 @@ ld_locate(struct ld *ld, yaml_node_t *n, const char *field, bool at_key)
 		} else if (n->type == YAML_SEQUENCE_NODE &&
 		    ld_parse_ll(comp, &idx) && idx >= 0 &&
 		    idx < n->data.sequence.items.top -
-			    n->data.sequence.items.start) {
+		            n->data.sequence.items.start) {
 			it = n->data.sequence.items.start + idx;
 			next = ld_node(ld, *it);
 		}
@@ -1481,7 +1483,7 @@ ld_shelter(struct ld *ld, yaml_node_t *item, const struct gazetteer *gaz,
 	if (rc < 0)
 		ld_err(ld,
 		    ld_locate(ld, item, err.field,
-			strcmp(err.reason, "unknown_field") == 0),
+		        strcmp(err.reason, "unknown_field") == 0),
 		    "%s", err.message);
 	return rc;
 }
@@ -1508,8 +1510,8 @@ config_load_shelters(const char *path, const struct gazetteer *gaz,
 	if ((root = yaml_document_get_root_node(&ld.doc)) == NULL)
 		goto out;
 	if (root->type != YAML_SEQUENCE_NODE) {
-		ld_err(&ld, root->start_mark,
-		    "must be a list of shelter objects");
+		ld_err(
+		    &ld, root->start_mark, "must be a list of shelter objects");
 		goto out;
 	}
 	cap = (size_t)(root->data.sequence.items.top -
@@ -1521,7 +1523,7 @@ config_load_shelters(const char *path, const struct gazetteer *gaz,
 		goto out;
 	}
 	for (it = root->data.sequence.items.start;
-	    it < root->data.sequence.items.top; it++) {
+	     it < root->data.sequence.items.top; it++) {
 		item = ld_node(&ld, *it);
 		if (ld_shelter(&ld, item, gaz, &v[count]) < 0)
 			continue;

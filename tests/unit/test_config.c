@@ -130,8 +130,8 @@ test_example_config(void **state)
 	assert_string_equal(cfg->port_file,
 	    src(buf, sizeof buf, "config/../run/shelterd.port"));
 	assert_null(cfg->tls_cert);
-	assert_string_equal(cfg->redis_unix,
-	    src(buf, sizeof buf, "config/../run/redis.sock"));
+	assert_string_equal(
+	    cfg->redis_unix, src(buf, sizeof buf, "config/../run/redis.sock"));
 	assert_null(cfg->redis_password);
 	assert_string_equal(cfg->redis_prefix, "shelterd:");
 	assert_true(cfg->require_durable);
@@ -153,8 +153,8 @@ test_example_config(void **state)
 	assert_true(cfg->match.weights[SCORER_LANGUAGE] == 3);
 	assert_true(cfg->match.weights[SCORER_TOGETHER] == 2);
 	assert_int_equal(cfg->max_line_bytes, 65536);
-	assert_string_equal(cfg->shelters_path,
-	    src(buf, sizeof buf, "config/shelters.yaml"));
+	assert_string_equal(
+	    cfg->shelters_path, src(buf, sizeof buf, "config/shelters.yaml"));
 	assert_string_equal(cfg->gazetteer_path,
 	    src(buf, sizeof buf, "config/municipalities.tsv"));
 	assert_string_equal(cfg->http_host, "127.0.0.1");
@@ -219,8 +219,8 @@ assert_defaults(const struct config *cfg)
 		assert_true(cfg->match.weights[i] == def.weights[i]);
 	assert_true(cfg->match.weights[SCORER_LANGUAGE] == 3);
 	assert_true(cfg->match.weights[SCORER_SAFETY_DISTANCE] == 2);
-	assert_memory_equal(cfg->match.programs, def.programs,
-	    sizeof def.programs);
+	assert_memory_equal(
+	    cfg->match.programs, def.programs, sizeof def.programs);
 	assert_int_equal(cfg->max_line_bytes, 65536);
 	assert_int_equal(cfg->max_clients, 1024);
 	assert_true(cfg->rate_per_s == 200);
@@ -250,18 +250,18 @@ check_full(const struct config *cfg)
 {
 	char buf[PATH_MAX];
 
-	assert_string_equal(cfg->listen_unix,
-	    src(buf, sizeof buf, FIXTURES "/run/test.sock"));
+	assert_string_equal(
+	    cfg->listen_unix, src(buf, sizeof buf, FIXTURES "/run/test.sock"));
 	assert_int_equal(cfg->unix_mode, 0600);
 	assert_string_equal(cfg->listen_tcp_host, "::1");
 	assert_int_equal(cfg->listen_tcp_port, 0);
-	assert_string_equal(cfg->port_file,
-	    src(buf, sizeof buf, FIXTURES "/run/port"));
-	assert_string_equal(cfg->tls_cert,
-	    src(buf, sizeof buf, FIXTURES "/tls/cert.pem"));
+	assert_string_equal(
+	    cfg->port_file, src(buf, sizeof buf, FIXTURES "/run/port"));
+	assert_string_equal(
+	    cfg->tls_cert, src(buf, sizeof buf, FIXTURES "/tls/cert.pem"));
 	assert_string_equal(cfg->tls_key, "/etc/shelterd/key.pem");
-	assert_string_equal(cfg->tls_client_ca,
-	    src(buf, sizeof buf, FIXTURES "/tls/ca.pem"));
+	assert_string_equal(
+	    cfg->tls_client_ca, src(buf, sizeof buf, FIXTURES "/tls/ca.pem"));
 	assert_string_equal(cfg->redis_unix, "/run/redis/redis.sock");
 	assert_string_equal(cfg->redis_host, "::1");
 	assert_int_equal(cfg->redis_port, 6390);
@@ -299,7 +299,7 @@ check_full(const struct config *cfg)
 	assert_int_equal(cfg->match.programs[PROGRAM_OMM].min_age, 18);
 	assert_int_equal(cfg->match.programs[PROGRAM_OMM].needs_any,
 	    (1u << CARE_PSYCHIATRIC) | (1u << CARE_ADDICTION) |
-		(1u << CARE_INTELLECTUAL_DISABILITY));
+	        (1u << CARE_INTELLECTUAL_DISABILITY));
 	assert_false(cfg->match.programs[PROGRAM_LABOUR].set);
 	assert_int_equal(cfg->max_line_bytes, 4096);
 	assert_int_equal(cfg->max_clients, 7);
@@ -307,8 +307,8 @@ check_full(const struct config *cfg)
 	assert_int_equal(cfg->output_buffer_bytes, 2048);
 	assert_string_equal(cfg->shelters_path,
 	    src(buf, sizeof buf, FIXTURES "/sub/shelters.yaml"));
-	assert_string_equal(cfg->gazetteer_path,
-	    "/usr/share/shelterd/municipalities.tsv");
+	assert_string_equal(
+	    cfg->gazetteer_path, "/usr/share/shelterd/municipalities.tsv");
 	assert_string_equal(cfg->http_host, "0.0.0.0");
 	assert_int_equal(cfg->http_port, 9412);
 	assert_int_equal(cfg->log_level, LOG_LEVEL_DEBUG);
@@ -340,7 +340,7 @@ is_fixture(const struct dirent *d, const char *prefix)
 
 	return strncmp(d->d_name, prefix, strlen(prefix)) == 0 && n > 5 &&
 	    (strcmp(d->d_name + n - 5, ".yaml") == 0 ||
-		strcmp(d->d_name + n - 5, ".json") == 0);
+	        strcmp(d->d_name + n - 5, ".json") == 0);
 }
 
 static int
@@ -382,8 +382,8 @@ run_fixtures(int (*filter)(const struct dirent *), bool shelters)
 		got = joined(&e);
 		want = slurp(errpath);
 		if (strcmp(got, want) != 0) {
-			print_error("%s:\n--- want\n%s--- got\n%s", path, want,
-			    got);
+			print_error(
+			    "%s:\n--- want\n%s--- got\n%s", path, want, got);
 			bad++;
 		}
 		free(got);
@@ -420,8 +420,8 @@ test_good_shelters(void **state)
 	struct gazetteer *g = gazetteer();
 	size_t n = 0;
 
-	if (config_load_shelters(FIXTURES "/shelters-good.json", g, &v, &n,
-		&e) < 0)
+	if (config_load_shelters(
+	        FIXTURES "/shelters-good.json", g, &v, &n, &e) < 0)
 		fail_msg("%s", e.n ? e.v[0] : "no error message");
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].id, "regular-test");
@@ -437,16 +437,15 @@ test_good_shelters(void **state)
 	free(v);
 
 	/* An empty file is an empty list. */
-	assert_int_equal(config_load_shelters(FIXTURES "/good-empty.yaml", g,
-			     &v, &n, &e),
+	assert_int_equal(
+	    config_load_shelters(FIXTURES "/good-empty.yaml", g, &v, &n, &e),
 	    0);
 	assert_int_equal(n, 0);
 	assert_null(v);
 
 	/* Without a gazetteer a name-only location cannot be placed. */
 	assert_int_equal(
-	    config_load_shelters("config/shelters.yaml", NULL, &v, &n, &e),
-	    -1);
+	    config_load_shelters("config/shelters.yaml", NULL, &v, &n, &e), -1);
 	assert_true(e.n >= 1);
 	assert_non_null(strstr(e.v[0], "location"));
 	config_errors_free(&e);
@@ -463,7 +462,8 @@ test_missing_file(void **state)
 	assert_null(config_load(FIXTURES "/no-such-file.yaml", &e));
 	assert_int_equal(e.n, 2);
 	assert_string_equal(e.v[0], "x.yaml:3:4: first 1");
-	assert_string_equal(e.v[1], FIXTURES
+	assert_string_equal(e.v[1],
+	    FIXTURES
 	    "/no-such-file.yaml: cannot open: No such file or directory");
 	config_errors_free(&e);
 	assert_int_equal(e.n, 0);
@@ -476,43 +476,45 @@ test_sha256(void **state)
 	char hex[65];
 
 	config_sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
-				 "b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+	    "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
 	config_sha256_hex("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
-				 "27ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+	    "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855");
 }
 
 static void
 test_roles(void **state)
 {
-	static const enum role roles[] = {ROLE_ADMIN, ROLE_COORDINATOR,
-	    ROLE_SHELTER, ROLE_SERVICE};
+	static const enum role roles[] = {
+	    ROLE_ADMIN, ROLE_COORDINATOR, ROLE_SHELTER, ROLE_SERVICE};
 	size_t i;
 
 	for (i = 0; i < 4; i++)
-		assert_int_equal(config_role_parse(config_role_name(roles[i])),
-		    roles[i]);
+		assert_int_equal(
+		    config_role_parse(config_role_name(roles[i])), roles[i]);
 	assert_string_equal(config_role_name(ROLE_COORDINATOR), "coordinator");
 	assert_int_equal(config_role_parse("root"), ROLE_NONE);
 	assert_int_equal(config_role_parse("Admin"), ROLE_NONE);
-	assert_string_equal(config_role_name(ROLE_ADMIN | ROLE_SERVICE),
-	    "none");
+	assert_string_equal(
+	    config_role_name(ROLE_ADMIN | ROLE_SERVICE), "none");
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example_config),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full_config),
-		cmocka_unit_test(test_bad_configs),
-		cmocka_unit_test(test_bad_shelters),
-		cmocka_unit_test(test_good_shelters),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_roles),
+	    cmocka_unit_test(test_example_config),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full_config),
+	    cmocka_unit_test(test_bad_configs),
+	    cmocka_unit_test(test_bad_shelters),
+	    cmocka_unit_test(test_good_shelters),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_roles),
 	};
 
 	if (realpath(SHELTER_SRCDIR, srcdir) == NULL || chdir(srcdir) != 0) {
