@@ -719,8 +719,11 @@ local function cancel(a)
 	if status == 'waiting' then
 		redis.call('ZREM', key('waitlist'), rid)
 	elseif status == 'proposed' then
-		local _
-		_, sid = release(hget(rk, 'proposal'), 'cancelled')
+		local pid = hget(rk, 'proposal') or ''
+		if pid ~= '' then
+			local _
+			_, sid = release(pid, 'cancelled')
+		end
 	else
 		local h = redis.call('HMGET', rk, 'pl_shelter', 'pl_pool',
 		    'case')
