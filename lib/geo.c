@@ -19,8 +19,8 @@
 #include "shelter/geo.h"
 
 #define GEO_EARTH_RADIUS_KM 6371.0088
-#define GEO_NAME_MAX 127 /* bytes of a name in the file */
-#define GEO_KEY_MAX 255  /* bytes of a folded key */
+#define GEO_NAME_MAX        127 /* bytes of a name in the file */
+#define GEO_KEY_MAX         255 /* bytes of a folded key */
 
 struct geo_entry {
 	char *key;
@@ -40,20 +40,20 @@ struct gazetteer {
  * group, the others are added as aliases of it (unless the file has them).
  */
 static const char *const geo_alias_groups[][4] = {
-	{"s gravenhage", "den haag", "the hague", NULL},
-	{"s hertogenbosch", "den bosch", NULL, NULL},
+    {"s gravenhage", "den haag", "the hague", NULL},
+    {"s hertogenbosch", "den bosch", NULL, NULL},
 };
 
 /* ASCII folding of U+00C0..U+00FF; "" is a separator (×, ÷). */
 static const char *const geo_latin1[64] = {
-	"a", "a", "a", "a", "a", "a", "ae", "c", /* C0 */
-	"e", "e", "e", "e", "i", "i", "i", "i",  /* C8 */
-	"d", "n", "o", "o", "o", "o", "o", "",   /* D0 */
-	"o", "u", "u", "u", "u", "y", "th", "ss", /* D8 */
-	"a", "a", "a", "a", "a", "a", "ae", "c", /* E0 */
-	"e", "e", "e", "e", "i", "i", "i", "i",  /* E8 */
-	"d", "n", "o", "o", "o", "o", "o", "",   /* F0 */
-	"o", "u", "u", "u", "u", "y", "th", "y", /* F8 */
+    "a", "a", "a", "a", "a", "a", "ae", "c",  /* C0 */
+    "e", "e", "e", "e", "i", "i", "i", "i",   /* C8 */
+    "d", "n", "o", "o", "o", "o", "o", "",    /* D0 */
+    "o", "u", "u", "u", "u", "y", "th", "ss", /* D8 */
+    "a", "a", "a", "a", "a", "a", "ae", "c",  /* E0 */
+    "e", "e", "e", "e", "i", "i", "i", "i",   /* E8 */
+    "d", "n", "o", "o", "o", "o", "o", "",    /* F0 */
+    "o", "u", "u", "u", "u", "y", "th", "y",  /* F8 */
 };
 
 /*
@@ -118,8 +118,8 @@ geo_key(const char *name, char *out, size_t len)
 			sep = true;
 			p++;
 		} else if (p[0] == 0xc3 && p[1] >= 0x80 && p[1] <= 0xbf) {
-			rc = geo_key_put(out, len, &n, &sep,
-			    geo_latin1[p[1] - 0x80]);
+			rc = geo_key_put(
+			    out, len, &n, &sep, geo_latin1[p[1] - 0x80]);
 			p += 2;
 		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0xbf) {
 			sep = true; /* no-break space and Latin-1 symbols */
@@ -190,7 +190,7 @@ geo_add_aliases(struct gazetteer *g)
 	size_t i, j, k, n = g->n;
 
 	for (i = 0; i < sizeof geo_alias_groups / sizeof *geo_alias_groups;
-	    i++) {
+	     i++) {
 		const char *const *grp = geo_alias_groups[i];
 		const struct geo_entry *t = NULL;
 		struct geo_entry target, *e;
@@ -230,8 +230,9 @@ geo_trim(char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
-	    end[-1] == '\r' || end[-1] == '\n'))
+	while (end > s &&
+	    (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' ||
+	        end[-1] == '\n'))
 		*--end = '\0';
 	return s;
 }
@@ -273,8 +274,7 @@ geo_number(const char *s, double lo, double hi, double *out)
 
 /* Find the columns name, lat and lon in the header line. */
 static int
-geo_header(char *line, int col[3], const char *path, char *err,
-    size_t errlen)
+geo_header(char *line, int col[3], const char *path, char *err, size_t errlen)
 {
 	static const char *const want[3] = {"name", "lat", "lon"};
 	char *fields[GEO_MAX_COLUMNS];
@@ -323,8 +323,7 @@ geo_row(struct gazetteer *g, char *line, const int col[3], unsigned lineno,
 	}
 	if (geo_number(geo_trim(fields[col[1]]), -90, 90, &lat) < 0) {
 		snprintf(err, errlen,
-		    "%s:%u: lat must be a number from -90 to 90", path,
-		    lineno);
+		    "%s:%u: lat must be a number from -90 to 90", path, lineno);
 		return -1;
 	}
 	if (geo_number(geo_trim(fields[col[2]]), -180, 180, &lon) < 0) {
@@ -352,8 +351,8 @@ geo_row(struct gazetteer *g, char *line, const int col[3], unsigned lineno,
 
 /* Read every line of f into g. */
 static int
-geo_read(struct gazetteer *g, FILE *f, const char *path, char *err,
-    size_t errlen)
+geo_read(
+    struct gazetteer *g, FILE *f, const char *path, char *err, size_t errlen)
 {
 	char *line = NULL, *p;
 	size_t cap = 0;
@@ -383,8 +382,7 @@ geo_read(struct gazetteer *g, FILE *f, const char *path, char *err,
 		snprintf(err, errlen, "%s:1: missing the header line", path);
 		rc = -1;
 	} else if (rc == 0 && g->n == 0) {
-		snprintf(err, errlen, "%s:%u: no municipalities", path,
-		    lineno);
+		snprintf(err, errlen, "%s:%u: no municipalities", path, lineno);
 		rc = -1;
 	}
 	free(line);
@@ -393,8 +391,8 @@ geo_read(struct gazetteer *g, FILE *f, const char *path, char *err,
 
 /* Refuse two rows that fold to the same key (sorted entries). */
 static int
-geo_check_unique(const struct gazetteer *g, const char *path, char *err,
-    size_t errlen)
+geo_check_unique(
+    const struct gazetteer *g, const char *path, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -409,8 +407,8 @@ geo_check_unique(const struct gazetteer *g, const char *path, char *err,
 			b = &g->entries[i - 1];
 		}
 		snprintf(err, errlen,
-		    "%s:%u: \"%s\" is the same name as line %u", path,
-		    b->line, b->name, a->line);
+		    "%s:%u: \"%s\" is the same name as line %u", path, b->line,
+		    b->name, a->line);
 		return -1;
 	}
 	return 0;

@@ -27,74 +27,69 @@ struct model_enum {
 	int value;
 };
 
-static const struct model_enum model_programs[] = {
-	{"cosm", PROGRAM_COSM}, {"omm", PROGRAM_OMM},
-	{"crisis", PROGRAM_CRISIS}, {"screening", PROGRAM_SCREENING},
-	{"labour", PROGRAM_LABOUR}, {"regular", PROGRAM_REGULAR},
-	{NULL, 0}};
+static const struct model_enum model_programs[] = {{"cosm", PROGRAM_COSM},
+    {"omm", PROGRAM_OMM}, {"crisis", PROGRAM_CRISIS},
+    {"screening", PROGRAM_SCREENING}, {"labour", PROGRAM_LABOUR},
+    {"regular", PROGRAM_REGULAR}, {NULL, 0}};
 static const struct model_enum model_request_programs[] = {
-	{"cosm", PROGRAM_COSM}, {"omm", PROGRAM_OMM}, {"any", PROGRAM_ANY},
-	{NULL, 0}};
+    {"cosm", PROGRAM_COSM}, {"omm", PROGRAM_OMM}, {"any", PROGRAM_ANY},
+    {NULL, 0}};
 static const struct model_enum model_securities[] = {
-	{"standard", SECURITY_STANDARD}, {"protected", SECURITY_PROTECTED},
-	{"secret", SECURITY_SECRET}, {NULL, 0}};
+    {"standard", SECURITY_STANDARD}, {"protected", SECURITY_PROTECTED},
+    {"secret", SECURITY_SECRET}, {NULL, 0}};
 static const struct model_enum model_genders[] = {
-	{"f", GENDER_F}, {"m", GENDER_M}, {"x", GENDER_X}, {NULL, 0}};
+    {"f", GENDER_F}, {"m", GENDER_M}, {"x", GENDER_X}, {NULL, 0}};
 static const struct model_enum model_cares[] = {
-	{"psychiatric", CARE_PSYCHIATRIC}, {"addiction", CARE_ADDICTION},
-	{"intellectual_disability", CARE_INTELLECTUAL_DISABILITY},
-	{"medical", CARE_MEDICAL}, {"trauma", CARE_TRAUMA},
-	{"wheelchair", CARE_WHEELCHAIR}, {"pregnancy", CARE_PREGNANCY},
-	{NULL, 0}};
-static const struct model_enum model_sectors[] = {
-	{"sexual", SECTOR_SEXUAL}, {"labour", SECTOR_LABOUR},
-	{"criminal", SECTOR_CRIMINAL}, {"other", SECTOR_OTHER},
-	{"unknown", SECTOR_UNKNOWN}, {NULL, 0}};
+    {"psychiatric", CARE_PSYCHIATRIC}, {"addiction", CARE_ADDICTION},
+    {"intellectual_disability", CARE_INTELLECTUAL_DISABILITY},
+    {"medical", CARE_MEDICAL}, {"trauma", CARE_TRAUMA},
+    {"wheelchair", CARE_WHEELCHAIR}, {"pregnancy", CARE_PREGNANCY}, {NULL, 0}};
+static const struct model_enum model_sectors[] = {{"sexual", SECTOR_SEXUAL},
+    {"labour", SECTOR_LABOUR}, {"criminal", SECTOR_CRIMINAL},
+    {"other", SECTOR_OTHER}, {"unknown", SECTOR_UNKNOWN}, {NULL, 0}};
 static const struct model_enum model_co_victims[] = {
-	{"apart", CO_VICTIMS_APART}, {"together", CO_VICTIMS_TOGETHER},
-	{"any", CO_VICTIMS_ANY}, {NULL, 0}};
+    {"apart", CO_VICTIMS_APART}, {"together", CO_VICTIMS_TOGETHER},
+    {"any", CO_VICTIMS_ANY}, {NULL, 0}};
 static const struct model_enum model_urgencies[] = {
-	{"immediate", URGENCY_IMMEDIATE}, {"days", URGENCY_DAYS},
-	{"planned", URGENCY_PLANNED}, {NULL, 0}};
-static const struct model_enum model_referrers[] = {
-	{"police", REFERRER_POLICE}, {"kmar", REFERRER_KMAR},
-	{"nla", REFERRER_NLA}, {"fairwork", REFERRER_FAIRWORK},
-	{"care", REFERRER_CARE}, {"lawyer", REFERRER_LAWYER},
-	{"coa", REFERRER_COA}, {"self", REFERRER_SELF},
-	{"other", REFERRER_OTHER}, {NULL, 0}};
+    {"immediate", URGENCY_IMMEDIATE}, {"days", URGENCY_DAYS},
+    {"planned", URGENCY_PLANNED}, {NULL, 0}};
+static const struct model_enum model_referrers[] = {{"police", REFERRER_POLICE},
+    {"kmar", REFERRER_KMAR}, {"nla", REFERRER_NLA},
+    {"fairwork", REFERRER_FAIRWORK}, {"care", REFERRER_CARE},
+    {"lawyer", REFERRER_LAWYER}, {"coa", REFERRER_COA}, {"self", REFERRER_SELF},
+    {"other", REFERRER_OTHER}, {NULL, 0}};
 static const struct model_enum model_residences[] = {
-	{"reflection", RESIDENCE_REFLECTION}, {"b8_permit", RESIDENCE_B8_PERMIT},
-	{"asylum", RESIDENCE_ASYLUM}, {"eu", RESIDENCE_EU}, {"nl", RESIDENCE_NL},
-	{"unknown", RESIDENCE_UNKNOWN}, {NULL, 0}};
+    {"reflection", RESIDENCE_REFLECTION}, {"b8_permit", RESIDENCE_B8_PERMIT},
+    {"asylum", RESIDENCE_ASYLUM}, {"eu", RESIDENCE_EU}, {"nl", RESIDENCE_NL},
+    {"unknown", RESIDENCE_UNKNOWN}, {NULL, 0}};
 
-static const char *const model_shelter_keys[] = {"id", "name",
-	"organisation", "program", "location", "care", "languages", "security",
-	"intake", "pools", NULL};
-static const char *const model_shelter_live_keys[] = {"version",
-	"updated_at", NULL};
+static const char *const model_shelter_keys[] = {"id", "name", "organisation",
+    "program", "location", "care", "languages", "security", "intake", "pools",
+    NULL};
+static const char *const model_shelter_live_keys[] = {
+    "version", "updated_at", NULL};
 static const char *const model_pool_keys[] = {"name", "genders", "min_age",
-	"max_age", "children_max", "boys_max_age", "total", "occupied", NULL};
-static const char *const model_pool_live_keys[] = {"held", "expected",
-	"free", "overbooked", NULL};
+    "max_age", "children_max", "boys_max_age", "total", "occupied", NULL};
+static const char *const model_pool_live_keys[] = {
+    "held", "expected", "free", "overbooked", NULL};
 static const char *const model_intake_keys[] = {"open", "always", NULL};
-static const char *const model_location_keys[] = {"municipality", "lat",
-	"lon", NULL};
+static const char *const model_location_keys[] = {
+    "municipality", "lat", "lon", NULL};
 static const char *const model_request_keys[] = {"ref", "program", "person",
-	"children", "needs", "prefers", "exploitation", "safety",
-	"preferred_location", "urgency", "referrer", "residence", NULL};
-static const char *const model_person_keys[] = {"gender", "age",
-	"languages", "nationality", NULL};
+    "children", "needs", "prefers", "exploitation", "safety",
+    "preferred_location", "urgency", "referrer", "residence", NULL};
+static const char *const model_person_keys[] = {
+    "gender", "age", "languages", "nationality", NULL};
 static const char *const model_child_keys[] = {"age", "gender", NULL};
-static const char *const model_exploitation_keys[] = {"sector", "location",
-	NULL};
-static const char *const model_safety_keys[] = {"min_distance_km",
-	"min_security", "case", "co_victims", NULL};
+static const char *const model_exploitation_keys[] = {
+    "sector", "location", NULL};
+static const char *const model_safety_keys[] = {
+    "min_distance_km", "min_security", "case", "co_victims", NULL};
 
 /* Errors. */
 
-static int
-model_invalid(struct sh_error *err, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int model_invalid(struct sh_error *err, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int
 model_invalid(struct sh_error *err, const char *path, const char *fmt, ...)
@@ -105,15 +100,15 @@ model_invalid(struct sh_error *err, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field", path, "%s",
-	    text);
+	return sh_error_set(
+	    err, SH_INVALID_PARAMS, "invalid_field", path, "%s", text);
 }
 
 static int
 model_missing(struct sh_error *err, const char *path)
 {
-	return sh_error_set(err, SH_INVALID_PARAMS, "missing_field", path,
-	    "is required");
+	return sh_error_set(
+	    err, SH_INVALID_PARAMS, "missing_field", path, "is required");
 }
 
 /* Paths. */
@@ -153,14 +148,15 @@ model_key_in(const char *key, const char *const *list)
 /* The first key of obj that is in neither list is unknown_field. */
 static int
 model_check_keys(const json_t *obj, const char *base,
-    const char *const *allowed, const char *const *extra,
-    struct sh_error *err)
+    const char *const *allowed, const char *const *extra, struct sh_error *err)
 {
 	char path[PATH_MAX_LEN];
 	const char *key;
-	json_t *v;
+	void *it;
 
-	json_object_foreach ((json_t *)obj, key, v) {
+	for (it = json_object_iter((json_t *)obj); it != NULL;
+	     it = json_object_iter_next((json_t *)obj, it)) {
+		key = json_object_iter_key(it);
 		if (model_key_in(key, allowed) || model_key_in(key, extra))
 			continue;
 		model_path(path, base, key);
@@ -175,8 +171,8 @@ model_check_keys(const json_t *obj, const char *base,
  * optional, -1 (missing_field) when absent and required.
  */
 static int
-model_get(const json_t *obj, const char *base, const char *key,
-    bool required, json_t **v, char *path, struct sh_error *err)
+model_get(const json_t *obj, const char *base, const char *key, bool required,
+    json_t **v, char *path, struct sh_error *err)
 {
 	model_path(path, base, key);
 	*v = json_object_get(obj, key);
@@ -193,8 +189,8 @@ model_enum_list(const struct model_enum *tab, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (; tab->name != NULL && n < len; tab++)
-		n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
-		    tab->name);
+		n += snprintf(
+		    buf + n, len - n, "%s%s", n ? ", " : "", tab->name);
 	return buf;
 }
 
@@ -235,8 +231,7 @@ model_enum_value(const json_t *v, const struct model_enum *tab,
 
 static int
 model_get_enum(const json_t *obj, const char *base, const char *key,
-    bool required, const struct model_enum *tab, int *out,
-    struct sh_error *err)
+    bool required, const struct model_enum *tab, int *out, struct sh_error *err)
 {
 	char path[PATH_MAX_LEN];
 	json_t *v;
@@ -249,8 +244,7 @@ model_get_enum(const json_t *obj, const char *base, const char *key,
 
 static int
 model_get_int(const json_t *obj, const char *base, const char *key,
-    bool required, long long lo, long long hi, int *out,
-    struct sh_error *err)
+    bool required, long long lo, long long hi, int *out, struct sh_error *err)
 {
 	char path[PATH_MAX_LEN];
 	json_t *v;
@@ -264,8 +258,8 @@ model_get_int(const json_t *obj, const char *base, const char *key,
 		if (hi == INT_MAX)
 			return model_invalid(err, path,
 			    "must be an integer of at least %lld", lo);
-		return model_invalid(err, path,
-		    "must be an integer from %lld to %lld", lo, hi);
+		return model_invalid(
+		    err, path, "must be an integer from %lld to %lld", lo, hi);
 	}
 	*out = (int)i;
 	return 1;
@@ -284,15 +278,15 @@ model_get_number(const json_t *obj, const char *base, const char *key,
 		return rc;
 	d = json_is_number(v) ? json_number_value(v) : NAN;
 	if (!isfinite(d) || d < lo || d > hi)
-		return model_invalid(err, path, "must be a number from %g to %g",
-		    lo, hi);
+		return model_invalid(
+		    err, path, "must be a number from %g to %g", lo, hi);
 	*out = d;
 	return 1;
 }
 
 static int
-model_get_bool(const json_t *obj, const char *base, const char *key,
-    bool *out, struct sh_error *err)
+model_get_bool(const json_t *obj, const char *base, const char *key, bool *out,
+    struct sh_error *err)
 {
 	char path[PATH_MAX_LEN];
 	json_t *v;
@@ -329,8 +323,8 @@ model_get_text(const json_t *obj, const char *base, const char *key,
 	    (valid != NULL && !valid(s))) {
 		if (rule != NULL)
 			return model_invalid(err, path, "%s", rule);
-		return model_invalid(err, path,
-		    "must be a string of 1 to %zu bytes", max);
+		return model_invalid(
+		    err, path, "must be a string of 1 to %zu bytes", max);
 	}
 	memcpy(dst, s, len + 1);
 	return 1;
@@ -355,7 +349,8 @@ model_get_set(const json_t *obj, const char *base, const char *key,
 	if (!json_is_array(v) || (nonempty && json_array_size(v) == 0))
 		return model_invalid(err, path, "must be %s", what);
 	*mask = 0;
-	json_array_foreach (v, i, e) {
+	for (i = 0; i < json_array_size(v); i++) {
+		e = json_array_get(v, i);
 		model_path_index(epath, path, i);
 		if (model_enum_value(e, tab, epath, &val, err) < 0)
 			return -1;
@@ -379,7 +374,7 @@ model_get_langs(const json_t *obj, const char *base, lang_t *langs, int *n,
     struct sh_error *err)
 {
 	char path[PATH_MAX_LEN], epath[PATH_MAX_LEN];
-	json_t *v, *e;
+	json_t *v;
 	size_t i;
 	int rc = model_get(obj, base, "languages", false, &v, path, err), j;
 
@@ -390,7 +385,8 @@ model_get_langs(const json_t *obj, const char *base, lang_t *langs, int *n,
 		    "must be an array of at most %d language codes",
 		    MODEL_LANG_MAX);
 	*n = 0;
-	json_array_foreach (v, i, e) {
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
 		const char *s = json_is_string(e) ? json_string_value(e) : "";
 		lang_t l;
 
@@ -401,8 +397,8 @@ model_get_langs(const json_t *obj, const char *base, lang_t *langs, int *n,
 		l = (lang_t)((unsigned char)s[0] << 8 | (unsigned char)s[1]);
 		for (j = 0; j < *n; j++)
 			if (langs[j] == l)
-				return model_invalid(err, epath,
-				    "is a duplicate");
+				return model_invalid(
+				    err, epath, "is a duplicate");
 		langs[(*n)++] = l;
 	}
 	return 1;
@@ -433,15 +429,15 @@ model_location_parse(const json_t *v, const char *path,
 	memset(out, 0, sizeof *out);
 	if (model_check_keys(v, path, model_location_keys, NULL, err) < 0)
 		return -1;
-	if (model_get_text(v, path, "municipality", false, MODEL_MUNI_MAX,
-	    NULL, NULL, out->municipality, err) < 0)
+	if (model_get_text(v, path, "municipality", false, MODEL_MUNI_MAX, NULL,
+	        NULL, out->municipality, err) < 0)
 		return -1;
 	out->has_name = out->municipality[0] != '\0';
-	if ((has_lat = model_get_number(v, path, "lat", -90, 90, &out->lat,
-	    err)) < 0)
+	if ((has_lat = model_get_number(
+	         v, path, "lat", -90, 90, &out->lat, err)) < 0)
 		return -1;
-	if ((has_lon = model_get_number(v, path, "lon", -180, 180, &out->lon,
-	    err)) < 0)
+	if ((has_lon = model_get_number(
+	         v, path, "lon", -180, 180, &out->lon, err)) < 0)
 		return -1;
 	if (has_lat != has_lon) {
 		model_path(p, path, has_lat ? "lon" : "lat");
@@ -454,10 +450,10 @@ model_location_parse(const json_t *v, const char *path,
 	if (!out->has_name)
 		return sh_error_set(err, SH_INVALID_PARAMS, "missing_field", p,
 		    "is required (or lat and lon)");
-	if (geo_lookup(gaz, out->municipality, &out->lat, &out->lon,
-	    &canonical) < 0)
-		return model_invalid(err, p,
-		    "unknown municipality; give lat and lon to use it");
+	if (geo_lookup(
+	        gaz, out->municipality, &out->lat, &out->lon, &canonical) < 0)
+		return model_invalid(
+		    err, p, "unknown municipality; give lat and lon to use it");
 	if (strlen(canonical) <= MODEL_MUNI_MAX)
 		snprintf(out->municipality, sizeof out->municipality, "%s",
 		    canonical);
@@ -491,8 +487,8 @@ static const char model_pool_rule[] =
     "a letter or digit";
 
 static int
-model_pool_parse(const json_t *v, const char *path, int flags,
-    struct pool *p, struct sh_error *err)
+model_pool_parse(const json_t *v, const char *path, int flags, struct pool *p,
+    struct sh_error *err)
 {
 	char gl[32], what[64], fpath[PATH_MAX_LEN];
 	bool stored = flags & MODEL_STORED, overbooked;
@@ -501,34 +497,34 @@ model_pool_parse(const json_t *v, const char *path, int flags,
 	if (!json_is_object(v))
 		return model_invalid(err, path, "must be an object");
 	if (model_check_keys(v, path, model_pool_keys,
-	    stored ? model_pool_live_keys : NULL, err) < 0)
+	        stored ? model_pool_live_keys : NULL, err) < 0)
 		return -1;
 	p->max_age = 120;
 	p->boys_max_age = 17;
 	snprintf(what, sizeof what, "a non-empty array of %s",
 	    model_enum_list(model_genders, gl, sizeof gl));
 	if (model_get_text(v, path, "name", true, MODEL_POOL_NAME_MAX,
-	    model_valid_pool_name, model_pool_rule, p->name, err) < 0 ||
+	        model_valid_pool_name, model_pool_rule, p->name, err) < 0 ||
 	    model_get_set(v, path, "genders", true, true, model_genders, what,
-	    &p->genders, err) < 0 ||
-	    model_get_int(v, path, "min_age", false, 0, 120, &p->min_age,
-	    err) < 0 ||
-	    model_get_int(v, path, "max_age", false, 0, 120, &p->max_age,
-	    err) < 0)
+	        &p->genders, err) < 0 ||
+	    model_get_int(v, path, "min_age", false, 0, 120, &p->min_age, err) <
+	        0 ||
+	    model_get_int(v, path, "max_age", false, 0, 120, &p->max_age, err) <
+	        0)
 		return -1;
 	if (p->max_age < p->min_age) {
 		model_path(fpath, path, "max_age");
-		return model_invalid(err, fpath,
-		    "must be at least min_age (%d)", p->min_age);
+		return model_invalid(
+		    err, fpath, "must be at least min_age (%d)", p->min_age);
 	}
 	if (model_get_int(v, path, "children_max", false, 0, MODEL_CHILD_MAX,
-	    &p->children_max, err) < 0 ||
+	        &p->children_max, err) < 0 ||
 	    model_get_int(v, path, "boys_max_age", false, 0, 17,
-	    &p->boys_max_age, err) < 0 ||
-	    model_get_int(v, path, "total", true, 0, 10000, &p->total,
-	    err) < 0 ||
-	    model_get_int(v, path, "occupied", false, 0, INT_MAX, &p->occupied,
-	    err) < 0)
+	        &p->boys_max_age, err) < 0 ||
+	    model_get_int(v, path, "total", true, 0, 10000, &p->total, err) <
+	        0 ||
+	    model_get_int(
+	        v, path, "occupied", false, 0, INT_MAX, &p->occupied, err) < 0)
 		return -1;
 	if (!stored && p->occupied > p->total) {
 		model_path(fpath, path, "occupied");
@@ -539,19 +535,19 @@ model_pool_parse(const json_t *v, const char *path, int flags,
 		return 0;
 	rc = model_get_int(v, path, "held", false, 0, INT_MAX, &p->held, err);
 	if (rc >= 0)
-		rc = model_get_int(v, path, "expected", false, 0, INT_MAX,
-		    &p->expected, err);
+		rc = model_get_int(
+		    v, path, "expected", false, 0, INT_MAX, &p->expected, err);
 	if (rc >= 0) /* free and overbooked are derived: checked, not kept */
-		rc = model_get_int(v, path, "free", false, 0, INT_MAX,
-		    &free_places, err);
+		rc = model_get_int(
+		    v, path, "free", false, 0, INT_MAX, &free_places, err);
 	if (rc >= 0)
 		rc = model_get_bool(v, path, "overbooked", &overbooked, err);
 	return rc < 0 ? -1 : 0;
 }
 
 static int
-model_pools_parse(const json_t *obj, int flags, struct shelter *out,
-    struct sh_error *err)
+model_pools_parse(
+    const json_t *obj, int flags, struct shelter *out, struct sh_error *err)
 {
 	char path[PATH_MAX_LEN], epath[PATH_MAX_LEN];
 	json_t *v, *e;
@@ -564,9 +560,10 @@ model_pools_parse(const json_t *obj, int flags, struct shelter *out,
 	    json_array_size(v) > MODEL_POOL_MAX)
 		return model_invalid(err, path,
 		    "must be an array of 1 to %d pools", MODEL_POOL_MAX);
-	json_array_foreach (v, i, e) {
+	for (i = 0; i < json_array_size(v); i++) {
 		struct pool *p = &out->pools[i];
 
+		e = json_array_get(v, i);
 		model_path_index(epath, path, i);
 		if (model_pool_parse(e, epath, flags, p, err) < 0)
 			return -1;
@@ -583,8 +580,7 @@ model_pools_parse(const json_t *obj, int flags, struct shelter *out,
 }
 
 static int
-model_intake_parse(const json_t *obj, struct shelter *out,
-    struct sh_error *err)
+model_intake_parse(const json_t *obj, struct shelter *out, struct sh_error *err)
 {
 	char path[PATH_MAX_LEN];
 	json_t *v;
@@ -608,17 +604,18 @@ model_live_parse(const json_t *obj, struct shelter *out, struct sh_error *err)
 
 	if (model_get(obj, "", "version", false, &v, path, err) > 0) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return model_invalid(err, path,
-			    "must be an integer of at least 0");
+			return model_invalid(
+			    err, path, "must be an integer of at least 0");
 		out->version = json_integer_value(v);
 	}
 	if (model_get(obj, "", "updated_at", false, &v, path, err) > 0 &&
 	    !json_is_null(v)) {
-		out->updated_at = json_is_string(v) ?
-		    model_time_parse(json_string_value(v)) : -1;
+		out->updated_at = json_is_string(v)
+		    ? model_time_parse(json_string_value(v))
+		    : -1;
 		if (out->updated_at < 0)
-			return model_invalid(err, path,
-			    "must be an RFC 3339 UTC time or null");
+			return model_invalid(
+			    err, path, "must be an RFC 3339 UTC time or null");
 	}
 	return 0;
 }
@@ -628,8 +625,8 @@ model_live_parse(const json_t *obj, struct shelter *out, struct sh_error *err)
  * daemon wrote). 0, or -1 with err filled.
  */
 int
-model_shelter_parse(const json_t *obj, const struct gazetteer *gaz,
-    int flags, struct shelter *out, struct sh_error *err)
+model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
+    struct shelter *out, struct sh_error *err)
 {
 	char care[160], what[192];
 	int val, rc;
@@ -641,30 +638,30 @@ model_shelter_parse(const json_t *obj, const struct gazetteer *gaz,
 		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field", "",
 		    "shelter: must be an object");
 	if (model_check_keys(obj, "", model_shelter_keys,
-	    (flags & MODEL_STORED) ? model_shelter_live_keys : NULL, err) < 0)
+	        (flags & MODEL_STORED) ? model_shelter_live_keys : NULL,
+	        err) < 0)
 		return -1;
 	snprintf(what, sizeof what, "an array of care tags (%s)",
 	    model_enum_list(model_cares, care, sizeof care));
 	if (model_get_text(obj, "", "id", true, MODEL_ID_MAX, model_valid_id,
-	    model_id_rule, out->id, err) < 0 ||
+	        model_id_rule, out->id, err) < 0 ||
 	    model_get_text(obj, "", "name", false, MODEL_TEXT_MAX, NULL, NULL,
-	    out->name, err) < 0 ||
-	    model_get_text(obj, "", "organisation", false, MODEL_TEXT_MAX,
-	    NULL, NULL, out->organisation, err) < 0)
+	        out->name, err) < 0 ||
+	    model_get_text(obj, "", "organisation", false, MODEL_TEXT_MAX, NULL,
+	        NULL, out->organisation, err) < 0)
 		return -1;
-	if (model_get_enum(obj, "", "program", true, model_programs, &val,
-	    err) < 0)
+	if (model_get_enum(
+	        obj, "", "program", true, model_programs, &val, err) < 0)
 		return -1;
 	out->program = (enum program)val;
-	if (model_get_location(obj, "", "location", true, gaz, &out->location,
-	    err) < 0 ||
+	if (model_get_location(
+	        obj, "", "location", true, gaz, &out->location, err) < 0 ||
 	    model_get_set(obj, "", "care", false, false, model_cares, what,
-	    &out->care, err) < 0 ||
-	    model_get_langs(obj, "", out->languages, &out->nlanguages,
-	    err) < 0)
+	        &out->care, err) < 0 ||
+	    model_get_langs(obj, "", out->languages, &out->nlanguages, err) < 0)
 		return -1;
-	if ((rc = model_get_enum(obj, "", "security", false, model_securities,
-	    &val, err)) < 0)
+	if ((rc = model_get_enum(
+	         obj, "", "security", false, model_securities, &val, err)) < 0)
 		return -1;
 	if (rc > 0)
 		out->security = (enum security)val;
@@ -679,8 +676,7 @@ model_shelter_parse(const json_t *obj, const struct gazetteer *gaz,
 /* Requests. */
 
 static int
-model_person_parse(const json_t *obj, struct request *out,
-    struct sh_error *err)
+model_person_parse(const json_t *obj, struct request *out, struct sh_error *err)
 {
 	char path[PATH_MAX_LEN];
 	json_t *v;
@@ -689,13 +685,12 @@ model_person_parse(const json_t *obj, struct request *out,
 	if (model_get_object(obj, "", "person", true, &v, path, err) < 0)
 		return -1;
 	if (model_check_keys(v, path, model_person_keys, NULL, err) < 0 ||
-	    model_get_enum(v, path, "gender", true, model_genders, &val,
-	    err) < 0)
+	    model_get_enum(v, path, "gender", true, model_genders, &val, err) <
+	        0)
 		return -1;
 	out->gender = (enum gender)val;
 	if (model_get_int(v, path, "age", true, 0, 120, &out->age, err) < 0 ||
-	    model_get_langs(v, path, out->languages, &out->nlanguages,
-	    err) < 0)
+	    model_get_langs(v, path, out->languages, &out->nlanguages, err) < 0)
 		return -1;
 	v = json_object_get(v, "nationality");
 	if (v == NULL)
@@ -710,8 +705,8 @@ model_person_parse(const json_t *obj, struct request *out,
 }
 
 static int
-model_children_parse(const json_t *obj, struct request *out,
-    struct sh_error *err)
+model_children_parse(
+    const json_t *obj, struct request *out, struct sh_error *err)
 {
 	char path[PATH_MAX_LEN], epath[PATH_MAX_LEN];
 	json_t *v, *e;
@@ -723,18 +718,19 @@ model_children_parse(const json_t *obj, struct request *out,
 	if (!json_is_array(v) || json_array_size(v) > MODEL_CHILD_MAX)
 		return model_invalid(err, path,
 		    "must be an array of at most %d children", MODEL_CHILD_MAX);
-	json_array_foreach (v, i, e) {
+	for (i = 0; i < json_array_size(v); i++) {
 		struct child *c = &out->children[i];
 
+		e = json_array_get(v, i);
 		model_path_index(epath, path, i);
 		if (!json_is_object(e))
 			return model_invalid(err, epath, "must be an object");
-		if (model_check_keys(e, epath, model_child_keys, NULL,
-		    err) < 0 ||
-		    model_get_int(e, epath, "age", true, 0, 17, &c->age,
-		    err) < 0 ||
+		if (model_check_keys(e, epath, model_child_keys, NULL, err) <
+		        0 ||
+		    model_get_int(e, epath, "age", true, 0, 17, &c->age, err) <
+		        0 ||
 		    (rc = model_get_enum(e, epath, "gender", false,
-		    model_genders, &val, err)) < 0)
+		         model_genders, &val, err)) < 0)
 			return -1;
 		c->has_gender = rc > 0;
 		c->gender = c->has_gender ? (enum gender)val : GENDER_X;
@@ -749,28 +745,27 @@ model_exploitation_parse(const json_t *obj, const struct gazetteer *gaz,
 {
 	char path[PATH_MAX_LEN];
 	json_t *v;
-	int rc = model_get_object(obj, "", "exploitation", false, &v, path,
-	    err), val;
+	int rc =
+	        model_get_object(obj, "", "exploitation", false, &v, path, err),
+	    val;
 
 	if (rc <= 0)
 		return rc;
 	out->has_exploitation = true;
-	if (model_check_keys(v, path, model_exploitation_keys, NULL,
-	    err) < 0 ||
-	    (rc = model_get_enum(v, path, "sector", false, model_sectors, &val,
-	    err)) < 0)
+	if (model_check_keys(v, path, model_exploitation_keys, NULL, err) < 0 ||
+	    (rc = model_get_enum(
+	         v, path, "sector", false, model_sectors, &val, err)) < 0)
 		return -1;
 	if (rc > 0)
 		out->sector = (enum sector)val;
-	rc = model_get_location(v, path, "location", false, gaz,
-	    &out->exploitation_location, err);
+	rc = model_get_location(
+	    v, path, "location", false, gaz, &out->exploitation_location, err);
 	out->has_exploitation_location = rc > 0;
 	return rc < 0 ? -1 : 0;
 }
 
 static int
-model_safety_parse(const json_t *obj, struct request *out,
-    struct sh_error *err)
+model_safety_parse(const json_t *obj, struct request *out, struct sh_error *err)
 {
 	char path[PATH_MAX_LEN];
 	json_t *v;
@@ -782,18 +777,18 @@ model_safety_parse(const json_t *obj, struct request *out,
 	out->has_safety = true;
 	if (model_check_keys(v, path, model_safety_keys, NULL, err) < 0 ||
 	    model_get_number(v, path, "min_distance_km", 0, 1000,
-	    &out->min_distance_km, err) < 0)
+	        &out->min_distance_km, err) < 0)
 		return -1;
 	if ((rc = model_get_enum(v, path, "min_security", false,
-	    model_securities, &val, err)) < 0)
+	         model_securities, &val, err)) < 0)
 		return -1;
 	if (rc > 0)
 		out->min_security = (enum security)val;
 	if (model_get_text(v, path, "case", false, MODEL_CASE_MAX,
-	    model_valid_ref, model_ref_rule, out->case_id, err) < 0)
+	        model_valid_ref, model_ref_rule, out->case_id, err) < 0)
 		return -1;
-	if ((rc = model_get_enum(v, path, "co_victims", false,
-	    model_co_victims, &val, err)) < 0)
+	if ((rc = model_get_enum(v, path, "co_victims", false, model_co_victims,
+	         &val, err)) < 0)
 		return -1;
 	if (rc > 0)
 		out->co_victims = (enum co_victims)val;
@@ -833,16 +828,16 @@ model_request_parse(const json_t *obj, const struct gazetteer *gaz,
 	snprintf(what, sizeof what, "an array of care tags (%s)",
 	    model_enum_list(model_cares, care, sizeof care));
 	if (model_check_keys(obj, "", model_request_keys, NULL, err) < 0 ||
-	    model_get_text(obj, "", "ref", true, MODEL_REF_MAX,
-	    model_valid_ref, model_ref_rule, out->ref, err) < 0 ||
-	    model_request_enum(obj, "program", model_request_programs,
-	    &program, err) < 0 ||
+	    model_get_text(obj, "", "ref", true, MODEL_REF_MAX, model_valid_ref,
+	        model_ref_rule, out->ref, err) < 0 ||
+	    model_request_enum(
+	        obj, "program", model_request_programs, &program, err) < 0 ||
 	    model_person_parse(obj, out, err) < 0 ||
 	    model_children_parse(obj, out, err) < 0 ||
 	    model_get_set(obj, "", "needs", false, false, model_cares, what,
-	    &out->needs, err) < 0 ||
+	        &out->needs, err) < 0 ||
 	    model_get_set(obj, "", "prefers", false, false, model_cares, what,
-	    &out->prefers, err) < 0 ||
+	        &out->prefers, err) < 0 ||
 	    model_exploitation_parse(obj, gaz, out, err) < 0 ||
 	    model_safety_parse(obj, out, err) < 0)
 		return -1;
@@ -851,12 +846,12 @@ model_request_parse(const json_t *obj, const struct gazetteer *gaz,
 	if (rc < 0)
 		return -1;
 	out->has_preferred_location = rc > 0;
-	if (model_request_enum(obj, "urgency", model_urgencies, &urgency,
-	    err) < 0 ||
-	    model_request_enum(obj, "referrer", model_referrers, &referrer,
-	    err) < 0 ||
-	    model_request_enum(obj, "residence", model_residences, &residence,
-	    err) < 0)
+	if (model_request_enum(obj, "urgency", model_urgencies, &urgency, err) <
+	        0 ||
+	    model_request_enum(
+	        obj, "referrer", model_referrers, &referrer, err) < 0 ||
+	    model_request_enum(
+	        obj, "residence", model_residences, &residence, err) < 0)
 		return -1;
 	out->program = (enum program)program;
 	out->urgency = (enum urgency)urgency;
@@ -915,8 +910,8 @@ model_location_json(const struct location *l)
 
 	if (o == NULL)
 		return NULL;
-	if ((l->has_name && !model_set(o, "municipality",
-	    json_string(l->municipality))) ||
+	if ((l->has_name &&
+	        !model_set(o, "municipality", json_string(l->municipality))) ||
 	    !model_set(o, "lat", json_real(l->lat)) ||
 	    !model_set(o, "lon", json_real(l->lon))) {
 		json_decref(o);
@@ -935,8 +930,8 @@ model_pool_json(const struct pool *p, int flags)
 	if (o == NULL)
 		return NULL;
 	ok = model_set(o, "name", json_string(p->name)) &&
-	    model_set(o, "genders", model_set_json(p->genders,
-	    model_genders)) &&
+	    model_set(
+	        o, "genders", model_set_json(p->genders, model_genders)) &&
 	    model_set(o, "min_age", json_integer(p->min_age)) &&
 	    model_set(o, "max_age", json_integer(p->max_age)) &&
 	    model_set(o, "children_max", json_integer(p->children_max)) &&
@@ -947,7 +942,7 @@ model_pool_json(const struct pool *p, int flags)
 		ok = model_set(o, "held", json_integer(p->held)) &&
 		    model_set(o, "expected", json_integer(p->expected)) &&
 		    model_set(o, "free",
-		    json_integer(free_places > 0 ? free_places : 0)) &&
+		        json_integer(free_places > 0 ? free_places : 0)) &&
 		    model_set(o, "overbooked", json_boolean(free_places < 0));
 	if (!ok) {
 		json_decref(o);
@@ -981,23 +976,25 @@ model_shelter_to_json(const struct shelter *s, int flags)
 	int i;
 
 	for (i = 0; ok && i < s->npools; i++)
-		ok = json_array_append_new(pools,
-		    model_pool_json(&s->pools[i], flags)) == 0;
+		ok = json_array_append_new(
+		         pools, model_pool_json(&s->pools[i], flags)) == 0;
 	if (ok)
 		ok = model_set(o, "id", json_string(s->id)) &&
 		    (s->name[0] == '\0' ||
-		    model_set(o, "name", json_string(s->name))) &&
+		        model_set(o, "name", json_string(s->name))) &&
 		    (s->organisation[0] == '\0' ||
-		    model_set(o, "organisation",
-		    json_string(s->organisation))) &&
+		        model_set(
+		            o, "organisation", json_string(s->organisation))) &&
 		    model_set(o, "program",
-		    json_string(model_program_name(s->program))) &&
-		    model_set(o, "location", model_location_json(&s->location)) &&
-		    model_set(o, "care", model_set_json(s->care, model_cares)) &&
+		        json_string(model_program_name(s->program))) &&
+		    model_set(
+		        o, "location", model_location_json(&s->location)) &&
+		    model_set(
+		        o, "care", model_set_json(s->care, model_cares)) &&
 		    model_set(o, "languages",
-		    model_langs_json(s->languages, s->nlanguages)) &&
+		        model_langs_json(s->languages, s->nlanguages)) &&
 		    model_set(o, "security",
-		    json_string(model_security_name(s->security)));
+		        json_string(model_security_name(s->security)));
 	if (ok) {
 		intake = json_pack("{s:b, s:b}", "open", s->intake_open,
 		    "always", s->intake_always);
@@ -1025,8 +1022,10 @@ model_children_json(const struct request *r, bool null_gender)
 
 		c = json_pack("{s:i}", "age", ch->age);
 		if (c != NULL && (ch->has_gender || null_gender) &&
-		    !model_set(c, "gender", ch->has_gender ?
-		    json_string(model_gender_name(ch->gender)) : json_null())) {
+		    !model_set(c, "gender",
+		        ch->has_gender
+		            ? json_string(model_gender_name(ch->gender))
+		            : json_null())) {
 			json_decref(c);
 			c = NULL;
 		}
@@ -1045,12 +1044,13 @@ model_person_json(const struct request *r)
 
 	if (o == NULL)
 		return NULL;
-	if (!model_set(o, "gender", json_string(model_gender_name(r->gender))) ||
+	if (!model_set(
+	        o, "gender", json_string(model_gender_name(r->gender))) ||
 	    !model_set(o, "age", json_integer(r->age)) ||
 	    !model_set(o, "languages",
-	    model_langs_json(r->languages, r->nlanguages)) ||
+	        model_langs_json(r->languages, r->nlanguages)) ||
 	    (r->nationality[0] != '\0' &&
-	    !model_set(o, "nationality", json_string(r->nationality)))) {
+	        !model_set(o, "nationality", json_string(r->nationality)))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -1073,10 +1073,12 @@ model_exploitation_json(const struct request *r)
 
 	if (o == NULL)
 		return NULL;
-	if ((r->sector != SECTOR_NONE && !model_set(o, "sector",
-	    json_string(model_enum_name(model_sectors, r->sector)))) ||
-	    (r->has_exploitation_location && !model_set(o, "location",
-	    model_location_json(&r->exploitation_location)))) {
+	if ((r->sector != SECTOR_NONE &&
+	        !model_set(o, "sector",
+	            json_string(model_enum_name(model_sectors, r->sector)))) ||
+	    (r->has_exploitation_location &&
+	        !model_set(o, "location",
+	            model_location_json(&r->exploitation_location)))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -1090,13 +1092,15 @@ model_safety_json(const struct request *r)
 
 	if (o == NULL)
 		return NULL;
-	if (!model_set(o, "min_distance_km", model_km_json(r->min_distance_km)) ||
+	if (!model_set(
+	        o, "min_distance_km", model_km_json(r->min_distance_km)) ||
 	    !model_set(o, "min_security",
-	    json_string(model_security_name(r->min_security))) ||
+	        json_string(model_security_name(r->min_security))) ||
 	    (r->case_id[0] != '\0' &&
-	    !model_set(o, "case", json_string(r->case_id))) ||
+	        !model_set(o, "case", json_string(r->case_id))) ||
 	    !model_set(o, "co_victims",
-	    json_string(model_enum_name(model_co_victims, r->co_victims)))) {
+	        json_string(
+	            model_enum_name(model_co_victims, r->co_victims)))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -1117,26 +1121,27 @@ model_request_to_json(const struct request *r)
 	if (o == NULL)
 		return NULL;
 	ok = model_set(o, "ref", json_string(r->ref)) &&
-	    model_set(o, "program",
-	    json_string(model_program_name(r->program))) &&
+	    model_set(
+	        o, "program", json_string(model_program_name(r->program))) &&
 	    model_set(o, "person", model_person_json(r)) &&
 	    model_set(o, "children", model_children_json(r, false)) &&
 	    model_set(o, "needs", model_set_json(r->needs, model_cares)) &&
 	    model_set(o, "prefers", model_set_json(r->prefers, model_cares)) &&
 	    (!r->has_exploitation ||
-	    model_set(o, "exploitation", model_exploitation_json(r))) &&
+	        model_set(o, "exploitation", model_exploitation_json(r))) &&
 	    (!r->has_safety || model_set(o, "safety", model_safety_json(r))) &&
 	    (!r->has_preferred_location ||
-	    model_set(o, "preferred_location",
-	    model_location_json(&r->preferred_location))) &&
-	    model_set(o, "urgency",
-	    json_string(model_urgency_name(r->urgency))) &&
+	        model_set(o, "preferred_location",
+	            model_location_json(&r->preferred_location))) &&
+	    model_set(
+	        o, "urgency", json_string(model_urgency_name(r->urgency))) &&
 	    (r->referrer == REFERRER_NONE ||
-	    model_set(o, "referrer",
-	    json_string(model_enum_name(model_referrers, r->referrer)))) &&
+	        model_set(o, "referrer",
+	            json_string(
+	                model_enum_name(model_referrers, r->referrer)))) &&
 	    (r->residence == RESIDENCE_NONE ||
-	    model_set(o, "residence",
-	    json_string(model_residence_name(r->residence))));
+	        model_set(o, "residence",
+	            json_string(model_residence_name(r->residence))));
 	if (!ok) {
 		json_decref(o);
 		return NULL;
@@ -1155,12 +1160,13 @@ model_household_json(const struct request *r)
 
 	if (o == NULL)
 		return NULL;
-	if (!model_set(o, "gender", json_string(model_gender_name(r->gender))) ||
+	if (!model_set(
+	        o, "gender", json_string(model_gender_name(r->gender))) ||
 	    !model_set(o, "age", json_integer(r->age)) ||
 	    !model_set(o, "children", model_children_json(r, true)) ||
 	    !model_set(o, "needs", model_set_json(r->needs, model_cares)) ||
 	    !model_set(o, "languages",
-	    model_langs_json(r->languages, r->nlanguages))) {
+	        model_langs_json(r->languages, r->nlanguages))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -1264,8 +1270,8 @@ model_valid_id(const char *s)
 	if (s == NULL || !model_lower_digit(s[0]))
 		return false;
 	for (i = 1; s[i] != '\0'; i++)
-		if (i >= MODEL_ID_MAX || !(model_lower_digit(s[i]) ||
-		    s[i] == '-'))
+		if (i >= MODEL_ID_MAX ||
+		    !(model_lower_digit(s[i]) || s[i] == '-'))
 			return false;
 	return true;
 }
@@ -1281,7 +1287,7 @@ model_valid_ref(const char *s)
 	for (i = 0; s[i] != '\0'; i++)
 		if (i >= MODEL_REF_MAX ||
 		    !(model_lower_digit(s[i]) || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+		        s[i] == '.' || s[i] == '_' || s[i] == '-'))
 			return false;
 	return true;
 }
@@ -1295,8 +1301,8 @@ model_valid_pool_name(const char *s)
 	if (s == NULL || !model_lower_digit(s[0]))
 		return false;
 	for (i = 1; s[i] != '\0'; i++)
-		if (i >= MODEL_POOL_NAME_MAX || !(model_lower_digit(s[i]) ||
-		    s[i] == '-' || s[i] == '_'))
+		if (i >= MODEL_POOL_NAME_MAX ||
+		    !(model_lower_digit(s[i]) || s[i] == '-' || s[i] == '_'))
 			return false;
 	return true;
 }
@@ -1355,8 +1361,8 @@ model_digits(const char *s, int n)
 long long
 model_time_parse(const char *s)
 {
-	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-		30, 31};
+	static const int mdays[12] = {
+	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, mo, d, h, mi, sec, ms = 0, scale = 100;
 	bool leap;
 	long long t;
@@ -1370,8 +1376,8 @@ model_time_parse(const char *s)
 	h = model_digits(s + 11, 2);
 	mi = model_digits(s + 14, 2);
 	sec = model_digits(s + 17, 2);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 ||
+	    h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
 		return -1;
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (mo == 2 && d == 29 && !leap)

@@ -91,8 +91,7 @@ test_lookup_accents(void **state)
 	expect_point("Sudwest Fryslan", 53.0617, 5.5225, "Súdwest-Fryslân");
 	expect_point("SÚDWEST-FRYSLÂN", 53.0617, 5.5225, "Súdwest-Fryslân");
 	expect_point("Súdwest-Fryslân", 53.0617, 5.5225, "Súdwest-Fryslân");
-	expect_point("noardeast-fryslan", 53.3265, 5.9988,
-	    "Noardeast-Fryslân");
+	expect_point("noardeast-fryslan", 53.3265, 5.9988, "Noardeast-Fryslân");
 	/* Accents a user might add where the file has none. */
 	expect_point("Rötterdäm", 51.9244, 4.4778, "Rotterdam");
 }
@@ -102,8 +101,8 @@ test_lookup_aliases(void **state)
 {
 	double lat1, lon1, lat2, lon2;
 	const char *names[] = {"Den Haag", "'s-Gravenhage", "'s Gravenhage",
-		"s-Gravenhage", "s gravenhage", "\xe2\x80\x99s-Gravenhage",
-		"The Hague", "the hague", "DEN-HAAG"};
+	    "s-Gravenhage", "s gravenhage", "\xe2\x80\x99s-Gravenhage",
+	    "The Hague", "the hague", "DEN-HAAG"};
 	size_t i;
 
 	assert_int_equal(geo_lookup(gaz, "Den Haag", &lat1, &lon1, NULL), 0);
@@ -127,8 +126,8 @@ test_lookup_unknown(void **state)
 	const char *c = "unchanged";
 
 	assert_int_equal(geo_lookup(gaz, "Atlantis", &lat, &lon, &c), -1);
-	assert_int_equal(geo_lookup(gaz, "Amsterdam-Noord", &lat, &lon, &c),
-	    -1);
+	assert_int_equal(
+	    geo_lookup(gaz, "Amsterdam-Noord", &lat, &lon, &c), -1);
 	assert_int_equal(geo_lookup(gaz, "Amster", &lat, &lon, &c), -1);
 	assert_int_equal(geo_lookup(gaz, "", &lat, &lon, &c), -1);
 	assert_int_equal(geo_lookup(gaz, " - ", &lat, &lon, &c), -1);
@@ -178,7 +177,8 @@ static void
 test_bad_files(void **state)
 {
 	expect_load_error("", "1: missing the header line");
-	expect_load_error("name\tlat\n", "1: the header line has no column "
+	expect_load_error("name\tlat\n",
+	    "1: the header line has no column "
 	    "\"lon\"");
 	expect_load_error("naam\tlat\tlon\nA\t1\t2\n",
 	    "1: the header line has no column \"name\"");
@@ -195,7 +195,8 @@ test_bad_files(void **state)
 	    "2: lon must be a number from -180 to 180");
 	expect_load_error("name\tlat\tlon\n\t52.1\t5.1\n",
 	    "2: name must have 1 to 127 bytes and a letter or digit");
-	expect_load_error("name\tlat\tlon\nEde\t52.0\t5.6\nX\t1\t1\nEDE\t52\t5\n",
+	expect_load_error(
+	    "name\tlat\tlon\nEde\t52.0\t5.6\nX\t1\t1\nEDE\t52\t5\n",
 	    "4: \"EDE\" is the same name as line 2");
 }
 
@@ -205,7 +206,8 @@ test_missing_file(void **state)
 	char err[256];
 
 	assert_null(geo_gazetteer_load("/nonexistent/m.tsv", err, sizeof err));
-	assert_string_equal(err, "/nonexistent/m.tsv: No such file or directory");
+	assert_string_equal(
+	    err, "/nonexistent/m.tsv: No such file or directory");
 }
 
 static void
@@ -255,16 +257,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_distance),
-		cmocka_unit_test(test_lookup_file),
-		cmocka_unit_test(test_lookup_case_and_spaces),
-		cmocka_unit_test(test_lookup_accents),
-		cmocka_unit_test(test_lookup_aliases),
-		cmocka_unit_test(test_lookup_unknown),
-		cmocka_unit_test(test_bad_files),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_columns_by_header),
-		cmocka_unit_test(test_default_path),
+	    cmocka_unit_test(test_distance),
+	    cmocka_unit_test(test_lookup_file),
+	    cmocka_unit_test(test_lookup_case_and_spaces),
+	    cmocka_unit_test(test_lookup_accents),
+	    cmocka_unit_test(test_lookup_aliases),
+	    cmocka_unit_test(test_lookup_unknown),
+	    cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_columns_by_header),
+	    cmocka_unit_test(test_default_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

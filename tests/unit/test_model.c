@@ -16,7 +16,7 @@
 #include "shelter/geo.h"
 #include "shelter/model.h"
 
-#define TSV SHELTER_SRCDIR "/config/municipalities.tsv"
+#define TSV    SHELTER_SRCDIR "/config/municipalities.tsv"
 #define BIT(x) (1u << (x))
 
 static struct gazetteer *gaz;
@@ -70,8 +70,8 @@ static json_t *
 load(const char *text)
 {
 	json_error_t jerr;
-	json_t *j = json_loads(text,
-	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	json_t *j =
+	    json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 
 	if (j == NULL)
 		fail_msg("bad test JSON: %s: %s", jerr.text, text);
@@ -179,15 +179,15 @@ run_bad_requests(const struct bad *cases, size_t n)
 	}
 }
 
-#define LANGS17                                                         \
-	"[\"aa\",\"ab\",\"ac\",\"ad\",\"ae\",\"af\",\"ag\",\"ah\",\"ai\","   \
+#define LANGS17                                                                \
+	"[\"aa\",\"ab\",\"ac\",\"ad\",\"ae\",\"af\",\"ag\",\"ah\",\"ai\","     \
 	"\"aj\",\"ak\",\"al\",\"am\",\"an\",\"ao\",\"ap\",\"aq\"]"
-#define CHILDREN13                                                      \
-	"[{\"age\":1},{\"age\":1},{\"age\":1},{\"age\":1},{\"age\":1},"      \
-	"{\"age\":1},{\"age\":1},{\"age\":1},{\"age\":1},{\"age\":1},"       \
+#define CHILDREN13                                                             \
+	"[{\"age\":1},{\"age\":1},{\"age\":1},{\"age\":1},{\"age\":1},"        \
+	"{\"age\":1},{\"age\":1},{\"age\":1},{\"age\":1},{\"age\":1},"         \
 	"{\"age\":1},{\"age\":1},{\"age\":1}]"
-#define CARE_LIST                                                       \
-	"psychiatric, addiction, intellectual_disability, medical, trauma, " \
+#define CARE_LIST                                                              \
+	"psychiatric, addiction, intellectual_disability, medical, trauma, "   \
 	"wheelchair, pregnancy"
 
 static void
@@ -225,8 +225,8 @@ test_request_valid(void **state)
 	assert_true(r.has_preferred_location);
 	assert_true(r.preferred_location.has_name);
 	assert_string_equal(r.preferred_location.municipality, "Zwolle");
-	assert_true(r.preferred_location.lat > 52.4 &&
-	    r.preferred_location.lat < 52.6);
+	assert_true(
+	    r.preferred_location.lat > 52.4 && r.preferred_location.lat < 52.6);
 	assert_int_equal(r.urgency, URGENCY_IMMEDIATE);
 	assert_int_equal(r.referrer, REFERRER_POLICE);
 	assert_int_equal(r.residence, RESIDENCE_REFLECTION);
@@ -238,7 +238,7 @@ test_request_defaults(void **state)
 	struct request r;
 	struct sh_error err;
 	json_t *j = load("{\"ref\": \"r1\", \"person\": {\"gender\": \"x\","
-	    " \"age\": 0}}");
+	                 " \"age\": 0}}");
 
 	assert_int_equal(model_request_parse(j, NULL, &r, &err), 0);
 	json_decref(j);
@@ -248,8 +248,8 @@ test_request_defaults(void **state)
 	assert_int_equal(r.referrer, REFERRER_NONE);
 	assert_int_equal(r.residence, RESIDENCE_NONE);
 	assert_int_equal(r.sector, SECTOR_NONE);
-	assert_false(r.has_exploitation || r.has_safety ||
-	    r.has_preferred_location);
+	assert_false(
+	    r.has_exploitation || r.has_safety || r.has_preferred_location);
 	assert_int_equal(r.nchildren, 0);
 	assert_int_equal(r.nlanguages, 0);
 	assert_string_equal(r.nationality, "");
@@ -260,24 +260,23 @@ static void
 test_request_unknown_fields(void **state)
 {
 	static const struct bad cases[] = {
-		{"name", "\"x\"", "unknown_field", "name",
-		    "name: unknown field"},
-		{"person.name", "\"x\"", "unknown_field", "person.name",
-		    "person.name: unknown field"},
-		{"person.birth_date", "\"x\"", "unknown_field",
-		    "person.birth_date", NULL},
-		{"children.1.name", "\"x\"", "unknown_field", "children.1.name",
-		    "children.1.name: unknown field"},
-		{"exploitation.location.street", "\"x\"", "unknown_field",
-		    "exploitation.location.street", NULL},
-		{"exploitation.address", "\"x\"", "unknown_field",
-		    "exploitation.address", NULL},
-		{"safety.phone", "1", "unknown_field", "safety.phone", NULL},
-		{"preferred_location.postcode", "\"1234\"", "unknown_field",
-		    "preferred_location.postcode", NULL},
-		/* Keys are checked before values: the unknown key wins. */
-		{"person", "{\"age\": 999, \"gender\": \"q\", \"name\": \"x\"}",
-		    "unknown_field", "person.name", NULL},
+	    {"name", "\"x\"", "unknown_field", "name", "name: unknown field"},
+	    {"person.name", "\"x\"", "unknown_field", "person.name",
+	        "person.name: unknown field"},
+	    {"person.birth_date", "\"x\"", "unknown_field", "person.birth_date",
+	        NULL},
+	    {"children.1.name", "\"x\"", "unknown_field", "children.1.name",
+	        "children.1.name: unknown field"},
+	    {"exploitation.location.street", "\"x\"", "unknown_field",
+	        "exploitation.location.street", NULL},
+	    {"exploitation.address", "\"x\"", "unknown_field",
+	        "exploitation.address", NULL},
+	    {"safety.phone", "1", "unknown_field", "safety.phone", NULL},
+	    {"preferred_location.postcode", "\"1234\"", "unknown_field",
+	        "preferred_location.postcode", NULL},
+	    /* Keys are checked before values: the unknown key wins. */
+	    {"person", "{\"age\": 999, \"gender\": \"q\", \"name\": \"x\"}",
+	        "unknown_field", "person.name", NULL},
 	};
 
 	run_bad_requests(cases, sizeof cases / sizeof *cases);
@@ -287,24 +286,23 @@ static void
 test_request_missing_fields(void **state)
 {
 	static const struct bad cases[] = {
-		{"ref", NULL, "missing_field", "ref", "ref: is required"},
-		{"person", NULL, "missing_field", "person",
-		    "person: is required"},
-		{"person.gender", NULL, "missing_field", "person.gender",
-		    "person.gender: is required"},
-		{"person.age", NULL, "missing_field", "person.age",
-		    "person.age: is required"},
-		{"children.1.age", NULL, "missing_field", "children.1.age",
-		    NULL},
-		{"exploitation.location", "{\"lat\": 52.0}", "missing_field",
-		    "exploitation.location.lon", NULL},
-		{"exploitation.location", "{\"lon\": 5.0}", "missing_field",
-		    "exploitation.location.lat", NULL},
-		{"exploitation.location", "{}", "missing_field",
-		    "exploitation.location.municipality", NULL},
-		{"preferred_location", "{\"municipality\": \"Zwolle\","
-		    " \"lat\": 52.5}", "missing_field", "preferred_location.lon",
-		    NULL},
+	    {"ref", NULL, "missing_field", "ref", "ref: is required"},
+	    {"person", NULL, "missing_field", "person", "person: is required"},
+	    {"person.gender", NULL, "missing_field", "person.gender",
+	        "person.gender: is required"},
+	    {"person.age", NULL, "missing_field", "person.age",
+	        "person.age: is required"},
+	    {"children.1.age", NULL, "missing_field", "children.1.age", NULL},
+	    {"exploitation.location", "{\"lat\": 52.0}", "missing_field",
+	        "exploitation.location.lon", NULL},
+	    {"exploitation.location", "{\"lon\": 5.0}", "missing_field",
+	        "exploitation.location.lat", NULL},
+	    {"exploitation.location", "{}", "missing_field",
+	        "exploitation.location.municipality", NULL},
+	    {"preferred_location",
+	        "{\"municipality\": \"Zwolle\","
+	        " \"lat\": 52.5}",
+	        "missing_field", "preferred_location.lon", NULL},
 	};
 
 	run_bad_requests(cases, sizeof cases / sizeof *cases);
@@ -314,86 +312,87 @@ static void
 test_request_invalid_fields(void **state)
 {
 	static const struct bad cases[] = {
-		{"person.age", "121", "invalid_field", "person.age",
-		    "person.age: must be an integer from 0 to 120"},
-		{"person.age", "-1", "invalid_field", "person.age", NULL},
-		{"person.age", "24.0", "invalid_field", "person.age", NULL},
-		{"person.age", "\"24\"", "invalid_field", "person.age", NULL},
-		{"person.age", "null", "invalid_field", "person.age", NULL},
-		{"person.gender", "\"w\"", "invalid_field", "person.gender",
-		    "person.gender: must be one of f, m, x"},
-		{"person.gender", "1", "invalid_field", "person.gender", NULL},
-		{"person", "[]", "invalid_field", "person",
-		    "person: must be an object"},
-		{"person.languages", "[\"en\", \"EN\"]", "invalid_field",
-		    "person.languages.1", NULL},
-		{"person.languages", "[\"eng\"]", "invalid_field",
-		    "person.languages.0", NULL},
-		{"person.languages", "[\"en\", \"ro\", \"en\"]", "invalid_field",
-		    "person.languages.2", "person.languages.2: is a duplicate"},
-		{"person.languages", LANGS17, "invalid_field",
-		    "person.languages", NULL},
-		{"person.languages", "\"en\"", "invalid_field",
-		    "person.languages", NULL},
-		{"person.nationality", "\"ro\"", "invalid_field",
-		    "person.nationality", NULL},
-		{"person.nationality", "\"ROU\"", "invalid_field",
-		    "person.nationality", NULL},
-		{"ref", "\"a b\"", "invalid_field", "ref", NULL},
-		{"ref", "\"\"", "invalid_field", "ref", NULL},
-		{"ref", "\"0123456789012345678901234567890123456789012345678901"
-		    "2345678901234\"", "invalid_field", "ref", NULL},
-		{"ref", "7", "invalid_field", "ref", NULL},
-		{"program", "\"crisis\"", "invalid_field", "program",
-		    "program: must be one of cosm, omm, any"},
-		{"children", CHILDREN13, "invalid_field", "children",
-		    "children: must be an array of at most 12 children"},
-		{"children", "{}", "invalid_field", "children", NULL},
-		{"children.1", "4", "invalid_field", "children.1",
-		    "children.1: must be an object"},
-		{"children.1.age", "18", "invalid_field", "children.1.age",
-		    "children.1.age: must be an integer from 0 to 17"},
-		{"children.0.gender", "\"boy\"", "invalid_field",
-		    "children.0.gender", NULL},
-		{"needs", "\"trauma\"", "invalid_field", "needs", NULL},
-		{"needs", "[\"psychiatric\", \"dance\"]", "invalid_field",
-		    "needs.1", "needs.1: must be one of " CARE_LIST},
-		{"needs", "[\"trauma\", \"trauma\"]", "invalid_field", "needs.1",
-		    "needs.1: is a duplicate"},
-		{"prefers.1", "\"trauma\"", "invalid_field", "prefers.1", NULL},
-		{"exploitation", "\"sexual\"", "invalid_field", "exploitation",
-		    NULL},
-		{"exploitation.sector", "\"fishing\"", "invalid_field",
-		    "exploitation.sector", "exploitation.sector: must be one of "
-		    "sexual, labour, criminal, other, unknown"},
-		{"exploitation.location", "{\"lat\": 91, \"lon\": 5}",
-		    "invalid_field", "exploitation.location.lat",
-		    "exploitation.location.lat: must be a number from -90 to "
-		    "90"},
-		{"exploitation.location", "{\"lat\": 52, \"lon\": \"5\"}",
-		    "invalid_field", "exploitation.location.lon", NULL},
-		{"exploitation.location.municipality", "\"\"", "invalid_field",
-		    "exploitation.location.municipality", NULL},
-		{"safety.min_distance_km", "1001", "invalid_field",
-		    "safety.min_distance_km",
-		    "safety.min_distance_km: must be a number from 0 to 1000"},
-		{"safety.min_distance_km", "-0.5", "invalid_field",
-		    "safety.min_distance_km", NULL},
-		{"safety.min_distance_km", "\"far\"", "invalid_field",
-		    "safety.min_distance_km", NULL},
-		{"safety.min_security", "\"max\"", "invalid_field",
-		    "safety.min_security", NULL},
-		{"safety.case", "\"NET 77\"", "invalid_field", "safety.case",
-		    NULL},
-		{"safety.co_victims", "\"maybe\"", "invalid_field",
-		    "safety.co_victims", NULL},
-		{"preferred_location", "\"Zwolle\"", "invalid_field",
-		    "preferred_location", NULL},
-		{"urgency", "\"now\"", "invalid_field", "urgency",
-		    "urgency: must be one of immediate, days, planned"},
-		{"referrer", "\"friend\"", "invalid_field", "referrer", NULL},
-		{"residence", "\"tourist\"", "invalid_field", "residence",
-		    NULL},
+	    {"person.age", "121", "invalid_field", "person.age",
+	        "person.age: must be an integer from 0 to 120"},
+	    {"person.age", "-1", "invalid_field", "person.age", NULL},
+	    {"person.age", "24.0", "invalid_field", "person.age", NULL},
+	    {"person.age", "\"24\"", "invalid_field", "person.age", NULL},
+	    {"person.age", "null", "invalid_field", "person.age", NULL},
+	    {"person.gender", "\"w\"", "invalid_field", "person.gender",
+	        "person.gender: must be one of f, m, x"},
+	    {"person.gender", "1", "invalid_field", "person.gender", NULL},
+	    {"person", "[]", "invalid_field", "person",
+	        "person: must be an object"},
+	    {"person.languages", "[\"en\", \"EN\"]", "invalid_field",
+	        "person.languages.1", NULL},
+	    {"person.languages", "[\"eng\"]", "invalid_field",
+	        "person.languages.0", NULL},
+	    {"person.languages", "[\"en\", \"ro\", \"en\"]", "invalid_field",
+	        "person.languages.2", "person.languages.2: is a duplicate"},
+	    {"person.languages", LANGS17, "invalid_field", "person.languages",
+	        NULL},
+	    {"person.languages", "\"en\"", "invalid_field", "person.languages",
+	        NULL},
+	    {"person.nationality", "\"ro\"", "invalid_field",
+	        "person.nationality", NULL},
+	    {"person.nationality", "\"ROU\"", "invalid_field",
+	        "person.nationality", NULL},
+	    {"ref", "\"a b\"", "invalid_field", "ref", NULL},
+	    {"ref", "\"\"", "invalid_field", "ref", NULL},
+	    {"ref",
+	        "\"0123456789012345678901234567890123456789012345678901"
+	        "2345678901234\"",
+	        "invalid_field", "ref", NULL},
+	    {"ref", "7", "invalid_field", "ref", NULL},
+	    {"program", "\"crisis\"", "invalid_field", "program",
+	        "program: must be one of cosm, omm, any"},
+	    {"children", CHILDREN13, "invalid_field", "children",
+	        "children: must be an array of at most 12 children"},
+	    {"children", "{}", "invalid_field", "children", NULL},
+	    {"children.1", "4", "invalid_field", "children.1",
+	        "children.1: must be an object"},
+	    {"children.1.age", "18", "invalid_field", "children.1.age",
+	        "children.1.age: must be an integer from 0 to 17"},
+	    {"children.0.gender", "\"boy\"", "invalid_field",
+	        "children.0.gender", NULL},
+	    {"needs", "\"trauma\"", "invalid_field", "needs", NULL},
+	    {"needs", "[\"psychiatric\", \"dance\"]", "invalid_field",
+	        "needs.1", "needs.1: must be one of " CARE_LIST},
+	    {"needs", "[\"trauma\", \"trauma\"]", "invalid_field", "needs.1",
+	        "needs.1: is a duplicate"},
+	    {"prefers.1", "\"trauma\"", "invalid_field", "prefers.1", NULL},
+	    {"exploitation", "\"sexual\"", "invalid_field", "exploitation",
+	        NULL},
+	    {"exploitation.sector", "\"fishing\"", "invalid_field",
+	        "exploitation.sector",
+	        "exploitation.sector: must be one of "
+	        "sexual, labour, criminal, other, unknown"},
+	    {"exploitation.location", "{\"lat\": 91, \"lon\": 5}",
+	        "invalid_field", "exploitation.location.lat",
+	        "exploitation.location.lat: must be a number from -90 to "
+	        "90"},
+	    {"exploitation.location", "{\"lat\": 52, \"lon\": \"5\"}",
+	        "invalid_field", "exploitation.location.lon", NULL},
+	    {"exploitation.location.municipality", "\"\"", "invalid_field",
+	        "exploitation.location.municipality", NULL},
+	    {"safety.min_distance_km", "1001", "invalid_field",
+	        "safety.min_distance_km",
+	        "safety.min_distance_km: must be a number from 0 to 1000"},
+	    {"safety.min_distance_km", "-0.5", "invalid_field",
+	        "safety.min_distance_km", NULL},
+	    {"safety.min_distance_km", "\"far\"", "invalid_field",
+	        "safety.min_distance_km", NULL},
+	    {"safety.min_security", "\"max\"", "invalid_field",
+	        "safety.min_security", NULL},
+	    {"safety.case", "\"NET 77\"", "invalid_field", "safety.case", NULL},
+	    {"safety.co_victims", "\"maybe\"", "invalid_field",
+	        "safety.co_victims", NULL},
+	    {"preferred_location", "\"Zwolle\"", "invalid_field",
+	        "preferred_location", NULL},
+	    {"urgency", "\"now\"", "invalid_field", "urgency",
+	        "urgency: must be one of immediate, days, planned"},
+	    {"referrer", "\"friend\"", "invalid_field", "referrer", NULL},
+	    {"residence", "\"tourist\"", "invalid_field", "residence", NULL},
 	};
 
 	run_bad_requests(cases, sizeof cases / sizeof *cases);
@@ -403,11 +402,10 @@ static void
 test_request_unknown_municipality(void **state)
 {
 	static const struct bad cases[] = {
-		{"exploitation.location.municipality", "\"Atlantis\"",
-		    "invalid_field", "exploitation.location.municipality",
-		    NULL},
-		{"preferred_location.municipality", "\"Amsterdam-Noord\"",
-		    "invalid_field", "preferred_location.municipality", NULL},
+	    {"exploitation.location.municipality", "\"Atlantis\"",
+	        "invalid_field", "exploitation.location.municipality", NULL},
+	    {"preferred_location.municipality", "\"Amsterdam-Noord\"",
+	        "invalid_field", "preferred_location.municipality", NULL},
 	};
 	struct request r;
 	struct sh_error err;
@@ -497,9 +495,10 @@ test_shelter_defaults(void **state)
 	struct shelter s;
 	struct sh_error err;
 	json_t *j = load("{\"id\": \"s1\", \"program\": \"omm\", \"location\":"
-	    " {\"municipality\": \"S\xc3\xba" "dwest Frysl\xc3\xa2n\"},"
-	    " \"pools\": [{\"name\": \"p\", \"genders\": [\"x\"],"
-	    " \"total\": 0}]}");
+	                 " {\"municipality\": \"S\xc3\xba"
+	                 "dwest Frysl\xc3\xa2n\"},"
+	                 " \"pools\": [{\"name\": \"p\", \"genders\": [\"x\"],"
+	                 " \"total\": 0}]}");
 
 	assert_int_equal(model_shelter_parse(j, gaz, 0, &s, &err), 0);
 	/* New shelter without intake: open, not 24/7. */
@@ -510,7 +509,8 @@ test_shelter_defaults(void **state)
 	assert_string_equal(s.name, "");
 	/* Name only: the gazetteer's spelling and point. */
 	assert_string_equal(s.location.municipality,
-	    "S\xc3\xba" "dwest-Frysl\xc3\xa2n");
+	    "S\xc3\xba"
+	    "dwest-Frysl\xc3\xa2n");
 	assert_true(s.location.lat == 53.0617 && s.location.lon == 5.5225);
 	mutate(j, "intake", "{\"always\": true}");
 	assert_int_equal(model_shelter_parse(j, gaz, 0, &s, &err), 0);
@@ -525,111 +525,107 @@ static void
 test_shelter_errors(void **state)
 {
 	static const struct bad cases[] = {
-		{"address", "\"x\"", "unknown_field", "address",
-		    "address: unknown field"},
-		{"pools.1.beds", "3", "unknown_field", "pools.1.beds", NULL},
-		{"intake.door", "true", "unknown_field", "intake.door", NULL},
-		{"location.street", "\"x\"", "unknown_field", "location.street",
-		    NULL},
-		{"version", "3", "unknown_field", "version", NULL},
-		{"pools.0.held", "1", "unknown_field", "pools.0.held", NULL},
-		{"id", NULL, "missing_field", "id", "id: is required"},
-		{"program", NULL, "missing_field", "program", NULL},
-		{"location", NULL, "missing_field", "location", NULL},
-		{"pools", NULL, "missing_field", "pools", NULL},
-		{"pools.0.name", NULL, "missing_field", "pools.0.name", NULL},
-		{"pools.1.genders", NULL, "missing_field", "pools.1.genders",
-		    NULL},
-		{"pools.0.total", NULL, "missing_field", "pools.0.total",
-		    "pools.0.total: is required"},
-		{"location", "{\"lat\": 51.9}", "missing_field", "location.lon",
-		    NULL},
-		{"location", "{}", "missing_field", "location.municipality",
-		    NULL},
-		{"id", "\"Bad_ID\"", "invalid_field", "id", NULL},
-		{"id", "\"-abc\"", "invalid_field", "id", NULL},
-		{"id", "\"a123456789012345678901234567890123456789012345678901"
-		    "234567890123\"", "invalid_field", "id", NULL},
-		{"name", "\"\"", "invalid_field", "name",
-		    "name: must be a string of 1 to 128 bytes"},
-		{"organisation", "17", "invalid_field", "organisation", NULL},
-		{"program", "\"hotel\"", "invalid_field", "program",
-		    "program: must be one of cosm, omm, crisis, screening, "
-		    "labour, regular"},
-		{"program", "\"any\"", "invalid_field", "program", NULL},
-		{"location", "\"Rotterdam\"", "invalid_field", "location",
-		    "location: must be an object"},
-		{"location", "{\"municipality\": \"Atlantis\"}", "invalid_field",
-		    "location.municipality", NULL},
-		{"location", "{\"lat\": 51.9, \"lon\": 181}", "invalid_field",
-		    "location.lon", NULL},
-		{"care", "[\"trauma\", \"spa\"]", "invalid_field", "care.1",
-		    NULL},
-		{"care", "[\"trauma\", \"medical\", \"trauma\"]",
-		    "invalid_field", "care.2", "care.2: is a duplicate"},
-		{"languages", "[\"nl\", \"NL\"]", "invalid_field",
-		    "languages.1", NULL},
-		{"languages", "[\"nl\", \"nl\"]", "invalid_field",
-		    "languages.1", NULL},
-		{"languages", LANGS17, "invalid_field", "languages", NULL},
-		{"security", "\"top\"", "invalid_field", "security",
-		    "security: must be one of standard, protected, secret"},
-		{"intake", "true", "invalid_field", "intake", NULL},
-		{"intake.open", "\"yes\"", "invalid_field", "intake.open",
-		    "intake.open: must be true or false"},
-		{"intake.always", "1", "invalid_field", "intake.always", NULL},
-		{"pools", "[]", "invalid_field", "pools",
-		    "pools: must be an array of 1 to 16 pools"},
-		{"pools", "{}", "invalid_field", "pools", NULL},
-		{"pools.1", "\"men\"", "invalid_field", "pools.1",
-		    "pools.1: must be an object"},
-		{"pools.0.name", "\"Women\"", "invalid_field", "pools.0.name",
-		    NULL},
-		{"pools.0.name", "\"_w\"", "invalid_field", "pools.0.name",
-		    NULL},
-		{"pools.1.name", "\"women\"", "invalid_field", "pools.1.name",
-		    NULL},
-		{"pools.0.genders", "[]", "invalid_field", "pools.0.genders",
-		    "pools.0.genders: must be a non-empty array of f, m, x"},
-		{"pools.0.genders", "[\"f\", \"f\"]", "invalid_field",
-		    "pools.0.genders.1", NULL},
-		{"pools.0.genders", "[\"w\"]", "invalid_field",
-		    "pools.0.genders.0", NULL},
-		{"pools.0.total", "10001", "invalid_field", "pools.0.total",
-		    "pools.0.total: must be an integer from 0 to 10000"},
-		{"pools.0.total", "-1", "invalid_field", "pools.0.total", NULL},
-		{"pools.0.total", "10.0", "invalid_field", "pools.0.total",
-		    NULL},
-		{"pools.0.occupied", "11", "invalid_field", "pools.0.occupied",
-		    "pools.0.occupied: must be an integer from 0 to total (10)"},
-		{"pools.0.occupied", "-1", "invalid_field", "pools.0.occupied",
-		    NULL},
-		{"pools.0.min_age", "121", "invalid_field", "pools.0.min_age",
-		    NULL},
-		{"pools.0.max_age", "17", "invalid_field", "pools.0.max_age",
-		    "pools.0.max_age: must be at least min_age (18)"},
-		{"pools.0.children_max", "13", "invalid_field",
-		    "pools.0.children_max",
-		    "pools.0.children_max: must be an integer from 0 to 12"},
-		{"pools.0.boys_max_age", "18", "invalid_field",
-		    "pools.0.boys_max_age", NULL},
+	    {"address", "\"x\"", "unknown_field", "address",
+	        "address: unknown field"},
+	    {"pools.1.beds", "3", "unknown_field", "pools.1.beds", NULL},
+	    {"intake.door", "true", "unknown_field", "intake.door", NULL},
+	    {"location.street", "\"x\"", "unknown_field", "location.street",
+	        NULL},
+	    {"version", "3", "unknown_field", "version", NULL},
+	    {"pools.0.held", "1", "unknown_field", "pools.0.held", NULL},
+	    {"id", NULL, "missing_field", "id", "id: is required"},
+	    {"program", NULL, "missing_field", "program", NULL},
+	    {"location", NULL, "missing_field", "location", NULL},
+	    {"pools", NULL, "missing_field", "pools", NULL},
+	    {"pools.0.name", NULL, "missing_field", "pools.0.name", NULL},
+	    {"pools.1.genders", NULL, "missing_field", "pools.1.genders", NULL},
+	    {"pools.0.total", NULL, "missing_field", "pools.0.total",
+	        "pools.0.total: is required"},
+	    {"location", "{\"lat\": 51.9}", "missing_field", "location.lon",
+	        NULL},
+	    {"location", "{}", "missing_field", "location.municipality", NULL},
+	    {"id", "\"Bad_ID\"", "invalid_field", "id", NULL},
+	    {"id", "\"-abc\"", "invalid_field", "id", NULL},
+	    {"id",
+	        "\"a123456789012345678901234567890123456789012345678901"
+	        "234567890123\"",
+	        "invalid_field", "id", NULL},
+	    {"name", "\"\"", "invalid_field", "name",
+	        "name: must be a string of 1 to 128 bytes"},
+	    {"organisation", "17", "invalid_field", "organisation", NULL},
+	    {"program", "\"hotel\"", "invalid_field", "program",
+	        "program: must be one of cosm, omm, crisis, screening, "
+	        "labour, regular"},
+	    {"program", "\"any\"", "invalid_field", "program", NULL},
+	    {"location", "\"Rotterdam\"", "invalid_field", "location",
+	        "location: must be an object"},
+	    {"location", "{\"municipality\": \"Atlantis\"}", "invalid_field",
+	        "location.municipality", NULL},
+	    {"location", "{\"lat\": 51.9, \"lon\": 181}", "invalid_field",
+	        "location.lon", NULL},
+	    {"care", "[\"trauma\", \"spa\"]", "invalid_field", "care.1", NULL},
+	    {"care", "[\"trauma\", \"medical\", \"trauma\"]", "invalid_field",
+	        "care.2", "care.2: is a duplicate"},
+	    {"languages", "[\"nl\", \"NL\"]", "invalid_field", "languages.1",
+	        NULL},
+	    {"languages", "[\"nl\", \"nl\"]", "invalid_field", "languages.1",
+	        NULL},
+	    {"languages", LANGS17, "invalid_field", "languages", NULL},
+	    {"security", "\"top\"", "invalid_field", "security",
+	        "security: must be one of standard, protected, secret"},
+	    {"intake", "true", "invalid_field", "intake", NULL},
+	    {"intake.open", "\"yes\"", "invalid_field", "intake.open",
+	        "intake.open: must be true or false"},
+	    {"intake.always", "1", "invalid_field", "intake.always", NULL},
+	    {"pools", "[]", "invalid_field", "pools",
+	        "pools: must be an array of 1 to 16 pools"},
+	    {"pools", "{}", "invalid_field", "pools", NULL},
+	    {"pools.1", "\"men\"", "invalid_field", "pools.1",
+	        "pools.1: must be an object"},
+	    {"pools.0.name", "\"Women\"", "invalid_field", "pools.0.name",
+	        NULL},
+	    {"pools.0.name", "\"_w\"", "invalid_field", "pools.0.name", NULL},
+	    {"pools.1.name", "\"women\"", "invalid_field", "pools.1.name",
+	        NULL},
+	    {"pools.0.genders", "[]", "invalid_field", "pools.0.genders",
+	        "pools.0.genders: must be a non-empty array of f, m, x"},
+	    {"pools.0.genders", "[\"f\", \"f\"]", "invalid_field",
+	        "pools.0.genders.1", NULL},
+	    {"pools.0.genders", "[\"w\"]", "invalid_field", "pools.0.genders.0",
+	        NULL},
+	    {"pools.0.total", "10001", "invalid_field", "pools.0.total",
+	        "pools.0.total: must be an integer from 0 to 10000"},
+	    {"pools.0.total", "-1", "invalid_field", "pools.0.total", NULL},
+	    {"pools.0.total", "10.0", "invalid_field", "pools.0.total", NULL},
+	    {"pools.0.occupied", "11", "invalid_field", "pools.0.occupied",
+	        "pools.0.occupied: must be an integer from 0 to total (10)"},
+	    {"pools.0.occupied", "-1", "invalid_field", "pools.0.occupied",
+	        NULL},
+	    {"pools.0.min_age", "121", "invalid_field", "pools.0.min_age",
+	        NULL},
+	    {"pools.0.max_age", "17", "invalid_field", "pools.0.max_age",
+	        "pools.0.max_age: must be at least min_age (18)"},
+	    {"pools.0.children_max", "13", "invalid_field",
+	        "pools.0.children_max",
+	        "pools.0.children_max: must be an integer from 0 to 12"},
+	    {"pools.0.boys_max_age", "18", "invalid_field",
+	        "pools.0.boys_max_age", NULL},
 	};
 	static const struct bad stored[] = {
-		{"updated_at", "\"yesterday\"", "invalid_field", "updated_at",
-		    NULL},
-		{"version", "-1", "invalid_field", "version", NULL},
-		{"pools.0.held", "-1", "invalid_field", "pools.0.held", NULL},
-		{"pools.0.expected", "1.5", "invalid_field",
-		    "pools.0.expected", NULL},
-		{"pools.0.overbooked", "\"no\"", "invalid_field",
-		    "pools.0.overbooked", NULL},
-		{"pools.0.reserved", "1", "unknown_field", "pools.0.reserved",
-		    NULL},
+	    {"updated_at", "\"yesterday\"", "invalid_field", "updated_at",
+	        NULL},
+	    {"version", "-1", "invalid_field", "version", NULL},
+	    {"pools.0.held", "-1", "invalid_field", "pools.0.held", NULL},
+	    {"pools.0.expected", "1.5", "invalid_field", "pools.0.expected",
+	        NULL},
+	    {"pools.0.overbooked", "\"no\"", "invalid_field",
+	        "pools.0.overbooked", NULL},
+	    {"pools.0.reserved", "1", "unknown_field", "pools.0.reserved",
+	        NULL},
 	};
 
 	run_bad_shelters(cases, sizeof cases / sizeof *cases, 0);
-	run_bad_shelters(stored, sizeof stored / sizeof *stored,
-	    MODEL_STORED);
+	run_bad_shelters(stored, sizeof stored / sizeof *stored, MODEL_STORED);
 }
 
 static void
@@ -643,13 +639,15 @@ test_shelter_too_many_pools(void **state)
 
 	for (i = 2; i < 16; i++) {
 		snprintf(name, sizeof name, "p%d", i);
-		json_array_append_new(pools, json_pack("{s:s, s:[s], s:i}",
-		    "name", name, "genders", "f", "total", 1));
+		json_array_append_new(pools,
+		    json_pack("{s:s, s:[s], s:i}", "name", name, "genders", "f",
+		        "total", 1));
 	}
 	assert_int_equal(model_shelter_parse(j, gaz, 0, &s, &err), 0);
 	assert_int_equal(s.npools, 16);
-	json_array_append_new(pools, json_pack("{s:s, s:[s], s:i}", "name",
-	    "p16", "genders", "f", "total", 1));
+	json_array_append_new(pools,
+	    json_pack("{s:s, s:[s], s:i}", "name", "p16", "genders", "f",
+	        "total", 1));
 	assert_int_equal(model_shelter_parse(j, gaz, 0, &s, &err), -1);
 	assert_string_equal(err.reason, "invalid_field");
 	assert_string_equal(err.field, "pools");
@@ -671,8 +669,8 @@ test_shelter_stored(void **state)
 	mutate(j, "pools.0.overbooked", "true");
 	mutate(j, "version", "7");
 	mutate(j, "updated_at", "\"2026-11-28T00:00:00Z\"");
-	assert_int_equal(model_shelter_parse(j, gaz, MODEL_STORED, &s, &err),
-	    0);
+	assert_int_equal(
+	    model_shelter_parse(j, gaz, MODEL_STORED, &s, &err), 0);
 	assert_int_equal(s.pools[0].occupied, 12);
 	assert_int_equal(s.pools[0].held, 2);
 	assert_int_equal(s.pools[0].expected, 1);
@@ -680,8 +678,8 @@ test_shelter_stored(void **state)
 	assert_int_equal(s.version, 7);
 	assert_int_equal(s.updated_at, 1795824000000LL);
 	mutate(j, "updated_at", "null");
-	assert_int_equal(model_shelter_parse(j, gaz, MODEL_STORED, &s, &err),
-	    0);
+	assert_int_equal(
+	    model_shelter_parse(j, gaz, MODEL_STORED, &s, &err), 0);
 	assert_int_equal(s.updated_at, 0);
 	json_decref(j);
 }
@@ -744,8 +742,8 @@ test_shelter_to_json(void **state)
 	    "\"free\":0,\"overbooked\":true}]");
 	free(text);
 	assert_int_equal(json_integer_value(json_object_get(o, "version")), 3);
-	assert_string_equal(json_string_value(json_object_get(o,
-	    "updated_at")), "2026-11-28T00:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(o, "updated_at")),
+	    "2026-11-28T00:00:00Z");
 	json_decref(o);
 	s.updated_at = 0;
 	s.pools[0].held = 0;
@@ -772,8 +770,8 @@ test_shelter_round_trip(void **state)
 	a.version = 42;
 	a.updated_at = 1795824000000LL;
 	o = model_shelter_to_json(&a, MODEL_LIVE);
-	assert_int_equal(model_shelter_parse(o, gaz, MODEL_STORED, &b, &err),
-	    0);
+	assert_int_equal(
+	    model_shelter_parse(o, gaz, MODEL_STORED, &b, &err), 0);
 	assert_memory_equal(&a, &b, sizeof a);
 	/* Without the live flag the input form parses back too. */
 	json_decref(o);
@@ -788,14 +786,14 @@ static void
 test_request_round_trip(void **state)
 {
 	static const char *const texts[] = {
-		request_text,
-		"{\"ref\": \"a\", \"person\": {\"gender\": \"m\", \"age\": 40}}",
-		"{\"ref\": \"b.c_d-E\", \"program\": \"omm\", \"person\":"
-		" {\"gender\": \"x\", \"age\": 17}, \"safety\":"
-		" {\"min_distance_km\": 12.5}, \"exploitation\": {\"location\":"
-		" {\"municipality\": \"Elsewhere\", \"lat\": 50.5, \"lon\": -3}},"
-		" \"preferred_location\": {\"lat\": 52, \"lon\": 5},"
-		" \"urgency\": \"planned\", \"residence\": \"b8_permit\"}",
+	    request_text,
+	    "{\"ref\": \"a\", \"person\": {\"gender\": \"m\", \"age\": 40}}",
+	    "{\"ref\": \"b.c_d-E\", \"program\": \"omm\", \"person\":"
+	    " {\"gender\": \"x\", \"age\": 17}, \"safety\":"
+	    " {\"min_distance_km\": 12.5}, \"exploitation\": {\"location\":"
+	    " {\"municipality\": \"Elsewhere\", \"lat\": 50.5, \"lon\": -3}},"
+	    " \"preferred_location\": {\"lat\": 52, \"lon\": 5},"
+	    " \"urgency\": \"planned\", \"residence\": \"b8_permit\"}",
 	};
 	struct request a, b;
 	struct sh_error err;
@@ -821,7 +819,8 @@ test_request_to_json(void **state)
 	struct request r;
 	struct sh_error err;
 	json_t *j = load("{\"ref\": \"a\", \"person\": {\"age\": 40,"
-	    " \"gender\": \"m\"}}"), *o;
+	                 " \"gender\": \"m\"}}"),
+	       *o;
 	char *text;
 
 	assert_int_equal(model_request_parse(j, gaz, &r, &err), 0);
@@ -851,8 +850,8 @@ test_request_to_json(void **state)
 	text = dump(json_object_get(o, "children"));
 	assert_string_equal(text, "[{\"age\":4,\"gender\":\"m\"},{\"age\":9}]");
 	free(text);
-	assert_string_equal(json_string_value(json_object_get(o, "referrer")),
-	    "police");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "referrer")), "police");
 	json_decref(o);
 }
 
@@ -880,9 +879,13 @@ test_household_json(void **state)
 static void
 test_pool_admits(void **state)
 {
-	struct pool p = {.name = "fam", .genders = BIT(GENDER_F) |
-		BIT(GENDER_X), .min_age = 18, .max_age = 65,
-		.children_max = 2, .boys_max_age = 12, .total = 4};
+	struct pool p = {.name = "fam",
+	    .genders = BIT(GENDER_F) | BIT(GENDER_X),
+	    .min_age = 18,
+	    .max_age = 65,
+	    .children_max = 2,
+	    .boys_max_age = 12,
+	    .total = 4};
 	struct request r = {.gender = GENDER_F, .age = 30};
 
 	assert_true(model_pool_admits(&p, &r));
@@ -900,10 +903,10 @@ test_pool_admits(void **state)
 	assert_false(model_pool_admits(&p, &r));
 	r.age = 30;
 	r.nchildren = 2;
-	r.children[0] = (struct child){.age = 12, .gender = GENDER_M,
-		.has_gender = true};
-	r.children[1] = (struct child){.age = 16, .gender = GENDER_F,
-		.has_gender = true};
+	r.children[0] =
+	    (struct child){.age = 12, .gender = GENDER_M, .has_gender = true};
+	r.children[1] =
+	    (struct child){.age = 16, .gender = GENDER_F, .has_gender = true};
 	assert_true(model_pool_admits(&p, &r));
 	r.children[0].age = 13; /* a boy above boys_max_age */
 	assert_false(model_pool_admits(&p, &r));
@@ -928,8 +931,8 @@ test_enums_and_validators(void **state)
 	assert_string_equal(model_gender_name(GENDER_X), "x");
 	assert_string_equal(model_care_name(CARE_INTELLECTUAL_DISABILITY),
 	    "intellectual_disability");
-	assert_string_equal(model_residence_name(RESIDENCE_B8_PERMIT),
-	    "b8_permit");
+	assert_string_equal(
+	    model_residence_name(RESIDENCE_B8_PERMIT), "b8_permit");
 	assert_string_equal(model_urgency_name(URGENCY_PLANNED), "planned");
 	assert_int_equal(model_program_parse("labour"), PROGRAM_LABOUR);
 	assert_int_equal(model_program_parse("any"), PROGRAM_ANY);
@@ -947,16 +950,18 @@ test_enums_and_validators(void **state)
 	assert_false(model_valid_id("Ab"));
 	assert_true(model_valid_id(
 	    "a12345678901234567890123456789012345678901234567890123456789012"));
-	assert_false(model_valid_id(
-	    "a123456789012345678901234567890123456789012345678901234567890123"));
+	assert_false(model_valid_id("a12345678901234567890123456789012345678901"
+	                            "2345678901234567890123"));
 	assert_true(model_valid_ref("CM-2026.000_1"));
 	assert_false(model_valid_ref("CM 1"));
 	assert_false(model_valid_ref(""));
-	assert_false(model_valid_ref("r\xc3\xa9" "f"));
+	assert_false(model_valid_ref("r\xc3\xa9"
+	                             "f"));
 	assert_true(model_valid_pool_name("women_2-a"));
 	assert_false(model_valid_pool_name("_women"));
 	assert_true(model_valid_pool_name("a1234567890123456789012345678901"));
-	assert_false(model_valid_pool_name("a12345678901234567890123456789012"));
+	assert_false(
+	    model_valid_pool_name("a12345678901234567890123456789012"));
 }
 
 static void
@@ -964,20 +969,20 @@ test_time(void **state)
 {
 	char buf[32];
 
-	assert_string_equal(model_time_format(0, buf, sizeof buf),
-	    "1970-01-01T00:00:00Z");
+	assert_string_equal(
+	    model_time_format(0, buf, sizeof buf), "1970-01-01T00:00:00Z");
 	assert_string_equal(model_time_format(1795824000999LL, buf, sizeof buf),
 	    "2026-11-28T00:00:00Z");
 	assert_string_equal(model_time_format(1835440245000LL, buf, sizeof buf),
 	    "2028-02-29T12:30:45Z");
-	assert_int_equal(model_time_parse("2026-11-28T00:00:00Z"),
-	    1795824000000LL);
-	assert_int_equal(model_time_parse("2028-02-29T12:30:45Z"),
-	    1835440245000LL);
-	assert_int_equal(model_time_parse("2026-11-28T00:00:00.5Z"),
-	    1795824000500LL);
-	assert_int_equal(model_time_parse("2026-11-28T00:00:00.123456Z"),
-	    1795824000123LL);
+	assert_int_equal(
+	    model_time_parse("2026-11-28T00:00:00Z"), 1795824000000LL);
+	assert_int_equal(
+	    model_time_parse("2028-02-29T12:30:45Z"), 1835440245000LL);
+	assert_int_equal(
+	    model_time_parse("2026-11-28T00:00:00.5Z"), 1795824000500LL);
+	assert_int_equal(
+	    model_time_parse("2026-11-28T00:00:00.123456Z"), 1795824000123LL);
 	assert_int_equal(model_time_parse("1970-01-01T00:00:00Z"), 0);
 	assert_int_equal(model_time_parse("2026-11-28 00:00:00Z"), -1);
 	assert_int_equal(model_time_parse("2026-11-28T00:00:00"), -1);
@@ -993,48 +998,61 @@ test_time(void **state)
 	assert_int_equal(model_time_parse(""), -1);
 	assert_int_equal(model_time_parse(NULL), -1);
 	/* Format and parse agree. */
-	assert_int_equal(model_time_parse(model_time_format(1835440245000LL,
-	    buf, sizeof buf)), 1835440245000LL);
+	assert_int_equal(model_time_parse(model_time_format(
+	                     1835440245000LL, buf, sizeof buf)),
+	    1835440245000LL);
 }
 
-/* Replace every value of a valid document, one at a time, with values of
- * every type: the parser must answer (accept, or an error that names a
- * field) and never crash or leak (run under valgrind). */
+/* Parse doc with each kind of value at node.key in turn. */
+static void
+poke_member(json_t *doc, json_t *node, const char *key, bool is_request)
+{
+	static const char *const values[] = {"null", "true", "-1", "0.5",
+	    "1e300", "\"\"", "\"zz\"", "[]", "{}", "[null]", "[{}]",
+	    "{\"x\": 1}", "9223372036854775807"};
+	json_t *save = json_incref(json_object_get(node, key));
+	struct request r;
+	struct shelter s;
+	struct sh_error err;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < sizeof values / sizeof *values; k++) {
+		json_object_set_new(node, key, load(values[k]));
+		memset(&err, 0, sizeof err);
+		if (is_request)
+			rc = model_request_parse(doc, gaz, &r, &err);
+		else
+			rc = model_shelter_parse(doc, gaz, 0, &s, &err);
+		if (rc == 0)
+			continue;
+		assert_int_equal(err.code, SH_INVALID_PARAMS);
+		assert_true(err.field[0] != '\0');
+		assert_memory_equal(err.message, err.field, strlen(err.field));
+	}
+	json_object_set_new(node, key, save);
+}
+
+/*
+ * Replace every value of a valid document, one at a time, with values of
+ * every type: the parser must accept or name a field, and never crash or
+ * leak (run under valgrind).
+ */
 static void
 poke(json_t *doc, json_t *node, bool is_request)
 {
-	static const char *const values[] = {"null", "true", "-1", "0.5",
-		"1e300", "\"\"", "\"zz\"", "[]", "{}", "[null]", "[{}]",
-		"{\"x\": 1}", "9223372036854775807"};
-	const char *key;
-	json_t *v, *save;
-	size_t i, k;
+	void *it;
+	size_t i;
 
-	if (json_is_object(node)) {
-		json_object_foreach (node, key, v) {
-			save = json_incref(v);
-			for (k = 0; k < sizeof values / sizeof *values; k++) {
-				struct request r;
-				struct shelter s;
-				struct sh_error err = {0};
-				int rc;
-
-				json_object_set_new(node, key, load(values[k]));
-				rc = is_request ?
-				    model_request_parse(doc, gaz, &r, &err) :
-				    model_shelter_parse(doc, gaz, 0, &s, &err);
-				if (rc < 0) {
-					assert_int_equal(err.code,
-					    SH_INVALID_PARAMS);
-					assert_true(err.field[0] != '\0');
-				}
-			}
-			json_object_set_new(node, key, save);
-			poke(doc, save, is_request);
-		}
-	} else if (json_is_array(node)) {
-		json_array_foreach (node, i, v)
-			poke(doc, v, is_request);
+	if (json_is_array(node))
+		for (i = 0; i < json_array_size(node); i++)
+			poke(doc, json_array_get(node, i), is_request);
+	if (!json_is_object(node))
+		return;
+	for (it = json_object_iter(node); it != NULL;
+	     it = json_object_iter_next(node, it)) {
+		poke_member(doc, node, json_object_iter_key(it), is_request);
+		poke(doc, json_object_iter_value(it), is_request);
 	}
 }
 
@@ -1054,27 +1072,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_valid),
-		cmocka_unit_test(test_request_defaults),
-		cmocka_unit_test(test_request_unknown_fields),
-		cmocka_unit_test(test_request_missing_fields),
-		cmocka_unit_test(test_request_invalid_fields),
-		cmocka_unit_test(test_request_unknown_municipality),
-		cmocka_unit_test(test_not_objects),
-		cmocka_unit_test(test_shelter_valid),
-		cmocka_unit_test(test_shelter_defaults),
-		cmocka_unit_test(test_shelter_errors),
-		cmocka_unit_test(test_shelter_too_many_pools),
-		cmocka_unit_test(test_shelter_stored),
-		cmocka_unit_test(test_shelter_to_json),
-		cmocka_unit_test(test_shelter_round_trip),
-		cmocka_unit_test(test_request_round_trip),
-		cmocka_unit_test(test_request_to_json),
-		cmocka_unit_test(test_household_json),
-		cmocka_unit_test(test_pool_admits),
-		cmocka_unit_test(test_enums_and_validators),
-		cmocka_unit_test(test_time),
-		cmocka_unit_test(test_never_crash),
+	    cmocka_unit_test(test_request_valid),
+	    cmocka_unit_test(test_request_defaults),
+	    cmocka_unit_test(test_request_unknown_fields),
+	    cmocka_unit_test(test_request_missing_fields),
+	    cmocka_unit_test(test_request_invalid_fields),
+	    cmocka_unit_test(test_request_unknown_municipality),
+	    cmocka_unit_test(test_not_objects),
+	    cmocka_unit_test(test_shelter_valid),
+	    cmocka_unit_test(test_shelter_defaults),
+	    cmocka_unit_test(test_shelter_errors),
+	    cmocka_unit_test(test_shelter_too_many_pools),
+	    cmocka_unit_test(test_shelter_stored),
+	    cmocka_unit_test(test_shelter_to_json),
+	    cmocka_unit_test(test_shelter_round_trip),
+	    cmocka_unit_test(test_request_round_trip),
+	    cmocka_unit_test(test_request_to_json),
+	    cmocka_unit_test(test_household_json),
+	    cmocka_unit_test(test_pool_admits),
+	    cmocka_unit_test(test_enums_and_validators),
+	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_never_crash),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
