@@ -177,7 +177,7 @@ fatalx(const char *fmt, ...)
 
 /*
  * Copy at most len bytes of s into buf as a quoted string, printable ASCII
- * as is and everything else (and quote and backslash) as \xNN; "..." marks
+ * as is (quote and backslash escaped with a backslash), the rest as \xNN; "..." marks
  * a cut. Returns buf (always terminated, buflen >= 8).
  */
 char *
@@ -195,7 +195,10 @@ log_escape(const char *s, size_t len, char *buf, size_t buflen)
 			n += 3;
 			break;
 		}
-		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+		if (ch == '"' || ch == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)ch;
+		} else if (ch >= 0x20 && ch < 0x7f) {
 			buf[n++] = (char)ch;
 		} else {
 			buf[n++] = '\\';

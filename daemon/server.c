@@ -62,9 +62,13 @@ struct conn {
 	bool dead;       /* freed at the next safe point */
 	bool in_input;   /* inside conn_process */
 	bool out_paused; /* reading stopped: output over the cap */
+	bool lingering;  /* half-closed, discarding input until EOF */
 	double tokens;
 	uint64_t refill_us;
 };
+
+/* How long a closed connection waits for the peer to close its side. */
+#define CONN_LINGER_S 2
 
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
 static struct evconnlistener *lis_unix, *lis_tcp;
@@ -131,12 +135,32 @@ conn_over(const struct conn *c)
 	return conn_outlen(c) > sd.cfg->output_buffer_bytes;
 }
 
-/* Close now if closing, idle and flushed. */
+/*
+ * Close once closing, idle and flushed. A plain socket first half-closes
+ * and reads what the peer still sends, for a while: closing with unread
+ * input would reset the connection and could destroy the last reply
+ * before the peer has read it.
+ */
 static void
 conn_maybe_close(struct conn *c)
 {
-	if (c->closing && c->call == NULL && conn_outlen(c) == 0)
+	struct timeval tv = {CONN_LINGER_S, 0};
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (!c->closing || c->call != NULL || conn_outlen(c) != 0 ||
+	    c->lingering)
+		return;
+	if (c->eof || (tls_ctx != NULL && !c->is_unix) || fd == -1 ||
+	    shutdown(fd, SHUT_WR) == -1) {
 		conn_kill(c);
+		return;
+	}
+	c->lingering = true;
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(c->bev, EV_READ);
 }
 
 /* Queue one message; stop reading while the output is over the cap. */
@@ -581,7 +605,13 @@ conn_resume(evutil_socket_t fd, short what, void *arg)
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
-	conn_process(arg);
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	if (c->lingering)
+		evbuffer_drain(in, evbuffer_get_length(in));
+	else
+		conn_process(c);
 }
 
 /* The output drained (low watermark 0). */
@@ -609,6 +639,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED)
 		return;
+	if (c->lingering) {
+		conn_kill(c);
+		return;
+	}
 	if (what & BEV_EVENT_EOF) {
 		/* Answer what is buffered, then close. */
 		c->eof = true;

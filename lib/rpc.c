@@ -264,6 +264,18 @@ rpc_check_envelope(struct rpc_msg *msg, json_t **id_out,
 	return 0;
 }
 
+/* Jansson's text ends with "near 'PEER BYTES'": keep only the reason. */
+static void
+rpc_clean_jansson_text(char *text)
+{
+	char *p;
+
+	if ((p = strstr(text, " near ")) != NULL)
+		*p = '\0';
+	if ((p = strstr(text, " without JSON_ALLOW_NUL")) != NULL)
+		*p = '\0';
+}
+
 /*
  * Parse one line: see rpc.h. A params member that is not an object is let
  * through with params_invalid set (it is a params error, reported after the
@@ -299,10 +311,12 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *msg,
 			has_dup = false;
 		msg->root = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
 	}
-	if (msg->root == NULL)
+	if (msg->root == NULL) {
+		rpc_clean_jansson_text(jerr.text);
 		return sh_error_set(err, SH_PARSE_ERROR, "invalid_json", NULL,
 		    "invalid JSON at line %d column %d: %s", jerr.line,
 		    jerr.column, jerr.text);
+	}
 	if (json_is_array(msg->root))
 		goto fail_batch;
 	if (!json_is_object(msg->root)) {
