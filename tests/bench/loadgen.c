@@ -3,8 +3,11 @@
  * 2.0, one JSON object per line, session.auth first).
  *
  * usage: loadgen --connect HOST:PORT --token T [--conns 50] [--requests N]
- *            [--method submit|capacity|ping] [--shelter ID] [--pool NAME]
+ *            [--method submit|capacity|ping|put] [--shelter ID] [--pool NAME]
  *            [--timeout S]
+ *
+ * put creates (or replaces) the fictional shelters bench-00000 ... with a mix
+ * of programs, pools and Dutch coordinates: a way to seed a daemon.
  *
  * Every connection authenticates, then keeps exactly one call outstanding
  * until N calls have been answered in all. Prints one line: calls, seconds,
@@ -28,7 +31,7 @@
 
 #include <jansson.h>
 
-enum lg_method { LG_SUBMIT, LG_CAPACITY, LG_PING };
+enum lg_method { LG_SUBMIT, LG_CAPACITY, LG_PING, LG_PUT };
 enum lg_state { LG_CONNECTING, LG_AUTH, LG_CALL, LG_DONE };
 
 struct lg_conn {
@@ -98,6 +101,39 @@ lg_connect(const struct lg *g, bool blocking)
 	return fd;
 }
 
+/* shelter.put for shelter number g->issued - 1 (ids are global). */
+static void
+lg_format_put(struct lg *g, struct lg_conn *c, unsigned k)
+{
+	static const char *const progs[] = {"regular", "crisis", "screening",
+	    "labour", "regular", "cosm", "omm", "regular"};
+	static const char *const care[] = {"[\"trauma\"]",
+	    "[\"trauma\",\"psychiatric\"]", "[]", "[\"medical\",\"addiction\"]",
+	    "[\"trauma\",\"pregnancy\"]"};
+	long i = g->issued - 1;
+	int n;
+
+	n = snprintf(c->out, sizeof c->out,
+	    "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"shelter.put\","
+	    "\"params\":{\"shelter\":{\"id\":\"bench-%05ld\","
+	    "\"name\":\"Bench shelter %ld\",\"organisation\":\"Example\","
+	    "\"program\":\"%s\",\"location\":{\"lat\":%.4f,\"lon\":%.4f},"
+	    "\"care\":%s,\"languages\":[\"nl\",\"en\"],"
+	    "\"security\":\"%s\",\"intake\":{\"open\":true,"
+	    "\"always\":false},\"pools\":["
+	    "{\"name\":\"women\",\"genders\":[\"f\",\"x\"],\"min_age\":18,"
+	    "\"max_age\":120,\"children_max\":2,\"boys_max_age\":12,"
+	    "\"total\":%ld,\"occupied\":0},"
+	    "{\"name\":\"men\",\"genders\":[\"m\"],\"min_age\":18,"
+	    "\"max_age\":120,\"children_max\":0,\"boys_max_age\":0,"
+	    "\"total\":%ld,\"occupied\":0}]}}}\n",
+	    k, i, i, progs[i % 8], 50.8 + (i * 37 % 250) / 100.0,
+	    3.6 + (i * 53 % 350) / 100.0, care[i % 5],
+	    i % 4 == 0 ? "protected" : "standard", 2 + i % 9, 1 + i % 5);
+	c->outlen = n > 0 && (size_t)n < sizeof c->out ? (size_t)n : 0;
+	c->outoff = 0;
+}
+
 /* Format the next line to send on c into c->out. */
 static void
 lg_format(struct lg *g, struct lg_conn *c, bool auth)
@@ -125,6 +161,9 @@ lg_format(struct lg *g, struct lg_conn *c, bool auth)
 		    "\"pools\":{\"%s\":{\"occupied\":%d}}}}\n",
 		    k, g->shelter, g->pool,
 		    g->pool_total > 0 ? (int)(k % 2) : 0);
+	} else if (g->method == LG_PUT) {
+		lg_format_put(g, c, k);
+		return;
 	} else {
 		/* Fictional, unique per process, connection and call. */
 		n = snprintf(c->out, sizeof c->out,
@@ -375,7 +414,7 @@ lg_usage(void)
 	fprintf(stderr,
 	    "usage: loadgen --connect HOST:PORT --token T [--conns 50] "
 	    "[--requests N]\n"
-	    "               [--method submit|capacity|ping] [--shelter ID] "
+	    "               [--method submit|capacity|ping|put] [--shelter ID] "
 	    "[--pool NAME] [--timeout S]\n");
 	exit(2);
 }
@@ -435,6 +474,8 @@ main(int argc, char **argv)
 				g.method = LG_CAPACITY;
 			else if (strcmp(optarg, "ping") == 0)
 				g.method = LG_PING;
+			else if (strcmp(optarg, "put") == 0)
+				g.method = LG_PUT;
 			else
 				lg_usage();
 			break;
