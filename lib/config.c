@@ -517,10 +517,14 @@ ld_string(
 		*dst = NULL;
 		return 0;
 	}
-	if (s == NULL || ld_is_null(v) || s[0] == '\0' ||
-	    strlen(s) != v->data.scalar.length) {
+	if (s == NULL || ld_is_null(v) || s[0] == '\0') {
 		ld_err(ld, v->start_mark, "%s: must be a non-empty string%s",
 		    path, (flags & K_NULL) ? " or null" : "");
+		return -1;
+	}
+	if (strlen(s) != v->data.scalar.length) {
+		ld_err(ld, v->start_mark, "%s: must not contain a NUL character",
+		    path);
 		return -1;
 	}
 	if ((copy = strdup(s)) == NULL) {
