@@ -331,23 +331,29 @@ model_get_text(const json_t *obj, const char *base, const char *key,
 }
 
 /*
- * An array of distinct enum values as a bit mask. what describes the array
- * for the error message.
+ * An array of distinct enum values as a bit mask; noun names the values in
+ * the error message of a possibly empty array.
  */
 static int
 model_get_set(const json_t *obj, const char *base, const char *key,
     bool required, bool nonempty, const struct model_enum *tab,
-    const char *what, unsigned *mask, struct sh_error *err)
+    const char *noun, unsigned *mask, struct sh_error *err)
 {
-	char path[PATH_MAX_LEN], epath[PATH_MAX_LEN];
+	char path[PATH_MAX_LEN], epath[PATH_MAX_LEN], list[192];
 	json_t *v, *e;
 	size_t i;
 	int rc = model_get(obj, base, key, required, &v, path, err), val;
 
 	if (rc <= 0)
 		return rc;
-	if (!json_is_array(v) || (nonempty && json_array_size(v) == 0))
-		return model_invalid(err, path, "must be %s", what);
+	if (!json_is_array(v) || (nonempty && json_array_size(v) == 0)) {
+		model_enum_list(tab, list, sizeof list);
+		if (nonempty)
+			return model_invalid(
+			    err, path, "must be a non-empty array of %s", list);
+		return model_invalid(
+		    err, path, "must be an array of %s (%s)", noun, list);
+	}
 	*mask = 0;
 	for (i = 0; i < json_array_size(v); i++) {
 		e = json_array_get(v, i);
@@ -490,7 +496,7 @@ static int
 model_pool_parse(const json_t *v, const char *path, int flags, struct pool *p,
     struct sh_error *err)
 {
-	char gl[32], what[64], fpath[PATH_MAX_LEN];
+	char fpath[PATH_MAX_LEN];
 	bool stored = flags & MODEL_STORED, overbooked;
 	int rc, free_places;
 
@@ -501,11 +507,9 @@ model_pool_parse(const json_t *v, const char *path, int flags, struct pool *p,
 		return -1;
 	p->max_age = 120;
 	p->boys_max_age = 17;
-	snprintf(what, sizeof what, "a non-empty array of %s",
-	    model_enum_list(model_genders, gl, sizeof gl));
 	if (model_get_text(v, path, "name", true, MODEL_POOL_NAME_MAX,
 	        model_valid_pool_name, model_pool_rule, p->name, err) < 0 ||
-	    model_get_set(v, path, "genders", true, true, model_genders, what,
+	    model_get_set(v, path, "genders", true, true, model_genders, NULL,
 	        &p->genders, err) < 0 ||
 	    model_get_int(v, path, "min_age", false, 0, 120, &p->min_age, err) <
 	        0 ||
@@ -628,7 +632,6 @@ int
 model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
     struct shelter *out, struct sh_error *err)
 {
-	char care[160], what[192];
 	int val, rc;
 
 	memset(out, 0, sizeof *out);
@@ -641,8 +644,6 @@ model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
 	        (flags & MODEL_STORED) ? model_shelter_live_keys : NULL,
 	        err) < 0)
 		return -1;
-	snprintf(what, sizeof what, "an array of care tags (%s)",
-	    model_enum_list(model_cares, care, sizeof care));
 	if (model_get_text(obj, "", "id", true, MODEL_ID_MAX, model_valid_id,
 	        model_id_rule, out->id, err) < 0 ||
 	    model_get_text(obj, "", "name", false, MODEL_TEXT_MAX, NULL, NULL,
@@ -656,8 +657,8 @@ model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
 	out->program = (enum program)val;
 	if (model_get_location(
 	        obj, "", "location", true, gaz, &out->location, err) < 0 ||
-	    model_get_set(obj, "", "care", false, false, model_cares, what,
-	        &out->care, err) < 0 ||
+	    model_get_set(obj, "", "care", false, false, model_cares,
+	        "care tags", &out->care, err) < 0 ||
 	    model_get_langs(obj, "", out->languages, &out->nlanguages, err) < 0)
 		return -1;
 	if ((rc = model_get_enum(
@@ -815,7 +816,6 @@ int
 model_request_parse(const json_t *obj, const struct gazetteer *gaz,
     struct request *out, struct sh_error *err)
 {
-	char care[160], what[192];
 	int program = PROGRAM_ANY, urgency = URGENCY_DAYS;
 	int referrer = REFERRER_NONE, residence = RESIDENCE_NONE, rc;
 
@@ -825,8 +825,6 @@ model_request_parse(const json_t *obj, const struct gazetteer *gaz,
 	if (!json_is_object(obj))
 		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field", "",
 		    "request: must be an object");
-	snprintf(what, sizeof what, "an array of care tags (%s)",
-	    model_enum_list(model_cares, care, sizeof care));
 	if (model_check_keys(obj, "", model_request_keys, NULL, err) < 0 ||
 	    model_get_text(obj, "", "ref", true, MODEL_REF_MAX, model_valid_ref,
 	        model_ref_rule, out->ref, err) < 0 ||
@@ -834,10 +832,10 @@ model_request_parse(const json_t *obj, const struct gazetteer *gaz,
 	        obj, "program", model_request_programs, &program, err) < 0 ||
 	    model_person_parse(obj, out, err) < 0 ||
 	    model_children_parse(obj, out, err) < 0 ||
-	    model_get_set(obj, "", "needs", false, false, model_cares, what,
-	        &out->needs, err) < 0 ||
-	    model_get_set(obj, "", "prefers", false, false, model_cares, what,
-	        &out->prefers, err) < 0 ||
+	    model_get_set(obj, "", "needs", false, false, model_cares,
+	        "care tags", &out->needs, err) < 0 ||
+	    model_get_set(obj, "", "prefers", false, false, model_cares,
+	        "care tags", &out->prefers, err) < 0 ||
 	    model_exploitation_parse(obj, gaz, out, err) < 0 ||
 	    model_safety_parse(obj, out, err) < 0)
 		return -1;
