@@ -72,7 +72,7 @@ def _register(obj):
         _live.add(obj)
     if not hasattr(_local, "daemons"):
         _local.daemons = []
-    if isinstance(obj, Daemon):
+    if isinstance(obj, Daemon) and obj not in _local.daemons:
         _local.daemons.append(obj)
 
 
@@ -659,16 +659,22 @@ class Client:
     """A line-oriented JSON-RPC client over TCP (int port, or (host, port))
     or a Unix socket (str path)."""
 
-    def __init__(self, target, timeout=5.0):
+    def __init__(self, target, timeout=5.0, rcvbuf=None):
+        """rcvbuf: a small SO_RCVBUF makes a slow reader (limits tests)."""
         self.timeout = timeout
         if isinstance(target, int):
             target = ("127.0.0.1", target)
-        if isinstance(target, tuple):
-            self.sock = socket.create_connection(target, timeout=timeout)
-        else:
-            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self.sock.settimeout(timeout)
+        family = socket.AF_INET if isinstance(target, tuple) \
+            else socket.AF_UNIX
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        if rcvbuf is not None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        try:
             self.sock.connect(target)
+        except OSError:
+            self.sock.close()
+            raise
         self.buf = b""
         self.notifications = deque()
         self.next_id = 1

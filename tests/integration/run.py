@@ -30,6 +30,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
+def resolve(name):
+    """A test file given as a path, a file name or a bare module name."""
+    if os.path.exists(name):
+        return name
+    if not name.endswith(".py"):
+        name += ".py"
+    return os.path.join(HERE, os.path.basename(name))
+
+
 def load_tests(files, keyword):
     """[(label, function)] in file order, then definition order."""
     tests = []
@@ -87,7 +96,8 @@ def main():
     sys.path.insert(0, HERE)
     import harness  # noqa: E402 - after SHELTERD_BUILD is set
 
-    files = args.files or sorted(glob.glob(os.path.join(HERE, "test_*.py")))
+    files = [resolve(f) for f in args.files] or sorted(
+        glob.glob(os.path.join(HERE, "test_*.py")))
     try:
         tests = load_tests(files, args.keyword)
     except Exception:

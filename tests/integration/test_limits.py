@@ -1,0 +1,250 @@
+"""limits.*: max_line_bytes, max_clients, rate_per_s, output_buffer_bytes."""
+
+import json
+import time
+
+from harness import (DEFAULT_SHELTER_ID, Client, ConnectionClosed, Env,
+                     pool, request, shelter, wait_until)
+
+
+def ping_with_id_of_length(n):
+    """A session.ping line of exactly n bytes (without the newline)."""
+    base = '{"jsonrpc":"2.0","id":"","method":"session.ping"}'
+    pad = n - len(base)
+    assert pad > 0
+    line = '{"jsonrpc":"2.0","id":"%s","method":"session.ping"}' % ("i" * pad)
+    assert len(line) == n
+    return line.encode(), "i" * pad
+
+
+def test_line_too_long_gets_one_error_then_close():
+    with Env(limits={"max_line_bytes": 1024}) as env:
+        # Exactly the limit is fine.
+        c = env.client("anon")
+        line, idv = ping_with_id_of_length(1024)
+        c.send_raw(line + b"\n")
+        assert c.recv()["id"] == idv
+        # One byte more: one error, then the connection is closed, and the
+        # call pipelined behind it is not answered.
+        line, _ = ping_with_id_of_length(1025)
+        c.send_raw(line + b"\n" + b'{"jsonrpc":"2.0","id":2,'
+                   b'"method":"session.ping"}\n')
+        msg = c.recv()
+        assert msg["id"] is None
+        assert msg["error"]["code"] == -32600
+        assert msg["error"]["data"]["reason"] == "line_too_long"
+        assert c.is_closed(3), "connection not closed after line_too_long"
+        # A long line that never ends is cut off as well.
+        c2 = env.client("anon")
+        c2.send_raw(b'{"jsonrpc":"2.0","id":"' + b"x" * 5000)
+        msg = c2.recv(timeout=3)
+        assert msg["error"]["data"]["reason"] == "line_too_long", msg
+        assert c2.is_closed(3)
+        # Others are unaffected.
+        assert "time" in env.client("anon").call("session.ping")
+
+
+def test_max_clients_refuses_extra_connection_politely():
+    with Env(limits={"max_clients": 3}) as env:
+        port = env.daemon.tcp_port
+        held = []
+
+        def connect_one():
+            c = Client(port, timeout=2)
+            try:
+                c.call("session.ping")
+            except Exception:
+                c.close()
+                raise
+            held.append(c)
+            return True
+
+        for _ in range(3):
+            wait_until(connect_one, 5, 0.1, "a connection under max_clients")
+        extra = Client(port, timeout=3)
+        lines = []
+        try:
+            extra.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"session.ping"}'
+                           b"\n")
+            while True:
+                lines.append(extra.recv_line(3))
+        except ConnectionClosed:
+            pass
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        for line in lines:
+            msg = json.loads(line)
+            assert "error" in msg and "result" not in msg, msg
+        assert not any(json.loads(l).get("id") == 1 and "result" in
+                       json.loads(l) for l in lines)
+        extra.close()
+        # The daemon is fine and counts the refusal.
+        assert "time" in held[0].call("session.ping")
+        held.pop().close()
+        wait_until(connect_one, 5, 0.1, "a connection after one closed")
+        for c in held:
+            c.close()
+
+
+def test_rate_limit_refuses_and_does_not_execute():
+    seed = [shelter(DEFAULT_SHELTER_ID, total=100)]
+    with Env(shelters=seed, limits={"rate_per_s": 5}) as env:
+        c = env.client("coordinator")
+        time.sleep(1.2)  # the bucket is full again (burst 5)
+        n = 20
+        lines = []
+        for i in range(n):
+            lines.append(json.dumps({
+                "jsonrpc": "2.0", "id": i, "method": "request.submit",
+                "params": {"request": request("RATE-%02d" % i)}}))
+        c.send_raw(("\n".join(lines) + "\n").encode())
+        responses = [c.recv(10) for _ in range(n)]
+        assert [r["id"] for r in responses] == list(range(n)), \
+            "responses out of order or ids not echoed"
+        ok = [r["id"] for r in responses if "result" in r]
+        limited = [r for r in responses if "error" in r]
+        assert len(ok) >= 5, "the burst of rate_per_s was not honoured"
+        assert len(limited) >= 1, "nothing was rate limited"
+        for r in limited:
+            assert r["error"]["code"] == -32029, r
+            assert r["error"]["data"]["reason"] == "rate_limited", r
+        # Refused lines were not executed.
+        time.sleep(1.2)
+        admin = env.client("unix")
+        refs = sorted(r["ref"] for r in admin.call("request.list", {
+            "limit": 500})["requests"])
+        assert refs == sorted("RATE-%02d" % i for i in ok), refs
+        # Notifications and malformed lines count too.
+        time.sleep(1.2)
+        c.send_raw(b'{"jsonrpc":"2.0","method":"session.ping"}\n' * 3
+                   + b"garbage\n" * 3
+                   + b'{"jsonrpc":"2.0","id":"last","method":"session.ping"}'
+                   b"\n")
+        msgs = []
+        while True:
+            m = c.recv(5)
+            msgs.append(m)
+            if m.get("id") == "last":
+                break
+        assert msgs[-1].get("error", {}).get("code") == -32029, msgs[-1]
+        # And the bucket refills.
+        time.sleep(1.2)
+        assert "time" in c.call("session.ping")
+
+
+def test_slow_subscriber_is_dropped_and_resumes_with_since():
+    pools = [pool("pool-%02d-with-a-rather-long-name" % i, total=50)
+             for i in range(16)]
+    seed = [shelter(DEFAULT_SHELTER_ID, pools=pools)]
+    with Env(shelters=seed, limits={"output_buffer_bytes": 65536}) as env:
+        slow_client = Client(env.daemon.unix_path, rcvbuf=4096)
+        first = slow_client.call("session.subscribe",
+                                 {"topics": ["capacity"]})
+        assert "last_id" in first
+        # Lots of capacity events while the subscriber does not read.
+        w = env.client("admin")
+        name = pools[0]["name"]
+        updates = 1500
+        batch = 50
+        for start in range(0, updates, batch):
+            lines = []
+            for i in range(start, start + batch):
+                lines.append(json.dumps({
+                    "jsonrpc": "2.0", "id": i, "method": "shelter.capacity",
+                    "params": {"id": DEFAULT_SHELTER_ID,
+                               "pools": {name: {"occupied": i % 50}}}}))
+            w.send_raw(("\n".join(lines) + "\n").encode())
+            for i in range(start, start + batch):
+                assert "result" in w.recv(10)
+        final_version = w.call("shelter.get", {"id": DEFAULT_SHELTER_ID})[
+            "shelter"]["version"]
+        # The daemon stayed responsive and dropped the slow subscriber: it
+        # reads what was flushed, then the end of the connection.
+        got = []
+        closed = False
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                got.append(slow_client.event(3))
+            except ConnectionClosed:
+                closed = True
+                break
+        assert closed, "slow subscriber was not disconnected (%d events read)" \
+            % len(got)
+        assert len(got) < updates, "nothing was dropped"
+        slow_client.close()
+        # It resumes with since and loses nothing. The replay may itself
+        # overflow the small buffer: then resume again from the last event
+        # received, as a client would, as long as each attempt makes
+        # progress.
+        since = got[-1]["id"] if got else first["last_id"]
+        rest = []
+        attempts = 0
+        deadline = time.monotonic() + 30
+        while not rest or rest[-1]["data"]["version"] < final_version:
+            attempts += 1
+            assert time.monotonic() < deadline, \
+                "resume does not catch up (%d attempts)" % attempts
+            again = Client(env.daemon.unix_path)
+            try:
+                again.call("session.subscribe", {"topics": ["capacity"],
+                                                 "since": since})
+                n_before = len(rest)
+                while True:
+                    ev = again.event(5)
+                    rest.append(ev)
+                    if ev["data"]["version"] >= final_version:
+                        break
+            except ConnectionClosed:
+                assert len(rest) > n_before, "a resume made no progress"
+            finally:
+                again.close()
+            since = rest[-1]["id"] if rest else since
+        versions = [e["data"]["version"] for e in got + rest
+                    if e["type"] == "capacity.changed"]
+        assert versions == list(range(versions[0], final_version + 1)), \
+            "events lost or repeated across the drop"
+        assert versions[-1] == final_version
+
+
+def flood_capacity(client, shelter_id, pool_name, n, batch=50):
+    """n shelter.capacity calls, pipelined in batches."""
+    for start in range(0, n, batch):
+        lines = []
+        for i in range(start, min(n, start + batch)):
+            lines.append(json.dumps({
+                "jsonrpc": "2.0", "id": i, "method": "shelter.capacity",
+                "params": {"id": shelter_id,
+                           "pools": {pool_name: {"occupied": i % 50}}}}))
+        client.send_raw(("\n".join(lines) + "\n").encode())
+        for _ in lines:
+            assert "result" in client.recv(10)
+
+
+def test_replay_larger_than_output_buffer_reaches_a_prompt_reader():
+    """A subscriber that reads promptly is not dropped while its `since`
+    backlog is replayed, even when the backlog is larger than
+    output_buffer_bytes."""
+    pools = [pool("pool-%02d-with-a-rather-long-name" % i, total=50)
+             for i in range(16)]
+    seed = [shelter(DEFAULT_SHELTER_ID, pools=pools)]
+    with Env(shelters=seed, limits={"output_buffer_bytes": 65536}) as env:
+        admin = env.client("admin")
+        mark = admin.call("session.subscribe", {"topics": ["capacity"]})[
+            "last_id"]
+        admin.call("session.unsubscribe", {"topics": ["capacity"]})
+        flood_capacity(admin, DEFAULT_SHELTER_ID, pools[0]["name"], 300)
+        final_version = admin.call("shelter.get", {
+            "id": DEFAULT_SHELTER_ID})["shelter"]["version"]
+        reader = env.client("unix")
+        reader.call("session.subscribe", {"topics": ["capacity"],
+                                          "since": mark})
+        versions = []
+        try:
+            while not versions or versions[-1] < final_version:
+                versions.append(reader.event(5)["data"]["version"])
+        except ConnectionClosed:
+            raise AssertionError(
+                "prompt reader dropped during the replay after %d of 300 "
+                "events" % len(versions))
+        assert versions == list(range(versions[0], final_version + 1))

@@ -1,0 +1,216 @@
+"""Redis going away, shelterd being killed, signals, config checking,
+--version and the durability check."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+from harness import (DEFAULT_SHELTER_ID, ROOT, Daemon, Env, Redis, RpcError,
+                     expect_error, request, sha256_hex, shelter, shelterd_path,
+                     wait_until)
+
+
+def timed_error(c, method, params):
+    """Call, expecting -32010 store_unavailable; returns seconds taken."""
+    t0 = time.monotonic()
+    expect_error(lambda: c.call(method, params, timeout=5), -32010,
+                 "store_unavailable")
+    return time.monotonic() - t0
+
+
+def test_redis_down_is_32010_within_2s_and_recovers():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=5)]) as env:
+        c = env.client("coordinator")
+        sub = c.call("request.submit", {"request": request("DOWN-1")})
+        rid = sub["request"]["id"]
+        env.redis.stop()
+        calls = [
+            ("request.submit", {"request": request("DOWN-2")}),
+            ("request.get", {"id": rid}),
+            ("request.list", {}),
+            ("shelter.get", {"id": DEFAULT_SHELTER_ID}),
+            ("proposal.accept", {"id": sub["proposal"]["id"]}),
+            ("stats.get", {}),
+        ]
+        for method, params in calls:
+            took = timed_error(c, method, params)
+            assert took < 2.0, "%s took %.2fs" % (method, took)
+        # The daemon itself still answers.
+        assert "time" in c.call("session.ping")
+        # A new connection can still authenticate (tokens are in memory).
+        env.client("coordinator")
+        env.redis.start()
+
+        def back():
+            return c.call("request.get", {"id": rid})["request"]
+        r = wait_until(back, 15, 0.2, "the daemon to reconnect to Redis")
+        assert r["status"] == "proposed"
+        # The refused submit changed nothing: it is new now.
+        again = c.call("request.submit", {"request": request("DOWN-2")})
+        assert again["duplicate"] is False
+        acc = c.call("proposal.accept", {"id": sub["proposal"]["id"]})
+        assert acc["request"]["status"] == "placed"
+
+
+def test_hung_redis_is_32010_within_2s():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=5)]) as env:
+        c = env.client("coordinator")
+        os.kill(env.redis.proc.pid, signal.SIGSTOP)
+        try:
+            for method, params in [("shelter.get", {"id": DEFAULT_SHELTER_ID}),
+                                   ("request.list", {})]:
+                took = timed_error(c, method, params)
+                assert took < 2.0, "%s took %.2fs" % (method, took)
+        finally:
+            os.kill(env.redis.proc.pid, signal.SIGCONT)
+        wait_until(lambda: c.call("shelter.get", {"id": DEFAULT_SHELTER_ID}),
+                   15, 0.2, "recovery after Redis resumed")
+
+
+def test_kill_9_loses_nothing_acknowledged():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=12)]) as env:
+        c = env.client("coordinator")
+        acked = {}
+        for i in range(20):
+            r = c.call("request.submit", {"request": request("K9-%02d" % i)})
+            acked[r["request"]["id"]] = r
+        placed = [r for r in acked.values() if r["proposal"]][:4]
+        for r in placed:
+            c.call("proposal.accept", {"id": r["proposal"]["id"]})
+        want = {}
+        for rid in acked:
+            want[rid] = c.call("request.get", {"id": rid})["request"]["status"]
+        assert list(want.values()).count("placed") == 4
+        env.daemon.kill()
+        # Redis dies hard as well: appendfsync always keeps every write.
+        env.redis.kill()
+        env.redis.start()
+        env.daemon.start()
+        c = env.client("coordinator")
+        for rid, status in want.items():
+            got = c.call("request.get", {"id": rid})["request"]
+            assert got["status"] == status, (rid, got["status"], status)
+        p = c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"][
+            "pools"][0]
+        assert (p["held"], p["expected"]) == (8, 4), p
+        # Submitting a known ref is still a duplicate.
+        assert c.call("request.submit", {"request": request("K9-00")})[
+            "duplicate"] is True
+
+
+def test_sigterm_and_sigint_exit_0():
+    with Env() as env:
+        c = env.client("coordinator")
+        c.call("session.subscribe", {"topics": ["capacity"]})
+        assert env.daemon.stop() == 0
+        env.daemon.start()
+        env.daemon.signal(signal.SIGINT)
+        assert env.daemon.wait_exit(10) == 0
+
+
+def run_check(config_path, *extra):
+    p = subprocess.run([shelterd_path(), "-t", "-c", config_path] +
+                       list(extra), capture_output=True, text=True,
+                       timeout=20)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_config_check_good_and_bad():
+    with Redis() as r:
+        d = Daemon(r, start=False, shelters=[shelter("t-check", total=1)])
+        try:
+            rc, out, err = run_check(d.config_path)
+            assert rc == 0, (rc, out, err)
+            assert "configuration OK" in out, out
+
+            bad = (
+                "listen:\n"
+                "  tcp: \"127.0.0.1:0\"\n"
+                "  colour: blue\n"
+                "redis:\n"
+                "  host: 127.0.0.1\n"
+                "  port: many\n"
+                "limits:\n"
+                "  max_clients: -4\n"
+            )
+            d.write_config(bad)
+            rc, out, err = run_check(d.config_path)
+            assert rc == 1, (rc, out, err)
+            assert "configuration OK" not in out
+            lines = [l for l in err.splitlines() if l.strip()]
+            pat = re.compile(r"^%s:(\d+):(\d+): .+" % re.escape(
+                d.config_path))
+            located = [pat.match(l) for l in lines]
+            found = sorted({int(m.group(1)) for m in located if m})
+            assert set(found) >= {3, 6, 8}, "errors not all reported with " \
+                "FILE:LINE:COL: %r" % err
+            assert any("colour" in l for l in lines), err
+
+            # An error inside the shelters file names that file.
+            with open(d.shelters_path, "w") as f:
+                f.write("- id: t-check\n"
+                        "  program: cosm\n"
+                        "  location: {municipality: Rotterdam}\n"
+                        "  pools:\n"
+                        "    - {name: main, genders: [f], total: -1}\n")
+            d.write_config()
+            rc, out, err = run_check(d.config_path)
+            assert rc == 1, (rc, out, err)
+            assert re.search(r"^%s:5:\d+: .*total" % re.escape(
+                d.shelters_path), err, re.M), err
+        finally:
+            d._hard_cleanup()
+
+
+def test_version():
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        version = re.search(r"^VERSION\s*:?=\s*(\S+)", f.read(), re.M).group(1)
+    p = subprocess.run([shelterd_path(), "--version"], capture_output=True,
+                       text=True, timeout=10)
+    assert p.returncode == 0, p
+    assert version in p.stdout, p.stdout
+
+
+def test_refuses_non_durable_redis_unless_allowed():
+    with Redis(durable=False) as r:
+        d = Daemon(r, start=False)
+        try:
+            d.spawn()
+            rc = d.wait_exit(15)
+            assert rc != 0, "started against a non-durable Redis"
+            assert "appendonly" in d.log_text() or \
+                "appendfsync" in d.log_text(), d.log_text()[-2000:]
+        finally:
+            d._hard_cleanup()
+        with Daemon(r, require_durable=False,
+                    shelters=[shelter("t-demo", total=1)]) as d2:
+            c = d2.client("coordinator")
+            assert c.call("request.submit", {"request": request("ND-1")})[
+                "proposal"] is not None
+            c.close()
+
+
+def test_sighup_reload_keeps_old_config_when_invalid():
+    with Env() as env:
+        d = env.daemon
+        # A valid reload with one more token.
+        new_token = "reload-token-0123456789"
+        d.config["auth"]["tokens"].append({
+            "name": "t-new", "role": "coordinator",
+            "sha256": sha256_hex(new_token)})
+        d.write_config()
+        d.signal(signal.SIGHUP)
+        c = env.client("anon")
+        wait_until(lambda: c.call("session.auth", {"token": new_token}), 5,
+                   0.1, "the new token after SIGHUP")
+        # An invalid one is logged, the old one kept.
+        d.write_config("listen: [broken\n")
+        d.signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert d.running()
+        c2 = env.client("anon")
+        assert c2.call("session.auth", {"token": new_token})["role"] == \
+            "coordinator"
+        assert d.stop() == 0
