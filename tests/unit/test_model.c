@@ -635,7 +635,7 @@ test_shelter_too_many_pools(void **state)
 	struct shelter s;
 	struct sh_error err;
 	json_t *j = load(shelter_text), *pools = json_object_get(j, "pools");
-	char name[8];
+	char name[16];
 	int i;
 
 	for (i = 2; i < 16; i++) {
