@@ -26,6 +26,8 @@
 #include "table.h"
 
 #define EVENTS_PAGE 500
+/* How often a paused replay looks whether the output has drained. */
+#define EVENTS_DRAIN_POLL_MS 20
 
 enum {
 	TOPIC_PROPOSALS = 1 << 0,
@@ -53,6 +55,7 @@ struct sub {
 	bool replaying;    /* live events skip it */
 	bool more;         /* the last page was full */
 	bool busy;         /* a store callback is pending: it owns the sub */
+	struct event *wait; /* replay paused until the output drains */
 	struct call *call; /* the subscribe waiting for the newest id */
 };
 
@@ -157,6 +160,8 @@ sub_free(struct sub *s)
 		conn_set_sub(s->c, NULL);
 		LIST_REMOVE(s, entry);
 	}
+	if (s->wait != NULL)
+		event_free(s->wait);
 	free(s);
 }
 
@@ -199,6 +204,35 @@ sub_push(struct sub *s, const struct store_event *ev, json_t **msg)
 
 static void events_page(const struct store_event *evs, size_t n,
     const struct sh_error *err, void *arg);
+static void sub_replay(struct sub *s);
+
+static void
+sub_drained(evutil_socket_t fd, short what, void *arg)
+{
+	struct sub *s = arg;
+	struct timeval tv = {0, EVENTS_DRAIN_POLL_MS * 1000};
+
+	if (!conn_writable(s->c)) {
+		evtimer_add(s->wait, &tv);
+		return;
+	}
+	s->more = true;
+	sub_replay(s);
+}
+
+/* Pause the replay until the subscriber has read what it was sent. */
+static void
+sub_wait_drain(struct sub *s)
+{
+	struct timeval tv = {0, EVENTS_DRAIN_POLL_MS * 1000};
+
+	if (s->wait == NULL &&
+	    (s->wait = evtimer_new(sd.base, sub_drained, s)) == NULL) {
+		sub_drop(s, "out of memory");
+		return;
+	}
+	evtimer_add(s->wait, &tv);
+}
 
 /* Read the next page, or go live when the replay has caught the tail. */
 static void
@@ -242,6 +276,11 @@ events_page(const struct store_event *evs, size_t n,
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		if (!conn_writable(s->c)) {
+			/* Read the rest again once it has drained. */
+			sub_wait_drain(s);
+			return;
+		}
 		msg = NULL;
 		if (sub_push(s, &evs[i], &msg) == -1) {
 			json_decref(msg);
@@ -367,7 +406,7 @@ session_subscribe(struct call *call)
 		call_reply(call, json_object());
 		return;
 	}
-	if ((s = conn_sub(c)) != NULL && s->busy) {
+	if ((s = conn_sub(c)) != NULL && (s->busy || s->replaying)) {
 		/* A replay is running: add the topics to it. */
 		s->topics |= bits;
 		call_reply(call, json_pack("{s:o, s:s}", "topics",
@@ -468,7 +507,7 @@ events_conn_closed(struct conn *c)
 	LIST_REMOVE(s, entry);
 	s->c = NULL;
 	if (!s->busy)
-		free(s);
+		sub_free(s);
 }
 
 /* Subscribers now: see events.h. */

@@ -216,6 +216,14 @@ conn_send(struct conn *c, const json_t *msg)
 	return conn_write(c, msg);
 }
 
+/* Room for a batch: see server.h. */
+bool
+conn_writable(const struct conn *c)
+{
+	return !c->dead && !c->closing &&
+	    conn_outlen(c) < sd.cfg->output_buffer_bytes / 2;
+}
+
 /* Close after flush: see server.h. A call in flight finishes first. */
 void
 conn_close_after_flush(struct conn *c)

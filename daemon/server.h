@@ -60,6 +60,9 @@ void server_reload(const struct config *cfg);
  * subscriber, which then closes the connection).
  */
 int conn_send(struct conn *c, const json_t *msg);
+/* Is the output below half of limits.output_buffer_bytes (room to send
+ * a batch, e.g. a replay page)? */
+bool conn_writable(const struct conn *c);
 /* Close a connection after its output is flushed. */
 void conn_close_after_flush(struct conn *c);
 /* The subscription state events.c keeps on a connection (NULL: none). */
