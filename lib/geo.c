@@ -187,7 +187,7 @@ geo_add(struct gazetteer *g)
 static int
 geo_add_aliases(struct gazetteer *g)
 {
-	size_t i, j, k, n = g->n;
+	size_t i, j, n = g->n; /* entries [0, n) are the sorted file rows */
 
 	for (i = 0; i < sizeof geo_alias_groups / sizeof *geo_alias_groups;
 	     i++) {
@@ -201,11 +201,7 @@ geo_add_aliases(struct gazetteer *g)
 			continue;
 		target = *t; /* t moves when the array grows */
 		for (j = 0; grp[j] != NULL; j++) {
-			bool have = geo_find(g, n, grp[j]) != NULL;
-
-			for (k = n; k < g->n && !have; k++)
-				have = strcmp(g->entries[k].key, grp[j]) == 0;
-			if (have)
+			if (geo_find(g, n, grp[j]) != NULL)
 				continue;
 			if ((e = geo_add(g)) == NULL)
 				return -1;
