@@ -501,7 +501,7 @@ match_msg(struct match_result *res, size_t *off, const char *fmt, ...)
 static void
 match_message(struct match_result *res, const struct request *req)
 {
-	int order[FILTER_COUNT], nparts = 0, i, j, f, t;
+	int order[FILTER_COUNT] = {0}, nparts = 0, i, j, f, t;
 	size_t off = 0;
 	bool first;
 

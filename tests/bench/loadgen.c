@@ -507,19 +507,27 @@ main(int argc, char **argv)
 	if (g.lat == NULL || conns == NULL ||
 	    (g.epfd = epoll_create1(0)) == -1) {
 		fprintf(stderr, "loadgen: out of memory\n");
+		free(g.lat);
+		free(conns);
 		return 1;
 	}
+	for (i = 0; i < g.nconns; i++)
+		conns[i].fd = -1;
 	for (i = 0; i < g.nconns; i++) {
 		conns[i].index = i;
 		conns[i].state = LG_CONNECTING;
 		if ((conns[i].fd = lg_connect(&g, false)) == -1)
-			return 1;
+			break;
 		ev.events = EPOLLIN | EPOLLOUT;
 		ev.data.ptr = &conns[i];
-		if (epoll_ctl(g.epfd, EPOLL_CTL_ADD, conns[i].fd, &ev) == -1)
-			return 1;
 		g.open++;
+		if (epoll_ctl(g.epfd, EPOLL_CTL_ADD, conns[i].fd, &ev) == -1) {
+			lg_close(&g, &conns[i]);
+			break;
+		}
 	}
+	if (i < g.nconns) /* connect failed: stop before starting */
+		g.total = 0;
 	deadline = lg_ns() + (long long)g.timeout_s * 1000000000LL;
 	while (g.open > 0 && (now = lg_ns()) < deadline) {
 		n = epoll_wait(
@@ -538,6 +546,8 @@ main(int argc, char **argv)
 
 	if (g.answered == 0) {
 		printf("%s: no call answered (%ld issued)\n", mname, g.issued);
+		free(g.lat);
+		free(conns);
 		return 1;
 	}
 	qsort(g.lat, (size_t)g.answered, sizeof *g.lat, lg_cmp);
