@@ -330,8 +330,10 @@ lg_event(struct lg *g, struct lg_conn *c, unsigned events)
 			return;
 		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 		if (soerr != 0) {
-			fprintf(
-			    stderr, "loadgen: connect: %s\n", strerror(soerr));
+			if (!g->first_error_shown)
+				fprintf(stderr, "loadgen: connect: %s\n",
+				    strerror(soerr));
+			g->first_error_shown = true;
 			lg_close(g, c);
 			return;
 		}
