@@ -29,9 +29,10 @@
 
 /* One file being loaded. */
 struct ld {
-	const char *file; /* as given, for messages */
-	char *dir;        /* the file's folder, absolute when possible */
-	char *text;       /* the file's bytes */
+	const char *file;   /* as given, for messages */
+	char *dir;          /* the file's folder, absolute when possible */
+	bool dir_canonical; /* dir came from realpath */
+	char *text;         /* the file's bytes */
 	size_t len;
 	yaml_document_t doc;
 	bool have_doc;
@@ -523,8 +524,8 @@ ld_string(
 		return -1;
 	}
 	if (strlen(s) != v->data.scalar.length) {
-		ld_err(ld, v->start_mark, "%s: must not contain a NUL character",
-		    path);
+		ld_err(ld, v->start_mark,
+		    "%s: must not contain a NUL character", path);
 		return -1;
 	}
 	if ((copy = strdup(s)) == NULL) {
@@ -543,6 +544,37 @@ key_str(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 	ld_string(ld, v, path, k->flags, FIELD(char *, base, k));
 }
 
+/*
+ * dir/rel as a new string, or NULL on ENOMEM. When dir is canonical (from
+ * realpath: no symlinks, no dots) leading "./" and "../" of rel fold into
+ * it, which is exact there: "/srv/conf" + "../run/x" is "/srv/run/x".
+ */
+static char *
+ld_resolve(const char *dir, bool canonical, const char *rel)
+{
+	size_t dlen = strlen(dir);
+	char *out;
+
+	while (canonical) {
+		if (strncmp(rel, "./", 2) == 0) {
+			rel += 2;
+		} else if (strncmp(rel, "../", 3) == 0) {
+			while (dlen > 1 && dir[dlen - 1] != '/')
+				dlen--;
+			if (dlen > 1)
+				dlen--; /* the slash, unless it is the root */
+			rel += 3;
+		} else {
+			break;
+		}
+	}
+	if (dlen == 1 && dir[0] == '/')
+		dlen = 0;
+	if (asprintf(&out, "%.*s/%s", (int)dlen, dir, rel) < 0)
+		return NULL;
+	return out;
+}
+
 /* A file path, resolved against the config file's folder. */
 static void
 key_path(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
@@ -553,8 +585,9 @@ key_path(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 
 	if (ld_string(ld, v, path, k->flags, dst) < 0 || *dst == NULL)
 		return;
-	if ((*dst)[0] != '/' && ld->dir != NULL) {
-		if (asprintf(&full, "%s/%s", ld->dir, *dst) < 0) {
+	if ((*dst)[0] != '/') {
+		full = ld_resolve(ld->dir, ld->dir_canonical, *dst);
+		if (full == NULL) {
 			ld_err(ld, v->start_mark, "%s: out of memory", path);
 			return;
 		}
@@ -1184,29 +1217,30 @@ ld_read(struct ld *ld, const char *path)
 	return 0;
 }
 
-/* The file's folder: absolute (realpath) when possible. */
+/*
+ * The folder of path as written (a symlinked file resolves against the
+ * link's folder), made canonical with realpath when possible.
+ */
 static char *
-ld_folder(const char *path)
+ld_folder(const char *path, bool *canonical)
 {
-	char *real, *slash, *dir;
+	const char *slash = strrchr(path, '/');
+	char *dir, *real;
 
-	if ((real = realpath(path, NULL)) != NULL) {
-		slash = strrchr(real, '/');
-		if (slash == real)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		return real;
-	}
-	if ((slash = strrchr(path, '/')) == NULL)
-		return strdup(".");
-	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+	*canonical = false;
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
 		return NULL;
-	if (dir[0] == '\0') {
-		free(dir);
-		return strdup("/");
-	}
-	return dir;
+	if ((real = realpath(dir, NULL)) == NULL)
+		return dir;
+	free(dir);
+	*canonical = true;
+	return real;
 }
 
 /* Read and parse path into ld->doc (a single YAML document). */
@@ -1222,7 +1256,7 @@ ld_open(struct ld *ld, const char *path, struct config_errors *errs)
 	ld->errs = errs;
 	if (ld_read(ld, path) < 0)
 		return -1;
-	if ((ld->dir = ld_folder(path)) == NULL) {
+	if ((ld->dir = ld_folder(path, &ld->dir_canonical)) == NULL) {
 		config_errors_add(errs, path, 0, 0, "out of memory");
 		ld->nerr++;
 		return -1;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -122,16 +123,16 @@ test_example_config(void **state)
 
 	cfg = load_ok("config/shelterd.yaml");
 	assert_string_equal(cfg->path, "config/shelterd.yaml");
-	assert_string_equal(cfg->listen_unix,
-	    src(buf, sizeof buf, "config/../run/shelterd.sock"));
+	assert_string_equal(
+	    cfg->listen_unix, src(buf, sizeof buf, "run/shelterd.sock"));
 	assert_int_equal(cfg->unix_mode, 0660);
 	assert_string_equal(cfg->listen_tcp_host, "127.0.0.1");
 	assert_int_equal(cfg->listen_tcp_port, 7411);
-	assert_string_equal(cfg->port_file,
-	    src(buf, sizeof buf, "config/../run/shelterd.port"));
+	assert_string_equal(
+	    cfg->port_file, src(buf, sizeof buf, "run/shelterd.port"));
 	assert_null(cfg->tls_cert);
 	assert_string_equal(
-	    cfg->redis_unix, src(buf, sizeof buf, "config/../run/redis.sock"));
+	    cfg->redis_unix, src(buf, sizeof buf, "run/redis.sock"));
 	assert_null(cfg->redis_password);
 	assert_string_equal(cfg->redis_prefix, "shelterd:");
 	assert_true(cfg->require_durable);
@@ -333,6 +334,57 @@ test_full_config(void **state)
 	config_free(cfg);
 }
 
+/* "./" and "../" fold into the folder; a symlinked config resolves
+ * against the link's folder, as the user sees it. */
+static void
+test_relative_paths(void **state)
+{
+	char tmpl[] = "/tmp/test_config.XXXXXX", dir[PATH_MAX],
+	     sub[PATH_MAX + 32];
+	char cfgpath[PATH_MAX + 32], link[PATH_MAX + 32], want[PATH_MAX + 32];
+	struct config *cfg;
+	FILE *f;
+
+	assert_non_null(mkdtemp(tmpl));
+	assert_non_null(realpath(tmpl, dir));
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(cfgpath, sizeof cfgpath, "%s/sub/c.yaml", dir);
+	f = fopen(cfgpath, "w");
+	assert_non_null(f);
+	fputs("listen: {unix: ./s.sock, port_file: ./../p}\n"
+	      "shelters: ../x.yaml\ngazetteer: g.tsv\n",
+	    f);
+	fclose(f);
+	snprintf(link, sizeof link, "%s/link.yaml", dir);
+	assert_int_equal(symlink("sub/c.yaml", link), 0);
+
+	cfg = load_ok(cfgpath);
+	snprintf(want, sizeof want, "%s/sub/s.sock", dir);
+	assert_string_equal(cfg->listen_unix, want);
+	snprintf(want, sizeof want, "%s/p", dir);
+	assert_string_equal(cfg->port_file, want);
+	snprintf(want, sizeof want, "%s/x.yaml", dir);
+	assert_string_equal(cfg->shelters_path, want);
+	snprintf(want, sizeof want, "%s/sub/g.tsv", dir);
+	assert_string_equal(cfg->gazetteer_path, want);
+	config_free(cfg);
+
+	cfg = load_ok(link);
+	snprintf(want, sizeof want, "%s/g.tsv", dir);
+	assert_string_equal(cfg->gazetteer_path, want);
+	/* ../ from the link's folder: the parent of dir. */
+	snprintf(want, sizeof want, "%.*s/x.yaml",
+	    (int)(strrchr(dir, '/') - dir), dir);
+	assert_string_equal(cfg->shelters_path, want);
+	config_free(cfg);
+
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(unlink(cfgpath), 0);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static int
 is_fixture(const struct dirent *d, const char *prefix)
 {
@@ -509,6 +561,7 @@ main(void)
 	    cmocka_unit_test(test_example_config),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_full_config),
+	    cmocka_unit_test(test_relative_paths),
 	    cmocka_unit_test(test_bad_configs),
 	    cmocka_unit_test(test_bad_shelters),
 	    cmocka_unit_test(test_good_shelters),
