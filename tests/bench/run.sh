@@ -105,11 +105,23 @@ lg="$BUILD/bench/loadgen --connect 127.0.0.1:$port --token $token"
 echo "daemon bench: shelterd on port $port, redis on port $rport (AOF, fsync always)"
 $lg --conns 10 --requests "$SHELTERS" --method put ||
 	skip "seeding $SHELTERS shelters with shelter.put failed"
+# Stop at the first run after which the daemon is gone.
+alive() {
+	kill -0 "$dpid" 2>/dev/null && return 0
+	dpid=
+	echo "daemon bench: shelterd exited during the $1 run; its last lines:"
+	tail -5 "$tmp/shelterd.log" | sed 's/^/  shelterd: /'
+	exit 1
+}
+alive put
 $lg --conns "$CONNS" --requests "$CALLS" --method ping
+alive ping
 $lg --conns "$CONNS" --requests "$CALLS" --method submit
+alive submit
 out=$($lg --conns "$CONNS" --requests "$CALLS" --method capacity \
 	--shelter bench-00001 --pool women)
 echo "$out"
+alive capacity
 drps=$(echo "$out" | sed -n 's/.* \([0-9][0-9]*\) calls\/s.*/\1/p')
 
 # The same function straight from redis-benchmark, for comparison; first
