@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -83,9 +84,14 @@ notify_send(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof buf)
 		return;
-	if (sendto(notify_fd, buf, (size_t)n, MSG_NOSIGNAL,
-	    (struct sockaddr *)&notify_addr, notify_len) == -1)
-		log_warn("notify");
+	if (sendto(notify_fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT,
+	    (struct sockaddr *)&notify_addr, notify_len) == -1) {
+		/* A full queue is the manager's business: never block. */
+		if (errno == EAGAIN)
+			log_debug("notify: queue full");
+		else
+			log_warn("notify");
+	}
 }
 
 /* Close the socket and stop the watchdog. */

@@ -150,7 +150,9 @@ conn_maybe_close(struct conn *c)
 	if (!c->closing || c->call != NULL || conn_outlen(c) != 0 ||
 	    c->lingering)
 		return;
-	if (c->eof || (tls_ctx != NULL && !c->is_unix) || fd == -1 ||
+	/* At a stop, a prompt exit matters more. */
+	if (c->eof || sd.stopping || (tls_ctx != NULL && !c->is_unix) ||
+	    fd == -1 ||
 	    shutdown(fd, SHUT_WR) == -1) {
 		conn_kill(c);
 		return;
@@ -978,8 +980,12 @@ server_stop(void (*done)(void))
 		free(unix_path);
 		unix_path = NULL;
 	}
-	TAILQ_FOREACH(c, &conns, entry)
-		conn_close_after_flush(c);
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (c->lingering)
+			conn_kill(c);
+		else
+			conn_close_after_flush(c);
+	}
 	stop_done = done;
 	if (reap_ev != NULL)
 		event_active(reap_ev, EV_TIMEOUT, 0);
