@@ -1355,6 +1355,43 @@ ld_scalar_json(yaml_node_t *n)
 	return json_stringn(s, len);
 }
 
+static json_t *ld_json(
+    struct ld *ld, yaml_node_t *n, const char *path, int depth);
+
+/* The pairs of mapping n into object j, for ld_json. */
+static void
+ld_json_pairs(
+    struct ld *ld, yaml_node_t *n, json_t *j, const char *path, int depth)
+{
+	char sub[CONFIG_PATH_MAX];
+	const char *in = path[0] ? " in " : "";
+	yaml_node_pair_t *p;
+	yaml_node_t *kn;
+	const char *s;
+	json_t *c;
+
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		kn = ld_node(ld, p->key);
+		if ((s = ld_scalar(kn)) == NULL ||
+		    strlen(s) != kn->data.scalar.length) {
+			ld_err(ld, kn->start_mark, "keys must be strings%s%s",
+			    in, path);
+			continue;
+		}
+		if (json_object_get(j, s) != NULL) {
+			ld_err(ld, kn->start_mark, "duplicate key '%s'%s%s", s,
+			    in, path);
+			continue;
+		}
+		ld_join(sub, sizeof sub, path, s);
+		c = ld_json(ld, ld_node(ld, p->value), sub, depth + 1);
+		/* A value that failed still marks its key as seen. */
+		if (json_object_set_new(j, s, c != NULL ? c : json_null()) < 0)
+			ld_err(ld, kn->start_mark, "out of memory");
+	}
+}
+
 /*
  * Convert node n to JSON; path names it for messages. Reports duplicate
  * keys, non-string keys, too deep nesting, and returns NULL after any
@@ -1364,10 +1401,8 @@ static json_t *
 ld_json(struct ld *ld, yaml_node_t *n, const char *path, int depth)
 {
 	char sub[CONFIG_PATH_MAX];
-	yaml_node_pair_t *p, *q;
 	yaml_node_item_t *it;
 	json_t *j, *c;
-	const char *s;
 	int nerr = ld->nerr;
 
 	if (++ld->nodes > CONFIG_NODES_MAX) {
@@ -1405,33 +1440,7 @@ ld_json(struct ld *ld, yaml_node_t *n, const char *path, int depth)
 	case YAML_MAPPING_NODE:
 		if ((j = json_object()) == NULL)
 			break;
-		for (p = n->data.mapping.pairs.start;
-		     p < n->data.mapping.pairs.top; p++) {
-			yaml_node_t *kn = ld_node(ld, p->key);
-
-			if ((s = ld_scalar(kn)) == NULL ||
-			    strlen(s) != kn->data.scalar.length) {
-				ld_err(ld, kn->start_mark,
-				    "keys must be strings%s%s",
-				    path[0] ? " in " : "", path);
-				continue;
-			}
-			for (q = n->data.mapping.pairs.start; q < p; q++)
-				if (ld_scalar(ld_node(ld, q->key)) != NULL &&
-				    strcmp(ld_scalar(ld_node(ld, q->key)), s) ==
-				        0)
-					break;
-			if (q < p) {
-				ld_err(ld, kn->start_mark,
-				    "duplicate key '%s'%s%s", s,
-				    path[0] ? " in " : "", path);
-				continue;
-			}
-			ld_join(sub, sizeof sub, path, s);
-			c = ld_json(ld, ld_node(ld, p->value), sub, depth + 1);
-			if (c != NULL && json_object_set_new(j, s, c) < 0)
-				ld_err(ld, kn->start_mark, "out of memory");
-		}
+		ld_json_pairs(ld, n, j, path, depth);
 		break;
 	default:
 		return NULL;
