@@ -1169,6 +1169,10 @@ ld_syntax(struct ld *ld, yaml_parser_t *p)
 	} else if (p->error == YAML_READER_ERROR) {
 		ld_err(ld, ld_mark_at(ld, p->problem_offset),
 		    "invalid input: %s", p->problem ? p->problem : "?");
+	} else if (p->context != NULL &&
+	    p->context_mark.index == p->problem_mark.index) {
+		ld_err(ld, p->problem_mark, "syntax error: %s (%s)",
+		    p->problem ? p->problem : "?", p->context);
 	} else if (p->context != NULL) {
 		ld_err(ld, p->problem_mark,
 		    "syntax error: %s (%s at line %zu, column %zu)",
