@@ -499,6 +499,7 @@ model_pool_parse(const json_t *v, const char *path, int flags, struct pool *p,
 	char fpath[PATH_MAX_LEN];
 	bool stored = flags & MODEL_STORED, overbooked;
 	int rc, free_places;
+	json_t *o;
 
 	if (!json_is_object(v))
 		return model_invalid(err, path, "must be an object");
@@ -525,15 +526,20 @@ model_pool_parse(const json_t *v, const char *path, int flags, struct pool *p,
 	        &p->children_max, err) < 0 ||
 	    model_get_int(v, path, "boys_max_age", false, 0, 17,
 	        &p->boys_max_age, err) < 0 ||
-	    model_get_int(v, path, "total", true, 0, 10000, &p->total, err) <
-	        0 ||
-	    model_get_int(
-	        v, path, "occupied", false, 0, INT_MAX, &p->occupied, err) < 0)
+	    model_get_int(v, path, "total", true, 0, 10000, &p->total, err) < 0)
 		return -1;
-	if (!stored && p->occupied > p->total) {
+	if ((o = json_object_get(v, "occupied")) != NULL) {
+		json_int_t n = json_is_integer(o) ? json_integer_value(o) : -1;
+
 		model_path(fpath, path, "occupied");
-		return model_invalid(err, fpath,
-		    "must be an integer from 0 to total (%d)", p->total);
+		if (stored && (n < 0 || n > INT_MAX))
+			return model_invalid(
+			    err, fpath, "must be an integer of at least 0");
+		if (!stored && (n < 0 || n > p->total))
+			return model_invalid(err, fpath,
+			    "must be an integer from 0 to total (%d)",
+			    p->total);
+		p->occupied = (int)n;
 	}
 	if (!stored)
 		return 0;

@@ -600,6 +600,8 @@ test_shelter_errors(void **state)
 	    {"pools.0.total", "10.0", "invalid_field", "pools.0.total", NULL},
 	    {"pools.0.occupied", "11", "invalid_field", "pools.0.occupied",
 	        "pools.0.occupied: must be an integer from 0 to total (10)"},
+	    {"pools.0.occupied", "2.5", "invalid_field", "pools.0.occupied",
+	        "pools.0.occupied: must be an integer from 0 to total (10)"},
 	    {"pools.0.occupied", "-1", "invalid_field", "pools.0.occupied",
 	        NULL},
 	    {"pools.0.min_age", "121", "invalid_field", "pools.0.min_age",
