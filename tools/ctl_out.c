@@ -132,7 +132,7 @@ ctl_out_table_free(struct ctl_table *t)
 void
 ctl_out_json(const json_t *v)
 {
-	json_dumpf(v, stdout, JSON_INDENT(2));
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	fputc('\n', stdout);
 }
 

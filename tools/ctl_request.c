@@ -132,36 +132,39 @@ ctl_request_preview(struct ctl *ctl, int argc, char **argv)
 	return rc == CTL_OK && none ? CTL_NOFIT : rc;
 }
 
-/* Where a request is (to be) placed: "cosm-rotterdam/women (prop-3)". */
-static char *
-ctl_request_where(const json_t *r, char *buf, size_t len)
+/* Where a request is (to be) placed, "cosm-rotterdam/women", into where,
+ * and its open proposal into prop ("-" for none). */
+static void
+ctl_request_where(
+    const json_t *r, char *where, size_t wlen, char *prop, size_t plen)
 {
 	const json_t *p = json_object_get(r, "proposal");
 	const json_t *pl = json_object_get(r, "placement");
 
-	if (json_is_object(p))
-		snprintf(buf, len, "%s/%s (%s)", ctl_out_str(p, "shelter_id"),
-		    ctl_out_str(p, "pool"), ctl_out_str(p, "id"));
-	else if (json_is_object(pl))
-		snprintf(buf, len, "%s/%s", ctl_out_str(pl, "shelter_id"),
+	snprintf(prop, plen, "-");
+	if (json_is_object(p)) {
+		snprintf(where, wlen, "%s/%s", ctl_out_str(p, "shelter_id"),
+		    ctl_out_str(p, "pool"));
+		snprintf(prop, plen, "%s", ctl_out_str(p, "id"));
+	} else if (json_is_object(pl))
+		snprintf(where, wlen, "%s/%s", ctl_out_str(pl, "shelter_id"),
 		    ctl_out_str(pl, "pool"));
 	else
-		snprintf(buf, len, "-");
-	return buf;
+		snprintf(where, wlen, "-");
 }
 
 static int
 ctl_request_show_list(const json_t *res)
 {
 	static const char *const h[] = {
-	    "ID", "REF", "STATUS", "URGENCY", "AGE", "SHELTER"};
-	char age[32], where[192];
-	const char *cells[6];
+	    "ID", "REF", "STATUS", "URGENCY", "AGE", "SHELTER", "PROPOSAL"};
+	char age[32], where[192], prop[96];
+	const char *cells[7];
 	struct ctl_table t;
 	const json_t *r;
 	size_t i;
 
-	if (ctl_out_table_init(&t, 6, h) == -1)
+	if (ctl_out_table_init(&t, 7, h) == -1)
 		return ctl_nomem();
 	t.right = 1u << 4;
 	json_array_foreach(json_object_get(res, "requests"), i, r)
@@ -173,7 +176,9 @@ ctl_request_show_list(const json_t *res)
 		cells[4] = ctl_out_age(
 		    json_string_value(json_object_get(r, "created_at")), age,
 		    sizeof age);
-		cells[5] = ctl_request_where(r, where, sizeof where);
+		ctl_request_where(r, where, sizeof where, prop, sizeof prop);
+		cells[5] = where;
+		cells[6] = prop;
 		if (ctl_out_table_add(&t, cells) == -1) {
 			ctl_out_table_free(&t);
 			return ctl_nomem();

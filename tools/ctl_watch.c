@@ -178,7 +178,8 @@ ctl_watch_loop(const struct ctl *ctl, struct client *c, struct ctl_watch *w,
 			continue;
 		}
 		if (ctl->json) {
-			text = json_dumps(params, JSON_COMPACT);
+			text = json_dumps(
+			    params, JSON_COMPACT | JSON_REAL_PRECISION(15));
 			printf("%s\n", text ? text : "");
 			free(text);
 		} else {
