@@ -13,6 +13,8 @@
 #define LANG(a, b) ((lang_t)((a) << 8 | (b)))
 #define BIT(x)     (1u << (x))
 #define MAXS       16
+/* Along a meridian, with the mean Earth radius of geo.h. */
+#define KM_PER_DEG (6371.0088 * 3.14159265358979323846 / 180.0)
 
 /* Municipality centres (fictional shelters, real towns). */
 #define UTRECHT    52.0907, 5.1214
@@ -452,9 +454,15 @@ test_score_safety_distance(void **state)
 	scores2(f, SCORER_SAFETY_DISTANCE, &a, &b);
 	assert_int_equal(a, 100);
 	assert_int_equal(b, 100);
+	/* On one meridian: 75 km north is half of the 150 km saturation. */
+	f->s[0].location.lat = 50.8514 + 75 / KM_PER_DEG;
+	f->s[0].location.lon = 5.6910;
+	scores2(f, SCORER_SAFETY_DISTANCE, &a, &b);
+	assert_int_equal(a, 50);
 	f->r.has_exploitation_location = false;
 	scores2(f, SCORER_SAFETY_DISTANCE, &a, &b);
 	assert_int_equal(a, 50);
+	assert_int_equal(b, 50);
 }
 
 static void
@@ -475,6 +483,11 @@ test_score_proximity(void **state)
 	f->s[0].location.lon = 5.1214;
 	scores2(f, SCORER_PROXIMITY, &a, &b);
 	assert_int_equal(a, 100);
+	/* 200 km away on one meridian: 100 - 100 * 200 / 250 = 20. */
+	f->s[1].location.lat = 52.0907 - 200 / KM_PER_DEG;
+	f->s[1].location.lon = 5.1214;
+	scores2(f, SCORER_PROXIMITY, &a, &b);
+	assert_int_equal(b, 20);
 	f->r.has_preferred_location = false;
 	scores2(f, SCORER_PROXIMITY, &a, &b);
 	assert_int_equal(b, 50);
@@ -727,6 +740,37 @@ test_determinism(void **state)
 }
 
 static void
+test_reuse_grows(void **state)
+{
+	struct fx *f = *state;
+	char id[8];
+	int i;
+
+	add_shelter(f, "s00", UTRECHT)->intake_open = false;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 0);
+	assert_int_equal(f->res.nnear, 1);
+	/* A bigger table on the same result: nothing stale survives. */
+	for (i = 1; i < MAXS; i++) {
+		snprintf(id, sizeof id, "s%02d", i);
+		add_shelter(f, id, UTRECHT);
+	}
+	run(f);
+	assert_int_equal(f->res.ncandidates, MAXS - 1);
+	assert_int_equal(f->res.nnear, 1);
+	assert_int_equal(f->res.reasons[FILTER_INTAKE_CLOSED], 1);
+	for (i = 0; i < MAXS - 1; i++)
+		assert_string_equal(
+		    f->res.candidates[i].shelter->id, f->s[i + 1].id);
+	f->s[0].intake_open = true;
+	run(f);
+	assert_int_equal(f->res.ncandidates, MAXS);
+	assert_int_equal(f->res.nnear, 0);
+	assert_string_equal(
+	    f->res.message, "16/16 shelters can take this request.");
+}
+
+static void
 test_explanation(void **state)
 {
 	struct fx *f = *state;
@@ -846,6 +890,7 @@ main(void)
 	    T(test_pool_choice),
 	    T(test_ranking_ties),
 	    T(test_determinism),
+	    T(test_reuse_grows),
 	    T(test_explanation),
 	    T(test_explanation_tie_order_and_empty),
 #undef T
