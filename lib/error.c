@@ -31,7 +31,7 @@ sh_error_set(struct sh_error *err, int code, const char *reason,
 void
 sh_error_prefix(struct sh_error *err, const char *prefix)
 {
-	char field[sizeof err->field], msg[sizeof err->message];
+	char field[sizeof err->field + 64], msg[sizeof err->field + 64 + sizeof err->message + 8];
 	const char *text = err->message;
 	size_t flen = strlen(err->field);
 
@@ -44,6 +44,9 @@ sh_error_prefix(struct sh_error *err, const char *prefix)
 	else
 		snprintf(field, sizeof field, "%s", prefix);
 	snprintf(msg, sizeof msg, "%s: %s", field, text);
-	memcpy(err->field, field, sizeof field);
-	memcpy(err->message, msg, sizeof msg);
+	/* Truncate to the struct's sizes; paths and messages are short. */
+	snprintf(err->field, sizeof err->field, "%.*s",
+	    (int)(sizeof err->field - 1), field);
+	snprintf(err->message, sizeof err->message, "%.*s",
+	    (int)(sizeof err->message - 1), msg);
 }
