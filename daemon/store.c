@@ -569,6 +569,24 @@ store_error_from_json(const json_t *e, struct sh_error *err)
 	    msg ? msg : "internal error in the store");
 }
 
+/*
+ * Error replies by which Redis refuses a call before running it (disk
+ * errors, loading, a busy script, a read-only replica after a failover,
+ * out of memory): nothing was changed, so the caller may retry.
+ */
+static bool
+store_refused(const char *msg)
+{
+	static const char *const codes[] = {"MISCONF ", "LOADING ", "BUSY ",
+	    "READONLY ", "NOREPLICAS ", "OOM ", "MASTERDOWN ", "TRYAGAIN "};
+	size_t i;
+
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (strncmp(msg, codes[i], strlen(codes[i])) == 0)
+			return true;
+	return false;
+}
+
 static void
 store_fcall_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -585,7 +603,10 @@ store_fcall_cb(redisAsyncContext *ac, void *r, void *privdata)
 	} else if (reply->type == REDIS_REPLY_ERROR) {
 		log_warnx("store: fcall fn=%s error=%s", p->fn,
 		    log_escape(reply->str, reply->len, buf, sizeof buf));
-		store_internal(&err);
+		if (store_refused(reply->str))
+			store_unavailable(&err);
+		else
+			store_internal(&err);
 	} else if (reply->type != REDIS_REPLY_STRING ||
 	    (res = json_loadb(reply->str, reply->len, 0, &jerr)) == NULL ||
 	    !json_is_object(res)) {
