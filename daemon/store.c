@@ -30,12 +30,12 @@ extern const char store_functions_lua[];
 
 #define STORE_BACKOFF_MIN_MS 100
 #define STORE_BACKOFF_MAX_MS 5000
-#define STORE_TICK_MS 250
-#define STORE_PING_TICKS 4 /* a PING every second */
-#define STORE_TAIL_BLOCK_MS 1000
-#define STORE_TAIL_COUNT 512
-#define STORE_FCALL_MAXARGS 128
-#define STORE_ID_MAX 48
+#define STORE_TICK_MS        250
+#define STORE_PING_TICKS     4 /* a PING every second */
+#define STORE_TAIL_BLOCK_MS  1000
+#define STORE_TAIL_COUNT     512
+#define STORE_FCALL_MAXARGS  128
+#define STORE_ID_MAX         48
 
 enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE };
 enum setup_step { SETUP_AUTH, SETUP_AOF, SETUP_FSYNC, SETUP_LOAD };
@@ -104,17 +104,18 @@ store_unavailable(struct sh_error *err)
 static void
 store_internal(struct sh_error *err)
 {
-	sh_error_set(err, SH_INTERNAL, "internal", NULL,
-	    "internal error in the store");
+	sh_error_set(
+	    err, SH_INTERNAL, "internal", NULL, "internal error in the store");
 }
 
 /* Send a command on cmd, recorded in the FIFO the watchdog reads. */
 static int
-store_send(struct pending *p, redisCallbackFn *fn, int argc,
-    const char **argv, const size_t *lens)
+store_send(struct pending *p, redisCallbackFn *fn, int argc, const char **argv,
+    const size_t *lens)
 {
-	if (st.cmd == NULL || redisAsyncCommandArgv(st.cmd, fn, p, argc, argv,
-	    lens) != REDIS_OK) {
+	if (st.cmd == NULL ||
+	    redisAsyncCommandArgv(st.cmd, fn, p, argc, argv, lens) !=
+	        REDIS_OK) {
 		free(p);
 		return -1;
 	}
@@ -172,7 +173,7 @@ store_durability_check(void)
 		       "or set redis.require_durable: false for a demo",
 		    st.addr);
 	log_warnx("store: redis=%s is no longer durable (need appendonly "
-		  "yes, appendfsync always); treating the store as down",
+	          "yes, appendfsync always); treating the store as down",
 	    st.addr);
 	store_drop("not durable");
 }
@@ -315,8 +316,8 @@ store_connect(void)
 	const char *auth[] = {"AUTH", st.password};
 	const char *aof[] = {"CONFIG", "GET", "appendonly"};
 	const char *fsync[] = {"CONFIG", "GET", "appendfsync"};
-	const char *load[] = {"FUNCTION", "LOAD", "REPLACE",
-	    store_functions_lua};
+	const char *load[] = {
+	    "FUNCTION", "LOAD", "REPLACE", store_functions_lua};
 	const char *ping[] = {"PING"};
 
 	st.cmd_ready = st.tail_ready = st.aof_ok = st.fsync_ok = false;
@@ -329,7 +330,7 @@ store_connect(void)
 	}
 	/* hiredis queues these until the socket is connected. */
 	if ((st.password != NULL &&
-		store_setup_send(SETUP_AUTH, 2, auth, NULL) == -1) ||
+	        store_setup_send(SETUP_AUTH, 2, auth, NULL) == -1) ||
 	    store_setup_send(SETUP_AOF, 3, aof, NULL) == -1 ||
 	    store_setup_send(SETUP_FSYNC, 3, fsync, NULL) == -1 ||
 	    store_setup_send(SETUP_LOAD, 4, load, NULL) == -1) {
@@ -337,8 +338,8 @@ store_connect(void)
 		return;
 	}
 	if (redisAsyncCommandArgv(st.tail, store_tail_setup_cb, NULL,
-	    st.password != NULL ? 2 : 1, st.password != NULL ? auth : ping,
-	    NULL) != REDIS_OK) {
+	        st.password != NULL ? 2 : 1, st.password != NULL ? auth : ping,
+	        NULL) != REDIS_OK) {
 		store_drop("setup");
 		return;
 	}
@@ -434,9 +435,9 @@ store_tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (st.tail != NULL && st.tail_inflight &&
 	    now - st.tail_sent_us >
-		(STORE_TAIL_BLOCK_MS + STORE_TIMEOUT_MS) * 1000ull) {
-		log_warnx("store: tail has no reply redis=%s; reconnecting",
-		    st.addr);
+	        (STORE_TAIL_BLOCK_MS + STORE_TIMEOUT_MS) * 1000ull) {
+		log_warnx(
+		    "store: tail has no reply redis=%s; reconnecting", st.addr);
 		store_drop("timeout");
 		return;
 	}
@@ -476,8 +477,7 @@ store_start(struct event_base *base, const struct config *cfg,
 	st.require_durable = cfg->require_durable;
 	st.port = cfg->redis_port;
 	st.unix_path = store_strdup(cfg->redis_unix);
-	st.host = store_strdup(cfg->redis_host ? cfg->redis_host
-					       : "127.0.0.1");
+	st.host = store_strdup(cfg->redis_host ? cfg->redis_host : "127.0.0.1");
 	st.password = store_strdup(cfg->redis_password);
 	st.prefix = store_strdup(cfg->redis_prefix ? cfg->redis_prefix : "");
 	strcpy(st.tail_pos, "$");
@@ -668,8 +668,7 @@ store_fcall(const char *fn, int argc, const char **argv, const size_t *lens,
 
 /* store_fcall with NUL-terminated arguments ended by NULL. */
 int
-store_fcallv(const char *fn, store_cb *cb, void *arg, struct sh_error *err,
-    ...)
+store_fcallv(const char *fn, store_cb *cb, void *arg, struct sh_error *err, ...)
 {
 	const char *argv[STORE_FCALL_MAXARGS];
 	const char *s;
@@ -802,8 +801,8 @@ store_events_key(char *buf, size_t len)
 
 /* At most count events after id (exclusive), oldest first. */
 int
-store_events_after(const char *id, size_t count, store_range_cb *cb,
-    void *arg, struct sh_error *err)
+store_events_after(const char *id, size_t count, store_range_cb *cb, void *arg,
+    struct sh_error *err)
 {
 	char key[256], start[STORE_ID_MAX + 2], cnt[24];
 	const char *argv[] = {"XRANGE", key, start, "+", "COUNT", cnt};
@@ -892,11 +891,11 @@ store_tail_next(void)
 		return;
 	store_events_key(key, sizeof key);
 	if (strcmp(st.tail_pos, "$") == 0)
-		rc = redisAsyncCommandArgv(st.tail, store_tail_resolve_cb,
-		    NULL, 6, last, NULL);
+		rc = redisAsyncCommandArgv(
+		    st.tail, store_tail_resolve_cb, NULL, 6, last, NULL);
 	else
-		rc = redisAsyncCommandArgv(st.tail, store_tail_cb, NULL, 8,
-		    xread, NULL);
+		rc = redisAsyncCommandArgv(
+		    st.tail, store_tail_cb, NULL, 8, xread, NULL);
 	if (rc != REDIS_OK) {
 		store_drop("tail");
 		return;
