@@ -459,6 +459,8 @@ class Daemon:
             "gazetteer": GAZETTEER,
             "log": _merge({"level": "debug"}, log),
         }
+        self.seed_ids = {s["id"] for s in shelters or []
+                         if isinstance(s, dict) and "id" in s}
         if shelters is not None:
             with open(self.shelters_path, "w") as f:
                 json.dump(shelters, f, indent=1)
@@ -539,6 +541,18 @@ class Daemon:
                 finally:
                     c.close()
             self._wait(store_up, deadline, "the store (stats.get)")
+        if self.wait_store and self.seed_ids:
+            # The seed is applied once the store is up; wait until the
+            # daemon's table has it, so tests start from the seeded state.
+            def seeded():
+                c = Client(self.unix_path, timeout=2)
+                try:
+                    shown = {s["id"] for s in
+                             c.call("shelter.list")["shelters"]}
+                    return self.seed_ids <= shown
+                finally:
+                    c.close()
+            self._wait(seeded, deadline, "the seed shelters")
         return self
 
     def _wait(self, pred, deadline, what):

@@ -3,6 +3,8 @@ socket."""
 
 import datetime
 import json
+import os
+import stat
 import time
 
 from harness import Env, RpcError, expect_error, request, shelter
@@ -299,3 +301,39 @@ def test_same_protocol_on_the_unix_socket():
         expect_error(lambda: c.call("shelter.fly"), -32601, "unknown_method")
         stats = c.call("stats.get")
         assert stats["shelters"] == 1
+
+
+def test_unix_socket_mode_follows_config():
+    with Env() as env:
+        mode = stat.S_IMODE(os.stat(env.daemon.unix_path).st_mode)
+        assert mode == 0o600, oct(mode)
+
+
+def test_lines_split_across_writes():
+    with Env() as env:
+        c = env.client("anon")
+        data = ping_line(1) + ping_line(2, b"\r\n")
+        for i in range(0, len(data), 7):
+            c.send_raw(data[i:i + 7])
+            time.sleep(0.01)
+        assert [c.recv()["id"], c.recv()["id"]] == [1, 2]
+        # A \r\n split between two writes.
+        c.send_raw(ping_line(3, b"\r"))
+        time.sleep(0.05)
+        c.send_raw(b"\n")
+        assert c.recv()["id"] == 3
+
+
+def test_duplicate_key_inside_an_array_element():
+    with Env() as env:
+        c = env.client("admin")
+        s = json.dumps({"shelter": shelter("t-dupe", total=1)})
+        # Repeat the first pool's "name" key.
+        s = s.replace('"name": "main"', '"name": "main", "name": "other"', 1)
+        c.send_raw(('{"jsonrpc":"2.0","id":1,"method":"shelter.put",'
+                    '"params":%s}\n' % s).encode())
+        msg = c.recv()
+        assert error_of(msg) == (-32602, "duplicate_key", "pools.0.name"), \
+            msg
+        expect_error(lambda: c.call("shelter.get", {"id": "t-dupe"}),
+                     -32004, "shelter")

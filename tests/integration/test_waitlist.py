@@ -137,3 +137,89 @@ def test_new_shelter_wakes_the_waitlist():
         admin.call("shelter.put", {"shelter": shelter("t-new", total=1)})
         wait_until(lambda: status(c, sub["request"]["id"]) == "proposed", 5,
                    what="proposal after a shelter was added")
+
+
+def explain(c, req):
+    return c.call("match.preview", {"request": req})["explanation"]
+
+
+def test_each_filter_is_named():
+    seed = [shelter("t-f-cosm", program="cosm", total=2, care=["trauma"],
+                    pools=[pool("main", genders=["f", "m", "x"],
+                                children_max=1, boys_max_age=12, total=2)]),
+            shelter("t-f-omm", program="omm", total=2,
+                    care=["psychiatric", "trauma"], municipality="Zwolle")]
+    with Env(shelters=seed) as env:
+        c = env.client("coordinator")
+        # A minor never goes to COSM or OMM.
+        ex = explain(c, request("F-MINOR", age=16))
+        assert ex["eligible"] == 0 and ex["reasons"].get("eligibility") == 2, \
+            ex
+        # OMM needs psychiatric, addiction or intellectual disability.
+        ex = explain(c, request("F-OMM", program="omm"))
+        assert ex["reasons"].get("program") == 1, ex  # the COSM shelter
+        assert ex["reasons"].get("eligibility") == 1, ex
+        # Security below the minimum.
+        ex = explain(c, request("F-SEC", safety={"min_security": "secret"}))
+        assert ex["reasons"].get("security") == 2, ex
+        # A boy older than boys_max_age; two children for one child place.
+        ex = explain(c, request("F-BOY", program="cosm",
+                                children=[{"age": 14, "gender": "m"}]))
+        assert {"shelter_id": "t-f-cosm", "failed": ["household"]} in \
+            ex["near_misses"], ex
+        ex = explain(c, request("F-TWO", program="cosm",
+                                children=[{"age": 3}, {"age": 5}]))
+        assert {"shelter_id": "t-f-cosm", "failed": ["household"]} in \
+            ex["near_misses"], ex
+        ex = explain(c, request("F-GIRL", program="cosm",
+                                children=[{"age": 3, "gender": "f"}]))
+        assert ex["eligible"] == 1, ex
+        # Residence outside COSM's rules.
+        ex = explain(c, request("F-RES", program="cosm", residence="nl"))
+        assert {"shelter_id": "t-f-cosm", "failed": ["eligibility"]} in \
+            ex["near_misses"], ex
+        # Everything fine: both eligible for an OMM-eligible adult.
+        ex = explain(c, request("F-OK", needs=["psychiatric"]))
+        assert ex["eligible"] == 1 and ex["reasons"].get("care") == 1, ex
+
+
+def test_co_victims_apart_are_kept_apart():
+    seed = [shelter("t-apart-1", total=3),
+            shelter("t-apart-2", municipality="Zwolle",
+                    pools=[pool("main", total=1, occupied=1)])]
+    with Env(shelters=seed) as env:
+        c = env.client("coordinator")
+        a = c.call("request.submit", {"request": request(
+            "APART-A", safety={"case": "CASE-7", "co_victims": "apart"})})
+        assert a["proposal"]["shelter_id"] == "t-apart-1"
+        b = c.call("request.submit", {"request": request(
+            "APART-B", safety={"case": "CASE-7", "co_victims": "apart"})})
+        assert b["proposal"] is None, "co-victims placed together"
+        assert b["explanation"]["reasons"] == {"case_conflict": 1,
+                                               "no_free_place": 1}, \
+            b["explanation"]
+        # A place frees in the other shelter: B goes there, not to the
+        # shelter that holds A although it has room.
+        env.client("admin").call("shelter.capacity", {
+            "id": "t-apart-2", "pools": {"main": {"occupied": 0}}})
+        wait_until(lambda: status(c, b["request"]["id"]) == "proposed", 5,
+                   what="B proposed in the other shelter")
+        r = c.call("request.get", {"id": b["request"]["id"]})["request"]
+        assert r["proposal"]["shelter_id"] == "t-apart-2"
+        # Without a shared case, nothing is in the way.
+        d = c.call("request.submit", {"request": request(
+            "APART-C", safety={"case": "CASE-8", "co_victims": "apart"})})
+        assert d["proposal"]["shelter_id"] == "t-apart-1"
+
+
+def test_single_adult_does_not_take_a_family_place():
+    s = shelter(DEFAULT_SHELTER_ID, pools=[
+        pool("family", genders=["f"], children_max=2, total=1),
+        pool("single", genders=["f"], total=1)])
+    with Env(shelters=[s]) as env:
+        c = env.client("coordinator")
+        alone = c.call("request.submit", {"request": request("POOL-1")})
+        assert alone["proposal"]["pool"] == "single"
+        mother = c.call("request.submit", {"request": request(
+            "POOL-2", children=[{"age": 2, "gender": "f"}])})
+        assert mother["proposal"]["pool"] == "family"
