@@ -18,12 +18,12 @@
 #include "store.h"
 #include "table.h"
 
-#define ALL (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER | ROLE_SERVICE)
+#define ALL   (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER | ROLE_SERVICE)
 #define COORD (ROLE_ADMIN | ROLE_COORDINATOR)
-#define READ (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SERVICE)
+#define READ  (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SERVICE)
 #define OWNER (ROLE_ADMIN | ROLE_SHELTER)
 
-#define COUNT_MAX 10000  /* places in one pool */
+#define COUNT_MAX  10000 /* places in one pool */
 #define REASON_MAX 500   /* bytes of an intake reason */
 
 static method_fn methods_shelter_put, methods_shelter_remove,
@@ -31,55 +31,91 @@ static method_fn methods_shelter_put, methods_shelter_remove,
     methods_shelter_intake, methods_stats_get;
 
 static const struct method methods[] = {
-	{.name = "session.auth", .roles = ALL, .before_auth = true,
-	    .params = {{"token", PT_STRING, true}}, .fn = session_auth},
-	{.name = "session.ping", .roles = ALL, .before_auth = true,
-	    .fn = session_ping},
-	{.name = "session.subscribe", .roles = ALL,
-	    .params = {{"topics", PT_ARRAY, true}, {"since", PT_STRING, false}},
-	    .fn = session_subscribe},
-	{.name = "session.unsubscribe", .roles = ALL,
-	    .params = {{"topics", PT_ARRAY, true}}, .fn = session_unsubscribe},
-	{.name = "shelter.put", .roles = ROLE_ADMIN, .object = "shelter",
-	    .params = {{"shelter", PT_OBJECT, true}},
-	    .fn = methods_shelter_put},
-	{.name = "shelter.remove", .roles = ROLE_ADMIN,
-	    .params = {{"id", PT_STRING, true}}, .fn = methods_shelter_remove},
-	{.name = "shelter.get", .roles = ALL, .own = OWN_PARAM_ID,
-	    .params = {{"id", PT_STRING, true}}, .fn = methods_shelter_get},
-	{.name = "shelter.list", .roles = ALL, .own = OWN_HANDLER,
-	    .params = {{"program", PT_STRING, false},
-	        {"available_only", PT_BOOL, false}},
-	    .fn = methods_shelter_list},
-	{.name = "shelter.capacity", .roles = OWNER, .own = OWN_PARAM_ID,
-	    .params = {{"id", PT_STRING, true}, {"pools", PT_OBJECT, true},
-	        {"if_version", PT_INT, false}},
-	    .fn = methods_shelter_capacity},
-	{.name = "shelter.intake", .roles = OWNER, .own = OWN_PARAM_ID,
-	    .params = {{"id", PT_STRING, true}, {"open", PT_BOOL, true},
-	        {"reason", PT_STRING, false}},
-	    .fn = methods_shelter_intake},
-	{.name = "request.submit", .roles = COORD, .object = "request",
-	    .params = {{"request", PT_OBJECT, true}}, .fn = requests_submit},
-	{.name = "request.cancel", .roles = COORD,
-	    .params = {{"id", PT_STRING, true}, {"reason", PT_STRING, true}},
-	    .fn = requests_cancel},
-	{.name = "request.get", .roles = COORD,
-	    .params = {{"id", PT_STRING, true}}, .fn = requests_get},
-	{.name = "request.list", .roles = COORD,
-	    .params = {{"status", PT_ARRAY, false}, {"limit", PT_INT, false}},
-	    .fn = requests_list},
-	{.name = "match.preview", .roles = READ, .object = "request",
-	    .params = {{"request", PT_OBJECT, true}}, .fn = requests_preview},
-	{.name = "proposal.accept", .roles = COORD,
-	    .params = {{"id", PT_STRING, true}}, .fn = requests_accept},
-	{.name = "proposal.reject", .roles = COORD,
-	    .params = {{"id", PT_STRING, true}, {"reason", PT_STRING, true}},
-	    .fn = requests_reject},
-	{.name = "placement.arrived", .roles = OWNER, .own = OWN_HANDLER,
-	    .params = {{"request_id", PT_STRING, true}},
-	    .fn = requests_arrived},
-	{.name = "stats.get", .roles = READ, .fn = methods_stats_get},
+    {.name = "session.auth",
+        .roles = ALL,
+        .before_auth = true,
+        .params = {{"token", PT_STRING, true}},
+        .fn = session_auth},
+    {.name = "session.ping",
+        .roles = ALL,
+        .before_auth = true,
+        .fn = session_ping},
+    {.name = "session.subscribe",
+        .roles = ALL,
+        .params = {{"topics", PT_ARRAY, true}, {"since", PT_STRING, false}},
+        .fn = session_subscribe},
+    {.name = "session.unsubscribe",
+        .roles = ALL,
+        .params = {{"topics", PT_ARRAY, true}},
+        .fn = session_unsubscribe},
+    {.name = "shelter.put",
+        .roles = ROLE_ADMIN,
+        .object = "shelter",
+        .params = {{"shelter", PT_OBJECT, true}},
+        .fn = methods_shelter_put},
+    {.name = "shelter.remove",
+        .roles = ROLE_ADMIN,
+        .params = {{"id", PT_STRING, true}},
+        .fn = methods_shelter_remove},
+    {.name = "shelter.get",
+        .roles = ALL,
+        .own = OWN_PARAM_ID,
+        .params = {{"id", PT_STRING, true}},
+        .fn = methods_shelter_get},
+    {.name = "shelter.list",
+        .roles = ALL,
+        .own = OWN_HANDLER,
+        .params = {{"program", PT_STRING, false},
+            {"available_only", PT_BOOL, false}},
+        .fn = methods_shelter_list},
+    {.name = "shelter.capacity",
+        .roles = OWNER,
+        .own = OWN_PARAM_ID,
+        .params = {{"id", PT_STRING, true}, {"pools", PT_OBJECT, true},
+            {"if_version", PT_INT, false}},
+        .fn = methods_shelter_capacity},
+    {.name = "shelter.intake",
+        .roles = OWNER,
+        .own = OWN_PARAM_ID,
+        .params = {{"id", PT_STRING, true}, {"open", PT_BOOL, true},
+            {"reason", PT_STRING, false}},
+        .fn = methods_shelter_intake},
+    {.name = "request.submit",
+        .roles = COORD,
+        .object = "request",
+        .params = {{"request", PT_OBJECT, true}},
+        .fn = requests_submit},
+    {.name = "request.cancel",
+        .roles = COORD,
+        .params = {{"id", PT_STRING, true}, {"reason", PT_STRING, true}},
+        .fn = requests_cancel},
+    {.name = "request.get",
+        .roles = COORD,
+        .params = {{"id", PT_STRING, true}},
+        .fn = requests_get},
+    {.name = "request.list",
+        .roles = COORD,
+        .params = {{"status", PT_ARRAY, false}, {"limit", PT_INT, false}},
+        .fn = requests_list},
+    {.name = "match.preview",
+        .roles = READ,
+        .object = "request",
+        .params = {{"request", PT_OBJECT, true}},
+        .fn = requests_preview},
+    {.name = "proposal.accept",
+        .roles = COORD,
+        .params = {{"id", PT_STRING, true}},
+        .fn = requests_accept},
+    {.name = "proposal.reject",
+        .roles = COORD,
+        .params = {{"id", PT_STRING, true}, {"reason", PT_STRING, true}},
+        .fn = requests_reject},
+    {.name = "placement.arrived",
+        .roles = OWNER,
+        .own = OWN_HANDLER,
+        .params = {{"request_id", PT_STRING, true}},
+        .fn = requests_arrived},
+    {.name = "stats.get", .roles = READ, .fn = methods_stats_get},
 };
 
 /* The seed shelters of the config, applied when the store is up. */
@@ -111,8 +147,12 @@ str_is(const json_t *v, const char *s)
 	return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
 }
 
-/* End call with a store reply's member "shelter", after putting it into
- * the table; the caller logs. */
+/*
+ * End call with a store reply's member "shelter", after putting it into the
+ * table so this connection reads its own write. The waitlist is woken by
+ * the capacity.changed / shelter.intake event (events.c), on every
+ * instance.
+ */
 static void
 reply_shelter(struct call *call, json_t *result)
 {
@@ -195,8 +235,8 @@ pool_doc(json_t *pool)
  * uses for new pools only. 0, or -1 with err set.
  */
 static int
-methods_put(const struct shelter *s, store_cb *cb, void *arg,
-    struct sh_error *err)
+methods_put(
+    const struct shelter *s, store_cb *cb, void *arg, struct sh_error *err)
 {
 	struct args a;
 	json_t *doc, *pools;
@@ -206,8 +246,8 @@ methods_put(const struct shelter *s, store_cb *cb, void *arg,
 	if ((doc = model_shelter_to_json(s, 0)) == NULL ||
 	    args_init(&a, 4 + 4 * MODEL_POOL_MAX) == -1) {
 		json_decref(doc);
-		return sh_error_set(err, SH_INTERNAL, "internal", NULL,
-		    "out of memory");
+		return sh_error_set(
+		    err, SH_INTERNAL, "internal", NULL, "out of memory");
 	}
 	pools = json_incref(json_object_get(doc, "pools"));
 	json_object_del(doc, "pools");
@@ -223,12 +263,11 @@ methods_put(const struct shelter *s, store_cb *cb, void *arg,
 		    args_addf(&a, "%lld", s->pools[i].total) == -1 ||
 		    args_addf(&a, "%lld", s->pools[i].occupied) == -1)
 			goto nomem;
-	rc = store_fcall("shd_shelter_put", a.n, (const char **)a.v, a.len,
-	    cb, arg, err);
+	rc = store_fcall(
+	    "shd_shelter_put", a.n, (const char **)a.v, a.len, cb, arg, err);
 	goto out;
 nomem:
-	sh_error_set(err, SH_INTERNAL, "internal", NULL,
-	    "out of memory");
+	sh_error_set(err, SH_INTERNAL, "internal", NULL, "out of memory");
 out:
 	args_free(&a);
 	json_decref(doc);
@@ -248,9 +287,11 @@ put_done(json_t *result, const struct sh_error *err, void *arg)
 	}
 	log_info("shelter.put: shelter=%s %s by %s",
 	    json_string_value(json_object_get(s, "id")),
-	    json_is_true(json_object_get(result, "created")) ? "created" :
-	    json_is_true(json_object_get(result, "changed")) ? "changed" :
-	    "unchanged", call->who);
+	    json_is_true(json_object_get(result, "created")) ? "created"
+	        : json_is_true(json_object_get(result, "changed"))
+	        ? "changed"
+	        : "unchanged",
+	    call->who);
 	if (json_is_true(json_object_get(result, "changed")))
 		placement_wake();
 	reply_shelter(call, result);
@@ -264,7 +305,7 @@ methods_shelter_put(struct call *call)
 	struct sh_error err;
 
 	if (model_shelter_parse(json_object_get(call->params, "shelter"),
-	    sd.gaz, 0, &s, &err) == -1 ||
+	        sd.gaz, 0, &s, &err) == -1 ||
 	    methods_put(&s, put_done, call, &err) == -1)
 		call_error(call, &err);
 }
@@ -291,7 +332,7 @@ methods_shelter_remove(struct call *call)
 	struct sh_error err;
 
 	if (store_fcallv("shd_shelter_remove", remove_done, call, &err,
-	    str_param(call, "id"), NULL) == -1)
+	        str_param(call, "id"), NULL) == -1)
 		call_error(call, &err);
 }
 
@@ -311,7 +352,7 @@ methods_shelter_get(struct call *call)
 	struct sh_error err;
 
 	if (store_fcallv("shd_shelter_get", get_done, call, &err,
-	    str_param(call, "id"), NULL) == -1)
+	        str_param(call, "id"), NULL) == -1)
 		call_error(call, &err);
 }
 
@@ -322,12 +363,12 @@ available(const json_t *s)
 	const json_t *pools = json_object_get(s, "pools");
 	size_t i;
 
-	if (!json_is_true(json_object_get(json_object_get(s, "intake"),
-	    "open")))
+	if (!json_is_true(
+	        json_object_get(json_object_get(s, "intake"), "open")))
 		return false;
 	for (i = 0; i < json_array_size(pools); i++)
-		if (json_integer_value(json_object_get(json_array_get(pools,
-		    i), "free")) > 0)
+		if (json_integer_value(
+		        json_object_get(json_array_get(pools, i), "free")) > 0)
 			return true;
 	return false;
 }
@@ -338,8 +379,8 @@ list_done(json_t *result, const struct sh_error *err, void *arg)
 	struct call *call = arg;
 	const json_t *all = json_object_get(result, "shelters"), *s;
 	const char *program = str_param(call, "program");
-	bool avail = json_is_true(json_object_get(call->params,
-	    "available_only"));
+	bool avail =
+	    json_is_true(json_object_get(call->params, "available_only"));
 	json_t *out;
 	size_t i;
 
@@ -349,8 +390,8 @@ list_done(json_t *result, const struct sh_error *err, void *arg)
 	}
 	table_load(all); /* the whole table, fresh: take it */
 	if ((out = json_array()) == NULL) {
-		call_errorf(call, SH_INTERNAL, "internal", NULL,
-		    "out of memory");
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 		return;
 	}
 	for (i = 0; i < json_array_size(all); i++) {
@@ -378,16 +419,17 @@ methods_shelter_list(struct call *call)
 	const char *program = str_param(call, "program");
 	struct sh_error err;
 
-	if (program != NULL && (model_program_parse(program) < 0 ||
-	    model_program_parse(program) >= PROGRAM_COUNT)) {
-		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "program",
+	if (program != NULL &&
+	    (model_program_parse(program) < 0 ||
+	        model_program_parse(program) >= PROGRAM_COUNT)) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field",
+		    "program",
 		    "must be one of cosm, omm, crisis, screening, labour, "
 		    "regular");
 		call_error(call, &err);
 		return;
 	}
-	if (store_fcallv("shd_shelter_list", list_done, call, &err, NULL) ==
-	    -1)
+	if (store_fcallv("shd_shelter_list", list_done, call, &err, NULL) == -1)
 		call_error(call, &err);
 }
 
@@ -401,17 +443,17 @@ capacity_done(json_t *result, const struct sh_error *err, void *arg)
 		return;
 	}
 	log_info("shelter.capacity: shelter=%s version=%lld by %s",
-	    str_param(call, "id"), (long long)json_integer_value(
-	    json_object_get(json_object_get(result, "shelter"), "version")),
+	    str_param(call, "id"),
+	    (long long)json_integer_value(
+	        json_object_get(json_object_get(result, "shelter"), "version")),
 	    call->who);
-	placement_wake();
 	reply_shelter(call, result);
 }
 
 /* Check one pool's counts {total?, occupied?} of shelter.capacity. */
 static int
-capacity_pool(const char *name, const json_t *p, struct args *a,
-    struct sh_error *err)
+capacity_pool(
+    const char *name, const json_t *p, struct args *a, struct sh_error *err)
 {
 	static const char *const keys[] = {"total", "occupied", NULL};
 	char field[128];
@@ -423,7 +465,8 @@ capacity_pool(const char *name, const json_t *p, struct args *a,
 	if (!json_is_object(p))
 		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field",
 		    field, "must be an object with total and/or occupied");
-	json_object_foreach((json_t *)p, k, v) {
+	json_object_foreach((json_t *)p, k, v)
+	{
 		if (strcmp(k, "total") != 0 && strcmp(k, "occupied") != 0) {
 			snprintf(field, sizeof field, "pools.%s.%s", name, k);
 			return sh_error_set(err, SH_INVALID_PARAMS,
@@ -431,19 +474,19 @@ capacity_pool(const char *name, const json_t *p, struct args *a,
 		}
 	}
 	if (args_add(a, strdup(name)) == -1)
-		return sh_error_set(err, SH_INTERNAL, "internal", NULL,
-		    "out of memory");
+		return sh_error_set(
+		    err, SH_INTERNAL, "internal", NULL, "out of memory");
 	for (i = 0; keys[i] != NULL; i++) {
 		v = json_object_get(p, keys[i]);
 		snprintf(field, sizeof field, "pools.%s.%s", name, keys[i]);
-		if (v != NULL && (!json_is_integer(v) ||
-		    json_integer_value(v) < 0 ||
-		    json_integer_value(v) > COUNT_MAX))
+		if (v != NULL &&
+		    (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		        json_integer_value(v) > COUNT_MAX))
 			return sh_error_set(err, SH_INVALID_PARAMS,
 			    "invalid_field", field,
 			    "must be an integer from 0 to %d", COUNT_MAX);
-		if ((v != NULL ? args_addf(a, "%lld", json_integer_value(v)) :
-		    args_add(a, strdup(""))) == -1)
+		if ((v != NULL ? args_addf(a, "%lld", json_integer_value(v))
+		               : args_add(a, strdup(""))) == -1)
 			return sh_error_set(err, SH_INTERNAL, "internal", NULL,
 			    "out of memory");
 	}
@@ -466,17 +509,16 @@ methods_shelter_capacity(struct call *call)
 
 	if (args_init(&a, 2 + 3 * (int)json_object_size(pools)) == -1 ||
 	    args_add(&a, strdup(str_param(call, "id"))) == -1 ||
-	    (ifv != NULL ? args_addf(&a, "%lld", json_integer_value(ifv)) :
-	    args_add(&a, strdup(""))) == -1) {
-		sh_error_set(&err, SH_INTERNAL, "internal", NULL,
-		    "out of memory");
+	    (ifv != NULL ? args_addf(&a, "%lld", json_integer_value(ifv))
+	                 : args_add(&a, strdup(""))) == -1) {
+		sh_error_set(
+		    &err, SH_INTERNAL, "internal", NULL, "out of memory");
 		goto fail;
 	}
-	json_object_foreach((json_t *)pools, name, p)
-		if (capacity_pool(name, p, &a, &err) == -1)
-			goto fail;
+	json_object_foreach((json_t *)pools, name,
+	    p) if (capacity_pool(name, p, &a, &err) == -1) goto fail;
 	if (store_fcall("shd_capacity", a.n, (const char **)a.v, a.len,
-	    capacity_done, call, &err) == -1)
+	        capacity_done, call, &err) == -1)
 		goto fail;
 	args_free(&a);
 	return;
@@ -497,8 +539,6 @@ intake_done(json_t *result, const struct sh_error *err, void *arg)
 	}
 	log_info("shelter.intake: shelter=%s %s by %s", str_param(call, "id"),
 	    open ? "open" : "closed", call->who);
-	if (open)
-		placement_wake();
 	reply_shelter(call, result);
 }
 
@@ -516,9 +556,9 @@ methods_shelter_intake(struct call *call)
 		return;
 	}
 	if (store_fcallv("shd_intake", intake_done, call, &err,
-	    str_param(call, "id"),
-	    json_is_true(json_object_get(call->params, "open")) ? "1" : "0",
-	    reason != NULL ? reason : "", NULL) == -1)
+	        str_param(call, "id"),
+	        json_is_true(json_object_get(call->params, "open")) ? "1" : "0",
+	        reason != NULL ? reason : "", NULL) == -1)
 		call_error(call, &err);
 }
 
@@ -533,16 +573,16 @@ stats_done(json_t *result, const struct sh_error *err, void *arg)
 		return;
 	}
 	if ((out = json_copy(result)) != NULL &&
-	    (json_object_set_new(out, "connections",
-	    json_integer(server_nclients())) == -1 ||
-	    json_object_set_new(out, "uptime_s",
-	    json_integer((now_ms() - sd.started_ms) / 1000)) == -1)) {
+	    (json_object_set_new(
+	         out, "connections", json_integer(server_nclients())) == -1 ||
+	        json_object_set_new(out, "uptime_s",
+	            json_integer((now_ms() - sd.started_ms) / 1000)) == -1)) {
 		json_decref(out);
 		out = NULL;
 	}
 	if (out == NULL)
-		call_errorf(call, SH_INTERNAL, "internal", NULL,
-		    "out of memory");
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 	else
 		call_reply(call, out);
 }
@@ -571,9 +611,10 @@ seed_done(json_t *result, const struct sh_error *err, void *arg)
 	} else {
 		table_put_json(json_object_get(result, "shelter"));
 		if (json_is_true(json_object_get(result, "changed"))) {
-			log_info("seed: shelter=%s %s", id, json_is_true(
-			    json_object_get(result, "created")) ? "created" :
-			    "changed");
+			log_info("seed: shelter=%s %s", id,
+			    json_is_true(json_object_get(result, "created"))
+			        ? "created"
+			        : "changed");
 			placement_wake();
 		}
 	}
@@ -607,8 +648,8 @@ static void
 store_up_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	if (result == NULL) {
-		log_warnx("methods: shelter table not loaded: %s",
-		    err->message);
+		log_warnx(
+		    "methods: shelter table not loaded: %s", err->message);
 		return;
 	}
 	if (table_load(json_object_get(result, "shelters")) == -1)
@@ -628,8 +669,8 @@ methods_store_up(void)
 {
 	struct sh_error err;
 
-	if (store_fcallv("shd_shelter_list", store_up_done, NULL, &err,
-	    NULL) == -1)
+	if (store_fcallv("shd_shelter_list", store_up_done, NULL, &err, NULL) ==
+	    -1)
 		log_warnx("methods: shelter table not loaded: %s", err.message);
 }
 

@@ -59,13 +59,14 @@ placement_candidates_arg(const struct match_result *res)
 		if (o == NULL || json_array_append_new(arr, o) == -1)
 			goto out;
 		for (k = 0; k < c->npools; k++)
-			if (json_array_append_new(pools, json_string(
-			    c->shelter->pools[c->pools[k]].name)) == -1)
+			if (json_array_append_new(pools,
+			        json_string(
+			            c->shelter->pools[c->pools[k]].name)) == -1)
 				goto out;
 		for (k = 0; k < SCORER_COUNT; k++)
-			if (c->scores[k] >= 0 && json_object_set_new(scores,
-			    match_scorer_name(k), json_integer(c->scores[k])) ==
-			    -1)
+			if (c->scores[k] >= 0 &&
+			    json_object_set_new(scores, match_scorer_name(k),
+			        json_integer(c->scores[k])) == -1)
 				goto out;
 	}
 	/* 15 digits print hundredths as they are: 87.51, not 87.510000001 */
@@ -84,12 +85,12 @@ pass_propose_done(json_t *result, const struct sh_error *err, void *arg)
 	char *id = arg;
 
 	if (result == NULL)
-		log_debug("placement: propose request=%s: %s", id,
-		    err->message);
+		log_debug(
+		    "placement: propose request=%s: %s", id, err->message);
 	else if (json_is_object(prop))
 		log_info("placement: proposed request=%s proposal=%s "
-		    "shelter=%s pool=%s", id,
-		    json_string_value(json_object_get(prop, "id")),
+		         "shelter=%s pool=%s",
+		    id, json_string_value(json_object_get(prop, "id")),
 		    json_string_value(json_object_get(prop, "shelter_id")),
 		    json_string_value(json_object_get(prop, "pool")));
 	free(id);
@@ -111,7 +112,7 @@ pass_one(const json_t *w, struct match_result *res, const char *ttl,
 	    requests_parse_stored(json_object_get(w, "doc"), &req) == -1)
 		return;
 	if (requests_match(&req, json_object_get(w, "rejected"),
-	    json_object_get(w, "case_shelters"), res) == -1) {
+	        json_object_get(w, "case_shelters"), res) == -1) {
 		log_warnx("placement: out of memory matching request=%s", id);
 		return;
 	}
@@ -125,7 +126,7 @@ pass_one(const json_t *w, struct match_result *res, const char *ttl,
 	}
 	pending++;
 	if (store_fcallv("shd_propose", pass_propose_done, arg, &err, id, ttl,
-	    nalt, cands, NULL) == -1) {
+	        nalt, cands, NULL) == -1) {
 		pending--;
 		free(arg);
 	}
@@ -176,7 +177,7 @@ pass_start(evutil_socket_t fd, short what, void *arg)
 		return;
 	running = true;
 	if (store_fcallv("shd_waiting", pass_waiting_done, NULL, &err,
-	    PLACEMENT_BATCH, NULL) == -1)
+	        PLACEMENT_BATCH, NULL) == -1)
 		running = false;
 }
 
@@ -238,8 +239,8 @@ placement_start(void)
 
 	if (ev_sweep != NULL)
 		return;
-	if ((ev_sweep = event_new(sd.base, -1, EV_PERSIST, sweep_tick,
-	    NULL)) == NULL) {
+	if ((ev_sweep = event_new(sd.base, -1, EV_PERSIST, sweep_tick, NULL)) ==
+	    NULL) {
 		log_warnx("placement: event_new failed");
 		return;
 	}

@@ -26,13 +26,15 @@
 struct rq {
 	struct call *call;
 	struct request req;
-	char id[MODEL_ID_MAX + 1]; /* the proposal or request id */
-	json_t *explanation;       /* submit: when it ends up waiting */
+	char id[MODEL_ID_MAX + 1];  /* the proposal or request id */
+	json_t *explanation;        /* submit: when it ends up waiting */
+	json_t *cases;              /* submit: the case shelters matched */
+	size_t ncandidates;         /* submit: as matched on the table */
 	json_t *proposal, *request; /* reject: what shd_reject returned */
 };
 
-static const char *const statuses[] = {"waiting", "proposed", "placed",
-	"arrived", "cancelled", NULL};
+static const char *const statuses[] = {
+    "waiting", "proposed", "placed", "arrived", "cancelled", NULL};
 
 static struct rq *
 rq_new(struct call *call)
@@ -41,8 +43,8 @@ rq_new(struct call *call)
 
 	if ((rq = calloc(1, sizeof *rq)) == NULL) {
 		log_warn("requests: calloc");
-		call_errorf(call, SH_INTERNAL, "internal", NULL,
-		    "out of memory");
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 		return NULL;
 	}
 	rq->call = call;
@@ -53,6 +55,7 @@ static void
 rq_free(struct rq *rq)
 {
 	json_decref(rq->explanation);
+	json_decref(rq->cases);
 	json_decref(rq->proposal);
 	json_decref(rq->request);
 	free(rq);
@@ -71,8 +74,7 @@ rq_nomem(struct rq *rq)
 {
 	struct sh_error err;
 
-	sh_error_set(&err, SH_INTERNAL, "internal", NULL,
-	    "out of memory");
+	sh_error_set(&err, SH_INTERNAL, "internal", NULL, "out of memory");
 	rq_fail(rq, &err);
 }
 
@@ -101,19 +103,6 @@ str_of(const json_t *obj, const char *name)
 	const char *s = json_string_value(json_object_get(obj, name));
 
 	return s != NULL ? s : "-";
-}
-
-/* A count of free places may have changed in the shelters obj names. */
-static void
-refresh_from(const json_t *obj)
-{
-	const char *id;
-
-	if ((id = json_string_value(json_object_get(obj, "shelter_id"))))
-		table_refresh(id);
-	obj = json_object_get(obj, "placement");
-	if ((id = json_string_value(json_object_get(obj, "shelter_id"))))
-		table_refresh(id);
 }
 
 /* Check a reason param: a non-empty string of at most REASON_MAX bytes. */
@@ -203,7 +192,7 @@ int
 requests_parse_stored(const json_t *doc, struct request *out)
 {
 	static const char *const output[] = {"id", "status", "created_at",
-		"updated_at", "proposal", "placement", "rejected", NULL};
+	    "updated_at", "proposal", "placement", "rejected", NULL};
 	struct sh_error err;
 	json_t *obj;
 	size_t i;
@@ -246,17 +235,61 @@ co_victims_name(enum co_victims co)
 static int
 fetch_case(struct rq *rq, store_cb *next, struct sh_error *err)
 {
-	return store_fcallv("shd_case_shelters", next, rq, err,
-	    rq->req.case_id, NULL);
+	return store_fcallv(
+	    "shd_case_shelters", next, rq, err, rq->req.case_id, NULL);
 }
 
 /* request.submit ----------------------------------------------------- */
+
+/* Log and reply {request, proposal, explanation, duplicate}. */
+static void
+submit_reply(struct rq *rq, json_t *req, json_t *prop, bool dup)
+{
+	json_t *expl = dup || prop != NULL ? NULL : rq->explanation;
+
+	if (dup)
+		log_info("request.submit: duplicate request=%s by %s",
+		    str_of(req, "id"), rq->call->who);
+	else if (prop != NULL)
+		log_info("request.submit: request=%s proposal=%s shelter=%s "
+		         "pool=%s by %s",
+		    str_of(req, "id"), str_of(prop, "id"),
+		    str_of(prop, "shelter_id"), str_of(prop, "pool"),
+		    rq->call->who);
+	else
+		log_info("request.submit: request=%s waiting by %s",
+		    str_of(req, "id"), rq->call->who);
+	rq_reply(rq,
+	    json_pack("{s:O, s:O?, s:O?, s:b}", "request", req, "proposal",
+	        prop, "explanation", expl, "duplicate", dup));
+}
+
+static void
+submit_reexplain(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	struct match_result res;
+	json_t *expl;
+
+	if (result != NULL &&
+	    table_load(json_object_get(result, "shelters")) == 0) {
+		match_result_init(&res);
+		if (requests_match(&rq->req, NULL, rq->cases, &res) == 0 &&
+		    (expl = match_explanation_json(&res)) != NULL) {
+			json_decref(rq->explanation);
+			rq->explanation = expl;
+		}
+		match_result_free(&res);
+	}
+	submit_reply(rq, rq->request, NULL, false);
+}
 
 static void
 submit_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct rq *rq = arg;
-	json_t *req, *prop, *expl;
+	struct sh_error lerr;
+	json_t *req, *prop;
 	bool dup;
 
 	if (result == NULL) {
@@ -268,21 +301,18 @@ submit_done(json_t *result, const struct sh_error *err, void *arg)
 	if (json_is_null(prop))
 		prop = NULL;
 	dup = json_is_true(json_object_get(result, "duplicate"));
-	expl = dup || prop != NULL ? NULL : rq->explanation;
-	if (dup)
-		log_info("request.submit: duplicate request=%s by %s",
-		    str_of(req, "id"), rq->call->who);
-	else if (prop != NULL) {
-		log_info("request.submit: request=%s proposal=%s shelter=%s "
-		    "pool=%s by %s", str_of(req, "id"), str_of(prop, "id"),
-		    str_of(prop, "shelter_id"), str_of(prop, "pool"),
-		    rq->call->who);
-		refresh_from(prop);
-	} else
-		log_info("request.submit: request=%s waiting by %s",
-		    str_of(req, "id"), rq->call->who);
-	rq_reply(rq, json_pack("{s:O, s:O?, s:O?, s:b}", "request", req,
-	    "proposal", prop, "explanation", expl, "duplicate", dup));
+	if (!dup && prop == NULL && rq->ncandidates > 0) {
+		/*
+		 * It lost the race for the last places the table still
+		 * showed: explain from the store's counts, so a waiting
+		 * request is never told that shelters can take it.
+		 */
+		rq->request = json_incref(req);
+		if (store_fcallv("shd_shelter_list", submit_reexplain, rq,
+		        &lerr, NULL) == 0)
+			return;
+	}
+	submit_reply(rq, req, prop, dup);
 }
 
 static void
@@ -304,12 +334,14 @@ submit_match(struct rq *rq, const json_t *case_shelters)
 	    (sdoc = json_dumps(doc, JSON_COMPACT)) == NULL ||
 	    (shh = json_dumps(hh, JSON_COMPACT)) == NULL)
 		goto out;
+	rq->ncandidates = res.ncandidates;
+	rq->cases = json_incref((json_t *)case_shelters);
 	snprintf(urg, sizeof urg, "%d", (int)rq->req.urgency);
 	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
 	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
-	if (store_fcallv("shd_submit", submit_done, rq, &err, rq->req.ref,
-	    sdoc, urg, rq->req.case_id, co_victims_name(rq->req.co_victims),
-	    shh, ttl, nalt, cands, NULL) == -1)
+	if (store_fcallv("shd_submit", submit_done, rq, &err, rq->req.ref, sdoc,
+	        urg, rq->req.case_id, co_victims_name(rq->req.co_victims), shh,
+	        ttl, nalt, cands, NULL) == -1)
 		rq_fail(rq, &err);
 	ok = true;
 out:
@@ -348,7 +380,7 @@ requests_submit(struct call *call)
 	if ((rq = rq_new(call)) == NULL)
 		return;
 	if (model_request_parse(json_object_get(call->params, "request"),
-	    sd.gaz, &rq->req, &err) == -1) {
+	        sd.gaz, &rq->req, &err) == -1) {
 		rq_fail(rq, &err);
 		return;
 	}
@@ -396,7 +428,7 @@ requests_preview(struct call *call)
 	if ((rq = rq_new(call)) == NULL)
 		return;
 	if (model_request_parse(json_object_get(call->params, "request"),
-	    sd.gaz, &rq->req, &err) == -1) {
+	        sd.gaz, &rq->req, &err) == -1) {
 		rq_fail(rq, &err);
 		return;
 	}
@@ -422,8 +454,7 @@ accept_done(json_t *result, const struct sh_error *err, void *arg)
 	log_info("proposal.accept: proposal=%s request=%s shelter=%s by %s",
 	    rq->id, str_of(req, "id"), str_of(prop, "shelter_id"),
 	    rq->call->who);
-	rq_reply(rq, json_pack("{s:O, s:O}", "proposal", prop, "request",
-	    req));
+	rq_reply(rq, json_pack("{s:O, s:O}", "proposal", prop, "request", req));
 }
 
 /* proposal.accept {id}: the held place becomes an expected arrival. */
@@ -437,7 +468,7 @@ requests_accept(struct call *call)
 		return;
 	snprintf(rq->id, sizeof rq->id, "%s", str_param(call, "id"));
 	if (store_fcallv("shd_accept", accept_done, rq, &err,
-	    str_param(call, "id"), NULL) == -1)
+	        str_param(call, "id"), NULL) == -1)
 		rq_fail(rq, &err);
 }
 
@@ -447,9 +478,9 @@ requests_accept(struct call *call)
 static void
 reject_reply(struct rq *rq, json_t *request, json_t *next)
 {
-	rq_reply(rq, json_pack("{s:O, s:O, s:O?}", "proposal", rq->proposal,
-	    "request", request, "next", next));
-	placement_wake();
+	rq_reply(rq,
+	    json_pack("{s:O, s:O, s:O?}", "proposal", rq->proposal, "request",
+	        request, "next", next));
 }
 
 static void
@@ -471,10 +502,10 @@ reject_propose_done(json_t *result, const struct sh_error *err, void *arg)
 		next = NULL;
 	if (next != NULL) {
 		log_info("proposal.reject: request=%s next proposal=%s "
-		    "shelter=%s pool=%s by %s", str_of(req, "id"),
-		    str_of(next, "id"), str_of(next, "shelter_id"),
-		    str_of(next, "pool"), rq->call->who);
-		refresh_from(next);
+		         "shelter=%s pool=%s by %s",
+		    str_of(req, "id"), str_of(next, "id"),
+		    str_of(next, "shelter_id"), str_of(next, "pool"),
+		    rq->call->who);
 	}
 	reject_reply(rq, req != NULL ? req : rq->request, next);
 }
@@ -490,9 +521,9 @@ reject_match(struct rq *rq, const json_t *case_shelters)
 
 	match_result_init(&res);
 	if (requests_match(&rq->req, json_object_get(rq->request, "rejected"),
-	    case_shelters, &res) == -1 ||
+	        case_shelters, &res) == -1 ||
 	    (res.ncandidates > 0 &&
-	    (cands = placement_candidates_arg(&res)) == NULL)) {
+	        (cands = placement_candidates_arg(&res)) == NULL)) {
 		match_result_free(&res);
 		rq_nomem(rq);
 		return;
@@ -507,8 +538,8 @@ reject_match(struct rq *rq, const json_t *case_shelters)
 	match_result_free(&res);
 	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
 	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
-	if (store_fcallv("shd_propose", reject_propose_done, rq, &err, rid,
-	    ttl, nalt, cands, NULL) == -1)
+	if (store_fcallv("shd_propose", reject_propose_done, rq, &err, rid, ttl,
+	        nalt, cands, NULL) == -1)
 		reject_propose_done(NULL, &err, rq);
 	free(cands);
 }
@@ -540,7 +571,6 @@ reject_done(json_t *result, const struct sh_error *err, void *arg)
 	log_info("proposal.reject: proposal=%s request=%s shelter=%s by %s",
 	    rq->id, str_of(rq->request, "id"),
 	    str_of(rq->proposal, "shelter_id"), rq->call->who);
-	refresh_from(rq->proposal);
 	if (strcmp(str_of(rq->request, "status"), "waiting") != 0 ||
 	    requests_parse_stored(rq->request, &rq->req) == -1) {
 		reject_reply(rq, rq->request, NULL);
@@ -566,7 +596,7 @@ requests_reject(struct call *call)
 		return;
 	snprintf(rq->id, sizeof rq->id, "%s", str_param(call, "id"));
 	if (store_fcallv("shd_reject", reject_done, rq, &err,
-	    str_param(call, "id"), str_param(call, "reason"), NULL) == -1)
+	        str_param(call, "id"), str_param(call, "reason"), NULL) == -1)
 		rq_fail(rq, &err);
 }
 
@@ -587,18 +617,13 @@ request_done(json_t *result, const struct sh_error *err, void *arg)
 	if (strcmp(m, "request.get") != 0)
 		log_info("%s: request=%s status=%s by %s", m, str_of(req, "id"),
 		    str_of(req, "status"), rq->call->who);
-	if (strcmp(m, "request.cancel") == 0) {
-		/* A hold or an expected place was released. */
-		refresh_from(req);
-		placement_wake();
-	}
 	rq_reply(rq, json_pack("{s:O}", "request", req));
 }
 
 /* Call fn with the params' first string and then arg2 (NULL: none). */
 static void
-request_call(struct call *call, const char *fn, const char *arg1,
-    const char *arg2)
+request_call(
+    struct call *call, const char *fn, const char *arg1, const char *arg2)
 {
 	struct sh_error err;
 	struct rq *rq;
@@ -649,8 +674,9 @@ list_done(json_t *result, const struct sh_error *err, void *arg)
 		return;
 	}
 	reqs = json_object_get(result, "requests");
-	call_reply(call, reqs != NULL ? json_pack("{s:O}", "requests", reqs) :
-	    json_pack("{s:[]}", "requests"));
+	call_reply(call,
+	    reqs != NULL ? json_pack("{s:O}", "requests", reqs)
+	                 : json_pack("{s:[]}", "requests"));
 }
 
 /*
@@ -675,7 +701,8 @@ requests_list(struct call *call)
 		if (s == NULL || statuses[k] == NULL) {
 			snprintf(field, sizeof field, "status.%zu", i);
 			sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field",
-			    field, "must be one of waiting, proposed, placed, "
+			    field,
+			    "must be one of waiting, proposed, placed, "
 			    "arrived, cancelled");
 			call_error(call, &err);
 			return;
@@ -686,8 +713,8 @@ requests_list(struct call *call)
 			strcat(buf, s);
 		}
 	}
-	if (lim != NULL && (json_integer_value(lim) < 1 ||
-	    json_integer_value(lim) > 500)) {
+	if (lim != NULL &&
+	    (json_integer_value(lim) < 1 || json_integer_value(lim) > 500)) {
 		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "limit",
 		    "must be an integer from 1 to 500");
 		call_error(call, &err);
@@ -696,6 +723,6 @@ requests_list(struct call *call)
 	snprintf(limit, sizeof limit, "%lld",
 	    lim != NULL ? (long long)json_integer_value(lim) : 100LL);
 	if (store_fcallv("shd_request_list", list_done, call, &err, buf, limit,
-	    NULL) == -1)
+	        NULL) == -1)
 		call_error(call, &err);
 }

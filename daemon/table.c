@@ -61,8 +61,9 @@ table_parse(const json_t *obj)
 	}
 	if (model_shelter_parse(obj, NULL, MODEL_STORED, s, &err) == -1) {
 		log_warnx("table: stored shelter %s refused: %s",
-		    json_string_value(json_object_get(obj, "id")) ?
-		        json_string_value(json_object_get(obj, "id")) : "?",
+		    json_string_value(json_object_get(obj, "id"))
+		        ? json_string_value(json_object_get(obj, "id"))
+		        : "?",
 		    err.message);
 		free(s);
 		return NULL;
@@ -201,7 +202,7 @@ table_refresh(const char *id)
 		return;
 	}
 	if (store_fcallv("shd_shelter_get", table_refresh_done, arg, &err, id,
-	    NULL) == -1)
+	        NULL) == -1)
 		free(arg);
 }
 
