@@ -182,6 +182,8 @@ def test_hold_expiry_reproposes():
     with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=1)],
              matching={"hold_ttl_s": 1}) as env:
         c = env.client("coordinator")
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["proposals", "requests"]})
         sub = c.call("request.submit", {"request": request("EXP-1")})
         first = sub["proposal"]
         rid = sub["request"]["id"]
@@ -192,6 +194,10 @@ def test_hold_expiry_reproposes():
             return p if p and p["id"] != first["id"] else None
 
         nxt = wait_until(reproposed, 8, 0.1, "a new proposal after expiry")
+        ev = w.wait_event(lambda e: e["type"] == "proposal.expired", 3)
+        assert ev["data"]["proposal"]["id"] == first["id"]
+        assert ev["data"]["proposal"]["status"] == "expired"
+        assert ev["data"]["proposal"]["expires_at"] == first["expires_at"]
         assert nxt["shelter_id"] == DEFAULT_SHELTER_ID
         expect_error(lambda: c.call("proposal.accept", {"id": first["id"]}),
                      -32009, "state")

@@ -3,6 +3,7 @@ Redis. No double booking, at most one open proposal per request, the same
 events everywhere."""
 
 import threading
+import time
 from collections import Counter
 
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Client, Daemon,
@@ -201,3 +202,27 @@ def test_concurrent_submits_through_two_daemons_never_double_book():
                 else:
                     assert r["id"] not in still_open
             w2.close()
+
+
+def test_two_daemons_expire_each_hold_once():
+    with Env(shelters=SEED, matching={"hold_ttl_s": 1}) as env:
+        with Daemon(env.redis, shelters=SEED, name="shelterd-2",
+                    matching={"hold_ttl_s": 1}) as d2:
+            w = env.client("admin")
+            w.call("session.subscribe", {"topics": ["proposals"]})
+            c = env.client("coordinator")
+            for i in range(5):
+                c.call("request.submit", {"request": request("EXP2-%d" % i)})
+            # Let every hold expire at least once, with both daemons
+            # sweeping.
+            time.sleep(3.5)
+            admin = env.client("admin")
+            evs = w.events(1.0)
+            check_one_open_proposal(evs)
+            expired = Counter(e["data"]["proposal"]["id"] for e in evs
+                              if e["type"] == "proposal.expired")
+            assert expired and max(expired.values()) == 1, expired
+            for sid in (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID):
+                check_invariant(admin.call("shelter.get", {"id": sid})[
+                    "shelter"])
+            d2.client("admin").close()
