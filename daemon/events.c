@@ -36,8 +36,8 @@ enum {
 	TOPIC_PLACEMENTS = 1 << 3,
 };
 
-static const char *const topic_names[] = {"proposals", "requests",
-	"capacity", "placements"};
+static const char *const topic_names[] = {
+    "proposals", "requests", "capacity", "placements"};
 #define NTOPICS (sizeof topic_names / sizeof topic_names[0])
 
 struct evid {
@@ -46,17 +46,17 @@ struct evid {
 
 struct sub {
 	LIST_ENTRY(sub) entry;
-	struct conn *c;    /* NULL once the connection has gone */
-	unsigned topics;   /* TOPIC_x bits */
-	unsigned adding;   /* topics of the subscribe in progress */
-	struct evid last;  /* the last id sent */
+	struct conn *c;     /* NULL once the connection has gone */
+	unsigned topics;    /* TOPIC_x bits */
+	unsigned adding;    /* topics of the subscribe in progress */
+	struct evid last;   /* the last id sent */
 	struct evid cursor; /* replay: the last id read */
 	bool has_since;
-	bool replaying;    /* live events skip it */
-	bool more;         /* the last page was full */
-	bool busy;         /* a store callback is pending: it owns the sub */
+	bool replaying;     /* live events skip it */
+	bool more;          /* the last page was full */
+	bool busy;          /* a store callback is pending: it owns the sub */
 	struct event *wait; /* replay paused until the output drains */
-	struct call *call; /* the subscribe waiting for the newest id */
+	struct call *call;  /* the subscribe waiting for the newest id */
 };
 
 static LIST_HEAD(, sub) subs = LIST_HEAD_INITIALIZER(subs);
@@ -123,7 +123,8 @@ events_visible(const struct sub *s, unsigned t, const char *shelter)
 	if ((s->topics & t) == 0 || (events_role_topics(role) & t) == 0)
 		return false;
 	if (role == ROLE_SHELTER)
-		return shelter != NULL && strcmp(shelter, conn_shelter(s->c)) == 0;
+		return shelter != NULL &&
+		    strcmp(shelter, conn_shelter(s->c)) == 0;
 	return true;
 }
 
@@ -136,9 +137,10 @@ events_message(const struct store_event *ev)
 		log_warnx("event %s: data is not JSON", ev->id);
 		data = json_null();
 	}
-	return rpc_notification("event", json_pack("{s:s, s:s, s:s, s:s, s:o}",
-	    "id", ev->id, "topic", ev->topic, "type", ev->type, "at",
-	    ev->at != NULL ? ev->at : "", "data", data));
+	return rpc_notification("event",
+	    json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", ev->id, "topic",
+	        ev->topic, "type", ev->type, "at", ev->at != NULL ? ev->at : "",
+	        "data", data));
 }
 
 static json_t *
@@ -242,8 +244,9 @@ sub_replay(struct sub *s)
 	struct sh_error err;
 	char from[48];
 
-	if (!s->more && (evid_parse(store_tail_last_id(), &tail) == -1 ||
-	    evid_cmp(&tail, &s->cursor) <= 0)) {
+	if (!s->more &&
+	    (evid_parse(store_tail_last_id(), &tail) == -1 ||
+	        evid_cmp(&tail, &s->cursor) <= 0)) {
 		s->replaying = false;
 		s->busy = false;
 		return;
@@ -251,16 +254,15 @@ sub_replay(struct sub *s)
 	snprintf(from, sizeof from, "%" PRIu64 "-%" PRIu64, s->cursor.ms,
 	    s->cursor.seq);
 	s->busy = true;
-	if (store_events_after(from, EVENTS_PAGE, events_page, s, &err) ==
-	    -1) {
+	if (store_events_after(from, EVENTS_PAGE, events_page, s, &err) == -1) {
 		s->busy = false;
 		sub_drop(s, err.message);
 	}
 }
 
 static void
-events_page(const struct store_event *evs, size_t n,
-    const struct sh_error *err, void *arg)
+events_page(const struct store_event *evs, size_t n, const struct sh_error *err,
+    void *arg)
 {
 	struct sub *s = arg;
 	json_t *msg;
@@ -300,8 +302,8 @@ events_page(const struct store_event *evs, size_t n,
 
 /* The newest id came back: answer the subscribe, then replay. */
 static void
-events_last(const struct store_event *evs, size_t n,
-    const struct sh_error *err, void *arg)
+events_last(const struct store_event *evs, size_t n, const struct sh_error *err,
+    void *arg)
 {
 	struct sub *s = arg;
 	struct call *call = s->call;
@@ -325,8 +327,9 @@ events_last(const struct store_event *evs, size_t n,
 		snprintf(lastbuf, sizeof lastbuf, "%s", evs[0].id);
 	s->topics |= s->adding;
 	s->adding = 0;
-	call_reply(call, json_pack("{s:o, s:s}", "topics",
-	    events_topics_json(s->topics), "last_id", lastbuf));
+	call_reply(call,
+	    json_pack("{s:o, s:s}", "topics", events_topics_json(s->topics),
+	        "last_id", lastbuf));
 	if (!s->has_since)
 		s->cursor = last;
 	if (evid_cmp(&s->last, &s->cursor) < 0)
@@ -349,15 +352,16 @@ events_parse_topics(struct call *call, bool check_role)
 	size_t i;
 
 	if (!json_is_array(topics) || json_array_size(topics) == 0) {
-		call_errorf(call, SH_INVALID_PARAMS, topics ? "invalid_field" :
-		    "missing_field", "topics",
+		call_errorf(call, SH_INVALID_PARAMS,
+		    topics ? "invalid_field" : "missing_field", "topics",
 		    "must be a non-empty array of topics");
 		return 0;
 	}
 	/* The role check comes before the params check. */
-	json_array_foreach(topics, i, t) {
+	json_array_foreach(topics, i, t)
+	{
 		bit = json_is_string(t) ? events_topic_bit(json_string_value(t))
-		    : 0;
+		                        : 0;
 		if (check_role && bit != 0 && (allowed & bit) == 0) {
 			call_errorf(call, SH_FORBIDDEN, "role", NULL,
 			    "topic %s is not allowed for role %s",
@@ -365,7 +369,8 @@ events_parse_topics(struct call *call, bool check_role)
 			return 0;
 		}
 	}
-	json_array_foreach(topics, i, t) {
+	json_array_foreach(topics, i, t)
+	{
 		snprintf(field, sizeof field, "topics.%zu", i);
 		if (!json_is_string(t)) {
 			call_errorf(call, SH_INVALID_PARAMS, "invalid_field",
@@ -374,7 +379,8 @@ events_parse_topics(struct call *call, bool check_role)
 		}
 		if ((bit = events_topic_bit(json_string_value(t))) == 0) {
 			call_errorf(call, SH_INVALID_PARAMS, "invalid_field",
-			    field, "unknown topic (proposals, requests, "
+			    field,
+			    "unknown topic (proposals, requests, "
 			    "capacity, placements)");
 			return 0;
 		}
@@ -396,8 +402,9 @@ session_subscribe(struct call *call)
 
 	if ((bits = events_parse_topics(call, true)) == 0)
 		return;
-	if (since != NULL && (!json_is_string(since) ||
-	    evid_parse(json_string_value(since), &from) == -1)) {
+	if (since != NULL &&
+	    (!json_is_string(since) ||
+	        evid_parse(json_string_value(since), &from) == -1)) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "since",
 		    "must be an event id (MS-SEQ)");
 		return;
@@ -409,9 +416,10 @@ session_subscribe(struct call *call)
 	if ((s = conn_sub(c)) != NULL && (s->busy || s->replaying)) {
 		/* A replay is running: add the topics to it. */
 		s->topics |= bits;
-		call_reply(call, json_pack("{s:o, s:s}", "topics",
-		    events_topics_json(s->topics), "last_id",
-		    store_tail_last_id()));
+		call_reply(call,
+		    json_pack("{s:o, s:s}", "topics",
+		        events_topics_json(s->topics), "last_id",
+		        store_tail_last_id()));
 		return;
 	}
 	if (s == NULL) {
@@ -454,7 +462,8 @@ session_unsubscribe(struct call *call)
 		if (left == 0 && !s->busy)
 			sub_free(s);
 	}
-	call_reply(call, json_pack("{s:o}", "topics", events_topics_json(left)));
+	call_reply(
+	    call, json_pack("{s:o}", "topics", events_topics_json(left)));
 }
 
 /* From the store's tail: see events.h. */
@@ -518,7 +527,7 @@ events_nsubscribers(void)
 	int n = 0;
 
 	LIST_FOREACH(s, &subs, entry)
-		n++;
+	n++;
 	return n;
 }
 

@@ -26,8 +26,8 @@ static const char *const log_names[] = {"err", "warn", "info", "debug"};
 static const char log_prio[] = {'3', '4', '6', '7'};
 
 static void
-log_vwrite(enum log_level level, const char *errstr, const char *fmt,
-    va_list ap)
+log_vwrite(
+    enum log_level level, const char *errstr, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	size_t n = 0;
@@ -177,8 +177,8 @@ fatalx(const char *fmt, ...)
 
 /*
  * Copy at most len bytes of s into buf as a quoted string, printable ASCII
- * as is (quote and backslash escaped with a backslash), the rest as \xNN; "..." marks
- * a cut. Returns buf (always terminated, buflen >= 8).
+ * as is (quote and backslash escaped with a backslash), the rest as \xNN; "..."
+ * marks a cut. Returns buf (always terminated, buflen >= 8).
  */
 char *
 log_escape(const char *s, size_t len, char *buf, size_t buflen)

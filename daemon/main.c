@@ -96,8 +96,8 @@ load_all(const char *path, struct loaded *l, struct config_errors *errs)
 	memset(l, 0, sizeof *l);
 	if ((l->cfg = config_load(path, errs)) == NULL)
 		return -1;
-	gpath = l->cfg->gazetteer_path != NULL ? l->cfg->gazetteer_path :
-	    geo_default_path();
+	gpath = l->cfg->gazetteer_path != NULL ? l->cfg->gazetteer_path
+	                                       : geo_default_path();
 	if ((l->gaz = geo_gazetteer_load(gpath, gerr, sizeof gerr)) == NULL) {
 		config_errors_add(errs, NULL, 0, 0, "%s", gerr);
 		loaded_free(l);
@@ -105,7 +105,7 @@ load_all(const char *path, struct loaded *l, struct config_errors *errs)
 	}
 	if (l->cfg->shelters_path != NULL &&
 	    config_load_shelters(l->cfg->shelters_path, l->gaz, &l->seed,
-	    &l->nseed, errs) == -1) {
+	        &l->nseed, errs) == -1) {
 		loaded_free(l);
 		return -1;
 	}
@@ -133,7 +133,7 @@ reload_warn_restart(const struct config *o, const struct config *n)
 	    str_differs(o->tls_key, n->tls_key) ||
 	    str_differs(o->tls_client_ca, n->tls_client_ca))
 		log_warnx("reload: listen settings changed; they take effect "
-		    "after a restart");
+		          "after a restart");
 	if (str_differs(o->redis_unix, n->redis_unix) ||
 	    str_differs(o->redis_host, n->redis_host) ||
 	    o->redis_port != n->redis_port ||
@@ -141,11 +141,11 @@ reload_warn_restart(const struct config *o, const struct config *n)
 	    str_differs(o->redis_prefix, n->redis_prefix) ||
 	    o->require_durable != n->require_durable)
 		log_warnx("reload: redis settings changed; they take effect "
-		    "after a restart");
+		          "after a restart");
 	if (str_differs(o->http_host, n->http_host) ||
 	    o->http_port != n->http_port)
 		log_warnx("reload: http changed; it takes effect after a "
-		    "restart");
+		          "restart");
 }
 
 static void
@@ -189,8 +189,8 @@ on_stopped(void)
 static void
 on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	log_warnx("stop: %d connections did not finish in time",
-	    server_nclients());
+	log_warnx(
+	    "stop: %d connections did not finish in time", server_nclients());
 	event_base_loopbreak(sd.base);
 }
 
@@ -220,15 +220,14 @@ on_store_up(void)
 		placement_start();
 	}
 	methods_store_up();
-	notify_send("READY=1\nSTATUS=serving, %d clients",
-	    server_nclients());
+	notify_send("READY=1\nSTATUS=serving, %d clients", server_nclients());
 }
 
 static void
 on_store_down(void)
 {
 	log_warnx("store down: calls that need it answer -32010 until it is "
-	    "back");
+	          "back");
 	notify_send("STATUS=store unavailable, reconnecting");
 }
 
@@ -276,11 +275,11 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"test", no_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"test", no_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct config_errors errs = {0};
 	struct loaded l;

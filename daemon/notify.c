@@ -62,8 +62,8 @@ notify_init(struct event_base *base)
 
 		if (usec == 0)
 			return;
-		notify_wd = event_new(base, -1, EV_PERSIST, notify_watchdog,
-		    NULL);
+		notify_wd =
+		    event_new(base, -1, EV_PERSIST, notify_watchdog, NULL);
 		if (notify_wd == NULL || event_add(notify_wd, &tv) == -1)
 			log_warnx("watchdog timer");
 	}
@@ -85,7 +85,7 @@ notify_send(const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof buf)
 		return;
 	if (sendto(notify_fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT,
-	    (struct sockaddr *)&notify_addr, notify_len) == -1) {
+	        (struct sockaddr *)&notify_addr, notify_len) == -1) {
 		/* A full queue is the manager's business: never block. */
 		if (errno == EAGAIN)
 			log_debug("notify: queue full");

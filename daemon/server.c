@@ -53,7 +53,7 @@ struct conn {
 	char who[80];
 	char peer[72];
 	bool is_unix;
-	bool by_peer;    /* identity from SO_PEERCRED (remapped on reload) */
+	bool by_peer; /* identity from SO_PEERCRED (remapped on reload) */
 	uid_t uid;
 	bool authed;
 	bool refused;    /* over max_clients: not counted */
@@ -152,8 +152,7 @@ conn_maybe_close(struct conn *c)
 		return;
 	/* At a stop, a prompt exit matters more. */
 	if (c->eof || sd.stopping || (tls_ctx != NULL && !c->is_unix) ||
-	    fd == -1 ||
-	    shutdown(fd, SHUT_WR) == -1) {
+	    fd == -1 || shutdown(fd, SHUT_WR) == -1) {
 		conn_kill(c);
 		return;
 	}
@@ -198,8 +197,8 @@ conn_write_error(struct conn *c, json_t *id, const struct sh_error *err)
 }
 
 static void
-conn_write_errorf(struct conn *c, json_t *id, int code, const char *reason,
-    const char *fmt)
+conn_write_errorf(
+    struct conn *c, json_t *id, int code, const char *reason, const char *fmt)
 {
 	struct sh_error err;
 
@@ -300,8 +299,8 @@ call_reply(struct call *call, json_t *result)
 	json_t *m = NULL;
 
 	if (result == NULL) {
-		call_errorf(call, SH_INTERNAL, "internal", NULL,
-		    "out of memory");
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 		return;
 	}
 	if (call->conn != NULL && call->id != NULL)
@@ -326,8 +325,8 @@ call_error(struct call *call, const struct sh_error *err)
 
 /* call_error with a formatted message: see server.h. */
 void
-call_errorf(struct call *call, int code, const char *reason,
-    const char *field, const char *fmt, ...)
+call_errorf(struct call *call, int code, const char *reason, const char *field,
+    const char *fmt, ...)
 {
 	struct sh_error err;
 	char msg[sizeof err.message];
@@ -378,8 +377,8 @@ server_ptype_ok(enum ptype t, const json_t *v)
 
 /* The params check (-32602) against the method's param_spec. */
 static int
-server_check_params(const struct method *m, const struct rpc_msg *msg,
-    struct sh_error *err)
+server_check_params(
+    const struct method *m, const struct rpc_msg *msg, struct sh_error *err)
 {
 	const struct param_spec *p;
 	const char *key;
@@ -399,7 +398,8 @@ server_check_params(const struct method *m, const struct rpc_msg *msg,
 		return sh_error_set(err, SH_INVALID_PARAMS, "duplicate_key", f,
 		    "duplicate key");
 	}
-	json_object_foreach(msg->params, key, v) {
+	json_object_foreach(msg->params, key, v)
+	{
 		for (p = m->params; p->name != NULL; p++)
 			if (strcmp(p->name, key) == 0)
 				break;
@@ -422,8 +422,8 @@ server_check_params(const struct method *m, const struct rpc_msg *msg,
 
 /* Checks after the envelope, in PROTOCOL.md's order. */
 static int
-server_check(struct conn *c, const struct method *m,
-    const struct rpc_msg *msg, struct sh_error *err)
+server_check(struct conn *c, const struct method *m, const struct rpc_msg *msg,
+    struct sh_error *err)
 {
 	enum role role = conn_role(c);
 
@@ -448,8 +448,8 @@ server_check(struct conn *c, const struct method *m,
 }
 
 static void
-conn_protocol_error(struct conn *c, const char *line, size_t len,
-    json_t *id, const struct sh_error *err)
+conn_protocol_error(struct conn *c, const char *line, size_t len, json_t *id,
+    const struct sh_error *err)
 {
 	char esc[128];
 
@@ -508,8 +508,8 @@ conn_line(struct conn *c, const char *line, size_t len)
 		char esc[96];
 
 		log_info("%s: unknown method %s", c->peer,
-		    log_escape(msg.method, strlen(msg.method), esc,
-			sizeof esc));
+		    log_escape(
+		        msg.method, strlen(msg.method), esc, sizeof esc));
 		sh_error_set(&err, SH_METHOD_NOT_FOUND, "unknown_method", NULL,
 		    "unknown method");
 		goto fail;
@@ -517,8 +517,8 @@ conn_line(struct conn *c, const char *line, size_t len)
 	if (server_check(c, m, &msg, &err) == -1)
 		goto fail;
 	if ((call = calloc(1, sizeof *call)) == NULL) {
-		sh_error_set(&err, SH_INTERNAL, "internal", NULL,
-		    "out of memory");
+		sh_error_set(
+		    &err, SH_INTERNAL, "internal", NULL, "out of memory");
 		goto fail;
 	}
 	call->conn = c;
@@ -548,8 +548,8 @@ conn_too_long(struct conn *c)
 	sd.m.lines_too_long++;
 	log_info("%s: line longer than %zu bytes, closing", c->peer,
 	    sd.cfg->max_line_bytes);
-	conn_write_errorf(c, NULL, SH_INVALID_REQUEST, "line_too_long",
-	    "line too long");
+	conn_write_errorf(
+	    c, NULL, SH_INVALID_REQUEST, "line_too_long", "line too long");
 	conn_close_after_flush(c);
 }
 
@@ -582,8 +582,8 @@ conn_process(struct conn *c)
 		p = evbuffer_search_eol(in, NULL, &eol, EVBUFFER_EOL_CRLF);
 		if (p.pos < 0) {
 			n = evbuffer_get_length(in);
-			if (n > max + 1 || (n == max + 1 &&
-			    !conn_cr_at(in, max)))
+			if (n > max + 1 ||
+			    (n == max + 1 && !conn_cr_at(in, max)))
 				conn_too_long(c);
 			break;
 		}
@@ -591,8 +591,7 @@ conn_process(struct conn *c)
 			conn_too_long(c);
 			break;
 		}
-		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) ==
-		    NULL)
+		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) == NULL)
 			break;
 		if (n > 0)
 			conn_line(c, line, n);
@@ -707,27 +706,28 @@ conn_set_peer(struct conn *c, evutil_socket_t fd, struct sockaddr *sa)
 			conn_map_peer(c);
 			snprintf(c->peer, sizeof c->peer, "unix uid=%u pid=%d",
 			    (unsigned)cr.uid, (int)cr.pid);
-			snprintf(c->who, sizeof c->who, "uid=%u",
-			    (unsigned)cr.uid);
+			snprintf(
+			    c->who, sizeof c->who, "uid=%u", (unsigned)cr.uid);
 		} else {
 			snprintf(c->peer, sizeof c->peer, "unix");
 		}
 		return;
 	}
 	char host[48], serv[8];
-	socklen_t salen = sa->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	socklen_t salen = sa->sa_family == AF_INET6
+	    ? sizeof(struct sockaddr_in6)
+	    : sizeof(struct sockaddr_in);
 
 	if (getnameinfo(sa, salen, host, sizeof host, serv, sizeof serv,
-	    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+	        NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 		snprintf(c->peer, sizeof c->peer, "tcp %s:%s", host, serv);
 	else
 		snprintf(c->peer, sizeof c->peer, "tcp");
 }
 
 static void
-server_accept(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
 {
 	bool is_unix = arg == &lis_unix;
 	struct conn *c;
@@ -750,8 +750,8 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 		if (c->bev == NULL && ssl != NULL)
 			SSL_free(ssl);
 	} else {
-		c->bev = bufferevent_socket_new(sd.base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
+		c->bev =
+		    bufferevent_socket_new(sd.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	}
 	c->resume = event_new(sd.base, -1, 0, conn_resume, c);
 	if (c->bev == NULL || c->resume == NULL) {
@@ -768,13 +768,13 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 	conn_set_peer(c, fd, sa);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	sd.m.connections_total++;
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	    c);
+	bufferevent_setcb(
+	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	if (sd.nclients >= sd.cfg->max_clients) {
 		c->refused = true;
 		sd.m.connections_refused++;
-		log_info("%s: refused, %d clients already", c->peer,
-		    sd.nclients);
+		log_info(
+		    "%s: refused, %d clients already", c->peer, sd.nclients);
 		bufferevent_enable(c->bev, EV_WRITE);
 		conn_write_errorf(c, NULL, SH_UNAVAILABLE, "too_many_clients",
 		    "too many clients");
@@ -784,11 +784,11 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 	sd.nclients++;
 	c->tokens = sd.cfg->rate_per_s;
 	c->refill_us = mono_us();
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    sd.cfg->max_line_bytes + 2);
+	bufferevent_setwatermark(
+	    c->bev, EV_READ, 0, sd.cfg->max_line_bytes + 2);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	log_debug("connect %s%s", c->peer, c->authed ? "" :
-	    " (unauthenticated)");
+	log_debug(
+	    "connect %s%s", c->peer, c->authed ? "" : " (unauthenticated)");
 }
 
 static void
@@ -806,16 +806,17 @@ server_tls_init(const struct config *cfg)
 		goto fail;
 	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
 	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cfg->tls_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(tls_ctx, cfg->tls_key,
-		SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(
+	        tls_ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(tls_ctx) != 1)
 		goto fail;
 	if (cfg->tls_client_ca != NULL) {
 		STACK_OF(X509_NAME) *names =
 		    SSL_load_client_CA_file(cfg->tls_client_ca);
 
-		if (names == NULL || SSL_CTX_load_verify_locations(tls_ctx,
-		    cfg->tls_client_ca, NULL) != 1)
+		if (names == NULL ||
+		    SSL_CTX_load_verify_locations(
+		        tls_ctx, cfg->tls_client_ca, NULL) != 1)
 			goto fail;
 		SSL_CTX_set_client_CA_list(tls_ctx, names);
 		SSL_CTX_set_verify(tls_ctx,
@@ -823,8 +824,7 @@ server_tls_init(const struct config *cfg)
 	}
 	return 0;
 fail:
-	log_warnx("tls: %s",
-	    ERR_error_string(ERR_get_error(), NULL));
+	log_warnx("tls: %s", ERR_error_string(ERR_get_error(), NULL));
 	return -1;
 }
 
@@ -856,7 +856,7 @@ server_listen_unix(const struct config *cfg)
 		return -1;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) == -1) {
+	         0)) == -1) {
 		log_warn("socket");
 		return -1;
 	}
@@ -901,8 +901,8 @@ static int
 server_listen_tcp(const struct config *cfg)
 {
 	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-	    .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE |
-	    AI_NUMERICSERV};
+	    .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *ai;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
@@ -926,13 +926,13 @@ server_listen_tcp(const struct config *cfg)
 	}
 	evconnlistener_set_error_cb(lis_tcp, server_accept_error);
 	if (getsockname(evconnlistener_get_fd(lis_tcp), (struct sockaddr *)&ss,
-	    &sslen) == -1) {
+	        &sslen) == -1) {
 		log_warn("getsockname");
 		return -1;
 	}
-	bound = ntohs(ss.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&ss)->sin6_port :
-	    ((struct sockaddr_in *)&ss)->sin_port);
+	bound = ntohs(ss.ss_family == AF_INET6
+	        ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	        : ((struct sockaddr_in *)&ss)->sin_port);
 	log_info("listening on %s port %d%s", cfg->listen_tcp_host, bound,
 	    tls_ctx != NULL ? " (TLS)" : "");
 	if (cfg->port_file != NULL)
@@ -980,7 +980,8 @@ server_stop(void (*done)(void))
 		free(unix_path);
 		unix_path = NULL;
 	}
-	TAILQ_FOREACH(c, &conns, entry) {
+	TAILQ_FOREACH(c, &conns, entry)
+	{
 		if (c->lingering)
 			conn_kill(c);
 		else
@@ -1018,11 +1019,12 @@ server_reload(const struct config *cfg)
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &conns, entry) {
+	TAILQ_FOREACH(c, &conns, entry)
+	{
 		if (c->dead || c->refused)
 			continue;
-		bufferevent_setwatermark(c->bev, EV_READ, 0,
-		    cfg->max_line_bytes + 2);
+		bufferevent_setwatermark(
+		    c->bev, EV_READ, 0, cfg->max_line_bytes + 2);
 		if (c->by_peer)
 			conn_map_peer(c);
 		if (c->tokens > cfg->rate_per_s)
@@ -1042,9 +1044,9 @@ session_auth(struct call *call)
 	size_t i;
 
 	if (!json_is_string(t)) {
-		call_errorf(call, SH_INVALID_PARAMS, t ? "invalid_field" :
-		    "missing_field", "token", t ? "must be a string" :
-		    "is required");
+		call_errorf(call, SH_INVALID_PARAMS,
+		    t ? "invalid_field" : "missing_field", "token",
+		    t ? "must be a string" : "is required");
 		return;
 	}
 	SHA256((const unsigned char *)json_string_value(t),
@@ -1074,9 +1076,11 @@ session_auth(struct call *call)
 	res = json_pack("{s:s, s:s}", "name", match->name, "role",
 	    config_role_name(match->role));
 	if (res != NULL && match->role == ROLE_SHELTER)
-		json_object_set_new(res, "shelter", json_string(match->shelter));
+		json_object_set_new(
+		    res, "shelter", json_string(match->shelter));
 	if (res == NULL) {
-		call_errorf(call, SH_INTERNAL, "internal", NULL, "out of memory");
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 		return;
 	}
 	call_reply(call, res);
@@ -1088,6 +1092,7 @@ session_ping(struct call *call)
 {
 	char buf[32];
 
-	call_reply(call, json_pack("{s:s}", "time",
-	    model_time_format(now_ms(), buf, sizeof buf)));
+	call_reply(call,
+	    json_pack(
+	        "{s:s}", "time", model_time_format(now_ms(), buf, sizeof buf)));
 }

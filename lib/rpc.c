@@ -36,8 +36,7 @@ struct scan {
 
 /* Append s[0..len) to the path, never cutting a UTF-8 sequence. */
 static void
-scan_path_add(char *dup, size_t duplen, size_t *off, const char *s,
-    size_t len)
+scan_path_add(char *dup, size_t duplen, size_t *off, const char *s, size_t len)
 {
 	size_t room;
 
@@ -56,8 +55,8 @@ scan_path_add(char *dup, size_t duplen, size_t *off, const char *s,
 
 /* The dotted path of the key k (the duplicate) at the current level. */
 static void
-scan_dup_path(struct scan *sc, const struct scan_key *k, char *dup,
-    size_t duplen)
+scan_dup_path(
+    struct scan *sc, const struct scan_key *k, char *dup, size_t duplen)
 {
 	char num[24];
 	size_t off = 0;
@@ -94,7 +93,8 @@ scan_key_add(struct scan *sc, const char *p, size_t len, bool *is_dup)
 
 	*is_dup = false;
 	for (i = sc->st[sc->depth - 1].key_base; i < sc->nkeys; i++) {
-		if (sc->keys[i].len == len && memcmp(sc->keys[i].p, p, len) == 0) {
+		if (sc->keys[i].len == len &&
+		    memcmp(sc->keys[i].p, p, len) == 0) {
 			*is_dup = true;
 			return 0;
 		}
@@ -121,8 +121,7 @@ scan_key_add(struct scan *sc, const char *p, size_t len, bool *is_dup)
  * runs when dup is not NULL.
  */
 int
-rpc_scan(const char *text, size_t len, char *dup, size_t duplen,
-    bool *has_dup)
+rpc_scan(const char *text, size_t len, char *dup, size_t duplen, bool *has_dup)
 {
 	struct scan sc = {0};
 	size_t i = 0;
@@ -160,7 +159,8 @@ rpc_scan(const char *text, size_t len, char *dup, size_t duplen,
 			break;
 		case '}':
 		case ']':
-			if (sc.depth == 0 || sc.st[sc.depth - 1].object != (ch == '}'))
+			if (sc.depth == 0 ||
+			    sc.st[sc.depth - 1].object != (ch == '}'))
 				goto out;
 			sc.nkeys = sc.st[--sc.depth].key_base;
 			expect_key = false;
@@ -190,12 +190,12 @@ rpc_scan(const char *text, size_t len, char *dup, size_t duplen,
 			    !*has_dup) {
 				bool d;
 
-				if (scan_key_add(&sc, text + start, i - start,
-				    &d) == -1)
+				if (scan_key_add(
+				        &sc, text + start, i - start, &d) == -1)
 					goto out;
 				if (d) {
-					struct scan_key k = {text + start,
-					    i - start};
+					struct scan_key k = {
+					    text + start, i - start};
 
 					scan_dup_path(&sc, &k, dup, duplen);
 					*has_dup = true;
@@ -207,7 +207,8 @@ rpc_scan(const char *text, size_t len, char *dup, size_t duplen,
 		}
 		default:
 			/* A scalar: skip to the next delimiter. */
-			while (i < len && strchr(" \t\r\n,:]}[{\"", text[i]) == NULL)
+			while (i < len &&
+			    strchr(" \t\r\n,:]}[{\"", text[i]) == NULL)
 				i++;
 			break;
 		}
@@ -234,8 +235,7 @@ rpc_peek_id(const json_t *root)
 }
 
 static int
-rpc_check_envelope(struct rpc_msg *msg, json_t **id_out,
-    struct sh_error *err)
+rpc_check_envelope(struct rpc_msg *msg, json_t **id_out, struct sh_error *err)
 {
 	json_t *root = msg->root, *v;
 	const char *key;
@@ -253,7 +253,8 @@ rpc_check_envelope(struct rpc_msg *msg, json_t **id_out,
 	if (!json_is_string(v))
 		return sh_error_set(err, SH_INVALID_REQUEST, "bad_envelope",
 		    NULL, "method must be a string");
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		if (strcmp(key, "jsonrpc") != 0 && strcmp(key, "id") != 0 &&
 		    strcmp(key, "method") != 0 && strcmp(key, "params") != 0)
 			return sh_error_set(err, SH_INVALID_REQUEST,
@@ -282,8 +283,8 @@ rpc_clean_jansson_text(char *text)
  * method, auth and role checks).
  */
 int
-rpc_parse(const char *line, size_t len, struct rpc_msg *msg,
-    json_t **id_out, struct sh_error *err)
+rpc_parse(const char *line, size_t len, struct rpc_msg *msg, json_t **id_out,
+    struct sh_error *err)
 {
 	json_error_t jerr;
 	json_t *params;
@@ -299,10 +300,10 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *msg,
 		return sh_error_set(err, SH_PARSE_ERROR, "too_deep", NULL,
 		    "nesting deeper than %d", RPC_MAX_DEPTH);
 	if (depth < 0)
-		return sh_error_set(err, SH_PARSE_ERROR, "invalid_json", NULL,
-		    "invalid JSON");
-	msg->root = json_loadb(line, len,
-	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+		return sh_error_set(
+		    err, SH_PARSE_ERROR, "invalid_json", NULL, "invalid JSON");
+	msg->root = json_loadb(
+	    line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 	if (msg->root == NULL &&
 	    json_error_code(&jerr) == json_error_duplicate_key) {
 		/* Find where, then take the message as it is. */
@@ -330,7 +331,8 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *msg,
 	} else if (dup_seen) {
 		/* In the envelope itself (or where the scanner could not
 		 * tell): never last-wins. */
-		*id_out = strcmp(dup, "id") == 0 ? NULL : rpc_peek_id(msg->root);
+		*id_out =
+		    strcmp(dup, "id") == 0 ? NULL : rpc_peek_id(msg->root);
 		sh_error_set(err, SH_INVALID_PARAMS, "duplicate_key",
 		    has_dup ? dup : NULL, "duplicate key");
 		goto fail;
@@ -431,15 +433,13 @@ rpc_error(json_t *id, const struct sh_error *err)
 
 	if (m == NULL || e == NULL || data == NULL)
 		goto fail;
-	if (json_object_set_new(data, "reason", rpc_string(err->reason)) ==
-	    -1)
+	if (json_object_set_new(data, "reason", rpc_string(err->reason)) == -1)
 		goto fail;
 	if (err->field[0] != '\0' &&
 	    json_object_set_new(data, "field", rpc_string(err->field)) == -1)
 		goto fail;
 	if (json_object_set_new(e, "code", json_integer(err->code)) == -1 ||
-	    json_object_set_new(e, "message", rpc_string(err->message)) ==
-	    -1 ||
+	    json_object_set_new(e, "message", rpc_string(err->message)) == -1 ||
 	    json_object_set_new(e, "data", data) == -1) {
 		data = NULL;
 		goto fail;

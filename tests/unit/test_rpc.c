@@ -42,7 +42,7 @@ static void
 test_parse_ok(void **state)
 {
 	const char *s = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"m.x\","
-	    "\"params\":{\"a\":1}}";
+	                "\"params\":{\"a\":1}}";
 	struct rpc_msg msg;
 	struct sh_error err;
 	json_t *id;
@@ -51,8 +51,8 @@ test_parse_ok(void **state)
 	assert_null(id);
 	assert_string_equal(msg.method, "m.x");
 	assert_int_equal(json_integer_value(msg.id), 7);
-	assert_int_equal(json_integer_value(json_object_get(msg.params, "a")),
-	    1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(msg.params, "a")), 1);
 	assert_false(msg.dup_in_params);
 	assert_false(msg.params_invalid);
 	rpc_msg_free(&msg);
@@ -89,8 +89,8 @@ test_parse_string_id(void **state)
 static void
 test_parse_errors(void **state)
 {
-	expect_fail("{\"jsonrpc\":", SH_PARSE_ERROR, "invalid_json", "null",
-	    "");
+	expect_fail(
+	    "{\"jsonrpc\":", SH_PARSE_ERROR, "invalid_json", "null", "");
 	expect_fail("nope", SH_PARSE_ERROR, "invalid_json", "null", "");
 	/* Trailing bytes after a complete object. */
 	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"} x",
@@ -165,8 +165,7 @@ test_scan_strings(void **state)
 	bool has_dup;
 	char dup[64];
 
-	assert_int_equal(rpc_scan(s, strlen(s), dup, sizeof dup, &has_dup),
-	    2);
+	assert_int_equal(rpc_scan(s, strlen(s), dup, sizeof dup, &has_dup), 2);
 	assert_false(has_dup);
 	assert_int_equal(rpc_scan("{\"a\":[}", 7, NULL, 0, NULL), -1);
 	assert_int_equal(rpc_scan("{\"a", 3, NULL, 0, NULL), -1);
@@ -176,18 +175,17 @@ static void
 test_scan_dup_path(void **state)
 {
 	const char *s = "{\"params\":{\"request\":{\"children\":[{\"age\":1},"
-	    "{\"age\":2,\"age\":3}]}}}";
+	                "{\"age\":2,\"age\":3}]}}}";
 	const char *s2 = "{\"a\":{\"x\":1},\"b\":{\"x\":1,\"y\":{}},\"b\":2}";
 	bool has_dup;
 	char dup[128];
 
-	assert_int_equal(rpc_scan(s, strlen(s), dup, sizeof dup, &has_dup),
-	    5);
+	assert_int_equal(rpc_scan(s, strlen(s), dup, sizeof dup, &has_dup), 5);
 	assert_true(has_dup);
 	assert_string_equal(dup, "params.request.children.1.age");
 	/* Keys of closed objects do not count; the first duplicate wins. */
-	assert_int_equal(rpc_scan(s2, strlen(s2), dup, sizeof dup, &has_dup),
-	    3);
+	assert_int_equal(
+	    rpc_scan(s2, strlen(s2), dup, sizeof dup, &has_dup), 3);
 	assert_true(has_dup);
 	assert_string_equal(dup, "b");
 }
@@ -195,7 +193,8 @@ test_scan_dup_path(void **state)
 static void
 test_dup_in_params(void **state)
 {
-	const char *s = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"r\","
+	const char *s =
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"r\","
 	    "\"params\":{\"request\":{\"person\":{\"age\":1,\"age\":2}}}}";
 	struct rpc_msg msg;
 	struct sh_error err;
@@ -212,7 +211,7 @@ static void
 test_dup_in_envelope(void **state)
 {
 	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"a\","
-	    "\"method\":\"b\"}",
+	            "\"method\":\"b\"}",
 	    SH_INVALID_PARAMS, "duplicate_key", "4", "method");
 	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":4,\"id\":5,\"method\":\"a\"}",
 	    SH_INVALID_PARAMS, "duplicate_key", "null", "id");
@@ -259,10 +258,12 @@ test_params_invalid(void **state)
 		struct sh_error err;
 		json_t *id;
 
-		snprintf(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":1,"
-		    "\"method\":\"x\",\"params\":%s}", v[i]);
-		assert_int_equal(rpc_parse(buf, strlen(buf), &msg, &id, &err),
-		    0);
+		snprintf(buf, sizeof buf,
+		    "{\"jsonrpc\":\"2.0\",\"id\":1,"
+		    "\"method\":\"x\",\"params\":%s}",
+		    v[i]);
+		assert_int_equal(
+		    rpc_parse(buf, strlen(buf), &msg, &id, &err), 0);
 		assert_true(msg.params_invalid);
 		rpc_msg_free(&msg);
 	}
@@ -278,8 +279,8 @@ test_build(void **state)
 
 	m = rpc_result(id, json_pack("{s:i}", "a", 1));
 	line = rpc_dump_line(m, &len);
-	assert_string_equal(line,
-	    "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"a\":1}}\n");
+	assert_string_equal(
+	    line, "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"a\":1}}\n");
 	assert_int_equal(len, strlen(line));
 	free(line);
 	json_decref(m);
@@ -307,7 +308,8 @@ test_build(void **state)
 
 	m = rpc_notification("event", json_pack("{s:s}", "id", "1-0"));
 	line = rpc_dump_line(m, &len);
-	assert_string_equal(line, "{\"jsonrpc\":\"2.0\",\"method\":\"event\","
+	assert_string_equal(line,
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"event\","
 	    "\"params\":{\"id\":\"1-0\"}}\n");
 	free(line);
 	json_decref(m);
@@ -318,19 +320,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_ok),
-		cmocka_unit_test(test_parse_notification_no_params),
-		cmocka_unit_test(test_parse_string_id),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_very_deep),
-		cmocka_unit_test(test_scan_strings),
-		cmocka_unit_test(test_scan_dup_path),
-		cmocka_unit_test(test_dup_in_params),
-		cmocka_unit_test(test_dup_in_envelope),
-		cmocka_unit_test(test_envelope_errors),
-		cmocka_unit_test(test_params_invalid),
-		cmocka_unit_test(test_build),
+	    cmocka_unit_test(test_parse_ok),
+	    cmocka_unit_test(test_parse_notification_no_params),
+	    cmocka_unit_test(test_parse_string_id),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_depth),
+	    cmocka_unit_test(test_very_deep),
+	    cmocka_unit_test(test_scan_strings),
+	    cmocka_unit_test(test_scan_dup_path),
+	    cmocka_unit_test(test_dup_in_params),
+	    cmocka_unit_test(test_dup_in_envelope),
+	    cmocka_unit_test(test_envelope_errors),
+	    cmocka_unit_test(test_params_invalid),
+	    cmocka_unit_test(test_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
