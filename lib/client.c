@@ -166,7 +166,7 @@ static int
 client_try_addr(
     const struct addrinfo *ai, long long deadline, struct sh_error *err)
 {
-	int fd, one = 1, soerr = 0;
+	int fd, one = 1, soerr = 0, idle = 30, intvl = 10, cnt = 3;
 	socklen_t len = sizeof soerr;
 
 	fd = socket(
@@ -191,6 +191,12 @@ client_try_addr(
 		}
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* A watcher waits for events without a deadline: keepalive notices a
+	 * peer that vanished without closing, within about a minute. */
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
 	return fd;
 fail:
 	sh_error_set(err, SH_UNAVAILABLE, "io", NULL, "%s", strerror(errno));

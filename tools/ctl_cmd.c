@@ -272,7 +272,7 @@ static int
 ctl_cmd_show_shelter(const json_t *r)
 {
 	const json_t *s = json_object_get(r, "shelter");
-	const json_t *in = json_object_get(s, "intake");
+	const json_t *in = json_object_get(s, "intake"), *loc;
 	const char *upd = json_string_value(json_object_get(s, "updated_at"));
 	const char *reason = json_string_value(json_object_get(in, "reason"));
 	char buf[512], age[32];
@@ -284,7 +284,16 @@ ctl_cmd_show_shelter(const json_t *r)
 		ctl_out_kv(
 		    "organisation", "%s", ctl_out_str(s, "organisation"));
 	ctl_out_kv("program", "%s", ctl_out_str(s, "program"));
-	ctl_out_kv("location", "%s", ctl_cmd_location(s, buf, sizeof buf));
+	loc = json_object_get(s, "location");
+	if (json_is_string(json_object_get(loc, "municipality")) &&
+	    json_is_number(json_object_get(loc, "lat")))
+		ctl_out_kv("location", "%s (%.4f, %.4f)",
+		    ctl_out_str(loc, "municipality"),
+		    json_number_value(json_object_get(loc, "lat")),
+		    json_number_value(json_object_get(loc, "lon")));
+	else
+		ctl_out_kv(
+		    "location", "%s", ctl_cmd_location(s, buf, sizeof buf));
 	ctl_out_kv("security", "%s", ctl_out_str(s, "security"));
 	ctl_out_kv("care", "%s",
 	    ctl_out_join(json_object_get(s, "care"), buf, sizeof buf));

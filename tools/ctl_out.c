@@ -254,7 +254,7 @@ ctl_out_explanation(const json_t *expl)
 {
 	static const char *const rh[] = {"REASON", "SHELTERS"};
 	static const char *const nh[] = {"NEAR MISS", "FAILED"};
-	struct ctl_out_reason rs[32];
+	struct ctl_out_reason rs[32] = {{0}};
 	const json_t *reasons, *near, *v, *nm;
 	struct ctl_table t;
 	const char *key, *cells[2];

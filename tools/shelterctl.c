@@ -35,7 +35,8 @@ static const char request_flags[] =
     "  --exploitation LOC --sector S   --preferred LOC\n"
     "  --min-distance KM --security S --case C --co-victims apart|together\n"
     "  --residence R --referrer R\n"
-    "LOC is a municipality (Utrecht) or LAT,LON.\n";
+    "LOC is a municipality (Utrecht) or LAT,LON. FILE.json may be - "
+    "(stdin).\n";
 
 static const struct command commands[] = {
     {.name = "status",
@@ -128,6 +129,8 @@ static const struct command commands[] = {
         .help = "  --shelters FILE   a YAML list or JSON array of shelters\n"
                 "  --config FILE     weights and programs from shelterd.yaml\n"
                 "  --gazetteer FILE  municipality coordinates (TSV)\n"
+                "The request is a file (- for stdin) or request flags, as "
+                "for submit.\n"
                 "Scorer columns: LANG language, SAFETY safety_distance, "
                 "PROX proximity,\n"
                 "CARE care_fit, OCC occupancy, FRESH freshness, TOGETHER "

@@ -10,8 +10,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import harness as h
@@ -329,6 +332,101 @@ def test_no_daemon_is_exit_1_with_the_reason():
     p = expect(ctl("--connect", "127.0.0.1:%d" % h.free_port(), "status"), 1)
     assert "cannot connect" in p.stderr, p.stderr
     expect(ctl("--connect", "nonsense", "status"), 1)
+
+
+def test_watch_without_daemon_is_exit_1():
+    with tempfile.TemporaryDirectory() as d:
+        p = expect(ctl("-s", os.path.join(d, "none.sock"), "watch"), 1)
+        assert "cannot connect" in p.stderr, p.stderr
+
+
+class FakeDaemon:
+    """A Unix socket server that answers each line with replies(request),
+    a list of raw byte strings; records the lines it received."""
+
+    def __init__(self, replies):
+        self.dir = tempfile.mkdtemp(prefix="shd-ctl-")
+        self.path = os.path.join(self.dir, "fake.sock")
+        self.replies = replies
+        self.received = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(4)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            f = conn.makefile("rb")
+            for line in f:
+                req = json.loads(line)
+                self.received.append(line)
+                for chunk in self.replies(req):
+                    conn.sendall(chunk)
+
+    def close(self):
+        self.sock.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def test_client_frames_lines_and_skips_what_is_not_its_answer():
+    stats = {"shelters": 7, "places": {"total": 9, "occupied": 1, "held": 0,
+                                       "expected": 0, "free": 8},
+             "requests": {"waiting": 0, "proposed": 0, "placed": 0,
+                          "arrived": 0, "cancelled": 0},
+             "connections": 1, "uptime_s": 3700}
+
+    def replies(req):
+        ev = {"jsonrpc": "2.0", "method": "event",
+              "params": {"id": "1-0", "topic": "capacity"}}
+        late = {"jsonrpc": "2.0", "id": 999, "result": {}}
+        ok = {"jsonrpc": "2.0", "id": req["id"], "result": stats}
+        # A notification, an empty line, a late answer to another id and
+        # CRLF framing, the answer split across writes.
+        text = (json.dumps(ev) + "\n\r\n" + json.dumps(late) + "\r\n" +
+                json.dumps(ok) + "\r\n").encode()
+        return [text[:40], text[40:]]
+
+    fake = FakeDaemon(replies)
+    try:
+        p = expect(ctl("-s", fake.path, "status"), 0)
+        assert re.search(r"^shelters\s+7$", p.stdout, re.M), p.stdout
+        assert re.search(r"^uptime\s+1h01m$", p.stdout, re.M), p.stdout
+        # The request went out as one JSON-RPC line.
+        line = fake.received[0]
+        assert line.endswith(b"\n") and line.count(b"\n") == 1
+        req = json.loads(line)
+        assert req["jsonrpc"] == "2.0" and isinstance(req["id"], int)
+        assert req["method"] == "stats.get" and req["params"] == {}
+    finally:
+        fake.close()
+
+
+def test_client_reports_error_response_and_timeout():
+    def refuse(req):
+        err = {"jsonrpc": "2.0", "id": req["id"], "error": {
+            "code": -32602, "message": "id: must match ^[a-z0-9]...$",
+            "data": {"reason": "invalid_field", "field": "id"}}}
+        return [(json.dumps(err) + "\n").encode()]
+
+    fake = FakeDaemon(refuse)
+    try:
+        p = expect(ctl("-s", fake.path, "shelter", "X"), 1)
+        assert p.stderr == "shelterctl: id: must match ^[a-z0-9]...$\n"
+    finally:
+        fake.close()
+    fake = FakeDaemon(lambda req: [])  # never answers
+    try:
+        t0 = time.monotonic()
+        p = expect(ctl("-s", fake.path, "--timeout", "0.5", "status"), 1)
+        assert time.monotonic() - t0 < 5
+        assert "no answer" in p.stderr, p.stderr
+    finally:
+        fake.close()
 
 
 # ---------------------------------------------------------------------------
