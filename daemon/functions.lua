@@ -754,13 +754,13 @@ local function arrived(a)
 		return request_not_found(rid, 'request_id')
 	end
 	local sid, pool = h[2] or '', h[3] or ''
-	if own ~= '' and sid ~= own then
-		return fail(-32003, 'not_own_shelter', 'request_id', 'request ' ..
-		    rid .. ' is not placed in shelter ' .. own)
-	end
 	if h[1] ~= 'placed' then
 		return fail(-32009, 'state', 'request_id', 'request ' .. rid ..
 		    ' is ' .. h[1] .. ', not placed')
+	end
+	if own ~= '' and sid ~= own then
+		return fail(-32003, 'not_own_shelter', 'request_id', 'request ' ..
+		    rid .. ' is placed in another shelter')
 	end
 	local sk = skey(sid)
 	if pool_counts(sk, pool) then

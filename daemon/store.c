@@ -77,8 +77,8 @@ static struct {
 	uint64_t tail_sent_us;
 	store_event_cb *tail_cb;
 	void *tail_arg;
-	char tail_pos[STORE_ID_MAX];       /* XREAD position, "$" at first */
-	char tail_delivered[STORE_ID_MAX]; /* "0-0" before any */
+	char tail_pos[STORE_ID_MAX]; /* XREAD position: the last id passed */
+	char newest[STORE_ID_MAX];   /* the stream's newest id at connect */
 } st;
 
 static void store_connect(void);
@@ -224,19 +224,39 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 }
 
 static void
-store_tail_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
+store_tail_auth_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
 	redisReply *reply = r;
 
-	st.tail_inflight = false;
 	if (reply == NULL || ac != st.tail)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
 		log_warnx("store: AUTH failed on the tail connection redis=%s",
 		    st.addr);
 		store_drop("auth");
+	}
+}
+
+static int store_entry(const redisReply *e, struct store_event *ev);
+
+/* The stream's newest id at connect: where a tail from "$" starts. */
+static void
+store_tail_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	redisReply *reply = r;
+	struct store_event ev;
+
+	st.tail_inflight = false;
+	if (reply == NULL || ac != st.tail)
+		return;
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		store_drop("tail");
 		return;
 	}
+	if (reply->elements > 0 && store_entry(reply->element[0], &ev) == 0)
+		snprintf(st.newest, sizeof st.newest, "%s", ev.id);
+	else
+		strcpy(st.newest, "0-0");
 	st.tail_ready = true;
 	store_maybe_up();
 }
@@ -318,7 +338,8 @@ store_connect(void)
 	const char *fsync[] = {"CONFIG", "GET", "appendfsync"};
 	const char *load[] = {
 	    "FUNCTION", "LOAD", "REPLACE", store_functions_lua};
-	const char *ping[] = {"PING"};
+	char key[256];
+	const char *newest[] = {"XREVRANGE", key, "+", "-", "COUNT", "1"};
 
 	st.cmd_ready = st.tail_ready = st.aof_ok = st.fsync_ok = false;
 	st.cmd = store_open();
@@ -337,8 +358,11 @@ store_connect(void)
 		store_drop("setup");
 		return;
 	}
-	if (redisAsyncCommandArgv(st.tail, store_tail_setup_cb, NULL,
-	        st.password != NULL ? 2 : 1, st.password != NULL ? auth : ping,
+	snprintf(key, sizeof key, "%sevents", st.prefix);
+	if ((st.password != NULL &&
+	        redisAsyncCommandArgv(st.tail, store_tail_auth_cb, NULL, 2,
+	            auth, NULL) != REDIS_OK) ||
+	    redisAsyncCommandArgv(st.tail, store_tail_setup_cb, NULL, 6, newest,
 	        NULL) != REDIS_OK) {
 		store_drop("setup");
 		return;
@@ -481,7 +505,6 @@ store_start(struct event_base *base, const struct config *cfg,
 	st.password = store_strdup(cfg->redis_password);
 	st.prefix = store_strdup(cfg->redis_prefix ? cfg->redis_prefix : "");
 	strcpy(st.tail_pos, "$");
-	strcpy(st.tail_delivered, "0-0");
 	if (st.unix_path != NULL)
 		snprintf(st.addr, sizeof st.addr, "unix:%s", st.unix_path);
 	else
@@ -848,33 +871,10 @@ store_tail_cb(redisAsyncContext *ac, void *r, void *privdata)
 			if (store_entry(entries->element[i], &ev) == -1)
 				continue;
 			snprintf(st.tail_pos, sizeof st.tail_pos, "%s", ev.id);
-			snprintf(st.tail_delivered, sizeof st.tail_delivered,
-			    "%s", ev.id);
 			if (st.tail_cb != NULL)
 				st.tail_cb(&ev, st.tail_arg);
 		}
 	}
-	store_tail_next();
-}
-
-/* "$" resolved to the newest id now, so a reconnect loses nothing. */
-static void
-store_tail_resolve_cb(redisAsyncContext *ac, void *r, void *privdata)
-{
-	redisReply *reply = r;
-	struct store_event ev;
-
-	st.tail_inflight = false;
-	if (reply == NULL || ac != st.tail)
-		return;
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		store_drop("tail");
-		return;
-	}
-	if (reply->elements > 0 && store_entry(reply->element[0], &ev) == 0)
-		snprintf(st.tail_pos, sizeof st.tail_pos, "%s", ev.id);
-	else
-		strcpy(st.tail_pos, "0-0");
 	store_tail_next();
 }
 
@@ -884,19 +884,16 @@ store_tail_next(void)
 	char key[256];
 	const char *xread[] = {"XREAD", "BLOCK", "1000", "COUNT", "512",
 	    "STREAMS", key, st.tail_pos};
-	const char *last[] = {"XREVRANGE", key, "+", "-", "COUNT", "1"};
-	int rc;
 
 	if (!st.tail_on || !st.up || st.tail == NULL || st.tail_inflight)
 		return;
-	store_events_key(key, sizeof key);
+	/* "$" becomes the newest id of this connect: from then on the tail
+	 * has a real position, so a reconnect resumes without a gap. */
 	if (strcmp(st.tail_pos, "$") == 0)
-		rc = redisAsyncCommandArgv(
-		    st.tail, store_tail_resolve_cb, NULL, 6, last, NULL);
-	else
-		rc = redisAsyncCommandArgv(
-		    st.tail, store_tail_cb, NULL, 8, xread, NULL);
-	if (rc != REDIS_OK) {
+		snprintf(st.tail_pos, sizeof st.tail_pos, "%s", st.newest);
+	store_events_key(key, sizeof key);
+	if (redisAsyncCommandArgv(
+	        st.tail, store_tail_cb, NULL, 8, xread, NULL) != REDIS_OK) {
 		store_drop("tail");
 		return;
 	}
@@ -919,9 +916,13 @@ store_tail(const char *from_id, store_event_cb *cb, void *arg)
 	store_tail_next();
 }
 
-/* The id of the newest event the tail delivered ("0-0" before any). */
+/*
+ * The id of the newest event the tail has passed: the last one it
+ * delivered, or before any, the id it started after (for "$" the stream's
+ * newest id when it started). "0-0" before the tail has started.
+ */
 const char *
 store_tail_last_id(void)
 {
-	return st.tail_delivered;
+	return strcmp(st.tail_pos, "$") == 0 ? "0-0" : st.tail_pos;
 }

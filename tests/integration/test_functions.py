@@ -535,6 +535,9 @@ def test_arrival_refused_before_placement():
         rid = sub["request"]["id"]
         e = error_of(fcall(r, "shd_arrived", rid, ""))
         assert (e["code"], e["reason"]) == (-32009, "state")
+        # A shelter asking about a request that is not placed: state too.
+        e = error_of(fcall(r, "shd_arrived", rid, "s-b"))
+        assert (e["code"], e["reason"]) == (-32009, "state")
         assert get_pool(r, "s-a", "women")["occupied"] == 0
 
 
