@@ -301,8 +301,10 @@ store_disconnect_cb(const redisAsyncContext *ac, int status)
 		st.tail = NULL;
 	else
 		return; /* one we freed ourselves */
-	log_warnx("store: connection lost redis=%s error=%s", st.addr,
-	    status == REDIS_OK ? "closed" : ac->errstr);
+	/* Once per episode: the other connection usually follows. */
+	if (!evtimer_pending(st.ev_reset, NULL))
+		log_warnx("store: connection lost redis=%s error=%s", st.addr,
+		    status == REDIS_OK ? "closed" : ac->errstr);
 	store_drop("disconnect");
 }
 
