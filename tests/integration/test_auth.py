@@ -222,3 +222,28 @@ def test_topics_by_role():
                      -32602, "invalid_field", "topics.0")
         expect_error(lambda: co.call("session.subscribe", {}), -32602,
                      "missing_field", "topics")
+
+
+def test_arrived_for_a_request_that_is_not_placed_is_state():
+    # PROTOCOL: "an unknown request is -32004 request, one that is not
+    # placed -32009 state, one placed in another shelter -32003
+    # not_own_shelter". A proposed request is placed nowhere yet.
+    seed = [shelter(DEFAULT_SHELTER_ID, total=1),
+            shelter(OTHER_SHELTER_ID, total=0, municipality="Zwolle")]
+    with Env(shelters=seed) as env:
+        coord = env.client("coordinator")
+        at_a = coord.call("request.submit", {"request": request("NP-A")})
+        assert at_a["proposal"]["shelter_id"] == DEFAULT_SHELTER_ID
+        admin = env.client("admin")
+        admin.call("shelter.capacity", {"id": OTHER_SHELTER_ID,
+                                        "pools": {"main": {"total": 1}}})
+        at_b = coord.call("request.submit", {"request": request("NP-B")})
+        assert at_b["proposal"]["shelter_id"] == OTHER_SHELTER_ID
+        waiting = coord.call("request.submit", {"request": request("NP-W")})
+        assert waiting["proposal"] is None
+        sh = env.client("shelter")
+        for sub in (at_a, waiting, at_b):
+            expect_error(lambda: sh.call("placement.arrived", {
+                "request_id": sub["request"]["id"]}), -32009, "state")
+        expect_error(lambda: sh.call("placement.arrived", {}), -32602,
+                     "missing_field", "request_id")

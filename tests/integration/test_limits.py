@@ -252,3 +252,24 @@ def test_replay_larger_than_output_buffer_reaches_a_prompt_reader():
                 "prompt reader dropped during the replay after %d of 300 "
                 "events" % len(versions))
         assert versions == list(range(versions[0], final_version + 1))
+
+
+def test_refused_lines_cost_no_token():
+    with Env(limits={"rate_per_s": 5}) as env:
+        c = env.client("anon")
+        # Empty the bucket and keep hammering: every extra line is refused.
+        c.send_raw(b'{"jsonrpc":"2.0","method":"session.ping"}\n' * 5
+                   + b'{"jsonrpc":"2.0","id":"x","method":"session.ping"}\n'
+                   * 100)
+        limited = 0
+        for _ in range(100):
+            m = c.recv(5)
+            if "error" in m:
+                assert m["error"]["code"] == -32029, m
+                limited += 1
+        assert limited >= 90, limited
+        # 1.2 s later at 5/s there are tokens for 4 calls, however many
+        # lines were refused before.
+        time.sleep(1.2)
+        for _ in range(4):
+            assert "time" in c.call("session.ping")

@@ -337,3 +337,77 @@ def test_duplicate_key_inside_an_array_element():
             msg
         expect_error(lambda: c.call("shelter.get", {"id": "t-dupe"}),
                      -32004, "shelter")
+
+
+def test_half_closed_client_still_gets_its_responses():
+    with Env() as env:
+        c = env.client("anon")
+        c.send_raw(ping_line(1) + ping_line(2))
+        c.sock.shutdown(2 - 1)  # SHUT_WR: we are done writing
+        assert [c.recv()["id"], c.recv()["id"]] == [1, 2]
+        assert c.is_closed(3)
+
+
+def test_many_pipelined_lines_come_back_complete_and_in_order():
+    with Env() as env:
+        c = env.client("admin")
+        n = 2000
+        c.send_raw(b"".join(ping_line(i) for i in range(n)))
+        ids = [c.recv(10)["id"] for _ in range(n)]
+        assert ids == list(range(n))
+
+
+def test_garbage_does_not_hurt_the_daemon():
+    import random
+    rnd = random.Random(1234)
+    with Env() as env:
+        c = env.client("anon")
+        lines = []
+        for _ in range(300):
+            n = rnd.randrange(1, 200)
+            line = bytes(rnd.randrange(0, 256) for _ in range(n))
+            lines.append(line.replace(b"\n", b" ").replace(b"\r", b" ")
+                         .strip() or b"x")
+        c.send_raw(b"\n".join(lines) + b"\n")
+        for _ in lines:
+            msg = c.recv(10)
+            assert msg["id"] is None and "error" in msg, msg
+        assert_usable(c)
+        assert env.daemon.running()
+
+
+def test_clients_vanishing_mid_call_do_not_hurt():
+    with Env(shelters=[shelter("t-vanish", total=5)]) as env:
+        for i in range(30):
+            c = env.client("coordinator")
+            c.request({"jsonrpc": "2.0", "id": 1, "method": "request.submit",
+                       "params": {"request": request("GONE-%02d" % i)}})
+            c.close()
+        admin = env.client("admin")
+        time.sleep(0.5)
+        assert env.daemon.running()
+        reqs = admin.call("request.list", {"limit": 500})["requests"]
+        doc = admin.call("shelter.get", {"id": "t-vanish"})["shelter"]
+        p = doc["pools"][0]
+        proposed = sum(1 for r in reqs if r["status"] == "proposed")
+        assert p["held"] == proposed <= 5, (p, proposed)
+        # A retried submit is answered consistently.
+        r = admin.call("request.submit", {"request": request("GONE-00")})
+        assert r["duplicate"] is (any(x["ref"] == "GONE-00" for x in reqs))
+
+
+def test_nul_byte_in_a_line_is_a_parse_error_and_hurts_nobody():
+    with Env() as env:
+        c = env.client("anon")
+        c.send_raw(b"abc\x00def\n")
+        other = env.client("anon")
+        # Another client is still served...
+        assert "time" in other.call("session.ping", timeout=3)
+        # ...and the sender gets -32700 and keeps its connection.
+        msg = c.recv(3)
+        assert error_of(msg)[:2] == (-32700, "invalid_json"), msg
+        assert msg["id"] is None
+        c.send_raw(ping_line(7)[:-2] + b"}\x00\n")
+        msg = c.recv(3)
+        assert error_of(msg)[0] == -32700, msg
+        assert_usable(c)
