@@ -495,8 +495,15 @@ client_call(
 	}
 	for (;;) {
 		msg = client_read_msg(c, deadline, err);
-		if (msg == NULL)
+		if (msg == NULL) {
+			if (err != NULL && strcmp(err->reason, "timeout") == 0)
+				snprintf(err->message, sizeof err->message,
+				    "no answer from shelterd to %s within "
+				    "%d.%03ds",
+				    method, c->timeout_ms / 1000,
+				    c->timeout_ms % 1000);
 			return NULL;
+		}
 		if (client_is_notification(msg)) {
 			if (json_array_append_new(c->queue, msg) == -1) {
 				sh_error_set(err, SH_INTERNAL, "internal", NULL,
