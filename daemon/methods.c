@@ -332,7 +332,7 @@ methods_shelter_remove(struct call *call)
 	struct sh_error err;
 
 	if (store_fcallv("shd_shelter_remove", remove_done, call, &err,
-	        str_param(call, "id"), NULL) == -1)
+	        str_param(call, "id"), (char *)NULL) == -1)
 		call_error(call, &err);
 }
 
@@ -352,7 +352,7 @@ methods_shelter_get(struct call *call)
 	struct sh_error err;
 
 	if (store_fcallv("shd_shelter_get", get_done, call, &err,
-	        str_param(call, "id"), NULL) == -1)
+	        str_param(call, "id"), (char *)NULL) == -1)
 		call_error(call, &err);
 }
 
@@ -429,7 +429,8 @@ methods_shelter_list(struct call *call)
 		call_error(call, &err);
 		return;
 	}
-	if (store_fcallv("shd_shelter_list", list_done, call, &err, NULL) == -1)
+	if (store_fcallv(
+	        "shd_shelter_list", list_done, call, &err, (char *)NULL) == -1)
 		call_error(call, &err);
 }
 
@@ -558,7 +559,7 @@ methods_shelter_intake(struct call *call)
 	if (store_fcallv("shd_intake", intake_done, call, &err,
 	        str_param(call, "id"),
 	        json_is_true(json_object_get(call->params, "open")) ? "1" : "0",
-	        reason != NULL ? reason : "", NULL) == -1)
+	        reason != NULL ? reason : "", (char *)NULL) == -1)
 		call_error(call, &err);
 }
 
@@ -593,7 +594,8 @@ methods_stats_get(struct call *call)
 {
 	struct sh_error err;
 
-	if (store_fcallv("shd_stats", stats_done, call, &err, NULL) == -1)
+	if (store_fcallv("shd_stats", stats_done, call, &err, (char *)NULL) ==
+	    -1)
 		call_error(call, &err);
 }
 
@@ -669,8 +671,8 @@ methods_store_up(void)
 {
 	struct sh_error err;
 
-	if (store_fcallv("shd_shelter_list", store_up_done, NULL, &err, NULL) ==
-	    -1)
+	if (store_fcallv("shd_shelter_list", store_up_done, NULL, &err,
+	        (char *)NULL) == -1)
 		log_warnx("methods: shelter table not loaded: %s", err.message);
 }
 

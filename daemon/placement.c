@@ -126,7 +126,7 @@ pass_one(const json_t *w, struct match_result *res, const char *ttl,
 	}
 	pending++;
 	if (store_fcallv("shd_propose", pass_propose_done, arg, &err, id, ttl,
-	        nalt, cands, NULL) == -1) {
+	        nalt, cands, (char *)NULL) == -1) {
 		pending--;
 		free(arg);
 	}
@@ -177,7 +177,7 @@ pass_start(evutil_socket_t fd, short what, void *arg)
 		return;
 	running = true;
 	if (store_fcallv("shd_waiting", pass_waiting_done, NULL, &err,
-	        PLACEMENT_BATCH, NULL) == -1)
+	        PLACEMENT_BATCH, (char *)NULL) == -1)
 		running = false;
 }
 
@@ -227,7 +227,8 @@ sweep_tick(evutil_socket_t fd, short what, void *arg)
 	if (sweeping || !store_is_up())
 		return;
 	sweeping = true;
-	if (store_fcallv("shd_sweep", sweep_done, NULL, &err, NULL) == -1)
+	if (store_fcallv("shd_sweep", sweep_done, NULL, &err, (char *)NULL) ==
+	    -1)
 		sweeping = false;
 }
 

@@ -236,7 +236,7 @@ static int
 fetch_case(struct rq *rq, store_cb *next, struct sh_error *err)
 {
 	return store_fcallv(
-	    "shd_case_shelters", next, rq, err, rq->req.case_id, NULL);
+	    "shd_case_shelters", next, rq, err, rq->req.case_id, (char *)NULL);
 }
 
 /* request.submit ----------------------------------------------------- */
@@ -309,7 +309,7 @@ submit_done(json_t *result, const struct sh_error *err, void *arg)
 		 */
 		rq->request = json_incref(req);
 		if (store_fcallv("shd_shelter_list", submit_reexplain, rq,
-		        &lerr, NULL) == 0)
+		        &lerr, (char *)NULL) == 0)
 			return;
 	}
 	submit_reply(rq, req, prop, dup);
@@ -341,7 +341,7 @@ submit_match(struct rq *rq, const json_t *case_shelters)
 	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
 	if (store_fcallv("shd_submit", submit_done, rq, &err, rq->req.ref, sdoc,
 	        urg, rq->req.case_id, co_victims_name(rq->req.co_victims), shh,
-	        ttl, nalt, cands, NULL) == -1)
+	        ttl, nalt, cands, (char *)NULL) == -1)
 		rq_fail(rq, &err);
 	ok = true;
 out:
@@ -468,7 +468,7 @@ requests_accept(struct call *call)
 		return;
 	snprintf(rq->id, sizeof rq->id, "%s", str_param(call, "id"));
 	if (store_fcallv("shd_accept", accept_done, rq, &err,
-	        str_param(call, "id"), NULL) == -1)
+	        str_param(call, "id"), (char *)NULL) == -1)
 		rq_fail(rq, &err);
 }
 
@@ -539,7 +539,7 @@ reject_match(struct rq *rq, const json_t *case_shelters)
 	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
 	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
 	if (store_fcallv("shd_propose", reject_propose_done, rq, &err, rid, ttl,
-	        nalt, cands, NULL) == -1)
+	        nalt, cands, (char *)NULL) == -1)
 		reject_propose_done(NULL, &err, rq);
 	free(cands);
 }
@@ -596,7 +596,8 @@ requests_reject(struct call *call)
 		return;
 	snprintf(rq->id, sizeof rq->id, "%s", str_param(call, "id"));
 	if (store_fcallv("shd_reject", reject_done, rq, &err,
-	        str_param(call, "id"), str_param(call, "reason"), NULL) == -1)
+	        str_param(call, "id"), str_param(call, "reason"),
+	        (char *)NULL) == -1)
 		rq_fail(rq, &err);
 }
 
@@ -630,7 +631,8 @@ request_call(
 
 	if ((rq = rq_new(call)) == NULL)
 		return;
-	if (store_fcallv(fn, request_done, rq, &err, arg1, arg2, NULL) == -1)
+	if (store_fcallv(
+	        fn, request_done, rq, &err, arg1, arg2, (char *)NULL) == -1)
 		rq_fail(rq, &err);
 }
 
@@ -723,6 +725,6 @@ requests_list(struct call *call)
 	snprintf(limit, sizeof limit, "%lld",
 	    lim != NULL ? (long long)json_integer_value(lim) : 100LL);
 	if (store_fcallv("shd_request_list", list_done, call, &err, buf, limit,
-	        NULL) == -1)
+	        (char *)NULL) == -1)
 		call_error(call, &err);
 }

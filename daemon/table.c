@@ -202,7 +202,7 @@ table_refresh(const char *id)
 		return;
 	}
 	if (store_fcallv("shd_shelter_get", table_refresh_done, arg, &err, id,
-	        NULL) == -1)
+	        (char *)NULL) == -1)
 		free(arg);
 }
 
