@@ -291,3 +291,15 @@ def test_unsubscribe():
         env.client("coordinator").call("request.submit",
                                        {"request": request("UNS-2")})
         assert w.events(0.7) == []
+
+
+def test_subscribe_again_adds_topics():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["capacity"]})
+        r = w.call("session.subscribe", {"topics": ["proposals"]})
+        assert sorted(r["topics"]) == ["capacity", "proposals"], r
+        env.client("coordinator").call("request.submit",
+                                       {"request": request("ADD-1")})
+        ts = sorted(types(w.events(1.0)))
+        assert ts == ["capacity.changed", "proposal.created"], ts

@@ -376,3 +376,29 @@ def test_stats_shape():
                                  "arrived": 0, "cancelled": 0}, s["requests"]
         assert s["connections"] >= 1
         assert isinstance(s["uptime_s"], int) and s["uptime_s"] >= 0
+
+
+def test_alternatives_and_deterministic_ranking():
+    seed = [shelter("t-rank-%d" % i, total=2, municipality="Zwolle")
+            for i in (3, 1, 4, 2)]
+    with Env(shelters=seed, matching={"alternatives": 2}) as env:
+        c = env.client("coordinator")
+        pv1 = c.call("match.preview", {"request": request("RANK-1")})
+        pv2 = c.call("match.preview", {"request": request("RANK-1")})
+        assert pv1 == pv2, "the same state gave different previews"
+        # Identical shelters: equal scores and free places, so by id.
+        ids = [x["shelter_id"] for x in pv1["candidates"]]
+        assert ids == ["t-rank-1", "t-rank-2", "t-rank-3", "t-rank-4"], ids
+        sub = c.call("request.submit", {"request": request("RANK-1")})
+        prop = sub["proposal"]
+        assert prop["shelter_id"] == "t-rank-1"
+        alts = prop["alternatives"]
+        assert [a["shelter_id"] for a in alts] == ["t-rank-2", "t-rank-3"], \
+            alts
+        for a in alts:
+            assert set(a) == {"shelter_id", "pool", "score"}, a
+        # One place fewer at t-rank-1: it now ranks after the others (free
+        # places break the tie).
+        pv = c.call("match.preview", {"request": request("RANK-2")})
+        ids = [x["shelter_id"] for x in pv["candidates"]]
+        assert ids[-1] == "t-rank-1", ids

@@ -263,3 +263,46 @@ def test_holds_expire_after_a_daemon_restart():
         doc = c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
         p = doc["pools"][0]
         assert p["held"] <= 1 and p["free"] >= 0, p
+
+
+def test_config_check_more_errors():
+    with Redis() as r:
+        d = Daemon(r, start=False)
+        try:
+            d.config["matching"]["weights"] = {
+                "language": 0, "safety_distance": 0, "proximity": 0,
+                "care_fit": 0, "occupancy": 0, "freshness": 0, "together": 0}
+            d.write_config()
+            rc, out, err = run_check(d.config_path)
+            assert rc == 1 and "weights" in err, (rc, out, err)
+            assert re.search(r"^%s:\d+:\d+: " % re.escape(d.config_path), err,
+                             re.M), err
+            d.config["matching"]["weights"] = {"language": 1, "charm": 2}
+            d.write_config()
+            rc, out, err = run_check(d.config_path)
+            assert rc == 1 and "charm" in err, (rc, out, err)
+            rc, out, err = run_check(os.path.join(d.dir, "missing.yaml"))
+            assert rc == 1 and "missing.yaml" in err, (rc, out, err)
+        finally:
+            d._hard_cleanup()
+
+
+def test_http_health_and_metrics():
+    import urllib.request
+    from harness import free_port
+    port = free_port()
+    with Env(extra={"http": "127.0.0.1:%d" % port}) as env:
+        c = env.client("anon")
+        try:
+            c.call("session.auth", {"token": "not-a-real-token"})
+        except RpcError:
+            pass
+        with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port,
+                                    timeout=5) as resp:
+            assert resp.status == 200
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                    timeout=5) as resp:
+            assert resp.status == 200
+            text = resp.read().decode()
+        assert "# TYPE" in text, text[:500]
+        assert "not-a-real-token" not in text

@@ -2,8 +2,8 @@
 
 import copy
 
-from harness import (Env, expect_error, pool, pool_of, request, shelter,
-                     wait_until)
+from harness import (DEFAULT_SHELTER_ID, Env, expect_error, pool, pool_of,
+                     request, shelter, wait_until)
 
 
 def test_put_get_round_trip_adds_live_fields():
@@ -276,3 +276,47 @@ def test_seed_file_applied_and_restart_keeps_live_state():
         b = c.call("shelter.get", {"id": "t-seed-b"})["shelter"]
         assert pool_of(a, "main")["occupied"] == 2, "seed clobbered counts"
         assert b["intake"]["open"] is False, "restart reopened a shelter"
+
+
+def test_more_shelter_validation():
+    with Env() as env:
+        c = env.client("admin")
+        s = shelter("t-utf8", total=1)
+        s["name"] = "Opvang Zuid \u2014 \u00c6r\u00f8 \u00e9t\u00e9"
+        doc = c.call("shelter.put", {"shelter": s})["shelter"]
+        assert doc["name"] == s["name"]
+        s = shelter("t-long", total=1)
+        s["name"] = "x" * 129
+        expect_error(lambda: c.call("shelter.put", {"shelter": s}), -32602,
+                     "invalid_field", "name")
+        s = shelter("t-twice", pools=[pool("main"), pool("main")])
+        expect_error(lambda: c.call("shelter.put", {"shelter": s}), -32602,
+                     "invalid_field", "pools.1.name")
+        expect_error(lambda: c.call("shelter.capacity", {
+            "id": "t-utf8", "if_version": "1",
+            "pools": {"main": {"occupied": 0}}}), -32602, "invalid_field",
+            "if_version")
+        expect_error(lambda: c.call("shelter.capacity", {
+            "id": "t-utf8", "pools": {"main": {"occupied": 0.5}}}), -32602,
+            "invalid_field", "pools.main.occupied")
+
+
+def test_put_with_a_new_pool_emits_capacity_with_all_pools():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=2)]) as env:
+        w = env.client("service")
+        w.call("session.subscribe", {"topics": ["capacity"]})
+        c = env.client("admin")
+        s = shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=2),
+                                               pool("annex", total=3)])
+        c.call("shelter.put", {"shelter": s})
+        ev = w.wait_event(lambda e: e["type"] == "capacity.changed", 3)
+        assert [p["name"] for p in ev["data"]["pools"]] == ["main", "annex"]
+        annex = ev["data"]["pools"][1]
+        assert (annex["total"], annex["free"]) == (3, 3), annex
+        # An unchanged put changes nothing: no event, same version.
+        v = c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"][
+            "version"]
+        c.call("shelter.put", {"shelter": s})
+        assert w.events(0.7) == []
+        assert c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"][
+            "version"] == v
