@@ -157,7 +157,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 
 	if (sd.stopping)
 		return;
-	notify_send("RELOADING=1");
+	notify_send(
+	    "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)mono_us());
 	log_info("reloading %s", sd.cfg->path);
 	if (load_all(sd.cfg->path, &l, &errs) == -1) {
 		for (i = 0; i < errs.n; i++)

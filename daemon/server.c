@@ -1,6 +1,7 @@
 /*
- * server.c: listeners, connections, framing, rate limit, backpressure and
- * dispatch (PROTOCOL.md "Transport and framing", check order).
+ * server.c: connections, framing, rate limit, backpressure and dispatch
+ * (PROTOCOL.md "Transport and framing", check order). The sockets are in
+ * listen.c, who a peer is in auth.c.
  *
  * A connection is never freed inside a callback chain: conn_kill marks it
  * and a zero-delay event frees it at a safe point. A call keeps a pointer
@@ -9,11 +10,8 @@
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,15 +25,14 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
-#include <event2/listener.h>
-#include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/sha.h>
 #include <openssl/ssl.h>
 
 #include "shelter/rpc.h"
 
+#include "auth.h"
 #include "events.h"
+#include "listen.h"
 #include "log.h"
 #include "methods.h"
 #include "metrics.h"
@@ -71,9 +68,6 @@ struct conn {
 #define CONN_LINGER_S 2
 
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
-static struct evconnlistener *lis_unix, *lis_tcp;
-static char *unix_path; /* unlinked at stop */
-static SSL_CTX *tls_ctx;
 static struct event *reap_ev;
 static void (*stop_done)(void);
 
@@ -151,7 +145,7 @@ conn_maybe_close(struct conn *c)
 	    c->lingering)
 		return;
 	/* At a stop, a prompt exit matters more. */
-	if (c->eof || sd.stopping || (tls_ctx != NULL && !c->is_unix) ||
+	if (c->eof || sd.stopping || (listen_tls() != NULL && !c->is_unix) ||
 	    fd == -1 || shutdown(fd, SHUT_WR) == -1) {
 		conn_kill(c);
 		return;
@@ -246,6 +240,24 @@ void
 conn_set_sub(struct conn *c, void *sub)
 {
 	c->sub = sub;
+}
+
+/* Take an identity: see server.h. */
+void
+conn_set_identity(
+    struct conn *c, enum role role, const char *shelter, const char *who)
+{
+	c->authed = true;
+	c->by_peer = false;
+	c->role = role;
+	snprintf(c->shelter, sizeof c->shelter, "%s", shelter);
+	snprintf(c->who, sizeof c->who, "%s", who);
+}
+
+const char *
+conn_peer(const struct conn *c)
+{
+	return c->peer;
 }
 
 enum role
@@ -537,8 +549,7 @@ fail:
 	/* A notification gets no response, not even an error. */
 	if (msg.id != NULL)
 		conn_write_error(c, msg.id, &err);
-	if (m != NULL)
-		metrics_call(m->name, err.code, 0);
+	metrics_call(m != NULL ? m->name : NULL, err.code, 0);
 	rpc_msg_free(&msg);
 }
 
@@ -659,7 +670,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_process(c);
 		return;
 	}
-	if (tls_ctx != NULL && !c->is_unix &&
+	if (listen_tls() != NULL && !c->is_unix &&
 	    (e = bufferevent_get_openssl_error(bev)) != 0) {
 		char buf[128];
 
@@ -676,21 +687,11 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 conn_map_peer(struct conn *c)
 {
-	size_t i;
+	const struct peer_conf *p = auth_peer(sd.cfg, c->uid);
 
-	c->authed = false;
-	c->role = ROLE_NONE;
-	c->shelter[0] = '\0';
-	for (i = 0; i < sd.cfg->npeers; i++) {
-		const struct peer_conf *p = &sd.cfg->peers[i];
-
-		if (p->uid != c->uid)
-			continue;
-		c->authed = true;
-		c->role = p->role;
-		memcpy(c->shelter, p->shelter, sizeof c->shelter);
-		break;
-	}
+	c->authed = p != NULL;
+	c->role = p != NULL ? p->role : ROLE_NONE;
+	snprintf(c->shelter, sizeof c->shelter, "%s", p ? p->shelter : "");
 }
 
 static void
@@ -726,10 +727,8 @@ conn_set_peer(struct conn *c, evutil_socket_t fd, struct sockaddr *sa)
 }
 
 static void
-server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
+server_accept(evutil_socket_t fd, struct sockaddr *sa, bool is_unix)
 {
-	bool is_unix = arg == &lis_unix;
 	struct conn *c;
 	int one = 1;
 
@@ -740,8 +739,8 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c->is_unix = is_unix;
 	if (!is_unix)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (!is_unix && tls_ctx != NULL) {
-		SSL *ssl = SSL_new(tls_ctx);
+	if (!is_unix && listen_tls() != NULL) {
+		SSL *ssl = SSL_new(listen_tls());
 
 		if (ssl != NULL)
 			c->bev = bufferevent_openssl_socket_new(sd.base, fd,
@@ -791,155 +790,6 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	    "connect %s%s", c->peer, c->authed ? "" : " (unauthenticated)");
 }
 
-static void
-server_accept_error(struct evconnlistener *l, void *arg)
-{
-	log_warn("accept");
-}
-
-static int
-server_tls_init(const struct config *cfg)
-{
-	if (cfg->tls_cert == NULL)
-		return 0;
-	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		goto fail;
-	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
-	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cfg->tls_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(
-	        tls_ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(tls_ctx) != 1)
-		goto fail;
-	if (cfg->tls_client_ca != NULL) {
-		STACK_OF(X509_NAME) *names =
-		    SSL_load_client_CA_file(cfg->tls_client_ca);
-
-		if (names == NULL ||
-		    SSL_CTX_load_verify_locations(
-		        tls_ctx, cfg->tls_client_ca, NULL) != 1)
-			goto fail;
-		SSL_CTX_set_client_CA_list(tls_ctx, names);
-		SSL_CTX_set_verify(tls_ctx,
-		    SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	}
-	return 0;
-fail:
-	log_warnx("tls: %s", ERR_error_string(ERR_get_error(), NULL));
-	return -1;
-}
-
-static int
-server_listen_unix(const struct config *cfg)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	const char *path = cfg->listen_unix;
-	int fd;
-
-	if (strlen(path) >= sizeof sun.sun_path) {
-		log_warnx("listen.unix: %s: path too long", path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	/* A socket someone still answers on is not stale. */
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		log_warn("socket");
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
-		close(fd);
-		log_warnx("listen.unix: %s: in use by another process", path);
-		return -1;
-	}
-	close(fd);
-	if (unlink(path) == -1 && errno != ENOENT) {
-		log_warn("listen.unix: unlink %s", path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	         0)) == -1) {
-		log_warn("socket");
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
-	    chmod(path, cfg->unix_mode) == -1) {
-		log_warn("listen.unix: %s", path);
-		close(fd);
-		return -1;
-	}
-	lis_unix = evconnlistener_new(sd.base, server_accept, &lis_unix,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
-	if (lis_unix == NULL || (unix_path = strdup(path)) == NULL) {
-		log_warn("listen.unix: %s", path);
-		if (lis_unix == NULL)
-			close(fd);
-		return -1;
-	}
-	evconnlistener_set_error_cb(lis_unix, server_accept_error);
-	log_info("listening on %s", path);
-	return 0;
-}
-
-static int
-server_write_port_file(const char *path, int port)
-{
-	char tmp[4096];
-	FILE *f;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
-		goto fail;
-	fprintf(f, "%d\n", port);
-	if (fclose(f) != 0 || rename(tmp, path) == -1)
-		goto fail;
-	return 0;
-fail:
-	log_warn("listen.port_file: %s", path);
-	return -1;
-}
-
-static int
-server_listen_tcp(const struct config *cfg)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-	    .ai_socktype = SOCK_STREAM,
-	    .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-	struct addrinfo *ai;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof ss;
-	char port[16];
-	int rc, bound;
-
-	snprintf(port, sizeof port, "%d", cfg->listen_tcp_port);
-	if ((rc = getaddrinfo(cfg->listen_tcp_host, port, &hints, &ai)) != 0) {
-		log_warnx("listen.tcp: %s: %s", cfg->listen_tcp_host,
-		    gai_strerror(rc));
-		return -1;
-	}
-	lis_tcp = evconnlistener_new_bind(sd.base, server_accept, &lis_tcp,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, ai->ai_addr, (int)ai->ai_addrlen);
-	freeaddrinfo(ai);
-	if (lis_tcp == NULL) {
-		log_warn("listen.tcp: %s:%d", cfg->listen_tcp_host,
-		    cfg->listen_tcp_port);
-		return -1;
-	}
-	evconnlistener_set_error_cb(lis_tcp, server_accept_error);
-	if (getsockname(evconnlistener_get_fd(lis_tcp), (struct sockaddr *)&ss,
-	        &sslen) == -1) {
-		log_warn("getsockname");
-		return -1;
-	}
-	bound = ntohs(ss.ss_family == AF_INET6
-	        ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	        : ((struct sockaddr_in *)&ss)->sin_port);
-	log_info("listening on %s port %d%s", cfg->listen_tcp_host, bound,
-	    tls_ctx != NULL ? " (TLS)" : "");
-	if (cfg->port_file != NULL)
-		return server_write_port_file(cfg->port_file, bound);
-	return 0;
-}
-
 /* Start listening: see server.h. */
 int
 server_start(void)
@@ -949,15 +799,7 @@ server_start(void)
 	if (reap_ev == NULL &&
 	    (reap_ev = event_new(sd.base, -1, 0, server_reap, NULL)) == NULL)
 		return -1;
-	if (server_tls_init(cfg) == -1)
-		return -1;
-	if (cfg->listen_unix != NULL && server_listen_unix(cfg) == -1)
-		return -1;
-	if (cfg->listen_tcp_host != NULL && server_listen_tcp(cfg) == -1)
-		return -1;
-	if (lis_unix == NULL && lis_tcp == NULL)
-		log_warnx("no listener configured (listen.unix, listen.tcp)");
-	return 0;
+	return listen_start(sd.base, cfg, server_accept);
 }
 
 /* Stop: see server.h. done runs from the event loop, exactly once. */
@@ -967,19 +809,7 @@ server_stop(void (*done)(void))
 	struct conn *c;
 
 	sd.stopping = true;
-	if (lis_unix != NULL) {
-		evconnlistener_free(lis_unix);
-		lis_unix = NULL;
-	}
-	if (lis_tcp != NULL) {
-		evconnlistener_free(lis_tcp);
-		lis_tcp = NULL;
-	}
-	if (unix_path != NULL) {
-		unlink(unix_path);
-		free(unix_path);
-		unix_path = NULL;
-	}
+	listen_stop();
 	TAILQ_FOREACH(c, &conns, entry)
 	{
 		if (c->lingering)
@@ -1008,9 +838,7 @@ server_free(void)
 	if (reap_ev != NULL)
 		event_free(reap_ev);
 	reap_ev = NULL;
-	if (tls_ctx != NULL)
-		SSL_CTX_free(tls_ctx);
-	tls_ctx = NULL;
+	listen_free();
 }
 
 /* Apply a new config: see server.h. Peer identities are mapped again. */
@@ -1030,69 +858,4 @@ server_reload(const struct config *cfg)
 		if (c->tokens > cfg->rate_per_s)
 			c->tokens = cfg->rate_per_s;
 	}
-}
-
-/* session.auth {token}: take the identity of a configured token. */
-void
-session_auth(struct call *call)
-{
-	json_t *t = json_object_get(call->params, "token");
-	const struct token_conf *match = NULL;
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	struct conn *c = call->conn;
-	json_t *res;
-	size_t i;
-
-	if (!json_is_string(t)) {
-		call_errorf(call, SH_INVALID_PARAMS,
-		    t ? "invalid_field" : "missing_field", "token",
-		    t ? "must be a string" : "is required");
-		return;
-	}
-	SHA256((const unsigned char *)json_string_value(t),
-	    json_string_length(t), md);
-	/* Compare with every token, in constant time. */
-	for (i = 0; i < sd.cfg->ntokens; i++) {
-		if (CRYPTO_memcmp(md, sd.cfg->tokens[i].sha256, sizeof md) == 0)
-			match = &sd.cfg->tokens[i];
-	}
-	if (match == NULL) {
-		sd.m.auth_failures++;
-		log_info("%s: authentication failed (unknown token)",
-		    c != NULL ? c->peer : "?");
-		call_errorf(call, SH_UNAUTHENTICATED, "bad_token", NULL,
-		    "invalid token");
-		return;
-	}
-	if (c != NULL) {
-		c->authed = true;
-		c->by_peer = false;
-		c->role = match->role;
-		memcpy(c->shelter, match->shelter, sizeof c->shelter);
-		snprintf(c->who, sizeof c->who, "token=%s", match->name);
-		log_info("%s: authenticated as %s (%s)", c->peer, match->name,
-		    config_role_name(match->role));
-	}
-	res = json_pack("{s:s, s:s}", "name", match->name, "role",
-	    config_role_name(match->role));
-	if (res != NULL && match->role == ROLE_SHELTER)
-		json_object_set_new(
-		    res, "shelter", json_string(match->shelter));
-	if (res == NULL) {
-		call_errorf(
-		    call, SH_INTERNAL, "internal", NULL, "out of memory");
-		return;
-	}
-	call_reply(call, res);
-}
-
-/* session.ping {}: the server's time. */
-void
-session_ping(struct call *call)
-{
-	char buf[32];
-
-	call_reply(call,
-	    json_pack(
-	        "{s:s}", "time", model_time_format(now_ms(), buf, sizeof buf)));
 }

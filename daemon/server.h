@@ -68,6 +68,12 @@ void conn_close_after_flush(struct conn *c);
 /* The subscription state events.c keeps on a connection (NULL: none). */
 void *conn_sub(struct conn *c);
 void conn_set_sub(struct conn *c, void *sub);
+/* Take an identity for the rest of the connection (session.auth); who is
+ * "token=NAME" for logs. */
+void conn_set_identity(struct conn *c, enum role role, const char *shelter,
+    const char *who);
+/* "unix uid=N pid=P" or "tcp HOST:PORT", for logs. */
+const char *conn_peer(const struct conn *c);
 /* The role and own shelter of the connection now. */
 enum role conn_role(const struct conn *c);
 const char *conn_shelter(const struct conn *c);

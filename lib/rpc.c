@@ -114,6 +114,15 @@ scan_key_add(struct scan *sc, const char *p, size_t len, bool *is_dup)
 	return 0;
 }
 
+/* Does ch end a scalar? (Not strchr: a NUL byte must not match.) */
+static bool
+rpc_scan_delim(char ch)
+{
+	static const char delims[] = " \t\r\n,:[]{}\"";
+
+	return memchr(delims, ch, sizeof delims - 1) != NULL;
+}
+
 /*
  * Scan text: see rpc.h. Keys are compared as raw text, so a duplicate
  * spelled with different escapes is left to Jansson. Stops early (returning
@@ -207,8 +216,7 @@ rpc_scan(const char *text, size_t len, char *dup, size_t duplen, bool *has_dup)
 		}
 		default:
 			/* A scalar: skip to the next delimiter. */
-			while (i < len &&
-			    strchr(" \t\r\n,:]}[{\"", text[i]) == NULL)
+			while (i < len && !rpc_scan_delim(text[i]))
 				i++;
 			break;
 		}

@@ -100,6 +100,23 @@ test_parse_errors(void **state)
 	/* \u0000 in a string. */
 	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\\u0000b\"}",
 	    SH_PARSE_ERROR, "invalid_json", "null", "");
+	/* Raw NUL bytes, outside and inside a string. */
+	{
+		static const char nul1[] = "abc\0def";
+		static const char nul2[] = "{\"jsonrpc\":\"2.0\",\"id\":1,"
+		                           "\"method\":\"a\0b\"}";
+		struct rpc_msg msg;
+		struct sh_error err;
+		json_t *id;
+
+		assert_int_equal(
+		    rpc_parse(nul1, sizeof nul1 - 1, &msg, &id, &err), -1);
+		assert_string_equal(err.reason, "invalid_json");
+		assert_int_equal(
+		    rpc_parse(nul2, sizeof nul2 - 1, &msg, &id, &err), -1);
+		assert_string_equal(err.reason, "invalid_json");
+		assert_null(id);
+	}
 	/* Invalid UTF-8. */
 	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\"}",
 	    SH_PARSE_ERROR, "invalid_json", "null", "");
@@ -168,6 +185,9 @@ test_scan_strings(void **state)
 	assert_int_equal(rpc_scan(s, strlen(s), dup, sizeof dup, &has_dup), 2);
 	assert_false(has_dup);
 	assert_int_equal(rpc_scan("{\"a\":[}", 7, NULL, 0, NULL), -1);
+	/* NUL bytes are text to skip, not an end (this used to spin). */
+	assert_int_equal(rpc_scan("abc\0def", 7, NULL, 0, NULL), 0);
+	assert_int_equal(rpc_scan("{\"a\":1\0}", 8, NULL, 0, NULL), 1);
 	assert_int_equal(rpc_scan("{\"a", 3, NULL, 0, NULL), -1);
 }
 

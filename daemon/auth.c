@@ -1,0 +1,94 @@
+/*
+ * auth.c: peers and tokens, session.auth and session.ping.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "auth.h"
+#include "log.h"
+#include "methods.h"
+#include "server.h"
+#include "shelterd.h"
+
+/* The peer mapping of uid: see auth.h. */
+const struct peer_conf *
+auth_peer(const struct config *cfg, uid_t uid)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->npeers; i++)
+		if (cfg->peers[i].uid == uid)
+			return &cfg->peers[i];
+	return NULL;
+}
+
+/* The token entry of token: see auth.h. */
+const struct token_conf *
+auth_token(const struct config *cfg, const char *token, size_t len)
+{
+	const struct token_conf *match = NULL;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t i;
+
+	SHA256((const unsigned char *)token, len, md);
+	for (i = 0; i < cfg->ntokens; i++) {
+		if (CRYPTO_memcmp(md, cfg->tokens[i].sha256, sizeof md) == 0)
+			match = &cfg->tokens[i];
+	}
+	return match;
+}
+
+/* session.auth {token}: take the identity of a configured token. */
+void
+session_auth(struct call *call)
+{
+	json_t *t = json_object_get(call->params, "token"), *res;
+	const struct token_conf *tok;
+	char who[sizeof call->who];
+
+	if (!json_is_string(t)) {
+		call_errorf(call, SH_INVALID_PARAMS,
+		    t ? "invalid_field" : "missing_field", "token",
+		    t ? "must be a string" : "is required");
+		return;
+	}
+	tok = auth_token(sd.cfg, json_string_value(t), json_string_length(t));
+	if (tok == NULL) {
+		/* The peer, never the token. */
+		sd.m.auth_failures++;
+		log_info("%s: authentication failed (unknown token)",
+		    call->conn != NULL ? conn_peer(call->conn) : "?");
+		call_errorf(call, SH_UNAUTHENTICATED, "bad_token", NULL,
+		    "invalid token");
+		return;
+	}
+	if (call->conn != NULL) {
+		snprintf(who, sizeof who, "token=%s", tok->name);
+		conn_set_identity(call->conn, tok->role, tok->shelter, who);
+		log_info("%s: authenticated as %s (%s)", conn_peer(call->conn),
+		    tok->name, config_role_name(tok->role));
+	}
+	res = json_pack("{s:s, s:s}", "name", tok->name, "role",
+	    config_role_name(tok->role));
+	if (res != NULL && tok->role == ROLE_SHELTER &&
+	    json_object_set_new(res, "shelter", json_string(tok->shelter)) ==
+	        -1) {
+		json_decref(res);
+		res = NULL;
+	}
+	call_reply(call, res);
+}
+
+/* session.ping {}: the server's time. */
+void
+session_ping(struct call *call)
+{
+	char buf[32];
+
+	call_reply(call,
+	    json_pack(
+	        "{s:s}", "time", model_time_format(now_ms(), buf, sizeof buf)));
+}

@@ -1,0 +1,23 @@
+/*
+ * auth.h: who a connection is. Unix peers by uid (auth.peers), everyone
+ * else by token (auth.tokens, stored as sha256). session.auth and
+ * session.ping live in auth.c.
+ */
+#ifndef SHELTERD_AUTH_H
+#define SHELTERD_AUTH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "shelter/config.h"
+
+/* The auth.peers entry for uid, or NULL when it is not mapped. */
+const struct peer_conf *auth_peer(const struct config *cfg, uid_t uid);
+/*
+ * The auth.tokens entry whose sha256 is that of token, or NULL. Compares
+ * with every entry in constant time, so timing tells nothing.
+ */
+const struct token_conf *auth_token(
+    const struct config *cfg, const char *token, size_t len);
+
+#endif

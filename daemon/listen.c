@@ -1,0 +1,234 @@
+/*
+ * listen.c: the listening sockets and the TLS context (listen.h).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+
+#include "listen.h"
+#include "log.h"
+
+static struct event_base *listen_base;
+static listen_accept_fn *listen_cb;
+static struct evconnlistener *lis_unix, *lis_tcp;
+static char *unix_path; /* removed at stop */
+static SSL_CTX *tls_ctx;
+
+static void
+listen_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	listen_cb(fd, sa, arg == &lis_unix);
+}
+
+static void
+listen_error(struct evconnlistener *l, void *arg)
+{
+	log_warn("accept");
+}
+
+static int
+listen_tls_init(const struct config *cfg)
+{
+	if (cfg->tls_cert == NULL)
+		return 0;
+	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cfg->tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(
+	        tls_ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(tls_ctx) != 1)
+		goto fail;
+	if (cfg->tls_client_ca != NULL) {
+		STACK_OF(X509_NAME) *names =
+		    SSL_load_client_CA_file(cfg->tls_client_ca);
+
+		if (names == NULL ||
+		    SSL_CTX_load_verify_locations(
+		        tls_ctx, cfg->tls_client_ca, NULL) != 1)
+			goto fail;
+		SSL_CTX_set_client_CA_list(tls_ctx, names);
+		SSL_CTX_set_verify(tls_ctx,
+		    SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
+	return 0;
+fail:
+	log_warnx("tls: %s", ERR_error_string(ERR_get_error(), NULL));
+	return -1;
+}
+
+static int
+listen_unix(const struct config *cfg)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	const char *path = cfg->listen_unix;
+	int fd;
+
+	if (strlen(path) >= sizeof sun.sun_path) {
+		log_warnx("listen.unix: %s: path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* A socket someone still answers on is not stale. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("socket");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+		close(fd);
+		log_warnx("listen.unix: %s: in use by another process", path);
+		return -1;
+	}
+	close(fd);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		log_warn("listen.unix: unlink %s", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	         0)) == -1) {
+		log_warn("socket");
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    chmod(path, cfg->unix_mode) == -1) {
+		log_warn("listen.unix: %s", path);
+		close(fd);
+		return -1;
+	}
+	lis_unix = evconnlistener_new(listen_base, listen_accept, &lis_unix,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
+	if (lis_unix == NULL || (unix_path = strdup(path)) == NULL) {
+		log_warn("listen.unix: %s", path);
+		if (lis_unix == NULL)
+			close(fd);
+		return -1;
+	}
+	evconnlistener_set_error_cb(lis_unix, listen_error);
+	log_info("listening on %s", path);
+	return 0;
+}
+
+static int
+listen_write_port_file(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		goto fail;
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warn("listen.port_file: %s", path);
+	return -1;
+}
+
+static int
+listen_tcp(const struct config *cfg)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	    .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	char port[16];
+	int rc, bound;
+
+	snprintf(port, sizeof port, "%d", cfg->listen_tcp_port);
+	if ((rc = getaddrinfo(cfg->listen_tcp_host, port, &hints, &ai)) != 0) {
+		log_warnx("listen.tcp: %s: %s", cfg->listen_tcp_host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	lis_tcp = evconnlistener_new_bind(listen_base, listen_accept, &lis_tcp,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    128, ai->ai_addr, (int)ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (lis_tcp == NULL) {
+		log_warn("listen.tcp: %s:%d", cfg->listen_tcp_host,
+		    cfg->listen_tcp_port);
+		return -1;
+	}
+	evconnlistener_set_error_cb(lis_tcp, listen_error);
+	if (getsockname(evconnlistener_get_fd(lis_tcp), (struct sockaddr *)&ss,
+	        &sslen) == -1) {
+		log_warn("getsockname");
+		return -1;
+	}
+	bound = ntohs(ss.ss_family == AF_INET6
+	        ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	        : ((struct sockaddr_in *)&ss)->sin_port);
+	log_info("listening on %s port %d%s", cfg->listen_tcp_host, bound,
+	    tls_ctx != NULL ? " (TLS)" : "");
+	if (cfg->port_file != NULL)
+		return listen_write_port_file(cfg->port_file, bound);
+	return 0;
+}
+
+/* Listen as cfg says: see listen.h. */
+int
+listen_start(
+    struct event_base *base, const struct config *cfg, listen_accept_fn *cb)
+{
+	listen_base = base;
+	listen_cb = cb;
+	if (listen_tls_init(cfg) == -1)
+		return -1;
+	if (cfg->listen_unix != NULL && listen_unix(cfg) == -1)
+		return -1;
+	if (cfg->listen_tcp_host != NULL && listen_tcp(cfg) == -1)
+		return -1;
+	if (lis_unix == NULL && lis_tcp == NULL)
+		log_warnx("no listener configured (listen.unix, listen.tcp)");
+	return 0;
+}
+
+/* Close the listeners: see listen.h. */
+void
+listen_stop(void)
+{
+	if (lis_unix != NULL)
+		evconnlistener_free(lis_unix);
+	if (lis_tcp != NULL)
+		evconnlistener_free(lis_tcp);
+	lis_unix = lis_tcp = NULL;
+	if (unix_path != NULL) {
+		unlink(unix_path);
+		free(unix_path);
+		unix_path = NULL;
+	}
+}
+
+/* The TLS context: see listen.h. */
+SSL_CTX *
+listen_tls(void)
+{
+	return tls_ctx;
+}
+
+/* Free everything: see listen.h. */
+void
+listen_free(void)
+{
+	listen_stop();
+	if (tls_ctx != NULL)
+		SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
+}
