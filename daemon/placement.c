@@ -1,5 +1,7 @@
 /*
- * placement.c: the waitlist pass and the hold expiry sweep.
+ * placement.c: matching a request against the shelter table, the
+ * candidates argument of the store's functions, the waitlist pass and the
+ * hold expiry sweep.
  *
  * A pass reads the waitlist in order (urgency, then age), matches every
  * waiting request against the in-memory table and sends shd_propose for
@@ -18,10 +20,11 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "placement.h"
-#include "requests.h"
 #include "shelterd.h"
 #include "store.h"
+#include "table.h"
 
 #define PLACEMENT_BATCH "500" /* waiting requests per pass */
 
@@ -30,6 +33,104 @@ static bool running; /* a pass is between shd_waiting and its last reply */
 static bool again;   /* woken while running: one more pass after it */
 static int pending;  /* shd_propose replies the running pass awaits */
 static bool sweeping;
+
+/*
+ * True when matching r needs the shelters that hold or expect its case:
+ * co-victims to keep apart or together.
+ */
+bool
+placement_needs_case(const struct request *r)
+{
+	return r->case_id[0] != '\0' && r->co_victims != CO_VICTIMS_ANY;
+}
+
+/* The strings of a JSON array (borrowed) into a new *out; 0 or -1. */
+static int
+ids_of(const json_t *arr, const char ***out, size_t *n)
+{
+	const char **v;
+	size_t i, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return 0;
+	if ((v = calloc(json_array_size(arr), sizeof *v)) == NULL)
+		return -1;
+	for (i = 0; i < json_array_size(arr); i++)
+		if (json_is_string(json_array_get(arr, i)))
+			v[k++] = json_string_value(json_array_get(arr, i));
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/*
+ * Match r against the table with the configured options at the current
+ * time; rejected and case_shelters are arrays of shelter ids or NULL.
+ * Returns 0, or -1 on ENOMEM.
+ */
+int
+placement_match(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, struct match_result *res)
+{
+	struct match_options opt = sd.cfg->match;
+	struct match_input in = {0};
+	const struct shelter *const *all;
+	const char **rej = NULL, **cs = NULL;
+	uint64_t t0 = mono_us();
+	size_t n;
+	int rc = -1;
+
+	if (ids_of(rejected, &rej, &in.nrejected) == -1 ||
+	    ids_of(case_shelters, &cs, &in.ncase_shelters) == -1)
+		goto out;
+	in.rejected = rej;
+	in.case_shelters = cs;
+	opt.now_ms = now_ms();
+	all = table_all(&n);
+	rc = match_run(all, n, r, &in, &opt, res);
+	metrics_match(mono_us() - t0);
+out:
+	free(rej);
+	free(cs);
+	return rc;
+}
+
+/*
+ * Parse a stored request: JSON text, or an object whose output fields are
+ * dropped before the strict parse. Returns 0, or -1 (logged by field only:
+ * the values are a person's attributes).
+ */
+int
+placement_parse_stored(const json_t *doc, struct request *out)
+{
+	static const char *const output[] = {"id", "status", "created_at",
+	    "updated_at", "proposal", "placement", "rejected", NULL};
+	struct sh_error err;
+	json_t *obj;
+	size_t i;
+	int rc;
+
+	if (json_is_string(doc))
+		obj = json_loads(json_string_value(doc), 0, NULL);
+	else if (json_is_object(doc))
+		obj = json_copy((json_t *)doc);
+	else
+		obj = NULL;
+	if (obj == NULL) {
+		log_warnx("placement: a stored request is not a JSON object");
+		return -1;
+	}
+	for (i = 0; output[i] != NULL; i++)
+		json_object_del(obj, output[i]);
+	rc = model_request_parse(obj, sd.gaz, out, &err);
+	if (rc == -1)
+		log_warnx("placement: a stored request does not parse (%s)",
+		    err.field[0] ? err.field : err.reason);
+	json_decref(obj);
+	return rc;
+}
 
 /*
  * The candidates argument of shd_submit and shd_propose, as JSON text:
@@ -109,9 +210,9 @@ pass_one(const json_t *w, struct match_result *res, const char *ttl,
 	char *cands, *arg;
 
 	if (id == NULL ||
-	    requests_parse_stored(json_object_get(w, "doc"), &req) == -1)
+	    placement_parse_stored(json_object_get(w, "doc"), &req) == -1)
 		return;
-	if (requests_match(&req, json_object_get(w, "rejected"),
+	if (placement_match(&req, json_object_get(w, "rejected"),
 	        json_object_get(w, "case_shelters"), res) == -1) {
 		log_warnx("placement: out of memory matching request=%s", id);
 		return;

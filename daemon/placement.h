@@ -25,4 +25,23 @@ void placement_wake(void);
  */
 char *placement_candidates_arg(const struct match_result *res);
 
+/* Does matching r need the shelters that hold or expect its case? */
+bool placement_needs_case(const struct request *r);
+
+/*
+ * Match r against the shelter table with the configured options, now.
+ * rejected and case_shelters are JSON arrays of shelter ids (NULL: none).
+ * res must be initialised; it borrows from the table until the table
+ * changes, so use it before returning to the event loop. 0 or -1.
+ */
+int placement_match(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, struct match_result *res);
+
+/*
+ * Parse a request as the store returns it: the normalised document, as
+ * JSON text or as an object whose output fields (id, status, ...) are
+ * ignored. 0 or -1 (logged by field only).
+ */
+int placement_parse_stored(const json_t *doc, struct request *out);
+
 #endif

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "metrics.h"
 #include "placement.h"
 #include "requests.h"
 #include "shelterd.h"
@@ -120,104 +119,6 @@ check_reason(struct call *call)
 	return -1;
 }
 
-/*
- * True when matching r needs the shelters that hold or expect its case:
- * co-victims to keep apart or together.
- */
-bool
-requests_needs_case(const struct request *r)
-{
-	return r->case_id[0] != '\0' && r->co_victims != CO_VICTIMS_ANY;
-}
-
-/* The strings of a JSON array (borrowed) into a new *out; 0 or -1. */
-static int
-ids_of(const json_t *arr, const char ***out, size_t *n)
-{
-	const char **v;
-	size_t i, k = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (!json_is_array(arr) || json_array_size(arr) == 0)
-		return 0;
-	if ((v = calloc(json_array_size(arr), sizeof *v)) == NULL)
-		return -1;
-	for (i = 0; i < json_array_size(arr); i++)
-		if (json_is_string(json_array_get(arr, i)))
-			v[k++] = json_string_value(json_array_get(arr, i));
-	*out = v;
-	*n = k;
-	return 0;
-}
-
-/*
- * Match r against the table with the configured options at the current
- * time; rejected and case_shelters are arrays of shelter ids or NULL.
- * Returns 0, or -1 on ENOMEM.
- */
-int
-requests_match(const struct request *r, const json_t *rejected,
-    const json_t *case_shelters, struct match_result *res)
-{
-	struct match_options opt = sd.cfg->match;
-	struct match_input in = {0};
-	const struct shelter *const *all;
-	const char **rej = NULL, **cs = NULL;
-	uint64_t t0 = mono_us();
-	size_t n;
-	int rc = -1;
-
-	if (ids_of(rejected, &rej, &in.nrejected) == -1 ||
-	    ids_of(case_shelters, &cs, &in.ncase_shelters) == -1)
-		goto out;
-	in.rejected = rej;
-	in.case_shelters = cs;
-	opt.now_ms = now_ms();
-	all = table_all(&n);
-	rc = match_run(all, n, r, &in, &opt, res);
-	metrics_match(mono_us() - t0);
-out:
-	free(rej);
-	free(cs);
-	return rc;
-}
-
-/*
- * Parse a stored request: JSON text, or an object whose output fields are
- * dropped before the strict parse. Returns 0, or -1 (logged by field only:
- * the values are a person's attributes).
- */
-int
-requests_parse_stored(const json_t *doc, struct request *out)
-{
-	static const char *const output[] = {"id", "status", "created_at",
-	    "updated_at", "proposal", "placement", "rejected", NULL};
-	struct sh_error err;
-	json_t *obj;
-	size_t i;
-	int rc;
-
-	if (json_is_string(doc))
-		obj = json_loads(json_string_value(doc), 0, NULL);
-	else if (json_is_object(doc))
-		obj = json_copy((json_t *)doc);
-	else
-		obj = NULL;
-	if (obj == NULL) {
-		log_warnx("requests: a stored request is not a JSON object");
-		return -1;
-	}
-	for (i = 0; output[i] != NULL; i++)
-		json_object_del(obj, output[i]);
-	rc = model_request_parse(obj, sd.gaz, out, &err);
-	if (rc == -1)
-		log_warnx("requests: a stored request does not parse (%s)",
-		    err.field[0] ? err.field : err.reason);
-	json_decref(obj);
-	return rc;
-}
-
 static const char *
 co_victims_name(enum co_victims co)
 {
@@ -274,7 +175,7 @@ submit_reexplain(json_t *result, const struct sh_error *err, void *arg)
 	if (result != NULL &&
 	    table_load(json_object_get(result, "shelters")) == 0) {
 		match_result_init(&res);
-		if (requests_match(&rq->req, NULL, rq->cases, &res) == 0 &&
+		if (placement_match(&rq->req, NULL, rq->cases, &res) == 0 &&
 		    (expl = match_explanation_json(&res)) != NULL) {
 			json_decref(rq->explanation);
 			rq->explanation = expl;
@@ -326,7 +227,7 @@ submit_match(struct rq *rq, const json_t *case_shelters)
 	bool ok = false;
 
 	match_result_init(&res);
-	if (requests_match(&rq->req, NULL, case_shelters, &res) == -1 ||
+	if (placement_match(&rq->req, NULL, case_shelters, &res) == -1 ||
 	    (cands = placement_candidates_arg(&res)) == NULL ||
 	    (rq->explanation = match_explanation_json(&res)) == NULL ||
 	    (doc = model_request_to_json(&rq->req)) == NULL ||
@@ -384,7 +285,7 @@ requests_submit(struct call *call)
 		rq_fail(rq, &err);
 		return;
 	}
-	if (!requests_needs_case(&rq->req)) {
+	if (!placement_needs_case(&rq->req)) {
 		submit_match(rq, NULL);
 		return;
 	}
@@ -401,7 +302,7 @@ preview_match(struct rq *rq, const json_t *case_shelters)
 	json_t *out = NULL;
 
 	match_result_init(&res);
-	if (requests_match(&rq->req, NULL, case_shelters, &res) == 0)
+	if (placement_match(&rq->req, NULL, case_shelters, &res) == 0)
 		out = match_result_json(&res);
 	match_result_free(&res);
 	rq_reply(rq, out);
@@ -432,7 +333,7 @@ requests_preview(struct call *call)
 		rq_fail(rq, &err);
 		return;
 	}
-	if (!requests_needs_case(&rq->req) || !store_is_up() ||
+	if (!placement_needs_case(&rq->req) || !store_is_up() ||
 	    fetch_case(rq, preview_case_done, &err) == -1)
 		preview_match(rq, NULL);
 }
@@ -520,7 +421,7 @@ reject_match(struct rq *rq, const json_t *case_shelters)
 	const char *rid = str_of(rq->request, "id");
 
 	match_result_init(&res);
-	if (requests_match(&rq->req, json_object_get(rq->request, "rejected"),
+	if (placement_match(&rq->req, json_object_get(rq->request, "rejected"),
 	        case_shelters, &res) == -1 ||
 	    (res.ncandidates > 0 &&
 	        (cands = placement_candidates_arg(&res)) == NULL)) {
@@ -572,11 +473,11 @@ reject_done(json_t *result, const struct sh_error *err, void *arg)
 	    rq->id, str_of(rq->request, "id"),
 	    str_of(rq->proposal, "shelter_id"), rq->call->who);
 	if (strcmp(str_of(rq->request, "status"), "waiting") != 0 ||
-	    requests_parse_stored(rq->request, &rq->req) == -1) {
+	    placement_parse_stored(rq->request, &rq->req) == -1) {
 		reject_reply(rq, rq->request, NULL);
 		return;
 	}
-	if (!requests_needs_case(&rq->req))
+	if (!placement_needs_case(&rq->req))
 		reject_match(rq, NULL);
 	else if (fetch_case(rq, reject_case_done, &cerr) == -1)
 		reject_propose_done(NULL, &cerr, rq);

@@ -1,0 +1,26 @@
+/*
+ * shelters.h: the handlers of the shelter methods, and shelter.put as the
+ * seed shelters use it.
+ */
+#ifndef SHELTERD_SHELTERS_H
+#define SHELTERD_SHELTERS_H
+
+#include "methods.h"
+#include "store.h"
+
+method_fn shelters_put;      /* shelter.put */
+method_fn shelters_remove;   /* shelter.remove */
+method_fn shelters_get;      /* shelter.get */
+method_fn shelters_list;     /* shelter.list */
+method_fn shelters_capacity; /* shelter.capacity */
+method_fn shelters_intake;   /* shelter.intake */
+
+/*
+ * shd_shelter_put for s: its static document and pools; the store keeps
+ * the live counts and intake of an existing shelter. 0 (cb runs later), or
+ * -1 with err set.
+ */
+int shelters_store_put(
+    const struct shelter *s, store_cb *cb, void *arg, struct sh_error *err);
+
+#endif
