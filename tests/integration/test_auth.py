@@ -2,7 +2,8 @@
 Unix peer credentials."""
 
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Client, Env,
-                     RpcError, expect_error, request, shelter)
+                     RpcError, expect_error, request, sha256_hex,
+                     shelter)
 
 SEED = [shelter(DEFAULT_SHELTER_ID, total=4),
         shelter(OTHER_SHELTER_ID, total=4, municipality="Zwolle")]
@@ -67,6 +68,15 @@ def test_auth_errors():
         expect_error(lambda: c.call("session.auth", {"token": "x",
                                                      "user": "y"}),
                      -32602, "unknown_field", "user")
+        # The configured hash is not a token.
+        expect_error(lambda: c.call("session.auth", {
+            "token": sha256_hex(env.daemon.tokens["admin"])}), -32001,
+            "bad_token")
+        expect_error(lambda: c.call("session.auth", {
+            "token": env.daemon.tokens["admin"] + "\n"}), -32001,
+            "bad_token")
+        expect_error(lambda: c.call("session.auth", {"token": ""}), -32001,
+                     "bad_token")
         bad = "wrong-token-0123456789abcdef"
         expect_error(lambda: c.call("session.auth", {"token": bad}), -32001,
                      "bad_token")

@@ -226,3 +226,79 @@ def test_two_daemons_expire_each_hold_once():
                 check_invariant(admin.call("shelter.get", {"id": sid})[
                     "shelter"])
             d2.client("admin").close()
+
+
+def race(fns):
+    """Run the functions at the same moment; their results or exceptions."""
+    out = [None] * len(fns)
+    barrier = threading.Barrier(len(fns))
+
+    def run(i):
+        barrier.wait(10)
+        try:
+            out[i] = ("ok", fns[i]())
+        except Exception as e:  # noqa: BLE001 - returned to the caller
+            out[i] = ("error", e)
+
+    threads = [threading.Thread(target=run, args=(i,))
+               for i in range(len(fns))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert not any(t.is_alive() for t in threads), "a call hung"
+    return out
+
+
+def test_same_ref_through_two_daemons_is_stored_once():
+    with Env(shelters=SEED) as env:
+        with Daemon(env.redis, shelters=SEED, name="shelterd-2") as d2:
+            c1 = env.client("coordinator")
+            c2 = d2.client("coordinator")
+            try:
+                for i in range(10):
+                    ref = "SAME-%d" % i
+                    res = race([
+                        lambda: c1.call("request.submit",
+                                        {"request": request(ref)}),
+                        lambda: c2.call("request.submit",
+                                        {"request": request(ref)})])
+                    assert all(kind == "ok" for kind, _ in res), res
+                    dups = sorted(r["duplicate"] for _, r in res)
+                    assert dups == [False, True], (ref, res)
+                    assert res[0][1]["request"]["id"] == \
+                        res[1][1]["request"]["id"]
+                reqs = c1.call("request.list")["requests"]
+                assert len(reqs) == 10
+                doc = c1.call("shelter.get", {"id": DEFAULT_SHELTER_ID})
+                check_invariant(doc["shelter"])
+            finally:
+                c2.close()
+
+
+def test_accept_and_cancel_racing():
+    with Env(shelters=SEED) as env:
+        c = env.client("coordinator")
+        subs = [c.call("request.submit", {"request": request("AC-%d" % i)})
+                for i in range(10)]
+        a = env.client("coordinator")
+        b = env.client("coordinator")
+        for sub in subs:
+            res = race([
+                lambda: a.call("proposal.accept",
+                               {"id": sub["proposal"]["id"]}),
+                lambda: b.call("request.cancel",
+                               {"id": sub["request"]["id"], "reason": "x"})])
+            accept, cancel = res
+            # The cancel always wins in the end (it may come after the
+            # accept); an accept that lost answers state.
+            assert cancel[0] == "ok", cancel
+            if accept[0] == "error":
+                assert accept[1].code == -32009, accept
+            r = c.call("request.get", {"id": sub["request"]["id"]})
+            assert r["request"]["status"] == "cancelled"
+        for sid in (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID):
+            doc = c.call("shelter.get", {"id": sid})["shelter"]
+            check_invariant(doc)
+            p = pool_of(doc, "main")
+            assert (p["held"], p["expected"]) == (0, 0), p

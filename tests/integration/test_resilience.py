@@ -30,12 +30,28 @@ def test_redis_down_is_32010_within_2s_and_recovers():
             ("request.submit", {"request": request("DOWN-2")}),
             ("request.get", {"id": rid}),
             ("request.list", {}),
+            ("request.cancel", {"id": rid, "reason": "x"}),
             ("shelter.get", {"id": DEFAULT_SHELTER_ID}),
+            ("shelter.list", {}),
             ("proposal.accept", {"id": sub["proposal"]["id"]}),
+            ("proposal.reject", {"id": sub["proposal"]["id"],
+                                 "reason": "x"}),
             ("stats.get", {}),
+            ("session.subscribe", {"topics": ["capacity"]}),
         ]
         for method, params in calls:
             took = timed_error(c, method, params)
+            assert took < 2.0, "%s took %.2fs" % (method, took)
+        admin = env.client("unix")
+        for method, params in [
+                ("shelter.put", {"shelter": shelter("t-down", total=1)}),
+                ("shelter.capacity", {"id": DEFAULT_SHELTER_ID,
+                                      "pools": {"main": {"occupied": 1}}}),
+                ("shelter.intake", {"id": DEFAULT_SHELTER_ID,
+                                    "open": False}),
+                ("shelter.remove", {"id": DEFAULT_SHELTER_ID}),
+                ("placement.arrived", {"request_id": rid})]:
+            took = timed_error(admin, method, params)
             assert took < 2.0, "%s took %.2fs" % (method, took)
         # The daemon itself still answers.
         assert "time" in c.call("session.ping")
@@ -52,6 +68,12 @@ def test_redis_down_is_32010_within_2s_and_recovers():
         assert again["duplicate"] is False
         acc = c.call("proposal.accept", {"id": sub["proposal"]["id"]})
         assert acc["request"]["status"] == "placed"
+        # None of the refused writes happened.
+        doc = c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        assert doc["intake"]["open"] is True
+        assert doc["pools"][0]["occupied"] == 0
+        expect_error(lambda: c.call("shelter.get", {"id": "t-down"}), -32004,
+                     "shelter")
 
 
 def test_hung_redis_is_32010_within_2s():
