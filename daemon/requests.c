@@ -30,6 +30,8 @@ struct rq {
 	json_t *cases;              /* submit: the case shelters matched */
 	size_t ncandidates;         /* submit: as matched on the table */
 	json_t *proposal, *request; /* reject: what shd_reject returned */
+	json_t *result;             /* the reply, while the table refreshes */
+	int nfresh;                 /* table refreshes it waits for */
 };
 
 static const char *const statuses[] = {
@@ -57,6 +59,7 @@ rq_free(struct rq *rq)
 	json_decref(rq->cases);
 	json_decref(rq->proposal);
 	json_decref(rq->request);
+	json_decref(rq->result);
 	free(rq);
 }
 
@@ -87,6 +90,51 @@ rq_reply(struct rq *rq, json_t *result)
 	}
 	call_reply(rq->call, result);
 	rq_free(rq);
+}
+
+static void
+fresh_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	json_t *s = json_object_get(result, "shelter");
+
+	if (s != NULL)
+		table_put_json(s);
+	else if (result != NULL)
+		table_load(json_object_get(result, "shelters"));
+	if (--rq->nfresh == 0) {
+		rq_reply(rq, rq->result);
+		rq->result = NULL;
+	}
+}
+
+/*
+ * Reply result (stolen) once the table holds the store's counts of the
+ * shelters whose free places the call changed (sid, sid2; both NULL:
+ * every shelter), so this caller's next preview or submit sees its own
+ * change. The events of the change refresh the table too, later.
+ */
+static void
+rq_reply_fresh(struct rq *rq, json_t *result, const char *sid, const char *sid2)
+{
+	struct sh_error err;
+
+	rq->result = result;
+	rq->nfresh = 1; /* this function's own, dropped below */
+	if (sid == NULL && sid2 == NULL) {
+		if (store_fcallv("shd_shelter_list", fresh_done, rq, &err,
+		        (char *)NULL) == 0)
+			rq->nfresh++;
+	}
+	if (sid != NULL &&
+	    store_fcallv("shd_shelter_get", fresh_done, rq, &err, sid,
+	        (char *)NULL) == 0)
+		rq->nfresh++;
+	if (sid2 != NULL &&
+	    store_fcallv("shd_shelter_get", fresh_done, rq, &err, sid2,
+	        (char *)NULL) == 0)
+		rq->nfresh++;
+	fresh_done(NULL, NULL, rq);
 }
 
 static const char *
@@ -147,6 +195,7 @@ static void
 submit_reply(struct rq *rq, json_t *req, json_t *prop, bool dup)
 {
 	json_t *expl = dup || prop != NULL ? NULL : rq->explanation;
+	json_t *result;
 
 	if (dup)
 		log_info("request.submit: duplicate request=%s by %s",
@@ -160,9 +209,12 @@ submit_reply(struct rq *rq, json_t *req, json_t *prop, bool dup)
 	else
 		log_info("request.submit: request=%s waiting by %s",
 		    str_of(req, "id"), rq->call->who);
-	rq_reply(rq,
-	    json_pack("{s:O, s:O?, s:O?, s:b}", "request", req, "proposal",
-	        prop, "explanation", expl, "duplicate", dup));
+	result = json_pack("{s:O, s:O?, s:O?, s:b}", "request", req, "proposal",
+	    prop, "explanation", expl, "duplicate", dup);
+	if (prop != NULL && !dup && result != NULL)
+		rq_reply_fresh(rq, result, str_of(prop, "shelter_id"), NULL);
+	else
+		rq_reply(rq, result);
 }
 
 static void
@@ -379,9 +431,14 @@ requests_accept(struct call *call)
 static void
 reject_reply(struct rq *rq, json_t *request, json_t *next)
 {
-	rq_reply(rq,
-	    json_pack("{s:O, s:O, s:O?}", "proposal", rq->proposal, "request",
-	        request, "next", next));
+	json_t *result = json_pack("{s:O, s:O, s:O?}", "proposal", rq->proposal,
+	    "request", request, "next", next);
+
+	if (result == NULL)
+		rq_nomem(rq);
+	else
+		rq_reply_fresh(rq, result, str_of(rq->proposal, "shelter_id"),
+		    next != NULL ? str_of(next, "shelter_id") : NULL);
 }
 
 static void
@@ -509,7 +566,7 @@ request_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct rq *rq = arg;
 	const char *m = rq->call->method->name;
-	json_t *req;
+	json_t *req, *pl;
 
 	if (result == NULL) {
 		rq_fail(rq, err);
@@ -519,7 +576,13 @@ request_done(json_t *result, const struct sh_error *err, void *arg)
 	if (strcmp(m, "request.get") != 0)
 		log_info("%s: request=%s status=%s by %s", m, str_of(req, "id"),
 		    str_of(req, "status"), rq->call->who);
-	rq_reply(rq, json_pack("{s:O}", "request", req));
+	if (strcmp(m, "request.cancel") == 0) {
+		/* A hold or an expected place may be free again. */
+		pl = json_object_get(req, "placement");
+		rq_reply_fresh(rq, json_pack("{s:O}", "request", req),
+		    json_string_value(json_object_get(pl, "shelter_id")), NULL);
+	} else
+		rq_reply(rq, json_pack("{s:O}", "request", req));
 }
 
 /* Call fn with the params' first string and then arg2 (NULL: none). */
