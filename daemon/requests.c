@@ -96,15 +96,16 @@ static void
 fresh_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct rq *rq = arg;
-	json_t *s = json_object_get(result, "shelter");
+	json_t *s = json_object_get(result, "shelter"), *reply;
 
 	if (s != NULL)
 		table_put_json(s);
 	else if (result != NULL)
 		table_load(json_object_get(result, "shelters"));
 	if (--rq->nfresh == 0) {
-		rq_reply(rq, rq->result);
+		reply = rq->result;
 		rq->result = NULL;
+		rq_reply(rq, reply);
 	}
 }
 
