@@ -145,8 +145,7 @@ conn_maybe_close(struct conn *c)
 	    c->lingering)
 		return;
 	/* At a stop, a prompt exit matters more. */
-	if (c->eof || sd.stopping || (listen_tls() != NULL && !c->is_unix) ||
-	    fd == -1 || shutdown(fd, SHUT_WR) == -1) {
+	if (c->eof || sd.stopping || fd == -1 || shutdown(fd, SHUT_WR) == -1) {
 		conn_kill(c);
 		return;
 	}
