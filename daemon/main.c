@@ -272,6 +272,7 @@ print_errors(const struct config_errors *errs)
 		fprintf(stderr, "%s\n", errs->v[i]);
 }
 
+/* shelterd [-t] -c FILE | --version | -h: see usage(). */
 int
 main(int argc, char **argv)
 {

@@ -229,12 +229,14 @@ conn_close_after_flush(struct conn *c)
 	conn_maybe_close(c);
 }
 
+/* The subscription events.c keeps here, or NULL. */
 void *
 conn_sub(struct conn *c)
 {
 	return c->sub;
 }
 
+/* Set (or clear, NULL) the subscription; the caller owns it. */
 void
 conn_set_sub(struct conn *c, void *sub)
 {
@@ -253,24 +255,28 @@ conn_set_identity(
 	snprintf(c->who, sizeof c->who, "%s", who);
 }
 
+/* The peer, for logs: see server.h. */
 const char *
 conn_peer(const struct conn *c)
 {
 	return c->peer;
 }
 
+/* The role now; ROLE_NONE until authenticated. */
 enum role
 conn_role(const struct conn *c)
 {
 	return c->authed ? c->role : ROLE_NONE;
 }
 
+/* The own shelter of a shelter role ("" otherwise). */
 const char *
 conn_shelter(const struct conn *c)
 {
 	return c->shelter;
 }
 
+/* Connections open now, refused ones not counted. */
 int
 server_nclients(void)
 {
