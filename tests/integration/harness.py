@@ -871,6 +871,7 @@ class Env:
         self.redis = None
         self.daemon = None
         self._clients = []
+        self._extra = []
 
     def __enter__(self):
         self.redis = Redis().__enter__()
@@ -885,6 +886,8 @@ class Env:
         for c in self._clients:
             c.close()
         try:
+            for d in self._extra:
+                d.__exit__(*exc)
             if self.daemon is not None:
                 self.daemon.__exit__(*exc)
         finally:
@@ -899,8 +902,8 @@ class Env:
     def second_daemon(self, **opts):
         """Another shelterd on the same Redis (same prefix unless given)."""
         d = Daemon(self.redis, **opts)
+        self._extra.append(d)
         d.__enter__()
-        self._extra = getattr(self, "_extra", [])
         return d
 
 

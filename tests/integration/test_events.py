@@ -180,6 +180,7 @@ def test_events_never_carry_sensitive_fields():
                     yield from keys(x)
 
         for ev in evs:
+            check_event(ev)
             ks = set(keys(ev["data"]))
             for bad in ("case", "nationality", "referrer", "exploitation",
                         "safety", "sector"):

@@ -397,8 +397,13 @@ def test_alternatives_and_deterministic_ranking():
             alts
         for a in alts:
             assert set(a) == {"shelter_id", "pool", "score"}, a
-        # One place fewer at t-rank-1: it now ranks after the others (free
-        # places break the tie).
-        pv = c.call("match.preview", {"request": request("RANK-2")})
+        # One place fewer at t-rank-1: it now ranks after the others. The
+        # preview answers from the daemon's table, which follows the store's
+        # events: wait (bounded) until it shows the held place.
+        def preview_sees_hold():
+            pv = c.call("match.preview", {"request": request("RANK-2")})
+            free = {x["shelter_id"]: x["free"] for x in pv["candidates"]}
+            return pv if free["t-rank-1"] == 1 else None
+        pv = wait_until(preview_sees_hold, 3, 0.05, "the table to follow")
         ids = [x["shelter_id"] for x in pv["candidates"]]
         assert ids[-1] == "t-rank-1", ids

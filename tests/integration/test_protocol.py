@@ -159,7 +159,7 @@ def test_bad_envelopes():
     with Env() as env:
         c = env.client("anon")
         # An id of the wrong type: bad_envelope with id null.
-        for idtext in [b"1.5", b"true", b"{}", b"[1]", b"null"]:
+        for idtext in [b"1.5", b"1e3", b"true", b"{}", b"[1]", b"null"]:
             c.send_raw(b'{"jsonrpc":"2.0","id":' + idtext
                        + b',"method":"session.ping"}\n')
             msg = c.recv()
