@@ -7,6 +7,15 @@
  * and a zero-delay event frees it at a safe point. A call keeps a pointer
  * to its connection that is cleared when the connection goes, so a handler
  * that ends later just has its reply dropped.
+ *
+ * Where PROTOCOL.md is silent:
+ * - a notification gets no response, not even an error, except a
+ *   rate-limited line (it was not executed: the sender must know);
+ * - over max_clients a connection gets one -32010 "too_many_clients"
+ *   error (id null) and is closed;
+ * - every close after a protocol error half-closes first and discards
+ *   input for up to CONN_LINGER_S, so the error line is not lost to a
+ *   reset; a peer that half-closes still gets answers to what it sent.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
