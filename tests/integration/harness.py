@@ -443,6 +443,10 @@ class Daemon:
                 "port": redis.port if redis is not None else 1,
                 "prefix": prefix,
                 "require_durable": require_durable,
+            } if "unix" not in (redis_conf or {}) else {
+                # redis_conf={"unix": PATH}: over Redis's Unix socket.
+                "prefix": prefix,
+                "require_durable": require_durable,
             }, redis_conf),
             "auth": _merge({
                 "peers": [{"uid": os.getuid(), "role": "admin"}],

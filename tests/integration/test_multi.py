@@ -302,3 +302,22 @@ def test_accept_and_cancel_racing():
             check_invariant(doc)
             p = pool_of(doc, "main")
             assert (p["held"], p["expected"]) == (0, 0), p
+
+
+def test_prefixes_keep_two_deployments_apart():
+    with Env(shelters=SEED) as env:
+        with Daemon(env.redis, prefix="other:", name="shelterd-other",
+                    shelters=[shelter("t-elsewhere", total=1)]) as d2:
+            w2 = d2.client("admin")
+            w2.call("session.subscribe", {"topics": ALL_TOPICS})
+            c1 = env.client("coordinator")
+            c1.call("request.submit", {"request": request("PFX-1")})
+            ids = [s["id"] for s in w2.call("shelter.list")["shelters"]]
+            assert ids == ["t-elsewhere"], ids
+            assert w2.call("request.list")["requests"] == []
+            assert w2.events(0.7) == [], "events crossed prefixes"
+            # The same ref is a new request under the other prefix.
+            r = w2.call("request.submit", {"request": request("PFX-1")})
+            assert r["duplicate"] is False
+            assert r["proposal"]["shelter_id"] == "t-elsewhere"
+            w2.close()

@@ -328,3 +328,13 @@ def test_http_health_and_metrics():
             text = resp.read().decode()
         assert "# TYPE" in text, text[:500]
         assert "not-a-real-token" not in text
+
+
+def test_redis_over_its_unix_socket():
+    with Redis() as r:
+        with Daemon(r, redis_conf={"unix": r.unixsocket},
+                    shelters=[shelter("t-unixredis", total=1)]) as d:
+            c = d.client("coordinator")
+            sub = c.call("request.submit", {"request": request("UR-1")})
+            assert sub["proposal"]["shelter_id"] == "t-unixredis"
+            c.close()
