@@ -273,3 +273,39 @@ def test_refused_lines_cost_no_token():
         time.sleep(1.2)
         for _ in range(4):
             assert "time" in c.call("session.ping")
+
+
+def test_reader_that_pauses_gets_every_response_in_order():
+    """Backpressure: a client that sends a lot and reads late is paused,
+    not dropped, and then gets every response in order."""
+    with Env(limits={"output_buffer_bytes": 65536}) as env:
+        c = Client(env.daemon.tcp_port, timeout=10, rcvbuf=4096)
+        n = 20000
+        data = b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"session.ping"}\n'
+                        % i for i in range(n))
+        # Send from a thread: the daemon stops reading us while we do not
+        # read, so a blocking send would otherwise wait forever.
+        import threading
+        sender = threading.Thread(target=c.send_raw, args=(data,))
+        sender.start()
+        time.sleep(1.0)
+        ids = [c.recv(10)["id"] for _ in range(n)]
+        sender.join(10)
+        assert ids == list(range(n))
+        assert "time" in c.call("session.ping")
+        c.close()
+
+
+def test_line_of_exactly_the_limit_with_crlf_split_across_writes():
+    with Env(limits={"max_line_bytes": 1024}) as env:
+        c = env.client("anon")
+        line, idv = ping_with_id_of_length(1024)
+        c.send_raw(line + b"\r")
+        time.sleep(0.2)
+        c.send_raw(b"\n")
+        assert c.recv()["id"] == idv
+        line, idv = ping_with_id_of_length(1023)
+        c.send_raw(line)
+        time.sleep(0.2)
+        c.send_raw(b"\r\n")
+        assert c.recv()["id"] == idv

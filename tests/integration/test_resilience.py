@@ -1,15 +1,16 @@
 """Redis going away, shelterd being killed, signals, config checking,
 --version and the durability check."""
 
+import json
 import os
 import re
 import signal
 import subprocess
 import time
 
-from harness import (DEFAULT_SHELTER_ID, ROOT, Daemon, Env, Redis, RpcError,
-                     expect_error, request, sha256_hex, shelter, shelterd_path,
-                     wait_until)
+from harness import (DEFAULT_SHELTER_ID, ROOT, ConnectionClosed, Daemon, Env,
+                     Redis, RpcError, expect_error, request, sha256_hex,
+                     shelter, shelterd_path, wait_until)
 
 
 def timed_error(c, method, params):
@@ -338,3 +339,33 @@ def test_redis_over_its_unix_socket():
             sub = c.call("request.submit", {"request": request("UR-1")})
             assert sub["proposal"]["shelter_id"] == "t-unixredis"
             c.close()
+
+
+def test_sigterm_with_calls_in_flight_answers_or_leaves_them_undone():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=100)]) as env:
+        c = env.client("coordinator")
+        n = 60
+        c.send_raw(b"".join(json.dumps({
+            "jsonrpc": "2.0", "id": i, "method": "request.submit",
+            "params": {"request": request("TERM-%02d" % i)}}).encode() + b"\n"
+            for i in range(n)))
+        first = c.recv(10)
+        assert "result" in first, first
+        env.daemon.signal(signal.SIGTERM)
+        answered = [first["id"]]
+        try:
+            while True:
+                m = c.recv(10)
+                assert "result" in m or m["error"]["code"] == -32010, m
+                if "result" in m:
+                    answered.append(m["id"])
+        except (ConnectionClosed, ConnectionResetError):
+            pass
+        assert env.daemon.wait_exit(10) == 0
+        assert answered == sorted(answered)
+        env.daemon.start()
+        u = env.client("unix")
+        refs = {r["ref"] for r in u.call("request.list", {"limit": 500})[
+            "requests"]}
+        for i in answered:
+            assert "TERM-%02d" % i in refs, "acknowledged submit lost"
