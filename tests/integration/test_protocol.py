@@ -411,3 +411,50 @@ def test_nul_byte_in_a_line_is_a_parse_error_and_hurts_nobody():
         msg = c.recv(3)
         assert error_of(msg)[0] == -32700, msg
         assert_usable(c)
+
+
+def test_hostile_values_are_refused_not_crashed_on():
+    with Env(shelters=[shelter("t-hostile", total=2)]) as env:
+        c = env.client("admin")
+        cases = [
+            ("shelter.put", {"shelter": shelter("t-h1", pools=[
+                {"name": "p%02d" % i, "genders": ["f"], "total": 1}
+                for i in range(17)])}),
+            ("shelter.put", {"shelter": shelter(
+                "t-h2", total=1, languages=["a%s" % chr(97 + i)
+                                            for i in range(20)])}),
+            ("shelter.put", {"shelter": shelter(
+                "t-h3", total=1, location={"municipality": "x" * 5000})}),
+            ("shelter.put", {"shelter": shelter("x" * 64, total=1)}),
+            ("request.submit", {"request": request(
+                "H-1", person={"gender": "f", "age": 2**40})}),
+            ("request.submit", {"request": request(
+                "H-2", children=[{"age": 1}] * 50)}),
+            ("request.submit", {"request": request("H" * 65)}),
+            ("request.submit", {"request": request(
+                "H-3", safety={"min_distance_km": -5})}),
+            ("request.submit", {"request": request(
+                "H-4", safety={"case": "x" * 200})}),
+            ("shelter.capacity", {"id": "t-hostile",
+                                  "pools": {"main": {"total": 10**12}}}),
+        ]
+        for method, params in cases:
+            e = expect_error(lambda: c.call(method, params), -32602)
+            assert e.field, e
+        # An integer beyond 64 bits: refused as a parse error (the JSON
+        # parser's limit) or as an invalid field, never taken.
+        c.send_raw(json.dumps({"jsonrpc": "2.0", "id": 99,
+                               "method": "request.submit", "params": {
+                                   "request": request("H-9", age=10**20)}})
+                   .encode() + b"\n")
+        msg = c.recv()
+        assert error_of(msg)[0] in (-32700, -32602), msg
+        # A lone surrogate is not valid JSON text.
+        c.send_raw(b'{"jsonrpc":"2.0","id":"\\ud800","method":"session.ping"}'
+                   b"\n")
+        msg = c.recv()
+        assert error_of(msg)[0] == -32700, msg
+        assert c.call("request.list")["requests"] == []
+        assert [s["id"] for s in c.call("shelter.list")["shelters"]] == [
+            "t-hostile"]
+        assert env.daemon.running()
