@@ -166,27 +166,33 @@ conn_maybe_close(struct conn *c)
 	bufferevent_enable(c->bev, EV_READ);
 }
 
-/* Queue one message; stop reading while the output is over the cap. */
+static int
+conn_dump_cb(const char *buf, size_t len, void *arg)
+{
+	return evbuffer_add(arg, buf, len);
+}
+
+/* Queue one message, serialised straight into the output buffer; stop
+ * reading while the output is over the cap. */
 static int
 conn_write(struct conn *c, const json_t *msg)
 {
-	char *line;
-	size_t len;
+	struct evbuffer *out;
 	int rc;
 
 	if (c->dead || msg == NULL)
 		return -1;
-	if ((line = rpc_dump_line(msg, &len)) == NULL) {
+	out = bufferevent_get_output(c->bev);
+	rc = json_dump_callback(msg, conn_dump_cb, out, RPC_DUMP_FLAGS);
+	if (rc == 0)
+		rc = evbuffer_add(out, "\n", 1);
+	if (rc != 0)
 		log_warnx("%s: out of memory writing a reply", c->peer);
-		return -1;
-	}
-	rc = bufferevent_write(c->bev, line, len);
-	free(line);
 	if (conn_over(c) && !c->out_paused) {
 		c->out_paused = true;
 		bufferevent_disable(c->bev, EV_READ);
 	}
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 static void

@@ -489,7 +489,7 @@ rpc_notification(const char *method, json_t *params)
 char *
 rpc_dump_line(const json_t *msg, size_t *len)
 {
-	char *s = json_dumps(msg, JSON_COMPACT), *line;
+	char *s = json_dumps(msg, RPC_DUMP_FLAGS), *line;
 	size_t n;
 
 	if (s == NULL)

@@ -14,6 +14,10 @@
 
 #define RPC_MAX_DEPTH 32
 
+/* How messages are written: compact, and reals with 15 significant digits
+ * so that 87.5 and 41.67 go out as written, not as 41.670000000000002. */
+#define RPC_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 struct rpc_msg {
 	json_t *root;       /* owned */
 	json_t *id;         /* borrowed from root; NULL: notification */
