@@ -380,6 +380,19 @@ class DaemonError(Exception):
     pass
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "WARNING: ThreadSanitizer")
+
+
+def sanitizer_report(log):
+    """The part of a log from the first sanitizer report on, or None."""
+    at = [log.find(m) for m in SANITIZER_MARKS if m in log]
+    if not at:
+        return None
+    start = log.rfind("\n", 0, min(at)) + 1
+    return log[start:start + 4000]
+
+
 class Daemon:
     """build/shelterd with a generated config, on a free TCP port (port 0 +
     listen.port_file) and a Unix socket in a temp dir.
@@ -486,8 +499,18 @@ class Daemon:
                 raise
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        # A clean exit: stop gracefully so sanitizers can report, and fail
+        # the test when the daemon's log shows a sanitizer report.
+        report = None
+        if exc_type is None and self.running():
+            self.stop()
+        if exc_type is None:
+            report = sanitizer_report(self.log_text())
         self._hard_cleanup()
+        if report:
+            raise AssertionError("sanitizer report in the %s log:\n%s"
+                                 % (self.name, report))
         return False
 
     # -- process control --------------------------------------------------
