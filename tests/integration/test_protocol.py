@@ -10,6 +10,9 @@ import time
 from harness import Env, RpcError, expect_error, request, shelter
 
 PING = b'{"jsonrpc":"2.0","id":%d,"method":"session.ping"}'
+# The same framing and envelope rules on both listeners: an unauthenticated
+# TCP connection and a Unix socket connection (peer credentials).
+TRANSPORTS = ("anon", "unix")
 
 
 def ping_line(i, end=b"\n"):
@@ -30,17 +33,18 @@ def assert_usable(c):
 
 def test_lf_crlf_and_empty_lines():
     with Env() as env:
-        c = env.client("anon")
-        c.send_raw(ping_line(1) + b"\n" + b"\r\n" + ping_line(2, b"\r\n")
-                   + b"\n\n" + ping_line(3))
-        ids = [c.recv()["id"] for _ in range(3)]
-        assert ids == [1, 2, 3], ids
-        # Nothing else: the empty lines got no response.
-        try:
-            extra = c.recv(timeout=0.5)
-        except TimeoutError:
-            extra = None
-        assert extra is None, "empty line answered: %r" % (extra,)
+        for transport in TRANSPORTS:
+            c = env.client(transport)
+            c.send_raw(ping_line(1) + b"\n" + b"\r\n" + ping_line(2, b"\r\n")
+                       + b"\n\n" + ping_line(3))
+            ids = [c.recv()["id"] for _ in range(3)]
+            assert ids == [1, 2, 3], ids
+            # Nothing else: the empty lines got no response.
+            try:
+                extra = c.recv(timeout=0.5)
+            except TimeoutError:
+                extra = None
+            assert extra is None, "empty line answered: %r" % (extra,)
 
 
 def test_responses_in_request_order():
@@ -85,18 +89,19 @@ def test_invalid_json_is_32700_with_null_id_and_connection_stays():
         b"nonsense",
     ]
     with Env() as env:
-        c = env.client("anon")
-        for line in bad_lines:
-            c.send_raw(line + b"\n")
-            msg = c.recv()
-            code, reason, _ = error_of(msg)
-            assert code == -32700, (line, msg)
-            assert reason == "invalid_json", (line, msg)
-            assert msg["id"] is None, (line, msg)
-            assert msg["jsonrpc"] == "2.0"
-            assert isinstance(msg["error"]["message"], str) \
-                and msg["error"]["message"]
-        assert_usable(c)
+        for transport in TRANSPORTS:
+            c = env.client(transport)
+            for line in bad_lines:
+                c.send_raw(line + b"\n")
+                msg = c.recv()
+                code, reason, _ = error_of(msg)
+                assert code == -32700, (line, msg)
+                assert reason == "invalid_json", (line, msg)
+                assert msg["id"] is None, (line, msg)
+                assert msg["jsonrpc"] == "2.0"
+                assert isinstance(msg["error"]["message"], str) \
+                    and msg["error"]["message"]
+            assert_usable(c)
 
 
 def nested(depth):
@@ -110,79 +115,87 @@ def nested(depth):
 
 def test_nesting_32_is_parsed_33_is_too_deep():
     with Env() as env:
-        c = env.client("anon")
-        # Depth 32: parsed; ping takes no params, so the unknown "a" is named.
-        c.send_raw(nested(32) + b"\n")
-        msg = c.recv()
-        code, reason, field = error_of(msg)
-        assert (code, reason, field) == (-32602, "unknown_field", "a"), msg
-        assert msg["id"] == 9
-        # Depth 33: a parse error, id null.
-        c.send_raw(nested(33) + b"\n")
-        msg = c.recv()
-        assert error_of(msg)[:2] == (-32700, "too_deep"), msg
-        assert msg["id"] is None
-        # Arrays count as nesting too.
-        arr = b"[" * 40 + b"]" * 40
-        c.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"session.ping",'
-                   b'"params":{"a":' + arr + b"}}\n")
-        msg = c.recv()
-        assert error_of(msg)[:2] == (-32700, "too_deep"), msg
-        assert_usable(c)
+        for transport in TRANSPORTS:
+            c = env.client(transport)
+            # Depth 32: parsed; ping takes no params, so the unknown "a" is
+            # named.
+            c.send_raw(nested(32) + b"\n")
+            msg = c.recv()
+            code, reason, field = error_of(msg)
+            assert (code, reason, field) == (-32602, "unknown_field", "a"), \
+                msg
+            assert msg["id"] == 9
+            # Depth 33: a parse error, id null.
+            c.send_raw(nested(33) + b"\n")
+            msg = c.recv()
+            assert error_of(msg)[:2] == (-32700, "too_deep"), msg
+            assert msg["id"] is None
+            # Arrays count as nesting too.
+            arr = b"[" * 40 + b"]" * 40
+            c.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"session.ping",'
+                       b'"params":{"a":' + arr + b"}}\n")
+            msg = c.recv()
+            assert error_of(msg)[:2] == (-32700, "too_deep"), msg
+            assert_usable(c)
 
 
 def test_batches_are_unsupported():
     with Env() as env:
-        c = env.client("anon")
-        for line in [b"[]", b"[" + PING % 1 + b"]", b"[" + PING % 1 + b","
-                     + PING % 2 + b"]"]:
-            c.send_raw(line + b"\n")
-            msg = c.recv()
-            assert error_of(msg)[:2] == (-32600, "batch_unsupported"), msg
-            assert msg["id"] is None
-        # Not executed either: the next response is the next call's.
-        assert_usable(c)
+        for transport in TRANSPORTS:
+            c = env.client(transport)
+            for line in [b"[]", b"[" + PING % 1 + b"]", b"[" + PING % 1 + b","
+                         + PING % 2 + b"]"]:
+                c.send_raw(line + b"\n")
+                msg = c.recv()
+                assert error_of(msg)[:2] == (-32600, "batch_unsupported"), msg
+                assert msg["id"] is None
+            # Not executed either: the next response is the next call's.
+            assert_usable(c)
 
 
 def test_non_objects_are_invalid_requests():
     with Env() as env:
-        c = env.client("anon")
-        for line in [b'"hello"', b"42", b"null", b"true", b"1.5"]:
-            c.send_raw(line + b"\n")
-            msg = c.recv()
-            assert error_of(msg)[:2] == (-32600, "not_an_object"), (line, msg)
-            assert msg["id"] is None
-        assert_usable(c)
+        for transport in TRANSPORTS:
+            c = env.client(transport)
+            for line in [b'"hello"', b"42", b"null", b"true", b"1.5"]:
+                c.send_raw(line + b"\n")
+                msg = c.recv()
+                assert error_of(msg)[:2] == (-32600, "not_an_object"), \
+                    (line, msg)
+                assert msg["id"] is None
+            assert_usable(c)
 
 
 def test_bad_envelopes():
     with Env() as env:
-        c = env.client("anon")
-        # An id of the wrong type: bad_envelope with id null.
-        for idtext in [b"1.5", b"1e3", b"true", b"{}", b"[1]", b"null"]:
-            c.send_raw(b'{"jsonrpc":"2.0","id":' + idtext
-                       + b',"method":"session.ping"}\n')
-            msg = c.recv()
-            assert error_of(msg)[:2] == (-32600, "bad_envelope"), (idtext, msg)
-            assert msg["id"] is None, (idtext, msg)
-        # A readable id is echoed.
-        for env_obj in [
-            {"id": 7, "method": "session.ping"},  # no jsonrpc
-            {"jsonrpc": "1.0", "id": 7, "method": "session.ping"},
-            {"jsonrpc": "2.0", "id": 7},  # no method
-            {"jsonrpc": "2.0", "id": 7, "method": 5},
-        ]:
-            c.request(env_obj)
-            msg = c.recv()
-            assert error_of(msg)[:2] == (-32600, "bad_envelope"), (env_obj,
-                                                                   msg)
-            assert msg["id"] == 7, (env_obj, msg)
-        # String ids are echoed as strings, big integers exactly.
-        assert c.call_raw("session.ping", id="abc-1")["id"] == "abc-1"
-        assert c.call_raw("session.ping", id=2**53 + 1)["id"] == 2**53 + 1
-        assert c.call_raw("session.ping", id=0)["id"] == 0
-        assert c.call_raw("session.ping", id=-3)["id"] == -3
-        assert_usable(c)
+        for transport in TRANSPORTS:
+            c = env.client(transport)
+            # An id of the wrong type: bad_envelope with id null.
+            for idtext in [b"1.5", b"1e3", b"true", b"{}", b"[1]", b"null"]:
+                c.send_raw(b'{"jsonrpc":"2.0","id":' + idtext
+                           + b',"method":"session.ping"}\n')
+                msg = c.recv()
+                assert error_of(msg)[:2] == (-32600, "bad_envelope"), \
+                    (idtext, msg)
+                assert msg["id"] is None, (idtext, msg)
+            # A readable id is echoed.
+            for env_obj in [
+                {"id": 7, "method": "session.ping"},  # no jsonrpc
+                {"jsonrpc": "1.0", "id": 7, "method": "session.ping"},
+                {"jsonrpc": "2.0", "id": 7},  # no method
+                {"jsonrpc": "2.0", "id": 7, "method": 5},
+            ]:
+                c.request(env_obj)
+                msg = c.recv()
+                assert error_of(msg)[:2] == (-32600, "bad_envelope"), (env_obj,
+                                                                       msg)
+                assert msg["id"] == 7, (env_obj, msg)
+            # String ids are echoed as strings, big integers exactly.
+            assert c.call_raw("session.ping", id="abc-1")["id"] == "abc-1"
+            assert c.call_raw("session.ping", id=2**53 + 1)["id"] == 2**53 + 1
+            assert c.call_raw("session.ping", id=0)["id"] == 0
+            assert c.call_raw("session.ping", id=-3)["id"] == -3
+            assert_usable(c)
 
 
 def test_params_must_be_an_object():
@@ -311,17 +324,18 @@ def test_unix_socket_mode_follows_config():
 
 def test_lines_split_across_writes():
     with Env() as env:
-        c = env.client("anon")
-        data = ping_line(1) + ping_line(2, b"\r\n")
-        for i in range(0, len(data), 7):
-            c.send_raw(data[i:i + 7])
-            time.sleep(0.01)
-        assert [c.recv()["id"], c.recv()["id"]] == [1, 2]
-        # A \r\n split between two writes.
-        c.send_raw(ping_line(3, b"\r"))
-        time.sleep(0.05)
-        c.send_raw(b"\n")
-        assert c.recv()["id"] == 3
+        for transport in TRANSPORTS:
+            c = env.client(transport)
+            data = ping_line(1) + ping_line(2, b"\r\n")
+            for i in range(0, len(data), 7):
+                c.send_raw(data[i:i + 7])
+                time.sleep(0.01)
+            assert [c.recv()["id"], c.recv()["id"]] == [1, 2]
+            # A \r\n split between two writes.
+            c.send_raw(ping_line(3, b"\r"))
+            time.sleep(0.05)
+            c.send_raw(b"\n")
+            assert c.recv()["id"] == 3
 
 
 def test_duplicate_key_inside_an_array_element():
@@ -398,19 +412,20 @@ def test_clients_vanishing_mid_call_do_not_hurt():
 
 def test_nul_byte_in_a_line_is_a_parse_error_and_hurts_nobody():
     with Env() as env:
-        c = env.client("anon")
-        c.send_raw(b"abc\x00def\n")
-        other = env.client("anon")
-        # Another client is still served...
-        assert "time" in other.call("session.ping", timeout=3)
-        # ...and the sender gets -32700 and keeps its connection.
-        msg = c.recv(3)
-        assert error_of(msg)[:2] == (-32700, "invalid_json"), msg
-        assert msg["id"] is None
-        c.send_raw(ping_line(7)[:-2] + b"}\x00\n")
-        msg = c.recv(3)
-        assert error_of(msg)[0] == -32700, msg
-        assert_usable(c)
+        for transport in TRANSPORTS:
+            c = env.client(transport)
+            c.send_raw(b"abc\x00def\n")
+            other = env.client("anon")
+            # Another client is still served...
+            assert "time" in other.call("session.ping", timeout=3)
+            # ...and the sender gets -32700 and keeps its connection.
+            msg = c.recv(3)
+            assert error_of(msg)[:2] == (-32700, "invalid_json"), msg
+            assert msg["id"] is None
+            c.send_raw(ping_line(7)[:-2] + b"}\x00\n")
+            msg = c.recv(3)
+            assert error_of(msg)[0] == -32700, msg
+            assert_usable(c)
 
 
 def test_hostile_values_are_refused_not_crashed_on():
