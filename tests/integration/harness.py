@@ -275,7 +275,8 @@ class Redis:
 
     def log_text(self):
         try:
-            with open(os.path.join(self.dir, "redis.log"), errors="replace") as f:
+            path = os.path.join(self.dir, "redis.log")
+            with open(path, errors="replace") as f:
                 return f.read()
         except OSError:
             return ""
@@ -789,7 +790,7 @@ class Client:
                 return False
         return False
 
-    # -- calls ------------------------------------------------------------------
+    # -- calls -------------------------------------------------------------
 
     def _new_id(self):
         i = self.next_id

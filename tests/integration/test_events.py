@@ -108,8 +108,8 @@ def test_lifecycle_events_in_order():
         c.call("request.cancel", {"id": w2["request"]["id"], "reason": "x"})
         evs = w.events(1.0)
         ts = types(evs)
-        assert "request.waiting" in ts and ts.count("request.cancelled") == 2, \
-            ts
+        assert "request.waiting" in ts, ts
+        assert ts.count("request.cancelled") == 2, ts
         waiting = evs[ts.index("request.waiting")]["data"]
         assert waiting == {"request_id": w3["request"]["id"], "ref": "EV-3",
                            "status": "waiting"}

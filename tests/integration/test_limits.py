@@ -173,8 +173,8 @@ def test_slow_subscriber_is_dropped_and_resumes_with_since():
             except ConnectionClosed:
                 closed = True
                 break
-        assert closed, "slow subscriber was not disconnected (%d events read)" \
-            % len(got)
+        assert closed, \
+            "slow subscriber was not disconnected (%d events read)" % len(got)
         assert len(got) < updates, "nothing was dropped"
         slow_client.close()
         # It resumes with since and loses nothing. The replay may itself
@@ -309,3 +309,18 @@ def test_line_of_exactly_the_limit_with_crlf_split_across_writes():
         time.sleep(0.2)
         c.send_raw(b"\r\n")
         assert c.recv()["id"] == idv
+
+
+def test_limits_apply_on_the_unix_socket_too():
+    with Env(limits={"max_line_bytes": 1024, "rate_per_s": 5}) as env:
+        u = env.client("unix")
+        time.sleep(1.2)
+        u.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"stats.get"}\n' * 12)
+        codes = [u.recv(5).get("error", {}).get("code") for _ in range(12)]
+        assert codes.count(None) >= 5 and -32029 in codes, codes
+        line, _ = ping_with_id_of_length(1500)
+        u2 = env.client("unix")
+        u2.send_raw(line + b"\n")
+        msg = u2.recv(3)
+        assert msg["error"]["data"]["reason"] == "line_too_long", msg
+        assert u2.is_closed(3)

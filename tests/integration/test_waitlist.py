@@ -22,8 +22,8 @@ def test_full_shelter_explanation():
         assert ex["reasons"] == {"no_free_place": 1}, ex
         assert ex["near_misses"] == [{"shelter_id": DEFAULT_SHELTER_ID,
                                       "failed": ["no_free_place"]}], ex
-        assert ex["message"].startswith("0/1 shelters can take this request"), \
-            ex["message"]
+        assert ex["message"].startswith(
+            "0/1 shelters can take this request"), ex["message"]
         assert "no free place" in ex["message"], ex["message"]
         assert ex["message"].endswith("."), ex["message"]
 
