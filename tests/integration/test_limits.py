@@ -324,3 +324,23 @@ def test_limits_apply_on_the_unix_socket_too():
         msg = u2.recv(3)
         assert msg["error"]["data"]["reason"] == "line_too_long", msg
         assert u2.is_closed(3)
+
+
+def test_a_refused_notification_gets_no_response():
+    """JSON-RPC 2.0: the server must not reply to a notification, and
+    PROTOCOL.md: a notification gets no response. That holds when it is
+    rate limited too."""
+    with Env(limits={"rate_per_s": 5}) as env:
+        c = env.client("anon")
+        time.sleep(1.2)
+        c.send_raw(b"".join(ping_line_with_id(i) for i in range(5))
+                   + b'{"jsonrpc":"2.0","method":"session.ping"}\n' * 5)
+        got = [c.recv(5) for _ in range(5)]
+        assert [m.get("id") for m in got] == list(range(5)), got
+        time.sleep(1.2)
+        m = c.call_raw("session.ping", id="after")
+        assert m["id"] == "after", "an answer to a notification: %r" % (m,)
+
+
+def ping_line_with_id(i):
+    return b'{"jsonrpc":"2.0","id":%d,"method":"session.ping"}\n' % i
