@@ -369,3 +369,29 @@ def test_sigterm_with_calls_in_flight_answers_or_leaves_them_undone():
             "requests"]}
         for i in answered:
             assert "TERM-%02d" % i in refs, "acknowledged submit lost"
+
+
+def test_sighup_applies_the_seed_file_without_clobbering_counts():
+    seed = [shelter("t-hup-a", total=3)]
+    with Env(shelters=seed) as env:
+        d = env.daemon
+        c = env.client("admin")
+        c.call("shelter.capacity", {"id": "t-hup-a",
+                                    "pools": {"main": {"occupied": 2}}})
+        c.call("shelter.intake", {"id": "t-hup-a", "open": False})
+        with open(d.shelters_path, "w") as f:
+            json.dump(seed + [shelter("t-hup-b", total=2,
+                                      municipality="Zwolle")], f)
+        d.signal(signal.SIGHUP)
+        wait_until(lambda: any(s["id"] == "t-hup-b" for s in c.call(
+            "shelter.list")["shelters"]), 5, 0.1, "the new seed shelter")
+        a = c.call("shelter.get", {"id": "t-hup-a"})["shelter"]
+        assert a["pools"][0]["occupied"] == 2
+        assert a["intake"]["open"] is False
+        # A broken seed file on reload: logged, the daemon keeps running.
+        with open(d.shelters_path, "w") as f:
+            f.write("- {id: BAD ID}\n")
+        d.signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert d.running()
+        assert len(c.call("shelter.list")["shelters"]) == 2
