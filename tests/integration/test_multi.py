@@ -321,3 +321,28 @@ def test_prefixes_keep_two_deployments_apart():
             assert r["duplicate"] is False
             assert r["proposal"]["shelter_id"] == "t-elsewhere"
             w2.close()
+
+
+def test_one_daemon_killed_the_other_carries_on():
+    with Env(shelters=SEED) as env:
+        d2 = env.second_daemon(shelters=SEED, name="shelterd-2")
+        c1 = env.client("coordinator")
+        c2 = d2.client("coordinator")
+        for i in range(3):
+            c2.call("request.submit", {"request": request("KILL2-%d" % i)})
+        d2.kill()
+        c2.close()
+        for i in range(3, 12):
+            c1.call("request.submit", {"request": request("KILL2-%d" % i)})
+        reqs = c1.call("request.list")["requests"]
+        assert len(reqs) == 12
+        assert sum(r["status"] == "proposed" for r in reqs) == 10
+        for sid in (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID):
+            check_invariant(c1.call("shelter.get", {"id": sid})["shelter"])
+        # A hold made through the dead daemon is released through the
+        # survivor, and the freed place goes to a waiting request.
+        first = reqs[0]
+        c1.call("request.cancel", {"id": first["id"], "reason": "x"})
+        wait_until(lambda: sum(r["status"] == "proposed" for r in c1.call(
+            "request.list")["requests"]) == 10, 5, 0.1,
+            "a waiting request to take the freed place")
