@@ -3,6 +3,8 @@ events must never carry."""
 
 import json
 import re
+import threading
+import time
 
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env, expect_error,
                      pool, request, shelter)
@@ -304,3 +306,48 @@ def test_subscribe_again_adds_topics():
                                        {"request": request("ADD-1")})
         ts = sorted(types(w.events(1.0)))
         assert ts == ["capacity.changed", "proposal.created"], ts
+
+
+def test_since_replay_hands_over_to_live_without_gap_or_repeat():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=500)]) as env:
+        control = env.client("admin")
+        start = control.call("session.subscribe", {"topics": ALL_TOPICS})
+        c = env.client("coordinator")
+        for i in range(30):
+            c.call("request.submit", {"request": request("HAND-A%02d" % i)})
+        stop = threading.Event()
+        errors = []
+
+        def produce():
+            p = env.daemon.client("coordinator")
+            try:
+                i = 0
+                while not stop.is_set() and i < 400:
+                    p.call("request.submit", {"request": request(
+                        "HAND-B%03d" % i)})
+                    i += 1
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+            finally:
+                p.close()
+
+        t = threading.Thread(target=produce)
+        t.start()
+        try:
+            time.sleep(0.2)
+            # Subscribe with since while events keep coming.
+            late = env.client("admin")
+            late.call("session.subscribe", {"topics": ALL_TOPICS,
+                                            "since": start["last_id"]})
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            t.join(30)
+        assert not errors, errors
+        all_ctrl = control.events(1.5)
+        all_late = late.events(1.5)
+        ids_c = [e["id"] for e in all_ctrl]
+        ids_l = [e["id"] for e in all_late]
+        assert len(ids_l) == len(set(ids_l)), "repeated events"
+        assert ids_l == ids_c, "gap or difference: %d vs %d events" % (
+            len(ids_l), len(ids_c))

@@ -1,6 +1,7 @@
 """limits.*: max_line_bytes, max_clients, rate_per_s, output_buffer_bytes."""
 
 import json
+import threading
 import time
 
 from harness import (DEFAULT_SHELTER_ID, Client, ConnectionClosed, Env,
@@ -285,7 +286,6 @@ def test_reader_that_pauses_gets_every_response_in_order():
                         % i for i in range(n))
         # Send from a thread: the daemon stops reading us while we do not
         # read, so a blocking send would otherwise wait forever.
-        import threading
         sender = threading.Thread(target=c.send_raw, args=(data,))
         sender.start()
         time.sleep(1.0)

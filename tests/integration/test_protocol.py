@@ -4,10 +4,11 @@ socket."""
 import datetime
 import json
 import os
+import random
 import stat
 import time
 
-from harness import Env, RpcError, expect_error, request, shelter
+from harness import Env, expect_error, request, shelter
 
 PING = b'{"jsonrpc":"2.0","id":%d,"method":"session.ping"}'
 # The same framing and envelope rules on both listeners: an unauthenticated
@@ -372,7 +373,6 @@ def test_many_pipelined_lines_come_back_complete_and_in_order():
 
 
 def test_garbage_does_not_hurt_the_daemon():
-    import random
     rnd = random.Random(1234)
     with Env() as env:
         c = env.client("anon")

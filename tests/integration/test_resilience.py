@@ -7,10 +7,11 @@ import re
 import signal
 import subprocess
 import time
+import urllib.request
 
 from harness import (DEFAULT_SHELTER_ID, ROOT, ConnectionClosed, Daemon, Env,
                      Redis, RpcError, expect_error, request, sha256_hex,
-                     shelter, shelterd_path, wait_until)
+                     free_port, shelter, shelterd_path, wait_until)
 
 
 def timed_error(c, method, params):
@@ -311,8 +312,6 @@ def test_config_check_more_errors():
 
 
 def test_http_health_and_metrics():
-    import urllib.request
-    from harness import free_port
     port = free_port()
     with Env(extra={"http": "127.0.0.1:%d" % port}) as env:
         c = env.client("anon")
