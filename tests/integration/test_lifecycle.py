@@ -4,8 +4,9 @@ duplicates, hold expiry, and the validation of request objects."""
 import datetime
 import time
 
-from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env, expect_error,
-                     pool, pool_of, request, shelter, wait_until)
+from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env, RpcError,
+                     expect_error, pool, pool_of, request, shelter,
+                     wait_until)
 
 
 def parse_time(s):
@@ -203,16 +204,18 @@ def test_hold_expiry_reproposes():
                      -32009, "state")
         p = main_pool(c)
         assert p["held"] <= 1 and p["free"] >= 0, p
-        # Accept the fresh one in time (or it expires too: retry bounded).
-        deadline = time.time() + 8
-        while True:
+        # Accept the current proposal in time (it may expire too before we
+        # get to it: then take the next one, bounded).
+        def accept_current():
             cur = c.call("request.get", {"id": rid})["request"]["proposal"]
+            if cur is None:
+                return None
             try:
-                acc = c.call("proposal.accept", {"id": cur["id"]})
-                break
-            except Exception:
-                if time.time() > deadline:
-                    raise
+                return c.call("proposal.accept", {"id": cur["id"]})
+            except RpcError as e:
+                assert e.code == -32009, e
+                return None
+        acc = wait_until(accept_current, 8, 0.05, "accepting a proposal")
         assert acc["request"]["status"] == "placed"
         time.sleep(1.5)
         # A placed request does not expire.
