@@ -351,3 +351,29 @@ def test_since_replay_hands_over_to_live_without_gap_or_repeat():
         assert len(ids_l) == len(set(ids_l)), "repeated events"
         assert ids_l == ids_c, "gap or difference: %d vs %d events" % (
             len(ids_l), len(ids_c))
+
+
+def test_reauth_to_a_narrower_role_narrows_the_subscription():
+    seed = [shelter(DEFAULT_SHELTER_ID, total=2),
+            shelter(OTHER_SHELTER_ID, total=2, municipality="Zwolle")]
+    with Env(shelters=seed) as env:
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ALL_TOPICS})
+        # The same connection takes a service identity.
+        w.call("session.auth", {"token": env.daemon.tokens["service"]})
+        c = env.client("coordinator")
+        sub = c.call("request.submit", {"request": request("NARROW-1")})
+        c.call("proposal.accept", {"id": sub["proposal"]["id"]})
+        evs = w.events(1.0)
+        leaked = [e for e in evs if e["topic"] != "capacity"]
+        assert not leaked, "a service identity got %s" % types(leaked)
+        # A shelter identity sees only its own shelter afterwards.
+        s = env.client("shelter")
+        s.call("session.subscribe", {"topics": ["capacity", "placements"]})
+        s.call("session.auth", {"token": env.daemon.tokens["shelter_b"]})
+        for ref in ("NARROW-2", "NARROW-3"):
+            r = c.call("request.submit", {"request": request(ref)})
+            if r["proposal"]:
+                c.call("proposal.accept", {"id": r["proposal"]["id"]})
+        for ev in s.events(1.0):
+            assert ev["data"]["shelter_id"] == OTHER_SHELTER_ID, ev

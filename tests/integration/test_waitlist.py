@@ -223,3 +223,20 @@ def test_single_adult_does_not_take_a_family_place():
         mother = c.call("request.submit", {"request": request(
             "POOL-2", children=[{"age": 2, "gender": "f"}])})
         assert mother["proposal"]["pool"] == "family"
+
+
+def test_expired_request_keeps_its_place_in_the_queue():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=1)],
+             matching={"hold_ttl_s": 1}) as env:
+        c = env.client("coordinator")
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["proposals"]})
+        a = c.call("request.submit", {"request": request("KEEP-A")})
+        b = c.call("request.submit", {"request": request("KEEP-B")})
+        assert a["proposal"] and b["proposal"] is None
+        ev = w.wait_event(lambda e: e["type"] == "proposal.expired", 5)
+        assert ev["data"]["request_id"] == a["request"]["id"]
+        nxt = w.wait_event(lambda e: e["type"] == "proposal.created", 5)
+        assert nxt["data"]["request_id"] == a["request"]["id"], \
+            "the older request lost its place in the queue to a newer one"
+        assert status(c, b["request"]["id"]) == "waiting"
