@@ -210,8 +210,9 @@ class Redis:
     durable=False runs it without AOF (for the require_durable test).
     """
 
-    def __init__(self, durable=True, timeout=10.0):
+    def __init__(self, durable=True, timeout=10.0, password=None):
         self.durable = durable
+        self.password = password
         self.timeout = timeout
         self.dir = tempfile.mkdtemp(prefix="shd-redis-")
         self.port = None
@@ -245,7 +246,7 @@ class Redis:
             "--daemonize", "no",
             "--logfile", os.path.join(self.dir, "redis.log"),
             "--protected-mode", "no",
-        ]
+        ] + (["--requirepass", self.password] if self.password else [])
 
     def start(self):
         """Start (or start again, on the same port and dir: AOF keeps data)."""
@@ -286,9 +287,12 @@ class Redis:
         list/None; RedisError on an error reply."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         try:
-            s.sendall(_resp_encode(args))
             f = s.makefile("rb")
             try:
+                if self.password:
+                    s.sendall(_resp_encode(["AUTH", self.password]))
+                    _resp_read(f)
+                s.sendall(_resp_encode(args))
                 return _resp_read(f)
             finally:
                 f.close()

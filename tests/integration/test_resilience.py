@@ -394,3 +394,37 @@ def test_sighup_applies_the_seed_file_without_clobbering_counts():
         time.sleep(0.5)
         assert d.running()
         assert len(c.call("shelter.list")["shelters"]) == 2
+
+
+def test_redis_password_is_used_and_never_logged():
+    secret = "redis-secret-4242-fictional"
+    with Redis(password=secret) as r:
+        with Daemon(r, redis_conf={"password": secret},
+                    shelters=[shelter("t-pw", total=1)]) as d:
+            c = d.client("coordinator")
+            assert c.call("request.submit", {"request": request("PW-1")})[
+                "proposal"] is not None
+            c.close()
+            assert secret not in d.log_text()
+        # A wrong password: the daemon does not serve from the store, says
+        # so in its log, and never logs the password it tried.
+        wrong = "wrong-password-1717"
+        d = Daemon(r, redis_conf={"password": wrong}, start=False)
+        try:
+            d.spawn()
+            time.sleep(2.0)
+            if d.running():
+                u = None
+                try:
+                    u = wait_until(lambda: d.client("unix"), 3, 0.1,
+                                   "the Unix socket")
+                    expect_error(lambda: u.call("stats.get"), -32010,
+                                 "store_unavailable")
+                finally:
+                    if u is not None:
+                        u.close()
+            log = d.log_text()
+            assert wrong not in log, "the Redis password was logged"
+            assert "auth" in log.lower() or "password" in log.lower(), log
+        finally:
+            d._hard_cleanup()
