@@ -377,3 +377,31 @@ def test_reauth_to_a_narrower_role_narrows_the_subscription():
                 c.call("proposal.accept", {"id": r["proposal"]["id"]})
         for ev in s.events(1.0):
             assert ev["data"]["shelter_id"] == OTHER_SHELTER_ID, ev
+
+
+def test_log_never_carries_personal_attributes():
+    person = request(
+        "LOG-REF-1",
+        person={"gender": "m", "age": 41, "languages": ["pl"],
+                "nationality": "PL"},
+        exploitation={"sector": "labour",
+                      "location": {"municipality": "Westland"}},
+        safety={"case": "CASE-LOGCHECK-9", "co_victims": "apart"},
+        referrer="fairwork")
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=1)]) as env:
+        c = env.client("coordinator")
+        sub = c.call("request.submit", {"request": person})
+        c.call("match.preview", {"request": person})
+        c.call("proposal.accept", {"id": sub["proposal"]["id"]})
+        bad = dict(person, ref="LOG-REF-2",
+                   person=dict(person["person"], name="Jan Fictief"))
+        expect_error(lambda: c.call("request.submit", {"request": bad}),
+                     -32602, "unknown_field", "person.name")
+        # Even a malformed line that carries personal data.
+        c.send_raw(b'{"person":{"name":"Jan Fictief","nationality":"PL"'
+                   b'}, oops\n')
+        c.recv()
+        log = env.daemon.log_text()
+        for secret in ("CASE-LOGCHECK-9", "Westland", "fairwork",
+                       "Jan Fictief", '"PL"', "nationality"):
+            assert secret not in log, "%r in the log" % secret
