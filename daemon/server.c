@@ -9,8 +9,9 @@
  * that ends later just has its reply dropped.
  *
  * Where PROTOCOL.md is silent:
- * - a notification gets no response, not even an error, except a
- *   rate-limited line (it was not executed: the sender must know);
+ * - a notification gets no response, not even an error (JSON-RPC 2.0),
+ *   also when it is rate limited; a line that cannot be parsed is
+ *   answered with id null, since it cannot be known to be one;
  * - over max_clients a connection gets one -32010 "too_many_clients"
  *   error (id null) and is closed;
  * - every close after a protocol error half-closes first and discards
@@ -520,14 +521,19 @@ conn_line(struct conn *c, const char *line, size_t len)
 	const struct method *m;
 	struct call *call;
 	json_t *id = NULL;
+	bool notification = false;
 
 	if (!conn_take_token(c)) {
 		sd.m.rate_limited++;
-		if (rpc_parse(line, len, &msg, &id, &err) == 0)
+		if (rpc_parse(line, len, &msg, &id, &err) == 0) {
 			id = json_incref(msg.id);
-		rpc_msg_free(&msg);
-		conn_write_errorf(c, id, SH_RATE_LIMITED, "rate_limited",
-		    "rate limit exceeded: slow down");
+			notification = id == NULL;
+			rpc_msg_free(&msg);
+		}
+		/* JSON-RPC 2.0: a notification is never answered. */
+		if (!notification)
+			conn_write_errorf(c, id, SH_RATE_LIMITED,
+			    "rate_limited", "rate limit exceeded: slow down");
 		json_decref(id);
 		return;
 	}
