@@ -385,6 +385,9 @@ class DaemonError(Exception):
     pass
 
 
+PROBE_SKIP = object()  # no admin identity to probe readiness with
+
+
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "WARNING: ThreadSanitizer")
 
@@ -407,7 +410,8 @@ class Daemon:
       log={...}, shelters=[shelter objects] (written as the seed file),
       prefix="shelterd:", require_durable=True, shelter_id="t-shelter-a",
       extra={top-level keys}, start=True (False: call .start() yourself),
-      wait_store=True (wait until the store answers, not just session.ping).
+      wait_store=True (wait until the store answers, not just session.ping,
+      and the seed shelters are in; checked over TCP with the admin token).
     """
 
     ROLES = ("admin", "coordinator", "shelter", "service")
@@ -565,27 +569,39 @@ class Daemon:
 
         self._wait(pings, deadline, "session.ping")
         if self.wait_store:
-            def store_up():
-                c = Client(self.unix_path, timeout=2)
-                try:
-                    c.call("stats.get")
-                    return True
-                finally:
-                    c.close()
-            self._wait(store_up, deadline, "the store (stats.get)")
+            self._wait(lambda: self._probe("stats.get") is not None,
+                       deadline, "the store (stats.get)")
         if self.wait_store and self.seed_ids:
             # The seed is applied once the store is up; wait until the
             # daemon's table has it, so tests start from the seeded state.
             def seeded():
-                c = Client(self.unix_path, timeout=2)
-                try:
-                    shown = {s["id"] for s in
-                             c.call("shelter.list")["shelters"]}
-                    return self.seed_ids <= shown
-                finally:
-                    c.close()
+                r = self._probe("shelter.list")
+                if r is PROBE_SKIP:
+                    return True
+                return r is not None and self.seed_ids <= {
+                    s["id"] for s in r["shelters"]}
             self._wait(seeded, deadline, "the seed shelters")
         return self
+
+    def _probe(self, method):
+        """Call method as admin for the readiness checks: over TCP with the
+        admin token, else over the Unix socket (a test may have replaced
+        the tokens or the peers). The result; None while the store is
+        unavailable; PROBE_SKIP when no admin identity is configured."""
+        for how in ("tcp", "unix"):
+            try:
+                c = self.client("admin" if how == "tcp" else "unix",
+                                timeout=2)
+            except RpcError:
+                continue  # no admin token
+            try:
+                return c.call(method)
+            except RpcError as e:
+                if e.code == -32010:
+                    return None
+            finally:
+                c.close()
+        return PROBE_SKIP
 
     def _wait(self, pred, deadline, what):
         last = None

@@ -1,9 +1,11 @@
 """Sessions and roles: session.auth, the role table, own-shelter rules and
 Unix peer credentials."""
 
+import os
+
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Client, Env,
                      RpcError, expect_error, request, sha256_hex,
-                     shelter)
+                     shelter, wait_until)
 
 SEED = [shelter(DEFAULT_SHELTER_ID, total=4),
         shelter(OTHER_SHELTER_ID, total=4, municipality="Zwolle")]
@@ -192,8 +194,8 @@ def test_unix_peer_is_admin_and_may_take_a_token_identity():
 
 def test_unix_peer_without_mapping_gets_no_role():
     # No peer entry for our uid: the Unix socket behaves like TCP.
-    with Env(shelters=SEED, auth={"peers": [{"uid": 4242, "role": "admin"}]},
-             wait_store=False) as env:
+    with Env(shelters=SEED,
+             auth={"peers": [{"uid": 4242, "role": "admin"}]}) as env:
         u = Client(env.daemon.unix_path)
         try:
             assert "time" in u.call("session.ping")
@@ -257,3 +259,20 @@ def test_arrived_for_a_request_that_is_not_placed_is_state():
                 "request_id": sub["request"]["id"]}), -32009, "state")
         expect_error(lambda: sh.call("placement.arrived", {}), -32602,
                      "missing_field", "request_id")
+
+
+def test_unix_peer_mapped_to_a_shelter_role():
+    peers = [{"uid": os.getuid(), "role": "shelter",
+              "shelter": DEFAULT_SHELTER_ID}]
+    with Env(shelters=SEED, auth={"peers": peers}) as env:
+        u = wait_until(lambda: Client(env.daemon.unix_path), 5, 0.1,
+                       "the Unix socket")
+        try:
+            doc = wait_until(lambda: u.call("shelter.get", {
+                "id": DEFAULT_SHELTER_ID}), 5, 0.1, "the seed")
+            assert doc["shelter"]["id"] == DEFAULT_SHELTER_ID
+            expect_error(lambda: u.call("shelter.get", {
+                "id": OTHER_SHELTER_ID}), -32003, "not_own_shelter")
+            expect_error(lambda: u.call("request.list"), -32003, "role")
+        finally:
+            u.close()
