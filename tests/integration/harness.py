@@ -410,6 +410,7 @@ class Daemon:
       log={...}, shelters=[shelter objects] (written as the seed file),
       prefix="shelterd:", require_durable=True, shelter_id="t-shelter-a",
       extra={top-level keys}, start=True (False: call .start() yourself),
+      tls=ssl.SSLContext for the TCP clients when listen.tls is configured,
       wait_store=True (wait until the store answers, not just session.ping,
       and the seed shelters are in; checked over TCP with the admin token).
     """
@@ -420,8 +421,9 @@ class Daemon:
                  prefix="shelterd:", require_durable=True,
                  shelter_id=DEFAULT_SHELTER_ID, listen=None, auth=None,
                  log=None, extra=None, redis_conf=None, start=True,
-                 wait_store=True, name="shelterd", timeout=10.0):
+                 wait_store=True, name="shelterd", timeout=10.0, tls=None):
         self.redis = redis
+        self.tls = tls  # ssl.SSLContext for TCP clients (listen.tls set)
         self.name = name
         self.timeout = timeout
         self.wait_store = wait_store
@@ -561,7 +563,7 @@ class Daemon:
         self.tcp_port = self._wait(port_ready, deadline, "listen.port_file")
 
         def pings():
-            c = Client(self.tcp_port, timeout=2)
+            c = Client(self.tcp_port, timeout=2, tls=self.tls)
             try:
                 return "time" in c.call("session.ping")
             finally:
@@ -686,7 +688,7 @@ class Daemon:
         authenticated."""
         if role == "unix":
             return Client(self.unix_path, timeout=timeout)
-        c = Client(self.tcp_port, timeout=timeout)
+        c = Client(self.tcp_port, timeout=timeout, tls=self.tls)
         if role != "anon":
             c.call("session.auth", {"token": self.tokens[role]})
         return c
@@ -721,8 +723,9 @@ class Client:
     """A line-oriented JSON-RPC client over TCP (int port, or (host, port))
     or a Unix socket (str path)."""
 
-    def __init__(self, target, timeout=5.0, rcvbuf=None):
-        """rcvbuf: a small SO_RCVBUF makes a slow reader (limits tests)."""
+    def __init__(self, target, timeout=5.0, rcvbuf=None, tls=None):
+        """rcvbuf: a small SO_RCVBUF makes a slow reader (limits tests).
+        tls: an ssl.SSLContext to speak TLS over TCP."""
         self.timeout = timeout
         if isinstance(target, int):
             target = ("127.0.0.1", target)
@@ -734,6 +737,9 @@ class Client:
         self.sock.settimeout(timeout)
         try:
             self.sock.connect(target)
+            if tls is not None:
+                self.sock = tls.wrap_socket(self.sock,
+                                            server_hostname="localhost")
         except OSError:
             self.sock.close()
             raise
@@ -953,6 +959,20 @@ class Env:
         self._extra.append(d)
         d.__enter__()
         return d
+
+
+def make_cert(dir, name):
+    """A self-signed certificate for localhost / 127.0.0.1 (openssl CLI).
+    Returns (cert_path, key_path)."""
+    cert = os.path.join(dir, name + ".crt")
+    key = os.path.join(dir, name + ".key")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
+         cert, "-days", "2", "-subj", "/CN=localhost", "-addext",
+         "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=30)
+    return cert, key
 
 
 # ---------------------------------------------------------------------------

@@ -5,10 +5,13 @@ import datetime
 import json
 import os
 import random
+import ssl
 import stat
+import tempfile
 import time
 
-from harness import Env, expect_error, request, shelter
+from harness import (Client, ConnectionClosed, Daemon, Env, Redis,
+                     expect_error, make_cert, request, shelter)
 
 PING = b'{"jsonrpc":"2.0","id":%d,"method":"session.ping"}'
 # The same framing and envelope rules on both listeners: an unauthenticated
@@ -473,3 +476,45 @@ def test_hostile_values_are_refused_not_crashed_on():
         assert [s["id"] for s in c.call("shelter.list")["shelters"]] == [
             "t-hostile"]
         assert env.daemon.running()
+
+
+def test_tls_on_tcp_with_and_without_client_certificates():
+    with tempfile.TemporaryDirectory(prefix="shd-tls-") as tmp:
+        cert, key = make_cert(tmp, "server")
+        ccert, ckey = make_cert(tmp, "client")
+        ctx = ssl.create_default_context(cafile=cert)
+        with Redis() as r:
+            with Daemon(r, listen={"tls": {"cert": cert, "key": key}},
+                        tls=ctx) as d:
+                c = d.client("coordinator")
+                assert "time" in c.call("session.ping")
+                assert c.call("stats.get")["shelters"] == 0
+                c.close()
+                # Plain text on the TLS port gets no JSON-RPC answer.
+                plain = Client(d.tcp_port, timeout=2)
+                plain.send_raw(ping_line(1))
+                try:
+                    line = plain.recv_line(2)
+                except (ConnectionClosed, TimeoutError, OSError):
+                    line = None
+                assert line is None or not line.startswith(b"{"), line
+                plain.close()
+            # Client certificates required.
+            mtls = {"cert": cert, "key": key, "client_ca": ccert}
+            with_cert = ssl.create_default_context(cafile=cert)
+            with_cert.load_cert_chain(ccert, ckey)
+            with Daemon(r, listen={"tls": mtls}, tls=with_cert) as d:
+                c = d.client("coordinator")
+                assert "time" in c.call("session.ping")
+                c.close()
+                try:
+                    nocert = Client(d.tcp_port, timeout=3, tls=ctx)
+                    nocert.call("session.ping", timeout=3)
+                    outcome = "served"
+                    nocert.close()
+                except TimeoutError:
+                    outcome = "left hanging"
+                except (OSError, ConnectionClosed):
+                    outcome = "refused"
+                assert outcome == "refused", \
+                    "a TLS client without a certificate was " + outcome
