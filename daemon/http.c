@@ -52,7 +52,7 @@ healthz(struct evhttp_request *req)
 static void
 gauge(struct evbuffer *b, const char *name, const char *help, double v)
 {
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n",
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.10g\n",
 	    name, help, name, name, v);
 }
 
