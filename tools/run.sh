@@ -14,6 +14,12 @@ if [ ! -x "$BUILD/shelterd" ]; then
 	exit 1
 fi
 
+if [ -f "$rundir/redis.pid" ] && kill -0 "$(cat "$rundir/redis.pid")" 2>/dev/null; then
+	echo "run: already running (redis-server pid $(cat "$rundir/redis.pid")," \
+		"data in run/); stop that one first" >&2
+	exit 1
+fi
+
 redis-server --port 0 --unixsocket "$rundir/redis.sock" --unixsocketperm 700 \
 	--dir "$rundir" --appendonly yes --appendfsync always --save "" \
 	--daemonize yes --pidfile "$rundir/redis.pid" \
