@@ -157,15 +157,21 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 
 	if (sd.stopping)
 		return;
-	notify_send(
-	    "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)mono_us());
+	/*
+	 * Before the first READY=1 (the store never came up) systemd is still
+	 * waiting for the start: a reload must not end it with READY=1.
+	 */
+	if (store_was_up)
+		notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)mono_us());
 	log_info("reloading %s", sd.cfg->path);
 	if (load_all(sd.cfg->path, &l, &errs) == -1) {
 		for (i = 0; i < errs.n; i++)
 			log_warnx("reload: %s", errs.v[i]);
 		log_warnx("reload failed: keeping the running configuration");
 		config_errors_free(&errs);
-		notify_send("READY=1");
+		if (store_was_up)
+			notify_send("READY=1");
 		return;
 	}
 	config_errors_free(&errs);
@@ -178,7 +184,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	server_reload(sd.cfg);
 	methods_set_seed(l.seed, l.nseed);
 	log_info("configuration reloaded (%zu seed shelters)", l.nseed);
-	notify_send("READY=1");
+	if (store_was_up)
+		notify_send("READY=1");
 }
 
 static void
