@@ -867,10 +867,17 @@ local function stats(a)
 		req[i] = q(s) .. ':' .. int(redis.call('ZCARD',
 		    key('status:' .. s)))
 	end
+	-- The status set is ordered by seq: its first member is the oldest.
+	local oldest = 0
+	local first = redis.call('ZRANGE', key('status:waiting'), 0, 0)[1]
+	if first then
+		oldest = tonumber(hget(rkey(first), 'created_at')) or 0
+	end
 	return '{"shelters":' .. int(#ids) .. ',"places":{"total":' .. int(t) ..
 	    ',"occupied":' .. int(o) .. ',"held":' .. int(h) ..
 	    ',"expected":' .. int(e) .. ',"free":' .. int(f) ..
-	    '},"requests":{' .. table.concat(req, ',') .. '}}'
+	    '},"requests":{' .. table.concat(req, ',') ..
+	    '},"oldest_waiting_ms":' .. int(oldest) .. '}'
 end
 
 local function version(a)
