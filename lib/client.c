@@ -334,8 +334,8 @@ client_read_line(struct client *c, long long deadline, struct sh_error *err)
 	ssize_t r;
 
 	for (;;) {
-		while (c->len > 0 &&
-		    (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		while (
+		    c->len > 0 && (nl = memchr(c->buf, '\n', c->len)) != NULL) {
 			n = (size_t)(nl - c->buf);
 			line = NULL;
 			if (n > 0 && c->buf[n - 1] == '\r')

@@ -18,8 +18,8 @@ sh_error_set(struct sh_error *err, int code, const char *reason,
 	snprintf(err->reason, sizeof err->reason, "%s", reason);
 	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
 	if (err->field[0] != '\0')
-		n = snprintf(err->message, sizeof err->message, "%s: ",
-		    err->field);
+		n = snprintf(
+		    err->message, sizeof err->message, "%s: ", err->field);
 	if (n < 0 || (size_t)n >= sizeof err->message)
 		n = 0;
 	va_start(ap, fmt);
@@ -31,7 +31,8 @@ sh_error_set(struct sh_error *err, int code, const char *reason,
 void
 sh_error_prefix(struct sh_error *err, const char *prefix)
 {
-	char field[sizeof err->field + 64], msg[sizeof err->field + 64 + sizeof err->message + 8];
+	char field[sizeof err->field + 64],
+	    msg[sizeof err->field + 64 + sizeof err->message + 8];
 	const char *text = err->message;
 	size_t flen = strlen(err->field);
 

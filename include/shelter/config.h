@@ -39,8 +39,12 @@ struct token_conf {
 	unsigned char sha256[32];
 };
 
-enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
-	LOG_LEVEL_DEBUG };
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG
+};
 
 struct config {
 	char *path; /* as given */
@@ -78,7 +82,7 @@ struct config {
 	double rate_per_s;
 	size_t output_buffer_bytes;
 
-	char *shelters_path;  /* resolved against the config's folder, or NULL */
+	char *shelters_path; /* resolved against the config's folder, or NULL */
 	char *gazetteer_path; /* resolved, or NULL: geo_default_path() */
 	char *http_host;      /* NULL: no HTTP listener */
 	int http_port;

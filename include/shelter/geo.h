@@ -18,8 +18,8 @@ double geo_distance_km(double lat1, double lon1, double lat2, double lon2);
  * NULL with a "FILE:LINE: message" in err on failure. Caller frees with
  * geo_gazetteer_free.
  */
-struct gazetteer *geo_gazetteer_load(const char *path, char *err,
-    size_t errlen);
+struct gazetteer *geo_gazetteer_load(
+    const char *path, char *err, size_t errlen);
 void geo_gazetteer_free(struct gazetteer *g);
 size_t geo_gazetteer_size(const struct gazetteer *g);
 

@@ -109,13 +109,13 @@ struct match_input {
 
 struct match_candidate {
 	const struct shelter *shelter;
-	int pool;                  /* the chosen pool: index into shelter->pools */
+	int pool; /* the chosen pool: index into shelter->pools */
 	int pools[MODEL_POOL_MAX]; /* every admitting pool with a free place, in
 	                              preference order; pools[0] == pool */
 	int npools;
-	int score;                 /* hundredths: 0..10000 */
-	int scores[SCORER_COUNT];  /* 0..100, -1 when the scorer is off */
-	int free;                  /* free places in the chosen pool */
+	int score;                /* hundredths: 0..10000 */
+	int scores[SCORER_COUNT]; /* 0..100, -1 when the scorer is off */
+	int free;                 /* free places in the chosen pool */
 };
 
 struct match_near_miss {

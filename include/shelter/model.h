@@ -23,15 +23,15 @@
 
 struct gazetteer;
 
-#define MODEL_ID_MAX 63        /* ^[a-z0-9][a-z0-9-]{0,62}$ */
-#define MODEL_REF_MAX 64       /* ^[A-Za-z0-9._-]{1,64}$ */
-#define MODEL_TEXT_MAX 128     /* shelter name, organisation (bytes) */
-#define MODEL_POOL_NAME_MAX 32 /* ^[a-z0-9][a-z0-9_-]{0,31}$ */
-#define MODEL_MUNI_MAX 64      /* municipality label (bytes) */
-#define MODEL_CASE_MAX 64      /* safety.case, same pattern as ref */
-#define MODEL_LANG_MAX 16      /* languages per shelter or person */
-#define MODEL_POOL_MAX 16      /* pools per shelter */
-#define MODEL_CHILD_MAX 12     /* accompanying children per request */
+#define MODEL_ID_MAX        63  /* ^[a-z0-9][a-z0-9-]{0,62}$ */
+#define MODEL_REF_MAX       64  /* ^[A-Za-z0-9._-]{1,64}$ */
+#define MODEL_TEXT_MAX      128 /* shelter name, organisation (bytes) */
+#define MODEL_POOL_NAME_MAX 32  /* ^[a-z0-9][a-z0-9_-]{0,31}$ */
+#define MODEL_MUNI_MAX      64  /* municipality label (bytes) */
+#define MODEL_CASE_MAX      64  /* safety.case, same pattern as ref */
+#define MODEL_LANG_MAX      16  /* languages per shelter or person */
+#define MODEL_POOL_MAX      16  /* pools per shelter */
+#define MODEL_CHILD_MAX     12  /* accompanying children per request */
 
 enum program {
 	PROGRAM_COSM,
@@ -59,22 +59,44 @@ enum care_tag {
 	CARE_PREGNANCY,
 	CARE_COUNT
 };
-#define CARE_SPECIALISED                                                    \
-	((1u << CARE_PSYCHIATRIC) | (1u << CARE_ADDICTION) |                \
+#define CARE_SPECIALISED                                                       \
+	((1u << CARE_PSYCHIATRIC) | (1u << CARE_ADDICTION) |                   \
 	    (1u << CARE_INTELLECTUAL_DISABILITY) | (1u << CARE_MEDICAL))
 
 /* Optional enums have a _NONE value: absent from input, absent from output. */
-enum sector { SECTOR_NONE, SECTOR_SEXUAL, SECTOR_LABOUR, SECTOR_CRIMINAL,
-	SECTOR_OTHER, SECTOR_UNKNOWN };
+enum sector {
+	SECTOR_NONE,
+	SECTOR_SEXUAL,
+	SECTOR_LABOUR,
+	SECTOR_CRIMINAL,
+	SECTOR_OTHER,
+	SECTOR_UNKNOWN
+};
 enum co_victims { CO_VICTIMS_ANY, CO_VICTIMS_APART, CO_VICTIMS_TOGETHER };
 enum urgency { URGENCY_IMMEDIATE, URGENCY_DAYS, URGENCY_PLANNED };
-enum referrer { REFERRER_NONE, REFERRER_POLICE, REFERRER_KMAR, REFERRER_NLA,
-	REFERRER_FAIRWORK, REFERRER_CARE, REFERRER_LAWYER, REFERRER_COA,
-	REFERRER_SELF, REFERRER_OTHER };
+enum referrer {
+	REFERRER_NONE,
+	REFERRER_POLICE,
+	REFERRER_KMAR,
+	REFERRER_NLA,
+	REFERRER_FAIRWORK,
+	REFERRER_CARE,
+	REFERRER_LAWYER,
+	REFERRER_COA,
+	REFERRER_SELF,
+	REFERRER_OTHER
+};
 /* Bits: 1u << RESIDENCE_x (program rules hold a mask). */
-enum residence { RESIDENCE_NONE, RESIDENCE_REFLECTION, RESIDENCE_B8_PERMIT,
-	RESIDENCE_ASYLUM, RESIDENCE_EU, RESIDENCE_NL, RESIDENCE_UNKNOWN,
-	RESIDENCE_COUNT };
+enum residence {
+	RESIDENCE_NONE,
+	RESIDENCE_REFLECTION,
+	RESIDENCE_B8_PERMIT,
+	RESIDENCE_ASYLUM,
+	RESIDENCE_EU,
+	RESIDENCE_NL,
+	RESIDENCE_UNKNOWN,
+	RESIDENCE_COUNT
+};
 
 /* An ISO 639-1 code packed as ('e' << 8 | 'n'). */
 typedef uint16_t lang_t;
@@ -111,7 +133,7 @@ struct shelter {
 	struct pool pools[MODEL_POOL_MAX];
 	int npools;
 	long long version;    /* live: bumped by put, capacity, intake */
-	long long updated_at; /* live: ms since the epoch, last capacity report */
+	long long updated_at; /* live: ms since epoch, last capacity report */
 };
 
 struct child {
@@ -148,10 +170,12 @@ struct request {
 	enum residence residence;
 };
 
-/* Parse flags. */
-#define MODEL_STORED 0x1 /* also accept the live output fields of a shelter
-                            (held, expected, free, overbooked, version,
-                            updated_at); used for documents the daemon wrote */
+/*
+ * Parse flags. MODEL_STORED: also accept the live output fields of a
+ * shelter (held, expected, free, overbooked, version, updated_at); used for
+ * documents the daemon wrote.
+ */
+#define MODEL_STORED 0x1
 
 /*
  * Parse and validate a shelter object (the input of shelter.put, or with
@@ -168,9 +192,11 @@ int model_shelter_parse(const json_t *obj, const struct gazetteer *gaz,
 int model_request_parse(const json_t *obj, const struct gazetteer *gaz,
     struct request *out, struct sh_error *err);
 
-/* Output flags. */
-#define MODEL_LIVE 0x1 /* add per pool held, expected, free, overbooked and
-                          per shelter version and updated_at (RFC 3339) */
+/*
+ * Output flags. MODEL_LIVE: add per pool held, expected, free, overbooked
+ * and per shelter version and updated_at (RFC 3339).
+ */
+#define MODEL_LIVE 0x1
 
 /* The shelter as a new JSON object (caller owns it), or NULL on ENOMEM. */
 json_t *model_shelter_to_json(const struct shelter *s, int flags);

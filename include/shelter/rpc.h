@@ -53,8 +53,8 @@ void rpc_msg_free(struct rpc_msg *msg);
  * is written to dup (e.g. "params.request.person.age", array members by
  * index) and *has_dup set.
  */
-int rpc_scan(const char *text, size_t len, char *dup, size_t duplen,
-    bool *has_dup);
+int rpc_scan(
+    const char *text, size_t len, char *dup, size_t duplen, bool *has_dup);
 
 /* {"jsonrpc":"2.0","id":ID,"result":RESULT}; steals result, borrows id
  * (NULL: id null). */
