@@ -3,6 +3,9 @@
  * health check reads the store's state, /metrics adds one FCALL for the
  * request and place counts (the same numbers as stats.get).
  */
+#include <sys/queue.h>
+
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -22,6 +25,17 @@
 #define HTTP_MAX_BODY 0
 
 static struct evhttp *http;
+
+/*
+ * A /metrics request waiting for shd_stats. evhttp_free() (at stop) frees
+ * the request under us, and the FCALL callback runs later (store_stop):
+ * http_stop() clears req so that the callback only frees this.
+ */
+struct pending {
+	struct evhttp_request *req;
+	TAILQ_ENTRY(pending) entry;
+};
+static TAILQ_HEAD(, pending) pendings = TAILQ_HEAD_INITIALIZER(pendings);
 
 static void
 reply(struct evhttp_request *req, int code, const char *reason,
@@ -182,17 +196,33 @@ write_metrics(struct evhttp_request *req, json_t *st)
 static void
 metrics_stats_done(json_t *result, const struct sh_error *err, void *arg)
 {
-	write_metrics(arg, err == NULL ? result : NULL);
+	struct pending *p = arg;
+
+	if (p->req != NULL) {
+		TAILQ_REMOVE(&pendings, p, entry);
+		write_metrics(p->req, err == NULL ? result : NULL);
+	}
+	free(p);
 }
 
 static void
 metrics(struct evhttp_request *req)
 {
 	struct sh_error err;
+	struct pending *p;
 
-	if (store_fcallv("shd_stats", metrics_stats_done, req, &err, NULL) ==
-	    -1)
+	if ((p = malloc(sizeof *p)) == NULL) {
 		write_metrics(req, NULL);
+		return;
+	}
+	p->req = req;
+	if (store_fcallv("shd_stats", metrics_stats_done, p, &err, NULL) ==
+	    -1) {
+		free(p);
+		write_metrics(req, NULL);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&pendings, p, entry);
 }
 
 static void
@@ -239,6 +269,12 @@ http_start(void)
 void
 http_stop(void)
 {
+	struct pending *p;
+
+	while ((p = TAILQ_FIRST(&pendings)) != NULL) {
+		TAILQ_REMOVE(&pendings, p, entry);
+		p->req = NULL; /* freed with http below; p by its callback */
+	}
 	if (http != NULL)
 		evhttp_free(http);
 	http = NULL;
