@@ -777,6 +777,45 @@ def test_http_refuses_other_methods_paths_and_oversized_requests():
         assert "time" in env.client("anon").call("session.ping")
 
 
+def test_sigterm_while_a_metrics_scrape_waits_for_redis():
+    port = free_port()
+    with Env(extra={"http": "127.0.0.1:%d" % port}) as env:
+        assert metrics(port)[0]  # one normal scrape first
+        got = []
+
+        def scrape():
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            try:
+                s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+                out = b""
+                while True:
+                    try:
+                        chunk = s.recv(65536)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    out += chunk
+                got.append(out)
+            finally:
+                s.close()
+        # Redis hangs: the scrape's FCALL is outstanding when SIGTERM comes.
+        os.kill(env.redis.proc.pid, signal.SIGSTOP)
+        try:
+            t = threading.Thread(target=scrape)
+            t.start()
+            time.sleep(0.3)
+            assert t.is_alive(), got
+            env.daemon.signal(signal.SIGTERM)
+            rc = env.daemon.wait_exit(10)
+            t.join(10)
+        finally:
+            os.kill(env.redis.proc.pid, signal.SIGCONT)
+        assert rc == 0, "exit %s with a scrape in flight:\n%s" % (
+            rc, env.daemon.log_text()[-1500:])
+        assert "Assertion" not in env.daemon.log_text()
+
+
 # ---------------------------------------------------------------------------
 # 5. shelterd -t corners and usage errors
 
