@@ -544,7 +544,7 @@ def test_sigterm_under_load_keeps_every_acknowledged_request():
             shelter(OTHER_SHELTER_ID, total=10, municipality="Zwolle")]
     with Env(shelters=seed) as env:
         d = env.daemon
-        acked = {}  # rid -> (ref, status at ack)
+        acked = {}  # rid -> (ref, status in the acknowledgement)
         accepted = set()  # request ids whose accept was acknowledged
         lock = threading.Lock()
         stop = threading.Event()
@@ -569,7 +569,7 @@ def test_sigterm_under_load_keeps_every_acknowledged_request():
                         continue
                     rid = res["request"]["id"]
                     with lock:
-                        acked[rid] = ref
+                        acked[rid] = (ref, res["request"]["status"])
                     if res["proposal"] and i % 2 == 0:
                         try:
                             c.call("proposal.accept",
@@ -618,11 +618,17 @@ def test_sigterm_under_load_keeps_every_acknowledged_request():
 
         d.start()
         c = env.client("admin")
-        for rid, ref in acked.items():
+        # Allowed moves: an accept whose answer was lost to the stop may
+        # have happened; a waiting request may have been proposed since.
+        later = {"proposed": {"proposed", "placed"},
+                 "waiting": {"waiting", "proposed"}}
+        for rid, (ref, status) in acked.items():
             got = c.call("request.get", {"id": rid})["request"]
             assert got["ref"] == ref, (rid, got["ref"], ref)
             if rid in accepted:
                 assert got["status"] == "placed", got
+            else:
+                assert got["status"] in later[status], (status, got)
         # No half-written state: the counts agree with the requests.
         st = c.call("stats.get")
         rq = st["requests"]
@@ -640,8 +646,11 @@ def test_sigterm_under_load_keeps_every_acknowledged_request():
         assert st["places"]["total"] == 25
         # Placed or proposed requests never outnumber the places.
         assert rq["proposed"] + rq["placed"] <= 25
-        if rq["waiting"]:
-            assert total_free == 0, "requests wait while places are free"
+        # Nobody is left waiting while a place is free (once the restarted
+        # daemon has matched the queue again).
+        wait_until(lambda: (lambda s_: s_["requests"]["waiting"] == 0 or
+                            s_["places"]["free"] == 0)(c.call("stats.get")),
+                   5, 0.1, "no waiting request while a place is free")
         for r_ in c.call("request.list", {"status": ["proposed"],
                                           "limit": 500})["requests"]:
             assert r_["proposal"] and r_["proposal"]["status"] == "open", r_
