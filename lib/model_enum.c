@@ -1,0 +1,141 @@
+/*
+ * model_enum.c: the names of enum values as on the wire, and back.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "model_enum.h"
+
+const struct model_enum model_programs[] = {{"cosm", PROGRAM_COSM},
+    {"omm", PROGRAM_OMM}, {"crisis", PROGRAM_CRISIS},
+    {"screening", PROGRAM_SCREENING}, {"labour", PROGRAM_LABOUR},
+    {"regular", PROGRAM_REGULAR}, {NULL, 0}};
+
+const struct model_enum model_request_programs[] = {{"cosm", PROGRAM_COSM},
+    {"omm", PROGRAM_OMM}, {"any", PROGRAM_ANY}, {NULL, 0}};
+
+const struct model_enum model_securities[] = {{"standard", SECURITY_STANDARD},
+    {"protected", SECURITY_PROTECTED}, {"secret", SECURITY_SECRET}, {NULL, 0}};
+
+const struct model_enum model_genders[] = {
+    {"f", GENDER_F}, {"m", GENDER_M}, {"x", GENDER_X}, {NULL, 0}};
+
+const struct model_enum model_cares[] = {{"psychiatric", CARE_PSYCHIATRIC},
+    {"addiction", CARE_ADDICTION},
+    {"intellectual_disability", CARE_INTELLECTUAL_DISABILITY},
+    {"medical", CARE_MEDICAL}, {"trauma", CARE_TRAUMA},
+    {"wheelchair", CARE_WHEELCHAIR}, {"pregnancy", CARE_PREGNANCY}, {NULL, 0}};
+
+const struct model_enum model_sectors[] = {{"sexual", SECTOR_SEXUAL},
+    {"labour", SECTOR_LABOUR}, {"criminal", SECTOR_CRIMINAL},
+    {"other", SECTOR_OTHER}, {"unknown", SECTOR_UNKNOWN}, {NULL, 0}};
+
+const struct model_enum model_co_victims[] = {{"apart", CO_VICTIMS_APART},
+    {"together", CO_VICTIMS_TOGETHER}, {"any", CO_VICTIMS_ANY}, {NULL, 0}};
+
+const struct model_enum model_urgencies[] = {{"immediate", URGENCY_IMMEDIATE},
+    {"days", URGENCY_DAYS}, {"planned", URGENCY_PLANNED}, {NULL, 0}};
+
+const struct model_enum model_referrers[] = {{"police", REFERRER_POLICE},
+    {"kmar", REFERRER_KMAR}, {"nla", REFERRER_NLA},
+    {"fairwork", REFERRER_FAIRWORK}, {"care", REFERRER_CARE},
+    {"lawyer", REFERRER_LAWYER}, {"coa", REFERRER_COA}, {"self", REFERRER_SELF},
+    {"other", REFERRER_OTHER}, {NULL, 0}};
+
+const struct model_enum model_residences[] = {
+    {"reflection", RESIDENCE_REFLECTION}, {"b8_permit", RESIDENCE_B8_PERMIT},
+    {"asylum", RESIDENCE_ASYLUM}, {"eu", RESIDENCE_EU}, {"nl", RESIDENCE_NL},
+    {"unknown", RESIDENCE_UNKNOWN}, {NULL, 0}};
+
+/* "a, b, c" from an enum table. */
+const char *
+model_enum_list(const struct model_enum *tab, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; tab->name != NULL && n < len; tab++)
+		n += snprintf(
+		    buf + n, len - n, "%s%s", n ? ", " : "", tab->name);
+	return buf;
+}
+
+int
+model_enum_lookup(const struct model_enum *tab, const char *s)
+{
+	for (; tab->name != NULL; tab++)
+		if (strcmp(tab->name, s) == 0)
+			return tab->value;
+	return -1;
+}
+
+const char *
+model_enum_name(const struct model_enum *tab, int value)
+{
+	for (; tab->name != NULL; tab++)
+		if (tab->value == value)
+			return tab->name;
+	return "?";
+}
+
+/* Enum names; "?" for a value out of range. */
+
+const char *
+model_program_name(enum program p)
+{
+	if (p == PROGRAM_ANY)
+		return "any";
+	return model_enum_name(model_programs, p);
+}
+
+const char *
+model_security_name(enum security s)
+{
+	return model_enum_name(model_securities, s);
+}
+
+const char *
+model_gender_name(enum gender g)
+{
+	return model_enum_name(model_genders, g);
+}
+
+const char *
+model_care_name(enum care_tag c)
+{
+	return model_enum_name(model_cares, c);
+}
+
+const char *
+model_residence_name(enum residence r)
+{
+	return model_enum_name(model_residences, r);
+}
+
+const char *
+model_urgency_name(enum urgency u)
+{
+	return model_enum_name(model_urgencies, u);
+}
+
+/* Enum values by name ("any" is PROGRAM_ANY); -1 when unknown. */
+
+int
+model_program_parse(const char *s)
+{
+	if (s != NULL && strcmp(s, "any") == 0)
+		return PROGRAM_ANY;
+	return s == NULL ? -1 : model_enum_lookup(model_programs, s);
+}
+
+int
+model_care_parse(const char *s)
+{
+	return s == NULL ? -1 : model_enum_lookup(model_cares, s);
+}
+
+int
+model_residence_parse(const char *s)
+{
+	return s == NULL ? -1 : model_enum_lookup(model_residences, s);
+}

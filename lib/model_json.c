@@ -1,0 +1,320 @@
+/*
+ * model_json.c: shelters and requests as JSON, in protocol order
+ * (PROTOCOL.md "Objects"); model_shelter_parse and model_request_parse read
+ * it back.
+ */
+#include <math.h>
+#include <stdbool.h>
+
+#include "model_enum.h"
+
+/* Set a new value on obj; false (and nothing leaked) on ENOMEM. */
+static bool
+model_set(json_t *obj, const char *key, json_t *v)
+{
+	return v != NULL && json_object_set_new(obj, key, v) == 0;
+}
+
+static json_t *
+model_set_json(unsigned mask, const struct model_enum *tab)
+{
+	json_t *a = json_array();
+
+	for (; a != NULL && tab->name != NULL; tab++) {
+		if (!(mask & (1u << tab->value)))
+			continue;
+		if (json_array_append_new(a, json_string(tab->name)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *
+model_langs_json(const lang_t *langs, int n)
+{
+	json_t *a = json_array();
+	char code[3] = {0, 0, 0};
+	int i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		code[0] = (char)(langs[i] >> 8);
+		code[1] = (char)(langs[i] & 0xff);
+		if (json_array_append_new(a, json_string(code)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *
+model_location_json(const struct location *l)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if ((l->has_name &&
+	        !model_set(o, "municipality", json_string(l->municipality))) ||
+	    !model_set(o, "lat", json_real(l->lat)) ||
+	    !model_set(o, "lon", json_real(l->lon))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+model_pool_json(const struct pool *p, int flags)
+{
+	json_t *o = json_object();
+	int free_places = model_pool_free(p);
+	bool ok;
+
+	if (o == NULL)
+		return NULL;
+	ok = model_set(o, "name", json_string(p->name)) &&
+	    model_set(
+	        o, "genders", model_set_json(p->genders, model_genders)) &&
+	    model_set(o, "min_age", json_integer(p->min_age)) &&
+	    model_set(o, "max_age", json_integer(p->max_age)) &&
+	    model_set(o, "children_max", json_integer(p->children_max)) &&
+	    model_set(o, "boys_max_age", json_integer(p->boys_max_age)) &&
+	    model_set(o, "total", json_integer(p->total)) &&
+	    model_set(o, "occupied", json_integer(p->occupied));
+	if (ok && (flags & MODEL_LIVE))
+		ok = model_set(o, "held", json_integer(p->held)) &&
+		    model_set(o, "expected", json_integer(p->expected)) &&
+		    model_set(o, "free",
+		        json_integer(free_places > 0 ? free_places : 0)) &&
+		    model_set(o, "overbooked", json_boolean(free_places < 0));
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static bool
+model_shelter_live_json(json_t *o, const struct shelter *s)
+{
+	char buf[32];
+
+	if (!model_set(o, "version", json_integer(s->version)))
+		return false;
+	if (s->updated_at == 0)
+		return model_set(o, "updated_at", json_null());
+	return model_set(o, "updated_at",
+	    json_string(model_time_format(s->updated_at, buf, sizeof buf)));
+}
+
+/*
+ * The shelter as a new JSON object in protocol order; MODEL_LIVE adds the
+ * live counts, version and updated_at. NULL on ENOMEM.
+ */
+json_t *
+model_shelter_to_json(const struct shelter *s, int flags)
+{
+	json_t *o = json_object(), *pools = json_array(), *intake;
+	bool ok = o != NULL && pools != NULL;
+	int i;
+
+	for (i = 0; ok && i < s->npools; i++)
+		ok = json_array_append_new(
+		         pools, model_pool_json(&s->pools[i], flags)) == 0;
+	if (ok)
+		ok = model_set(o, "id", json_string(s->id)) &&
+		    (s->name[0] == '\0' ||
+		        model_set(o, "name", json_string(s->name))) &&
+		    (s->organisation[0] == '\0' ||
+		        model_set(
+		            o, "organisation", json_string(s->organisation))) &&
+		    model_set(o, "program",
+		        json_string(model_program_name(s->program))) &&
+		    model_set(
+		        o, "location", model_location_json(&s->location)) &&
+		    model_set(
+		        o, "care", model_set_json(s->care, model_cares)) &&
+		    model_set(o, "languages",
+		        model_langs_json(s->languages, s->nlanguages)) &&
+		    model_set(o, "security",
+		        json_string(model_security_name(s->security)));
+	if (ok) {
+		intake = json_pack("{s:b, s:b}", "open", s->intake_open,
+		    "always", s->intake_always);
+		ok = model_set(o, "intake", intake) &&
+		    json_object_set(o, "pools", pools) == 0;
+	}
+	if (ok && (flags & MODEL_LIVE))
+		ok = model_shelter_live_json(o, s);
+	json_decref(pools);
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+model_children_json(const struct request *r, bool null_gender)
+{
+	json_t *a = json_array(), *c;
+	int i;
+
+	for (i = 0; a != NULL && i < r->nchildren; i++) {
+		const struct child *ch = &r->children[i];
+
+		c = json_pack("{s:i}", "age", ch->age);
+		if (c != NULL && (ch->has_gender || null_gender) &&
+		    !model_set(c, "gender",
+		        ch->has_gender
+		            ? json_string(model_gender_name(ch->gender))
+		            : json_null())) {
+			json_decref(c);
+			c = NULL;
+		}
+		if (json_array_append_new(a, c) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *
+model_person_json(const struct request *r)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (!model_set(
+	        o, "gender", json_string(model_gender_name(r->gender))) ||
+	    !model_set(o, "age", json_integer(r->age)) ||
+	    !model_set(o, "languages",
+	        model_langs_json(r->languages, r->nlanguages)) ||
+	    (r->nationality[0] != '\0' &&
+	        !model_set(o, "nationality", json_string(r->nationality)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* A whole number of km as an integer, else as a real. */
+static json_t *
+model_km_json(double km)
+{
+	if (km == floor(km))
+		return json_integer((json_int_t)km);
+	return json_real(km);
+}
+
+static json_t *
+model_exploitation_json(const struct request *r)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if ((r->sector != SECTOR_NONE &&
+	        !model_set(o, "sector",
+	            json_string(model_enum_name(model_sectors, r->sector)))) ||
+	    (r->has_exploitation_location &&
+	        !model_set(o, "location",
+	            model_location_json(&r->exploitation_location)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+model_safety_json(const struct request *r)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (!model_set(
+	        o, "min_distance_km", model_km_json(r->min_distance_km)) ||
+	    !model_set(o, "min_security",
+	        json_string(model_security_name(r->min_security))) ||
+	    (r->case_id[0] != '\0' &&
+	        !model_set(o, "case", json_string(r->case_id))) ||
+	    !model_set(o, "co_victims",
+	        json_string(
+	            model_enum_name(model_co_victims, r->co_victims)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * The request's input fields, normalised: defaults filled in, arrays always
+ * present, exploitation, safety, preferred_location, referrer and residence
+ * only when given. model_request_parse reads it back to the same struct.
+ */
+json_t *
+model_request_to_json(const struct request *r)
+{
+	json_t *o = json_object();
+	bool ok;
+
+	if (o == NULL)
+		return NULL;
+	ok = model_set(o, "ref", json_string(r->ref)) &&
+	    model_set(
+	        o, "program", json_string(model_program_name(r->program))) &&
+	    model_set(o, "person", model_person_json(r)) &&
+	    model_set(o, "children", model_children_json(r, false)) &&
+	    model_set(o, "needs", model_set_json(r->needs, model_cares)) &&
+	    model_set(o, "prefers", model_set_json(r->prefers, model_cares)) &&
+	    (!r->has_exploitation ||
+	        model_set(o, "exploitation", model_exploitation_json(r))) &&
+	    (!r->has_safety || model_set(o, "safety", model_safety_json(r))) &&
+	    (!r->has_preferred_location ||
+	        model_set(o, "preferred_location",
+	            model_location_json(&r->preferred_location))) &&
+	    model_set(
+	        o, "urgency", json_string(model_urgency_name(r->urgency))) &&
+	    (r->referrer == REFERRER_NONE ||
+	        model_set(o, "referrer",
+	            json_string(
+	                model_enum_name(model_referrers, r->referrer)))) &&
+	    (r->residence == RESIDENCE_NONE ||
+	        model_set(o, "residence",
+	            json_string(model_residence_name(r->residence))));
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * The household summary for placement events: {gender, age, children
+ * [{age, gender (null when not given)}], needs, languages}. Caller owns.
+ */
+json_t *
+model_household_json(const struct request *r)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (!model_set(
+	        o, "gender", json_string(model_gender_name(r->gender))) ||
+	    !model_set(o, "age", json_integer(r->age)) ||
+	    !model_set(o, "children", model_children_json(r, true)) ||
+	    !model_set(o, "needs", model_set_json(r->needs, model_cares)) ||
+	    !model_set(o, "languages",
+	        model_langs_json(r->languages, r->nlanguages))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
