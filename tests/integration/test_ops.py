@@ -507,9 +507,11 @@ def test_reload_invalid_config_is_logged_with_location_and_old_kept():
 
 
 def test_reload_names_settings_that_need_a_restart():
-    with Env() as env:
+    hport = free_port()
+    with Env(extra={"http": "127.0.0.1:%d" % hport}) as env:
         d = env.daemon
         other = free_port()
+        d.config["http"] = "127.0.0.1:%d" % free_port()
         d.config["listen"]["tcp"] = "127.0.0.1:%d" % other
         d.config["redis"]["port"] = env.redis.port + 1 \
             if env.redis.port < 65535 else env.redis.port - 1
@@ -517,9 +519,11 @@ def test_reload_names_settings_that_need_a_restart():
         d.signal(signal.SIGHUP)
         log_has(d, r"reload: listen settings changed; .*restart")
         log_has(d, r"reload: redis settings changed; .*restart")
-        # Still on the old port and the old Redis.
+        log_has(d, r"reload: http changed; .*restart")
+        # Still on the old ports and the old Redis.
         c = env.client("coordinator")
         assert c.call("stats.get")["shelters"] == 0
+        assert health(hport) == (200, {"status": "ok", "redis": "up"})
         try:
             Client(other, timeout=1).close()
             raise AssertionError("listening on the new port without a "
@@ -889,6 +893,26 @@ def test_sigterm_while_a_metrics_scrape_waits_for_redis():
         assert "Assertion" not in env.daemon.log_text()
 
 
+def test_http_port_taken_is_a_clear_start_failure():
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    port = blocker.getsockname()[1]
+    try:
+        with Redis() as r:
+            d = Daemon(r, start=False, extra={"http": "127.0.0.1:%d" % port})
+            try:
+                d.spawn()
+                rc = d.wait_exit(15)
+                assert rc not in (0, None) and rc > 0, rc
+                assert re.search(r"http: cannot listen on 127\.0\.0\.1:%d"
+                                 % port, d.log_text()), d.log_text()[-1500:]
+            finally:
+                d._hard_cleanup()
+    finally:
+        blocker.close()
+
+
 # ---------------------------------------------------------------------------
 # 5. shelterd -t corners and usage errors
 
@@ -929,6 +953,12 @@ def test_usage_errors_exit_2_and_missing_shelters_file_is_named():
                                capture_output=True, text=True, timeout=20,
                                cwd="/")
             assert p.returncode == 0, p
+            # A gazetteer that is not there is named.
+            d.config["gazetteer"] = os.path.join(d.dir, "nowhere.tsv")
+            d.write_config()
+            p = subprocess.run([shelterd_path(), "-t", "-c", d.config_path],
+                               capture_output=True, text=True, timeout=20)
+            assert p.returncode == 1 and "nowhere.tsv" in p.stderr, p
         finally:
             d._hard_cleanup()
 
