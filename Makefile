@@ -2,7 +2,7 @@
 #   make            build/shelterd, build/shelterctl, build/libshelter.a
 #   make test       every test (unit + integration); last line "N passed, N failed"
 #   make asan       the same tests under ASan+UBSan (build/asan/)
-#   make valgrind   the unit tests and the daemon tests under valgrind
+#   make valgrind   the same tests with the unit binaries and shelterd under valgrind
 #   make lint       clang-format --dry-run and cppcheck
 #   make bench      matching and daemon benchmarks
 #   make run        private redis-server + shelterd with the demo shelters

@@ -24,6 +24,7 @@ import atexit
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -392,9 +393,17 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "WARNING: ThreadSanitizer")
 
 
+# valgrind -q prints nothing but its reports, each line "==PID== ...".
+VALGRIND_MARK = re.compile(r"^==\d+== ", re.M)
+
+
 def sanitizer_report(log):
-    """The part of a log from the first sanitizer report on, or None."""
+    """The part of a log from the first sanitizer (or valgrind) report on,
+    or None."""
     at = [log.find(m) for m in SANITIZER_MARKS if m in log]
+    m = VALGRIND_MARK.search(log)
+    if m:
+        at.append(m.start())
     if not at:
         return None
     start = log.rfind("\n", 0, min(at)) + 1
@@ -536,8 +545,11 @@ class Daemon:
         if args is None:
             args = ["-c", self.config_path]
         self._log = open(self.log_path, "ab")
+        # SHELTERD_WRAPPER runs the daemon under a tool, e.g. valgrind
+        # (make valgrind); its reports land in the daemon's log.
+        wrapper = os.environ.get("SHELTERD_WRAPPER", "").split()
         self.proc = subprocess.Popen(
-            [shelterd_path()] + args, stdin=subprocess.DEVNULL,
+            wrapper + [shelterd_path()] + args, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=self._log, cwd=self.dir)
         return self.proc
 

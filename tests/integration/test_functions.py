@@ -718,6 +718,10 @@ def test_request_list_and_stats():
         assert a["request"]["status"] == "proposed"
         assert b["request"]["status"] == "waiting"
         st = fcall(r, "shd_stats")
+        # The oldest waiting request is req-2, the only one that waits.
+        oldest = st.pop("oldest_waiting_ms")
+        assert oldest == int(r.cmd("HGET", P + "req:req-2",
+                                   "created_at")), oldest
         assert st == {"shelters": 2,
                       "places": {"total": 6, "occupied": 3, "held": 1,
                                  "expected": 1, "free": 1},
