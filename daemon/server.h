@@ -1,5 +1,6 @@
 /*
- * server.h: listeners, connections, framing, auth and dispatch.
+ * server.h: listeners, connections, framing, auth and dispatch (server.c,
+ * conn.c, call.c).
  *
  * Every JSON-RPC call becomes a struct call. The server has already checked
  * the envelope, that the method exists, authentication, the role, the own
@@ -22,16 +23,18 @@
 
 struct conn;
 struct method;
+struct rpc_msg;
 
 struct call {
-	struct conn *conn; /* NULL once the connection has gone: the reply is
-	                      then dropped, but the handler still ends the call */
-	json_t *id;        /* owned; NULL for a notification */
+	/* NULL once the connection has gone: the reply is then dropped, but
+	 * the handler still ends the call. */
+	struct conn *conn;
+	json_t *id; /* owned; NULL for a notification */
 	const struct method *method;
-	json_t *params;    /* owned; an object that passed the param_spec */
+	json_t *params; /* owned; an object that passed the param_spec */
 	enum role role;
 	char shelter[MODEL_ID_MAX + 1]; /* own shelter of a shelter role */
-	char who[80];      /* "token=NAME" or "uid=N", for logs */
+	char who[80];                   /* "token=NAME" or "uid=N", for logs */
 	uint64_t started_us;
 };
 
@@ -70,8 +73,8 @@ void *conn_sub(struct conn *c);
 void conn_set_sub(struct conn *c, void *sub);
 /* Take an identity for the rest of the connection (session.auth); who is
  * "token=NAME" for logs. */
-void conn_set_identity(struct conn *c, enum role role, const char *shelter,
-    const char *who);
+void conn_set_identity(
+    struct conn *c, enum role role, const char *shelter, const char *who);
 /* "unix uid=N pid=P" or "tcp HOST:PORT", for logs. */
 const char *conn_peer(const struct conn *c);
 /* The role and own shelter of the connection now. */
@@ -80,5 +83,14 @@ const char *conn_shelter(const struct conn *c);
 
 /* Connections open now. */
 int server_nclients(void);
+
+/*
+ * The checks after the envelope, in PROTOCOL.md's order (for conn.c):
+ * authentication (authed, or a method allowed before it), the role, the
+ * own shelter of a shelter role (OWN_PARAM_ID), then the params against
+ * the method's param_spec. 0, or -1 with err filled.
+ */
+int server_check(const struct method *m, const struct rpc_msg *msg, bool authed,
+    enum role role, const char *shelter, struct sh_error *err);
 
 #endif

@@ -1,0 +1,83 @@
+/*
+ * call.c: the end of a call. A handler ends every call exactly once, now or
+ * later, with call_reply or call_error (see server.h); the reply goes to
+ * the connection if it is still there, and the connection reads on.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "shelter/rpc.h"
+
+#include "conn.h"
+#include "methods.h"
+#include "metrics.h"
+#include "server.h"
+#include "shelterd.h"
+
+static void
+call_free(struct call *call)
+{
+	json_decref(call->id);
+	json_decref(call->params);
+	free(call);
+}
+
+/* Send msg (borrowed) for call, record it, free the call, resume input. */
+static void
+call_end(struct call *call, const json_t *msg, int code)
+{
+	struct conn *c = call->conn;
+
+	metrics_call(call->method->name, code, mono_us() - call->started_us);
+	if (c != NULL)
+		conn_end_call(c, call->id != NULL ? msg : NULL);
+	call_free(call);
+}
+
+/* End a call with its result (stolen): see server.h. */
+void
+call_reply(struct call *call, json_t *result)
+{
+	json_t *m = NULL;
+
+	if (result == NULL) {
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
+		return;
+	}
+	if (call->conn != NULL && call->id != NULL)
+		m = rpc_result(call->id, result);
+	else
+		json_decref(result);
+	call_end(call, m, 0);
+	json_decref(m);
+}
+
+/* End a call with an error: see server.h. */
+void
+call_error(struct call *call, const struct sh_error *err)
+{
+	json_t *m = NULL;
+
+	if (call->conn != NULL && call->id != NULL)
+		m = rpc_error(call->id, err);
+	call_end(call, m, err->code);
+	json_decref(m);
+}
+
+/* call_error with a formatted message: see server.h. */
+void
+call_errorf(struct call *call, int code, const char *reason, const char *field,
+    const char *fmt, ...)
+{
+	struct sh_error err;
+	char msg[sizeof err.message];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sh_error_set(&err, code, reason, field, "%s", msg);
+	call_error(call, &err);
+}
