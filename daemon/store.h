@@ -65,11 +65,11 @@ long long store_rtt_us(void);
  * bytes (lens). Returns 0 (cb runs later, exactly once) or -1 with err set
  * (not connected: store_unavailable; cb is not called).
  */
-int store_fcall(const char *fn, int argc, const char **argv,
-    const size_t *lens, store_cb *cb, void *arg, struct sh_error *err);
+int store_fcall(const char *fn, int argc, const char **argv, const size_t *lens,
+    store_cb *cb, void *arg, struct sh_error *err);
 /* The same with NUL-terminated strings, argv ended by NULL. */
-int store_fcallv(const char *fn, store_cb *cb, void *arg,
-    struct sh_error *err, ...);
+int store_fcallv(
+    const char *fn, store_cb *cb, void *arg, struct sh_error *err, ...);
 
 /*
  * Events after id (exclusive), at most count, oldest first (XRANGE on the

@@ -1,0 +1,152 @@
+/*
+ * store_fcall.c: FCALL of the function library on the cmd connection, and
+ * what its replies mean: the function's JSON result, its own error, or an
+ * error by which Redis refused the call (store_unavailable: safe to retry).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_internal.h"
+
+#define STORE_FCALL_MAXARGS 128
+
+/* {"error":{code, reason, field, message}} into err. */
+static void
+store_error_from_json(const json_t *e, struct sh_error *err)
+{
+	const char *reason = json_string_value(json_object_get(e, "reason"));
+	const char *field = json_string_value(json_object_get(e, "field"));
+	const char *msg = json_string_value(json_object_get(e, "message"));
+
+	err->code = (int)json_integer_value(json_object_get(e, "code"));
+	if (err->code == 0)
+		err->code = SH_INTERNAL;
+	snprintf(err->reason, sizeof err->reason, "%s",
+	    reason ? reason : "internal");
+	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+	snprintf(err->message, sizeof err->message, "%s",
+	    msg ? msg : "internal error in the store");
+}
+
+/*
+ * Error replies by which Redis refuses a call before running it (disk
+ * errors, loading, a busy script, a read-only replica after a failover,
+ * out of memory): nothing was changed, so the caller may retry.
+ */
+static bool
+store_refused(const char *msg)
+{
+	static const char *const codes[] = {"MISCONF ", "LOADING ", "BUSY ",
+	    "READONLY ", "NOREPLICAS ", "OOM ", "MASTERDOWN ", "TRYAGAIN "};
+	size_t i;
+
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (strncmp(msg, codes[i], strlen(codes[i])) == 0)
+			return true;
+	return false;
+}
+
+static void
+store_fcall_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct pending *p = privdata;
+	redisReply *reply = r;
+	struct sh_error err;
+	json_t *res = NULL, *e;
+	json_error_t jerr;
+	char buf[200];
+
+	store_pending_done(p, reply);
+	if (reply == NULL) {
+		store_unavailable(&err);
+	} else if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("store: fcall fn=%s error=%s", p->fn,
+		    log_escape(reply->str, reply->len, buf, sizeof buf));
+		if (store_refused(reply->str))
+			store_unavailable(&err);
+		else
+			store_internal(&err);
+	} else if (reply->type != REDIS_REPLY_STRING ||
+	    (res = json_loadb(reply->str, reply->len, 0, &jerr)) == NULL ||
+	    !json_is_object(res)) {
+		log_warnx("store: fcall fn=%s returned no JSON object", p->fn);
+		store_internal(&err);
+	} else if ((e = json_object_get(res, "error")) != NULL) {
+		store_error_from_json(e, &err);
+	} else {
+		p->cb(res, NULL, p->arg);
+		json_decref(res);
+		free(p);
+		return;
+	}
+	json_decref(res);
+	p->cb(NULL, &err, p->arg);
+	free(p);
+}
+
+/*
+ * FCALL fn 0 PREFIX ARGV...: 0 and cb runs exactly once later, or -1 with
+ * err set (store down, too many arguments, out of memory) and cb not run.
+ */
+int
+store_fcall(const char *fn, int argc, const char **argv, const size_t *lens,
+    store_cb *cb, void *arg, struct sh_error *err)
+{
+	const char *av[STORE_FCALL_MAXARGS + 4];
+	size_t al[STORE_FCALL_MAXARGS + 4];
+	struct pending *p;
+	int i;
+
+	if (!store_st.up || store_st.cmd == NULL)
+		return store_unavailable(err);
+	if (argc < 0 || argc > STORE_FCALL_MAXARGS) {
+		store_internal(err);
+		return -1;
+	}
+	av[0] = "FCALL";
+	av[1] = fn;
+	av[2] = "0";
+	av[3] = store_st.prefix;
+	for (i = 0; i < 4; i++)
+		al[i] = strlen(av[i]);
+	for (i = 0; i < argc; i++) {
+		av[i + 4] = argv[i];
+		al[i + 4] = lens != NULL ? lens[i] : strlen(argv[i]);
+	}
+	if ((p = store_pending_new(PK_FCALL)) == NULL) {
+		store_internal(err);
+		return -1;
+	}
+	p->cb = cb;
+	p->arg = arg;
+	snprintf(p->fn, sizeof p->fn, "%s", fn);
+	if (store_send(p, store_fcall_cb, argc + 4, av, al) == -1)
+		return store_unavailable(err);
+	return 0;
+}
+
+/* store_fcall with NUL-terminated arguments ended by NULL. */
+int
+store_fcallv(const char *fn, store_cb *cb, void *arg, struct sh_error *err, ...)
+{
+	const char *argv[STORE_FCALL_MAXARGS];
+	const char *s;
+	va_list ap;
+	int argc = 0;
+
+	va_start(ap, err);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		if (argc == STORE_FCALL_MAXARGS) {
+			va_end(ap);
+			store_internal(err);
+			return -1;
+		}
+		argv[argc++] = s;
+	}
+	va_end(ap);
+	return store_fcall(fn, argc, argv, NULL, cb, arg, err);
+}

@@ -1,0 +1,98 @@
+/*
+ * store_internal.h: what store.c, store_fcall.c and store_stream.c share:
+ * the one wrapper's state and the FIFO of commands in flight on cmd. The
+ * API for the rest of the daemon is store.h.
+ */
+#ifndef SHELTERD_STORE_INTERNAL_H
+#define SHELTERD_STORE_INTERNAL_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+#include "shelter/error.h"
+
+#include "store.h"
+
+#define STORE_TAIL_BLOCK_MS 1000
+#define STORE_TAIL_COUNT    512
+#define STORE_ID_MAX        48
+
+enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE };
+
+/* One command in flight on cmd, in send order. */
+struct pending {
+	TAILQ_ENTRY(pending) link;
+	enum pending_kind kind;
+	int step; /* PK_SETUP */
+	uint64_t sent_us;
+	store_cb *cb;
+	store_range_cb *rcb;
+	void *arg;
+	char fn[32]; /* for logs */
+};
+TAILQ_HEAD(pending_list, pending);
+
+struct store_state {
+	struct event_base *base;
+	char *unix_path, *host, *password, *prefix;
+	int port;
+	bool require_durable;
+	char addr[160]; /* for logs */
+	void (*on_up)(void);
+	void (*on_down)(void);
+
+	redisAsyncContext *cmd, *tail;
+	struct pending_list pending;
+	bool cmd_ready, tail_ready, up, announced, ever_up, stopping;
+	bool aof_ok, fsync_ok, failing;
+	unsigned backoff_ms;
+	struct event *ev_reset, *ev_retry, *ev_tick;
+	unsigned ticks;
+	bool ping_inflight;
+	long long rtt_us;
+
+	/* tail */
+	bool tail_on, tail_inflight;
+	uint64_t tail_sent_us;
+	store_event_cb *tail_cb;
+	void *tail_arg;
+	char tail_pos[STORE_ID_MAX]; /* XREAD position: the last id passed */
+	char newest[STORE_ID_MAX];   /* the stream's newest id at connect */
+};
+extern struct store_state store_st;
+
+/* Monotonic clock in microseconds. */
+uint64_t store_mono_us(void);
+/* SH_UNAVAILABLE store_unavailable into err. Returns -1. */
+int store_unavailable(struct sh_error *err);
+/* SH_INTERNAL into err. */
+void store_internal(struct sh_error *err);
+/* A new pending command of kind, or NULL on ENOMEM. */
+struct pending *store_pending_new(enum pending_kind kind);
+/*
+ * Send a command on cmd with p as its privdata, recorded in the FIFO the
+ * watchdog reads. 0, or -1 (p freed) when cmd is gone or hiredis refuses.
+ */
+int store_send(struct pending *p, redisCallbackFn *fn, int argc,
+    const char **argv, const size_t *lens);
+/* The reply for p arrived (or NULL: the connection is going away). The
+ * callback frees p. */
+void store_pending_done(struct pending *p, redisReply *reply);
+/* Drop both connections at the next safe point, then reconnect. */
+void store_drop(const char *why);
+
+/* One stream entry [id, [field, value, ...]] into ev (borrowed): 0 or -1. */
+int store_entry(const redisReply *e, struct store_event *ev);
+/* "PREFIXevents" into buf. Returns buf. */
+char *store_events_key(char *buf, size_t len);
+/* Send the next XREAD when the tail is on, up and idle. */
+void store_tail_next(void);
+
+#endif
