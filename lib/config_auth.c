@@ -152,43 +152,107 @@ config_auth_role_shelter(
 		    "%s.shelter: only allowed with role shelter", path);
 }
 
+/* How to read one list of the auth section. */
+struct auth_list {
+	const struct key *keys;
+	size_t size;     /* of an element */
+	size_t role_off; /* of its enum role */
+	void (*init)(void *e);
+	/* Is e a duplicate of the earlier element a? Reported if so. */
+	bool (*dup)(struct ld *ld, yaml_node_t *item, const char *path,
+	    const void *a, const void *e);
+};
+
+/*
+ * The elements of list v as a new array (NULL with the error reported on
+ * ENOMEM) and their number in *count, each walked with l->keys, its role
+ * and shelter checked, and checked against the ones before it.
+ */
+static void *
+config_auth_list(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct auth_list *l, size_t *count)
+{
+	char sub[LD_PATH_MAX], *arr, *e;
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	size_t i, n;
+
+	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	*count = 0;
+	if ((arr = calloc(n ? n : 1, l->size)) == NULL) {
+		ld_err(ld, v->start_mark, "%s: out of memory", path);
+		return NULL;
+	}
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		item = ld_node(ld, *it);
+		e = arr + *count * l->size;
+		if (l->init != NULL)
+			l->init(e);
+		snprintf(sub, sizeof sub, "%s.%zu", path, *count);
+		key_walk(ld, item, sub, l->keys, e);
+		config_auth_role_shelter(
+		    ld, item, sub, *(enum role *)(void *)(e + l->role_off));
+		for (i = 0; i < *count; i++)
+			if (l->dup(ld, item, sub, arr + i * l->size, e))
+				break;
+		(*count)++;
+	}
+	return arr;
+}
+
+/* A peer without a uid (an error already) is nobody's duplicate. */
+static void
+config_auth_peer_init(void *e)
+{
+	((struct peer_conf *)e)->uid = (uid_t)-1;
+}
+
+static bool
+config_auth_peer_dup(struct ld *ld, yaml_node_t *item, const char *path,
+    const void *a, const void *e)
+{
+	const struct peer_conf *p = e;
+
+	if (p->uid == (uid_t)-1 || ((const struct peer_conf *)a)->uid != p->uid)
+		return false;
+	ld_err(ld, ld_get(ld, item, "uid")->start_mark,
+	    "%s.uid: duplicate uid %lu", path, (unsigned long)p->uid);
+	return true;
+}
+
+static bool
+config_auth_token_dup(struct ld *ld, yaml_node_t *item, const char *path,
+    const void *a, const void *e)
+{
+	const struct token_conf *t = e;
+
+	if (t->name[0] == '\0' ||
+	    strcmp(((const struct token_conf *)a)->name, t->name) != 0)
+		return false;
+	ld_err(ld, ld_get(ld, item, "name")->start_mark,
+	    "%s.name: duplicate token name '%s'", path, t->name);
+	return true;
+}
+
+static const struct auth_list peer_list = {peer_keys, sizeof(struct peer_conf),
+    offsetof(struct peer_conf, role), config_auth_peer_init,
+    config_auth_peer_dup};
+
+static const struct auth_list token_list = {token_keys,
+    sizeof(struct token_conf), offsetof(struct token_conf, role), NULL,
+    config_auth_token_dup};
+
 static void
 key_peers(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
 {
 	struct config *cfg = base;
-	char sub[LD_PATH_MAX];
-	yaml_node_item_t *it;
-	struct peer_conf *p;
-	yaml_node_t *item;
-	size_t i, n;
 
 	if (!ld_is_list(ld, v, path))
 		return;
-	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	free(cfg->peers);
-	cfg->npeers = 0;
-	if ((cfg->peers = calloc(n ? n : 1, sizeof *cfg->peers)) == NULL) {
-		ld_err(ld, v->start_mark, "%s: out of memory", path);
-		return;
-	}
-	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-	     it++) {
-		item = ld_node(ld, *it);
-		p = &cfg->peers[cfg->npeers];
-		p->uid = (uid_t)-1;
-		snprintf(sub, sizeof sub, "%s.%zu", path, cfg->npeers);
-		key_walk(ld, item, sub, peer_keys, p);
-		config_auth_role_shelter(ld, item, sub, p->role);
-		for (i = 0; p->uid != (uid_t)-1 && i < cfg->npeers; i++)
-			if (cfg->peers[i].uid == p->uid) {
-				ld_err(ld, ld_get(ld, item, "uid")->start_mark,
-				    "%s.uid: duplicate uid %lu", sub,
-				    (unsigned long)p->uid);
-				break;
-			}
-		cfg->npeers++;
-	}
+	cfg->peers = config_auth_list(ld, v, path, &peer_list, &cfg->npeers);
 }
 
 static void
@@ -196,37 +260,11 @@ key_tokens(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
 {
 	struct config *cfg = base;
-	char sub[LD_PATH_MAX];
-	yaml_node_item_t *it;
-	struct token_conf *t;
-	yaml_node_t *item;
-	size_t i, n;
 
 	if (!ld_is_list(ld, v, path))
 		return;
-	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	free(cfg->tokens);
-	cfg->ntokens = 0;
-	if ((cfg->tokens = calloc(n ? n : 1, sizeof *cfg->tokens)) == NULL) {
-		ld_err(ld, v->start_mark, "%s: out of memory", path);
-		return;
-	}
-	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-	     it++) {
-		item = ld_node(ld, *it);
-		t = &cfg->tokens[cfg->ntokens];
-		snprintf(sub, sizeof sub, "%s.%zu", path, cfg->ntokens);
-		key_walk(ld, item, sub, token_keys, t);
-		config_auth_role_shelter(ld, item, sub, t->role);
-		for (i = 0; t->name[0] != '\0' && i < cfg->ntokens; i++)
-			if (strcmp(cfg->tokens[i].name, t->name) == 0) {
-				ld_err(ld, ld_get(ld, item, "name")->start_mark,
-				    "%s.name: duplicate token name '%s'", sub,
-				    t->name);
-				break;
-			}
-		cfg->ntokens++;
-	}
+	cfg->tokens = config_auth_list(ld, v, path, &token_list, &cfg->ntokens);
 }
 
 /* The auth section. */
