@@ -77,36 +77,40 @@ key_map(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 	key_walk(ld, v, path, k->sub, base);
 }
 
+/* An integer from k->min to k->max into *n; false (reported) otherwise. */
+static bool
+key_integer(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, long long *n)
+{
+	const char *s = ld_plain(v);
+
+	if (s == NULL || !ld_parse_ll(s, n) || *n < k->min || *n > k->max) {
+		ld_err(ld, v->start_mark,
+		    "%s: must be an integer from %lld to %lld", path, k->min,
+		    k->max);
+		return false;
+	}
+	return true;
+}
+
 void
 key_int(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
 {
-	const char *s = ld_plain(v);
 	long long n;
 
-	if (s == NULL || !ld_parse_ll(s, &n) || n < k->min || n > k->max) {
-		ld_err(ld, v->start_mark,
-		    "%s: must be an integer from %lld to %lld", path, k->min,
-		    k->max);
-		return;
-	}
-	*KEY_FIELD(int, base, k) = (int)n;
+	if (key_integer(ld, v, path, k, &n))
+		*KEY_FIELD(int, base, k) = (int)n;
 }
 
 void
 key_size(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
 {
-	const char *s = ld_plain(v);
 	long long n;
 
-	if (s == NULL || !ld_parse_ll(s, &n) || n < k->min || n > k->max) {
-		ld_err(ld, v->start_mark,
-		    "%s: must be an integer from %lld to %lld", path, k->min,
-		    k->max);
-		return;
-	}
-	*KEY_FIELD(size_t, base, k) = (size_t)n;
+	if (key_integer(ld, v, path, k, &n))
+		*KEY_FIELD(size_t, base, k) = (size_t)n;
 }
 
 void
