@@ -459,19 +459,29 @@ model_lower_digit(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-/* Shelter id: ^[a-z0-9][a-z0-9-]{0,62}$. */
-bool
-model_valid_id(const char *s)
+/*
+ * ^[a-z0-9][a-z0-9EXTRA]{0,max-1}$: a lowercase letter or digit, then at
+ * most max - 1 more of those or of the characters in extra.
+ */
+static bool
+model_valid_name(const char *s, size_t max, const char *extra)
 {
 	size_t i;
 
 	if (s == NULL || !model_lower_digit(s[0]))
 		return false;
 	for (i = 1; s[i] != '\0'; i++)
-		if (i >= MODEL_ID_MAX ||
-		    !(model_lower_digit(s[i]) || s[i] == '-'))
+		if (i >= max ||
+		    !(model_lower_digit(s[i]) || strchr(extra, s[i]) != NULL))
 			return false;
 	return true;
+}
+
+/* Shelter id: ^[a-z0-9][a-z0-9-]{0,62}$. */
+bool
+model_valid_id(const char *s)
+{
+	return model_valid_name(s, MODEL_ID_MAX, "-");
 }
 
 /* Request ref and safety.case: ^[A-Za-z0-9._-]{1,64}$. */
@@ -494,13 +504,5 @@ model_valid_ref(const char *s)
 bool
 model_valid_pool_name(const char *s)
 {
-	size_t i;
-
-	if (s == NULL || !model_lower_digit(s[0]))
-		return false;
-	for (i = 1; s[i] != '\0'; i++)
-		if (i >= MODEL_POOL_NAME_MAX ||
-		    !(model_lower_digit(s[i]) || s[i] == '-' || s[i] == '_'))
-			return false;
-	return true;
+	return model_valid_name(s, MODEL_POOL_NAME_MAX, "-_");
 }
