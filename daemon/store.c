@@ -223,17 +223,26 @@ store_setup_send(int step, int argc, const char **argv, const size_t *lens)
 	return store_send(p, store_setup_cb, argc, argv, lens);
 }
 
-static void
-store_connect_cb(const redisAsyncContext *ac, int status)
+/*
+ * hiredis frees ac after its connect or disconnect callback: forget it.
+ * False when it is none of ours (one we freed ourselves).
+ */
+static bool
+store_forget(const redisAsyncContext *ac)
 {
-	if (status == REDIS_OK)
-		return;
-	/* hiredis frees the context after this callback. */
 	if (ac == store_st.cmd)
 		store_st.cmd = NULL;
 	else if (ac == store_st.tail)
 		store_st.tail = NULL;
 	else
+		return false;
+	return true;
+}
+
+static void
+store_connect_cb(const redisAsyncContext *ac, int status)
+{
+	if (status == REDIS_OK || !store_forget(ac))
 		return;
 	if (!store_st.failing)
 		log_warnx("store: cannot connect redis=%s error=%s",
@@ -245,13 +254,8 @@ store_connect_cb(const redisAsyncContext *ac, int status)
 static void
 store_disconnect_cb(const redisAsyncContext *ac, int status)
 {
-	/* hiredis frees the context after this callback. */
-	if (ac == store_st.cmd)
-		store_st.cmd = NULL;
-	else if (ac == store_st.tail)
-		store_st.tail = NULL;
-	else
-		return; /* one we freed ourselves */
+	if (!store_forget(ac))
+		return;
 	/* Once per episode: the other connection usually follows. */
 	if (!evtimer_pending(store_st.ev_reset, NULL))
 		log_warnx("store: connection lost redis=%s error=%s",
@@ -312,7 +316,7 @@ store_connect(void)
 		store_drop("setup");
 		return;
 	}
-	snprintf(key, sizeof key, "%sevents", store_st.prefix);
+	store_events_key(key, sizeof key);
 	if ((store_st.password != NULL &&
 	        redisAsyncCommandArgv(store_st.tail, store_tail_auth_cb, NULL,
 	            2, auth, NULL) != REDIS_OK) ||
