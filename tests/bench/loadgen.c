@@ -4,10 +4,12 @@
  *
  * usage: loadgen --connect HOST:PORT --token T [--conns 50] [--requests N]
  *            [--method submit|capacity|ping|put] [--shelter ID] [--pool NAME]
- *            [--timeout S]
+ *            [--timeout S] [--places N]
  *
  * put creates (or replaces) the fictional shelters bench-00000 ... with a mix
- * of programs, pools and Dutch coordinates: a way to seed a daemon.
+ * of programs, pools and Dutch coordinates: a way to seed a daemon. Their
+ * women pool has N + i % 9 places, the men pool N / 2 + i % 5 (N: --places,
+ * default 2, so a few hundred submits fill them).
  *
  * Every connection authenticates, then keeps exactly one call outstanding
  * until N calls have been answered in all. Prints one line: calls, seconds,
@@ -54,6 +56,7 @@ struct lg {
 	long long *lat;
 	long long start_ns, end_ns;
 	int pool_total; /* occupied alternates 0, 1 when >= 1, else stays 0 */
+	int places;     /* put: base size of the pools */
 	int epfd, open;
 	bool first_error_shown;
 };
@@ -129,7 +132,8 @@ lg_format_put(struct lg *g, struct lg_conn *c, unsigned k)
 	    "\"total\":%ld,\"occupied\":0}]}}}\n",
 	    k, i, i, progs[i % 8], 50.8 + (i * 37 % 250) / 100.0,
 	    3.6 + (i * 53 % 350) / 100.0, care[i % 5],
-	    i % 4 == 0 ? "protected" : "standard", 2 + i % 9, 1 + i % 5);
+	    i % 4 == 0 ? "protected" : "standard", g->places + i % 9,
+	    (g->places + 1) / 2 + i % 5);
 	c->outlen = n > 0 && (size_t)n < sizeof c->out ? (size_t)n : 0;
 	c->outoff = 0;
 }
@@ -417,7 +421,8 @@ lg_usage(void)
 	    "usage: loadgen --connect HOST:PORT --token T [--conns 50] "
 	    "[--requests N]\n"
 	    "               [--method submit|capacity|ping|put] [--shelter ID] "
-	    "[--pool NAME] [--timeout S]\n");
+	    "[--pool NAME] [--timeout S]\n"
+	    "               [--places N]\n");
 	exit(2);
 }
 
@@ -433,13 +438,15 @@ main(int argc, char **argv)
 	    {"shelter", required_argument, NULL, 's'},
 	    {"pool", required_argument, NULL, 'p'},
 	    {"timeout", required_argument, NULL, 'T'},
+	    {"places", required_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct lg g = {.nconns = 50,
 	    .total = 10000,
 	    .timeout_s = 120,
 	    .method = LG_SUBMIT,
-	    .pool_total = 1};
+	    .pool_total = 1,
+	    .places = 2};
 	struct epoll_event evs[64], ev;
 	struct lg_conn *conns;
 	static char hostbuf[256];
@@ -490,12 +497,16 @@ main(int argc, char **argv)
 		case 'T':
 			g.timeout_s = atoi(optarg);
 			break;
+		case 'P':
+			g.places = atoi(optarg);
+			break;
 		default:
 			lg_usage();
 		}
 	}
 	if (g.host == NULL || g.token == NULL || g.nconns < 1 || g.total < 1 ||
-	    g.timeout_s < 1 || (g.method == LG_CAPACITY && g.shelter == NULL))
+	    g.timeout_s < 1 || g.places < 1 || g.places > 1000 ||
+	    (g.method == LG_CAPACITY && g.shelter == NULL))
 		lg_usage();
 	if (strlen(g.token) > 256 || (g.shelter && strlen(g.shelter) > 64) ||
 	    (g.pool && strlen(g.pool) > 32))

@@ -1,36 +1,62 @@
 #!/bin/sh
 # run.sh: the benchmarks (`make bench` sets BUILD).
 #   1. bench_match: the matching core, 10,000 synthetic shelters x 1,000
-#      requests: latency p50/p99, shelters/s, allocations per request.
-#   2. When $BUILD/shelterd exists: a private redis-server (AOF, fsync
-#      always, temp dir, free port) and shelterd with a temp config; seeds
-#      SHELTERS shelters with shelter.put, then loadgen with CONNS
-#      connections for submit, capacity and ping (CALLS calls each), and
-#      redis-benchmark calling the shd_capacity function directly, with the
-#      ratio of the two.
-# Environment: BUILD (build), SHELTERS (200), CONNS (50), CALLS (5000).
+#      requests: latency p50/p99, shelters/s, allocations per request (and
+#      once more with the candidates and explanation JSON built).
+#   2. When $BUILD/shelterd exists, two passes, each with a private
+#      redis-server (temp dir, free port, AOF on) and shelterd:
+#        fsync always    appendfsync always, require_durable: true (the
+#                        production setting: one fsync per write)
+#        fsync everysec  appendfsync everysec, require_durable: false (not
+#                        for production: shows where the time goes without
+#                        the fsync)
+#      Each seeds SHELTERS shelters with room for every submit (so each one
+#      gets a proposal), then loadgen with CONNS connections runs CALLS
+#      session.ping, request.submit and shelter.capacity calls. shelterd is
+#      then stopped and redis-benchmark calls the same functions (FCALL
+#      shd_submit with the arguments shelterd sent for a submit, a fresh
+#      ref per call; FCALL shd_capacity) with CONNS connections, so the
+#      ratio daemon/redis says what the daemon adds to Redis.
+#      For each daemon run it also prints what Redis did per client call:
+#      commands (FCALL and others) and Redis CPU time (INFO commandstats;
+#      the fsync is not in it).
+# Environment: BUILD (build), SHELTERS (200), CONNS (50), CALLS (5000),
+# PASSES ("always everysec"), SHELTERD_WRAP (a command to run shelterd
+# under, e.g. a profiler).
 BUILD=${BUILD:-build}
 SHELTERS=${SHELTERS:-200}
 CONNS=${CONNS:-50}
 CALLS=${CALLS:-5000}
+PASSES=${PASSES:-always everysec}
 
 "$BUILD"/bench/bench_match || exit 1
+"$BUILD"/bench/bench_match -j || exit 1
 
 if [ ! -x "$BUILD/shelterd" ] || [ ! -x "$BUILD/bench/loadgen" ]; then
 	echo "daemon bench: skipped ($BUILD/shelterd or loadgen not built)"
 	exit 0
 fi
-if ! command -v redis-server >/dev/null 2>&1; then
-	echo "daemon bench: skipped (no redis-server)"
-	exit 0
-fi
+for t in redis-server redis-cli redis-benchmark python3; do
+	if ! command -v $t >/dev/null 2>&1; then
+		echo "daemon bench: skipped (no $t)"
+		exit 0
+	fi
+done
 
 tmp=$(mktemp -d)
 rpid=
 dpid=
-cleanup() {
+stop_daemon() {
 	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	dpid=
+}
+stop_redis() {
 	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
+	rpid=
+}
+cleanup() {
+	stop_daemon
+	stop_redis
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -44,34 +70,72 @@ skip() {
 
 # A free port: bind 0 and give it back (a small race, fine for a bench).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
-		echo $((20000 + $$ % 20000))
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-rport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp" \
-	--appendonly yes --appendfsync always --save "" \
-	--logfile "$tmp/redis.log" >/dev/null 2>&1 &
-rpid=$!
-i=0
-until redis-cli -p "$rport" ping >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && skip "redis-server did not start on port $rport"
-	sleep 0.05
-done
+# One loadgen line -> "calls/s p50 p99" (ms).
+lg_fig() {
+	sed -n 's/.* \([0-9][0-9]*\) calls\/s, p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*/\1 \2 \3/p'
+}
 
-# A fresh token; the config holds only its sha256.
-token=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
-sha=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
-cat >"$tmp/shelterd.yaml" <<EOF
+# One redis-benchmark --csv run of the command in "$@" -> "rps p50 p99".
+rb_fig() {
+	redis-benchmark -p "$rport" -c "$CONNS" -n "$CALLS" -r 1000000000 \
+		--csv "$@" 2>/dev/null | tail -1 | tr -d '"' |
+		awk -F, '{ printf "%d %s %s\n", $(NF-6), $(NF-3), $(NF-1) }'
+}
+
+# Redis's own work since the last reset, per client call, as
+# "commands/call FCALLs/call usec/call", then reset.
+rstat() { # calls
+	redis-cli -p "$rport" INFO commandstats 2>/dev/null | tr -d '\r' |
+		awk -F'[:,=]' -v n="$1" '/^cmdstat_/ { c += $3; u += $5
+			if ($1 == "cmdstat_fcall") f += $3 }
+		END { printf "%.2f %.2f %.0f\n", c / n, f / n, u / n }'
+	redis-cli -p "$rport" CONFIG RESETSTAT >/dev/null 2>&1
+}
+rrow() { # label "cmds fcalls usec"
+	echo "$2" | awk -v l="$1" '{ printf "  %-34s redis: %5.2f commands (%.2f FCALL), %4d us CPU per call\n", l, $1, $2, $3 }'
+}
+
+# Print a figure line and, with a second one, the ratio daemon/redis.
+row() { # label "rps p50 p99"
+	echo "$2" | awk -v l="$1" '{ printf "  %-34s %7d calls/s  p50 %7.2f ms  p99 %7.2f ms\n", l, $1, $2, $3 }'
+}
+ratio() { # what "daemon fig" "redis fig"
+	echo "$2 $3" | awk -v l="$1" '$4 > 0 && $2 > 0 {
+		printf "  %-34s throughput %.2f, p50 %.2fx\n", "ratio daemon/redis " l ":", $1 / $4, $2 / $5 }'
+}
+
+# pass FSYNC DURABLE
+pass() {
+	fsync=$1
+	durable=$2
+	rm -rf "$tmp/p" && mkdir -p "$tmp/p"
+	rport=$(free_port)
+	redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp/p" \
+		--appendonly yes --appendfsync "$fsync" --save "" \
+		--logfile "$tmp/p/redis.log" >/dev/null 2>&1 &
+	rpid=$!
+	i=0
+	until redis-cli -p "$rport" ping >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && skip "redis-server did not start on port $rport"
+		sleep 0.05
+	done
+
+	# A fresh token; the config holds only its sha256.
+	token=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+	sha=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
+	cat >"$tmp/p/shelterd.yaml" <<EOF
 listen:
   tcp: 127.0.0.1:0
-  port_file: $tmp/port
+  port_file: $tmp/p/port
 redis:
   host: 127.0.0.1
   port: $rport
   prefix: "shelterd:"
-  require_durable: false
+  require_durable: $durable
 auth:
   tokens:
     - {name: bench, role: admin, sha256: "$sha"}
@@ -89,22 +153,102 @@ limits:
   output_buffer_bytes: 8388608
 log: {level: warn}
 EOF
+	$SHELTERD_WRAP "$BUILD/shelterd" -c "$tmp/p/shelterd.yaml" >"$tmp/shelterd.log" 2>&1 &
+	dpid=$!
+	i=0
+	until [ -s "$tmp/p/port" ]; do
+		i=$((i + 1))
+		kill -0 "$dpid" 2>/dev/null || { dpid=; skip "shelterd exited at start"; }
+		[ $i -gt 200 ] && skip "shelterd wrote no port file"
+		sleep 0.05
+	done
+	port=$(tr -d '\n' <"$tmp/p/port")
+	lg="$BUILD/bench/loadgen --connect 127.0.0.1:$port --token $token"
 
-"$BUILD/shelterd" -c "$tmp/shelterd.yaml" >"$tmp/shelterd.log" 2>&1 &
-dpid=$!
-i=0
-until [ -s "$tmp/port" ]; do
-	i=$((i + 1))
-	kill -0 "$dpid" 2>/dev/null || { dpid=; skip "shelterd exited at start"; }
-	[ $i -gt 100 ] && skip "shelterd wrote no port file"
-	sleep 0.05
-done
-port=$(tr -d '\n' <"$tmp/port")
-lg="$BUILD/bench/loadgen --connect 127.0.0.1:$port --token $token"
+	echo
+	echo "== daemon, redis appendfsync $fsync$([ "$fsync" = always ] &&
+		echo ' (production)' || echo ' (NOT durable: where the time goes without fsync)')"
+	echo "   $SHELTERS shelters, $CONNS connections, $CALLS calls per run"
+	# Room for every submit of both the daemon and redis-benchmark runs.
+	places=$(((2 * CALLS) / SHELTERS + 10))
+	$lg --conns 10 --requests "$SHELTERS" --method put --places "$places" \
+		>/dev/null || skip "seeding $SHELTERS shelters with shelter.put failed"
+	alive put
 
-echo "daemon bench: shelterd on port $port, redis on port $rport (AOF, fsync always)"
-$lg --conns 10 --requests "$SHELTERS" --method put ||
-	skip "seeding $SHELTERS shelters with shelter.put failed"
+	# What shelterd sends for a submit: watch one with MONITOR.
+	redis-cli -p "$rport" monitor >"$tmp/p/monitor" 2>/dev/null &
+	mpid=$!
+	sleep 0.2
+	$lg --conns 1 --requests 1 --method submit >/dev/null
+	sleep 0.2
+	kill "$mpid" 2>/dev/null
+	wait "$mpid" 2>/dev/null
+
+	ping=$($lg --conns "$CONNS" --requests "$CALLS" --method ping | lg_fig)
+	alive ping
+	rstat "$CALLS" >/dev/null
+	sub=$($lg --conns "$CONNS" --requests "$CALLS" --method submit | lg_fig)
+	alive submit
+	sleep 0.3 # the refreshes and waitlist passes the submits caused
+	subst=$(rstat "$CALLS")
+	cap=$($lg --conns "$CONNS" --requests "$CALLS" --method capacity \
+		--shelter bench-00001 --pool women | lg_fig)
+	alive capacity
+	sleep 0.3
+	capst=$(rstat "$CALLS")
+	stop_daemon
+	[ -n "$BENCH_KEEP" ] && cp "$tmp/p/monitor" "$BENCH_KEEP"
+
+	# The same functions straight from redis-benchmark; first check that
+	# the calls succeed (redis-benchmark does not say).
+	chk=$(redis-cli -p "$rport" FCALL shd_capacity 0 shelterd: bench-00001 "" women "" 1 2>&1)
+	case "$chk" in
+	*'"error"'* | ERR*) echo "  redis-benchmark: the direct shd_capacity fails: $(echo "$chk" | cut -c1-160)" ;;
+	esac
+	rstat 1 >/dev/null
+	rcap=$(rb_fig FCALL shd_capacity 0 shelterd: bench-00001 "" women "" 1)
+	rcapst=$(rstat "$CALLS")
+	# shd_submit as shelterd called it, with ref RB-__rand_int__.
+	rsub=$(python3 - "$tmp/p/monitor" "$rport" "$CONNS" "$CALLS" <<'EOF'
+import ast, re, subprocess, sys
+mon, port, conns, calls = sys.argv[1:5]
+args = None
+for line in open(mon, errors="replace"):
+    if '"shd_submit"' in line:
+        toks = re.findall(r'"((?:[^"\\]|\\.)*)"', line.split("]", 1)[1])
+        args = [ast.literal_eval('b"' + t + '"').decode() for t in toks]
+        break
+if args is None or args[0].upper() != "FCALL":
+    sys.exit("no shd_submit seen")
+args[4] = "RB-__rand_int__"  # FCALL shd_submit 0 PREFIX REF ...
+chk = subprocess.run(["redis-cli", "-p", port] + [a.replace("__rand_int__", "check") for a in args],
+                     capture_output=True, text=True).stdout
+if '"error"' in chk or chk.startswith("ERR"):
+    sys.exit("the direct shd_submit fails: " + chk[:160])
+out = subprocess.run(["redis-benchmark", "-p", port, "-c", conns, "-n", calls,
+                      "-r", "1000000000", "--csv"] + args,
+                     capture_output=True, text=True).stdout.strip().splitlines()
+f = out[-1].replace('"', "").split(",")[-7:]  # the name holds commas
+print("%d %s %s %d" % (float(f[0]), f[3], f[5], len(args[-1])))
+EOF
+)
+	rsubst=$(rstat "$CALLS")
+	ncand=$(echo "$rsub" | awk '{ print $4 }')
+	row "shelterd session.ping" "$ping"
+	row "shelterd request.submit" "$sub"
+	row "redis FCALL shd_submit" "$rsub"
+	ratio "submit" "$sub" "$rsub"
+	rrow "shelterd request.submit" "$subst"
+	rrow "redis FCALL shd_submit" "$rsubst"
+	row "shelterd shelter.capacity" "$cap"
+	row "redis FCALL shd_capacity" "$rcap"
+	ratio "capacity" "$cap" "$rcap"
+	rrow "shelterd shelter.capacity" "$capst"
+	rrow "redis FCALL shd_capacity" "$rcapst"
+	[ -n "$ncand" ] && echo "  (shd_submit candidates argument: $ncand bytes)"
+	stop_redis
+}
+
 # Stop at the first run after which the daemon is gone.
 alive() {
 	kill -0 "$dpid" 2>/dev/null && return 0
@@ -113,30 +257,12 @@ alive() {
 	tail -5 "$tmp/shelterd.log" | sed 's/^/  shelterd: /'
 	exit 1
 }
-alive put
-$lg --conns "$CONNS" --requests "$CALLS" --method ping
-alive ping
-$lg --conns "$CONNS" --requests "$CALLS" --method submit
-alive submit
-out=$($lg --conns "$CONNS" --requests "$CALLS" --method capacity \
-	--shelter bench-00001 --pool women)
-echo "$out"
-alive capacity
-drps=$(echo "$out" | sed -n 's/.* \([0-9][0-9]*\) calls\/s.*/\1/p')
 
-# The same function straight from redis-benchmark, for comparison; first
-# check that the call itself succeeds (redis-benchmark does not say).
-chk=$(redis-cli -p "$rport" FCALL shd_capacity 0 shelterd: bench-00001 "" women "" 1 2>&1)
-case "$chk" in
-*'"error"'* | ERR*) echo "redis-benchmark: the direct call fails: $(echo "$chk" | cut -c1-160)" ;;
-esac
-rout=$(redis-benchmark -p "$rport" -c "$CONNS" -n "$CALLS" -q \
-	FCALL shd_capacity 0 shelterd: bench-00001 "" women "" 1 2>&1 |
-	tr '\r' '\n' | grep 'requests per second' | tail -1)
-echo "redis-benchmark FCALL shd_capacity: $rout"
-rrps=$(echo "$rout" | sed -n 's/.*: *\([0-9.]*\) requests per second.*/\1/p')
-if [ -n "$drps" ] && [ -n "$rrps" ]; then
-	awk -v d="$drps" -v r="$rrps" 'BEGIN { if (d > 0)
-		printf "capacity: shelterd %d calls/s, redis alone %d calls/s: redis is %.1fx shelterd\n", d, r, r / d }'
-fi
+for p in $PASSES; do
+	case $p in
+	always) pass always true ;;
+	everysec) pass everysec false ;;
+	*) echo "daemon bench: unknown pass $p" >&2 && exit 2 ;;
+	esac
+done
 exit 0
