@@ -44,20 +44,26 @@ placement_needs_case(const struct request *r)
 	return r->case_id[0] != '\0' && r->co_victims != CO_VICTIMS_ANY;
 }
 
-/* The strings of a JSON array (borrowed) into a new *out; 0 or -1. */
+#define IDS_STACK 16 /* shelter ids matched without an allocation */
+
+/*
+ * The strings of a JSON array (borrowed) into *out: buf when they fit in
+ * IDS_STACK, else a new allocation (*out != buf: the caller frees it).
+ * 0 or -1.
+ */
 static int
-ids_of(const json_t *arr, const char ***out, size_t *n)
+ids_of(const json_t *arr, const char **buf, const char ***out, size_t *n)
 {
-	const char **v;
-	size_t i, k = 0;
+	const char **v = buf;
+	size_t i, k = 0, len = json_array_size(arr);
 
 	*out = NULL;
 	*n = 0;
-	if (!json_is_array(arr) || json_array_size(arr) == 0)
+	if (!json_is_array(arr) || len == 0)
 		return 0;
-	if ((v = calloc(json_array_size(arr), sizeof *v)) == NULL)
+	if (len > IDS_STACK && (v = calloc(len, sizeof *v)) == NULL)
 		return -1;
-	for (i = 0; i < json_array_size(arr); i++)
+	for (i = 0; i < len; i++)
 		if (json_is_string(json_array_get(arr, i)))
 			v[k++] = json_string_value(json_array_get(arr, i));
 	*out = v;
@@ -68,7 +74,7 @@ ids_of(const json_t *arr, const char ***out, size_t *n)
 /*
  * Match r against the table with the configured options at the current
  * time; rejected and case_shelters are arrays of shelter ids or NULL.
- * Returns 0, or -1 on ENOMEM.
+ * res is usually table_scratch(). Returns 0, or -1 on ENOMEM.
  */
 int
 placement_match(const struct request *r, const json_t *rejected,
@@ -77,13 +83,14 @@ placement_match(const struct request *r, const json_t *rejected,
 	struct match_options opt = sd.cfg->match;
 	struct match_input in = {0};
 	const struct shelter *const *all;
+	const char *rbuf[IDS_STACK], *cbuf[IDS_STACK];
 	const char **rej = NULL, **cs = NULL;
 	uint64_t t0 = mono_us();
 	size_t n;
 	int rc = -1;
 
-	if (ids_of(rejected, &rej, &in.nrejected) == -1 ||
-	    ids_of(case_shelters, &cs, &in.ncase_shelters) == -1)
+	if (ids_of(rejected, rbuf, &rej, &in.nrejected) == -1 ||
+	    ids_of(case_shelters, cbuf, &cs, &in.ncase_shelters) == -1)
 		goto out;
 	in.rejected = rej;
 	in.case_shelters = cs;
@@ -92,8 +99,10 @@ placement_match(const struct request *r, const json_t *rejected,
 	rc = match_run(all, n, r, &in, &opt, res);
 	metrics_match(mono_us() - t0);
 out:
-	free(rej);
-	free(cs);
+	if (rej != rbuf)
+		free(rej);
+	if (cs != cbuf)
+		free(cs);
 	return rc;
 }
 
@@ -132,49 +141,149 @@ placement_parse_stored(const json_t *doc, struct request *out)
 	return rc;
 }
 
+/* A growing text buffer; oom sticks once an allocation failed. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static bool
+sbuf_room(struct sbuf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (b->cap - b->len > n)
+		return true;
+	for (cap = b->cap ? b->cap : 256; cap - b->len <= n; cap *= 2)
+		;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+static void
+sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (!sbuf_room(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+#define sbuf_lit(b, lit) sbuf_add(b, lit, sizeof lit - 1)
+
+/* A non-negative integer in decimal. */
+static void
+sbuf_uint(struct sbuf *b, unsigned v)
+{
+	char tmp[16], *e = tmp + sizeof tmp, *q = e;
+
+	do
+		*--q = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	sbuf_add(b, q, (size_t)(e - q));
+}
+
+/* A JSON string; ids and pool names are plain, but escape anyway. */
+static void
+sbuf_str(struct sbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = {'\\', 'u', '0', '0'};
+	const char *run;
+
+	sbuf_lit(b, "\"");
+	while (*s != '\0') {
+		for (run = s; *s != '\0' && (unsigned char)*s >= 0x20 &&
+		     *s != '"' && *s != '\\';
+		     s++)
+			;
+		sbuf_add(b, run, (size_t)(s - run));
+		if (*s == '\0')
+			break;
+		if (*s == '"' || *s == '\\') {
+			esc[1] = *s;
+			sbuf_add(b, esc, 2);
+			esc[1] = 'u';
+		} else {
+			esc[4] = hex[(unsigned char)*s >> 4];
+			esc[5] = hex[(unsigned char)*s & 15];
+			sbuf_add(b, esc, 6);
+		}
+		s++;
+	}
+	sbuf_lit(b, "\"");
+}
+
 /*
  * The candidates argument of shd_submit and shd_propose, as JSON text:
  * [{"shelter_id", "pools": [NAME, ...], "score": 87.5, "scores": {..}}] in
  * rank order, every pool that admits the household with a free place in
  * preference order, the scores of the scorers that are on. "[]" when there
  * is none. Caller frees; NULL on ENOMEM.
+ *
+ * Written by hand into one buffer: with Jansson (an object per candidate,
+ * then a dump that prints each score with printf) this was most of the
+ * daemon's CPU time per submit. The score is its hundredths as they are
+ * (87.51), so the store reads the same number.
  */
 char *
 placement_candidates_arg(const struct match_result *res)
 {
 	const struct match_candidate *c;
-	json_t *arr, *o, *pools, *scores;
-	char *text = NULL;
+	struct sbuf b = {0};
 	size_t i;
 	int k;
+	bool first;
 
-	if ((arr = json_array()) == NULL)
+	if (!sbuf_room(&b, 64 + res->ncandidates * 200))
 		return NULL;
+	sbuf_lit(&b, "[");
 	for (i = 0; i < res->ncandidates; i++) {
 		c = &res->candidates[i];
-		pools = json_array();
-		scores = json_object();
-		o = json_pack("{s:s, s:o, s:f, s:o}", "shelter_id",
-		    c->shelter->id, "pools", pools, "score", c->score / 100.0,
-		    "scores", scores);
-		if (o == NULL || json_array_append_new(arr, o) == -1)
-			goto out;
-		for (k = 0; k < c->npools; k++)
-			if (json_array_append_new(pools,
-			        json_string(
-			            c->shelter->pools[c->pools[k]].name)) == -1)
-				goto out;
-		for (k = 0; k < SCORER_COUNT; k++)
-			if (c->scores[k] >= 0 &&
-			    json_object_set_new(scores, match_scorer_name(k),
-			        json_integer(c->scores[k])) == -1)
-				goto out;
+		if (i > 0)
+			sbuf_lit(&b, ",");
+		sbuf_lit(&b, "{\"shelter_id\":");
+		sbuf_str(&b, c->shelter->id);
+		sbuf_lit(&b, ",\"pools\":[");
+		for (k = 0; k < c->npools; k++) {
+			if (k > 0)
+				sbuf_lit(&b, ",");
+			sbuf_str(&b, c->shelter->pools[c->pools[k]].name);
+		}
+		sbuf_lit(&b, "],\"score\":");
+		sbuf_uint(&b, (unsigned)c->score / 100);
+		sbuf_lit(&b, ".");
+		sbuf_add(&b, &"0123456789"[(unsigned)c->score % 100 / 10], 1);
+		sbuf_add(&b, &"0123456789"[(unsigned)c->score % 10], 1);
+		sbuf_lit(&b, ",\"scores\":{");
+		for (k = 0, first = true; k < SCORER_COUNT; k++) {
+			if (c->scores[k] < 0)
+				continue;
+			if (!first)
+				sbuf_lit(&b, ",");
+			first = false;
+			sbuf_str(&b, match_scorer_name(k));
+			sbuf_lit(&b, ":");
+			sbuf_uint(&b, (unsigned)c->scores[k]);
+		}
+		sbuf_lit(&b, "}}");
 	}
-	/* 15 digits print hundredths as they are: 87.51, not 87.510000001 */
-	text = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(15));
-out:
-	json_decref(arr);
-	return text;
+	sbuf_lit(&b, "]");
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
 }
 
 static void pass_end(void);
@@ -238,7 +347,7 @@ static void
 pass_waiting_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	const json_t *reqs = json_object_get(result, "requests");
-	struct match_result res;
+	struct match_result *res = table_scratch();
 	char ttl[16], nalt[16];
 	size_t i;
 
@@ -250,11 +359,9 @@ pass_waiting_done(json_t *result, const struct sh_error *err, void *arg)
 	}
 	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
 	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
-	match_result_init(&res);
 	pending = 1; /* this function's own reference, dropped below */
 	for (i = 0; i < json_array_size(reqs); i++)
-		pass_one(json_array_get(reqs, i), &res, ttl, nalt);
-	match_result_free(&res);
+		pass_one(json_array_get(reqs, i), res, ttl, nalt);
 	if (--pending == 0)
 		pass_end();
 }

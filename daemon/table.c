@@ -6,16 +6,39 @@
  * ties by. Every entry is parsed from the store's live JSON; the table is
  * never changed from anything else, so every instance converges on the
  * same view.
+ *
+ * Refreshes asked for by events are coalesced: an id is queued once, and
+ * the queue is sent when the loop has run the callbacks that are ready. A
+ * table_fetch() of that id sent meanwhile (a caller reading its own write)
+ * is sent after the event arrived, so it brings that change too and the
+ * queued refresh is dropped.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "shelterd.h"
 #include "store.h"
 #include "table.h"
 
 static struct shelter **table;
 static size_t ntable, captable;
+static struct match_result scratch; /* all zero: initialised */
+
+/* Ids whose refresh waits for the end of the loop iteration. */
+static char (*queue)[MODEL_ID_MAX + 1];
+static size_t nqueue, capqueue;
+static struct event *ev_flush;
+
+/* A table_fetch() in flight. */
+struct fetch {
+	void (*done)(void *);
+	void *arg;
+	char id[MODEL_ID_MAX + 1];
+};
+
+static void table_entries_free(void);
 
 static int
 table_cmp(const void *a, const void *b)
@@ -93,7 +116,7 @@ table_load(const json_t *shelters)
 		if ((s = table_parse(json_array_get(shelters, i))) != NULL)
 			v[n++] = s;
 	qsort(v, n, sizeof *v, table_cmp);
-	table_free();
+	table_entries_free();
 	table = v;
 	ntable = n;
 	captable = cap ? cap : 1;
@@ -171,9 +194,9 @@ table_all(size_t *n)
 }
 
 static void
-table_refresh_done(json_t *result, const struct sh_error *err, void *arg)
+table_fetch_done(json_t *result, const struct sh_error *err, void *arg)
 {
-	char *id = arg;
+	struct fetch *f = arg;
 	json_t *s;
 
 	if (result != NULL) {
@@ -181,34 +204,116 @@ table_refresh_done(json_t *result, const struct sh_error *err, void *arg)
 		if (s != NULL)
 			table_put_json(s);
 	} else if (err != NULL && err->code == SH_NOT_FOUND)
-		table_remove(id);
+		table_remove(f->id);
 	/* Unavailable: the reload at the next store_up catches up. */
-	free(id);
+	if (f->done != NULL)
+		f->done(f->arg);
+	free(f);
+}
+
+/* Drop id from the refresh queue, if queued. */
+static void
+table_unqueue(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < nqueue; i++)
+		if (strcmp(queue[i], id) == 0) {
+			memmove(queue + i, queue + i + 1,
+			    (nqueue - i - 1) * sizeof *queue);
+			nqueue--;
+			return;
+		}
 }
 
 /*
- * Reload one shelter from the store (async). Replies on the store's command
- * connection come back in order, so a refresh never overwrites a newer
- * state that an earlier reply brought.
+ * Reload the shelter id from the store now (async): put it into the table,
+ * or drop it when the store no longer has it, then call done(arg) (NULL:
+ * none), also when the store is unavailable. Replies on the store's
+ * command connection come back in order, so a reload never overwrites a
+ * newer state that an earlier reply brought. A refresh of id queued by an
+ * event is dropped: this one is sent after it. 0, or -1 (done not called)
+ * when the store is down or on ENOMEM.
+ */
+int
+table_fetch(const char *id, void (*done)(void *), void *arg)
+{
+	struct sh_error err;
+	struct fetch *f;
+
+	if ((f = malloc(sizeof *f)) == NULL) {
+		log_warn("table: malloc");
+		return -1;
+	}
+	f->done = done;
+	f->arg = arg;
+	snprintf(f->id, sizeof f->id, "%s", id);
+	if (store_fcallv("shd_shelter_get", table_fetch_done, f, &err, id,
+	        (char *)NULL) == -1) {
+		free(f);
+		return -1;
+	}
+	table_unqueue(id);
+	return 0;
+}
+
+static void
+table_flush(evutil_socket_t fd, short what, void *arg)
+{
+	char id[MODEL_ID_MAX + 1];
+
+	while (nqueue > 0) {
+		memcpy(id, queue[nqueue - 1], sizeof id);
+		nqueue--;
+		table_fetch(id, NULL, NULL);
+	}
+}
+
+/*
+ * Reload one shelter from the store (async), soon: ids queued during one
+ * loop iteration are sent once each when it has run its callbacks (see
+ * the top of this file); without an event base, at once.
  */
 void
 table_refresh(const char *id)
 {
-	struct sh_error err;
-	char *arg;
+	void *v;
+	size_t i, cap;
 
-	if ((arg = strdup(id)) == NULL) {
-		log_warn("table: strdup");
+	for (i = 0; i < nqueue; i++)
+		if (strcmp(queue[i], id) == 0)
+			return;
+	if (ev_flush == NULL && sd.base != NULL &&
+	    (ev_flush = event_new(sd.base, -1, 0, table_flush, NULL)) == NULL)
+		log_warnx("table: event_new failed");
+	if (ev_flush == NULL || strlen(id) > MODEL_ID_MAX) {
+		table_fetch(id, NULL, NULL);
 		return;
 	}
-	if (store_fcallv("shd_shelter_get", table_refresh_done, arg, &err, id,
-	        (char *)NULL) == -1)
-		free(arg);
+	if (nqueue == capqueue) {
+		cap = capqueue ? capqueue * 2 : 16;
+		if ((v = reallocarray(queue, cap, sizeof *queue)) == NULL) {
+			log_warn("table: realloc");
+			table_fetch(id, NULL, NULL);
+			return;
+		}
+		queue = v;
+		capqueue = cap;
+	}
+	memcpy(queue[nqueue++], id, strlen(id) + 1);
+	if (nqueue == 1)
+		event_active(ev_flush, EV_TIMEOUT, 0);
 }
 
-/* Free every shelter. */
-void
-table_free(void)
+/* The long-lived match result: see table.h. */
+struct match_result *
+table_scratch(void)
+{
+	return &scratch;
+}
+
+static void
+table_entries_free(void)
 {
 	size_t i;
 
@@ -217,4 +322,18 @@ table_free(void)
 	free(table);
 	table = NULL;
 	ntable = captable = 0;
+}
+
+/* Free every shelter, the refresh queue and the scratch result. */
+void
+table_free(void)
+{
+	table_entries_free();
+	match_result_free(&scratch);
+	if (ev_flush != NULL)
+		event_free(ev_flush);
+	ev_flush = NULL;
+	free(queue);
+	queue = NULL;
+	nqueue = capqueue = 0;
 }

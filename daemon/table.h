@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "shelter/match.h"
 #include "shelter/model.h"
 
 /* Replace the whole table from a JSON array of shelters (live form). */
@@ -20,8 +21,28 @@ void table_remove(const char *id);
 const struct shelter *table_get(const char *id);
 /* The shelters, sorted by id; valid until the next change. */
 const struct shelter *const *table_all(size_t *n);
-/* Reload one shelter from the store (async); removes it if gone. */
+/*
+ * Reload one shelter from the store (async); removes it if gone. Refreshes
+ * asked for in one loop iteration are sent together, once per id, after
+ * its callbacks ran (events: a batch of them names a shelter many times).
+ */
 void table_refresh(const char *id);
+/*
+ * Reload one shelter now (async), then done(arg) (NULL: none) once the
+ * table holds what the store had when the call ran. It supersedes a
+ * queued table_refresh of the same id. 0, or -1 when it could not be sent
+ * (done is not called).
+ */
+int table_fetch(const char *id, void (*done)(void *), void *arg);
+/*
+ * The match result to match against the table with, kept for the life of
+ * the daemon: match_run grows its buffers once, then reuses them, so a
+ * match allocates nothing. Its pointers borrow from the table and it is
+ * overwritten by the next match: use it before returning to the event
+ * loop and copy what a callback needs later.
+ */
+struct match_result *table_scratch(void);
+/* Free every shelter and the scratch result (at exit). */
 void table_free(void);
 
 #endif
