@@ -20,6 +20,9 @@
 #include "table.h"
 
 #define REASON_MAX 500 /* bytes of a reject or cancel reason */
+/* A submit that loses the race for the last places refreshes at most this
+ * many candidate shelters one by one, more with one shelter list. */
+#define RQ_FRESH_MAX 16
 
 /* The state of one call across its store round trips. */
 struct rq {
@@ -32,6 +35,11 @@ struct rq {
 	json_t *proposal, *request; /* reject: what shd_reject returned */
 	json_t *result;             /* the reply, while the table refreshes */
 	int nfresh;                 /* table refreshes it waits for */
+	void (*fresh_next)(struct rq *); /* when they are done; NULL: reply */
+	/* submit: the candidates when there are at most RQ_FRESH_MAX;
+	 * cancel: [0] the shelter of the open proposal before the cancel */
+	char sids[RQ_FRESH_MAX][MODEL_ID_MAX + 1];
+	int nsids;
 };
 
 static const char *const statuses[] = {
@@ -92,50 +100,57 @@ rq_reply(struct rq *rq, json_t *result)
 	rq_free(rq);
 }
 
+/* One of rq's table refreshes is done (or could not be sent). */
 static void
-fresh_done(json_t *result, const struct sh_error *err, void *arg)
+fresh_done(void *arg)
 {
 	struct rq *rq = arg;
-	json_t *s = json_object_get(result, "shelter"), *reply;
+	json_t *reply;
 
-	if (s != NULL)
-		table_put_json(s);
-	else if (result != NULL)
-		table_load(json_object_get(result, "shelters"));
-	if (--rq->nfresh == 0) {
-		reply = rq->result;
-		rq->result = NULL;
-		rq_reply(rq, reply);
+	if (--rq->nfresh > 0)
+		return;
+	if (rq->fresh_next != NULL) {
+		rq->fresh_next(rq);
+		return;
 	}
+	reply = rq->result;
+	rq->result = NULL;
+	rq_reply(rq, reply);
+}
+
+static void
+fresh_list_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	if (result != NULL)
+		table_load(json_object_get(result, "shelters"));
+	fresh_done(arg);
+}
+
+/* Reload shelter sid into the table as part of rq's refresh. */
+static void
+rq_fresh_get(struct rq *rq, const char *sid)
+{
+	if (sid != NULL && sid[0] != '\0' &&
+	    table_fetch(sid, fresh_done, rq) == 0)
+		rq->nfresh++;
 }
 
 /*
  * Reply result (stolen) once the table holds the store's counts of the
- * shelters whose free places the call changed (sid, sid2; both NULL:
- * every shelter), so this caller's next preview or submit sees its own
- * change. The events of the change refresh the table too, later.
+ * shelters whose free places the call changed (sid, sid2; NULL or "":
+ * none), so this caller's next preview or submit sees its own change. The
+ * events of the change refresh the table too, later.
  */
 static void
 rq_reply_fresh(struct rq *rq, json_t *result, const char *sid, const char *sid2)
 {
-	struct sh_error err;
-
 	rq->result = result;
+	rq->fresh_next = NULL;
 	rq->nfresh = 1; /* this function's own, dropped below */
-	if (sid == NULL && sid2 == NULL) {
-		if (store_fcallv("shd_shelter_list", fresh_done, rq, &err,
-		        (char *)NULL) == 0)
-			rq->nfresh++;
-	}
-	if (sid != NULL &&
-	    store_fcallv("shd_shelter_get", fresh_done, rq, &err, sid,
-	        (char *)NULL) == 0)
-		rq->nfresh++;
-	if (sid2 != NULL &&
-	    store_fcallv("shd_shelter_get", fresh_done, rq, &err, sid2,
-	        (char *)NULL) == 0)
-		rq->nfresh++;
-	fresh_done(NULL, NULL, rq);
+	rq_fresh_get(rq, sid);
+	if (sid2 != NULL && (sid == NULL || strcmp(sid, sid2) != 0))
+		rq_fresh_get(rq, sid2);
+	fresh_done(rq);
 }
 
 static const char *
@@ -218,22 +233,17 @@ submit_reply(struct rq *rq, json_t *req, json_t *prop, bool dup)
 		rq_reply(rq, result);
 }
 
+/* Explain from the table as it is now, then reply: the request waits. */
 static void
-submit_reexplain(json_t *result, const struct sh_error *err, void *arg)
+submit_reexplain(struct rq *rq)
 {
-	struct rq *rq = arg;
-	struct match_result res;
+	struct match_result *res = table_scratch();
 	json_t *expl;
 
-	if (result != NULL &&
-	    table_load(json_object_get(result, "shelters")) == 0) {
-		match_result_init(&res);
-		if (placement_match(&rq->req, NULL, rq->cases, &res) == 0 &&
-		    (expl = match_explanation_json(&res)) != NULL) {
-			json_decref(rq->explanation);
-			rq->explanation = expl;
-		}
-		match_result_free(&res);
+	if (placement_match(&rq->req, NULL, rq->cases, res) == 0 &&
+	    (expl = match_explanation_json(res)) != NULL) {
+		json_decref(rq->explanation);
+		rq->explanation = expl;
 	}
 	submit_reply(rq, rq->request, NULL, false);
 }
@@ -245,6 +255,7 @@ submit_done(json_t *result, const struct sh_error *err, void *arg)
 	struct sh_error lerr;
 	json_t *req, *prop;
 	bool dup;
+	int i;
 
 	if (result == NULL) {
 		rq_fail(rq, err);
@@ -259,12 +270,22 @@ submit_done(json_t *result, const struct sh_error *err, void *arg)
 		/*
 		 * It lost the race for the last places the table still
 		 * showed: explain from the store's counts, so a waiting
-		 * request is never told that shelters can take it.
+		 * request is never told that shelters can take it. Only the
+		 * candidates can have changed the answer: reload them (or
+		 * every shelter when there were many), then match again.
 		 */
 		rq->request = json_incref(req);
-		if (store_fcallv("shd_shelter_list", submit_reexplain, rq,
-		        &lerr, (char *)NULL) == 0)
-			return;
+		rq->result = NULL;
+		rq->fresh_next = submit_reexplain;
+		rq->nfresh = 1; /* dropped by fresh_done below */
+		if (rq->nsids > 0) {
+			for (i = 0; i < rq->nsids; i++)
+				rq_fresh_get(rq, rq->sids[i]);
+		} else if (store_fcallv("shd_shelter_list", fresh_list_done, rq,
+		               &lerr, (char *)NULL) == 0)
+			rq->nfresh++;
+		fresh_done(rq);
+		return;
 	}
 	submit_reply(rq, req, prop, dup);
 }
@@ -272,23 +293,33 @@ submit_done(json_t *result, const struct sh_error *err, void *arg)
 static void
 submit_match(struct rq *rq, const json_t *case_shelters)
 {
-	struct match_result res;
+	struct match_result *res = table_scratch();
 	struct sh_error err;
 	json_t *doc = NULL, *hh = NULL;
 	char *cands = NULL, *sdoc = NULL, *shh = NULL;
 	char urg[16], ttl[16], nalt[16];
 	bool ok = false;
+	size_t i;
 
-	match_result_init(&res);
-	if (placement_match(&rq->req, NULL, case_shelters, &res) == -1 ||
-	    (cands = placement_candidates_arg(&res)) == NULL ||
-	    (rq->explanation = match_explanation_json(&res)) == NULL ||
+	/*
+	 * The explanation is only sent when the request waits: build it now
+	 * when nothing fits; with candidates the request waits only after
+	 * losing a race, and is then explained again from fresh counts.
+	 */
+	if (placement_match(&rq->req, NULL, case_shelters, res) == -1 ||
+	    (cands = placement_candidates_arg(res)) == NULL ||
+	    (res->ncandidates == 0 &&
+	        (rq->explanation = match_explanation_json(res)) == NULL) ||
 	    (doc = model_request_to_json(&rq->req)) == NULL ||
 	    (hh = model_household_json(&rq->req)) == NULL ||
 	    (sdoc = json_dumps(doc, JSON_COMPACT)) == NULL ||
 	    (shh = json_dumps(hh, JSON_COMPACT)) == NULL)
 		goto out;
-	rq->ncandidates = res.ncandidates;
+	rq->ncandidates = res->ncandidates;
+	if (res->ncandidates <= RQ_FRESH_MAX)
+		for (i = 0; i < res->ncandidates; i++)
+			snprintf(rq->sids[rq->nsids++], sizeof rq->sids[0],
+			    "%s", res->candidates[i].shelter->id);
 	rq->cases = json_incref((json_t *)case_shelters);
 	snprintf(urg, sizeof urg, "%d", (int)rq->req.urgency);
 	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
@@ -301,7 +332,6 @@ submit_match(struct rq *rq, const json_t *case_shelters)
 out:
 	if (!ok)
 		rq_nomem(rq);
-	match_result_free(&res);
 	json_decref(doc);
 	json_decref(hh);
 	free(cands);
@@ -351,13 +381,11 @@ requests_submit(struct call *call)
 static void
 preview_match(struct rq *rq, const json_t *case_shelters)
 {
-	struct match_result res;
+	struct match_result *res = table_scratch();
 	json_t *out = NULL;
 
-	match_result_init(&res);
-	if (placement_match(&rq->req, NULL, case_shelters, &res) == 0)
-		out = match_result_json(&res);
-	match_result_free(&res);
+	if (placement_match(&rq->req, NULL, case_shelters, res) == 0)
+		out = match_result_json(res);
 	rq_reply(rq, out);
 }
 
@@ -472,29 +500,25 @@ reject_propose_done(json_t *result, const struct sh_error *err, void *arg)
 static void
 reject_match(struct rq *rq, const json_t *case_shelters)
 {
-	struct match_result res;
+	struct match_result *res = table_scratch();
 	struct sh_error err;
 	char *cands = NULL;
 	char ttl[16], nalt[16];
 	const char *rid = str_of(rq->request, "id");
 
-	match_result_init(&res);
 	if (placement_match(&rq->req, json_object_get(rq->request, "rejected"),
-	        case_shelters, &res) == -1 ||
-	    (res.ncandidates > 0 &&
-	        (cands = placement_candidates_arg(&res)) == NULL)) {
-		match_result_free(&res);
+	        case_shelters, res) == -1 ||
+	    (res->ncandidates > 0 &&
+	        (cands = placement_candidates_arg(res)) == NULL)) {
 		rq_nomem(rq);
 		return;
 	}
-	if (res.ncandidates == 0) {
+	if (res->ncandidates == 0) {
 		log_info("proposal.reject: request=%s waiting by %s", rid,
 		    rq->call->who);
-		match_result_free(&res);
 		reject_reply(rq, rq->request, NULL);
 		return;
 	}
-	match_result_free(&res);
 	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
 	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
 	if (store_fcallv("shd_propose", reject_propose_done, rq, &err, rid, ttl,
@@ -578,10 +602,12 @@ request_done(json_t *result, const struct sh_error *err, void *arg)
 		log_info("%s: request=%s status=%s by %s", m, str_of(req, "id"),
 		    str_of(req, "status"), rq->call->who);
 	if (strcmp(m, "request.cancel") == 0) {
-		/* A hold or an expected place may be free again. */
+		/* A hold (its shelter read before the cancel) or an expected
+		 * place may be free again; a waiting request freed none. */
 		pl = json_object_get(req, "placement");
 		rq_reply_fresh(rq, json_pack("{s:O}", "request", req),
-		    json_string_value(json_object_get(pl, "shelter_id")), NULL);
+		    json_string_value(json_object_get(pl, "shelter_id")),
+		    rq->nsids > 0 ? rq->sids[0] : NULL);
 	} else
 		rq_reply(rq, json_pack("{s:O}", "request", req));
 }
@@ -601,14 +627,41 @@ request_call(
 		rq_fail(rq, &err);
 }
 
-/* request.cancel {id, reason}: releases its hold or expected place. */
+static void
+cancel_got(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	const json_t *prop =
+	    json_object_get(json_object_get(result, "request"), "proposal");
+	const char *sid =
+	    json_string_value(json_object_get(prop, "shelter_id"));
+	struct sh_error cerr;
+
+	/* An error here is the cancel's own: shd_cancel reports it. */
+	if (sid != NULL)
+		snprintf(rq->sids[rq->nsids++], sizeof rq->sids[0], "%s", sid);
+	if (store_fcallv("shd_cancel", request_done, rq, &cerr,
+	        str_param(rq->call, "id"), str_param(rq->call, "reason"),
+	        (char *)NULL) == -1)
+		rq_fail(rq, &cerr);
+}
+
+/*
+ * request.cancel {id, reason}: releases its hold or expected place. The
+ * request is read first: the reply of the cancel no longer names the
+ * shelter of a hold it released, and that shelter is the one to refresh.
+ */
 void
 requests_cancel(struct call *call)
 {
-	if (check_reason(call) == -1)
+	struct sh_error err;
+	struct rq *rq;
+
+	if (check_reason(call) == -1 || (rq = rq_new(call)) == NULL)
 		return;
-	request_call(call, "shd_cancel", str_param(call, "id"),
-	    str_param(call, "reason"));
+	if (store_fcallv("shd_request_get", cancel_got, rq, &err,
+	        str_param(call, "id"), (char *)NULL) == -1)
+		rq_fail(rq, &err);
 }
 
 /*
