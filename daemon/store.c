@@ -15,11 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <hiredis/adapters/libevent.h>
 
 #include "log.h"
+#include "shelterd.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -35,15 +35,6 @@ enum setup_step { SETUP_AUTH, SETUP_AOF, SETUP_FSYNC, SETUP_LOAD };
 struct store_state store_st;
 
 static void store_connect(void);
-
-uint64_t
-store_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 int
 store_unavailable(struct sh_error *err)
@@ -70,7 +61,7 @@ store_send(struct pending *p, redisCallbackFn *fn, int argc, const char **argv,
 		free(p);
 		return -1;
 	}
-	p->sent_us = store_mono_us();
+	p->sent_us = mono_us();
 	TAILQ_INSERT_TAIL(&store_st.pending, p, link);
 	return 0;
 }
@@ -326,7 +317,7 @@ store_connect(void)
 		return;
 	}
 	store_st.tail_inflight = true;
-	store_st.tail_sent_us = store_mono_us();
+	store_st.tail_sent_us = mono_us();
 }
 
 /* Deferred teardown: free both contexts (pending callbacks run with NULL),
@@ -400,7 +391,7 @@ store_ping_cb(redisAsyncContext *ac, void *r, void *privdata)
 	store_pending_done(p, reply);
 	store_st.ping_inflight = false;
 	if (reply != NULL && reply->type != REDIS_REPLY_ERROR)
-		store_st.rtt_us = (long long)(store_mono_us() - p->sent_us);
+		store_st.rtt_us = (long long)(mono_us() - p->sent_us);
 	free(p);
 }
 
@@ -409,7 +400,7 @@ store_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	const char *ping[] = {"PING"};
 	struct pending *p = TAILQ_FIRST(&store_st.pending);
-	uint64_t now = store_mono_us();
+	uint64_t now = mono_us();
 
 	if (store_st.cmd != NULL && p != NULL &&
 	    now - p->sent_us > STORE_TIMEOUT_MS * 1000ull) {
@@ -493,7 +484,7 @@ store_start(struct event_base *base, const struct config *cfg,
 		store_stop();
 		return -1;
 	}
-	srandom((unsigned)store_mono_us());
+	srandom((unsigned)mono_us());
 	evtimer_add(store_st.ev_tick, &tick);
 	store_connect();
 	return 0;

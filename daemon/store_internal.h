@@ -68,8 +68,6 @@ struct store_state {
 };
 extern struct store_state store_st;
 
-/* Monotonic clock in microseconds. */
-uint64_t store_mono_us(void);
 /* SH_UNAVAILABLE store_unavailable into err. Returns -1. */
 int store_unavailable(struct sh_error *err);
 /* SH_INTERNAL into err. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "shelterd.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -198,7 +199,7 @@ store_tail_next(void)
 		return;
 	}
 	store_st.tail_inflight = true;
-	store_st.tail_sent_us = store_mono_us();
+	store_st.tail_sent_us = mono_us();
 }
 
 /*
