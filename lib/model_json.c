@@ -15,6 +15,17 @@ model_set(json_t *obj, const char *key, json_t *v)
 	return v != NULL && json_object_set_new(obj, key, v) == 0;
 }
 
+/* o when ok, else NULL with o freed: how every object below ends. */
+static json_t *
+model_done(json_t *o, bool ok)
+{
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *
 model_set_json(unsigned mask, const struct model_enum *tab)
 {
@@ -54,16 +65,13 @@ model_location_json(const struct location *l)
 {
 	json_t *o = json_object();
 
-	if (o == NULL)
-		return NULL;
-	if ((l->has_name &&
-	        !model_set(o, "municipality", json_string(l->municipality))) ||
-	    !model_set(o, "lat", json_real(l->lat)) ||
-	    !model_set(o, "lon", json_real(l->lon))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return model_done(o,
+	    o != NULL &&
+	        (!l->has_name ||
+	            model_set(
+	                o, "municipality", json_string(l->municipality))) &&
+	        model_set(o, "lat", json_real(l->lat)) &&
+	        model_set(o, "lon", json_real(l->lon)));
 }
 
 static json_t *
@@ -90,11 +98,7 @@ model_pool_json(const struct pool *p, int flags)
 		    model_set(o, "free",
 		        json_integer(free_places > 0 ? free_places : 0)) &&
 		    model_set(o, "overbooked", json_boolean(free_places < 0));
-	if (!ok) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return model_done(o, ok);
 }
 
 static bool
@@ -150,11 +154,7 @@ model_shelter_to_json(const struct shelter *s, int flags)
 	if (ok && (flags & MODEL_LIVE))
 		ok = model_shelter_live_json(o, s);
 	json_decref(pools);
-	if (!ok) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return model_done(o, ok);
 }
 
 static json_t *
@@ -188,19 +188,15 @@ model_person_json(const struct request *r)
 {
 	json_t *o = json_object();
 
-	if (o == NULL)
-		return NULL;
-	if (!model_set(
-	        o, "gender", json_string(model_gender_name(r->gender))) ||
-	    !model_set(o, "age", json_integer(r->age)) ||
-	    !model_set(o, "languages",
-	        model_langs_json(r->languages, r->nlanguages)) ||
-	    (r->nationality[0] != '\0' &&
-	        !model_set(o, "nationality", json_string(r->nationality)))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return model_done(o,
+	    o != NULL &&
+	        model_set(
+	            o, "gender", json_string(model_gender_name(r->gender))) &&
+	        model_set(o, "age", json_integer(r->age)) &&
+	        model_set(o, "languages",
+	            model_langs_json(r->languages, r->nlanguages)) &&
+	        (r->nationality[0] == '\0' ||
+	            model_set(o, "nationality", json_string(r->nationality))));
 }
 
 /* A whole number of km as an integer, else as a real. */
@@ -217,18 +213,15 @@ model_exploitation_json(const struct request *r)
 {
 	json_t *o = json_object();
 
-	if (o == NULL)
-		return NULL;
-	if ((r->sector != SECTOR_NONE &&
-	        !model_set(o, "sector",
-	            json_string(model_enum_name(model_sectors, r->sector)))) ||
-	    (r->has_exploitation_location &&
-	        !model_set(o, "location",
-	            model_location_json(&r->exploitation_location)))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return model_done(o,
+	    o != NULL &&
+	        (r->sector == SECTOR_NONE ||
+	            model_set(o, "sector",
+	                json_string(
+	                    model_enum_name(model_sectors, r->sector)))) &&
+	        (!r->has_exploitation_location ||
+	            model_set(o, "location",
+	                model_location_json(&r->exploitation_location))));
 }
 
 static json_t *
@@ -236,21 +229,17 @@ model_safety_json(const struct request *r)
 {
 	json_t *o = json_object();
 
-	if (o == NULL)
-		return NULL;
-	if (!model_set(
-	        o, "min_distance_km", model_km_json(r->min_distance_km)) ||
-	    !model_set(o, "min_security",
-	        json_string(model_security_name(r->min_security))) ||
-	    (r->case_id[0] != '\0' &&
-	        !model_set(o, "case", json_string(r->case_id))) ||
-	    !model_set(o, "co_victims",
-	        json_string(
-	            model_enum_name(model_co_victims, r->co_victims)))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return model_done(o,
+	    o != NULL &&
+	        model_set(
+	            o, "min_distance_km", model_km_json(r->min_distance_km)) &&
+	        model_set(o, "min_security",
+	            json_string(model_security_name(r->min_security))) &&
+	        (r->case_id[0] == '\0' ||
+	            model_set(o, "case", json_string(r->case_id))) &&
+	        model_set(o, "co_victims",
+	            json_string(
+	                model_enum_name(model_co_victims, r->co_victims))));
 }
 
 /*
@@ -288,11 +277,7 @@ model_request_to_json(const struct request *r)
 	    (r->residence == RESIDENCE_NONE ||
 	        model_set(o, "residence",
 	            json_string(model_residence_name(r->residence))));
-	if (!ok) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return model_done(o, ok);
 }
 
 /*
@@ -304,17 +289,13 @@ model_household_json(const struct request *r)
 {
 	json_t *o = json_object();
 
-	if (o == NULL)
-		return NULL;
-	if (!model_set(
-	        o, "gender", json_string(model_gender_name(r->gender))) ||
-	    !model_set(o, "age", json_integer(r->age)) ||
-	    !model_set(o, "children", model_children_json(r, true)) ||
-	    !model_set(o, "needs", model_set_json(r->needs, model_cares)) ||
-	    !model_set(o, "languages",
-	        model_langs_json(r->languages, r->nlanguages))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return model_done(o,
+	    o != NULL &&
+	        model_set(
+	            o, "gender", json_string(model_gender_name(r->gender))) &&
+	        model_set(o, "age", json_integer(r->age)) &&
+	        model_set(o, "children", model_children_json(r, true)) &&
+	        model_set(o, "needs", model_set_json(r->needs, model_cares)) &&
+	        model_set(o, "languages",
+	            model_langs_json(r->languages, r->nlanguages)));
 }
