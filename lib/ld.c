@@ -1,7 +1,8 @@
 /*
  * ld.c: one YAML file being loaded, read with libyaml's document API so
- * every node keeps its position for error messages; scalars as YAML 1.2's
- * core schema means them, and a subtree as JSON (see ld.h).
+ * every node keeps its position for error messages; what a plain scalar
+ * means (null, true/false/yes/no, a decimal number), and a subtree as JSON
+ * (see ld.h).
  */
 #include <errno.h>
 #include <math.h>
