@@ -13,6 +13,7 @@
  * Wakes are coalesced: a wake while a pass is queued does nothing, a wake
  * while a pass runs queues exactly one more pass after it.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,9 +228,9 @@ sbuf_str(struct sbuf *b, const char *s)
 /*
  * The candidates argument of shd_submit and shd_propose, as JSON text:
  * [{"shelter_id", "pools": [NAME, ...], "score": 87.5, "scores": {..}}] in
- * rank order, every pool that admits the household with a free place in
- * preference order, the scores of the scorers that are on. "[]" when there
- * is none. Caller frees; NULL on ENOMEM.
+ * rank order (the first max), every pool that admits the household with a
+ * free place in preference order, the scores of the scorers that are on.
+ * "[]" when there is none. Caller frees; NULL on ENOMEM.
  *
  * Written by hand into one buffer: with Jansson (an object per candidate,
  * then a dump that prints each score with printf) this was most of the
@@ -237,18 +238,18 @@ sbuf_str(struct sbuf *b, const char *s)
  * (87.51), so the store reads the same number.
  */
 char *
-placement_candidates_arg(const struct match_result *res)
+placement_candidates_arg(const struct match_result *res, size_t max)
 {
 	const struct match_candidate *c;
 	struct sbuf b = {0};
-	size_t i;
+	size_t i, n = res->ncandidates < max ? res->ncandidates : max;
 	int k;
 	bool first;
 
-	if (!sbuf_room(&b, 64 + res->ncandidates * 200))
+	if (!sbuf_room(&b, 64 + n * 200))
 		return NULL;
 	sbuf_lit(&b, "[");
-	for (i = 0; i < res->ncandidates; i++) {
+	for (i = 0; i < n; i++) {
 		c = &res->candidates[i];
 		if (i > 0)
 			sbuf_lit(&b, ",");
@@ -284,6 +285,13 @@ placement_candidates_arg(const struct match_result *res)
 		return NULL;
 	}
 	return b.p;
+}
+
+/* Candidates a submit sends first: see placement.h. */
+size_t
+placement_window(void)
+{
+	return PLACEMENT_WINDOW + (size_t)sd.cfg->alternatives;
 }
 
 static void pass_end(void);
@@ -328,7 +336,7 @@ pass_one(const json_t *w, struct match_result *res, const char *ttl,
 	}
 	if (res->ncandidates == 0)
 		return;
-	if ((cands = placement_candidates_arg(res)) == NULL ||
+	if ((cands = placement_candidates_arg(res, SIZE_MAX)) == NULL ||
 	    (arg = strdup(id)) == NULL) {
 		log_warnx("placement: out of memory for request=%s", id);
 		free(cands);

@@ -7,6 +7,7 @@
 #define SHELTERD_PLACEMENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -20,10 +21,20 @@ void placement_wake(void);
 
 /*
  * The candidates argument for shd_submit / shd_propose: a JSON array text
- * [{"shelter_id", "pools": [..], "score", "scores": {..}}, ...] built from a
- * match result. Caller frees.
+ * [{"shelter_id", "pools": [..], "score", "scores": {..}}, ...] built from
+ * the first max candidates of a match result (SIZE_MAX: all). Caller frees;
+ * NULL on ENOMEM.
  */
-char *placement_candidates_arg(const struct match_result *res);
+char *placement_candidates_arg(const struct match_result *res, size_t max);
+
+/*
+ * How many candidates a submit sends first: PLACEMENT_WINDOW plus the
+ * configured alternatives. The store decodes the whole argument on every
+ * call, and with a current table the first candidate has the place; a
+ * submit that finds no place among them proposes again with them all.
+ */
+#define PLACEMENT_WINDOW 16
+size_t placement_window(void);
 
 /* Does matching r need the shelters that hold or expect its case? */
 bool placement_needs_case(const struct request *r);

@@ -8,6 +8,7 @@
  * skipped there). Logs name ids and who did it, never a person's
  * attributes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct rq {
 	json_t *explanation;        /* submit: when it ends up waiting */
 	json_t *cases;              /* submit: the case shelters matched */
 	size_t ncandidates;         /* submit: as matched on the table */
+	bool windowed;              /* submit: sent only placement_window() */
 	json_t *proposal, *request; /* reject: what shd_reject returned */
 	json_t *result;             /* the reply, while the table refreshes */
 	int nfresh;                 /* table refreshes it waits for */
@@ -248,46 +250,108 @@ submit_reexplain(struct rq *rq)
 	submit_reply(rq, rq->request, NULL, false);
 }
 
+static int submit_propose_all(struct rq *rq);
+
+/*
+ * The store answered a submit (or its second try): reply, or when it found
+ * no place in the candidates sent, try them all, or explain a lost race
+ * from fresh counts.
+ */
 static void
-submit_done(json_t *result, const struct sh_error *err, void *arg)
+submit_settle(struct rq *rq, json_t *req, json_t *prop, bool dup)
 {
-	struct rq *rq = arg;
 	struct sh_error lerr;
-	json_t *req, *prop;
-	bool dup;
+	json_t *old = rq->request;
 	int i;
 
+	if (dup || prop != NULL || rq->ncandidates == 0) {
+		submit_reply(rq, req, prop, dup);
+		return;
+	}
+	rq->request = json_incref(req);
+	json_decref(old);
+	if (rq->windowed) {
+		rq->windowed = false;
+		if (submit_propose_all(rq) == 0)
+			return;
+	}
+	/*
+	 * It lost the race for the last places the table still
+	 * showed: explain from the store's counts, so a waiting
+	 * request is never told that shelters can take it. Only the
+	 * candidates can have changed the answer: reload them (or
+	 * every shelter when there were many), then match again.
+	 */
+	rq->result = NULL;
+	rq->fresh_next = submit_reexplain;
+	rq->nfresh = 1; /* dropped by fresh_done below */
+	if (rq->nsids > 0) {
+		for (i = 0; i < rq->nsids; i++)
+			rq_fresh_get(rq, rq->sids[i]);
+	} else if (store_fcallv("shd_shelter_list", fresh_list_done, rq, &lerr,
+	               (char *)NULL) == 0)
+		rq->nfresh++;
+	fresh_done(rq);
+}
+
+static void
+submit_proposed(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	json_t *req, *prop;
+
 	if (result == NULL) {
-		rq_fail(rq, err);
+		/* The request is stored and waits for the waitlist pass. */
+		submit_reexplain(rq);
 		return;
 	}
 	req = json_object_get(result, "request");
 	prop = json_object_get(result, "proposal");
 	if (json_is_null(prop))
 		prop = NULL;
-	dup = json_is_true(json_object_get(result, "duplicate"));
-	if (!dup && prop == NULL && rq->ncandidates > 0) {
-		/*
-		 * It lost the race for the last places the table still
-		 * showed: explain from the store's counts, so a waiting
-		 * request is never told that shelters can take it. Only the
-		 * candidates can have changed the answer: reload them (or
-		 * every shelter when there were many), then match again.
-		 */
-		rq->request = json_incref(req);
-		rq->result = NULL;
-		rq->fresh_next = submit_reexplain;
-		rq->nfresh = 1; /* dropped by fresh_done below */
-		if (rq->nsids > 0) {
-			for (i = 0; i < rq->nsids; i++)
-				rq_fresh_get(rq, rq->sids[i]);
-		} else if (store_fcallv("shd_shelter_list", fresh_list_done, rq,
-		               &lerr, (char *)NULL) == 0)
-			rq->nfresh++;
-		fresh_done(rq);
+	submit_settle(rq, req != NULL ? req : rq->request, prop, false);
+}
+
+/*
+ * The first candidates had no place: propose the stored request with every
+ * candidate of a match on the table as it is now. 0, or -1 when there is
+ * none or it could not be sent.
+ */
+static int
+submit_propose_all(struct rq *rq)
+{
+	struct match_result *res = table_scratch();
+	struct sh_error err;
+	char ttl[16], nalt[16];
+	char *cands;
+	int rc;
+
+	if (placement_match(&rq->req, NULL, rq->cases, res) == -1 ||
+	    res->ncandidates == 0 ||
+	    (cands = placement_candidates_arg(res, SIZE_MAX)) == NULL)
+		return -1;
+	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
+	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
+	rc = store_fcallv("shd_propose", submit_proposed, rq, &err,
+	    str_of(rq->request, "id"), ttl, nalt, cands, (char *)NULL);
+	free(cands);
+	return rc;
+}
+
+static void
+submit_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct rq *rq = arg;
+	json_t *prop;
+
+	if (result == NULL) {
+		rq_fail(rq, err);
 		return;
 	}
-	submit_reply(rq, req, prop, dup);
+	prop = json_object_get(result, "proposal");
+	submit_settle(rq, json_object_get(result, "request"),
+	    json_is_null(prop) ? NULL : prop,
+	    json_is_true(json_object_get(result, "duplicate")));
 }
 
 static void
@@ -307,7 +371,8 @@ submit_match(struct rq *rq, const json_t *case_shelters)
 	 * losing a race, and is then explained again from fresh counts.
 	 */
 	if (placement_match(&rq->req, NULL, case_shelters, res) == -1 ||
-	    (cands = placement_candidates_arg(res)) == NULL ||
+	    (cands = placement_candidates_arg(res, placement_window())) ==
+	        NULL ||
 	    (res->ncandidates == 0 &&
 	        (rq->explanation = match_explanation_json(res)) == NULL) ||
 	    (doc = model_request_to_json(&rq->req)) == NULL ||
@@ -316,6 +381,7 @@ submit_match(struct rq *rq, const json_t *case_shelters)
 	    (shh = json_dumps(hh, JSON_COMPACT)) == NULL)
 		goto out;
 	rq->ncandidates = res->ncandidates;
+	rq->windowed = res->ncandidates > placement_window();
 	if (res->ncandidates <= RQ_FRESH_MAX)
 		for (i = 0; i < res->ncandidates; i++)
 			snprintf(rq->sids[rq->nsids++], sizeof rq->sids[0],
@@ -509,7 +575,7 @@ reject_match(struct rq *rq, const json_t *case_shelters)
 	if (placement_match(&rq->req, json_object_get(rq->request, "rejected"),
 	        case_shelters, res) == -1 ||
 	    (res->ncandidates > 0 &&
-	        (cands = placement_candidates_arg(res)) == NULL)) {
+	        (cands = placement_candidates_arg(res, SIZE_MAX)) == NULL)) {
 		rq_nomem(rq);
 		return;
 	}
