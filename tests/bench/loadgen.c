@@ -505,7 +505,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (g.host == NULL || g.token == NULL || g.nconns < 1 || g.total < 1 ||
-	    g.timeout_s < 1 || g.places < 1 || g.places > 1000 ||
+	    g.timeout_s < 1 || g.places < 1 || g.places > 10000 ||
 	    (g.method == LG_CAPACITY && g.shelter == NULL))
 		lg_usage();
 	if (strlen(g.token) > 256 || (g.shelter && strlen(g.shelter) > 64) ||
