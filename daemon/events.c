@@ -527,7 +527,9 @@ events_nsubscribers(void)
 	int n = 0;
 
 	LIST_FOREACH(s, &subs, entry)
-	n++;
+	{
+		n++;
+	}
 	return n;
 }
 
