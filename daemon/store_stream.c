@@ -12,6 +12,10 @@
 #include "store.h"
 #include "store_internal.h"
 
+/* A number macro as a string literal, for command arguments. */
+#define STORE_STR_(x) #x
+#define STORE_STR(x)  STORE_STR_(x)
+
 /* One stream entry [id, [field, value, ...]] into ev (borrowed). */
 int
 store_entry(const redisReply *e, struct store_event *ev)
@@ -181,8 +185,9 @@ void
 store_tail_next(void)
 {
 	char key[256];
-	const char *xread[] = {"XREAD", "BLOCK", "1000", "COUNT", "512",
-	    "STREAMS", key, store_st.tail_pos};
+	const char *xread[] = {"XREAD", "BLOCK", STORE_STR(STORE_TAIL_BLOCK_MS),
+	    "COUNT", STORE_STR(STORE_TAIL_COUNT), "STREAMS", key,
+	    store_st.tail_pos};
 
 	if (!store_st.tail_on || !store_st.up || store_st.tail == NULL ||
 	    store_st.tail_inflight)
