@@ -18,8 +18,9 @@
 #      ref per call; FCALL shd_capacity) with CONNS connections, so the
 #      ratio daemon/redis says what the daemon adds to Redis.
 #      For each daemon run it also prints what Redis did per client call:
-#      commands (FCALL and others) and Redis CPU time (INFO commandstats;
-#      the fsync is not in it).
+#      commands (FCALL and what the functions ran) and Redis CPU time (INFO
+#      commandstats; the fsync is not in it), and shelterd's CPU time per
+#      call (/proc, user + system).
 # Environment: BUILD (build), SHELTERS (200), CONNS (50), CALLS (5000),
 # PASSES ("always everysec"), SHELTERD_WRAP (a command to run shelterd
 # under, e.g. a profiler).
@@ -94,8 +95,18 @@ rstat() { # calls
 		END { printf "%.2f %.2f %.0f\n", c / n, f / n, u / n }'
 	redis-cli -p "$rport" CONFIG RESETSTAT >/dev/null 2>&1
 }
-rrow() { # label "cmds fcalls usec"
-	echo "$2" | awk -v l="$1" '{ printf "  %-34s redis per call: %5.1f commands (%.2f FCALL + what they ran), %4d us CPU\n", l, $1, $2, $3 }'
+rrow() { # label "cmds fcalls usec" [shelterd usec]
+	echo "$2 ${3:--1}" | awk -v l="$1" '{ printf "  %-34s redis per call: %5.1f commands (%.2f FCALL + what they ran), %4d us CPU", l, $1, $2, $3
+		if ($4 >= 0) printf "; shelterd %4d us CPU", $4
+		printf "\n" }'
+}
+# shelterd's CPU time so far in microseconds (user + system), or -1.
+dcpu() {
+	[ -z "$SHELTERD_WRAP" ] && [ -r "/proc/$dpid/stat" ] || { echo -1; return; }
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.0f\n", ($12 + $13) * 1e6 / hz }' "/proc/$dpid/stat"
+}
+per_call() { # before after calls
+	awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { print (a < 0 || b < 0) ? -1 : int((b - a) / n) }'
 }
 
 # Print a figure line and, with a second one, the ratio daemon/redis.
@@ -190,14 +201,17 @@ EOF
 	ping=$($lg --conns "$CONNS" --requests "$CALLS" --method ping | lg_fig)
 	alive ping
 	rstat "$CALLS" >/dev/null
+	c0=$(dcpu)
 	sub=$($lg --conns "$CONNS" --requests "$CALLS" --method submit | lg_fig)
 	alive submit
 	sleep 0.3 # the refreshes and waitlist passes the submits caused
+	c1=$(dcpu)
 	subst=$(rstat "$CALLS")
 	cap=$($lg --conns "$CONNS" --requests "$CALLS" --method capacity \
 		--shelter bench-00001 --pool women | lg_fig)
 	alive capacity
 	sleep 0.3
+	c2=$(dcpu)
 	capst=$(rstat "$CALLS")
 	stop_daemon
 	[ -n "$BENCH_KEEP" ] && cp "$tmp/p/monitor" "$BENCH_KEEP"
@@ -241,12 +255,12 @@ EOF
 	row "shelterd request.submit" "$sub"
 	row "redis FCALL shd_submit" "$rsub"
 	ratio "submit" "$sub" "$rsub"
-	rrow "shelterd request.submit" "$subst"
+	rrow "shelterd request.submit" "$subst" "$(per_call "$c0" "$c1" "$CALLS")"
 	rrow "redis FCALL shd_submit" "$rsubst"
 	row "shelterd shelter.capacity" "$cap"
 	row "redis FCALL shd_capacity" "$rcap"
 	ratio "capacity" "$cap" "$rcap"
-	rrow "shelterd shelter.capacity" "$capst"
+	rrow "shelterd shelter.capacity" "$capst" "$(per_call "$c1" "$c2" "$CALLS")"
 	rrow "redis FCALL shd_capacity" "$rcapst"
 	[ -n "$ncand" ] && echo "  (shd_submit candidates argument: $ncand bytes)"
 	stop_redis
