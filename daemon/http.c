@@ -22,7 +22,7 @@
 #include "table.h"
 
 #define HTTP_MAX_HEADERS 8192
-#define HTTP_MAX_BODY 0
+#define HTTP_MAX_BODY    0
 
 static struct evhttp *http;
 
@@ -41,8 +41,8 @@ static void
 reply(struct evhttp_request *req, int code, const char *reason,
     const char *type, struct evbuffer *body)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", type);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
 	evhttp_send_reply(req, code, reason, body);
 }
 
@@ -82,7 +82,7 @@ static void
 write_free_places(struct evbuffer *b)
 {
 	const struct shelter *const *all;
-	long long by_program[PROGRAM_COUNT] = { 0 };
+	long long by_program[PROGRAM_COUNT] = {0};
 	size_t n, i;
 	int p, f, sum;
 
@@ -107,18 +107,20 @@ write_free_places(struct evbuffer *b)
 	    "# HELP shelterd_free_places Free places per program.\n"
 	    "# TYPE shelterd_free_places gauge\n");
 	for (p = 0; p < PROGRAM_COUNT; p++)
-		evbuffer_add_printf(b, "shelterd_free_places{program=\"%s\"} "
-		    "%lld\n", model_program_name(p), by_program[p]);
+		evbuffer_add_printf(b,
+		    "shelterd_free_places{program=\"%s\"} "
+		    "%lld\n",
+		    model_program_name(p), by_program[p]);
 }
 
 /* The part that comes from the store's stats (NULL when it is away). */
 static void
 write_store_stats(struct evbuffer *b, json_t *st)
 {
-	static const char *places[] = { "total", "occupied", "held",
-		"expected", "free" };
-	static const char *statuses[] = { "waiting", "proposed", "placed",
-		"arrived", "cancelled" };
+	static const char *places[] = {
+	    "total", "occupied", "held", "expected", "free"};
+	static const char *statuses[] = {
+	    "waiting", "proposed", "placed", "arrived", "cancelled"};
 	json_t *pl = json_object_get(st, "places");
 	json_t *rq = json_object_get(st, "requests");
 	json_t *old = json_object_get(st, "oldest_waiting_ms");
@@ -126,27 +128,29 @@ write_store_stats(struct evbuffer *b, json_t *st)
 
 	gauge(b, "shelterd_shelters", "Shelters in the store.",
 	    (double)json_integer_value(json_object_get(st, "shelters")));
-	evbuffer_add_printf(b, "# HELP shelterd_places Places by state, "
+	evbuffer_add_printf(b,
+	    "# HELP shelterd_places Places by state, "
 	    "over all shelters.\n# TYPE shelterd_places gauge\n");
 	for (i = 0; i < sizeof places / sizeof places[0]; i++)
 		evbuffer_add_printf(b, "shelterd_places{state=\"%s\"} %lld\n",
 		    places[i],
 		    (long long)json_integer_value(
-			json_object_get(pl, places[i])));
+		        json_object_get(pl, places[i])));
 	gauge(b, "shelterd_holds_open", "Open proposals holding a place.",
 	    (double)json_integer_value(json_object_get(pl, "held")));
-	evbuffer_add_printf(b, "# HELP shelterd_requests Requests by status."
+	evbuffer_add_printf(b,
+	    "# HELP shelterd_requests Requests by status."
 	    "\n# TYPE shelterd_requests gauge\n");
 	for (i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
 		evbuffer_add_printf(b,
 		    "shelterd_requests{status=\"%s\"} %lld\n", statuses[i],
 		    (long long)json_integer_value(
-			json_object_get(rq, statuses[i])));
+		        json_object_get(rq, statuses[i])));
 	gauge(b, "shelterd_waiting_oldest_age_seconds",
 	    "Age of the oldest waiting request (0 when none waits).",
 	    json_is_integer(old) && json_integer_value(old) > 0
-		? (double)(now_ms() - json_integer_value(old)) / 1000.0
-		: 0.0);
+	        ? (double)(now_ms() - json_integer_value(old)) / 1000.0
+	        : 0.0);
 }
 
 static void
@@ -216,8 +220,8 @@ metrics(struct evhttp_request *req)
 		return;
 	}
 	p->req = req;
-	if (store_fcallv("shd_stats", metrics_stats_done, p, &err, NULL) ==
-	    -1) {
+	if (store_fcallv(
+	        "shd_stats", metrics_stats_done, p, &err, (char *)NULL) == -1) {
 		free(p);
 		write_metrics(req, NULL);
 		return;
@@ -228,7 +232,8 @@ metrics(struct evhttp_request *req)
 static void
 handle(struct evhttp_request *req, void *arg)
 {
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const char *path =
+	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		evhttp_send_error(req, 405, "Method Not Allowed");

@@ -16,8 +16,8 @@
 typedef void method_fn(struct call *call);
 
 enum ptype {
-	PT_STRING,  /* a JSON string */
-	PT_INT,     /* a JSON integer */
+	PT_STRING, /* a JSON string */
+	PT_INT,    /* a JSON integer */
 	PT_BOOL,
 	PT_OBJECT,
 	PT_ARRAY,

@@ -7,12 +7,12 @@
 
 #include "metrics.h"
 
-#define NBUCKETS 12
+#define NBUCKETS    12
 #define MAX_METHODS 32
 
 /* Upper bounds in seconds, Prometheus style (le). */
-static const double bounds[NBUCKETS] = { 0.0001, 0.00025, 0.0005, 0.001,
-	0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.0 };
+static const double bounds[NBUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.0};
 
 struct histogram {
 	uint64_t buckets[NBUCKETS]; /* not cumulative */
@@ -22,10 +22,17 @@ struct histogram {
 
 /* Outcomes by class: ok, client error, refused by state, unavailable,
  * internal. */
-enum outcome { OUT_OK, OUT_INVALID, OUT_DENIED, OUT_CONFLICT,
-	OUT_UNAVAILABLE, OUT_INTERNAL, OUT_COUNT };
-static const char *outcome_names[OUT_COUNT] = { "ok", "invalid", "denied",
-	"conflict", "unavailable", "internal" };
+enum outcome {
+	OUT_OK,
+	OUT_INVALID,
+	OUT_DENIED,
+	OUT_CONFLICT,
+	OUT_UNAVAILABLE,
+	OUT_INTERNAL,
+	OUT_COUNT
+};
+static const char *outcome_names[OUT_COUNT] = {
+    "ok", "invalid", "denied", "conflict", "unavailable", "internal"};
 
 struct method_stats {
 	const char *name; /* borrowed from the static method table */
@@ -144,8 +151,8 @@ metrics_write(struct evbuffer *out)
 	    "# HELP shelterd_call_duration_seconds Call latency by method.\n"
 	    "# TYPE shelterd_call_duration_seconds histogram\n");
 	for (i = 0; i < nmethods; i++) {
-		snprintf(labels, sizeof labels, "method=\"%s\"",
-		    methods[i].name);
+		snprintf(
+		    labels, sizeof labels, "method=\"%s\"", methods[i].name);
 		histogram_write(out, "shelterd_call_duration_seconds", labels,
 		    &methods[i].latency);
 	}
@@ -153,6 +160,6 @@ metrics_write(struct evbuffer *out)
 	    "# HELP shelterd_match_duration_seconds Matching core latency "
 	    "per request.\n"
 	    "# TYPE shelterd_match_duration_seconds histogram\n");
-	histogram_write(out, "shelterd_match_duration_seconds", "",
-	    &match_latency);
+	histogram_write(
+	    out, "shelterd_match_duration_seconds", "", &match_latency);
 }
