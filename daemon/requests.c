@@ -229,7 +229,12 @@ submit_reply(struct rq *rq, json_t *req, json_t *prop, bool dup)
 		    str_of(req, "id"), rq->call->who);
 	result = json_pack("{s:O, s:O?, s:O?, s:b}", "request", req, "proposal",
 	    prop, "explanation", expl, "duplicate", dup);
-	if (prop != NULL && !dup && result != NULL)
+	/* Its own hold is in the table at once (see table_add_held), or
+	 * after a reload of the shelter when the table does not have it. */
+	if (prop != NULL && !dup && result != NULL &&
+	    table_add_held(
+	        json_string_value(json_object_get(prop, "shelter_id")),
+	        json_string_value(json_object_get(prop, "pool")), 1) == -1)
 		rq_reply_fresh(rq, result, str_of(prop, "shelter_id"), NULL);
 	else
 		rq_reply(rq, result);

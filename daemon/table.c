@@ -174,6 +174,31 @@ table_remove(const char *id)
 	ntable--;
 }
 
+/* Held places this daemon's own call took or gave back: see table.h. */
+int
+table_add_held(const char *id, const char *pool, int dheld)
+{
+	struct shelter *s;
+	size_t i;
+	bool found;
+	int k;
+
+	if (id == NULL || pool == NULL)
+		return -1;
+	i = table_find(id, &found);
+	if (!found)
+		return -1;
+	s = table[i];
+	for (k = 0; k < s->npools; k++)
+		if (strcmp(s->pools[k].name, pool) == 0) {
+			if (s->pools[k].held + dheld < 0)
+				return -1;
+			s->pools[k].held += dheld;
+			return 0;
+		}
+	return -1;
+}
+
 /* The shelter id, borrowed until the next change, or NULL. */
 const struct shelter *
 table_get(const char *id)

@@ -19,6 +19,16 @@ int table_load(const json_t *shelters);
 int table_put_json(const json_t *shelter);
 void table_remove(const char *id);
 const struct shelter *table_get(const char *id);
+/*
+ * Add dheld to the held count of pool of shelter id, as a function this
+ * daemon called did in the store (shd_submit took a hold): the caller
+ * reads its own write without reloading the shelter. Correct because the
+ * table only changes from replies on the command connection, in order: no
+ * reply already applied ran after that function, and the reload the
+ * change's event asks for runs after it. 0, or -1 when the table has no
+ * such shelter or pool (then reload it).
+ */
+int table_add_held(const char *id, const char *pool, int dheld);
 /* The shelters, sorted by id; valid until the next change. */
 const struct shelter *const *table_all(size_t *n);
 /*
