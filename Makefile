@@ -138,7 +138,11 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/shelterd.service
 	[ -e $(DESTDIR)/etc/shelterd/shelterd.yaml ] || \
 		install -m 0640 systemd/shelterd.yaml $(DESTDIR)/etc/shelterd/shelterd.yaml
-	install -m 0644 systemd/redis-shelterd.conf $(DESTDIR)/etc/redis/shelterd.conf
+	# The service reads its config as group shelterd (when that exists).
+	-getent group shelterd >/dev/null && \
+		chgrp shelterd $(DESTDIR)/etc/shelterd $(DESTDIR)/etc/shelterd/shelterd.yaml
+	[ -e $(DESTDIR)/etc/redis/shelterd.conf ] || \
+		install -m 0644 systemd/redis-shelterd.conf $(DESTDIR)/etc/redis/shelterd.conf
 
 clean:
 	rm -rf build
@@ -153,5 +157,7 @@ fuzz:
 		-Iinclude $(PKG_CFLAGS) -DSHELTER_DATADIR=\"$(PREFIX)/share/shelterd\" \
 		-DSHELTER_SRCDIR=\"$(CURDIR)\" -o build/fuzz/fuzz_rpc \
 		tests/fuzz/fuzz_rpc.c $(LIB_SRC) $(PKG_LIBS) -lm
+	@# New inputs go to build/fuzz/corpus; tests/fuzz/corpus only seeds it.
+	@mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_rpc -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		tests/fuzz/corpus
+		build/fuzz/corpus tests/fuzz/corpus

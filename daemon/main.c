@@ -228,7 +228,7 @@ on_store_up(void)
 		placement_start();
 	}
 	methods_store_up();
-	notify_send("READY=1\nSTATUS=serving, %d clients", server_nclients());
+	notify_send("READY=1\nSTATUS=serving: connected to Redis");
 }
 
 static void

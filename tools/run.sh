@@ -43,8 +43,10 @@ trap 'exit 0' INT TERM
 
 cat <<EOT
 shelterd demo: Redis data in run/, the daemon on run/shelterd.sock and
-127.0.0.1:7411 (demo coordinator token: see config/shelterd.yaml).
-Try, in another terminal:
+127.0.0.1:7411, HTTP health and metrics on 127.0.0.1:9411.
+Try, in another terminal (root is admin by its peer uid; anyone else uses
+the demo coordinator token of config/shelterd.yaml):
+  export SHELTERCTL_TOKEN=demo-coordinator-token
   $BUILD/shelterctl -s run/shelterd.sock shelters
   $BUILD/shelterctl -s run/shelterd.sock submit config/examples/woman-with-child.json
 Ctrl-C stops shelterd and its Redis.
