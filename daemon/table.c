@@ -13,6 +13,7 @@
  * is sent after the event arrived, so it brings that change too and the
  * queued refresh is dropped.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,53 @@ table_load(const json_t *shelters)
 }
 
 /*
+ * The live JSON obj of shelter s when only its counts may differ: the same
+ * version and updated_at (both change with every put that changes
+ * something, capacity report and intake change, and a shelter created again
+ * gets a new updated_at) and the same pools in order. Then only holds,
+ * expected arrivals and arrivals moved, and those counts are copied into s
+ * without parsing the whole shelter again (most reloads after an event).
+ * 0 when applied, -1 (s untouched) to parse it in full.
+ */
+static int
+table_put_counts(struct shelter *s, const json_t *obj)
+{
+	static const char *const keys[] = {
+	    "total", "occupied", "held", "expected"};
+	const json_t *pools = json_object_get(obj, "pools"), *p, *v;
+	const char *name, *at;
+	json_int_t n[MODEL_POOL_MAX][4];
+	int k, j;
+
+	v = json_object_get(obj, "version");
+	at = json_string_value(json_object_get(obj, "updated_at"));
+	if (!json_is_integer(v) || json_integer_value(v) != s->version ||
+	    at == NULL || model_time_parse(at) != s->updated_at ||
+	    json_array_size(pools) != (size_t)s->npools)
+		return -1;
+	for (k = 0; k < s->npools; k++) {
+		p = json_array_get(pools, k);
+		name = json_string_value(json_object_get(p, "name"));
+		if (name == NULL || strcmp(name, s->pools[k].name) != 0)
+			return -1;
+		for (j = 0; j < 4; j++) {
+			v = json_object_get(p, keys[j]);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > INT_MAX)
+				return -1;
+			n[k][j] = json_integer_value(v);
+		}
+	}
+	for (k = 0; k < s->npools; k++) {
+		s->pools[k].total = (int)n[k][0];
+		s->pools[k].occupied = (int)n[k][1];
+		s->pools[k].held = (int)n[k][2];
+		s->pools[k].expected = (int)n[k][3];
+	}
+	return 0;
+}
+
+/*
  * Insert or replace one shelter from its live JSON. Returns 0, or -1 when
  * it does not parse (logged) or on ENOMEM; the table is then unchanged.
  */
@@ -132,9 +180,15 @@ int
 table_put_json(const json_t *obj)
 {
 	struct shelter *s, **v;
+	const char *id = json_string_value(json_object_get(obj, "id"));
 	size_t i, cap;
 	bool found;
 
+	if (id != NULL) {
+		i = table_find(id, &found);
+		if (found && table_put_counts(table[i], obj) == 0)
+			return 0;
+	}
 	if ((s = table_parse(obj)) == NULL)
 		return -1;
 	i = table_find(s->id, &found);
