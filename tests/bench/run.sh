@@ -22,7 +22,9 @@
 #      commandstats; the fsync is not in it), and shelterd's CPU time per
 #      call (/proc, user + system).
 # Environment: BUILD (build), SHELTERS (200), CONNS (50), CALLS (5000),
-# PASSES ("always everysec"), SHELTERD_WRAP (a command to run shelterd
+# PASSES ("always everysec"), PLACES (pool size; default room for every
+# submit; a small one such as 2 leaves most submits waiting, so the
+# capacity run then measures the waitlist passes each change wakes), SHELTERD_WRAP (a command to run shelterd
 # under, e.g. a profiler).
 BUILD=${BUILD:-build}
 SHELTERS=${SHELTERS:-200}
@@ -183,7 +185,7 @@ EOF
 	# Room in every shelter for every submit: redis-benchmark repeats one
 	# candidate list, so its first candidate must never fill up, or each
 	# call would walk further down the list than the daemon's do.
-	places=$((CALLS + 10))
+	places=${PLACES:-$((CALLS + 10))}
 	[ "$places" -gt 10000 ] && places=10000
 	$lg --conns 10 --requests "$SHELTERS" --method put --places "$places" \
 		>/dev/null || skip "seeding $SHELTERS shelters with shelter.put failed"
