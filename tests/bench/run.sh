@@ -24,8 +24,9 @@
 # Environment: BUILD (build), SHELTERS (200), CONNS (50), CALLS (5000),
 # PASSES ("always everysec"), PLACES (pool size; default room for every
 # submit; a small one such as 2 leaves most submits waiting, so the
-# capacity run then measures the waitlist passes each change wakes), SHELTERD_WRAP (a command to run shelterd
-# under, e.g. a profiler).
+# capacity run then measures the waitlist passes each change wakes),
+# SHELTERD_WRAP (a command to run shelterd under, e.g. `perf record -g
+# -o FILE --`; its CPU time per call is then not shown).
 BUILD=${BUILD:-build}
 SHELTERS=${SHELTERS:-200}
 CONNS=${CONNS:-50}
