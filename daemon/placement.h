@@ -31,7 +31,11 @@ char *placement_candidates_arg(const struct match_result *res, size_t max);
  * How many candidates a submit sends first: PLACEMENT_WINDOW plus the
  * configured alternatives. The store decodes the whole argument on every
  * call, and with a current table the first candidate has the place; a
- * submit that finds no place among them proposes again with them all.
+ * submit that finds no place among them proposes again with them all (the
+ * request is then stored as waiting first: request.waiting comes before
+ * proposal.created). Only when the place is found past the first
+ * PLACEMENT_WINDOW candidates (a table that many shelters behind the store)
+ * can the proposal list fewer alternatives than a full list would give.
  */
 #define PLACEMENT_WINDOW 16
 size_t placement_window(void);
