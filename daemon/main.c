@@ -218,6 +218,13 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	server_stop(on_stopped);
 }
 
+/* The table is loaded and the seed applied: we serve. */
+static void
+on_ready(void)
+{
+	notify_send("READY=1\nSTATUS=serving: connected to Redis");
+}
+
 static void
 on_store_up(void)
 {
@@ -227,8 +234,7 @@ on_store_up(void)
 		events_start();
 		placement_start();
 	}
-	methods_store_up();
-	notify_send("READY=1\nSTATUS=serving: connected to Redis");
+	methods_store_up(on_ready);
 }
 
 static void

@@ -141,13 +141,18 @@ stats_done(json_t *result, const struct sh_error *err, void *arg)
 		call_error(call, err);
 		return;
 	}
-	if ((out = json_copy(result)) != NULL &&
-	    (json_object_set_new(
-	         out, "connections", json_integer(server_nclients())) == -1 ||
-	        json_object_set_new(out, "uptime_s",
-	            json_integer((now_ms() - sd.started_ms) / 1000)) == -1)) {
-		json_decref(out);
-		out = NULL;
+	/* stats.get has exactly PROTOCOL.md's members; the oldest waiting
+	 * request's time is for /metrics only. */
+	if ((out = json_copy(result)) != NULL) {
+		json_object_del(out, "oldest_waiting_ms");
+		if (json_object_set_new(out, "connections",
+		        json_integer(server_nclients())) == -1 ||
+		    json_object_set_new(out, "uptime_s",
+		        json_integer((now_ms() - sd.started_ms) / 1000)) ==
+		        -1) {
+			json_decref(out);
+			out = NULL;
+		}
 	}
 	if (out == NULL)
 		call_errorf(
@@ -169,10 +174,30 @@ methods_stats_get(struct call *call)
 
 /* Seed shelters and the store coming up ---------------------------- */
 
+static int seeds_in_flight;    /* shelter.put calls of the seed */
+static void (*ready_cb)(void); /* methods_store_up's callback */
+static bool table_loaded;
+
+/* The table is loaded and the seed applied: serve, and say so once. */
+static void
+methods_maybe_ready(void)
+{
+	void (*cb)(void) = ready_cb;
+
+	if (!table_loaded || seeds_in_flight > 0)
+		return;
+	sd.ready = true;
+	ready_cb = NULL;
+	if (cb != NULL)
+		cb();
+}
+
 static void
 seed_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	char *id = arg;
+
+	seeds_in_flight--;
 
 	if (result == NULL) {
 		log_warnx("seed: shelter=%s: %s", id, err->message);
@@ -189,6 +214,7 @@ seed_done(json_t *result, const struct sh_error *err, void *arg)
 		}
 	}
 	free(id);
+	methods_maybe_ready();
 }
 
 /* shelter.put for every seed shelter: live counts and intake survive. */
@@ -205,12 +231,14 @@ seed_apply(void)
 			log_warn("seed: strdup");
 			continue;
 		}
-		if (shelters_store_put(&seed[i], seed_done, id, &err) == -1) {
-			log_warnx("seed: shelter=%s: %s", id, err.message);
-			if (err.code == SH_UNAVAILABLE)
-				seed_pending = true;
-			free(id);
+		if (shelters_store_put(&seed[i], seed_done, id, &err) == 0) {
+			seeds_in_flight++;
+			continue;
 		}
+		log_warnx("seed: shelter=%s: %s", id, err.message);
+		if (err.code == SH_UNAVAILABLE)
+			seed_pending = true;
+		free(id);
 	}
 }
 
@@ -222,23 +250,30 @@ store_up_done(json_t *result, const struct sh_error *err, void *arg)
 		    "methods: shelter table not loaded: %s", err->message);
 		return;
 	}
-	if (table_load(json_object_get(result, "shelters")) == -1)
+	if (table_load(json_object_get(result, "shelters")) == -1) {
 		log_warnx("methods: shelter table not loaded");
+		return;
+	}
+	table_loaded = true;
 	if (seed_pending)
 		seed_apply();
+	methods_maybe_ready();
 	placement_wake();
 }
 
 /*
  * The store came up: reload the shelter table, apply the seed shelters if
  * they are pending, then wake the waitlist (the seed's replies and the
- * waitlist read come back in that order on one connection).
+ * waitlist read come back in that order on one connection). ready runs once
+ * the table is loaded and the seed applied; until the first time, sd.ready
+ * is false and calls that need the store answer -32010.
  */
 void
-methods_store_up(void)
+methods_store_up(void (*ready)(void))
 {
 	struct sh_error err;
 
+	ready_cb = ready;
 	if (store_fcallv("shd_shelter_list", store_up_done, NULL, &err,
 	        (char *)NULL) == -1)
 		log_warnx("methods: shelter table not loaded: %s", err.message);

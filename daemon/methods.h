@@ -55,9 +55,11 @@ const struct method *method_find(const char *name);
 /*
  * The store came up (at start or after a reconnect): reload the shelter
  * table, apply the seed shelters if they are pending, wake the waitlist.
- * main.c calls it from the store's on_up.
+ * ready (may be NULL) runs once the table is loaded and the seed applied;
+ * from the first time on, sd.ready is true. main.c calls it from the
+ * store's on_up.
  */
-void methods_store_up(void);
+void methods_store_up(void (*ready)(void));
 /*
  * Set the seed shelters from the config (shelters: file), to be applied with
  * shelter.put semantics now if the store is up, else at the next

@@ -128,7 +128,15 @@ server_check(const struct method *m, const struct rpc_msg *msg, bool authed,
 			    "not_own_shelter", "id",
 			    "a shelter may only name its own shelter");
 	}
-	return server_check_params(m, msg, err);
+	if (server_check_params(m, msg, err) == -1)
+		return -1;
+	if (!sd.ready && !m->before_auth)
+		return sh_error_set(err, SH_UNAVAILABLE, "store_unavailable",
+		    NULL,
+		    "%s: shelterd is starting (the shelter table is not "
+		    "loaded yet); nothing was changed, safe to retry",
+		    m->name);
+	return 0;
 }
 
 /* Start listening: see server.h. */

@@ -30,6 +30,10 @@ struct shelterd {
 	struct gazetteer *gaz;
 	long long started_ms;
 	bool stopping;
+	/* The shelter table has been loaded and the seed applied once: until
+	 * then, calls other than session.auth and session.ping answer -32010,
+	 * so nothing is matched against an empty table. */
+	bool ready;
 	int nclients;
 	struct metrics m;
 };

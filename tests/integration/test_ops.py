@@ -366,6 +366,38 @@ def test_notify_not_ready_until_redis_is_up():
             u.close()
 
 
+def test_nothing_is_matched_before_the_seed_is_loaded():
+    # Started while Redis is away, the daemon has no shelter table yet: a
+    # preview must not answer "0/0 shelters" as if none existed, it answers
+    # -32010 (safe to retry) until the table and the seed are in.
+    seed = [shelter("t-seeded", program="cosm", municipality="Zwolle")]
+    with Redis() as r:
+        r.stop()
+        d = Daemon(r, shelters=seed, wait_store=False, start=False)
+        with d:
+            d.spawn()
+            wait_until(lambda: os.path.exists(d.port_file) and
+                       open(d.port_file).read().endswith("\n"), 10, 0.05,
+                       "the port file")
+            u = wait_until(lambda: d.client("unix"), 5, 0.05, "the socket")
+            req = request("EARLY-1", program="cosm")
+            expect_error(lambda: u.call("match.preview", {"request": req}),
+                         -32010, "store_unavailable")
+            assert u.call("session.ping")["time"]
+            r.start()
+
+            def previewed():
+                try:
+                    return u.call("match.preview", {"request": req})
+                except RpcError as e:
+                    assert e.code == -32010, e
+                    return None
+            res = wait_until(previewed, 15, 0.1, "a preview once Redis is up")
+            assert [c["shelter_id"] for c in res["candidates"]] == \
+                ["t-seeded"], res
+            u.close()
+
+
 def test_notify_socket_in_the_abstract_namespace():
     with Redis() as r, NotifySocket(abstract=True) as ns:
         d = EnvDaemon(r, environ={"NOTIFY_SOCKET": ns.path}, start=False)
