@@ -168,28 +168,58 @@ conn_maybe_close(struct conn *c)
 	bufferevent_enable(c->bev, EV_READ);
 }
 
-static int
-conn_dump_cb(const char *buf, size_t len, void *arg)
+/*
+ * One buffer to serialise messages into, kept between writes: a message is
+ * dumped once and added to the output in one piece (dumping straight into
+ * the evbuffer costs one evbuffer_add per JSON token). A buffer grown past
+ * CONN_WBUF_KEEP for a big reply is given back afterwards.
+ */
+#define CONN_WBUF_KEEP (1024 * 1024)
+static char *conn_wbuf;
+static size_t conn_wcap;
+
+/* Serialise msg plus "\n" into conn_wbuf; its length, or 0 on failure. */
+static size_t
+conn_dump(const json_t *msg)
 {
-	return evbuffer_add(arg, buf, len);
+	size_t n, cap;
+	char *nb;
+
+	n = json_dumpb(msg, conn_wbuf, conn_wcap, RPC_DUMP_FLAGS);
+	if (n == 0)
+		return 0;
+	if (n + 1 > conn_wcap) {
+		for (cap = conn_wcap > 0 ? conn_wcap : 4096; cap < n + 1;)
+			cap *= 2;
+		if ((nb = realloc(conn_wbuf, cap)) == NULL)
+			return 0;
+		conn_wbuf = nb;
+		conn_wcap = cap;
+		if (json_dumpb(msg, conn_wbuf, conn_wcap, RPC_DUMP_FLAGS) != n)
+			return 0;
+	}
+	conn_wbuf[n] = '\n';
+	return n + 1;
 }
 
-/* Queue one message, serialised straight into the output buffer; stop
- * reading while the output is over the cap. */
+/* Queue one message; stop reading while the output is over the cap. */
 static int
 conn_write(struct conn *c, const json_t *msg)
 {
-	struct evbuffer *out;
-	int rc;
+	size_t n;
+	int rc = -1;
 
 	if (c->dead || msg == NULL)
 		return -1;
-	out = bufferevent_get_output(c->bev);
-	rc = json_dump_callback(msg, conn_dump_cb, out, RPC_DUMP_FLAGS);
-	if (rc == 0)
-		rc = evbuffer_add(out, "\n", 1);
+	if ((n = conn_dump(msg)) > 0)
+		rc = evbuffer_add(bufferevent_get_output(c->bev), conn_wbuf, n);
 	if (rc != 0)
 		log_warnx("%s: out of memory writing a reply", c->peer);
+	if (conn_wcap > CONN_WBUF_KEEP) {
+		free(conn_wbuf);
+		conn_wbuf = NULL;
+		conn_wcap = 0;
+	}
 	if (conn_over(c) && !c->out_paused) {
 		c->out_paused = true;
 		bufferevent_disable(c->bev, EV_READ);
@@ -684,6 +714,9 @@ conn_free_all(void)
 	if (reap_ev != NULL)
 		event_free(reap_ev);
 	reap_ev = NULL;
+	free(conn_wbuf);
+	conn_wbuf = NULL;
+	conn_wcap = 0;
 }
 
 /* Apply limits and peer mappings of cfg to every connection: see conn.h. */
