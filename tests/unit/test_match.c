@@ -711,7 +711,7 @@ test_determinism(void **state)
 	json_t *j;
 	char *one, *two;
 	int i;
-	char id[8];
+	char id[16];
 
 	for (i = 0; i < 12; i++) {
 		snprintf(id, sizeof id, "s%02d", i);
@@ -743,7 +743,7 @@ static void
 test_reuse_grows(void **state)
 {
 	struct fx *f = *state;
-	char id[8];
+	char id[16];
 	int i;
 
 	add_shelter(f, "s00", UTRECHT)->intake_open = false;
