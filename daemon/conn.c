@@ -336,15 +336,12 @@ conn_end_call(struct conn *c, const json_t *msg)
 }
 
 static void
-conn_protocol_error(struct conn *c, const char *line, size_t len, json_t *id,
-    const struct sh_error *err)
+conn_protocol_error(
+    struct conn *c, size_t len, json_t *id, const struct sh_error *err)
 {
-	char esc[128];
-
-	/* The start of the line only: it may carry a person's data. */
-	log_info("%s: protocol error %d %s, line of %zu bytes %s", c->peer,
-	    err->code, err->reason, len,
-	    log_escape(line, len < 24 ? len : 24, esc, sizeof esc));
+	/* Never the line itself: it may carry a person's data. */
+	log_info("protocol error: peer=%s code=%d reason=%s bytes=%zu", c->peer,
+	    err->code, err->reason, len);
 	conn_write_error(c, id, err);
 }
 
@@ -393,7 +390,7 @@ conn_line(struct conn *c, const char *line, size_t len)
 		return;
 	}
 	if (rpc_parse(line, len, &msg, &id, &err) == -1) {
-		conn_protocol_error(c, line, len, id, &err);
+		conn_protocol_error(c, len, id, &err);
 		json_decref(id);
 		return;
 	}
@@ -439,8 +436,9 @@ static void
 conn_too_long(struct conn *c)
 {
 	sd.m.lines_too_long++;
-	log_info("%s: line longer than %zu bytes, closing", c->peer,
-	    sd.cfg->max_line_bytes);
+	log_info(
+	    "protocol error: peer=%s reason=line_too_long max=%zu, closing",
+	    c->peer, sd.cfg->max_line_bytes);
 	conn_write_errorf(
 	    c, NULL, SH_INVALID_REQUEST, "line_too_long", "line too long");
 	conn_close_after_flush(c);
