@@ -87,6 +87,8 @@ int ctl_cmd_plain(
     const struct ctl *ctl, int argc, char **argv, int n, const char *what);
 int ctl_cmd_print(
     const struct ctl *ctl, json_t *result, int (*show)(const json_t *));
+int ctl_cmd_call(const struct ctl *ctl, const char *method, json_t *params,
+    int (*show)(const json_t *));
 
 /* The commands: each takes its own argv (argv[0] is ctl->prog) and returns
  * an exit code. */

@@ -54,6 +54,22 @@ ctl_cmd_print(
 	return rc;
 }
 
+/*
+ * Call method with params (stolen) and print its result as ctl_cmd_print
+ * does. Returns the exit code.
+ */
+int
+ctl_cmd_call(const struct ctl *ctl, const char *method, json_t *params,
+    int (*show)(const json_t *))
+{
+	json_t *res;
+	int rc;
+
+	if ((rc = ctl_conn_run(ctl, method, params, &res)) != CTL_OK)
+		return rc;
+	return ctl_cmd_print(ctl, res, show);
+}
+
 static long long
 ctl_cmd_int(const json_t *obj, const char *key)
 {
@@ -89,14 +105,11 @@ ctl_cmd_show_status(const json_t *r)
 int
 ctl_cmd_status(struct ctl *ctl, int argc, char **argv)
 {
-	json_t *res;
 	int rc;
 
 	if ((rc = ctl_cmd_plain(ctl, argc, argv, 0, "")) != CTL_OK)
 		return rc;
-	if ((rc = ctl_conn_run(ctl, "stats.get", NULL, &res)) != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_cmd_show_status);
+	return ctl_cmd_call(ctl, "stats.get", NULL, ctl_cmd_show_status);
 }
 
 /* "Rotterdam", or "52.1000, 5.1200" without a name, or "-". */
@@ -191,7 +204,7 @@ ctl_cmd_shelters(struct ctl *ctl, int argc, char **argv)
 	    {"available", no_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
-	json_t *params, *res;
+	json_t *params;
 	int ch, rc;
 
 	if ((params = json_object()) == NULL)
@@ -216,9 +229,7 @@ ctl_cmd_shelters(struct ctl *ctl, int argc, char **argv)
 		json_decref(params);
 		return rc;
 	}
-	if ((rc = ctl_conn_run(ctl, "shelter.list", params, &res)) != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_cmd_show_shelters);
+	return ctl_cmd_call(ctl, "shelter.list", params, ctl_cmd_show_shelters);
 }
 
 /* The pools of a shelter as a table. */
@@ -315,16 +326,12 @@ ctl_cmd_show_shelter(const json_t *r)
 int
 ctl_cmd_shelter(struct ctl *ctl, int argc, char **argv)
 {
-	json_t *res;
 	int rc;
 
 	if ((rc = ctl_cmd_plain(ctl, argc, argv, 1, "SHELTER")) != CTL_OK)
 		return rc;
-	rc = ctl_conn_run(
-	    ctl, "shelter.get", json_pack("{s:s}", "id", argv[optind]), &res);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_cmd_show_shelter);
+	return ctl_cmd_call(ctl, "shelter.get",
+	    json_pack("{s:s}", "id", argv[optind]), ctl_cmd_show_shelter);
 }
 
 static int
@@ -398,10 +405,10 @@ ctl_cmd_capacity(struct ctl *ctl, int argc, char **argv)
 	    {"if-version", required_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
-	json_t *params, *pools, *res;
+	json_t *params, *pools;
 	long long ver = -1;
 	char *end;
-	int ch, rc, i;
+	int ch, i;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'v')
@@ -436,10 +443,8 @@ ctl_cmd_capacity(struct ctl *ctl, int argc, char **argv)
 		json_decref(params);
 		return ctl_nomem();
 	}
-	rc = ctl_conn_run(ctl, "shelter.capacity", params, &res);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_cmd_show_capacity);
+	return ctl_cmd_call(
+	    ctl, "shelter.capacity", params, ctl_cmd_show_capacity);
 }
 
 static int
@@ -464,7 +469,7 @@ ctl_cmd_intake(struct ctl *ctl, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *reason = NULL, *state;
-	json_t *params, *res;
+	json_t *params;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -490,8 +495,5 @@ ctl_cmd_intake(struct ctl *ctl, int argc, char **argv)
 		json_decref(params);
 		return ctl_nomem();
 	}
-	rc = ctl_conn_run(ctl, "shelter.intake", params, &res);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_cmd_show_intake);
+	return ctl_cmd_call(ctl, "shelter.intake", params, ctl_cmd_show_intake);
 }

@@ -199,7 +199,7 @@ ctl_request_list(struct ctl *ctl, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *status = "waiting", *p;
-	json_t *params, *list, *res;
+	json_t *params, *list;
 	long long limit = -1;
 	char *end;
 	size_t n;
@@ -244,9 +244,7 @@ ctl_request_list(struct ctl *ctl, int argc, char **argv)
 		json_decref(params);
 		return ctl_nomem();
 	}
-	if ((rc = ctl_conn_run(ctl, "request.list", params, &res)) != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_request_show_list);
+	return ctl_cmd_call(ctl, "request.list", params, ctl_request_show_list);
 }
 
 static int
@@ -265,16 +263,12 @@ ctl_request_show_accept(const json_t *res)
 int
 ctl_request_accept(struct ctl *ctl, int argc, char **argv)
 {
-	json_t *res;
 	int rc;
 
 	if ((rc = ctl_cmd_plain(ctl, argc, argv, 1, "PROPOSAL")) != CTL_OK)
 		return rc;
-	rc = ctl_conn_run(ctl, "proposal.accept",
-	    json_pack("{s:s}", "id", argv[optind]), &res);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_request_show_accept);
+	return ctl_cmd_call(ctl, "proposal.accept",
+	    json_pack("{s:s}", "id", argv[optind]), ctl_request_show_accept);
 }
 
 /* Parse "ID --reason TEXT" (the reason is required). */
@@ -324,18 +318,14 @@ int
 ctl_request_reject(struct ctl *ctl, int argc, char **argv)
 {
 	const char *reason;
-	json_t *res;
 	int rc;
 
 	rc = ctl_request_id_reason(ctl, argc, argv, "PROPOSAL", &reason);
 	if (rc != CTL_OK)
 		return rc;
-	rc = ctl_conn_run(ctl, "proposal.reject",
+	return ctl_cmd_call(ctl, "proposal.reject",
 	    json_pack("{s:s, s:s}", "id", argv[optind], "reason", reason),
-	    &res);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_request_show_reject);
+	    ctl_request_show_reject);
 }
 
 static int
@@ -351,18 +341,14 @@ int
 ctl_request_cancel(struct ctl *ctl, int argc, char **argv)
 {
 	const char *reason;
-	json_t *res;
 	int rc;
 
 	rc = ctl_request_id_reason(ctl, argc, argv, "REQUEST", &reason);
 	if (rc != CTL_OK)
 		return rc;
-	rc = ctl_conn_run(ctl, "request.cancel",
+	return ctl_cmd_call(ctl, "request.cancel",
 	    json_pack("{s:s, s:s}", "id", argv[optind], "reason", reason),
-	    &res);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_request_show_cancel);
+	    ctl_request_show_cancel);
 }
 
 static int
@@ -380,14 +366,11 @@ ctl_request_show_arrived(const json_t *res)
 int
 ctl_request_arrived(struct ctl *ctl, int argc, char **argv)
 {
-	json_t *res;
 	int rc;
 
 	if ((rc = ctl_cmd_plain(ctl, argc, argv, 1, "REQUEST")) != CTL_OK)
 		return rc;
-	rc = ctl_conn_run(ctl, "placement.arrived",
-	    json_pack("{s:s}", "request_id", argv[optind]), &res);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_print(ctl, res, ctl_request_show_arrived);
+	return ctl_cmd_call(ctl, "placement.arrived",
+	    json_pack("{s:s}", "request_id", argv[optind]),
+	    ctl_request_show_arrived);
 }
