@@ -271,28 +271,33 @@ ctl_request_accept(struct ctl *ctl, int argc, char **argv)
 	    json_pack("{s:s}", "id", argv[optind]), ctl_request_show_accept);
 }
 
-/* Parse "ID --reason TEXT" (the reason is required). */
+/*
+ * The commands "ID --reason TEXT" (the reason is required): call method
+ * with {id, reason} and print the result with show. what names the ID.
+ */
 static int
-ctl_request_id_reason(const struct ctl *ctl, int argc, char **argv,
-    const char *what, const char **reason)
+ctl_request_with_reason(const struct ctl *ctl, int argc, char **argv,
+    const char *what, const char *method, int (*show)(const json_t *))
 {
 	static const struct option opts[] = {
 	    {"reason", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *reason = NULL;
 	int ch, rc;
 
-	*reason = NULL;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'r')
 			return ctl_usage(ctl, NULL);
-		*reason = optarg;
+		reason = optarg;
 	}
 	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 1, what)) != CTL_OK)
 		return rc;
-	if (*reason == NULL)
+	if (reason == NULL)
 		return ctl_usage(ctl, "--reason TEXT is required");
-	return CTL_OK;
+	return ctl_cmd_call(ctl, method,
+	    json_pack("{s:s, s:s}", "id", argv[optind], "reason", reason),
+	    show);
 }
 
 static int
@@ -317,15 +322,8 @@ ctl_request_show_reject(const json_t *res)
 int
 ctl_request_reject(struct ctl *ctl, int argc, char **argv)
 {
-	const char *reason;
-	int rc;
-
-	rc = ctl_request_id_reason(ctl, argc, argv, "PROPOSAL", &reason);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_call(ctl, "proposal.reject",
-	    json_pack("{s:s, s:s}", "id", argv[optind], "reason", reason),
-	    ctl_request_show_reject);
+	return ctl_request_with_reason(ctl, argc, argv, "PROPOSAL",
+	    "proposal.reject", ctl_request_show_reject);
 }
 
 static int
@@ -340,15 +338,8 @@ ctl_request_show_cancel(const json_t *res)
 int
 ctl_request_cancel(struct ctl *ctl, int argc, char **argv)
 {
-	const char *reason;
-	int rc;
-
-	rc = ctl_request_id_reason(ctl, argc, argv, "REQUEST", &reason);
-	if (rc != CTL_OK)
-		return rc;
-	return ctl_cmd_call(ctl, "request.cancel",
-	    json_pack("{s:s, s:s}", "id", argv[optind], "reason", reason),
-	    ctl_request_show_cancel);
+	return ctl_request_with_reason(ctl, argc, argv, "REQUEST",
+	    "request.cancel", ctl_request_show_cancel);
 }
 
 static int
