@@ -57,6 +57,7 @@ int ctl_out_table_init(
     struct ctl_table *t, int ncols, const char *const *headers);
 int ctl_out_table_add(struct ctl_table *t, const char *const *cells);
 void ctl_out_table_print(const struct ctl_table *t, FILE *f, int indent);
+int ctl_out_table_flush(struct ctl_table *t);
 void ctl_out_table_free(struct ctl_table *t);
 void ctl_out_json(const json_t *v);
 void ctl_out_kv(const char *key, const char *fmt, ...)

@@ -185,14 +185,10 @@ ctl_cmd_show_shelters(const json_t *r)
 		cells[2] = ctl_cmd_location(s, loc, sizeof loc);
 		cells[3] = ctl_cmd_intake_word(s);
 		cells[4] = ctl_cmd_free(s, free_, sizeof free_);
-		if (ctl_out_table_add(&t, cells) == -1) {
-			ctl_out_table_free(&t);
+		if (ctl_out_table_add(&t, cells) == -1)
 			return ctl_nomem();
-		}
 	}
-	ctl_out_table_print(&t, stdout, 0);
-	ctl_out_table_free(&t);
-	return CTL_OK;
+	return ctl_out_table_flush(&t);
 }
 
 /* shelterctl shelters [--program P] [--available] */
@@ -269,14 +265,10 @@ ctl_cmd_pools(const json_t *s)
 			    ctl_cmd_int(p, counts[k]));
 			cells[4 + k] = n[k];
 		}
-		if (ctl_out_table_add(&t, cells) == -1) {
-			ctl_out_table_free(&t);
+		if (ctl_out_table_add(&t, cells) == -1)
 			return ctl_nomem();
-		}
 	}
-	ctl_out_table_print(&t, stdout, 0);
-	ctl_out_table_free(&t);
-	return CTL_OK;
+	return ctl_out_table_flush(&t);
 }
 
 static int

@@ -28,7 +28,8 @@ static const struct {
 
 /*
  * Start a table of ncols columns with these headers (copied). Returns 0,
- * or -1 on ENOMEM. Free with ctl_out_table_free.
+ * or -1 on ENOMEM (nothing to free). Free with ctl_out_table_free, or
+ * print and free with ctl_out_table_flush.
  */
 int
 ctl_out_table_init(struct ctl_table *t, int ncols, const char *const *headers)
@@ -38,7 +39,10 @@ ctl_out_table_init(struct ctl_table *t, int ncols, const char *const *headers)
 	return ctl_out_table_add(t, headers);
 }
 
-/* Append a row of t->ncols cells (copied; NULL prints as "-"). 0 or -1. */
+/*
+ * Append a row of t->ncols cells (copied; NULL prints as "-"). Returns 0,
+ * or -1 on ENOMEM after freeing t's cells (as ctl_out_table_free).
+ */
 int
 ctl_out_table_add(struct ctl_table *t, const char *const *cells)
 {
@@ -51,8 +55,10 @@ ctl_out_table_add(struct ctl_table *t, const char *const *cells)
 		while (ncap < need)
 			ncap *= 2;
 		p = realloc(t->cells, ncap * sizeof *p);
-		if (p == NULL)
+		if (p == NULL) {
+			ctl_out_table_free(t);
 			return -1;
+		}
 		t->cells = p;
 		t->cap = ncap;
 	}
@@ -62,6 +68,7 @@ ctl_out_table_add(struct ctl_table *t, const char *const *cells)
 		if (p[i] == NULL) {
 			while (i-- > 0)
 				free(p[i]);
+			ctl_out_table_free(t);
 			return -1;
 		}
 	}
@@ -114,6 +121,15 @@ ctl_out_table_print(const struct ctl_table *t, FILE *f, int indent)
 		}
 		fputc('\n', f);
 	}
+}
+
+/* Print t on stdout (no indent) and free its cells. Returns CTL_OK. */
+int
+ctl_out_table_flush(struct ctl_table *t)
+{
+	ctl_out_table_print(t, stdout, 0);
+	ctl_out_table_free(t);
+	return CTL_OK;
 }
 
 /* Free the cells of t (t itself is the caller's). */
@@ -278,14 +294,11 @@ ctl_out_explanation(const json_t *expl)
 			snprintf(num, sizeof num, "%lld", rs[i].n);
 			cells[0] = rs[i].name;
 			cells[1] = num;
-			if (ctl_out_table_add(&t, cells) == -1) {
-				ctl_out_table_free(&t);
+			if (ctl_out_table_add(&t, cells) == -1)
 				return ctl_nomem();
-			}
 		}
 		fputc('\n', stdout);
-		ctl_out_table_print(&t, stdout, 0);
-		ctl_out_table_free(&t);
+		ctl_out_table_flush(&t);
 	}
 	near = json_object_get(expl, "near_misses");
 	if (json_array_size(near) == 0)
@@ -297,15 +310,11 @@ ctl_out_explanation(const json_t *expl)
 		cells[0] = ctl_out_str(nm, "shelter_id");
 		cells[1] = ctl_out_join(
 		    json_object_get(nm, "failed"), failed, sizeof failed);
-		if (ctl_out_table_add(&t, cells) == -1) {
-			ctl_out_table_free(&t);
+		if (ctl_out_table_add(&t, cells) == -1)
 			return ctl_nomem();
-		}
 	}
 	fputc('\n', stdout);
-	ctl_out_table_print(&t, stdout, 0);
-	ctl_out_table_free(&t);
-	return CTL_OK;
+	return ctl_out_table_flush(&t);
 }
 
 /*
@@ -374,12 +383,8 @@ ctl_out_candidates(const json_t *result)
 				snprintf(vals[5 + j], sizeof vals[5 + j], "-");
 			cells[5 + j] = vals[5 + j];
 		}
-		if (ctl_out_table_add(&t, cells) == -1) {
-			ctl_out_table_free(&t);
+		if (ctl_out_table_add(&t, cells) == -1)
 			return ctl_nomem();
-		}
 	}
-	ctl_out_table_print(&t, stdout, 0);
-	ctl_out_table_free(&t);
-	return CTL_OK;
+	return ctl_out_table_flush(&t);
 }

@@ -179,14 +179,10 @@ ctl_request_show_list(const json_t *res)
 		ctl_request_where(r, where, sizeof where, prop, sizeof prop);
 		cells[5] = where;
 		cells[6] = prop;
-		if (ctl_out_table_add(&t, cells) == -1) {
-			ctl_out_table_free(&t);
+		if (ctl_out_table_add(&t, cells) == -1)
 			return ctl_nomem();
-		}
 	}
-	ctl_out_table_print(&t, stdout, 0);
-	ctl_out_table_free(&t);
-	return CTL_OK;
+	return ctl_out_table_flush(&t);
 }
 
 /* shelterctl requests [--status S,...] [--limit N] */
