@@ -90,6 +90,26 @@ rq_nomem(struct rq *rq)
 	rq_fail(rq, &err);
 }
 
+/*
+ * A new rq for call with the request param parsed into rq->req; NULL when
+ * the call has been ended with the error.
+ */
+static struct rq *
+rq_new_request(struct call *call)
+{
+	struct sh_error err;
+	struct rq *rq;
+
+	if ((rq = rq_new(call)) == NULL)
+		return NULL;
+	if (model_request_parse(json_object_get(call->params, "request"),
+	        sd.gaz, &rq->req, &err) == -1) {
+		rq_fail(rq, &err);
+		return NULL;
+	}
+	return rq;
+}
+
 /* End the call with result (stolen; NULL means ENOMEM) and free rq. */
 static void
 rq_reply(struct rq *rq, json_t *result)
@@ -432,13 +452,8 @@ requests_submit(struct call *call)
 	struct sh_error err;
 	struct rq *rq;
 
-	if ((rq = rq_new(call)) == NULL)
+	if ((rq = rq_new_request(call)) == NULL)
 		return;
-	if (model_request_parse(json_object_get(call->params, "request"),
-	        sd.gaz, &rq->req, &err) == -1) {
-		rq_fail(rq, &err);
-		return;
-	}
 	if (!placement_needs_case(&rq->req)) {
 		submit_match(rq, NULL);
 		return;
@@ -478,13 +493,8 @@ requests_preview(struct call *call)
 	struct sh_error err;
 	struct rq *rq;
 
-	if ((rq = rq_new(call)) == NULL)
+	if ((rq = rq_new_request(call)) == NULL)
 		return;
-	if (model_request_parse(json_object_get(call->params, "request"),
-	        sd.gaz, &rq->req, &err) == -1) {
-		rq_fail(rq, &err);
-		return;
-	}
 	if (!placement_needs_case(&rq->req) || !store_is_up() ||
 	    fetch_case(rq, preview_case_done, &err) == -1)
 		preview_match(rq, NULL);
