@@ -226,6 +226,23 @@ fetch_case(struct rq *rq, store_cb *next, struct sh_error *err)
 	    "shd_case_shelters", next, rq, err, rq->req.case_id, (char *)NULL);
 }
 
+/*
+ * Ask the store to hold a place for the stored request rid in the first of
+ * cands that has one (shd_propose, with the configured hold and number of
+ * alternatives); next gets the answer (arg: rq). 0, or -1 with err.
+ */
+static int
+rq_propose(struct rq *rq, const char *rid, const char *cands, store_cb *next,
+    struct sh_error *err)
+{
+	char ttl[16], nalt[16];
+
+	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
+	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
+	return store_fcallv(
+	    "shd_propose", next, rq, err, rid, ttl, nalt, cands, (char *)NULL);
+}
+
 /* request.submit ----------------------------------------------------- */
 
 /* Log and reply {request, proposal, explanation, duplicate}. */
@@ -347,7 +364,6 @@ submit_propose_all(struct rq *rq)
 {
 	struct match_result *res = table_scratch();
 	struct sh_error err;
-	char ttl[16], nalt[16];
 	char *cands;
 	int rc;
 
@@ -355,10 +371,8 @@ submit_propose_all(struct rq *rq)
 	    res->ncandidates == 0 ||
 	    (cands = placement_candidates_arg(res, SIZE_MAX)) == NULL)
 		return -1;
-	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
-	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
-	rc = store_fcallv("shd_propose", submit_proposed, rq, &err,
-	    str_of(rq->request, "id"), ttl, nalt, cands, (char *)NULL);
+	rc = rq_propose(
+	    rq, str_of(rq->request, "id"), cands, submit_proposed, &err);
 	free(cands);
 	return rc;
 }
@@ -584,7 +598,6 @@ reject_match(struct rq *rq, const json_t *case_shelters)
 	struct match_result *res = table_scratch();
 	struct sh_error err;
 	char *cands = NULL;
-	char ttl[16], nalt[16];
 	const char *rid = str_of(rq->request, "id");
 
 	if (placement_match(&rq->req, json_object_get(rq->request, "rejected"),
@@ -600,10 +613,7 @@ reject_match(struct rq *rq, const json_t *case_shelters)
 		reject_reply(rq, rq->request, NULL);
 		return;
 	}
-	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
-	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
-	if (store_fcallv("shd_propose", reject_propose_done, rq, &err, rid, ttl,
-	        nalt, cands, (char *)NULL) == -1)
+	if (rq_propose(rq, rid, cands, reject_propose_done, &err) == -1)
 		reject_propose_done(NULL, &err, rq);
 	free(cands);
 }
