@@ -243,6 +243,25 @@ rq_propose(struct rq *rq, const char *rid, const char *cands, store_cb *next,
 	    "shd_propose", next, rq, err, rid, ttl, nalt, cands, (char *)NULL);
 }
 
+/*
+ * Start rq for call with the store function fn(arg1, arg2) (arg2 NULL:
+ * none); done gets the answer. arg1, the proposal or request id, is kept
+ * in rq->id. On failure the call is ended with the error.
+ */
+static void
+rq_start(struct call *call, const char *fn, store_cb *done, const char *arg1,
+    const char *arg2)
+{
+	struct sh_error err;
+	struct rq *rq;
+
+	if ((rq = rq_new(call)) == NULL)
+		return;
+	snprintf(rq->id, sizeof rq->id, "%s", arg1);
+	if (store_fcallv(fn, done, rq, &err, arg1, arg2, (char *)NULL) == -1)
+		rq_fail(rq, &err);
+}
+
 /* request.submit ----------------------------------------------------- */
 
 /* Log and reply {request, proposal, explanation, duplicate}. */
@@ -538,15 +557,7 @@ accept_done(json_t *result, const struct sh_error *err, void *arg)
 void
 requests_accept(struct call *call)
 {
-	struct sh_error err;
-	struct rq *rq;
-
-	if ((rq = rq_new(call)) == NULL)
-		return;
-	snprintf(rq->id, sizeof rq->id, "%s", str_param(call, "id"));
-	if (store_fcallv("shd_accept", accept_done, rq, &err,
-	        str_param(call, "id"), (char *)NULL) == -1)
-		rq_fail(rq, &err);
+	rq_start(call, "shd_accept", accept_done, str_param(call, "id"), NULL);
 }
 
 /* proposal.reject ---------------------------------------------------- */
@@ -663,16 +674,9 @@ reject_done(json_t *result, const struct sh_error *err, void *arg)
 void
 requests_reject(struct call *call)
 {
-	struct sh_error err;
-	struct rq *rq;
-
-	if (check_reason(call) == -1 || (rq = rq_new(call)) == NULL)
-		return;
-	snprintf(rq->id, sizeof rq->id, "%s", str_param(call, "id"));
-	if (store_fcallv("shd_reject", reject_done, rq, &err,
-	        str_param(call, "id"), str_param(call, "reason"),
-	        (char *)NULL) == -1)
-		rq_fail(rq, &err);
+	if (check_reason(call) == 0)
+		rq_start(call, "shd_reject", reject_done, str_param(call, "id"),
+		    str_param(call, "reason"));
 }
 
 /* request.cancel, placement.arrived, request.get, request.list ------- */
@@ -703,21 +707,6 @@ request_done(json_t *result, const struct sh_error *err, void *arg)
 		rq_reply(rq, json_pack("{s:O}", "request", req));
 }
 
-/* Call fn with the params' first string and then arg2 (NULL: none). */
-static void
-request_call(
-    struct call *call, const char *fn, const char *arg1, const char *arg2)
-{
-	struct sh_error err;
-	struct rq *rq;
-
-	if ((rq = rq_new(call)) == NULL)
-		return;
-	if (store_fcallv(
-	        fn, request_done, rq, &err, arg1, arg2, (char *)NULL) == -1)
-		rq_fail(rq, &err);
-}
-
 static void
 cancel_got(json_t *result, const struct sh_error *err, void *arg)
 {
@@ -745,14 +734,9 @@ cancel_got(json_t *result, const struct sh_error *err, void *arg)
 void
 requests_cancel(struct call *call)
 {
-	struct sh_error err;
-	struct rq *rq;
-
-	if (check_reason(call) == -1 || (rq = rq_new(call)) == NULL)
-		return;
-	if (store_fcallv("shd_request_get", cancel_got, rq, &err,
-	        str_param(call, "id"), (char *)NULL) == -1)
-		rq_fail(rq, &err);
+	if (check_reason(call) == 0)
+		rq_start(call, "shd_request_get", cancel_got,
+		    str_param(call, "id"), NULL);
 }
 
 /*
@@ -763,7 +747,8 @@ requests_cancel(struct call *call)
 void
 requests_arrived(struct call *call)
 {
-	request_call(call, "shd_arrived", str_param(call, "request_id"),
+	rq_start(call, "shd_arrived", request_done,
+	    str_param(call, "request_id"),
 	    call->role == ROLE_SHELTER ? call->shelter : "");
 }
 
@@ -771,7 +756,8 @@ requests_arrived(struct call *call)
 void
 requests_get(struct call *call)
 {
-	request_call(call, "shd_request_get", str_param(call, "id"), NULL);
+	rq_start(
+	    call, "shd_request_get", request_done, str_param(call, "id"), NULL);
 }
 
 static void
