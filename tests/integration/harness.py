@@ -421,7 +421,10 @@ class Daemon:
       extra={top-level keys}, start=True (False: call .start() yourself),
       tls=ssl.SSLContext for the TCP clients when listen.tls is configured,
       wait_store=True (wait until the store answers, not just session.ping,
-      and the seed shelters are in; checked over TCP with the admin token).
+      and the seed shelters are in; checked over TCP with the admin token),
+      environ={VAR: value} (shelterd then gets the runner's environment
+      without systemd's NOTIFY_SOCKET and WATCHDOG_*, plus these; default:
+      the runner's environment as it is).
     """
 
     ROLES = ("admin", "coordinator", "shelter", "service")
@@ -430,8 +433,10 @@ class Daemon:
                  prefix="shelterd:", require_durable=True,
                  shelter_id=DEFAULT_SHELTER_ID, listen=None, auth=None,
                  log=None, extra=None, redis_conf=None, start=True,
-                 wait_store=True, name="shelterd", timeout=10.0, tls=None):
+                 wait_store=True, name="shelterd", timeout=10.0, tls=None,
+                 environ=None):
         self.redis = redis
+        self.environ = dict(environ) if environ is not None else None
         self.tls = tls  # ssl.SSLContext for TCP clients (listen.tls set)
         self.name = name
         self.timeout = timeout
@@ -544,13 +549,19 @@ class Daemon:
             pass
         if args is None:
             args = ["-c", self.config_path]
+        env = None  # the runner's
+        if self.environ is not None:
+            env = dict(os.environ)
+            for k in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"):
+                env.pop(k, None)
+            env.update(self.environ)
         self._log = open(self.log_path, "ab")
         # SHELTERD_WRAPPER runs the daemon under a tool, e.g. valgrind
         # (make valgrind); its reports land in the daemon's log.
         wrapper = os.environ.get("SHELTERD_WRAPPER", "").split()
         self.proc = subprocess.Popen(
             wrapper + [shelterd_path()] + args, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=self._log, cwd=self.dir)
+            stdout=self._log, stderr=self._log, cwd=self.dir, env=env)
         return self.proc
 
     def start(self):

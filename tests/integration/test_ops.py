@@ -99,36 +99,6 @@ class NotifySocket:
         return sum(1 for m in self.messages() if key in m)
 
 
-class EnvDaemon(Daemon):
-    """A Daemon whose process gets extra environment variables (the harness
-    starts shelterd with the test runner's environment)."""
-
-    def __init__(self, redis, environ=None, **kw):
-        self.environ = dict(environ or {})
-        super().__init__(redis, **kw)
-
-    def spawn(self, args=None):
-        from harness import _register  # the same bookkeeping as Daemon
-        _register(self)
-        try:
-            os.unlink(self.port_file)
-        except FileNotFoundError:
-            pass
-        if args is None:
-            args = ["-c", self.config_path]
-        env = dict(os.environ)
-        for k in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"):
-            env.pop(k, None)
-        env.update(self.environ)
-        self._log = open(self.log_path, "ab")
-        # As Daemon.spawn: SHELTERD_WRAPPER runs the daemon under a tool.
-        wrapper = os.environ.get("SHELTERD_WRAPPER", "").split()
-        self.proc = subprocess.Popen(
-            wrapper + [shelterd_path()] + args, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=self._log, cwd=self.dir, env=env)
-        return self.proc
-
-
 def http_get(port, path, method="GET", body=None, timeout=5):
     """(status, body text) of one HTTP request to 127.0.0.1:port."""
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
@@ -232,7 +202,7 @@ def skip(why):
 
 def test_notify_ready_reload_stopping():
     with Redis() as r, NotifySocket() as ns:
-        d = EnvDaemon(r, environ={"NOTIFY_SOCKET": ns.path},
+        d = Daemon(r, environ={"NOTIFY_SOCKET": ns.path},
                       shelters=[shelter(DEFAULT_SHELTER_ID, total=2)],
                       start=False)
         with d:
@@ -289,7 +259,7 @@ def test_notify_ready_reload_stopping():
 
 def test_notify_watchdog_pings():
     with Redis() as r, NotifySocket() as ns:
-        d = EnvDaemon(r, environ={"NOTIFY_SOCKET": ns.path,
+        d = Daemon(r, environ={"NOTIFY_SOCKET": ns.path,
                                   "WATCHDOG_USEC": "400000"}, start=False)
         with d:
             d.spawn()
@@ -305,7 +275,7 @@ def test_notify_watchdog_pings():
                        if "WATCHDOG" in m)
             assert d.stop() == 0
         # WATCHDOG_PID naming another process: not ours to ping.
-        d2 = EnvDaemon(r, environ={"NOTIFY_SOCKET": ns.path,
+        d2 = Daemon(r, environ={"NOTIFY_SOCKET": ns.path,
                                    "WATCHDOG_USEC": "400000",
                                    "WATCHDOG_PID": "1"}, start=False)
         with d2:
@@ -320,7 +290,7 @@ def test_notify_watchdog_pings():
 def test_notify_not_ready_until_redis_is_up():
     with Redis() as r, NotifySocket() as ns:
         r.stop()  # same port and dir when started again
-        d = EnvDaemon(r, environ={"NOTIFY_SOCKET": ns.path},
+        d = Daemon(r, environ={"NOTIFY_SOCKET": ns.path},
                       wait_store=False, start=False)
         with d:
             d.spawn()
@@ -400,7 +370,7 @@ def test_nothing_is_matched_before_the_seed_is_loaded():
 
 def test_notify_socket_in_the_abstract_namespace():
     with Redis() as r, NotifySocket(abstract=True) as ns:
-        d = EnvDaemon(r, environ={"NOTIFY_SOCKET": ns.path}, start=False)
+        d = Daemon(r, environ={"NOTIFY_SOCKET": ns.path}, start=False)
         with d:
             d.spawn()
             ns.wait_for(lambda m: m.get("READY") == "1", 10,
