@@ -99,6 +99,21 @@ class NotifySocket:
         return sum(1 for m in self.messages() if key in m)
 
 
+def read_to_eof(s):
+    """Everything s receives until the peer closes it (or an error such as
+    a reset or the timeout ends the reading)."""
+    out = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
 def http_get(port, path, method="GET", body=None, timeout=5):
     """(status, body text) of one HTTP request to 127.0.0.1:port."""
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
@@ -826,16 +841,7 @@ def test_http_refuses_other_methods_paths_and_oversized_requests():
                     s.sendall(data)
                 except OSError:
                     pass  # closed on us mid-way: read what it said
-                out = b""
-                while True:
-                    try:
-                        chunk = s.recv(65536)
-                    except OSError:
-                        break
-                    if not chunk:
-                        break
-                    out += chunk
-                return out
+                return read_to_eof(s)
             finally:
                 s.close()
         # 64 KiB of headers: refused or cut off, never a 200.
@@ -866,16 +872,7 @@ def test_sigterm_while_a_metrics_scrape_waits_for_redis():
             s = socket.create_connection(("127.0.0.1", port), timeout=10)
             try:
                 s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
-                out = b""
-                while True:
-                    try:
-                        chunk = s.recv(65536)
-                    except OSError:
-                        break
-                    if not chunk:
-                        break
-                    out += chunk
-                got.append(out)
+                got.append(read_to_eof(s))
             finally:
                 s.close()
         # Redis hangs: the scrape's FCALL is outstanding when SIGTERM comes.
