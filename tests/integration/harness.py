@@ -160,6 +160,16 @@ def _stop_process(proc, sig=signal.SIGTERM, timeout=10.0):
         return None
 
 
+def _kill_process(proc):
+    """SIGKILL proc if it runs and wait for it (5 s at most, quietly)."""
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
 # ---------------------------------------------------------------------------
 # Redis
 
@@ -323,12 +333,7 @@ class Redis:
             self.proc.wait(timeout=5)
 
     def _hard_cleanup(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        _kill_process(self.proc)
         _unregister(self)
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -691,12 +696,7 @@ class Daemon:
             return self._final_log
 
     def _hard_cleanup(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        _kill_process(self.proc)
         self._close_log()
         self._final_log = self.log_text()
         _unregister(self)
