@@ -59,7 +59,7 @@ session_auth(struct call *call)
 	if (tok == NULL) {
 		/* The peer, never the token. */
 		sd.m.auth_failures++;
-		log_info("%s: authentication failed (unknown token)",
+		log_info("session.auth: peer=%s failed reason=bad_token",
 		    call->conn != NULL ? conn_peer(call->conn) : "?");
 		call_errorf(call, SH_UNAUTHENTICATED, "bad_token", NULL,
 		    "invalid token");
@@ -68,8 +68,9 @@ session_auth(struct call *call)
 	if (call->conn != NULL) {
 		snprintf(who, sizeof who, "token=%s", tok->name);
 		conn_set_identity(call->conn, tok->role, tok->shelter, who);
-		log_info("%s: authenticated as %s (%s)", conn_peer(call->conn),
-		    tok->name, config_role_name(tok->role));
+		log_info("session.auth: peer=%s token=%s role=%s",
+		    conn_peer(call->conn), tok->name,
+		    config_role_name(tok->role));
 	}
 	res = json_pack("{s:s, s:s}", "name", tok->name, "role",
 	    config_role_name(tok->role));

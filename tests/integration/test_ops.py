@@ -487,7 +487,7 @@ def test_reload_applies_the_log_level():
         for _ in range(3):
             env.client("anon").call("session.ping")
         assert auth_ok(d, d.tokens["admin"])
-        log_has(d, r"authenticated as t-admin")
+        log_has(d, r"session.auth: peer=.* token=t-admin role=admin")
         assert " debug " not in d.log_text()[n:], d.log_text()[n:]
 
 
