@@ -240,6 +240,8 @@ on_store_up(void)
 static void
 on_store_down(void)
 {
+	if (sd.stopping)
+		return; /* we closed it ourselves */
 	log_warnx("store down: calls that need it answer -32010 until it is "
 	          "back");
 	notify_send("STATUS=store unavailable, reconnecting");
