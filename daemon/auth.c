@@ -8,9 +8,12 @@
 #include <openssl/sha.h>
 
 #include "auth.h"
+#include "call.h"
+#include "caller.h"
+#include "clock.h"
+#include "dispatch.h"
 #include "log.h"
-#include "methods.h"
-#include "server.h"
+#include "metrics.h"
 #include "shelterd.h"
 
 /* The peer mapping of uid: see auth.h. */
@@ -58,19 +61,19 @@ session_auth(struct call *call)
 	tok = auth_token(sd.cfg, json_string_value(t), json_string_length(t));
 	if (tok == NULL) {
 		/* The peer, never the token. */
-		sd.m.auth_failures++;
+		metrics_counters.auth_failures++;
 		log_info("session.auth: peer=%s failed reason=bad_token",
-		    call->conn != NULL ? conn_peer(call->conn) : "?");
+		    call->caller != NULL ? call->caller->peer : "?");
 		call_errorf(call, SH_UNAUTHENTICATED, "bad_token", NULL,
 		    "invalid token");
 		return;
 	}
-	if (call->conn != NULL) {
+	if (call->caller != NULL) {
 		snprintf(who, sizeof who, "token=%s", tok->name);
-		conn_set_identity(call->conn, tok->role, tok->shelter, who);
+		dispatch_set_identity(
+		    call->caller, tok->role, tok->shelter, who, false);
 		log_info("session.auth: peer=%s token=%s role=%s",
-		    conn_peer(call->conn), tok->name,
-		    config_role_name(tok->role));
+		    call->caller->peer, tok->name, config_role_name(tok->role));
 	}
 	res = json_pack("{s:s, s:s}", "name", tok->name, "role",
 	    config_role_name(tok->role));
@@ -90,6 +93,6 @@ session_ping(struct call *call)
 	char buf[32];
 
 	call_reply(call,
-	    json_pack(
-	        "{s:s}", "time", model_time_format(now_ms(), buf, sizeof buf)));
+	    json_pack("{s:s}", "time",
+	        model_time_format(clock_now_ms(), buf, sizeof buf)));
 }

@@ -11,6 +11,8 @@
 
 #include "shelter/config.h"
 
+struct call;
+
 /* The auth.peers entry for uid, or NULL when it is not mapped. */
 const struct peer_conf *auth_peer(const struct config *cfg, uid_t uid);
 /*
@@ -19,5 +21,10 @@ const struct peer_conf *auth_peer(const struct config *cfg, uid_t uid);
  */
 const struct token_conf *auth_token(
     const struct config *cfg, const char *token, size_t len);
+
+/* session.auth {token}: take the identity of a configured token. */
+void session_auth(struct call *call);
+/* session.ping {}: the server's time. */
+void session_ping(struct call *call);
 
 #endif

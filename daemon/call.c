@@ -1,7 +1,7 @@
 /*
  * call.c: the end of a call. A handler ends every call exactly once, now or
- * later, with call_reply or call_error (see server.h); the reply goes to
- * the connection if it is still there, and the connection reads on.
+ * later, with call_reply or call_error (see call.h); the reply goes to the
+ * caller if it is still there, through its transport's end_call.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,11 +9,11 @@
 
 #include "shelter/rpc.h"
 
-#include "conn.h"
+#include "call.h"
+#include "caller.h"
+#include "clock.h"
 #include "methods.h"
 #include "metrics.h"
-#include "server.h"
-#include "shelterd.h"
 
 static void
 call_free(struct call *call)
@@ -27,15 +27,18 @@ call_free(struct call *call)
 static void
 call_end(struct call *call, const json_t *msg, int code)
 {
-	struct conn *c = call->conn;
+	struct caller *c = call->caller;
 
-	metrics_call(call->method->name, code, mono_us() - call->started_us);
-	if (c != NULL)
-		conn_end_call(c, call->id != NULL ? msg : NULL);
+	metrics_call(
+	    call->method->name, code, clock_mono_us() - call->started_us);
+	if (c != NULL) {
+		c->call = NULL;
+		c->ops->end_call(c, call->id != NULL ? msg : NULL);
+	}
 	call_free(call);
 }
 
-/* End a call with its result (stolen): see server.h. */
+/* End a call with its result (stolen): see call.h. */
 void
 call_reply(struct call *call, json_t *result)
 {
@@ -46,7 +49,7 @@ call_reply(struct call *call, json_t *result)
 		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 		return;
 	}
-	if (call->conn != NULL && call->id != NULL)
+	if (call->caller != NULL && call->id != NULL)
 		m = rpc_result(call->id, result);
 	else
 		json_decref(result);
@@ -54,19 +57,19 @@ call_reply(struct call *call, json_t *result)
 	json_decref(m);
 }
 
-/* End a call with an error: see server.h. */
+/* End a call with an error: see call.h. */
 void
 call_error(struct call *call, const struct sh_error *err)
 {
 	json_t *m = NULL;
 
-	if (call->conn != NULL && call->id != NULL)
+	if (call->caller != NULL && call->id != NULL)
 		m = rpc_error(call->id, err);
 	call_end(call, m, err->code);
 	json_decref(m);
 }
 
-/* call_error with a formatted message: see server.h. */
+/* call_error with a formatted message: see call.h. */
 void
 call_errorf(struct call *call, int code, const char *reason, const char *field,
     const char *fmt, ...)
@@ -80,4 +83,11 @@ call_errorf(struct call *call, int code, const char *reason, const char *field,
 	va_end(ap);
 	sh_error_set(&err, code, reason, field, "%s", msg);
 	call_error(call, &err);
+}
+
+/* A string param: see call.h. */
+const char *
+call_str(const struct call *call, const char *name)
+{
+	return json_string_value(json_object_get(call->params, name));
 }

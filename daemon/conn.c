@@ -1,8 +1,8 @@
 /*
- * conn.c: connections, framing, rate limit and backpressure (PROTOCOL.md
- * "Transport and framing"). The sockets are in listen.c, who a peer is in
- * auth.c, the checks before a call in server.c, the end of a call in
- * call.c.
+ * conn.c: the socket transport: connections, framing and backpressure
+ * (PROTOCOL.md "Transport and framing"). The sockets are in listen.c; a
+ * connection is a struct caller (caller.h) whose lines go to dispatch.c,
+ * which does the rate limit, the checks and the call for every transport.
  *
  * A connection is never freed inside a callback chain: conn_kill marks it
  * and a zero-delay event frees it at a safe point. A call keeps a pointer
@@ -10,9 +10,6 @@
  * that ends later just has its reply dropped.
  *
  * Where PROTOCOL.md is silent:
- * - a notification gets no response, not even an error (JSON-RPC 2.0),
- *   also when it is rate limited; a line that cannot be parsed is
- *   answered with id null, since it cannot be known to be one;
  * - over max_clients a connection gets one -32010 "too_many_clients"
  *   error (id null) and is closed;
  * - every close after a protocol error half-closes first and discards
@@ -41,29 +38,22 @@
 #include "shelter/rpc.h"
 
 #include "auth.h"
-#include "events.h"
+#include "caller.h"
+#include "clock.h"
+#include "conn.h"
+#include "dispatch.h"
 #include "listen.h"
 #include "log.h"
-#include "methods.h"
 #include "metrics.h"
-#include "conn.h"
-#include "server.h"
 #include "shelterd.h"
 
 struct conn {
+	struct caller caller; /* first: a struct caller * is a struct conn * */
 	TAILQ_ENTRY(conn) entry;
 	struct bufferevent *bev;
 	struct event *resume; /* process buffered lines after a call ends */
-	struct call *call;    /* in flight, or NULL */
-	void *sub;
-	enum role role;
-	char shelter[MODEL_ID_MAX + 1];
-	char who[80];
-	char peer[72];
 	bool is_unix;
-	bool by_peer; /* identity from SO_PEERCRED (remapped on reload) */
 	uid_t uid;
-	bool authed;
 	bool refused;    /* over max_clients: not counted */
 	bool eof;        /* the peer closed its side: answer what is buffered */
 	bool closing;    /* no more input; close once flushed and idle */
@@ -71,8 +61,6 @@ struct conn {
 	bool in_input;   /* inside conn_process */
 	bool out_paused; /* reading stopped: output over the cap */
 	bool lingering;  /* half-closed, discarding input until EOF */
-	double tokens;
-	uint64_t refill_us;
 };
 
 /* How long a closed connection waits for the peer to close its side. */
@@ -83,6 +71,13 @@ static struct event *reap_ev;
 static void (*stop_done)(void);
 
 static void conn_process(struct conn *c);
+static const struct caller_ops conn_ops;
+
+static struct conn *
+conn_of(const struct caller *cl)
+{
+	return (struct conn *)cl;
+}
 
 static void
 conn_kill(struct conn *c)
@@ -97,13 +92,11 @@ conn_kill(struct conn *c)
 static void
 conn_free(struct conn *c)
 {
-	log_debug("disconnect %s", c->peer);
-	events_conn_closed(c);
-	if (c->call != NULL)
-		c->call->conn = NULL;
+	log_debug("disconnect %s", c->caller.peer);
+	dispatch_caller_gone(&c->caller);
 	TAILQ_REMOVE(&conns, c, entry);
 	if (!c->refused)
-		sd.nclients--;
+		metrics_counters.connections_open--;
 	bufferevent_free(c->bev);
 	event_free(c->resume);
 	free(c);
@@ -152,7 +145,7 @@ conn_maybe_close(struct conn *c)
 	struct timeval tv = {CONN_LINGER_S, 0};
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
 
-	if (!c->closing || c->call != NULL || conn_outlen(c) != 0 ||
+	if (!c->closing || c->caller.call != NULL || conn_outlen(c) != 0 ||
 	    c->lingering)
 		return;
 	/* At a stop, a prompt exit matters more. */
@@ -214,7 +207,7 @@ conn_write(struct conn *c, const json_t *msg)
 	if ((n = conn_dump(msg)) > 0)
 		rc = evbuffer_add(bufferevent_get_output(c->bev), conn_wbuf, n);
 	if (rc != 0)
-		log_warnx("%s: out of memory writing a reply", c->peer);
+		log_warnx("%s: out of memory writing a reply", c->caller.peer);
 	if (conn_wcap > CONN_WBUF_KEEP) {
 		free(conn_wbuf);
 		conn_wbuf = NULL;
@@ -228,28 +221,24 @@ conn_write(struct conn *c, const json_t *msg)
 }
 
 static void
-conn_write_error(struct conn *c, json_t *id, const struct sh_error *err)
-{
-	json_t *m = rpc_error(id, err);
-
-	conn_write(c, m);
-	json_decref(m);
-}
-
-static void
 conn_write_errorf(
     struct conn *c, json_t *id, int code, const char *reason, const char *fmt)
 {
 	struct sh_error err;
+	json_t *m;
 
 	sh_error_set(&err, code, reason, NULL, "%s", fmt);
-	conn_write_error(c, id, &err);
+	m = rpc_error(id, &err);
+	conn_write(c, m);
+	json_decref(m);
 }
 
-/* Queue a notification: see server.h. Dropped silently while closing. */
-int
-conn_send(struct conn *c, const json_t *msg)
+/* caller_ops.send: queue a notification, dropped silently while closing. */
+static int
+conn_send(struct caller *cl, const json_t *msg)
 {
+	struct conn *c = conn_of(cl);
+
 	if (c->dead || c->closing)
 		return 0;
 	if (conn_over(c))
@@ -257,16 +246,18 @@ conn_send(struct conn *c, const json_t *msg)
 	return conn_write(c, msg);
 }
 
-/* Room for a batch: see server.h. */
-bool
-conn_writable(const struct conn *c)
+/* caller_ops.writable: room for a batch. */
+static bool
+conn_writable(const struct caller *cl)
 {
+	const struct conn *c = conn_of(cl);
+
 	return !c->dead && !c->closing &&
 	    conn_outlen(c) < sd.cfg->output_buffer_bytes / 2;
 }
 
-/* Close after flush: see server.h. A call in flight finishes first. */
-void
+/* Close after flush; a call in flight finishes first. */
+static void
 conn_close_after_flush(struct conn *c)
 {
 	if (c->dead)
@@ -276,169 +267,40 @@ conn_close_after_flush(struct conn *c)
 	conn_maybe_close(c);
 }
 
-/* The subscription events.c keeps here, or NULL. */
-void *
-conn_sub(struct conn *c)
+/* caller_ops.close. */
+static void
+conn_close(struct caller *cl)
 {
-	return c->sub;
+	conn_close_after_flush(conn_of(cl));
 }
 
-/* Set (or clear, NULL) the subscription; the caller owns it. */
-void
-conn_set_sub(struct conn *c, void *sub)
+/* caller_ops.end_call: write the response, then read on. */
+static void
+conn_end_call(struct caller *cl, const json_t *msg)
 {
-	c->sub = sub;
-}
+	struct conn *c = conn_of(cl);
 
-/* Take an identity: see server.h. */
-void
-conn_set_identity(
-    struct conn *c, enum role role, const char *shelter, const char *who)
-{
-	c->authed = true;
-	c->by_peer = false;
-	c->role = role;
-	snprintf(c->shelter, sizeof c->shelter, "%s", shelter);
-	snprintf(c->who, sizeof c->who, "%s", who);
-}
-
-/* The peer, for logs: see server.h. */
-const char *
-conn_peer(const struct conn *c)
-{
-	return c->peer;
-}
-
-/* The role now; ROLE_NONE until authenticated. */
-enum role
-conn_role(const struct conn *c)
-{
-	return c->authed ? c->role : ROLE_NONE;
-}
-
-/* The own shelter of a shelter role ("" otherwise). */
-const char *
-conn_shelter(const struct conn *c)
-{
-	return c->shelter;
-}
-
-/* The call in flight on c has ended: see conn.h. */
-void
-conn_end_call(struct conn *c, const json_t *msg)
-{
 	if (msg != NULL)
 		conn_write(c, msg);
-	c->call = NULL;
 	if (!c->in_input && !c->dead)
 		event_active(c->resume, EV_TIMEOUT, 0);
 	conn_maybe_close(c);
 }
 
-static void
-conn_protocol_error(
-    struct conn *c, size_t len, json_t *id, const struct sh_error *err)
-{
-	/* Never the line itself: it may carry a person's data. */
-	log_info("protocol error: peer=%s code=%d reason=%s bytes=%zu", c->peer,
-	    err->code, err->reason, len);
-	conn_write_error(c, id, err);
-}
-
-/* The token bucket: true when the line may run (and a token is taken). */
-static bool
-conn_take_token(struct conn *c)
-{
-	double rate = sd.cfg->rate_per_s;
-	uint64_t now = mono_us();
-
-	if (rate <= 0)
-		return true;
-	c->tokens += (double)(now - c->refill_us) * rate / 1e6;
-	if (c->tokens > rate)
-		c->tokens = rate;
-	c->refill_us = now;
-	if (c->tokens < 1)
-		return false;
-	c->tokens -= 1;
-	return true;
-}
-
-/* One complete line (without its terminator). */
-static void
-conn_line(struct conn *c, const char *line, size_t len)
-{
-	struct rpc_msg msg;
-	struct sh_error err;
-	const struct method *m;
-	struct call *call;
-	json_t *id = NULL;
-	bool notification = false;
-
-	if (!conn_take_token(c)) {
-		sd.m.rate_limited++;
-		if (rpc_parse(line, len, &msg, &id, &err) == 0) {
-			id = json_incref(msg.id);
-			notification = id == NULL;
-			rpc_msg_free(&msg);
-		}
-		/* JSON-RPC 2.0: a notification is never answered. */
-		if (!notification)
-			conn_write_errorf(c, id, SH_RATE_LIMITED,
-			    "rate_limited", "rate limit exceeded: slow down");
-		json_decref(id);
-		return;
-	}
-	if (rpc_parse(line, len, &msg, &id, &err) == -1) {
-		conn_protocol_error(c, len, id, &err);
-		json_decref(id);
-		return;
-	}
-	if ((m = method_find(msg.method)) == NULL) {
-		char esc[96];
-
-		log_info("%s: unknown method %s", c->peer,
-		    log_escape(
-		        msg.method, strlen(msg.method), esc, sizeof esc));
-		sh_error_set(&err, SH_METHOD_NOT_FOUND, "unknown_method", NULL,
-		    "unknown method");
-		goto fail;
-	}
-	if (server_check(m, &msg, c->authed, conn_role(c), c->shelter, &err) ==
-	    -1)
-		goto fail;
-	if ((call = calloc(1, sizeof *call)) == NULL) {
-		sh_error_set(
-		    &err, SH_INTERNAL, "internal", NULL, "out of memory");
-		goto fail;
-	}
-	call->conn = c;
-	call->id = msg.id != NULL ? json_incref(msg.id) : NULL;
-	call->method = m;
-	call->params = json_incref(msg.params);
-	call->role = conn_role(c);
-	memcpy(call->shelter, c->shelter, sizeof call->shelter);
-	memcpy(call->who, c->who, sizeof call->who);
-	call->started_us = mono_us();
-	rpc_msg_free(&msg);
-	c->call = call;
-	m->fn(call);
-	return;
-fail:
-	/* A notification gets no response, not even an error. */
-	if (msg.id != NULL)
-		conn_write_error(c, msg.id, &err);
-	metrics_call(m != NULL ? m->name : NULL, err.code, 0);
-	rpc_msg_free(&msg);
-}
+static const struct caller_ops conn_ops = {
+    .end_call = conn_end_call,
+    .send = conn_send,
+    .writable = conn_writable,
+    .close = conn_close,
+};
 
 static void
 conn_too_long(struct conn *c)
 {
-	sd.m.lines_too_long++;
+	metrics_counters.lines_too_long++;
 	log_info(
 	    "protocol error: peer=%s reason=line_too_long max=%zu, closing",
-	    c->peer, sd.cfg->max_line_bytes);
+	    c->caller.peer, sd.cfg->max_line_bytes);
 	conn_write_errorf(
 	    c, NULL, SH_INVALID_REQUEST, "line_too_long", "line too long");
 	conn_close_after_flush(c);
@@ -469,7 +331,8 @@ conn_process(struct conn *c)
 	if (c->in_input)
 		return;
 	c->in_input = true;
-	while (!c->dead && !c->closing && c->call == NULL && !conn_over(c)) {
+	while (!c->dead && !c->closing && c->caller.call == NULL &&
+	    !conn_over(c)) {
 		p = evbuffer_search_eol(in, NULL, &eol, EVBUFFER_EOL_CRLF);
 		if (p.pos < 0) {
 			n = evbuffer_get_length(in);
@@ -485,10 +348,10 @@ conn_process(struct conn *c)
 		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) == NULL)
 			break;
 		if (n > 0)
-			conn_line(c, line, n);
+			dispatch_line(&c->caller, line, n);
 		free(line);
 	}
-	if (c->eof && c->call == NULL && !c->dead && !conn_over(c))
+	if (c->eof && c->caller.call == NULL && !c->dead && !conn_over(c))
 		conn_close_after_flush(c);
 	c->in_input = false;
 }
@@ -555,9 +418,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		char buf[128];
 
 		ERR_error_string_n(e, buf, sizeof buf);
-		log_info("%s: TLS: %s", c->peer, buf);
+		log_info("%s: TLS: %s", c->caller.peer, buf);
 	} else if (what & BEV_EVENT_ERROR) {
-		log_debug("%s: %s", c->peer,
+		log_debug("%s: %s", c->caller.peer,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	}
 	conn_kill(c);
@@ -568,10 +431,14 @@ static void
 conn_map_peer(struct conn *c)
 {
 	const struct peer_conf *p = auth_peer(sd.cfg, c->uid);
+	char who[sizeof c->caller.who];
 
-	c->authed = p != NULL;
-	c->role = p != NULL ? p->role : ROLE_NONE;
-	snprintf(c->shelter, sizeof c->shelter, "%s", p ? p->shelter : "");
+	if (p == NULL) {
+		dispatch_clear_identity(&c->caller);
+		return;
+	}
+	snprintf(who, sizeof who, "uid=%u", (unsigned)c->uid);
+	dispatch_set_identity(&c->caller, p->role, p->shelter, who, true);
 }
 
 static void
@@ -583,14 +450,15 @@ conn_set_peer(struct conn *c, evutil_socket_t fd, struct sockaddr *sa)
 
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
 			c->uid = cr.uid;
-			c->by_peer = true;
+			c->caller.by_peer = true;
 			conn_map_peer(c);
-			snprintf(c->peer, sizeof c->peer, "unix uid=%u pid=%d",
-			    (unsigned)cr.uid, (int)cr.pid);
-			snprintf(
-			    c->who, sizeof c->who, "uid=%u", (unsigned)cr.uid);
+			snprintf(c->caller.peer, sizeof c->caller.peer,
+			    "unix uid=%u pid=%d", (unsigned)cr.uid,
+			    (int)cr.pid);
+			snprintf(c->caller.who, sizeof c->caller.who, "uid=%u",
+			    (unsigned)cr.uid);
 		} else {
-			snprintf(c->peer, sizeof c->peer, "unix");
+			snprintf(c->caller.peer, sizeof c->caller.peer, "unix");
 		}
 		return;
 	}
@@ -601,9 +469,10 @@ conn_set_peer(struct conn *c, evutil_socket_t fd, struct sockaddr *sa)
 
 	if (getnameinfo(sa, salen, host, sizeof host, serv, sizeof serv,
 	        NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		snprintf(c->peer, sizeof c->peer, "tcp %s:%s", host, serv);
+		snprintf(c->caller.peer, sizeof c->caller.peer, "tcp %s:%s",
+		    host, serv);
 	else
-		snprintf(c->peer, sizeof c->peer, "tcp");
+		snprintf(c->caller.peer, sizeof c->caller.peer, "tcp");
 }
 
 /* A new connection from listen.c: see conn.h. */
@@ -617,6 +486,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, bool is_unix)
 		evutil_closesocket(fd);
 		return;
 	}
+	c->caller.ops = &conn_ops;
 	c->is_unix = is_unix;
 	if (!is_unix)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -647,28 +517,34 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, bool is_unix)
 	}
 	conn_set_peer(c, fd, sa);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
-	sd.m.connections_total++;
+	metrics_counters.connections_total++;
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	if (sd.nclients >= sd.cfg->max_clients) {
+	if (metrics_counters.connections_open >= sd.cfg->max_clients) {
 		c->refused = true;
-		sd.m.connections_refused++;
-		log_info(
-		    "%s: refused, %d clients already", c->peer, sd.nclients);
+		metrics_counters.connections_refused++;
+		log_info("%s: refused, %d clients already", c->caller.peer,
+		    metrics_counters.connections_open);
 		bufferevent_enable(c->bev, EV_WRITE);
 		conn_write_errorf(c, NULL, SH_UNAVAILABLE, "too_many_clients",
 		    "too many clients");
 		conn_close_after_flush(c);
 		return;
 	}
-	sd.nclients++;
-	c->tokens = sd.cfg->rate_per_s;
-	c->refill_us = mono_us();
+	metrics_counters.connections_open++;
+	dispatch_caller_init(&c->caller);
 	bufferevent_setwatermark(
 	    c->bev, EV_READ, 0, sd.cfg->max_line_bytes + 2);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	log_debug(
-	    "connect %s%s", c->peer, c->authed ? "" : " (unauthenticated)");
+	log_debug("connect %s%s", c->caller.peer,
+	    c->caller.authed ? "" : " (unauthenticated)");
+}
+
+/* Connections open now: see conn.h. */
+int
+conn_count(void)
+{
+	return metrics_counters.connections_open;
 }
 
 /* Ready the connection set: see conn.h. */
@@ -729,9 +605,8 @@ conn_reload(const struct config *cfg)
 			continue;
 		bufferevent_setwatermark(
 		    c->bev, EV_READ, 0, cfg->max_line_bytes + 2);
-		if (c->by_peer)
+		if (c->caller.by_peer)
 			conn_map_peer(c);
-		if (c->tokens > cfg->rate_per_s)
-			c->tokens = cfg->rate_per_s;
+		dispatch_caller_reload(&c->caller, cfg);
 	}
 }

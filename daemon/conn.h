@@ -1,6 +1,6 @@
 /*
- * conn.h: the set of connections, for server.c and call.c (the API that
- * handlers and events.c use is in server.h).
+ * conn.h: the socket transport's set of connections, for server.c. The
+ * rest of the daemon sees a connection only as a struct caller.
  */
 #ifndef SHELTERD_CONN_H
 #define SHELTERD_CONN_H
@@ -29,10 +29,7 @@ void conn_free_all(void);
 /* Apply cfg's line limit and rate, and map Unix peers through auth.peers
  * again, on every live connection. */
 void conn_reload(const struct config *cfg);
-/*
- * The call in flight on c has ended: write msg (borrowed; NULL: nothing to
- * send), then read on, or close if c is closing.
- */
-void conn_end_call(struct conn *c, const json_t *msg);
+/* Connections open now, refused ones not counted. */
+int conn_count(void);
 
 #endif

@@ -18,11 +18,14 @@
 
 #include "shelter/rpc.h"
 
+#include "call.h"
+#include "caller.h"
 #include "events.h"
 #include "log.h"
-#include "methods.h"
+#include "metrics.h"
 #include "placement.h"
 #include "shelterd.h"
+#include "store.h"
 #include "table.h"
 
 #define EVENTS_PAGE 500
@@ -46,7 +49,7 @@ struct evid {
 
 struct sub {
 	LIST_ENTRY(sub) entry;
-	struct conn *c;     /* NULL once the connection has gone */
+	struct caller *c;   /* NULL once the caller has gone */
 	unsigned topics;    /* TOPIC_x bits */
 	unsigned adding;    /* topics of the subscribe in progress */
 	struct evid last;   /* the last id sent */
@@ -118,13 +121,12 @@ events_role_topics(enum role role)
 static bool
 events_visible(const struct sub *s, unsigned t, const char *shelter)
 {
-	enum role role = conn_role(s->c);
+	enum role role = caller_role(s->c);
 
 	if ((s->topics & t) == 0 || (events_role_topics(role) & t) == 0)
 		return false;
 	if (role == ROLE_SHELTER)
-		return shelter != NULL &&
-		    strcmp(shelter, conn_shelter(s->c)) == 0;
+		return shelter != NULL && strcmp(shelter, s->c->shelter) == 0;
 	return true;
 }
 
@@ -159,7 +161,7 @@ static void
 sub_free(struct sub *s)
 {
 	if (s->c != NULL) {
-		conn_set_sub(s->c, NULL);
+		s->c->sub = NULL;
 		LIST_REMOVE(s, entry);
 	}
 	if (s->wait != NULL)
@@ -171,13 +173,13 @@ sub_free(struct sub *s)
 static void
 sub_drop(struct sub *s, const char *why)
 {
-	struct conn *c = s->c;
+	struct caller *c = s->c;
 
-	sd.m.subscribers_dropped++;
+	metrics_counters.subscribers_dropped++;
 	log_info("subscriber dropped (%s); it may resume with since", why);
 	sub_free(s);
 	if (c != NULL)
-		conn_close_after_flush(c);
+		c->ops->close(c);
 }
 
 /*
@@ -195,12 +197,12 @@ sub_push(struct sub *s, const struct store_event *ev, json_t **msg)
 		return 0;
 	if (*msg == NULL && (*msg = events_message(ev)) == NULL)
 		return 0;
-	if (conn_send(s->c, *msg) == -1) {
+	if (s->c->ops->send(s->c, *msg) == -1) {
 		sub_drop(s, "output over limits.output_buffer_bytes");
 		return -1;
 	}
 	s->last = id;
-	sd.m.events_pushed++;
+	metrics_counters.events_pushed++;
 	return 0;
 }
 
@@ -214,7 +216,7 @@ sub_drained(evutil_socket_t fd, short what, void *arg)
 	struct sub *s = arg;
 	struct timeval tv = {0, EVENTS_DRAIN_POLL_MS * 1000};
 
-	if (!conn_writable(s->c)) {
+	if (!s->c->ops->writable(s->c)) {
 		evtimer_add(s->wait, &tv);
 		return;
 	}
@@ -278,7 +280,7 @@ events_page(const struct store_event *evs, size_t n, const struct sh_error *err,
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (!conn_writable(s->c)) {
+		if (!s->c->ops->writable(s->c)) {
 			/* Read the rest again once it has drained. */
 			sub_wait_drain(s);
 			return;
@@ -394,7 +396,7 @@ void
 session_subscribe(struct call *call)
 {
 	json_t *since = json_object_get(call->params, "since");
-	struct conn *c = call->conn;
+	struct caller *c = call->caller;
 	struct sh_error err;
 	struct evid from = {0, 0};
 	struct sub *s;
@@ -413,7 +415,7 @@ session_subscribe(struct call *call)
 		call_reply(call, json_object());
 		return;
 	}
-	if ((s = conn_sub(c)) != NULL && (s->busy || s->replaying)) {
+	if ((s = c->sub) != NULL && (s->busy || s->replaying)) {
 		/* A replay is running: add the topics to it. */
 		s->topics |= bits;
 		call_reply(call,
@@ -429,7 +431,7 @@ session_subscribe(struct call *call)
 			return;
 		}
 		s->c = c;
-		conn_set_sub(c, s);
+		c->sub = s;
 		LIST_INSERT_HEAD(&subs, s, entry);
 	}
 	s->adding = bits;
@@ -450,7 +452,7 @@ session_subscribe(struct call *call)
 void
 session_unsubscribe(struct call *call)
 {
-	struct sub *s = call->conn != NULL ? conn_sub(call->conn) : NULL;
+	struct sub *s = call->caller != NULL ? call->caller->sub : NULL;
 	unsigned bits, left = 0;
 
 	if ((bits = events_parse_topics(call, false)) == 0)
@@ -504,15 +506,15 @@ events_on_event(const struct store_event *ev, void *arg)
 	json_decref(msg);
 }
 
-/* A connection is closing: see events.h. */
+/* A caller is going away: see events.h. */
 void
-events_conn_closed(struct conn *c)
+events_caller_gone(struct caller *c)
 {
-	struct sub *s = conn_sub(c);
+	struct sub *s = c->sub;
 
 	if (s == NULL)
 		return;
-	conn_set_sub(c, NULL);
+	c->sub = NULL;
 	LIST_REMOVE(s, entry);
 	s->c = NULL;
 	if (!s->busy)

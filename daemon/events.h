@@ -5,8 +5,10 @@
 #ifndef SHELTERD_EVENTS_H
 #define SHELTERD_EVENTS_H
 
-#include "server.h"
 #include "store.h"
+
+struct call;
+struct caller;
 
 /* Start tailing the stream (main.c, once the store is first up). */
 void events_start(void);
@@ -14,8 +16,13 @@ void events_start(void);
 /* Called by the store's tail for each event: refreshes the shelter table,
  * wakes the waitlist and pushes the event to subscribers. */
 void events_on_event(const struct store_event *ev, void *arg);
-/* A connection is closing: forget its subscription. */
-void events_conn_closed(struct conn *c);
+/* A caller is going away: forget its subscription (registered with
+ * dispatch_on_caller_gone at start-up). */
+void events_caller_gone(struct caller *c);
+/* session.subscribe {topics, since?}: see PROTOCOL.md "Methods". */
+void session_subscribe(struct call *call);
+/* session.unsubscribe {topics}: -> {topics} still subscribed. */
+void session_unsubscribe(struct call *call);
 /* Subscribers now. */
 int events_nsubscribers(void);
 

@@ -168,20 +168,21 @@ write_metrics(struct evhttp_request *req, json_t *st)
 	gauge(b, "shelterd_connections", "Client connections open now.",
 	    server_nclients());
 	counter(b, "shelterd_connections_total", "Client connections accepted.",
-	    sd.m.connections_total);
+	    metrics_counters.connections_total);
 	counter(b, "shelterd_connections_refused_total",
 	    "Connections refused over limits.max_clients.",
-	    sd.m.connections_refused);
+	    metrics_counters.connections_refused);
 	counter(b, "shelterd_auth_failures_total", "Failed session.auth calls.",
-	    sd.m.auth_failures);
+	    metrics_counters.auth_failures);
 	counter(b, "shelterd_rate_limited_total",
 	    "Lines refused by the per-connection rate limit.",
-	    sd.m.rate_limited);
+	    metrics_counters.rate_limited);
 	counter(b, "shelterd_events_pushed_total",
-	    "Event notifications sent to subscribers.", sd.m.events_pushed);
+	    "Event notifications sent to subscribers.",
+	    metrics_counters.events_pushed);
 	counter(b, "shelterd_subscribers_dropped_total",
 	    "Subscribers disconnected over limits.output_buffer_bytes.",
-	    sd.m.subscribers_dropped);
+	    metrics_counters.subscribers_dropped);
 	gauge(b, "shelterd_subscribers", "Connections with a subscription.",
 	    events_nsubscribers());
 	gauge(b, "shelterd_redis_up", "1 while Redis is reachable.",

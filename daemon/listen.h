@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include <event2/event.h>
 #include <event2/util.h>
 #include <openssl/ssl.h>
 

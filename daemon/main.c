@@ -14,10 +14,11 @@
 #include "shelter/config.h"
 #include "shelter/geo.h"
 
+#include "boot.h"
+#include "dispatch.h"
 #include "events.h"
 #include "http.h"
 #include "log.h"
-#include "methods.h"
 #include "notify.h"
 #include "placement.h"
 #include "server.h"
@@ -40,26 +41,6 @@ struct loaded {
 
 static struct event *ev_term, *ev_int, *ev_hup, *ev_stop_timer;
 static bool store_was_up;
-
-/* Wall clock, ms since the epoch. */
-long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Monotonic clock, microseconds. */
-uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static void
 usage(FILE *f)
@@ -182,7 +163,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	sd.gaz = l.gaz;
 	log_set_level(sd.cfg->log_level);
 	server_reload(sd.cfg);
-	methods_set_seed(l.seed, l.nseed);
+	boot_set_seed(l.seed, l.nseed);
 	log_info("configuration reloaded (%zu seed shelters)", l.nseed);
 	if (store_was_up)
 		notify_send("READY=1");
@@ -234,7 +215,7 @@ on_store_up(void)
 		events_start();
 		placement_start();
 	}
-	methods_store_up(on_ready);
+	boot_store_up(on_ready);
 }
 
 static void
@@ -264,7 +245,7 @@ shutdown_all(void)
 	server_free();
 	placement_stop();
 	store_stop();
-	methods_free();
+	boot_free();
 	table_free();
 	notify_free();
 	event_free(ev_term);
@@ -348,7 +329,7 @@ main(int argc, char **argv)
 	log_init(l.cfg->log_level);
 	sd.cfg = l.cfg;
 	sd.gaz = l.gaz;
-	sd.started_ms = now_ms();
+	sd.started_ms = clock_now_ms();
 	if ((sd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	signal(SIGPIPE, SIG_IGN);
@@ -356,7 +337,8 @@ main(int argc, char **argv)
 	ev_int = signal_add(SIGINT, on_stop);
 	ev_hup = signal_add(SIGHUP, on_hup);
 	notify_init(sd.base);
-	methods_set_seed(l.seed, l.nseed);
+	dispatch_on_caller_gone(events_caller_gone);
+	boot_set_seed(l.seed, l.nseed);
 
 	/* Listen at once, so clients get -32010 while the store is away. */
 	if (server_start() == -1 || http_start() == -1)

@@ -1,7 +1,7 @@
 /*
  * methods.h: the static method table. One entry per JSON-RPC method with
  * its roles and params, so dispatch, role checks and param checks happen
- * once, in server.c.
+ * once, in dispatch.c. Adding a method is one row here and its handler.
  */
 #ifndef SHELTERD_METHODS_H
 #define SHELTERD_METHODS_H
@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 #include "shelter/model.h"
-#include "server.h"
+
+#include "call.h"
 
 typedef void method_fn(struct call *call);
 
@@ -51,27 +52,5 @@ struct method {
 
 /* The method called name, or NULL. */
 const struct method *method_find(const char *name);
-
-/*
- * The store came up (at start or after a reconnect): reload the shelter
- * table, apply the seed shelters if they are pending, wake the waitlist.
- * ready (may be NULL) runs once the table is loaded and the seed applied;
- * from the first time on, sd.ready is true. main.c calls it from the
- * store's on_up.
- */
-void methods_store_up(void (*ready)(void));
-/*
- * Set the seed shelters from the config (shelters: file), to be applied with
- * shelter.put semantics now if the store is up, else at the next
- * methods_store_up. Takes ownership of the array (malloc'ed).
- */
-void methods_set_seed(struct shelter *shelters, size_t n);
-void methods_free(void);
-
-/* Handlers that live outside methods.c. */
-method_fn session_auth;        /* server.c */
-method_fn session_ping;        /* server.c */
-method_fn session_subscribe;   /* events.c */
-method_fn session_unsubscribe; /* events.c */
 
 #endif

@@ -40,6 +40,8 @@ struct method_stats {
 	struct histogram latency;
 };
 
+struct metrics_counters metrics_counters;
+
 static struct method_stats methods[MAX_METHODS];
 static int nmethods;
 static struct histogram match_latency;

@@ -1,5 +1,21 @@
 /*
- * shelterd.h: the daemon's global state, as in Redis's `server`.
+ * shelterd.h: the daemon's global state, as in Redis's `server`, and its
+ * layers.
+ *
+ *   transport   main, listen, conn, http, notify    bytes in and out
+ *       |
+ *   dispatch    dispatch, methods, call, auth       envelope, checks, the
+ *       |                                           method table, the call
+ *   services    shelters, request_*, placement,     what a method does
+ *       |       events, stats, boot
+ *   store       store*, table, functions.lua        Redis and the table
+ *
+ *   base        clock, log, metrics, libshelter     used by every layer
+ *
+ * Calls go downward only. A lower layer that must tell a higher one
+ * something takes a callback at start-up: the store's on_up/on_down and
+ * its tail, a caller's ops (caller.h), dispatch's caller-gone hook.
+ * tools/modgraph.py (make graph) checks that no module cycle exists.
  */
 #ifndef SHELTERD_H
 #define SHELTERD_H
@@ -11,18 +27,8 @@
 
 #include "shelter/config.h"
 #include "shelter/geo.h"
-#include "shelter/match.h"
 
-/* Counters for stats.get and /metrics. Per instance. */
-struct metrics {
-	uint64_t connections_total;
-	uint64_t connections_refused; /* over max_clients */
-	uint64_t auth_failures;
-	uint64_t rate_limited;
-	uint64_t events_pushed;
-	uint64_t subscribers_dropped; /* over output_buffer_bytes */
-	uint64_t lines_too_long;
-};
+#include "clock.h"
 
 struct shelterd {
 	struct event_base *base;
@@ -30,19 +36,20 @@ struct shelterd {
 	struct gazetteer *gaz;
 	long long started_ms;
 	bool stopping;
-	/* The shelter table has been loaded and the seed applied once: until
-	 * then, calls other than session.auth and session.ping answer -32010,
-	 * so nothing is matched against an empty table. */
-	bool ready;
-	int nclients;
-	struct metrics m;
 };
 
 extern struct shelterd sd;
 
-/* Milliseconds / microseconds since the epoch (wall clock), and a
- * monotonic clock in microseconds. */
-long long now_ms(void);
-uint64_t mono_us(void);
+/* The former names of the clock (clock.h). */
+static inline long long
+now_ms(void)
+{
+	return clock_now_ms();
+}
+static inline uint64_t
+mono_us(void)
+{
+	return clock_mono_us();
+}
 
 #endif

@@ -1,0 +1,50 @@
+/*
+ * call.h: one JSON-RPC call, from dispatch to the handler that ends it.
+ *
+ * Dispatch has already checked the envelope, that the method exists,
+ * authentication, the role, the own shelter (OWN_PARAM_ID) and the params
+ * against the method's param_spec; the handler validates deeper (request
+ * and shelter objects) and must end the call exactly once, now or later,
+ * with call_reply or call_error. Calls from one caller run one at a time,
+ * so responses come back in request order.
+ */
+#ifndef SHELTERD_CALL_H
+#define SHELTERD_CALL_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "shelter/config.h"
+#include "shelter/error.h"
+#include "shelter/model.h"
+
+struct caller;
+struct method;
+
+struct call {
+	/* NULL once the caller has gone: the reply is then dropped, but the
+	 * handler still ends the call. */
+	struct caller *caller;
+	json_t *id; /* owned; NULL for a notification */
+	const struct method *method;
+	json_t *params; /* owned; an object that passed the param_spec */
+	enum role role;
+	char shelter[MODEL_ID_MAX + 1]; /* own shelter of a shelter role */
+	char who[80];                   /* "token=NAME" or "uid=N", for logs */
+	uint64_t started_us;
+};
+
+/* End the call with a result (stolen; NULL means out of memory). Frees
+ * the call. */
+void call_reply(struct call *call, json_t *result);
+/* End the call with an error. Frees the call. */
+void call_error(struct call *call, const struct sh_error *err);
+/* call_error with a formatted message. */
+void call_errorf(struct call *call, int code, const char *reason,
+    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* The string value of params[name], or NULL when absent or not a string. */
+const char *call_str(const struct call *call, const char *name);
+
+#endif
