@@ -46,7 +46,7 @@ auth_token(const struct config *cfg, const char *token, size_t len)
 
 /* session.auth {token}: take the identity of a configured token. */
 void
-session_auth(struct call *call)
+auth_session(struct call *call)
 {
 	json_t *t = json_object_get(call->params, "token"), *res;
 	const struct token_conf *tok;
@@ -88,7 +88,7 @@ session_auth(struct call *call)
 
 /* session.ping {}: the server's time. */
 void
-session_ping(struct call *call)
+auth_ping(struct call *call)
 {
 	char buf[32];
 

@@ -23,8 +23,8 @@ const struct token_conf *auth_token(
     const struct config *cfg, const char *token, size_t len);
 
 /* session.auth {token}: take the identity of a configured token. */
-void session_auth(struct call *call);
+void auth_session(struct call *call);
 /* session.ping {}: the server's time. */
-void session_ping(struct call *call);
+void auth_ping(struct call *call);
 
 #endif

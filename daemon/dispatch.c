@@ -222,7 +222,7 @@ dispatch_line(struct caller *c, const char *line, size_t len)
 		json_decref(id);
 		return;
 	}
-	if ((m = method_find(msg.method)) == NULL) {
+	if ((m = methods_find(msg.method)) == NULL) {
 		char esc[96];
 
 		log_info("%s: unknown method %s", c->peer,

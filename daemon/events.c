@@ -65,7 +65,7 @@ struct sub {
 static LIST_HEAD(, sub) subs = LIST_HEAD_INITIALIZER(subs);
 
 static int
-evid_parse(const char *s, struct evid *id)
+events_evid_parse(const char *s, struct evid *id)
 {
 	char *end;
 
@@ -79,7 +79,7 @@ evid_parse(const char *s, struct evid *id)
 }
 
 static int
-evid_cmp(const struct evid *a, const struct evid *b)
+events_evid_cmp(const struct evid *a, const struct evid *b)
 {
 	if (a->ms != b->ms)
 		return a->ms < b->ms ? -1 : 1;
@@ -158,7 +158,7 @@ events_topics_json(unsigned topics)
 }
 
 static void
-sub_free(struct sub *s)
+events_sub_free(struct sub *s)
 {
 	if (s->c != NULL) {
 		s->c->sub = NULL;
@@ -171,13 +171,13 @@ sub_free(struct sub *s)
 
 /* Detach a subscriber that cannot keep up; it resumes with since. */
 static void
-sub_drop(struct sub *s, const char *why)
+events_sub_drop(struct sub *s, const char *why)
 {
 	struct caller *c = s->c;
 
 	metrics_counters.subscribers_dropped++;
 	log_info("subscriber dropped (%s); it may resume with since", why);
-	sub_free(s);
+	events_sub_free(s);
 	if (c != NULL)
 		c->ops->close(c);
 }
@@ -187,18 +187,19 @@ sub_drop(struct sub *s, const char *why)
  * first use and reused. -1 when the subscriber was dropped.
  */
 static int
-sub_push(struct sub *s, const struct store_event *ev, json_t **msg)
+events_sub_push(struct sub *s, const struct store_event *ev, json_t **msg)
 {
 	struct evid id;
 
-	if (evid_parse(ev->id, &id) == -1 || evid_cmp(&id, &s->last) <= 0)
+	if (events_evid_parse(ev->id, &id) == -1 ||
+	    events_evid_cmp(&id, &s->last) <= 0)
 		return 0;
 	if (!events_visible(s, events_topic_bit(ev->topic), ev->shelter))
 		return 0;
 	if (*msg == NULL && (*msg = events_message(ev)) == NULL)
 		return 0;
 	if (s->c->ops->send(s->c, *msg) == -1) {
-		sub_drop(s, "output over limits.output_buffer_bytes");
+		events_sub_drop(s, "output over limits.output_buffer_bytes");
 		return -1;
 	}
 	s->last = id;
@@ -208,10 +209,10 @@ sub_push(struct sub *s, const struct store_event *ev, json_t **msg)
 
 static void events_page(const struct store_event *evs, size_t n,
     const struct sh_error *err, void *arg);
-static void sub_replay(struct sub *s);
+static void events_sub_replay(struct sub *s);
 
 static void
-sub_drained(evutil_socket_t fd, short what, void *arg)
+events_sub_drained(evutil_socket_t fd, short what, void *arg)
 {
 	struct sub *s = arg;
 	struct timeval tv = {0, EVENTS_DRAIN_POLL_MS * 1000};
@@ -221,18 +222,18 @@ sub_drained(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	s->more = true;
-	sub_replay(s);
+	events_sub_replay(s);
 }
 
 /* Pause the replay until the subscriber has read what it was sent. */
 static void
-sub_wait_drain(struct sub *s)
+events_sub_wait_drain(struct sub *s)
 {
 	struct timeval tv = {0, EVENTS_DRAIN_POLL_MS * 1000};
 
 	if (s->wait == NULL &&
-	    (s->wait = evtimer_new(sd.base, sub_drained, s)) == NULL) {
-		sub_drop(s, "out of memory");
+	    (s->wait = evtimer_new(sd.base, events_sub_drained, s)) == NULL) {
+		events_sub_drop(s, "out of memory");
 		return;
 	}
 	evtimer_add(s->wait, &tv);
@@ -240,15 +241,15 @@ sub_wait_drain(struct sub *s)
 
 /* Read the next page, or go live when the replay has caught the tail. */
 static void
-sub_replay(struct sub *s)
+events_sub_replay(struct sub *s)
 {
 	struct evid tail;
 	struct sh_error err;
 	char from[48];
 
 	if (!s->more &&
-	    (evid_parse(store_tail_last_id(), &tail) == -1 ||
-	        evid_cmp(&tail, &s->cursor) <= 0)) {
+	    (events_evid_parse(store_tail_last_id(), &tail) == -1 ||
+	        events_evid_cmp(&tail, &s->cursor) <= 0)) {
 		s->replaying = false;
 		s->busy = false;
 		return;
@@ -258,7 +259,7 @@ sub_replay(struct sub *s)
 	s->busy = true;
 	if (store_events_after(from, EVENTS_PAGE, events_page, s, &err) == -1) {
 		s->busy = false;
-		sub_drop(s, err.message);
+		events_sub_drop(s, err.message);
 	}
 }
 
@@ -272,26 +273,26 @@ events_page(const struct store_event *evs, size_t n, const struct sh_error *err,
 
 	s->busy = false;
 	if (s->c == NULL) {
-		sub_free(s);
+		events_sub_free(s);
 		return;
 	}
 	if (err != NULL) {
-		sub_drop(s, err->message);
+		events_sub_drop(s, err->message);
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		if (!s->c->ops->writable(s->c)) {
 			/* Read the rest again once it has drained. */
-			sub_wait_drain(s);
+			events_sub_wait_drain(s);
 			return;
 		}
 		msg = NULL;
-		if (sub_push(s, &evs[i], &msg) == -1) {
+		if (events_sub_push(s, &evs[i], &msg) == -1) {
 			json_decref(msg);
 			return;
 		}
 		json_decref(msg);
-		evid_parse(evs[i].id, &s->cursor);
+		events_evid_parse(evs[i].id, &s->cursor);
 	}
 	if (n == 0) {
 		/* Nothing after the cursor (a trimmed stream): go live. */
@@ -299,7 +300,7 @@ events_page(const struct store_event *evs, size_t n, const struct sh_error *err,
 		return;
 	}
 	s->more = n == EVENTS_PAGE;
-	sub_replay(s);
+	events_sub_replay(s);
 }
 
 /* The newest id came back: answer the subscribe, then replay. */
@@ -322,10 +323,11 @@ events_last(const struct store_event *evs, size_t n, const struct sh_error *err,
 		else
 			call_reply(call, json_object());
 		if (keep == 0)
-			sub_free(s);
+			events_sub_free(s);
 		return;
 	}
-	if (n > 0 && evs[0].id != NULL && evid_parse(evs[0].id, &last) == 0)
+	if (n > 0 && evs[0].id != NULL &&
+	    events_evid_parse(evs[0].id, &last) == 0)
 		snprintf(lastbuf, sizeof lastbuf, "%s", evs[0].id);
 	s->topics |= s->adding;
 	s->adding = 0;
@@ -334,11 +336,11 @@ events_last(const struct store_event *evs, size_t n, const struct sh_error *err,
 	        "last_id", lastbuf));
 	if (!s->has_since)
 		s->cursor = last;
-	if (evid_cmp(&s->last, &s->cursor) < 0)
+	if (events_evid_cmp(&s->last, &s->cursor) < 0)
 		s->last = s->cursor;
 	s->more = s->has_since;
 	s->replaying = true;
-	sub_replay(s);
+	events_sub_replay(s);
 }
 
 /*
@@ -393,7 +395,7 @@ events_parse_topics(struct call *call, bool check_role)
 
 /* session.subscribe {topics, since?}: see PROTOCOL.md "Methods". */
 void
-session_subscribe(struct call *call)
+events_subscribe(struct call *call)
 {
 	json_t *since = json_object_get(call->params, "since");
 	struct caller *c = call->caller;
@@ -406,7 +408,7 @@ session_subscribe(struct call *call)
 		return;
 	if (since != NULL &&
 	    (!json_is_string(since) ||
-	        evid_parse(json_string_value(since), &from) == -1)) {
+	        events_evid_parse(json_string_value(since), &from) == -1)) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "since",
 		    "must be an event id (MS-SEQ)");
 		return;
@@ -443,14 +445,14 @@ session_subscribe(struct call *call)
 		s->call = NULL;
 		s->busy = false;
 		if (s->topics == 0)
-			sub_free(s);
+			events_sub_free(s);
 		call_error(call, &err);
 	}
 }
 
 /* session.unsubscribe {topics}: -> {topics} still subscribed. */
 void
-session_unsubscribe(struct call *call)
+events_unsubscribe(struct call *call)
 {
 	struct sub *s = call->caller != NULL ? call->caller->sub : NULL;
 	unsigned bits, left = 0;
@@ -462,7 +464,7 @@ session_unsubscribe(struct call *call)
 		s->adding &= ~bits;
 		left = s->topics;
 		if (left == 0 && !s->busy)
-			sub_free(s);
+			events_sub_free(s);
 	}
 	call_reply(
 	    call, json_pack("{s:o}", "topics", events_topics_json(left)));
@@ -501,7 +503,7 @@ events_on_event(const struct store_event *ev, void *arg)
 	for (s = LIST_FIRST(&subs); s != NULL; s = next) {
 		next = LIST_NEXT(s, entry);
 		if (s->c != NULL && !s->replaying)
-			sub_push(s, ev, &msg);
+			events_sub_push(s, ev, &msg);
 	}
 	json_decref(msg);
 }
@@ -518,7 +520,7 @@ events_caller_gone(struct caller *c)
 	LIST_REMOVE(s, entry);
 	s->c = NULL;
 	if (!s->busy)
-		sub_free(s);
+		events_sub_free(s);
 }
 
 /* Subscribers now: see events.h. */

@@ -20,9 +20,9 @@ void events_on_event(const struct store_event *ev, void *arg);
  * dispatch_on_caller_gone at start-up). */
 void events_caller_gone(struct caller *c);
 /* session.subscribe {topics, since?}: see PROTOCOL.md "Methods". */
-void session_subscribe(struct call *call);
+void events_subscribe(struct call *call);
 /* session.unsubscribe {topics}: -> {topics} still subscribed. */
-void session_unsubscribe(struct call *call);
+void events_unsubscribe(struct call *call);
 /* Subscribers now. */
 int events_nsubscribers(void);
 

@@ -38,7 +38,7 @@ struct pending {
 static TAILQ_HEAD(, pending) pendings = TAILQ_HEAD_INITIALIZER(pendings);
 
 static void
-reply(struct evhttp_request *req, int code, const char *reason,
+http_reply(struct evhttp_request *req, int code, const char *reason,
     const char *type, struct evbuffer *body)
 {
 	evhttp_add_header(
@@ -47,7 +47,7 @@ reply(struct evhttp_request *req, int code, const char *reason,
 }
 
 static void
-healthz(struct evhttp_request *req)
+http_healthz(struct evhttp_request *req)
 {
 	struct evbuffer *b = evbuffer_new();
 	bool up = store_is_up();
@@ -58,20 +58,20 @@ healthz(struct evhttp_request *req)
 	}
 	evbuffer_add_printf(b, "{\"status\":\"%s\",\"redis\":\"%s\"}\n",
 	    up ? "ok" : "unavailable", up ? "up" : "down");
-	reply(req, up ? 200 : 503, up ? "OK" : "Service Unavailable",
+	http_reply(req, up ? 200 : 503, up ? "OK" : "Service Unavailable",
 	    "application/json", b);
 	evbuffer_free(b);
 }
 
 static void
-gauge(struct evbuffer *b, const char *name, const char *help, double v)
+http_gauge(struct evbuffer *b, const char *name, const char *help, double v)
 {
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.10g\n",
 	    name, help, name, name, v);
 }
 
 static void
-counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
+http_counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
 {
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n",
 	    name, help, name, name, (unsigned long long)v);
@@ -79,7 +79,7 @@ counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
 
 /* Free places by program and by shelter, from the in-memory table. */
 static void
-write_free_places(struct evbuffer *b)
+http_write_free_places(struct evbuffer *b)
 {
 	const struct shelter *const *all;
 	long long by_program[PROGRAM_COUNT] = {0};
@@ -126,7 +126,7 @@ write_store_stats(struct evbuffer *b, json_t *st)
 	json_t *old = json_object_get(st, "oldest_waiting_ms");
 	size_t i;
 
-	gauge(b, "shelterd_shelters", "Shelters in the store.",
+	http_gauge(b, "shelterd_shelters", "Shelters in the store.",
 	    (double)json_integer_value(json_object_get(st, "shelters")));
 	evbuffer_add_printf(b,
 	    "# HELP shelterd_places Places by state, "
@@ -136,7 +136,7 @@ write_store_stats(struct evbuffer *b, json_t *st)
 		    places[i],
 		    (long long)json_integer_value(
 		        json_object_get(pl, places[i])));
-	gauge(b, "shelterd_holds_open", "Open proposals holding a place.",
+	http_gauge(b, "shelterd_holds_open", "Open proposals holding a place.",
 	    (double)json_integer_value(json_object_get(pl, "held")));
 	evbuffer_add_printf(b,
 	    "# HELP shelterd_requests Requests by status."
@@ -146,7 +146,7 @@ write_store_stats(struct evbuffer *b, json_t *st)
 		    "shelterd_requests{status=\"%s\"} %lld\n", statuses[i],
 		    (long long)json_integer_value(
 		        json_object_get(rq, statuses[i])));
-	gauge(b, "shelterd_waiting_oldest_age_seconds",
+	http_gauge(b, "shelterd_waiting_oldest_age_seconds",
 	    "Age of the oldest waiting request (0 when none waits).",
 	    json_is_integer(old) && json_integer_value(old) > 0
 	        ? (double)(now_ms() - json_integer_value(old)) / 1000.0
@@ -154,7 +154,7 @@ write_store_stats(struct evbuffer *b, json_t *st)
 }
 
 static void
-write_metrics(struct evhttp_request *req, json_t *st)
+http_write_metrics(struct evhttp_request *req, json_t *st)
 {
 	struct evbuffer *b = evbuffer_new();
 
@@ -162,76 +162,76 @@ write_metrics(struct evhttp_request *req, json_t *st)
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	gauge(b, "shelterd_up", "1 while the daemon runs.", 1);
-	gauge(b, "shelterd_uptime_seconds", "Seconds since start.",
+	http_gauge(b, "shelterd_up", "1 while the daemon runs.", 1);
+	http_gauge(b, "shelterd_uptime_seconds", "Seconds since start.",
 	    (double)(now_ms() - sd.started_ms) / 1000.0);
-	gauge(b, "shelterd_connections", "Client connections open now.",
+	http_gauge(b, "shelterd_connections", "Client connections open now.",
 	    server_nclients());
-	counter(b, "shelterd_connections_total", "Client connections accepted.",
-	    metrics_counters.connections_total);
-	counter(b, "shelterd_connections_refused_total",
+	http_counter(b, "shelterd_connections_total",
+	    "Client connections accepted.", metrics_counters.connections_total);
+	http_counter(b, "shelterd_connections_refused_total",
 	    "Connections refused over limits.max_clients.",
 	    metrics_counters.connections_refused);
-	counter(b, "shelterd_auth_failures_total", "Failed session.auth calls.",
-	    metrics_counters.auth_failures);
-	counter(b, "shelterd_rate_limited_total",
+	http_counter(b, "shelterd_auth_failures_total",
+	    "Failed session.auth calls.", metrics_counters.auth_failures);
+	http_counter(b, "shelterd_rate_limited_total",
 	    "Lines refused by the per-connection rate limit.",
 	    metrics_counters.rate_limited);
-	counter(b, "shelterd_events_pushed_total",
+	http_counter(b, "shelterd_events_pushed_total",
 	    "Event notifications sent to subscribers.",
 	    metrics_counters.events_pushed);
-	counter(b, "shelterd_subscribers_dropped_total",
+	http_counter(b, "shelterd_subscribers_dropped_total",
 	    "Subscribers disconnected over limits.output_buffer_bytes.",
 	    metrics_counters.subscribers_dropped);
-	gauge(b, "shelterd_subscribers", "Connections with a subscription.",
-	    events_nsubscribers());
-	gauge(b, "shelterd_redis_up", "1 while Redis is reachable.",
+	http_gauge(b, "shelterd_subscribers",
+	    "Connections with a subscription.", events_nsubscribers());
+	http_gauge(b, "shelterd_redis_up", "1 while Redis is reachable.",
 	    store_is_up() ? 1 : 0);
-	gauge(b, "shelterd_redis_rtt_seconds",
+	http_gauge(b, "shelterd_redis_rtt_seconds",
 	    "Round-trip time of the last PING to Redis.",
 	    (double)store_rtt_us() / 1e6);
 	if (st != NULL)
 		write_store_stats(b, st);
-	write_free_places(b);
+	http_write_free_places(b);
 	metrics_write(b);
-	reply(req, 200, "OK", "text/plain; version=0.0.4", b);
+	http_reply(req, 200, "OK", "text/plain; version=0.0.4", b);
 	evbuffer_free(b);
 }
 
 static void
-metrics_stats_done(json_t *result, const struct sh_error *err, void *arg)
+http_metrics_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct pending *p = arg;
 
 	if (p->req != NULL) {
 		TAILQ_REMOVE(&pendings, p, entry);
-		write_metrics(p->req, err == NULL ? result : NULL);
+		http_write_metrics(p->req, err == NULL ? result : NULL);
 	}
 	free(p);
 }
 
 static void
-metrics(struct evhttp_request *req)
+http_metrics(struct evhttp_request *req)
 {
 	struct sh_error err;
 	struct pending *p;
 
 	if ((p = malloc(sizeof *p)) == NULL) {
-		write_metrics(req, NULL);
+		http_write_metrics(req, NULL);
 		return;
 	}
 	p->req = req;
 	if (store_fcallv(
-	        "shd_stats", metrics_stats_done, p, &err, (char *)NULL) == -1) {
+	        "shd_stats", http_metrics_done, p, &err, (char *)NULL) == -1) {
 		free(p);
-		write_metrics(req, NULL);
+		http_write_metrics(req, NULL);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&pendings, p, entry);
 }
 
 static void
-handle(struct evhttp_request *req, void *arg)
+http_handle(struct evhttp_request *req, void *arg)
 {
 	const char *path =
 	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
@@ -241,9 +241,9 @@ handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (path != NULL && strcmp(path, "/healthz") == 0)
-		healthz(req);
+		http_healthz(req);
 	else if (path != NULL && strcmp(path, "/metrics") == 0)
-		metrics(req);
+		http_metrics(req);
 	else
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 }
@@ -260,7 +260,7 @@ http_start(void)
 	evhttp_set_max_headers_size(http, HTTP_MAX_HEADERS);
 	evhttp_set_max_body_size(http, HTTP_MAX_BODY);
 	evhttp_set_timeout(http, 10);
-	evhttp_set_gencb(http, handle, NULL);
+	evhttp_set_gencb(http, http_handle, NULL);
 	if (evhttp_bind_socket(http, cfg->http_host, cfg->http_port) != 0) {
 		log_warnx("http: cannot listen on %s:%d", cfg->http_host,
 		    cfg->http_port);

@@ -43,7 +43,7 @@ static struct event *ev_term, *ev_int, *ev_hup, *ev_stop_timer;
 static bool store_was_up;
 
 static void
-usage(FILE *f)
+main_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: shelterd [-t] -c FILE\n"
@@ -56,7 +56,7 @@ usage(FILE *f)
 }
 
 static void
-loaded_free(struct loaded *l)
+main_loaded_free(struct loaded *l)
 {
 	config_free(l->cfg);
 	geo_gazetteer_free(l->gaz);
@@ -69,7 +69,7 @@ loaded_free(struct loaded *l)
  * every error in errs.
  */
 static int
-load_all(const char *path, struct loaded *l, struct config_errors *errs)
+main_load_all(const char *path, struct loaded *l, struct config_errors *errs)
 {
 	const char *gpath;
 	char gerr[512];
@@ -81,20 +81,20 @@ load_all(const char *path, struct loaded *l, struct config_errors *errs)
 	                                       : geo_default_path();
 	if ((l->gaz = geo_gazetteer_load(gpath, gerr, sizeof gerr)) == NULL) {
 		config_errors_add(errs, NULL, 0, 0, "%s", gerr);
-		loaded_free(l);
+		main_loaded_free(l);
 		return -1;
 	}
 	if (l->cfg->shelters_path != NULL &&
 	    config_load_shelters(l->cfg->shelters_path, l->gaz, &l->seed,
 	        &l->nseed, errs) == -1) {
-		loaded_free(l);
+		main_loaded_free(l);
 		return -1;
 	}
 	return 0;
 }
 
 static bool
-str_differs(const char *a, const char *b)
+main_str_differs(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a != b;
@@ -103,34 +103,34 @@ str_differs(const char *a, const char *b)
 
 /* Settings that only a restart applies. */
 static void
-reload_warn_restart(const struct config *o, const struct config *n)
+main_reload_warn_restart(const struct config *o, const struct config *n)
 {
-	if (str_differs(o->listen_unix, n->listen_unix) ||
+	if (main_str_differs(o->listen_unix, n->listen_unix) ||
 	    o->unix_mode != n->unix_mode ||
-	    str_differs(o->listen_tcp_host, n->listen_tcp_host) ||
+	    main_str_differs(o->listen_tcp_host, n->listen_tcp_host) ||
 	    o->listen_tcp_port != n->listen_tcp_port ||
-	    str_differs(o->port_file, n->port_file) ||
-	    str_differs(o->tls_cert, n->tls_cert) ||
-	    str_differs(o->tls_key, n->tls_key) ||
-	    str_differs(o->tls_client_ca, n->tls_client_ca))
+	    main_str_differs(o->port_file, n->port_file) ||
+	    main_str_differs(o->tls_cert, n->tls_cert) ||
+	    main_str_differs(o->tls_key, n->tls_key) ||
+	    main_str_differs(o->tls_client_ca, n->tls_client_ca))
 		log_warnx("reload: listen settings changed; they take effect "
 		          "after a restart");
-	if (str_differs(o->redis_unix, n->redis_unix) ||
-	    str_differs(o->redis_host, n->redis_host) ||
+	if (main_str_differs(o->redis_unix, n->redis_unix) ||
+	    main_str_differs(o->redis_host, n->redis_host) ||
 	    o->redis_port != n->redis_port ||
-	    str_differs(o->redis_password, n->redis_password) ||
-	    str_differs(o->redis_prefix, n->redis_prefix) ||
+	    main_str_differs(o->redis_password, n->redis_password) ||
+	    main_str_differs(o->redis_prefix, n->redis_prefix) ||
 	    o->require_durable != n->require_durable)
 		log_warnx("reload: redis settings changed; they take effect "
 		          "after a restart");
-	if (str_differs(o->http_host, n->http_host) ||
+	if (main_str_differs(o->http_host, n->http_host) ||
 	    o->http_port != n->http_port)
 		log_warnx("reload: http changed; it takes effect after a "
 		          "restart");
 }
 
 static void
-on_hup(evutil_socket_t sig, short what, void *arg)
+main_on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct config_errors errs = {0};
 	struct loaded l;
@@ -146,7 +146,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
 		    (unsigned long long)mono_us());
 	log_info("reloading %s", sd.cfg->path);
-	if (load_all(sd.cfg->path, &l, &errs) == -1) {
+	if (main_load_all(sd.cfg->path, &l, &errs) == -1) {
 		for (i = 0; i < errs.n; i++)
 			log_warnx("reload: %s", errs.v[i]);
 		log_warnx("reload failed: keeping the running configuration");
@@ -156,7 +156,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	config_errors_free(&errs);
-	reload_warn_restart(sd.cfg, l.cfg);
+	main_reload_warn_restart(sd.cfg, l.cfg);
 	config_free(sd.cfg);
 	geo_gazetteer_free(sd.gaz);
 	sd.cfg = l.cfg;
@@ -170,13 +170,13 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-on_stopped(void)
+main_on_stopped(void)
 {
 	event_base_loopexit(sd.base, NULL);
 }
 
 static void
-on_stop_timeout(evutil_socket_t fd, short what, void *arg)
+main_on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	log_warnx(
 	    "stop: %d connections did not finish in time", server_nclients());
@@ -184,7 +184,7 @@ on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-on_stop(evutil_socket_t sig, short what, void *arg)
+main_on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct timeval tv = {STOP_GRACE_S, 0};
 
@@ -192,22 +192,22 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 		return;
 	log_info("stopping (signal %d)", (int)sig);
 	notify_send("STOPPING=1");
-	ev_stop_timer = evtimer_new(sd.base, on_stop_timeout, NULL);
+	ev_stop_timer = evtimer_new(sd.base, main_on_stop_timeout, NULL);
 	if (ev_stop_timer != NULL)
 		evtimer_add(ev_stop_timer, &tv);
 	http_stop();
-	server_stop(on_stopped);
+	server_stop(main_on_stopped);
 }
 
 /* The table is loaded and the seed applied: we serve. */
 static void
-on_ready(void)
+main_on_ready(void)
 {
 	notify_send("READY=1\nSTATUS=serving: connected to Redis");
 }
 
 static void
-on_store_up(void)
+main_on_store_up(void)
 {
 	log_info("store up");
 	if (!store_was_up) {
@@ -215,11 +215,11 @@ on_store_up(void)
 		events_start();
 		placement_start();
 	}
-	boot_store_up(on_ready);
+	boot_store_up(main_on_ready);
 }
 
 static void
-on_store_down(void)
+main_on_store_down(void)
 {
 	if (sd.stopping)
 		return; /* we closed it ourselves */
@@ -229,7 +229,7 @@ on_store_down(void)
 }
 
 static struct event *
-signal_add(int sig, event_callback_fn cb)
+main_signal_add(int sig, event_callback_fn cb)
 {
 	struct event *ev = evsignal_new(sd.base, sig, cb, NULL);
 
@@ -240,7 +240,7 @@ signal_add(int sig, event_callback_fn cb)
 
 /* Everything after the loop: for a clean exit under valgrind. */
 static void
-shutdown_all(void)
+main_shutdown_all(void)
 {
 	server_free();
 	placement_stop();
@@ -260,7 +260,7 @@ shutdown_all(void)
 }
 
 static void
-print_errors(const struct config_errors *errs)
+main_print_errors(const struct config_errors *errs)
 {
 	size_t i;
 
@@ -268,7 +268,7 @@ print_errors(const struct config_errors *errs)
 		fprintf(stderr, "%s\n", errs->v[i]);
 }
 
-/* shelterd [-t] -c FILE | --version | -h: see usage(). */
+/* shelterd [-t] -c FILE | --version | -h: see main_usage(). */
 int
 main(int argc, char **argv)
 {
@@ -294,13 +294,13 @@ main(int argc, char **argv)
 			test = true;
 			break;
 		case 'h':
-			usage(stdout);
+			main_usage(stdout);
 			return 0;
 		case 'V':
 			printf("shelterd %s\n", SHELTER_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			main_usage(stderr);
 			return 2;
 		}
 	}
@@ -310,19 +310,19 @@ main(int argc, char **argv)
 		else
 			fprintf(stderr, "shelterd: unexpected argument %s\n",
 			    argv[optind]);
-		usage(stderr);
+		main_usage(stderr);
 		return 2;
 	}
 
-	if (load_all(path, &l, &errs) == -1) {
-		print_errors(&errs);
+	if (main_load_all(path, &l, &errs) == -1) {
+		main_print_errors(&errs);
 		config_errors_free(&errs);
 		return 1;
 	}
 	config_errors_free(&errs);
 	if (test) {
 		printf("configuration OK\n");
-		loaded_free(&l);
+		main_loaded_free(&l);
 		return 0;
 	}
 
@@ -333,9 +333,9 @@ main(int argc, char **argv)
 	if ((sd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	signal(SIGPIPE, SIG_IGN);
-	ev_term = signal_add(SIGTERM, on_stop);
-	ev_int = signal_add(SIGINT, on_stop);
-	ev_hup = signal_add(SIGHUP, on_hup);
+	ev_term = main_signal_add(SIGTERM, main_on_stop);
+	ev_int = main_signal_add(SIGINT, main_on_stop);
+	ev_hup = main_signal_add(SIGHUP, main_on_hup);
 	notify_init(sd.base);
 	dispatch_on_caller_gone(events_caller_gone);
 	boot_set_seed(l.seed, l.nseed);
@@ -343,7 +343,8 @@ main(int argc, char **argv)
 	/* Listen at once, so clients get -32010 while the store is away. */
 	if (server_start() == -1 || http_start() == -1)
 		fatalx("cannot listen; exiting");
-	if (store_start(sd.base, sd.cfg, on_store_up, on_store_down) == -1)
+	if (store_start(
+	        sd.base, sd.cfg, main_on_store_up, main_on_store_down) == -1)
 		fatalx("redis: bad address");
 	log_info("shelterd %s started", SHELTER_VERSION);
 	notify_send("STATUS=waiting for the store");
@@ -351,6 +352,6 @@ main(int argc, char **argv)
 	if (event_base_dispatch(sd.base) == -1)
 		log_warnx("event loop failed");
 	log_info("stopped");
-	shutdown_all();
+	main_shutdown_all();
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * methods.c: the method table.
  *
- * dispatch.c finds a method with method_find(): it checks the roles, the
+ * dispatch.c finds a method with methods_find(): it checks the roles, the
  * own shelter (OWN_PARAM_ID) and the params against the specs below before
  * a handler runs, so handlers only validate what a spec cannot say.
  */
@@ -26,19 +26,19 @@ static const struct method methods[] = {
         .roles = ALL,
         .before_auth = true,
         .params = {{"token", PT_STRING, true}},
-        .fn = session_auth},
+        .fn = auth_session},
     {.name = "session.ping",
         .roles = ALL,
         .before_auth = true,
-        .fn = session_ping},
+        .fn = auth_ping},
     {.name = "session.subscribe",
         .roles = ALL,
         .params = {{"topics", PT_ARRAY, true}, {"since", PT_STRING, false}},
-        .fn = session_subscribe},
+        .fn = events_subscribe},
     {.name = "session.unsubscribe",
         .roles = ALL,
         .params = {{"topics", PT_ARRAY, true}},
-        .fn = session_unsubscribe},
+        .fn = events_unsubscribe},
     {.name = "shelter.put",
         .roles = ROLE_ADMIN,
         .object = "shelter",
@@ -111,7 +111,7 @@ static const struct method methods[] = {
 
 /* The method called name, or NULL. */
 const struct method *
-method_find(const char *name)
+methods_find(const char *name)
 {
 	size_t i;
 

@@ -51,6 +51,6 @@ struct method {
 };
 
 /* The method called name, or NULL. */
-const struct method *method_find(const char *name);
+const struct method *methods_find(const char *name);
 
 #endif

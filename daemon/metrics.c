@@ -47,7 +47,7 @@ static int nmethods;
 static struct histogram match_latency;
 
 static void
-histogram_add(struct histogram *h, uint64_t us)
+metrics_histogram_add(struct histogram *h, uint64_t us)
 {
 	double s = (double)us / 1e6;
 	int i;
@@ -61,8 +61,8 @@ histogram_add(struct histogram *h, uint64_t us)
 }
 
 static void
-histogram_write(struct evbuffer *out, const char *name, const char *labels,
-    const struct histogram *h)
+metrics_histogram_write(struct evbuffer *out, const char *name,
+    const char *labels, const struct histogram *h)
 {
 	uint64_t cum = 0;
 	const char *sep = labels[0] != '\0' ? "," : "";
@@ -81,7 +81,7 @@ histogram_write(struct evbuffer *out, const char *name, const char *labels,
 }
 
 static enum outcome
-outcome_of(int code)
+metrics_outcome_of(int code)
 {
 	switch (code) {
 	case 0:
@@ -123,14 +123,14 @@ metrics_call(const char *method, int code, uint64_t us)
 		m = &methods[nmethods++];
 		m->name = method;
 	}
-	m->outcomes[outcome_of(code)]++;
-	histogram_add(&m->latency, us);
+	m->outcomes[metrics_outcome_of(code)]++;
+	metrics_histogram_add(&m->latency, us);
 }
 
 void
 metrics_match(uint64_t us)
 {
-	histogram_add(&match_latency, us);
+	metrics_histogram_add(&match_latency, us);
 }
 
 void
@@ -155,13 +155,13 @@ metrics_write(struct evbuffer *out)
 	for (i = 0; i < nmethods; i++) {
 		snprintf(
 		    labels, sizeof labels, "method=\"%s\"", methods[i].name);
-		histogram_write(out, "shelterd_call_duration_seconds", labels,
-		    &methods[i].latency);
+		metrics_histogram_write(out, "shelterd_call_duration_seconds",
+		    labels, &methods[i].latency);
 	}
 	evbuffer_add_printf(out,
 	    "# HELP shelterd_match_duration_seconds Matching core latency "
 	    "per request.\n"
 	    "# TYPE shelterd_match_duration_seconds histogram\n");
-	histogram_write(
+	metrics_histogram_write(
 	    out, "shelterd_match_duration_seconds", "", &match_latency);
 }
