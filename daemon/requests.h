@@ -1,5 +1,8 @@
 /*
- * requests.h: the handlers of the request, proposal and preview methods.
+ * requests.h: the handlers of the request, proposal and preview methods,
+ * one file per workflow: requests_submit.c, requests_preview.c,
+ * requests_reject.c, requests_cancel.c and requests_simple.c (the methods
+ * of one store round trip). What they share is in requests_internal.h.
  */
 #ifndef SHELTERD_REQUESTS_H
 #define SHELTERD_REQUESTS_H

@@ -1,0 +1,191 @@
+/*
+ * requests_common.c: what the request workflows share (see
+ * requests_internal.h). The store calls here are the ones more than one
+ * workflow makes, so each Redis function is called from one place.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "requests_internal.h"
+#include "shelterd.h"
+#include "store.h"
+#include "table.h"
+
+/* Allocate an operation: see requests_internal.h. */
+void *
+requests_op_new(struct call *call, size_t size)
+{
+	void *op;
+
+	if ((op = calloc(1, size)) == NULL) {
+		log_warn("requests: calloc");
+		requests_nomem(call);
+	}
+	return op;
+}
+
+/* End call with "out of memory": see requests_internal.h. */
+void
+requests_nomem(struct call *call)
+{
+	call_errorf(call, SH_INTERNAL, "internal", NULL, "out of memory");
+}
+
+/* Parse the request param: see requests_internal.h. */
+int
+requests_parse(struct call *call, struct request *out)
+{
+	struct sh_error err;
+
+	if (model_request_parse(json_object_get(call->params, "request"),
+	        sd.gaz, out, &err) == -1) {
+		call_error(call, &err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A string param: see requests_internal.h. */
+const char *
+requests_param(const struct call *call, const char *name)
+{
+	return json_string_value(json_object_get(call->params, name));
+}
+
+/* A member's string value for logs: see requests_internal.h. */
+const char *
+requests_str_of(const json_t *obj, const char *name)
+{
+	const char *s = json_string_value(json_object_get(obj, name));
+
+	return s != NULL ? s : "-";
+}
+
+/* Check the reason param: see requests_internal.h. */
+int
+requests_check_reason(struct call *call)
+{
+	const char *s = requests_param(call, "reason");
+	struct sh_error err;
+
+	if (s == NULL || (*s != '\0' && strlen(s) <= REQUESTS_REASON_MAX))
+		return 0;
+	sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "reason",
+	    "must be a non-empty string of at most %d bytes",
+	    REQUESTS_REASON_MAX);
+	call_error(call, &err);
+	return -1;
+}
+
+/* Log a request's new status: see requests_internal.h. */
+void
+requests_log_status(const char *method, const json_t *request, const char *who)
+{
+	log_info("%s: request=%s status=%s by %s", method,
+	    requests_str_of(request, "id"), requests_str_of(request, "status"),
+	    who);
+}
+
+/* shd_case_shelters: see requests_internal.h. */
+int
+requests_send_case(
+    const struct request *r, store_cb *cb, void *arg, struct sh_error *err)
+{
+	return store_fcallv(
+	    "shd_case_shelters", cb, arg, err, r->case_id, (char *)NULL);
+}
+
+/* shd_propose: see requests_internal.h. */
+int
+requests_send_propose(const char *rid, const char *cands, store_cb *cb,
+    void *arg, struct sh_error *err)
+{
+	char ttl[16], nalt[16];
+
+	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
+	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
+	return store_fcallv(
+	    "shd_propose", cb, arg, err, rid, ttl, nalt, cands, (char *)NULL);
+}
+
+/* shd_request_get: see requests_internal.h. */
+int
+requests_send_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
+{
+	return store_fcallv("shd_request_get", cb, arg, err, id, (char *)NULL);
+}
+
+/* Start a refresh set: see requests_internal.h. */
+void
+requests_refresh_begin(
+    struct requests_refresh *rs, void (*done)(void *), void *arg)
+{
+	/* Its own count, dropped by end: done waits until all are added. */
+	rs->pending = 1;
+	rs->done = done;
+	rs->arg = arg;
+}
+
+/* One reload of rs answered (or dropped). */
+static void
+requests_refresh_drop(struct requests_refresh *rs)
+{
+	/* rs lives in the operation that done may free: touch it no more. */
+	if (--rs->pending == 0)
+		rs->done(rs->arg);
+}
+
+static void
+requests_refresh_one_done(void *arg)
+{
+	requests_refresh_drop(arg);
+}
+
+static void
+requests_refresh_list_done(
+    json_t *result, const struct sh_error *err, void *arg)
+{
+	if (result != NULL)
+		table_load(json_object_get(result, "shelters"));
+	requests_refresh_drop(arg);
+}
+
+/* Reload one shelter: see requests_internal.h. */
+void
+requests_refresh_shelter(struct requests_refresh *rs, const char *sid)
+{
+	if (sid != NULL && sid[0] != '\0' &&
+	    table_fetch(sid, requests_refresh_one_done, rs) == 0)
+		rs->pending++;
+}
+
+/* Reload the changed shelters: see requests_internal.h. */
+void
+requests_refresh_changed(
+    struct requests_refresh *rs, const char *sid, const char *sid2)
+{
+	requests_refresh_shelter(rs, sid);
+	if (sid2 != NULL && (sid == NULL || strcmp(sid, sid2) != 0))
+		requests_refresh_shelter(rs, sid2);
+}
+
+/* Reload the whole table: see requests_internal.h. */
+void
+requests_refresh_all(struct requests_refresh *rs)
+{
+	struct sh_error err;
+
+	/* Not sent: the table stays as it is, as for a failed reload. */
+	if (store_fcallv("shd_shelter_list", requests_refresh_list_done, rs,
+	        &err, (char *)NULL) == 0)
+		rs->pending++;
+}
+
+/* End a refresh set: see requests_internal.h. */
+void
+requests_refresh_end(struct requests_refresh *rs)
+{
+	requests_refresh_drop(rs);
+}

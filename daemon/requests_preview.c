@@ -1,0 +1,62 @@
+/*
+ * requests_preview.c: match.preview, a match of a request that is not
+ * stored, against the in-memory table, with no side effect.
+ */
+#include <stdlib.h>
+
+#include "placement.h"
+#include "requests.h"
+#include "requests_internal.h"
+#include "store.h"
+#include "table.h"
+
+struct preview_op {
+	struct call *call;
+	struct request req;
+};
+
+/* Match with the case shelters (borrowed; NULL: none), reply, free op. */
+static void
+preview_reply(struct preview_op *op, const json_t *case_shelters)
+{
+	struct match_result *res = table_scratch();
+	json_t *out = NULL;
+
+	if (placement_match(&op->req, NULL, case_shelters, res) == 0)
+		out = match_result_json(res);
+	if (out == NULL)
+		requests_nomem(op->call);
+	else
+		call_reply(op->call, out);
+	free(op);
+}
+
+static void
+preview_case_cb(json_t *result, const struct sh_error *err, void *arg)
+{
+	/* Without the store the preview still answers, without the case. */
+	preview_reply(arg, json_object_get(result, "shelters"));
+}
+
+/*
+ * match.preview {request}: the candidates and the explanation, from the
+ * in-memory table, with no side effect. Answers while the store is down
+ * (then without the co-victims' shelters).
+ */
+void
+requests_preview(struct call *call)
+{
+	struct sh_error err;
+	struct preview_op *op;
+
+	if ((op = requests_op_new(call, sizeof *op)) == NULL)
+		return;
+	op->call = call;
+	if (requests_parse(call, &op->req) == -1) {
+		free(op);
+		return;
+	}
+	if (!placement_needs_case(&op->req) || !store_is_up() ||
+	    requests_send_case(&op->req, preview_case_cb, op, &err) == -1)
+		preview_reply(op, NULL);
+}

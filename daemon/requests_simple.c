@@ -1,0 +1,211 @@
+/*
+ * requests_simple.c: the request and proposal methods of one store round
+ * trip: proposal.accept, placement.arrived, request.get and request.list.
+ * Each callback gets the call itself: there is nothing else to keep.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "requests.h"
+#include "requests_internal.h"
+#include "store.h"
+
+/* The statuses request.list filters by. */
+static const char *const simple_statuses[] = {
+    "waiting", "proposed", "placed", "arrived", "cancelled", NULL};
+
+/* Reply {request} from a store answer that carries it. */
+static void
+simple_reply_request(struct call *call, const json_t *result)
+{
+	call_reply(call,
+	    json_pack("{s:O}", "request", json_object_get(result, "request")));
+}
+
+/* proposal.accept ---------------------------------------------------- */
+
+static void
+simple_accept_cb(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct call *call = arg;
+	json_t *prop, *req;
+
+	if (result == NULL) {
+		call_error(call, err);
+		return;
+	}
+	prop = json_object_get(result, "proposal");
+	req = json_object_get(result, "request");
+	log_info("proposal.accept: proposal=%s request=%s shelter=%s by %s",
+	    requests_param(call, "id"), requests_str_of(req, "id"),
+	    requests_str_of(prop, "shelter_id"), call->who);
+	call_reply(
+	    call, json_pack("{s:O, s:O}", "proposal", prop, "request", req));
+}
+
+/* proposal.accept {id}: the held place becomes an expected arrival. */
+void
+requests_accept(struct call *call)
+{
+	struct sh_error err;
+
+	if (store_fcallv("shd_accept", simple_accept_cb, call, &err,
+	        requests_param(call, "id"), (char *)NULL) == -1)
+		call_error(call, &err);
+}
+
+/* placement.arrived -------------------------------------------------- */
+
+static void
+simple_arrived_cb(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct call *call = arg;
+
+	if (result == NULL) {
+		call_error(call, err);
+		return;
+	}
+	requests_log_status(
+	    "placement.arrived", json_object_get(result, "request"), call->who);
+	simple_reply_request(call, result);
+}
+
+/*
+ * placement.arrived {request_id}: the expected place becomes occupied.
+ * A shelter role may only confirm arrivals in its own shelter; the store
+ * knows where the request was placed.
+ */
+void
+requests_arrived(struct call *call)
+{
+	struct sh_error err;
+
+	if (store_fcallv("shd_arrived", simple_arrived_cb, call, &err,
+	        requests_param(call, "request_id"),
+	        call->role == ROLE_SHELTER ? call->shelter : "",
+	        (char *)NULL) == -1)
+		call_error(call, &err);
+}
+
+/* request.get -------------------------------------------------------- */
+
+static void
+simple_get_cb(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct call *call = arg;
+
+	if (result == NULL) {
+		call_error(call, err);
+		return;
+	}
+	simple_reply_request(call, result);
+}
+
+/* request.get {id}: the request as stored. */
+void
+requests_get(struct call *call)
+{
+	struct sh_error err;
+
+	if (requests_send_get(
+	        requests_param(call, "id"), simple_get_cb, call, &err) == -1)
+		call_error(call, &err);
+}
+
+/* request.list ------------------------------------------------------- */
+
+static void
+simple_list_cb(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct call *call = arg;
+	json_t *reqs;
+
+	if (result == NULL) {
+		call_error(call, err);
+		return;
+	}
+	reqs = json_object_get(result, "requests");
+	call_reply(call,
+	    reqs != NULL ? json_pack("{s:O}", "requests", reqs)
+	                 : json_pack("{s:[]}", "requests"));
+}
+
+/* Is s one of simple_statuses? */
+static bool
+simple_is_status(const char *s)
+{
+	size_t k;
+
+	for (k = 0; simple_statuses[k] != NULL; k++)
+		if (strcmp(s, simple_statuses[k]) == 0)
+			return true;
+	return false;
+}
+
+/* End call with: status.I must be one of the statuses. */
+static void
+simple_bad_status(struct call *call, size_t i)
+{
+	char field[32], list[128] = "";
+	struct sh_error err;
+	size_t k;
+
+	for (k = 0; simple_statuses[k] != NULL; k++) {
+		if (k > 0)
+			strcat(list, ", ");
+		strcat(list, simple_statuses[k]);
+	}
+	snprintf(field, sizeof field, "status.%zu", i);
+	sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", field,
+	    "must be one of %s", list);
+	call_error(call, &err);
+}
+
+/* shd_request_list with the statuses (comma-separated) and the limit. */
+static int
+simple_send_list(struct call *call, const char *statuses, const char *limit,
+    struct sh_error *err)
+{
+	return store_fcallv("shd_request_list", simple_list_cb, call, err,
+	    statuses, limit, (char *)NULL);
+}
+
+/*
+ * request.list {status?, limit?}: oldest first. status lists the statuses
+ * to keep (absent or empty: all); limit is 1..500, default 100.
+ */
+void
+requests_list(struct call *call)
+{
+	const json_t *st = json_object_get(call->params, "status");
+	const json_t *lim = json_object_get(call->params, "limit");
+	char buf[64] = "", limit[16];
+	struct sh_error err;
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < json_array_size(st); i++) {
+		s = json_string_value(json_array_get(st, i));
+		if (s == NULL || !simple_is_status(s)) {
+			simple_bad_status(call, i);
+			return;
+		}
+		if (strstr(buf, s) == NULL) {
+			if (buf[0] != '\0')
+				strcat(buf, ",");
+			strcat(buf, s);
+		}
+	}
+	if (lim != NULL &&
+	    (json_integer_value(lim) < 1 || json_integer_value(lim) > 500)) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "limit",
+		    "must be an integer from 1 to 500");
+		call_error(call, &err);
+		return;
+	}
+	snprintf(limit, sizeof limit, "%lld",
+	    lim != NULL ? (long long)json_integer_value(lim) : 100LL);
+	if (simple_send_list(call, buf, limit, &err) == -1)
+		call_error(call, &err);
+}

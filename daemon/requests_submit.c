@@ -1,0 +1,366 @@
+/*
+ * requests_submit.c: request.submit, which matches a new request against
+ * the in-memory table and stores it.
+ *
+ * A submit is a state machine (enum submit_step): every store answer and
+ * the end of every table refresh lands in submit_advance(). The store
+ * settles races between instances: shd_submit stores the request and
+ * holds the first candidate that still has a place, so a stale table only
+ * means a candidate is skipped here. Logs name ids and who did it, never a
+ * person's attributes.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "placement.h"
+#include "requests.h"
+#include "requests_internal.h"
+#include "shelterd.h"
+#include "store.h"
+#include "table.h"
+
+/* A submit that loses the race for the last places reloads at most this
+ * many candidate shelters one by one, more with one shelter list. */
+#define SUBMIT_RELOAD_MAX 16
+
+/* What a submit waits for. */
+enum submit_step {
+	SUBMIT_CASE,         /* the shelters of the request's case */
+	SUBMIT_STORE,        /* shd_submit: stored, held, or a duplicate */
+	SUBMIT_PROPOSE_ALL,  /* shd_propose with every candidate */
+	SUBMIT_REFRESH_LOST, /* the candidates' reloads, then explain */
+	SUBMIT_REFRESH_HOLD, /* the held shelter's reload, then reply */
+};
+
+struct submit_op {
+	struct call *call;
+	enum submit_step step;
+	struct request req;
+	json_t *cases;       /* the case shelters matched (NULL: none) */
+	json_t *explanation; /* sent when the request ends up waiting */
+	json_t *request;     /* as stored, once the store found no place */
+	size_t ncandidates;  /* as matched on the table */
+	bool windowed;       /* shd_submit got only placement_window() */
+	/* The candidates to reload after a lost race, when there are at
+	 * most SUBMIT_RELOAD_MAX (else the whole table is reloaded). */
+	char sids[SUBMIT_RELOAD_MAX][MODEL_ID_MAX + 1];
+	int nsids;
+	json_t *reply; /* SUBMIT_REFRESH_HOLD: the result to send */
+	struct requests_refresh refresh;
+};
+
+static void submit_advance(
+    struct submit_op *op, json_t *result, const struct sh_error *err);
+
+static void
+submit_free(struct submit_op *op)
+{
+	json_decref(op->cases);
+	json_decref(op->explanation);
+	json_decref(op->request);
+	json_decref(op->reply);
+	free(op);
+}
+
+static void
+submit_fail(struct submit_op *op, const struct sh_error *err)
+{
+	call_error(op->call, err);
+	submit_free(op);
+}
+
+/* End the call with result (stolen; NULL means ENOMEM) and free op. */
+static void
+submit_end(struct submit_op *op, json_t *result)
+{
+	if (result == NULL)
+		requests_nomem(op->call);
+	else
+		call_reply(op->call, result);
+	submit_free(op);
+}
+
+static void
+submit_store_cb(json_t *result, const struct sh_error *err, void *arg)
+{
+	submit_advance(arg, result, err);
+}
+
+static void
+submit_refreshed(void *arg)
+{
+	submit_advance(arg, NULL, NULL);
+}
+
+static const char *
+submit_co_victims_name(enum co_victims co)
+{
+	switch (co) {
+	case CO_VICTIMS_APART:
+		return "apart";
+	case CO_VICTIMS_TOGETHER:
+		return "together";
+	default:
+		return "any";
+	}
+}
+
+/* shd_submit with the request document, household and candidates. */
+static int
+submit_send_store(struct submit_op *op, const char *doc, const char *hh,
+    const char *cands, struct sh_error *err)
+{
+	char urg[16], ttl[16], nalt[16];
+
+	snprintf(urg, sizeof urg, "%d", (int)op->req.urgency);
+	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
+	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
+	return store_fcallv("shd_submit", submit_store_cb, op, err, op->req.ref,
+	    doc, urg, op->req.case_id,
+	    submit_co_victims_name(op->req.co_victims), hh, ttl, nalt, cands,
+	    (char *)NULL);
+}
+
+/* Log and reply {request, proposal, explanation, duplicate}. */
+static void
+submit_reply(struct submit_op *op, json_t *req, json_t *prop, bool dup)
+{
+	json_t *expl = dup || prop != NULL ? NULL : op->explanation;
+	json_t *result;
+
+	if (dup)
+		log_info("request.submit: duplicate request=%s by %s",
+		    requests_str_of(req, "id"), op->call->who);
+	else if (prop != NULL)
+		log_info("request.submit: request=%s proposal=%s shelter=%s "
+		         "pool=%s by %s",
+		    requests_str_of(req, "id"), requests_str_of(prop, "id"),
+		    requests_str_of(prop, "shelter_id"),
+		    requests_str_of(prop, "pool"), op->call->who);
+	else
+		log_info("request.submit: request=%s waiting by %s",
+		    requests_str_of(req, "id"), op->call->who);
+	result = json_pack("{s:O, s:O?, s:O?, s:b}", "request", req, "proposal",
+	    prop, "explanation", expl, "duplicate", dup);
+	/* Its own hold is in the table at once (see table_add_held), or
+	 * after a reload of the shelter when the table does not have it. */
+	if (prop == NULL || dup || result == NULL ||
+	    table_add_held(
+	        json_string_value(json_object_get(prop, "shelter_id")),
+	        json_string_value(json_object_get(prop, "pool")), 1) != -1) {
+		submit_end(op, result);
+		return;
+	}
+	op->reply = result;
+	op->step = SUBMIT_REFRESH_HOLD;
+	requests_refresh_begin(&op->refresh, submit_refreshed, op);
+	requests_refresh_shelter(
+	    &op->refresh, requests_str_of(prop, "shelter_id"));
+	requests_refresh_end(&op->refresh);
+}
+
+/* Explain from the table as it is now, then reply: the request waits. */
+static void
+submit_explain(struct submit_op *op)
+{
+	struct match_result *res = table_scratch();
+	json_t *expl;
+
+	if (placement_match(&op->req, NULL, op->cases, res) == 0 &&
+	    (expl = match_explanation_json(res)) != NULL) {
+		json_decref(op->explanation);
+		op->explanation = expl;
+	}
+	submit_reply(op, op->request, NULL, false);
+}
+
+/*
+ * The first candidates had no place: propose the stored request with every
+ * candidate of a match on the table as it is now. 0, or -1 when there is
+ * none or it could not be sent.
+ */
+static int
+submit_propose_all(struct submit_op *op)
+{
+	struct match_result *res = table_scratch();
+	struct sh_error err;
+	char *cands;
+	int rc;
+
+	if (placement_match(&op->req, NULL, op->cases, res) == -1 ||
+	    res->ncandidates == 0 ||
+	    (cands = placement_candidates_arg(res, SIZE_MAX)) == NULL)
+		return -1;
+	op->step = SUBMIT_PROPOSE_ALL;
+	rc = requests_send_propose(requests_str_of(op->request, "id"), cands,
+	    submit_store_cb, op, &err);
+	free(cands);
+	return rc;
+}
+
+/*
+ * It lost the race for the last places the table still showed: explain
+ * from the store's counts, so a waiting request is never told that
+ * shelters can take it. Only the candidates can have changed the answer:
+ * reload them (or every shelter when there were many), then match again.
+ */
+static void
+submit_refresh_lost(struct submit_op *op)
+{
+	int i;
+
+	op->step = SUBMIT_REFRESH_LOST;
+	requests_refresh_begin(&op->refresh, submit_refreshed, op);
+	if (op->nsids > 0) {
+		for (i = 0; i < op->nsids; i++)
+			requests_refresh_shelter(&op->refresh, op->sids[i]);
+	} else
+		requests_refresh_all(&op->refresh);
+	requests_refresh_end(&op->refresh);
+}
+
+/*
+ * The store answered shd_submit or the proposal with every candidate
+ * (req and prop borrowed from its answer): reply, or when it found no
+ * place in the candidates sent, try them all, or explain a lost race from
+ * fresh counts.
+ */
+static void
+submit_settle(struct submit_op *op, json_t *req, json_t *prop, bool dup)
+{
+	json_t *old = op->request;
+
+	if (dup || prop != NULL || op->ncandidates == 0) {
+		submit_reply(op, req, prop, dup);
+		return;
+	}
+	op->request = json_incref(req);
+	json_decref(old);
+	if (op->windowed) {
+		op->windowed = false;
+		if (submit_propose_all(op) == 0)
+			return;
+	}
+	submit_refresh_lost(op);
+}
+
+/* Match on the table with the case shelters (borrowed), then shd_submit. */
+static void
+submit_match(struct submit_op *op, const json_t *case_shelters)
+{
+	struct match_result *res = table_scratch();
+	struct sh_error err;
+	json_t *doc = NULL, *hh = NULL;
+	char *cands = NULL, *sdoc = NULL, *shh = NULL;
+	size_t i;
+
+	/*
+	 * The explanation is only sent when the request waits: build it now
+	 * when nothing fits; with candidates the request waits only after
+	 * losing a race, and is then explained again from fresh counts.
+	 */
+	if (placement_match(&op->req, NULL, case_shelters, res) == -1 ||
+	    (cands = placement_candidates_arg(res, placement_window())) ==
+	        NULL ||
+	    (res->ncandidates == 0 &&
+	        (op->explanation = match_explanation_json(res)) == NULL) ||
+	    (doc = model_request_to_json(&op->req)) == NULL ||
+	    (hh = model_household_json(&op->req)) == NULL ||
+	    (sdoc = json_dumps(doc, JSON_COMPACT)) == NULL ||
+	    (shh = json_dumps(hh, JSON_COMPACT)) == NULL) {
+		requests_nomem(op->call);
+		submit_free(op);
+		goto out;
+	}
+	op->ncandidates = res->ncandidates;
+	op->windowed = res->ncandidates > placement_window();
+	if (res->ncandidates <= SUBMIT_RELOAD_MAX)
+		for (i = 0; i < res->ncandidates; i++)
+			snprintf(op->sids[op->nsids++], sizeof op->sids[0],
+			    "%s", res->candidates[i].shelter->id);
+	op->cases = json_incref((json_t *)case_shelters);
+	op->step = SUBMIT_STORE;
+	if (submit_send_store(op, sdoc, shh, cands, &err) == -1)
+		submit_fail(op, &err);
+out:
+	json_decref(doc);
+	json_decref(hh);
+	free(cands);
+	free(sdoc);
+	free(shh);
+}
+
+/*
+ * Every store answer and the end of every refresh set of op: result and
+ * err as store_cb gives them; both NULL when a refresh set is done.
+ */
+static void
+submit_advance(struct submit_op *op, json_t *result, const struct sh_error *err)
+{
+	json_t *req, *prop;
+
+	if (result == NULL && err != NULL) {
+		if (op->step == SUBMIT_PROPOSE_ALL)
+			/* The request is stored and waits for the waitlist
+			 * pass. */
+			submit_explain(op);
+		else
+			submit_fail(op, err);
+		return;
+	}
+	switch (op->step) {
+	case SUBMIT_CASE:
+		submit_match(op, json_object_get(result, "shelters"));
+		break;
+	case SUBMIT_STORE:
+		prop = json_object_get(result, "proposal");
+		submit_settle(op, json_object_get(result, "request"),
+		    json_is_null(prop) ? NULL : prop,
+		    json_is_true(json_object_get(result, "duplicate")));
+		break;
+	case SUBMIT_PROPOSE_ALL:
+		req = json_object_get(result, "request");
+		prop = json_object_get(result, "proposal");
+		submit_settle(op, req != NULL ? req : op->request,
+		    json_is_null(prop) ? NULL : prop, false);
+		break;
+	case SUBMIT_REFRESH_LOST:
+		submit_explain(op);
+		break;
+	case SUBMIT_REFRESH_HOLD:
+		result = op->reply;
+		op->reply = NULL;
+		submit_end(op, result);
+		break;
+	}
+}
+
+/*
+ * request.submit {request}: parse, match, then shd_submit stores the
+ * request and holds the first candidate that still has a place.
+ */
+void
+requests_submit(struct call *call)
+{
+	struct sh_error err;
+	struct submit_op *op;
+
+	if ((op = requests_op_new(call, sizeof *op)) == NULL)
+		return;
+	op->call = call;
+	if (requests_parse(call, &op->req) == -1) {
+		submit_free(op);
+		return;
+	}
+	if (!placement_needs_case(&op->req)) {
+		submit_match(op, NULL);
+		return;
+	}
+	op->step = SUBMIT_CASE;
+	if (requests_send_case(&op->req, submit_store_cb, op, &err) == -1)
+		submit_fail(op, &err);
+}
