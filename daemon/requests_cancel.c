@@ -1,6 +1,7 @@
 /*
- * requests_cancel.c: request.cancel, a state machine (enum cancel_step)
- * whose store answers and refresh set all land in cancel_advance().
+ * requests_cancel.c: request.cancel, a state machine (enum
+ * requests_cancel_step) whose store answers and refresh set all land in
+ * requests_cancel_advance().
  *
  * The request is read first: the reply of the cancel no longer names the
  * shelter of a hold it released, and that shelter is one to refresh.
@@ -13,62 +14,62 @@
 #include "store.h"
 
 /* What a cancel waits for. */
-enum cancel_step {
+enum requests_cancel_step {
 	CANCEL_READ,    /* the request as it is before the cancel */
 	CANCEL_STORE,   /* shd_cancel */
 	CANCEL_REFRESH, /* the freed places' shelters' reloads, then reply */
 };
 
-struct cancel_op {
+struct requests_cancel_op {
 	struct call *call;
-	enum cancel_step step;
+	enum requests_cancel_step step;
 	/* The shelter of the open proposal before the cancel ("": none). */
 	char held[MODEL_ID_MAX + 1];
 	json_t *reply; /* CANCEL_REFRESH: the result to send (NULL: ENOMEM) */
 	struct requests_refresh refresh;
 };
 
-static void cancel_advance(
-    struct cancel_op *op, json_t *result, const struct sh_error *err);
+static void requests_cancel_advance(
+    struct requests_cancel_op *op, json_t *result, const struct sh_error *err);
 
 static void
-cancel_free(struct cancel_op *op)
+requests_cancel_free(struct requests_cancel_op *op)
 {
 	json_decref(op->reply);
 	free(op);
 }
 
 static void
-cancel_fail(struct cancel_op *op, const struct sh_error *err)
+requests_cancel_fail(struct requests_cancel_op *op, const struct sh_error *err)
 {
 	call_error(op->call, err);
-	cancel_free(op);
+	requests_cancel_free(op);
 }
 
 static void
-cancel_store_cb(json_t *result, const struct sh_error *err, void *arg)
+requests_cancel_store_cb(json_t *result, const struct sh_error *err, void *arg)
 {
-	cancel_advance(arg, result, err);
+	requests_cancel_advance(arg, result, err);
 }
 
 static void
-cancel_refreshed(void *arg)
+requests_cancel_refreshed(void *arg)
 {
-	cancel_advance(arg, NULL, NULL);
+	requests_cancel_advance(arg, NULL, NULL);
 }
 
 /* shd_cancel of the request with the reason. */
 static int
-cancel_send_cancel(struct cancel_op *op, struct sh_error *err)
+requests_cancel_send_cancel(struct requests_cancel_op *op, struct sh_error *err)
 {
-	return store_fcallv("shd_cancel", cancel_store_cb, op, err,
-	    requests_param(op->call, "id"), requests_param(op->call, "reason"),
+	return store_fcallv("shd_cancel", requests_cancel_store_cb, op, err,
+	    call_str(op->call, "id"), call_str(op->call, "reason"),
 	    (char *)NULL);
 }
 
 /* The request before the cancel (result borrowed; NULL: not read). */
 static void
-cancel_read(struct cancel_op *op, const json_t *result)
+requests_cancel_read(struct requests_cancel_op *op, const json_t *result)
 {
 	const json_t *prop =
 	    json_object_get(json_object_get(result, "request"), "proposal");
@@ -79,13 +80,13 @@ cancel_read(struct cancel_op *op, const json_t *result)
 	if (sid != NULL)
 		snprintf(op->held, sizeof op->held, "%s", sid);
 	op->step = CANCEL_STORE;
-	if (cancel_send_cancel(op, &err) == -1)
-		cancel_fail(op, &err);
+	if (requests_cancel_send_cancel(op, &err) == -1)
+		requests_cancel_fail(op, &err);
 }
 
 /* shd_cancel answered (borrowed): log, then refresh before the reply. */
 static void
-cancel_cancelled(struct cancel_op *op, json_t *result)
+requests_cancel_cancelled(struct requests_cancel_op *op, json_t *result)
 {
 	json_t *req = json_object_get(result, "request");
 	const json_t *pl = json_object_get(req, "placement");
@@ -95,7 +96,7 @@ cancel_cancelled(struct cancel_op *op, json_t *result)
 	/* A hold (its shelter read before the cancel) or an expected place
 	 * may be free again; a waiting request freed none. */
 	op->step = CANCEL_REFRESH;
-	requests_refresh_begin(&op->refresh, cancel_refreshed, op);
+	requests_refresh_begin(&op->refresh, requests_cancel_refreshed, op);
 	requests_refresh_changed(&op->refresh,
 	    json_string_value(json_object_get(pl, "shelter_id")),
 	    op->held[0] != '\0' ? op->held : NULL);
@@ -107,20 +108,21 @@ cancel_cancelled(struct cancel_op *op, json_t *result)
  * as store_cb gives them; both NULL when the refresh set is done.
  */
 static void
-cancel_advance(struct cancel_op *op, json_t *result, const struct sh_error *err)
+requests_cancel_advance(
+    struct requests_cancel_op *op, json_t *result, const struct sh_error *err)
 {
 	/* An error reading the request is the cancel's own: shd_cancel
 	 * reports it. */
 	if (result == NULL && err != NULL && op->step != CANCEL_READ) {
-		cancel_fail(op, err);
+		requests_cancel_fail(op, err);
 		return;
 	}
 	switch (op->step) {
 	case CANCEL_READ:
-		cancel_read(op, result);
+		requests_cancel_read(op, result);
 		break;
 	case CANCEL_STORE:
-		cancel_cancelled(op, result);
+		requests_cancel_cancelled(op, result);
 		break;
 	case CANCEL_REFRESH:
 		result = op->reply;
@@ -129,7 +131,7 @@ cancel_advance(struct cancel_op *op, json_t *result, const struct sh_error *err)
 			requests_nomem(op->call);
 		else
 			call_reply(op->call, result);
-		cancel_free(op);
+		requests_cancel_free(op);
 		break;
 	}
 }
@@ -142,7 +144,7 @@ void
 requests_cancel(struct call *call)
 {
 	struct sh_error err;
-	struct cancel_op *op;
+	struct requests_cancel_op *op;
 
 	if (requests_check_reason(call) == -1 ||
 	    (op = requests_op_new(call, sizeof *op)) == NULL)
@@ -150,6 +152,6 @@ requests_cancel(struct call *call)
 	op->call = call;
 	op->step = CANCEL_READ;
 	if (requests_send_get(
-	        requests_param(call, "id"), cancel_store_cb, op, &err) == -1)
-		cancel_fail(op, &err);
+	        call_str(call, "id"), requests_cancel_store_cb, op, &err) == -1)
+		requests_cancel_fail(op, &err);
 }

@@ -47,13 +47,6 @@ requests_parse(struct call *call, struct request *out)
 	return 0;
 }
 
-/* A string param: see requests_internal.h. */
-const char *
-requests_param(const struct call *call, const char *name)
-{
-	return json_string_value(json_object_get(call->params, name));
-}
-
 /* A member's string value for logs: see requests_internal.h. */
 const char *
 requests_str_of(const json_t *obj, const char *name)
@@ -67,7 +60,7 @@ requests_str_of(const json_t *obj, const char *name)
 int
 requests_check_reason(struct call *call)
 {
-	const char *s = requests_param(call, "reason");
+	const char *s = call_str(call, "reason");
 	struct sh_error err;
 
 	if (s == NULL || (*s != '\0' && strlen(s) <= REQUESTS_REASON_MAX))

@@ -14,7 +14,7 @@
 #include "shelter/error.h"
 #include "shelter/model.h"
 
-#include "server.h"
+#include "call.h"
 #include "store.h"
 
 #define REQUESTS_REASON_MAX 500 /* bytes of a reject or cancel reason */
@@ -32,8 +32,6 @@ void requests_nomem(struct call *call);
  */
 int requests_parse(struct call *call, struct request *out);
 
-/* A string param of call (borrowed from its params), or NULL. */
-const char *requests_param(const struct call *call, const char *name);
 /* A member's string value, or "-" for logs (borrowed). */
 const char *requests_str_of(const json_t *obj, const char *name);
 /*

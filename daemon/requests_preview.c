@@ -10,14 +10,15 @@
 #include "store.h"
 #include "table.h"
 
-struct preview_op {
+struct requests_preview_op {
 	struct call *call;
 	struct request req;
 };
 
 /* Match with the case shelters (borrowed; NULL: none), reply, free op. */
 static void
-preview_reply(struct preview_op *op, const json_t *case_shelters)
+requests_preview_reply(
+    struct requests_preview_op *op, const json_t *case_shelters)
 {
 	struct match_result *res = table_scratch();
 	json_t *out = NULL;
@@ -32,10 +33,10 @@ preview_reply(struct preview_op *op, const json_t *case_shelters)
 }
 
 static void
-preview_case_cb(json_t *result, const struct sh_error *err, void *arg)
+requests_preview_case_cb(json_t *result, const struct sh_error *err, void *arg)
 {
 	/* Without the store the preview still answers, without the case. */
-	preview_reply(arg, json_object_get(result, "shelters"));
+	requests_preview_reply(arg, json_object_get(result, "shelters"));
 }
 
 /*
@@ -47,7 +48,7 @@ void
 requests_preview(struct call *call)
 {
 	struct sh_error err;
-	struct preview_op *op;
+	struct requests_preview_op *op;
 
 	if ((op = requests_op_new(call, sizeof *op)) == NULL)
 		return;
@@ -57,6 +58,7 @@ requests_preview(struct call *call)
 		return;
 	}
 	if (!placement_needs_case(&op->req) || !store_is_up() ||
-	    requests_send_case(&op->req, preview_case_cb, op, &err) == -1)
-		preview_reply(op, NULL);
+	    requests_send_case(&op->req, requests_preview_case_cb, op, &err) ==
+	        -1)
+		requests_preview_reply(op, NULL);
 }

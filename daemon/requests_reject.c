@@ -1,6 +1,7 @@
 /*
- * requests_reject.c: proposal.reject, a state machine (enum reject_step)
- * whose store answers and refresh set all land in reject_advance().
+ * requests_reject.c: proposal.reject, a state machine (enum
+ * requests_reject_step) whose store answers and refresh set all land in
+ * requests_reject_advance().
  *
  * shd_reject releases the hold and remembers the shelter as rejected for
  * the request; a request that then waits is matched again at once and the
@@ -20,16 +21,16 @@
 #include "table.h"
 
 /* What a rejection waits for. */
-enum reject_step {
+enum requests_reject_step {
 	REJECT_STORE,   /* shd_reject */
 	REJECT_CASE,    /* the shelters of the request's case */
 	REJECT_PROPOSE, /* shd_propose of the next candidates */
 	REJECT_REFRESH, /* the changed shelters' reloads, then reply */
 };
 
-struct reject_op {
+struct requests_reject_op {
 	struct call *call;
-	enum reject_step step;
+	enum requests_reject_step step;
 	char id[MODEL_ID_MAX + 1]; /* the proposal rejected, for logs */
 	json_t *proposal;          /* as shd_reject returned it */
 	json_t *request;           /* as shd_reject returned it */
@@ -38,11 +39,11 @@ struct reject_op {
 	struct requests_refresh refresh;
 };
 
-static void reject_advance(
-    struct reject_op *op, json_t *result, const struct sh_error *err);
+static void requests_reject_advance(
+    struct requests_reject_op *op, json_t *result, const struct sh_error *err);
 
 static void
-reject_free(struct reject_op *op)
+requests_reject_free(struct requests_reject_op *op)
 {
 	json_decref(op->proposal);
 	json_decref(op->request);
@@ -51,23 +52,23 @@ reject_free(struct reject_op *op)
 }
 
 static void
-reject_store_cb(json_t *result, const struct sh_error *err, void *arg)
+requests_reject_store_cb(json_t *result, const struct sh_error *err, void *arg)
 {
-	reject_advance(arg, result, err);
+	requests_reject_advance(arg, result, err);
 }
 
 static void
-reject_refreshed(void *arg)
+requests_reject_refreshed(void *arg)
 {
-	reject_advance(arg, NULL, NULL);
+	requests_reject_advance(arg, NULL, NULL);
 }
 
 /* shd_reject of the proposal with the reason. */
 static int
-reject_send_reject(struct reject_op *op, struct sh_error *err)
+requests_reject_send_reject(struct requests_reject_op *op, struct sh_error *err)
 {
-	return store_fcallv("shd_reject", reject_store_cb, op, err,
-	    requests_param(op->call, "id"), requests_param(op->call, "reason"),
+	return store_fcallv("shd_reject", requests_reject_store_cb, op, err,
+	    call_str(op->call, "id"), call_str(op->call, "reason"),
 	    (char *)NULL);
 }
 
@@ -77,19 +78,20 @@ reject_send_reject(struct reject_op *op, struct sh_error *err)
  * whose places changed.
  */
 static void
-reject_reply(struct reject_op *op, json_t *request, json_t *next)
+requests_reject_reply(
+    struct requests_reject_op *op, json_t *request, json_t *next)
 {
 	json_t *result = json_pack("{s:O, s:O, s:O?}", "proposal", op->proposal,
 	    "request", request, "next", next);
 
 	if (result == NULL) {
 		requests_nomem(op->call);
-		reject_free(op);
+		requests_reject_free(op);
 		return;
 	}
 	op->reply = result;
 	op->step = REJECT_REFRESH;
-	requests_refresh_begin(&op->refresh, reject_refreshed, op);
+	requests_refresh_begin(&op->refresh, requests_reject_refreshed, op);
 	requests_refresh_changed(&op->refresh,
 	    requests_str_of(op->proposal, "shelter_id"),
 	    next != NULL ? requests_str_of(next, "shelter_id") : NULL);
@@ -98,18 +100,20 @@ reject_reply(struct reject_op *op, json_t *request, json_t *next)
 
 /* No next proposal could be made (err): the rejection stands. */
 static void
-reject_no_next(struct reject_op *op, const struct sh_error *err)
+requests_reject_no_next(
+    struct requests_reject_op *op, const struct sh_error *err)
 {
 	/* The rejection stands; the waitlist pass tries again. */
 	log_warnx("proposal.reject: next proposal for request=%s: %s",
 	    requests_str_of(op->request, "id"), err->message);
-	reject_reply(op, op->request, NULL);
+	requests_reject_reply(op, op->request, NULL);
 }
 
 /* Match the waiting request again (case shelters borrowed; NULL: none),
  * then propose its next candidates. */
 static void
-reject_match(struct reject_op *op, const json_t *case_shelters)
+requests_reject_match(
+    struct requests_reject_op *op, const json_t *case_shelters)
 {
 	struct match_result *res = table_scratch();
 	struct sh_error err;
@@ -122,25 +126,26 @@ reject_match(struct reject_op *op, const json_t *case_shelters)
 	    (res->ncandidates > 0 &&
 	        (cands = placement_candidates_arg(res, SIZE_MAX)) == NULL)) {
 		requests_nomem(op->call);
-		reject_free(op);
+		requests_reject_free(op);
 		return;
 	}
 	if (res->ncandidates == 0) {
 		log_info("proposal.reject: request=%s waiting by %s", rid,
 		    op->call->who);
-		reject_reply(op, op->request, NULL);
+		requests_reject_reply(op, op->request, NULL);
 		return;
 	}
 	op->step = REJECT_PROPOSE;
-	rc = requests_send_propose(rid, cands, reject_store_cb, op, &err);
+	rc = requests_send_propose(
+	    rid, cands, requests_reject_store_cb, op, &err);
 	free(cands);
 	if (rc == -1)
-		reject_no_next(op, &err);
+		requests_reject_no_next(op, &err);
 }
 
 /* shd_reject answered (borrowed): log, then match again if it waits. */
 static void
-reject_rejected(struct reject_op *op, json_t *result)
+requests_reject_rejected(struct requests_reject_op *op, json_t *result)
 {
 	struct sh_error err;
 
@@ -151,16 +156,17 @@ reject_rejected(struct reject_op *op, json_t *result)
 	    requests_str_of(op->proposal, "shelter_id"), op->call->who);
 	if (strcmp(requests_str_of(op->request, "status"), "waiting") != 0 ||
 	    placement_parse_stored(op->request, &op->req) == -1) {
-		reject_reply(op, op->request, NULL);
+		requests_reject_reply(op, op->request, NULL);
 		return;
 	}
 	if (!placement_needs_case(&op->req)) {
-		reject_match(op, NULL);
+		requests_reject_match(op, NULL);
 		return;
 	}
 	op->step = REJECT_CASE;
-	if (requests_send_case(&op->req, reject_store_cb, op, &err) == -1)
-		reject_no_next(op, &err);
+	if (requests_send_case(&op->req, requests_reject_store_cb, op, &err) ==
+	    -1)
+		requests_reject_no_next(op, &err);
 }
 
 /*
@@ -168,24 +174,25 @@ reject_rejected(struct reject_op *op, json_t *result)
  * as store_cb gives them; both NULL when the refresh set is done.
  */
 static void
-reject_advance(struct reject_op *op, json_t *result, const struct sh_error *err)
+requests_reject_advance(
+    struct requests_reject_op *op, json_t *result, const struct sh_error *err)
 {
 	json_t *req, *next;
 
 	if (result == NULL && err != NULL) {
 		if (op->step == REJECT_STORE) {
 			call_error(op->call, err);
-			reject_free(op);
+			requests_reject_free(op);
 		} else
-			reject_no_next(op, err);
+			requests_reject_no_next(op, err);
 		return;
 	}
 	switch (op->step) {
 	case REJECT_STORE:
-		reject_rejected(op, result);
+		requests_reject_rejected(op, result);
 		break;
 	case REJECT_CASE:
-		reject_match(op, json_object_get(result, "shelters"));
+		requests_reject_match(op, json_object_get(result, "shelters"));
 		break;
 	case REJECT_PROPOSE:
 		req = json_object_get(result, "request");
@@ -199,13 +206,14 @@ reject_advance(struct reject_op *op, json_t *result, const struct sh_error *err)
 			    requests_str_of(next, "id"),
 			    requests_str_of(next, "shelter_id"),
 			    requests_str_of(next, "pool"), op->call->who);
-		reject_reply(op, req != NULL ? req : op->request, next);
+		requests_reject_reply(
+		    op, req != NULL ? req : op->request, next);
 		break;
 	case REJECT_REFRESH:
 		result = op->reply;
 		op->reply = NULL;
 		call_reply(op->call, result);
-		reject_free(op);
+		requests_reject_free(op);
 		break;
 	}
 }
@@ -218,16 +226,16 @@ void
 requests_reject(struct call *call)
 {
 	struct sh_error err;
-	struct reject_op *op;
+	struct requests_reject_op *op;
 
 	if (requests_check_reason(call) == -1 ||
 	    (op = requests_op_new(call, sizeof *op)) == NULL)
 		return;
 	op->call = call;
-	snprintf(op->id, sizeof op->id, "%s", requests_param(call, "id"));
+	snprintf(op->id, sizeof op->id, "%s", call_str(call, "id"));
 	op->step = REJECT_STORE;
-	if (reject_send_reject(op, &err) == -1) {
+	if (requests_reject_send_reject(op, &err) == -1) {
 		call_error(call, &err);
-		reject_free(op);
+		requests_reject_free(op);
 	}
 }

@@ -12,12 +12,12 @@
 #include "store.h"
 
 /* The statuses request.list filters by. */
-static const char *const simple_statuses[] = {
+static const char *const requests_simple_statuses[] = {
     "waiting", "proposed", "placed", "arrived", "cancelled", NULL};
 
 /* Reply {request} from a store answer that carries it. */
 static void
-simple_reply_request(struct call *call, const json_t *result)
+requests_simple_reply_request(struct call *call, const json_t *result)
 {
 	call_reply(call,
 	    json_pack("{s:O}", "request", json_object_get(result, "request")));
@@ -26,7 +26,7 @@ simple_reply_request(struct call *call, const json_t *result)
 /* proposal.accept ---------------------------------------------------- */
 
 static void
-simple_accept_cb(json_t *result, const struct sh_error *err, void *arg)
+requests_simple_accept_cb(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct call *call = arg;
 	json_t *prop, *req;
@@ -38,7 +38,7 @@ simple_accept_cb(json_t *result, const struct sh_error *err, void *arg)
 	prop = json_object_get(result, "proposal");
 	req = json_object_get(result, "request");
 	log_info("proposal.accept: proposal=%s request=%s shelter=%s by %s",
-	    requests_param(call, "id"), requests_str_of(req, "id"),
+	    call_str(call, "id"), requests_str_of(req, "id"),
 	    requests_str_of(prop, "shelter_id"), call->who);
 	call_reply(
 	    call, json_pack("{s:O, s:O}", "proposal", prop, "request", req));
@@ -50,15 +50,16 @@ requests_accept(struct call *call)
 {
 	struct sh_error err;
 
-	if (store_fcallv("shd_accept", simple_accept_cb, call, &err,
-	        requests_param(call, "id"), (char *)NULL) == -1)
+	if (store_fcallv("shd_accept", requests_simple_accept_cb, call, &err,
+	        call_str(call, "id"), (char *)NULL) == -1)
 		call_error(call, &err);
 }
 
 /* placement.arrived -------------------------------------------------- */
 
 static void
-simple_arrived_cb(json_t *result, const struct sh_error *err, void *arg)
+requests_simple_arrived_cb(
+    json_t *result, const struct sh_error *err, void *arg)
 {
 	struct call *call = arg;
 
@@ -68,7 +69,7 @@ simple_arrived_cb(json_t *result, const struct sh_error *err, void *arg)
 	}
 	requests_log_status(
 	    "placement.arrived", json_object_get(result, "request"), call->who);
-	simple_reply_request(call, result);
+	requests_simple_reply_request(call, result);
 }
 
 /*
@@ -81,8 +82,8 @@ requests_arrived(struct call *call)
 {
 	struct sh_error err;
 
-	if (store_fcallv("shd_arrived", simple_arrived_cb, call, &err,
-	        requests_param(call, "request_id"),
+	if (store_fcallv("shd_arrived", requests_simple_arrived_cb, call, &err,
+	        call_str(call, "request_id"),
 	        call->role == ROLE_SHELTER ? call->shelter : "",
 	        (char *)NULL) == -1)
 		call_error(call, &err);
@@ -91,7 +92,7 @@ requests_arrived(struct call *call)
 /* request.get -------------------------------------------------------- */
 
 static void
-simple_get_cb(json_t *result, const struct sh_error *err, void *arg)
+requests_simple_get_cb(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct call *call = arg;
 
@@ -99,7 +100,7 @@ simple_get_cb(json_t *result, const struct sh_error *err, void *arg)
 		call_error(call, err);
 		return;
 	}
-	simple_reply_request(call, result);
+	requests_simple_reply_request(call, result);
 }
 
 /* request.get {id}: the request as stored. */
@@ -109,14 +110,14 @@ requests_get(struct call *call)
 	struct sh_error err;
 
 	if (requests_send_get(
-	        requests_param(call, "id"), simple_get_cb, call, &err) == -1)
+	        call_str(call, "id"), requests_simple_get_cb, call, &err) == -1)
 		call_error(call, &err);
 }
 
 /* request.list ------------------------------------------------------- */
 
 static void
-simple_list_cb(json_t *result, const struct sh_error *err, void *arg)
+requests_simple_list_cb(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct call *call = arg;
 	json_t *reqs;
@@ -131,30 +132,30 @@ simple_list_cb(json_t *result, const struct sh_error *err, void *arg)
 	                 : json_pack("{s:[]}", "requests"));
 }
 
-/* Is s one of simple_statuses? */
+/* Is s one of requests_simple_statuses? */
 static bool
-simple_is_status(const char *s)
+requests_simple_is_status(const char *s)
 {
 	size_t k;
 
-	for (k = 0; simple_statuses[k] != NULL; k++)
-		if (strcmp(s, simple_statuses[k]) == 0)
+	for (k = 0; requests_simple_statuses[k] != NULL; k++)
+		if (strcmp(s, requests_simple_statuses[k]) == 0)
 			return true;
 	return false;
 }
 
 /* End call with: status.I must be one of the statuses. */
 static void
-simple_bad_status(struct call *call, size_t i)
+requests_simple_bad_status(struct call *call, size_t i)
 {
 	char field[32], list[128] = "";
 	struct sh_error err;
 	size_t k;
 
-	for (k = 0; simple_statuses[k] != NULL; k++) {
+	for (k = 0; requests_simple_statuses[k] != NULL; k++) {
 		if (k > 0)
 			strcat(list, ", ");
-		strcat(list, simple_statuses[k]);
+		strcat(list, requests_simple_statuses[k]);
 	}
 	snprintf(field, sizeof field, "status.%zu", i);
 	sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", field,
@@ -164,11 +165,11 @@ simple_bad_status(struct call *call, size_t i)
 
 /* shd_request_list with the statuses (comma-separated) and the limit. */
 static int
-simple_send_list(struct call *call, const char *statuses, const char *limit,
-    struct sh_error *err)
+requests_simple_send_list(struct call *call, const char *statuses,
+    const char *limit, struct sh_error *err)
 {
-	return store_fcallv("shd_request_list", simple_list_cb, call, err,
-	    statuses, limit, (char *)NULL);
+	return store_fcallv("shd_request_list", requests_simple_list_cb, call,
+	    err, statuses, limit, (char *)NULL);
 }
 
 /*
@@ -187,8 +188,8 @@ requests_list(struct call *call)
 
 	for (i = 0; i < json_array_size(st); i++) {
 		s = json_string_value(json_array_get(st, i));
-		if (s == NULL || !simple_is_status(s)) {
-			simple_bad_status(call, i);
+		if (s == NULL || !requests_simple_is_status(s)) {
+			requests_simple_bad_status(call, i);
 			return;
 		}
 		if (strstr(buf, s) == NULL) {
@@ -206,6 +207,6 @@ requests_list(struct call *call)
 	}
 	snprintf(limit, sizeof limit, "%lld",
 	    lim != NULL ? (long long)json_integer_value(lim) : 100LL);
-	if (simple_send_list(call, buf, limit, &err) == -1)
+	if (requests_simple_send_list(call, buf, limit, &err) == -1)
 		call_error(call, &err);
 }

@@ -2,9 +2,9 @@
  * requests_submit.c: request.submit, which matches a new request against
  * the in-memory table and stores it.
  *
- * A submit is a state machine (enum submit_step): every store answer and
- * the end of every table refresh lands in submit_advance(). The store
- * settles races between instances: shd_submit stores the request and
+ * A submit is a state machine (enum requests_submit_step): every store answer
+ * and the end of every table refresh lands in requests_submit_advance(). The
+ * store settles races between instances: shd_submit stores the request and
  * holds the first candidate that still has a place, so a stale table only
  * means a candidate is skipped here. Logs name ids and who did it, never a
  * person's attributes.
@@ -28,7 +28,7 @@
 #define SUBMIT_RELOAD_MAX 16
 
 /* What a submit waits for. */
-enum submit_step {
+enum requests_submit_step {
 	SUBMIT_CASE,         /* the shelters of the request's case */
 	SUBMIT_STORE,        /* shd_submit: stored, held, or a duplicate */
 	SUBMIT_PROPOSE_ALL,  /* shd_propose with every candidate */
@@ -36,9 +36,9 @@ enum submit_step {
 	SUBMIT_REFRESH_HOLD, /* the held shelter's reload, then reply */
 };
 
-struct submit_op {
+struct requests_submit_op {
 	struct call *call;
-	enum submit_step step;
+	enum requests_submit_step step;
 	struct request req;
 	json_t *cases;       /* the case shelters matched (NULL: none) */
 	json_t *explanation; /* sent when the request ends up waiting */
@@ -53,11 +53,11 @@ struct submit_op {
 	struct requests_refresh refresh;
 };
 
-static void submit_advance(
-    struct submit_op *op, json_t *result, const struct sh_error *err);
+static void requests_submit_advance(
+    struct requests_submit_op *op, json_t *result, const struct sh_error *err);
 
 static void
-submit_free(struct submit_op *op)
+requests_submit_free(struct requests_submit_op *op)
 {
 	json_decref(op->cases);
 	json_decref(op->explanation);
@@ -67,37 +67,37 @@ submit_free(struct submit_op *op)
 }
 
 static void
-submit_fail(struct submit_op *op, const struct sh_error *err)
+requests_submit_fail(struct requests_submit_op *op, const struct sh_error *err)
 {
 	call_error(op->call, err);
-	submit_free(op);
+	requests_submit_free(op);
 }
 
 /* End the call with result (stolen; NULL means ENOMEM) and free op. */
 static void
-submit_end(struct submit_op *op, json_t *result)
+requests_submit_end(struct requests_submit_op *op, json_t *result)
 {
 	if (result == NULL)
 		requests_nomem(op->call);
 	else
 		call_reply(op->call, result);
-	submit_free(op);
+	requests_submit_free(op);
 }
 
 static void
-submit_store_cb(json_t *result, const struct sh_error *err, void *arg)
+requests_submit_store_cb(json_t *result, const struct sh_error *err, void *arg)
 {
-	submit_advance(arg, result, err);
+	requests_submit_advance(arg, result, err);
 }
 
 static void
-submit_refreshed(void *arg)
+requests_submit_refreshed(void *arg)
 {
-	submit_advance(arg, NULL, NULL);
+	requests_submit_advance(arg, NULL, NULL);
 }
 
 static const char *
-submit_co_victims_name(enum co_victims co)
+requests_submit_co_victims_name(enum co_victims co)
 {
 	switch (co) {
 	case CO_VICTIMS_APART:
@@ -111,23 +111,24 @@ submit_co_victims_name(enum co_victims co)
 
 /* shd_submit with the request document, household and candidates. */
 static int
-submit_send_store(struct submit_op *op, const char *doc, const char *hh,
-    const char *cands, struct sh_error *err)
+requests_submit_send_store(struct requests_submit_op *op, const char *doc,
+    const char *hh, const char *cands, struct sh_error *err)
 {
 	char urg[16], ttl[16], nalt[16];
 
 	snprintf(urg, sizeof urg, "%d", (int)op->req.urgency);
 	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
 	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
-	return store_fcallv("shd_submit", submit_store_cb, op, err, op->req.ref,
-	    doc, urg, op->req.case_id,
-	    submit_co_victims_name(op->req.co_victims), hh, ttl, nalt, cands,
-	    (char *)NULL);
+	return store_fcallv("shd_submit", requests_submit_store_cb, op, err,
+	    op->req.ref, doc, urg, op->req.case_id,
+	    requests_submit_co_victims_name(op->req.co_victims), hh, ttl, nalt,
+	    cands, (char *)NULL);
 }
 
 /* Log and reply {request, proposal, explanation, duplicate}. */
 static void
-submit_reply(struct submit_op *op, json_t *req, json_t *prop, bool dup)
+requests_submit_reply(
+    struct requests_submit_op *op, json_t *req, json_t *prop, bool dup)
 {
 	json_t *expl = dup || prop != NULL ? NULL : op->explanation;
 	json_t *result;
@@ -152,12 +153,12 @@ submit_reply(struct submit_op *op, json_t *req, json_t *prop, bool dup)
 	    table_add_held(
 	        json_string_value(json_object_get(prop, "shelter_id")),
 	        json_string_value(json_object_get(prop, "pool")), 1) != -1) {
-		submit_end(op, result);
+		requests_submit_end(op, result);
 		return;
 	}
 	op->reply = result;
 	op->step = SUBMIT_REFRESH_HOLD;
-	requests_refresh_begin(&op->refresh, submit_refreshed, op);
+	requests_refresh_begin(&op->refresh, requests_submit_refreshed, op);
 	requests_refresh_shelter(
 	    &op->refresh, requests_str_of(prop, "shelter_id"));
 	requests_refresh_end(&op->refresh);
@@ -165,7 +166,7 @@ submit_reply(struct submit_op *op, json_t *req, json_t *prop, bool dup)
 
 /* Explain from the table as it is now, then reply: the request waits. */
 static void
-submit_explain(struct submit_op *op)
+requests_submit_explain(struct requests_submit_op *op)
 {
 	struct match_result *res = table_scratch();
 	json_t *expl;
@@ -175,7 +176,7 @@ submit_explain(struct submit_op *op)
 		json_decref(op->explanation);
 		op->explanation = expl;
 	}
-	submit_reply(op, op->request, NULL, false);
+	requests_submit_reply(op, op->request, NULL, false);
 }
 
 /*
@@ -184,7 +185,7 @@ submit_explain(struct submit_op *op)
  * none or it could not be sent.
  */
 static int
-submit_propose_all(struct submit_op *op)
+requests_submit_propose_all(struct requests_submit_op *op)
 {
 	struct match_result *res = table_scratch();
 	struct sh_error err;
@@ -197,7 +198,7 @@ submit_propose_all(struct submit_op *op)
 		return -1;
 	op->step = SUBMIT_PROPOSE_ALL;
 	rc = requests_send_propose(requests_str_of(op->request, "id"), cands,
-	    submit_store_cb, op, &err);
+	    requests_submit_store_cb, op, &err);
 	free(cands);
 	return rc;
 }
@@ -209,12 +210,12 @@ submit_propose_all(struct submit_op *op)
  * reload them (or every shelter when there were many), then match again.
  */
 static void
-submit_refresh_lost(struct submit_op *op)
+requests_submit_refresh_lost(struct requests_submit_op *op)
 {
 	int i;
 
 	op->step = SUBMIT_REFRESH_LOST;
-	requests_refresh_begin(&op->refresh, submit_refreshed, op);
+	requests_refresh_begin(&op->refresh, requests_submit_refreshed, op);
 	if (op->nsids > 0) {
 		for (i = 0; i < op->nsids; i++)
 			requests_refresh_shelter(&op->refresh, op->sids[i]);
@@ -230,27 +231,29 @@ submit_refresh_lost(struct submit_op *op)
  * fresh counts.
  */
 static void
-submit_settle(struct submit_op *op, json_t *req, json_t *prop, bool dup)
+requests_submit_settle(
+    struct requests_submit_op *op, json_t *req, json_t *prop, bool dup)
 {
 	json_t *old = op->request;
 
 	if (dup || prop != NULL || op->ncandidates == 0) {
-		submit_reply(op, req, prop, dup);
+		requests_submit_reply(op, req, prop, dup);
 		return;
 	}
 	op->request = json_incref(req);
 	json_decref(old);
 	if (op->windowed) {
 		op->windowed = false;
-		if (submit_propose_all(op) == 0)
+		if (requests_submit_propose_all(op) == 0)
 			return;
 	}
-	submit_refresh_lost(op);
+	requests_submit_refresh_lost(op);
 }
 
 /* Match on the table with the case shelters (borrowed), then shd_submit. */
 static void
-submit_match(struct submit_op *op, const json_t *case_shelters)
+requests_submit_match(
+    struct requests_submit_op *op, const json_t *case_shelters)
 {
 	struct match_result *res = table_scratch();
 	struct sh_error err;
@@ -273,7 +276,7 @@ submit_match(struct submit_op *op, const json_t *case_shelters)
 	    (sdoc = json_dumps(doc, JSON_COMPACT)) == NULL ||
 	    (shh = json_dumps(hh, JSON_COMPACT)) == NULL) {
 		requests_nomem(op->call);
-		submit_free(op);
+		requests_submit_free(op);
 		goto out;
 	}
 	op->ncandidates = res->ncandidates;
@@ -284,8 +287,8 @@ submit_match(struct submit_op *op, const json_t *case_shelters)
 			    "%s", res->candidates[i].shelter->id);
 	op->cases = json_incref((json_t *)case_shelters);
 	op->step = SUBMIT_STORE;
-	if (submit_send_store(op, sdoc, shh, cands, &err) == -1)
-		submit_fail(op, &err);
+	if (requests_submit_send_store(op, sdoc, shh, cands, &err) == -1)
+		requests_submit_fail(op, &err);
 out:
 	json_decref(doc);
 	json_decref(hh);
@@ -299,7 +302,8 @@ out:
  * err as store_cb gives them; both NULL when a refresh set is done.
  */
 static void
-submit_advance(struct submit_op *op, json_t *result, const struct sh_error *err)
+requests_submit_advance(
+    struct requests_submit_op *op, json_t *result, const struct sh_error *err)
 {
 	json_t *req, *prop;
 
@@ -307,34 +311,34 @@ submit_advance(struct submit_op *op, json_t *result, const struct sh_error *err)
 		if (op->step == SUBMIT_PROPOSE_ALL)
 			/* The request is stored and waits for the waitlist
 			 * pass. */
-			submit_explain(op);
+			requests_submit_explain(op);
 		else
-			submit_fail(op, err);
+			requests_submit_fail(op, err);
 		return;
 	}
 	switch (op->step) {
 	case SUBMIT_CASE:
-		submit_match(op, json_object_get(result, "shelters"));
+		requests_submit_match(op, json_object_get(result, "shelters"));
 		break;
 	case SUBMIT_STORE:
 		prop = json_object_get(result, "proposal");
-		submit_settle(op, json_object_get(result, "request"),
+		requests_submit_settle(op, json_object_get(result, "request"),
 		    json_is_null(prop) ? NULL : prop,
 		    json_is_true(json_object_get(result, "duplicate")));
 		break;
 	case SUBMIT_PROPOSE_ALL:
 		req = json_object_get(result, "request");
 		prop = json_object_get(result, "proposal");
-		submit_settle(op, req != NULL ? req : op->request,
+		requests_submit_settle(op, req != NULL ? req : op->request,
 		    json_is_null(prop) ? NULL : prop, false);
 		break;
 	case SUBMIT_REFRESH_LOST:
-		submit_explain(op);
+		requests_submit_explain(op);
 		break;
 	case SUBMIT_REFRESH_HOLD:
 		result = op->reply;
 		op->reply = NULL;
-		submit_end(op, result);
+		requests_submit_end(op, result);
 		break;
 	}
 }
@@ -347,20 +351,21 @@ void
 requests_submit(struct call *call)
 {
 	struct sh_error err;
-	struct submit_op *op;
+	struct requests_submit_op *op;
 
 	if ((op = requests_op_new(call, sizeof *op)) == NULL)
 		return;
 	op->call = call;
 	if (requests_parse(call, &op->req) == -1) {
-		submit_free(op);
+		requests_submit_free(op);
 		return;
 	}
 	if (!placement_needs_case(&op->req)) {
-		submit_match(op, NULL);
+		requests_submit_match(op, NULL);
 		return;
 	}
 	op->step = SUBMIT_CASE;
-	if (requests_send_case(&op->req, submit_store_cb, op, &err) == -1)
-		submit_fail(op, &err);
+	if (requests_send_case(&op->req, requests_submit_store_cb, op, &err) ==
+	    -1)
+		requests_submit_fail(op, &err);
 }
