@@ -581,21 +581,19 @@ assign_solve(struct assign_ctx *c, long long *score)
 	for (u = 0; u < c->nnodes; u++)
 		c->pot[u] = 0;
 	for (;;) {
-		assign_dijkstra(c, ASSIGN_SOURCE, -1);
-		if (c->dist[ASSIGN_SINK] >= ASSIGN_INF)
+		/* Stop at the sink: nodes not settled by then are raised by
+		 * the sink's distance, which keeps every reduced cost >= 0. */
+		assign_dijkstra(c, ASSIGN_SOURCE, ASSIGN_SINK);
+		dmax = c->dist[ASSIGN_SINK];
+		if (dmax >= ASSIGN_INF)
 			break;
-		/* Nodes not reached stay unreachable; raising them by the
-		 * largest distance keeps arcs into reached nodes >= 0. */
-		dmax = 0;
 		for (u = 0; u < c->nnodes; u++)
-			if (c->dist[u] < ASSIGN_INF && c->dist[u] > dmax)
-				dmax = c->dist[u];
-		for (u = 0; u < c->nnodes; u++)
-			c->pot[u] +=
-			    c->dist[u] < ASSIGN_INF ? c->dist[u] : dmax;
+			c->pot[u] += c->dist[u] < dmax ? c->dist[u] : dmax;
 		assign_augment(c, ASSIGN_SOURCE, ASSIGN_SINK);
 	}
-	/* A last pass leaves pot consistent for level 3's searches. */
+	/* The last search ran to the end. Nodes it did not reach stay
+	 * unreachable; raising them by the largest distance keeps arcs into
+	 * reached nodes >= 0, so level 3 may search from anywhere. */
 	dmax = 0;
 	for (u = 0; u < c->nnodes; u++)
 		if (c->dist[u] < ASSIGN_INF && c->dist[u] > dmax)

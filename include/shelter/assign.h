@@ -80,7 +80,7 @@
 
 #define ASSIGN_REQUESTS_MAX  50
 #define ASSIGN_OPTIONS_MAX   256
-#define ASSIGN_NODES_DEFAULT 2000
+#define ASSIGN_NODES_DEFAULT 1000
 
 struct assign_option {
 	int shelter;  /* index into assign_problem.shelters */

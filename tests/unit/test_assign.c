@@ -632,23 +632,46 @@ test_determinism(void **state)
 }
 
 static void
+fifty(const char *what, struct inst *x)
+{
+	struct assign_result res;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run(x, &res);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("n=50, %s: %d placed, score %.2f, %ld nodes, exact %d, "
+	              "%.1f ms\n",
+	    what, res.placed, res.score, res.nodes, res.exact,
+	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	assert_true(res.placed > 0);
+}
+
+static void
 test_fifty(void **state)
 {
 	static struct inst x;
-	struct assign_result res;
-	struct timespec t0, t1;
+	int s, q, i;
 
 	(void)state;
 	rng_state = 7;
 	big_instance(&x, 50, 60, 150);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run(&x, &res);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	print_message("n=50, 150 options each, 180 pools: %d placed, score "
-	              "%.2f, %ld nodes, exact %d, %.1f ms\n",
-	    res.placed, res.score, res.nodes, res.exact,
-	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-	assert_true(res.placed > 0);
+	fifty("150 options each over 180 pools", &x);
+	/* Scarce: about 30 places for 50 people. */
+	for (s = 0; s < x.ns; s++)
+		for (q = 0; q < 3; q++)
+			x.free[s][q] = rnd_below(6) == 0;
+	fifty("150 options each, about 30 places", &x);
+	/* One raid, every third co-victim apart. */
+	for (i = 0; i < x.n; i++) {
+		x.req[i].case_id = "raid-1";
+		x.req[i].co_victims =
+		    i % 3 == 0 ? CO_VICTIMS_APART : CO_VICTIMS_ANY;
+	}
+	fifty("one case, a third apart, about 30 places", &x);
+	for (i = 0; i < x.n; i++)
+		x.req[i].co_victims = CO_VICTIMS_APART;
+	fifty("one case, all apart, about 30 places", &x);
 }
 
 static void
