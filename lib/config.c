@@ -9,7 +9,6 @@
  * folder. The auth section is in config_auth.c, the shelters seed file in
  * config_shelters.c.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,86 +19,6 @@
 #include "config_auth.h"
 #include "key.h"
 #include "ld.h"
-
-static const char *const config_role_names[] = {
-    "admin", "coordinator", "shelter", "service"};
-
-/*
- * The name of one role bit ("coordinator"), or "none" for anything else.
- */
-const char *
-config_role_name(enum role r)
-{
-	size_t i;
-
-	for (i = 0; i < 4; i++)
-		if (r == (enum role)(1 << i))
-			return config_role_names[i];
-	return "none";
-}
-
-/*
- * The role called s, or ROLE_NONE when s names no role.
- */
-enum role
-config_role_parse(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 4; i++)
-		if (strcmp(s, config_role_names[i]) == 0)
-			return (enum role)(1 << i);
-	return ROLE_NONE;
-}
-
-/*
- * Append "FILE:LINE:COL: message" to e ("FILE: message" when line <= 0,
- * the bare message when file is NULL). On ENOMEM the error is dropped:
- * callers count their errors themselves and fail anyway.
- */
-void
-config_errors_add(struct config_errors *e, const char *file, int line, int col,
-    const char *fmt, ...)
-{
-	char msg[1024], *s, **v;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 8;
-
-		if ((v = realloc(e->v, cap * sizeof *v)) == NULL)
-			return;
-		e->v = v;
-		e->cap = cap;
-	}
-	if (file != NULL && line > 0)
-		n = asprintf(&s, "%s:%d:%d: %s", file, line, col, msg);
-	else if (file != NULL)
-		n = asprintf(&s, "%s: %s", file, msg);
-	else
-		n = asprintf(&s, "%s", msg);
-	if (n < 0)
-		return;
-	e->v[e->n++] = s;
-}
-
-/*
- * Free every message of e and reset it to empty.
- */
-void
-config_errors_free(struct config_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		free(e->v[i]);
-	free(e->v);
-	memset(e, 0, sizeof *e);
-}
 
 /*
  * A new config with DESIGN.md's defaults: no listeners, Redis on
