@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "shelter/vocab.h"
 
 #ifndef SHELTER_VERSION
 #define SHELTER_VERSION "dev"
@@ -107,7 +108,7 @@ static const struct command commands[] = {
         .args = "[--since ID] [--count N] [TOPIC...]",
         .summary = "print live events, one per line; resumes after a "
                    "reconnect",
-        .help = "  TOPIC        proposals, requests, capacity, placements\n"
+        .help = "  TOPIC        " VOCAB_TOPIC_LIST "\n"
                 "               (default: every topic the role may see)\n"
                 "  --since ID   first replay the events after event ID\n"
                 "  --count N    exit after N events\n"},
