@@ -42,11 +42,16 @@ def modgraph_symbols(obj):
     return defined, undefined
 
 
-def modgraph_edges(objdir):
-    """{module: set of modules it uses} for the objects in objdir."""
+def modgraph_edges(objdir, srcdir):
+    """{module: set of modules it uses} for the objects in objdir whose
+    source is still in srcdir (a removed file leaves a stale object)."""
     if not os.path.isdir(objdir):
         sys.exit("modgraph: %s: no objects (run make first)" % objdir)
-    objs = sorted(f for f in os.listdir(objdir) if f.endswith(".o"))
+    objs = sorted(
+        f
+        for f in os.listdir(objdir)
+        if f.endswith(".o") and os.path.exists(os.path.join(srcdir, f[:-2] + ".c"))
+    )
     defs, needs = {}, {}
     for f in objs:
         mod = f[:-2] + ".c"
@@ -122,7 +127,9 @@ def modgraph_main():
 
     bad = False
     for folder in FOLDERS:
-        edges = modgraph_edges(os.path.join(args.build, folder))
+        edges = modgraph_edges(
+            os.path.join(args.build, folder), os.path.join(args.srcdir, folder)
+        )
         print("%s/" % folder)
         for mod in sorted(edges):
             print("  %s -> %s" % (mod, " ".join(sorted(edges[mod])) or "-"))
