@@ -6,6 +6,7 @@
 #   make lint       clang-format --dry-run and cppcheck
 #   make bench      matching and daemon benchmarks
 #   make run        private redis-server + shelterd with the demo shelters
+#   make graph      module graph of daemon/ and lib/: call cycles, long files
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION   := 0.1.0
@@ -15,9 +16,18 @@ BUILD     ?= build
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 CC        ?= cc
 PKGS      := libevent libevent_openssl hiredis jansson yaml-0.1 openssl
+# lib/ is the pure core: parsing, matching, the blocking client. It gets
+# only these, and build/poison (tools/poison.sh) shadows every libevent
+# and hiredis header, so including one in lib/ fails the build.
+LIB_PKGS  := jansson yaml-0.1 libcrypto
+POISON    := $(BUILD)/poison
 
+# Computed when make reads this file: targets that first install what is
+# missing (deps) run the build in a new $(MAKE), which computes them again.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIB_PKG_CFLAGS := $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
+LIB_PKG_LIBS   := $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 CFLAGS    ?= -O2 -g
@@ -29,11 +39,15 @@ ifeq ($(SAN),1)
 CFLAGS    := -O1 -g -fno-omit-frame-pointer
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
-	-Iinclude $(PKG_CFLAGS) \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
 	-DSHELTER_VERSION=\"$(VERSION)\" \
 	-DSHELTER_DATADIR=\"$(PREFIX)/share/shelterd\" \
 	-DSHELTER_SRCDIR=\"$(CURDIR)\"
+ALL_CFLAGS := $(BASE_CFLAGS) -Iinclude $(PKG_CFLAGS)
+# libevent's pkg-config adds -D_FILE_OFFSET_BITS=64; lib/ keeps it so that
+# both halves agree on off_t and friends.
+LIB_CFLAGS := $(BASE_CFLAGS) -D_FILE_OFFSET_BITS=64 -I$(POISON) -Iinclude \
+	$(LIB_PKG_CFLAGS)
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC    := $(wildcard lib/*.c)
@@ -48,12 +62,20 @@ TOOL_OBJ   := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test unit integration asan valgrind lint bench run install clean deps fuzz
+.PHONY: all test unit integration asan valgrind lint bench run install clean deps fuzz graph
 all: $(BUILD)/libshelter.a $(BUILD)/shelterd $(BUILD)/shelterctl
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# lib/ and its unit tests: the core's flags only (see LIB_PKGS).
+$(BUILD)/lib/%.o: lib/%.c | $(POISON)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(POISON)/.stamp: tools/poison.sh
+	@sh tools/poison.sh $(POISON) && touch $@
 
 $(BUILD)/libshelter.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -72,10 +94,10 @@ $(BUILD)/shelterd: $(DAEMON_OBJ) $(BUILD)/libshelter.a
 $(BUILD)/shelterctl: $(TOOL_OBJ) $(BUILD)/libshelter.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libshelter.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libshelter.a | $(POISON)/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libshelter.a \
-		$(CMOCKA_LIBS) $(PKG_LIBS) -lm
+	$(CC) $(LIB_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libshelter.a \
+		$(CMOCKA_LIBS) $(LIB_PKG_LIBS) -lm
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libshelter.a
 	@mkdir -p $(dir $@)
@@ -86,7 +108,9 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libshelter.a
 deps:
 	@sh tools/deps.sh
 
-test: deps all $(UNIT_BIN)
+# deps may install the libraries: build in a new make that sees them.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
 unit: all $(UNIT_BIN)
@@ -98,7 +122,8 @@ integration: all
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 test
 
-valgrind: deps all $(UNIT_BIN)
+valgrind: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 sh tests/run.sh
 
 # cppcheck does not read system headers, and cannot parse a sys/queue.h
@@ -113,11 +138,18 @@ lint:
 		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D__GNUC__ \
 		$${q:+--include=$$q} lib daemon tools
 
-bench: deps all $(BENCH_BIN)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
-run: deps all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@sh tools/run.sh
+
+# The module graph of daemon/ and lib/: edges, call cycles, long files.
+# Exit 1 on a cycle or a C file over 800 lines.
+graph: all
+	python3 tools/modgraph.py --build $(BUILD) .
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \

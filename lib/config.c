@@ -9,7 +9,6 @@
  * folder. The auth section is in config_auth.c, the shelters seed file in
  * config_shelters.c.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,90 +20,10 @@
 #include "key.h"
 #include "ld.h"
 
-static const char *const config_role_names[] = {
-    "admin", "coordinator", "shelter", "service"};
-
 /*
- * The name of one role bit ("coordinator"), or "none" for anything else.
- */
-const char *
-config_role_name(enum role r)
-{
-	size_t i;
-
-	for (i = 0; i < 4; i++)
-		if (r == (enum role)(1 << i))
-			return config_role_names[i];
-	return "none";
-}
-
-/*
- * The role called s, or ROLE_NONE when s names no role.
- */
-enum role
-config_role_parse(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 4; i++)
-		if (strcmp(s, config_role_names[i]) == 0)
-			return (enum role)(1 << i);
-	return ROLE_NONE;
-}
-
-/*
- * Append "FILE:LINE:COL: message" to e ("FILE: message" when line <= 0,
- * the bare message when file is NULL). On ENOMEM the error is dropped:
- * callers count their errors themselves and fail anyway.
- */
-void
-config_errors_add(struct config_errors *e, const char *file, int line, int col,
-    const char *fmt, ...)
-{
-	char msg[1024], *s, **v;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 8;
-
-		if ((v = realloc(e->v, cap * sizeof *v)) == NULL)
-			return;
-		e->v = v;
-		e->cap = cap;
-	}
-	if (file != NULL && line > 0)
-		n = asprintf(&s, "%s:%d:%d: %s", file, line, col, msg);
-	else if (file != NULL)
-		n = asprintf(&s, "%s: %s", file, msg);
-	else
-		n = asprintf(&s, "%s", msg);
-	if (n < 0)
-		return;
-	e->v[e->n++] = s;
-}
-
-/*
- * Free every message of e and reset it to empty.
- */
-void
-config_errors_free(struct config_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		free(e->v[i]);
-	free(e->v);
-	memset(e, 0, sizeof *e);
-}
-
-/*
- * A new config with DESIGN.md's defaults: no listeners, Redis on
- * 127.0.0.1:6379 with prefix "shelterd:", durability required. NULL on
- * ENOMEM. Free with config_free.
+ * A new config with the defaults config/shelterd.yaml documents: no
+ * listeners, Redis on 127.0.0.1:6379 with prefix "shelterd:", durability
+ * required. NULL on ENOMEM. Free with config_free.
  */
 struct config *
 config_default(void)
@@ -238,8 +157,8 @@ config_listen_addr(
 }
 
 static void
-key_tcp(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_key_tcp(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	struct config *cfg = base;
 
@@ -248,8 +167,8 @@ key_tcp(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 }
 
 static void
-key_http(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_key_http(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	struct config *cfg = base;
 
@@ -257,8 +176,8 @@ key_http(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 }
 
 static void
-key_level(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_key_level(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	static const char *const names[] = {"error", "warn", "info", "debug"};
 	const char *s = ld_scalar(v);
@@ -290,7 +209,7 @@ static const struct key weight_keys[] = {
 };
 
 static void
-key_weights(struct ld *ld, yaml_node_t *v, const char *path,
+config_key_weights(struct ld *ld, yaml_node_t *v, const char *path,
     const struct key *k, void *base)
 {
 	struct config *cfg = base;
@@ -337,7 +256,7 @@ config_name_list(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static void
-key_residence(struct ld *ld, yaml_node_t *v, const char *path,
+config_key_residence(struct ld *ld, yaml_node_t *v, const char *path,
     const struct key *k, void *base)
 {
 	config_name_list(ld, v, path, model_residence_parse, RESIDENCE_NONE + 1,
@@ -346,8 +265,8 @@ key_residence(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static void
-key_care(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_key_care(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	config_name_list(ld, v, path, model_care_parse, 0,
 	    "psychiatric, addiction, intellectual_disability, medical, "
@@ -358,16 +277,16 @@ key_care(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 static const struct key rule_keys[] = {
     {"min_age", key_int, offsetof(struct program_rule, min_age), 0, 120, 0,
         NULL},
-    {"residence", key_residence, offsetof(struct program_rule, residence), 0, 0,
-        0, NULL},
-    {"needs_any", key_care, offsetof(struct program_rule, needs_any), 0, 0, 0,
-        NULL},
+    {"residence", config_key_residence,
+        offsetof(struct program_rule, residence), 0, 0, 0, NULL},
+    {"needs_any", config_key_care, offsetof(struct program_rule, needs_any), 0,
+        0, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 /* An entry replaces the defaults of its program; others keep theirs. */
 static void
-key_program(struct ld *ld, yaml_node_t *v, const char *path,
+config_key_program(struct ld *ld, yaml_node_t *v, const char *path,
     const struct key *k, void *base)
 {
 	struct config *cfg = base;
@@ -381,12 +300,12 @@ key_program(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static const struct key program_keys[] = {
-    {"cosm", key_program, 0, PROGRAM_COSM, 0, 0, NULL},
-    {"omm", key_program, 0, PROGRAM_OMM, 0, 0, NULL},
-    {"crisis", key_program, 0, PROGRAM_CRISIS, 0, 0, NULL},
-    {"screening", key_program, 0, PROGRAM_SCREENING, 0, 0, NULL},
-    {"labour", key_program, 0, PROGRAM_LABOUR, 0, 0, NULL},
-    {"regular", key_program, 0, PROGRAM_REGULAR, 0, 0, NULL},
+    {"cosm", config_key_program, 0, PROGRAM_COSM, 0, 0, NULL},
+    {"omm", config_key_program, 0, PROGRAM_OMM, 0, 0, NULL},
+    {"crisis", config_key_program, 0, PROGRAM_CRISIS, 0, 0, NULL},
+    {"screening", config_key_program, 0, PROGRAM_SCREENING, 0, 0, NULL},
+    {"labour", config_key_program, 0, PROGRAM_LABOUR, 0, 0, NULL},
+    {"regular", config_key_program, 0, PROGRAM_REGULAR, 0, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -404,15 +323,15 @@ static const struct key tls_keys[] = {
 static const struct key listen_keys[] = {
     {"unix", key_path, C(listen_unix), 0, 0, K_SOCKET, NULL},
     {"unix_mode", key_mode, C(unix_mode), 0, 0, 0, NULL},
-    {"tcp", key_tcp, 0, 0, 0, 0, NULL},
+    {"tcp", config_key_tcp, 0, 0, 0, 0, NULL},
     {"port_file", key_path, C(port_file), 0, 0, 0, NULL},
     {"tls", key_map, 0, 0, 0, 0, tls_keys},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static void
-key_listen(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_key_listen(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	yaml_node_t *tls = ld_get(ld, v, "tls");
 
@@ -434,7 +353,7 @@ static const struct key redis_keys[] = {
 static const struct key matching_keys[] = {
     {"hold_ttl_s", key_int, C(hold_ttl_s), 1, 604800, 0, NULL},
     {"alternatives", key_int, C(alternatives), 0, 10, 0, NULL},
-    {"weights", key_weights, 0, 0, 0, 0, NULL},
+    {"weights", config_key_weights, 0, 0, 0, 0, NULL},
     {"programs", key_map, 0, 0, 0, 0, program_keys},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
@@ -449,19 +368,19 @@ static const struct key limits_keys[] = {
 };
 
 static const struct key log_keys[] = {
-    {"level", key_level, C(log_level), 0, 0, 0, NULL},
+    {"level", config_key_level, C(log_level), 0, 0, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key top_keys[] = {
-    {"listen", key_listen, 0, 0, 0, 0, NULL},
+    {"listen", config_key_listen, 0, 0, 0, 0, NULL},
     {"redis", key_map, 0, 0, 0, 0, redis_keys},
     {"auth", key_map, 0, 0, 0, 0, config_auth_keys},
     {"matching", key_map, 0, 0, 0, 0, matching_keys},
     {"limits", key_map, 0, 0, 0, 0, limits_keys},
     {"shelters", key_path, C(shelters_path), 0, 0, 0, NULL},
     {"gazetteer", key_path, C(gazetteer_path), 0, 0, 0, NULL},
-    {"http", key_http, 0, 0, 0, 0, NULL},
+    {"http", config_key_http, 0, 0, 0, 0, NULL},
     {"log", key_map, 0, 0, 0, 0, log_keys},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };

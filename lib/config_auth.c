@@ -13,8 +13,8 @@
 #include "ld.h"
 
 static void
-key_uid(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_auth_uid(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	const char *s = ld_plain(v);
 	long long n;
@@ -28,8 +28,8 @@ key_uid(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 }
 
 static void
-key_role(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_auth_role(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	const char *s = ld_scalar(v);
 	enum role r = s ? config_role_parse(s) : ROLE_NONE;
@@ -44,7 +44,7 @@ key_role(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 }
 
 static void
-key_shelter_id(struct ld *ld, yaml_node_t *v, const char *path,
+config_auth_shelter_id(struct ld *ld, yaml_node_t *v, const char *path,
     const struct key *k, void *base)
 {
 	const char *s = ld_scalar(v);
@@ -60,7 +60,7 @@ key_shelter_id(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static void
-key_token_name(struct ld *ld, yaml_node_t *v, const char *path,
+config_auth_token_name(struct ld *ld, yaml_node_t *v, const char *path,
     const struct key *k, void *base)
 {
 	const char *s = ld_scalar(v), *p;
@@ -93,8 +93,8 @@ config_auth_hexval(char c)
 }
 
 static void
-key_sha256(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_auth_sha256(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	const char *s = ld_scalar(v);
 	unsigned char *out = KEY_FIELD(unsigned char, base, k);
@@ -117,22 +117,23 @@ key_sha256(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 }
 
 static const struct key peer_keys[] = {
-    {"uid", key_uid, offsetof(struct peer_conf, uid), 0, 0, K_REQUIRED, NULL},
-    {"role", key_role, offsetof(struct peer_conf, role), 0, 0, K_REQUIRED,
+    {"uid", config_auth_uid, offsetof(struct peer_conf, uid), 0, 0, K_REQUIRED,
         NULL},
-    {"shelter", key_shelter_id, offsetof(struct peer_conf, shelter), 0, 0, 0,
-        NULL},
+    {"role", config_auth_role, offsetof(struct peer_conf, role), 0, 0,
+        K_REQUIRED, NULL},
+    {"shelter", config_auth_shelter_id, offsetof(struct peer_conf, shelter), 0,
+        0, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct key token_keys[] = {
-    {"name", key_token_name, offsetof(struct token_conf, name), 0, 0,
+    {"name", config_auth_token_name, offsetof(struct token_conf, name), 0, 0,
         K_REQUIRED, NULL},
-    {"role", key_role, offsetof(struct token_conf, role), 0, 0, K_REQUIRED,
-        NULL},
-    {"shelter", key_shelter_id, offsetof(struct token_conf, shelter), 0, 0, 0,
-        NULL},
-    {"sha256", key_sha256, offsetof(struct token_conf, sha256), 0, 0,
+    {"role", config_auth_role, offsetof(struct token_conf, role), 0, 0,
+        K_REQUIRED, NULL},
+    {"shelter", config_auth_shelter_id, offsetof(struct token_conf, shelter), 0,
+        0, 0, NULL},
+    {"sha256", config_auth_sha256, offsetof(struct token_conf, sha256), 0, 0,
         K_REQUIRED, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
@@ -244,8 +245,8 @@ static const struct auth_list token_list = {token_keys,
     config_auth_token_dup};
 
 static void
-key_peers(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_auth_peers(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	struct config *cfg = base;
 
@@ -256,8 +257,8 @@ key_peers(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 }
 
 static void
-key_tokens(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
-    void *base)
+config_auth_tokens(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
 {
 	struct config *cfg = base;
 
@@ -269,7 +270,7 @@ key_tokens(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 
 /* The auth section. */
 const struct key config_auth_keys[] = {
-    {"peers", key_peers, 0, 0, 0, 0, NULL},
-    {"tokens", key_tokens, 0, 0, 0, 0, NULL},
+    {"peers", config_auth_peers, 0, 0, 0, 0, NULL},
+    {"tokens", config_auth_tokens, 0, 0, 0, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };

@@ -70,6 +70,7 @@ key_walk(struct ld *ld, yaml_node_t *map, const char *path,
 			    "%s: missing required key '%s'", path, k->name);
 }
 
+/* A mapping: walks it with k->sub into the same base. */
 void
 key_map(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
@@ -93,6 +94,7 @@ key_integer(struct ld *ld, yaml_node_t *v, const char *path,
 	return true;
 }
 
+/* An int from k->min to k->max at base + k->off; else reported. */
 void
 key_int(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
@@ -103,6 +105,7 @@ key_int(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 		*KEY_FIELD(int, base, k) = (int)n;
 }
 
+/* A size_t from k->min to k->max at base + k->off; else reported. */
 void
 key_size(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
@@ -113,6 +116,7 @@ key_size(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 		*KEY_FIELD(size_t, base, k) = (size_t)n;
 }
 
+/* A finite double from k->min (K_ABOVE: above it) to k->max. */
 void
 key_num(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
@@ -135,6 +139,7 @@ key_num(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 	*KEY_FIELD(double, base, k) = d;
 }
 
+/* true/false/yes/no as a bool at base + k->off; else reported. */
 void
 key_bool(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)
@@ -181,6 +186,10 @@ key_string(
 	return 0;
 }
 
+/*
+ * A new non-empty string (K_NULL: or null) in the char * at
+ * base + k->off; the string there before is freed.
+ */
 void
 key_str(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
     void *base)

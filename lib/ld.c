@@ -17,6 +17,10 @@
 #define LD_DEPTH_MAX 32          /* nesting in a shelters file */
 #define LD_NODES_MAX 1000000     /* nodes converted (alias bombs) */
 
+/*
+ * Report "FILE:LINE:COL: message" at mark m (1-based) into ld->errs
+ * and count it in ld->nerr.
+ */
 void
 ld_err(struct ld *ld, yaml_mark_t m, const char *fmt, ...)
 {
@@ -31,6 +35,7 @@ ld_err(struct ld *ld, yaml_mark_t m, const char *fmt, ...)
 	ld->nerr++;
 }
 
+/* Node i of the document (libyaml: NULL when there is none). */
 yaml_node_t *
 ld_node(struct ld *ld, yaml_node_item_t i)
 {
@@ -57,6 +62,7 @@ ld_plain(yaml_node_t *n)
 	return s;
 }
 
+/* A plain empty, ~, null, Null or NULL scalar. */
 bool
 ld_is_null(yaml_node_t *n)
 {
@@ -158,6 +164,7 @@ ld_join(char *buf, size_t len, const char *path, const char *name)
 		snprintf(buf, len, "%s.%s", path, name);
 }
 
+/* True for a sequence; else false with "PATH: must be a list". */
 bool
 ld_is_list(struct ld *ld, yaml_node_t *v, const char *path)
 {
@@ -321,6 +328,7 @@ ld_open(struct ld *ld, const char *path, struct config_errors *errs)
 	return ld->nerr ? -1 : 0;
 }
 
+/* Free what ld_open allocated, also after a failed ld_open. */
 void
 ld_close(struct ld *ld)
 {

@@ -521,7 +521,9 @@ match_message(struct match_result *res, const struct request *req)
 		f = order[i];
 		match_msg(
 		    res, &off, "%s%u ", i == 0 ? ": " : ", ", res->reasons[f]);
-		switch (f) {
+		/* On the enum, with no default: a new filter without its
+		 * sentence is a -Wswitch warning. */
+		switch ((enum filter)f) {
 		case FILTER_NO_FREE_PLACE:
 			match_msg(res, &off, "no free place");
 			break;
@@ -568,6 +570,8 @@ match_message(struct match_result *res, const struct request *req)
 		case FILTER_HOUSEHOLD:
 			match_msg(
 			    res, &off, "without a place for this household");
+			break;
+		case FILTER_COUNT: /* not a filter: never counted */
 			break;
 		}
 	}

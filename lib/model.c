@@ -1,6 +1,6 @@
 /*
  * model.c: strict parsing and validation of shelters and placement requests
- * (PROTOCOL.md "Objects"). The field readers are in model_field.c, the
+ * (docs/protocol.md "Objects"). The field readers are in model_field.c, the
  * JSON output in model_json.c, enum names in model_enum.c, times in
  * model_time.c.
  *
@@ -69,56 +69,59 @@ model_pool_parse(const json_t *v, const char *path, int flags, struct pool *p,
 	json_t *o;
 
 	if (!json_is_object(v))
-		return model_invalid(err, path, "must be an object");
-	if (model_check_keys(v, path, model_pool_keys,
+		return model_field_invalid(err, path, "must be an object");
+	if (model_field_check_keys(v, path, model_pool_keys,
 	        stored ? model_pool_live_keys : NULL, err) < 0)
 		return -1;
 	p->max_age = 120;
 	p->boys_max_age = 17;
-	if (model_get_text(v, path, "name", true, MODEL_POOL_NAME_MAX,
+	if (model_field_get_text(v, path, "name", true, MODEL_POOL_NAME_MAX,
 	        model_valid_pool_name, model_pool_rule, p->name, err) < 0 ||
-	    model_get_set(v, path, "genders", true, true, model_genders, NULL,
-	        &p->genders, err) < 0 ||
-	    model_get_int(v, path, "min_age", false, 0, 120, &p->min_age, err) <
-	        0 ||
-	    model_get_int(v, path, "max_age", false, 0, 120, &p->max_age, err) <
-	        0)
+	    model_field_get_set(v, path, "genders", true, true, model_genders,
+	        NULL, &p->genders, err) < 0 ||
+	    model_field_get_int(
+	        v, path, "min_age", false, 0, 120, &p->min_age, err) < 0 ||
+	    model_field_get_int(
+	        v, path, "max_age", false, 0, 120, &p->max_age, err) < 0)
 		return -1;
 	if (p->max_age < p->min_age) {
-		model_path(fpath, path, "max_age");
-		return model_invalid(
+		model_field_path(fpath, path, "max_age");
+		return model_field_invalid(
 		    err, fpath, "must be at least min_age (%d)", p->min_age);
 	}
-	if (model_get_int(v, path, "children_max", false, 0, MODEL_CHILD_MAX,
-	        &p->children_max, err) < 0 ||
-	    model_get_int(v, path, "boys_max_age", false, 0, 17,
+	if (model_field_get_int(v, path, "children_max", false, 0,
+	        MODEL_CHILD_MAX, &p->children_max, err) < 0 ||
+	    model_field_get_int(v, path, "boys_max_age", false, 0, 17,
 	        &p->boys_max_age, err) < 0 ||
-	    model_get_int(v, path, "total", true, 0, 10000, &p->total, err) < 0)
+	    model_field_get_int(
+	        v, path, "total", true, 0, 10000, &p->total, err) < 0)
 		return -1;
 	if ((o = json_object_get(v, "occupied")) != NULL) {
 		json_int_t n = json_is_integer(o) ? json_integer_value(o) : -1;
 
-		model_path(fpath, path, "occupied");
+		model_field_path(fpath, path, "occupied");
 		if (stored && (n < 0 || n > INT_MAX))
-			return model_invalid(
+			return model_field_invalid(
 			    err, fpath, "must be an integer of at least 0");
 		if (!stored && (n < 0 || n > p->total))
-			return model_invalid(err, fpath,
+			return model_field_invalid(err, fpath,
 			    "must be an integer from 0 to total (%d)",
 			    p->total);
 		p->occupied = (int)n;
 	}
 	if (!stored)
 		return 0;
-	rc = model_get_int(v, path, "held", false, 0, INT_MAX, &p->held, err);
+	rc = model_field_get_int(
+	    v, path, "held", false, 0, INT_MAX, &p->held, err);
 	if (rc >= 0)
-		rc = model_get_int(
+		rc = model_field_get_int(
 		    v, path, "expected", false, 0, INT_MAX, &p->expected, err);
 	if (rc >= 0) /* free and overbooked are derived: checked, not kept */
-		rc = model_get_int(
+		rc = model_field_get_int(
 		    v, path, "free", false, 0, INT_MAX, &free_places, err);
 	if (rc >= 0)
-		rc = model_get_bool(v, path, "overbooked", &overbooked, err);
+		rc = model_field_get_bool(
+		    v, path, "overbooked", &overbooked, err);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -131,24 +134,25 @@ model_pools_parse(
 	size_t i;
 	int j;
 
-	if (model_get(obj, "", "pools", true, &v, path, err) < 0)
+	if (model_field_get(obj, "", "pools", true, &v, path, err) < 0)
 		return -1;
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    json_array_size(v) > MODEL_POOL_MAX)
-		return model_invalid(err, path,
+		return model_field_invalid(err, path,
 		    "must be an array of 1 to %d pools", MODEL_POOL_MAX);
 	for (i = 0; i < json_array_size(v); i++) {
 		struct pool *p = &out->pools[i];
 
 		e = json_array_get(v, i);
-		model_path_index(epath, path, i);
+		model_field_path_index(epath, path, i);
 		if (model_pool_parse(e, epath, flags, p, err) < 0)
 			return -1;
 		for (j = 0; j < (int)i; j++) {
 			if (strcmp(out->pools[j].name, p->name) != 0)
 				continue;
-			model_path(path, epath, "name");
-			return model_invalid(err, path, /* path is done with */
+			model_field_path(path, epath, "name");
+			return model_field_invalid(err,
+			    path, /* path is done with */
 			    "is a duplicate of pools.%d.name", j);
 		}
 		out->npools++;
@@ -161,13 +165,15 @@ model_intake_parse(const json_t *obj, struct shelter *out, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc = model_get_object(obj, "", "intake", false, &v, path, err);
+	int rc =
+	    model_field_get_object(obj, "", "intake", false, &v, path, err);
 
 	if (rc <= 0)
 		return rc;
-	if (model_check_keys(v, path, model_intake_keys, NULL, err) < 0 ||
-	    model_get_bool(v, path, "open", &out->intake_open, err) < 0 ||
-	    model_get_bool(v, path, "always", &out->intake_always, err) < 0)
+	if (model_field_check_keys(v, path, model_intake_keys, NULL, err) < 0 ||
+	    model_field_get_bool(v, path, "open", &out->intake_open, err) < 0 ||
+	    model_field_get_bool(v, path, "always", &out->intake_always, err) <
+	        0)
 		return -1;
 	return 0;
 }
@@ -179,19 +185,19 @@ model_live_parse(const json_t *obj, struct shelter *out, struct sh_error *err)
 	char path[MODEL_PATH_MAX];
 	json_t *v;
 
-	if (model_get(obj, "", "version", false, &v, path, err) > 0) {
+	if (model_field_get(obj, "", "version", false, &v, path, err) > 0) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return model_invalid(
+			return model_field_invalid(
 			    err, path, "must be an integer of at least 0");
 		out->version = json_integer_value(v);
 	}
-	if (model_get(obj, "", "updated_at", false, &v, path, err) > 0 &&
+	if (model_field_get(obj, "", "updated_at", false, &v, path, err) > 0 &&
 	    !json_is_null(v)) {
 		out->updated_at = json_is_string(v)
 		    ? model_time_parse(json_string_value(v))
 		    : -1;
 		if (out->updated_at < 0)
-			return model_invalid(
+			return model_field_invalid(
 			    err, path, "must be an RFC 3339 UTC time or null");
 	}
 	return 0;
@@ -213,28 +219,29 @@ model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
 	if (!json_is_object(obj))
 		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field", "",
 		    "shelter: must be an object");
-	if (model_check_keys(obj, "", model_shelter_keys,
+	if (model_field_check_keys(obj, "", model_shelter_keys,
 	        (flags & MODEL_STORED) ? model_shelter_live_keys : NULL,
 	        err) < 0)
 		return -1;
-	if (model_get_text(obj, "", "id", true, MODEL_ID_MAX, model_valid_id,
-	        model_id_rule, out->id, err) < 0 ||
-	    model_get_text(obj, "", "name", false, MODEL_TEXT_MAX, NULL, NULL,
-	        out->name, err) < 0 ||
-	    model_get_text(obj, "", "organisation", false, MODEL_TEXT_MAX, NULL,
-	        NULL, out->organisation, err) < 0)
+	if (model_field_get_text(obj, "", "id", true, MODEL_ID_MAX,
+	        model_valid_id, model_id_rule, out->id, err) < 0 ||
+	    model_field_get_text(obj, "", "name", false, MODEL_TEXT_MAX, NULL,
+	        NULL, out->name, err) < 0 ||
+	    model_field_get_text(obj, "", "organisation", false, MODEL_TEXT_MAX,
+	        NULL, NULL, out->organisation, err) < 0)
 		return -1;
-	if (model_get_enum(
+	if (model_field_get_enum(
 	        obj, "", "program", true, model_programs, &val, err) < 0)
 		return -1;
 	out->program = (enum program)val;
-	if (model_get_location(
+	if (model_field_get_location(
 	        obj, "", "location", true, gaz, &out->location, err) < 0 ||
-	    model_get_set(obj, "", "care", false, false, model_cares,
+	    model_field_get_set(obj, "", "care", false, false, model_cares,
 	        "care tags", &out->care, err) < 0 ||
-	    model_get_langs(obj, "", out->languages, &out->nlanguages, err) < 0)
+	    model_field_get_langs(
+	        obj, "", out->languages, &out->nlanguages, err) < 0)
 		return -1;
-	if ((rc = model_get_enum(
+	if ((rc = model_field_get_enum(
 	         obj, "", "security", false, model_securities, &val, err)) < 0)
 		return -1;
 	if (rc > 0)
@@ -256,15 +263,17 @@ model_person_parse(const json_t *obj, struct request *out, struct sh_error *err)
 	json_t *v;
 	int val;
 
-	if (model_get_object(obj, "", "person", true, &v, path, err) < 0)
+	if (model_field_get_object(obj, "", "person", true, &v, path, err) < 0)
 		return -1;
-	if (model_check_keys(v, path, model_person_keys, NULL, err) < 0 ||
-	    model_get_enum(v, path, "gender", true, model_genders, &val, err) <
-	        0)
+	if (model_field_check_keys(v, path, model_person_keys, NULL, err) < 0 ||
+	    model_field_get_enum(
+	        v, path, "gender", true, model_genders, &val, err) < 0)
 		return -1;
 	out->gender = (enum gender)val;
-	if (model_get_int(v, path, "age", true, 0, 120, &out->age, err) < 0 ||
-	    model_get_langs(v, path, out->languages, &out->nlanguages, err) < 0)
+	if (model_field_get_int(v, path, "age", true, 0, 120, &out->age, err) <
+	        0 ||
+	    model_field_get_langs(
+	        v, path, out->languages, &out->nlanguages, err) < 0)
 		return -1;
 	v = json_object_get(v, "nationality");
 	if (v == NULL)
@@ -272,7 +281,7 @@ model_person_parse(const json_t *obj, struct request *out, struct sh_error *err)
 	if (!json_is_string(v) || json_string_length(v) != 2 ||
 	    json_string_value(v)[0] < 'A' || json_string_value(v)[0] > 'Z' ||
 	    json_string_value(v)[1] < 'A' || json_string_value(v)[1] > 'Z')
-		return model_invalid(err, "person.nationality",
+		return model_field_invalid(err, "person.nationality",
 		    "must be a two-letter uppercase ISO 3166-1 code");
 	memcpy(out->nationality, json_string_value(v), 3);
 	return 0;
@@ -285,25 +294,27 @@ model_children_parse(
 	char path[MODEL_PATH_MAX], epath[MODEL_PATH_MAX];
 	json_t *v, *e;
 	size_t i;
-	int rc = model_get(obj, "", "children", false, &v, path, err), val;
+	int rc = model_field_get(obj, "", "children", false, &v, path, err),
+	    val;
 
 	if (rc <= 0)
 		return rc;
 	if (!json_is_array(v) || json_array_size(v) > MODEL_CHILD_MAX)
-		return model_invalid(err, path,
+		return model_field_invalid(err, path,
 		    "must be an array of at most %d children", MODEL_CHILD_MAX);
 	for (i = 0; i < json_array_size(v); i++) {
 		struct child *c = &out->children[i];
 
 		e = json_array_get(v, i);
-		model_path_index(epath, path, i);
+		model_field_path_index(epath, path, i);
 		if (!json_is_object(e))
-			return model_invalid(err, epath, "must be an object");
-		if (model_check_keys(e, epath, model_child_keys, NULL, err) <
-		        0 ||
-		    model_get_int(e, epath, "age", true, 0, 17, &c->age, err) <
-		        0 ||
-		    (rc = model_get_enum(e, epath, "gender", false,
+			return model_field_invalid(
+			    err, epath, "must be an object");
+		if (model_field_check_keys(
+		        e, epath, model_child_keys, NULL, err) < 0 ||
+		    model_field_get_int(
+		        e, epath, "age", true, 0, 17, &c->age, err) < 0 ||
+		    (rc = model_field_get_enum(e, epath, "gender", false,
 		         model_genders, &val, err)) < 0)
 			return -1;
 		c->has_gender = rc > 0;
@@ -319,20 +330,21 @@ model_exploitation_parse(const json_t *obj, const struct gazetteer *gaz,
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc =
-	        model_get_object(obj, "", "exploitation", false, &v, path, err),
+	int rc = model_field_get_object(
+	        obj, "", "exploitation", false, &v, path, err),
 	    val;
 
 	if (rc <= 0)
 		return rc;
 	out->has_exploitation = true;
-	if (model_check_keys(v, path, model_exploitation_keys, NULL, err) < 0 ||
-	    (rc = model_get_enum(
+	if (model_field_check_keys(
+	        v, path, model_exploitation_keys, NULL, err) < 0 ||
+	    (rc = model_field_get_enum(
 	         v, path, "sector", false, model_sectors, &val, err)) < 0)
 		return -1;
 	if (rc > 0)
 		out->sector = (enum sector)val;
-	rc = model_get_location(
+	rc = model_field_get_location(
 	    v, path, "location", false, gaz, &out->exploitation_location, err);
 	out->has_exploitation_location = rc > 0;
 	return rc < 0 ? -1 : 0;
@@ -343,26 +355,27 @@ model_safety_parse(const json_t *obj, struct request *out, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc = model_get_object(obj, "", "safety", false, &v, path, err);
+	int rc =
+	    model_field_get_object(obj, "", "safety", false, &v, path, err);
 	int val;
 
 	if (rc <= 0)
 		return rc;
 	out->has_safety = true;
-	if (model_check_keys(v, path, model_safety_keys, NULL, err) < 0 ||
-	    model_get_number(v, path, "min_distance_km", 0, 1000,
+	if (model_field_check_keys(v, path, model_safety_keys, NULL, err) < 0 ||
+	    model_field_get_number(v, path, "min_distance_km", 0, 1000,
 	        &out->min_distance_km, err) < 0)
 		return -1;
-	if ((rc = model_get_enum(v, path, "min_security", false,
+	if ((rc = model_field_get_enum(v, path, "min_security", false,
 	         model_securities, &val, err)) < 0)
 		return -1;
 	if (rc > 0)
 		out->min_security = (enum security)val;
-	if (model_get_text(v, path, "case", false, MODEL_CASE_MAX,
+	if (model_field_get_text(v, path, "case", false, MODEL_CASE_MAX,
 	        model_valid_ref, model_ref_rule, out->case_id, err) < 0)
 		return -1;
-	if ((rc = model_get_enum(v, path, "co_victims", false, model_co_victims,
-	         &val, err)) < 0)
+	if ((rc = model_field_get_enum(v, path, "co_victims", false,
+	         model_co_victims, &val, err)) < 0)
 		return -1;
 	if (rc > 0)
 		out->co_victims = (enum co_victims)val;
@@ -374,7 +387,7 @@ static int
 model_request_enum(const json_t *obj, const char *key,
     const struct model_enum *tab, int *out, struct sh_error *err)
 {
-	int val, rc = model_get_enum(obj, "", key, false, tab, &val, err);
+	int val, rc = model_field_get_enum(obj, "", key, false, tab, &val, err);
 
 	if (rc > 0)
 		*out = val;
@@ -398,21 +411,22 @@ model_request_parse(const json_t *obj, const struct gazetteer *gaz,
 	if (!json_is_object(obj))
 		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field", "",
 		    "request: must be an object");
-	if (model_check_keys(obj, "", model_request_keys, NULL, err) < 0 ||
-	    model_get_text(obj, "", "ref", true, MODEL_REF_MAX, model_valid_ref,
-	        model_ref_rule, out->ref, err) < 0 ||
+	if (model_field_check_keys(obj, "", model_request_keys, NULL, err) <
+	        0 ||
+	    model_field_get_text(obj, "", "ref", true, MODEL_REF_MAX,
+	        model_valid_ref, model_ref_rule, out->ref, err) < 0 ||
 	    model_request_enum(
 	        obj, "program", model_request_programs, &program, err) < 0 ||
 	    model_person_parse(obj, out, err) < 0 ||
 	    model_children_parse(obj, out, err) < 0 ||
-	    model_get_set(obj, "", "needs", false, false, model_cares,
+	    model_field_get_set(obj, "", "needs", false, false, model_cares,
 	        "care tags", &out->needs, err) < 0 ||
-	    model_get_set(obj, "", "prefers", false, false, model_cares,
+	    model_field_get_set(obj, "", "prefers", false, false, model_cares,
 	        "care tags", &out->prefers, err) < 0 ||
 	    model_exploitation_parse(obj, gaz, out, err) < 0 ||
 	    model_safety_parse(obj, out, err) < 0)
 		return -1;
-	rc = model_get_location(obj, "", "preferred_location", false, gaz,
+	rc = model_field_get_location(obj, "", "preferred_location", false, gaz,
 	    &out->preferred_location, err);
 	if (rc < 0)
 		return -1;

@@ -60,6 +60,7 @@ model_enum_list(const struct model_enum *tab, char *buf, size_t len)
 	return buf;
 }
 
+/* The value called s in tab, or -1. */
 int
 model_enum_lookup(const struct model_enum *tab, const char *s)
 {
@@ -69,6 +70,7 @@ model_enum_lookup(const struct model_enum *tab, const char *s)
 	return -1;
 }
 
+/* The name of value in tab, or "?". */
 const char *
 model_enum_name(const struct model_enum *tab, int value)
 {
@@ -80,6 +82,7 @@ model_enum_name(const struct model_enum *tab, int value)
 
 /* Enum names; "?" for a value out of range. */
 
+/* The name of program p ("any" for PROGRAM_ANY), or "?". */
 const char *
 model_program_name(enum program p)
 {
@@ -88,30 +91,35 @@ model_program_name(enum program p)
 	return model_enum_name(model_programs, p);
 }
 
+/* The name of security level s, or "?". */
 const char *
 model_security_name(enum security s)
 {
 	return model_enum_name(model_securities, s);
 }
 
+/* The name of gender g, or "?". */
 const char *
 model_gender_name(enum gender g)
 {
 	return model_enum_name(model_genders, g);
 }
 
+/* The name of care tag c, or "?". */
 const char *
 model_care_name(enum care_tag c)
 {
 	return model_enum_name(model_cares, c);
 }
 
+/* The name of residence status r, or "?". */
 const char *
 model_residence_name(enum residence r)
 {
 	return model_enum_name(model_residences, r);
 }
 
+/* The name of urgency u, or "?". */
 const char *
 model_urgency_name(enum urgency u)
 {
@@ -120,6 +128,7 @@ model_urgency_name(enum urgency u)
 
 /* Enum values by name ("any" is PROGRAM_ANY); -1 when unknown. */
 
+/* The program called s ("any": PROGRAM_ANY), or -1 (also for NULL). */
 int
 model_program_parse(const char *s)
 {
@@ -128,12 +137,14 @@ model_program_parse(const char *s)
 	return s == NULL ? -1 : model_enum_lookup(model_programs, s);
 }
 
+/* The care tag called s, or -1 (also for NULL). */
 int
 model_care_parse(const char *s)
 {
 	return s == NULL ? -1 : model_enum_lookup(model_cares, s);
 }
 
+/* The residence status called s, or -1 (also for NULL). */
 int
 model_residence_parse(const char *s)
 {

@@ -15,8 +15,13 @@
 
 /* Errors. */
 
+/*
+ * Fill err with invalid_field at path and the formatted message;
+ * returns -1.
+ */
 int
-model_invalid(struct sh_error *err, const char *path, const char *fmt, ...)
+model_field_invalid(
+    struct sh_error *err, const char *path, const char *fmt, ...)
 {
 	char text[192];
 	va_list ap;
@@ -29,7 +34,7 @@ model_invalid(struct sh_error *err, const char *path, const char *fmt, ...)
 }
 
 static int
-model_missing(struct sh_error *err, const char *path)
+model_field_missing(struct sh_error *err, const char *path)
 {
 	return sh_error_set(
 	    err, SH_INVALID_PARAMS, "missing_field", path, "is required");
@@ -39,7 +44,7 @@ model_missing(struct sh_error *err, const char *path)
 
 /* Paths longer than MODEL_PATH_MAX - 1 bytes are cut short. */
 void
-model_path(char *buf, const char *base, const char *key)
+model_field_path(char *buf, const char *base, const char *key)
 {
 	int n;
 
@@ -51,8 +56,9 @@ model_path(char *buf, const char *base, const char *key)
 		buf[0] = '\0';
 }
 
+/* "base.i" into buf (MODEL_PATH_MAX bytes). */
 void
-model_path_index(char *buf, const char *base, size_t i)
+model_field_path_index(char *buf, const char *base, size_t i)
 {
 	if (snprintf(buf, MODEL_PATH_MAX, "%s.%zu", base, i) < 0)
 		buf[0] = '\0';
@@ -61,7 +67,7 @@ model_path_index(char *buf, const char *base, size_t i)
 /* Generic field access. */
 
 static bool
-model_key_in(const char *key, const char *const *list)
+model_field_key_in(const char *key, const char *const *list)
 {
 	for (; list != NULL && *list != NULL; list++)
 		if (strcmp(key, *list) == 0)
@@ -71,7 +77,7 @@ model_key_in(const char *key, const char *const *list)
 
 /* The first key of obj that is in neither list is unknown_field. */
 int
-model_check_keys(const json_t *obj, const char *base,
+model_field_check_keys(const json_t *obj, const char *base,
     const char *const *allowed, const char *const *extra, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
@@ -81,9 +87,10 @@ model_check_keys(const json_t *obj, const char *base,
 	for (it = json_object_iter((json_t *)obj); it != NULL;
 	     it = json_object_iter_next((json_t *)obj, it)) {
 		key = json_object_iter_key(it);
-		if (model_key_in(key, allowed) || model_key_in(key, extra))
+		if (model_field_key_in(key, allowed) ||
+		    model_field_key_in(key, extra))
 			continue;
-		model_path(path, base, key);
+		model_field_path(path, base, key);
 		return sh_error_set(err, SH_INVALID_PARAMS, "unknown_field",
 		    path, "unknown field");
 	}
@@ -95,19 +102,19 @@ model_check_keys(const json_t *obj, const char *base,
  * optional, -1 (missing_field) when absent and required.
  */
 int
-model_get(const json_t *obj, const char *base, const char *key, bool required,
-    json_t **v, char *path, struct sh_error *err)
+model_field_get(const json_t *obj, const char *base, const char *key,
+    bool required, json_t **v, char *path, struct sh_error *err)
 {
-	model_path(path, base, key);
+	model_field_path(path, base, key);
 	*v = json_object_get(obj, key);
 	if (*v != NULL)
 		return 1;
-	return required ? model_missing(err, path) : 0;
+	return required ? model_field_missing(err, path) : 0;
 }
 
 /* Check one JSON value against an enum table; path names it. */
 static int
-model_enum_value(const json_t *v, const struct model_enum *tab,
+model_field_enum_value(const json_t *v, const struct model_enum *tab,
     const char *path, int *out, struct sh_error *err)
 {
 	char list[192];
@@ -116,32 +123,37 @@ model_enum_value(const json_t *v, const struct model_enum *tab,
 	if (json_is_string(v))
 		val = model_enum_lookup(tab, json_string_value(v));
 	if (val < 0)
-		return model_invalid(err, path, "must be one of %s",
+		return model_field_invalid(err, path, "must be one of %s",
 		    model_enum_list(tab, list, sizeof list));
 	*out = val;
 	return 0;
 }
 
+/*
+ * obj.key as a name of tab into *out: 1 when set, 0 when absent (and not
+ * required), -1 with err filled. So are the getters below.
+ */
 int
-model_get_enum(const json_t *obj, const char *base, const char *key,
+model_field_get_enum(const json_t *obj, const char *base, const char *key,
     bool required, const struct model_enum *tab, int *out, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc = model_get(obj, base, key, required, &v, path, err);
+	int rc = model_field_get(obj, base, key, required, &v, path, err);
 
 	if (rc <= 0)
 		return rc;
-	return model_enum_value(v, tab, path, out, err) < 0 ? -1 : 1;
+	return model_field_enum_value(v, tab, path, out, err) < 0 ? -1 : 1;
 }
 
+/* obj.key as an integer from lo to hi into *out. */
 int
-model_get_int(const json_t *obj, const char *base, const char *key,
+model_field_get_int(const json_t *obj, const char *base, const char *key,
     bool required, long long lo, long long hi, int *out, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc = model_get(obj, base, key, required, &v, path, err);
+	int rc = model_field_get(obj, base, key, required, &v, path, err);
 	json_int_t i;
 
 	if (rc <= 0)
@@ -149,46 +161,48 @@ model_get_int(const json_t *obj, const char *base, const char *key,
 	i = json_is_integer(v) ? json_integer_value(v) : 0;
 	if (!json_is_integer(v) || i < lo || i > hi) {
 		if (hi == INT_MAX)
-			return model_invalid(err, path,
+			return model_field_invalid(err, path,
 			    "must be an integer of at least %lld", lo);
-		return model_invalid(
+		return model_field_invalid(
 		    err, path, "must be an integer from %lld to %lld", lo, hi);
 	}
 	*out = (int)i;
 	return 1;
 }
 
+/* Optional obj.key as a finite number from lo to hi into *out. */
 int
-model_get_number(const json_t *obj, const char *base, const char *key,
+model_field_get_number(const json_t *obj, const char *base, const char *key,
     double lo, double hi, double *out, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc = model_get(obj, base, key, false, &v, path, err);
+	int rc = model_field_get(obj, base, key, false, &v, path, err);
 	double d;
 
 	if (rc <= 0)
 		return rc;
 	d = json_is_number(v) ? json_number_value(v) : NAN;
 	if (!isfinite(d) || d < lo || d > hi)
-		return model_invalid(
+		return model_field_invalid(
 		    err, path, "must be a number from %g to %g", lo, hi);
 	*out = d;
 	return 1;
 }
 
+/* Optional obj.key as a boolean into *out. */
 int
-model_get_bool(const json_t *obj, const char *base, const char *key, bool *out,
-    struct sh_error *err)
+model_field_get_bool(const json_t *obj, const char *base, const char *key,
+    bool *out, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc = model_get(obj, base, key, false, &v, path, err);
+	int rc = model_field_get(obj, base, key, false, &v, path, err);
 
 	if (rc <= 0)
 		return rc;
 	if (!json_is_boolean(v))
-		return model_invalid(err, path, "must be true or false");
+		return model_field_invalid(err, path, "must be true or false");
 	*out = json_is_true(v);
 	return 1;
 }
@@ -198,13 +212,13 @@ model_get_bool(const json_t *obj, const char *base, const char *key, bool *out,
  * its form and rule says what is allowed.
  */
 int
-model_get_text(const json_t *obj, const char *base, const char *key,
+model_field_get_text(const json_t *obj, const char *base, const char *key,
     bool required, size_t max, bool (*valid)(const char *), const char *rule,
     char *dst, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc = model_get(obj, base, key, required, &v, path, err);
+	int rc = model_field_get(obj, base, key, required, &v, path, err);
 	const char *s;
 	size_t len;
 
@@ -215,8 +229,8 @@ model_get_text(const json_t *obj, const char *base, const char *key,
 	if (len == 0 || len > max || strlen(s) != len ||
 	    (valid != NULL && !valid(s))) {
 		if (rule != NULL)
-			return model_invalid(err, path, "%s", rule);
-		return model_invalid(
+			return model_field_invalid(err, path, "%s", rule);
+		return model_field_invalid(
 		    err, path, "must be a string of 1 to %zu bytes", max);
 	}
 	memcpy(dst, s, len + 1);
@@ -228,40 +242,41 @@ model_get_text(const json_t *obj, const char *base, const char *key,
  * the error message of a possibly empty array.
  */
 int
-model_get_set(const json_t *obj, const char *base, const char *key,
+model_field_get_set(const json_t *obj, const char *base, const char *key,
     bool required, bool nonempty, const struct model_enum *tab,
     const char *noun, unsigned *mask, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX], epath[MODEL_PATH_MAX], list[192];
 	json_t *v, *e;
 	size_t i;
-	int rc = model_get(obj, base, key, required, &v, path, err), val;
+	int rc = model_field_get(obj, base, key, required, &v, path, err), val;
 
 	if (rc <= 0)
 		return rc;
 	if (!json_is_array(v) || (nonempty && json_array_size(v) == 0)) {
 		model_enum_list(tab, list, sizeof list);
 		if (nonempty)
-			return model_invalid(
+			return model_field_invalid(
 			    err, path, "must be a non-empty array of %s", list);
-		return model_invalid(
+		return model_field_invalid(
 		    err, path, "must be an array of %s (%s)", noun, list);
 	}
 	*mask = 0;
 	for (i = 0; i < json_array_size(v); i++) {
 		e = json_array_get(v, i);
-		model_path_index(epath, path, i);
-		if (model_enum_value(e, tab, epath, &val, err) < 0)
+		model_field_path_index(epath, path, i);
+		if (model_field_enum_value(e, tab, epath, &val, err) < 0)
 			return -1;
 		if (*mask & (1u << val))
-			return model_invalid(err, epath, "is a duplicate");
+			return model_field_invalid(
+			    err, epath, "is a duplicate");
 		*mask |= 1u << val;
 	}
 	return 1;
 }
 
 static bool
-model_valid_lang(const char *s)
+model_field_valid_lang(const char *s)
 {
 	return s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z' &&
 	    s[2] == '\0';
@@ -269,18 +284,19 @@ model_valid_lang(const char *s)
 
 /* An array of at most MODEL_LANG_MAX distinct ISO 639-1 codes. */
 int
-model_get_langs(const json_t *obj, const char *base, lang_t *langs, int *n,
-    struct sh_error *err)
+model_field_get_langs(const json_t *obj, const char *base, lang_t *langs,
+    int *n, struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX], epath[MODEL_PATH_MAX];
 	json_t *v;
 	size_t i;
-	int rc = model_get(obj, base, "languages", false, &v, path, err), j;
+	int rc = model_field_get(obj, base, "languages", false, &v, path, err),
+	    j;
 
 	if (rc <= 0)
 		return rc;
 	if (!json_is_array(v) || json_array_size(v) > MODEL_LANG_MAX)
-		return model_invalid(err, path,
+		return model_field_invalid(err, path,
 		    "must be an array of at most %d language codes",
 		    MODEL_LANG_MAX);
 	*n = 0;
@@ -289,14 +305,14 @@ model_get_langs(const json_t *obj, const char *base, lang_t *langs, int *n,
 		const char *s = json_is_string(e) ? json_string_value(e) : "";
 		lang_t l;
 
-		model_path_index(epath, path, i);
-		if (!model_valid_lang(s))
-			return model_invalid(err, epath,
+		model_field_path_index(epath, path, i);
+		if (!model_field_valid_lang(s))
+			return model_field_invalid(err, epath,
 			    "must be a two-letter lowercase ISO 639-1 code");
 		l = (lang_t)((unsigned char)s[0] << 8 | (unsigned char)s[1]);
 		for (j = 0; j < *n; j++)
 			if (langs[j] == l)
-				return model_invalid(
+				return model_field_invalid(
 				    err, epath, "is a duplicate");
 		langs[(*n)++] = l;
 	}
@@ -305,13 +321,13 @@ model_get_langs(const json_t *obj, const char *base, lang_t *langs, int *n,
 
 /* The object at obj.key, type-checked. */
 int
-model_get_object(const json_t *obj, const char *base, const char *key,
+model_field_get_object(const json_t *obj, const char *base, const char *key,
     bool required, json_t **v, char *path, struct sh_error *err)
 {
-	int rc = model_get(obj, base, key, required, v, path, err);
+	int rc = model_field_get(obj, base, key, required, v, path, err);
 
 	if (rc > 0 && !json_is_object(*v))
-		return model_invalid(err, path, "must be an object");
+		return model_field_invalid(err, path, "must be an object");
 	return rc;
 }
 
@@ -321,7 +337,7 @@ static const char *const model_location_keys[] = {
     "municipality", "lat", "lon", NULL};
 
 static int
-model_location_parse(const json_t *v, const char *path,
+model_field_location_parse(const json_t *v, const char *path,
     const struct gazetteer *gaz, struct location *out, struct sh_error *err)
 {
 	char p[MODEL_PATH_MAX];
@@ -329,32 +345,32 @@ model_location_parse(const json_t *v, const char *path,
 	int has_lat, has_lon;
 
 	memset(out, 0, sizeof *out);
-	if (model_check_keys(v, path, model_location_keys, NULL, err) < 0)
+	if (model_field_check_keys(v, path, model_location_keys, NULL, err) < 0)
 		return -1;
-	if (model_get_text(v, path, "municipality", false, MODEL_MUNI_MAX, NULL,
-	        NULL, out->municipality, err) < 0)
+	if (model_field_get_text(v, path, "municipality", false, MODEL_MUNI_MAX,
+	        NULL, NULL, out->municipality, err) < 0)
 		return -1;
 	out->has_name = out->municipality[0] != '\0';
-	if ((has_lat = model_get_number(
+	if ((has_lat = model_field_get_number(
 	         v, path, "lat", -90, 90, &out->lat, err)) < 0)
 		return -1;
-	if ((has_lon = model_get_number(
+	if ((has_lon = model_field_get_number(
 	         v, path, "lon", -180, 180, &out->lon, err)) < 0)
 		return -1;
 	if (has_lat != has_lon) {
-		model_path(p, path, has_lat ? "lon" : "lat");
+		model_field_path(p, path, has_lat ? "lon" : "lat");
 		return sh_error_set(err, SH_INVALID_PARAMS, "missing_field", p,
 		    "is required when %s is given", has_lat ? "lat" : "lon");
 	}
 	if (has_lat)
 		return 0;
-	model_path(p, path, "municipality");
+	model_field_path(p, path, "municipality");
 	if (!out->has_name)
 		return sh_error_set(err, SH_INVALID_PARAMS, "missing_field", p,
 		    "is required (or lat and lon)");
 	if (geo_lookup(
 	        gaz, out->municipality, &out->lat, &out->lon, &canonical) < 0)
-		return model_invalid(
+		return model_field_invalid(
 		    err, p, "unknown municipality; give lat and lon to use it");
 	if (strlen(canonical) <= MODEL_MUNI_MAX)
 		snprintf(out->municipality, sizeof out->municipality, "%s",
@@ -364,15 +380,16 @@ model_location_parse(const json_t *v, const char *path,
 
 /* A location at obj.key: 1 when present, 0 when absent, -1 on error. */
 int
-model_get_location(const json_t *obj, const char *base, const char *key,
+model_field_get_location(const json_t *obj, const char *base, const char *key,
     bool required, const struct gazetteer *gaz, struct location *out,
     struct sh_error *err)
 {
 	char path[MODEL_PATH_MAX];
 	json_t *v;
-	int rc = model_get_object(obj, base, key, required, &v, path, err);
+	int rc =
+	    model_field_get_object(obj, base, key, required, &v, path, err);
 
 	if (rc <= 0)
 		return rc;
-	return model_location_parse(v, path, gaz, out, err) < 0 ? -1 : 1;
+	return model_field_location_parse(v, path, gaz, out, err) < 0 ? -1 : 1;
 }

@@ -1,7 +1,7 @@
 /*
  * model_json.c: shelters and requests as JSON, in protocol order
- * (PROTOCOL.md "Objects"); model_shelter_parse and model_request_parse read
- * it back.
+ * (docs/protocol.md "Objects"); model_shelter_parse and model_request_parse
+ * read it back.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -10,14 +10,14 @@
 
 /* Set a new value on obj; false (and nothing leaked) on ENOMEM. */
 static bool
-model_set(json_t *obj, const char *key, json_t *v)
+model_json_set(json_t *obj, const char *key, json_t *v)
 {
 	return v != NULL && json_object_set_new(obj, key, v) == 0;
 }
 
 /* o when ok, else NULL with o freed: how every object below ends. */
 static json_t *
-model_done(json_t *o, bool ok)
+model_json_done(json_t *o, bool ok)
 {
 	if (!ok) {
 		json_decref(o);
@@ -27,7 +27,7 @@ model_done(json_t *o, bool ok)
 }
 
 static json_t *
-model_set_json(unsigned mask, const struct model_enum *tab)
+model_json_mask(unsigned mask, const struct model_enum *tab)
 {
 	json_t *a = json_array();
 
@@ -43,7 +43,7 @@ model_set_json(unsigned mask, const struct model_enum *tab)
 }
 
 static json_t *
-model_langs_json(const lang_t *langs, int n)
+model_json_langs(const lang_t *langs, int n)
 {
 	json_t *a = json_array();
 	char code[3] = {0, 0, 0};
@@ -61,21 +61,21 @@ model_langs_json(const lang_t *langs, int n)
 }
 
 static json_t *
-model_location_json(const struct location *l)
+model_json_location(const struct location *l)
 {
 	json_t *o = json_object();
 
-	return model_done(o,
+	return model_json_done(o,
 	    o != NULL &&
 	        (!l->has_name ||
-	            model_set(
+	            model_json_set(
 	                o, "municipality", json_string(l->municipality))) &&
-	        model_set(o, "lat", json_real(l->lat)) &&
-	        model_set(o, "lon", json_real(l->lon)));
+	        model_json_set(o, "lat", json_real(l->lat)) &&
+	        model_json_set(o, "lon", json_real(l->lon)));
 }
 
 static json_t *
-model_pool_json(const struct pool *p, int flags)
+model_json_pool(const struct pool *p, int flags)
 {
 	json_t *o = json_object();
 	int free_places = model_pool_free(p);
@@ -83,34 +83,35 @@ model_pool_json(const struct pool *p, int flags)
 
 	if (o == NULL)
 		return NULL;
-	ok = model_set(o, "name", json_string(p->name)) &&
-	    model_set(
-	        o, "genders", model_set_json(p->genders, model_genders)) &&
-	    model_set(o, "min_age", json_integer(p->min_age)) &&
-	    model_set(o, "max_age", json_integer(p->max_age)) &&
-	    model_set(o, "children_max", json_integer(p->children_max)) &&
-	    model_set(o, "boys_max_age", json_integer(p->boys_max_age)) &&
-	    model_set(o, "total", json_integer(p->total)) &&
-	    model_set(o, "occupied", json_integer(p->occupied));
+	ok = model_json_set(o, "name", json_string(p->name)) &&
+	    model_json_set(
+	        o, "genders", model_json_mask(p->genders, model_genders)) &&
+	    model_json_set(o, "min_age", json_integer(p->min_age)) &&
+	    model_json_set(o, "max_age", json_integer(p->max_age)) &&
+	    model_json_set(o, "children_max", json_integer(p->children_max)) &&
+	    model_json_set(o, "boys_max_age", json_integer(p->boys_max_age)) &&
+	    model_json_set(o, "total", json_integer(p->total)) &&
+	    model_json_set(o, "occupied", json_integer(p->occupied));
 	if (ok && (flags & MODEL_LIVE))
-		ok = model_set(o, "held", json_integer(p->held)) &&
-		    model_set(o, "expected", json_integer(p->expected)) &&
-		    model_set(o, "free",
+		ok = model_json_set(o, "held", json_integer(p->held)) &&
+		    model_json_set(o, "expected", json_integer(p->expected)) &&
+		    model_json_set(o, "free",
 		        json_integer(free_places > 0 ? free_places : 0)) &&
-		    model_set(o, "overbooked", json_boolean(free_places < 0));
-	return model_done(o, ok);
+		    model_json_set(
+		        o, "overbooked", json_boolean(free_places < 0));
+	return model_json_done(o, ok);
 }
 
 static bool
-model_shelter_live_json(json_t *o, const struct shelter *s)
+model_json_shelter_live(json_t *o, const struct shelter *s)
 {
 	char buf[32];
 
-	if (!model_set(o, "version", json_integer(s->version)))
+	if (!model_json_set(o, "version", json_integer(s->version)))
 		return false;
 	if (s->updated_at == 0)
-		return model_set(o, "updated_at", json_null());
-	return model_set(o, "updated_at",
+		return model_json_set(o, "updated_at", json_null());
+	return model_json_set(o, "updated_at",
 	    json_string(model_time_format(s->updated_at, buf, sizeof buf)));
 }
 
@@ -127,38 +128,38 @@ model_shelter_to_json(const struct shelter *s, int flags)
 
 	for (i = 0; ok && i < s->npools; i++)
 		ok = json_array_append_new(
-		         pools, model_pool_json(&s->pools[i], flags)) == 0;
+		         pools, model_json_pool(&s->pools[i], flags)) == 0;
 	if (ok)
-		ok = model_set(o, "id", json_string(s->id)) &&
+		ok = model_json_set(o, "id", json_string(s->id)) &&
 		    (s->name[0] == '\0' ||
-		        model_set(o, "name", json_string(s->name))) &&
+		        model_json_set(o, "name", json_string(s->name))) &&
 		    (s->organisation[0] == '\0' ||
-		        model_set(
+		        model_json_set(
 		            o, "organisation", json_string(s->organisation))) &&
-		    model_set(o, "program",
+		    model_json_set(o, "program",
 		        json_string(model_program_name(s->program))) &&
-		    model_set(
-		        o, "location", model_location_json(&s->location)) &&
-		    model_set(
-		        o, "care", model_set_json(s->care, model_cares)) &&
-		    model_set(o, "languages",
-		        model_langs_json(s->languages, s->nlanguages)) &&
-		    model_set(o, "security",
+		    model_json_set(
+		        o, "location", model_json_location(&s->location)) &&
+		    model_json_set(
+		        o, "care", model_json_mask(s->care, model_cares)) &&
+		    model_json_set(o, "languages",
+		        model_json_langs(s->languages, s->nlanguages)) &&
+		    model_json_set(o, "security",
 		        json_string(model_security_name(s->security)));
 	if (ok) {
 		intake = json_pack("{s:b, s:b}", "open", s->intake_open,
 		    "always", s->intake_always);
-		ok = model_set(o, "intake", intake) &&
+		ok = model_json_set(o, "intake", intake) &&
 		    json_object_set(o, "pools", pools) == 0;
 	}
 	if (ok && (flags & MODEL_LIVE))
-		ok = model_shelter_live_json(o, s);
+		ok = model_json_shelter_live(o, s);
 	json_decref(pools);
-	return model_done(o, ok);
+	return model_json_done(o, ok);
 }
 
 static json_t *
-model_children_json(const struct request *r, bool null_gender)
+model_json_children(const struct request *r, bool null_gender)
 {
 	json_t *a = json_array(), *c;
 	int i;
@@ -168,7 +169,7 @@ model_children_json(const struct request *r, bool null_gender)
 
 		c = json_pack("{s:i}", "age", ch->age);
 		if (c != NULL && (ch->has_gender || null_gender) &&
-		    !model_set(c, "gender",
+		    !model_json_set(c, "gender",
 		        ch->has_gender
 		            ? json_string(model_gender_name(ch->gender))
 		            : json_null())) {
@@ -184,24 +185,25 @@ model_children_json(const struct request *r, bool null_gender)
 }
 
 static json_t *
-model_person_json(const struct request *r)
+model_json_person(const struct request *r)
 {
 	json_t *o = json_object();
 
-	return model_done(o,
+	return model_json_done(o,
 	    o != NULL &&
-	        model_set(
+	        model_json_set(
 	            o, "gender", json_string(model_gender_name(r->gender))) &&
-	        model_set(o, "age", json_integer(r->age)) &&
-	        model_set(o, "languages",
-	            model_langs_json(r->languages, r->nlanguages)) &&
+	        model_json_set(o, "age", json_integer(r->age)) &&
+	        model_json_set(o, "languages",
+	            model_json_langs(r->languages, r->nlanguages)) &&
 	        (r->nationality[0] == '\0' ||
-	            model_set(o, "nationality", json_string(r->nationality))));
+	            model_json_set(
+	                o, "nationality", json_string(r->nationality))));
 }
 
 /* A whole number of km as an integer, else as a real. */
 static json_t *
-model_km_json(double km)
+model_json_km(double km)
 {
 	if (km == floor(km))
 		return json_integer((json_int_t)km);
@@ -209,35 +211,35 @@ model_km_json(double km)
 }
 
 static json_t *
-model_exploitation_json(const struct request *r)
+model_json_exploitation(const struct request *r)
 {
 	json_t *o = json_object();
 
-	return model_done(o,
+	return model_json_done(o,
 	    o != NULL &&
 	        (r->sector == SECTOR_NONE ||
-	            model_set(o, "sector",
+	            model_json_set(o, "sector",
 	                json_string(
 	                    model_enum_name(model_sectors, r->sector)))) &&
 	        (!r->has_exploitation_location ||
-	            model_set(o, "location",
-	                model_location_json(&r->exploitation_location))));
+	            model_json_set(o, "location",
+	                model_json_location(&r->exploitation_location))));
 }
 
 static json_t *
-model_safety_json(const struct request *r)
+model_json_safety(const struct request *r)
 {
 	json_t *o = json_object();
 
-	return model_done(o,
+	return model_json_done(o,
 	    o != NULL &&
-	        model_set(
-	            o, "min_distance_km", model_km_json(r->min_distance_km)) &&
-	        model_set(o, "min_security",
+	        model_json_set(
+	            o, "min_distance_km", model_json_km(r->min_distance_km)) &&
+	        model_json_set(o, "min_security",
 	            json_string(model_security_name(r->min_security))) &&
 	        (r->case_id[0] == '\0' ||
-	            model_set(o, "case", json_string(r->case_id))) &&
-	        model_set(o, "co_victims",
+	            model_json_set(o, "case", json_string(r->case_id))) &&
+	        model_json_set(o, "co_victims",
 	            json_string(
 	                model_enum_name(model_co_victims, r->co_victims))));
 }
@@ -255,29 +257,33 @@ model_request_to_json(const struct request *r)
 
 	if (o == NULL)
 		return NULL;
-	ok = model_set(o, "ref", json_string(r->ref)) &&
-	    model_set(
+	ok = model_json_set(o, "ref", json_string(r->ref)) &&
+	    model_json_set(
 	        o, "program", json_string(model_program_name(r->program))) &&
-	    model_set(o, "person", model_person_json(r)) &&
-	    model_set(o, "children", model_children_json(r, false)) &&
-	    model_set(o, "needs", model_set_json(r->needs, model_cares)) &&
-	    model_set(o, "prefers", model_set_json(r->prefers, model_cares)) &&
+	    model_json_set(o, "person", model_json_person(r)) &&
+	    model_json_set(o, "children", model_json_children(r, false)) &&
+	    model_json_set(
+	        o, "needs", model_json_mask(r->needs, model_cares)) &&
+	    model_json_set(
+	        o, "prefers", model_json_mask(r->prefers, model_cares)) &&
 	    (!r->has_exploitation ||
-	        model_set(o, "exploitation", model_exploitation_json(r))) &&
-	    (!r->has_safety || model_set(o, "safety", model_safety_json(r))) &&
+	        model_json_set(
+	            o, "exploitation", model_json_exploitation(r))) &&
+	    (!r->has_safety ||
+	        model_json_set(o, "safety", model_json_safety(r))) &&
 	    (!r->has_preferred_location ||
-	        model_set(o, "preferred_location",
-	            model_location_json(&r->preferred_location))) &&
-	    model_set(
+	        model_json_set(o, "preferred_location",
+	            model_json_location(&r->preferred_location))) &&
+	    model_json_set(
 	        o, "urgency", json_string(model_urgency_name(r->urgency))) &&
 	    (r->referrer == REFERRER_NONE ||
-	        model_set(o, "referrer",
+	        model_json_set(o, "referrer",
 	            json_string(
 	                model_enum_name(model_referrers, r->referrer)))) &&
 	    (r->residence == RESIDENCE_NONE ||
-	        model_set(o, "residence",
+	        model_json_set(o, "residence",
 	            json_string(model_residence_name(r->residence))));
-	return model_done(o, ok);
+	return model_json_done(o, ok);
 }
 
 /*
@@ -289,13 +295,14 @@ model_household_json(const struct request *r)
 {
 	json_t *o = json_object();
 
-	return model_done(o,
+	return model_json_done(o,
 	    o != NULL &&
-	        model_set(
+	        model_json_set(
 	            o, "gender", json_string(model_gender_name(r->gender))) &&
-	        model_set(o, "age", json_integer(r->age)) &&
-	        model_set(o, "children", model_children_json(r, true)) &&
-	        model_set(o, "needs", model_set_json(r->needs, model_cares)) &&
-	        model_set(o, "languages",
-	            model_langs_json(r->languages, r->nlanguages)));
+	        model_json_set(o, "age", json_integer(r->age)) &&
+	        model_json_set(o, "children", model_json_children(r, true)) &&
+	        model_json_set(
+	            o, "needs", model_json_mask(r->needs, model_cares)) &&
+	        model_json_set(o, "languages",
+	            model_json_langs(r->languages, r->nlanguages)));
 }

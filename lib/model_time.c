@@ -28,7 +28,7 @@ model_time_format(long long ms, char *buf, size_t len)
 
 /* Days from 1970-01-01 to a civil date (proleptic Gregorian). */
 static long long
-model_days_from_civil(int y, int m, int d)
+model_time_days_from_civil(int y, int m, int d)
 {
 	long long era, yoe, doy, doe;
 
@@ -42,7 +42,7 @@ model_days_from_civil(int y, int m, int d)
 
 /* n decimal digits at s; -1 when one is not a digit. */
 static int
-model_digits(const char *s, int n)
+model_time_digits(const char *s, int n)
 {
 	int v = 0;
 
@@ -70,12 +70,12 @@ model_time_parse(const char *s)
 	if (s == NULL || strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
 	    s[10] != 'T' || s[13] != ':' || s[16] != ':')
 		return -1;
-	y = model_digits(s, 4);
-	mo = model_digits(s + 5, 2);
-	d = model_digits(s + 8, 2);
-	h = model_digits(s + 11, 2);
-	mi = model_digits(s + 14, 2);
-	sec = model_digits(s + 17, 2);
+	y = model_time_digits(s, 4);
+	mo = model_time_digits(s + 5, 2);
+	d = model_time_digits(s + 8, 2);
+	h = model_time_digits(s + 11, 2);
+	mi = model_time_digits(s + 14, 2);
+	sec = model_time_digits(s + 17, 2);
 	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 ||
 	    h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
 		return -1;
@@ -91,8 +91,8 @@ model_time_parse(const char *s)
 	}
 	if (s[0] != 'Z' || s[1] != '\0')
 		return -1;
-	t = model_days_from_civil(y, mo, d) * 86400LL + h * 3600 + mi * 60 +
-	    sec;
+	t = model_time_days_from_civil(y, mo, d) * 86400LL + h * 3600 +
+	    mi * 60 + sec;
 	if (t < 0)
 		return -1;
 	return t * 1000 + ms;

@@ -3,7 +3,7 @@
  *
  * A line is first scanned by a small structure scanner (depth, and the path
  * of a duplicate key), then parsed by Jansson, then the envelope is checked
- * in the order PROTOCOL.md gives.
+ * in the order docs/protocol.md gives.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,7 +36,8 @@ struct scan {
 
 /* Append s[0..len) to the path, never cutting a UTF-8 sequence. */
 static void
-scan_path_add(char *dup, size_t duplen, size_t *off, const char *s, size_t len)
+rpc_scan_path_add(
+    char *dup, size_t duplen, size_t *off, const char *s, size_t len)
 {
 	size_t room;
 
@@ -55,7 +56,7 @@ scan_path_add(char *dup, size_t duplen, size_t *off, const char *s, size_t len)
 
 /* The dotted path of the key k (the duplicate) at the current level. */
 static void
-scan_dup_path(
+rpc_scan_dup_path(
     struct scan *sc, const struct scan_key *k, char *dup, size_t duplen)
 {
 	char num[24];
@@ -69,25 +70,25 @@ scan_dup_path(
 		const struct scan_level *l = &sc->st[i];
 
 		if (i > 0)
-			scan_path_add(dup, duplen, &off, ".", 1);
+			rpc_scan_path_add(dup, duplen, &off, ".", 1);
 		if (i == sc->depth - 1) {
-			scan_path_add(dup, duplen, &off, k->p, k->len);
+			rpc_scan_path_add(dup, duplen, &off, k->p, k->len);
 		} else if (l->object) {
 			/* The key whose value holds the next level. */
 			const struct scan_key *c =
 			    &sc->keys[sc->st[i + 1].key_base - 1];
 
-			scan_path_add(dup, duplen, &off, c->p, c->len);
+			rpc_scan_path_add(dup, duplen, &off, c->p, c->len);
 		} else {
 			snprintf(num, sizeof num, "%zu", l->index);
-			scan_path_add(dup, duplen, &off, num, strlen(num));
+			rpc_scan_path_add(dup, duplen, &off, num, strlen(num));
 		}
 	}
 }
 
 /* Record key k in the current object; true when it is a duplicate. */
 static int
-scan_key_add(struct scan *sc, const char *p, size_t len, bool *is_dup)
+rpc_scan_key_add(struct scan *sc, const char *p, size_t len, bool *is_dup)
 {
 	size_t i;
 
@@ -199,14 +200,14 @@ rpc_scan(const char *text, size_t len, char *dup, size_t duplen, bool *has_dup)
 			    !*has_dup) {
 				bool d;
 
-				if (scan_key_add(
+				if (rpc_scan_key_add(
 				        &sc, text + start, i - start, &d) == -1)
 					goto out;
 				if (d) {
 					struct scan_key k = {
 					    text + start, i - start};
 
-					scan_dup_path(&sc, &k, dup, duplen);
+					rpc_scan_dup_path(&sc, &k, dup, duplen);
 					*has_dup = true;
 				}
 			}

@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "shelter/model.h"
+#include "shelter/vocab.h"
 
 static const struct option ctl_cmd_none[] = {{NULL, 0, NULL, 0}};
 
@@ -81,7 +82,9 @@ ctl_cmd_show_status(const json_t *r)
 {
 	const json_t *p = json_object_get(r, "places");
 	const json_t *q = json_object_get(r, "requests");
-	char up[32];
+	char up[32], counts[256];
+	size_t off = 0;
+	int i;
 
 	ctl_out_kv("shelters", "%lld", ctl_cmd_int(r, "shelters"));
 	ctl_out_kv("places",
@@ -89,12 +92,14 @@ ctl_cmd_show_status(const json_t *r)
 	    ctl_cmd_int(p, "free"), ctl_cmd_int(p, "total"),
 	    ctl_cmd_int(p, "occupied"), ctl_cmd_int(p, "held"),
 	    ctl_cmd_int(p, "expected"));
-	ctl_out_kv("requests",
-	    "%lld waiting, %lld proposed, %lld placed, %lld arrived, "
-	    "%lld cancelled",
-	    ctl_cmd_int(q, "waiting"), ctl_cmd_int(q, "proposed"),
-	    ctl_cmd_int(q, "placed"), ctl_cmd_int(q, "arrived"),
-	    ctl_cmd_int(q, "cancelled"));
+	/* "3 waiting, 1 proposed, ...": every request status, in order. */
+	counts[0] = '\0';
+	for (i = 0; i < VOCAB_REQUEST_COUNT && off < sizeof counts; i++)
+		off += (size_t)snprintf(counts + off, sizeof counts - off,
+		    "%s%lld %s", i > 0 ? ", " : "",
+		    ctl_cmd_int(q, vocab_request_status_name(i)),
+		    vocab_request_status_name(i));
+	ctl_out_kv("requests", "%s", counts);
 	ctl_out_kv("connections", "%lld", ctl_cmd_int(r, "connections"));
 	ctl_out_kv("uptime", "%s",
 	    ctl_out_duration(ctl_cmd_int(r, "uptime_s"), up, sizeof up));

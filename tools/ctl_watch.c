@@ -13,18 +13,18 @@
 
 #include "ctl.h"
 #include "shelter/error.h"
+#include "shelter/evid.h"
+#include "shelter/vocab.h"
 
 #define CTL_WATCH_BACKOFF_MIN_MS 250
 #define CTL_WATCH_BACKOFF_MAX_MS 8000
 
-/* With no topic named: every topic, else what a shelter role, else what a
- * service role may see (a forbidden topic refuses the whole subscribe). */
-static const char *const ctl_watch_all[] = {
-    "proposals", "requests", "capacity", "placements", NULL};
-static const char *const ctl_watch_shelter[] = {"capacity", "placements", NULL};
-static const char *const ctl_watch_service[] = {"capacity", NULL};
-static const char *const *const ctl_watch_defaults[] = {
-    ctl_watch_all, ctl_watch_shelter, ctl_watch_service};
+/* With no topic named: every topic the most trusted role sees, then what
+ * a shelter, then what a service may see, until one is allowed (a
+ * forbidden topic refuses the whole subscribe). */
+static const enum role ctl_watch_roles[] = {
+    ROLE_ADMIN, ROLE_SHELTER, ROLE_SERVICE};
+#define CTL_WATCH_NROLES (sizeof ctl_watch_roles / sizeof ctl_watch_roles[0])
 
 struct ctl_watch {
 	const char *const *topics; /* NULL: the defaults */
@@ -33,18 +33,41 @@ struct ctl_watch {
 	long long count, printed;  /* --count (0: forever), events printed */
 };
 
-/* Compare event ids "MS-SEQ" as numbers: <0, 0, >0. */
+/* Compare event ids "MS-SEQ" as numbers: <0, 0, >0. An id that does not
+ * parse counts as 0-0 (the daemon refuses such a --since anyway). */
 static int
 ctl_watch_cmp(const char *a, const char *b)
 {
-	unsigned long long am = 0, as = 0, bm = 0, bs = 0;
+	struct evid ia = {0, 0}, ib = {0, 0};
 
-	sscanf(a, "%llu-%llu", &am, &as);
-	sscanf(b, "%llu-%llu", &bm, &bs);
-	if (am != bm)
-		return am < bm ? -1 : 1;
-	if (as != bs)
-		return as < bs ? -1 : 1;
+	if (evid_parse(a, &ia) == -1)
+		ia = (struct evid){0, 0};
+	if (evid_parse(b, &ib) == -1)
+		ib = (struct evid){0, 0};
+	return evid_cmp(&ia, &ib);
+}
+
+/* The topics to ask for into arr: the ones named, else the defaults of
+ * ctl_watch_roles[k]. 0, or -1 on ENOMEM. */
+static int
+ctl_watch_topics(const struct ctl_watch *w, size_t k, json_t *arr)
+{
+	unsigned bits;
+	int i;
+
+	if (w->topics != NULL) {
+		for (i = 0; w->topics[i] != NULL; i++)
+			if (json_array_append_new(
+			        arr, json_string(w->topics[i])) == -1)
+				return -1;
+		return 0;
+	}
+	bits = vocab_role_topics(ctl_watch_roles[k]);
+	for (i = 0; i < VOCAB_TOPIC_COUNT; i++)
+		if ((bits & VOCAB_TOPIC_BIT(i)) != 0 &&
+		    json_array_append_new(
+		        arr, json_string(vocab_topic_name(i))) == -1)
+			return -1;
 	return 0;
 }
 
@@ -115,22 +138,20 @@ ctl_watch_print(const json_t *ev)
 static int
 ctl_watch_subscribe(struct client *c, struct ctl_watch *w, struct sh_error *err)
 {
-	const char *const *topics;
-	json_t *params, *arr, *res;
+	json_t *params, *res;
 	size_t k, nk;
 	const char *last;
-	int i;
 
-	nk = w->topics != NULL ? 1 : 3;
+	nk = w->topics != NULL ? 1 : CTL_WATCH_NROLES;
 	for (k = 0; k < nk; k++) {
-		topics = w->topics != NULL ? w->topics : ctl_watch_defaults[k];
 		params = json_pack("{s:[]}", "topics");
-		if (params == NULL)
+		if (params == NULL ||
+		    ctl_watch_topics(w, k, json_object_get(params, "topics")) ==
+		        -1) {
+			json_decref(params);
 			return sh_error_set(err, SH_INTERNAL, "internal", NULL,
 			    "out of memory");
-		arr = json_object_get(params, "topics");
-		for (i = 0; topics[i] != NULL; i++)
-			json_array_append_new(arr, json_string(topics[i]));
+		}
 		/* After the first subscribe, resume after the last event
 		 * printed, or after the newest one when none was ("0-0": the
 		 * stream was empty then). */

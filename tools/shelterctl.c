@@ -5,12 +5,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "shelter/vocab.h"
 
 #ifndef SHELTER_VERSION
 #define SHELTER_VERSION "dev"
@@ -107,7 +107,7 @@ static const struct command commands[] = {
         .args = "[--since ID] [--count N] [TOPIC...]",
         .summary = "print live events, one per line; resumes after a "
                    "reconnect",
-        .help = "  TOPIC        proposals, requests, capacity, placements\n"
+        .help = "  TOPIC        " VOCAB_TOPIC_LIST "\n"
                 "               (default: every topic the role may see)\n"
                 "  --since ID   first replay the events after event ID\n"
                 "  --count N    exit after N events\n"},
@@ -190,48 +190,6 @@ shelterctl_help_cmd(const struct command *cmd)
 	return CTL_OK;
 }
 
-/*
- * Report a usage error of the running command (fmt may be NULL when getopt
- * already said what is wrong) and point at its help. Returns CTL_USAGE.
- */
-int
-ctl_usage(const struct ctl *ctl, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt != NULL) {
-		fprintf(stderr, "%s: ", ctl->prog);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fprintf(
-	    stderr, "Try 'shelterctl %s --help'.\n", ctl->cmd ? ctl->cmd : "");
-	return CTL_USAGE;
-}
-
-/* Print "shelterctl: MESSAGE" on stderr. Returns CTL_FAIL. */
-int
-ctl_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("shelterctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CTL_FAIL;
-}
-
-/* The one message for a failed allocation. Returns CTL_FAIL. */
-int
-ctl_nomem(void)
-{
-	return ctl_fail("out of memory");
-}
-
 static int
 shelterctl_timeout(const char *s, int *ms)
 {
@@ -248,6 +206,10 @@ shelterctl_timeout(const char *s, int *ms)
 	return 0;
 }
 
+/*
+ * shelterctl [GLOBAL OPTIONS] COMMAND [ARGS]: the exit status is
+ * CTL_OK, CTL_FAIL, CTL_USAGE or CTL_NOFIT (see ctl.h).
+ */
 int
 main(int argc, char **argv)
 {

@@ -136,7 +136,8 @@ struct match_result {
 	size_t cap_candidates, cap_near; /* internal */
 };
 
-/* Default options: DESIGN.md's weights and program rules, now = 0. */
+/* Default options: the weights and program rules of docs/protocol.md
+ * "Matching: filters and scores", now = 0. */
 void match_options_default(struct match_options *opt);
 
 void match_result_init(struct match_result *res);

@@ -1,6 +1,6 @@
 /*
  * model.h: shelters and placement requests, the data contract of
- * PROTOCOL.md's "Objects" section.
+ * docs/protocol.md's "Objects" section.
  *
  * Parsing is strict: unknown fields, missing required fields, wrong types,
  * out-of-range numbers, bad enum values and malformed ids are errors with

@@ -1,5 +1,5 @@
 /*
- * rpc.h: the JSON-RPC 2.0 envelope codec (PROTOCOL.md "Transport and
+ * rpc.h: the JSON-RPC 2.0 envelope codec (docs/protocol.md "Transport and
  * framing", "Envelope").
  */
 #ifndef SHELTER_RPC_H

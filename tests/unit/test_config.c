@@ -232,7 +232,7 @@ assert_defaults(const struct config *cfg)
 	assert_int_equal(cfg->log_level, LOG_LEVEL_INFO);
 }
 
-/* config_default, and an empty file, give DESIGN.md's defaults. */
+/* config_default, and an empty file, give the documented defaults. */
 static void
 test_defaults(void **state)
 {

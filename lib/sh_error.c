@@ -1,10 +1,14 @@
-/* error.c: filling struct sh_error. */
+/* sh_error.c: filling struct sh_error (include/shelter/error.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "shelter/error.h"
 
+/*
+ * Fill err (if not NULL): code, reason, field (NULL or "" for none)
+ * and the message, "FIELD: " first when a field is set. Returns -1.
+ */
 int
 sh_error_set(struct sh_error *err, int code, const char *reason,
     const char *field, const char *fmt, ...)
@@ -28,6 +32,10 @@ sh_error_set(struct sh_error *err, int code, const char *reason,
 	return -1;
 }
 
+/*
+ * Put "PREFIX." before err->field (or make it PREFIX) and rebuild
+ * the message so that it names the new path.
+ */
 void
 sh_error_prefix(struct sh_error *err, const char *prefix)
 {
