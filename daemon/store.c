@@ -38,6 +38,8 @@ struct store_state store_st;
 
 static void store_connect(void);
 
+/* SH_UNAVAILABLE store_unavailable into err (nothing changed: retry).
+ * Returns -1. */
 int
 store_unavailable(struct sh_error *err)
 {
@@ -45,6 +47,7 @@ store_unavailable(struct sh_error *err)
 	    "store unavailable: nothing was changed; safe to retry");
 }
 
+/* SH_INTERNAL internal into err: the store answered something unusable. */
 void
 store_internal(struct sh_error *err)
 {
@@ -68,6 +71,8 @@ store_send(struct pending *p, redisCallbackFn *fn, int argc, const char **argv,
 	return 0;
 }
 
+/* A new zeroed pending command of kind (the caller sends or frees it), or
+ * NULL on ENOMEM. */
 struct pending *
 store_pending_new(enum pending_kind kind)
 {
@@ -387,6 +392,11 @@ store_reset_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(store_st.ev_retry, &tv);
 }
 
+/*
+ * Drop both connections (why: for the debug log) at a safe point, a
+ * zero-timeout event, never inside a hiredis callback; the reset then
+ * schedules the reconnect. Calls until it has run are refused at once.
+ */
 void
 store_drop(const char *why)
 {
