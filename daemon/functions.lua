@@ -12,6 +12,73 @@
 local LIBRARY_VERSION = 1
 local MAXLEN = '100000'
 
+-- The vocabulary this library writes, in one place: the error codes of
+-- include/shelter/error.h and the reasons of docs/protocol.md, request and
+-- proposal statuses, event topics and types.
+local CODE = {
+	invalid_params = -32602, -- SH_INVALID_PARAMS
+	internal = -32603,       -- SH_INTERNAL
+	forbidden = -32003,      -- SH_FORBIDDEN
+	not_found = -32004,      -- SH_NOT_FOUND
+	conflict = -32009,       -- SH_CONFLICT
+}
+
+local E = {
+	invalid_field = {CODE.invalid_params, 'invalid_field'},
+	internal = {CODE.internal, 'internal'},
+	not_own_shelter = {CODE.forbidden, 'not_own_shelter'},
+	shelter = {CODE.not_found, 'shelter'},
+	request = {CODE.not_found, 'request'},
+	proposal = {CODE.not_found, 'proposal'},
+	state = {CODE.conflict, 'state'},
+	version = {CODE.conflict, 'version'},
+}
+
+-- Request statuses, in the order shd_stats counts them.
+local STATUS = {
+	waiting = 'waiting',
+	proposed = 'proposed',
+	placed = 'placed',
+	arrived = 'arrived',
+	cancelled = 'cancelled',
+}
+local STATUS_ORDER = {STATUS.waiting, STATUS.proposed, STATUS.placed,
+    STATUS.arrived, STATUS.cancelled}
+
+local PROPOSAL_STATUS = {
+	open = 'open',
+	accepted = 'accepted',
+	rejected = 'rejected',
+	expired = 'expired',
+	cancelled = 'cancelled',
+}
+
+local TOPIC = {
+	capacity = 'capacity',
+	shelter = '_shelter', -- internal: refresh the shelter table
+	requests = 'requests',
+	proposals = 'proposals',
+	placements = 'placements',
+}
+
+local EVENT = {
+	capacity_changed = 'capacity.changed',
+	shelter_intake = 'shelter.intake',
+	shelter_put = 'shelter.put',
+	shelter_removed = 'shelter.removed',
+	request_waiting = 'request.waiting',
+	request_placed = 'request.placed',
+	request_arrived = 'request.arrived',
+	request_cancelled = 'request.cancelled',
+	proposal_created = 'proposal.created',
+	proposal_accepted = 'proposal.accepted',
+	proposal_rejected = 'proposal.rejected',
+	proposal_expired = 'proposal.expired',
+	placement_expected = 'placement.expected',
+	placement_arrived = 'placement.arrived',
+	placement_cancelled = 'placement.cancelled',
+}
+
 local P = ''   -- key prefix of the current call
 local NOW = nil -- milliseconds of the current call, from TIME
 
@@ -96,13 +163,13 @@ local function extend(obj, members)
 	return body .. ',' .. members .. '}'
 end
 
--- A refusal: {"error":{code, reason, field, message}}; the message names
--- the field when there is one.
-local function fail(code, reason, field, message)
+-- A refusal: {"error":{code, reason, field, message}} for e, an entry of
+-- E; the message names the field when there is one.
+local function fail(e, field, message)
 	if field ~= '' then
 		message = field .. ': ' .. message
 	end
-	return '{"error":{"code":' .. int(code) .. ',"reason":' .. q(reason) ..
+	return '{"error":{"code":' .. int(e[1]) .. ',"reason":' .. q(e[2]) ..
 	    ',"field":' .. q(field) .. ',"message":' .. q(message) .. '}}'
 end
 
@@ -182,7 +249,7 @@ local function emit_capacity(id)
 		pools[i] = '{"name":' .. q(name) .. ',' ..
 		    counts_json(pool_counts(sk, name)) .. '}'
 	end
-	emit('capacity', 'capacity.changed', id, '{"shelter_id":' .. q(id) ..
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' .. q(id) ..
 	    ',"version":' .. int(hnum(sk, 'version')) .. ',"pools":' ..
 	    json_array(pools) .. '}')
 end
@@ -216,7 +283,7 @@ local function shelter_put(a)
 	end
 	local busy = shelter_busy(sk, removed)
 	if busy then
-		return fail(-32009, 'state', 'pools', 'pool ' .. busy ..
+		return fail(E.state, 'pools', 'pool ' .. busy ..
 		    ' of shelter ' .. id .. ' holds or expects someone and ' ..
 		    'cannot be removed')
 	end
@@ -259,7 +326,7 @@ local function shelter_put(a)
 		    'o:' .. name, int(spec[name].occupied), 'h:' .. name, 0,
 		    'e:' .. name, 0)
 	end
-	emit('_shelter', 'shelter.put', id, '{"shelter_id":' .. q(id) .. '}')
+	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) .. '}')
 	if #added > 0 or #removed > 0 then
 		emit_capacity(id)
 	end
@@ -268,7 +335,7 @@ local function shelter_put(a)
 end
 
 local function shelter_not_found(id, field)
-	return fail(-32004, 'shelter', field or 'id', 'shelter ' .. id ..
+	return fail(E.shelter, field or 'id', 'shelter ' .. id ..
 	    ' not found')
 end
 
@@ -279,12 +346,12 @@ local function shelter_remove(a)
 		return shelter_not_found(id)
 	end
 	if shelter_busy(sk, words(hget(sk, 'pools'))) then
-		return fail(-32009, 'state', 'id', 'shelter ' .. id ..
+		return fail(E.state, 'id', 'shelter ' .. id ..
 		    ' holds or expects someone and cannot be removed')
 	end
 	redis.call('DEL', sk)
 	redis.call('ZREM', key('shelters'), id)
-	emit('_shelter', 'shelter.removed', id, '{"shelter_id":' .. q(id) ..
+	emit(TOPIC.shelter, EVENT.shelter_removed, id, '{"shelter_id":' .. q(id) ..
 	    '}')
 	return '{"id":' .. q(id) .. '}'
 end
@@ -313,7 +380,7 @@ local function capacity(a)
 	end
 	local version = hnum(sk, 'version')
 	if if_version ~= '' and tonumber(if_version) ~= version then
-		return fail(-32009, 'version', 'if_version', 'shelter ' .. id ..
+		return fail(E.version, 'if_version', 'shelter ' .. id ..
 		    ' is at version ' .. int(version) .. ', not ' .. if_version)
 	end
 	local sets = {}
@@ -321,13 +388,13 @@ local function capacity(a)
 		local name = a[i]
 		local c = pool_counts(sk, name)
 		if c == nil then
-			return fail(-32602, 'invalid_field', 'pools.' .. name,
+			return fail(E.invalid_field, 'pools.' .. name,
 			    'shelter ' .. id .. ' has no pool ' .. name)
 		end
 		local t = a[i + 1] ~= '' and tonumber(a[i + 1]) or c[1]
 		local o = a[i + 2] ~= '' and tonumber(a[i + 2]) or c[2]
 		if o > t then
-			return fail(-32602, 'invalid_field',
+			return fail(E.invalid_field,
 			    'pools.' .. name .. '.occupied', 'must not exceed ' ..
 			    'the total of ' .. int(t))
 		end
@@ -351,7 +418,7 @@ local function intake(a)
 	end
 	redis.call('HSET', sk, 'open', open and '1' or '0', 'reason', reason)
 	redis.call('HINCRBY', sk, 'version', 1)
-	emit('capacity', 'shelter.intake', id, '{"shelter_id":' .. q(id) ..
+	emit(TOPIC.capacity, EVENT.shelter_intake, id, '{"shelter_id":' .. q(id) ..
 	    ',"open":' .. bool(open) .. ',"reason":' ..
 	    (reason ~= '' and q(reason) or 'null') .. '}')
 	return '{"shelter":' .. shelter_json(id) .. '}'
@@ -464,22 +531,23 @@ local function enqueue(rid)
 	redis.call('ZADD', key('waitlist'), string.format('%.0f', score), rid)
 end
 
-local function emit_request(rid, shelter)
+-- type: the EVENT.request_* of the status the request was just set to.
+local function emit_request(rid, type, shelter)
 	local h = redis.call('HMGET', rkey(rid), 'ref', 'status')
-	emit('requests', 'request.' .. h[2], shelter, '{"request_id":' ..
+	emit(TOPIC.requests, type, shelter, '{"request_id":' ..
 	    q(rid) .. ',"ref":' .. q(h[1]) .. ',"status":' .. q(h[2]) .. '}')
 end
 
 local function emit_proposal(pid, type)
 	local h = redis.call('HMGET', pkey(pid), 'request_id', 'shelter_id')
-	emit('proposals', 'proposal.' .. type, h[2], '{"proposal":' ..
+	emit(TOPIC.proposals, type, h[2], '{"proposal":' ..
 	    proposal_json(pid) .. ',"request_id":' .. q(h[1]) .. '}')
 end
 
 local function emit_placement(rid, type)
 	local h = redis.call('HMGET', rkey(rid), 'pl_shelter', 'pl_pool', 'hh')
 	local hh = (h[3] and h[3] ~= '') and h[3] or 'null'
-	emit('placements', 'placement.' .. type, h[1], '{"request_id":' ..
+	emit(TOPIC.placements, type, h[1], '{"request_id":' ..
 	    q(rid) .. ',"shelter_id":' .. q(h[1]) .. ',"pool":' .. q(h[2]) ..
 	    ',"household":' .. hh .. '}')
 end
@@ -536,15 +604,15 @@ local function propose(rid, ttl_s, nalt, cands)
 			    'score', cjson.encode(c.score or 0),
 			    'scores', type(c.scores) == 'table' and
 			    next(c.scores) ~= nil and cjson.encode(c.scores) or '{}',
-			    'status', 'open', 'expires_at', int(expires),
+			    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
 			    'alternatives', json_array(alts),
 			    'created_at', int(now_ms()))
 			redis.call('ZADD', key('holds'), int(expires), pid)
 			redis.call('HSET', rk, 'proposal', pid)
 			redis.call('ZREM', key('waitlist'), rid)
-			set_status(rid, 'proposed')
+			set_status(rid, STATUS.proposed)
 			case_add(case, sid, 1)
-			emit_proposal(pid, 'created')
+			emit_proposal(pid, EVENT.proposal_created)
 			emit_capacity(sid)
 			return pid
 		end
@@ -576,18 +644,18 @@ local function submit(a)
 	    'pl_proposal', '', 'rejected', '')
 	redis.call('SET', key('ref:' .. ref), rid)
 	redis.call('ZADD', key('requests'), seq, rid)
-	set_status(rid, 'waiting')
+	set_status(rid, STATUS.waiting)
 	local pid = propose(rid, ttl_s, nalt, cands)
 	if pid == nil then
 		enqueue(rid)
-		emit_request(rid, '')
+		emit_request(rid, EVENT.request_waiting, '')
 	end
 	return '{"duplicate":false,"request":' .. request_json(rid) ..
 	    ',"proposal":' .. (pid and proposal_json(pid) or 'null') .. '}'
 end
 
 local function request_not_found(id, field)
-	return fail(-32004, 'request', field or 'id', 'request ' .. id ..
+	return fail(E.request, field or 'id', 'request ' .. id ..
 	    ' not found')
 end
 
@@ -597,7 +665,7 @@ local function shd_propose(a)
 	if status == nil then
 		return request_not_found(rid)
 	end
-	if status == 'waiting' then
+	if status == STATUS.waiting then
 		local cands = cjson.decode(a[5] ~= '' and a[5] or '[]')
 		propose(rid, tonumber(a[3]) or 1800, tonumber(a[4]) or 0,
 		    cands)
@@ -626,11 +694,11 @@ end
 
 -- An open proposal past its deadline: expired, the request waits again.
 local function expire(pid)
-	local rid, sid = release(pid, 'expired')
-	set_status(rid, 'waiting')
+	local rid, sid = release(pid, PROPOSAL_STATUS.expired)
+	set_status(rid, STATUS.waiting)
 	enqueue(rid)
-	emit_proposal(pid, 'expired')
-	emit_request(rid, '')
+	emit_proposal(pid, EVENT.proposal_expired)
+	emit_request(rid, EVENT.request_waiting, '')
 	if redis.call('EXISTS', skey(sid)) == 1 then
 		emit_capacity(sid)
 	end
@@ -642,15 +710,15 @@ end
 local function open_proposal(pid)
 	local h = redis.call('HMGET', pkey(pid), 'status', 'expires_at')
 	if h[1] == false then
-		return fail(-32004, 'proposal', 'id', 'proposal ' .. pid ..
+		return fail(E.proposal, 'id', 'proposal ' .. pid ..
 		    ' not found')
 	end
-	if h[1] == 'open' and tonumber(h[2]) <= now_ms() then
+	if h[1] == PROPOSAL_STATUS.open and tonumber(h[2]) <= now_ms() then
 		expire(pid)
-		h[1] = 'expired'
+		h[1] = PROPOSAL_STATUS.expired
 	end
-	if h[1] ~= 'open' then
-		return fail(-32009, 'state', 'id', 'proposal ' .. pid ..
+	if h[1] ~= PROPOSAL_STATUS.open then
+		return fail(E.state, 'id', 'proposal ' .. pid ..
 		    ' is ' .. h[1] .. ', not open')
 	end
 	return nil
@@ -668,14 +736,14 @@ local function accept(a)
 	local sk = skey(sid)
 	redis.call('HINCRBY', sk, 'h:' .. pool, -1)
 	redis.call('HINCRBY', sk, 'e:' .. pool, 1)
-	redis.call('HSET', pk, 'status', 'accepted')
+	redis.call('HSET', pk, 'status', PROPOSAL_STATUS.accepted)
 	redis.call('ZREM', key('holds'), pid)
 	redis.call('HSET', rkey(rid), 'proposal', '', 'pl_shelter', sid,
 	    'pl_pool', pool, 'pl_proposal', pid)
-	set_status(rid, 'placed')
-	emit_proposal(pid, 'accepted')
-	emit_request(rid, sid)
-	emit_placement(rid, 'expected')
+	set_status(rid, STATUS.placed)
+	emit_proposal(pid, EVENT.proposal_accepted)
+	emit_request(rid, EVENT.request_placed, sid)
+	emit_placement(rid, EVENT.placement_expected)
 	emit_capacity(sid)
 	return '{"proposal":' .. proposal_json(pid) .. ',"request":' ..
 	    request_json(rid) .. '}'
@@ -687,17 +755,17 @@ local function reject(a)
 	if refusal then
 		return refusal
 	end
-	local rid, sid = release(pid, 'rejected')
+	local rid, sid = release(pid, PROPOSAL_STATUS.rejected)
 	local rk = rkey(rid)
 	local rejected = words(hget(rk, 'rejected'))
 	if not in_list(rejected, sid) then
 		rejected[#rejected + 1] = sid
 		redis.call('HSET', rk, 'rejected', table.concat(rejected, ' '))
 	end
-	set_status(rid, 'waiting')
+	set_status(rid, STATUS.waiting)
 	enqueue(rid)
-	emit_proposal(pid, 'rejected')
-	emit_request(rid, '')
+	emit_proposal(pid, EVENT.proposal_rejected)
+	emit_request(rid, EVENT.request_waiting, '')
 	emit_capacity(sid)
 	return '{"proposal":' .. proposal_json(pid) .. ',"request":' ..
 	    request_json(rid) .. '}'
@@ -710,19 +778,19 @@ local function cancel(a)
 	if status == nil then
 		return request_not_found(rid)
 	end
-	if status ~= 'waiting' and status ~= 'proposed' and
-	    status ~= 'placed' then
-		return fail(-32009, 'state', 'id', 'request ' .. rid .. ' is ' ..
+	if status ~= STATUS.waiting and status ~= STATUS.proposed and
+	    status ~= STATUS.placed then
+		return fail(E.state, 'id', 'request ' .. rid .. ' is ' ..
 		    status .. ', not waiting, proposed or placed')
 	end
 	local sid = nil
-	if status == 'waiting' then
+	if status == STATUS.waiting then
 		redis.call('ZREM', key('waitlist'), rid)
-	elseif status == 'proposed' then
+	elseif status == STATUS.proposed then
 		local pid = hget(rk, 'proposal') or ''
 		if pid ~= '' then
 			local _
-			_, sid = release(pid, 'cancelled')
+			_, sid = release(pid, PROPOSAL_STATUS.cancelled)
 		end
 	else
 		local h = redis.call('HMGET', rk, 'pl_shelter', 'pl_pool',
@@ -734,10 +802,10 @@ local function cancel(a)
 		end
 		case_add(h[3], sid, -1)
 	end
-	set_status(rid, 'cancelled')
-	emit_request(rid, sid or '')
-	if status == 'placed' then
-		emit_placement(rid, 'cancelled')
+	set_status(rid, STATUS.cancelled)
+	emit_request(rid, EVENT.request_cancelled, sid or '')
+	if status == STATUS.placed then
+		emit_placement(rid, EVENT.placement_cancelled)
 	end
 	if sid and redis.call('EXISTS', skey(sid)) == 1 then
 		emit_capacity(sid)
@@ -754,12 +822,12 @@ local function arrived(a)
 		return request_not_found(rid, 'request_id')
 	end
 	local sid, pool = h[2] or '', h[3] or ''
-	if h[1] ~= 'placed' then
-		return fail(-32009, 'state', 'request_id', 'request ' .. rid ..
+	if h[1] ~= STATUS.placed then
+		return fail(E.state, 'request_id', 'request ' .. rid ..
 		    ' is ' .. h[1] .. ', not placed')
 	end
 	if own ~= '' and sid ~= own then
-		return fail(-32003, 'not_own_shelter', 'request_id', 'request ' ..
+		return fail(E.not_own_shelter, 'request_id', 'request ' ..
 		    rid .. ' is placed in another shelter')
 	end
 	local sk = skey(sid)
@@ -768,9 +836,9 @@ local function arrived(a)
 		redis.call('HINCRBY', sk, 'o:' .. pool, 1)
 	end
 	case_add(h[4], sid, -1)
-	set_status(rid, 'arrived')
-	emit_request(rid, sid)
-	emit_placement(rid, 'arrived')
+	set_status(rid, STATUS.arrived)
+	emit_request(rid, EVENT.request_arrived, sid)
+	emit_placement(rid, EVENT.placement_arrived)
 	if redis.call('EXISTS', sk) == 1 then
 		emit_capacity(sid)
 	end
@@ -782,7 +850,7 @@ local function sweep(a)
 	    int(now_ms()), 'LIMIT', 0, 1000)
 	local n = 0
 	for _, pid in ipairs(due) do
-		if hget(pkey(pid), 'status') == 'open' then
+		if hget(pkey(pid), 'status') == PROPOSAL_STATUS.open then
 			expire(pid)
 			n = n + 1
 		else
@@ -862,14 +930,14 @@ local function stats(a)
 		end
 	end
 	local req = {}
-	for i, s in ipairs({'waiting', 'proposed', 'placed', 'arrived',
-	    'cancelled'}) do
+	for i, s in ipairs(STATUS_ORDER) do
 		req[i] = q(s) .. ':' .. int(redis.call('ZCARD',
 		    key('status:' .. s)))
 	end
 	-- The status set is ordered by seq: its first member is the oldest.
 	local oldest = 0
-	local first = redis.call('ZRANGE', key('status:waiting'), 0, 0)[1]
+	local first = redis.call('ZRANGE', key('status:' .. STATUS.waiting), 0,
+	    0)[1]
 	if first then
 		oldest = tonumber(hget(rkey(first), 'created_at')) or 0
 	end
@@ -886,34 +954,68 @@ end
 
 ---------------------------------------------------------------------------
 
-local function register(name, fn, readonly)
+-- Every function with its argument count after the prefix (argc) and the
+-- size of a repeated tail (group, absent: none). The daemon names the same
+-- functions and counts in daemon/store_fn.h; tests/unit/test_store_fn.c
+-- holds the two against each other.
+local FUNCTIONS = {
+	{name = 'shd_version', argc = 0, fn = version, readonly = true},
+	{name = 'shd_shelter_put', argc = 4, group = 4, fn = shelter_put},
+	{name = 'shd_shelter_remove', argc = 1, fn = shelter_remove},
+	{name = 'shd_shelter_get', argc = 1, fn = shelter_get, readonly = true},
+	{name = 'shd_shelter_list', argc = 0, fn = shelter_list,
+	    readonly = true},
+	{name = 'shd_capacity', argc = 2, group = 3, fn = capacity},
+	{name = 'shd_intake', argc = 3, fn = intake},
+	{name = 'shd_case_shelters', argc = 1, fn = shd_case_shelters,
+	    readonly = true},
+	{name = 'shd_submit', argc = 9, fn = submit},
+	{name = 'shd_propose', argc = 4, fn = shd_propose},
+	{name = 'shd_accept', argc = 1, fn = accept},
+	{name = 'shd_reject', argc = 2, fn = reject},
+	{name = 'shd_cancel', argc = 2, fn = cancel},
+	{name = 'shd_arrived', argc = 2, fn = arrived},
+	{name = 'shd_sweep', argc = 0, fn = sweep},
+	{name = 'shd_request_get', argc = 1, fn = request_get, readonly = true},
+	{name = 'shd_request_list', argc = 2, fn = request_list,
+	    readonly = true},
+	{name = 'shd_waiting', argc = 1, fn = waiting, readonly = true},
+	{name = 'shd_stats', argc = 0, fn = stats, readonly = true},
+}
+
+-- Does a call with n arguments after the prefix fit f?
+local function argc_ok(f, n)
+	local group = f.group or 0
+	if n == f.argc then
+		return true
+	end
+	return group > 0 and n > f.argc and (n - f.argc) % group == 0
+end
+
+local function register(f)
 	redis.register_function{
-		function_name = name,
+		function_name = f.name,
 		callback = function(keys, args)
 			P = args[1] or ''
 			NOW = nil
-			return fn(args)
+			if #args == 0 then
+				return fail(E.internal, '', f.name ..
+				    ' takes the key prefix first')
+			end
+			if not argc_ok(f, #args - 1) then
+				return fail(E.internal, '', f.name .. ' takes ' ..
+				    int(f.argc) .. ' arguments after the prefix' ..
+				    ((f.group or 0) > 0 and ' and groups of ' ..
+				    int(f.group) or '') .. ', not ' ..
+				    int(#args - 1))
+			end
+			return f.fn(args)
 		end,
-		flags = readonly and {'no-writes'} or {},
+		flags = f.readonly and {'no-writes'} or {},
 	}
 end
 
-register('shd_version', version, true)
-register('shd_shelter_put', shelter_put)
-register('shd_shelter_remove', shelter_remove)
-register('shd_shelter_get', shelter_get, true)
-register('shd_shelter_list', shelter_list, true)
-register('shd_capacity', capacity)
-register('shd_intake', intake)
-register('shd_case_shelters', shd_case_shelters, true)
-register('shd_submit', submit)
-register('shd_propose', shd_propose)
-register('shd_accept', accept)
-register('shd_reject', reject)
-register('shd_cancel', cancel)
-register('shd_arrived', arrived)
-register('shd_sweep', sweep)
-register('shd_request_get', request_get, true)
-register('shd_request_list', request_list, true)
-register('shd_waiting', waiting, true)
-register('shd_stats', stats, true)
+-- A library runs its top level with few globals (no ipairs): count.
+for i = 1, #FUNCTIONS do
+	register(FUNCTIONS[i])
+end

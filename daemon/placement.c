@@ -27,7 +27,7 @@
 #include "store.h"
 #include "table.h"
 
-#define PLACEMENT_BATCH "500" /* waiting requests per pass */
+#define PLACEMENT_BATCH 500 /* waiting requests per pass */
 
 static struct event *ev_pass, *ev_sweep;
 static bool running; /* a pass is between shd_waiting and its last reply */
@@ -53,7 +53,8 @@ placement_needs_case(const struct request *r)
  * 0 or -1.
  */
 static int
-ids_of(const json_t *arr, const char **buf, const char ***out, size_t *n)
+placement_ids_of(
+    const json_t *arr, const char **buf, const char ***out, size_t *n)
 {
 	const char **v = buf;
 	size_t i, k = 0, len = json_array_size(arr);
@@ -90,8 +91,9 @@ placement_match(const struct request *r, const json_t *rejected,
 	size_t n;
 	int rc = -1;
 
-	if (ids_of(rejected, rbuf, &rej, &in.nrejected) == -1 ||
-	    ids_of(case_shelters, cbuf, &cs, &in.ncase_shelters) == -1)
+	if (placement_ids_of(rejected, rbuf, &rej, &in.nrejected) == -1 ||
+	    placement_ids_of(case_shelters, cbuf, &cs, &in.ncase_shelters) ==
+	        -1)
 		goto out;
 	in.rejected = rej;
 	in.case_shelters = cs;
@@ -143,14 +145,14 @@ placement_parse_stored(const json_t *doc, struct request *out)
 }
 
 /* A growing text buffer; oom sticks once an allocation failed. */
-struct sbuf {
+struct placement_sbuf {
 	char *p;
 	size_t len, cap;
 	bool oom;
 };
 
 static bool
-sbuf_room(struct sbuf *b, size_t n)
+placement_sbuf_room(struct placement_sbuf *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -171,58 +173,58 @@ sbuf_room(struct sbuf *b, size_t n)
 }
 
 static void
-sbuf_add(struct sbuf *b, const char *s, size_t n)
+placement_sbuf_add(struct placement_sbuf *b, const char *s, size_t n)
 {
-	if (!sbuf_room(b, n))
+	if (!placement_sbuf_room(b, n))
 		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }
 
-#define sbuf_lit(b, lit) sbuf_add(b, lit, sizeof lit - 1)
+#define placement_sbuf_lit(b, lit) placement_sbuf_add(b, lit, sizeof lit - 1)
 
 /* A non-negative integer in decimal. */
 static void
-sbuf_uint(struct sbuf *b, unsigned v)
+placement_sbuf_uint(struct placement_sbuf *b, unsigned v)
 {
 	char tmp[16], *e = tmp + sizeof tmp, *q = e;
 
 	do
 		*--q = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	sbuf_add(b, q, (size_t)(e - q));
+	placement_sbuf_add(b, q, (size_t)(e - q));
 }
 
 /* A JSON string; ids and pool names are plain, but escape anyway. */
 static void
-sbuf_str(struct sbuf *b, const char *s)
+placement_sbuf_str(struct placement_sbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	char esc[6] = {'\\', 'u', '0', '0'};
 	const char *run;
 
-	sbuf_lit(b, "\"");
+	placement_sbuf_lit(b, "\"");
 	while (*s != '\0') {
 		for (run = s; *s != '\0' && (unsigned char)*s >= 0x20 &&
 		     *s != '"' && *s != '\\';
 		     s++)
 			;
-		sbuf_add(b, run, (size_t)(s - run));
+		placement_sbuf_add(b, run, (size_t)(s - run));
 		if (*s == '\0')
 			break;
 		if (*s == '"' || *s == '\\') {
 			esc[1] = *s;
-			sbuf_add(b, esc, 2);
+			placement_sbuf_add(b, esc, 2);
 			esc[1] = 'u';
 		} else {
 			esc[4] = hex[(unsigned char)*s >> 4];
 			esc[5] = hex[(unsigned char)*s & 15];
-			sbuf_add(b, esc, 6);
+			placement_sbuf_add(b, esc, 6);
 		}
 		s++;
 	}
-	sbuf_lit(b, "\"");
+	placement_sbuf_lit(b, "\"");
 }
 
 /*
@@ -241,45 +243,48 @@ char *
 placement_candidates_arg(const struct match_result *res, size_t max)
 {
 	const struct match_candidate *c;
-	struct sbuf b = {0};
+	struct placement_sbuf b = {0};
 	size_t i, n = res->ncandidates < max ? res->ncandidates : max;
 	int k;
 	bool first;
 
-	if (!sbuf_room(&b, 64 + n * 200))
+	if (!placement_sbuf_room(&b, 64 + n * 200))
 		return NULL;
-	sbuf_lit(&b, "[");
+	placement_sbuf_lit(&b, "[");
 	for (i = 0; i < n; i++) {
 		c = &res->candidates[i];
 		if (i > 0)
-			sbuf_lit(&b, ",");
-		sbuf_lit(&b, "{\"shelter_id\":");
-		sbuf_str(&b, c->shelter->id);
-		sbuf_lit(&b, ",\"pools\":[");
+			placement_sbuf_lit(&b, ",");
+		placement_sbuf_lit(&b, "{\"shelter_id\":");
+		placement_sbuf_str(&b, c->shelter->id);
+		placement_sbuf_lit(&b, ",\"pools\":[");
 		for (k = 0; k < c->npools; k++) {
 			if (k > 0)
-				sbuf_lit(&b, ",");
-			sbuf_str(&b, c->shelter->pools[c->pools[k]].name);
+				placement_sbuf_lit(&b, ",");
+			placement_sbuf_str(
+			    &b, c->shelter->pools[c->pools[k]].name);
 		}
-		sbuf_lit(&b, "],\"score\":");
-		sbuf_uint(&b, (unsigned)c->score / 100);
-		sbuf_lit(&b, ".");
-		sbuf_add(&b, &"0123456789"[(unsigned)c->score % 100 / 10], 1);
-		sbuf_add(&b, &"0123456789"[(unsigned)c->score % 10], 1);
-		sbuf_lit(&b, ",\"scores\":{");
+		placement_sbuf_lit(&b, "],\"score\":");
+		placement_sbuf_uint(&b, (unsigned)c->score / 100);
+		placement_sbuf_lit(&b, ".");
+		placement_sbuf_add(
+		    &b, &"0123456789"[(unsigned)c->score % 100 / 10], 1);
+		placement_sbuf_add(
+		    &b, &"0123456789"[(unsigned)c->score % 10], 1);
+		placement_sbuf_lit(&b, ",\"scores\":{");
 		for (k = 0, first = true; k < SCORER_COUNT; k++) {
 			if (c->scores[k] < 0)
 				continue;
 			if (!first)
-				sbuf_lit(&b, ",");
+				placement_sbuf_lit(&b, ",");
 			first = false;
-			sbuf_str(&b, match_scorer_name(k));
-			sbuf_lit(&b, ":");
-			sbuf_uint(&b, (unsigned)c->scores[k]);
+			placement_sbuf_str(&b, match_scorer_name(k));
+			placement_sbuf_lit(&b, ":");
+			placement_sbuf_uint(&b, (unsigned)c->scores[k]);
 		}
-		sbuf_lit(&b, "}}");
+		placement_sbuf_lit(&b, "}}");
 	}
-	sbuf_lit(&b, "]");
+	placement_sbuf_lit(&b, "]");
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -294,10 +299,11 @@ placement_window(void)
 	return PLACEMENT_WINDOW + (size_t)sd.cfg->alternatives;
 }
 
-static void pass_end(void);
+static void placement_pass_end(void);
 
 static void
-pass_propose_done(json_t *result, const struct sh_error *err, void *arg)
+placement_pass_propose_done(
+    json_t *result, const struct sh_error *err, void *arg)
 {
 	const json_t *prop = json_object_get(result, "proposal");
 	char *id = arg;
@@ -313,15 +319,18 @@ pass_propose_done(json_t *result, const struct sh_error *err, void *arg)
 		    json_string_value(json_object_get(prop, "pool")));
 	free(id);
 	if (--pending == 0)
-		pass_end();
+		placement_pass_end();
 }
 
 /* Match one waiting request and send shd_propose if anything fits. */
 static void
-pass_one(const json_t *w, struct match_result *res, const char *ttl,
-    const char *nalt)
+placement_pass_one(const json_t *w, struct match_result *res)
 {
 	const char *id = json_string_value(json_object_get(w, "id"));
+	struct store_propose_args pa = {
+	    .ttl_s = sd.cfg->hold_ttl_s,
+	    .nalt = sd.cfg->alternatives,
+	};
 	struct request req;
 	struct sh_error err;
 	char *cands, *arg;
@@ -342,9 +351,10 @@ pass_one(const json_t *w, struct match_result *res, const char *ttl,
 		free(cands);
 		return;
 	}
+	pa.request_id = id;
+	pa.candidates = cands;
 	pending++;
-	if (store_fcallv("shd_propose", pass_propose_done, arg, &err, id, ttl,
-	        nalt, cands, (char *)NULL) == -1) {
+	if (store_propose(&pa, placement_pass_propose_done, arg, &err) == -1) {
 		pending--;
 		free(arg);
 	}
@@ -352,30 +362,28 @@ pass_one(const json_t *w, struct match_result *res, const char *ttl,
 }
 
 static void
-pass_waiting_done(json_t *result, const struct sh_error *err, void *arg)
+placement_pass_waiting_done(
+    json_t *result, const struct sh_error *err, void *arg)
 {
 	const json_t *reqs = json_object_get(result, "requests");
 	struct match_result *res = table_scratch();
-	char ttl[16], nalt[16];
 	size_t i;
 
 	if (result == NULL) {
 		/* The store is down: methods_store_up wakes us again. */
 		log_debug("placement: waitlist: %s", err->message);
-		pass_end();
+		placement_pass_end();
 		return;
 	}
-	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
-	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
 	pending = 1; /* this function's own reference, dropped below */
 	for (i = 0; i < json_array_size(reqs); i++)
-		pass_one(json_array_get(reqs, i), res, ttl, nalt);
+		placement_pass_one(json_array_get(reqs, i), res);
 	if (--pending == 0)
-		pass_end();
+		placement_pass_end();
 }
 
 static void
-pass_end(void)
+placement_pass_end(void)
 {
 	running = false;
 	if (again) {
@@ -385,15 +393,15 @@ pass_end(void)
 }
 
 static void
-pass_start(evutil_socket_t fd, short what, void *arg)
+placement_pass_start(evutil_socket_t fd, short what, void *arg)
 {
 	struct sh_error err;
 
 	if (!store_is_up())
 		return;
 	running = true;
-	if (store_fcallv("shd_waiting", pass_waiting_done, NULL, &err,
-	        PLACEMENT_BATCH, (char *)NULL) == -1)
+	if (store_waiting(
+	        PLACEMENT_BATCH, placement_pass_waiting_done, NULL, &err) == -1)
 		running = false;
 }
 
@@ -414,7 +422,8 @@ placement_wake(void)
 		return;
 	}
 	if (ev_pass == NULL &&
-	    (ev_pass = evtimer_new(sd.base, pass_start, NULL)) == NULL) {
+	    (ev_pass = evtimer_new(sd.base, placement_pass_start, NULL)) ==
+	        NULL) {
 		log_warnx("placement: evtimer_new failed");
 		return;
 	}
@@ -423,7 +432,7 @@ placement_wake(void)
 }
 
 static void
-sweep_done(json_t *result, const struct sh_error *err, void *arg)
+placement_sweep_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	json_int_t n = json_integer_value(json_object_get(result, "expired"));
 
@@ -435,7 +444,7 @@ sweep_done(json_t *result, const struct sh_error *err, void *arg)
 }
 
 static void
-sweep_tick(evutil_socket_t fd, short what, void *arg)
+placement_sweep_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct sh_error err;
 
@@ -443,8 +452,7 @@ sweep_tick(evutil_socket_t fd, short what, void *arg)
 	if (sweeping || !store_is_up())
 		return;
 	sweeping = true;
-	if (store_fcallv("shd_sweep", sweep_done, NULL, &err, (char *)NULL) ==
-	    -1)
+	if (store_sweep(placement_sweep_done, NULL, &err) == -1)
 		sweeping = false;
 }
 
@@ -456,8 +464,8 @@ placement_start(void)
 
 	if (ev_sweep != NULL)
 		return;
-	if ((ev_sweep = event_new(sd.base, -1, EV_PERSIST, sweep_tick, NULL)) ==
-	    NULL) {
+	if ((ev_sweep = event_new(sd.base, -1, EV_PERSIST, placement_sweep_tick,
+	         NULL)) == NULL) {
 		log_warnx("placement: event_new failed");
 		return;
 	}

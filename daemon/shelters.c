@@ -21,16 +21,68 @@
 #define COUNT_MAX  10000 /* places in one pool */
 #define REASON_MAX 500   /* bytes of an intake reason */
 
+/*
+ * A store call made for a JSON-RPC call: the store's refusal or failure
+ * ends the call with that error here, once, so the handler's ok function
+ * only sees a result.
+ */
+typedef void shelters_ok_fn(struct call *call, json_t *result);
+
+struct shelters_op {
+	struct call *call;
+	shelters_ok_fn *ok;
+};
+
 static const char *
-str_param(const struct call *call, const char *name)
+shelters_str_param(const struct call *call, const char *name)
 {
 	return json_string_value(json_object_get(call->params, name));
 }
 
 static bool
-str_is(const json_t *v, const char *s)
+shelters_str_is(const json_t *v, const char *s)
 {
 	return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/* An op for call, or NULL with the call ended (out of memory). */
+static struct shelters_op *
+shelters_op_new(struct call *call, shelters_ok_fn *ok)
+{
+	struct shelters_op *op = malloc(sizeof *op);
+
+	if (op == NULL) {
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
+		return NULL;
+	}
+	op->call = call;
+	op->ok = ok;
+	return op;
+}
+
+/* The store_cb of every op: the error ends the call, a result goes on. */
+static void
+shelters_op_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct shelters_op op = *(struct shelters_op *)arg;
+
+	free(arg);
+	if (result == NULL)
+		call_error(op.call, err);
+	else
+		op.ok(op.call, result);
+}
+
+/* After sending op's store call: when it was not sent (rc -1), end the
+ * call with err. */
+static void
+shelters_op_sent(struct shelters_op *op, int rc, const struct sh_error *err)
+{
+	if (rc == 0)
+		return;
+	call_error(op->call, err);
+	free(op);
 }
 
 /*
@@ -40,7 +92,7 @@ str_is(const json_t *v, const char *s)
  * instance.
  */
 static void
-reply_shelter(struct call *call, json_t *result)
+shelters_reply_shelter(struct call *call, json_t *result)
 {
 	json_t *s = json_object_get(result, "shelter");
 
@@ -49,59 +101,9 @@ reply_shelter(struct call *call, json_t *result)
 	call_reply(call, json_pack("{s:O?}", "shelter", s));
 }
 
-/* An argument vector of malloc'ed strings for store_fcall. */
-struct args {
-	int n, cap;
-	char **v;
-	size_t *len;
-};
-
-static int
-args_add(struct args *a, char *s)
-{
-	if (s == NULL || a->n == a->cap) {
-		free(s);
-		return -1;
-	}
-	a->v[a->n] = s;
-	a->len[a->n++] = strlen(s);
-	return 0;
-}
-
-static int
-args_addf(struct args *a, const char *fmt, long long v)
-{
-	char *s;
-
-	if (asprintf(&s, fmt, v) == -1)
-		return -1;
-	return args_add(a, s);
-}
-
-static int
-args_init(struct args *a, int cap)
-{
-	a->n = 0;
-	a->cap = cap;
-	a->v = calloc(cap, sizeof *a->v);
-	a->len = calloc(cap, sizeof *a->len);
-	return a->v != NULL && a->len != NULL ? 0 : -1;
-}
-
-static void
-args_free(struct args *a)
-{
-	int i;
-
-	for (i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-	free(a->len);
-}
-
 /* The static pool JSON the store keeps: no counts. */
 static char *
-pool_doc(json_t *pool)
+shelters_pool_doc(json_t *pool)
 {
 	json_t *p = json_copy(pool);
 	char *text;
@@ -124,53 +126,55 @@ int
 shelters_store_put(
     const struct shelter *s, store_cb *cb, void *arg, struct sh_error *err)
 {
-	struct args a;
-	json_t *doc, *pools;
+	struct store_pool_put pools[MODEL_POOL_MAX];
+	struct store_shelter_put_args a = {
+	    .id = s->id,
+	    .always = s->intake_always,
+	    .open_if_new = s->intake_open,
+	    .pools = pools,
+	};
+	char *docs[MODEL_POOL_MAX] = {NULL}, *doc = NULL;
+	json_t *sdoc, *spools;
 	size_t i;
 	int rc = -1;
 
-	if ((doc = model_shelter_to_json(s, 0)) == NULL ||
-	    args_init(&a, 4 + 4 * MODEL_POOL_MAX) == -1) {
-		json_decref(doc);
+	if ((sdoc = model_shelter_to_json(s, 0)) == NULL)
 		return sh_error_set(
 		    err, SH_INTERNAL, "internal", NULL, "out of memory");
-	}
-	pools = json_incref(json_object_get(doc, "pools"));
-	json_object_del(doc, "pools");
-	json_object_del(doc, "intake");
-	if (args_add(&a, strdup(s->id)) == -1 ||
-	    args_add(&a, json_dumps(doc, JSON_COMPACT)) == -1 ||
-	    args_add(&a, strdup(s->intake_always ? "1" : "0")) == -1 ||
-	    args_add(&a, strdup(s->intake_open ? "1" : "0")) == -1)
+	spools = json_incref(json_object_get(sdoc, "pools"));
+	json_object_del(sdoc, "pools");
+	json_object_del(sdoc, "intake");
+	if ((doc = json_dumps(sdoc, JSON_COMPACT)) == NULL)
 		goto nomem;
-	for (i = 0; i < (size_t)s->npools; i++)
-		if (args_add(&a, strdup(s->pools[i].name)) == -1 ||
-		    args_add(&a, pool_doc(json_array_get(pools, i))) == -1 ||
-		    args_addf(&a, "%lld", s->pools[i].total) == -1 ||
-		    args_addf(&a, "%lld", s->pools[i].occupied) == -1)
+	a.doc = doc;
+	for (i = 0; i < (size_t)s->npools && i < MODEL_POOL_MAX; i++) {
+		if ((docs[i] = shelters_pool_doc(json_array_get(spools, i))) ==
+		    NULL)
 			goto nomem;
-	rc = store_fcall(
-	    "shd_shelter_put", a.n, (const char **)a.v, a.len, cb, arg, err);
+		pools[i].name = s->pools[i].name;
+		pools[i].doc = docs[i];
+		pools[i].total = s->pools[i].total;
+		pools[i].occupied = s->pools[i].occupied;
+		a.npools++;
+	}
+	rc = store_shelter_put(&a, cb, arg, err);
 	goto out;
 nomem:
 	sh_error_set(err, SH_INTERNAL, "internal", NULL, "out of memory");
 out:
-	args_free(&a);
-	json_decref(doc);
-	json_decref(pools);
+	for (i = 0; i < MODEL_POOL_MAX; i++)
+		free(docs[i]);
+	free(doc);
+	json_decref(sdoc);
+	json_decref(spools);
 	return rc;
 }
 
 static void
-put_done(json_t *result, const struct sh_error *err, void *arg)
+shelters_put_ok(struct call *call, json_t *result)
 {
-	struct call *call = arg;
 	json_t *s = json_object_get(result, "shelter");
 
-	if (result == NULL) {
-		call_error(call, err);
-		return;
-	}
 	log_info("shelter.put: shelter=%s %s by %s",
 	    json_string_value(json_object_get(s, "id")),
 	    json_is_true(json_object_get(result, "created")) ? "created"
@@ -180,32 +184,32 @@ put_done(json_t *result, const struct sh_error *err, void *arg)
 	    call->who);
 	if (json_is_true(json_object_get(result, "changed")))
 		placement_wake();
-	reply_shelter(call, result);
+	shelters_reply_shelter(call, result);
 }
 
 /* shelter.put {shelter}: create, or replace the static attributes. */
 void
 shelters_put(struct call *call)
 {
+	struct shelters_op *op;
 	struct shelter s;
 	struct sh_error err;
 
 	if (model_shelter_parse(json_object_get(call->params, "shelter"),
-	        sd.gaz, 0, &s, &err) == -1 ||
-	    shelters_store_put(&s, put_done, call, &err) == -1)
+	        sd.gaz, 0, &s, &err) == -1) {
 		call_error(call, &err);
+		return;
+	}
+	if ((op = shelters_op_new(call, shelters_put_ok)) != NULL)
+		shelters_op_sent(op,
+		    shelters_store_put(&s, shelters_op_done, op, &err), &err);
 }
 
 static void
-remove_done(json_t *result, const struct sh_error *err, void *arg)
+shelters_remove_ok(struct call *call, json_t *result)
 {
-	struct call *call = arg;
-	const char *id = str_param(call, "id");
+	const char *id = shelters_str_param(call, "id");
 
-	if (result == NULL) {
-		call_error(call, err);
-		return;
-	}
 	table_remove(id);
 	log_info("shelter.remove: shelter=%s by %s", id, call->who);
 	call_reply(call, json_pack("{s:s}", "id", id));
@@ -215,36 +219,33 @@ remove_done(json_t *result, const struct sh_error *err, void *arg)
 void
 shelters_remove(struct call *call)
 {
+	struct shelters_op *op;
 	struct sh_error err;
 
-	if (store_fcallv("shd_shelter_remove", remove_done, call, &err,
-	        str_param(call, "id"), (char *)NULL) == -1)
-		call_error(call, &err);
-}
-
-static void
-get_done(json_t *result, const struct sh_error *err, void *arg)
-{
-	if (result == NULL)
-		call_error(arg, err);
-	else
-		reply_shelter(arg, result);
+	if ((op = shelters_op_new(call, shelters_remove_ok)) != NULL)
+		shelters_op_sent(op,
+		    store_shelter_remove(shelters_str_param(call, "id"),
+		        shelters_op_done, op, &err),
+		    &err);
 }
 
 /* shelter.get {id}: a shelter role only its own (checked by the server). */
 void
 shelters_get(struct call *call)
 {
+	struct shelters_op *op;
 	struct sh_error err;
 
-	if (store_fcallv("shd_shelter_get", get_done, call, &err,
-	        str_param(call, "id"), (char *)NULL) == -1)
-		call_error(call, &err);
+	if ((op = shelters_op_new(call, shelters_reply_shelter)) != NULL)
+		shelters_op_sent(op,
+		    store_shelter_get(shelters_str_param(call, "id"),
+		        shelters_op_done, op, &err),
+		    &err);
 }
 
 /* Open for intake with a free place in some pool. */
 static bool
-available(const json_t *s)
+shelters_available(const json_t *s)
 {
 	const json_t *pools = json_object_get(s, "pools");
 	size_t i;
@@ -260,20 +261,15 @@ available(const json_t *s)
 }
 
 static void
-list_done(json_t *result, const struct sh_error *err, void *arg)
+shelters_list_ok(struct call *call, json_t *result)
 {
-	struct call *call = arg;
 	const json_t *all = json_object_get(result, "shelters"), *s;
-	const char *program = str_param(call, "program");
+	const char *program = shelters_str_param(call, "program");
 	bool avail =
 	    json_is_true(json_object_get(call->params, "available_only"));
 	json_t *out;
 	size_t i;
 
-	if (result == NULL) {
-		call_error(call, err);
-		return;
-	}
 	table_load(all); /* the whole table, fresh: take it */
 	if ((out = json_array()) == NULL) {
 		call_errorf(
@@ -283,12 +279,12 @@ list_done(json_t *result, const struct sh_error *err, void *arg)
 	for (i = 0; i < json_array_size(all); i++) {
 		s = json_array_get(all, i);
 		if (call->role == ROLE_SHELTER &&
-		    !str_is(json_object_get(s, "id"), call->shelter))
+		    !shelters_str_is(json_object_get(s, "id"), call->shelter))
 			continue;
 		if (program != NULL &&
-		    !str_is(json_object_get(s, "program"), program))
+		    !shelters_str_is(json_object_get(s, "program"), program))
 			continue;
-		if (avail && !available(s))
+		if (avail && !shelters_available(s))
 			continue;
 		json_array_append(out, (json_t *)s);
 	}
@@ -302,7 +298,8 @@ list_done(json_t *result, const struct sh_error *err, void *arg)
 void
 shelters_list(struct call *call)
 {
-	const char *program = str_param(call, "program");
+	const char *program = shelters_str_param(call, "program");
+	struct shelters_op *op;
 	struct sh_error err;
 
 	if (program != NULL &&
@@ -315,34 +312,32 @@ shelters_list(struct call *call)
 		call_error(call, &err);
 		return;
 	}
-	if (store_fcallv(
-	        "shd_shelter_list", list_done, call, &err, (char *)NULL) == -1)
-		call_error(call, &err);
+	if ((op = shelters_op_new(call, shelters_list_ok)) != NULL)
+		shelters_op_sent(
+		    op, store_shelter_list(shelters_op_done, op, &err), &err);
 }
 
 static void
-capacity_done(json_t *result, const struct sh_error *err, void *arg)
+shelters_capacity_ok(struct call *call, json_t *result)
 {
-	struct call *call = arg;
-
-	if (result == NULL) {
-		call_error(call, err);
-		return;
-	}
 	log_info("shelter.capacity: shelter=%s version=%lld by %s",
-	    str_param(call, "id"),
+	    shelters_str_param(call, "id"),
 	    (long long)json_integer_value(
 	        json_object_get(json_object_get(result, "shelter"), "version")),
 	    call->who);
-	reply_shelter(call, result);
+	shelters_reply_shelter(call, result);
 }
 
-/* Check one pool's counts {total?, occupied?} of shelter.capacity. */
+/*
+ * Check one pool's counts {total?, occupied?} of shelter.capacity into pc
+ * (an absent count: -1, kept). 0, or -1 with err naming the field.
+ */
 static int
-capacity_pool(
-    const char *name, const json_t *p, struct args *a, struct sh_error *err)
+shelters_capacity_pool(const char *name, const json_t *p,
+    struct store_pool_count *pc, struct sh_error *err)
 {
-	static const char *const keys[] = {"total", "occupied", NULL};
+	static const char *const keys[] = {"total", "occupied"};
+	long long *counts[] = {&pc->total, &pc->occupied};
 	char field[128];
 	const char *k;
 	json_t *v;
@@ -360,10 +355,8 @@ capacity_pool(
 			    "unknown_field", field, "unknown field");
 		}
 	}
-	if (args_add(a, strdup(name)) == -1)
-		return sh_error_set(
-		    err, SH_INTERNAL, "internal", NULL, "out of memory");
-	for (i = 0; keys[i] != NULL; i++) {
+	pc->name = name;
+	for (i = 0; i < 2; i++) {
 		v = json_object_get(p, keys[i]);
 		snprintf(field, sizeof field, "pools.%s.%s", name, keys[i]);
 		if (v != NULL &&
@@ -372,10 +365,7 @@ capacity_pool(
 			return sh_error_set(err, SH_INVALID_PARAMS,
 			    "invalid_field", field,
 			    "must be an integer from 0 to %d", COUNT_MAX);
-		if ((v != NULL ? args_addf(a, "%lld", json_integer_value(v))
-		               : args_add(a, strdup(""))) == -1)
-			return sh_error_set(err, SH_INTERNAL, "internal", NULL,
-			    "out of memory");
+		*counts[i] = v != NULL ? (long long)json_integer_value(v) : -1;
 	}
 	return 0;
 }
@@ -389,51 +379,56 @@ shelters_capacity(struct call *call)
 {
 	const json_t *pools = json_object_get(call->params, "pools");
 	const json_t *ifv = json_object_get(call->params, "if_version");
+	struct store_capacity_args a = {
+	    .id = shelters_str_param(call, "id"),
+	    .has_if_version = ifv != NULL,
+	    .if_version = (long long)json_integer_value(ifv),
+	};
+	struct store_pool_count *pc;
+	struct shelters_op *op;
 	struct sh_error err;
-	struct args a;
 	const char *name;
 	json_t *p;
 
-	if (args_init(&a, 2 + 3 * (int)json_object_size(pools)) == -1 ||
-	    args_add(&a, strdup(str_param(call, "id"))) == -1 ||
-	    (ifv != NULL ? args_addf(&a, "%lld", json_integer_value(ifv))
-	                 : args_add(&a, strdup(""))) == -1) {
-		sh_error_set(
-		    &err, SH_INTERNAL, "internal", NULL, "out of memory");
-		goto fail;
+	if ((pc = calloc(json_object_size(pools) + 1, sizeof *pc)) == NULL) {
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
+		return;
 	}
-	json_object_foreach((json_t *)pools, name,
-	    p) if (capacity_pool(name, p, &a, &err) == -1) goto fail;
-	if (store_fcall("shd_capacity", a.n, (const char **)a.v, a.len,
-	        capacity_done, call, &err) == -1)
-		goto fail;
-	args_free(&a);
-	return;
-fail:
-	args_free(&a);
-	call_error(call, &err);
+	a.pools = pc;
+	json_object_foreach((json_t *)pools, name, p)
+	{
+		if (shelters_capacity_pool(name, p, &pc[a.npools], &err) ==
+		    -1) {
+			free(pc);
+			call_error(call, &err);
+			return;
+		}
+		a.npools++;
+	}
+	if ((op = shelters_op_new(call, shelters_capacity_ok)) != NULL)
+		shelters_op_sent(
+		    op, store_capacity(&a, shelters_op_done, op, &err), &err);
+	free(pc);
 }
 
 static void
-intake_done(json_t *result, const struct sh_error *err, void *arg)
+shelters_intake_ok(struct call *call, json_t *result)
 {
-	struct call *call = arg;
 	bool open = json_is_true(json_object_get(call->params, "open"));
 
-	if (result == NULL) {
-		call_error(call, err);
-		return;
-	}
-	log_info("shelter.intake: shelter=%s %s by %s", str_param(call, "id"),
-	    open ? "open" : "closed", call->who);
-	reply_shelter(call, result);
+	log_info("shelter.intake: shelter=%s %s by %s",
+	    shelters_str_param(call, "id"), open ? "open" : "closed",
+	    call->who);
+	shelters_reply_shelter(call, result);
 }
 
 /* shelter.intake {id, open, reason?} */
 void
 shelters_intake(struct call *call)
 {
-	const char *reason = str_param(call, "reason");
+	const char *reason = shelters_str_param(call, "reason");
+	struct shelters_op *op;
 	struct sh_error err;
 
 	if (reason != NULL && strlen(reason) > REASON_MAX) {
@@ -442,9 +437,10 @@ shelters_intake(struct call *call)
 		call_error(call, &err);
 		return;
 	}
-	if (store_fcallv("shd_intake", intake_done, call, &err,
-	        str_param(call, "id"),
-	        json_is_true(json_object_get(call->params, "open")) ? "1" : "0",
-	        reason != NULL ? reason : "", (char *)NULL) == -1)
-		call_error(call, &err);
+	if ((op = shelters_op_new(call, shelters_intake_ok)) != NULL)
+		shelters_op_sent(op,
+		    store_intake(shelters_str_param(call, "id"),
+		        json_is_true(json_object_get(call->params, "open")),
+		        reason, shelters_op_done, op, &err),
+		    &err);
 }

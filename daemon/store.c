@@ -1,8 +1,10 @@
 /*
  * store.c: Redis through hiredis 0.14 async on the libevent loop: the
  * connections, their setup, the watchdog and the reconnect backoff.
- * Function calls are in store_fcall.c, the events stream in
- * store_stream.c.
+ * Function calls are in store_fcall.c (the table of functions and the
+ * typed calls in store_fn.c), the events stream in store_stream.c. Those
+ * call this file, never the other way: the tail learns that the
+ * connections are up through the hook it sets (store_st.tail_up).
  *
  * One wrapper owns both connections ("cmd" for FCALLs, reads and PING;
  * "tail" for XREAD BLOCK), their timers and the reconnect backoff. hiredis
@@ -36,6 +38,8 @@ struct store_state store_st;
 
 static void store_connect(void);
 
+/* SH_UNAVAILABLE store_unavailable into err (nothing changed: retry).
+ * Returns -1. */
 int
 store_unavailable(struct sh_error *err)
 {
@@ -43,6 +47,7 @@ store_unavailable(struct sh_error *err)
 	    "store unavailable: nothing was changed; safe to retry");
 }
 
+/* SH_INTERNAL internal into err: the store answered something unusable. */
 void
 store_internal(struct sh_error *err)
 {
@@ -66,6 +71,8 @@ store_send(struct pending *p, redisCallbackFn *fn, int argc, const char **argv,
 	return 0;
 }
 
+/* A new zeroed pending command of kind (the caller sends or frees it), or
+ * NULL on ENOMEM. */
 struct pending *
 store_pending_new(enum pending_kind kind)
 {
@@ -85,6 +92,14 @@ store_pending_done(struct pending *p, redisReply *reply)
 		store_st.up = false; /* fail fast until the reset has run */
 }
 
+/* "PREFIXevents" into buf. */
+char *
+store_events_key(char *buf, size_t len)
+{
+	snprintf(buf, len, "%sevents", store_st.prefix ? store_st.prefix : "");
+	return buf;
+}
+
 /* ------------------------------------------------------------------ */
 /* Connection life cycle */
 
@@ -100,7 +115,9 @@ store_maybe_up(void)
 	store_st.backoff_ms = 0;
 	store_st.failing = false;
 	log_info("store: connected redis=%s", store_st.addr);
-	store_tail_next();
+	/* The tail (store_stream.c) sends its next XREAD first. */
+	if (store_st.tail_up != NULL)
+		store_st.tail_up();
 	if (store_st.on_up != NULL)
 		store_st.on_up();
 }
@@ -181,12 +198,26 @@ store_tail_auth_cb(redisAsyncContext *ac, void *r, void *privdata)
 	}
 }
 
+/*
+ * The id of a stream entry [id, [field, value, ...]], or NULL when it is
+ * not one (store_stream.c parses the fields of the entries it delivers).
+ */
+static const char *
+store_entry_id(const redisReply *e)
+{
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING ||
+	    e->element[1]->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	return e->element[0]->str;
+}
+
 /* The stream's newest id at connect: where a tail from "$" starts. */
 static void
 store_tail_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
 	redisReply *reply = r;
-	struct store_event ev;
+	const char *id;
 
 	store_st.tail_inflight = false;
 	if (reply == NULL || ac != store_st.tail)
@@ -195,8 +226,9 @@ store_tail_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		store_drop("tail");
 		return;
 	}
-	if (reply->elements > 0 && store_entry(reply->element[0], &ev) == 0)
-		snprintf(store_st.newest, sizeof store_st.newest, "%s", ev.id);
+	if (reply->elements > 0 &&
+	    (id = store_entry_id(reply->element[0])) != NULL)
+		snprintf(store_st.newest, sizeof store_st.newest, "%s", id);
 	else
 		strcpy(store_st.newest, "0-0");
 	store_st.tail_ready = true;
@@ -360,6 +392,11 @@ store_reset_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(store_st.ev_retry, &tv);
 }
 
+/*
+ * Drop both connections (why: for the debug log) at a safe point, a
+ * zero-timeout event, never inside a hiredis callback; the reset then
+ * schedules the reconnect. Calls until it has run are refused at once.
+ */
 void
 store_drop(const char *why)
 {

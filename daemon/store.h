@@ -24,6 +24,8 @@
 #include "shelter/config.h"
 #include "shelter/error.h"
 
+#include "store_fn.h"
+
 #define STORE_TIMEOUT_MS 1500
 
 /*
@@ -61,15 +63,108 @@ bool store_is_up(void);
 long long store_rtt_us(void);
 
 /*
- * FCALL fn 0 PREFIX ARGS...: the prefix is prepended. argv[i] may hold NUL
- * bytes (lens). Returns 0 (cb runs later, exactly once) or -1 with err set
- * (not connected: store_unavailable; cb is not called).
+ * FCALL of the function fn (store_fn.h) with argc arguments after the
+ * prefix, which is prepended. argc must fit fn's row of store_fns, else
+ * SH_INTERNAL (logged). argv[i] may hold NUL bytes (lens; NULL: strings).
+ * Returns 0 (cb runs later, exactly once) or -1 with err set (not
+ * connected: store_unavailable; cb is not called). The typed calls below
+ * build argv; use them rather than this.
  */
-int store_fcall(const char *fn, int argc, const char **argv, const size_t *lens,
-    store_cb *cb, void *arg, struct sh_error *err);
-/* The same with NUL-terminated strings, argv ended by NULL. */
+int store_call(enum store_fn fn, int argc, const char *const *argv,
+    const size_t *lens, store_cb *cb, void *arg, struct sh_error *err);
+/*
+ * The old entry point, replaced by the typed calls below: fn by name,
+ * NUL-terminated arguments ended by NULL (a NULL argument ends the list;
+ * the missing trailing ones are sent empty). Kept until every caller uses
+ * the typed calls.
+ */
 int store_fcallv(
     const char *fn, store_cb *cb, void *arg, struct sh_error *err, ...);
+
+/*
+ * Typed calls, one per function of store_fn.h (store_fn.c). Each
+ * formats its integers, sends a NULL string as empty (what the function
+ * reads as absent), and returns as store_call does. Strings are borrowed
+ * for the duration of the call only.
+ */
+
+/* One pool of shd_shelter_put: its static JSON and the counts for a new
+ * pool (an existing pool keeps its live counts). */
+struct store_pool_put {
+	const char *name;
+	const char *doc; /* static pool JSON, no counts */
+	long long total, occupied;
+};
+struct store_shelter_put_args {
+	const char *id;
+	const char *doc; /* static shelter JSON: no intake, pools or live */
+	bool always, open_if_new;
+	const struct store_pool_put *pools;
+	size_t npools;
+};
+/* One pool of shd_capacity; a count below 0 is sent empty: kept. */
+struct store_pool_count {
+	const char *name;
+	long long total, occupied;
+};
+struct store_capacity_args {
+	const char *id;
+	bool has_if_version; /* false: sent empty, no version check */
+	long long if_version;
+	const struct store_pool_count *pools;
+	size_t npools;
+};
+struct store_submit_args {
+	const char *ref;
+	const char *doc; /* normalised request JSON */
+	int urgency;
+	const char *case_id;
+	const char *co_victims; /* "any", "apart", "together" */
+	const char *household;  /* household JSON for placement events */
+	int ttl_s, nalt;
+	const char *candidates; /* placement_candidates_arg */
+};
+struct store_propose_args {
+	const char *request_id;
+	int ttl_s, nalt;
+	const char *candidates;
+};
+
+int store_version(store_cb *cb, void *arg, struct sh_error *err);
+int store_shelter_put(const struct store_shelter_put_args *a, store_cb *cb,
+    void *arg, struct sh_error *err);
+int store_shelter_remove(
+    const char *id, store_cb *cb, void *arg, struct sh_error *err);
+int store_shelter_get(
+    const char *id, store_cb *cb, void *arg, struct sh_error *err);
+int store_shelter_list(store_cb *cb, void *arg, struct sh_error *err);
+int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
+    struct sh_error *err);
+int store_intake(const char *id, bool open, const char *reason, store_cb *cb,
+    void *arg, struct sh_error *err);
+int store_case_shelters(
+    const char *case_id, store_cb *cb, void *arg, struct sh_error *err);
+int store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
+    struct sh_error *err);
+int store_propose(const struct store_propose_args *a, store_cb *cb, void *arg,
+    struct sh_error *err);
+int store_accept(
+    const char *proposal_id, store_cb *cb, void *arg, struct sh_error *err);
+int store_reject(const char *proposal_id, const char *reason, store_cb *cb,
+    void *arg, struct sh_error *err);
+int store_cancel(const char *request_id, const char *reason, store_cb *cb,
+    void *arg, struct sh_error *err);
+/* own_shelter: the caller's shelter, NULL or "" for any. */
+int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
+    void *arg, struct sh_error *err);
+int store_sweep(store_cb *cb, void *arg, struct sh_error *err);
+int store_request_get(
+    const char *id, store_cb *cb, void *arg, struct sh_error *err);
+/* statuses: comma separated, NULL or "" for all. */
+int store_request_list(const char *statuses, int limit, store_cb *cb, void *arg,
+    struct sh_error *err);
+int store_waiting(int limit, store_cb *cb, void *arg, struct sh_error *err);
+int store_stats(store_cb *cb, void *arg, struct sh_error *err);
 
 /*
  * Events after id (exclusive), at most count, oldest first (XRANGE on the

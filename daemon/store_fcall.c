@@ -88,27 +88,53 @@ store_fcall_cb(redisAsyncContext *ac, void *r, void *privdata)
 	free(p);
 }
 
+/* Does argc fit fn's row of the table: argc + k * group arguments? */
+static bool
+store_argc_ok(const struct store_fn_def *d, int argc)
+{
+	if (argc == d->argc)
+		return true;
+	return d->group > 0 && argc > d->argc &&
+	    (argc - d->argc) % d->group == 0;
+}
+
 /*
- * FCALL fn 0 PREFIX ARGV...: 0 and cb runs exactly once later, or -1 with
- * err set (store down, too many arguments, out of memory) and cb not run.
+ * FCALL fn 0 PREFIX ARGV...: argc must fit fn's row of store_fns (else
+ * SH_INTERNAL, logged: a bug in the caller). argv[i] may hold NUL bytes
+ * (lens; NULL: NUL-terminated strings). 0 and cb runs exactly once later,
+ * or -1 with err set (store down, too many arguments, out of memory) and
+ * cb not run.
  */
 int
-store_fcall(const char *fn, int argc, const char **argv, const size_t *lens,
-    store_cb *cb, void *arg, struct sh_error *err)
+store_call(enum store_fn fn, int argc, const char *const *argv,
+    const size_t *lens, store_cb *cb, void *arg, struct sh_error *err)
 {
 	const char *av[STORE_FCALL_MAXARGS + 4];
 	size_t al[STORE_FCALL_MAXARGS + 4];
+	const struct store_fn_def *d;
 	struct pending *p;
 	int i;
 
+	if ((unsigned)fn >= STORE_FN_COUNT) {
+		log_warnx("store: fcall of an unknown function %d", (int)fn);
+		store_internal(err);
+		return -1;
+	}
+	d = &store_fns[fn];
+	if (!store_argc_ok(d, argc)) {
+		log_warnx("store: fcall fn=%s with %d arguments, not %d%s",
+		    d->name, argc, d->argc, d->group > 0 ? " and groups" : "");
+		store_internal(err);
+		return -1;
+	}
 	if (!store_st.up || store_st.cmd == NULL)
 		return store_unavailable(err);
-	if (argc < 0 || argc > STORE_FCALL_MAXARGS) {
+	if (argc > STORE_FCALL_MAXARGS) {
 		store_internal(err);
 		return -1;
 	}
 	av[0] = "FCALL";
-	av[1] = fn;
+	av[1] = d->name;
 	av[2] = "0";
 	av[3] = store_st.prefix;
 	for (i = 0; i < 4; i++)
@@ -123,21 +149,34 @@ store_fcall(const char *fn, int argc, const char **argv, const size_t *lens,
 	}
 	p->cb = cb;
 	p->arg = arg;
-	snprintf(p->fn, sizeof p->fn, "%s", fn);
+	snprintf(p->fn, sizeof p->fn, "%s", d->name);
 	if (store_send(p, store_fcall_cb, argc + 4, av, al) == -1)
 		return store_unavailable(err);
 	return 0;
 }
 
-/* store_fcall with NUL-terminated arguments ended by NULL. */
+/*
+ * The old entry point: fn by name, NUL-terminated arguments ended by NULL.
+ * A NULL meant for an absent optional argument ends the list early; the
+ * missing trailing arguments are sent empty, which every function reads
+ * as absent, so the count fits the table.
+ */
 int
 store_fcallv(const char *fn, store_cb *cb, void *arg, struct sh_error *err, ...)
 {
 	const char *argv[STORE_FCALL_MAXARGS];
 	const char *s;
 	va_list ap;
-	int argc = 0;
+	int argc = 0, f;
 
+	for (f = 0; f < STORE_FN_COUNT; f++)
+		if (strcmp(store_fns[f].name, fn) == 0)
+			break;
+	if (f == STORE_FN_COUNT) {
+		log_warnx("store: fcall of an unknown function %s", fn);
+		store_internal(err);
+		return -1;
+	}
 	va_start(ap, err);
 	while ((s = va_arg(ap, const char *)) != NULL) {
 		if (argc == STORE_FCALL_MAXARGS) {
@@ -148,5 +187,7 @@ store_fcallv(const char *fn, store_cb *cb, void *arg, struct sh_error *err, ...)
 		argv[argc++] = s;
 	}
 	va_end(ap);
-	return store_fcall(fn, argc, argv, NULL, cb, arg, err);
+	while (argc < store_fns[f].argc)
+		argv[argc++] = "";
+	return store_call((enum store_fn)f, argc, argv, NULL, cb, arg, err);
 }

@@ -1,7 +1,9 @@
 /*
- * store_internal.h: what store.c, store_fcall.c and store_stream.c share:
- * the one wrapper's state and the FIFO of commands in flight on cmd. The
- * API for the rest of the daemon is store.h.
+ * store_internal.h: what store.c offers store_fcall.c, store_fn.c and
+ * store_stream.c: the one wrapper's state and the FIFO of commands in
+ * flight on cmd. Calls go from those files to store.c only; store.c
+ * reaches the tail through store_st.tail_up. The API for the rest of the
+ * daemon is store.h.
  */
 #ifndef SHELTERD_STORE_INTERNAL_H
 #define SHELTERD_STORE_INTERNAL_H
@@ -59,6 +61,7 @@ struct store_state {
 	long long rtt_us;
 
 	/* tail */
+	void (*tail_up)(void); /* set by store_tail: both connections are up */
 	bool tail_on, tail_inflight;
 	uint64_t tail_sent_us;
 	store_event_cb *tail_cb;
@@ -86,11 +89,7 @@ void store_pending_done(struct pending *p, redisReply *reply);
 /* Drop both connections at the next safe point, then reconnect. */
 void store_drop(const char *why);
 
-/* One stream entry [id, [field, value, ...]] into ev (borrowed): 0 or -1. */
-int store_entry(const redisReply *e, struct store_event *ev);
 /* "PREFIXevents" into buf. Returns buf. */
 char *store_events_key(char *buf, size_t len);
-/* Send the next XREAD when the tail is on, up and idle. */
-void store_tail_next(void);
 
 #endif

@@ -16,8 +16,8 @@
 #define STORE_STR_(x) #x
 #define STORE_STR(x)  STORE_STR_(x)
 
-/* One stream entry [id, [field, value, ...]] into ev (borrowed). */
-int
+/* One stream entry [id, [field, value, ...]] into ev (borrowed): 0 or -1. */
+static int
 store_entry(const redisReply *e, struct store_event *ev)
 {
 	const redisReply *f;
@@ -117,13 +117,6 @@ store_range(int argc, const char **argv, store_range_cb *cb, void *arg,
 	return 0;
 }
 
-char *
-store_events_key(char *buf, size_t len)
-{
-	snprintf(buf, len, "%sevents", store_st.prefix ? store_st.prefix : "");
-	return buf;
-}
-
 /* At most count events after id (exclusive), oldest first. */
 int
 store_events_after(const char *id, size_t count, store_range_cb *cb, void *arg,
@@ -149,6 +142,8 @@ store_events_last(store_range_cb *cb, void *arg, struct sh_error *err)
 	store_events_key(key, sizeof key);
 	return store_range(6, argv, cb, arg, err);
 }
+
+static void store_tail_next(void);
 
 static void
 store_tail_cb(redisAsyncContext *ac, void *r, void *privdata)
@@ -181,7 +176,9 @@ store_tail_cb(redisAsyncContext *ac, void *r, void *privdata)
 	store_tail_next();
 }
 
-void
+/* Send the next XREAD when the tail is on, up and idle (also the hook
+ * store.c calls when the connections come up). */
+static void
 store_tail_next(void)
 {
 	char key[256];
@@ -215,6 +212,7 @@ void
 store_tail(const char *from_id, store_event_cb *cb, void *arg)
 {
 	store_st.tail_on = true;
+	store_st.tail_up = store_tail_next;
 	store_st.tail_cb = cb;
 	store_st.tail_arg = arg;
 	snprintf(store_st.tail_pos, sizeof store_st.tail_pos, "%s",

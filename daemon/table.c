@@ -327,8 +327,7 @@ table_fetch(const char *id, void (*done)(void *), void *arg)
 	f->done = done;
 	f->arg = arg;
 	snprintf(f->id, sizeof f->id, "%s", id);
-	if (store_fcallv("shd_shelter_get", table_fetch_done, f, &err, id,
-	        (char *)NULL) == -1) {
+	if (store_shelter_get(id, table_fetch_done, f, &err) == -1) {
 		free(f);
 		return -1;
 	}
