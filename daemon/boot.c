@@ -119,8 +119,7 @@ boot_store_up(void (*ready)(void))
 	struct sh_error err;
 
 	ready_cb = ready;
-	if (store_fcallv("shd_shelter_list", boot_table_done, NULL, &err,
-	        (char *)NULL) == -1)
+	if (store_shelter_list(boot_table_done, NULL, &err) == -1)
 		log_warnx("boot: shelter table not loaded: %s", err.message);
 }
 

@@ -221,8 +221,7 @@ http_metrics(struct evhttp_request *req)
 		return;
 	}
 	p->req = req;
-	if (store_fcallv(
-	        "shd_stats", http_metrics_done, p, &err, (char *)NULL) == -1) {
+	if (store_stats(http_metrics_done, p, &err) == -1) {
 		free(p);
 		http_write_metrics(req, NULL);
 		return;

@@ -62,9 +62,8 @@ requests_cancel_refreshed(void *arg)
 static int
 requests_cancel_send_cancel(struct requests_cancel_op *op, struct sh_error *err)
 {
-	return store_fcallv("shd_cancel", requests_cancel_store_cb, op, err,
-	    call_str(op->call, "id"), call_str(op->call, "reason"),
-	    (char *)NULL);
+	return store_cancel(call_str(op->call, "id"),
+	    call_str(op->call, "reason"), requests_cancel_store_cb, op, err);
 }
 
 /* The request before the cancel (result borrowed; NULL: not read). */

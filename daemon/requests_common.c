@@ -86,8 +86,7 @@ int
 requests_send_case(
     const struct request *r, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fcallv(
-	    "shd_case_shelters", cb, arg, err, r->case_id, (char *)NULL);
+	return store_case_shelters(r->case_id, cb, arg, err);
 }
 
 /* shd_propose: see requests_internal.h. */
@@ -95,19 +94,21 @@ int
 requests_send_propose(const char *rid, const char *cands, store_cb *cb,
     void *arg, struct sh_error *err)
 {
-	char ttl[16], nalt[16];
+	struct store_propose_args a = {
+	    .request_id = rid,
+	    .ttl_s = sd.cfg->hold_ttl_s,
+	    .nalt = sd.cfg->alternatives,
+	    .candidates = cands,
+	};
 
-	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
-	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
-	return store_fcallv(
-	    "shd_propose", cb, arg, err, rid, ttl, nalt, cands, (char *)NULL);
+	return store_propose(&a, cb, arg, err);
 }
 
 /* shd_request_get: see requests_internal.h. */
 int
 requests_send_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fcallv("shd_request_get", cb, arg, err, id, (char *)NULL);
+	return store_request_get(id, cb, arg, err);
 }
 
 /* Start a refresh set: see requests_internal.h. */
@@ -171,8 +172,7 @@ requests_refresh_all(struct requests_refresh *rs)
 	struct sh_error err;
 
 	/* Not sent: the table stays as it is, as for a failed reload. */
-	if (store_fcallv("shd_shelter_list", requests_refresh_list_done, rs,
-	        &err, (char *)NULL) == 0)
+	if (store_shelter_list(requests_refresh_list_done, rs, &err) == 0)
 		rs->pending++;
 }
 

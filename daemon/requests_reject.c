@@ -67,9 +67,8 @@ requests_reject_refreshed(void *arg)
 static int
 requests_reject_send_reject(struct requests_reject_op *op, struct sh_error *err)
 {
-	return store_fcallv("shd_reject", requests_reject_store_cb, op, err,
-	    call_str(op->call, "id"), call_str(op->call, "reason"),
-	    (char *)NULL);
+	return store_reject(call_str(op->call, "id"),
+	    call_str(op->call, "reason"), requests_reject_store_cb, op, err);
 }
 
 /*

@@ -6,14 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shelter/vocab.h"
+
 #include "log.h"
 #include "requests.h"
 #include "requests_internal.h"
 #include "store.h"
-
-/* The statuses request.list filters by. */
-static const char *const requests_simple_statuses[] = {
-    "waiting", "proposed", "placed", "arrived", "cancelled", NULL};
 
 /* Reply {request} from a store answer that carries it. */
 static void
@@ -50,8 +48,8 @@ requests_accept(struct call *call)
 {
 	struct sh_error err;
 
-	if (store_fcallv("shd_accept", requests_simple_accept_cb, call, &err,
-	        call_str(call, "id"), (char *)NULL) == -1)
+	if (store_accept(call_str(call, "id"), requests_simple_accept_cb, call,
+	        &err) == -1)
 		call_error(call, &err);
 }
 
@@ -82,10 +80,9 @@ requests_arrived(struct call *call)
 {
 	struct sh_error err;
 
-	if (store_fcallv("shd_arrived", requests_simple_arrived_cb, call, &err,
-	        call_str(call, "request_id"),
+	if (store_arrived(call_str(call, "request_id"),
 	        call->role == ROLE_SHELTER ? call->shelter : "",
-	        (char *)NULL) == -1)
+	        requests_simple_arrived_cb, call, &err) == -1)
 		call_error(call, &err);
 }
 
@@ -132,44 +129,17 @@ requests_simple_list_cb(json_t *result, const struct sh_error *err, void *arg)
 	                 : json_pack("{s:[]}", "requests"));
 }
 
-/* Is s one of requests_simple_statuses? */
-static bool
-requests_simple_is_status(const char *s)
-{
-	size_t k;
-
-	for (k = 0; requests_simple_statuses[k] != NULL; k++)
-		if (strcmp(s, requests_simple_statuses[k]) == 0)
-			return true;
-	return false;
-}
-
 /* End call with: status.I must be one of the statuses. */
 static void
 requests_simple_bad_status(struct call *call, size_t i)
 {
-	char field[32], list[128] = "";
+	char field[32];
 	struct sh_error err;
-	size_t k;
 
-	for (k = 0; requests_simple_statuses[k] != NULL; k++) {
-		if (k > 0)
-			strcat(list, ", ");
-		strcat(list, requests_simple_statuses[k]);
-	}
 	snprintf(field, sizeof field, "status.%zu", i);
 	sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", field,
-	    "must be one of %s", list);
+	    "must be one of %s", vocab_request_status_list);
 	call_error(call, &err);
-}
-
-/* shd_request_list with the statuses (comma-separated) and the limit. */
-static int
-requests_simple_send_list(struct call *call, const char *statuses,
-    const char *limit, struct sh_error *err)
-{
-	return store_fcallv("shd_request_list", requests_simple_list_cb, call,
-	    err, statuses, limit, (char *)NULL);
 }
 
 /*
@@ -181,14 +151,14 @@ requests_list(struct call *call)
 {
 	const json_t *st = json_object_get(call->params, "status");
 	const json_t *lim = json_object_get(call->params, "limit");
-	char buf[64] = "", limit[16];
+	char buf[64] = "";
 	struct sh_error err;
 	const char *s;
 	size_t i;
 
 	for (i = 0; i < json_array_size(st); i++) {
 		s = json_string_value(json_array_get(st, i));
-		if (s == NULL || !requests_simple_is_status(s)) {
+		if (vocab_request_status_parse(s) == -1) {
 			requests_simple_bad_status(call, i);
 			return;
 		}
@@ -205,8 +175,8 @@ requests_list(struct call *call)
 		call_error(call, &err);
 		return;
 	}
-	snprintf(limit, sizeof limit, "%lld",
-	    lim != NULL ? (long long)json_integer_value(lim) : 100LL);
-	if (requests_simple_send_list(call, buf, limit, &err) == -1)
+	if (store_request_list(buf,
+	        lim != NULL ? (int)json_integer_value(lim) : 100,
+	        requests_simple_list_cb, call, &err) == -1)
 		call_error(call, &err);
 }

@@ -114,15 +114,19 @@ static int
 requests_submit_send_store(struct requests_submit_op *op, const char *doc,
     const char *hh, const char *cands, struct sh_error *err)
 {
-	char urg[16], ttl[16], nalt[16];
+	struct store_submit_args a = {
+	    .ref = op->req.ref,
+	    .doc = doc,
+	    .urgency = (int)op->req.urgency,
+	    .case_id = op->req.case_id,
+	    .co_victims = requests_submit_co_victims_name(op->req.co_victims),
+	    .household = hh,
+	    .ttl_s = sd.cfg->hold_ttl_s,
+	    .nalt = sd.cfg->alternatives,
+	    .candidates = cands,
+	};
 
-	snprintf(urg, sizeof urg, "%d", (int)op->req.urgency);
-	snprintf(ttl, sizeof ttl, "%d", sd.cfg->hold_ttl_s);
-	snprintf(nalt, sizeof nalt, "%d", sd.cfg->alternatives);
-	return store_fcallv("shd_submit", requests_submit_store_cb, op, err,
-	    op->req.ref, doc, urg, op->req.case_id,
-	    requests_submit_co_victims_name(op->req.co_victims), hh, ttl, nalt,
-	    cands, (char *)NULL);
+	return store_submit(&a, requests_submit_store_cb, op, err);
 }
 
 /* Log and reply {request, proposal, explanation, duplicate}. */

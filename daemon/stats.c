@@ -46,7 +46,6 @@ stats_get(struct call *call)
 {
 	struct sh_error err;
 
-	if (store_fcallv("shd_stats", stats_done, call, &err, (char *)NULL) ==
-	    -1)
+	if (store_stats(stats_done, call, &err) == -1)
 		call_error(call, &err);
 }

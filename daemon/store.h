@@ -72,14 +72,6 @@ long long store_rtt_us(void);
  */
 int store_call(enum store_fn fn, int argc, const char *const *argv,
     const size_t *lens, store_cb *cb, void *arg, struct sh_error *err);
-/*
- * The old entry point, replaced by the typed calls below: fn by name,
- * NUL-terminated arguments ended by NULL (a NULL argument ends the list;
- * the missing trailing ones are sent empty). Kept until every caller uses
- * the typed calls.
- */
-int store_fcallv(
-    const char *fn, store_cb *cb, void *arg, struct sh_error *err, ...);
 
 /*
  * Typed calls, one per function of store_fn.h (store_fn.c). Each
