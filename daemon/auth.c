@@ -11,7 +11,6 @@
 #include "call.h"
 #include "caller.h"
 #include "clock.h"
-#include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
 #include "shelterd.h"
@@ -70,7 +69,7 @@ auth_session(struct call *call)
 	}
 	if (call->caller != NULL) {
 		snprintf(who, sizeof who, "token=%s", tok->name);
-		dispatch_set_identity(
+		caller_set_identity(
 		    call->caller, tok->role, tok->shelter, who, false);
 		log_info("session.auth: peer=%s token=%s role=%s",
 		    call->caller->peer, tok->name, config_role_name(tok->role));

@@ -22,6 +22,9 @@
 struct caller;
 struct method;
 
+/* Bytes of a free-text reason param (reject, cancel, intake). */
+#define CALL_REASON_MAX 500
+
 struct call {
 	/* NULL once the caller has gone: the reply is then dropped, but the
 	 * handler still ends the call. */

@@ -58,6 +58,15 @@ struct caller {
 	uint64_t refill_us;
 };
 
+/*
+ * Take an identity for the rest of the connection: session.auth with a
+ * token (by_peer false), or a transport's peer credentials (by_peer
+ * true). shelter is "" for roles other than shelter; who is for logs.
+ */
+void caller_set_identity(struct caller *c, enum role role, const char *shelter,
+    const char *who, bool by_peer);
+/* No identity: ROLE_NONE, unauthenticated. */
+void caller_clear_identity(struct caller *c);
 /* The role now: ROLE_NONE until authenticated. */
 static inline enum role
 caller_role(const struct caller *c)

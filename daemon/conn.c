@@ -434,11 +434,11 @@ conn_map_peer(struct conn *c)
 	char who[sizeof c->caller.who];
 
 	if (p == NULL) {
-		dispatch_clear_identity(&c->caller);
+		caller_clear_identity(&c->caller);
 		return;
 	}
 	snprintf(who, sizeof who, "uid=%u", (unsigned)c->uid);
-	dispatch_set_identity(&c->caller, p->role, p->shelter, who, true);
+	caller_set_identity(&c->caller, p->role, p->shelter, who, true);
 }
 
 static void

@@ -285,27 +285,6 @@ dispatch_on_caller_gone(void (*fn)(struct caller *c))
 	dispatch_gone_hook = fn;
 }
 
-/* Take an identity: see dispatch.h. */
-void
-dispatch_set_identity(struct caller *c, enum role role, const char *shelter,
-    const char *who, bool by_peer)
-{
-	c->authed = true;
-	c->by_peer = by_peer;
-	c->role = role;
-	snprintf(c->shelter, sizeof c->shelter, "%s", shelter);
-	snprintf(c->who, sizeof c->who, "%s", who);
-}
-
-/* No identity: see dispatch.h. */
-void
-dispatch_clear_identity(struct caller *c)
-{
-	c->authed = false;
-	c->role = ROLE_NONE;
-	c->shelter[0] = '\0';
-}
-
 /* A reloaded config: see dispatch.h. */
 void
 dispatch_caller_reload(struct caller *c, const struct config *cfg)

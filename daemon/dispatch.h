@@ -40,15 +40,6 @@ void dispatch_caller_init(struct caller *c);
 void dispatch_caller_gone(struct caller *c);
 /* The hook dispatch_caller_gone runs, registered once at start-up. */
 void dispatch_on_caller_gone(void (*fn)(struct caller *c));
-/*
- * Take an identity for the rest of the connection: session.auth with a
- * token (by_peer false), or a transport's peer credentials (by_peer
- * true). shelter is "" for roles other than shelter; who is for logs.
- */
-void dispatch_set_identity(struct caller *c, enum role role,
-    const char *shelter, const char *who, bool by_peer);
-/* No identity: ROLE_NONE, unauthenticated. */
-void dispatch_clear_identity(struct caller *c);
 /* Apply a reloaded config to a caller: the token bucket's cap. */
 void dispatch_caller_reload(struct caller *c, const struct config *cfg);
 

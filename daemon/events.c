@@ -11,12 +11,13 @@
  */
 #include <sys/queue.h>
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "shelter/evid.h"
 #include "shelter/rpc.h"
+#include "shelter/vocab.h"
 
 #include "call.h"
 #include "caller.h"
@@ -32,25 +33,10 @@
 /* How often a paused replay looks whether the output has drained. */
 #define EVENTS_DRAIN_POLL_MS 20
 
-enum {
-	TOPIC_PROPOSALS = 1 << 0,
-	TOPIC_REQUESTS = 1 << 1,
-	TOPIC_CAPACITY = 1 << 2,
-	TOPIC_PLACEMENTS = 1 << 3,
-};
-
-static const char *const topic_names[] = {
-    "proposals", "requests", "capacity", "placements"};
-#define NTOPICS (sizeof topic_names / sizeof topic_names[0])
-
-struct evid {
-	uint64_t ms, seq;
-};
-
 struct sub {
 	LIST_ENTRY(sub) entry;
 	struct caller *c;   /* NULL once the caller has gone */
-	unsigned topics;    /* TOPIC_x bits */
+	unsigned topics;    /* VOCAB_TOPIC_BIT bits */
 	unsigned adding;    /* topics of the subscribe in progress */
 	struct evid last;   /* the last id sent */
 	struct evid cursor; /* replay: the last id read */
@@ -64,66 +50,13 @@ struct sub {
 
 static LIST_HEAD(, sub) subs = LIST_HEAD_INITIALIZER(subs);
 
-static int
-events_evid_parse(const char *s, struct evid *id)
-{
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	id->ms = strtoull(s, &end, 10);
-	if (*end != '-' || end[1] < '0' || end[1] > '9')
-		return -1;
-	id->seq = strtoull(end + 1, &end, 10);
-	return *end == '\0' ? 0 : -1;
-}
-
-static int
-events_evid_cmp(const struct evid *a, const struct evid *b)
-{
-	if (a->ms != b->ms)
-		return a->ms < b->ms ? -1 : 1;
-	if (a->seq != b->seq)
-		return a->seq < b->seq ? -1 : 1;
-	return 0;
-}
-
-static unsigned
-events_topic_bit(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NTOPICS; i++)
-		if (strcmp(name, topic_names[i]) == 0)
-			return 1u << i;
-	return 0;
-}
-
-/* The topics a role may subscribe to. */
-static unsigned
-events_role_topics(enum role role)
-{
-	switch (role) {
-	case ROLE_ADMIN:
-	case ROLE_COORDINATOR:
-		return TOPIC_PROPOSALS | TOPIC_REQUESTS | TOPIC_CAPACITY |
-		    TOPIC_PLACEMENTS;
-	case ROLE_SHELTER:
-		return TOPIC_CAPACITY | TOPIC_PLACEMENTS;
-	case ROLE_SERVICE:
-		return TOPIC_CAPACITY;
-	default:
-		return 0;
-	}
-}
-
 /* May this subscriber see an event of topic bit t about shelter? */
 static bool
 events_visible(const struct sub *s, unsigned t, const char *shelter)
 {
 	enum role role = caller_role(s->c);
 
-	if ((s->topics & t) == 0 || (events_role_topics(role) & t) == 0)
+	if ((s->topics & t) == 0 || (vocab_role_topics(role) & t) == 0)
 		return false;
 	if (role == ROLE_SHELTER)
 		return shelter != NULL && strcmp(shelter, s->c->shelter) == 0;
@@ -151,9 +84,10 @@ events_topics_json(unsigned topics)
 	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; a != NULL && i < NTOPICS; i++)
-		if (topics & (1u << i))
-			json_array_append_new(a, json_string(topic_names[i]));
+	for (i = 0; a != NULL && i < VOCAB_TOPIC_COUNT; i++)
+		if (topics & VOCAB_TOPIC_BIT(i))
+			json_array_append_new(
+			    a, json_string(vocab_topic_name((int)i)));
 	return a;
 }
 
@@ -191,10 +125,9 @@ events_sub_push(struct sub *s, const struct store_event *ev, json_t **msg)
 {
 	struct evid id;
 
-	if (events_evid_parse(ev->id, &id) == -1 ||
-	    events_evid_cmp(&id, &s->last) <= 0)
+	if (evid_parse(ev->id, &id) == -1 || evid_cmp(&id, &s->last) <= 0)
 		return 0;
-	if (!events_visible(s, events_topic_bit(ev->topic), ev->shelter))
+	if (!events_visible(s, vocab_topic_bit(ev->topic), ev->shelter))
 		return 0;
 	if (*msg == NULL && (*msg = events_message(ev)) == NULL)
 		return 0;
@@ -245,17 +178,16 @@ events_sub_replay(struct sub *s)
 {
 	struct evid tail;
 	struct sh_error err;
-	char from[48];
+	char from[EVID_STRLEN];
 
 	if (!s->more &&
-	    (events_evid_parse(store_tail_last_id(), &tail) == -1 ||
-	        events_evid_cmp(&tail, &s->cursor) <= 0)) {
+	    (evid_parse(store_tail_last_id(), &tail) == -1 ||
+	        evid_cmp(&tail, &s->cursor) <= 0)) {
 		s->replaying = false;
 		s->busy = false;
 		return;
 	}
-	snprintf(from, sizeof from, "%" PRIu64 "-%" PRIu64, s->cursor.ms,
-	    s->cursor.seq);
+	evid_format(&s->cursor, from, sizeof from);
 	s->busy = true;
 	if (store_events_after(from, EVENTS_PAGE, events_page, s, &err) == -1) {
 		s->busy = false;
@@ -292,7 +224,7 @@ events_page(const struct store_event *evs, size_t n, const struct sh_error *err,
 			return;
 		}
 		json_decref(msg);
-		events_evid_parse(evs[i].id, &s->cursor);
+		evid_parse(evs[i].id, &s->cursor);
 	}
 	if (n == 0) {
 		/* Nothing after the cursor (a trimmed stream): go live. */
@@ -326,8 +258,7 @@ events_last(const struct store_event *evs, size_t n, const struct sh_error *err,
 			events_sub_free(s);
 		return;
 	}
-	if (n > 0 && evs[0].id != NULL &&
-	    events_evid_parse(evs[0].id, &last) == 0)
+	if (n > 0 && evs[0].id != NULL && evid_parse(evs[0].id, &last) == 0)
 		snprintf(lastbuf, sizeof lastbuf, "%s", evs[0].id);
 	s->topics |= s->adding;
 	s->adding = 0;
@@ -336,7 +267,7 @@ events_last(const struct store_event *evs, size_t n, const struct sh_error *err,
 	        "last_id", lastbuf));
 	if (!s->has_since)
 		s->cursor = last;
-	if (events_evid_cmp(&s->last, &s->cursor) < 0)
+	if (evid_cmp(&s->last, &s->cursor) < 0)
 		s->last = s->cursor;
 	s->more = s->has_since;
 	s->replaying = true;
@@ -351,7 +282,7 @@ static unsigned
 events_parse_topics(struct call *call, bool check_role)
 {
 	json_t *topics = json_object_get(call->params, "topics"), *t;
-	unsigned bits = 0, bit, allowed = events_role_topics(call->role);
+	unsigned bits = 0, bit, allowed = vocab_role_topics(call->role);
 	char field[32];
 	size_t i;
 
@@ -364,7 +295,7 @@ events_parse_topics(struct call *call, bool check_role)
 	/* The role check comes before the params check. */
 	json_array_foreach(topics, i, t)
 	{
-		bit = json_is_string(t) ? events_topic_bit(json_string_value(t))
+		bit = json_is_string(t) ? vocab_topic_bit(json_string_value(t))
 		                        : 0;
 		if (check_role && bit != 0 && (allowed & bit) == 0) {
 			call_errorf(call, SH_FORBIDDEN, "role", NULL,
@@ -381,11 +312,9 @@ events_parse_topics(struct call *call, bool check_role)
 			    field, "must be a string");
 			return 0;
 		}
-		if ((bit = events_topic_bit(json_string_value(t))) == 0) {
+		if ((bit = vocab_topic_bit(json_string_value(t))) == 0) {
 			call_errorf(call, SH_INVALID_PARAMS, "invalid_field",
-			    field,
-			    "unknown topic (proposals, requests, "
-			    "capacity, placements)");
+			    field, "unknown topic (" VOCAB_TOPIC_LIST ")");
 			return 0;
 		}
 		bits |= bit;
@@ -408,7 +337,7 @@ events_subscribe(struct call *call)
 		return;
 	if (since != NULL &&
 	    (!json_is_string(since) ||
-	        events_evid_parse(json_string_value(since), &from) == -1)) {
+	        evid_parse(json_string_value(since), &from) == -1)) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "since",
 		    "must be an event id (MS-SEQ)");
 		return;
@@ -470,36 +399,44 @@ events_unsubscribe(struct call *call)
 	    call, json_pack("{s:o}", "topics", events_topics_json(left)));
 }
 
+/*
+ * What ev does to this instance (its row of lib/vocab.c): reload or drop
+ * its shelter in the table, wake the waitlist. Events on the internal
+ * _shelter topic only do that; an unknown type there is a reload, as a
+ * shelter document changed.
+ */
+static void
+events_apply(const struct store_event *ev, bool internal)
+{
+	const struct vocab_event_def *d =
+	    vocab_event(vocab_event_parse(ev->type));
+	unsigned fx = d != NULL ? d->effects
+	    : internal          ? VOCAB_EFFECT_REFRESH
+	                        : 0;
+	bool has_shelter = ev->shelter != NULL && ev->shelter[0] != '\0';
+
+	if (has_shelter && (fx & VOCAB_EFFECT_REMOVE))
+		table_remove(ev->shelter);
+	else if (has_shelter && (fx & VOCAB_EFFECT_REFRESH))
+		table_refresh(ev->shelter);
+	if ((fx & VOCAB_EFFECT_WAKE) && !internal)
+		placement_wake();
+}
+
 /* From the store's tail: see events.h. */
 void
 events_on_event(const struct store_event *ev, void *arg)
 {
-	const char *type = ev->type != NULL ? ev->type : "";
-	bool has_shelter = ev->shelter != NULL && ev->shelter[0] != '\0';
 	struct sub *s, *next;
 	json_t *msg = NULL;
 
 	if (ev->topic == NULL)
 		return;
-	if (strcmp(ev->topic, "_shelter") == 0) {
-		if (!has_shelter)
-			return;
-		if (strcmp(type, "shelter.removed") == 0)
-			table_remove(ev->shelter);
-		else
-			table_refresh(ev->shelter);
+	if (vocab_topic_parse(ev->topic) == VOCAB_TOPIC_SHELTER) {
+		events_apply(ev, true);
 		return;
 	}
-	if (strcmp(type, "capacity.changed") == 0 ||
-	    strcmp(type, "shelter.intake") == 0) {
-		if (has_shelter)
-			table_refresh(ev->shelter);
-		placement_wake();
-	} else if (strcmp(type, "proposal.rejected") == 0 ||
-	    strcmp(type, "proposal.expired") == 0 ||
-	    strcmp(type, "request.cancelled") == 0) {
-		placement_wake();
-	}
+	events_apply(ev, false);
 	for (s = LIST_FIRST(&subs); s != NULL; s = next) {
 		next = LIST_NEXT(s, entry);
 		if (s->c != NULL && !s->replaying)

@@ -13,6 +13,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "events.h"
+#include "shelter/vocab.h"
+
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -115,12 +117,10 @@ http_write_free_places(struct evbuffer *b)
 
 /* The part that comes from the store's stats (NULL when it is away). */
 static void
-write_store_stats(struct evbuffer *b, json_t *st)
+http_write_store_stats(struct evbuffer *b, json_t *st)
 {
 	static const char *places[] = {
 	    "total", "occupied", "held", "expected", "free"};
-	static const char *statuses[] = {
-	    "waiting", "proposed", "placed", "arrived", "cancelled"};
 	json_t *pl = json_object_get(st, "places");
 	json_t *rq = json_object_get(st, "requests");
 	json_t *old = json_object_get(st, "oldest_waiting_ms");
@@ -141,15 +141,16 @@ write_store_stats(struct evbuffer *b, json_t *st)
 	evbuffer_add_printf(b,
 	    "# HELP shelterd_requests Requests by status."
 	    "\n# TYPE shelterd_requests gauge\n");
-	for (i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+	for (i = 0; i < VOCAB_REQUEST_COUNT; i++)
 		evbuffer_add_printf(b,
-		    "shelterd_requests{status=\"%s\"} %lld\n", statuses[i],
-		    (long long)json_integer_value(
-		        json_object_get(rq, statuses[i])));
+		    "shelterd_requests{status=\"%s\"} %lld\n",
+		    vocab_request_status_name((int)i),
+		    (long long)json_integer_value(json_object_get(
+		        rq, vocab_request_status_name((int)i))));
 	http_gauge(b, "shelterd_waiting_oldest_age_seconds",
 	    "Age of the oldest waiting request (0 when none waits).",
 	    json_is_integer(old) && json_integer_value(old) > 0
-	        ? (double)(now_ms() - json_integer_value(old)) / 1000.0
+	        ? (double)(clock_now_ms() - json_integer_value(old)) / 1000.0
 	        : 0.0);
 }
 
@@ -164,7 +165,7 @@ http_write_metrics(struct evhttp_request *req, json_t *st)
 	}
 	http_gauge(b, "shelterd_up", "1 while the daemon runs.", 1);
 	http_gauge(b, "shelterd_uptime_seconds", "Seconds since start.",
-	    (double)(now_ms() - sd.started_ms) / 1000.0);
+	    (double)(clock_now_ms() - sd.started_ms) / 1000.0);
 	http_gauge(b, "shelterd_connections", "Client connections open now.",
 	    server_nclients());
 	http_counter(b, "shelterd_connections_total",
@@ -191,7 +192,7 @@ http_write_metrics(struct evhttp_request *req, json_t *st)
 	    "Round-trip time of the last PING to Redis.",
 	    (double)store_rtt_us() / 1e6);
 	if (st != NULL)
-		write_store_stats(b, st);
+		http_write_store_stats(b, st);
 	http_write_free_places(b);
 	metrics_write(b);
 	http_reply(req, 200, "OK", "text/plain; version=0.0.4", b);

@@ -29,8 +29,6 @@
 /* Seconds a graceful stop may take before the rest is cut off. */
 #define STOP_GRACE_S 4
 
-struct shelterd sd;
-
 /* What one read of the configuration gives. */
 struct loaded {
 	struct config *cfg;
@@ -144,7 +142,7 @@ main_on_hup(evutil_socket_t sig, short what, void *arg)
 	 */
 	if (store_was_up)
 		notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
-		    (unsigned long long)mono_us());
+		    (unsigned long long)clock_mono_us());
 	log_info("reloading %s", sd.cfg->path);
 	if (main_load_all(sd.cfg->path, &l, &errs) == -1) {
 		for (i = 0; i < errs.n; i++)

@@ -87,7 +87,7 @@ placement_match(const struct request *r, const json_t *rejected,
 	const struct shelter *const *all;
 	const char *rbuf[IDS_STACK], *cbuf[IDS_STACK];
 	const char **rej = NULL, **cs = NULL;
-	uint64_t t0 = mono_us();
+	uint64_t t0 = clock_mono_us();
 	size_t n;
 	int rc = -1;
 
@@ -97,10 +97,10 @@ placement_match(const struct request *r, const json_t *rejected,
 		goto out;
 	in.rejected = rej;
 	in.case_shelters = cs;
-	opt.now_ms = now_ms();
+	opt.now_ms = clock_now_ms();
 	all = table_all(&n);
 	rc = match_run(all, n, r, &in, &opt, res);
-	metrics_match(mono_us() - t0);
+	metrics_match(clock_mono_us() - t0);
 out:
 	if (rej != rbuf)
 		free(rej);

@@ -63,11 +63,10 @@ requests_check_reason(struct call *call)
 	const char *s = call_str(call, "reason");
 	struct sh_error err;
 
-	if (s == NULL || (*s != '\0' && strlen(s) <= REQUESTS_REASON_MAX))
+	if (s == NULL || (*s != '\0' && strlen(s) <= CALL_REASON_MAX))
 		return 0;
 	sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "reason",
-	    "must be a non-empty string of at most %d bytes",
-	    REQUESTS_REASON_MAX);
+	    "must be a non-empty string of at most %d bytes", CALL_REASON_MAX);
 	call_error(call, &err);
 	return -1;
 }

@@ -17,8 +17,6 @@
 #include "call.h"
 #include "store.h"
 
-#define REQUESTS_REASON_MAX 500 /* bytes of a reject or cancel reason */
-
 /*
  * A zeroed operation of size bytes for call, or NULL when out of memory;
  * then the call has been ended with the error. The caller frees it.
@@ -36,7 +34,7 @@ int requests_parse(struct call *call, struct request *out);
 const char *requests_str_of(const json_t *obj, const char *name);
 /*
  * Check the "reason" param: a non-empty string of at most
- * REQUESTS_REASON_MAX bytes, or absent. 0, or -1 when it is not; then the
+ * CALL_REASON_MAX bytes, or absent. 0, or -1 when it is not; then the
  * call has been ended with the error.
  */
 int requests_check_reason(struct call *call);

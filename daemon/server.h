@@ -7,8 +7,6 @@
 
 #include "shelter/config.h"
 
-#include "call.h" /* until every service includes call.h itself */
-
 /* Start listening as configured. 0 or -1 (logged). */
 int server_start(void);
 /* Stop accepting; connections finish their calls and are closed once

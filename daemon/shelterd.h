@@ -40,16 +40,4 @@ struct shelterd {
 
 extern struct shelterd sd;
 
-/* The former names of the clock (clock.h). */
-static inline long long
-now_ms(void)
-{
-	return clock_now_ms();
-}
-static inline uint64_t
-mono_us(void)
-{
-	return clock_mono_us();
-}
-
 #endif

@@ -18,8 +18,7 @@
 #include "store.h"
 #include "table.h"
 
-#define COUNT_MAX  10000 /* places in one pool */
-#define REASON_MAX 500   /* bytes of an intake reason */
+#define COUNT_MAX 10000 /* places in one pool */
 
 /*
  * A store call made for a JSON-RPC call: the store's refusal or failure
@@ -32,12 +31,6 @@ struct shelters_op {
 	struct call *call;
 	shelters_ok_fn *ok;
 };
-
-static const char *
-shelters_str_param(const struct call *call, const char *name)
-{
-	return json_string_value(json_object_get(call->params, name));
-}
 
 static bool
 shelters_str_is(const json_t *v, const char *s)
@@ -208,7 +201,7 @@ shelters_put(struct call *call)
 static void
 shelters_remove_ok(struct call *call, json_t *result)
 {
-	const char *id = shelters_str_param(call, "id");
+	const char *id = call_str(call, "id");
 
 	table_remove(id);
 	log_info("shelter.remove: shelter=%s by %s", id, call->who);
@@ -224,8 +217,8 @@ shelters_remove(struct call *call)
 
 	if ((op = shelters_op_new(call, shelters_remove_ok)) != NULL)
 		shelters_op_sent(op,
-		    store_shelter_remove(shelters_str_param(call, "id"),
-		        shelters_op_done, op, &err),
+		    store_shelter_remove(
+		        call_str(call, "id"), shelters_op_done, op, &err),
 		    &err);
 }
 
@@ -238,8 +231,8 @@ shelters_get(struct call *call)
 
 	if ((op = shelters_op_new(call, shelters_reply_shelter)) != NULL)
 		shelters_op_sent(op,
-		    store_shelter_get(shelters_str_param(call, "id"),
-		        shelters_op_done, op, &err),
+		    store_shelter_get(
+		        call_str(call, "id"), shelters_op_done, op, &err),
 		    &err);
 }
 
@@ -264,7 +257,7 @@ static void
 shelters_list_ok(struct call *call, json_t *result)
 {
 	const json_t *all = json_object_get(result, "shelters"), *s;
-	const char *program = shelters_str_param(call, "program");
+	const char *program = call_str(call, "program");
 	bool avail =
 	    json_is_true(json_object_get(call->params, "available_only"));
 	json_t *out;
@@ -298,7 +291,7 @@ shelters_list_ok(struct call *call, json_t *result)
 void
 shelters_list(struct call *call)
 {
-	const char *program = shelters_str_param(call, "program");
+	const char *program = call_str(call, "program");
 	struct shelters_op *op;
 	struct sh_error err;
 
@@ -321,7 +314,7 @@ static void
 shelters_capacity_ok(struct call *call, json_t *result)
 {
 	log_info("shelter.capacity: shelter=%s version=%lld by %s",
-	    shelters_str_param(call, "id"),
+	    call_str(call, "id"),
 	    (long long)json_integer_value(
 	        json_object_get(json_object_get(result, "shelter"), "version")),
 	    call->who);
@@ -380,7 +373,7 @@ shelters_capacity(struct call *call)
 	const json_t *pools = json_object_get(call->params, "pools");
 	const json_t *ifv = json_object_get(call->params, "if_version");
 	struct store_capacity_args a = {
-	    .id = shelters_str_param(call, "id"),
+	    .id = call_str(call, "id"),
 	    .has_if_version = ifv != NULL,
 	    .if_version = (long long)json_integer_value(ifv),
 	};
@@ -417,9 +410,8 @@ shelters_intake_ok(struct call *call, json_t *result)
 {
 	bool open = json_is_true(json_object_get(call->params, "open"));
 
-	log_info("shelter.intake: shelter=%s %s by %s",
-	    shelters_str_param(call, "id"), open ? "open" : "closed",
-	    call->who);
+	log_info("shelter.intake: shelter=%s %s by %s", call_str(call, "id"),
+	    open ? "open" : "closed", call->who);
 	shelters_reply_shelter(call, result);
 }
 
@@ -427,19 +419,19 @@ shelters_intake_ok(struct call *call, json_t *result)
 void
 shelters_intake(struct call *call)
 {
-	const char *reason = shelters_str_param(call, "reason");
+	const char *reason = call_str(call, "reason");
 	struct shelters_op *op;
 	struct sh_error err;
 
-	if (reason != NULL && strlen(reason) > REASON_MAX) {
+	if (reason != NULL && strlen(reason) > CALL_REASON_MAX) {
 		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "reason",
-		    "must be at most %d bytes", REASON_MAX);
+		    "must be at most %d bytes", CALL_REASON_MAX);
 		call_error(call, &err);
 		return;
 	}
 	if ((op = shelters_op_new(call, shelters_intake_ok)) != NULL)
 		shelters_op_sent(op,
-		    store_intake(shelters_str_param(call, "id"),
+		    store_intake(call_str(call, "id"),
 		        json_is_true(json_object_get(call->params, "open")),
 		        reason, shelters_op_done, op, &err),
 		    &err);

@@ -66,7 +66,7 @@ store_send(struct pending *p, redisCallbackFn *fn, int argc, const char **argv,
 		free(p);
 		return -1;
 	}
-	p->sent_us = mono_us();
+	p->sent_us = clock_mono_us();
 	TAILQ_INSERT_TAIL(&store_st.pending, p, link);
 	return 0;
 }
@@ -349,7 +349,7 @@ store_connect(void)
 		return;
 	}
 	store_st.tail_inflight = true;
-	store_st.tail_sent_us = mono_us();
+	store_st.tail_sent_us = clock_mono_us();
 }
 
 /* Deferred teardown: free both contexts (pending callbacks run with NULL),
@@ -428,7 +428,7 @@ store_ping_cb(redisAsyncContext *ac, void *r, void *privdata)
 	store_pending_done(p, reply);
 	store_st.ping_inflight = false;
 	if (reply != NULL && reply->type != REDIS_REPLY_ERROR)
-		store_st.rtt_us = (long long)(mono_us() - p->sent_us);
+		store_st.rtt_us = (long long)(clock_mono_us() - p->sent_us);
 	free(p);
 }
 
@@ -437,7 +437,7 @@ store_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	const char *ping[] = {"PING"};
 	struct pending *p = TAILQ_FIRST(&store_st.pending);
-	uint64_t now = mono_us();
+	uint64_t now = clock_mono_us();
 
 	if (store_st.cmd != NULL && p != NULL &&
 	    now - p->sent_us > STORE_TIMEOUT_MS * 1000ull) {
@@ -521,7 +521,7 @@ store_start(struct event_base *base, const struct config *cfg,
 		store_stop();
 		return -1;
 	}
-	srandom((unsigned)mono_us());
+	srandom((unsigned)clock_mono_us());
 	evtimer_add(store_st.ev_tick, &tick);
 	store_connect();
 	return 0;

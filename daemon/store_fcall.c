@@ -12,6 +12,13 @@
 #include "store.h"
 #include "store_internal.h"
 
+/* The table of store_fn.h: every FCALL is held against its row. */
+#define STORE_FN_DEF_(id, name, argc, group, args)                             \
+	[STORE_FN_##id] = {name, argc, group, args},
+const struct store_fn_def store_fns[STORE_FN_COUNT] = {
+    STORE_FUNCTIONS(STORE_FN_DEF_)};
+#undef STORE_FN_DEF_
+
 #define STORE_FCALL_MAXARGS 128
 
 /* {"error":{code, reason, field, message}} into err. */

@@ -1,7 +1,7 @@
 /*
- * store_fn.c: the table of the library's functions (store_fn.h) and one
- * typed call per function. Each builds the argument vector in the order
- * the table names, formats the integers itself and hands it to
+ * store_fn.c: one typed call per function of the library (the table is
+ * store_fn.h's, instantiated in store_fcall.c). Each builds the argument vector
+ * in the order the table names, formats the integers itself and hands it to
  * store_call, which holds the count against the table: no caller builds
  * an argv or a NULL-terminated list.
  */
@@ -10,12 +10,6 @@
 
 #include "store.h"
 #include "store_internal.h"
-
-#define STORE_FN_DEF_(id, name, argc, group, args)                             \
-	[STORE_FN_##id] = {name, argc, group, args},
-const struct store_fn_def store_fns[STORE_FN_COUNT] = {
-    STORE_FUNCTIONS(STORE_FN_DEF_)};
-#undef STORE_FN_DEF_
 
 /* Room for a long long in decimal. */
 #define STORE_FN_NUM 24

@@ -201,7 +201,7 @@ store_tail_next(void)
 		return;
 	}
 	store_st.tail_inflight = true;
-	store_st.tail_sent_us = mono_us();
+	store_st.tail_sent_us = clock_mono_us();
 }
 
 /*

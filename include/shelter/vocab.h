@@ -65,9 +65,23 @@ enum vocab_event {
 	VOCAB_EVENT_COUNT
 };
 
+/*
+ * What an event does to every daemon that reads it, besides reaching the
+ * subscribers of its topic: reload its shelter into the in-memory table,
+ * drop its shelter from the table, or wake the waitlist (a place may have
+ * come free).
+ */
+enum {
+	VOCAB_EFFECT_REFRESH = 1 << 0,
+	VOCAB_EFFECT_REMOVE = 1 << 1,
+	VOCAB_EFFECT_WAKE = 1 << 2,
+};
+
+/* One row per event type: adding a type is adding a row. */
 struct vocab_event_def {
 	const char *name; /* "proposal.created" */
 	enum vocab_topic topic;
+	unsigned effects; /* VOCAB_EFFECT_x bits */
 };
 
 /*
