@@ -1,5 +1,4 @@
-/* assign.c: joint batch assignment (min-cost flow + branch and bound). */
-#include <limits.h>
+/* assign.c: joint batch assignment: the model, branch and bound, level 3. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,56 +7,7 @@
 
 #include "shelter/assign.h"
 
-#define ASSIGN_INF    (LLONG_MAX / 4)
-#define ASSIGN_SOURCE 0
-#define ASSIGN_SINK   1
-
-/* One option, ranked; the options of a request are contiguous. */
-struct assign_opt {
-	int req;
-	int orig; /* index in the caller's options[] */
-	int shelter, pool;
-	int free;     /* the pool's free places, for the rank */
-	long long sh; /* score in hundredths */
-	int node;     /* pool node */
-	int hub;      /* hub node, -1: none */
-	int arc;      /* forward arc request -> pool or hub */
-	int disabled; /* > 0: forbidden in this branch */
-};
-
-struct assign_heap_item {
-	long long d;
-	int v;
-};
-
-struct assign_ctx {
-	const struct assign_problem *p;
-	int n, nopt, nnodes, narcs, nedges;
-	struct assign_opt *opt;
-	int *first; /* [n + 1]: options of request i are first[i]..first[i+1] */
-	int *case_of;     /* [n]: first request of the same case, -1: none */
-	bool *apart;      /* [n] */
-	int *cur;         /* [n]: option of the current flow, -1: none */
-	int *inc;         /* [n]: incumbent */
-	int *tmp;         /* [n] */
-	int *order;       /* [ASSIGN_OPTIONS_MAX] */
-	int *pmap;        /* [total pools]: pool node, -1: none */
-	int *pbase;       /* [nshelters]: first global pool of a shelter */
-	int *cnt, *hubof; /* [nopt]: per pool node, while building hubs */
-	/* edges while building, then arcs in CSR order */
-	int *eu, *ev, *ecap;
-	long long *ecost;
-	int *adj, *to, *cap, *cap0, *rev, *arc_of_edge;
-	long long *cost, *pot, *dist;
-	int *prev;
-	struct assign_heap_item *heap;
-	int nheap;
-	int inc_count;
-	long long inc_score;
-	bool have_inc;
-	long nodes, max_nodes;
-	bool exact;
-};
+#include "assign_internal.h"
 
 /* Bump allocator over the caller's block; 8-byte aligned slices. */
 struct assign_arena {
@@ -276,18 +226,6 @@ assign_before(const struct assign_problem *p, const struct assign_opt *a,
 	return a->pool < b->pool;
 }
 
-static int
-assign_add_edge(struct assign_ctx *c, int u, int v, int cap, long long cost)
-{
-	int e = c->nedges++;
-
-	c->eu[e] = u;
-	c->ev[e] = v;
-	c->ecap[e] = cap;
-	c->ecost[e] = cost;
-	return e;
-}
-
 /* Options ranked, pool nodes, hubs, then the graph in CSR form. */
 static void
 assign_build(struct assign_ctx *c)
@@ -295,8 +233,7 @@ assign_build(struct assign_ctx *c)
 	const struct assign_problem *p = c->p;
 	const struct assign_request *r;
 	struct assign_opt *o, t;
-	int i, j, k, m, g, base, nodes, e, first, u;
-	int *deg;
+	int i, j, k, m, g, base, nodes, first, u;
 
 	c->n = p->nrequests;
 	for (i = 0, base = 0; i < p->nshelters; i++) {
@@ -377,7 +314,7 @@ assign_build(struct assign_ctx *c)
 					continue;
 				if (c->hubof[u] == -1) {
 					c->hubof[u] = nodes++;
-					assign_add_edge(c, c->hubof[u],
+					assign_flow_edge(c, c->hubof[u],
 					    c->opt[k].node, 1, 0);
 				}
 				c->opt[k].hub = c->hubof[u];
@@ -394,12 +331,12 @@ assign_build(struct assign_ctx *c)
 	}
 	c->nnodes = nodes;
 	for (i = 0; i < c->n; i++)
-		assign_add_edge(c, ASSIGN_SOURCE, 2 + i, 1, 0);
+		assign_flow_edge(c, ASSIGN_SOURCE, 2 + i, 1, 0);
 	for (k = 0; k < c->nopt; k++) {
 		o = &c->opt[k];
 		/* One unit crosses one option: a constant cost that keeps
 		 * every cost >= 0 and leaves max-score intact per count. */
-		o->arc = assign_add_edge(c, 2 + o->req,
+		o->arc = assign_flow_edge(c, 2 + o->req,
 		    o->hub >= 0 ? o->hub : o->node, 1, 10000 - o->sh);
 	}
 	for (i = 0; i < p->nshelters; i++)
@@ -408,199 +345,12 @@ assign_build(struct assign_ctx *c)
 			if (c->pmap[g] == -1)
 				continue;
 			m = p->shelters[i].free[k];
-			assign_add_edge(
+			assign_flow_edge(
 			    c, c->pmap[g], ASSIGN_SINK, m < c->n ? m : c->n, 0);
 		}
-
-	/* CSR: count, prefix, place (reverse arcs next to their pair's
-	 * order of creation, which is deterministic). */
-	deg = c->prev; /* free until the first solve */
-	for (u = 0; u <= c->nnodes; u++)
-		deg[u] = 0;
-	for (e = 0; e < c->nedges; e++) {
-		deg[c->eu[e]]++;
-		deg[c->ev[e]]++;
-	}
-	c->adj[0] = 0;
-	for (u = 0; u < c->nnodes; u++)
-		c->adj[u + 1] = c->adj[u] + deg[u];
-	for (u = 0; u < c->nnodes; u++)
-		deg[u] = c->adj[u];
-	for (e = 0; e < c->nedges; e++) {
-		int a = deg[c->eu[e]]++, b = deg[c->ev[e]]++;
-
-		c->to[a] = c->ev[e];
-		c->cap0[a] = c->ecap[e];
-		c->cost[a] = c->ecost[e];
-		c->rev[a] = b;
-		c->to[b] = c->eu[e];
-		c->cap0[b] = 0;
-		c->cost[b] = -c->ecost[e];
-		c->rev[b] = a;
-		c->arc_of_edge[e] = a;
-	}
-	c->narcs = 2 * c->nedges;
+	assign_flow_csr(c);
 	for (k = 0; k < c->nopt; k++)
 		c->opt[k].arc = c->arc_of_edge[c->opt[k].arc];
-}
-
-static void
-assign_push(struct assign_ctx *c, long long d, int v)
-{
-	int i = c->nheap++, up;
-
-	while (i > 0) {
-		up = (i - 1) / 2;
-		if (c->heap[up].d < d ||
-		    (c->heap[up].d == d && c->heap[up].v <= v))
-			break;
-		c->heap[i] = c->heap[up];
-		i = up;
-	}
-	c->heap[i].d = d;
-	c->heap[i].v = v;
-}
-
-static struct assign_heap_item
-assign_pop(struct assign_ctx *c)
-{
-	struct assign_heap_item top = c->heap[0], last = c->heap[--c->nheap];
-	int i = 0, k;
-
-	for (;;) {
-		k = 2 * i + 1;
-		if (k >= c->nheap)
-			break;
-		if (k + 1 < c->nheap &&
-		    (c->heap[k + 1].d < c->heap[k].d ||
-		        (c->heap[k + 1].d == c->heap[k].d &&
-		            c->heap[k + 1].v < c->heap[k].v)))
-			k++;
-		if (last.d < c->heap[k].d ||
-		    (last.d == c->heap[k].d && last.v <= c->heap[k].v))
-			break;
-		c->heap[i] = c->heap[k];
-		i = k;
-	}
-	c->heap[i] = last;
-	return top;
-}
-
-/*
- * Dijkstra on reduced costs from src over arcs with capacity; stops when
- * target (if >= 0) is settled. prev holds the arc into each node.
- */
-static void
-assign_dijkstra(struct assign_ctx *c, int src, int target)
-{
-	struct assign_heap_item it;
-	long long nd;
-	int u, v, a;
-
-	for (u = 0; u < c->nnodes; u++) {
-		c->dist[u] = ASSIGN_INF;
-		c->prev[u] = -1;
-	}
-	c->nheap = 0;
-	c->dist[src] = 0;
-	assign_push(c, 0, src);
-	while (c->nheap > 0) {
-		it = assign_pop(c);
-		u = it.v;
-		if (it.d > c->dist[u])
-			continue;
-		if (u == target)
-			return;
-		for (a = c->adj[u]; a < c->adj[u + 1]; a++) {
-			if (c->cap[a] <= 0)
-				continue;
-			v = c->to[a];
-			nd = it.d + c->cost[a] + c->pot[u] - c->pot[v];
-			if (nd < c->dist[v]) {
-				c->dist[v] = nd;
-				c->prev[v] = a;
-				assign_push(c, nd, v);
-			}
-		}
-	}
-}
-
-/* Push one unit along the prev arcs from src to dst. */
-static void
-assign_augment(struct assign_ctx *c, int src, int dst)
-{
-	int v = dst, a;
-
-	while (v != src) {
-		a = c->prev[v];
-		c->cap[a]--;
-		c->cap[c->rev[a]]++;
-		v = c->to[c->rev[a]];
-	}
-}
-
-/* The option the flow gives requests from..n-1, into out[]; returns their
- * count and score in hundredths. Frozen requests must come before from:
- * their arcs no longer show the flow. */
-static int
-assign_read(struct assign_ctx *c, int from, int *out, long long *score)
-{
-	int i, k, count = 0;
-
-	*score = 0;
-	for (i = from; i < c->n; i++) {
-		out[i] = -1;
-		for (k = c->first[i]; k < c->first[i + 1]; k++)
-			if (c->opt[k].disabled == 0 &&
-			    c->cap[c->opt[k].arc] == 0) {
-				out[i] = k;
-				*score += c->opt[k].sh;
-				count++;
-				break;
-			}
-	}
-	return count;
-}
-
-/*
- * Min-cost max-flow from scratch with the options of this branch, by
- * successive shortest paths. Leaves pot valid (reduced costs >= 0 on every
- * residual arc) and the solution in c->cur.
- */
-static int
-assign_solve(struct assign_ctx *c, long long *score)
-{
-	long long dmax;
-	int a, k, u;
-
-	for (a = 0; a < c->narcs; a++)
-		c->cap[a] = c->cap0[a];
-	for (k = 0; k < c->nopt; k++)
-		if (c->opt[k].disabled > 0)
-			c->cap[c->opt[k].arc] = 0;
-	for (u = 0; u < c->nnodes; u++)
-		c->pot[u] = 0;
-	for (;;) {
-		/* Stop at the sink: nodes not settled by then are raised by
-		 * the sink's distance, which keeps every reduced cost >= 0. */
-		assign_dijkstra(c, ASSIGN_SOURCE, ASSIGN_SINK);
-		dmax = c->dist[ASSIGN_SINK];
-		if (dmax >= ASSIGN_INF)
-			break;
-		for (u = 0; u < c->nnodes; u++)
-			c->pot[u] += c->dist[u] < dmax ? c->dist[u] : dmax;
-		assign_augment(c, ASSIGN_SOURCE, ASSIGN_SINK);
-	}
-	/* The last search ran to the end. Nodes it did not reach stay
-	 * unreachable; raising them by the largest distance keeps arcs into
-	 * reached nodes >= 0, so level 3 may search from anywhere. */
-	dmax = 0;
-	for (u = 0; u < c->nnodes; u++)
-		if (c->dist[u] < ASSIGN_INF && c->dist[u] > dmax)
-			dmax = c->dist[u];
-	for (u = 0; u < c->nnodes; u++)
-		c->pot[u] += c->dist[u] < ASSIGN_INF ? c->dist[u] : dmax;
-	return assign_read(c, 0, c->cur, score);
 }
 
 static bool
@@ -655,7 +405,7 @@ assign_search(struct assign_ctx *c)
 		return;
 	}
 	c->nodes++;
-	count = assign_solve(c, &score);
+	count = assign_flow_solve(c, &score);
 	if (c->have_inc &&
 	    (count < c->inc_count ||
 	        (count == c->inc_count && score <= c->inc_score)))
@@ -797,14 +547,14 @@ assign_refine(struct assign_ctx *c)
 			rc = c->cost[a] + c->pot[2 + i] - c->pot[h];
 			if (rc != 0)
 				continue; /* rc > 0: no zero cycle uses it */
-			assign_dijkstra(c, h, 2 + i);
+			assign_flow_dijkstra(c, h, 2 + i);
 			if (c->dist[2 + i] != 0)
 				continue;
-			assign_augment(c, h, 2 + i);
+			assign_flow_augment(c, h, 2 + i);
 			c->cap[a]--;
 			c->cap[c->rev[a]]++;
 			/* The cycle moved others too: read them again. */
-			assign_read(c, i, c->cur, &rc);
+			assign_flow_read(c, i, c->cur, &rc);
 			break;
 		}
 		assign_freeze(c, i);
@@ -883,7 +633,7 @@ assign_batch(const struct assign_problem *p, void *work, size_t size,
 		c.have_inc = true;
 	}
 	assign_restrict(&c);
-	assign_solve(&c, &score);
+	assign_flow_solve(&c, &score);
 	assign_refine(&c);
 	assign_result_fill(&c, res);
 	free(own);
