@@ -1,6 +1,6 @@
 /*
  * conn.c: the socket transport: connections, framing and backpressure
- * (PROTOCOL.md "Transport and framing"). The sockets are in listen.c; a
+ * (docs/protocol.md "Transport and framing"). The sockets are in listen.c; a
  * connection is a struct caller (caller.h) whose lines go to dispatch.c,
  * which does the rate limit, the checks and the call for every transport.
  *
@@ -9,7 +9,7 @@
  * to its connection that is cleared when the connection goes, so a handler
  * that ends later just has its reply dropped.
  *
- * Where PROTOCOL.md is silent:
+ * Where the protocol is silent (docs/protocol.md, "our decisions"):
  * - over max_clients a connection gets one -32010 "too_many_clients"
  *   error (id null) and is closed;
  * - every close after a protocol error half-closes first and discards

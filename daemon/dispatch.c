@@ -3,7 +3,7 @@
  * (see dispatch.h). The method table is in methods.c, the end of a call in
  * call.c, who a caller is in auth.c.
  *
- * Where PROTOCOL.md is silent:
+ * Where the protocol is silent (docs/protocol.md, "our decisions"):
  * - a notification gets no response, not even an error (JSON-RPC 2.0),
  *   also when it is rate limited; a line that cannot be parsed is
  *   answered with id null, since it cannot be known to be one.
@@ -108,9 +108,10 @@ dispatch_check_params(
 }
 
 /*
- * The checks after the envelope, in PROTOCOL.md's order: authentication
- * (authed, or a method allowed before it), the role, the own shelter of a
- * shelter role (OWN_PARAM_ID), the params, and that the daemon serves.
+ * The checks after the envelope, in the protocol's order (docs/protocol.md
+ * "Envelope and errors"): authentication (authed, or a method allowed before
+ * it), the role, the own shelter of a shelter role (OWN_PARAM_ID), the params,
+ * and that the daemon serves.
  */
 static int
 dispatch_check(const struct method *m, const struct rpc_msg *msg,

@@ -2,7 +2,7 @@
  * dispatch.h: one JSON-RPC line from any transport to its handler.
  *
  * Every transport hands complete lines (a socket line, an HTTP body) to
- * dispatch_line with its struct caller. Dispatch does, in PROTOCOL.md's
+ * dispatch_line with its struct caller. Dispatch does, in the protocol's
  * order and the same for every transport: the rate limit (a token per
  * line), the envelope, the method, authentication, the role, the own
  * shelter, the params against the method's param_spec, the start-up

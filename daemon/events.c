@@ -1,6 +1,6 @@
 /*
  * events.c: the events stream fanned out to subscribers, with `since`
- * replay (PROTOCOL.md "Events").
+ * replay (docs/protocol.md "Events").
  *
  * Each subscriber remembers the last id it was sent and never gets an id
  * at or below it. A subscribe first reads the newest id, then replays from
@@ -322,7 +322,7 @@ events_parse_topics(struct call *call, bool check_role)
 	return bits;
 }
 
-/* session.subscribe {topics, since?}: see PROTOCOL.md "Methods". */
+/* session.subscribe {topics, since?}: see docs/protocol.md "Methods". */
 void
 events_subscribe(struct call *call)
 {

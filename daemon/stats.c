@@ -19,8 +19,9 @@ stats_done(json_t *result, const struct sh_error *err, void *arg)
 		call_error(call, err);
 		return;
 	}
-	/* stats.get has exactly PROTOCOL.md's members; the oldest waiting
-	 * request's time is for /metrics only. */
+	/* stats.get has exactly the protocol's members (docs/protocol.md
+	 * "stats.get"); the oldest waiting request's time is for /metrics only.
+	 */
 	if ((out = json_copy(result)) != NULL) {
 		json_object_del(out, "oldest_waiting_ms");
 		if (json_object_set_new(out, "connections",

@@ -6,7 +6,7 @@
 
 struct call;
 
-/* stats.get {}: -> PROTOCOL.md's stats object. */
+/* stats.get {}: -> the stats object of docs/protocol.md. */
 void stats_get(struct call *call);
 
 #endif
