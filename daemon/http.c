@@ -248,6 +248,7 @@ http_handle(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 }
 
+/* Listen on the http address when one is configured: see http.h. */
 int
 http_start(void)
 {
@@ -272,6 +273,8 @@ http_start(void)
 	return 0;
 }
 
+/* Stop listening and free the listener; a /metrics scrape still waiting
+ * for the store loses its request (its callback then only frees itself). */
 void
 http_stop(void)
 {

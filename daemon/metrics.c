@@ -102,6 +102,8 @@ metrics_outcome_of(int code)
 	}
 }
 
+/* One finished call: see metrics.h. Methods are counted by name in the
+ * order they are first seen, up to MAX_METHODS. */
 void
 metrics_call(const char *method, int code, uint64_t us)
 {
@@ -127,12 +129,14 @@ metrics_call(const char *method, int code, uint64_t us)
 	metrics_histogram_add(&m->latency, us);
 }
 
+/* One run of the matching core: see metrics.h. */
 void
 metrics_match(uint64_t us)
 {
 	metrics_histogram_add(&match_latency, us);
 }
 
+/* The counters and histograms as Prometheus text: see metrics.h. */
 void
 metrics_write(struct evbuffer *out)
 {
