@@ -39,7 +39,7 @@
  * millisecond, so this keeps one assignment near 0.2 s of event loop in
  * the worst case (docs/protocol.md).
  */
-#define BATCH_NODES 200
+#define BATCH_NODES 1000
 
 enum requests_batch_step {
 	BATCH_CASES,   /* the shelters of each case involved, one at a time */
