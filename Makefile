@@ -5,6 +5,7 @@
 #   make valgrind   the same tests with the unit binaries and shelterd under valgrind
 #   make lint       clang-format --dry-run and cppcheck
 #   make bench      matching and daemon benchmarks
+#   make sim        seeded raids and a synthetic year through a real daemon
 #   make run        private redis-server + shelterd with the demo shelters
 #   make graph      module graph of daemon/ and lib/: call cycles, long files
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -62,7 +63,7 @@ TOOL_OBJ   := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test unit integration asan valgrind lint bench run install clean deps fuzz graph
+.PHONY: all test unit integration asan valgrind lint bench sim run install clean deps fuzz graph
 all: $(BUILD)/libshelter.a $(BUILD)/shelterd $(BUILD)/shelterctl
 
 $(BUILD)/%.o: %.c
@@ -141,6 +142,10 @@ lint:
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
+
+sim: deps
+	@$(MAKE) --no-print-directory all
+	@SHELTERD_BUILD=$(BUILD) python3 tests/sim/sim.py $(SIM_ARGS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -561,6 +561,39 @@ local function in_list(list, s)
 	return false
 end
 
+-- Hold a place in pool of candidate c (shelter_id, score, scores) for
+-- the request rid, with alts (candidates) as the proposal's alternatives;
+-- the caller has checked the place is free. Returns the proposal id.
+local function hold(rid, ttl_s, c, pool, alts)
+	local sid = c.shelter_id
+	local sk = skey(sid)
+	local pid = 'prop-' .. int(redis.call('HINCRBY', key('seq'),
+	    'proposal', 1))
+	local alt = {}
+	for j, ac in ipairs(alts) do
+		local ap = type(ac.pools) == 'table' and ac.pools[1]
+		alt[j] = '{"shelter_id":' .. q(ac.shelter_id) .. ',"pool":' ..
+		    (ap and q(ap) or 'null') .. ',"score":' ..
+		    cjson.encode(ac.score or 0) .. '}'
+	end
+	local expires = now_ms() + ttl_s * 1000
+	redis.call('HINCRBY', sk, 'h:' .. pool, 1)
+	redis.call('HSET', pkey(pid), 'request_id', rid, 'shelter_id', sid,
+	    'pool', pool, 'score', cjson.encode(c.score or 0),
+	    'scores', type(c.scores) == 'table' and next(c.scores) ~= nil and
+	    cjson.encode(c.scores) or '{}',
+	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
+	    'alternatives', json_array(alt), 'created_at', int(now_ms()))
+	redis.call('ZADD', key('holds'), int(expires), pid)
+	redis.call('HSET', rkey(rid), 'proposal', pid)
+	redis.call('ZREM', key('waitlist'), rid)
+	set_status(rid, STATUS.proposed)
+	case_add(hget(rkey(rid), 'case'), sid, 1)
+	emit_proposal(pid, EVENT.proposal_created)
+	emit_capacity(sid)
+	return pid
+end
+
 -- Try the candidates in order and hold the first free place. Returns the
 -- new proposal id, or nil when no candidate has a place now.
 local function propose(rid, ttl_s, nalt, cands)
@@ -586,35 +619,11 @@ local function propose(rid, ttl_s, nalt, cands)
 			end
 		end
 		if pool then
-			local pid = 'prop-' .. int(redis.call('HINCRBY',
-			    key('seq'), 'proposal', 1))
 			local alts = {}
 			for j = i + 1, math.min(#cands, i + nalt) do
-				local ac = cands[j]
-				local ap = type(ac.pools) == 'table' and ac.pools[1]
-				alts[#alts + 1] = '{"shelter_id":' ..
-				    q(ac.shelter_id) .. ',"pool":' ..
-				    (ap and q(ap) or 'null') .. ',"score":' ..
-				    cjson.encode(ac.score or 0) .. '}'
+				alts[#alts + 1] = cands[j]
 			end
-			local expires = now_ms() + ttl_s * 1000
-			redis.call('HINCRBY', sk, 'h:' .. pool, 1)
-			redis.call('HSET', pkey(pid), 'request_id', rid,
-			    'shelter_id', sid, 'pool', pool,
-			    'score', cjson.encode(c.score or 0),
-			    'scores', type(c.scores) == 'table' and
-			    next(c.scores) ~= nil and cjson.encode(c.scores) or '{}',
-			    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
-			    'alternatives', json_array(alts),
-			    'created_at', int(now_ms()))
-			redis.call('ZADD', key('holds'), int(expires), pid)
-			redis.call('HSET', rk, 'proposal', pid)
-			redis.call('ZREM', key('waitlist'), rid)
-			set_status(rid, STATUS.proposed)
-			case_add(case, sid, 1)
-			emit_proposal(pid, EVENT.proposal_created)
-			emit_capacity(sid)
-			return pid
+			return hold(rid, ttl_s, c, pool, alts)
 		end
 	end
 	return nil
@@ -622,19 +631,18 @@ end
 
 local URGENCY = {immediate = 0, days = 1, planned = 2}
 
-local function submit(a)
-	local ref, doc, urgency, case, co, hh = a[2], a[3], a[4], a[5], a[6],
-	    a[7]
-	local ttl_s, nalt = tonumber(a[8]) or 1800, tonumber(a[9]) or 0
-	local rid = redis.call('GET', key('ref:' .. ref))
-	if rid then
-		return '{"duplicate":true,"request":' .. request_json(rid) ..
-		    ',"proposal":' .. open_proposal_json(rid) .. '}'
-	end
-	local cands = cjson.decode(a[10] ~= '' and a[10] or '[]')
-	local u = URGENCY[urgency] or tonumber(urgency) or 1
+-- The answer for a ref that is already stored.
+local function duplicate_json(rid)
+	return '{"duplicate":true,"request":' .. request_json(rid) ..
+	    ',"proposal":' .. open_proposal_json(rid) .. '}'
+end
 
-	rid = 'req-' .. int(redis.call('HINCRBY', key('seq'), 'request', 1))
+-- Store a new request (status waiting, not yet on the waitlist) from
+-- ref doc urgency case co_victims household; returns its id.
+local function create_request(ref, doc, urgency, case, co, hh)
+	local u = URGENCY[urgency] or tonumber(urgency) or 1
+	local rid = 'req-' .. int(redis.call('HINCRBY', key('seq'), 'request',
+	    1))
 	local seq = string.sub(rid, 5)
 	local now = int(now_ms())
 	redis.call('HSET', rkey(rid), 'doc', doc, 'ref', ref,
@@ -644,7 +652,24 @@ local function submit(a)
 	    'pl_proposal', '', 'rejected', '')
 	redis.call('SET', key('ref:' .. ref), rid)
 	redis.call('ZADD', key('requests'), seq, rid)
+	if case ~= '' then
+		redis.call('ZADD', key('case_requests:' .. case), seq, rid)
+	end
 	set_status(rid, STATUS.waiting)
+	return rid
+end
+
+local function submit(a)
+	local ref, doc, urgency, case, co, hh = a[2], a[3], a[4], a[5], a[6],
+	    a[7]
+	local ttl_s, nalt = tonumber(a[8]) or 1800, tonumber(a[9]) or 0
+	local rid = redis.call('GET', key('ref:' .. ref))
+	if rid then
+		return duplicate_json(rid)
+	end
+	local cands = cjson.decode(a[10] ~= '' and a[10] or '[]')
+
+	rid = create_request(ref, doc, urgency, case, co, hh)
 	local pid = propose(rid, ttl_s, nalt, cands)
 	if pid == nil then
 		enqueue(rid)
@@ -652,6 +677,92 @@ local function submit(a)
 	end
 	return '{"duplicate":false,"request":' .. request_json(rid) ..
 	    ',"proposal":' .. (pid and proposal_json(pid) or 'null') .. '}'
+end
+
+-- shd_submit_batch ttl nalt partial [ref doc urgency case co_victims
+-- household choice]...: store a batch whose places the daemon assigned
+-- jointly. choice is '' (no place) or {shelter_id, pool, score, scores,
+-- alternatives: [candidates]}. A ref already stored is a duplicate, as in
+-- shd_submit. Unless partial is '1', every choice must still have its
+-- place (open shelter, a free place for each choice in its pool, no
+-- request of an apart case there) and no chosen request may be a
+-- duplicate, else nothing is written and the answer is {"retry": true,
+-- "shelters": [the chosen shelters now], "duplicates": [1-based input
+-- positions]} for the daemon to assign again. With partial '1' the
+-- choices that still fit are held in input order and the others wait.
+-- Otherwise {"results": [{duplicate, request, proposal}]} in input order.
+local function submit_batch(a)
+	local ttl_s, nalt, partial = tonumber(a[2]) or 1800,
+	    tonumber(a[3]) or 0, a[4] == '1'
+	local items, dups, need, bad, sids = {}, {}, {}, false, {}
+	for i = 5, #a - 6, 7 do
+		local it = {ref = a[i], doc = a[i + 1], urgency = a[i + 2],
+		    case = a[i + 3], co = a[i + 4], hh = a[i + 5]}
+		it.rid = redis.call('GET', key('ref:' .. it.ref))
+		if a[i + 6] ~= '' then
+			it.choice = cjson.decode(a[i + 6])
+		end
+		items[#items + 1] = it
+		local c = it.choice
+		if it.rid and c then
+			dups[#dups + 1] = int(#items)
+			bad = true
+		elseif c then
+			local sid = c.shelter_id
+			local sk = skey(sid)
+			local counts = pool_counts(sk, c.pool)
+			local k = sid .. '\0' .. c.pool
+			need[k] = (need[k] or 0) + 1
+			if sids[sid] == nil then
+				sids[sid] = true
+				sids[#sids + 1] = sid
+			end
+			if counts == nil or hget(sk, 'open') ~= '1' or
+			    pool_free(counts) < need[k] or
+			    (it.co == 'apart' and it.case ~= '' and
+			    hnum(key('case:' .. it.case), sid) > 0) then
+				bad = true
+				it.misfit = true
+			end
+		end
+	end
+	if bad and not partial then
+		local docs = {}
+		for _, sid in ipairs(sids) do
+			docs[#docs + 1] = shelter_json(sid)
+		end
+		return '{"retry":true,"shelters":' .. json_array(docs) ..
+		    ',"duplicates":[' .. table.concat(dups, ',') .. ']}'
+	end
+	local out = {}
+	for i, it in ipairs(items) do
+		if it.rid then
+			out[i] = duplicate_json(it.rid)
+		else
+			local rid = create_request(it.ref, it.doc, it.urgency,
+			    it.case, it.co, it.hh)
+			local c, pid = it.choice, nil
+			-- A place another request took since the check: wait.
+			if c and not it.misfit and pool_free(pool_counts(
+			    skey(c.shelter_id), c.pool)) >= 1 then
+				local alts = {}
+				for j, ac in ipairs(c.alternatives or {}) do
+					if j > nalt then
+						break
+					end
+					alts[j] = ac
+				end
+				pid = hold(rid, ttl_s, c, c.pool, alts)
+			else
+				enqueue(rid)
+				emit_request(rid, EVENT.request_waiting, '')
+			end
+			out[i] = '{"duplicate":false,"request":' ..
+			    request_json(rid) .. ',"proposal":' ..
+			    (pid and proposal_json(pid) or 'null') .. '}'
+		end
+	end
+	return '{"results":' .. json_array(out) .. '}'
 end
 
 local function request_not_found(id, field)
@@ -868,27 +979,50 @@ local function request_get(a)
 	return '{"request":' .. r .. '}'
 end
 
+-- shd_request_list statuses limit order case: statuses comma separated
+-- ('' all), order 'newest' or oldest first, case '' for any.
 local function request_list(a)
 	local limit = tonumber(a[3]) or 100
 	if limit < 1 then
 		limit = 100
 	end
-	local ids = {}
-	if (a[2] or '') == '' then
-		ids = redis.call('ZRANGE', key('requests'), 0, limit - 1)
-	else
-		local all = {}
+	local newest, case = a[4] == 'newest', a[5] or ''
+	local keep = nil
+	if (a[2] or '') ~= '' then
+		keep = {}
 		for s in string.gmatch(a[2], '[^,%s]+') do
-			local r = redis.call('ZRANGE', key('status:' .. s), 0,
-			    limit - 1, 'WITHSCORES')
-			for i = 1, #r, 2 do
-				all[#all + 1] = {r[i], tonumber(r[i + 1])}
+			keep[s] = true
+		end
+	end
+	-- Walk one ordered set (every request, that case's, or one status's
+	-- when a single status is asked without a case) and filter.
+	local set = key('requests')
+	if case ~= '' then
+		set = key('case_requests:' .. case)
+	elseif keep ~= nil and not string.find(a[2], ',') then
+		set = key('status:' .. a[2])
+		keep = nil
+	end
+	local ids, from, step = {}, 0, 200
+	while #ids < limit do
+		local r
+		if newest then
+			r = redis.call('ZREVRANGE', set, from, from + step - 1)
+		else
+			r = redis.call('ZRANGE', set, from, from + step - 1)
+		end
+		for _, id in ipairs(r) do
+			if keep == nil or keep[hget(rkey(id), 'status') or ''] then
+				ids[#ids + 1] = id
+				if #ids == limit then
+					break
+				end
 			end
 		end
-		table.sort(all, function(x, y) return x[2] < y[2] end)
-		for i = 1, math.min(limit, #all) do
-			ids[i] = all[i][1]
+		if #r < step then
+			break
 		end
+		from = from + step
 	end
 	local out = {}
 	for i, id in ipairs(ids) do
@@ -970,6 +1104,7 @@ local FUNCTIONS = {
 	{name = 'shd_case_shelters', argc = 1, fn = shd_case_shelters,
 	    readonly = true},
 	{name = 'shd_submit', argc = 9, fn = submit},
+	{name = 'shd_submit_batch', argc = 3, group = 7, fn = submit_batch},
 	{name = 'shd_propose', argc = 4, fn = shd_propose},
 	{name = 'shd_accept', argc = 1, fn = accept},
 	{name = 'shd_reject', argc = 2, fn = reject},
@@ -977,7 +1112,7 @@ local FUNCTIONS = {
 	{name = 'shd_arrived', argc = 2, fn = arrived},
 	{name = 'shd_sweep', argc = 0, fn = sweep},
 	{name = 'shd_request_get', argc = 1, fn = request_get, readonly = true},
-	{name = 'shd_request_list', argc = 2, fn = request_list,
+	{name = 'shd_request_list', argc = 4, fn = request_list,
 	    readonly = true},
 	{name = 'shd_waiting', argc = 1, fn = waiting, readonly = true},
 	{name = 'shd_stats', argc = 0, fn = stats, readonly = true},

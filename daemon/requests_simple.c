@@ -143,14 +143,18 @@ requests_simple_bad_status(struct call *call, size_t i)
 }
 
 /*
- * request.list {status?, limit?}: oldest first. status lists the statuses
- * to keep (absent or empty: all); limit is 1..500, default 100.
+ * request.list {status?, limit?, order?, case?}: oldest first unless order
+ * is "newest". status lists the statuses to keep (absent or empty: all);
+ * limit is 1..500, default 100; case keeps the requests of that safety
+ * case.
  */
 void
 requests_list(struct call *call)
 {
 	const json_t *st = json_object_get(call->params, "status");
 	const json_t *lim = json_object_get(call->params, "limit");
+	const char *order = call_str(call, "order");
+	const char *cs = call_str(call, "case");
 	char buf[64] = "";
 	struct sh_error err;
 	const char *s;
@@ -175,8 +179,22 @@ requests_list(struct call *call)
 		call_error(call, &err);
 		return;
 	}
+	if (order != NULL && strcmp(order, "oldest") != 0 &&
+	    strcmp(order, "newest") != 0) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "order",
+		    "must be oldest or newest");
+		call_error(call, &err);
+		return;
+	}
+	if (cs != NULL && !model_valid_ref(cs)) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "case",
+		    "must be 1 to 64 letters, digits, '.', '_' or '-'");
+		call_error(call, &err);
+		return;
+	}
 	if (store_request_list(buf,
 	        lim != NULL ? (int)json_integer_value(lim) : 100,
+	        order != NULL && strcmp(order, "newest") == 0, cs,
 	        requests_simple_list_cb, call, &err) == -1)
 		call_error(call, &err);
 }

@@ -116,6 +116,23 @@ struct store_submit_args {
 	int ttl_s, nalt;
 	const char *candidates; /* placement_candidates_arg */
 };
+/* One request of shd_submit_batch: as store_submit_args, with its choice. */
+struct store_batch_item {
+	const char *ref;
+	const char *doc;
+	int urgency;
+	const char *case_id;
+	const char *co_victims;
+	const char *household;
+	/* {shelter_id, pool, score, scores, alternatives} JSON, NULL: none */
+	const char *choice;
+};
+struct store_submit_batch_args {
+	int ttl_s, nalt;
+	bool partial; /* hold what still fits, the others wait */
+	const struct store_batch_item *items;
+	size_t nitems;
+};
 struct store_propose_args {
 	const char *request_id;
 	int ttl_s, nalt;
@@ -138,6 +155,8 @@ int store_case_shelters(
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err);
 int store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
+int store_submit_batch(const struct store_submit_batch_args *a, store_cb *cb,
+    void *arg, struct sh_error *err);
 int store_propose(const struct store_propose_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_accept(
@@ -152,9 +171,10 @@ int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
 int store_sweep(store_cb *cb, void *arg, struct sh_error *err);
 int store_request_get(
     const char *id, store_cb *cb, void *arg, struct sh_error *err);
-/* statuses: comma separated, NULL or "" for all. */
-int store_request_list(const char *statuses, int limit, store_cb *cb, void *arg,
-    struct sh_error *err);
+/* statuses: comma separated, NULL or "" for all; newest: newest first;
+ * case_id: NULL or "" for any. */
+int store_request_list(const char *statuses, int limit, bool newest,
+    const char *case_id, store_cb *cb, void *arg, struct sh_error *err);
 int store_waiting(int limit, store_cb *cb, void *arg, struct sh_error *err);
 int store_stats(store_cb *cb, void *arg, struct sh_error *err);
 

@@ -19,7 +19,8 @@ const struct store_fn_def store_fns[STORE_FN_COUNT] = {
     STORE_FUNCTIONS(STORE_FN_DEF_)};
 #undef STORE_FN_DEF_
 
-#define STORE_FCALL_MAXARGS 128
+/* The largest call: shd_submit_batch with 50 requests (3 + 7 * 50). */
+#define STORE_FCALL_MAXARGS 384
 
 /* {"error":{code, reason, field, message}} into err. */
 static void

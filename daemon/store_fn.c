@@ -209,6 +209,41 @@ store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
 	return store_call(STORE_FN_SUBMIT, 9, argv, NULL, cb, arg, err);
 }
 
+/*
+ * shd_submit_batch ttl nalt partial, then per request ref doc urgency case
+ * co_victims household choice: {"results"}, or {"retry", "shelters",
+ * "duplicates"}. 0 or -1 with err (also on ENOMEM).
+ */
+int
+store_submit_batch(const struct store_submit_batch_args *a, store_cb *cb,
+    void *arg, struct sh_error *err)
+{
+	const struct store_batch_item *it;
+	struct store_fn_vec v;
+	size_t i, n = 3 + 7 * a->nitems;
+	int rc;
+
+	if (store_fn_vec_new(&v, n, 2 + a->nitems, err) == -1)
+		return -1;
+	v.argv[0] = store_fn_num(v.num[0], a->ttl_s);
+	v.argv[1] = store_fn_num(v.num[1], a->nalt);
+	v.argv[2] = a->partial ? "1" : "0";
+	for (i = 0; i < a->nitems; i++) {
+		it = &a->items[i];
+		v.argv[3 + 7 * i] = store_fn_str(it->ref);
+		v.argv[4 + 7 * i] = store_fn_str(it->doc);
+		v.argv[5 + 7 * i] = store_fn_num(v.num[2 + i], it->urgency);
+		v.argv[6 + 7 * i] = store_fn_str(it->case_id);
+		v.argv[7 + 7 * i] = store_fn_str(it->co_victims);
+		v.argv[8 + 7 * i] = store_fn_str(it->household);
+		v.argv[9 + 7 * i] = store_fn_str(it->choice);
+	}
+	rc = store_call(
+	    STORE_FN_SUBMIT_BATCH, (int)n, v.argv, NULL, cb, arg, err);
+	store_fn_vec_free(&v);
+	return rc;
+}
+
 /* shd_propose request_id ttl nalt candidates: {"request", "proposal"}. */
 int
 store_propose(const struct store_propose_args *a, store_cb *cb, void *arg,
@@ -269,15 +304,16 @@ store_request_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
 	return store_fn_1(STORE_FN_REQUEST_GET, id, cb, arg, err);
 }
 
-/* shd_request_list statuses limit: {"requests"}. */
+/* shd_request_list statuses limit order case: {"requests"}. */
 int
-store_request_list(const char *statuses, int limit, store_cb *cb, void *arg,
-    struct sh_error *err)
+store_request_list(const char *statuses, int limit, bool newest,
+    const char *case_id, store_cb *cb, void *arg, struct sh_error *err)
 {
 	char lim[STORE_FN_NUM];
+	const char *argv[] = {store_fn_str(statuses), store_fn_num(lim, limit),
+	    newest ? "newest" : "oldest", store_fn_str(case_id)};
 
-	return store_fn_2(STORE_FN_REQUEST_LIST, statuses,
-	    store_fn_num(lim, limit), cb, arg, err);
+	return store_call(STORE_FN_REQUEST_LIST, 4, argv, NULL, cb, arg, err);
 }
 
 /* shd_waiting limit: {"requests"} in waitlist order. */

@@ -28,6 +28,9 @@
 	X(CASE_SHELTERS, "shd_case_shelters", 1, 0, "case")                    \
 	X(SUBMIT, "shd_submit", 9, 0,                                          \
 	    "ref doc urgency case co_victims household ttl nalt candidates")   \
+	X(SUBMIT_BATCH, "shd_submit_batch", 3, 7,                              \
+	    "ttl nalt partial [ref doc urgency case co_victims household "     \
+	    "choice]")                                                         \
 	X(PROPOSE, "shd_propose", 4, 0, "request_id ttl nalt candidates")      \
 	X(ACCEPT, "shd_accept", 1, 0, "proposal_id")                           \
 	X(REJECT, "shd_reject", 2, 0, "proposal_id reason")                    \
@@ -35,7 +38,7 @@
 	X(ARRIVED, "shd_arrived", 2, 0, "request_id own_shelter")              \
 	X(SWEEP, "shd_sweep", 0, 0, "")                                        \
 	X(REQUEST_GET, "shd_request_get", 1, 0, "id")                          \
-	X(REQUEST_LIST, "shd_request_list", 2, 0, "statuses limit")            \
+	X(REQUEST_LIST, "shd_request_list", 4, 0, "statuses limit order case") \
 	X(WAITING, "shd_waiting", 1, 0, "limit")                               \
 	X(STATS, "shd_stats", 0, 0, "")
 

@@ -76,10 +76,12 @@ struct ctl_req_opts {
 	bool offline; /* match: accept --shelters, --config, --gazetteer */
 	const char *shelters, *config, *gazetteer;
 	const char *default_ref; /* ref when built from flags without --ref */
+	bool many; /* submit: a file may hold an array or one per line */
 };
 int ctl_req_parse(const struct ctl *ctl, int argc, char **argv,
     struct ctl_req_opts *o, json_t **req);
 json_t *ctl_req_load(const char *path);
+json_t *ctl_req_load_many(const char *path);
 
 /* ctl_cmd.c: helpers the commands share */
 int ctl_cmd_nargs(

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,6 +233,93 @@ ctl_req_load(const char *path)
 }
 
 /*
+ * Read a file of requests ("-" is stdin) for submit: one request object,
+ * a JSON array of them, or one object per line (JSON lines; blank lines
+ * skipped). Returns the object, or an array for an array or JSON lines
+ * (caller owns), or NULL after printing "shelterctl: FILE:LINE:COL: what"
+ * on stderr.
+ */
+json_t *
+ctl_req_load_many(const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	json_t *all, *v;
+	json_error_t jerr, lerr;
+	char *buf = NULL, *p, *end;
+	size_t len = 0;
+	int lineno;
+
+	if (f == NULL) {
+		ctl_fail("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* The whole file: one document, or else JSON lines. */
+	{
+		FILE *m = open_memstream(&buf, &len);
+		char chunk[8192];
+		size_t n;
+
+		if (m == NULL) {
+			if (f != stdin)
+				fclose(f);
+			ctl_nomem();
+			return NULL;
+		}
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			fwrite(chunk, 1, n, m);
+		fclose(m);
+	}
+	if (f != stdin)
+		fclose(f);
+	if (buf == NULL) {
+		ctl_nomem();
+		return NULL;
+	}
+	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v != NULL) {
+		free(buf);
+		if (json_is_object(v) || json_is_array(v))
+			return v;
+		json_decref(v);
+		ctl_fail("%s: expected a request object, an array of them or "
+		         "one per line",
+		    path);
+		return NULL;
+	}
+	if ((all = json_array()) == NULL) {
+		free(buf);
+		ctl_nomem();
+		return NULL;
+	}
+	for (p = buf, lineno = 1; p < buf + len; p = end + 1, lineno++) {
+		if ((end = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
+			end = buf + len;
+		if (strspn(p, " \t\r") >= (size_t)(end - p))
+			continue;
+		v = json_loadb(
+		    p, (size_t)(end - p), JSON_REJECT_DUPLICATES, &lerr);
+		if (!json_is_object(v)) {
+			json_decref(v);
+			json_decref(all);
+			free(buf);
+			/* Not JSON lines either: report the document's error.
+			 */
+			ctl_fail("%s:%d:%d: %s", path, jerr.line, jerr.column,
+			    jerr.text);
+			return NULL;
+		}
+		if (json_array_append_new(all, v) == -1) {
+			json_decref(all);
+			free(buf);
+			ctl_nomem();
+			return NULL;
+		}
+	}
+	free(buf);
+	return all;
+}
+
+/*
  * Parse the arguments of submit, preview or match: one FILE.json, or the
  * request flags (--ref, --gender, --age ...). With o->offline the match
  * options --shelters, --config and --gazetteer are taken into o. On CTL_OK
@@ -372,7 +460,8 @@ ctl_req_parse(const struct ctl *ctl, int argc, char **argv,
 			    "one request file only, got "
 			    "'%s' too",
 			    argv[optind + 1]);
-		*req = ctl_req_load(argv[optind]);
+		*req = o->many ? ctl_req_load_many(argv[optind])
+		               : ctl_req_load(argv[optind]);
 		return *req != NULL ? CTL_OK : CTL_FAIL;
 	}
 	if (!flags) {

@@ -55,6 +55,9 @@ ctl_request_placement(const json_t *r)
 		    ctl_out_str(pl, "shelter_id"), ctl_out_str(pl, "pool"));
 }
 
+static void ctl_request_where(
+    const json_t *r, char *where, size_t wlen, char *prop, size_t plen);
+
 /* A request that waits for a place (what exit status 3 reports). */
 static bool
 ctl_request_waits(const json_t *res)
@@ -86,17 +89,89 @@ ctl_request_show_submit(const json_t *res)
 	return CTL_OK;
 }
 
-/* shelterctl submit FILE.json | FLAGS: exit 3 when the request waits. */
+/* One row per request of a batch, then the counts. */
+static int
+ctl_request_show_batch(const json_t *res)
+{
+	static const char *const h[] = {
+	    "REF", "REQUEST", "STATUS", "SHELTER", "PROPOSAL", "NOTE"};
+	const json_t *r, *req, *p;
+	const char *cells[6];
+	char where[192], prop[96];
+	struct ctl_table t;
+	int nprop = 0, nwait = 0, ndup = 0;
+	size_t i;
+
+	if (ctl_out_table_init(&t, 6, h) == -1)
+		return ctl_nomem();
+	json_array_foreach(json_object_get(res, "results"), i, r)
+	{
+		req = json_object_get(r, "request");
+		p = json_object_get(r, "proposal");
+		ctl_request_where(req, where, sizeof where, prop, sizeof prop);
+		cells[0] = ctl_out_str(req, "ref");
+		cells[1] = ctl_out_str(req, "id");
+		cells[2] = ctl_out_str(req, "status");
+		cells[3] = where;
+		cells[4] = prop;
+		cells[5] = "";
+		if (json_is_true(json_object_get(r, "duplicate"))) {
+			cells[5] = "submitted before: nothing changed";
+			ndup++;
+		} else if (json_is_object(p))
+			nprop++;
+		else {
+			nwait++;
+			cells[5] = ctl_out_str(
+			    json_object_get(r, "explanation"), "message");
+		}
+		if (ctl_out_table_add(&t, cells) == -1)
+			return ctl_nomem();
+	}
+	if (ctl_out_table_flush(&t) != CTL_OK)
+		return CTL_FAIL;
+	printf("\n%zu requests: %d proposed, %d waiting, %d submitted "
+	       "before\n",
+	    i, nprop, nwait, ndup);
+	return CTL_OK;
+}
+
+/* submit with an array of requests: exit 3 when one of them waits. */
+static int
+ctl_request_submit_batch(struct ctl *ctl, json_t *reqs)
+{
+	const json_t *r;
+	json_t *res;
+	bool waits = false;
+	size_t i;
+	int rc;
+
+	rc = ctl_conn_run(ctl, "request.submit_batch",
+	    json_pack("{s:o}", "requests", reqs), &res);
+	if (rc != CTL_OK)
+		return rc;
+	json_array_foreach(json_object_get(res, "results"), i, r) waits =
+	    waits || ctl_request_waits(r);
+	rc = ctl_cmd_print(ctl, res, ctl_request_show_batch);
+	return rc == CTL_OK && waits ? CTL_NOFIT : rc;
+}
+
+/*
+ * shelterctl submit FILE | FLAGS: exit 3 when the request waits. A file
+ * with an array of requests or one per line is submitted as one batch.
+ */
 int
 ctl_request_submit(struct ctl *ctl, int argc, char **argv)
 {
-	struct ctl_req_opts o = {0};
+	struct ctl_req_opts o = {.many = true};
 	json_t *req, *res;
 	bool waits;
 	int rc;
 
 	if ((rc = ctl_req_parse(ctl, argc, argv, &o, &req)) != CTL_OK)
 		return rc;
+	if (json_is_array(req))
+		return ctl_request_submit_batch(ctl, req);
 	rc = ctl_conn_run(
 	    ctl, "request.submit", json_pack("{s:o}", "request", req), &res);
 	if (rc != CTL_OK)
@@ -185,16 +260,22 @@ ctl_request_show_list(const json_t *res)
 	return ctl_out_table_flush(&t);
 }
 
-/* shelterctl requests [--status S,...] [--limit N] */
+/*
+ * shelterctl requests [--status S,...] [--limit N] [--case CASE]
+ * [--order oldest|newest]: waiting requests by default, every status with
+ * --case.
+ */
 int
 ctl_request_list(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"status", required_argument, NULL, 's'},
 	    {"limit", required_argument, NULL, 'n'},
+	    {"case", required_argument, NULL, 'c'},
+	    {"order", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *status = "waiting", *p;
+	const char *status = NULL, *p, *cs = NULL, *order = NULL;
 	json_t *params, *list;
 	long long limit = -1;
 	char *end;
@@ -204,6 +285,10 @@ ctl_request_list(struct ctl *ctl, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 's') {
 			status = optarg;
+		} else if (ch == 'c') {
+			cs = optarg;
+		} else if (ch == 'o') {
+			order = optarg;
 		} else if (ch == 'n') {
 			errno = 0;
 			limit = strtoll(optarg, &end, 10);
@@ -218,8 +303,18 @@ ctl_request_list(struct ctl *ctl, int argc, char **argv)
 	}
 	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 0, "")) != CTL_OK)
 		return rc;
+	if (status == NULL)
+		status = cs != NULL ? "all" : "waiting";
 	if ((params = json_object()) == NULL)
 		return ctl_nomem();
+	if ((cs != NULL &&
+	        json_object_set_new(params, "case", json_string(cs)) == -1) ||
+	    (order != NULL &&
+	        json_object_set_new(params, "order", json_string(order)) ==
+	            -1)) {
+		json_decref(params);
+		return ctl_nomem();
+	}
 	if (strcmp(status, "all") != 0) {
 		list = json_array();
 		if (json_object_set_new(params, "status", list) == -1) {
@@ -255,13 +350,79 @@ ctl_request_show_accept(const json_t *res)
 	return CTL_OK;
 }
 
-/* shelterctl accept PROPOSAL */
+/*
+ * Accept every open proposal of the requests of case cs, on one
+ * connection: one line each (--json: {"accepted": [results]}). Exit 1
+ * when one could not be accepted (the others are).
+ */
+static int
+ctl_request_accept_case(const struct ctl *ctl, const char *cs)
+{
+	struct sh_error err = {0};
+	struct client *c;
+	json_t *list, *res, *out;
+	const json_t *r, *p;
+	size_t i;
+	int rc = CTL_OK;
+
+	if ((c = ctl_conn_open(ctl, &err)) == NULL)
+		return ctl_fail("%s", err.message);
+	list = ctl_conn_call(c, "request.list",
+	    json_pack("{s:s, s:[s], s:i}", "case", cs, "status", "proposed",
+	        "limit", 500));
+	if (list == NULL || (out = json_array()) == NULL) {
+		json_decref(list);
+		client_close(c);
+		return CTL_FAIL;
+	}
+	json_array_foreach(json_object_get(list, "requests"), i, r)
+	{
+		p = json_object_get(r, "proposal");
+		if (!json_is_object(p) ||
+		    strcmp(ctl_out_str(p, "status"), "open") != 0)
+			continue;
+		res = ctl_conn_call(c, "proposal.accept",
+		    json_pack("{s:s}", "id", ctl_out_str(p, "id")));
+		if (res == NULL) {
+			rc = CTL_FAIL;
+			continue;
+		}
+		if (!ctl->json)
+			ctl_request_show_accept(res);
+		json_array_append_new(out, res);
+	}
+	client_close(c);
+	json_decref(list);
+	if (ctl->json)
+		ctl_out_json(json_pack("{s:O}", "accepted", out));
+	else if (json_array_size(out) == 0 && rc == CTL_OK)
+		printf("case %s has no open proposal\n", cs);
+	json_decref(out);
+	return rc;
+}
+
+/* shelterctl accept PROPOSAL | --case CASE */
 int
 ctl_request_accept(struct ctl *ctl, int argc, char **argv)
 {
-	int rc;
+	static const struct option opts[] = {
+	    {"case", required_argument, NULL, 'c'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cs = NULL;
+	int ch, rc;
 
-	if ((rc = ctl_cmd_plain(ctl, argc, argv, 1, "PROPOSAL")) != CTL_OK)
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'c')
+			return ctl_usage(ctl, NULL);
+		cs = optarg;
+	}
+	if (cs != NULL) {
+		if ((rc = ctl_cmd_nargs(ctl, argc, argv, 0, "")) != CTL_OK)
+			return rc;
+		return ctl_request_accept_case(ctl, cs);
+	}
+	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 1, "PROPOSAL")) != CTL_OK)
 		return rc;
 	return ctl_cmd_call(ctl, "proposal.accept",
 	    json_pack("{s:s}", "id", argv[optind]), ctl_request_show_accept);

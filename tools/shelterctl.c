@@ -70,8 +70,10 @@ static const struct command commands[] = {
         .summary = "open or close a shelter for intake"},
     {.name = "submit",
         .fn = ctl_request_submit,
-        .args = "FILE.json | REQUEST FLAGS",
-        .summary = "submit a placement request (exit 3 when it waits)",
+        .args = "FILE | REQUEST FLAGS",
+        .summary = "submit a placement request, or a batch: a FILE with "
+                   "a JSON array or one request per line (exit 3 when one "
+                   "waits)",
         .help = request_flags},
     {.name = "preview",
         .fn = ctl_request_preview,
@@ -80,16 +82,20 @@ static const struct command commands[] = {
         .help = request_flags},
     {.name = "requests",
         .fn = ctl_request_list,
-        .args = "[--status S,...] [--limit N]",
+        .args = "[--status S,...] [--limit N] [--case CASE] [--order O]",
         .summary = "list requests, oldest first, with their age",
-        .help = "  --status S,...  waiting (default), proposed, placed, "
-                "arrived,\n"
-                "                  cancelled, or all\n"
-                "  --limit N       at most N requests (1..500)\n"},
+        .help = "  --status S,...  waiting (default; all with --case), "
+                "proposed, placed,\n"
+                "                  arrived, cancelled, or all\n"
+                "  --limit N       at most N requests (1..500)\n"
+                "  --case CASE     only the requests of that safety case\n"
+                "  --order O       oldest (default) or newest first\n"},
     {.name = "accept",
         .fn = ctl_request_accept,
-        .args = "PROPOSAL",
-        .summary = "accept a proposal: the request is placed"},
+        .args = "PROPOSAL | --case CASE",
+        .summary = "accept a proposal: the request is placed",
+        .help = "  --case CASE  accept every open proposal of that safety "
+                "case\n"},
     {.name = "reject",
         .fn = ctl_request_reject,
         .args = "PROPOSAL --reason TEXT",

@@ -616,6 +616,65 @@ def test_ctl_submit_file_invalid_and_waiting():
         expect(ctl("requests", "--limit", "0", env=env), 1)
 
 
+def test_ctl_submit_batch_accept_case_and_requests_case():
+    case = {"case": "RAID-1"}
+    reqs = [h.request("CTL-B%d" % i, safety=case) for i in range(3)]
+    with h.Env(shelters=[h.shelter(total=2)]) as env:
+        with tempfile.TemporaryDirectory() as d:
+            arr = os.path.join(d, "raid.json")
+            with open(arr, "w") as fh:
+                json.dump(reqs, fh)
+            # A JSON array is one batch: two places, so one waits (exit 3).
+            p = expect(ctl("submit", arr, env=env, role="coordinator"), 3)
+            assert "3 requests: 2 proposed, 1 waiting, 0 submitted before" \
+                in p.stdout, p.stdout
+            assert re.search(r"^CTL-B2\s+req-3\s+waiting\s+-\s+-\s+0/1 "
+                             r"shelters", p.stdout, re.M), p.stdout
+            # One per line: the same refs again are duplicates (exit 3:
+            # one of them still waits).
+            lines = os.path.join(d, "raid.jsonl")
+            with open(lines, "w") as fh:
+                fh.write("\n".join(json.dumps(r) for r in reqs) + "\n\n")
+            j = json.loads(expect(ctl("submit", "--json", lines, env=env,
+                                      role="coordinator"), 3).stdout)
+            assert [r["duplicate"] for r in j["results"]] == [True] * 3
+            # An invalid line names the batch position.
+            bad = os.path.join(d, "bad.jsonl")
+            with open(bad, "w") as fh:
+                fh.write(json.dumps(reqs[0]) + "\n" + json.dumps(
+                    h.request("CTL-BX", person={"gender": "f", "age": 300}))
+                    + "\n")
+            p = expect(ctl("submit", bad, env=env, role="coordinator"), 1)
+            assert "requests.1.person.age" in p.stderr, p.stderr
+            with open(bad, "w") as fh:
+                fh.write("{\"ref\": \n nonsense\n")
+            p = expect(ctl("submit", bad, env=env, role="coordinator"), 1)
+            assert p.stderr.startswith("shelterctl: " + bad + ":"), p.stderr
+
+        rows = table(expect(ctl("requests", "--case", "RAID-1", env=env,
+                                role="coordinator"), 0).stdout)
+        assert [r["REF"] for r in rows] == ["CTL-B0", "CTL-B1", "CTL-B2"]
+        rows = table(expect(ctl("requests", "--case", "RAID-1", "--order",
+                                "newest", "--status", "proposed", env=env,
+                                role="coordinator"), 0).stdout)
+        assert [r["REF"] for r in rows] == ["CTL-B1", "CTL-B0"], rows
+        expect(ctl("requests", "--order", "sideways", env=env), 1)
+
+        p = expect(ctl("accept", "--case", "RAID-1", env=env,
+                       role="coordinator"), 0)
+        assert len(re.findall(r"^prop-\S+ accepted: req-\S+ is placed at ",
+                              p.stdout, re.M)) == 2, p.stdout
+        j = json.loads(expect(ctl("requests", "--case", "RAID-1", "--json",
+                                  env=env), 0).stdout)
+        assert [r["status"] for r in j["requests"]] == [
+            "placed", "placed", "waiting"], j
+        p = expect(ctl("accept", "--case", "RAID-1", env=env,
+                       role="coordinator"), 0)
+        assert p.stdout.strip() == "case RAID-1 has no open proposal"
+        expect(ctl("accept", "--case", "RAID-1", "prop-1", env=env), 2)
+        expect(ctl("accept", env=env), 2)
+
+
 def test_ctl_preview_ranks_like_offline_match():
     shelters = shelters_a_b() + [
         h.shelter("t-shelter-c", municipality="Groningen", total=4,

@@ -705,16 +705,21 @@ def test_request_list_and_stats():
         b = submit(r, "L-2", [])
         c = submit(r, "L-3", [cand("s-b", ["women"])])
         fcall(r, "shd_accept", c["proposal"]["id"])
-        ids = [x["id"] for x in fcall(r, "shd_request_list", "", 100)[
-            "requests"]]
+        def listed(statuses, limit, order="oldest", case=""):
+            return fcall(r, "shd_request_list", statuses, limit, order,
+                         case)["requests"]
+
+        ids = [x["id"] for x in listed("", 100)]
         assert ids == ["req-1", "req-2", "req-3"]
-        assert [x["id"] for x in fcall(r, "shd_request_list", "", 2)[
-            "requests"]] == ["req-1", "req-2"]
-        got = fcall(r, "shd_request_list", "placed,waiting", 10)["requests"]
+        assert [x["id"] for x in listed("", 2)] == ["req-1", "req-2"]
+        assert [x["id"] for x in listed("", 2, "newest")] == [
+            "req-3", "req-2"]
+        got = listed("placed,waiting", 10)
         assert [(x["id"], x["status"]) for x in got] == [
             ("req-2", "waiting"), ("req-3", "placed")]
-        assert fcall(r, "shd_request_list", "arrived", 10) == {
-            "requests": []}
+        assert [x["id"] for x in listed("placed,waiting", 10, "newest")] == [
+            "req-3", "req-2"]
+        assert listed("arrived", 10) == []
         assert a["request"]["status"] == "proposed"
         assert b["request"]["status"] == "waiting"
         st = fcall(r, "shd_stats")
