@@ -378,8 +378,8 @@ placement_pass_read(const char *after)
 	struct sh_error err;
 
 	table_flush_pending();
-	return store_waiting(PLACEMENT_PAGE, after,
-	    placement_pass_waiting_done, NULL, &err);
+	return store_waiting(
+	    PLACEMENT_PAGE, after, placement_pass_waiting_done, NULL, &err);
 }
 
 static void
