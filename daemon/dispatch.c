@@ -14,6 +14,7 @@
 
 #include "shelter/rpc.h"
 
+#include "auth.h"
 #include "boot.h"
 #include "call.h"
 #include "caller.h"
@@ -291,4 +292,5 @@ dispatch_caller_reload(struct caller *c, const struct config *cfg)
 {
 	if (c->tokens > cfg->rate_per_s)
 		c->tokens = cfg->rate_per_s;
+	auth_reload_caller(cfg, c);
 }
