@@ -27,6 +27,11 @@
 #define LISTEN_PAUSE_MS 250
 #define LISTEN_LOG_S    60
 
+#define LISTEN_TLS12_CIPHERS                                                   \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"           \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"           \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+
 static struct event_base *listen_base;
 static listen_accept_fn *listen_cb;
 static struct evconnlistener *lis_unix, *lis_tcp;
@@ -99,6 +104,11 @@ listen_tls_init(const struct config *cfg)
 	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		goto fail;
 	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+	/* TLS 1.2: forward secret AEAD suites only (no CBC, no SHA-1). */
+	if (SSL_CTX_set_cipher_list(tls_ctx, LISTEN_TLS12_CIPHERS) != 1)
+		goto fail;
+	SSL_CTX_set_options(
+	    tls_ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
 	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cfg->tls_cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(
 	        tls_ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
