@@ -43,6 +43,39 @@ auth_token(const struct config *cfg, const char *token, size_t len)
 	return match;
 }
 
+/*
+ * A reloaded config: a caller authenticated by a token takes that token's
+ * role and shelter as cfg has them now, or loses its identity when the
+ * token is gone (its next call needs session.auth again).
+ */
+void
+auth_reload_caller(const struct config *cfg, struct caller *c)
+{
+	const struct token_conf *tok = NULL;
+	size_t i;
+
+	if (!c->authed || c->by_peer)
+		return;
+	for (i = 0; i < cfg->ntokens && tok == NULL; i++)
+		if (CRYPTO_memcmp(cfg->tokens[i].sha256, c->token_sha256,
+		        sizeof c->token_sha256) == 0)
+			tok = &cfg->tokens[i];
+	if (tok == NULL) {
+		log_info("session: peer=%s %s revoked by the reload", c->peer,
+		    c->who);
+		caller_clear_identity(c);
+		return;
+	}
+	if (tok->role != c->role || strcmp(tok->shelter, c->shelter) != 0) {
+		char who[sizeof c->who];
+
+		snprintf(who, sizeof who, "token=%s", tok->name);
+		caller_set_identity(c, tok->role, tok->shelter, who, false);
+		log_info("session: peer=%s %s role=%s after the reload",
+		    c->peer, c->who, config_role_name(tok->role));
+	}
+}
+
 /* session.auth {token}: take the identity of a configured token. */
 void
 auth_session(struct call *call)
@@ -71,6 +104,8 @@ auth_session(struct call *call)
 		snprintf(who, sizeof who, "token=%s", tok->name);
 		caller_set_identity(
 		    call->caller, tok->role, tok->shelter, who, false);
+		memcpy(call->caller->token_sha256, tok->sha256,
+		    sizeof call->caller->token_sha256);
 		log_info("session.auth: peer=%s token=%s role=%s",
 		    call->caller->peer, tok->name, config_role_name(tok->role));
 	}

@@ -12,6 +12,7 @@
 #include "shelter/config.h"
 
 struct call;
+struct caller;
 
 /* The auth.peers entry for uid, or NULL when it is not mapped. */
 const struct peer_conf *auth_peer(const struct config *cfg, uid_t uid);
@@ -21,6 +22,14 @@ const struct peer_conf *auth_peer(const struct config *cfg, uid_t uid);
  */
 const struct token_conf *auth_token(
     const struct config *cfg, const char *token, size_t len);
+
+/*
+ * After a reload: a caller authenticated with a token takes the role and
+ * shelter cfg gives that token now, or is unauthenticated when cfg no
+ * longer has it (revoked). Callers identified by their peer are left to
+ * their transport.
+ */
+void auth_reload_caller(const struct config *cfg, struct caller *c);
 
 /* session.auth {token}: take the identity of a configured token. */
 void auth_session(struct call *call);

@@ -51,6 +51,7 @@ struct caller {
 	enum role role;
 	char shelter[MODEL_ID_MAX + 1]; /* own shelter of a shelter role */
 	char who[80];                   /* "token=NAME" or "uid=N", for logs */
+	unsigned char token_sha256[32]; /* the token's, checked on reload */
 	char peer[72];                  /* "unix uid=N pid=P", "tcp H:P" */
 	struct call *call;              /* in flight, or NULL */
 	void *sub;                      /* the subscription events.c keeps */

@@ -15,6 +15,13 @@
  * - every close after a protocol error half-closes first and discards
  *   input for up to CONN_LINGER_S, so the error line is not lost to a
  *   reset; a peer that half-closes still gets answers to what it sent.
+ * - each listener has its own budget: TCP connections count against
+ *   max_clients, Unix socket ones against max_unix_clients, so no number
+ *   of TCP connections can lock the operators out;
+ * - one timer per connection enforces limits.handshake_timeout_s (TLS),
+ *   auth_timeout_s (until authenticated) and idle_timeout_s (no line, no
+ *   call in flight, no subscription); the auth and idle timeouts write one
+ *   error line (id null) before closing, a stuck handshake is just closed.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -52,7 +59,11 @@ struct conn {
 	TAILQ_ENTRY(conn) entry;
 	struct bufferevent *bev;
 	struct event *resume; /* process buffered lines after a call ends */
+	struct event *timer;  /* handshake, auth and idle timeouts */
+	uint64_t opened_us;   /* accepted */
+	uint64_t active_us;   /* the last line read */
 	bool is_unix;
+	bool handshaking; /* TLS handshake not done yet */
 	uid_t uid;
 	bool refused;    /* over max_clients: not counted */
 	bool eof;        /* the peer closed its side: answer what is buffered */
@@ -67,6 +78,7 @@ struct conn {
 #define CONN_LINGER_S 2
 
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
+static int nopen[2]; /* counted connections per listener: [is_unix] */
 static struct event *reap_ev;
 static void (*stop_done)(void);
 
@@ -95,10 +107,14 @@ conn_free(struct conn *c)
 	log_debug("disconnect %s", c->caller.peer);
 	dispatch_caller_gone(&c->caller);
 	TAILQ_REMOVE(&conns, c, entry);
-	if (!c->refused)
+	if (!c->refused) {
 		metrics_counters.connections_open--;
+		nopen[c->is_unix]--;
+	}
 	bufferevent_free(c->bev);
 	event_free(c->resume);
+	if (c->timer != NULL)
+		event_free(c->timer);
 	free(c);
 }
 
@@ -347,6 +363,7 @@ conn_process(struct conn *c)
 		}
 		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) == NULL)
 			break;
+		c->active_us = clock_mono_us();
 		if (n > 0)
 			dispatch_line(&c->caller, line, n);
 		free(line);
@@ -400,8 +417,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 	unsigned long e;
 
-	if (what & BEV_EVENT_CONNECTED)
+	if (what & BEV_EVENT_CONNECTED) {
+		c->handshaking = false;
 		return;
+	}
 	if (c->lingering) {
 		conn_kill(c);
 		return;
@@ -424,6 +443,86 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	}
 	conn_kill(c);
+}
+
+/* Seconds to microseconds. */
+#define CONN_US(s) ((uint64_t)(s)*1000000u)
+
+static void conn_timer_arm(struct conn *c);
+
+/* A timeout: close the connection, after one error line when it can. */
+static void
+conn_timed_out(struct conn *c, const char *reason, int code, const char *msg)
+{
+	metrics_counters.connections_timed_out++;
+	log_info("%s: closing, reason=%s", c->caller.peer, reason);
+	if (c->handshaking) {
+		conn_kill(c);
+		return;
+	}
+	conn_write_errorf(c, NULL, code, reason, msg);
+	conn_close_after_flush(c);
+}
+
+/* The next deadline of c (0: none): see the top of this file. */
+static uint64_t
+conn_deadline(const struct conn *c)
+{
+	const struct config *cfg = sd.cfg;
+
+	if (c->dead || c->closing)
+		return 0;
+	if (c->handshaking)
+		return c->opened_us + CONN_US(cfg->handshake_timeout_s);
+	if (!c->caller.authed)
+		return c->opened_us + CONN_US(cfg->auth_timeout_s);
+	if (cfg->idle_timeout_s == 0 || c->caller.call != NULL ||
+	    c->caller.sub != NULL)
+		return 0;
+	return c->active_us + CONN_US(cfg->idle_timeout_s);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	uint64_t due = conn_deadline(c), now = clock_mono_us();
+
+	if (due != 0 && due <= now) {
+		if (c->handshaking)
+			conn_timed_out(c, "handshake_timeout", 0, NULL);
+		else if (!c->caller.authed)
+			conn_timed_out(c, "auth_timeout", SH_UNAUTHENTICATED,
+			    "not authenticated in time: closing");
+		else
+			conn_timed_out(c, "idle_timeout", SH_UNAVAILABLE,
+			    "idle for too long: closing");
+		return;
+	}
+	conn_timer_arm(c);
+}
+
+/*
+ * (Re)arm c's timer for its next deadline. A connection that has none now
+ * (a subscriber, a call in flight) is looked at again after the idle
+ * timeout, so one that unsubscribes still times out.
+ */
+static void
+conn_timer_arm(struct conn *c)
+{
+	uint64_t due = conn_deadline(c), now = clock_mono_us(), wait;
+	struct timeval tv;
+
+	if (c->dead || c->closing)
+		return;
+	if (due == 0)
+		wait = CONN_US(
+		    sd.cfg->idle_timeout_s > 0 ? sd.cfg->idle_timeout_s : 60);
+	else
+		wait = due > now ? due - now : 0;
+	tv.tv_sec = (time_t)(wait / 1000000u);
+	tv.tv_usec = (suseconds_t)(wait % 1000000u) + 1000;
+	evtimer_add(c->timer, &tv);
 }
 
 /* Map a Unix peer's uid through auth.peers. */
@@ -504,7 +603,8 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, bool is_unix)
 		    bufferevent_socket_new(sd.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	}
 	c->resume = event_new(sd.base, -1, 0, conn_resume, c);
-	if (c->bev == NULL || c->resume == NULL) {
+	c->timer = evtimer_new(sd.base, conn_timer_cb, c);
+	if (c->bev == NULL || c->resume == NULL || c->timer == NULL) {
 		log_warnx("accept: out of memory");
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
@@ -512,19 +612,24 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, bool is_unix)
 			evutil_closesocket(fd);
 		if (c->resume != NULL)
 			event_free(c->resume);
+		if (c->timer != NULL)
+			event_free(c->timer);
 		free(c);
 		return;
 	}
+	c->opened_us = c->active_us = clock_mono_us();
+	c->handshaking = !is_unix && listen_tls() != NULL;
 	conn_set_peer(c, fd, sa);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	metrics_counters.connections_total++;
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	if (metrics_counters.connections_open >= sd.cfg->max_clients) {
+	if (nopen[is_unix] >=
+	    (is_unix ? sd.cfg->max_unix_clients : sd.cfg->max_clients)) {
 		c->refused = true;
 		metrics_counters.connections_refused++;
-		log_info("%s: refused, %d clients already", c->caller.peer,
-		    metrics_counters.connections_open);
+		log_info("%s: refused, %d %s clients already", c->caller.peer,
+		    nopen[is_unix], is_unix ? "unix" : "tcp");
 		bufferevent_enable(c->bev, EV_WRITE);
 		conn_write_errorf(c, NULL, SH_UNAVAILABLE, "too_many_clients",
 		    "too many clients");
@@ -532,6 +637,8 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, bool is_unix)
 		return;
 	}
 	metrics_counters.connections_open++;
+	nopen[is_unix]++;
+	conn_timer_arm(c);
 	dispatch_caller_init(&c->caller);
 	bufferevent_setwatermark(
 	    c->bev, EV_READ, 0, sd.cfg->max_line_bytes + 2);
@@ -608,5 +715,6 @@ conn_reload(const struct config *cfg)
 		if (c->caller.by_peer)
 			conn_map_peer(c);
 		dispatch_caller_reload(&c->caller, cfg);
+		conn_timer_arm(c);
 	}
 }

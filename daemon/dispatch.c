@@ -14,6 +14,7 @@
 
 #include "shelter/rpc.h"
 
+#include "auth.h"
 #include "boot.h"
 #include "call.h"
 #include "caller.h"
@@ -90,6 +91,11 @@ dispatch_check_params(
 		for (p = m->params; p->name != NULL; p++)
 			if (strcmp(p->name, key) == 0)
 				break;
+		/* An empty key names its object (PROTOCOL.md, v2). */
+		if (p->name == NULL && key[0] == '\0')
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "unknown_field", "params.",
+			    "params: an empty key is not a field");
 		if (p->name == NULL)
 			return sh_error_set(err, SH_INVALID_PARAMS,
 			    "unknown_field", key, "unknown field");
@@ -292,4 +298,5 @@ dispatch_caller_reload(struct caller *c, const struct config *cfg)
 {
 	if (c->tokens > cfg->rate_per_s)
 		c->tokens = cfg->rate_per_s;
+	auth_reload_caller(cfg, c);
 }

@@ -43,6 +43,7 @@ struct sub {
 	bool has_since;
 	bool replaying;     /* live events skip it */
 	bool more;          /* the last page was full */
+	bool empty_read;    /* the last page was empty */
 	bool busy;          /* a store callback is pending: it owns the sub */
 	struct event *wait; /* replay paused until the output drains */
 	struct call *call;  /* the subscribe waiting for the newest id */
@@ -226,11 +227,19 @@ events_page(const struct store_event *evs, size_t n, const struct sh_error *err,
 		json_decref(msg);
 		evid_parse(evs[i].id, &s->cursor);
 	}
-	if (n == 0) {
-		/* Nothing after the cursor (a trimmed stream): go live. */
+	if (n == 0 && s->empty_read) {
+		/* Twice nothing after the cursor although the tail has passed
+		 * it (entries deleted from the stream): go live. */
 		s->replaying = false;
 		return;
 	}
+	/*
+	 * The tail reads on its own connection: it may have delivered (and
+	 * this replaying subscriber skipped) an event written after this
+	 * page was read. events_sub_replay reads again when the tail is
+	 * past the cursor, also after an empty page.
+	 */
+	s->empty_read = n == 0;
 	s->more = n == EVENTS_PAGE;
 	events_sub_replay(s);
 }
@@ -270,6 +279,7 @@ events_last(const struct store_event *evs, size_t n, const struct sh_error *err,
 	if (evid_cmp(&s->last, &s->cursor) < 0)
 		s->last = s->cursor;
 	s->more = s->has_since;
+	s->empty_read = false;
 	s->replaying = true;
 	events_sub_replay(s);
 }

@@ -1031,22 +1031,35 @@ local function request_list(a)
 	return '{"requests":' .. json_array(out) .. '}'
 end
 
+-- A page of the waitlist: the first limit requests after the score `after`
+-- (empty: from the head). Scores are unique (urgency, then seq), so the
+-- last score of a page is an exact cursor that survives requests leaving
+-- the waitlist between pages; `next` is that cursor, or null at the end.
 local function waiting(a)
 	local limit = tonumber(a[2]) or 100
 	if limit < 1 then
 		limit = 100
 	end
-	local out = {}
-	for i, rid in ipairs(redis.call('ZRANGE', key('waitlist'), 0,
-	    limit - 1)) do
+	local from = '-inf'
+	if a[3] ~= nil and a[3] ~= '' then
+		from = '(' .. a[3]
+	end
+	local page = redis.call('ZRANGE', key('waitlist'), from, '+inf',
+	    'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES')
+	local out, nxt = {}, 'null'
+	for i = 1, #page, 2 do
+		local rid = page[i]
 		local h = redis.call('HMGET', rkey(rid), 'doc', 'rejected',
 		    'case')
-		out[i] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
+		out[#out + 1] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
 		    ',"rejected":' .. quoted_array(words(h[2])) ..
 		    ',"case_shelters":' .. quoted_array(case_shelters(h[3])) ..
 		    '}'
 	end
-	return '{"requests":' .. json_array(out) .. '}'
+	if #page == 2 * limit then
+		nxt = q(string.format('%.0f', tonumber(page[#page])))
+	end
+	return '{"requests":' .. json_array(out) .. ',"next":' .. nxt .. '}'
 end
 
 local function stats(a)
@@ -1114,7 +1127,7 @@ local FUNCTIONS = {
 	{name = 'shd_request_get', argc = 1, fn = request_get, readonly = true},
 	{name = 'shd_request_list', argc = 4, fn = request_list,
 	    readonly = true},
-	{name = 'shd_waiting', argc = 1, fn = waiting, readonly = true},
+	{name = 'shd_waiting', argc = 2, fn = waiting, readonly = true},
 	{name = 'shd_stats', argc = 0, fn = stats, readonly = true},
 }
 

@@ -173,6 +173,12 @@ http_write_metrics(struct evhttp_request *req, json_t *st)
 	http_counter(b, "shelterd_connections_refused_total",
 	    "Connections refused over limits.max_clients.",
 	    metrics_counters.connections_refused);
+	http_counter(b, "shelterd_connections_timed_out_total",
+	    "Connections closed by a handshake, auth or idle timeout.",
+	    metrics_counters.connections_timed_out);
+	http_counter(b, "shelterd_accept_paused_total",
+	    "Times accepting paused: out of file descriptors.",
+	    metrics_counters.accept_paused);
 	http_counter(b, "shelterd_auth_failures_total",
 	    "Failed session.auth calls.", metrics_counters.auth_failures);
 	http_counter(b, "shelterd_rate_limited_total",

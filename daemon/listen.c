@@ -1,6 +1,7 @@
 /*
  * listen.c: the listening sockets and the TLS context (listen.h).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -17,14 +18,28 @@
 #include <event2/listener.h>
 #include <openssl/err.h>
 
+#include "clock.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
+
+/* Out of descriptors: how long accepting pauses, how often it is logged. */
+#define LISTEN_PAUSE_MS 250
+#define LISTEN_LOG_S    60
+
+#define LISTEN_TLS12_CIPHERS                                                   \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"           \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"           \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 static struct event_base *listen_base;
 static listen_accept_fn *listen_cb;
 static struct evconnlistener *lis_unix, *lis_tcp;
 static char *unix_path; /* removed at stop */
 static SSL_CTX *tls_ctx;
+static struct event *ev_resume; /* accepting again after a pause */
+static uint64_t paused_logged_us;
+static unsigned long paused_quiet; /* pauses since the last log line */
 
 static void
 listen_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -34,9 +49,51 @@ listen_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 }
 
 static void
+listen_resume(evutil_socket_t fd, short what, void *arg)
+{
+	if (lis_unix != NULL)
+		evconnlistener_enable(lis_unix);
+	if (lis_tcp != NULL)
+		evconnlistener_enable(lis_tcp);
+}
+
+/*
+ * accept failed. Out of descriptors (or memory) the pending connection
+ * stays in the backlog and the socket stays readable: accepting again at
+ * once would spin. Pause both listeners for LISTEN_PAUSE_MS instead and
+ * log it at most once per LISTEN_LOG_S.
+ */
+static void
 listen_error(struct evconnlistener *l, void *arg)
 {
-	log_warn("accept");
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {0, LISTEN_PAUSE_MS * 1000};
+	uint64_t now = clock_mono_us();
+
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+		log_warn("accept");
+		return;
+	}
+	metrics_counters.accept_paused++;
+	if (lis_unix != NULL)
+		evconnlistener_disable(lis_unix);
+	if (lis_tcp != NULL)
+		evconnlistener_disable(lis_tcp);
+	if (ev_resume == NULL &&
+	    (ev_resume = evtimer_new(listen_base, listen_resume, NULL)) == NULL)
+		tv.tv_usec = 0; /* cannot pause: the next iteration retries */
+	if (ev_resume != NULL)
+		evtimer_add(ev_resume, &tv);
+	if (paused_logged_us != 0 &&
+	    now - paused_logged_us < (uint64_t)LISTEN_LOG_S * 1000000u) {
+		paused_quiet++;
+		return;
+	}
+	log_warnx("accept: %s; not accepting for %d ms (%lu more pauses since "
+	          "the last message)",
+	    strerror(e), LISTEN_PAUSE_MS, paused_quiet);
+	paused_logged_us = now;
+	paused_quiet = 0;
 }
 
 static int
@@ -47,6 +104,11 @@ listen_tls_init(const struct config *cfg)
 	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		goto fail;
 	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+	/* TLS 1.2: forward secret AEAD suites only (no CBC, no SHA-1). */
+	if (SSL_CTX_set_cipher_list(tls_ctx, LISTEN_TLS12_CIPHERS) != 1)
+		goto fail;
+	SSL_CTX_set_options(
+	    tls_ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
 	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cfg->tls_cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(
 	        tls_ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
@@ -189,7 +251,7 @@ listen_start(
 {
 	listen_base = base;
 	listen_cb = cb;
-	if (listen_tls_init(cfg) == -1)
+	if (listen_fit_fds(cfg) == -1 || listen_tls_init(cfg) == -1)
 		return -1;
 	if (cfg->listen_unix != NULL && listen_unix(cfg) == -1)
 		return -1;
@@ -197,6 +259,49 @@ listen_start(
 		return -1;
 	if (lis_unix == NULL && lis_tcp == NULL)
 		log_warnx("no listener configured (listen.unix, listen.tcp)");
+	return 0;
+}
+
+/* File descriptors beyond the clients: Redis, HTTP, listeners, logs. */
+#define LISTEN_FD_RESERVE 64
+
+/* Fit the open-files limit to the client budgets: see listen.h. */
+int
+listen_fit_fds(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)cfg->max_clients + (rlim_t)cfg->max_unix_clients +
+	    LISTEN_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return -1;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		log_warnx(
+		    "limits: max_clients %d + max_unix_clients %d need %llu "
+		    "open files, but the hard limit is %llu: raise it "
+		    "(LimitNOFILE= in the unit, ulimit -Hn) or lower "
+		    "limits.max_clients",
+		    cfg->max_clients, cfg->max_unix_clients,
+		    (unsigned long long)need, (unsigned long long)rl.rlim_max);
+		return -1;
+	}
+	rlim_t old = rl.rlim_cur;
+
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn(
+		    "limits: raising the open-files limit from %llu to %llu",
+		    (unsigned long long)old, (unsigned long long)need);
+		return -1;
+	}
+	log_info("limits: open-files limit raised from %llu to %llu",
+	    (unsigned long long)old, (unsigned long long)need);
 	return 0;
 }
 
@@ -209,6 +314,9 @@ listen_stop(void)
 	if (lis_tcp != NULL)
 		evconnlistener_free(lis_tcp);
 	lis_unix = lis_tcp = NULL;
+	if (ev_resume != NULL)
+		event_free(ev_resume);
+	ev_resume = NULL;
 	if (unix_path != NULL) {
 		unlink(unix_path);
 		free(unix_path);

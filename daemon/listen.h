@@ -21,6 +21,13 @@ typedef void listen_accept_fn(
 /* Listen as cfg says. 0, or -1 (logged). */
 int listen_start(
     struct event_base *base, const struct config *cfg, listen_accept_fn *cb);
+/*
+ * Make the open-files soft limit fit limits.max_clients +
+ * limits.max_unix_clients and a reserve: raise it up to the hard limit
+ * when it is lower. 0, or -1 (logged: the hard limit is too low, or it
+ * could not be raised).
+ */
+int listen_fit_fds(const struct config *cfg);
 /* Close the listeners and remove the Unix socket. */
 void listen_stop(void);
 /* The TLS context for TCP connections, or NULL. */

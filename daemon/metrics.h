@@ -14,7 +14,9 @@
 struct metrics_counters {
 	int connections_open; /* socket connections now, refused ones not */
 	uint64_t connections_total;
-	uint64_t connections_refused; /* over max_clients */
+	uint64_t connections_refused;   /* over max_clients */
+	uint64_t connections_timed_out; /* handshake, auth or idle timeout */
+	uint64_t accept_paused;         /* the listeners paused (EMFILE) */
 	uint64_t auth_failures;
 	uint64_t rate_limited;
 	uint64_t events_pushed;

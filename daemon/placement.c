@@ -12,6 +12,12 @@
  *
  * Wakes are coalesced: a wake while a pass is queued does nothing, a wake
  * while a pass runs queues exactly one more pass after it.
+ *
+ * A pass reads the whole waitlist, PLACEMENT_PAGE requests at a time (a
+ * cursor, not a fixed head: requests nothing can take do not hide those
+ * behind them). Before every page it sends the table refreshes that
+ * events have queued, so their replies land before the page's: a pass
+ * never matches against a table older than the events that woke it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +33,7 @@
 #include "store.h"
 #include "table.h"
 
-#define PLACEMENT_BATCH 500 /* waiting requests per pass */
+#define PLACEMENT_PAGE 500 /* waiting requests per read */
 
 static struct event *ev_pass, *ev_sweep;
 static bool running; /* a pass is between shd_waiting and its last reply */
@@ -361,24 +367,43 @@ placement_pass_one(const json_t *w, struct match_result *res)
 	free(cands);
 }
 
+static void placement_pass_waiting_done(
+    json_t *result, const struct sh_error *err, void *arg);
+
+/* Read the page after the cursor after ("": the head), table refreshed
+ * first. 0, or -1 when the store is down. */
+static int
+placement_pass_read(const char *after)
+{
+	struct sh_error err;
+
+	table_flush_pending();
+	return store_waiting(
+	    PLACEMENT_PAGE, after, placement_pass_waiting_done, NULL, &err);
+}
+
 static void
 placement_pass_waiting_done(
     json_t *result, const struct sh_error *err, void *arg)
 {
 	const json_t *reqs = json_object_get(result, "requests");
+	const char *next = json_string_value(json_object_get(result, "next"));
 	struct match_result *res = table_scratch();
 	size_t i;
 
 	if (result == NULL) {
 		/* The store is down: methods_store_up wakes us again. */
 		log_debug("placement: waitlist: %s", err->message);
-		placement_pass_end();
+		if (--pending == 0)
+			placement_pass_end();
 		return;
 	}
-	pending = 1; /* this function's own reference, dropped below */
 	for (i = 0; i < json_array_size(reqs); i++)
 		placement_pass_one(json_array_get(reqs, i), res);
-	if (--pending == 0)
+	/* The next page's reference replaces this one's. */
+	if (next == NULL || placement_pass_read(next) == -1)
+		pending--;
+	if (pending == 0)
 		placement_pass_end();
 }
 
@@ -395,14 +420,14 @@ placement_pass_end(void)
 static void
 placement_pass_start(evutil_socket_t fd, short what, void *arg)
 {
-	struct sh_error err;
-
 	if (!store_is_up())
 		return;
 	running = true;
-	if (store_waiting(
-	        PLACEMENT_BATCH, placement_pass_waiting_done, NULL, &err) == -1)
+	pending = 1; /* the page read's reference */
+	if (placement_pass_read("") == -1) {
+		pending = 0;
 		running = false;
+	}
 }
 
 /*

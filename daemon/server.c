@@ -5,6 +5,7 @@
  */
 #include "conn.h"
 #include "listen.h"
+#include "log.h"
 #include "server.h"
 #include "shelterd.h"
 
@@ -48,5 +49,8 @@ server_free(void)
 void
 server_reload(const struct config *cfg)
 {
+	/* Bigger budgets than descriptors: accepting pauses at the limit. */
+	if (listen_fit_fds(cfg) == -1)
+		log_warnx("reload: limits do not fit the open-files limit");
 	conn_reload(cfg);
 }

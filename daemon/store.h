@@ -175,7 +175,11 @@ int store_request_get(
  * case_id: NULL or "" for any. */
 int store_request_list(const char *statuses, int limit, bool newest,
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err);
-int store_waiting(int limit, store_cb *cb, void *arg, struct sh_error *err);
+/* A page of at most limit waiting requests after the cursor after (NULL or
+ * "": from the head); the result's "next" is the cursor of the next page,
+ * or null after the last one. */
+int store_waiting(int limit, const char *after, store_cb *cb, void *arg,
+    struct sh_error *err);
 int store_stats(store_cb *cb, void *arg, struct sh_error *err);
 
 /*

@@ -316,14 +316,15 @@ store_request_list(const char *statuses, int limit, bool newest,
 	return store_call(STORE_FN_REQUEST_LIST, 4, argv, NULL, cb, arg, err);
 }
 
-/* shd_waiting limit: {"requests"} in waitlist order. */
+/* shd_waiting limit after: {"requests", "next"} in waitlist order. */
 int
-store_waiting(int limit, store_cb *cb, void *arg, struct sh_error *err)
+store_waiting(
+    int limit, const char *after, store_cb *cb, void *arg, struct sh_error *err)
 {
 	char lim[STORE_FN_NUM];
 
-	return store_fn_1(
-	    STORE_FN_WAITING, store_fn_num(lim, limit), cb, arg, err);
+	return store_fn_2(
+	    STORE_FN_WAITING, store_fn_num(lim, limit), after, cb, arg, err);
 }
 
 /* shd_stats: {"shelters", "places", "requests", "oldest_waiting_ms"}. */

@@ -39,7 +39,7 @@
 	X(SWEEP, "shd_sweep", 0, 0, "")                                        \
 	X(REQUEST_GET, "shd_request_get", 1, 0, "id")                          \
 	X(REQUEST_LIST, "shd_request_list", 4, 0, "statuses limit order case") \
-	X(WAITING, "shd_waiting", 1, 0, "limit")                               \
+	X(WAITING, "shd_waiting", 2, 0, "limit after")                         \
 	X(STATS, "shd_stats", 0, 0, "")
 
 #define STORE_FN_ENUM_(id, name, argc, group, args) STORE_FN_##id,

@@ -348,6 +348,17 @@ table_flush(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Send the queued refreshes now: see table.h. A waitlist pass calls it
+ * before it reads the waitlist, so the replies (in order on the store's
+ * command connection) update the table before the pass matches.
+ */
+void
+table_flush_pending(void)
+{
+	table_flush(-1, 0, NULL);
+}
+
+/*
  * Reload one shelter from the store (async), soon: ids queued during one
  * loop iteration are sent once each when it has run its callbacks (see
  * the top of this file); without an event base, at once.

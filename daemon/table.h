@@ -38,6 +38,11 @@ const struct shelter *const *table_all(size_t *n);
  */
 void table_refresh(const char *id);
 /*
+ * Send the refreshes table_refresh queued now, not at the end of the loop
+ * iteration: a store call sent after this one sees its reply after theirs.
+ */
+void table_flush_pending(void);
+/*
  * Reload one shelter now (async), then done(arg) (NULL: none) once the
  * table holds what the store had when the call ran. It supersedes a
  * queued table_refresh of the same id. 0, or -1 when it could not be sent

@@ -46,6 +46,10 @@ config_default(void)
 	match_options_default(&cfg->match);
 	cfg->max_line_bytes = 65536;
 	cfg->max_clients = 1024;
+	cfg->max_unix_clients = 64;
+	cfg->handshake_timeout_s = 10;
+	cfg->auth_timeout_s = 30;
+	cfg->idle_timeout_s = 600;
 	cfg->rate_per_s = 200;
 	cfg->output_buffer_bytes = 8388608;
 	cfg->log_level = LOG_LEVEL_INFO;
@@ -361,6 +365,10 @@ static const struct key matching_keys[] = {
 static const struct key limits_keys[] = {
     {"max_line_bytes", key_size, C(max_line_bytes), 64, 16777216, 0, NULL},
     {"max_clients", key_int, C(max_clients), 1, 1000000, 0, NULL},
+    {"max_unix_clients", key_int, C(max_unix_clients), 1, 1000000, 0, NULL},
+    {"handshake_timeout_s", key_int, C(handshake_timeout_s), 1, 3600, 0, NULL},
+    {"auth_timeout_s", key_int, C(auth_timeout_s), 1, 3600, 0, NULL},
+    {"idle_timeout_s", key_int, C(idle_timeout_s), 0, 604800, 0, NULL},
     {"rate_per_s", key_num, C(rate_per_s), 0, 1000000, K_ABOVE, NULL},
     {"output_buffer_bytes", key_size, C(output_buffer_bytes), 1024, 1073741824,
         0, NULL},

@@ -78,7 +78,12 @@ struct config {
 
 	/* limits */
 	size_t max_line_bytes;
-	int max_clients;
+	int max_clients;      /* TCP connections at once */
+	int max_unix_clients; /* Unix socket connections, a budget of their own
+	                       */
+	int handshake_timeout_s; /* a TLS handshake */
+	int auth_timeout_s;      /* from connect to session.auth */
+	int idle_timeout_s;      /* no line, no call, no subscription; 0: off */
 	double rate_per_s;
 	size_t output_buffer_bytes;
 

@@ -439,8 +439,9 @@ class Daemon:
                  shelter_id=DEFAULT_SHELTER_ID, listen=None, auth=None,
                  log=None, extra=None, redis_conf=None, start=True,
                  wait_store=True, name="shelterd", timeout=10.0, tls=None,
-                 environ=None):
+                 environ=None, nofile=None):
         self.redis = redis
+        self.nofile = nofile  # (soft, hard) RLIMIT_NOFILE for the daemon
         self.environ = dict(environ) if environ is not None else None
         self.tls = tls  # ssl.SSLContext for TCP clients (listen.tls set)
         self.name = name
@@ -564,9 +565,15 @@ class Daemon:
         # SHELTERD_WRAPPER runs the daemon under a tool, e.g. valgrind
         # (make valgrind); its reports land in the daemon's log.
         wrapper = os.environ.get("SHELTERD_WRAPPER", "").split()
+        limit = None
+        if self.nofile is not None:
+            def limit(nofile=self.nofile):
+                import resource
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
         self.proc = subprocess.Popen(
             wrapper + [shelterd_path()] + args, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=self._log, cwd=self.dir, env=env)
+            stdout=self._log, stderr=self._log, cwd=self.dir, env=env,
+            preexec_fn=limit)
         return self.proc
 
     def start(self):

@@ -276,3 +276,36 @@ def test_unix_peer_mapped_to_a_shelter_role():
             expect_error(lambda: u.call("request.list"), -32003, "role")
         finally:
             u.close()
+
+
+def test_reload_revokes_the_sessions_of_a_removed_token():
+    import signal
+    with Env(shelters=SEED) as env:
+        d = env.daemon
+        kept = env.client("admin")
+        gone = env.client("coordinator")
+        sub = env.client("coordinator")
+        sub.call("session.subscribe", {"topics": ["capacity"]})
+        demoted = env.client("shelter")
+        d.config["auth"]["tokens"] = [
+            {"name": t["name"], "role": "service", "sha256": t["sha256"]}
+            if t["name"] == "t-shelter" else t
+            for t in d.config["auth"]["tokens"]
+            if t["name"] != "t-coordinator"]
+        d.write_config()
+        n = len(d.log_text())
+        d.signal(signal.SIGHUP)
+        wait_until(lambda: "configuration reloaded" in d.log_text()[n:], 5,
+                   what="the reload")
+        expect_error(lambda: gone.call("request.submit",
+                                       {"request": request("REVOKED-1")}),
+                     -32001, "auth_required")
+        # Its subscription sees nothing any more.
+        kept.call("shelter.capacity", {"id": DEFAULT_SHELTER_ID,
+                                       "pools": {"main": {"occupied": 1}}})
+        assert sub.events(1.0) == []
+        # A token whose role changed has the new role on open connections.
+        expect_error(lambda: demoted.call("shelter.capacity", {
+            "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 2}}}),
+            -32003, "role")
+        assert kept.call("stats.get")["shelters"] == 2

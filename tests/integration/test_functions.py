@@ -636,7 +636,7 @@ def test_co_victims_apart_kept_apart():
         other = submit(r, "V-4", cands, case="NET-77", co="any")
         assert other["proposal"]["shelter_id"] == "s-a"
         assert r.cmd("HGET", P + "case:NET-77", "s-a") == "2"
-        w = fcall(r, "shd_waiting", 10)["requests"]
+        w = fcall(r, "shd_waiting", 10, "")["requests"]
         assert [x["id"] for x in w] == [third["request"]["id"]]
         assert w[0]["case_shelters"] == ["s-a", "s-b"]
         assert w[0]["rejected"] == [] and w[0]["doc"]["ref"] == "V-3"
@@ -652,7 +652,7 @@ def test_sweep_expires_and_requeues_in_original_place():
         r4 = submit(r, "Q-4", [], urgency="planned")["request"]["id"]
 
         def order():
-            return [x["id"] for x in fcall(r, "shd_waiting", 10)["requests"]]
+            return [x["id"] for x in fcall(r, "shd_waiting", 10, "")["requests"]]
 
         assert order() == [r3, r1, r2, r4]
         fcall(r, "shd_capacity", "s-a", "", "women", 2, 1)

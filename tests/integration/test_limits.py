@@ -344,3 +344,108 @@ def test_a_refused_notification_gets_no_response():
 
 def ping_line_with_id(i):
     return b'{"jsonrpc":"2.0","id":%d,"method":"session.ping"}\n' % i
+
+
+def closed_with(c, reason, timeout):
+    """The connection gets one error line with this reason, then EOF."""
+    msg = json.loads(c.recv_line(timeout))
+    assert msg["id"] is None and msg["error"]["data"]["reason"] == reason, msg
+    assert c.is_closed(3), "still open after %s" % reason
+    return msg
+
+
+def test_idle_tcp_connections_cannot_lock_out_the_unix_socket():
+    # TCP clients that send nothing use up max_clients; the operators' Unix
+    # socket has a budget of its own.
+    with Env(limits={"max_clients": 20, "max_unix_clients": 4}) as env:
+        idle = [Client(env.daemon.tcp_port, timeout=3) for _ in range(30)]
+        try:
+            wait_until(lambda: env.client("unix").call("stats.get")[
+                "connections"] >= 21, 5, 0.1, "idle TCP connections counted")
+            admin = env.client("unix")
+            assert admin.call("stats.get")["shelters"] >= 0
+            # Unix connections are capped by their own budget.
+            more = [env.client("unix") for _ in range(3)]
+            extra = Client(env.daemon.unix_path, timeout=3)
+            msg = json.loads(extra.recv_line(3))
+            assert msg["error"]["data"]["reason"] == "too_many_clients", msg
+            for c in more + [extra, admin]:
+                c.close()
+        finally:
+            for c in idle:
+                c.close()
+
+
+def test_auth_timeout_closes_a_silent_connection():
+    with Env(limits={"auth_timeout_s": 1}) as env:
+        silent = Client(env.daemon.tcp_port, timeout=5)
+        msg = closed_with(silent, "auth_timeout", 5)
+        assert msg["error"]["code"] == -32001, msg
+        # Talking without authenticating does not extend it.
+        chatty = Client(env.daemon.tcp_port, timeout=5)
+        for _ in range(3):
+            assert "time" in chatty.call("session.ping")
+            time.sleep(0.4)
+        closed_with(chatty, "auth_timeout", 5)
+        # The Unix peer mapping authenticates: no auth timeout.
+        unix = env.client("unix")
+        time.sleep(1.5)
+        assert "time" in unix.call("session.ping")
+
+
+def test_idle_timeout_spares_subscribers():
+    with Env(limits={"idle_timeout_s": 1, "auth_timeout_s": 1}) as env:
+        idle = env.client("coordinator")
+        sub = env.client("coordinator")
+        sub.call("session.subscribe", {"topics": ["capacity"]})
+        closed_with(idle, "idle_timeout", 5)
+        time.sleep(1.5)
+        assert "time" in sub.call("session.ping")
+        # Unsubscribed, it is idle like any other.
+        sub.call("session.unsubscribe", {"topics": ["capacity"]})
+        closed_with(sub, "idle_timeout", 5)
+
+
+def test_open_files_limit_is_raised_or_refused():
+    with Env(start=False, limits={"max_clients": 1024}) as env:
+        d = env.daemon
+        # A hard limit below the budgets: refuse, clearly.
+        d.nofile = (256, 256)
+        d.spawn()
+        assert d.wait_exit(10) == 1
+        assert "need 1152 open files, but the hard limit is 256" in \
+            d.log_text(), d.log_text()
+        # A low soft limit under a high enough hard one: raised.
+        d.nofile = (256, 4096)
+        d.start()
+        assert "open-files limit raised from 256 to 1152" in d.log_text()
+        assert "time" in d.client("unix").call("session.ping")
+
+
+def test_out_of_descriptors_pauses_accepting_instead_of_spinning():
+    # The descriptors fit the budgets exactly; refused connections still
+    # take one each while they are answered, so a flood runs out.
+    limits = {"max_clients": 4, "max_unix_clients": 2}
+    with Env(start=False, limits=limits, nofile=(70, 70)) as env:
+        d = env.daemon
+        d.start()
+        flood = []
+        try:
+            for _ in range(150):
+                try:
+                    flood.append(Client(d.tcp_port, timeout=3))
+                except OSError:
+                    break
+            wait_until(lambda: "not accepting for" in d.log_text(), 5, 0.1,
+                       "the pause logged")
+            time.sleep(1)
+            text = d.log_text()
+            assert text.count("not accepting for") == 1, text[-2000:]
+            assert "Too many open files" not in text.replace(
+                "accept: Too many open files; not accepting", ""), \
+                text[-2000:]
+        finally:
+            for c in flood:
+                c.close()
+        wait_until(lambda: "time" in d.client("unix").call("session.ping"),
+                   10, 0.2, "accepting again once descriptors are free")

@@ -518,3 +518,43 @@ def test_tls_on_tcp_with_and_without_client_certificates():
                     outcome = "refused"
                 assert outcome == "refused", \
                     "a TLS client without a certificate was " + outcome
+
+
+def test_empty_key_in_params_names_its_object():
+    with Env() as env:
+        c = env.client("coordinator")
+        for params in ({"": 1}, {"topics": ["capacity"], "": 1}):
+            c.request({"jsonrpc": "2.0", "id": 3,
+                       "method": "session.subscribe", "params": params})
+            msg = c.recv()
+            assert error_of(msg) == (-32602, "unknown_field", "params."), msg
+            assert "empty key" in msg["error"]["message"], msg
+
+
+def test_tls_refuses_cbc_sha1_and_stalled_handshakes():
+    with tempfile.TemporaryDirectory(prefix="shd-tls-") as tmp:
+        cert, key = make_cert(tmp, "server")
+        ctx = ssl.create_default_context(cafile=cert)
+        with Redis() as r:
+            with Daemon(r, listen={"tls": {"cert": cert, "key": key}},
+                        limits={"handshake_timeout_s": 1}, tls=ctx) as d:
+                old = ssl.create_default_context(cafile=cert)
+                old.maximum_version = ssl.TLSVersion.TLSv1_2
+                old.set_ciphers("ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:"
+                                "AES128-SHA:@SECLEVEL=0")
+                try:
+                    Client(d.tcp_port, timeout=3, tls=old).close()
+                    accepted = True
+                except (ssl.SSLError, OSError):
+                    accepted = False
+                assert not accepted, "a CBC/SHA-1 suite was accepted"
+                # TLS 1.2 with an AEAD suite still works.
+                good = ssl.create_default_context(cafile=cert)
+                good.maximum_version = ssl.TLSVersion.TLSv1_2
+                c = Client(d.tcp_port, timeout=3, tls=good)
+                assert "time" in c.call("session.ping")
+                c.close()
+                # A peer that never starts the handshake is closed.
+                stalled = Client(d.tcp_port, timeout=5)
+                assert stalled.is_closed(4), "stalled handshake kept open"
+                assert "reason=handshake_timeout" in d.log_text()

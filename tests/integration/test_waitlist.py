@@ -240,3 +240,63 @@ def test_expired_request_keeps_its_place_in_the_queue():
         assert nxt["data"]["request_id"] == a["request"]["id"], \
             "the older request lost its place in the queue to a newer one"
         assert status(c, b["request"]["id"]) == "waiting"
+
+
+def submit_many(c, reqs):
+    """Submit every request pipelined; the results in order."""
+    ids = [c.request({"jsonrpc": "2.0", "id": 10000 + i,
+                      "method": "request.submit", "params": {"request": r}})
+           for i, r in enumerate(reqs)]
+    out = []
+    for i in ids:
+        resp = c.response(i, timeout=30)
+        assert "result" in resp, resp
+        out.append(resp["result"])
+    return out
+
+
+def test_burst_of_expiries_is_proposed_again():
+    # 50 holds expiring at once: the pass they wake must match against a
+    # table that already has the released places, every time.
+    places, extra = 50, 5
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=places)],
+             matching={"hold_ttl_s": 2}) as env:
+        c = env.client("coordinator")
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["proposals"]})
+        submit_many(c, [request("BURST-%d" % i, urgency="immediate")
+                        for i in range(places + extra)])
+
+        def counts():
+            return c.call("stats.get")["requests"]
+
+        wait_until(lambda: counts()["proposed"] == places, 5,
+                   what="first proposals")
+        for cycle in range(3):
+            expired = 0
+            while expired < places:
+                ev = w.wait_event(lambda e: e["type"] == "proposal.expired",
+                                  10)
+                expired += 1
+            wait_until(lambda: counts()["proposed"] == places, 5,
+                       what="proposals again after expiry %d: %r" % (
+                           cycle, counts()))
+            assert counts()["waiting"] == extra, counts()
+
+
+def test_waitlist_pass_reads_past_the_first_page():
+    # More requests nothing can take than one page, ahead of some that fit.
+    unfit, fit = 520, 20
+    full = shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=fit,
+                                                   occupied=fit)])
+    with Env(shelters=[full]) as env:
+        c = env.client("coordinator")
+        submit_many(c, [request("NOFIT-%d" % i, urgency="immediate",
+                                needs=["psychiatric"]) for i in range(unfit)])
+        ok = submit_many(c, [request("FIT-%d" % i) for i in range(fit)])
+        env.client("admin").call("shelter.capacity", {
+            "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 0}}})
+        wait_until(lambda: c.call("stats.get")["requests"]["proposed"] == fit,
+                   10, what="the fitting requests behind the first page "
+                   "proposed")
+        assert all(status(c, r["request"]["id"]) == "proposed" for r in ok)
