@@ -9,13 +9,14 @@
 
 #include "methods.h"
 
-method_fn requests_submit;  /* request.submit */
-method_fn requests_cancel;  /* request.cancel */
-method_fn requests_get;     /* request.get */
-method_fn requests_list;    /* request.list */
-method_fn requests_accept;  /* proposal.accept */
-method_fn requests_reject;  /* proposal.reject */
-method_fn requests_arrived; /* placement.arrived */
-method_fn requests_preview; /* match.preview */
+method_fn requests_submit;   /* request.submit */
+method_fn requests_cancel;   /* request.cancel */
+method_fn requests_get;      /* request.get */
+method_fn requests_list;     /* request.list */
+method_fn requests_accept;   /* proposal.accept */
+method_fn requests_reject;   /* proposal.reject */
+method_fn requests_arrived;  /* placement.arrived */
+method_fn requests_departed; /* placement.departed */
+method_fn requests_preview;  /* match.preview */
 
 #endif

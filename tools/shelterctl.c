@@ -82,9 +82,8 @@ static const struct command commands[] = {
         .fn = ctl_request_list,
         .args = "[--status S,...] [--limit N]",
         .summary = "list requests, oldest first, with their age",
-        .help = "  --status S,...  waiting (default), proposed, placed, "
-                "arrived,\n"
-                "                  cancelled, or all\n"
+        .help = "  --status S,...  " VOCAB_REQUEST_STATUS_LIST ",\n"
+                "                  or all (default: waiting)\n"
                 "  --limit N       at most N requests (1..500)\n"},
     {.name = "accept",
         .fn = ctl_request_accept,
@@ -102,6 +101,10 @@ static const struct command commands[] = {
         .fn = ctl_request_arrived,
         .args = "REQUEST",
         .summary = "record that a placed person arrived"},
+    {.name = "departed",
+        .fn = ctl_request_departed,
+        .args = "REQUEST",
+        .summary = "record that a resident left: the place is free again"},
     {.name = "watch",
         .fn = ctl_watch_run,
         .args = "[--since ID] [--count N] [TOPIC...]",
