@@ -40,10 +40,11 @@ local STATUS = {
 	proposed = 'proposed',
 	placed = 'placed',
 	arrived = 'arrived',
+	departed = 'departed',
 	cancelled = 'cancelled',
 }
 local STATUS_ORDER = {STATUS.waiting, STATUS.proposed, STATUS.placed,
-    STATUS.arrived, STATUS.cancelled}
+    STATUS.arrived, STATUS.departed, STATUS.cancelled}
 
 local PROPOSAL_STATUS = {
 	open = 'open',
@@ -69,6 +70,7 @@ local EVENT = {
 	request_waiting = 'request.waiting',
 	request_placed = 'request.placed',
 	request_arrived = 'request.arrived',
+	request_departed = 'request.departed',
 	request_cancelled = 'request.cancelled',
 	proposal_created = 'proposal.created',
 	proposal_accepted = 'proposal.accepted',
@@ -76,6 +78,7 @@ local EVENT = {
 	proposal_expired = 'proposal.expired',
 	placement_expected = 'placement.expected',
 	placement_arrived = 'placement.arrived',
+	placement_departed = 'placement.departed',
 	placement_cancelled = 'placement.cancelled',
 }
 
@@ -426,24 +429,34 @@ end
 
 ---------------------------------------------------------------------------
 -- Cases: P case:CASE counts, per shelter, the requests of that case it
--- holds (proposed) or expects (placed).
+-- holds (proposed), expects (placed) or houses (arrived, not departed);
+-- P case_apart:CASE counts the same for the members that say apart. A
+-- request is kept out of a shelter whose case_apart count is above 0, and,
+-- when it says apart itself, out of every shelter of case:CASE.
 
-local function case_add(case, shelter, n)
-	if case == nil or case == '' then
-		return
-	end
-	local ck = key('case:' .. case)
+local function case_count(ck, shelter, n)
 	if redis.call('HINCRBY', ck, shelter, n) <= 0 then
 		redis.call('HDEL', ck, shelter)
 	end
 end
 
-local function case_shelters(case)
-	local out = {}
-	if case == nil or case == '' then
-		return out
+-- Count request rid's case in (n = 1) or out of (n = -1) shelter.
+local function case_add(rid, shelter, n)
+	local h = redis.call('HMGET', key('req:' .. rid), 'case', 'co')
+	local case = h[1]
+	if case == false or case == nil or case == '' then
+		return
 	end
-	local h = redis.call('HGETALL', key('case:' .. case))
+	case_count(key('case:' .. case), shelter, n)
+	if h[2] == 'apart' then
+		case_count(key('case_apart:' .. case), shelter, n)
+	end
+end
+
+-- The shelters of hash ck with a count above 0, sorted.
+local function case_members(ck)
+	local out = {}
+	local h = redis.call('HGETALL', ck)
 	for i = 1, #h, 2 do
 		if tonumber(h[i + 1]) > 0 then
 			out[#out + 1] = h[i]
@@ -453,8 +466,34 @@ local function case_shelters(case)
 	return out
 end
 
+local function case_shelters(case)
+	if case == nil or case == '' then
+		return {}
+	end
+	return case_members(key('case:' .. case))
+end
+
+local function case_apart(case)
+	if case == nil or case == '' then
+		return {}
+	end
+	return case_members(key('case_apart:' .. case))
+end
+
+-- May a request of case (co its co_victims) go to shelter sid?
+local function case_allows(case, co, sid)
+	if case == nil or case == '' then
+		return true
+	end
+	if hnum(key('case_apart:' .. case), sid) > 0 then
+		return false
+	end
+	return co ~= 'apart' or hnum(key('case:' .. case), sid) == 0
+end
+
 local function shd_case_shelters(a)
-	return '{"shelters":' .. quoted_array(case_shelters(a[2])) .. '}'
+	return '{"shelters":' .. quoted_array(case_shelters(a[2])) ..
+	    ',"apart":' .. quoted_array(case_apart(a[2])) .. '}'
 end
 
 ---------------------------------------------------------------------------
@@ -588,7 +627,7 @@ local function hold(rid, ttl_s, c, pool, alts)
 	redis.call('HSET', rkey(rid), 'proposal', pid)
 	redis.call('ZREM', key('waitlist'), rid)
 	set_status(rid, STATUS.proposed)
-	case_add(hget(rkey(rid), 'case'), sid, 1)
+	case_add(rid, sid, 1)
 	emit_proposal(pid, EVENT.proposal_created)
 	emit_capacity(sid)
 	return pid
@@ -600,13 +639,12 @@ local function propose(rid, ttl_s, nalt, cands)
 	local rk = rkey(rid)
 	local r = redis.call('HMGET', rk, 'case', 'co', 'rejected')
 	local case, co, rejected = r[1] or '', r[2] or 'any', words(r[3])
-	local apart = co == 'apart' and case ~= ''
 	for i, c in ipairs(cands) do
 		local sid = c.shelter_id
 		local sk = type(sid) == 'string' and skey(sid)
 		local ok = sk and hget(sk, 'open') == '1' and
 		    not in_list(rejected, sid) and
-		    not (apart and hnum(key('case:' .. case), sid) > 0) and
+		    case_allows(case, co, sid) and
 		    type(c.pools) == 'table'
 		local pool = nil
 		if ok then
@@ -719,8 +757,8 @@ local function submit_batch(a)
 			end
 			if counts == nil or hget(sk, 'open') ~= '1' or
 			    pool_free(counts) < need[k] or
-			    (it.co == 'apart' and it.case ~= '' and
-			    hnum(key('case:' .. it.case), sid) > 0) then
+			    (it.case ~= '' and
+			    not case_allows(it.case, it.co, sid)) then
 				bad = true
 				it.misfit = true
 			end
@@ -799,7 +837,7 @@ local function release(pid, status)
 	redis.call('HSET', pk, 'status', status)
 	redis.call('ZREM', key('holds'), pid)
 	redis.call('HSET', rkey(rid), 'proposal', '')
-	case_add(hget(rkey(rid), 'case'), sid, -1)
+	case_add(rid, sid, -1)
 	return rid, sid
 end
 
@@ -904,14 +942,13 @@ local function cancel(a)
 			_, sid = release(pid, PROPOSAL_STATUS.cancelled)
 		end
 	else
-		local h = redis.call('HMGET', rk, 'pl_shelter', 'pl_pool',
-		    'case')
+		local h = redis.call('HMGET', rk, 'pl_shelter', 'pl_pool')
 		sid = h[1]
 		local sk = skey(sid)
 		if pool_counts(sk, h[2]) then
 			redis.call('HINCRBY', sk, 'e:' .. h[2], -1)
 		end
-		case_add(h[3], sid, -1)
+		case_add(rid, sid, -1)
 	end
 	set_status(rid, STATUS.cancelled)
 	emit_request(rid, EVENT.request_cancelled, sid or '')
@@ -927,8 +964,7 @@ end
 local function arrived(a)
 	local rid, own = a[2], a[3] or ''
 	local rk = rkey(rid)
-	local h = redis.call('HMGET', rk, 'status', 'pl_shelter', 'pl_pool',
-	    'case')
+	local h = redis.call('HMGET', rk, 'status', 'pl_shelter', 'pl_pool')
 	if h[1] == false then
 		return request_not_found(rid, 'request_id')
 	end
@@ -946,10 +982,42 @@ local function arrived(a)
 		redis.call('HINCRBY', sk, 'e:' .. pool, -1)
 		redis.call('HINCRBY', sk, 'o:' .. pool, 1)
 	end
-	case_add(h[4], sid, -1)
+	-- A resident still counts for its case until it departs.
 	set_status(rid, STATUS.arrived)
 	emit_request(rid, EVENT.request_arrived, sid)
 	emit_placement(rid, EVENT.placement_arrived)
+	if redis.call('EXISTS', sk) == 1 then
+		emit_capacity(sid)
+	end
+	return '{"request":' .. request_json(rid) .. '}'
+end
+
+-- A resident left: its place is free again (occupied - 1, never below 0)
+-- and its case no longer counts in the shelter.
+local function departed(a)
+	local rid, own = a[2], a[3] or ''
+	local rk = rkey(rid)
+	local h = redis.call('HMGET', rk, 'status', 'pl_shelter', 'pl_pool')
+	if h[1] == false then
+		return request_not_found(rid, 'request_id')
+	end
+	local sid, pool = h[2] or '', h[3] or ''
+	if h[1] ~= STATUS.arrived then
+		return fail(E.state, 'request_id', 'request ' .. rid ..
+		    ' is ' .. h[1] .. ', not arrived')
+	end
+	if own ~= '' and sid ~= own then
+		return fail(E.not_own_shelter, 'request_id', 'request ' ..
+		    rid .. ' is placed in another shelter')
+	end
+	local sk = skey(sid)
+	if pool_counts(sk, pool) and hnum(sk, 'o:' .. pool) > 0 then
+		redis.call('HINCRBY', sk, 'o:' .. pool, -1)
+	end
+	case_add(rid, sid, -1)
+	set_status(rid, STATUS.departed)
+	emit_request(rid, EVENT.request_departed, sid)
+	emit_placement(rid, EVENT.placement_departed)
 	if redis.call('EXISTS', sk) == 1 then
 		emit_capacity(sid)
 	end
@@ -1054,7 +1122,7 @@ local function waiting(a)
 		out[#out + 1] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
 		    ',"rejected":' .. quoted_array(words(h[2])) ..
 		    ',"case_shelters":' .. quoted_array(case_shelters(h[3])) ..
-		    '}'
+		    ',"case_apart":' .. quoted_array(case_apart(h[3])) .. '}'
 	end
 	if #page == 2 * limit then
 		nxt = q(string.format('%.0f', tonumber(page[#page])))
@@ -1123,6 +1191,7 @@ local FUNCTIONS = {
 	{name = 'shd_reject', argc = 2, fn = reject},
 	{name = 'shd_cancel', argc = 2, fn = cancel},
 	{name = 'shd_arrived', argc = 2, fn = arrived},
+	{name = 'shd_departed', argc = 2, fn = departed},
 	{name = 'shd_sweep', argc = 0, fn = sweep},
 	{name = 'shd_request_get', argc = 1, fn = request_get, readonly = true},
 	{name = 'shd_request_list', argc = 4, fn = request_list,

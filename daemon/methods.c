@@ -111,6 +111,11 @@ static const struct method methods[] = {
         .own = OWN_HANDLER,
         .params = {{"request_id", PT_STRING, true}},
         .fn = requests_arrived},
+    {.name = "placement.departed",
+        .roles = OWNER,
+        .own = OWN_HANDLER,
+        .params = {{"request_id", PT_STRING, true}},
+        .fn = requests_departed},
     {.name = "stats.get", .roles = READ, .fn = stats_get},
 };
 

@@ -42,13 +42,14 @@ static int pending;  /* shd_propose replies the running pass awaits */
 static bool sweeping;
 
 /*
- * True when matching r needs the shelters that hold or expect its case:
- * co-victims to keep apart or together.
+ * True when matching r needs the shelters that hold, expect or house its
+ * case: any request of a case, since apart is symmetric (a co-victim there
+ * may say apart even when r does not).
  */
 bool
 placement_needs_case(const struct request *r)
 {
-	return r->case_id[0] != '\0' && r->co_victims != CO_VICTIMS_ANY;
+	return r->case_id[0] != '\0';
 }
 
 #define IDS_STACK 16 /* shelter ids matched without an allocation */
@@ -81,28 +82,31 @@ placement_ids_of(
 
 /*
  * Match r against the table with the configured options at the current
- * time; rejected and case_shelters are arrays of shelter ids or NULL.
- * res is usually table_scratch(). Returns 0, or -1 on ENOMEM.
+ * time; rejected, case_shelters and case_apart are arrays of shelter ids
+ * or NULL. res is usually table_scratch(). Returns 0, or -1 on ENOMEM.
  */
 int
 placement_match(const struct request *r, const json_t *rejected,
-    const json_t *case_shelters, struct match_result *res)
+    const json_t *case_shelters, const json_t *case_apart,
+    struct match_result *res)
 {
 	struct match_options opt = sd.cfg->match;
 	struct match_input in = {0};
 	const struct shelter *const *all;
-	const char *rbuf[IDS_STACK], *cbuf[IDS_STACK];
-	const char **rej = NULL, **cs = NULL;
+	const char *rbuf[IDS_STACK], *cbuf[IDS_STACK], *abuf[IDS_STACK];
+	const char **rej = NULL, **cs = NULL, **ca = NULL;
 	uint64_t t0 = clock_mono_us();
 	size_t n;
 	int rc = -1;
 
 	if (placement_ids_of(rejected, rbuf, &rej, &in.nrejected) == -1 ||
 	    placement_ids_of(case_shelters, cbuf, &cs, &in.ncase_shelters) ==
-	        -1)
+	        -1 ||
+	    placement_ids_of(case_apart, abuf, &ca, &in.ncase_apart) == -1)
 		goto out;
 	in.rejected = rej;
 	in.case_shelters = cs;
+	in.case_apart = ca;
 	opt.now_ms = clock_now_ms();
 	all = table_all(&n);
 	rc = match_run(all, n, r, &in, &opt, res);
@@ -112,6 +116,8 @@ out:
 		free(rej);
 	if (cs != cbuf)
 		free(cs);
+	if (ca != abuf)
+		free(ca);
 	return rc;
 }
 
@@ -345,7 +351,8 @@ placement_pass_one(const json_t *w, struct match_result *res)
 	    placement_parse_stored(json_object_get(w, "doc"), &req) == -1)
 		return;
 	if (placement_match(&req, json_object_get(w, "rejected"),
-	        json_object_get(w, "case_shelters"), res) == -1) {
+	        json_object_get(w, "case_shelters"),
+	        json_object_get(w, "case_apart"), res) == -1) {
 		log_warnx("placement: out of memory matching request=%s", id);
 		return;
 	}

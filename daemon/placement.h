@@ -40,17 +40,20 @@ char *placement_candidates_arg(const struct match_result *res, size_t max);
 #define PLACEMENT_WINDOW 16
 size_t placement_window(void);
 
-/* Does matching r need the shelters that hold or expect its case? */
+/* Does matching r need the shelters that hold, expect or house its case? */
 bool placement_needs_case(const struct request *r);
 
 /*
  * Match r against the shelter table with the configured options, now.
- * rejected and case_shelters are JSON arrays of shelter ids (NULL: none).
+ * rejected, case_shelters (holding, expecting or housing r's case) and
+ * case_apart (those of them with an apart member) are JSON arrays of
+ * shelter ids (NULL: none).
  * res must be initialised; it borrows from the table until the table
  * changes, so use it before returning to the event loop. 0 or -1.
  */
 int placement_match(const struct request *r, const json_t *rejected,
-    const json_t *case_shelters, struct match_result *res);
+    const json_t *case_shelters, const json_t *case_apart,
+    struct match_result *res);
 
 /*
  * Parse a request as the store returns it: the normalised document, as

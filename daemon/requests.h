@@ -18,6 +18,7 @@ method_fn requests_list;         /* request.list */
 method_fn requests_accept;       /* proposal.accept */
 method_fn requests_reject;       /* proposal.reject */
 method_fn requests_arrived;      /* placement.arrived */
+method_fn requests_departed;     /* placement.departed */
 method_fn requests_preview;      /* match.preview */
 
 #endif

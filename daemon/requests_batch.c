@@ -62,7 +62,7 @@ struct requests_batch_op {
 	enum requests_batch_step step;
 	int n;
 	struct requests_batch_item items[BATCH_MAX];
-	json_t *cases;   /* {CASE: [shelter ids]} */
+	json_t *cases;   /* {CASE: shd_case_shelters' {shelters, apart}} */
 	int next_case;   /* item whose case is asked next */
 	int attempts;    /* shd_submit_batch calls sent */
 	bool partial;    /* the last call was partial */
@@ -128,15 +128,18 @@ requests_batch_co_name(enum co_victims co)
 	}
 }
 
-/* The case shelters matching item i needs (borrowed), or NULL. */
+/* The case's shelters (what = "shelters") or the shelters of its apart
+ * members (what = "apart") that matching item i needs (borrowed), or
+ * NULL. */
 static const json_t *
-requests_batch_case_of(const struct requests_batch_op *op, int i)
+requests_batch_case_of(
+    const struct requests_batch_op *op, int i, const char *what)
 {
 	const struct request *r = &op->items[i].req;
 
 	if (!placement_needs_case(r))
 		return NULL;
-	return json_object_get(op->cases, r->case_id);
+	return json_object_get(json_object_get(op->cases, r->case_id), what);
 }
 
 /*
@@ -203,8 +206,9 @@ requests_batch_match_one(struct requests_batch_op *op, int i,
 	it->cands = NULL;
 	if (it->dup)
 		return 0;
-	if (placement_match(
-	        &it->req, NULL, requests_batch_case_of(op, i), res) == -1 ||
+	if (placement_match(&it->req, NULL,
+	        requests_batch_case_of(op, i, "shelters"),
+	        requests_batch_case_of(op, i, "apart"), res) == -1 ||
 	    (it->cands = match_candidates_json(res)) == NULL)
 		return -1;
 	for (k = 0; k < res->ncandidates; k++) {
@@ -459,7 +463,9 @@ requests_batch_reply(struct requests_batch_op *op)
 		else {
 			nwait++;
 			if (placement_match(&op->items[i].req, NULL,
-			        requests_batch_case_of(op, i), res) == 0)
+			        requests_batch_case_of(op, i, "shelters"),
+			        requests_batch_case_of(op, i, "apart"),
+			        res) == 0)
 				expl = match_explanation_json(res);
 		}
 		one = json_pack("{s:O, s:O, s:o?, s:b}", "request",
@@ -502,11 +508,10 @@ requests_batch_advance(
 	}
 	switch (op->step) {
 	case BATCH_CASES:
-		sh = json_object_get(result, "shelters");
+		sh = json_is_object(result) ? json_incref(result)
+		                            : json_object();
 		if (json_object_set_new(op->cases,
-		        op->items[op->next_case].req.case_id,
-		        json_is_array(sh) ? json_incref(sh) : json_array()) ==
-		    -1) {
+		        op->items[op->next_case].req.case_id, sh) == -1) {
 			requests_batch_nomem(op);
 			return;
 		}

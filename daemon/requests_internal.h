@@ -46,8 +46,8 @@ void requests_log_status(
  * The store calls more than one workflow makes. Each returns 0 (cb(arg)
  * runs later, exactly once) or -1 with err (cb is not called).
  *
- * requests_send_case: the shelters that hold or expect r's case
- * (shd_case_shelters), as {"shelters": [ids]}.
+ * requests_send_case: the shelters that hold, expect or house r's case
+ * (shd_case_shelters), as {"shelters": [ids], "apart": [ids]}.
  */
 int requests_send_case(
     const struct request *r, store_cb *cb, void *arg, struct sh_error *err);

@@ -15,15 +15,16 @@ struct requests_preview_op {
 	struct request req;
 };
 
-/* Match with the case shelters (borrowed; NULL: none), reply, free op. */
+/* Match with the case's shelters ({shelters, apart}, borrowed; NULL:
+ * none), reply, free op. */
 static void
-requests_preview_reply(
-    struct requests_preview_op *op, const json_t *case_shelters)
+requests_preview_reply(struct requests_preview_op *op, const json_t *cases)
 {
 	struct match_result *res = table_scratch();
 	json_t *out = NULL;
 
-	if (placement_match(&op->req, NULL, case_shelters, res) == 0)
+	if (placement_match(&op->req, NULL, json_object_get(cases, "shelters"),
+	        json_object_get(cases, "apart"), res) == 0)
 		out = match_result_json(res);
 	if (out == NULL)
 		requests_nomem(op->call);
@@ -36,7 +37,7 @@ static void
 requests_preview_case_cb(json_t *result, const struct sh_error *err, void *arg)
 {
 	/* Without the store the preview still answers, without the case. */
-	requests_preview_reply(arg, json_object_get(result, "shelters"));
+	requests_preview_reply(arg, result);
 }
 
 /*

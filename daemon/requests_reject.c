@@ -108,11 +108,10 @@ requests_reject_no_next(
 	requests_reject_reply(op, op->request, NULL);
 }
 
-/* Match the waiting request again (case shelters borrowed; NULL: none),
- * then propose its next candidates. */
+/* Match the waiting request again (the case's {shelters, apart}
+ * borrowed; NULL: none), then propose its next candidates. */
 static void
-requests_reject_match(
-    struct requests_reject_op *op, const json_t *case_shelters)
+requests_reject_match(struct requests_reject_op *op, const json_t *cases)
 {
 	struct match_result *res = table_scratch();
 	struct sh_error err;
@@ -121,7 +120,8 @@ requests_reject_match(
 	int rc;
 
 	if (placement_match(&op->req, json_object_get(op->request, "rejected"),
-	        case_shelters, res) == -1 ||
+	        json_object_get(cases, "shelters"),
+	        json_object_get(cases, "apart"), res) == -1 ||
 	    (res->ncandidates > 0 &&
 	        (cands = placement_candidates_arg(res, SIZE_MAX)) == NULL)) {
 		requests_nomem(op->call);
@@ -191,7 +191,7 @@ requests_reject_advance(
 		requests_reject_rejected(op, result);
 		break;
 	case REJECT_CASE:
-		requests_reject_match(op, json_object_get(result, "shelters"));
+		requests_reject_match(op, result);
 		break;
 	case REJECT_PROPOSE:
 		req = json_object_get(result, "request");

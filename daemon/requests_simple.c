@@ -1,6 +1,7 @@
 /*
  * requests_simple.c: the request and proposal methods of one store round
- * trip: proposal.accept, placement.arrived, request.get and request.list.
+ * trip: proposal.accept, placement.arrived, placement.departed,
+ * request.get and request.list.
  * Each callback gets the call itself: there is nothing else to keep.
  */
 #include <stdio.h>
@@ -83,6 +84,38 @@ requests_arrived(struct call *call)
 	if (store_arrived(call_str(call, "request_id"),
 	        call->role == ROLE_SHELTER ? call->shelter : "",
 	        requests_simple_arrived_cb, call, &err) == -1)
+		call_error(call, &err);
+}
+
+/* placement.departed ------------------------------------------------- */
+
+static void
+requests_simple_departed_cb(
+    json_t *result, const struct sh_error *err, void *arg)
+{
+	struct call *call = arg;
+
+	if (result == NULL) {
+		call_error(call, err);
+		return;
+	}
+	requests_log_status("placement.departed",
+	    json_object_get(result, "request"), call->who);
+	requests_simple_reply_request(call, result);
+}
+
+/*
+ * placement.departed {request_id}: a resident left; its place is free
+ * again. Ownership follows from the request, as for placement.arrived.
+ */
+void
+requests_departed(struct call *call)
+{
+	struct sh_error err;
+
+	if (store_departed(call_str(call, "request_id"),
+	        call->role == ROLE_SHELTER ? call->shelter : "",
+	        requests_simple_departed_cb, call, &err) == -1)
 		call_error(call, &err);
 }
 

@@ -40,7 +40,7 @@ struct requests_submit_op {
 	struct call *call;
 	enum requests_submit_step step;
 	struct request req;
-	json_t *cases;       /* the case shelters matched (NULL: none) */
+	json_t *cases;       /* the case's shelters matched (NULL: none) */
 	json_t *explanation; /* sent when the request ends up waiting */
 	json_t *request;     /* as stored, once the store found no place */
 	size_t ncandidates;  /* as matched on the table */
@@ -175,7 +175,9 @@ requests_submit_explain(struct requests_submit_op *op)
 	struct match_result *res = table_scratch();
 	json_t *expl;
 
-	if (placement_match(&op->req, NULL, op->cases, res) == 0 &&
+	if (placement_match(&op->req, NULL,
+	        json_object_get(op->cases, "shelters"),
+	        json_object_get(op->cases, "apart"), res) == 0 &&
 	    (expl = match_explanation_json(res)) != NULL) {
 		json_decref(op->explanation);
 		op->explanation = expl;
@@ -196,7 +198,9 @@ requests_submit_propose_all(struct requests_submit_op *op)
 	char *cands;
 	int rc;
 
-	if (placement_match(&op->req, NULL, op->cases, res) == -1 ||
+	if (placement_match(&op->req, NULL,
+	        json_object_get(op->cases, "shelters"),
+	        json_object_get(op->cases, "apart"), res) == -1 ||
 	    res->ncandidates == 0 ||
 	    (cands = placement_candidates_arg(res, SIZE_MAX)) == NULL)
 		return -1;
@@ -254,10 +258,10 @@ requests_submit_settle(
 	requests_submit_refresh_lost(op);
 }
 
-/* Match on the table with the case shelters (borrowed), then shd_submit. */
+/* Match on the table with the case's shelters ({shelters, apart},
+ * borrowed; NULL: none), then shd_submit. */
 static void
-requests_submit_match(
-    struct requests_submit_op *op, const json_t *case_shelters)
+requests_submit_match(struct requests_submit_op *op, const json_t *cases)
 {
 	struct match_result *res = table_scratch();
 	struct sh_error err;
@@ -270,7 +274,8 @@ requests_submit_match(
 	 * when nothing fits; with candidates the request waits only after
 	 * losing a race, and is then explained again from fresh counts.
 	 */
-	if (placement_match(&op->req, NULL, case_shelters, res) == -1 ||
+	if (placement_match(&op->req, NULL, json_object_get(cases, "shelters"),
+	        json_object_get(cases, "apart"), res) == -1 ||
 	    (cands = placement_candidates_arg(res, placement_window())) ==
 	        NULL ||
 	    (res->ncandidates == 0 &&
@@ -289,7 +294,7 @@ requests_submit_match(
 		for (i = 0; i < res->ncandidates; i++)
 			snprintf(op->sids[op->nsids++], sizeof op->sids[0],
 			    "%s", res->candidates[i].shelter->id);
-	op->cases = json_incref((json_t *)case_shelters);
+	op->cases = json_incref((json_t *)cases);
 	op->step = SUBMIT_STORE;
 	if (requests_submit_send_store(op, sdoc, shh, cands, &err) == -1)
 		requests_submit_fail(op, &err);
@@ -322,7 +327,7 @@ requests_submit_advance(
 	}
 	switch (op->step) {
 	case SUBMIT_CASE:
-		requests_submit_match(op, json_object_get(result, "shelters"));
+		requests_submit_match(op, result);
 		break;
 	case SUBMIT_STORE:
 		prop = json_object_get(result, "proposal");

@@ -168,6 +168,9 @@ int store_cancel(const char *request_id, const char *reason, store_cb *cb,
 /* own_shelter: the caller's shelter, NULL or "" for any. */
 int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
     void *arg, struct sh_error *err);
+/* own_shelter as for store_arrived. */
+int store_departed(const char *request_id, const char *own_shelter,
+    store_cb *cb, void *arg, struct sh_error *err);
 int store_sweep(store_cb *cb, void *arg, struct sh_error *err);
 int store_request_get(
     const char *id, store_cb *cb, void *arg, struct sh_error *err);

@@ -183,7 +183,10 @@ store_intake(const char *id, bool open, const char *reason, store_cb *cb,
 	return store_call(STORE_FN_INTAKE, 3, argv, NULL, cb, arg, err);
 }
 
-/* shd_case_shelters case: {"shelters"} holding or expecting the case. */
+/*
+ * shd_case_shelters case: {"shelters", "apart"}: the shelters holding,
+ * expecting or housing the case, and those of its apart members.
+ */
 int
 store_case_shelters(
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err)
@@ -288,6 +291,15 @@ store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
 {
 	return store_fn_2(
 	    STORE_FN_ARRIVED, request_id, own_shelter, cb, arg, err);
+}
+
+/* shd_departed request_id own_shelter (empty: any): {"request"}. */
+int
+store_departed(const char *request_id, const char *own_shelter, store_cb *cb,
+    void *arg, struct sh_error *err)
+{
+	return store_fn_2(
+	    STORE_FN_DEPARTED, request_id, own_shelter, cb, arg, err);
 }
 
 /* shd_sweep: {"expired": N}. */

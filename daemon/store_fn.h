@@ -36,6 +36,7 @@
 	X(REJECT, "shd_reject", 2, 0, "proposal_id reason")                    \
 	X(CANCEL, "shd_cancel", 2, 0, "request_id reason")                     \
 	X(ARRIVED, "shd_arrived", 2, 0, "request_id own_shelter")              \
+	X(DEPARTED, "shd_departed", 2, 0, "request_id own_shelter")            \
 	X(SWEEP, "shd_sweep", 0, 0, "")                                        \
 	X(REQUEST_GET, "shd_request_get", 1, 0, "id")                          \
 	X(REQUEST_LIST, "shd_request_list", 4, 0, "statuses limit order case") \

@@ -209,6 +209,7 @@ static const struct key weight_keys[] = {
     {"occupancy", key_num, WEIGHT(SCORER_OCCUPANCY), 0, 1000, 0, NULL},
     {"freshness", key_num, WEIGHT(SCORER_FRESHNESS), 0, 1000, 0, NULL},
     {"together", key_num, WEIGHT(SCORER_TOGETHER), 0, 1000, 0, NULL},
+    {"scarcity", key_num, WEIGHT(SCORER_SCARCITY), 0, 1000, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -313,6 +314,19 @@ static const struct key program_keys[] = {
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
+#define RESERVE(p) offsetof(struct config, match.reserve[p])
+
+/* matching.reserve: free places per program kept for immediate requests. */
+static const struct key reserve_keys[] = {
+    {"cosm", key_int, RESERVE(PROGRAM_COSM), 0, 100000, 0, NULL},
+    {"omm", key_int, RESERVE(PROGRAM_OMM), 0, 100000, 0, NULL},
+    {"crisis", key_int, RESERVE(PROGRAM_CRISIS), 0, 100000, 0, NULL},
+    {"screening", key_int, RESERVE(PROGRAM_SCREENING), 0, 100000, 0, NULL},
+    {"labour", key_int, RESERVE(PROGRAM_LABOUR), 0, 100000, 0, NULL},
+    {"regular", key_int, RESERVE(PROGRAM_REGULAR), 0, 100000, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
 /* The sections */
 
 #define C(f) offsetof(struct config, f)
@@ -359,6 +373,7 @@ static const struct key matching_keys[] = {
     {"alternatives", key_int, C(alternatives), 0, 10, 0, NULL},
     {"weights", config_key_weights, 0, 0, 0, 0, NULL},
     {"programs", key_map, 0, 0, 0, 0, program_keys},
+    {"reserve", key_map, 0, 0, 0, 0, reserve_keys},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 

@@ -9,6 +9,8 @@
 #include "shelter/geo.h"
 #include "shelter/match.h"
 
+#include "scarcity.h"
+
 static const char *const match_filter_names[FILTER_COUNT] = {
     [FILTER_INTAKE_CLOSED] = "intake_closed",
     [FILTER_PROGRAM] = "program",
@@ -20,6 +22,7 @@ static const char *const match_filter_names[FILTER_COUNT] = {
     [FILTER_REJECTED] = "rejected",
     [FILTER_HOUSEHOLD] = "household",
     [FILTER_NO_FREE_PLACE] = "no_free_place",
+    [FILTER_RESERVED] = "reserved",
 };
 
 static const char *const match_scorer_names[SCORER_COUNT] = {
@@ -30,6 +33,7 @@ static const char *const match_scorer_names[SCORER_COUNT] = {
     [SCORER_OCCUPANCY] = "occupancy",
     [SCORER_FRESHNESS] = "freshness",
     [SCORER_TOGETHER] = "together",
+    [SCORER_SCARCITY] = "scarcity",
 };
 
 /* Per-request facts derived once, so the shelter loop stays cheap. */
@@ -41,6 +45,8 @@ struct match_ctx {
 	bool minor;
 	bool check_distance;
 	double too_close_deg; /* latitude degrees beyond which none is */
+	bool check_reserve;   /* not immediate, and some reserve is set */
+	long long program_free[PROGRAM_COUNT]; /* when check_reserve */
 };
 
 /*
@@ -79,6 +85,7 @@ match_options_default(struct match_options *opt)
 	    [SCORER_OCCUPANCY] = 1,
 	    [SCORER_FRESHNESS] = 1,
 	    [SCORER_TOGETHER] = 2,
+	    [SCORER_SCARCITY] = 2,
 	};
 	int i;
 
@@ -274,8 +281,11 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 			fail |= 1u << FILTER_TOO_CLOSE;
 	}
 	if (in != NULL) {
-		if (r->co_victims == CO_VICTIMS_APART &&
-		    match_listed(in->case_shelters, in->ncase_shelters, s->id))
+		/* Symmetric: this request says apart, or one there does. */
+		if ((r->co_victims == CO_VICTIMS_APART &&
+		        match_listed(
+		            in->case_shelters, in->ncase_shelters, s->id)) ||
+		    match_listed(in->case_apart, in->ncase_apart, s->id))
 			fail |= 1u << FILTER_CASE_CONFLICT;
 		if (match_listed(in->rejected, in->nrejected, s->id))
 			fail |= 1u << FILTER_REJECTED;
@@ -301,6 +311,12 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 		fail |= 1u << FILTER_HOUSEHOLD;
 	else if (c->npools == 0)
 		fail |= 1u << FILTER_NO_FREE_PLACE;
+	/* Only a shelter that would otherwise pass counts as reserved. */
+	if (fail == 0 && x->check_reserve &&
+	    (unsigned)s->program < PROGRAM_COUNT &&
+	    x->opt->reserve[s->program] > 0 &&
+	    x->program_free[s->program] <= x->opt->reserve[s->program])
+		fail |= 1u << FILTER_RESERVED;
 	return fail;
 }
 
@@ -373,26 +389,37 @@ match_score_one(const struct match_ctx *x, const struct shelter *s,
 	}
 }
 
+/* The weighted mean of c's scores, in hundredths. */
 static void
-match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
+match_combine(const double *w, struct match_candidate *c)
 {
-	const double *w = x->opt->weights;
 	double sum = 0, wsum = 0;
 	int k;
 
 	for (k = 0; k < SCORER_COUNT; k++) {
-		if (!(w[k] > 0)) {
-			c->scores[k] = -1;
+		if (!(w[k] > 0))
 			continue;
-		}
-		c->scores[k] =
-		    match_score_one(x, c->shelter, (enum scorer)k, dexp);
 		sum += w[k] * c->scores[k];
 		wsum += w[k];
 	}
 	c->score = wsum > 0 ? match_round(100.0 * sum / wsum) : 0;
 	if (c->score > 10000)
 		c->score = 10000;
+}
+
+/* Every scorer but scarcity, which needs all candidates (scarcity.c). */
+static void
+match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
+{
+	const double *w = x->opt->weights;
+	int k;
+
+	for (k = 0; k < SCORER_COUNT; k++)
+		c->scores[k] = !(w[k] > 0) ? -1
+		    : k == SCORER_SCARCITY
+		    ? 100
+		    : match_score_one(x, c->shelter, (enum scorer)k, dexp);
+	match_combine(w, c);
 }
 
 /*
@@ -562,7 +589,8 @@ match_message(struct match_result *res, const struct request *req)
 			break;
 		case FILTER_CASE_CONFLICT:
 			match_msg(res, &off,
-			    "hold or expect a co-victim of the same case");
+			    "hold, expect or house a co-victim of the same "
+			    "case");
 			break;
 		case FILTER_REJECTED:
 			match_msg(res, &off, "rejected for this request");
@@ -570,6 +598,11 @@ match_message(struct match_result *res, const struct request *req)
 		case FILTER_HOUSEHOLD:
 			match_msg(
 			    res, &off, "without a place for this household");
+			break;
+		case FILTER_RESERVED:
+			match_msg(res, &off,
+			    "with their last places reserved for immediate "
+			    "requests");
 			break;
 		case FILTER_COUNT: /* not a filter: never counted */
 			break;
@@ -615,6 +648,12 @@ match_run(const struct shelter *const *shelters, size_t n,
 	    req->has_exploitation_location && req->min_distance_km > 0;
 	/* 6371 km is below the mean radius geo uses: a safe bound. */
 	x.too_close_deg = req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
+	x.check_reserve = false;
+	for (f = 0; f < PROGRAM_COUNT; f++)
+		if (opt->reserve[f] > 0 && req->urgency != URGENCY_IMMEDIATE)
+			x.check_reserve = true;
+	if (x.check_reserve)
+		scarcity_program_free(shelters, n, x.program_free);
 
 	unranked = res->candidates + res->cap_candidates;
 	for (i = 0; i < n; i++) {
@@ -651,6 +690,11 @@ match_run(const struct shelter *const *shelters, size_t n,
 	}
 	res->total = n;
 	res->eligible = res->ncandidates;
+	if (opt->weights[SCORER_SCARCITY] > 0 && res->ncandidates > 0) {
+		scarcity_score(req, opt, unranked, res->ncandidates);
+		for (i = 0; i < res->ncandidates; i++)
+			match_combine(opt->weights, &unranked[i]);
+	}
 	match_rank(res, unranked, res->ncandidates);
 	match_message(res, req);
 	return 0;

@@ -13,6 +13,7 @@ static const char *const vocab_request_names[VOCAB_REQUEST_COUNT] = {
     [VOCAB_REQUEST_PROPOSED] = "proposed",
     [VOCAB_REQUEST_PLACED] = "placed",
     [VOCAB_REQUEST_ARRIVED] = "arrived",
+    [VOCAB_REQUEST_DEPARTED] = "departed",
     [VOCAB_REQUEST_CANCELLED] = "cancelled",
 };
 
@@ -44,6 +45,7 @@ static const struct vocab_event_def vocab_events[VOCAB_EVENT_COUNT] = {
     [VOCAB_EVENT_REQUEST_WAITING] = {"request.waiting", VOCAB_TOPIC_REQUESTS},
     [VOCAB_EVENT_REQUEST_PLACED] = {"request.placed", VOCAB_TOPIC_REQUESTS},
     [VOCAB_EVENT_REQUEST_ARRIVED] = {"request.arrived", VOCAB_TOPIC_REQUESTS},
+    [VOCAB_EVENT_REQUEST_DEPARTED] = {"request.departed", VOCAB_TOPIC_REQUESTS},
     [VOCAB_EVENT_REQUEST_CANCELLED] = {"request.cancelled",
         VOCAB_TOPIC_REQUESTS, VOCAB_EFFECT_WAKE},
     [VOCAB_EVENT_CAPACITY_CHANGED] = {"capacity.changed", VOCAB_TOPIC_CAPACITY,
@@ -54,6 +56,9 @@ static const struct vocab_event_def vocab_events[VOCAB_EVENT_COUNT] = {
         VOCAB_TOPIC_PLACEMENTS},
     [VOCAB_EVENT_PLACEMENT_ARRIVED] = {"placement.arrived",
         VOCAB_TOPIC_PLACEMENTS},
+    /* A place came free and an apart co-victim left: wake the waitlist. */
+    [VOCAB_EVENT_PLACEMENT_DEPARTED] = {"placement.departed",
+        VOCAB_TOPIC_PLACEMENTS, VOCAB_EFFECT_WAKE},
     [VOCAB_EVENT_PLACEMENT_CANCELLED] = {"placement.cancelled",
         VOCAB_TOPIC_PLACEMENTS},
     [VOCAB_EVENT_SHELTER_PUT] = {"shelter.put", VOCAB_TOPIC_SHELTER,

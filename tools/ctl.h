@@ -107,6 +107,7 @@ int ctl_request_accept(struct ctl *ctl, int argc, char **argv);
 int ctl_request_reject(struct ctl *ctl, int argc, char **argv);
 int ctl_request_cancel(struct ctl *ctl, int argc, char **argv);
 int ctl_request_arrived(struct ctl *ctl, int argc, char **argv);
+int ctl_request_departed(struct ctl *ctl, int argc, char **argv);
 int ctl_watch_run(struct ctl *ctl, int argc, char **argv);
 int ctl_token_run(struct ctl *ctl, int argc, char **argv);
 int ctl_match_run(struct ctl *ctl, int argc, char **argv);

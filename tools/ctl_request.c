@@ -1,6 +1,6 @@
 /*
  * ctl_request.c: the request commands of shelterctl: submit, preview,
- * requests, accept, reject, cancel and arrived.
+ * requests, accept, reject, cancel, arrived and departed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -521,4 +521,28 @@ ctl_request_arrived(struct ctl *ctl, int argc, char **argv)
 	return ctl_cmd_call(ctl, "placement.arrived",
 	    json_pack("{s:s}", "request_id", argv[optind]),
 	    ctl_request_show_arrived);
+}
+
+static int
+ctl_request_show_departed(const json_t *res)
+{
+	const json_t *r = json_object_get(res, "request");
+	const json_t *pl = json_object_get(r, "placement");
+
+	printf("%s departed from %s, pool %s\n", ctl_out_str(r, "id"),
+	    ctl_out_str(pl, "shelter_id"), ctl_out_str(pl, "pool"));
+	return CTL_OK;
+}
+
+/* shelterctl departed REQUEST */
+int
+ctl_request_departed(struct ctl *ctl, int argc, char **argv)
+{
+	int rc;
+
+	if ((rc = ctl_cmd_plain(ctl, argc, argv, 1, "REQUEST")) != CTL_OK)
+		return rc;
+	return ctl_cmd_call(ctl, "placement.departed",
+	    json_pack("{s:s}", "request_id", argv[optind]),
+	    ctl_request_show_departed);
 }

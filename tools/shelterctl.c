@@ -84,9 +84,8 @@ static const struct command commands[] = {
         .fn = ctl_request_list,
         .args = "[--status S,...] [--limit N] [--case CASE] [--order O]",
         .summary = "list requests, oldest first, with their age",
-        .help = "  --status S,...  waiting (default; all with --case), "
-                "proposed, placed,\n"
-                "                  arrived, cancelled, or all\n"
+        .help = "  --status S,...  " VOCAB_REQUEST_STATUS_LIST ",\n"
+                "                  or all (default: waiting; all with --case)\n"
                 "  --limit N       at most N requests (1..500)\n"
                 "  --case CASE     only the requests of that safety case\n"
                 "  --order O       oldest (default) or newest first\n"},
@@ -108,6 +107,10 @@ static const struct command commands[] = {
         .fn = ctl_request_arrived,
         .args = "REQUEST",
         .summary = "record that a placed person arrived"},
+    {.name = "departed",
+        .fn = ctl_request_departed,
+        .args = "REQUEST",
+        .summary = "record that a resident left: the place is free again"},
     {.name = "watch",
         .fn = ctl_watch_run,
         .args = "[--since ID] [--count N] [TOPIC...]",

@@ -13,11 +13,17 @@
  *   care           some of request.needs not in shelter.care
  *   too_close      exploitation location known, min_distance_km > 0 and the
  *                  shelter lies closer than min_distance_km to it
- *   case_conflict  co_victims "apart" and the shelter holds or expects a
- *                  request of the same case (match_input.case_shelters)
+ *   case_conflict  the shelter holds, expects or houses a request of the
+ *                  same case, and this request or that one says "apart"
+ *                  (match_input.case_shelters, match_input.case_apart)
  *   rejected       a coordinator rejected this shelter for this request
  *   household      no pool admits the gender, age and children
  *   no_free_place  some pool admits the household but none has a free place
+ *   reserved       only when every other filter passes: the request is not
+ *                  urgency immediate, options.reserve[program] = N > 0 and
+ *                  the free places of that program (every pool of every
+ *                  shelter of the program open for intake) are N or fewer:
+ *                  taking one would break into the raid reserve
  *
  * Scorers, each an integer 0..100 (formulas rounded half up; 50 = neutral,
  * when it does not apply):
@@ -37,8 +43,23 @@
  *                    never below 0; 0 when total is 0): spread the load
  *   freshness        max(0, 100 - 100 * h / 48), h = whole hours since the
  *                    last capacity report (0 when updated_at is unknown)
- *   together         co_victims "together": 100 when the shelter holds or
- *                    expects a request of the same case, else 0; 50 otherwise
+ *   together         co_victims "together": 100 when the shelter holds,
+ *                    expects or houses a request of the same case, else 0;
+ *                    50 otherwise
+ *   scarcity         how little others need the place, relative to this
+ *                    request's other candidates (lib/scarcity.c):
+ *                    100 - 50 P - 25 F - 25 C, where
+ *                    P = 1 when the shelter's program has no eligibility
+ *                        rules (open to more people) while some candidate
+ *                        is in a program with rules (cosm, omm by default);
+ *                    F = 1 when the chosen pool has more spare children
+ *                        places (children_max - children) than the chosen
+ *                        pool of some other candidate;
+ *                    C = 1 when the shelter offers more specialised care
+ *                        tags the request neither needs nor prefers than
+ *                        some other candidate.
+ *                    100 for every candidate when none is better on any
+ *                    of the three (then the ranking is that without it).
  *
  * score = sum(w_i * s_i) / sum(w_i) over scorers with w_i > 0, in hundredths
  * (0..10000, rounded half up). A scorer with weight 0 is off: not computed,
@@ -70,6 +91,7 @@ enum filter {
 	FILTER_REJECTED,
 	FILTER_HOUSEHOLD,
 	FILTER_NO_FREE_PLACE,
+	FILTER_RESERVED,
 	FILTER_COUNT
 };
 
@@ -81,6 +103,7 @@ enum scorer {
 	SCORER_OCCUPANCY,
 	SCORER_FRESHNESS,
 	SCORER_TOGETHER,
+	SCORER_SCARCITY,
 	SCORER_COUNT
 };
 
@@ -96,15 +119,20 @@ struct match_options {
 	double weights[SCORER_COUNT]; /* >= 0, at least one > 0 */
 	struct program_rule programs[PROGRAM_COUNT];
 	long long now_ms; /* for freshness */
+	/* matching.reserve: free places per program kept for immediate */
+	int reserve[PROGRAM_COUNT];
 };
 
 /* Per-request state the daemon keeps outside the request object. */
 struct match_input {
 	const char *const *rejected; /* shelter ids rejected for the request */
 	size_t nrejected;
-	/* shelter ids that hold or expect a request of the same case */
+	/* shelter ids that hold, expect or house a request of the same case */
 	const char *const *case_shelters;
 	size_t ncase_shelters;
+	/* those of them where such a request says apart */
+	const char *const *case_apart;
+	size_t ncase_apart;
 };
 
 struct match_candidate {

@@ -15,6 +15,7 @@ enum vocab_request_status {
 	VOCAB_REQUEST_PROPOSED,
 	VOCAB_REQUEST_PLACED,
 	VOCAB_REQUEST_ARRIVED,
+	VOCAB_REQUEST_DEPARTED,
 	VOCAB_REQUEST_CANCELLED,
 	VOCAB_REQUEST_COUNT
 };
@@ -54,11 +55,13 @@ enum vocab_event {
 	VOCAB_EVENT_REQUEST_WAITING,
 	VOCAB_EVENT_REQUEST_PLACED,
 	VOCAB_EVENT_REQUEST_ARRIVED,
+	VOCAB_EVENT_REQUEST_DEPARTED,
 	VOCAB_EVENT_REQUEST_CANCELLED,
 	VOCAB_EVENT_CAPACITY_CHANGED,
 	VOCAB_EVENT_SHELTER_INTAKE,
 	VOCAB_EVENT_PLACEMENT_EXPECTED,
 	VOCAB_EVENT_PLACEMENT_ARRIVED,
+	VOCAB_EVENT_PLACEMENT_DEPARTED,
 	VOCAB_EVENT_PLACEMENT_CANCELLED,
 	VOCAB_EVENT_SHELTER_PUT,
 	VOCAB_EVENT_SHELTER_REMOVED,
@@ -86,12 +89,12 @@ struct vocab_event_def {
 
 /*
  * The names as one string for messages and help texts, in enum order:
- * "waiting, proposed, placed, arrived, cancelled". Macros so that a static
- * help text can be put together at compile time; the unit test checks
+ * "waiting, proposed, placed, arrived, departed, cancelled". Macros so that a
+ * static help text can be put together at compile time; the unit test checks
  * them against the name tables.
  */
 #define VOCAB_REQUEST_STATUS_LIST                                              \
-	"waiting, proposed, placed, arrived, cancelled"
+	"waiting, proposed, placed, arrived, departed, cancelled"
 #define VOCAB_TOPIC_LIST "proposals, requests, capacity, placements"
 extern const char vocab_request_status_list[];
 extern const char vocab_topic_list[];

@@ -33,7 +33,7 @@ EXAMPLES = os.path.join(ROOT, "config", "examples")
 
 COMMANDS = ("status", "shelters", "shelter", "capacity", "intake", "submit",
             "preview", "requests", "accept", "reject", "cancel", "arrived",
-            "watch", "token", "match")
+            "departed", "watch", "token", "match")
 
 
 def ctl(*args, env=None, role=None, unix=False, token=None, stdin=None,
@@ -575,6 +575,17 @@ def test_ctl_submit_accept_arrived():
                                   env=env), 0).stdout)
         assert [(r["id"], r["status"]) for r in j["requests"]] == [
             (rid, "arrived")]
+
+        # The departure, by the same shelter only, once.
+        expect(ctl("departed", rid, env=env, role=other), 1)
+        p = expect(ctl("departed", rid, env=env, role=mine), 0)
+        assert p.stdout.strip() == "%s departed from %s, pool main" % (
+            rid, sid)
+        p = expect(ctl("departed", rid, env=env, role=mine), 1)
+        assert "not arrived" in p.stderr, p.stderr
+        p = expect(ctl("requests", "--status", "departed", env=env,
+                       role="coordinator"), 0)
+        assert [r["ID"] for r in table(p.stdout)] == [rid], p.stdout
 
 
 def test_ctl_submit_file_invalid_and_waiting():

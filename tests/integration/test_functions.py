@@ -363,7 +363,7 @@ def test_submit_holds_a_place_and_emits_events():
         assert mothers["held"] == 1 and mothers["free"] == 2
 
         assert fcall(r, "shd_case_shelters", "NET-77") == {
-            "shelters": ["s-a"]}
+            "shelters": ["s-a"], "apart": ["s-a"]}
         assert fcall(r, "shd_request_get", "req-1")["request"] == req
         assert_no_secrets(r)
 
@@ -518,12 +518,41 @@ def test_accept_then_arrival():
         assert types(events(r, mark)) == ["request.arrived",
                                           "placement.arrived",
                                           "capacity.changed"]
-        assert fcall(r, "shd_case_shelters", "NET-77")["shelters"] == []
+        # A resident still counts for its case.
+        assert fcall(r, "shd_case_shelters", "NET-77")["shelters"] == ["s-a"]
         e = error_of(fcall(r, "shd_arrived", rid, ""))
         assert (e["code"], e["reason"]) == (-32009, "state")
         e = error_of(fcall(r, "shd_cancel", rid, "late"))
         assert (e["code"], e["reason"], e["field"]) == (-32009, "state",
                                                         "id")
+
+        # Departure: unknown, other shelter, then the right one.
+        e = error_of(fcall(r, "shd_departed", "req-404", ""))
+        assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
+                                                        "request_id")
+        e = error_of(fcall(r, "shd_departed", rid, "s-b"))
+        assert (e["code"], e["reason"], e["field"]) == (
+            -32003, "not_own_shelter", "request_id")
+        mark = last_id(r)
+        req = fcall(r, "shd_departed", rid, "s-a")["request"]
+        assert req["status"] == "departed"
+        assert req["placement"]["shelter_id"] == "s-a"
+        p = get_pool(r, "s-a", "women")
+        assert (p["occupied"], p["expected"], p["free"]) == (1, 0, 2)
+        evs = events(r, mark)
+        assert types(evs) == ["request.departed", "placement.departed",
+                              "capacity.changed"]
+        assert evs[0]["topic"] == "requests"
+        assert evs[1]["topic"] == "placements"
+        assert evs[1]["data"]["household"] == json.loads(HOUSEHOLD)
+        assert fcall(r, "shd_case_shelters", "NET-77") == {
+            "shelters": [], "apart": []}
+        e = error_of(fcall(r, "shd_departed", rid, ""))
+        assert (e["code"], e["reason"], e["field"]) == (-32009, "state",
+                                                        "request_id")
+        assert e["message"] == \
+            "request_id: request %s is departed, not arrived" % rid
+        assert fcall(r, "shd_stats")["requests"]["departed"] == 1
         assert_no_secrets(r)
 
 
@@ -617,7 +646,8 @@ def test_cancel_in_every_state():
                                                         "id")
         st = fcall(r, "shd_stats")
         assert st["requests"] == {"waiting": 0, "proposed": 0, "placed": 0,
-                                  "arrived": 0, "cancelled": 3}
+                                  "arrived": 0, "departed": 0,
+                                  "cancelled": 3}
 
 
 def test_co_victims_apart_kept_apart():
@@ -632,14 +662,31 @@ def test_co_victims_apart_kept_apart():
         assert second["proposal"]["shelter_id"] == "s-b"
         third = submit(r, "V-3", cands, case="NET-77", co="apart")
         assert third["proposal"] is None
-        # Another case, or "any", is not kept apart.
-        other = submit(r, "V-4", cands, case="NET-77", co="any")
+        # Symmetric: a co-victim who does not say apart is kept away
+        # from the apart ones too.
+        anyco = submit(r, "V-4", cands, case="NET-77", co="any")
+        assert anyco["proposal"] is None
+        # Another case is not kept apart.
+        other = submit(r, "V-5", cands, case="NET-78", co="apart")
         assert other["proposal"]["shelter_id"] == "s-a"
-        assert r.cmd("HGET", P + "case:NET-77", "s-a") == "2"
+        assert r.cmd("HGET", P + "case:NET-77", "s-a") == "1"
+        assert r.cmd("HGET", P + "case_apart:NET-77", "s-a") == "1"
         w = fcall(r, "shd_waiting", 10, "")["requests"]
-        assert [x["id"] for x in w] == [third["request"]["id"]]
+        assert [x["id"] for x in w] == [third["request"]["id"],
+                                        anyco["request"]["id"]]
         assert w[0]["case_shelters"] == ["s-a", "s-b"]
+        assert w[0]["case_apart"] == ["s-a", "s-b"]
         assert w[0]["rejected"] == [] and w[0]["doc"]["ref"] == "V-3"
+
+        # An "any" member placed first keeps out a later apart one, but
+        # not a later "any" one.
+        put(r, "s-c", [("women", 5, 0)])
+        c3 = [cand("s-c", ["women"])]
+        assert submit(r, "W-1", c3, case="NET-9", co="any")["proposal"]
+        assert submit(r, "W-2", c3, case="NET-9", co="apart")[
+            "proposal"] is None
+        assert submit(r, "W-3", c3, case="NET-9", co="together")[
+            "proposal"]["shelter_id"] == "s-c"
 
 
 def test_sweep_expires_and_requeues_in_original_place():
@@ -731,7 +778,8 @@ def test_request_list_and_stats():
                       "places": {"total": 6, "occupied": 3, "held": 1,
                                  "expected": 1, "free": 1},
                       "requests": {"waiting": 1, "proposed": 1, "placed": 1,
-                                   "arrived": 0, "cancelled": 0}}
+                                   "arrived": 0, "departed": 0,
+                                   "cancelled": 0}}
         e = error_of(fcall(r, "shd_request_get", "req-404"))
         assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
                                                         "id")

@@ -376,7 +376,8 @@ def test_stats_shape():
         assert s["places"] == {"total": 4, "occupied": 1, "held": 1,
                                "expected": 0, "free": 2}, s["places"]
         assert s["requests"] == {"waiting": 0, "proposed": 1, "placed": 0,
-                                 "arrived": 0, "cancelled": 0}, s["requests"]
+                                 "arrived": 0, "departed": 0,
+                                 "cancelled": 0}, s["requests"]
         assert s["connections"] >= 1
         assert isinstance(s["uptime_s"], int) and s["uptime_s"] >= 0
 

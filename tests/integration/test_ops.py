@@ -405,7 +405,8 @@ def test_reload_tokens_weights_and_limits():
     seed = [shelter(DEFAULT_SHELTER_ID, municipality="Rotterdam", total=3),
             shelter(OTHER_SHELTER_ID, municipality="Groningen", total=3)]
     only = {"language": 0, "safety_distance": 0, "proximity": 0,
-            "care_fit": 0, "occupancy": 0, "freshness": 0, "together": 0}
+            "care_fit": 0, "occupancy": 0, "freshness": 0, "together": 0,
+            "scarcity": 0}
     with Env(shelters=seed,
              matching={"weights": dict(only, proximity=1)}) as env:
         d = env.daemon
@@ -772,7 +773,8 @@ def test_metrics_agree_with_stats_after_a_scenario():
         assert st["places"] == {"total": 5, "occupied": 1, "held": 3,
                                 "expected": 1, "free": 0}, st
         assert st["requests"] == {"waiting": 1, "proposed": 3, "placed": 1,
-                                  "arrived": 0, "cancelled": 1}, st
+                                  "arrived": 0, "departed": 0,
+                                  "cancelled": 1}, st
         for k, v in st["requests"].items():
             assert sample(samples, "shelterd_requests", status=k) == v, k
         for k, v in st["places"].items():

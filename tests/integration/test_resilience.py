@@ -295,7 +295,8 @@ def test_config_check_more_errors():
         try:
             d.config["matching"]["weights"] = {
                 "language": 0, "safety_distance": 0, "proximity": 0,
-                "care_fit": 0, "occupancy": 0, "freshness": 0, "together": 0}
+                "care_fit": 0, "occupancy": 0, "freshness": 0, "together": 0,
+                "scarcity": 0}
             d.write_config()
             rc, out, err = run_check(d.config_path)
             assert rc == 1 and "weights" in err, (rc, out, err)

@@ -153,6 +153,8 @@ test_example_config(void **state)
 	assert_int_equal(cfg->alternatives, 3);
 	assert_true(cfg->match.weights[SCORER_LANGUAGE] == 3);
 	assert_true(cfg->match.weights[SCORER_TOGETHER] == 2);
+	assert_true(cfg->match.weights[SCORER_SCARCITY] == 2);
+	assert_int_equal(cfg->match.reserve[PROGRAM_CRISIS], 0);
 	assert_int_equal(cfg->max_line_bytes, 65536);
 	assert_string_equal(
 	    cfg->shelters_path, src(buf, sizeof buf, "config/shelters.yaml"));
@@ -286,6 +288,11 @@ check_full(const struct config *cfg)
 	assert_true(cfg->match.weights[SCORER_LANGUAGE] == 5.5);
 	assert_true(cfg->match.weights[SCORER_TOGETHER] == 0);
 	assert_true(cfg->match.weights[SCORER_CARE_FIT] == 2);
+	assert_true(cfg->match.weights[SCORER_SCARCITY] == 4);
+	/* The raid reserve: programs not named keep none. */
+	assert_int_equal(cfg->match.reserve[PROGRAM_CRISIS], 2);
+	assert_int_equal(cfg->match.reserve[PROGRAM_LABOUR], 1);
+	assert_int_equal(cfg->match.reserve[PROGRAM_COSM], 0);
 	/* A programs entry replaces that program's rules only. */
 	assert_true(cfg->match.programs[PROGRAM_COSM].set);
 	assert_int_equal(cfg->match.programs[PROGRAM_COSM].min_age, 21);

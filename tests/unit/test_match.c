@@ -316,12 +316,70 @@ test_filter_case_conflict(void **state)
 	f->r.co_victims = CO_VICTIMS_APART;
 	excluded_by(f, "b", FILTER_CASE_CONFLICT);
 	assert_string_equal(f->res.message,
-	    "1/2 shelters can take this request: 1 hold or expect a "
+	    "1/2 shelters can take this request: 1 hold, expect or house a "
 	    "co-victim of the same case.");
 
 	f->r.co_victims = CO_VICTIMS_TOGETHER;
 	run(f);
 	assert_int_equal(f->res.ncandidates, 2);
+
+	/* Symmetric: the co-victim in b says apart, this one does not. */
+	f->in.case_apart = held;
+	f->in.ncase_apart = 1;
+	excluded_by(f, "b", FILTER_CASE_CONFLICT);
+	f->r.co_victims = CO_VICTIMS_ANY;
+	excluded_by(f, "b", FILTER_CASE_CONFLICT);
+}
+
+static void
+test_filter_reserved(void **state)
+{
+	struct fx *f = *state;
+	struct shelter *a, *b;
+
+	/* Two crisis shelters with one free place each, a regular one. */
+	a = add_shelter(f, "a", UTRECHT);
+	a->program = PROGRAM_CRISIS;
+	a->pools[0].occupied = 3;
+	b = add_shelter(f, "b", ZWOLLE);
+	b->program = PROGRAM_CRISIS;
+	b->pools[0].occupied = 3;
+	add_shelter(f, "c", GRONINGEN);
+	f->opt.reserve[PROGRAM_CRISIS] = 1;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 3); /* 2 free, 1 reserved */
+
+	f->opt.reserve[PROGRAM_CRISIS] = 2;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 1);
+	assert_string_equal(f->res.candidates[0].shelter->id, "c");
+	assert_int_equal(f->res.reasons[FILTER_RESERVED], 2);
+	assert_int_equal(f->res.nnear, 2);
+	assert_int_equal(f->res.near[0].failed, FILTER_RESERVED);
+	assert_string_equal(f->res.message,
+	    "1/3 shelters can take this request: 2 with their last places "
+	    "reserved for immediate requests.");
+	/* A closed shelter's places are not counted as free. */
+	b->intake_open = false;
+	f->opt.reserve[PROGRAM_CRISIS] = 1;
+	run(f);
+	assert_int_equal(f->res.reasons[FILTER_RESERVED], 1);
+	assert_int_equal(f->res.reasons[FILTER_INTAKE_CLOSED], 1);
+	/* Counted only when nothing else excludes the shelter. */
+	b->intake_open = true;
+	f->opt.reserve[PROGRAM_CRISIS] = 2;
+	f->r.min_security = SECURITY_PROTECTED;
+	a->security = SECURITY_PROTECTED;
+	run(f);
+	assert_int_equal(f->res.reasons[FILTER_RESERVED], 1);
+	assert_int_equal(f->res.reasons[FILTER_SECURITY], 2);
+	f->r.min_security = SECURITY_STANDARD;
+
+	/* Immediate requests may take the reserve. */
+	f->r.urgency = URGENCY_IMMEDIATE;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 3);
+	assert_int_equal(f->res.reasons[FILTER_RESERVED], 0);
 }
 
 static void
@@ -581,6 +639,76 @@ test_score_together(void **state)
 }
 
 static void
+test_score_scarcity(void **state)
+{
+	struct fx *f = *state;
+	struct shelter *cosm, *crisis, *fam, *care;
+	int k;
+
+	/* Only the other scorers off: the score is scarcity alone. */
+	for (k = 0; k < SCORER_COUNT; k++)
+		f->opt.weights[k] = 0;
+	f->opt.weights[SCORER_SCARCITY] = 1;
+	f->r.gender = GENDER_M;
+	f->r.residence = RESIDENCE_REFLECTION;
+
+	/* Alone, or among equals: 100, the ranking is unchanged. */
+	add_shelter(f, "a", UTRECHT);
+	add_shelter(f, "b", ZWOLLE);
+	run(f);
+	assert_int_equal(cand(f, "a")->scores[SCORER_SCARCITY], 100);
+	assert_int_equal(cand(f, "b")->scores[SCORER_SCARCITY], 100);
+	assert_string_equal(f->res.candidates[0].shelter->id, "a");
+
+	/* A COSM-eligible man: the crisis bed is needed more by others. */
+	f->n = 0;
+	crisis = add_shelter(f, "a-crisis", UTRECHT);
+	crisis->program = PROGRAM_CRISIS;
+	cosm = add_shelter(f, "b-cosm", ZWOLLE);
+	cosm->program = PROGRAM_COSM;
+	run(f);
+	assert_int_equal(cand(f, "a-crisis")->scores[SCORER_SCARCITY], 50);
+	assert_int_equal(cand(f, "b-cosm")->scores[SCORER_SCARCITY], 100);
+	assert_string_equal(f->res.candidates[0].shelter->id, "b-cosm");
+	/* Not eligible for COSM (asylum): no penalty, id order again. */
+	f->r.residence = RESIDENCE_ASYLUM;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 1);
+	assert_int_equal(cand(f, "a-crisis")->scores[SCORER_SCARCITY], 100);
+
+	/* A single adult: a family place when a single place is free
+	 * elsewhere costs 25. */
+	f->n = 0;
+	fam = add_shelter(f, "a-fam", UTRECHT);
+	fam->pools[0].children_max = 3;
+	add_shelter(f, "b-single", ZWOLLE);
+	run(f);
+	assert_int_equal(cand(f, "a-fam")->scores[SCORER_SCARCITY], 75);
+	assert_int_equal(cand(f, "b-single")->scores[SCORER_SCARCITY], 100);
+	assert_string_equal(f->res.candidates[0].shelter->id, "b-single");
+
+	/* Specialised care the request does not need costs 25; when it
+	 * needs it, it is no loss. */
+	f->n = 0;
+	care = add_shelter(f, "a-care", UTRECHT);
+	care->care = BIT(CARE_MEDICAL);
+	add_shelter(f, "b-plain", ZWOLLE);
+	run(f);
+	assert_int_equal(cand(f, "a-care")->scores[SCORER_SCARCITY], 75);
+	assert_int_equal(cand(f, "b-plain")->scores[SCORER_SCARCITY], 100);
+	f->r.prefers = BIT(CARE_MEDICAL);
+	run(f);
+	assert_int_equal(cand(f, "a-care")->scores[SCORER_SCARCITY], 100);
+	assert_string_equal(f->res.candidates[0].shelter->id, "a-care");
+
+	/* Weight 0: off, reported as -1. */
+	f->opt.weights[SCORER_SCARCITY] = 0;
+	f->opt.weights[SCORER_LANGUAGE] = 1;
+	run(f);
+	assert_int_equal(f->res.candidates[0].scores[SCORER_SCARCITY], -1);
+}
+
+static void
 test_score_weights(void **state)
 {
 	struct fx *f = *state;
@@ -591,12 +719,18 @@ test_score_weights(void **state)
 
 	add_shelter(f, "a", UTRECHT);
 	f->r.languages[f->r.nlanguages++] = LANG('r', 'o');
-	/* language 0 (w 3), occupancy 50 (w 1), freshness 0 (w 1), the rest
-	 * 50 or 100: (0*3 + 50*2 + 50 + 100*2 + 50 + 0 + 50*2) / 12. */
+	/* language 0 (w 3), occupancy 50 (w 1), freshness 0 (w 1), scarcity
+	 * 100 (w 2: the only candidate), the rest 50 or 100:
+	 * (0*3 + 50*2 + 50 + 100*2 + 50 + 0 + 50*2 + 100*2) / 14. */
 	run(f);
 	c = &f->res.candidates[0];
 	assert_int_equal(c->scores[SCORER_CARE_FIT], 100);
-	assert_int_equal(c->score, 4167); /* 41.666.. rounded half up */
+	assert_int_equal(c->scores[SCORER_SCARCITY], 100);
+	assert_int_equal(c->score, 5000);
+	/* Without scarcity: / 12, 41.666.. rounded half up. */
+	f->opt.weights[SCORER_SCARCITY] = 0;
+	run(f);
+	assert_int_equal(f->res.candidates[0].score, 4167);
 
 	/* Weight 0 switches a scorer off: -1, left out of the JSON. */
 	for (k = 0; k < SCORER_COUNT; k++)
@@ -879,6 +1013,7 @@ main(void)
 	    T(test_filter_rejected),
 	    T(test_filter_household),
 	    T(test_filter_no_free_place),
+	    T(test_filter_reserved),
 	    T(test_score_language),
 	    T(test_score_safety_distance),
 	    T(test_score_proximity),
@@ -886,6 +1021,7 @@ main(void)
 	    T(test_score_occupancy),
 	    T(test_score_freshness),
 	    T(test_score_together),
+	    T(test_score_scarcity),
 	    T(test_score_weights),
 	    T(test_pool_choice),
 	    T(test_ranking_ties),

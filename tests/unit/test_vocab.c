@@ -29,12 +29,12 @@ join(const char *(*name)(int), int n, char *buf, size_t len)
 static void
 test_request_statuses(void **state)
 {
-	static const char *const want[] = {
-	    "waiting", "proposed", "placed", "arrived", "cancelled"};
+	static const char *const want[] = {"waiting", "proposed", "placed",
+	    "arrived", "departed", "cancelled"};
 	char buf[256];
 	int i;
 
-	assert_int_equal(VOCAB_REQUEST_COUNT, 5);
+	assert_int_equal(VOCAB_REQUEST_COUNT, 6);
 	for (i = 0; i < VOCAB_REQUEST_COUNT; i++) {
 		assert_string_equal(vocab_request_status_name(i), want[i]);
 		assert_int_equal(vocab_request_status_parse(want[i]), i);
@@ -50,7 +50,7 @@ test_request_statuses(void **state)
 	join(vocab_request_status_name, VOCAB_REQUEST_COUNT, buf, sizeof buf);
 	assert_string_equal(vocab_request_status_list, buf);
 	assert_string_equal(vocab_request_status_list,
-	    "waiting, proposed, placed, arrived, cancelled");
+	    "waiting, proposed, placed, arrived, departed, cancelled");
 }
 
 static void
@@ -120,7 +120,7 @@ test_events(void **state)
 	size_t n;
 	int i;
 
-	assert_int_equal(VOCAB_EVENT_COUNT, 15);
+	assert_int_equal(VOCAB_EVENT_COUNT, 17);
 	for (i = 0; i < VOCAB_EVENT_COUNT; i++) {
 		d = vocab_event(i);
 		assert_non_null(d);
@@ -146,6 +146,13 @@ test_events(void **state)
 	    VOCAB_TOPIC_CAPACITY);
 	assert_int_equal(vocab_event(vocab_event_parse("shelter.put"))->topic,
 	    VOCAB_TOPIC_SHELTER);
+	/* A departure frees a place: the waitlist is matched again. */
+	assert_true(
+	    vocab_event(vocab_event_parse("placement.departed"))->effects &
+	    VOCAB_EFFECT_WAKE);
+	assert_int_equal(
+	    vocab_event(vocab_event_parse("request.departed"))->topic,
+	    VOCAB_TOPIC_REQUESTS);
 	assert_int_equal(vocab_event_parse("request.proposed"), -1);
 	assert_int_equal(vocab_event_parse("proposal"), -1);
 	assert_int_equal(vocab_event_parse("capacity.changed "), -1);

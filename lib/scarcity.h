@@ -1,0 +1,28 @@
+/*
+ * scarcity.h: keeping scarce places for those who need them (lib/ only):
+ * the scarcity scorer and the free places per program the raid reserve
+ * is held against. match.c calls these; the formulas are in
+ * include/shelter/match.h.
+ */
+#ifndef SHELTER_SCARCITY_H
+#define SHELTER_SCARCITY_H
+
+#include <stddef.h>
+
+#include "shelter/match.h"
+
+/*
+ * Set scores[SCORER_SCARCITY] of the n candidates c (which passed every
+ * filter for r), each relative to the others. Does not combine the score.
+ */
+void scarcity_score(const struct request *r, const struct match_options *opt,
+    struct match_candidate *c, size_t n);
+
+/*
+ * The free places (never below 0 per pool) of every program over the
+ * shelters open for intake, into out[PROGRAM_COUNT].
+ */
+void scarcity_program_free(
+    const struct shelter *const *shelters, size_t n, long long *out);
+
+#endif
