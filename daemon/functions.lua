@@ -32,6 +32,7 @@ local E = {
 	proposal = {CODE.not_found, 'proposal'},
 	state = {CODE.conflict, 'state'},
 	version = {CODE.conflict, 'version'},
+	ref_conflict = {CODE.conflict, 'ref_conflict'},
 }
 
 -- Request statuses, in the order shd_stats counts them.
@@ -628,6 +629,14 @@ local function submit(a)
 	local ttl_s, nalt = tonumber(a[8]) or 1800, tonumber(a[9]) or 0
 	local rid = redis.call('GET', key('ref:' .. ref))
 	if rid then
+		-- doc is the request after defaults, serialised the same way
+		-- every time: equal texts are the same request.
+		if hget(rkey(rid), 'doc') ~= doc then
+			return fail(E.ref_conflict, 'ref', 'ref ' .. ref ..
+			    ' is held by request ' .. rid .. ', which differs ' ..
+			    'from this one; give this person a new ref, or ' ..
+			    'look at ' .. rid .. ' first')
+		end
 		return '{"duplicate":true,"request":' .. request_json(rid) ..
 		    ',"proposal":' .. open_proposal_json(rid) .. '}'
 	end
@@ -657,6 +666,20 @@ end
 local function request_not_found(id, field)
 	return fail(E.request, field or 'id', 'request ' .. id ..
 	    ' not found')
+end
+
+-- The request id a parameter names: the id itself when there is such a
+-- request, else the request that holds it as its ref (by_ref: only a
+-- ref), else the text unchanged ('' by_ref: then not found).
+local function resolve(idref, by_ref)
+	if not by_ref and redis.call('EXISTS', rkey(idref)) == 1 then
+		return idref
+	end
+	local rid = redis.call('GET', key('ref:' .. idref))
+	if rid then
+		return rid
+	end
+	return by_ref and '' or idref
 end
 
 local function shd_propose(a)
@@ -772,7 +795,7 @@ local function reject(a)
 end
 
 local function cancel(a)
-	local rid = a[2]
+	local rid = resolve(a[2])
 	local rk = rkey(rid)
 	local status = hget(rk, 'status')
 	if status == nil then
@@ -814,7 +837,7 @@ local function cancel(a)
 end
 
 local function arrived(a)
-	local rid, own = a[2], a[3] or ''
+	local rid, own = resolve(a[2]), a[3] or ''
 	local rk = rkey(rid)
 	local h = redis.call('HMGET', rk, 'status', 'pl_shelter', 'pl_pool',
 	    'case')
@@ -861,9 +884,10 @@ local function sweep(a)
 end
 
 local function request_get(a)
-	local r = request_json(a[2])
+	local by_ref = a[3] == 'ref'
+	local r = request_json(resolve(a[2], by_ref))
 	if r == nil then
-		return request_not_found(a[2])
+		return request_not_found(a[2], by_ref and 'ref' or 'id')
 	end
 	return '{"request":' .. r .. '}'
 end
@@ -976,7 +1000,7 @@ local FUNCTIONS = {
 	{name = 'shd_cancel', argc = 2, fn = cancel},
 	{name = 'shd_arrived', argc = 2, fn = arrived},
 	{name = 'shd_sweep', argc = 0, fn = sweep},
-	{name = 'shd_request_get', argc = 1, fn = request_get, readonly = true},
+	{name = 'shd_request_get', argc = 2, fn = request_get, readonly = true},
 	{name = 'shd_request_list', argc = 2, fn = request_list,
 	    readonly = true},
 	{name = 'shd_waiting', argc = 1, fn = waiting, readonly = true},

@@ -107,7 +107,7 @@ requests_send_propose(const char *rid, const char *cands, store_cb *cb,
 int
 requests_send_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_request_get(id, cb, arg, err);
+	return store_request_get(id, false, cb, arg, err);
 }
 
 /* Start a refresh set: see requests_internal.h. */

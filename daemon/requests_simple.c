@@ -100,14 +100,30 @@ requests_simple_get_cb(json_t *result, const struct sh_error *err, void *arg)
 	requests_simple_reply_request(call, result);
 }
 
-/* request.get {id}: the request as stored. */
+/*
+ * request.get {id} or {ref}: the request as stored. Exactly one of the
+ * two; an id may also be a ref, as everywhere a request id is taken.
+ */
 void
 requests_get(struct call *call)
 {
+	const char *id = call_str(call, "id"), *ref = call_str(call, "ref");
 	struct sh_error err;
 
-	if (requests_send_get(
-	        call_str(call, "id"), requests_simple_get_cb, call, &err) == -1)
+	if (id != NULL && ref != NULL) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "ref",
+		    "give either id or ref, not both");
+		call_error(call, &err);
+		return;
+	}
+	if (id == NULL && ref == NULL) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "missing_field", "id",
+		    "is required (or give ref)");
+		call_error(call, &err);
+		return;
+	}
+	if (store_request_get(id != NULL ? id : ref, id == NULL,
+	        requests_simple_get_cb, call, &err) == -1)
 		call_error(call, &err);
 }
 

@@ -1,0 +1,92 @@
+"""test_helpdesk.py: the helpdesk's day over a real daemon: work by ref,
+ref conflicts, dead ends and referrals, the shelters' side (arrivals,
+heartbeats, intake reasons), all validation errors at once, and the
+worklist and request views of shelterctl as a person reads them."""
+
+import json
+import os
+
+import harness as h
+from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env,
+                     expect_error, pool, request, shelter)
+from test_ctl import ctl, expect, table
+
+
+def test_request_get_by_id_or_ref():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("coordinator")
+        rid = c.call("request.submit",
+                     {"request": request("REF-1")})["request"]["id"]
+        assert c.call("request.get", {"id": rid})["request"]["ref"] == \
+            "REF-1"
+        assert c.call("request.get", {"ref": "REF-1"})["request"]["id"] == \
+            rid
+        # The ref in the id parameter, as every method taking an id.
+        assert c.call("request.get", {"id": "REF-1"})["request"]["id"] == \
+            rid
+        expect_error(lambda: c.call("request.get",
+                                    {"id": rid, "ref": "REF-1"}),
+                     -32602, "invalid_field", "ref")
+        expect_error(lambda: c.call("request.get", {}),
+                     -32602, "missing_field", "id")
+        e = expect_error(lambda: c.call("request.get", {"ref": "NOPE"}),
+                         -32004, "request", "ref")
+        assert "NOPE" in e.message
+        # {ref} looks up refs only: an id is not a ref.
+        expect_error(lambda: c.call("request.get", {"ref": rid}),
+                     -32004, "request", "ref")
+
+
+def test_cancel_and_arrived_take_a_ref():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("coordinator")
+        sub = c.call("request.submit", {"request": request("REF-A")})
+        c.call("proposal.accept", {"id": sub["proposal"]["id"]})
+        s = env.client("shelter")
+        r = s.call("placement.arrived", {"request_id": "REF-A"})["request"]
+        assert r["id"] == sub["request"]["id"] and r["status"] == "arrived"
+        c.call("request.submit", {"request": request("REF-B")})
+        r = c.call("request.cancel", {"id": "REF-B", "reason": "gone"})
+        assert r["request"]["ref"] == "REF-B"
+        assert r["request"]["status"] == "cancelled"
+        expect_error(lambda: c.call("request.cancel",
+                                    {"id": "REF-NONE", "reason": "x"}),
+                     -32004, "request", "id")
+
+
+def test_ref_conflict_and_identical_resubmission():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("coordinator")
+        first = c.call("request.submit", {"request": request("DUP-1")})
+        rid = first["request"]["id"]
+        again = c.call("request.submit", {"request": request("DUP-1")})
+        assert again["duplicate"] is True
+        assert again["request"]["id"] == rid
+        # Defaults applied before comparing: urgency days is the default.
+        r = request("DUP-1")
+        del r["urgency"]
+        assert c.call("request.submit", {"request": r})["duplicate"] is True
+        # A typo in the age: another person, not a duplicate.
+        e = expect_error(lambda: c.call(
+            "request.submit", {"request": request("DUP-1", age=31)}),
+            -32009, "ref_conflict", "ref")
+        assert "DUP-1" in e.message and rid in e.message, e.message
+        # Nothing changed.
+        got = c.call("request.get", {"id": rid})["request"]
+        assert got["person"]["age"] == 30
+        n = len(c.call("request.list", {})["requests"])
+        assert n == 1
+
+
+def test_ctl_by_ref_and_ref_conflict(tmp=None):
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        p = expect(ctl("submit", "--ref", "CTL-R1", "--gender", "f",
+                       "--age", "30", "--residence", "reflection",
+                       env=env), 0)
+        p = expect(ctl("submit", "--ref", "CTL-R1", "--gender", "f",
+                       "--age", "31", "--residence", "reflection",
+                       env=env), 1)
+        assert "ref_conflict" not in p.stderr
+        assert "CTL-R1" in p.stderr and "req-1" in p.stderr, p.stderr
+        p = expect(ctl("cancel", "CTL-R1", "--reason", "test", env=env), 0)
+        assert p.stdout.startswith("req-1 cancelled"), p.stdout
