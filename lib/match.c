@@ -128,6 +128,12 @@ match_result_free(struct match_result *res)
  * allocated while matching once it is big enough.
  */
 #define MATCH_PREFETCH 8
+/* The filters no capacity report, intake change or case lifts: a request
+ * every shelter fails one of is a dead end. */
+#define MATCH_PERMANENT                                                        \
+	(1u << FILTER_PROGRAM | 1u << FILTER_ELIGIBILITY |                     \
+	    1u << FILTER_SECURITY | 1u << FILTER_CARE |                        \
+	    1u << FILTER_TOO_CLOSE | 1u << FILTER_HOUSEHOLD)
 #define MATCH_CAND_BYTES                                                       \
 	(2 * sizeof(struct match_candidate) + 2 * sizeof(uint64_t))
 
@@ -576,6 +582,10 @@ match_message(struct match_result *res, const struct request *req)
 		}
 	}
 	match_msg(res, &off, ".");
+	if (res->dead_end)
+		match_msg(res, &off,
+		    " Dead end: no shelter in this register can take this "
+		    "request, whatever places free up.");
 }
 
 /*
@@ -593,12 +603,14 @@ match_run(const struct shelter *const *shelters, size_t n,
 	const struct shelter *next;
 	unsigned fail, missing;
 	double dexp;
-	size_t i;
+	size_t i, dead = 0;
 	int f;
 
 	res->ncandidates = res->eligible = res->nnear = 0;
 	res->total = 0;
 	res->missing_care = 0;
+	res->dead_end = false;
+	res->referral = NULL;
 	memset(res->reasons, 0, sizeof res->reasons);
 	res->message[0] = '\0';
 	if (match_reserve(res, n) == -1)
@@ -639,6 +651,8 @@ match_run(const struct shelter *const *shelters, size_t n,
 		}
 		if (missing != 0)
 			res->missing_care |= missing;
+		if (fail & MATCH_PERMANENT)
+			dead++;
 		for (f = 0; f < FILTER_COUNT; f++)
 			if (fail & (1u << f))
 				res->reasons[f]++;
@@ -651,6 +665,10 @@ match_run(const struct shelter *const *shelters, size_t n,
 	}
 	res->total = n;
 	res->eligible = res->ncandidates;
+	res->dead_end = n > 0 && dead == n;
+	if (res->dead_end)
+		res->referral =
+		    x.minor ? opt->referral_minor : opt->referral_default;
 	match_rank(res, unranked, res->ncandidates);
 	match_message(res, req);
 	return 0;
@@ -722,9 +740,10 @@ match_explanation_json(const struct match_result *res)
 		if (o == NULL || json_array_append_new(near, o) == -1)
 			goto fail;
 	}
-	return json_pack("{s:I, s:I, s:o, s:o, s:s}", "total",
+	return json_pack("{s:I, s:I, s:o, s:o, s:b, s:s?, s:s}", "total",
 	    (json_int_t)res->total, "eligible", (json_int_t)res->eligible,
-	    "reasons", reasons, "near_misses", near, "message", res->message);
+	    "reasons", reasons, "near_misses", near, "dead_end", res->dead_end,
+	    "referral", res->referral, "message", res->message);
 fail:
 	json_decref(reasons);
 	json_decref(near);

@@ -278,6 +278,8 @@ ctl_out_explanation(const json_t *expl)
 	size_t nr = 0, i;
 
 	printf("%s\n", ctl_out_str(expl, "message"));
+	if (json_is_string(json_object_get(expl, "referral")))
+		printf("refer to: %s\n", ctl_out_str(expl, "referral"));
 	reasons = json_object_get(expl, "reasons");
 	json_object_foreach((json_t *)reasons, key, v)
 	{

@@ -96,6 +96,10 @@ struct match_options {
 	double weights[SCORER_COUNT]; /* >= 0, at least one > 0 */
 	struct program_rule programs[PROGRAM_COUNT];
 	long long now_ms; /* for freshness */
+	/* matching.referrals: where to refer a dead end (borrowed, NULL:
+	 * none), for a person under 18 and for everyone else. */
+	const char *referral_minor;
+	const char *referral_default;
 };
 
 /* Per-request state the daemon keeps outside the request object. */
@@ -132,7 +136,13 @@ struct match_result {
 	struct match_near_miss *near; /* shelters that failed exactly one */
 	size_t nnear;
 	unsigned missing_care; /* needs lacking in the care-failing shelters */
-	char message[512];     /* "0/23 shelters can take this request: ..." */
+	/* Every shelter fails a filter no capacity report lifts (program,
+	 * eligibility, security, care, too_close, household), and there is
+	 * at least one shelter. referral: the options' text for it (NULL:
+	 * not a dead end, or none configured). */
+	bool dead_end;
+	const char *referral;
+	char message[512]; /* "0/23 shelters can take this request: ..." */
 	size_t cap_candidates, cap_near; /* internal */
 };
 
@@ -160,7 +170,7 @@ int match_run(const struct shelter *const *shelters, size_t n,
 json_t *match_candidates_json(const struct match_result *res);
 
 /* {total, eligible, reasons: {REASON: n}, near_misses: [{shelter_id,
- * failed: [REASON]}], message}. */
+ * failed: [REASON]}], dead_end, referral (string or null), message}. */
 json_t *match_explanation_json(const struct match_result *res);
 
 /* {candidates, explanation}: the result of match.preview. */

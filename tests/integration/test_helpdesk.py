@@ -90,3 +90,78 @@ def test_ctl_by_ref_and_ref_conflict(tmp=None):
         assert "CTL-R1" in p.stderr and "req-1" in p.stderr, p.stderr
         p = expect(ctl("cancel", "CTL-R1", "--reason", "test", env=env), 0)
         assert p.stdout.startswith("req-1 cancelled"), p.stdout
+
+
+REFERRALS = {"referrals": {"minor": "Refer to youth care (Jeugdzorg).",
+                           "default": "Call the regional care coordinator."}}
+
+
+def two_cosm():
+    return [shelter(DEFAULT_SHELTER_ID, total=3),
+            shelter(OTHER_SHELTER_ID, total=3, municipality="Zwolle")]
+
+
+def test_minor_alone_is_a_dead_end_with_the_minor_referral():
+    with Env(shelters=two_cosm(), matching=REFERRALS) as env:
+        c = env.client("coordinator")
+        sub = c.call("request.submit", {"request": request("MIN-1", age=15)})
+        assert sub["proposal"] is None
+        e = sub["explanation"]
+        assert e["dead_end"] is True, e
+        assert e["referral"] == "Refer to youth care (Jeugdzorg)."
+        assert e["message"].startswith("0/2 shelters can take this request")
+        assert "Dead end" in e["message"], e["message"]
+        # Still stored and listed: the helpdesk sees it.
+        got = c.call("request.get", {"ref": "MIN-1"})["request"]
+        assert got["status"] == "waiting"
+        ids = [r["id"] for r in c.call("request.list",
+                                      {"status": ["waiting"]})["requests"]]
+        assert got["id"] in ids
+        # Preview says the same.
+        e = c.call("match.preview", {"request": request("X", age=15)})[
+            "explanation"]
+        assert e["dead_end"] is True and e["referral"].startswith("Refer")
+
+
+def test_need_no_shelter_offers_and_gender_no_pool_admits():
+    women = [shelter(DEFAULT_SHELTER_ID,
+                     pools=[pool("women", genders=["f"], total=2)])]
+    with Env(shelters=women, matching=REFERRALS) as env:
+        c = env.client("coordinator")
+        e = c.call("request.submit", {"request": request(
+            "NEED-1", needs=["wheelchair"])})["explanation"]
+        assert e["dead_end"] is True
+        assert e["referral"] == "Call the regional care coordinator."
+        e = c.call("request.submit", {"request": request(
+            "MAN-1", gender="m")})["explanation"]
+        assert e["dead_end"] is True and e["reasons"] == {"household": 1}
+
+
+def test_full_is_not_a_dead_end():
+    full = [shelter(DEFAULT_SHELTER_ID, total=1)]
+    with Env(shelters=full, matching=REFERRALS) as env:
+        c = env.client("coordinator")
+        c.call("request.submit", {"request": request("FULL-1")})
+        e = c.call("request.submit", {"request": request(
+            "FULL-2")})["explanation"]
+        assert e["reasons"] == {"no_free_place": 1}
+        assert e["dead_end"] is False and e["referral"] is None
+        assert "Dead end" not in e["message"]
+
+
+def test_dead_end_without_referrals_configured():
+    with Env(shelters=two_cosm()) as env:
+        c = env.client("coordinator")
+        e = c.call("request.submit", {"request": request(
+            "MIN-2", age=16)})["explanation"]
+        assert e["dead_end"] is True and e["referral"] is None
+
+
+def test_ctl_submit_of_a_minor_shows_dead_end_and_referral():
+    with Env(shelters=two_cosm(), matching=REFERRALS) as env:
+        p = expect(ctl("submit", "--ref", "CTL-MIN", "--gender", "f",
+                       "--age", "15", env=env), 3)
+        lines = p.stdout.splitlines()
+        msg = [l for l in lines if l.startswith("0/2 shelters")]
+        assert msg and "Dead end" in msg[0], p.stdout
+        assert "refer to: Refer to youth care (Jeugdzorg)." in lines
