@@ -286,6 +286,8 @@ check_full(const struct config *cfg)
 	assert_true(cfg->match.weights[SCORER_LANGUAGE] == 5.5);
 	assert_true(cfg->match.weights[SCORER_TOGETHER] == 0);
 	assert_true(cfg->match.weights[SCORER_CARE_FIT] == 2);
+	assert_string_equal(cfg->match.referral_minor, "Refer to youth care.");
+	assert_null(cfg->match.referral_default);
 	/* A programs entry replaces that program's rules only. */
 	assert_true(cfg->match.programs[PROGRAM_COSM].set);
 	assert_int_equal(cfg->match.programs[PROGRAM_COSM].min_age, 21);
