@@ -151,8 +151,8 @@ int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
     void *arg, struct sh_error *err);
 int store_sweep(store_cb *cb, void *arg, struct sh_error *err);
 /* by_ref: id is a ref only; else a request id, or else a ref. */
-int store_request_get(const char *id, bool by_ref, store_cb *cb, void *arg,
-    struct sh_error *err);
+int store_request_get(
+    const char *id, bool by_ref, store_cb *cb, void *arg, struct sh_error *err);
 /* statuses: comma separated, NULL or "" for all. */
 int store_request_list(const char *statuses, int limit, store_cb *cb, void *arg,
     struct sh_error *err);

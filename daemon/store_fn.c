@@ -267,8 +267,8 @@ store_sweep(store_cb *cb, void *arg, struct sh_error *err)
  * else a ref; true: only a ref.
  */
 int
-store_request_get(const char *id, bool by_ref, store_cb *cb, void *arg,
-    struct sh_error *err)
+store_request_get(
+    const char *id, bool by_ref, store_cb *cb, void *arg, struct sh_error *err)
 {
 	return store_fn_2(
 	    STORE_FN_REQUEST_GET, id, by_ref ? "ref" : "", cb, arg, err);

@@ -165,3 +165,49 @@ def test_ctl_submit_of_a_minor_shows_dead_end_and_referral():
         msg = [l for l in lines if l.startswith("0/2 shelters")]
         assert msg and "Dead end" in msg[0], p.stdout
         assert "refer to: Refer to youth care (Jeugdzorg)." in lines
+
+
+def test_every_validation_error_at_once():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("coordinator")
+        bad = request("VAL-1", age=130, urgency="soon",
+                      exploitation={"sector": "fishing"})
+        bad["person"]["name"] = "x"
+        e = expect_error(lambda: c.call("request.submit", {"request": bad}),
+                         -32602)
+        errs = e.data["errors"]
+        fields = [x["field"] for x in errs]
+        assert fields == ["person.name", "person.age", "exploitation.sector",
+                          "urgency"], errs
+        assert errs[0]["field"] == e.field and errs[0]["reason"] == e.reason
+        assert errs[0]["reason"] == "unknown_field"
+        assert errs[0]["message"] == (
+            "person.name: shelterd does not store names (unknown field)")
+        assert errs[1] == {"field": "person.age", "reason": "invalid_field",
+                           "message": "person.age: must be an integer "
+                                      "from 0 to 120"}
+        # Preview reports them the same way; one error is a list of one.
+        e = expect_error(lambda: c.call("match.preview", {"request": bad}),
+                         -32602)
+        assert len(e.data["errors"]) == 4
+        one = request("VAL-2")
+        one["birth_date"] = "2000-01-01"
+        e = expect_error(lambda: c.call("request.submit", {"request": one}),
+                         -32602, "unknown_field", "birth_date")
+        assert "does not store birth dates" in e.message, e.message
+        assert [x["field"] for x in e.data["errors"]] == ["birth_date"]
+        # Nothing stored.
+        assert c.call("request.list", {})["requests"] == []
+
+
+def test_shelter_validation_error_carries_errors():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("admin")
+        s = shelter("val-s")
+        s["street"] = "x"
+        e = expect_error(lambda: c.call("shelter.put", {"shelter": s}),
+                         -32602, "unknown_field", "street")
+        assert "does not store addresses" in e.message
+        assert e.data["errors"] == [{"field": "street",
+                                     "reason": "unknown_field",
+                                     "message": e.message}]
