@@ -226,7 +226,7 @@ end
 local function shelter_json(id)
 	local sk = skey(id)
 	local h = redis.call('HMGET', sk, 'doc', 'open', 'always', 'version',
-	    'updated_at', 'pools')
+	    'updated_at', 'pools', 'reason', 'open_since')
 	if h[1] == false then
 		return nil
 	end
@@ -237,8 +237,12 @@ local function shelter_json(id)
 		pools[i] = extend(pd, counts_json(c) .. ',"overbooked":' ..
 		    bool(pool_free(c) < 0))
 	end
-	return extend(h[1], '"intake":{"open":' .. bool(h[2] == '1') ..
-	    ',"always":' .. bool(h[3] == '1') .. '},"pools":' ..
+	local open = h[2] == '1'
+	local since = tonumber(h[8]) or tonumber(h[5]) or 0
+	return extend(h[1], '"intake":{"open":' .. bool(open) ..
+	    ',"always":' .. bool(h[3] == '1') .. ',"reason":' ..
+	    ((not open and h[7] and h[7] ~= '') and q(h[7]) or 'null') ..
+	    ',"since":' .. q(iso(since)) .. '},"pools":' ..
 	    json_array(pools) .. ',"version":' .. int(tonumber(h[4]) or 0) ..
 	    ',"updated_at":' .. q(iso(tonumber(h[5]) or 0)))
 end
@@ -312,7 +316,8 @@ local function shelter_put(a)
 	else
 		local open = (open_if_new == '1' or open_if_new == 'true')
 		redis.call('HSET', sk, 'open', open and '1' or '0',
-		    'reason', '', 'version', 1, 'updated_at', int(now_ms()))
+		    'reason', '', 'version', 1, 'updated_at', int(now_ms()),
+		    'open_since', int(now_ms()))
 		redis.call('ZADD', key('shelters'), 0, id)
 	end
 	for _, name in ipairs(removed) do
@@ -401,6 +406,14 @@ local function capacity(a)
 		end
 		sets[#sets + 1] = {name, t, o}
 	end
+	if #sets == 0 then
+		-- A heartbeat: "our numbers are still right". Only the
+		-- daemons' tables hear of it (their freshness), no subscriber.
+		redis.call('HSET', sk, 'updated_at', int(now_ms()))
+		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
+		    q(id) .. '}')
+		return '{"shelter":' .. shelter_json(id) .. '}'
+	end
 	for _, s in ipairs(sets) do
 		redis.call('HSET', sk, 't:' .. s[1], int(s[2]), 'o:' .. s[1],
 		    int(s[3]))
@@ -416,6 +429,9 @@ local function intake(a)
 	local sk = skey(id)
 	if redis.call('EXISTS', sk) == 0 then
 		return shelter_not_found(id)
+	end
+	if hget(sk, 'open') ~= (open and '1' or '0') then
+		redis.call('HSET', sk, 'open_since', int(now_ms()))
 	end
 	redis.call('HSET', sk, 'open', open and '1' or '0', 'reason', reason)
 	redis.call('HINCRBY', sk, 'version', 1)

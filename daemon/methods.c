@@ -62,7 +62,7 @@ static const struct method methods[] = {
     {.name = "shelter.capacity",
         .roles = OWNER,
         .own = OWN_PARAM_ID,
-        .params = {{"id", PT_STRING, true}, {"pools", PT_OBJECT, true},
+        .params = {{"id", PT_STRING, true}, {"pools", PT_OBJECT, false},
             {"if_version", PT_INT, false}},
         .fn = shelters_capacity},
     {.name = "shelter.intake",

@@ -371,6 +371,7 @@ shelters_capacity_pool(const char *name, const json_t *p,
 /*
  * shelter.capacity {id, pools: {POOL: {total?, occupied?}}, if_version?}:
  * the shelter's own view of its beds; pools not named keep their counts.
+ * Without pools (or with {}) a heartbeat: the store only sets updated_at.
  */
 void
 shelters_capacity(struct call *call)

@@ -32,7 +32,10 @@ static const char *const model_pool_keys[] = {"name", "genders", "min_age",
 static const char *const model_pool_live_keys[] = {
     "held", "expected", "free", "overbooked", NULL};
 
-static const char *const model_intake_keys[] = {"open", "always", NULL};
+/* reason and since are live output (shelter.intake sets them): accepted so
+ * that a shelter read can be put back, and ignored, as the counts are. */
+static const char *const model_intake_keys[] = {
+    "open", "always", "reason", "since", NULL};
 
 static const char *const model_request_keys[] = {"ref", "program", "person",
     "children", "needs", "prefers", "exploitation", "safety",

@@ -211,3 +211,74 @@ def test_shelter_validation_error_carries_errors():
         assert e.data["errors"] == [{"field": "street",
                                      "reason": "unknown_field",
                                      "message": e.message}]
+
+
+def test_heartbeat_refreshes_updated_at_only():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        a = env.client("admin")
+        before = a.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        w = env.client("admin")
+        w.call("session.subscribe", {"topics": ["capacity"]})
+        s = env.client("shelter")
+        env.redis.cmd("HSET", "shelterd:shelter:" + DEFAULT_SHELTER_ID,
+                      "updated_at", "1000")
+        old = a.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        assert old["updated_at"] == "1970-01-01T00:00:01Z"
+        for params in ({"id": DEFAULT_SHELTER_ID},
+                       {"id": DEFAULT_SHELTER_ID, "pools": {}}):
+            got = s.call("shelter.capacity", params)["shelter"]
+            assert got["updated_at"] > old["updated_at"]
+            assert got["version"] == before["version"]
+            assert got["pools"] == before["pools"]
+        # Then a real report: that one is the first event.
+        s.call("shelter.capacity", {"id": DEFAULT_SHELTER_ID,
+                                    "pools": {"main": {"occupied": 1}}})
+        ev = w.event(timeout=5)
+        assert ev["type"] == "capacity.changed", ev
+        assert ev["data"]["version"] == before["version"] + 1
+        # Not own shelter: refused as any capacity report.
+        b = env.client("shelter_b")
+        expect_error(lambda: b.call("shelter.capacity",
+                                    {"id": DEFAULT_SHELTER_ID}),
+                     -32003, "not_own_shelter")
+        expect_error(lambda: a.call("shelter.capacity", {"id": "nope"}),
+                     -32004, "shelter")
+
+
+def test_intake_reason_and_since():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        s = env.client("shelter")
+        first = s.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        assert first["intake"]["open"] is True
+        assert first["intake"]["reason"] is None
+        assert isinstance(first["intake"]["since"], str)
+        env.redis.cmd("HSET", "shelterd:shelter:" + DEFAULT_SHELTER_ID,
+                      "open_since", "1000")
+        closed = s.call("shelter.intake", {"id": DEFAULT_SHELTER_ID,
+                                           "open": False,
+                                           "reason": "outbreak of scabies"})
+        i = closed["shelter"]["intake"]
+        assert i["open"] is False and i["reason"] == "outbreak of scabies"
+        assert i["since"] > "1970-01-01T00:00:01Z"
+        since = i["since"]
+        # Closed again with another reason: since stays, reason follows.
+        env.redis.cmd("HSET", "shelterd:shelter:" + DEFAULT_SHELTER_ID,
+                      "open_since", "2000")
+        i = s.call("shelter.intake", {"id": DEFAULT_SHELTER_ID, "open": False,
+                                      "reason": "staff shortage"})[
+            "shelter"]["intake"]
+        assert i["since"] == "1970-01-01T00:00:02Z"
+        assert i["reason"] == "staff shortage"
+        i = s.call("shelter.intake", {"id": DEFAULT_SHELTER_ID,
+                                      "open": True})["shelter"]["intake"]
+        assert i["open"] is True and i["reason"] is None
+        assert i["since"] >= since
+        # A shelter read can be put back as it is.
+        a = env.client("admin")
+        got = a.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        put = {k: v for k, v in got.items()
+               if k not in ("version", "updated_at")}
+        for p in put["pools"]:
+            for k in ("held", "expected", "free", "overbooked"):
+                p.pop(k)
+        a.call("shelter.put", {"shelter": put})
