@@ -778,7 +778,7 @@ local function accept(a)
 	redis.call('HSET', pk, 'status', PROPOSAL_STATUS.accepted)
 	redis.call('ZREM', key('holds'), pid)
 	redis.call('HSET', rkey(rid), 'proposal', '', 'pl_shelter', sid,
-	    'pl_pool', pool, 'pl_proposal', pid)
+	    'pl_pool', pool, 'pl_proposal', pid, 'pl_since', int(now_ms()))
 	set_status(rid, STATUS.placed)
 	emit_proposal(pid, EVENT.proposal_accepted)
 	emit_request(rid, EVENT.request_placed, sid)
@@ -875,6 +875,7 @@ local function arrived(a)
 		redis.call('HINCRBY', sk, 'o:' .. pool, 1)
 	end
 	case_add(h[4], sid, -1)
+	redis.call('HSET', rk, 'pl_since', int(now_ms()))
 	set_status(rid, STATUS.arrived)
 	emit_request(rid, EVENT.request_arrived, sid)
 	emit_placement(rid, EVENT.placement_arrived)
@@ -935,6 +936,57 @@ local function request_list(a)
 		out[i] = request_json(id)
 	end
 	return '{"requests":' .. json_array(out) .. '}'
+end
+
+-- The placements of the shelters' side: expected (placed, not arrived)
+-- and resident (arrived), with the household, never case, origin or
+-- referrer; statuses a comma separated list ('' both), own a shelter id
+-- ('' every shelter); sorted by since, then request id.
+local PLACEMENT = {expected = STATUS.placed, resident = STATUS.arrived}
+
+local function placement_list(a)
+	local own = a[3] or ''
+	local want = {}
+	for s in string.gmatch(a[2] or '', '[^,%s]+') do
+		want[s] = true
+	end
+	if next(want) == nil then
+		want = {expected = true, resident = true}
+	end
+	local rows = {}
+	for _, name in ipairs({'expected', 'resident'}) do
+		if want[name] then
+			for _, rid in ipairs(redis.call('ZRANGE',
+			    key('status:' .. PLACEMENT[name]), 0, -1)) do
+				local h = redis.call('HMGET', rkey(rid), 'pl_shelter',
+				    'pl_pool', 'pl_proposal', 'pl_since', 'hh',
+				    'updated_at')
+				if own == '' or h[1] == own then
+					local since = tonumber(h[4]) or
+					    tonumber(h[6]) or 0
+					rows[#rows + 1] = {since, tonumber(string.sub(
+					    rid, 5)) or 0, '{"request_id":' .. q(rid) ..
+					    ',"shelter_id":' .. q(h[1]) .. ',"pool":' ..
+					    q(h[2]) .. ',"status":' .. q(name) ..
+					    ',"proposal_id":' .. q(h[3] or '') ..
+					    ',"since":' .. q(iso(since)) ..
+					    ',"household":' .. ((h[5] and h[5] ~= '')
+					    and h[5] or 'null') .. '}'}
+				end
+			end
+		end
+	end
+	table.sort(rows, function(x, y)
+		if x[1] ~= y[1] then
+			return x[1] < y[1]
+		end
+		return x[2] < y[2]
+	end)
+	local out = {}
+	for i, r in ipairs(rows) do
+		out[i] = r[3]
+	end
+	return '{"placements":' .. json_array(out) .. '}'
 end
 
 local function waiting(a)
@@ -1018,6 +1070,8 @@ local FUNCTIONS = {
 	{name = 'shd_sweep', argc = 0, fn = sweep},
 	{name = 'shd_request_get', argc = 2, fn = request_get, readonly = true},
 	{name = 'shd_request_list', argc = 2, fn = request_list,
+	    readonly = true},
+	{name = 'shd_placement_list', argc = 2, fn = placement_list,
 	    readonly = true},
 	{name = 'shd_waiting', argc = 1, fn = waiting, readonly = true},
 	{name = 'shd_stats', argc = 0, fn = stats, readonly = true},

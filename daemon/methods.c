@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "events.h"
 #include "methods.h"
+#include "placements.h"
 #include "requests.h"
 #include "shelters.h"
 #include "stats.h"
@@ -20,6 +21,7 @@
 #define COORD (ROLE_ADMIN | ROLE_COORDINATOR)
 #define READ  (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SERVICE)
 #define OWNER (ROLE_ADMIN | ROLE_SHELTER)
+#define PLACES (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER)
 
 static const struct method methods[] = {
     {.name = "session.auth",
@@ -106,6 +108,11 @@ static const struct method methods[] = {
         .own = OWN_HANDLER,
         .params = {{"request_id", PT_STRING, true}},
         .fn = requests_arrived},
+    {.name = "placement.list",
+        .roles = PLACES,
+        .own = OWN_HANDLER,
+        .params = {{"status", PT_ARRAY, false}},
+        .fn = placements_list},
     {.name = "stats.get", .roles = READ, .fn = stats_get},
 };
 

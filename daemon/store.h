@@ -156,6 +156,10 @@ int store_request_get(
 /* statuses: comma separated, NULL or "" for all. */
 int store_request_list(const char *statuses, int limit, store_cb *cb, void *arg,
     struct sh_error *err);
+/* statuses: expected and/or resident, comma separated ("": both);
+ * own_shelter: "" for every shelter. */
+int store_placement_list(const char *statuses, const char *own_shelter,
+    store_cb *cb, void *arg, struct sh_error *err);
 int store_waiting(int limit, store_cb *cb, void *arg, struct sh_error *err);
 int store_stats(store_cb *cb, void *arg, struct sh_error *err);
 

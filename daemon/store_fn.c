@@ -285,6 +285,15 @@ store_request_list(const char *statuses, int limit, store_cb *cb, void *arg,
 	    store_fn_num(lim, limit), cb, arg, err);
 }
 
+/* shd_placement_list statuses own_shelter: {"placements"}. */
+int
+store_placement_list(const char *statuses, const char *own_shelter,
+    store_cb *cb, void *arg, struct sh_error *err)
+{
+	return store_fn_2(STORE_FN_PLACEMENT_LIST, statuses, own_shelter, cb,
+	    arg, err);
+}
+
 /* shd_waiting limit: {"requests"} in waitlist order. */
 int
 store_waiting(int limit, store_cb *cb, void *arg, struct sh_error *err)

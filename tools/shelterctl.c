@@ -57,13 +57,19 @@ static const struct command commands[] = {
         .summary = "show one shelter and its pools"},
     {.name = "capacity",
         .fn = ctl_cmd_capacity,
-        .args = "SHELTER POOL=OCCUPIED[/TOTAL]... [--if-version N]",
+        .args = "SHELTER [POOL=OCCUPIED[/TOTAL]...] [--if-version N]",
         .summary = "report occupied and total places of pools",
-        .help = "  POOL=OCCUPIED/TOTAL  set both counts of POOL\n"
+        .help = "  POOL=OCCUPIED/TOTAL  set both counts of POOL (occupied, "
+                "then total:\n"
+                "                       men=5/6 is 5 of 6 places taken, 1 "
+                "free)\n"
                 "  POOL=OCCUPIED        keep the total\n"
                 "  POOL=/TOTAL          keep the occupied count\n"
+                "  (no pools)           a heartbeat: the counts are still "
+                "right\n"
                 "  --if-version N       refuse if the shelter changed since "
-                "version N\n"},
+                "version N\n"
+                "Every display shows places as FREE/TOTAL.\n"},
     {.name = "intake",
         .fn = ctl_cmd_intake,
         .args = "SHELTER open|closed [--reason TEXT]",

@@ -282,3 +282,61 @@ def test_intake_reason_and_since():
             for k in ("held", "expected", "free", "overbooked"):
                 p.pop(k)
         a.call("shelter.put", {"shelter": put})
+
+
+def test_placement_list_for_shelters_and_coordinators():
+    shelters = [shelter(DEFAULT_SHELTER_ID, total=3,
+                        pools=[pool("main", children_max=2, total=3)]),
+                shelter(OTHER_SHELTER_ID, total=3, municipality="Zwolle")]
+    with Env(shelters=shelters) as env:
+        c = env.client("coordinator")
+
+        def place(ref, sid, **kw):
+            r = request(ref, **kw)
+            r["safety"] = {"case": "NET-1"}
+            r["referrer"] = "police"
+            r["exploitation"] = {"sector": "labour",
+                                 "location": {"municipality": "Utrecht"}}
+            pv = c.call("match.preview", {"request": r})
+            assert any(x["shelter_id"] == sid for x in pv["candidates"])
+            sub = c.call("request.submit", {"request": r})
+            p = sub["proposal"]
+            while p["shelter_id"] != sid:
+                p = c.call("proposal.reject", {"id": p["id"],
+                                               "reason": "test"})["next"]
+            c.call("proposal.accept", {"id": p["id"]})
+            return sub["request"]["id"], p["id"]
+
+        r1, p1 = place("PL-1", DEFAULT_SHELTER_ID,
+                       children=[{"age": 4, "gender": "m"}])
+        r2, p2 = place("PL-2", OTHER_SHELTER_ID)
+        r3, p3 = place("PL-3", DEFAULT_SHELTER_ID, gender="m", age=40)
+        s = env.client("shelter")
+        s.call("placement.arrived", {"request_id": r3})
+        got = s.call("placement.list", {})["placements"]
+        # Own only, sorted by since: r1 expected first, r3 arrived last.
+        assert [(x["request_id"], x["status"]) for x in got] == [
+            (r1, "expected"), (r3, "resident")], got
+        x = got[0]
+        assert set(x) == {"request_id", "shelter_id", "pool", "status",
+                          "proposal_id", "since", "household"}
+        assert x["shelter_id"] == DEFAULT_SHELTER_ID and x["pool"] == "main"
+        assert x["proposal_id"] == p1
+        assert x["household"] == {"gender": "f", "age": 30,
+                                  "children": [{"age": 4, "gender": "m"}],
+                                  "needs": [], "languages": ["en"]}
+        text = json.dumps(got)
+        for secret in ("NET-1", "police", "Utrecht", "labour", "PL-"):
+            assert secret not in text, secret
+        assert [x["request_id"] for x in s.call(
+            "placement.list", {"status": ["resident"]})["placements"]] == [r3]
+        # The coordinator sees every shelter.
+        allp = c.call("placement.list", {"status": ["expected"]})[
+            "placements"]
+        assert sorted(x["request_id"] for x in allp) == sorted([r1, r2])
+        e = expect_error(lambda: c.call("placement.list",
+                                        {"status": ["placed"]}),
+                         -32602, "invalid_field", "status.0")
+        assert "expected, resident" in e.message
+        svc = env.client("service")
+        expect_error(lambda: svc.call("placement.list", {}), -32003, "role")
