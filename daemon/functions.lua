@@ -909,27 +909,49 @@ local function request_get(a)
 	return '{"request":' .. r .. '}'
 end
 
+-- statuses limit order case: order 'newest' for newest first (else
+-- oldest first); case keeps the requests of that safety case ('' all).
 local function request_list(a)
 	local limit = tonumber(a[3]) or 100
 	if limit < 1 then
 		limit = 100
 	end
-	local ids = {}
+	local newest, case = a[4] == 'newest', a[5] or ''
+	-- Without a case filter only the first limit of each set can be
+	-- among the first limit overall.
+	local stop = case == '' and limit - 1 or -1
+	local range = function(k)
+		if newest then
+			return redis.call('ZREVRANGE', k, 0, stop, 'WITHSCORES')
+		end
+		return redis.call('ZRANGE', k, 0, stop, 'WITHSCORES')
+	end
+	local sets = {}
 	if (a[2] or '') == '' then
-		ids = redis.call('ZRANGE', key('requests'), 0, limit - 1)
+		sets[1] = key('requests')
 	else
-		local all = {}
 		for s in string.gmatch(a[2], '[^,%s]+') do
-			local r = redis.call('ZRANGE', key('status:' .. s), 0,
-			    limit - 1, 'WITHSCORES')
-			for i = 1, #r, 2 do
+			sets[#sets + 1] = key('status:' .. s)
+		end
+	end
+	local all = {}
+	for _, k in ipairs(sets) do
+		local r = range(k)
+		for i = 1, #r, 2 do
+			if case == '' or hget(rkey(r[i]), 'case') == case then
 				all[#all + 1] = {r[i], tonumber(r[i + 1])}
 			end
 		end
-		table.sort(all, function(x, y) return x[2] < y[2] end)
-		for i = 1, math.min(limit, #all) do
-			ids[i] = all[i][1]
+	end
+	table.sort(all, function(x, y)
+		if newest then
+			return x[2] > y[2]
 		end
+		return x[2] < y[2]
+	end)
+	local ids = {}
+	for i = 1, math.min(limit, #all) do
+		ids[i] = all[i][1]
 	end
 	local out = {}
 	for i, id in ipairs(ids) do
@@ -1069,7 +1091,7 @@ local FUNCTIONS = {
 	{name = 'shd_arrived', argc = 2, fn = arrived},
 	{name = 'shd_sweep', argc = 0, fn = sweep},
 	{name = 'shd_request_get', argc = 2, fn = request_get, readonly = true},
-	{name = 'shd_request_list', argc = 2, fn = request_list,
+	{name = 'shd_request_list', argc = 4, fn = request_list,
 	    readonly = true},
 	{name = 'shd_placement_list', argc = 2, fn = placement_list,
 	    readonly = true},

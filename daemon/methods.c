@@ -17,10 +17,10 @@
 #include "shelters.h"
 #include "stats.h"
 
-#define ALL   (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER | ROLE_SERVICE)
-#define COORD (ROLE_ADMIN | ROLE_COORDINATOR)
-#define READ  (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SERVICE)
-#define OWNER (ROLE_ADMIN | ROLE_SHELTER)
+#define ALL    (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER | ROLE_SERVICE)
+#define COORD  (ROLE_ADMIN | ROLE_COORDINATOR)
+#define READ   (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SERVICE)
+#define OWNER  (ROLE_ADMIN | ROLE_SHELTER)
 #define PLACES (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER)
 
 static const struct method methods[] = {
@@ -88,7 +88,8 @@ static const struct method methods[] = {
         .fn = requests_get},
     {.name = "request.list",
         .roles = COORD,
-        .params = {{"status", PT_ARRAY, false}, {"limit", PT_INT, false}},
+        .params = {{"status", PT_ARRAY, false}, {"limit", PT_INT, false},
+            {"order", PT_STRING, false}, {"case", PT_STRING, false}},
         .fn = requests_list},
     {.name = "match.preview",
         .roles = READ,

@@ -9,9 +9,11 @@
 #include "shelter/vocab.h"
 
 #include "log.h"
+#include "placement.h"
 #include "requests.h"
 #include "requests_internal.h"
 #include "store.h"
+#include "table.h"
 
 /* Reply {request} from a store answer that carries it. */
 static void
@@ -88,16 +90,38 @@ requests_arrived(struct call *call)
 
 /* request.get -------------------------------------------------------- */
 
+/*
+ * Why a waiting request waits, matched now on the table with its
+ * rejections (a new object, or NULL: it does not wait, or ENOMEM).
+ */
+static json_t *
+requests_simple_explain(const json_t *req)
+{
+	struct match_result *res = table_scratch();
+	struct request r;
+
+	if (strcmp(requests_str_of(req, "status"), "waiting") != 0 ||
+	    placement_parse_stored(req, &r) == -1 ||
+	    placement_match(&r, json_object_get(req, "rejected"), NULL, res) ==
+	        -1)
+		return NULL;
+	return match_explanation_json(res);
+}
+
 static void
 requests_simple_get_cb(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct call *call = arg;
+	json_t *req;
 
 	if (result == NULL) {
 		call_error(call, err);
 		return;
 	}
-	requests_simple_reply_request(call, result);
+	req = json_object_get(result, "request");
+	call_reply(call,
+	    json_pack("{s:O, s:o?}", "request", req, "explanation",
+	        requests_simple_explain(req)));
 }
 
 /*
@@ -159,14 +183,17 @@ requests_simple_bad_status(struct call *call, size_t i)
 }
 
 /*
- * request.list {status?, limit?}: oldest first. status lists the statuses
- * to keep (absent or empty: all); limit is 1..500, default 100.
+ * request.list {status?, limit?, order?, case?}: status lists the
+ * statuses to keep (absent or empty: all); limit is 1..500, default 100;
+ * order oldest (default) or newest; case keeps one safety case.
  */
 void
 requests_list(struct call *call)
 {
 	const json_t *st = json_object_get(call->params, "status");
 	const json_t *lim = json_object_get(call->params, "limit");
+	const char *order = call_str(call, "order");
+	const char *case_id = call_str(call, "case");
 	char buf[64] = "";
 	struct sh_error err;
 	const char *s;
@@ -191,8 +218,22 @@ requests_list(struct call *call)
 		call_error(call, &err);
 		return;
 	}
+	if (order != NULL && strcmp(order, "oldest") != 0 &&
+	    strcmp(order, "newest") != 0) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "order",
+		    "must be oldest or newest");
+		call_error(call, &err);
+		return;
+	}
+	if (case_id != NULL && !model_valid_ref(case_id)) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "case",
+		    "must be a case reference as in safety.case");
+		call_error(call, &err);
+		return;
+	}
 	if (store_request_list(buf,
 	        lim != NULL ? (int)json_integer_value(lim) : 100,
+	        order != NULL && strcmp(order, "newest") == 0, case_id,
 	        requests_simple_list_cb, call, &err) == -1)
 		call_error(call, &err);
 }

@@ -274,15 +274,16 @@ store_request_get(
 	    STORE_FN_REQUEST_GET, id, by_ref ? "ref" : "", cb, arg, err);
 }
 
-/* shd_request_list statuses limit: {"requests"}. */
+/* shd_request_list statuses limit order case: {"requests"}. */
 int
-store_request_list(const char *statuses, int limit, store_cb *cb, void *arg,
-    struct sh_error *err)
+store_request_list(const char *statuses, int limit, bool newest,
+    const char *case_id, store_cb *cb, void *arg, struct sh_error *err)
 {
 	char lim[STORE_FN_NUM];
+	const char *argv[] = {store_fn_str(statuses), store_fn_num(lim, limit),
+	    newest ? "newest" : "oldest", store_fn_str(case_id)};
 
-	return store_fn_2(STORE_FN_REQUEST_LIST, statuses,
-	    store_fn_num(lim, limit), cb, arg, err);
+	return store_call(STORE_FN_REQUEST_LIST, 4, argv, NULL, cb, arg, err);
 }
 
 /* shd_placement_list statuses own_shelter: {"placements"}. */
@@ -290,8 +291,8 @@ int
 store_placement_list(const char *statuses, const char *own_shelter,
     store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_2(STORE_FN_PLACEMENT_LIST, statuses, own_shelter, cb,
-	    arg, err);
+	return store_fn_2(
+	    STORE_FN_PLACEMENT_LIST, statuses, own_shelter, cb, arg, err);
 }
 
 /* shd_waiting limit: {"requests"} in waitlist order. */

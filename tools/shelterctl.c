@@ -86,12 +86,21 @@ static const struct command commands[] = {
         .help = request_flags},
     {.name = "requests",
         .fn = ctl_request_list,
-        .args = "[--status S,...] [--limit N]",
-        .summary = "list requests, oldest first, with their age",
-        .help = "  --status S,...  waiting (default), proposed, placed, "
-                "arrived,\n"
-                "                  cancelled, or all\n"
-                "  --limit N       at most N requests (1..500)\n"},
+        .args = "[--status S,...] [--limit N] [--oldest]",
+        .summary = "the worklist: open requests, newest first",
+        .help = "  --status S,...  waiting, proposed, placed (the default: "
+                "open work),\n"
+                "                  arrived, cancelled, or all\n"
+                "  --limit N       at most N requests (1..500, default "
+                "100)\n"
+                "  --oldest        oldest first\n"
+                "WAITING FOR is the time since submission; HOLD LEFT the "
+                "time until\nan open proposal's hold expires.\n"},
+    {.name = "request",
+        .fn = ctl_work_request,
+        .args = "ID|REF",
+        .summary = "one request whole: household, proposal, rejections, "
+                   "why it waits"},
     {.name = "accept",
         .fn = ctl_request_accept,
         .args = "PROPOSAL",
@@ -108,6 +117,10 @@ static const struct command commands[] = {
         .fn = ctl_request_arrived,
         .args = "REQUEST",
         .summary = "record that a placed person arrived"},
+    {.name = "arrivals",
+        .fn = ctl_work_arrivals,
+        .args = "[--expected | --residents]",
+        .summary = "who is expected and who lives there (placement.list)"},
     {.name = "watch",
         .fn = ctl_watch_run,
         .args = "[--since ID] [--count N] [TOPIC...]",

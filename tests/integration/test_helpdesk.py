@@ -340,3 +340,169 @@ def test_placement_list_for_shelters_and_coordinators():
         assert "expected, resident" in e.message
         svc = env.client("service")
         expect_error(lambda: svc.call("placement.list", {}), -32003, "role")
+
+
+def columns(text, headers):
+    """An aligned table whose headers may hold spaces, as dicts: each
+    cell is the text under its header, up to the next header."""
+    lines = [l for l in text.splitlines() if l.strip()]
+    head = lines[0]
+    starts = [head.index(hd) for hd in headers]
+    assert starts == sorted(starts), head
+    rows = []
+    for l in lines[1:]:
+        if l.startswith(" ") or not l[:1].strip() or l.startswith("more "):
+            continue
+        cells = {}
+        for i, hd in enumerate(headers):
+            end = starts[i + 1] if i + 1 < len(starts) else None
+            cells[hd] = l[starts[i]:end].strip()
+        rows.append(cells)
+    return rows
+
+
+WORK = ["ID", "REF", "CASE", "STATUS", "HOUSEHOLD", "URGENCY",
+        "WAITING FOR", "HOLD LEFT", "SHELTER/POOL", "PROPOSAL"]
+
+
+def test_ctl_worklist_shows_the_open_work_newest_first():
+    shelters = [shelter(DEFAULT_SHELTER_ID, total=2,
+                        pools=[pool("main", children_max=2, total=2)])]
+    with Env(shelters=shelters, matching={"hold_ttl_s": 1800}) as env:
+        c = env.client("coordinator")
+        a = c.call("request.submit", {"request": request(
+            "W-1", children=[{"age": 4}], safety={"case": "NET-9"})})
+        c.call("proposal.accept", {"id": a["proposal"]["id"]})
+        b = c.call("request.submit", {"request": request("W-2", age=41)})
+        w = c.call("request.submit", {"request": request("W-3", gender="m",
+                                                         age=25)})
+        x = c.call("request.submit", {"request": request("W-4")})
+        c.call("request.cancel", {"id": x["request"]["id"], "reason": "t"})
+        p = expect(ctl("requests", env=env, role="coordinator"), 0)
+        rows = columns(p.stdout, WORK)
+        # Open work only (cancelled W-4 left out), newest first.
+        assert [r["REF"] for r in rows] == ["W-3", "W-2", "W-1"], p.stdout
+        r3, r2, r1 = rows
+        assert r1["STATUS"] == "placed" and r1["CASE"] == "NET-9"
+        assert r1["HOUSEHOLD"] == "f 30 +1 child (4)"
+        assert r1["SHELTER/POOL"] == DEFAULT_SHELTER_ID + "/main"
+        assert r2["STATUS"] == "proposed" and r2["HOUSEHOLD"] == "f 41"
+        assert r2["HOLD LEFT"] in ("in 29 min", "in 30 min"), r2
+        assert r2["PROPOSAL"] == b["proposal"]["id"]
+        assert r3["STATUS"] == "waiting" and r3["HOLD LEFT"] == "-"
+        assert r3["SHELTER/POOL"] == "-" and r3["CASE"] == "-"
+        assert r3["WAITING FOR"].endswith("s"), r3
+        assert "more requests" not in p.stdout
+        # Cut: a line says so.
+        p = expect(ctl("requests", "--limit", "2", env=env,
+                       role="coordinator"), 0)
+        assert [r["REF"] for r in columns(p.stdout, WORK)] == ["W-3", "W-2"]
+        assert p.stdout.splitlines()[-1].startswith(
+            "more requests than shown: use --limit N"), p.stdout
+        p = expect(ctl("requests", "--oldest", "--status", "all", env=env,
+                       role="coordinator"), 0)
+        assert [r["REF"] for r in columns(p.stdout, WORK)] == [
+            "W-1", "W-2", "W-3", "W-4"]
+        j = json.loads(expect(ctl("requests", "--json", "--limit", "1",
+                                  env=env, role="coordinator"), 0).stdout)
+        assert [r["ref"] for r in j["requests"]] == ["W-3"]
+        expect(ctl("requests", "--limit", "0", env=env, role="coordinator"),
+               2)
+        p = expect(ctl("requests", "--status", "arrived", env=env,
+                       role="coordinator"), 0)
+        assert p.stdout.strip() == "no open requests"
+
+
+def test_request_list_order_and_case():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("coordinator")
+        for i, case in enumerate(["A-1", "B-1", "A-1"]):
+            c.call("request.submit", {"request": request(
+                "O-%d" % i, safety={"case": case})})
+        refs = lambda res: [r["ref"] for r in res["requests"]]
+        assert refs(c.call("request.list", {})) == ["O-0", "O-1", "O-2"]
+        assert refs(c.call("request.list", {"order": "newest"})) == [
+            "O-2", "O-1", "O-0"]
+        assert refs(c.call("request.list", {"case": "A-1", "limit": 1,
+                                            "order": "newest"})) == ["O-2"]
+        assert refs(c.call("request.list", {"case": "A-1",
+                                            "status": ["proposed"]})) == [
+            "O-0", "O-2"]
+        expect_error(lambda: c.call("request.list", {"order": "up"}),
+                     -32602, "invalid_field", "order")
+        expect_error(lambda: c.call("request.list", {"case": "a b"}),
+                     -32602, "invalid_field", "case")
+
+
+def test_ctl_request_shows_one_request_whole():
+    shelters = [shelter(DEFAULT_SHELTER_ID, total=1),
+                shelter(OTHER_SHELTER_ID, total=1, municipality="Zwolle")]
+    with Env(shelters=shelters) as env:
+        c = env.client("coordinator")
+        sub = c.call("request.submit", {"request": request(
+            "ONE-1", needs=["trauma"], children=[{"age": 7, "gender": "f"}],
+            safety={"case": "NET-5"})})
+        # Shelters here take no children: it waits, and says why.
+        assert sub["proposal"] is None
+        p = expect(ctl("request", "ONE-1", env=env, role="coordinator"), 0)
+        head = p.stdout.split("\n\n")[0]
+        kv = dict(l.split(None, 1) for l in head.splitlines())
+        assert kv["request"] == sub["request"]["id"] + " (ref ONE-1)"
+        assert kv["status"] == "waiting"
+        assert kv["household"] == "f 30 +1 child (7)", p.stdout
+        assert kv["needs"] == "trauma" and kv["case"] == "NET-5"
+        assert kv["rejected"] == "-"
+        assert "0/2 shelters can take this request: 2 without a place for " \
+               "this household" in p.stdout, p.stdout
+        assert kv["submitted"].endswith("s)"), kv
+        # Rejections are honoured in the explanation of the request.
+        r2 = c.call("request.submit", {"request": request("ONE-2")})
+        nxt = c.call("proposal.reject", {"id": r2["proposal"]["id"],
+                                         "reason": "x"})["next"]
+        c.call("proposal.reject", {"id": nxt["id"], "reason": "x"})
+        j = json.loads(expect(ctl("request", "--json", "ONE-2", env=env,
+                                  role="coordinator"), 0).stdout)
+        assert j["request"]["status"] == "waiting"
+        assert j["explanation"]["reasons"] == {"rejected": 2}, j
+        assert j["explanation"]["dead_end"] is False
+        p = expect(ctl("request", "ONE-2", env=env, role="coordinator"), 0)
+        assert "2 rejected for this request" in p.stdout
+        p = expect(ctl("request", "NOPE", env=env, role="coordinator"), 1)
+        assert "NOPE" in p.stderr
+        expect(ctl("request", env=env, role="coordinator"), 2)
+
+
+def test_ctl_arrivals_for_a_shelter():
+    shelters = [shelter(DEFAULT_SHELTER_ID,
+                        pools=[pool("main", children_max=2, total=3)])]
+    with Env(shelters=shelters) as env:
+        c = env.client("coordinator")
+        a = c.call("request.submit", {"request": request(
+            "ARR-1", children=[{"age": 4}], needs=["trauma"])})
+        c.call("proposal.accept", {"id": a["proposal"]["id"]})
+        b = c.call("request.submit", {"request": request("ARR-2", age=50)})
+        c.call("proposal.accept", {"id": b["proposal"]["id"]})
+        expect(ctl("arrived", "ARR-2", env=env, role="shelter"), 0)
+        heads = ["SINCE", "STATUS", "SHELTER", "POOL", "REQUEST",
+                 "HOUSEHOLD", "NEEDS", "LANGUAGES"]
+        p = expect(ctl("arrivals", env=env, role="shelter"), 0)
+        rows = columns(p.stdout, heads)
+        assert [(r["STATUS"], r["REQUEST"], r["HOUSEHOLD"], r["NEEDS"])
+                for r in rows] == [
+            ("expected", a["request"]["id"], "f 30 +1 child (4)", "trauma"),
+            ("resident", b["request"]["id"], "f 50", "-")], p.stdout
+        assert "ARR-" not in p.stdout
+        p = expect(ctl("arrivals", "--expected", env=env, role="shelter"), 0)
+        assert [r["REQUEST"] for r in columns(p.stdout, heads)] == [
+            a["request"]["id"]]
+        other = expect(ctl("arrivals", env=env, role="shelter_b"), 0)
+        assert other.stdout.strip() == "no expected arrivals or residents"
+        j = json.loads(expect(ctl("arrivals", "--json", env=env,
+                                  role="shelter"), 0).stdout)
+        assert len(j["placements"]) == 2
+        # Heartbeat from the command line.
+        p = expect(ctl("capacity", DEFAULT_SHELTER_ID, env=env,
+                       role="shelter"), 0)
+        assert p.stdout.startswith(DEFAULT_SHELTER_ID +
+                                   ": counts confirmed, nothing changed"), \
+            p.stdout
