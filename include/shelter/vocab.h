@@ -100,7 +100,7 @@ struct vocab_event_def {
  */
 #define VOCAB_REQUEST_STATUS_LIST                                              \
 	"waiting, proposed, placed, arrived, cancelled"
-#define VOCAB_TOPIC_LIST "proposals, requests, capacity, placements"
+#define VOCAB_TOPIC_LIST            "proposals, requests, capacity, placements"
 #define VOCAB_PLACEMENT_STATUS_LIST "expected, resident"
 extern const char vocab_request_status_list[];
 extern const char vocab_topic_list[];
