@@ -9,7 +9,7 @@ import os
 import harness as h
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env,
                      expect_error, pool, request, shelter)
-from test_ctl import ctl, expect, table
+from test_ctl import WORK, columns, ctl, expect
 
 
 def test_request_get_by_id_or_ref():
@@ -340,29 +340,6 @@ def test_placement_list_for_shelters_and_coordinators():
         assert "expected, resident" in e.message
         svc = env.client("service")
         expect_error(lambda: svc.call("placement.list", {}), -32003, "role")
-
-
-def columns(text, headers):
-    """An aligned table whose headers may hold spaces, as dicts: each
-    cell is the text under its header, up to the next header."""
-    lines = [l for l in text.splitlines() if l.strip()]
-    head = lines[0]
-    starts = [head.index(hd) for hd in headers]
-    assert starts == sorted(starts), head
-    rows = []
-    for l in lines[1:]:
-        if l.startswith(" ") or not l[:1].strip() or l.startswith("more "):
-            continue
-        cells = {}
-        for i, hd in enumerate(headers):
-            end = starts[i + 1] if i + 1 < len(starts) else None
-            cells[hd] = l[starts[i]:end].strip()
-        rows.append(cells)
-    return rows
-
-
-WORK = ["ID", "REF", "CASE", "STATUS", "HOUSEHOLD", "URGENCY",
-        "WAITING FOR", "HOLD LEFT", "SHELTER/POOL", "PROPOSAL"]
 
 
 def test_ctl_worklist_shows_the_open_work_newest_first():
