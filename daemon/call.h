@@ -43,6 +43,12 @@ struct call {
 void call_reply(struct call *call, json_t *result);
 /* End the call with an error. Frees the call. */
 void call_error(struct call *call, const struct sh_error *err);
+/*
+ * End the call with the first error of all (at least one), carrying
+ * every one of them as data.errors: [{field, reason, message}]. Frees the
+ * call.
+ */
+void call_error_all(struct call *call, const struct sh_errors *all);
 /* call_error with a formatted message. */
 void call_errorf(struct call *call, int code, const char *reason,
     const char *field, const char *fmt, ...)

@@ -32,6 +32,7 @@ local E = {
 	proposal = {CODE.not_found, 'proposal'},
 	state = {CODE.conflict, 'state'},
 	version = {CODE.conflict, 'version'},
+	ref_conflict = {CODE.conflict, 'ref_conflict'},
 }
 
 -- Request statuses, in the order shd_stats counts them.
@@ -228,7 +229,7 @@ end
 local function shelter_json(id)
 	local sk = skey(id)
 	local h = redis.call('HMGET', sk, 'doc', 'open', 'always', 'version',
-	    'updated_at', 'pools')
+	    'updated_at', 'pools', 'reason', 'open_since')
 	if h[1] == false then
 		return nil
 	end
@@ -239,8 +240,12 @@ local function shelter_json(id)
 		pools[i] = extend(pd, counts_json(c) .. ',"overbooked":' ..
 		    bool(pool_free(c) < 0))
 	end
-	return extend(h[1], '"intake":{"open":' .. bool(h[2] == '1') ..
-	    ',"always":' .. bool(h[3] == '1') .. '},"pools":' ..
+	local open = h[2] == '1'
+	local since = tonumber(h[8]) or tonumber(h[5]) or 0
+	return extend(h[1], '"intake":{"open":' .. bool(open) ..
+	    ',"always":' .. bool(h[3] == '1') .. ',"reason":' ..
+	    ((not open and h[7] and h[7] ~= '') and q(h[7]) or 'null') ..
+	    ',"since":' .. q(iso(since)) .. '},"pools":' ..
 	    json_array(pools) .. ',"version":' .. int(tonumber(h[4]) or 0) ..
 	    ',"updated_at":' .. q(iso(tonumber(h[5]) or 0)))
 end
@@ -314,7 +319,8 @@ local function shelter_put(a)
 	else
 		local open = (open_if_new == '1' or open_if_new == 'true')
 		redis.call('HSET', sk, 'open', open and '1' or '0',
-		    'reason', '', 'version', 1, 'updated_at', int(now_ms()))
+		    'reason', '', 'version', 1, 'updated_at', int(now_ms()),
+		    'open_since', int(now_ms()))
 		redis.call('ZADD', key('shelters'), 0, id)
 	end
 	for _, name in ipairs(removed) do
@@ -403,6 +409,14 @@ local function capacity(a)
 		end
 		sets[#sets + 1] = {name, t, o}
 	end
+	if #sets == 0 then
+		-- A heartbeat: "our numbers are still right". Only the
+		-- daemons' tables hear of it (their freshness), no subscriber.
+		redis.call('HSET', sk, 'updated_at', int(now_ms()))
+		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
+		    q(id) .. '}')
+		return '{"shelter":' .. shelter_json(id) .. '}'
+	end
 	for _, s in ipairs(sets) do
 		redis.call('HSET', sk, 't:' .. s[1], int(s[2]), 'o:' .. s[1],
 		    int(s[3]))
@@ -418,6 +432,9 @@ local function intake(a)
 	local sk = skey(id)
 	if redis.call('EXISTS', sk) == 0 then
 		return shelter_not_found(id)
+	end
+	if hget(sk, 'open') ~= (open and '1' or '0') then
+		redis.call('HSET', sk, 'open_since', int(now_ms()))
 	end
 	redis.call('HSET', sk, 'open', open and '1' or '0', 'reason', reason)
 	redis.call('HINCRBY', sk, 'version', 1)
@@ -669,6 +686,14 @@ end
 
 local URGENCY = {immediate = 0, days = 1, planned = 2}
 
+-- A ref that is stored with a different request: refused, naming both.
+local function ref_conflict(ref, rid, field)
+	return fail(E.ref_conflict, field, 'ref ' .. ref ..
+	    ' is held by request ' .. rid .. ', which differs ' ..
+	    'from this one; give this person a new ref, or ' ..
+	    'look at ' .. rid .. ' first')
+end
+
 -- The answer for a ref that is already stored.
 local function duplicate_json(rid)
 	return '{"duplicate":true,"request":' .. request_json(rid) ..
@@ -703,6 +728,11 @@ local function submit(a)
 	local ttl_s, nalt = tonumber(a[8]) or 1800, tonumber(a[9]) or 0
 	local rid = redis.call('GET', key('ref:' .. ref))
 	if rid then
+		-- doc is the request after defaults, serialised the same way
+		-- every time: equal texts are the same request.
+		if hget(rkey(rid), 'doc') ~= doc then
+			return ref_conflict(ref, rid, 'ref')
+		end
 		return duplicate_json(rid)
 	end
 	local cands = cjson.decode(a[10] ~= '' and a[10] or '[]')
@@ -737,6 +767,10 @@ local function submit_batch(a)
 		local it = {ref = a[i], doc = a[i + 1], urgency = a[i + 2],
 		    case = a[i + 3], co = a[i + 4], hh = a[i + 5]}
 		it.rid = redis.call('GET', key('ref:' .. it.ref))
+		if it.rid and hget(rkey(it.rid), 'doc') ~= it.doc then
+			return ref_conflict(it.ref, it.rid, 'requests.' ..
+			    int((i - 5) / 7) .. '.ref')
+		end
 		if a[i + 6] ~= '' then
 			it.choice = cjson.decode(a[i + 6])
 		end
@@ -806,6 +840,20 @@ end
 local function request_not_found(id, field)
 	return fail(E.request, field or 'id', 'request ' .. id ..
 	    ' not found')
+end
+
+-- The request id a parameter names: the id itself when there is such a
+-- request, else the request that holds it as its ref (by_ref: only a
+-- ref), else the text unchanged ('' by_ref: then not found).
+local function resolve(idref, by_ref)
+	if not by_ref and redis.call('EXISTS', rkey(idref)) == 1 then
+		return idref
+	end
+	local rid = redis.call('GET', key('ref:' .. idref))
+	if rid then
+		return rid
+	end
+	return by_ref and '' or idref
 end
 
 local function shd_propose(a)
@@ -888,7 +936,7 @@ local function accept(a)
 	redis.call('HSET', pk, 'status', PROPOSAL_STATUS.accepted)
 	redis.call('ZREM', key('holds'), pid)
 	redis.call('HSET', rkey(rid), 'proposal', '', 'pl_shelter', sid,
-	    'pl_pool', pool, 'pl_proposal', pid)
+	    'pl_pool', pool, 'pl_proposal', pid, 'pl_since', int(now_ms()))
 	set_status(rid, STATUS.placed)
 	emit_proposal(pid, EVENT.proposal_accepted)
 	emit_request(rid, EVENT.request_placed, sid)
@@ -921,7 +969,7 @@ local function reject(a)
 end
 
 local function cancel(a)
-	local rid = a[2]
+	local rid = resolve(a[2])
 	local rk = rkey(rid)
 	local status = hget(rk, 'status')
 	if status == nil then
@@ -962,7 +1010,7 @@ local function cancel(a)
 end
 
 local function arrived(a)
-	local rid, own = a[2], a[3] or ''
+	local rid, own = resolve(a[2]), a[3] or ''
 	local rk = rkey(rid)
 	local h = redis.call('HMGET', rk, 'status', 'pl_shelter', 'pl_pool')
 	if h[1] == false then
@@ -983,6 +1031,7 @@ local function arrived(a)
 		redis.call('HINCRBY', sk, 'o:' .. pool, 1)
 	end
 	-- A resident still counts for its case until it departs.
+	redis.call('HSET', rk, 'pl_since', int(now_ms()))
 	set_status(rid, STATUS.arrived)
 	emit_request(rid, EVENT.request_arrived, sid)
 	emit_placement(rid, EVENT.placement_arrived)
@@ -1040,9 +1089,10 @@ local function sweep(a)
 end
 
 local function request_get(a)
-	local r = request_json(a[2])
+	local by_ref = a[3] == 'ref'
+	local r = request_json(resolve(a[2], by_ref))
 	if r == nil then
-		return request_not_found(a[2])
+		return request_not_found(a[2], by_ref and 'ref' or 'id')
 	end
 	return '{"request":' .. r .. '}'
 end
@@ -1097,6 +1147,57 @@ local function request_list(a)
 		out[i] = request_json(id)
 	end
 	return '{"requests":' .. json_array(out) .. '}'
+end
+
+-- The placements of the shelters' side: expected (placed, not arrived)
+-- and resident (arrived), with the household, never case, origin or
+-- referrer; statuses a comma separated list ('' both), own a shelter id
+-- ('' every shelter); sorted by since, then request id.
+local PLACEMENT = {expected = STATUS.placed, resident = STATUS.arrived}
+
+local function placement_list(a)
+	local own = a[3] or ''
+	local want = {}
+	for s in string.gmatch(a[2] or '', '[^,%s]+') do
+		want[s] = true
+	end
+	if next(want) == nil then
+		want = {expected = true, resident = true}
+	end
+	local rows = {}
+	for _, name in ipairs({'expected', 'resident'}) do
+		if want[name] then
+			for _, rid in ipairs(redis.call('ZRANGE',
+			    key('status:' .. PLACEMENT[name]), 0, -1)) do
+				local h = redis.call('HMGET', rkey(rid), 'pl_shelter',
+				    'pl_pool', 'pl_proposal', 'pl_since', 'hh',
+				    'updated_at')
+				if own == '' or h[1] == own then
+					local since = tonumber(h[4]) or
+					    tonumber(h[6]) or 0
+					rows[#rows + 1] = {since, tonumber(string.sub(
+					    rid, 5)) or 0, '{"request_id":' .. q(rid) ..
+					    ',"shelter_id":' .. q(h[1]) .. ',"pool":' ..
+					    q(h[2]) .. ',"status":' .. q(name) ..
+					    ',"proposal_id":' .. q(h[3] or '') ..
+					    ',"since":' .. q(iso(since)) ..
+					    ',"household":' .. ((h[5] and h[5] ~= '')
+					    and h[5] or 'null') .. '}'}
+				end
+			end
+		end
+	end
+	table.sort(rows, function(x, y)
+		if x[1] ~= y[1] then
+			return x[1] < y[1]
+		end
+		return x[2] < y[2]
+	end)
+	local out = {}
+	for i, r in ipairs(rows) do
+		out[i] = r[3]
+	end
+	return '{"placements":' .. json_array(out) .. '}'
 end
 
 -- A page of the waitlist: the first limit requests after the score `after`
@@ -1193,8 +1294,10 @@ local FUNCTIONS = {
 	{name = 'shd_arrived', argc = 2, fn = arrived},
 	{name = 'shd_departed', argc = 2, fn = departed},
 	{name = 'shd_sweep', argc = 0, fn = sweep},
-	{name = 'shd_request_get', argc = 1, fn = request_get, readonly = true},
+	{name = 'shd_request_get', argc = 2, fn = request_get, readonly = true},
 	{name = 'shd_request_list', argc = 4, fn = request_list,
+	    readonly = true},
+	{name = 'shd_placement_list', argc = 2, fn = placement_list,
 	    readonly = true},
 	{name = 'shd_waiting', argc = 2, fn = waiting, readonly = true},
 	{name = 'shd_stats', argc = 0, fn = stats, readonly = true},

@@ -12,14 +12,16 @@
 #include "auth.h"
 #include "events.h"
 #include "methods.h"
+#include "placements.h"
 #include "requests.h"
 #include "shelters.h"
 #include "stats.h"
 
-#define ALL   (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER | ROLE_SERVICE)
-#define COORD (ROLE_ADMIN | ROLE_COORDINATOR)
-#define READ  (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SERVICE)
-#define OWNER (ROLE_ADMIN | ROLE_SHELTER)
+#define ALL    (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER | ROLE_SERVICE)
+#define COORD  (ROLE_ADMIN | ROLE_COORDINATOR)
+#define READ   (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SERVICE)
+#define OWNER  (ROLE_ADMIN | ROLE_SHELTER)
+#define PLACES (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER)
 
 static const struct method methods[] = {
     {.name = "session.auth",
@@ -62,7 +64,7 @@ static const struct method methods[] = {
     {.name = "shelter.capacity",
         .roles = OWNER,
         .own = OWN_PARAM_ID,
-        .params = {{"id", PT_STRING, true}, {"pools", PT_OBJECT, true},
+        .params = {{"id", PT_STRING, true}, {"pools", PT_OBJECT, false},
             {"if_version", PT_INT, false}},
         .fn = shelters_capacity},
     {.name = "shelter.intake",
@@ -86,7 +88,7 @@ static const struct method methods[] = {
         .fn = requests_cancel},
     {.name = "request.get",
         .roles = COORD,
-        .params = {{"id", PT_STRING, true}},
+        .params = {{"id", PT_STRING, false}, {"ref", PT_STRING, false}},
         .fn = requests_get},
     {.name = "request.list",
         .roles = COORD,
@@ -116,6 +118,11 @@ static const struct method methods[] = {
         .own = OWN_HANDLER,
         .params = {{"request_id", PT_STRING, true}},
         .fn = requests_departed},
+    {.name = "placement.list",
+        .roles = PLACES,
+        .own = OWN_HANDLER,
+        .params = {{"status", PT_ARRAY, false}},
+        .fn = placements_list},
     {.name = "stats.get", .roles = READ, .fn = stats_get},
 };
 

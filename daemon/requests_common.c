@@ -37,14 +37,19 @@ requests_nomem(struct call *call)
 int
 requests_parse(struct call *call, struct request *out)
 {
-	struct sh_error err;
+	struct sh_errors *all = malloc(sizeof *all);
+	int rc;
 
-	if (model_request_parse(json_object_get(call->params, "request"),
-	        sd.gaz, out, &err) == -1) {
-		call_error(call, &err);
+	if (all == NULL) {
+		requests_nomem(call);
 		return -1;
 	}
-	return 0;
+	rc = model_request_parse_all(
+	    json_object_get(call->params, "request"), sd.gaz, out, all);
+	if (rc == -1)
+		call_error_all(call, all);
+	free(all);
+	return rc;
 }
 
 /* A member's string value for logs: see requests_internal.h. */
@@ -107,7 +112,7 @@ requests_send_propose(const char *rid, const char *cands, store_cb *cb,
 int
 requests_send_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_request_get(id, cb, arg, err);
+	return store_request_get(id, false, cb, arg, err);
 }
 
 /* Start a refresh set: see requests_internal.h. */

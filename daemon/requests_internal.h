@@ -58,7 +58,7 @@ int requests_send_case(
  */
 int requests_send_propose(const char *rid, const char *cands, store_cb *cb,
     void *arg, struct sh_error *err);
-/* The request id as stored (shd_request_get): {request}. */
+/* The request id (or ref) as stored (shd_request_get): {request}. */
 int requests_send_get(
     const char *id, store_cb *cb, void *arg, struct sh_error *err);
 

@@ -10,9 +10,11 @@
 #include "shelter/vocab.h"
 
 #include "log.h"
+#include "placement.h"
 #include "requests.h"
 #include "requests_internal.h"
 #include "store.h"
+#include "table.h"
 
 /* Reply {request} from a store answer that carries it. */
 static void
@@ -121,26 +123,64 @@ requests_departed(struct call *call)
 
 /* request.get -------------------------------------------------------- */
 
+/*
+ * Why a waiting request waits, matched now on the table with its
+ * rejections (a new object, or NULL: it does not wait, or ENOMEM).
+ */
+static json_t *
+requests_simple_explain(const json_t *req)
+{
+	struct match_result *res = table_scratch();
+	struct request r;
+
+	if (strcmp(requests_str_of(req, "status"), "waiting") != 0 ||
+	    placement_parse_stored(req, &r) == -1 ||
+	    placement_match(
+	        &r, json_object_get(req, "rejected"), NULL, NULL, res) == -1)
+		return NULL;
+	return match_explanation_json(res);
+}
+
 static void
 requests_simple_get_cb(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct call *call = arg;
+	json_t *req;
 
 	if (result == NULL) {
 		call_error(call, err);
 		return;
 	}
-	requests_simple_reply_request(call, result);
+	req = json_object_get(result, "request");
+	call_reply(call,
+	    json_pack("{s:O, s:o?}", "request", req, "explanation",
+	        requests_simple_explain(req)));
 }
 
-/* request.get {id}: the request as stored. */
+/*
+ * request.get {id} or {ref}: the request as stored. Exactly one of the
+ * two; an id may also be a ref, as everywhere a request id is taken.
+ */
 void
 requests_get(struct call *call)
 {
+	const char *id = call_str(call, "id"), *ref = call_str(call, "ref");
 	struct sh_error err;
 
-	if (requests_send_get(
-	        call_str(call, "id"), requests_simple_get_cb, call, &err) == -1)
+	if (id != NULL && ref != NULL) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "ref",
+		    "give either id or ref, not both");
+		call_error(call, &err);
+		return;
+	}
+	if (id == NULL && ref == NULL) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "missing_field", "id",
+		    "is required (or give ref)");
+		call_error(call, &err);
+		return;
+	}
+	if (store_request_get(id != NULL ? id : ref, id == NULL,
+	        requests_simple_get_cb, call, &err) == -1)
 		call_error(call, &err);
 }
 

@@ -184,13 +184,18 @@ shelters_put_ok(struct call *call, json_t *result)
 void
 shelters_put(struct call *call)
 {
+	static struct sh_errors one; /* the loop is single-threaded */
 	struct shelters_op *op;
 	struct shelter s;
 	struct sh_error err;
 
 	if (model_shelter_parse(json_object_get(call->params, "shelter"),
 	        sd.gaz, 0, &s, &err) == -1) {
-		call_error(call, &err);
+		/* Shelters are checked to the first problem: data.errors
+		 * holds that one. */
+		one.n = 0;
+		sh_errors_add(&one, &err);
+		call_error_all(call, &one);
 		return;
 	}
 	if ((op = shelters_op_new(call, shelters_put_ok)) != NULL)
@@ -366,6 +371,7 @@ shelters_capacity_pool(const char *name, const json_t *p,
 /*
  * shelter.capacity {id, pools: {POOL: {total?, occupied?}}, if_version?}:
  * the shelter's own view of its beds; pools not named keep their counts.
+ * Without pools (or with {}) a heartbeat: the store only sets updated_at.
  */
 void
 shelters_capacity(struct call *call)

@@ -172,12 +172,17 @@ int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
 int store_departed(const char *request_id, const char *own_shelter,
     store_cb *cb, void *arg, struct sh_error *err);
 int store_sweep(store_cb *cb, void *arg, struct sh_error *err);
+/* by_ref: id is a ref only; else a request id, or else a ref. */
 int store_request_get(
-    const char *id, store_cb *cb, void *arg, struct sh_error *err);
+    const char *id, bool by_ref, store_cb *cb, void *arg, struct sh_error *err);
 /* statuses: comma separated, NULL or "" for all; newest: newest first;
- * case_id: NULL or "" for any. */
+ * case_id: only that safety case (NULL or "": all). */
 int store_request_list(const char *statuses, int limit, bool newest,
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err);
+/* statuses: expected and/or resident, comma separated ("": both);
+ * own_shelter: "" for every shelter. */
+int store_placement_list(const char *statuses, const char *own_shelter,
+    store_cb *cb, void *arg, struct sh_error *err);
 /* A page of at most limit waiting requests after the cursor after (NULL or
  * "": from the head); the result's "next" is the cursor of the next page,
  * or null after the last one. */

@@ -309,11 +309,16 @@ store_sweep(store_cb *cb, void *arg, struct sh_error *err)
 	return store_call(STORE_FN_SWEEP, 0, NULL, NULL, cb, arg, err);
 }
 
-/* shd_request_get id: {"request"}. */
+/*
+ * shd_request_get id by: {"request"}. by_ref false: id is a request id or
+ * else a ref; true: only a ref.
+ */
 int
-store_request_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
+store_request_get(
+    const char *id, bool by_ref, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_1(STORE_FN_REQUEST_GET, id, cb, arg, err);
+	return store_fn_2(
+	    STORE_FN_REQUEST_GET, id, by_ref ? "ref" : "", cb, arg, err);
 }
 
 /* shd_request_list statuses limit order case: {"requests"}. */
@@ -326,6 +331,15 @@ store_request_list(const char *statuses, int limit, bool newest,
 	    newest ? "newest" : "oldest", store_fn_str(case_id)};
 
 	return store_call(STORE_FN_REQUEST_LIST, 4, argv, NULL, cb, arg, err);
+}
+
+/* shd_placement_list statuses own_shelter: {"placements"}. */
+int
+store_placement_list(const char *statuses, const char *own_shelter,
+    store_cb *cb, void *arg, struct sh_error *err)
+{
+	return store_fn_2(
+	    STORE_FN_PLACEMENT_LIST, statuses, own_shelter, cb, arg, err);
 }
 
 /* shd_waiting limit after: {"requests", "next"} in waitlist order. */

@@ -38,8 +38,9 @@
 	X(ARRIVED, "shd_arrived", 2, 0, "request_id own_shelter")              \
 	X(DEPARTED, "shd_departed", 2, 0, "request_id own_shelter")            \
 	X(SWEEP, "shd_sweep", 0, 0, "")                                        \
-	X(REQUEST_GET, "shd_request_get", 1, 0, "id")                          \
+	X(REQUEST_GET, "shd_request_get", 2, 0, "id by")                       \
 	X(REQUEST_LIST, "shd_request_list", 4, 0, "statuses limit order case") \
+	X(PLACEMENT_LIST, "shd_placement_list", 2, 0, "statuses own_shelter")  \
 	X(WAITING, "shd_waiting", 2, 0, "limit after")                         \
 	X(STATS, "shd_stats", 0, 0, "")
 

@@ -80,6 +80,8 @@ config_free(struct config *cfg)
 	free(cfg->shelters_path);
 	free(cfg->gazetteer_path);
 	free(cfg->http_host);
+	free((char *)cfg->match.referral_minor);
+	free((char *)cfg->match.referral_default);
 	free(cfg);
 }
 
@@ -368,12 +370,19 @@ static const struct key redis_keys[] = {
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
+static const struct key referral_keys[] = {
+    {"minor", key_str, C(match.referral_minor), 0, 0, K_NULL, NULL},
+    {"default", key_str, C(match.referral_default), 0, 0, K_NULL, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
 static const struct key matching_keys[] = {
     {"hold_ttl_s", key_int, C(hold_ttl_s), 1, 604800, 0, NULL},
     {"alternatives", key_int, C(alternatives), 0, 10, 0, NULL},
     {"weights", config_key_weights, 0, 0, 0, 0, NULL},
     {"programs", key_map, 0, 0, 0, 0, program_keys},
     {"reserve", key_map, 0, 0, 0, 0, reserve_keys},
+    {"referrals", key_map, 0, 0, 0, 0, referral_keys},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 

@@ -9,6 +9,7 @@
 #include "shelter/geo.h"
 #include "shelter/match.h"
 
+#include "match_message.h"
 #include "scarcity.h"
 
 static const char *const match_filter_names[FILTER_COUNT] = {
@@ -135,6 +136,12 @@ match_result_free(struct match_result *res)
  * allocated while matching once it is big enough.
  */
 #define MATCH_PREFETCH 8
+/* The filters no capacity report, intake change or case lifts: a request
+ * every shelter fails one of is a dead end. */
+#define MATCH_PERMANENT                                                        \
+	(1u << FILTER_PROGRAM | 1u << FILTER_ELIGIBILITY |                     \
+	    1u << FILTER_SECURITY | 1u << FILTER_CARE |                        \
+	    1u << FILTER_TOO_CLOSE | 1u << FILTER_HOUSEHOLD)
 #define MATCH_CAND_BYTES                                                       \
 	(2 * sizeof(struct match_candidate) + 2 * sizeof(uint64_t))
 
@@ -506,111 +513,6 @@ match_rank(
 	}
 }
 
-/* Appends to the message; silently truncates (512 bytes is ample). */
-static void match_msg(struct match_result *res, size_t *off, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-
-static void
-match_msg(struct match_result *res, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= sizeof res->message)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(res->message + *off, sizeof res->message - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off += (size_t)n;
-}
-
-static void
-match_message(struct match_result *res, const struct request *req)
-{
-	int order[FILTER_COUNT] = {0}, nparts = 0, i, j, f, t;
-	size_t off = 0;
-	bool first;
-
-	match_msg(res, &off, "%zu/%zu shelters can take this request",
-	    res->eligible, res->total);
-	for (i = 0; i < FILTER_COUNT; i++) {
-		if (res->reasons[i] == 0)
-			continue;
-		/* Stable insertion: count desc, then filter order. */
-		for (j = nparts;
-		     j > 0 && res->reasons[order[j - 1]] < res->reasons[i]; j--)
-			order[j] = order[j - 1];
-		order[j] = i;
-		nparts++;
-	}
-	for (i = 0; i < nparts; i++) {
-		f = order[i];
-		match_msg(
-		    res, &off, "%s%u ", i == 0 ? ": " : ", ", res->reasons[f]);
-		/* On the enum, with no default: a new filter without its
-		 * sentence is a -Wswitch warning. */
-		switch ((enum filter)f) {
-		case FILTER_NO_FREE_PLACE:
-			match_msg(res, &off, "no free place");
-			break;
-		case FILTER_CARE:
-			match_msg(res, &off, "lack required care (");
-			first = true;
-			for (t = 0; t < CARE_COUNT; t++) {
-				if (!(res->missing_care & (1u << t)))
-					continue;
-				match_msg(res, &off, "%s%s", first ? "" : ", ",
-				    model_care_name((enum care_tag)t));
-				first = false;
-			}
-			match_msg(res, &off, ")");
-			break;
-		case FILTER_TOO_CLOSE:
-			match_msg(res, &off,
-			    "within %g km of the exploitation location",
-			    req->min_distance_km);
-			break;
-		case FILTER_INTAKE_CLOSED:
-			match_msg(res, &off, "closed for intake");
-			break;
-		case FILTER_PROGRAM:
-			match_msg(res, &off, "in another program");
-			break;
-		case FILTER_ELIGIBILITY:
-			match_msg(res, &off,
-			    "with eligibility rules this "
-			    "request does not meet");
-			break;
-		case FILTER_SECURITY:
-			match_msg(res, &off,
-			    "below the required security level (%s)",
-			    model_security_name(req->min_security));
-			break;
-		case FILTER_CASE_CONFLICT:
-			match_msg(res, &off,
-			    "hold, expect or house a co-victim of the same "
-			    "case");
-			break;
-		case FILTER_REJECTED:
-			match_msg(res, &off, "rejected for this request");
-			break;
-		case FILTER_HOUSEHOLD:
-			match_msg(
-			    res, &off, "without a place for this household");
-			break;
-		case FILTER_RESERVED:
-			match_msg(res, &off,
-			    "with their last places reserved for immediate "
-			    "requests");
-			break;
-		case FILTER_COUNT: /* not a filter: never counted */
-			break;
-		}
-	}
-	match_msg(res, &off, ".");
-}
-
 /*
  * Match req against shelters[0..n): filters, scores, pool choice, ranking
  * and explanation into res (reset first, buffers kept). Returns 0, or -1 on
@@ -626,12 +528,14 @@ match_run(const struct shelter *const *shelters, size_t n,
 	const struct shelter *next;
 	unsigned fail, missing;
 	double dexp;
-	size_t i;
+	size_t i, dead = 0;
 	int f;
 
 	res->ncandidates = res->eligible = res->nnear = 0;
 	res->total = 0;
 	res->missing_care = 0;
+	res->dead_end = false;
+	res->referral = NULL;
 	memset(res->reasons, 0, sizeof res->reasons);
 	res->message[0] = '\0';
 	if (match_reserve(res, n) == -1)
@@ -678,6 +582,8 @@ match_run(const struct shelter *const *shelters, size_t n,
 		}
 		if (missing != 0)
 			res->missing_care |= missing;
+		if (fail & MATCH_PERMANENT)
+			dead++;
 		for (f = 0; f < FILTER_COUNT; f++)
 			if (fail & (1u << f))
 				res->reasons[f]++;
@@ -695,6 +601,10 @@ match_run(const struct shelter *const *shelters, size_t n,
 		for (i = 0; i < res->ncandidates; i++)
 			match_combine(opt->weights, &unranked[i]);
 	}
+	res->dead_end = n > 0 && dead == n;
+	if (res->dead_end)
+		res->referral =
+		    x.minor ? opt->referral_minor : opt->referral_default;
 	match_rank(res, unranked, res->ncandidates);
 	match_message(res, req);
 	return 0;
@@ -766,9 +676,10 @@ match_explanation_json(const struct match_result *res)
 		if (o == NULL || json_array_append_new(near, o) == -1)
 			goto fail;
 	}
-	return json_pack("{s:I, s:I, s:o, s:o, s:s}", "total",
+	return json_pack("{s:I, s:I, s:o, s:o, s:b, s:s?, s:s}", "total",
 	    (json_int_t)res->total, "eligible", (json_int_t)res->eligible,
-	    "reasons", reasons, "near_misses", near, "message", res->message);
+	    "reasons", reasons, "near_misses", near, "dead_end", res->dead_end,
+	    "referral", res->referral, "message", res->message);
 fail:
 	json_decref(reasons);
 	json_decref(near);

@@ -13,6 +13,7 @@
  * the object ("shelter: must be an object", "request: must be an object").
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model_enum.h"
@@ -31,7 +32,10 @@ static const char *const model_pool_keys[] = {"name", "genders", "min_age",
 static const char *const model_pool_live_keys[] = {
     "held", "expected", "free", "overbooked", NULL};
 
-static const char *const model_intake_keys[] = {"open", "always", NULL};
+/* reason and since are live output (shelter.intake sets them): accepted so
+ * that a shelter read can be put back, and ignored, as the counts are. */
+static const char *const model_intake_keys[] = {
+    "open", "always", "reason", "since", NULL};
 
 static const char *const model_request_keys[] = {"ref", "program", "person",
     "children", "needs", "prefers", "exploitation", "safety",
@@ -256,35 +260,50 @@ model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
 
 /* Requests. */
 
-static int
-model_person_parse(const json_t *obj, struct request *out, struct sh_error *err)
+/* One step of a parse that goes on after a problem: record it. */
+#define MODEL_STEP(all, err, expr)                                             \
+	do {                                                                   \
+		if ((expr) < 0)                                                \
+			sh_errors_add((all), (err));                           \
+	} while (0)
+
+/* The person, each of its problems into all. */
+static void
+model_person_parse(
+    const json_t *obj, struct request *out, struct sh_errors *all)
 {
 	char path[MODEL_PATH_MAX];
+	struct sh_error err;
 	json_t *v;
-	int val;
+	int val = GENDER_X;
 
-	if (model_field_get_object(obj, "", "person", true, &v, path, err) < 0)
-		return -1;
-	if (model_field_check_keys(v, path, model_person_keys, NULL, err) < 0 ||
+	if (model_field_get_object(obj, "", "person", true, &v, path, &err) <
+	    0) {
+		sh_errors_add(all, &err);
+		return;
+	}
+	model_field_check_keys_all(v, path, model_person_keys, all);
+	MODEL_STEP(all, &err,
 	    model_field_get_enum(
-	        v, path, "gender", true, model_genders, &val, err) < 0)
-		return -1;
+	        v, path, "gender", true, model_genders, &val, &err));
 	out->gender = (enum gender)val;
-	if (model_field_get_int(v, path, "age", true, 0, 120, &out->age, err) <
-	        0 ||
+	MODEL_STEP(all, &err,
+	    model_field_get_int(v, path, "age", true, 0, 120, &out->age, &err));
+	MODEL_STEP(all, &err,
 	    model_field_get_langs(
-	        v, path, out->languages, &out->nlanguages, err) < 0)
-		return -1;
+	        v, path, out->languages, &out->nlanguages, &err));
 	v = json_object_get(v, "nationality");
 	if (v == NULL)
-		return 0;
+		return;
 	if (!json_is_string(v) || json_string_length(v) != 2 ||
 	    json_string_value(v)[0] < 'A' || json_string_value(v)[0] > 'Z' ||
-	    json_string_value(v)[1] < 'A' || json_string_value(v)[1] > 'Z')
-		return model_field_invalid(err, "person.nationality",
+	    json_string_value(v)[1] < 'A' || json_string_value(v)[1] > 'Z') {
+		model_field_invalid(&err, "person.nationality",
 		    "must be a two-letter uppercase ISO 3166-1 code");
+		sh_errors_add(all, &err);
+		return;
+	}
 	memcpy(out->nationality, json_string_value(v), 3);
-	return 0;
 }
 
 static int
@@ -395,54 +414,84 @@ model_request_enum(const json_t *obj, const char *key,
 }
 
 /*
+ * Parse and validate a request, every problem into all: see model.h.
+ * Each part is checked on its own, so one bad field does not hide the
+ * next; inside children, exploitation and safety the first one counts.
+ */
+int
+model_request_parse_all(const json_t *obj, const struct gazetteer *gaz,
+    struct request *out, struct sh_errors *all)
+{
+	int program = PROGRAM_ANY, urgency = URGENCY_DAYS;
+	int referrer = REFERRER_NONE, residence = RESIDENCE_NONE, rc;
+	struct sh_error err;
+
+	memset(out, 0, sizeof *out);
+	memset(all, 0, sizeof *all);
+	out->co_victims = CO_VICTIMS_ANY;
+	out->min_security = SECURITY_STANDARD;
+	if (!json_is_object(obj)) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "",
+		    "request: must be an object");
+		sh_errors_add(all, &err);
+		return -1;
+	}
+	model_field_check_keys_all(obj, "", model_request_keys, all);
+	MODEL_STEP(all, &err,
+	    model_field_get_text(obj, "", "ref", true, MODEL_REF_MAX,
+	        model_valid_ref, model_ref_rule, out->ref, &err));
+	MODEL_STEP(all, &err,
+	    model_request_enum(
+	        obj, "program", model_request_programs, &program, &err));
+	model_person_parse(obj, out, all);
+	MODEL_STEP(all, &err, model_children_parse(obj, out, &err));
+	MODEL_STEP(all, &err,
+	    model_field_get_set(obj, "", "needs", false, false, model_cares,
+	        "care tags", &out->needs, &err));
+	MODEL_STEP(all, &err,
+	    model_field_get_set(obj, "", "prefers", false, false, model_cares,
+	        "care tags", &out->prefers, &err));
+	MODEL_STEP(all, &err, model_exploitation_parse(obj, gaz, out, &err));
+	MODEL_STEP(all, &err, model_safety_parse(obj, out, &err));
+	rc = model_field_get_location(obj, "", "preferred_location", false, gaz,
+	    &out->preferred_location, &err);
+	MODEL_STEP(all, &err, rc);
+	out->has_preferred_location = rc > 0;
+	MODEL_STEP(all, &err,
+	    model_request_enum(
+	        obj, "urgency", model_urgencies, &urgency, &err));
+	MODEL_STEP(all, &err,
+	    model_request_enum(
+	        obj, "referrer", model_referrers, &referrer, &err));
+	MODEL_STEP(all, &err,
+	    model_request_enum(
+	        obj, "residence", model_residences, &residence, &err));
+	out->program = (enum program)program;
+	out->urgency = (enum urgency)urgency;
+	out->referrer = (enum referrer)referrer;
+	out->residence = (enum residence)residence;
+	return all->n > 0 ? -1 : 0;
+}
+
+/*
  * Parse and validate a request (request.submit, match.preview). 0, or -1
- * with err filled.
+ * with err filled with the first problem.
  */
 int
 model_request_parse(const json_t *obj, const struct gazetteer *gaz,
     struct request *out, struct sh_error *err)
 {
-	int program = PROGRAM_ANY, urgency = URGENCY_DAYS;
-	int referrer = REFERRER_NONE, residence = RESIDENCE_NONE, rc;
+	struct sh_errors *all = malloc(sizeof *all);
+	int rc;
 
-	memset(out, 0, sizeof *out);
-	out->co_victims = CO_VICTIMS_ANY;
-	out->min_security = SECURITY_STANDARD;
-	if (!json_is_object(obj))
-		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field", "",
-		    "request: must be an object");
-	if (model_field_check_keys(obj, "", model_request_keys, NULL, err) <
-	        0 ||
-	    model_field_get_text(obj, "", "ref", true, MODEL_REF_MAX,
-	        model_valid_ref, model_ref_rule, out->ref, err) < 0 ||
-	    model_request_enum(
-	        obj, "program", model_request_programs, &program, err) < 0 ||
-	    model_person_parse(obj, out, err) < 0 ||
-	    model_children_parse(obj, out, err) < 0 ||
-	    model_field_get_set(obj, "", "needs", false, false, model_cares,
-	        "care tags", &out->needs, err) < 0 ||
-	    model_field_get_set(obj, "", "prefers", false, false, model_cares,
-	        "care tags", &out->prefers, err) < 0 ||
-	    model_exploitation_parse(obj, gaz, out, err) < 0 ||
-	    model_safety_parse(obj, out, err) < 0)
-		return -1;
-	rc = model_field_get_location(obj, "", "preferred_location", false, gaz,
-	    &out->preferred_location, err);
-	if (rc < 0)
-		return -1;
-	out->has_preferred_location = rc > 0;
-	if (model_request_enum(obj, "urgency", model_urgencies, &urgency, err) <
-	        0 ||
-	    model_request_enum(
-	        obj, "referrer", model_referrers, &referrer, err) < 0 ||
-	    model_request_enum(
-	        obj, "residence", model_residences, &residence, err) < 0)
-		return -1;
-	out->program = (enum program)program;
-	out->urgency = (enum urgency)urgency;
-	out->referrer = (enum referrer)referrer;
-	out->residence = (enum residence)residence;
-	return 0;
+	if (all == NULL)
+		return sh_error_set(
+		    err, SH_INTERNAL, "internal", "", "out of memory");
+	rc = model_request_parse_all(obj, gaz, out, all);
+	if (rc == -1 && err != NULL)
+		*err = all->v[0];
+	free(all);
+	return rc;
 }
 
 /*

@@ -75,6 +75,49 @@ model_field_key_in(const char *key, const char *const *list)
 	return false;
 }
 
+/*
+ * Personal identifiers a client may try to send, under any object, and
+ * what kind of data each is: the refusal says shelterd does not store it.
+ */
+static const struct {
+	const char *key;
+	const char *kind;
+} model_field_personal[] = {
+    {"name", "names"},
+    {"first_name", "names"},
+    {"last_name", "names"},
+    {"full_name", "names"},
+    {"birth_date", "birth dates"},
+    {"birthdate", "birth dates"},
+    {"date_of_birth", "birth dates"},
+    {"dob", "birth dates"},
+    {"address", "addresses"},
+    {"street", "addresses"},
+    {"postcode", "addresses"},
+    {"phone", "phone numbers"},
+    {"email", "email addresses"},
+    {"bsn", "citizen service numbers (BSN)"},
+    {"passport", "passport numbers"},
+};
+
+/* unknown_field for key at path, saying so when it is personal data. */
+static int
+model_field_unknown(struct sh_error *err, const char *path, const char *key)
+{
+	size_t i;
+
+	for (i = 0;
+	     i < sizeof model_field_personal / sizeof model_field_personal[0];
+	     i++)
+		if (strcmp(key, model_field_personal[i].key) == 0)
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "unknown_field", path,
+			    "shelterd does not store %s (unknown field)",
+			    model_field_personal[i].kind);
+	return sh_error_set(
+	    err, SH_INVALID_PARAMS, "unknown_field", path, "unknown field");
+}
+
 /* The first key of obj that is in neither list is unknown_field. */
 int
 model_field_check_keys(const json_t *obj, const char *base,
@@ -91,10 +134,32 @@ model_field_check_keys(const json_t *obj, const char *base,
 		    model_field_key_in(key, extra))
 			continue;
 		model_field_path(path, base, key);
-		return sh_error_set(err, SH_INVALID_PARAMS, "unknown_field",
-		    path, "unknown field");
+		return model_field_unknown(err, path, key);
 	}
 	return 0;
+}
+
+/* Every unknown key of obj into all: see model_field.h. */
+int
+model_field_check_keys_all(const json_t *obj, const char *base,
+    const char *const *allowed, struct sh_errors *all)
+{
+	char path[MODEL_PATH_MAX];
+	struct sh_error err;
+	const char *key;
+	void *it;
+	int rc = 0;
+
+	for (it = json_object_iter((json_t *)obj); it != NULL;
+	     it = json_object_iter_next((json_t *)obj, it)) {
+		key = json_object_iter_key(it);
+		if (model_field_key_in(key, allowed))
+			continue;
+		model_field_path(path, base, key);
+		rc = model_field_unknown(&err, path, key);
+		sh_errors_add(all, &err);
+	}
+	return rc;
 }
 
 /*

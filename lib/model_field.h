@@ -29,6 +29,10 @@ void model_field_path(char *buf, const char *base, const char *key);
 /* "base.i" into buf of MODEL_PATH_MAX bytes. */
 void model_field_path_index(char *buf, const char *base, size_t i);
 /* The first key of obj in neither list is unknown_field: 0 or -1. */
+/* Every key of obj not in allowed is unknown_field, appended to all;
+ * returns -1 when there was one. */
+int model_field_check_keys_all(const json_t *obj, const char *base,
+    const char *const *allowed, struct sh_errors *all);
 int model_field_check_keys(const json_t *obj, const char *base,
     const char *const *allowed, const char *const *extra, struct sh_error *err);
 /* obj.key into *v (borrowed) and its path into path (MODEL_PATH_MAX). */

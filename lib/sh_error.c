@@ -32,6 +32,16 @@ sh_error_set(struct sh_error *err, int code, const char *reason,
 	return -1;
 }
 
+/* Append a copy of err to all: see error.h. */
+void
+sh_errors_add(struct sh_errors *all, const struct sh_error *err)
+{
+	if (all->n < SH_ERRORS_MAX)
+		all->v[all->n++] = *err;
+	else
+		all->dropped++;
+}
+
 /*
  * Put "PREFIX." before err->field (or make it PREFIX) and rebuild
  * the message so that it names the new path.

@@ -25,6 +25,11 @@ static const char *const vocab_proposal_names[VOCAB_PROPOSAL_COUNT] = {
     [VOCAB_PROPOSAL_CANCELLED] = "cancelled",
 };
 
+static const char *const vocab_placement_names[VOCAB_PLACEMENT_COUNT] = {
+    [VOCAB_PLACEMENT_EXPECTED] = "expected",
+    [VOCAB_PLACEMENT_RESIDENT] = "resident",
+};
+
 static const char *const vocab_topic_names[VOCAB_TOPIC_COUNT + 1] = {
     [VOCAB_TOPIC_PROPOSALS] = "proposals",
     [VOCAB_TOPIC_REQUESTS] = "requests",
@@ -110,6 +115,21 @@ int
 vocab_proposal_status_parse(const char *name)
 {
 	return vocab_find(vocab_proposal_names, VOCAB_PROPOSAL_COUNT, name);
+}
+
+/* Placement status s by name; NULL out of range. */
+const char *
+vocab_placement_status_name(int s)
+{
+	return s >= 0 && s < VOCAB_PLACEMENT_COUNT ? vocab_placement_names[s]
+	                                           : NULL;
+}
+
+/* The placement status called name, or -1. */
+int
+vocab_placement_status_parse(const char *name)
+{
+	return vocab_find(vocab_placement_names, VOCAB_PLACEMENT_COUNT, name);
 }
 
 /* Topic t by name, "_shelter" included; NULL out of range. */

@@ -67,6 +67,9 @@ char *ctl_out_join(const json_t *arr, char *buf, size_t len);
 char *ctl_out_score(const json_t *score, char *buf, size_t len);
 char *ctl_out_duration(long long s, char *buf, size_t len);
 char *ctl_out_age(const char *rfc3339, char *buf, size_t len);
+char *ctl_out_household(const char *gender, long long age,
+    const json_t *children, char *buf, size_t len);
+char *ctl_out_until(const char *rfc3339, char *buf, size_t len);
 long long ctl_out_now_ms(void);
 int ctl_out_candidates(const json_t *result);
 int ctl_out_explanation(const json_t *expl);
@@ -108,6 +111,8 @@ int ctl_request_reject(struct ctl *ctl, int argc, char **argv);
 int ctl_request_cancel(struct ctl *ctl, int argc, char **argv);
 int ctl_request_arrived(struct ctl *ctl, int argc, char **argv);
 int ctl_request_departed(struct ctl *ctl, int argc, char **argv);
+int ctl_work_request(struct ctl *ctl, int argc, char **argv);
+int ctl_work_arrivals(struct ctl *ctl, int argc, char **argv);
 int ctl_watch_run(struct ctl *ctl, int argc, char **argv);
 int ctl_token_run(struct ctl *ctl, int argc, char **argv);
 int ctl_match_run(struct ctl *ctl, int argc, char **argv);

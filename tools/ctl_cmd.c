@@ -283,6 +283,7 @@ ctl_cmd_show_shelter(const json_t *r)
 	const json_t *in = json_object_get(s, "intake"), *loc;
 	const char *upd = json_string_value(json_object_get(s, "updated_at"));
 	const char *reason = json_string_value(json_object_get(in, "reason"));
+	const char *since = json_string_value(json_object_get(in, "since"));
 	char buf[512], age[32];
 
 	ctl_out_kv("id", "%s", ctl_out_str(s, "id"));
@@ -311,6 +312,9 @@ ctl_cmd_show_shelter(const json_t *r)
 		ctl_out_kv("intake", "%s (%s)", ctl_cmd_intake_word(s), reason);
 	else
 		ctl_out_kv("intake", "%s", ctl_cmd_intake_word(s));
+	if (since != NULL)
+		ctl_out_kv("intake since", "%s (%s ago)", since,
+		    ctl_out_age(since, age, sizeof age));
 	ctl_out_kv("version", "%lld", ctl_cmd_int(s, "version"));
 	if (upd != NULL)
 		ctl_out_kv("updated", "%s (%s ago)", upd,
@@ -336,9 +340,22 @@ ctl_cmd_show_capacity(const json_t *r)
 {
 	const json_t *s = json_object_get(r, "shelter");
 
-	printf("%s version %lld\n\n", ctl_out_str(s, "id"),
-	    ctl_cmd_int(s, "version"));
+	printf("%s version %lld: reported as POOL=OCCUPIED/TOTAL; FREE is what "
+	       "is left\n\n",
+	    ctl_out_str(s, "id"), ctl_cmd_int(s, "version"));
 	return ctl_cmd_pools(s);
+}
+
+static int
+ctl_cmd_show_heartbeat(const json_t *r)
+{
+	const json_t *s = json_object_get(r, "shelter");
+
+	printf("%s: counts confirmed, nothing changed (version %lld, updated "
+	       "%s)\n",
+	    ctl_out_str(s, "id"), ctl_cmd_int(s, "version"),
+	    ctl_out_str(s, "updated_at"));
+	return CTL_OK;
 }
 
 /* A non-negative count of at most a million; -1 when it is not one. */
@@ -420,8 +437,18 @@ ctl_cmd_capacity(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc - optind < 1)
 		return ctl_usage(ctl, "missing SHELTER");
-	if (argc - optind < 2)
-		return ctl_usage(ctl, "missing POOL=OCCUPIED/TOTAL");
+	if (argc - optind < 2) {
+		/* No pools: a heartbeat ("our numbers are still right"). */
+		params = json_pack("{s:s}", "id", argv[optind]);
+		if (params != NULL && ver >= 0 &&
+		    json_object_set_new(
+		        params, "if_version", json_integer(ver))) {
+			json_decref(params);
+			return ctl_nomem();
+		}
+		return ctl_cmd_call(
+		    ctl, "shelter.capacity", params, ctl_cmd_show_heartbeat);
+	}
 	params = json_pack("{s:s, s:{}}", "id", argv[optind], "pools");
 	if (params == NULL)
 		return ctl_nomem();

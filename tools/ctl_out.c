@@ -230,6 +230,58 @@ ctl_out_duration(long long s, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A household as a person reads it: "f 31 +1 child (4)", "m 40",
+ * "f 29 +2 children (4, 7)". gender and age as given, children the array
+ * of {age}.
+ */
+char *
+ctl_out_household(const char *gender, long long age, const json_t *children,
+    char *buf, size_t len)
+{
+	const json_t *c;
+	size_t i, n = json_array_size(children), off;
+
+	off = (size_t)snprintf(buf, len, "%s %lld", gender ? gender : "-", age);
+	if (n > 0 && off < len)
+		off += (size_t)snprintf(buf + off, len - off, " +%zu %s (", n,
+		    n == 1 ? "child" : "children");
+	json_array_foreach(children, i, c)
+	{
+		if (off >= len)
+			break;
+		off += (size_t)snprintf(buf + off, len - off, "%s%lld",
+		    i > 0 ? ", " : "",
+		    (long long)json_integer_value(json_object_get(c, "age")));
+	}
+	if (n > 0 && off < len)
+		snprintf(buf + off, len - off, ")");
+	return buf;
+}
+
+/* A time from now as "in 23 min", "in 2 h 05 min", or "expired". */
+char *
+ctl_out_until(const char *rfc3339, char *buf, size_t len)
+{
+	long long t = rfc3339 ? model_time_parse(rfc3339) : -1, s;
+
+	if (t < 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	s = (t - ctl_out_now_ms()) / 1000;
+	if (s <= 0)
+		snprintf(buf, len, "expired");
+	else if (s < 60)
+		snprintf(buf, len, "in %lld s", s);
+	else if (s < 3600)
+		snprintf(buf, len, "in %lld min", s / 60);
+	else
+		snprintf(
+		    buf, len, "in %lld h %02lld min", s / 3600, s / 60 % 60);
+	return buf;
+}
+
 /* How long ago an RFC 3339 time was, as ctl_out_duration writes it ("-"
  * when it does not parse). */
 char *
@@ -278,6 +330,8 @@ ctl_out_explanation(const json_t *expl)
 	size_t nr = 0, i;
 
 	printf("%s\n", ctl_out_str(expl, "message"));
+	if (json_is_string(json_object_get(expl, "referral")))
+		printf("refer to: %s\n", ctl_out_str(expl, "referral"));
 	reasons = json_object_get(expl, "reasons");
 	json_object_foreach((json_t *)reasons, key, v)
 	{

@@ -228,42 +228,70 @@ ctl_request_where(
 		snprintf(where, wlen, "-");
 }
 
+/* The rows asked for; one more was fetched to tell whether there are. */
+static size_t ctl_request_shown;
+
 static int
 ctl_request_show_list(const json_t *res)
 {
-	static const char *const h[] = {
-	    "ID", "REF", "STATUS", "URGENCY", "AGE", "SHELTER", "PROPOSAL"};
-	char age[32], where[192], prop[96];
-	const char *cells[7];
+	static const char *const h[] = {"ID", "REF", "CASE", "STATUS",
+	    "HOUSEHOLD", "URGENCY", "WAITING FOR", "HOLD LEFT", "SHELTER/POOL",
+	    "PROPOSAL"};
+	char age[32], hold[32], where[192], prop[96], hh[96];
+	const json_t *reqs = json_object_get(res, "requests"), *r, *p;
+	const char *cells[10], *cs;
 	struct ctl_table t;
-	const json_t *r;
-	size_t i;
+	size_t i, n = json_array_size(reqs);
 
-	if (ctl_out_table_init(&t, 7, h) == -1)
+	if (ctl_out_table_init(&t, 10, h) == -1)
 		return ctl_nomem();
-	t.right = 1u << 4;
-	json_array_foreach(json_object_get(res, "requests"), i, r)
+	json_array_foreach(reqs, i, r)
 	{
+		if (i >= ctl_request_shown)
+			break;
+		p = json_object_get(r, "person");
+		cs = json_string_value(
+		    json_object_get(json_object_get(r, "safety"), "case"));
 		cells[0] = ctl_out_str(r, "id");
 		cells[1] = ctl_out_str(r, "ref");
-		cells[2] = ctl_out_str(r, "status");
-		cells[3] = ctl_out_str(r, "urgency");
-		cells[4] = ctl_out_age(
+		cells[2] = cs != NULL ? cs : "-";
+		cells[3] = ctl_out_str(r, "status");
+		cells[4] = ctl_out_household(ctl_out_str(p, "gender"),
+		    (long long)json_integer_value(json_object_get(p, "age")),
+		    json_object_get(r, "children"), hh, sizeof hh);
+		cells[5] = ctl_out_str(r, "urgency");
+		cells[6] = ctl_out_age(
 		    json_string_value(json_object_get(r, "created_at")), age,
 		    sizeof age);
+		snprintf(hold, sizeof hold, "-");
+		if (json_is_object(json_object_get(r, "proposal")))
+			ctl_out_until(
+			    json_string_value(json_object_get(
+			        json_object_get(r, "proposal"), "expires_at")),
+			    hold, sizeof hold);
+		cells[7] = hold;
 		ctl_request_where(r, where, sizeof where, prop, sizeof prop);
-		cells[5] = where;
-		cells[6] = prop;
+		cells[8] = where;
+		cells[9] = prop;
 		if (ctl_out_table_add(&t, cells) == -1)
 			return ctl_nomem();
 	}
-	return ctl_out_table_flush(&t);
+	if (n == 0) {
+		ctl_out_table_free(&t);
+		printf("no open requests\n");
+		return CTL_OK;
+	}
+	ctl_out_table_flush(&t);
+	if (n > ctl_request_shown)
+		printf("more requests than shown: use --limit N (at most 500) "
+		       "or --status\n");
+	return CTL_OK;
 }
 
 /*
  * shelterctl requests [--status S,...] [--limit N] [--case CASE]
- * [--order oldest|newest]: waiting requests by default, every status with
- * --case.
+ * [--order oldest|newest] [--oldest]: the open work (waiting, proposed,
+ * placed; every status with --case), newest first by default.
  */
 int
 ctl_request_list(struct ctl *ctl, int argc, char **argv)
@@ -272,10 +300,11 @@ ctl_request_list(struct ctl *ctl, int argc, char **argv)
 	    {"status", required_argument, NULL, 's'},
 	    {"limit", required_argument, NULL, 'n'},
 	    {"case", required_argument, NULL, 'c'},
-	    {"order", required_argument, NULL, 'o'},
+	    {"order", required_argument, NULL, 'r'},
+	    {"oldest", no_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *status = NULL, *p, *cs = NULL, *order = NULL;
+	const char *status = NULL, *p, *cs = NULL, *order = "newest";
 	json_t *params, *list;
 	long long limit = -1;
 	char *end;
@@ -287,8 +316,10 @@ ctl_request_list(struct ctl *ctl, int argc, char **argv)
 			status = optarg;
 		} else if (ch == 'c') {
 			cs = optarg;
-		} else if (ch == 'o') {
+		} else if (ch == 'r') {
 			order = optarg;
+		} else if (ch == 'o') {
+			order = "oldest";
 		} else if (ch == 'n') {
 			errno = 0;
 			limit = strtoll(optarg, &end, 10);
@@ -304,14 +335,12 @@ ctl_request_list(struct ctl *ctl, int argc, char **argv)
 	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 0, "")) != CTL_OK)
 		return rc;
 	if (status == NULL)
-		status = cs != NULL ? "all" : "waiting";
+		status = cs != NULL ? "all" : "waiting,proposed,placed";
 	if ((params = json_object()) == NULL)
 		return ctl_nomem();
 	if ((cs != NULL &&
 	        json_object_set_new(params, "case", json_string(cs)) == -1) ||
-	    (order != NULL &&
-	        json_object_set_new(params, "order", json_string(order)) ==
-	            -1)) {
+	    json_object_set_new(params, "order", json_string(order)) == -1) {
 		json_decref(params);
 		return ctl_nomem();
 	}
@@ -330,8 +359,18 @@ ctl_request_list(struct ctl *ctl, int argc, char **argv)
 			}
 		}
 	}
-	if (limit != -1 &&
-	    json_object_set_new(params, "limit", json_integer(limit)) == -1) {
+	if (limit != -1 && (limit < 1 || limit > 500)) {
+		json_decref(params);
+		return ctl_usage(
+		    ctl, "--limit: expected 1 to 500, got %lld", limit);
+	}
+	if (limit == -1)
+		limit = 100;
+	/* One more than shown tells whether the list was cut. */
+	ctl_request_shown = (size_t)limit;
+	if (json_object_set_new(params, "limit",
+	        json_integer(limit < 500 && !ctl->json ? limit + 1 : limit)) ==
+	    -1) {
 		json_decref(params);
 		return ctl_nomem();
 	}

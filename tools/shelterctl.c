@@ -57,13 +57,19 @@ static const struct command commands[] = {
         .summary = "show one shelter and its pools"},
     {.name = "capacity",
         .fn = ctl_cmd_capacity,
-        .args = "SHELTER POOL=OCCUPIED[/TOTAL]... [--if-version N]",
+        .args = "SHELTER [POOL=OCCUPIED[/TOTAL]...] [--if-version N]",
         .summary = "report occupied and total places of pools",
-        .help = "  POOL=OCCUPIED/TOTAL  set both counts of POOL\n"
+        .help = "  POOL=OCCUPIED/TOTAL  set both counts of POOL (occupied, "
+                "then total:\n"
+                "                       men=5/6 is 5 of 6 places taken, 1 "
+                "free)\n"
                 "  POOL=OCCUPIED        keep the total\n"
                 "  POOL=/TOTAL          keep the occupied count\n"
+                "  (no pools)           a heartbeat: the counts are still "
+                "right\n"
                 "  --if-version N       refuse if the shelter changed since "
-                "version N\n"},
+                "version N\n"
+                "Every display shows places as FREE/TOTAL.\n"},
     {.name = "intake",
         .fn = ctl_cmd_intake,
         .args = "SHELTER open|closed [--reason TEXT]",
@@ -83,12 +89,22 @@ static const struct command commands[] = {
     {.name = "requests",
         .fn = ctl_request_list,
         .args = "[--status S,...] [--limit N] [--case CASE] [--order O]",
-        .summary = "list requests, oldest first, with their age",
-        .help = "  --status S,...  " VOCAB_REQUEST_STATUS_LIST ",\n"
-                "                  or all (default: waiting; all with --case)\n"
-                "  --limit N       at most N requests (1..500)\n"
-                "  --case CASE     only the requests of that safety case\n"
-                "  --order O       oldest (default) or newest first\n"},
+        .summary = "the worklist: open requests, newest first",
+        .help =
+            "  --status S,...  " VOCAB_REQUEST_STATUS_LIST ",\n"
+            "                  or all (default: waiting, proposed, placed;\n"
+            "                  all with --case)\n"
+            "  --limit N       at most N requests (1..500, default 100)\n"
+            "  --case CASE     only the requests of that safety case\n"
+            "  --order O       newest (default) or oldest first\n"
+            "  --oldest        the same as --order oldest\n"
+            "WAITING FOR is the time since submission; HOLD LEFT the "
+            "time until\nan open proposal's hold expires.\n"},
+    {.name = "request",
+        .fn = ctl_work_request,
+        .args = "ID|REF",
+        .summary = "one request whole: household, proposal, rejections, "
+                   "why it waits"},
     {.name = "accept",
         .fn = ctl_request_accept,
         .args = "PROPOSAL | --case CASE",
@@ -111,6 +127,10 @@ static const struct command commands[] = {
         .fn = ctl_request_departed,
         .args = "REQUEST",
         .summary = "record that a resident left: the place is free again"},
+    {.name = "arrivals",
+        .fn = ctl_work_arrivals,
+        .args = "[--expected | --residents]",
+        .summary = "who is expected and who lives there (placement.list)"},
     {.name = "watch",
         .fn = ctl_watch_run,
         .args = "[--since ID] [--count N] [TOPIC...]",

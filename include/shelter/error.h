@@ -36,6 +36,21 @@ int sh_error_set(struct sh_error *err, int code, const char *reason,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/*
+ * Every problem one validation found, in the order found: v[0] is the
+ * one a single error names (data.field / data.reason), all of them are
+ * data.errors. Problems beyond SH_ERRORS_MAX are counted in dropped.
+ */
+#define SH_ERRORS_MAX 16
+struct sh_errors {
+	struct sh_error v[SH_ERRORS_MAX];
+	size_t n;
+	size_t dropped;
+};
+
+/* Append a copy of err to all. */
+void sh_errors_add(struct sh_errors *all, const struct sh_error *err);
+
 /* Prefix err->field with "PREFIX." (or set it to PREFIX when empty) and
  * rebuild the message to name the new path. */
 void sh_error_prefix(struct sh_error *err, const char *prefix);

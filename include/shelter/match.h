@@ -121,6 +121,10 @@ struct match_options {
 	long long now_ms; /* for freshness */
 	/* matching.reserve: free places per program kept for immediate */
 	int reserve[PROGRAM_COUNT];
+	/* matching.referrals: where to refer a dead end (borrowed, NULL:
+	 * none), for a person under 18 and for everyone else. */
+	const char *referral_minor;
+	const char *referral_default;
 };
 
 /* Per-request state the daemon keeps outside the request object. */
@@ -160,7 +164,13 @@ struct match_result {
 	struct match_near_miss *near; /* shelters that failed exactly one */
 	size_t nnear;
 	unsigned missing_care; /* needs lacking in the care-failing shelters */
-	char message[512];     /* "0/23 shelters can take this request: ..." */
+	/* Every shelter fails a filter no capacity report lifts (program,
+	 * eligibility, security, care, too_close, household), and there is
+	 * at least one shelter. referral: the options' text for it (NULL:
+	 * not a dead end, or none configured). */
+	bool dead_end;
+	const char *referral;
+	char message[512]; /* "0/23 shelters can take this request: ..." */
 	size_t cap_candidates, cap_near; /* internal */
 };
 
@@ -188,7 +198,7 @@ int match_run(const struct shelter *const *shelters, size_t n,
 json_t *match_candidates_json(const struct match_result *res);
 
 /* {total, eligible, reasons: {REASON: n}, near_misses: [{shelter_id,
- * failed: [REASON]}], message}. */
+ * failed: [REASON]}], dead_end, referral (string or null), message}. */
 json_t *match_explanation_json(const struct match_result *res);
 
 /* {candidates, explanation}: the result of match.preview. */

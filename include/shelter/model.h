@@ -188,7 +188,14 @@ struct request {
 int model_shelter_parse(const json_t *obj, const struct gazetteer *gaz,
     int flags, struct shelter *out, struct sh_error *err);
 
-/* Parse and validate a request object (request.submit, match.preview). */
+/*
+ * Parse and validate a request object, reporting every problem found
+ * into all (zeroed first): 0, or -1 with all->n >= 1.
+ */
+int model_request_parse_all(const json_t *obj, const struct gazetteer *gaz,
+    struct request *out, struct sh_errors *all);
+/* Parse and validate a request object (request.submit, match.preview):
+ * the first problem only. */
 int model_request_parse(const json_t *obj, const struct gazetteer *gaz,
     struct request *out, struct sh_error *err);
 

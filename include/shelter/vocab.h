@@ -30,6 +30,14 @@ enum vocab_proposal_status {
 	VOCAB_PROPOSAL_COUNT
 };
 
+/* Placement statuses (placement.list): expected = request placed, not
+ * arrived; resident = arrived. */
+enum vocab_placement_status {
+	VOCAB_PLACEMENT_EXPECTED,
+	VOCAB_PLACEMENT_RESIDENT,
+	VOCAB_PLACEMENT_COUNT
+};
+
 /*
  * Event topics. The first VOCAB_TOPIC_COUNT are the ones a subscriber
  * names; VOCAB_TOPIC_SHELTER ("_shelter") carries the table refreshes
@@ -95,7 +103,8 @@ struct vocab_event_def {
  */
 #define VOCAB_REQUEST_STATUS_LIST                                              \
 	"waiting, proposed, placed, arrived, departed, cancelled"
-#define VOCAB_TOPIC_LIST "proposals, requests, capacity, placements"
+#define VOCAB_TOPIC_LIST            "proposals, requests, capacity, placements"
+#define VOCAB_PLACEMENT_STATUS_LIST "expected, resident"
 extern const char vocab_request_status_list[];
 extern const char vocab_topic_list[];
 
@@ -108,6 +117,11 @@ int vocab_request_status_parse(const char *name);
 const char *vocab_proposal_status_name(int s);
 /* The proposal status called name, or -1 when there is none (or NULL). */
 int vocab_proposal_status_parse(const char *name);
+
+/* The name of placement status s, or NULL when s is out of range. */
+const char *vocab_placement_status_name(int s);
+/* The placement status called name, or -1 when there is none (or NULL). */
+int vocab_placement_status_parse(const char *name);
 
 /* The name of topic t ("_shelter" for VOCAB_TOPIC_SHELTER), or NULL. */
 const char *vocab_topic_name(int t);

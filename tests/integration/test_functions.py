@@ -152,7 +152,8 @@ def test_shelter_put_get_list_remove():
         assert res["created"] is True and res["changed"] is True
         s = res["shelter"]
         assert s["id"] == "s-b" and s["program"] == "cosm"
-        assert s["intake"] == {"open": True, "always": True}
+        assert RFC3339.match(s["intake"].pop("since"))
+        assert s["intake"] == {"open": True, "always": True, "reason": None}
         assert s["version"] == 1 and RFC3339.match(s["updated_at"])
         assert [p["name"] for p in s["pools"]] == ["women", "mothers"]
         women = pool(s, "women")
@@ -364,7 +365,7 @@ def test_submit_holds_a_place_and_emits_events():
 
         assert fcall(r, "shd_case_shelters", "NET-77") == {
             "shelters": ["s-a"], "apart": ["s-a"]}
-        assert fcall(r, "shd_request_get", "req-1")["request"] == req
+        assert fcall(r, "shd_request_get", "req-1", "")["request"] == req
         assert_no_secrets(r)
 
 
@@ -713,7 +714,7 @@ def test_sweep_expires_and_requeues_in_original_place():
         assert fcall(r, "shd_sweep") == {"expired": 1}
         assert order() == [r3, r1, r2, r4]
         assert get_pool(r, "s-a", "women")["held"] == 0
-        req = fcall(r, "shd_request_get", r1)["request"]
+        req = fcall(r, "shd_request_get", r1, "")["request"]
         assert req["status"] == "waiting" and req["proposal"] is None
         assert r.cmd("HGET", P + "proposal:" + pid, "status") == "expired"
         evs = events(r, mark)
@@ -739,7 +740,7 @@ def test_accept_after_deadline_is_refused():
         assert (e["code"], e["reason"]) == (-32009, "state")
         assert get_pool(r, "s-a", "women")["expected"] == 0
         assert get_pool(r, "s-a", "women")["held"] == 0
-        assert fcall(r, "shd_request_get", sub["request"]["id"])[
+        assert fcall(r, "shd_request_get", sub["request"]["id"], "")[
             "request"]["status"] == "waiting"
 
 
@@ -780,7 +781,7 @@ def test_request_list_and_stats():
                       "requests": {"waiting": 1, "proposed": 1, "placed": 1,
                                    "arrived": 0, "departed": 0,
                                    "cancelled": 0}}
-        e = error_of(fcall(r, "shd_request_get", "req-404"))
+        e = error_of(fcall(r, "shd_request_get", "req-404", ""))
         assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
                                                         "id")
 

@@ -164,11 +164,14 @@ def test_duplicate_ref_changes_nothing():
         c = env.client("coordinator")
         first = c.call("request.submit", {"request": request("DUPREF-1")})
         before = main_pool(c)
-        again = c.call("request.submit", {"request": request(
-            "DUPREF-1", age=50, urgency="immediate")})
+        again = c.call("request.submit", {"request": request("DUPREF-1")})
         assert again["duplicate"] is True
         assert again["request"]["id"] == first["request"]["id"]
         assert again["request"]["person"]["age"] == 30
+        # Other content under the same ref is a conflict, not a duplicate.
+        expect_error(lambda: c.call("request.submit", {"request": request(
+            "DUPREF-1", age=50, urgency="immediate")}),
+            -32009, "ref_conflict", "ref")
         assert again["proposal"]["id"] == first["proposal"]["id"]
         assert main_pool(c) == before
         assert len(c.call("request.list")["requests"]) == 1

@@ -293,6 +293,8 @@ check_full(const struct config *cfg)
 	assert_int_equal(cfg->match.reserve[PROGRAM_CRISIS], 2);
 	assert_int_equal(cfg->match.reserve[PROGRAM_LABOUR], 1);
 	assert_int_equal(cfg->match.reserve[PROGRAM_COSM], 0);
+	assert_string_equal(cfg->match.referral_minor, "Refer to youth care.");
+	assert_null(cfg->match.referral_default);
 	/* A programs entry replaces that program's rules only. */
 	assert_true(cfg->match.programs[PROGRAM_COSM].set);
 	assert_int_equal(cfg->match.programs[PROGRAM_COSM].min_age, 21);

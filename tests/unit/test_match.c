@@ -244,6 +244,43 @@ test_filter_eligibility_minor(void **state)
 	assert_int_equal(f->res.ncandidates, 3);
 }
 
+/* Every shelter fails a filter no report lifts: a dead end, referred by
+ * age; one that is only full (or closed) is not. */
+static void
+test_dead_end_and_referral(void **state)
+{
+	struct fx *f = *state;
+
+	add_shelter(f, "cosm-a", UTRECHT)->program = PROGRAM_COSM;
+	add_shelter(f, "cosm-b", UTRECHT)->program = PROGRAM_COSM;
+	f->opt.referral_minor = "youth care";
+	f->opt.referral_default = "care coordinator";
+	f->r.age = 15;
+	run(f);
+	assert_true(f->res.dead_end);
+	assert_string_equal(f->res.referral, "youth care");
+	assert_non_null(strstr(f->res.message, "Dead end"));
+
+	f->r.age = 30;
+	f->r.needs = BIT(CARE_WHEELCHAIR);
+	run(f);
+	assert_true(f->res.dead_end);
+	assert_string_equal(f->res.referral, "care coordinator");
+
+	/* One shelter only closed: intake can reopen. */
+	f->s[0].care = BIT(CARE_WHEELCHAIR);
+	f->s[0].intake_open = false;
+	run(f);
+	assert_false(f->res.dead_end);
+	assert_null(f->res.referral);
+	assert_null(strstr(f->res.message, "Dead end"));
+
+	/* No shelter at all is not a dead end: nothing is known. */
+	f->n = 0;
+	run(f);
+	assert_false(f->res.dead_end);
+}
+
 static void
 test_filter_security(void **state)
 {
@@ -985,7 +1022,8 @@ test_explanation_tie_order_and_empty(void **state)
 	assert_string_equal(f->res.message,
 	    "0/3 shelters can take this request: 3 within 12.5 km of the "
 	    "exploitation location, 2 lack required care (psychiatric, "
-	    "medical), 1 no free place.");
+	    "medical), 1 no free place. Dead end: no shelter in this register "
+	    "can take this request, whatever places free up.");
 	assert_int_equal(f->res.nnear, 0);
 
 	f->r.min_distance_km = 0;
@@ -1006,6 +1044,7 @@ main(void)
 	    T(test_filter_eligibility_cosm),
 	    T(test_filter_eligibility_omm),
 	    T(test_filter_eligibility_minor),
+	    T(test_dead_end_and_referral),
 	    T(test_filter_security),
 	    T(test_filter_care),
 	    T(test_filter_too_close),

@@ -260,13 +260,15 @@ static void
 test_request_unknown_fields(void **state)
 {
 	static const struct bad cases[] = {
-	    {"name", "\"x\"", "unknown_field", "name", "name: unknown field"},
+	    {"name", "\"x\"", "unknown_field", "name",
+	        "name: shelterd does not store names (unknown field)"},
 	    {"person.name", "\"x\"", "unknown_field", "person.name",
-	        "person.name: unknown field"},
+	        "person.name: shelterd does not store names (unknown field)"},
 	    {"person.birth_date", "\"x\"", "unknown_field", "person.birth_date",
 	        NULL},
 	    {"children.1.name", "\"x\"", "unknown_field", "children.1.name",
-	        "children.1.name: unknown field"},
+	        "children.1.name: shelterd does not store names (unknown "
+	        "field)"},
 	    {"exploitation.location.street", "\"x\"", "unknown_field",
 	        "exploitation.location.street", NULL},
 	    {"exploitation.address", "\"x\"", "unknown_field",
@@ -527,7 +529,7 @@ test_shelter_errors(void **state)
 {
 	static const struct bad cases[] = {
 	    {"address", "\"x\"", "unknown_field", "address",
-	        "address: unknown field"},
+	        "address: shelterd does not store addresses (unknown field)"},
 	    {"pools.1.beds", "3", "unknown_field", "pools.1.beds", NULL},
 	    {"intake.door", "true", "unknown_field", "intake.door", NULL},
 	    {"location.street", "\"x\"", "unknown_field", "location.street",

@@ -1,0 +1,158 @@
+/*
+ * ctl_work.c: the shelterctl views of one piece of work: `request ID|REF`
+ * (a request whole: household, needs, proposals, rejections, why it
+ * waits, its events) and `arrivals` (a shelter's expected arrivals and
+ * residents).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* shelterctl request ID|REF ------------------------------------------ */
+
+static int
+ctl_work_show_request(const json_t *res)
+{
+	const json_t *r = json_object_get(res, "request");
+	const json_t *p = json_object_get(r, "person");
+	const json_t *prop = json_object_get(r, "proposal");
+	const json_t *pl = json_object_get(r, "placement");
+	const json_t *sf = json_object_get(r, "safety");
+	const json_t *expl = json_object_get(res, "explanation");
+	char buf[256], age[32];
+
+	ctl_out_kv("request", "%s (ref %s)", ctl_out_str(r, "id"),
+	    ctl_out_str(r, "ref"));
+	ctl_out_kv("status", "%s", ctl_out_str(r, "status"));
+	ctl_out_kv("household", "%s",
+	    ctl_out_household(ctl_out_str(p, "gender"),
+	        (long long)json_integer_value(json_object_get(p, "age")),
+	        json_object_get(r, "children"), buf, sizeof buf));
+	if (json_array_size(json_object_get(p, "languages")) > 0)
+		ctl_out_kv("languages", "%s",
+		    ctl_out_join(
+		        json_object_get(p, "languages"), buf, sizeof buf));
+	ctl_out_kv("needs", "%s",
+	    json_array_size(json_object_get(r, "needs")) > 0
+	        ? ctl_out_join(json_object_get(r, "needs"), buf, sizeof buf)
+	        : "-");
+	if (json_array_size(json_object_get(r, "prefers")) > 0)
+		ctl_out_kv("prefers", "%s",
+		    ctl_out_join(
+		        json_object_get(r, "prefers"), buf, sizeof buf));
+	ctl_out_kv("program", "%s", ctl_out_str(r, "program"));
+	ctl_out_kv("urgency", "%s", ctl_out_str(r, "urgency"));
+	if (json_is_string(json_object_get(sf, "case")))
+		ctl_out_kv("case", "%s", ctl_out_str(sf, "case"));
+	ctl_out_kv("submitted", "%s (waiting for %s)",
+	    ctl_out_str(r, "created_at"),
+	    ctl_out_age(json_string_value(json_object_get(r, "created_at")),
+	        age, sizeof age));
+	if (json_is_object(prop))
+		ctl_out_kv("proposal", "%s: %s, pool %s, hold %s",
+		    ctl_out_str(prop, "id"), ctl_out_str(prop, "shelter_id"),
+		    ctl_out_str(prop, "pool"),
+		    ctl_out_until(
+		        json_string_value(json_object_get(prop, "expires_at")),
+		        age, sizeof age));
+	if (json_is_object(pl))
+		ctl_out_kv("placed at", "%s, pool %s (proposal %s)",
+		    ctl_out_str(pl, "shelter_id"), ctl_out_str(pl, "pool"),
+		    ctl_out_str(pl, "proposal_id"));
+	ctl_out_kv("rejected", "%s",
+	    json_array_size(json_object_get(r, "rejected")) > 0
+	        ? ctl_out_join(json_object_get(r, "rejected"), buf, sizeof buf)
+	        : "-");
+	if (json_is_object(expl)) {
+		fputc('\n', stdout);
+		return ctl_out_explanation(expl);
+	}
+	return CTL_OK;
+}
+
+/* shelterctl request ID|REF: one request whole. */
+int
+ctl_work_request(struct ctl *ctl, int argc, char **argv)
+{
+	int rc;
+
+	if ((rc = ctl_cmd_plain(ctl, argc, argv, 1, "ID|REF")) != CTL_OK)
+		return rc;
+	return ctl_cmd_call(ctl, "request.get",
+	    json_pack("{s:s}", "id", argv[optind]), ctl_work_show_request);
+}
+
+/* shelterctl arrivals ------------------------------------------------ */
+
+static int
+ctl_work_show_arrivals(const json_t *res)
+{
+	static const char *const h[] = {"SINCE", "STATUS", "SHELTER", "POOL",
+	    "REQUEST", "HOUSEHOLD", "NEEDS", "LANGUAGES"};
+	const json_t *pls = json_object_get(res, "placements"), *x, *hh;
+	char since[32], house[96], needs[128], langs[64];
+	const char *cells[8];
+	struct ctl_table t;
+	size_t i;
+
+	if (json_array_size(pls) == 0) {
+		printf("no expected arrivals or residents\n");
+		return CTL_OK;
+	}
+	if (ctl_out_table_init(&t, 8, h) == -1)
+		return ctl_nomem();
+	json_array_foreach(pls, i, x)
+	{
+		hh = json_object_get(x, "household");
+		snprintf(since, sizeof since, "%.16s", ctl_out_str(x, "since"));
+		cells[0] = since;
+		cells[1] = ctl_out_str(x, "status");
+		cells[2] = ctl_out_str(x, "shelter_id");
+		cells[3] = ctl_out_str(x, "pool");
+		cells[4] = ctl_out_str(x, "request_id");
+		cells[5] = ctl_out_household(ctl_out_str(hh, "gender"),
+		    (long long)json_integer_value(json_object_get(hh, "age")),
+		    json_object_get(hh, "children"), house, sizeof house);
+		cells[6] = json_array_size(json_object_get(hh, "needs")) > 0
+		    ? ctl_out_join(
+		          json_object_get(hh, "needs"), needs, sizeof needs)
+		    : "-";
+		cells[7] = json_array_size(json_object_get(hh, "languages")) > 0
+		    ? ctl_out_join(
+		          json_object_get(hh, "languages"), langs, sizeof langs)
+		    : "-";
+		if (ctl_out_table_add(&t, cells) == -1)
+			return ctl_nomem();
+	}
+	return ctl_out_table_flush(&t);
+}
+
+/* shelterctl arrivals [--expected | --residents] */
+int
+ctl_work_arrivals(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"expected", no_argument, NULL, 'e'},
+	    {"residents", no_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *only = NULL;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'e')
+			only = "expected";
+		else if (ch == 'r')
+			only = "resident";
+		else
+			return ctl_usage(ctl, NULL);
+	}
+	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 0, "")) != CTL_OK)
+		return rc;
+	return ctl_cmd_call(ctl, "placement.list",
+	    only != NULL ? json_pack("{s:[s]}", "status", only)
+	                 : json_pack("{}"),
+	    ctl_work_show_arrivals);
+}
