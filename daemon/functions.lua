@@ -66,6 +66,7 @@ local EVENT = {
 	shelter_intake = 'shelter.intake',
 	shelter_put = 'shelter.put',
 	shelter_removed = 'shelter.removed',
+	clock_advanced = 'clock.advanced',
 	request_waiting = 'request.waiting',
 	request_placed = 'request.placed',
 	request_arrived = 'request.arrived',
@@ -86,10 +87,18 @@ local function key(s)
 	return P .. s
 end
 
+-- The test clock (debug.advance): milliseconds added to TIME. Absent (0)
+-- unless shd_clock_advance ran; the daemon adds the same offset to its
+-- own clock (daemon/clock.h).
+local function clock_offset()
+	return tonumber(redis.call('GET', key('clock_offset_ms'))) or 0
+end
+
 local function now_ms()
 	if NOW == nil then
 		local t = redis.call('TIME')
-		NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+		NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) +
+		    clock_offset()
 	end
 	return NOW
 end
@@ -948,6 +957,30 @@ local function stats(a)
 	    '},"oldest_waiting_ms":' .. int(oldest) .. '}'
 end
 
+---------------------------------------------------------------------------
+-- The test clock
+
+local function clock(a)
+	return '{"offset_ms":' .. int(clock_offset()) .. ',"now_ms":' ..
+	    int(now_ms()) .. '}'
+end
+
+-- Move the clock forward by a[2] seconds (> 0) and tell every daemon
+-- sharing the store (internal event clock.advanced).
+local function clock_advance(a)
+	local s = tonumber(a[2])
+	if s == nil or s <= 0 or s ~= math.floor(s) then
+		return fail(E.invalid_field, 'seconds',
+		    'must be an integer above 0')
+	end
+	local off = redis.call('INCRBY', key('clock_offset_ms'), int(s * 1000))
+	NOW = nil
+	emit(TOPIC.shelter, EVENT.clock_advanced, '', '{"offset_ms":' ..
+	    int(off) .. '}')
+	return '{"offset_ms":' .. int(off) .. ',"now_ms":' .. int(now_ms()) ..
+	    '}'
+end
+
 local function version(a)
 	return '{"version":' .. int(LIBRARY_VERSION) .. '}'
 end
@@ -976,6 +1009,8 @@ local FUNCTIONS = {
 	{name = 'shd_cancel', argc = 2, fn = cancel},
 	{name = 'shd_arrived', argc = 2, fn = arrived},
 	{name = 'shd_sweep', argc = 0, fn = sweep},
+	{name = 'shd_clock', argc = 0, fn = clock, readonly = true},
+	{name = 'shd_clock_advance', argc = 1, fn = clock_advance},
 	{name = 'shd_request_get', argc = 1, fn = request_get, readonly = true},
 	{name = 'shd_request_list', argc = 2, fn = request_list,
 	    readonly = true},

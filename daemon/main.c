@@ -319,6 +319,12 @@ main(int argc, char **argv)
 	}
 	config_errors_free(&errs);
 	if (test) {
+		if (l.cfg->debug_clock)
+			fprintf(stderr,
+			    "%s: warning: debug.clock is on: debug.advance "
+			    "moves the clock of every time-based rule; never "
+			    "enable it in production\n",
+			    path);
 		printf("configuration OK\n");
 		main_loaded_free(&l);
 		return 0;
@@ -328,6 +334,9 @@ main(int argc, char **argv)
 	sd.cfg = l.cfg;
 	sd.gaz = l.gaz;
 	sd.started_ms = clock_now_ms();
+	if (sd.cfg->debug_clock)
+		log_warnx("debug.clock is on: debug.advance moves the clock; "
+		          "never enable it in production");
 	if ((sd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	signal(SIGPIPE, SIG_IGN);

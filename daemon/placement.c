@@ -456,6 +456,21 @@ placement_sweep_tick(evutil_socket_t fd, short what, void *arg)
 		sweeping = false;
 }
 
+/*
+ * Sweep now, whether or not the timer's sweep is in flight: the test clock
+ * moved, and a sweep sent before that ran at the old time. Idempotent.
+ */
+void
+placement_sweep_now(void)
+{
+	struct sh_error err;
+
+	if (!store_is_up())
+		return;
+	if (store_sweep(placement_sweep_done, NULL, &err) == 0)
+		sweeping = true;
+}
+
 /* Start the hold expiry sweep: shd_sweep every second. */
 void
 placement_start(void)

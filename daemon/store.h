@@ -150,6 +150,10 @@ int store_cancel(const char *request_id, const char *reason, store_cb *cb,
 int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
     void *arg, struct sh_error *err);
 int store_sweep(store_cb *cb, void *arg, struct sh_error *err);
+/* The test clock (clock.h): read its offset; move it by seconds > 0. */
+int store_clock(store_cb *cb, void *arg, struct sh_error *err);
+int store_clock_advance(
+    long long seconds, store_cb *cb, void *arg, struct sh_error *err);
 int store_request_get(
     const char *id, store_cb *cb, void *arg, struct sh_error *err);
 /* statuses: comma separated, NULL or "" for all. */

@@ -262,6 +262,24 @@ store_sweep(store_cb *cb, void *arg, struct sh_error *err)
 	return store_call(STORE_FN_SWEEP, 0, NULL, NULL, cb, arg, err);
 }
 
+/* shd_clock: {"offset_ms", "now_ms"} of the test clock. */
+int
+store_clock(store_cb *cb, void *arg, struct sh_error *err)
+{
+	return store_call(STORE_FN_CLOCK, 0, NULL, NULL, cb, arg, err);
+}
+
+/* shd_clock_advance seconds: {"offset_ms", "now_ms"}. */
+int
+store_clock_advance(
+    long long seconds, store_cb *cb, void *arg, struct sh_error *err)
+{
+	char s[STORE_FN_NUM];
+
+	return store_fn_1(
+	    STORE_FN_CLOCK_ADVANCE, store_fn_num(s, seconds), cb, arg, err);
+}
+
 /* shd_request_get id: {"request"}. */
 int
 store_request_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)

@@ -34,6 +34,8 @@
 	X(CANCEL, "shd_cancel", 2, 0, "request_id reason")                     \
 	X(ARRIVED, "shd_arrived", 2, 0, "request_id own_shelter")              \
 	X(SWEEP, "shd_sweep", 0, 0, "")                                        \
+	X(CLOCK, "shd_clock", 0, 0, "")                                        \
+	X(CLOCK_ADVANCE, "shd_clock_advance", 1, 0, "seconds")                 \
 	X(REQUEST_GET, "shd_request_get", 1, 0, "id")                          \
 	X(REQUEST_LIST, "shd_request_list", 2, 0, "statuses limit")            \
 	X(WAITING, "shd_waiting", 1, 0, "limit")                               \

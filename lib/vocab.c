@@ -60,6 +60,8 @@ static const struct vocab_event_def vocab_events[VOCAB_EVENT_COUNT] = {
         VOCAB_EFFECT_REFRESH},
     [VOCAB_EVENT_SHELTER_REMOVED] = {"shelter.removed", VOCAB_TOPIC_SHELTER,
         VOCAB_EFFECT_REMOVE},
+    [VOCAB_EVENT_CLOCK_ADVANCED] = {"clock.advanced", VOCAB_TOPIC_SHELTER,
+        VOCAB_EFFECT_CLOCK},
 };
 
 const char vocab_request_status_list[] = VOCAB_REQUEST_STATUS_LIST;

@@ -62,19 +62,22 @@ enum vocab_event {
 	VOCAB_EVENT_PLACEMENT_CANCELLED,
 	VOCAB_EVENT_SHELTER_PUT,
 	VOCAB_EVENT_SHELTER_REMOVED,
+	VOCAB_EVENT_CLOCK_ADVANCED,
 	VOCAB_EVENT_COUNT
 };
 
 /*
  * What an event does to every daemon that reads it, besides reaching the
  * subscribers of its topic: reload its shelter into the in-memory table,
- * drop its shelter from the table, or wake the waitlist (a place may have
- * come free).
+ * drop its shelter from the table, wake the waitlist (a place may have
+ * come free), or follow the test clock.
  */
 enum {
 	VOCAB_EFFECT_REFRESH = 1 << 0,
 	VOCAB_EFFECT_REMOVE = 1 << 1,
 	VOCAB_EFFECT_WAKE = 1 << 2,
+	/* the test clock moved: take the store's offset, run the timers */
+	VOCAB_EFFECT_CLOCK = 1 << 3,
 };
 
 /* One row per event type: adding a type is adding a row. */
