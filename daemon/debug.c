@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 
+#include "alerts.h"
 #include "clock.h"
 #include "debug.h"
 #include "log.h"
@@ -50,8 +51,8 @@ debug_advance_done(json_t *result, const struct sh_error *err, void *arg)
 	        json_object_get(call->params, "seconds")),
 	    clock_offset_ms());
 	placement_sweep_now();
-	/* Pipelined after the sweep: its reply means the sweep ran. */
-	if (store_clock(debug_advance_checked, call, &e2) == -1)
+	/* Pipelined after the sweep: its reply means both ran. */
+	if (alerts_run(debug_advance_checked, call, &e2) == -1)
 		call_error(call, &e2);
 }
 

@@ -20,6 +20,7 @@
 #include "shelter/vocab.h"
 
 #include "call.h"
+#include "alerts.h"
 #include "caller.h"
 #include "clock.h"
 #include "events.h"
@@ -403,8 +404,14 @@ events_unsubscribe(struct call *call)
 /* The test clock moved (maybe by another daemon): follow the store's
  * offset and run what the timers would at the new time. */
 static void
+events_clock_checked(json_t *result, const struct sh_error *err, void *arg)
+{
+}
+
+static void
 events_clock(const struct store_event *ev)
 {
+	struct sh_error err;
 	json_t *d = json_loadb(ev->data, ev->data_len, 0, NULL);
 	json_t *off = json_object_get(d, "offset_ms");
 
@@ -412,6 +419,8 @@ events_clock(const struct store_event *ev)
 		clock_set_offset_ms(json_integer_value(off));
 	json_decref(d);
 	placement_sweep_now();
+	if (alerts_run(events_clock_checked, NULL, &err) == -1)
+		log_debug("events: time checks not run: %s", err.message);
 }
 
 /*

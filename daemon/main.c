@@ -14,6 +14,7 @@
 #include "shelter/config.h"
 #include "shelter/geo.h"
 
+#include "alerts.h"
 #include "boot.h"
 #include "dispatch.h"
 #include "events.h"
@@ -212,6 +213,7 @@ main_on_store_up(void)
 		store_was_up = true;
 		events_start();
 		placement_start();
+		alerts_start();
 	}
 	boot_store_up(main_on_ready);
 }
@@ -242,6 +244,7 @@ main_shutdown_all(void)
 {
 	server_free();
 	placement_stop();
+	alerts_stop();
 	store_stop();
 	boot_free();
 	table_free();

@@ -17,6 +17,7 @@
 #include "shelterd.h"
 #include "shelters.h"
 #include "stats.h"
+#include "stays.h"
 
 #define ALL   (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER | ROLE_SERVICE)
 #define COORD (ROLE_ADMIN | ROLE_COORDINATOR)
@@ -73,6 +74,11 @@ static const struct method methods[] = {
         .params = {{"id", PT_STRING, true}, {"open", PT_BOOL, true},
             {"reason", PT_STRING, false}},
         .fn = shelters_intake},
+    {.name = "shelter.departures",
+        .roles = OWNER,
+        .own = OWN_PARAM_ID,
+        .params = {{"id", PT_STRING, true}, {"pools", PT_OBJECT, true}},
+        .fn = shelters_departures},
     {.name = "request.submit",
         .roles = COORD,
         .object = "request",
@@ -109,6 +115,11 @@ static const struct method methods[] = {
         .params = {{"request_id", PT_STRING, true}},
         .fn = requests_arrived},
     {.name = "stats.get", .roles = READ, .fn = stats_get},
+    {.name = "report.long_stays",
+        .roles = COORD | ROLE_SHELTER,
+        .own = OWN_HANDLER,
+        .params = {{"program", PT_STRING, false}},
+        .fn = stays_report},
     {.name = "debug.advance",
         .roles = ROLE_ADMIN,
         .debug = true,

@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "alerts.h"
 #include "log.h"
 #include "metrics.h"
 #include "placement.h"
@@ -282,7 +283,11 @@ placement_candidates_arg(const struct match_result *res, size_t max)
 			placement_sbuf_lit(&b, ":");
 			placement_sbuf_uint(&b, (unsigned)c->scores[k]);
 		}
-		placement_sbuf_lit(&b, "}}");
+		placement_sbuf_lit(&b, "}");
+		/* The proposal says so: the coordinator phones first. */
+		if (alerts_freshness(c->shelter) == FRESHNESS_STALE)
+			placement_sbuf_lit(&b, ",\"stale\":true");
+		placement_sbuf_lit(&b, "}");
 	}
 	placement_sbuf_lit(&b, "]");
 	if (b.oom) {

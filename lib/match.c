@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shelter/forecast.h"
 #include "shelter/geo.h"
 #include "shelter/match.h"
 
@@ -498,6 +499,24 @@ match_msg(struct match_result *res, size_t *off, const char *fmt, ...)
 		*off += (size_t)n;
 }
 
+/* "; expected: a fitting place at S from 14 Dec", when there is one. */
+static void
+match_forecast_msg(struct match_result *res, size_t *off)
+{
+	static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	char d[16];
+	int m;
+
+	if (res->forecast.shelter == NULL)
+		return;
+	model_date_format(res->forecast.day, d, sizeof d);
+	m = (d[5] - '0') * 10 + (d[6] - '0');
+	match_msg(res, off, "; expected: a fitting place at %s from %d %s",
+	    res->forecast.shelter->id, (d[8] - '0') * 10 + (d[9] - '0'),
+	    mon[(m >= 1 && m <= 12 ? m : 1) - 1]);
+}
+
 static void
 match_message(struct match_result *res, const struct request *req)
 {
@@ -575,6 +594,7 @@ match_message(struct match_result *res, const struct request *req)
 			break;
 		}
 	}
+	match_forecast_msg(res, &off);
 	match_msg(res, &off, ".");
 }
 
@@ -652,6 +672,9 @@ match_run(const struct shelter *const *shelters, size_t n,
 	res->total = n;
 	res->eligible = res->ncandidates;
 	match_rank(res, unranked, res->ncandidates);
+	forecast_find(res, req,
+	    (int)(opt->now_ms >= 0 ? opt->now_ms / 86400000 : 0),
+	    &res->forecast);
 	match_message(res, req);
 	return 0;
 }
@@ -696,6 +719,19 @@ fail:
 	return NULL;
 }
 
+/* {shelter_id, pool, date}, or null. */
+static json_t *
+match_forecast_json(const struct match_forecast *f)
+{
+	char d[16];
+
+	if (f->shelter == NULL)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s}", "shelter_id", f->shelter->id,
+	    "pool", f->shelter->pools[f->pool].name, "date",
+	    model_date_format(f->day, d, sizeof d));
+}
+
 /*
  * The explanation as a new JSON object (caller owns), or NULL on ENOMEM.
  */
@@ -722,9 +758,10 @@ match_explanation_json(const struct match_result *res)
 		if (o == NULL || json_array_append_new(near, o) == -1)
 			goto fail;
 	}
-	return json_pack("{s:I, s:I, s:o, s:o, s:s}", "total",
+	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:s}", "total",
 	    (json_int_t)res->total, "eligible", (json_int_t)res->eligible,
-	    "reasons", reasons, "near_misses", near, "message", res->message);
+	    "reasons", reasons, "near_misses", near, "forecast",
+	    match_forecast_json(&res->forecast), "message", res->message);
 fail:
 	json_decref(reasons);
 	json_decref(near);

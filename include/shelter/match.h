@@ -123,6 +123,13 @@ struct match_near_miss {
 	enum filter failed;
 };
 
+/* Where a place the request fits is expected to free up (forecast.h). */
+struct match_forecast {
+	const struct shelter *shelter; /* NULL: no forecast */
+	int pool;                      /* index into shelter->pools */
+	int day;                       /* days since the epoch */
+};
+
 struct match_result {
 	struct match_candidate *candidates; /* ranked */
 	size_t ncandidates;
@@ -132,7 +139,8 @@ struct match_result {
 	struct match_near_miss *near; /* shelters that failed exactly one */
 	size_t nnear;
 	unsigned missing_care; /* needs lacking in the care-failing shelters */
-	char message[512];     /* "0/23 shelters can take this request: ..." */
+	struct match_forecast forecast; /* from planned departures */
+	char message[512]; /* "0/23 shelters can take this request: ..." */
 	size_t cap_candidates, cap_near; /* internal */
 };
 
@@ -160,7 +168,8 @@ int match_run(const struct shelter *const *shelters, size_t n,
 json_t *match_candidates_json(const struct match_result *res);
 
 /* {total, eligible, reasons: {REASON: n}, near_misses: [{shelter_id,
- * failed: [REASON]}], message}. */
+ * failed: [REASON]}], forecast: {shelter_id, pool, date} or null,
+ * message}. */
 json_t *match_explanation_json(const struct match_result *res);
 
 /* {candidates, explanation}: the result of match.preview. */
