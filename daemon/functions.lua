@@ -1151,8 +1151,13 @@ local function alerts_expiring(expiring_ms)
 	end
 	for _, pid in ipairs(redis.call('ZRANGEBYSCORE', key('holds'),
 	    int(now + 1), int(now + expiring_ms), 'LIMIT', 0, 1000)) do
-		local h = redis.call('HMGET', pkey(pid), 'status', 'expiring')
-		if h[1] == PROPOSAL_STATUS.open and h[2] ~= '1' then
+		local h = redis.call('HMGET', pkey(pid), 'status', 'expiring',
+		    'created_at', 'expires_at')
+		-- A hold shorter than the window was never far from expiry.
+		local short = (tonumber(h[4]) or 0) - (tonumber(h[3]) or 0) <=
+		    expiring_ms
+		if h[1] == PROPOSAL_STATUS.open and h[2] ~= '1' and
+		    not short then
 			redis.call('HSET', pkey(pid), 'expiring', '1')
 			emit_proposal(pid, EVENT.proposal_expiring)
 			n = n + 1

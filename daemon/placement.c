@@ -119,7 +119,8 @@ int
 placement_parse_stored(const json_t *doc, struct request *out)
 {
 	static const char *const output[] = {"id", "status", "created_at",
-	    "updated_at", "proposal", "placement", "rejected", NULL};
+	    "updated_at", "proposal", "placement", "rejected", "escalated",
+	    NULL};
 	struct sh_error err;
 	json_t *obj;
 	size_t i;
