@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "boot.h"
+#include "clock.h"
 #include "log.h"
 #include "placement.h"
+#include "shelterd.h"
 #include "shelters.h"
 #include "store.h"
 #include "table.h"
@@ -106,6 +108,27 @@ boot_table_done(json_t *result, const struct sh_error *err, void *arg)
 	placement_wake();
 }
 
+/* The test clock's offset from the store (clock.h), before anything else
+ * reads the time. */
+static void
+boot_clock_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	json_t *off = json_object_get(result, "offset_ms");
+	long long ms = json_is_integer(off) ? json_integer_value(off) : 0;
+
+	if (result == NULL) {
+		log_warnx("boot: test clock not read: %s", err->message);
+		return;
+	}
+	if (ms != 0 && !sd.cfg->debug_clock)
+		log_warnx("boot: the store's clock is %lld s ahead "
+		          "(debug.advance, in a store meant for tests); "
+		          "every time-based rule follows it",
+		    ms / 1000);
+	if (ms > clock_offset_ms())
+		clock_set_offset_ms(ms);
+}
+
 /*
  * The store came up: reload the shelter table, apply the seed shelters if
  * they are pending, then wake the waitlist (the seed's replies and the
@@ -119,6 +142,8 @@ boot_store_up(void (*ready)(void))
 	struct sh_error err;
 
 	ready_cb = ready;
+	if (store_clock(boot_clock_done, NULL, &err) == -1)
+		log_warnx("boot: test clock not read: %s", err.message);
 	if (store_shelter_list(boot_table_done, NULL, &err) == -1)
 		log_warnx("boot: shelter table not loaded: %s", err.message);
 }

@@ -20,7 +20,9 @@
 #include "shelter/vocab.h"
 
 #include "call.h"
+#include "alerts.h"
 #include "caller.h"
+#include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
@@ -409,6 +411,28 @@ events_unsubscribe(struct call *call)
 	    call, json_pack("{s:o}", "topics", events_topics_json(left)));
 }
 
+/* The test clock moved (maybe by another daemon): follow the store's
+ * offset and run what the timers would at the new time. */
+static void
+events_clock_checked(json_t *result, const struct sh_error *err, void *arg)
+{
+}
+
+static void
+events_clock(const struct store_event *ev)
+{
+	struct sh_error err;
+	json_t *d = json_loadb(ev->data, ev->data_len, 0, NULL);
+	json_t *off = json_object_get(d, "offset_ms");
+
+	if (json_is_integer(off) && json_integer_value(off) > clock_offset_ms())
+		clock_set_offset_ms(json_integer_value(off));
+	json_decref(d);
+	placement_sweep_now();
+	if (alerts_run(events_clock_checked, NULL, &err) == -1)
+		log_debug("events: time checks not run: %s", err.message);
+}
+
 /*
  * What ev does to this instance (its row of lib/vocab.c): reload or drop
  * its shelter in the table, wake the waitlist. Events on the internal
@@ -431,6 +455,8 @@ events_apply(const struct store_event *ev, bool internal)
 		table_refresh(ev->shelter);
 	if ((fx & VOCAB_EFFECT_WAKE) && !internal)
 		placement_wake();
+	if (fx & VOCAB_EFFECT_CLOCK)
+		events_clock(ev);
 }
 
 /* From the store's tail: see events.h. */

@@ -65,18 +65,22 @@ local TOPIC = {
 
 local EVENT = {
 	capacity_changed = 'capacity.changed',
+	capacity_stale = 'capacity.stale',
 	shelter_intake = 'shelter.intake',
 	shelter_put = 'shelter.put',
 	shelter_removed = 'shelter.removed',
+	clock_advanced = 'clock.advanced',
 	request_waiting = 'request.waiting',
 	request_placed = 'request.placed',
 	request_arrived = 'request.arrived',
 	request_departed = 'request.departed',
 	request_cancelled = 'request.cancelled',
+	request_escalated = 'request.escalated',
 	proposal_created = 'proposal.created',
 	proposal_accepted = 'proposal.accepted',
 	proposal_rejected = 'proposal.rejected',
 	proposal_expired = 'proposal.expired',
+	proposal_expiring = 'proposal.expiring',
 	placement_expected = 'placement.expected',
 	placement_arrived = 'placement.arrived',
 	placement_departed = 'placement.departed',
@@ -90,10 +94,18 @@ local function key(s)
 	return P .. s
 end
 
+-- The test clock (debug.advance): milliseconds added to TIME. Absent (0)
+-- unless shd_clock_advance ran; the daemon adds the same offset to its
+-- own clock (daemon/clock.h).
+local function clock_offset()
+	return tonumber(redis.call('GET', key('clock_offset_ms'))) or 0
+end
+
 local function now_ms()
 	if NOW == nil then
 		local t = redis.call('TIME')
-		NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+		NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) +
+		    clock_offset()
 	end
 	return NOW
 end
@@ -238,8 +250,10 @@ local function shelter_json(id)
 		local c = pool_counts(sk, name)
 		local pd = hget(sk, 'pd:' .. name) or '{}'
 		pools[i] = extend(pd, counts_json(c) .. ',"overbooked":' ..
-		    bool(pool_free(c) < 0))
+		    bool(pool_free(c) < 0) .. ',"departures":' ..
+		    (hget(sk, 'dp:' .. name) or '[]'))
 	end
+	local age = math.floor((now_ms() - (tonumber(h[5]) or 0)) / 1000)
 	local open = h[2] == '1'
 	local since = tonumber(h[8]) or tonumber(h[5]) or 0
 	return extend(h[1], '"intake":{"open":' .. bool(open) ..
@@ -247,7 +261,9 @@ local function shelter_json(id)
 	    ((not open and h[7] and h[7] ~= '') and q(h[7]) or 'null') ..
 	    ',"since":' .. q(iso(since)) .. '},"pools":' ..
 	    json_array(pools) .. ',"version":' .. int(tonumber(h[4]) or 0) ..
-	    ',"updated_at":' .. q(iso(tonumber(h[5]) or 0)))
+	    ',"updated_at":' .. q(iso(tonumber(h[5]) or 0)) ..
+	    ',"report_age_s":' .. int(age < 0 and 0 or age) ..
+	    ',"departures_unconfirmed":' .. (hget(sk, 'du') or '[]'))
 end
 
 local function emit_capacity(id)
@@ -423,6 +439,8 @@ local function capacity(a)
 	end
 	redis.call('HINCRBY', sk, 'version', 1)
 	redis.call('HSET', sk, 'updated_at', int(now_ms()))
+	-- A report: the reminder stops, passed departures are accounted for.
+	redis.call('HDEL', sk, 'stale_next', 'du')
 	emit_capacity(id)
 	return '{"shelter":' .. shelter_json(id) .. '}'
 end
@@ -442,6 +460,110 @@ local function intake(a)
 	    ',"open":' .. bool(open) .. ',"reason":' ..
 	    (reason ~= '' and q(reason) or 'null') .. '}')
 	return '{"shelter":' .. shelter_json(id) .. '}'
+end
+
+-- Today as days since the epoch (UTC), and a day as YYYY-MM-DD.
+local function today()
+	return math.floor(now_ms() / 86400000)
+end
+
+local function day_iso(d)
+	return string.sub(iso(d * 86400000), 1, 10)
+end
+
+-- shelter.departures: a[3] is {POOL: [[day, count], ...]} as JSON, the
+-- days validated, sorted and merged by the daemon. Replaces the planned
+-- departures of the pools named; their passed, unconfirmed ones go.
+local function departures(a)
+	local id = a[2]
+	local sk = skey(id)
+	if redis.call('EXISTS', sk) == 0 then
+		return shelter_not_found(id)
+	end
+	local spec = cjson.decode(a[3])
+	local names = {}
+	for name, _ in pairs(spec) do
+		if pool_counts(sk, name) == nil then
+			return fail(E.invalid_field, 'pools.' .. name,
+			    'shelter ' .. id .. ' has no pool ' .. name)
+		end
+		names[#names + 1] = name
+	end
+	table.sort(names)
+	local t = today()
+	for _, name in ipairs(names) do
+		local out = {}
+		for _, d in ipairs(spec[name]) do
+			if d[1] < t then
+				return fail(E.invalid_field, 'pools.' .. name,
+				    'date ' .. day_iso(d[1]) .. ' is in the past')
+			end
+			out[#out + 1] = '{"date":' .. q(day_iso(d[1])) ..
+			    ',"count":' .. int(d[2]) .. '}'
+		end
+		if #out == 0 then
+			redis.call('HDEL', sk, 'dp:' .. name)
+		else
+			redis.call('HSET', sk, 'dp:' .. name, json_array(out))
+		end
+	end
+	local du = cjson.decode(hget(sk, 'du') or '[]')
+	local keep = {}
+	for _, u in ipairs(du) do
+		if spec[u.pool] == nil then
+			keep[#keep + 1] = '{"pool":' .. q(u.pool) .. ',"date":' ..
+			    q(u.date) .. ',"count":' .. int(u.count) .. '}'
+		end
+	end
+	if #keep == 0 then
+		redis.call('HDEL', sk, 'du')
+	else
+		redis.call('HSET', sk, 'du', json_array(keep))
+	end
+	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) .. '}')
+	return '{"shelter":' .. shelter_json(id) .. '}'
+end
+
+-- Planned departures whose date has passed without being confirmed
+-- leave the plan and are listed as unconfirmed. True when any did.
+local function departures_pass(id)
+	local sk = skey(id)
+	local t = today()
+	local passed = {}
+	for _, name in ipairs(words(hget(sk, 'pools'))) do
+		local dp = hget(sk, 'dp:' .. name)
+		if dp then
+			local keep = {}
+			for _, d in ipairs(cjson.decode(dp)) do
+				local iso_d = d.date
+				if iso_d < day_iso(t) then
+					passed[#passed + 1] = '{"pool":' .. q(name) ..
+					    ',"date":' .. q(iso_d) .. ',"count":' ..
+					    int(d.count) .. '}'
+				else
+					keep[#keep + 1] = '{"date":' .. q(iso_d) ..
+					    ',"count":' .. int(d.count) .. '}'
+				end
+			end
+			if #keep == 0 then
+				redis.call('HDEL', sk, 'dp:' .. name)
+			else
+				redis.call('HSET', sk, 'dp:' .. name, json_array(keep))
+			end
+		end
+	end
+	if #passed == 0 then
+		return false
+	end
+	local du = hget(sk, 'du')
+	if du and du ~= '[]' then
+		du = string.sub(du, 1, -2) .. ',' .. table.concat(passed, ',') ..
+		    ']'
+	else
+		du = json_array(passed)
+	end
+	redis.call('HSET', sk, 'du', du)
+	return true
 end
 
 ---------------------------------------------------------------------------
@@ -526,7 +648,8 @@ end
 
 local function proposal_json(id)
 	local h = redis.call('HMGET', pkey(id), 'request_id', 'shelter_id',
-	    'pool', 'score', 'scores', 'status', 'expires_at', 'alternatives')
+	    'pool', 'score', 'scores', 'status', 'expires_at', 'alternatives',
+	    'stale')
 	if h[1] == false then
 		return nil
 	end
@@ -534,13 +657,14 @@ local function proposal_json(id)
 	    ',"shelter_id":' .. q(h[2]) .. ',"pool":' .. q(h[3]) ..
 	    ',"score":' .. h[4] .. ',"scores":' .. h[5] .. ',"status":' ..
 	    q(h[6]) .. ',"expires_at":' .. q(iso(tonumber(h[7]))) ..
-	    ',"alternatives":' .. h[8] .. '}'
+	    ',"alternatives":' .. h[8] .. ',"stale":' .. bool(h[9] == '1') ..
+	    '}'
 end
 
 local function request_json(id)
 	local h = redis.call('HMGET', rkey(id), 'doc', 'status', 'created_at',
 	    'updated_at', 'proposal', 'pl_shelter', 'pl_pool', 'pl_proposal',
-	    'rejected')
+	    'rejected', 'escalated')
 	if h[1] == false then
 		return nil
 	end
@@ -557,7 +681,7 @@ local function request_json(id)
 	    ',"created_at":' .. q(iso(tonumber(h[3]))) .. ',"updated_at":' ..
 	    q(iso(tonumber(h[4]))) .. ',"proposal":' .. prop ..
 	    ',"placement":' .. placement .. ',"rejected":' ..
-	    quoted_array(words(h[9])))
+	    quoted_array(words(h[9])) .. ',"escalated":' .. bool(h[10] == '1'))
 end
 
 local function open_proposal_json(rid)
@@ -639,7 +763,9 @@ local function hold(rid, ttl_s, c, pool, alts)
 	    'scores', type(c.scores) == 'table' and next(c.scores) ~= nil and
 	    cjson.encode(c.scores) or '{}',
 	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
-	    'alternatives', json_array(alt), 'created_at', int(now_ms()))
+	    'alternatives', json_array(alt),
+	    'stale', c.stale == true and '1' or '0',
+	    'created_at', int(now_ms()))
 	redis.call('ZADD', key('holds'), int(expires), pid)
 	redis.call('HSET', rkey(rid), 'proposal', pid)
 	redis.call('ZREM', key('waitlist'), rid)
@@ -1033,6 +1159,7 @@ local function arrived(a)
 	-- A resident still counts for its case until it departs.
 	redis.call('HSET', rk, 'pl_since', int(now_ms()))
 	set_status(rid, STATUS.arrived)
+	redis.call('HSET', rk, 'arrived_at', int(now_ms()))
 	emit_request(rid, EVENT.request_arrived, sid)
 	emit_placement(rid, EVENT.placement_arrived)
 	if redis.call('EXISTS', sk) == 1 then
@@ -1251,6 +1378,13 @@ local function stats(a)
 		    key('status:' .. s)))
 	end
 	-- The status set is ordered by seq: its first member is the oldest.
+	local escalated = 0
+	for _, rid in ipairs(redis.call('ZRANGE', key('status:' ..
+	    STATUS.waiting), 0, -1)) do
+		if hget(rkey(rid), 'escalated') == '1' then
+			escalated = escalated + 1
+		end
+	end
 	local oldest = 0
 	local first = redis.call('ZRANGE', key('status:' .. STATUS.waiting), 0,
 	    0)[1]
@@ -1261,7 +1395,194 @@ local function stats(a)
 	    ',"occupied":' .. int(o) .. ',"held":' .. int(h) ..
 	    ',"expected":' .. int(e) .. ',"free":' .. int(f) ..
 	    '},"requests":{' .. table.concat(req, ',') ..
-	    '},"oldest_waiting_ms":' .. int(oldest) .. '}'
+	    '},"oldest_waiting_ms":' .. int(oldest) ..
+	    ',"escalated_waiting":' .. int(escalated) .. '}'
+end
+
+---------------------------------------------------------------------------
+-- Time checks, once a second (and after debug.advance): stale shelters
+-- and their reminders, passed departures, escalations, expiring
+-- proposals. Idempotent: what was emitted is recorded, so several
+-- daemons may run them.
+
+local URGENCY_NAME = {[0] = 'immediate', [1] = 'days', [2] = 'planned'}
+
+local function alerts_shelters(stale_ms, remind_ms)
+	local now, n = now_ms(), 0
+	for _, id in ipairs(redis.call('ZRANGE', key('shelters'), 0, -1)) do
+		local sk = skey(id)
+		departures_pass(id)
+		local h = redis.call('HMGET', sk, 'updated_at', 'stale_next', 'du')
+		local upd = tonumber(h[1]) or 0
+		local unconfirmed = h[3] and h[3] ~= '[]'
+		local due = tonumber(h[2])
+		if (now - upd >= stale_ms or unconfirmed) and
+		    (due == nil or now >= due) then
+			redis.call('HSET', sk, 'stale_next', int(now + remind_ms))
+			emit(TOPIC.capacity, EVENT.capacity_stale, id,
+			    '{"shelter_id":' .. q(id) .. ',"updated_at":' ..
+			    q(iso(upd)) .. ',"report_age_s":' ..
+			    int(math.floor((now - upd) / 1000)) ..
+			    ',"reason":' .. q(now - upd >= stale_ms and
+			    'report_age' or 'departure_not_confirmed') .. '}')
+			n = n + 1
+		end
+	end
+	return n
+end
+
+local function alerts_escalate(limits, repeat_ms)
+	local now, n = now_ms(), 0
+	local min = math.min(limits[0], limits[1], limits[2])
+	for _, rid in ipairs(redis.call('ZRANGE', key('status:' ..
+	    STATUS.waiting), 0, -1)) do
+		local rk = rkey(rid)
+		local h = redis.call('HMGET', rk, 'created_at', 'urgency',
+		    'esc_next', 'ref')
+		local waited = now - (tonumber(h[1]) or now)
+		-- Oldest first: past the shortest limit, none can be due.
+		if waited < min then
+			break
+		end
+		local u = tonumber(h[2]) or 1
+		local due = tonumber(h[3])
+		if waited >= (limits[u] or limits[1]) and
+		    (due == nil or now >= due) then
+			redis.call('HSET', rk, 'escalated', '1', 'esc_next',
+			    int(now + repeat_ms))
+			emit(TOPIC.requests, EVENT.request_escalated, '',
+			    '{"request_id":' .. q(rid) .. ',"ref":' .. q(h[4]) ..
+			    ',"status":' .. q(STATUS.waiting) .. ',"urgency":' ..
+			    q(URGENCY_NAME[u] or 'days') .. ',"waited_s":' ..
+			    int(math.floor(waited / 1000)) .. '}')
+			n = n + 1
+		end
+	end
+	return n
+end
+
+local function alerts_expiring(expiring_ms)
+	local now, n = now_ms(), 0
+	if expiring_ms <= 0 then
+		return 0
+	end
+	for _, pid in ipairs(redis.call('ZRANGEBYSCORE', key('holds'),
+	    int(now + 1), int(now + expiring_ms), 'LIMIT', 0, 1000)) do
+		local h = redis.call('HMGET', pkey(pid), 'status', 'expiring',
+		    'created_at', 'expires_at')
+		-- A hold shorter than the window was never far from expiry.
+		local short = (tonumber(h[4]) or 0) - (tonumber(h[3]) or 0) <=
+		    expiring_ms
+		if h[1] == PROPOSAL_STATUS.open and h[2] ~= '1' and
+		    not short then
+			redis.call('HSET', pkey(pid), 'expiring', '1')
+			emit_proposal(pid, EVENT.proposal_expiring)
+			n = n + 1
+		end
+	end
+	return n
+end
+
+-- a: stale_ms remind_ms immediate_ms days_ms planned_ms repeat_ms
+-- expiring_ms
+local function alerts(a)
+	local v = {}
+	for i = 2, 8 do
+		v[i - 1] = tonumber(a[i]) or 0
+	end
+	local stale = alerts_shelters(v[1], v[2])
+	local esc = alerts_escalate({[0] = v[3], [1] = v[4], [2] = v[5]}, v[6])
+	local exp = alerts_expiring(v[7])
+	return '{"stale":' .. int(stale) .. ',"escalated":' .. int(esc) ..
+	    ',"expiring":' .. int(exp) .. '}'
+end
+
+-- report.long_stays: a[2] program ('' any), a[3] own shelter ('' any),
+-- a[4] {PROGRAM: DAYS} norms as JSON. Residents past their program's
+-- norm, longest first. A pool's planned departures are not tied to a
+-- person: its residents, longest stay first, are paired with its
+-- planned dates, earliest first.
+local function long_stays(a)
+	local program, own = a[2], a[3]
+	local norms = cjson.decode(a[4])
+	local now = now_ms()
+	local pools, prog = {}, {}
+	for _, rid in ipairs(redis.call('ZRANGE', key('status:' ..
+	    STATUS.arrived), 0, -1)) do
+		local h = redis.call('HMGET', rkey(rid), 'pl_shelter', 'pl_pool',
+		    'arrived_at', 'updated_at')
+		local sid, pool = h[1], h[2]
+		if sid and (own == '' or own == sid) then
+			if prog[sid] == nil then
+				local doc = hget(skey(sid), 'doc')
+				prog[sid] = doc and cjson.decode(doc).program or ''
+			end
+			local at = tonumber(h[3]) or tonumber(h[4]) or now
+			local k = sid .. ' ' .. pool
+			pools[k] = pools[k] or {sid = sid, pool = pool, r = {}}
+			table.insert(pools[k].r, {rid, at})
+		end
+	end
+	local out = {}
+	for _, p in pairs(pools) do
+		table.sort(p.r, function(x, y)
+			return x[2] < y[2] or (x[2] == y[2] and x[1] < y[1])
+		end)
+		local dates = {}
+		for _, d in ipairs(cjson.decode(hget(skey(p.sid), 'dp:' ..
+		    p.pool) or '[]')) do
+			for _ = 1, d.count do
+				dates[#dates + 1] = d.date
+			end
+		end
+		local pg = prog[p.sid]
+		local norm = tonumber(norms[pg]) or 0
+		for i, r in ipairs(p.r) do
+			local days = math.floor((now - r[2]) / 86400000)
+			if norm > 0 and days > norm and
+			    (program == '' or program == pg) then
+				out[#out + 1] = {days = days, rid = r[1], json =
+				    '{"request_id":' .. q(r[1]) .. ',"shelter_id":' ..
+				    q(p.sid) .. ',"pool":' .. q(p.pool) ..
+				    ',"program":' .. q(pg) .. ',"days":' ..
+				    int(days) .. ',"norm_days":' .. int(norm) ..
+				    ',"planned_departure":' ..
+				    (dates[i] and q(dates[i]) or 'null') .. '}'}
+			end
+		end
+	end
+	table.sort(out, function(x, y)
+		return x.days > y.days or (x.days == y.days and x.rid < y.rid)
+	end)
+	local j = {}
+	for i, o in ipairs(out) do
+		j[i] = o.json
+	end
+	return '{"stays":' .. json_array(j) .. '}'
+end
+
+---------------------------------------------------------------------------
+-- The test clock
+
+local function clock(a)
+	return '{"offset_ms":' .. int(clock_offset()) .. ',"now_ms":' ..
+	    int(now_ms()) .. '}'
+end
+
+-- Move the clock forward by a[2] seconds (> 0) and tell every daemon
+-- sharing the store (internal event clock.advanced).
+local function clock_advance(a)
+	local s = tonumber(a[2])
+	if s == nil or s <= 0 or s ~= math.floor(s) then
+		return fail(E.invalid_field, 'seconds',
+		    'must be an integer above 0')
+	end
+	local off = redis.call('INCRBY', key('clock_offset_ms'), int(s * 1000))
+	NOW = nil
+	emit(TOPIC.shelter, EVENT.clock_advanced, '', '{"offset_ms":' ..
+	    int(off) .. '}')
+	return '{"offset_ms":' .. int(off) .. ',"now_ms":' .. int(now_ms()) ..
+	    '}'
 end
 
 local function version(a)
@@ -1283,6 +1604,7 @@ local FUNCTIONS = {
 	    readonly = true},
 	{name = 'shd_capacity', argc = 2, group = 3, fn = capacity},
 	{name = 'shd_intake', argc = 3, fn = intake},
+	{name = 'shd_departures', argc = 2, fn = departures},
 	{name = 'shd_case_shelters', argc = 1, fn = shd_case_shelters,
 	    readonly = true},
 	{name = 'shd_submit', argc = 9, fn = submit},
@@ -1294,6 +1616,10 @@ local FUNCTIONS = {
 	{name = 'shd_arrived', argc = 2, fn = arrived},
 	{name = 'shd_departed', argc = 2, fn = departed},
 	{name = 'shd_sweep', argc = 0, fn = sweep},
+	{name = 'shd_alerts', argc = 7, fn = alerts},
+	{name = 'shd_long_stays', argc = 3, fn = long_stays, readonly = true},
+	{name = 'shd_clock', argc = 0, fn = clock, readonly = true},
+	{name = 'shd_clock_advance', argc = 1, fn = clock_advance},
 	{name = 'shd_request_get', argc = 2, fn = request_get, readonly = true},
 	{name = 'shd_request_list', argc = 4, fn = request_list,
 	    readonly = true},

@@ -12,6 +12,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "alerts.h"
 #include "events.h"
 #include "shelter/vocab.h"
 
@@ -85,6 +86,7 @@ http_write_free_places(struct evbuffer *b)
 {
 	const struct shelter *const *all;
 	long long by_program[PROGRAM_COUNT] = {0};
+	int nfresh[FRESHNESS_STALE + 1] = {0};
 	size_t n, i;
 	int p, f, sum;
 
@@ -105,6 +107,27 @@ http_write_free_places(struct evbuffer *b)
 		    all[i]->id, model_program_name(all[i]->program),
 		    all[i]->intake_open ? "true" : "false", sum);
 	}
+	evbuffer_add_printf(b,
+	    "# HELP shelterd_shelter_report_age_seconds Age of each "
+	    "shelter's last capacity report or heartbeat.\n"
+	    "# TYPE shelterd_shelter_report_age_seconds gauge\n");
+	for (i = 0; i < n; i++) {
+		enum freshness fr = alerts_freshness(all[i]);
+
+		nfresh[fr]++;
+		evbuffer_add_printf(b,
+		    "shelterd_shelter_report_age_seconds{shelter=\"%s\","
+		    "freshness=\"%s\"} %lld\n",
+		    all[i]->id, forecast_freshness_name(fr),
+		    (clock_now_ms() - all[i]->updated_at) / 1000);
+	}
+	evbuffer_add_printf(b,
+	    "# HELP shelterd_shelters_by_freshness Shelters per freshness "
+	    "state.\n# TYPE shelterd_shelters_by_freshness gauge\n");
+	for (p = FRESHNESS_FRESH; p <= FRESHNESS_STALE; p++)
+		evbuffer_add_printf(b,
+		    "shelterd_shelters_by_freshness{freshness=\"%s\"} %d\n",
+		    forecast_freshness_name(p), nfresh[p]);
 	evbuffer_add_printf(b,
 	    "# HELP shelterd_free_places Free places per program.\n"
 	    "# TYPE shelterd_free_places gauge\n");
@@ -147,6 +170,10 @@ http_write_store_stats(struct evbuffer *b, json_t *st)
 		    vocab_request_status_name((int)i),
 		    (long long)json_integer_value(json_object_get(
 		        rq, vocab_request_status_name((int)i))));
+	http_gauge(b, "shelterd_requests_escalated",
+	    "Waiting requests that waited past their urgency's limit.",
+	    (double)json_integer_value(
+	        json_object_get(st, "escalated_waiting")));
 	http_gauge(b, "shelterd_waiting_oldest_age_seconds",
 	    "Age of the oldest waiting request (0 when none waits).",
 	    json_is_integer(old) && json_integer_value(old) > 0

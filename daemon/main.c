@@ -14,6 +14,7 @@
 #include "shelter/config.h"
 #include "shelter/geo.h"
 
+#include "alerts.h"
 #include "boot.h"
 #include "dispatch.h"
 #include "events.h"
@@ -212,6 +213,7 @@ main_on_store_up(void)
 		store_was_up = true;
 		events_start();
 		placement_start();
+		alerts_start();
 	}
 	boot_store_up(main_on_ready);
 }
@@ -242,6 +244,7 @@ main_shutdown_all(void)
 {
 	server_free();
 	placement_stop();
+	alerts_stop();
 	store_stop();
 	boot_free();
 	table_free();
@@ -319,6 +322,12 @@ main(int argc, char **argv)
 	}
 	config_errors_free(&errs);
 	if (test) {
+		if (l.cfg->debug_clock)
+			fprintf(stderr,
+			    "%s: warning: debug.clock is on: debug.advance "
+			    "moves the clock of every time-based rule; never "
+			    "enable it in production\n",
+			    path);
 		printf("configuration OK\n");
 		main_loaded_free(&l);
 		return 0;
@@ -328,6 +337,9 @@ main(int argc, char **argv)
 	sd.cfg = l.cfg;
 	sd.gaz = l.gaz;
 	sd.started_ms = clock_now_ms();
+	if (sd.cfg->debug_clock)
+		log_warnx("debug.clock is on: debug.advance moves the clock; "
+		          "never enable it in production");
 	if ((sd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	signal(SIGPIPE, SIG_IGN);

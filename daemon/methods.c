@@ -10,12 +10,15 @@
 #include <string.h>
 
 #include "auth.h"
+#include "debug.h"
 #include "events.h"
 #include "methods.h"
 #include "placements.h"
 #include "requests.h"
+#include "shelterd.h"
 #include "shelters.h"
 #include "stats.h"
+#include "stays.h"
 
 #define ALL    (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SHELTER | ROLE_SERVICE)
 #define COORD  (ROLE_ADMIN | ROLE_COORDINATOR)
@@ -73,6 +76,11 @@ static const struct method methods[] = {
         .params = {{"id", PT_STRING, true}, {"open", PT_BOOL, true},
             {"reason", PT_STRING, false}},
         .fn = shelters_intake},
+    {.name = "shelter.departures",
+        .roles = OWNER,
+        .own = OWN_PARAM_ID,
+        .params = {{"id", PT_STRING, true}, {"pools", PT_OBJECT, true}},
+        .fn = shelters_departures},
     {.name = "request.submit",
         .roles = COORD,
         .object = "request",
@@ -124,6 +132,16 @@ static const struct method methods[] = {
         .params = {{"status", PT_ARRAY, false}},
         .fn = placements_list},
     {.name = "stats.get", .roles = READ, .fn = stats_get},
+    {.name = "report.long_stays",
+        .roles = COORD | ROLE_SHELTER,
+        .own = OWN_HANDLER,
+        .params = {{"program", PT_STRING, false}},
+        .fn = stays_report},
+    {.name = "debug.advance",
+        .roles = ROLE_ADMIN,
+        .debug = true,
+        .params = {{"seconds", PT_INT, true}},
+        .fn = debug_advance},
 };
 
 /* The method called name, or NULL. */
@@ -134,6 +152,8 @@ methods_find(const char *name)
 
 	for (i = 0; i < sizeof methods / sizeof methods[0]; i++)
 		if (strcmp(methods[i].name, name) == 0)
-			return &methods[i];
+			return methods[i].debug && !sd.cfg->debug_clock
+			    ? NULL
+			    : &methods[i];
 	return NULL;
 }

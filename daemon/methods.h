@@ -42,6 +42,7 @@ struct method {
 	const char *name;
 	unsigned roles;   /* ROLE_x bits allowed */
 	bool before_auth; /* callable before session.auth (auth, ping) */
+	bool debug;       /* exists only with config debug.clock */
 	enum own_rule own;
 	/* The object param ("request", "shelter") whose fields are named
 	 * relative to it in errors; NULL for none. */
@@ -50,7 +51,8 @@ struct method {
 	method_fn *fn;
 };
 
-/* The method called name, or NULL. */
+/* The method called name, or NULL (also for a debug method while
+ * debug.clock is off: it does not exist then). */
 const struct method *methods_find(const char *name);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include <event2/event.h>
 
+#include "alerts.h"
 #include "log.h"
 #include "metrics.h"
 #include "placement.h"
@@ -130,7 +131,8 @@ int
 placement_parse_stored(const json_t *doc, struct request *out)
 {
 	static const char *const output[] = {"id", "status", "created_at",
-	    "updated_at", "proposal", "placement", "rejected", NULL};
+	    "updated_at", "proposal", "placement", "rejected", "escalated",
+	    NULL};
 	struct sh_error err;
 	json_t *obj;
 	size_t i;
@@ -294,7 +296,11 @@ placement_candidates_arg(const struct match_result *res, size_t max)
 			placement_sbuf_lit(&b, ":");
 			placement_sbuf_uint(&b, (unsigned)c->scores[k]);
 		}
-		placement_sbuf_lit(&b, "}}");
+		placement_sbuf_lit(&b, "}");
+		/* The proposal says so: the coordinator phones first. */
+		if (alerts_freshness(c->shelter) == FRESHNESS_STALE)
+			placement_sbuf_lit(&b, ",\"stale\":true");
+		placement_sbuf_lit(&b, "}");
 	}
 	placement_sbuf_lit(&b, "]");
 	if (b.oom) {
@@ -486,6 +492,21 @@ placement_sweep_tick(evutil_socket_t fd, short what, void *arg)
 	sweeping = true;
 	if (store_sweep(placement_sweep_done, NULL, &err) == -1)
 		sweeping = false;
+}
+
+/*
+ * Sweep now, whether or not the timer's sweep is in flight: the test clock
+ * moved, and a sweep sent before that ran at the old time. Idempotent.
+ */
+void
+placement_sweep_now(void)
+{
+	struct sh_error err;
+
+	if (!store_is_up())
+		return;
+	if (store_sweep(placement_sweep_done, NULL, &err) == 0)
+		sweeping = true;
 }
 
 /* Start the hold expiry sweep: shd_sweep every second. */

@@ -16,6 +16,8 @@
 /* Start the sweep timer (every second). */
 void placement_start(void);
 void placement_stop(void);
+/* Sweep the holds now (the test clock moved); the timer keeps its pace. */
+void placement_sweep_now(void);
 /* A place may have freed up: run a waitlist pass soon (coalesced). */
 void placement_wake(void);
 

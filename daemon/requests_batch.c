@@ -21,6 +21,7 @@
 
 #include "shelter/assign.h"
 
+#include "alerts.h"
 #include "log.h"
 #include "placement.h"
 #include "requests.h"
@@ -258,10 +259,12 @@ requests_batch_choice(
 		        json_object_get(ac, "pool"), "score",
 		        json_object_get(ac, "score")));
 	}
-	choice = json_pack("{s:s, s:s, s:O, s:O, s:o}", "shelter_id", s->id,
-	    "pool", s->pools[opt->pool].name, "score",
+	/* A place at a stale shelter says so: the coordinator phones first. */
+	choice = json_pack("{s:s, s:s, s:O, s:O, s:o, s:b}", "shelter_id",
+	    s->id, "pool", s->pools[opt->pool].name, "score",
 	    json_object_get(cand, "score"), "scores",
-	    json_object_get(cand, "scores"), "alternatives", alts);
+	    json_object_get(cand, "scores"), "alternatives", alts, "stale",
+	    alerts_freshness(s) == FRESHNESS_STALE);
 	if (choice != NULL)
 		text =
 		    json_dumps(choice, JSON_COMPACT | JSON_REAL_PRECISION(15));

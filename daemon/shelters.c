@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "log.h"
 #include "placement.h"
 #include "shelters.h"
@@ -78,6 +79,14 @@ shelters_op_sent(struct shelters_op *op, int rc, const struct sh_error *err)
 	free(op);
 }
 
+/* Add `freshness` (config freshness) to a shelter's live JSON. */
+void
+shelters_freshness(json_t *s)
+{
+	json_object_set_new(s, "freshness",
+	    json_string(forecast_freshness_name(alerts_freshness_json(s))));
+}
+
 /*
  * End call with a store reply's member "shelter", after putting it into the
  * table so this connection reads its own write. The waitlist is woken by
@@ -89,8 +98,10 @@ shelters_reply_shelter(struct call *call, json_t *result)
 {
 	json_t *s = json_object_get(result, "shelter");
 
-	if (s != NULL)
+	if (s != NULL) {
 		table_put_json(s);
+		shelters_freshness(s);
+	}
 	call_reply(call, json_pack("{s:O?}", "shelter", s));
 }
 
@@ -284,6 +295,7 @@ shelters_list_ok(struct call *call, json_t *result)
 			continue;
 		if (avail && !shelters_available(s))
 			continue;
+		shelters_freshness((json_t *)s);
 		json_array_append(out, (json_t *)s);
 	}
 	call_reply(call, json_pack("{s:o}", "shelters", out));

@@ -14,6 +14,11 @@ method_fn shelters_get;      /* shelter.get */
 method_fn shelters_list;     /* shelter.list */
 method_fn shelters_capacity; /* shelter.capacity */
 method_fn shelters_intake;   /* shelter.intake */
+/* shelter.departures, in departures.c */
+method_fn shelters_departures;
+
+/* Add `freshness` to a shelter's live JSON (as the store returned it). */
+void shelters_freshness(json_t *shelter);
 
 /*
  * shd_shelter_put for s: its static document and pools; the store keeps

@@ -24,6 +24,7 @@ stats_done(json_t *result, const struct sh_error *err, void *arg)
 	 */
 	if ((out = json_copy(result)) != NULL) {
 		json_object_del(out, "oldest_waiting_ms");
+		json_object_del(out, "escalated_waiting");
 		if (json_object_set_new(out, "connections",
 		        json_integer(metrics_counters.connections_open)) ==
 		        -1 ||

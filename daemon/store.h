@@ -151,6 +151,9 @@ int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_intake(const char *id, bool open, const char *reason, store_cb *cb,
     void *arg, struct sh_error *err);
+/* pools: {POOL: [[day, count], ...]} JSON, days since the epoch. */
+int store_departures(const char *id, const char *pools, store_cb *cb, void *arg,
+    struct sh_error *err);
 int store_case_shelters(
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err);
 int store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
@@ -172,6 +175,21 @@ int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
 int store_departed(const char *request_id, const char *own_shelter,
     store_cb *cb, void *arg, struct sh_error *err);
 int store_sweep(store_cb *cb, void *arg, struct sh_error *err);
+/* The time checks of alerts.c, every duration in milliseconds. */
+struct store_alerts_args {
+	long long stale_ms, remind_ms;
+	long long immediate_ms, days_ms, planned_ms, repeat_ms;
+	long long expiring_ms; /* 0: no proposal.expiring */
+};
+int store_alerts(const struct store_alerts_args *a, store_cb *cb, void *arg,
+    struct sh_error *err);
+/* program, own_shelter: NULL or "" for any; norms {PROGRAM: DAYS} JSON. */
+int store_long_stays(const char *program, const char *own_shelter,
+    const char *norms, store_cb *cb, void *arg, struct sh_error *err);
+/* The test clock (clock.h): read its offset; move it by seconds > 0. */
+int store_clock(store_cb *cb, void *arg, struct sh_error *err);
+int store_clock_advance(
+    long long seconds, store_cb *cb, void *arg, struct sh_error *err);
 /* by_ref: id is a ref only; else a request id, or else a ref. */
 int store_request_get(
     const char *id, bool by_ref, store_cb *cb, void *arg, struct sh_error *err);

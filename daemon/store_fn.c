@@ -183,6 +183,14 @@ store_intake(const char *id, bool open, const char *reason, store_cb *cb,
 	return store_call(STORE_FN_INTAKE, 3, argv, NULL, cb, arg, err);
 }
 
+/* shd_departures id pools ({POOL: [[day, count], ...]}): {"shelter"}. */
+int
+store_departures(const char *id, const char *pools, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	return store_fn_2(STORE_FN_DEPARTURES, id, pools, cb, arg, err);
+}
+
 /*
  * shd_case_shelters case: {"shelters", "apart"}: the shelters holding,
  * expecting or housing the case, and those of its apart members.
@@ -307,6 +315,50 @@ int
 store_sweep(store_cb *cb, void *arg, struct sh_error *err)
 {
 	return store_call(STORE_FN_SWEEP, 0, NULL, NULL, cb, arg, err);
+}
+
+/* shd_alerts: the time checks; {"stale", "escalated", "expiring"}. */
+int
+store_alerts(const struct store_alerts_args *a, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	char n[7][STORE_FN_NUM];
+	const char *argv[] = {store_fn_num(n[0], a->stale_ms),
+	    store_fn_num(n[1], a->remind_ms),
+	    store_fn_num(n[2], a->immediate_ms), store_fn_num(n[3], a->days_ms),
+	    store_fn_num(n[4], a->planned_ms), store_fn_num(n[5], a->repeat_ms),
+	    store_fn_num(n[6], a->expiring_ms)};
+
+	return store_call(STORE_FN_ALERTS, 7, argv, NULL, cb, arg, err);
+}
+
+/* shd_long_stays program own_shelter norms: {"stays"}. */
+int
+store_long_stays(const char *program, const char *own_shelter,
+    const char *norms, store_cb *cb, void *arg, struct sh_error *err)
+{
+	const char *argv[] = {store_fn_str(program), store_fn_str(own_shelter),
+	    store_fn_str(norms)};
+
+	return store_call(STORE_FN_LONG_STAYS, 3, argv, NULL, cb, arg, err);
+}
+
+/* shd_clock: {"offset_ms", "now_ms"} of the test clock. */
+int
+store_clock(store_cb *cb, void *arg, struct sh_error *err)
+{
+	return store_call(STORE_FN_CLOCK, 0, NULL, NULL, cb, arg, err);
+}
+
+/* shd_clock_advance seconds: {"offset_ms", "now_ms"}. */
+int
+store_clock_advance(
+    long long seconds, store_cb *cb, void *arg, struct sh_error *err)
+{
+	char s[STORE_FN_NUM];
+
+	return store_fn_1(
+	    STORE_FN_CLOCK_ADVANCE, store_fn_num(s, seconds), cb, arg, err);
 }
 
 /*

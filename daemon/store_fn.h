@@ -25,6 +25,7 @@
 	X(CAPACITY, "shd_capacity", 2, 3,                                      \
 	    "id if_version [pool total occupied]")                             \
 	X(INTAKE, "shd_intake", 3, 0, "id open reason")                        \
+	X(DEPARTURES, "shd_departures", 2, 0, "id pools")                      \
 	X(CASE_SHELTERS, "shd_case_shelters", 1, 0, "case")                    \
 	X(SUBMIT, "shd_submit", 9, 0,                                          \
 	    "ref doc urgency case co_victims household ttl nalt candidates")   \
@@ -38,6 +39,12 @@
 	X(ARRIVED, "shd_arrived", 2, 0, "request_id own_shelter")              \
 	X(DEPARTED, "shd_departed", 2, 0, "request_id own_shelter")            \
 	X(SWEEP, "shd_sweep", 0, 0, "")                                        \
+	X(ALERTS, "shd_alerts", 7, 0,                                          \
+	    "stale_ms remind_ms immediate_ms days_ms planned_ms repeat_ms "    \
+	    "expiring_ms")                                                     \
+	X(LONG_STAYS, "shd_long_stays", 3, 0, "program own_shelter norms")     \
+	X(CLOCK, "shd_clock", 0, 0, "")                                        \
+	X(CLOCK_ADVANCE, "shd_clock_advance", 1, 0, "seconds")                 \
 	X(REQUEST_GET, "shd_request_get", 2, 0, "id by")                       \
 	X(REQUEST_LIST, "shd_request_list", 4, 0, "statuses limit order case") \
 	X(PLACEMENT_LIST, "shd_placement_list", 2, 0, "statuses own_shelter")  \

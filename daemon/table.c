@@ -148,12 +148,18 @@ table_put_counts(struct shelter *s, const json_t *obj)
 	at = json_string_value(json_object_get(obj, "updated_at"));
 	if (!json_is_integer(v) || json_integer_value(v) != s->version ||
 	    at == NULL || model_time_parse(at) != s->updated_at ||
-	    json_array_size(pools) != (size_t)s->npools)
+	    json_array_size(pools) != (size_t)s->npools ||
+	    s->departures_unconfirmed > 0 ||
+	    json_array_size(json_object_get(obj, "departures_unconfirmed")) > 0)
 		return -1;
 	for (k = 0; k < s->npools; k++) {
 		p = json_array_get(pools, k);
 		name = json_string_value(json_object_get(p, "name"));
 		if (name == NULL || strcmp(name, s->pools[k].name) != 0)
+			return -1;
+		/* Planned departures change without a version: parse them. */
+		if (s->pools[k].ndepartures > 0 ||
+		    json_array_size(json_object_get(p, "departures")) > 0)
 			return -1;
 		for (j = 0; j < 4; j++) {
 			v = json_object_get(p, keys[j]);

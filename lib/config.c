@@ -43,7 +43,17 @@ config_default(void)
 	cfg->require_durable = true;
 	cfg->hold_ttl_s = 1800;
 	cfg->alternatives = 3;
+	cfg->expiring_min = 10;
 	match_options_default(&cfg->match);
+	cfg->ageing_h = 12;
+	cfg->stale_h = 24;
+	cfg->remind_h = 24;
+	cfg->escalate_immediate_min = 60;
+	cfg->escalate_days_h = 48;
+	cfg->escalate_planned_d = 14;
+	cfg->escalate_repeat_min = 60;
+	cfg->norm_days[PROGRAM_COSM] = 90;
+	cfg->norm_days[PROGRAM_OMM] = 180;
 	cfg->max_line_bytes = 65536;
 	cfg->max_clients = 1024;
 	cfg->max_unix_clients = 64;
@@ -379,6 +389,7 @@ static const struct key referral_keys[] = {
 static const struct key matching_keys[] = {
     {"hold_ttl_s", key_int, C(hold_ttl_s), 1, 604800, 0, NULL},
     {"alternatives", key_int, C(alternatives), 0, 10, 0, NULL},
+    {"expiring_min", key_int, C(expiring_min), 0, 10080, 0, NULL},
     {"weights", config_key_weights, 0, 0, 0, 0, NULL},
     {"programs", key_map, 0, 0, 0, 0, program_keys},
     {"reserve", key_map, 0, 0, 0, 0, reserve_keys},
@@ -399,6 +410,54 @@ static const struct key limits_keys[] = {
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
+static const struct key freshness_keys[] = {
+    {"ageing_h", key_int, C(ageing_h), 1, 8760, 0, NULL},
+    {"stale_h", key_int, C(stale_h), 1, 8760, 0, NULL},
+    {"remind_h", key_int, C(remind_h), 1, 8760, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
+/* freshness: ageing_h must come before stale_h. */
+static void
+config_key_freshness(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
+{
+	struct config *cfg = base;
+	int nerr = ld->nerr;
+
+	key_walk(ld, v, path, freshness_keys, base);
+	if (ld->nerr == nerr && cfg->ageing_h >= cfg->stale_h)
+		ld_err(ld, v->start_mark,
+		    "%s: ageing_h (%d) must be below stale_h (%d)", path,
+		    cfg->ageing_h, cfg->stale_h);
+}
+
+static const struct key escalation_keys[] = {
+    {"immediate_min", key_int, C(escalate_immediate_min), 1, 525600, 0, NULL},
+    {"days_h", key_int, C(escalate_days_h), 1, 8760, 0, NULL},
+    {"planned_d", key_int, C(escalate_planned_d), 1, 365, 0, NULL},
+    {"repeat_min", key_int, C(escalate_repeat_min), 1, 525600, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
+#define NORM(p) offsetof(struct config, norm_days[p])
+
+/* Days of stay per program; 0 switches the norm of a program off. */
+static const struct key norm_keys[] = {
+    {"cosm", key_int, NORM(PROGRAM_COSM), 0, 3650, 0, NULL},
+    {"omm", key_int, NORM(PROGRAM_OMM), 0, 3650, 0, NULL},
+    {"crisis", key_int, NORM(PROGRAM_CRISIS), 0, 3650, 0, NULL},
+    {"screening", key_int, NORM(PROGRAM_SCREENING), 0, 3650, 0, NULL},
+    {"labour", key_int, NORM(PROGRAM_LABOUR), 0, 3650, 0, NULL},
+    {"regular", key_int, NORM(PROGRAM_REGULAR), 0, 3650, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
+static const struct key debug_keys[] = {
+    {"clock", key_bool, C(debug_clock), 0, 0, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
 static const struct key log_keys[] = {
     {"level", config_key_level, C(log_level), 0, 0, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
@@ -409,11 +468,15 @@ static const struct key top_keys[] = {
     {"redis", key_map, 0, 0, 0, 0, redis_keys},
     {"auth", key_map, 0, 0, 0, 0, config_auth_keys},
     {"matching", key_map, 0, 0, 0, 0, matching_keys},
+    {"freshness", config_key_freshness, 0, 0, 0, 0, NULL},
+    {"escalation", key_map, 0, 0, 0, 0, escalation_keys},
+    {"norms", key_map, 0, 0, 0, 0, norm_keys},
     {"limits", key_map, 0, 0, 0, 0, limits_keys},
     {"shelters", key_path, C(shelters_path), 0, 0, 0, NULL},
     {"gazetteer", key_path, C(gazetteer_path), 0, 0, 0, NULL},
     {"http", config_key_http, 0, 0, 0, 0, NULL},
     {"log", key_map, 0, 0, 0, 0, log_keys},
+    {"debug", key_map, 0, 0, 0, 0, debug_keys},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 

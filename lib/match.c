@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shelter/forecast.h"
 #include "shelter/geo.h"
 #include "shelter/match.h"
 
@@ -606,6 +607,9 @@ match_run(const struct shelter *const *shelters, size_t n,
 		res->referral =
 		    x.minor ? opt->referral_minor : opt->referral_default;
 	match_rank(res, unranked, res->ncandidates);
+	forecast_find(res, req,
+	    (int)(opt->now_ms >= 0 ? opt->now_ms / 86400000 : 0),
+	    &res->forecast);
 	match_message(res, req);
 	return 0;
 }
@@ -650,6 +654,19 @@ fail:
 	return NULL;
 }
 
+/* {shelter_id, pool, date}, or null. */
+static json_t *
+match_forecast_json(const struct match_forecast *f)
+{
+	char d[16];
+
+	if (f->shelter == NULL)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s}", "shelter_id", f->shelter->id,
+	    "pool", f->shelter->pools[f->pool].name, "date",
+	    model_date_format(f->day, d, sizeof d));
+}
+
 /*
  * The explanation as a new JSON object (caller owns), or NULL on ENOMEM.
  */
@@ -676,10 +693,11 @@ match_explanation_json(const struct match_result *res)
 		if (o == NULL || json_array_append_new(near, o) == -1)
 			goto fail;
 	}
-	return json_pack("{s:I, s:I, s:o, s:o, s:b, s:s?, s:s}", "total",
+	return json_pack("{s:I, s:I, s:o, s:o, s:b, s:s?, s:o, s:s}", "total",
 	    (json_int_t)res->total, "eligible", (json_int_t)res->eligible,
 	    "reasons", reasons, "near_misses", near, "dead_end", res->dead_end,
-	    "referral", res->referral, "message", res->message);
+	    "referral", res->referral, "forecast",
+	    match_forecast_json(&res->forecast), "message", res->message);
 fail:
 	json_decref(reasons);
 	json_decref(near);

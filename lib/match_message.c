@@ -29,6 +29,25 @@ match_message_add(struct match_result *res, size_t *off, const char *fmt, ...)
 		*off += (size_t)n;
 }
 
+/* "; expected: a fitting place at S from 14 Dec", when there is one. */
+static void
+match_message_forecast(struct match_result *res, size_t *off)
+{
+	static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	char d[16];
+	int m;
+
+	if (res->forecast.shelter == NULL)
+		return;
+	model_date_format(res->forecast.day, d, sizeof d);
+	m = (d[5] - '0') * 10 + (d[6] - '0');
+	match_message_add(res, off,
+	    "; expected: a fitting place at %s from %d %s",
+	    res->forecast.shelter->id, (d[8] - '0') * 10 + (d[9] - '0'),
+	    mon[(m >= 1 && m <= 12 ? m : 1) - 1]);
+}
+
 /* The explanation's sentence: see match_message.h. */
 void
 match_message(struct match_result *res, const struct request *req)
@@ -115,6 +134,7 @@ match_message(struct match_result *res, const struct request *req)
 			break;
 		}
 	}
+	match_message_forecast(res, &off);
 	match_message_add(res, &off, ".");
 	if (res->dead_end)
 		match_message_add(res, &off,

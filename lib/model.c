@@ -23,14 +23,14 @@ static const char *const model_shelter_keys[] = {"id", "name", "organisation",
     "program", "location", "care", "languages", "security", "intake", "pools",
     NULL};
 
-static const char *const model_shelter_live_keys[] = {
-    "version", "updated_at", NULL};
+static const char *const model_shelter_live_keys[] = {"version", "updated_at",
+    "report_age_s", "departures_unconfirmed", "freshness", NULL};
 
 static const char *const model_pool_keys[] = {"name", "genders", "min_age",
     "max_age", "children_max", "boys_max_age", "total", "occupied", NULL};
 
 static const char *const model_pool_live_keys[] = {
-    "held", "expected", "free", "overbooked", NULL};
+    "held", "expected", "free", "overbooked", "departures", NULL};
 
 /* reason and since are live output (shelter.intake sets them): accepted so
  * that a shelter read can be put back, and ignored, as the counts are. */
@@ -62,6 +62,41 @@ static const char model_ref_rule[] =
 static const char model_pool_rule[] =
     "must be 1 to 32 lowercase letters, digits, '_' or '-', starting with "
     "a letter or digit";
+
+/* The planned departures of a stored pool: [{date, count}] by date. */
+static int
+model_departures_parse(
+    const json_t *v, const char *path, struct pool *p, struct sh_error *err)
+{
+	json_t *a = json_object_get(v, "departures"), *e;
+	char fpath[MODEL_PATH_MAX];
+	long long day;
+	size_t i;
+
+	p->ndepartures = 0;
+	if (a == NULL)
+		return 0;
+	model_field_path(fpath, path, "departures");
+	if (!json_is_array(a) || json_array_size(a) > MODEL_DEPARTURE_MAX)
+		return model_field_invalid(err, fpath,
+		    "must be an array of at most %d dates",
+		    MODEL_DEPARTURE_MAX);
+	json_array_foreach(a, i, e)
+	{
+		day = model_date_parse(
+		    json_string_value(json_object_get(e, "date")));
+		if (day < 0 || !json_is_integer(json_object_get(e, "count")) ||
+		    json_integer_value(json_object_get(e, "count")) < 1 ||
+		    json_integer_value(json_object_get(e, "count")) > 10000)
+			return model_field_invalid(
+			    err, fpath, "must hold {date, count} entries");
+		p->departures[i].day = (int)day;
+		p->departures[i].count =
+		    (int)json_integer_value(json_object_get(e, "count"));
+		p->ndepartures++;
+	}
+	return 0;
+}
 
 static int
 model_pool_parse(const json_t *v, const char *path, int flags, struct pool *p,
@@ -126,6 +161,8 @@ model_pool_parse(const json_t *v, const char *path, int flags, struct pool *p,
 	if (rc >= 0)
 		rc = model_field_get_bool(
 		    v, path, "overbooked", &overbooked, err);
+	if (rc >= 0)
+		rc = model_departures_parse(v, path, p, err);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -203,6 +240,15 @@ model_live_parse(const json_t *obj, struct shelter *out, struct sh_error *err)
 		if (out->updated_at < 0)
 			return model_field_invalid(
 			    err, path, "must be an RFC 3339 UTC time or null");
+	}
+	v = json_object_get(obj, "departures_unconfirmed");
+	out->departures_unconfirmed = 0;
+	if (json_is_array(v)) {
+		size_t i;
+
+		for (i = 0; i < json_array_size(v); i++)
+			out->departures_unconfirmed += (int)json_integer_value(
+			    json_object_get(json_array_get(v, i), "count"));
 	}
 	return 0;
 }

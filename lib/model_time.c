@@ -2,6 +2,7 @@
  * model_time.c: RFC 3339 UTC times, as the protocol writes them.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -96,4 +97,40 @@ model_time_parse(const char *s)
 	if (t < 0)
 		return -1;
 	return t * 1000 + ms;
+}
+
+/*
+ * "YYYY-MM-DD" as days since 1970-01-01; -1 when malformed, not a real
+ * date, or before 1970.
+ */
+long long
+model_date_parse(const char *s)
+{
+	static const int mdays[12] = {
+	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, mo, d;
+	bool leap;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	y = model_time_digits(s, 4);
+	mo = model_time_digits(s + 5, 2);
+	d = model_time_digits(s + 8, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+		return -1;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo == 2 && d == 29 && !leap)
+		return -1;
+	return model_time_days_from_civil(y, mo, d);
+}
+
+/* Days since the epoch as "YYYY-MM-DD" into buf (at least 11 bytes). */
+char *
+model_date_format(long long day, char *buf, size_t len)
+{
+	char t[32];
+
+	model_time_format(day * 86400000LL, t, sizeof t);
+	snprintf(buf, len, "%.10s", t);
+	return buf;
 }

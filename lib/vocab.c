@@ -47,14 +47,19 @@ static const struct vocab_event_def vocab_events[VOCAB_EVENT_COUNT] = {
         VOCAB_TOPIC_PROPOSALS, VOCAB_EFFECT_WAKE},
     [VOCAB_EVENT_PROPOSAL_EXPIRED] = {"proposal.expired", VOCAB_TOPIC_PROPOSALS,
         VOCAB_EFFECT_WAKE},
+    [VOCAB_EVENT_PROPOSAL_EXPIRING] = {"proposal.expiring",
+        VOCAB_TOPIC_PROPOSALS},
     [VOCAB_EVENT_REQUEST_WAITING] = {"request.waiting", VOCAB_TOPIC_REQUESTS},
     [VOCAB_EVENT_REQUEST_PLACED] = {"request.placed", VOCAB_TOPIC_REQUESTS},
     [VOCAB_EVENT_REQUEST_ARRIVED] = {"request.arrived", VOCAB_TOPIC_REQUESTS},
     [VOCAB_EVENT_REQUEST_DEPARTED] = {"request.departed", VOCAB_TOPIC_REQUESTS},
     [VOCAB_EVENT_REQUEST_CANCELLED] = {"request.cancelled",
         VOCAB_TOPIC_REQUESTS, VOCAB_EFFECT_WAKE},
+    [VOCAB_EVENT_REQUEST_ESCALATED] = {"request.escalated",
+        VOCAB_TOPIC_REQUESTS},
     [VOCAB_EVENT_CAPACITY_CHANGED] = {"capacity.changed", VOCAB_TOPIC_CAPACITY,
         VOCAB_EFFECT_REFRESH | VOCAB_EFFECT_WAKE},
+    [VOCAB_EVENT_CAPACITY_STALE] = {"capacity.stale", VOCAB_TOPIC_CAPACITY},
     [VOCAB_EVENT_SHELTER_INTAKE] = {"shelter.intake", VOCAB_TOPIC_CAPACITY,
         VOCAB_EFFECT_REFRESH | VOCAB_EFFECT_WAKE},
     [VOCAB_EVENT_PLACEMENT_EXPECTED] = {"placement.expected",
@@ -70,6 +75,8 @@ static const struct vocab_event_def vocab_events[VOCAB_EVENT_COUNT] = {
         VOCAB_EFFECT_REFRESH},
     [VOCAB_EVENT_SHELTER_REMOVED] = {"shelter.removed", VOCAB_TOPIC_SHELTER,
         VOCAB_EFFECT_REMOVE},
+    [VOCAB_EVENT_CLOCK_ADVANCED] = {"clock.advanced", VOCAB_TOPIC_SHELTER,
+        VOCAB_EFFECT_CLOCK},
 };
 
 const char vocab_request_status_list[] = VOCAB_REQUEST_STATUS_LIST;

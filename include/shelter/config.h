@@ -74,7 +74,16 @@ struct config {
 	/* matching */
 	int hold_ttl_s;
 	int alternatives;
+	int expiring_min; /* proposal.expiring this long before expires_at */
 	struct match_options match;
+
+	/* freshness: hours after the last capacity report or heartbeat */
+	int ageing_h, stale_h, remind_h;
+	/* escalation: how long a request may wait, per urgency */
+	int escalate_immediate_min, escalate_days_h, escalate_planned_d;
+	int escalate_repeat_min;
+	/* norms: days of stay per program; 0: no norm */
+	int norm_days[PROGRAM_COUNT];
 
 	/* limits */
 	size_t max_line_bytes;
@@ -92,6 +101,7 @@ struct config {
 	char *http_host;      /* NULL: no HTTP listener */
 	int http_port;
 	enum log_level log_level;
+	bool debug_clock; /* debug.clock: debug.advance moves the clock */
 };
 
 /* A growing list of "FILE:LINE:COL: message" strings. */

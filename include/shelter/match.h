@@ -155,6 +155,13 @@ struct match_near_miss {
 	enum filter failed;
 };
 
+/* Where a place the request fits is expected to free up (forecast.h). */
+struct match_forecast {
+	const struct shelter *shelter; /* NULL: no forecast */
+	int pool;                      /* index into shelter->pools */
+	int day;                       /* days since the epoch */
+};
+
 struct match_result {
 	struct match_candidate *candidates; /* ranked */
 	size_t ncandidates;
@@ -170,6 +177,7 @@ struct match_result {
 	 * not a dead end, or none configured). */
 	bool dead_end;
 	const char *referral;
+	struct match_forecast forecast; /* from planned departures */
 	char message[512]; /* "0/23 shelters can take this request: ..." */
 	size_t cap_candidates, cap_near; /* internal */
 };
@@ -198,7 +206,8 @@ int match_run(const struct shelter *const *shelters, size_t n,
 json_t *match_candidates_json(const struct match_result *res);
 
 /* {total, eligible, reasons: {REASON: n}, near_misses: [{shelter_id,
- * failed: [REASON]}], dead_end, referral (string or null), message}. */
+ * failed: [REASON]}], dead_end, referral (string or null), forecast:
+ * {shelter_id, pool, date} or null, message}. */
 json_t *match_explanation_json(const struct match_result *res);
 
 /* {candidates, explanation}: the result of match.preview. */

@@ -31,6 +31,7 @@ struct gazetteer;
 #define MODEL_CASE_MAX      64  /* safety.case, same pattern as ref */
 #define MODEL_LANG_MAX      16  /* languages per shelter or person */
 #define MODEL_POOL_MAX      16  /* pools per shelter */
+#define MODEL_DEPARTURE_MAX 16  /* planned departure dates per pool */
 #define MODEL_CHILD_MAX     12  /* accompanying children per request */
 
 enum program {
@@ -109,13 +110,21 @@ struct location {
 	double lat, lon;
 };
 
+/* A planned departure: neither free nor occupied until it happens. */
+struct departure {
+	int day;   /* days since 1970-01-01 (UTC) */
+	int count; /* places, >= 1 */
+};
+
 struct pool {
 	char name[MODEL_POOL_NAME_MAX + 1];
 	unsigned genders; /* bits 1u << GENDER_x */
 	int min_age, max_age;
 	int children_max;
 	int boys_max_age;
-	int total, occupied, held, expected; /* live counts */
+	int total, occupied, held, expected;              /* live counts */
+	struct departure departures[MODEL_DEPARTURE_MAX]; /* live, by date */
+	int ndepartures;
 };
 
 struct shelter {
@@ -134,6 +143,8 @@ struct shelter {
 	int npools;
 	long long version;    /* live: bumped by put, capacity, intake */
 	long long updated_at; /* live: ms since epoch, last capacity report */
+	/* live: places whose planned departure passed unconfirmed */
+	int departures_unconfirmed;
 };
 
 struct child {
@@ -248,5 +259,10 @@ bool model_valid_pool_name(const char *s);
 char *model_time_format(long long ms, char *buf, size_t len);
 /* Parse RFC 3339 UTC ("...Z", optional fraction); -1 on failure. */
 long long model_time_parse(const char *s);
+/* "YYYY-MM-DD" as days since 1970-01-01 (UTC); -1 when it is not a date
+ * from 1970 on. */
+long long model_date_parse(const char *s);
+/* Days since the epoch as "YYYY-MM-DD" into buf (>= 11 bytes). */
+char *model_date_format(long long day, char *buf, size_t len);
 
 #endif

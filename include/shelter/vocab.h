@@ -60,12 +60,15 @@ enum vocab_event {
 	VOCAB_EVENT_PROPOSAL_ACCEPTED,
 	VOCAB_EVENT_PROPOSAL_REJECTED,
 	VOCAB_EVENT_PROPOSAL_EXPIRED,
+	VOCAB_EVENT_PROPOSAL_EXPIRING,
 	VOCAB_EVENT_REQUEST_WAITING,
 	VOCAB_EVENT_REQUEST_PLACED,
 	VOCAB_EVENT_REQUEST_ARRIVED,
 	VOCAB_EVENT_REQUEST_DEPARTED,
 	VOCAB_EVENT_REQUEST_CANCELLED,
+	VOCAB_EVENT_REQUEST_ESCALATED,
 	VOCAB_EVENT_CAPACITY_CHANGED,
+	VOCAB_EVENT_CAPACITY_STALE,
 	VOCAB_EVENT_SHELTER_INTAKE,
 	VOCAB_EVENT_PLACEMENT_EXPECTED,
 	VOCAB_EVENT_PLACEMENT_ARRIVED,
@@ -73,19 +76,22 @@ enum vocab_event {
 	VOCAB_EVENT_PLACEMENT_CANCELLED,
 	VOCAB_EVENT_SHELTER_PUT,
 	VOCAB_EVENT_SHELTER_REMOVED,
+	VOCAB_EVENT_CLOCK_ADVANCED,
 	VOCAB_EVENT_COUNT
 };
 
 /*
  * What an event does to every daemon that reads it, besides reaching the
  * subscribers of its topic: reload its shelter into the in-memory table,
- * drop its shelter from the table, or wake the waitlist (a place may have
- * come free).
+ * drop its shelter from the table, wake the waitlist (a place may have
+ * come free), or follow the test clock.
  */
 enum {
 	VOCAB_EFFECT_REFRESH = 1 << 0,
 	VOCAB_EFFECT_REMOVE = 1 << 1,
 	VOCAB_EFFECT_WAKE = 1 << 2,
+	/* the test clock moved: take the store's offset, run the timers */
+	VOCAB_EFFECT_CLOCK = 1 << 3,
 };
 
 /* One row per event type: adding a type is adding a row. */

@@ -775,6 +775,8 @@ def test_request_list_and_stats():
         oldest = st.pop("oldest_waiting_ms")
         assert oldest == int(r.cmd("HGET", P + "req:req-2",
                                    "created_at")), oldest
+        # Nothing waited past its urgency's limit.
+        assert st.pop("escalated_waiting") == 0
         assert st == {"shelters": 2,
                       "places": {"total": 6, "occupied": 3, "held": 1,
                                  "expected": 1, "free": 1},

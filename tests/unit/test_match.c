@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "shelter/forecast.h"
 #include "shelter/match.h"
 
 #define LANG(a, b) ((lang_t)((a) << 8 | (b)))
@@ -1034,6 +1035,79 @@ test_explanation_tie_order_and_empty(void **state)
 	    f->res.message, "3/3 shelters can take this request.");
 }
 
+/* The forecast: earliest planned departure in a pool the request fits,
+ * among shelters that fail only for want of a free place; past dates and
+ * pools that do not admit the household do not count. */
+static void
+test_forecast(void **state)
+{
+	struct fx *f = *state;
+	struct shelter *a, *b, *c, *d;
+	struct pool *p;
+	int today = 20000; /* 2024-10-04 */
+
+	f->opt.now_ms = (long long)today * 86400000 + 3600000;
+	a = add_shelter(f, "a-full", UTRECHT);
+	a->pools[0].occupied = 4;
+	a->pools[0].departures[0] = (struct departure){today - 1, 1};
+	a->pools[0].departures[1] = (struct departure){today + 9, 1};
+	a->pools[0].ndepartures = 2;
+	b = add_shelter(f, "b-full", ZWOLLE);
+	b->pools[0].occupied = 4;
+	p = add_pool(b, "men", 0, 1, 1);
+	p->genders = BIT(GENDER_M);
+	p->departures[0] = (struct departure){today + 1, 1};
+	p->ndepartures = 1;
+	b->pools[0].departures[0] = (struct departure){today + 5, 2};
+	b->pools[0].ndepartures = 1;
+	/* Earlier, but closed for intake too: not a near miss of a place. */
+	c = add_shelter(f, "c-closed", GRONINGEN);
+	c->pools[0].occupied = 4;
+	c->intake_open = false;
+	c->pools[0].departures[0] = (struct departure){today + 2, 1};
+	c->pools[0].ndepartures = 1;
+	run(f);
+	assert_int_equal(f->res.ncandidates, 0);
+	assert_non_null(f->res.forecast.shelter);
+	assert_string_equal(f->res.forecast.shelter->id, "b-full");
+	assert_int_equal(f->res.forecast.pool, 0);
+	assert_int_equal(f->res.forecast.day, today + 5);
+	assert_non_null(strstr(f->res.message,
+	    "; expected: a fitting place at b-full from 9 Oct."));
+	/* A tie on the date goes to the shelter id. */
+	a->pools[0].departures[1].day = today + 5;
+	run(f);
+	assert_string_equal(f->res.forecast.shelter->id, "a-full");
+	/* None left: no forecast, no words about it. */
+	d = add_shelter(f, "d-free", MAASTRICHT);
+	(void)d;
+	a->pools[0].ndepartures = 0;
+	b->pools[0].ndepartures = 0;
+	f->r.gender = GENDER_F;
+	run(f);
+	assert_null(f->res.forecast.shelter);
+	assert_null(strstr(f->res.message, "expected"));
+}
+
+static void
+test_freshness_states(void **state)
+{
+	assert_int_equal(forecast_freshness(0, 12, 24, 0), FRESHNESS_FRESH);
+	assert_int_equal(
+	    forecast_freshness(12 * 3600 - 1, 12, 24, 0), FRESHNESS_FRESH);
+	assert_int_equal(
+	    forecast_freshness(12 * 3600, 12, 24, 0), FRESHNESS_AGEING);
+	assert_int_equal(
+	    forecast_freshness(24 * 3600 - 1, 12, 24, 0), FRESHNESS_AGEING);
+	assert_int_equal(
+	    forecast_freshness(24 * 3600, 12, 24, 0), FRESHNESS_STALE);
+	assert_int_equal(forecast_freshness(0, 12, 24, 1), FRESHNESS_STALE);
+	assert_string_equal(forecast_freshness_name(FRESHNESS_FRESH), "fresh");
+	assert_string_equal(
+	    forecast_freshness_name(FRESHNESS_AGEING), "ageing");
+	assert_string_equal(forecast_freshness_name(FRESHNESS_STALE), "stale");
+}
+
 int
 main(void)
 {
@@ -1068,6 +1142,8 @@ main(void)
 	    T(test_reuse_grows),
 	    T(test_explanation),
 	    T(test_explanation_tie_order_and_empty),
+	    T(test_forecast),
+	    T(test_freshness_states),
 #undef T
 	};
 

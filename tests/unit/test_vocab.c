@@ -120,7 +120,7 @@ test_events(void **state)
 	size_t n;
 	int i;
 
-	assert_int_equal(VOCAB_EVENT_COUNT, 17);
+	assert_int_equal(VOCAB_EVENT_COUNT, 21);
 	for (i = 0; i < VOCAB_EVENT_COUNT; i++) {
 		d = vocab_event(i);
 		assert_non_null(d);
@@ -134,8 +134,10 @@ test_events(void **state)
 		if (strncmp(d->name, "shelter", n) == 0 && n == 7)
 			assert_true(d->topic == VOCAB_TOPIC_CAPACITY ||
 			    d->topic == VOCAB_TOPIC_SHELTER);
-		else if (strcmp(d->name, "capacity.changed") == 0)
+		else if (strncmp(d->name, "capacity.", 9) == 0)
 			assert_int_equal(d->topic, VOCAB_TOPIC_CAPACITY);
+		else if (strcmp(d->name, "clock.advanced") == 0)
+			assert_int_equal(d->topic, VOCAB_TOPIC_SHELTER);
 		else
 			assert_true(strncmp(vocab_topic_name((int)d->topic),
 			                d->name, n) == 0 &&
@@ -153,6 +155,9 @@ test_events(void **state)
 	assert_int_equal(
 	    vocab_event(vocab_event_parse("request.departed"))->topic,
 	    VOCAB_TOPIC_REQUESTS);
+	assert_int_equal(
+	    vocab_event(vocab_event_parse("clock.advanced"))->effects,
+	    VOCAB_EFFECT_CLOCK);
 	assert_int_equal(vocab_event_parse("request.proposed"), -1);
 	assert_int_equal(vocab_event_parse("proposal"), -1);
 	assert_int_equal(vocab_event_parse("capacity.changed "), -1);

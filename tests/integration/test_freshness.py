@@ -1,0 +1,285 @@
+"""Version 2 time rules, driven by the test clock: freshness and stale
+reminders, planned departures and the forecast of a waiting request,
+escalation, expiring proposals, stays beyond the norm."""
+
+import datetime
+
+from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env, expect_error,
+                     pool, request, shelter)
+
+CLOCK = {"debug": {"clock": True}}
+HOUR = 3600
+DAY = 86400
+
+
+def full(id=DEFAULT_SHELTER_ID, total=1):
+    return shelter(id, pools=[pool("main", total=total, occupied=total)])
+
+
+def day(now_iso, plus_days):
+    d = datetime.date.fromisoformat(now_iso[:10])
+    return (d + datetime.timedelta(days=plus_days)).isoformat()
+
+
+def now_of(c):
+    return c.call("session.ping")["time"]
+
+
+def test_freshness_states_and_stale_event_with_reminder():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=2)],
+             extra=CLOCK) as env:
+        a = env.client("admin")
+        own = env.client("shelter")
+        own.call("session.subscribe", {"topics": ["capacity"]})
+        s = a.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        assert s["freshness"] == "fresh" and s["report_age_s"] < 60, s
+        a.call("debug.advance", {"seconds": 13 * HOUR})
+        s = a.call("shelter.list")["shelters"][0]
+        assert s["freshness"] == "ageing", s
+        assert s["report_age_s"] >= 13 * HOUR, s
+        a.call("debug.advance", {"seconds": 11 * HOUR})
+        ev = own.wait_event(lambda e: e["type"] == "capacity.stale")
+        assert ev["data"]["shelter_id"] == DEFAULT_SHELTER_ID
+        assert ev["data"]["report_age_s"] >= 24 * HOUR
+        assert ev["data"]["updated_at"] == s["updated_at"]
+        assert a.call("shelter.get", {"id": DEFAULT_SHELTER_ID})[
+            "shelter"]["freshness"] == "stale"
+        # No second event before remind_h ...
+        a.call("debug.advance", {"seconds": 23 * HOUR})
+        assert not [e for e in own.events(0.3)
+                    if e["type"] == "capacity.stale"]
+        # ... then the reminder.
+        a.call("debug.advance", {"seconds": 1 * HOUR})
+        ev = own.wait_event(lambda e: e["type"] == "capacity.stale")
+        assert ev["data"]["report_age_s"] >= 48 * HOUR
+        # A report makes it fresh and stops the reminders.
+        own.call("shelter.capacity", {"id": DEFAULT_SHELTER_ID,
+                                      "pools": {"main": {"occupied": 1}}})
+        assert a.call("shelter.get", {"id": DEFAULT_SHELTER_ID})[
+            "shelter"]["freshness"] == "fresh"
+        a.call("debug.advance", {"seconds": 12 * HOUR})
+        assert not [e for e in own.events(0.3)
+                    if e["type"] == "capacity.stale"]
+
+
+def test_a_proposal_at_a_stale_shelter_says_so():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=2)],
+             extra=CLOCK) as env:
+        a = env.client("admin")
+        a.call("debug.advance", {"seconds": 25 * HOUR})
+        c = env.client("coordinator")
+        prop = c.call("request.submit",
+                      {"request": request("FR-STALE")})["proposal"]
+        assert prop["stale"] is True, prop
+        c.call("proposal.reject", {"id": prop["id"], "reason": "phoned"})
+        own = env.client("shelter")
+        own.call("shelter.capacity", {"id": DEFAULT_SHELTER_ID,
+                                      "pools": {"main": {"occupied": 0}}})
+        p2 = c.call("request.submit",
+                    {"request": request("FR-FRESH")})["proposal"]
+        assert p2["stale"] is False, p2
+
+
+def test_escalation_of_an_immediate_request():
+    with Env(shelters=[full()], extra=CLOCK) as env:
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["requests"]})
+        c = env.client("coordinator")
+        r = c.call("request.submit", {"request": request(
+            "ESC-1", urgency="immediate")})["request"]
+        d = c.call("request.submit", {"request": request(
+            "ESC-2", urgency="days")})["request"]
+        assert r["escalated"] is False
+        a = env.client("admin")
+        a.call("debug.advance", {"seconds": 59 * 60})
+        assert not [e for e in w.events(0.3)
+                    if e["type"] == "request.escalated"]
+        a.call("debug.advance", {"seconds": 61})
+        ev = w.wait_event(lambda e: e["type"] == "request.escalated")
+        assert ev["data"]["request_id"] == r["id"], ev
+        assert ev["data"]["ref"] == "ESC-1"
+        assert ev["data"]["urgency"] == "immediate"
+        assert ev["data"]["status"] == "waiting"
+        assert ev["data"]["waited_s"] >= 3600
+        got = c.call("request.get", {"id": r["id"]})["request"]
+        assert got["escalated"] is True
+        assert c.call("request.get", {"id": d["id"]})["request"][
+            "escalated"] is False
+        # Repeated every repeat_min while it waits.
+        a.call("debug.advance", {"seconds": 3600})
+        ev = w.wait_event(lambda e: e["type"] == "request.escalated")
+        assert ev["data"]["request_id"] == r["id"]
+        assert ev["data"]["waited_s"] >= 7200
+        # A cancelled request no longer escalates.
+        c.call("request.cancel", {"id": r["id"], "reason": "gone"})
+        a.call("debug.advance", {"seconds": 3600})
+        assert not [e for e in w.events(0.3)
+                    if e["type"] == "request.escalated"
+                    and e["data"]["request_id"] == r["id"]]
+
+
+def test_proposal_expiring_once():
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=1)],
+             extra=CLOCK) as env:
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["proposals"]})
+        c = env.client("coordinator")
+        prop = c.call("request.submit",
+                      {"request": request("EXPG")})["proposal"]
+        a = env.client("admin")
+        a.call("debug.advance", {"seconds": 1800 - 11 * 60})
+        assert not [e for e in w.events(0.3)
+                    if e["type"] == "proposal.expiring"]
+        a.call("debug.advance", {"seconds": 2 * 60})
+        ev = w.wait_event(lambda e: e["type"] == "proposal.expiring")
+        assert ev["data"]["proposal"]["id"] == prop["id"]
+        assert ev["data"]["request_id"] == prop["request_id"]
+        a.call("debug.advance", {"seconds": 60})
+        assert not [e for e in w.events(0.3)
+                    if e["type"] == "proposal.expiring"]
+
+
+def test_departures_forecast_and_passing_unconfirmed():
+    seed = [full(DEFAULT_SHELTER_ID), full(OTHER_SHELTER_ID)]
+    with Env(shelters=seed, extra=CLOCK) as env:
+        own = env.client("shelter")
+        a = env.client("admin")
+        today = now_of(a)
+        s = own.call("shelter.departures", {
+            "id": DEFAULT_SHELTER_ID,
+            "pools": {"main": [{"date": day(today, 5)},
+                               {"date": day(today, 3), "count": 2},
+                               {"date": day(today, 5)}]}})["shelter"]
+        assert s["pools"][0]["departures"] == [
+            {"date": day(today, 3), "count": 2},
+            {"date": day(today, 5), "count": 2}], s
+        # Neither free nor occupied.
+        assert s["pools"][0]["free"] == 0 and s["pools"][0]["occupied"] == 1
+        a.call("shelter.departures", {"id": OTHER_SHELTER_ID, "pools": {
+            "main": [{"date": day(today, 2)}]}})
+        c = env.client("coordinator")
+        sub = c.call("request.submit", {"request": request("FC-1")})
+        ex = sub["explanation"]
+        assert ex["forecast"] == {"shelter_id": OTHER_SHELTER_ID,
+                                  "pool": "main",
+                                  "date": day(today, 2)}, ex
+        assert "expected: a fitting place at %s from" % OTHER_SHELTER_ID \
+            in ex["message"], ex["message"]
+        assert ex["message"].endswith("."), ex["message"]
+        pv = c.call("match.preview", {"request": request("FC-2")})
+        assert pv["explanation"]["forecast"]["shelter_id"] == \
+            OTHER_SHELTER_ID
+        # A request no pool admits gets no forecast.
+        kid = c.call("match.preview", {"request": request("FC-3", age=15)})
+        assert kid["explanation"]["forecast"] is None
+        # The date passes unconfirmed: out of the plan, shelter flagged.
+        a.call("debug.advance", {"seconds": 3 * DAY})
+        b = a.call("shelter.get", {"id": OTHER_SHELTER_ID})["shelter"]
+        assert b["pools"][0]["departures"] == []
+        assert b["departures_unconfirmed"] == [
+            {"pool": "main", "date": day(today, 2), "count": 1}], b
+        assert b["freshness"] == "stale"
+        pv = c.call("match.preview", {"request": request("FC-4")})
+        assert pv["explanation"]["forecast"] == {
+            "shelter_id": DEFAULT_SHELTER_ID, "pool": "main",
+            "date": day(today, 3)}
+        # A capacity report clears the flag.
+        a.call("shelter.capacity", {"id": OTHER_SHELTER_ID,
+                                    "pools": {"main": {"occupied": 1}}})
+        b = a.call("shelter.get", {"id": OTHER_SHELTER_ID})["shelter"]
+        assert b["departures_unconfirmed"] == [] and \
+            b["freshness"] == "fresh", b
+        # A new report replaces the plan of the pools named.
+        s = own.call("shelter.departures", {"id": DEFAULT_SHELTER_ID,
+                                            "pools": {"main": []}})
+        assert s["shelter"]["pools"][0]["departures"] == []
+
+
+def test_departures_checks():
+    with Env(shelters=[full(DEFAULT_SHELTER_ID), full(OTHER_SHELTER_ID)],
+             extra=CLOCK) as env:
+        own = env.client("shelter")
+        today = now_of(own)
+
+        def dep(pools, id=DEFAULT_SHELTER_ID, cl=own):
+            return lambda: cl.call("shelter.departures",
+                                   {"id": id, "pools": pools})
+        expect_error(dep({"main": [{"date": day(today, -1)}]}), -32602,
+                     "invalid_field", "pools.main.0.date")
+        expect_error(dep({"main": [{"date": "14-12-2026"}]}), -32602,
+                     "invalid_field", "pools.main.0.date")
+        expect_error(dep({"main": [{"date": day(today, 1), "count": 0}]}),
+                     -32602, "invalid_field", "pools.main.0.count")
+        expect_error(dep({"main": [{"count": 1}]}), -32602,
+                     "missing_field", "pools.main.0.date")
+        e = expect_error(dep({"main": [{"date": day(today, 1),
+                                        "name": "x"}]}),
+                         -32602, "unknown_field", "pools.main.0.name")
+        expect_error(dep({"main": {"date": day(today, 1)}}), -32602,
+                     "invalid_field", "pools.main")
+        expect_error(dep({"nope": [{"date": day(today, 1)}]}), -32602,
+                     "invalid_field", "pools.nope")
+        expect_error(dep({"main": [{"date": day(today, i)}
+                                   for i in range(17)]}),
+                     -32602, "invalid_field", "pools.main")
+        expect_error(dep({"main": []}, id=OTHER_SHELTER_ID), -32003,
+                     "not_own_shelter")
+        a = env.client("admin")
+        expect_error(dep({"main": []}, id="t-none", cl=a), -32004,
+                     "shelter")
+        for role in ("coordinator", "service"):
+            expect_error(dep({"main": []}, cl=env.client(role)), -32003,
+                         "role")
+        assert e.message
+
+
+def test_long_stays():
+    seed = [shelter(DEFAULT_SHELTER_ID, total=3),
+            shelter(OTHER_SHELTER_ID, program="omm", total=1,
+                    care=["psychiatric"])]
+    with Env(shelters=seed, extra=dict(CLOCK, norms={"cosm": 90,
+                                                     "omm": 180})) as env:
+        c = env.client("coordinator")
+        own = env.client("shelter")
+        a = env.client("admin")
+
+        def place(ref, **kw):
+            p = c.call("request.submit",
+                       {"request": request(ref, **kw)})["proposal"]
+            c.call("proposal.accept", {"id": p["id"]})
+            return p
+        p1 = place("LS-1", program="cosm")
+        a.call("placement.arrived", {"request_id": p1["request_id"]})
+        a.call("debug.advance", {"seconds": 10 * DAY})
+        p2 = place("LS-2", program="cosm")
+        a.call("placement.arrived", {"request_id": p2["request_id"]})
+        p3 = place("LS-3", program="omm", needs=["psychiatric"])
+        a.call("placement.arrived", {"request_id": p3["request_id"]})
+        p4 = place("LS-4", program="cosm")  # placed, never arrives
+        assert c.call("report.long_stays")["stays"] == []
+        a.call("debug.advance", {"seconds": 85 * DAY})
+        today = now_of(a)
+        own.call("shelter.departures", {"id": DEFAULT_SHELTER_ID, "pools": {
+            "main": [{"date": day(today, 7)}]}})
+        stays = c.call("report.long_stays")["stays"]
+        assert stays == [{"request_id": p1["request_id"],
+                          "shelter_id": DEFAULT_SHELTER_ID, "pool": "main",
+                          "program": "cosm", "days": 95, "norm_days": 90,
+                          "planned_departure": day(today, 7)}], stays
+        a.call("debug.advance", {"seconds": 100 * DAY})
+        stays = c.call("report.long_stays")["stays"]
+        assert [s["request_id"] for s in stays] == [
+            p1["request_id"], p2["request_id"], p3["request_id"]], stays
+        assert stays[2]["norm_days"] == 180 and stays[2]["days"] == 185
+        assert [s["request_id"] for s in c.call(
+            "report.long_stays", {"program": "omm"})["stays"]] == [
+                p3["request_id"]]
+        mine = own.call("report.long_stays")["stays"]
+        assert {s["shelter_id"] for s in mine} == {DEFAULT_SHELTER_ID}
+        assert len(mine) == 2
+        assert p4["request_id"] not in [s["request_id"] for s in stays]
+        expect_error(lambda: c.call("report.long_stays",
+                                    {"program": "any"}),
+                     -32602, "invalid_field", "program")
+        expect_error(lambda: env.client("service").call(
+            "report.long_stays"), -32003, "role")
