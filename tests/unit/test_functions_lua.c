@@ -349,7 +349,8 @@ static bool
 looks_like_event(const char *s)
 {
 	static const char *const fam[] = {
-	    "proposal.", "request.", "placement.", "capacity.", "shelter."};
+	    "proposal.", "request.", "placement.", "capacity.", "shelter.",
+	    "registration."};
 	size_t i, n;
 
 	for (i = 0; i < sizeof fam / sizeof fam[0]; i++) {
