@@ -54,7 +54,8 @@ model_valid_date(const char *s)
 	d = (s[8] - '0') * 10 + (s[9] - '0');
 	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return false;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (m == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return false;
 	return true;
 }
@@ -109,8 +110,8 @@ reg_person_parse(const json_t *obj, int flags, struct registration *out,
 }
 
 int
-model_registration_parse(const json_t *obj, int flags,
-    struct registration *out, struct sh_error *err)
+model_registration_parse(const json_t *obj, int flags, struct registration *out,
+    struct sh_error *err)
 {
 	int val, rc;
 
@@ -123,7 +124,8 @@ model_registration_parse(const json_t *obj, int flags,
 		    "registration: must be an object");
 	if (model_field_check_keys(obj, "", reg_keys, NULL, err) < 0 ||
 	    model_field_get_text(obj, "", "ref", !(flags & MODEL_STORED),
-	        MODEL_REF_MAX, model_valid_ref, reg_ref_rule, out->ref, err) < 0 ||
+	        MODEL_REF_MAX, model_valid_ref, reg_ref_rule, out->ref,
+	        err) < 0 ||
 	    model_field_get_text(obj, "", "date", true, 10, model_valid_date,
 	        reg_date_rule, out->date, err) < 0 ||
 	    model_field_get_enum(obj, "", "kind", true, reg_kinds, &val, err) <
@@ -267,7 +269,8 @@ report_dim_value(const struct registration *r, enum report_dim d)
 	case REPORT_DIM_GENDER:
 		return r->has_gender ? model_gender_name(r->gender) : "unknown";
 	case REPORT_DIM_MINOR_DUTCH:
-		if (r->age_band == AGE_BAND_UNKNOWN || r->nationality[0] == '\0')
+		if (r->age_band == AGE_BAND_UNKNOWN ||
+		    r->nationality[0] == '\0')
 			return "unknown";
 		if (r->age_band == AGE_BAND_MINOR)
 			return nl ? "minor-nl" : "minor-other";
@@ -283,7 +286,8 @@ report_dim_value(const struct registration *r, enum report_dim d)
 const char *const *
 report_dim_values(enum report_dim d, int *n)
 {
-	static const char *const kinds[] = {"registration", "shelter", "advice"};
+	static const char *const kinds[] = {
+	    "registration", "shelter", "advice"};
 	static const char *const sectors[] = {
 	    "sexual", "labour", "criminal", "other", "unknown"};
 	static const char *const bands[] = {"minor", "18-22", "23+", "unknown"};

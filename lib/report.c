@@ -22,7 +22,8 @@ report_cmp(const void *a, const void *b)
 
 	/* "unknown" sorts after every code. */
 	if (strcmp(x, "unknown") == 0 || strcmp(y, "unknown") == 0)
-		return (strcmp(x, "unknown") == 0) - (strcmp(y, "unknown") == 0);
+		return (strcmp(x, "unknown") == 0) -
+		    (strcmp(y, "unknown") == 0);
 	return strcmp(x, y);
 }
 
@@ -67,7 +68,8 @@ report_entry(json_t *o, const struct suppress_table *t, size_t e)
 {
 	return json_object_set_new(o, "count",
 	           t->suppressed[e] ? json_null() : json_integer(t->count[e])) |
-	    json_object_set_new(o, "suppressed", json_boolean(t->suppressed[e]));
+	    json_object_set_new(
+	        o, "suppressed", json_boolean(t->suppressed[e]));
 }
 
 static json_t *
@@ -91,17 +93,20 @@ report_json(const struct suppress_table *t, const struct report_axis *axes,
 		key = json_object();
 		bad |= cell == NULL || key == NULL;
 		for (d = 0; !bad && d < ndims; d++)
-			bad |= json_object_set_new(key, report_dim_name(dims[d]),
+			bad |= json_object_set_new(key,
+			    report_dim_name(dims[d]),
 			    json_string(report_axis_value(&axes[d], keyv[d])));
 		bad |= json_object_set_new(cell, "key", key) |
-		    report_entry(cell, t, c) | json_array_append_new(cells, cell);
+		    report_entry(cell, t, c) |
+		    json_array_append_new(cells, cell);
 	}
 	for (d = 0; !bad && d < ndims; d++) {
 		bad |= (list = json_array()) == NULL;
 		for (v = 0; !bad && v < axes[d].n; v++) {
 			bad |= (m = json_object()) == NULL;
-			bad |= json_object_set_new(m, "value",
-			           json_string(report_axis_value(&axes[d], v))) |
+			bad |=
+			    json_object_set_new(m, "value",
+			        json_string(report_axis_value(&axes[d], v))) |
 			    report_entry(m, t, suppress_margin(t, d, v)) |
 			    json_array_append_new(list, m);
 		}

@@ -4,9 +4,9 @@
  * Primary suppression marks every count from 1 to min_cell - 1. Then
  * rounds of audit and secondary suppression: the audit computes, with a
  * linear program over the published relations, the range an attacker can
- * narrow each suppressed count down to; for every suppressed entry whose
- * range is narrower than min_cell one more published non-zero entry is
- * suppressed, the smallest in a relation nearest to it. Suppressing more
+ * narrow each suppressed count down to; for the first suppressed entry
+ * whose range is narrower than min_cell one more published non-zero entry
+ * is suppressed, the smallest in a relation nearest to it. Suppressing more
  * only widens every range (the true table stays feasible, and every
  * earlier solution too), so an entry once protected stays protected and
  * the rounds end: at worst every non-zero entry is suppressed, and then
@@ -135,7 +135,8 @@ rels_build(const struct suppress_table *t, struct rels *r)
 	r->n = nmargins + (size_t)t->ndims;
 	r->lhs = calloc(r->n, sizeof *r->lhs);
 	r->start = calloc(r->n + 1, sizeof *r->start);
-	r->rhs = calloc(t->ncells * (size_t)t->ndims + nmargins, sizeof *r->rhs);
+	r->rhs =
+	    calloc(t->ncells * (size_t)t->ndims + nmargins, sizeof *r->rhs);
 	if (r->lhs == NULL || r->start == NULL || r->rhs == NULL) {
 		rels_free(r);
 		return -1;
@@ -225,7 +226,8 @@ lp_run(struct lp *lp, size_t ncols, double stop)
 				continue;
 			ratio = LP(lp, i, rhs) / LP(lp, i, j);
 			if (r == lp->m || ratio < best - EPS ||
-			    (ratio < best + EPS && lp->basis[i] < lp->basis[r])) {
+			    (ratio < best + EPS &&
+			        lp->basis[i] < lp->basis[r])) {
 				r = i;
 				best = ratio;
 			}
@@ -362,8 +364,8 @@ lp_range(const struct suppress_table *t, struct lp *lp, size_t e,
 }
 
 int
-suppress_range(const struct suppress_table *t, size_t e, long long *lo,
-    long long *hi)
+suppress_range(
+    const struct suppress_table *t, size_t e, long long *lo, long long *hi)
 {
 	struct rels rl;
 	struct lp lp;
@@ -477,10 +479,13 @@ suppress_protect(struct suppress_table *t, long long min_cell)
 				done[e] = true; /* stays protected */
 				continue;
 			}
+			/* One secondary per round: it may protect the
+			 * others too (suppressing a pair hides both). */
 			p = suppress_partner(t, &rl, e, seen, queue);
 			if (p != (size_t)-1) {
 				t->suppressed[p] = true;
 				added = true;
+				break;
 			}
 		}
 		lp_free(&lp);

@@ -67,7 +67,7 @@ int suppress_protect(struct suppress_table *t, long long min_cell);
  * relations above. *hi is -1 when unbounded. For a published entry both
  * are its count. 0, or -1 on ENOMEM.
  */
-int suppress_range(const struct suppress_table *t, size_t e, long long *lo,
-    long long *hi);
+int suppress_range(
+    const struct suppress_table *t, size_t e, long long *lo, long long *hi);
 
 #endif

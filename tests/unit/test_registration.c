@@ -13,8 +13,7 @@
 #include "shelter/registration.h"
 
 static int
-parse(const char *text, int flags, struct registration *r,
-    struct sh_error *err)
+parse(const char *text, int flags, struct registration *r, struct sh_error *err)
 {
 	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 	int rc;
@@ -53,8 +52,8 @@ test_parse(void **state)
 	                     0, &r, &err),
 	    0);
 	assert_int_equal(r.age_band, AGE_BAND_MINOR);
-	assert_string_equal(report_dim_value(&r, REPORT_DIM_MINOR_DUTCH),
-	    "minor-nl");
+	assert_string_equal(
+	    report_dim_value(&r, REPORT_DIM_MINOR_DUTCH), "minor-nl");
 	assert_string_equal(report_dim_value(&r, REPORT_DIM_REGION), "limburg");
 	j = model_registration_to_json(&r);
 	s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
@@ -104,8 +103,8 @@ test_errors(void **state)
 	    "missing_field", "ref");
 	expect_error(
 	    "{\"ref\":\"a\",\"kind\":\"advice\"}", "missing_field", "date");
-	expect_error("{\"ref\":\"a\",\"date\":\"2026-01-01\"}", "missing_field",
-	    "kind");
+	expect_error(
+	    "{\"ref\":\"a\",\"date\":\"2026-01-01\"}", "missing_field", "kind");
 	expect_error("{\"ref\":\"a\",\"date\":\"2025-02-29\",\"kind\":"
 	             "\"advice\"}",
 	    "invalid_field", "date");
@@ -171,17 +170,18 @@ test_report(void **state)
 	assert_true(nsup >= 2);
 	sec = json_object_get(json_object_get(rep, "margins"), "sector");
 	assert_int_equal(json_array_size(sec), 5);
-	assert_string_equal(json_string_value(json_object_get(
-	                        json_array_get(sec, 0), "value")),
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(sec, 0), "value")),
 	    "sexual");
 	assert_true(json_is_null(
 	    json_object_get(json_array_get(sec, 0), "count"))); /* 3 */
-	assert_int_equal(json_integer_value(json_object_get(
-	                     json_array_get(sec, 2), "count")),
+	assert_int_equal(json_integer_value(
+	                     json_object_get(json_array_get(sec, 2), "count")),
 	    0); /* criminal: zero is published */
 	json_decref(rep);
 	assert_null(report_registrations(regs, 28, dims, 0, 10));
-	assert_int_equal(report_dim_parse("minor_dutch"), REPORT_DIM_MINOR_DUTCH);
+	assert_int_equal(
+	    report_dim_parse("minor_dutch"), REPORT_DIM_MINOR_DUTCH);
 	assert_int_equal(report_dim_parse("name"), -1);
 }
 

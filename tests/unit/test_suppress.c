@@ -26,8 +26,8 @@
 
 /* Every primary suppressed, every zero published, the counts unchanged. */
 static void
-check_flags(const struct suppress_table *t, const long long *before,
-    long long min_cell)
+check_flags(
+    const struct suppress_table *t, const long long *before, long long min_cell)
 {
 	size_t e;
 
@@ -138,14 +138,16 @@ test_random_2x3_brute_force(void **state)
 			b.bmax[e] = -1;
 		}
 		brute_rec(&b, 0);
-		assert_true(b.feasible >= 1); /* the true table, if in the box */
+		assert_true(
+		    b.feasible >= 1); /* the true table, if in the box */
 		for (e = 0; e < 12; e++) {
 			if (!t.suppressed[e])
 				continue;
 			nsup++;
 			if (b.bmax[e] - b.bmin[e] < min_cell)
-				fail_msg("round %d: entry %zu (count %lld) lies "
-				         "in [%lld, %lld]",
+				fail_msg(
+				    "round %d: entry %zu (count %lld) lies "
+				    "in [%lld, %lld]",
 				    round, e, t.count[e], b.bmin[e], b.bmax[e]);
 		}
 		check_ranges_lp(&t, min_cell);
