@@ -20,8 +20,8 @@ static void (*call_end_hook)(
 
 /* Register the end hook: see call.h. */
 void
-call_on_end(void (*fn)(const struct call *call, const json_t *result,
-    const struct sh_error *err))
+call_on_end(void (*fn)(
+    const struct call *call, const json_t *result, const struct sh_error *err))
 {
 	call_end_hook = fn;
 }

@@ -42,7 +42,7 @@ struct method {
 	const char *name;
 	unsigned roles;   /* ROLE_x bits allowed */
 	bool before_auth; /* callable before session.auth (auth, ping) */
-	bool audit;       /* a state change: every call goes in the audit trail */
+	bool audit; /* a state change: every call goes in the audit trail */
 	enum own_rule own;
 	/* The object param ("request", "shelter") whose fields are named
 	 * relative to it in errors; NULL for none. */

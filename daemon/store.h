@@ -166,7 +166,8 @@ struct store_reg_args {
 };
 int store_reg_put(const struct store_reg_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
-int store_reg_get(const char *id, store_cb *cb, void *arg, struct sh_error *err);
+int store_reg_get(
+    const char *id, store_cb *cb, void *arg, struct sh_error *err);
 /* from, to: YYYYMMDD or NULL; kind NULL for all. */
 int store_reg_list(const char *from, const char *to, const char *kind,
     int limit, store_cb *cb, void *arg, struct sh_error *err);

@@ -38,8 +38,7 @@
 	X(REQUEST_LIST, "shd_request_list", 2, 0, "statuses limit")            \
 	X(WAITING, "shd_waiting", 1, 0, "limit")                               \
 	X(STATS, "shd_stats", 0, 0, "")                                        \
-	X(REG_CREATE, "shd_reg_create", 5, 0,                                  \
-	    "ref doc date kind request_id")                                    \
+	X(REG_CREATE, "shd_reg_create", 5, 0, "ref doc date kind request_id")  \
 	X(REG_UPDATE, "shd_reg_update", 7, 0,                                  \
 	    "id ref doc date kind request_id if_version")                      \
 	X(REG_GET, "shd_reg_get", 1, 0, "id")                                  \

@@ -25,7 +25,7 @@ struct command {
 };
 
 #define REPORT_DIMS_HELP                                                       \
-	"kind, sector, nationality, age_band, referrer, region, gender,\n"       \
+	"kind, sector, nationality, age_band, referrer, region, gender,\n"     \
 	"                minor_dutch"
 
 static const char request_flags[] =
