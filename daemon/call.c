@@ -15,6 +15,17 @@
 #include "methods.h"
 #include "metrics.h"
 
+static void (*call_end_hook)(
+    const struct call *, const json_t *, const struct sh_error *);
+
+/* Register the end hook: see call.h. */
+void
+call_on_end(void (*fn)(
+    const struct call *call, const json_t *result, const struct sh_error *err))
+{
+	call_end_hook = fn;
+}
+
 static void
 call_free(struct call *call)
 {
@@ -49,6 +60,8 @@ call_reply(struct call *call, json_t *result)
 		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 		return;
 	}
+	if (call_end_hook != NULL)
+		call_end_hook(call, result, NULL);
 	if (call->caller != NULL && call->id != NULL)
 		m = rpc_result(call->id, result);
 	else
@@ -63,6 +76,8 @@ call_error(struct call *call, const struct sh_error *err)
 {
 	json_t *m = NULL;
 
+	if (call_end_hook != NULL)
+		call_end_hook(call, NULL, err);
 	if (call->caller != NULL && call->id != NULL)
 		m = rpc_error(call->id, err);
 	call_end(call, m, err->code);

@@ -53,6 +53,12 @@ void call_error_all(struct call *call, const struct sh_errors *all);
 void call_errorf(struct call *call, int code, const char *reason,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/*
+ * The hook every ending call runs (before it is freed), with its result
+ * or error: the audit trail. Registered once at start-up.
+ */
+void call_on_end(void (*fn)(
+    const struct call *call, const json_t *result, const struct sh_error *err));
 /* The string value of params[name], or NULL when absent or not a string. */
 const char *call_str(const struct call *call, const char *name);
 

@@ -30,6 +30,7 @@ local E = {
 	shelter = {CODE.not_found, 'shelter'},
 	request = {CODE.not_found, 'request'},
 	proposal = {CODE.not_found, 'proposal'},
+	registration = {CODE.not_found, 'registration'},
 	state = {CODE.conflict, 'state'},
 	version = {CODE.conflict, 'version'},
 	ref_conflict = {CODE.conflict, 'ref_conflict'},
@@ -61,6 +62,7 @@ local TOPIC = {
 	requests = 'requests',
 	proposals = 'proposals',
 	placements = 'placements',
+	registrations = 'registrations',
 }
 
 local EVENT = {
@@ -85,6 +87,8 @@ local EVENT = {
 	placement_arrived = 'placement.arrived',
 	placement_departed = 'placement.departed',
 	placement_cancelled = 'placement.cancelled',
+	registration_created = 'registration.created',
+	registration_updated = 'registration.updated',
 }
 
 local P = ''   -- key prefix of the current call
@@ -1585,6 +1589,263 @@ local function clock_advance(a)
 	    '}'
 end
 
+---------------------------------------------------------------------------
+-- Registrations (every reported victim), the audit trail, retention
+
+local function regkey(id)
+	return key('reg:' .. id)
+end
+
+-- A YYYY-MM-DD date as a number that sorts like it: 20260228.
+local function date_num(d)
+	return tonumber((string.gsub(d or '', '-', ''))) or 0
+end
+
+local function registration_json(id)
+	local h = redis.call('HMGET', regkey(id), 'doc', 'version',
+	    'created_at', 'updated_at')
+	if h[1] == false then
+		return nil
+	end
+	return extend(h[1], '"id":' .. q(id) .. ',"version":' .. h[2] ..
+	    ',"created_at":' .. q(iso(tonumber(h[3]))) .. ',"updated_at":' ..
+	    q(iso(tonumber(h[4]))))
+end
+
+local function registration_not_found(id)
+	return fail(E.registration, 'id', 'no registration ' .. id)
+end
+
+local function emit_registration(id, type, kind)
+	emit(TOPIC.registrations, type, '', '{"registration_id":' .. q(id) ..
+	    ',"kind":' .. q(kind) .. '}')
+end
+
+-- A named request must exist.
+local function check_request_id(rid)
+	if rid ~= '' and redis.call('EXISTS', rkey(rid)) == 0 then
+		return fail(E.request, 'request_id', 'no request ' .. rid)
+	end
+	return nil
+end
+
+-- shd_reg_create ref doc date kind request_id
+local function reg_create(a)
+	local ref, doc, date, kind, rid = a[2], a[3], a[4], a[5], a[6]
+	if redis.call('EXISTS', key('reg_ref:' .. ref)) == 1 then
+		return fail(E.invalid_field, 'ref', 'registration ' ..
+		    redis.call('GET', key('reg_ref:' .. ref)) ..
+		    ' already has ref ' .. ref)
+	end
+	local bad = check_request_id(rid)
+	if bad then
+		return bad
+	end
+	local n = redis.call('HINCRBY', key('seq'), 'registration', 1)
+	local id = 'reg-' .. int(n)
+	local now = now_ms()
+	redis.call('HSET', regkey(id), 'doc', doc, 'ref', ref, 'date', date,
+	    'kind', kind, 'version', 1, 'created_at', int(now), 'updated_at',
+	    int(now), 'seq', int(n))
+	redis.call('SET', key('reg_ref:' .. ref), id)
+	redis.call('ZADD', key('registrations'), date_num(date) * 1e6 + n, id)
+	emit_registration(id, EVENT.registration_created, kind)
+	return '{"registration":' .. registration_json(id) .. '}'
+end
+
+-- shd_reg_update id ref doc date kind request_id if_version
+local function reg_update(a)
+	local id, ref, doc, date, kind, rid, ifv = a[2], a[3], a[4], a[5],
+	    a[6], a[7], a[8]
+	local k = regkey(id)
+	if redis.call('EXISTS', k) == 0 then
+		return registration_not_found(id)
+	end
+	local h = redis.call('HMGET', k, 'ref', 'version', 'seq')
+	if h[1] ~= ref then
+		return fail(E.invalid_field, 'ref', 'the ref of registration ' ..
+		    id .. ' cannot change')
+	end
+	if ifv ~= '' and tonumber(ifv) ~= tonumber(h[2]) then
+		return fail(E.version, 'if_version', 'registration ' .. id ..
+		    ' is at version ' .. h[2] .. ', not ' .. ifv)
+	end
+	local bad = check_request_id(rid)
+	if bad then
+		return bad
+	end
+	redis.call('HSET', k, 'doc', doc, 'date', date, 'kind', kind,
+	    'updated_at', int(now_ms()))
+	redis.call('HINCRBY', k, 'version', 1)
+	redis.call('ZADD', key('registrations'),
+	    date_num(date) * 1e6 + tonumber(h[3]), id)
+	emit_registration(id, EVENT.registration_updated, kind)
+	return '{"registration":' .. registration_json(id) .. '}'
+end
+
+local function reg_get(a)
+	local r = registration_json(a[2])
+	if r == nil then
+		return registration_not_found(a[2])
+	end
+	return '{"registration":' .. r .. '}'
+end
+
+-- The ids dated from .. to (YYYYMMDD numbers, '' open), oldest first.
+local function reg_ids(from, to)
+	local lo = from ~= '' and tonumber(from) * 1e6 or '-inf'
+	local hi = to ~= '' and tonumber(to) * 1e6 + 999999 or '+inf'
+	return redis.call('ZRANGEBYSCORE', key('registrations'), lo, hi)
+end
+
+-- shd_reg_list from to kind limit
+local function reg_list(a)
+	local limit = tonumber(a[5]) or 100
+	if limit < 1 then
+		limit = 100
+	end
+	local out = {}
+	for _, id in ipairs(reg_ids(a[2], a[3])) do
+		if #out >= limit then
+			break
+		end
+		if a[4] == '' or redis.call('HGET', regkey(id), 'kind') == a[4] then
+			out[#out + 1] = registration_json(id)
+		end
+	end
+	return '{"registrations":' .. json_array(out) .. '}'
+end
+
+-- shd_reg_docs from to: the stored documents, for reports.
+local function reg_docs(a)
+	local out = {}
+	for i, id in ipairs(reg_ids(a[2], a[3])) do
+		out[i] = redis.call('HGET', regkey(id), 'doc')
+	end
+	return '{"docs":' .. json_array(out) .. '}'
+end
+
+-- shd_audit_add who method ids outcome: one entry of the audit stream.
+local function audit_add(a)
+	-- Ids follow this library's clock, so retention (MINID) and
+	-- audit.list's from/to agree with at; '*' if the stream is ahead.
+	local f = {'at', iso(now_ms()), 'who', a[2], 'method', a[3], 'ids', a[4],
+	    'outcome', a[5]}
+	local id = redis.pcall('XADD', key('audit'), int(now_ms()) .. '-*',
+	    unpack(f))
+	if type(id) ~= 'string' then
+		id = redis.call('XADD', key('audit'), '*', unpack(f))
+	end
+	return '{"id":' .. q(id) .. '}'
+end
+
+-- shd_audit_list from_ms to_ms who method limit: newest first.
+local function audit_list(a)
+	local hi = a[3] ~= '' and a[3] or '+'
+	local lo = a[2] ~= '' and a[2] or '-'
+	local limit = tonumber(a[6]) or 100
+	if limit < 1 then
+		limit = 100
+	end
+	local out = {}
+	local cursor = hi
+	while #out < limit do
+		local batch = redis.call('XREVRANGE', key('audit'), cursor, lo,
+		    'COUNT', 500)
+		if #batch == 0 then
+			break
+		end
+		for _, e in ipairs(batch) do
+			local f = {}
+			for i = 1, #e[2], 2 do
+				f[e[2][i]] = e[2][i + 1]
+			end
+			if #out < limit and (a[4] == '' or f.who == a[4]) and
+			    (a[5] == '' or f.method == a[5]) then
+				out[#out + 1] = '{"at":' .. q(f.at) .. ',"who":' ..
+				    q(f.who) .. ',"method":' .. q(f.method) ..
+				    ',"ids":' .. quoted_array(words(f.ids)) ..
+				    ',"outcome":' .. q(f.outcome) .. '}'
+			end
+		end
+		if #batch < 500 then
+			break
+		end
+		cursor = '(' .. batch[#batch][1]
+	end
+	return '{"entries":' .. json_array(out) .. '}'
+end
+
+-- The fields of a closed request that reports need (docs/protocol.md
+-- "Retention"): no ref, case, locations, languages or children.
+local function reduce_request_doc(doc)
+	local d = cjson.decode(doc)
+	local p = d.person or {}
+	local band = 'unknown'
+	if type(p.age) == 'number' then
+		band = p.age < 18 and 'minor' or (p.age <= 22 and '18-22' or '23+')
+	end
+	local out = {program = d.program, urgency = d.urgency,
+	    referrer = d.referrer, person = {age_band = band}}
+	if d.exploitation and d.exploitation.sector then
+		out.sector = d.exploitation.sector
+	end
+	return cjson.encode(out)
+end
+
+-- shd_retention requests_cutoff_ms registrations_cutoff_date
+-- audit_cutoff_ms (each '' : keep): reduce closed requests last changed
+-- before the first, registrations dated before the second, delete audit
+-- entries before the third. Idempotent: reduced records are marked.
+local function retention(a)
+	local nreq, nreg, naud = 0, 0, 0
+	if a[2] ~= '' then
+		local cut = tonumber(a[2])
+		for _, st in ipairs({STATUS.cancelled, STATUS.departed}) do
+			for _, rid in ipairs(redis.call('ZRANGE',
+			    key('status:' .. st), 0, -1)) do
+				local h = redis.call('HMGET', rkey(rid), 'updated_at',
+				    'reduced', 'doc', 'ref')
+				if h[2] ~= '1' and (tonumber(h[1]) or 0) < cut then
+					redis.call('HSET', rkey(rid), 'doc',
+					    reduce_request_doc(h[3]), 'case', '',
+					    'hh', '{}', 'reduced', '1')
+					if h[4] then
+						redis.call('DEL', key('ref:' .. h[4]))
+						redis.call('HDEL', rkey(rid), 'ref')
+					end
+					nreq = nreq + 1
+				end
+			end
+		end
+	end
+	if a[3] ~= '' then
+		for _, id in ipairs(redis.call('ZRANGEBYSCORE',
+		    key('registrations'), '-inf',
+		    '(' .. int(tonumber(a[3]) * 1e6))) do
+			local h = redis.call('HMGET', regkey(id), 'reduced', 'doc',
+			    'ref')
+			if h[1] ~= '1' then
+				local d = cjson.decode(h[2])
+				d.ref = nil
+				d.request_id = nil
+				if d.person then
+					d.person.age = nil
+				end
+				redis.call('HSET', regkey(id), 'doc', cjson.encode(d),
+				    'reduced', '1', 'ref', '')
+				redis.call('DEL', key('reg_ref:' .. (h[3] or '')))
+				nreg = nreg + 1
+			end
+		end
+	end
+	if a[4] ~= '' then
+		naud = redis.call('XTRIM', key('audit'), 'MINID', a[4])
+	end
+	return '{"requests":' .. int(nreq) .. ',"registrations":' ..
+	    int(nreg) .. ',"audit":' .. int(naud) .. '}'
+end
+
 local function version(a)
 	return '{"version":' .. int(LIBRARY_VERSION) .. '}'
 end
@@ -1627,6 +1888,14 @@ local FUNCTIONS = {
 	    readonly = true},
 	{name = 'shd_waiting', argc = 2, fn = waiting, readonly = true},
 	{name = 'shd_stats', argc = 0, fn = stats, readonly = true},
+	{name = 'shd_reg_create', argc = 5, fn = reg_create},
+	{name = 'shd_reg_update', argc = 7, fn = reg_update},
+	{name = 'shd_reg_get', argc = 1, fn = reg_get, readonly = true},
+	{name = 'shd_reg_list', argc = 4, fn = reg_list, readonly = true},
+	{name = 'shd_reg_docs', argc = 2, fn = reg_docs, readonly = true},
+	{name = 'shd_audit_add', argc = 4, fn = audit_add},
+	{name = 'shd_audit_list', argc = 5, fn = audit_list, readonly = true},
+	{name = 'shd_retention', argc = 3, fn = retention},
 }
 
 -- Does a call with n arguments after the prefix fit f?

@@ -15,7 +15,9 @@
 #include "shelter/geo.h"
 
 #include "alerts.h"
+#include "audit.h"
 #include "boot.h"
+#include "call.h"
 #include "dispatch.h"
 #include "events.h"
 #include "http.h"
@@ -214,6 +216,7 @@ main_on_store_up(void)
 		events_start();
 		placement_start();
 		alerts_start();
+		audit_start();
 	}
 	boot_store_up(main_on_ready);
 }
@@ -245,6 +248,7 @@ main_shutdown_all(void)
 	server_free();
 	placement_stop();
 	alerts_stop();
+	audit_stop();
 	store_stop();
 	boot_free();
 	table_free();
@@ -348,6 +352,7 @@ main(int argc, char **argv)
 	ev_hup = main_signal_add(SIGHUP, main_on_hup);
 	notify_init(sd.base);
 	dispatch_on_caller_gone(events_caller_gone);
+	call_on_end(audit_record);
 	boot_set_seed(l.seed, l.nseed);
 
 	/* Listen at once, so clients get -32010 while the store is away. */

@@ -43,6 +43,7 @@ struct method {
 	unsigned roles;   /* ROLE_x bits allowed */
 	bool before_auth; /* callable before session.auth (auth, ping) */
 	bool debug;       /* exists only with config debug.clock */
+	bool audit; /* a state change: every call goes in the audit trail */
 	enum own_rule own;
 	/* The object param ("request", "shelter") whose fields are named
 	 * relative to it in errors; NULL for none. */

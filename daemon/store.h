@@ -208,6 +208,32 @@ int store_waiting(int limit, const char *after, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_stats(store_cb *cb, void *arg, struct sh_error *err);
 
+/* A registration for shd_reg_create / shd_reg_update (id NULL: create). */
+struct store_reg_args {
+	const char *id, *ref, *doc, *date, *kind, *request_id;
+	bool has_if_version;
+	long long if_version;
+};
+int store_reg_put(const struct store_reg_args *a, store_cb *cb, void *arg,
+    struct sh_error *err);
+int store_reg_get(
+    const char *id, store_cb *cb, void *arg, struct sh_error *err);
+/* from, to: YYYYMMDD or NULL; kind NULL for all. */
+int store_reg_list(const char *from, const char *to, const char *kind,
+    int limit, store_cb *cb, void *arg, struct sh_error *err);
+int store_reg_docs(const char *from, const char *to, store_cb *cb, void *arg,
+    struct sh_error *err);
+/* ids: space separated. */
+int store_audit_add(const char *who, const char *method, const char *ids,
+    const char *outcome, store_cb *cb, void *arg, struct sh_error *err);
+/* from_ms, to_ms: below 0 for none; who, method NULL for any. */
+int store_audit_list(long long from_ms, long long to_ms, const char *who,
+    const char *method, int limit, store_cb *cb, void *arg,
+    struct sh_error *err);
+/* Cutoffs below 0 (dates NULL) keep everything of that kind. */
+int store_retention(long long requests_cutoff_ms, const char *reg_cutoff_date,
+    long long audit_cutoff_ms, store_cb *cb, void *arg, struct sh_error *err);
+
 /*
  * Events after id (exclusive), at most count, oldest first (XRANGE on the
  * cmd connection). cb runs once.

@@ -411,3 +411,90 @@ store_stats(store_cb *cb, void *arg, struct sh_error *err)
 {
 	return store_call(STORE_FN_STATS, 0, NULL, NULL, cb, arg, err);
 }
+
+/*
+ * shd_reg_create ref doc date kind request_id, or with a->id
+ * shd_reg_update id ref doc date kind request_id if_version:
+ * {"registration"}.
+ */
+int
+store_reg_put(const struct store_reg_args *a, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	char ifv[STORE_FN_NUM];
+	const char *argv[] = {store_fn_str(a->id), store_fn_str(a->ref),
+	    store_fn_str(a->doc), store_fn_str(a->date), store_fn_str(a->kind),
+	    store_fn_str(a->request_id),
+	    a->has_if_version ? store_fn_num(ifv, a->if_version) : ""};
+
+	if (a->id == NULL)
+		return store_call(
+		    STORE_FN_REG_CREATE, 5, argv + 1, NULL, cb, arg, err);
+	return store_call(STORE_FN_REG_UPDATE, 7, argv, NULL, cb, arg, err);
+}
+
+/* shd_reg_get id: {"registration"}. */
+int
+store_reg_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
+{
+	return store_fn_1(STORE_FN_REG_GET, id, cb, arg, err);
+}
+
+/* shd_reg_list from to kind limit: {"registrations"}. */
+int
+store_reg_list(const char *from, const char *to, const char *kind, int limit,
+    store_cb *cb, void *arg, struct sh_error *err)
+{
+	char lim[STORE_FN_NUM];
+	const char *argv[] = {store_fn_str(from), store_fn_str(to),
+	    store_fn_str(kind), store_fn_num(lim, limit)};
+
+	return store_call(STORE_FN_REG_LIST, 4, argv, NULL, cb, arg, err);
+}
+
+/* shd_reg_docs from to: {"docs"}. */
+int
+store_reg_docs(const char *from, const char *to, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	return store_fn_2(STORE_FN_REG_DOCS, from, to, cb, arg, err);
+}
+
+/* shd_audit_add who method ids outcome: {"id"}. */
+int
+store_audit_add(const char *who, const char *method, const char *ids,
+    const char *outcome, store_cb *cb, void *arg, struct sh_error *err)
+{
+	const char *argv[] = {store_fn_str(who), store_fn_str(method),
+	    store_fn_str(ids), store_fn_str(outcome)};
+
+	return store_call(STORE_FN_AUDIT_ADD, 4, argv, NULL, cb, arg, err);
+}
+
+/* shd_audit_list from to who method limit: {"entries"}. */
+int
+store_audit_list(long long from_ms, long long to_ms, const char *who,
+    const char *method, int limit, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	char f[STORE_FN_NUM], t[STORE_FN_NUM], lim[STORE_FN_NUM];
+	const char *argv[] = {from_ms >= 0 ? store_fn_num(f, from_ms) : "",
+	    to_ms >= 0 ? store_fn_num(t, to_ms) : "", store_fn_str(who),
+	    store_fn_str(method), store_fn_num(lim, limit)};
+
+	return store_call(STORE_FN_AUDIT_LIST, 5, argv, NULL, cb, arg, err);
+}
+
+/* shd_retention requests_cutoff registrations_cutoff audit_cutoff. */
+int
+store_retention(long long requests_cutoff_ms, const char *reg_cutoff_date,
+    long long audit_cutoff_ms, store_cb *cb, void *arg, struct sh_error *err)
+{
+	char r[STORE_FN_NUM], a[STORE_FN_NUM];
+	const char *argv[] = {
+	    requests_cutoff_ms >= 0 ? store_fn_num(r, requests_cutoff_ms) : "",
+	    store_fn_str(reg_cutoff_date),
+	    audit_cutoff_ms >= 0 ? store_fn_num(a, audit_cutoff_ms) : ""};
+
+	return store_call(STORE_FN_RETENTION, 3, argv, NULL, cb, arg, err);
+}

@@ -49,7 +49,17 @@
 	X(REQUEST_LIST, "shd_request_list", 4, 0, "statuses limit order case") \
 	X(PLACEMENT_LIST, "shd_placement_list", 2, 0, "statuses own_shelter")  \
 	X(WAITING, "shd_waiting", 2, 0, "limit after")                         \
-	X(STATS, "shd_stats", 0, 0, "")
+	X(STATS, "shd_stats", 0, 0, "")                                        \
+	X(REG_CREATE, "shd_reg_create", 5, 0, "ref doc date kind request_id")  \
+	X(REG_UPDATE, "shd_reg_update", 7, 0,                                  \
+	    "id ref doc date kind request_id if_version")                      \
+	X(REG_GET, "shd_reg_get", 1, 0, "id")                                  \
+	X(REG_LIST, "shd_reg_list", 4, 0, "from to kind limit")                \
+	X(REG_DOCS, "shd_reg_docs", 2, 0, "from to")                           \
+	X(AUDIT_ADD, "shd_audit_add", 4, 0, "who method ids outcome")          \
+	X(AUDIT_LIST, "shd_audit_list", 5, 0, "from to who method limit")      \
+	X(RETENTION, "shd_retention", 3, 0,                                    \
+	    "requests_cutoff registrations_cutoff audit_cutoff")
 
 #define STORE_FN_ENUM_(id, name, argc, group, args) STORE_FN_##id,
 enum store_fn { STORE_FUNCTIONS(STORE_FN_ENUM_) STORE_FN_COUNT };

@@ -63,6 +63,10 @@ config_default(void)
 	cfg->rate_per_s = 200;
 	cfg->output_buffer_bytes = 8388608;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->reports_min_cell = 10;
+	cfg->retention_requests_closed_days = 180;
+	cfg->retention_registrations_years = 5;
+	cfg->retention_audit_days = 730;
 	return cfg;
 }
 
@@ -458,6 +462,20 @@ static const struct key debug_keys[] = {
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
+static const struct key reports_keys[] = {
+    {"min_cell", key_int, C(reports_min_cell), 2, 1000, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
+static const struct key retention_keys[] = {
+    {"requests_closed_days", key_int, C(retention_requests_closed_days), 0,
+        36500, 0, NULL},
+    {"registrations_years", key_int, C(retention_registrations_years), 0, 100,
+        0, NULL},
+    {"audit_days", key_int, C(retention_audit_days), 0, 36500, 0, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
 static const struct key log_keys[] = {
     {"level", config_key_level, C(log_level), 0, 0, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
@@ -472,6 +490,8 @@ static const struct key top_keys[] = {
     {"escalation", key_map, 0, 0, 0, 0, escalation_keys},
     {"norms", key_map, 0, 0, 0, 0, norm_keys},
     {"limits", key_map, 0, 0, 0, 0, limits_keys},
+    {"reports", key_map, 0, 0, 0, 0, reports_keys},
+    {"retention", key_map, 0, 0, 0, 0, retention_keys},
     {"shelters", key_path, C(shelters_path), 0, 0, 0, NULL},
     {"gazetteer", key_path, C(gazetteer_path), 0, 0, 0, NULL},
     {"http", config_key_http, 0, 0, 0, 0, NULL},

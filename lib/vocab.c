@@ -35,6 +35,7 @@ static const char *const vocab_topic_names[VOCAB_TOPIC_COUNT + 1] = {
     [VOCAB_TOPIC_REQUESTS] = "requests",
     [VOCAB_TOPIC_CAPACITY] = "capacity",
     [VOCAB_TOPIC_PLACEMENTS] = "placements",
+    [VOCAB_TOPIC_REGISTRATIONS] = "registrations",
     [VOCAB_TOPIC_SHELTER] = "_shelter",
 };
 
@@ -71,6 +72,10 @@ static const struct vocab_event_def vocab_events[VOCAB_EVENT_COUNT] = {
         VOCAB_TOPIC_PLACEMENTS, VOCAB_EFFECT_WAKE},
     [VOCAB_EVENT_PLACEMENT_CANCELLED] = {"placement.cancelled",
         VOCAB_TOPIC_PLACEMENTS},
+    [VOCAB_EVENT_REGISTRATION_CREATED] = {"registration.created",
+        VOCAB_TOPIC_REGISTRATIONS},
+    [VOCAB_EVENT_REGISTRATION_UPDATED] = {"registration.updated",
+        VOCAB_TOPIC_REGISTRATIONS},
     [VOCAB_EVENT_SHELTER_PUT] = {"shelter.put", VOCAB_TOPIC_SHELTER,
         VOCAB_EFFECT_REFRESH},
     [VOCAB_EVENT_SHELTER_REMOVED] = {"shelter.removed", VOCAB_TOPIC_SHELTER,
@@ -172,7 +177,8 @@ vocab_role_topics(enum role role)
 		return VOCAB_TOPIC_BIT(VOCAB_TOPIC_PROPOSALS) |
 		    VOCAB_TOPIC_BIT(VOCAB_TOPIC_REQUESTS) |
 		    VOCAB_TOPIC_BIT(VOCAB_TOPIC_CAPACITY) |
-		    VOCAB_TOPIC_BIT(VOCAB_TOPIC_PLACEMENTS);
+		    VOCAB_TOPIC_BIT(VOCAB_TOPIC_PLACEMENTS) |
+		    VOCAB_TOPIC_BIT(VOCAB_TOPIC_REGISTRATIONS);
 	case ROLE_SHELTER:
 		return VOCAB_TOPIC_BIT(VOCAB_TOPIC_CAPACITY) |
 		    VOCAB_TOPIC_BIT(VOCAB_TOPIC_PLACEMENTS);

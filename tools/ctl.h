@@ -100,6 +100,8 @@ int ctl_cmd_call(const struct ctl *ctl, const char *method, json_t *params,
  * an exit code. */
 int ctl_cmd_status(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_shelters(struct ctl *ctl, int argc, char **argv);
+int ctl_report_run(struct ctl *ctl, int argc, char **argv);
+int ctl_audit_run(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_shelter(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_capacity(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_intake(struct ctl *ctl, int argc, char **argv);

@@ -24,6 +24,10 @@ struct command {
 	const char *help;    /* options and details, or NULL */
 };
 
+#define REPORT_DIMS_HELP                                                       \
+	"kind, sector, nationality, age_band, referrer, region, gender,\n"     \
+	"                minor_dutch"
+
 static const char request_flags[] =
     "Request from flags (instead of FILE.json):\n"
     "  --ref R              case reference\n"
@@ -131,6 +135,20 @@ static const struct command commands[] = {
         .fn = ctl_work_arrivals,
         .args = "[--expected | --residents]",
         .summary = "who is expected and who lives there (placement.list)"},
+    {.name = "report",
+        .fn = ctl_report_run,
+        .args = "registrations --from DATE --to DATE --by DIM,... [--csv]",
+        .summary = "registrations by up to three dimensions, small counts "
+                   "suppressed",
+        .help = "  --by DIM,...  " REPORT_DIMS_HELP "\n"
+                "  --csv         CSV for the ministry (suppressed: empty "
+                "count)\n"
+                "Suppressed counts show as <MIN_CELL (reports.min_cell).\n"},
+    {.name = "audit",
+        .fn = ctl_audit_run,
+        .args = "[--from T] [--to T] [--who W] [--method M] [--limit N]",
+        .summary = "the audit trail of state changes, newest first "
+                   "(admin)"},
     {.name = "watch",
         .fn = ctl_watch_run,
         .args = "[--since ID] [--count N] [TOPIC...]",

@@ -96,6 +96,12 @@ struct config {
 	double rate_per_s;
 	size_t output_buffer_bytes;
 
+	/* reports, retention (0 days or years: kept for ever) */
+	int reports_min_cell;
+	int retention_requests_closed_days;
+	int retention_registrations_years;
+	int retention_audit_days;
+
 	char *shelters_path; /* resolved against the config's folder, or NULL */
 	char *gazetteer_path; /* resolved, or NULL: geo_default_path() */
 	char *http_host;      /* NULL: no HTTP listener */

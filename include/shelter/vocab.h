@@ -48,6 +48,7 @@ enum vocab_topic {
 	VOCAB_TOPIC_REQUESTS,
 	VOCAB_TOPIC_CAPACITY,
 	VOCAB_TOPIC_PLACEMENTS,
+	VOCAB_TOPIC_REGISTRATIONS,
 	VOCAB_TOPIC_COUNT,
 	VOCAB_TOPIC_SHELTER = VOCAB_TOPIC_COUNT
 };
@@ -74,6 +75,8 @@ enum vocab_event {
 	VOCAB_EVENT_PLACEMENT_ARRIVED,
 	VOCAB_EVENT_PLACEMENT_DEPARTED,
 	VOCAB_EVENT_PLACEMENT_CANCELLED,
+	VOCAB_EVENT_REGISTRATION_CREATED,
+	VOCAB_EVENT_REGISTRATION_UPDATED,
 	VOCAB_EVENT_SHELTER_PUT,
 	VOCAB_EVENT_SHELTER_REMOVED,
 	VOCAB_EVENT_CLOCK_ADVANCED,
@@ -109,7 +112,8 @@ struct vocab_event_def {
  */
 #define VOCAB_REQUEST_STATUS_LIST                                              \
 	"waiting, proposed, placed, arrived, departed, cancelled"
-#define VOCAB_TOPIC_LIST            "proposals, requests, capacity, placements"
+#define VOCAB_TOPIC_LIST                                                       \
+	"proposals, requests, capacity, placements, registrations"
 #define VOCAB_PLACEMENT_STATUS_LIST "expected, resident"
 extern const char vocab_request_status_list[];
 extern const char vocab_topic_list[];
@@ -138,7 +142,7 @@ int vocab_topic_parse(const char *name);
  * unknown or "_shelter".
  */
 unsigned vocab_topic_bit(const char *name);
-/* The topic bits role may see: admin and coordinator all four, shelter
+/* The topic bits role may see: admin and coordinator all, shelter
  * capacity and placements, service capacity, anything else none. */
 unsigned vocab_role_topics(enum role role);
 

@@ -387,6 +387,11 @@ def _merge(base, over):
 # shelterd
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here; run.py reports it as
+    "ok - ... # SKIP why"."""
+
+
 class DaemonError(Exception):
     pass
 

@@ -66,6 +66,8 @@ def run_one(label, fn, harness):
     try:
         fn()
         return True, time.monotonic() - t0, ""
+    except harness.Skip as e:
+        return True, time.monotonic() - t0, "# SKIP %s" % e
     except BaseException as e:  # noqa: BLE001 - report everything
         if isinstance(e, KeyboardInterrupt):
             raise
@@ -132,7 +134,8 @@ def main():
                 results[i] = ok
                 if ok:
                     counts["passed"] += 1
-                    print("ok - %s (%.1fs)" % (label, secs))
+                    print("ok - %s (%.1fs)%s" % (label, secs, (
+                        " " + detail) if detail else ""))
                 else:
                     counts["failed"] += 1
                     print("not ok - %s (%.1fs)" % (label, secs))

@@ -350,7 +350,7 @@ looks_like_event(const char *s)
 {
 	static const char *const fam[] = {
 	    "proposal.", "request.", "placement.", "capacity.", "shelter.",
-	    "clock."};
+	    "clock.", "registration."};
 	size_t i, n;
 
 	for (i = 0; i < sizeof fam / sizeof fam[0]; i++) {

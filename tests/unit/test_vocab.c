@@ -75,14 +75,14 @@ static void
 test_topics(void **state)
 {
 	static const char *const want[] = {
-	    "proposals", "requests", "capacity", "placements"};
+	    "proposals", "requests", "capacity", "placements", "registrations"};
 	char buf[256];
 	int i;
 
 	for (i = 0; i < VOCAB_TOPIC_COUNT; i++) {
 		assert_string_equal(vocab_topic_name(i), want[i]);
 		assert_int_equal(vocab_topic_parse(want[i]), i);
-		/* The bits the daemon has always used: 1, 2, 4, 8. */
+		/* The bits the daemon has always used: 1, 2, 4, 8, 16. */
 		assert_int_equal(vocab_topic_bit(want[i]), 1u << i);
 	}
 	join(vocab_topic_name, VOCAB_TOPIC_COUNT, buf, sizeof buf);
@@ -103,8 +103,10 @@ test_topics(void **state)
 static void
 test_role_topics(void **state)
 {
-	assert_int_equal(vocab_role_topics(ROLE_ADMIN), 0xf);
-	assert_int_equal(vocab_role_topics(ROLE_COORDINATOR), 0xf);
+	assert_int_equal(vocab_role_topics(ROLE_ADMIN), 0x1f);
+	assert_int_equal(vocab_role_topics(ROLE_COORDINATOR), 0x1f);
+	assert_true(vocab_role_topics(ROLE_COORDINATOR) &
+	    vocab_topic_bit("registrations"));
 	assert_int_equal(vocab_role_topics(ROLE_SHELTER),
 	    vocab_topic_bit("capacity") | vocab_topic_bit("placements"));
 	assert_int_equal(
@@ -120,7 +122,7 @@ test_events(void **state)
 	size_t n;
 	int i;
 
-	assert_int_equal(VOCAB_EVENT_COUNT, 21);
+	assert_int_equal(VOCAB_EVENT_COUNT, 23);
 	for (i = 0; i < VOCAB_EVENT_COUNT; i++) {
 		d = vocab_event(i);
 		assert_non_null(d);

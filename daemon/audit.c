@@ -1,0 +1,203 @@
+/*
+ * audit.c: the audit trail (audit_record, audit.list) and the retention
+ * sweep, which reads the one clock (clock_now_ms) and the periods of the
+ * config, and is idempotent: the store marks what it has reduced.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "shelter/retention.h"
+
+#include "audit.h"
+#include "call.h"
+#include "clock.h"
+#include "log.h"
+#include "methods.h"
+#include "shelterd.h"
+#include "store.h"
+
+#define AUDIT_IDS_MAX 512
+
+static struct event *ev_retention;
+static bool sweeping;
+
+/* Append " ID" for a string member of obj (id-shaped values only). */
+static void
+audit_add_id(char *ids, const json_t *obj, const char *name)
+{
+	const char *s = json_string_value(json_object_get(obj, name));
+	size_t n = strlen(ids);
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > MODEL_ID_MAX ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(s) ||
+	    strstr(ids, s) != NULL)
+		return;
+	snprintf(ids + n, AUDIT_IDS_MAX - n, "%s%s", n ? " " : "", s);
+}
+
+static void
+audit_added(json_t *result, const struct sh_error *err, void *arg)
+{
+	if (result == NULL)
+		log_warnx("audit: entry not written: %s", err->message);
+}
+
+void
+audit_record(
+    const struct call *call, const json_t *result, const struct sh_error *err)
+{
+	static const char *const objs[] = {
+	    "request", "proposal", "registration", "shelter", "next"};
+	char ids[AUDIT_IDS_MAX] = "";
+	struct sh_error serr;
+	size_t i;
+
+	if (!call->method->audit)
+		return;
+	audit_add_id(ids, call->params, "id");
+	audit_add_id(ids, call->params, "request_id");
+	for (i = 0; result != NULL && i < sizeof objs / sizeof objs[0]; i++)
+		audit_add_id(ids, json_object_get(result, objs[i]), "id");
+	if (store_audit_add(call->who, call->method->name, ids,
+	        err != NULL ? err->reason : "ok", audit_added, NULL,
+	        &serr) == -1)
+		log_warnx("audit: entry not written: %s", serr.message);
+}
+
+static void
+audit_list_cb(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct call *call = arg;
+
+	if (result == NULL) {
+		call_error(call, err);
+		return;
+	}
+	call_reply(call,
+	    json_pack("{s:O}", "entries", json_object_get(result, "entries")));
+}
+
+/* params[name], an RFC 3339 time, in ms (-1 absent). 0 or -1 (ended). */
+static int
+audit_time(struct call *call, const char *name, long long *ms)
+{
+	const json_t *v = json_object_get(call->params, name);
+
+	*ms = -1;
+	if (v == NULL)
+		return 0;
+	if ((*ms = model_time_parse(json_string_value(v))) < 0) {
+		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", name,
+		    "%s: must be an RFC 3339 UTC time", name);
+		return -1;
+	}
+	return 0;
+}
+
+void
+audit_list(struct call *call)
+{
+	const json_t *lim = json_object_get(call->params, "limit");
+	long long from, to;
+	struct sh_error err;
+
+	if (audit_time(call, "from", &from) == -1 ||
+	    audit_time(call, "to", &to) == -1)
+		return;
+	if (lim != NULL &&
+	    (json_integer_value(lim) < 1 || json_integer_value(lim) > 1000)) {
+		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "limit",
+		    "limit: must be an integer from 1 to 1000");
+		return;
+	}
+	if (store_audit_list(from, to, call_str(call, "who"),
+	        call_str(call, "method"),
+	        lim != NULL ? (int)json_integer_value(lim) : 100, audit_list_cb,
+	        call, &err) == -1)
+		call_error(call, &err);
+}
+
+/* Retention ---------------------------------------------------------- */
+
+static void
+audit_swept(json_t *result, const struct sh_error *err, void *arg)
+{
+	struct call *call = arg;
+
+	sweeping = false;
+	if (result == NULL) {
+		log_warnx("retention: sweep failed: %s", err->message);
+		if (call != NULL)
+			call_error(call, err);
+		return;
+	}
+	log_info("retention: reduced %lld request(s), %lld registration(s); "
+	         "deleted %lld audit entr(ies)",
+	    (long long)json_integer_value(json_object_get(result, "requests")),
+	    (long long)json_integer_value(
+	        json_object_get(result, "registrations")),
+	    (long long)json_integer_value(json_object_get(result, "audit")));
+	if (call != NULL)
+		call_reply(call, json_copy(result));
+}
+
+/* Start a sweep; call (NULL for the timer) gets the counts. */
+static int
+audit_sweep(struct call *call, struct sh_error *err)
+{
+	const struct config *cfg = sd.cfg;
+	struct retention_cutoffs c;
+
+	retention_cutoffs(clock_now_ms(), cfg->retention_requests_closed_days,
+	    cfg->retention_registrations_years, cfg->retention_audit_days, &c);
+	if (store_retention(c.requests_ms, c.registrations, c.audit_ms,
+	        audit_swept, call, err) == -1)
+		return -1;
+	sweeping = true;
+	return 0;
+}
+
+void
+audit_retention_sweep(struct call *call)
+{
+	struct sh_error err;
+
+	if (audit_sweep(call, &err) == -1)
+		call_error(call, &err);
+}
+
+static void
+audit_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sh_error err;
+
+	if (sweeping || !store_is_up())
+		return;
+	audit_sweep(NULL, &err);
+}
+
+void
+audit_start(void)
+{
+	struct timeval tv = {3600, 0};
+
+	if (ev_retention != NULL)
+		return;
+	if ((ev_retention = event_new(
+	         sd.base, -1, EV_PERSIST, audit_tick, NULL)) == NULL) {
+		log_warnx("retention: event_new failed");
+		return;
+	}
+	evtimer_add(ev_retention, &tv);
+	audit_tick(-1, 0, NULL);
+}
+
+void
+audit_stop(void)
+{
+	if (ev_retention != NULL)
+		event_free(ev_retention);
+	ev_retention = NULL;
+}
