@@ -30,6 +30,9 @@ extern const char store_functions_lua[];
 
 #define STORE_BACKOFF_MIN_MS 100
 #define STORE_BACKOFF_MAX_MS 5000
+/* Through Sentinel a retry asks for the master again: keep it short, so a
+ * switch-over is followed within about a second. */
+#define STORE_BACKOFF_SENTINEL_MAX_MS 1000
 #define STORE_TICK_MS        250
 #define STORE_PING_TICKS     4 /* a PING every second */
 
@@ -454,6 +457,9 @@ store_reset_cb(evutil_socket_t fd, short what, void *arg)
 		store_st.backoff_ms = STORE_BACKOFF_MIN_MS;
 	else if ((store_st.backoff_ms *= 2) > STORE_BACKOFF_MAX_MS)
 		store_st.backoff_ms = STORE_BACKOFF_MAX_MS;
+	if (store_st.sentinel &&
+	    store_st.backoff_ms > STORE_BACKOFF_SENTINEL_MAX_MS)
+		store_st.backoff_ms = STORE_BACKOFF_SENTINEL_MAX_MS;
 	/* Jitter: between half and all of the backoff. */
 	ms = store_st.backoff_ms / 2 +
 	    (unsigned)random() % (store_st.backoff_ms / 2 + 1);
