@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <hiredis/adapters/libevent.h>
+#include <openssl/rand.h>
 
 #include "log.h"
 #include "shelterd.h"
@@ -33,10 +34,17 @@ extern const char store_functions_lua[];
 /* Through Sentinel a retry asks for the master again: keep it short, so a
  * switch-over is followed within about a second. */
 #define STORE_BACKOFF_SENTINEL_MAX_MS 1000
-#define STORE_TICK_MS        250
-#define STORE_PING_TICKS     4 /* a PING every second */
+#define STORE_TICK_MS                 250
+#define STORE_PING_TICKS              4 /* a PING every second */
 
-enum setup_step { SETUP_AUTH, SETUP_ROLE, SETUP_AOF, SETUP_FSYNC, SETUP_LOAD };
+enum setup_step {
+	SETUP_AUTH,
+	SETUP_ROLE,
+	SETUP_AOF,
+	SETUP_FSYNC,
+	SETUP_SALT,
+	SETUP_LOAD
+};
 
 struct store_state store_st;
 
@@ -187,14 +195,16 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		return;
 	}
 	if (reply->type == REDIS_REPLY_ERROR &&
-	    (step == SETUP_AUTH || step == SETUP_LOAD)) {
+	    (step == SETUP_AUTH || step == SETUP_SALT || step == SETUP_LOAD)) {
 		char buf[200];
 
 		log_warnx("store: %s failed redis=%s error=%s",
-		    step == SETUP_AUTH ? "AUTH" : "FUNCTION LOAD",
+		    step == SETUP_AUTH       ? "AUTH"
+		        : step == SETUP_SALT ? "SET case_salt"
+		                             : "FUNCTION LOAD",
 		    store_st.addr,
 		    log_escape(reply->str, reply->len, buf, sizeof buf));
-		store_drop(step == SETUP_AUTH ? "auth" : "function load");
+		store_drop(step == SETUP_AUTH ? "auth" : "setup");
 		return;
 	}
 	switch (step) {
@@ -204,6 +214,16 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 	case SETUP_FSYNC:
 		store_st.fsync_ok = store_config_is(reply, "always");
 		store_durability_check();
+		break;
+	case SETUP_SALT:
+		/* SET NX GET: nil when ours was stored, else the one there. */
+		if (reply->type == REDIS_REPLY_STRING && reply->len == 64)
+			memcpy(store_st.case_salt, reply->str, 65);
+		else if (reply->type != REDIS_REPLY_NIL) {
+			log_warnx("store: %scase_salt is not 64 characters",
+			    store_st.prefix);
+			store_drop("case salt");
+		}
 		break;
 	case SETUP_LOAD:
 		store_st.cmd_ready = true;
@@ -338,6 +358,30 @@ store_open(void)
 	return ac;
 }
 
+/*
+ * A fresh random salt in store_st.case_salt (64 hex digits), offered to
+ * Redis with SET NX: the first instance's stays, and every instance keys
+ * case sets with it. 0, or -1 when the random source fails.
+ */
+static int
+store_case_salt_new(void)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char r[32];
+	int i;
+
+	if (RAND_bytes(r, sizeof r) != 1) {
+		log_warnx("store: no random bytes for the case salt");
+		return -1;
+	}
+	for (i = 0; i < 32; i++) {
+		store_st.case_salt[2 * i] = digits[r[i] >> 4];
+		store_st.case_salt[2 * i + 1] = digits[r[i] & 0xf];
+	}
+	store_st.case_salt[64] = '\0';
+	return 0;
+}
+
 /* Open both connections to store_st's address and queue their setup. */
 static void
 store_connect_to(void)
@@ -351,11 +395,17 @@ store_connect_to(void)
 	const char *fsync[] = {"CONFIG", "GET", "appendfsync"};
 	const char *load[] = {
 	    "FUNCTION", "LOAD", "REPLACE", store_functions_lua};
-	char key[256];
+	char key[256], skey[256];
 	const char *newest[] = {"XREVRANGE", key, "+", "-", "COUNT", "1"};
+	const char *salt[] = {"SET", skey, store_st.case_salt, "NX", "GET"};
 
 	store_st.cmd_ready = store_st.tail_ready = store_st.aof_ok =
 	    store_st.fsync_ok = false;
+	if (store_case_salt_new() == -1) {
+		store_drop("random");
+		return;
+	}
+	snprintf(skey, sizeof skey, "%scase_salt", store_st.prefix);
 	store_st.cmd = store_open();
 	store_st.tail = store_st.cmd != NULL ? store_open() : NULL;
 	if (store_st.tail == NULL) {
@@ -370,6 +420,7 @@ store_connect_to(void)
 	        store_setup_send(SETUP_ROLE, 1, role, NULL) == -1) ||
 	    store_setup_send(SETUP_AOF, 3, aof, NULL) == -1 ||
 	    store_setup_send(SETUP_FSYNC, 3, fsync, NULL) == -1 ||
+	    store_setup_send(SETUP_SALT, 5, salt, NULL) == -1 ||
 	    store_setup_send(SETUP_LOAD, 4, load, NULL) == -1) {
 		store_drop("setup");
 		return;

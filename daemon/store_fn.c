@@ -7,7 +7,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "log.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -26,6 +31,38 @@ static char *
 store_fn_num(char *buf, long long v)
 {
 	snprintf(buf, STORE_FN_NUM, "%lld", v);
+	return buf;
+}
+
+/*
+ * The case id as the store keys it (PREFIXcase:KEY): "h" and the hex
+ * HMAC-SHA256 of the id under the store's case salt, so the id itself
+ * never becomes a key name. "" for none (or when the hash fails: no case
+ * then, which only loses the co-victim rule, and is logged).
+ */
+static const char *
+store_fn_case(const char *case_id, char buf[STORE_CASE_KEY])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	buf[0] = '\0';
+	if (case_id == NULL || case_id[0] == '\0')
+		return buf;
+	if (HMAC(EVP_sha256(), store_st.case_salt,
+	        (int)strlen(store_st.case_salt), (const unsigned char *)case_id,
+	        strlen(case_id), md, &mdlen) == NULL ||
+	    mdlen != 32) {
+		log_warnx("store: cannot hash a case id");
+		return buf;
+	}
+	buf[0] = 'h';
+	for (i = 0; i < 32; i++) {
+		buf[1 + 2 * i] = digits[md[i] >> 4];
+		buf[2 + 2 * i] = digits[md[i] & 0xf];
+	}
+	buf[65] = '\0';
 	return buf;
 }
 
@@ -188,7 +225,10 @@ int
 store_case_shelters(
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_1(STORE_FN_CASE_SHELTERS, case_id, cb, arg, err);
+	char ck[STORE_CASE_KEY];
+
+	return store_fn_1(
+	    STORE_FN_CASE_SHELTERS, store_fn_case(case_id, ck), cb, arg, err);
 }
 
 /*
@@ -200,8 +240,9 @@ store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
     struct sh_error *err)
 {
 	char urg[STORE_FN_NUM], ttl[STORE_FN_NUM], nalt[STORE_FN_NUM];
+	char ck[STORE_CASE_KEY];
 	const char *argv[] = {store_fn_str(a->ref), store_fn_str(a->doc),
-	    store_fn_num(urg, a->urgency), store_fn_str(a->case_id),
+	    store_fn_num(urg, a->urgency), store_fn_case(a->case_id, ck),
 	    store_fn_str(a->co_victims), store_fn_str(a->household),
 	    store_fn_num(ttl, a->ttl_s), store_fn_num(nalt, a->nalt),
 	    store_fn_str(a->candidates)};
@@ -230,20 +271,21 @@ store_accept(
 	return store_fn_1(STORE_FN_ACCEPT, proposal_id, cb, arg, err);
 }
 
-/* shd_reject proposal_id reason: {"proposal", "request"}. */
+/* shd_reject proposal_id: {"proposal", "request"}. The caller's reason
+ * stays in the daemon: free text is not sent to Redis. */
 int
-store_reject(const char *proposal_id, const char *reason, store_cb *cb,
-    void *arg, struct sh_error *err)
+store_reject(
+    const char *proposal_id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_2(STORE_FN_REJECT, proposal_id, reason, cb, arg, err);
+	return store_fn_1(STORE_FN_REJECT, proposal_id, cb, arg, err);
 }
 
-/* shd_cancel request_id reason: {"request"}. */
+/* shd_cancel request_id: {"request"} (the reason is not sent either). */
 int
-store_cancel(const char *request_id, const char *reason, store_cb *cb,
-    void *arg, struct sh_error *err)
+store_cancel(
+    const char *request_id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_2(STORE_FN_CANCEL, request_id, reason, cb, arg, err);
+	return store_fn_1(STORE_FN_CANCEL, request_id, cb, arg, err);
 }
 
 /* shd_arrived request_id own_shelter (empty: any): {"request"}. */

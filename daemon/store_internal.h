@@ -25,6 +25,7 @@
 #define STORE_TAIL_BLOCK_MS 1000
 #define STORE_TAIL_COUNT    512
 #define STORE_ID_MAX        48
+#define STORE_CASE_KEY      68 /* "h" + 64 hex digits + NUL, and spare */
 
 enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT };
 
@@ -77,6 +78,8 @@ struct store_state {
 	uint64_t tail_sent_us;
 	store_event_cb *tail_cb;
 	void *tail_arg;
+	char case_salt[65]; /* the key of case hashes (PREFIXcase_salt) */
+
 	char tail_pos[STORE_ID_MAX]; /* XREAD position: the last id passed */
 	char newest[STORE_ID_MAX];   /* the stream's newest id at connect */
 };
