@@ -7,6 +7,8 @@
 #   make bench      matching and daemon benchmarks
 #   make run        private redis-server + shelterd with the demo shelters
 #   make graph      module graph of daemon/ and lib/: call cycles, long files
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (clang)
+#   make chaos      kill -9 of shelterd and Redis under load, ROUNDS rounds
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION   := 0.1.0
@@ -62,7 +64,7 @@ TOOL_OBJ   := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test unit integration asan valgrind lint bench run install clean deps fuzz graph
+.PHONY: all test unit integration asan valgrind lint bench run install clean deps fuzz graph chaos
 all: $(BUILD)/libshelter.a $(BUILD)/shelterd $(BUILD)/shelterctl
 
 $(BUILD)/%.o: %.c
@@ -145,6 +147,13 @@ bench: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@sh tools/run.sh
+
+# kill -9 of shelterd and Redis under mixed load, then every invariant
+# checked and every acknowledged call accounted for: make chaos ROUNDS=10
+ROUNDS ?= 6
+chaos: deps
+	@$(MAKE) --no-print-directory all
+	@python3 tools/chaos.py --build $(BUILD) --rounds $(ROUNDS)
 
 # The module graph of daemon/ and lib/: edges, call cycles, long files.
 # Exit 1 on a cycle or a C file over 800 lines.
