@@ -14,18 +14,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char path[64];
+
+static void
+fuzz_config_cleanup(void)
+{
+	unlink(path);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
 	struct config_errors errs = {0};
 	struct config *cfg;
 	size_t i, plen;
 	FILE *f;
 
-	if (path[0] == '\0')
+	if (path[0] == '\0') {
 		snprintf(path, sizeof path, "/tmp/fuzz-config-%ld.yaml",
 		    (long)getpid());
+		atexit(fuzz_config_cleanup);
+	}
 	if ((f = fopen(path, "wb")) == NULL)
 		return 0;
 	if (size > 0 && fwrite(data, 1, size, f) != size) {
