@@ -191,6 +191,7 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		log_warnx("store: redis=%s is not the master; asking the "
 		          "sentinels again",
 		    store_st.addr);
+		store_sentinel_distrust();
 		store_drop("not master");
 		return;
 	}
@@ -313,12 +314,16 @@ store_forget(const redisAsyncContext *ac)
 static void
 store_connect_cb(const redisAsyncContext *ac, int status)
 {
+	bool cmd = ac == store_st.cmd;
+
 	if (status == REDIS_OK || !store_forget(ac))
 		return;
 	if (!store_st.failing)
 		log_warnx("store: cannot connect redis=%s error=%s",
 		    store_st.addr, ac->errstr);
 	store_st.failing = true;
+	if (store_st.sentinel && cmd) /* once, not for the tail too */
+		store_sentinel_distrust();
 	store_drop("connect");
 }
 

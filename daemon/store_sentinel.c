@@ -220,6 +220,14 @@ store_sentinel_ask(store_sentinel_cb *cb, void *arg)
 	evtimer_add(sn.ev_step, &zero);
 }
 
+/* Start the next question with the next sentinel. */
+void
+store_sentinel_distrust(void)
+{
+	if (sn.n > 0)
+		sn.next = (sn.next + 1) % sn.n;
+}
+
 /* Cancel and free. */
 void
 store_sentinel_free(void)

@@ -31,6 +31,12 @@ int store_sentinel_init(struct event_base *base, const struct sentinel_conf *s,
  * a new one replaces the one in flight, whose cb is not run.
  */
 void store_sentinel_ask(store_sentinel_cb *cb, void *arg);
+/*
+ * The master the last answer named was not one (refused, or ROLE says
+ * replica): that sentinel may not have seen a switch-over yet, so the
+ * next question starts with the next sentinel.
+ */
+void store_sentinel_distrust(void);
 /* Cancel the question in flight (its cb is not run) and free everything. */
 void store_sentinel_free(void);
 

@@ -19,7 +19,7 @@ def test_failover_loses_no_acknowledged_write():
                     redis_conf=sen.redis_conf(min_replicas_ack=1)) as d:
             c = d.client("coordinator")
             acked, accepted, unknown, refused = {}, set(), 0, 0
-            killed_at = back_at = None
+            killed_at = back_at = switched_at = None
             i = 0
             t0 = time.monotonic()
             while True:
@@ -37,6 +37,7 @@ def test_failover_loses_no_acknowledged_write():
                     # one (as Sentinel would make it, without its 8 s
                     # wait), so writes can reach one replica again.
                     m.master_port = rep.port
+                    switched_at = now
                     m.start()
                 i += 1
                 ref = "HA-%04d" % i
@@ -67,7 +68,13 @@ def test_failover_loses_no_acknowledged_write():
             print("# failover: %d submits acknowledged, %d accepts, %d "
                   "outcome_unknown, %d refused; writes back after %.1f s"
                   % (len(acked), len(accepted), unknown, refused, took))
-            assert took < 10.0, "service back after %.1f s" % took
+            assert took < 10.0, (
+                "service back after %.1f s (sentinels switched after %s s)"
+                "\n%s\n%s" % (
+                    took, switched_at and round(switched_at - killed_at, 1),
+                    "\n".join(ln for ln in d.log_text().splitlines()
+                              if "store" in ln)[-4000:],
+                    sen.log_text()[-6000:]))
             assert sen.master_port() == rep.port
             # Every acknowledged write survived the failover.
             for rid, ref in acked.items():
