@@ -8,6 +8,8 @@
 #   make sim        seeded raids and a synthetic year through a real daemon
 #   make run        private redis-server + shelterd with the demo shelters
 #   make graph      module graph of daemon/ and lib/: call cycles, long files
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (clang)
+#   make chaos      kill -9 of shelterd and Redis under load, ROUNDS rounds
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION   := 0.1.0
@@ -63,7 +65,7 @@ TOOL_OBJ   := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test unit integration asan valgrind lint bench sim run install clean deps fuzz graph
+.PHONY: all test unit integration asan valgrind lint bench sim run install clean deps fuzz graph chaos
 all: $(BUILD)/libshelter.a $(BUILD)/shelterd $(BUILD)/shelterctl
 
 $(BUILD)/%.o: %.c
@@ -151,6 +153,13 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@sh tools/run.sh
 
+# kill -9 of shelterd and Redis under mixed load, then every invariant
+# checked and every acknowledged call accounted for: make chaos ROUNDS=10
+ROUNDS ?= 6
+chaos: deps
+	@$(MAKE) --no-print-directory all
+	@python3 tools/chaos.py --build $(BUILD) --rounds $(ROUNDS)
+
 # The module graph of daemon/ and lib/: edges, call cycles, long files.
 # Exit 1 on a cycle or a C file over 800 lines.
 graph: all
@@ -186,15 +195,35 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# libFuzzer harnesses (clang): make fuzz FUZZ_SECONDS=60
+# libFuzzer harnesses (clang): make fuzz FUZZ_SECONDS=60 runs each of
+# FUZZERS that long; every run prints its figures ("#N DONE" and
+# "stat::number_of_executed_units").
 FUZZ_SECONDS ?= 30
-fuzz:
-	@mkdir -p build/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Iinclude $(PKG_CFLAGS) -DSHELTER_DATADIR=\"$(PREFIX)/share/shelterd\" \
-		-DSHELTER_SRCDIR=\"$(CURDIR)\" -o build/fuzz/fuzz_rpc \
-		tests/fuzz/fuzz_rpc.c $(LIB_SRC) $(PKG_LIBS) -lm
-	@# New inputs go to build/fuzz/corpus; tests/fuzz/corpus only seeds it.
-	@mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_rpc -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		build/fuzz/corpus tests/fuzz/corpus
+FUZZERS   := rpc request shelter config frame
+FUZZ_CC   := clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude $(PKG_CFLAGS) \
+	-DSHELTER_DATADIR=\"$(PREFIX)/share/shelterd\" \
+	-DSHELTER_SRCDIR=\"$(CURDIR)\"
+FUZZ_SAN  := address,undefined
+FUZZ_OBJ  := $(LIB_SRC:%.c=build/fuzz/%.o) build/fuzz/daemon/frame.o
+FUZZ_BIN  := $(FUZZERS:%=build/fuzz/fuzz_%)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lm
+
+.SECONDARY: $(FUZZ_OBJ)
+fuzz: $(FUZZ_BIN)
+	@# New inputs go to build/fuzz/corpus-NAME; tests/fuzz/corpus*/ only
+	@# seed them (tests/fuzz/corpus is the RPC harness's).
+	@for f in $(FUZZERS); do \
+		seed=tests/fuzz/corpus-$$f; [ $$f = rpc ] && seed=tests/fuzz/corpus; \
+		mkdir -p build/fuzz/corpus-$$f $$seed; \
+		echo "fuzz: fuzz_$$f for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+			-print_final_stats=1 build/fuzz/corpus-$$f $$seed \
+			2>build/fuzz/fuzz_$$f.log || { tail -50 build/fuzz/fuzz_$$f.log; exit 1; }; \
+		grep -h "stat::number_of_executed_units\|DONE" build/fuzz/fuzz_$$f.log | \
+			sed "s/^/fuzz_$$f: /"; \
+	done

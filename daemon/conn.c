@@ -49,6 +49,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "dispatch.h"
+#include "frame.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
@@ -322,26 +323,13 @@ conn_too_long(struct conn *c)
 	conn_close_after_flush(c);
 }
 
-/* Is the byte at pos a "\r" (that may still be a terminator)? */
-static bool
-conn_cr_at(struct evbuffer *in, size_t pos)
-{
-	struct evbuffer_ptr p;
-	char ch;
-
-	if (evbuffer_ptr_set(in, &p, pos, EVBUFFER_PTR_SET) == -1 ||
-	    evbuffer_copyout_from(in, &p, &ch, 1) != 1)
-		return false;
-	return ch == '\r';
-}
-
 /* Run the buffered lines until a call is in flight or output is full. */
 static void
 conn_process(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t max = sd.cfg->max_line_bytes, n, eol;
-	struct evbuffer_ptr p;
+	size_t max = sd.cfg->max_line_bytes, n;
+	enum frame_result fr;
 	char *line;
 
 	if (c->in_input)
@@ -349,19 +337,10 @@ conn_process(struct conn *c)
 	c->in_input = true;
 	while (!c->dead && !c->closing && c->caller.call == NULL &&
 	    !conn_over(c)) {
-		p = evbuffer_search_eol(in, NULL, &eol, EVBUFFER_EOL_CRLF);
-		if (p.pos < 0) {
-			n = evbuffer_get_length(in);
-			if (n > max + 1 ||
-			    (n == max + 1 && !conn_cr_at(in, max)))
-				conn_too_long(c);
-			break;
-		}
-		if ((size_t)p.pos > max) {
+		fr = frame_next(in, max, &line, &n);
+		if (fr == FRAME_TOO_LONG)
 			conn_too_long(c);
-			break;
-		}
-		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) == NULL)
+		if (fr != FRAME_LINE)
 			break;
 		c->active_us = clock_mono_us();
 		if (n > 0)

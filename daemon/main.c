@@ -102,6 +102,21 @@ main_str_differs(const char *a, const char *b)
 	return strcmp(a, b) != 0;
 }
 
+static bool
+main_sentinels_differ(const struct config *o, const struct config *n)
+{
+	size_t i;
+
+	if (o->nsentinels != n->nsentinels)
+		return true;
+	for (i = 0; i < o->nsentinels; i++)
+		if (o->sentinels[i].port != n->sentinels[i].port ||
+		    main_str_differs(
+		        o->sentinels[i].host, n->sentinels[i].host))
+			return true;
+	return false;
+}
+
 /* Settings that only a restart applies. */
 static void
 main_reload_warn_restart(const struct config *o, const struct config *n)
@@ -120,8 +135,12 @@ main_reload_warn_restart(const struct config *o, const struct config *n)
 	    main_str_differs(o->redis_host, n->redis_host) ||
 	    o->redis_port != n->redis_port ||
 	    main_str_differs(o->redis_password, n->redis_password) ||
+	    main_str_differs(o->redis_user, n->redis_user) ||
 	    main_str_differs(o->redis_prefix, n->redis_prefix) ||
-	    o->require_durable != n->require_durable)
+	    o->require_durable != n->require_durable ||
+	    main_sentinels_differ(o, n) ||
+	    main_str_differs(o->redis_master_name, n->redis_master_name) ||
+	    o->redis_min_replicas_ack != n->redis_min_replicas_ack)
 		log_warnx("reload: redis settings changed; they take effect "
 		          "after a restart");
 	if (main_str_differs(o->http_host, n->http_host) ||

@@ -58,12 +58,12 @@ requests_cancel_refreshed(void *arg)
 	requests_cancel_advance(arg, NULL, NULL);
 }
 
-/* shd_cancel of the request with the reason. */
+/* shd_cancel of the request (the reason stays here). */
 static int
 requests_cancel_send_cancel(struct requests_cancel_op *op, struct sh_error *err)
 {
-	return store_cancel(call_str(op->call, "id"),
-	    call_str(op->call, "reason"), requests_cancel_store_cb, op, err);
+	return store_cancel(
+	    call_str(op->call, "id"), requests_cancel_store_cb, op, err);
 }
 
 /* The request before the cancel (result borrowed; NULL: not read). */

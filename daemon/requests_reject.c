@@ -63,12 +63,12 @@ requests_reject_refreshed(void *arg)
 	requests_reject_advance(arg, NULL, NULL);
 }
 
-/* shd_reject of the proposal with the reason. */
+/* shd_reject of the proposal (the reason stays here). */
 static int
 requests_reject_send_reject(struct requests_reject_op *op, struct sh_error *err)
 {
-	return store_reject(call_str(op->call, "id"),
-	    call_str(op->call, "reason"), requests_reject_store_cb, op, err);
+	return store_reject(
+	    call_str(op->call, "id"), requests_reject_store_cb, op, err);
 }
 
 /*

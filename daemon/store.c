@@ -19,20 +19,32 @@
 #include <string.h>
 
 #include <hiredis/adapters/libevent.h>
+#include <openssl/rand.h>
 
 #include "log.h"
 #include "shelterd.h"
 #include "store.h"
 #include "store_internal.h"
+#include "store_sentinel.h"
 
 extern const char store_functions_lua[];
 
 #define STORE_BACKOFF_MIN_MS 100
 #define STORE_BACKOFF_MAX_MS 5000
-#define STORE_TICK_MS        250
-#define STORE_PING_TICKS     4 /* a PING every second */
+/* Through Sentinel a retry asks for the master again: keep it short, so a
+ * switch-over is followed within about a second. */
+#define STORE_BACKOFF_SENTINEL_MAX_MS 1000
+#define STORE_TICK_MS                 250
+#define STORE_PING_TICKS              4 /* a PING every second */
 
-enum setup_step { SETUP_AUTH, SETUP_AOF, SETUP_FSYNC, SETUP_LOAD };
+enum setup_step {
+	SETUP_AUTH,
+	SETUP_ROLE,
+	SETUP_AOF,
+	SETUP_FSYNC,
+	SETUP_SALT,
+	SETUP_LOAD
+};
 
 struct store_state store_st;
 
@@ -45,6 +57,19 @@ store_unavailable(struct sh_error *err)
 {
 	return sh_error_set(err, SH_UNAVAILABLE, "store_unavailable", NULL,
 	    "store unavailable: nothing was changed; safe to retry");
+}
+
+/*
+ * SH_UNAVAILABLE outcome_unknown into err: a call that may write was sent
+ * and got no answer (or fewer replicas than redis.min_replicas_ack have
+ * it): it may or may not have been made.
+ */
+void
+store_outcome_unknown(struct sh_error *err)
+{
+	sh_error_set(err, SH_UNAVAILABLE, "outcome_unknown", NULL,
+	    "store did not answer: the change may or may not have been made; "
+	    "read the current state before retrying");
 }
 
 /* SH_INTERNAL internal into err: the store answered something unusable. */
@@ -158,15 +183,29 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 	free(p);
 	if (reply == NULL || ac != store_st.cmd)
 		return;
+	if (step == SETUP_ROLE &&
+	    (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+	        reply->element[0]->type != REDIS_REPLY_STRING ||
+	        strcmp(reply->element[0]->str, "master") != 0)) {
+		/* The sentinels have not caught up with a switch-over yet. */
+		log_warnx("store: redis=%s is not the master; asking the "
+		          "sentinels again",
+		    store_st.addr);
+		store_sentinel_distrust();
+		store_drop("not master");
+		return;
+	}
 	if (reply->type == REDIS_REPLY_ERROR &&
-	    (step == SETUP_AUTH || step == SETUP_LOAD)) {
+	    (step == SETUP_AUTH || step == SETUP_SALT || step == SETUP_LOAD)) {
 		char buf[200];
 
 		log_warnx("store: %s failed redis=%s error=%s",
-		    step == SETUP_AUTH ? "AUTH" : "FUNCTION LOAD",
+		    step == SETUP_AUTH       ? "AUTH"
+		        : step == SETUP_SALT ? "SET case_salt"
+		                             : "FUNCTION LOAD",
 		    store_st.addr,
 		    log_escape(reply->str, reply->len, buf, sizeof buf));
-		store_drop(step == SETUP_AUTH ? "auth" : "function load");
+		store_drop(step == SETUP_AUTH ? "auth" : "setup");
 		return;
 	}
 	switch (step) {
@@ -176,6 +215,16 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 	case SETUP_FSYNC:
 		store_st.fsync_ok = store_config_is(reply, "always");
 		store_durability_check();
+		break;
+	case SETUP_SALT:
+		/* SET NX GET: nil when ours was stored, else the one there. */
+		if (reply->type == REDIS_REPLY_STRING && reply->len == 64)
+			memcpy(store_st.case_salt, reply->str, 65);
+		else if (reply->type != REDIS_REPLY_NIL) {
+			log_warnx("store: %scase_salt is not 64 characters",
+			    store_st.prefix);
+			store_drop("case salt");
+		}
 		break;
 	case SETUP_LOAD:
 		store_st.cmd_ready = true;
@@ -265,12 +314,16 @@ store_forget(const redisAsyncContext *ac)
 static void
 store_connect_cb(const redisAsyncContext *ac, int status)
 {
+	bool cmd = ac == store_st.cmd;
+
 	if (status == REDIS_OK || !store_forget(ac))
 		return;
 	if (!store_st.failing)
 		log_warnx("store: cannot connect redis=%s error=%s",
 		    store_st.addr, ac->errstr);
 	store_st.failing = true;
+	if (store_st.sentinel && cmd) /* once, not for the tail too */
+		store_sentinel_distrust();
 	store_drop("connect");
 }
 
@@ -310,19 +363,54 @@ store_open(void)
 	return ac;
 }
 
-static void
-store_connect(void)
+/*
+ * A fresh random salt in store_st.case_salt (64 hex digits), offered to
+ * Redis with SET NX: the first instance's stays, and every instance keys
+ * case sets with it. 0, or -1 when the random source fails.
+ */
+static int
+store_case_salt_new(void)
 {
-	const char *auth[] = {"AUTH", store_st.password};
+	static const char digits[] = "0123456789abcdef";
+	unsigned char r[32];
+	int i;
+
+	if (RAND_bytes(r, sizeof r) != 1) {
+		log_warnx("store: no random bytes for the case salt");
+		return -1;
+	}
+	for (i = 0; i < 32; i++) {
+		store_st.case_salt[2 * i] = digits[r[i] >> 4];
+		store_st.case_salt[2 * i + 1] = digits[r[i] & 0xf];
+	}
+	store_st.case_salt[64] = '\0';
+	return 0;
+}
+
+/* Open both connections to store_st's address and queue their setup. */
+static void
+store_connect_to(void)
+{
+	const char *auth[] = {"AUTH", store_st.user, store_st.password};
+	const char *auth1[] = {"AUTH", store_st.password};
+	const char *role[] = {"ROLE"};
+	const char **av = store_st.user != NULL ? auth : auth1;
+	int ac = store_st.user != NULL ? 3 : 2;
 	const char *aof[] = {"CONFIG", "GET", "appendonly"};
 	const char *fsync[] = {"CONFIG", "GET", "appendfsync"};
 	const char *load[] = {
 	    "FUNCTION", "LOAD", "REPLACE", store_functions_lua};
-	char key[256];
+	char key[256], skey[256];
 	const char *newest[] = {"XREVRANGE", key, "+", "-", "COUNT", "1"};
+	const char *salt[] = {"SET", skey, store_st.case_salt, "NX", "GET"};
 
 	store_st.cmd_ready = store_st.tail_ready = store_st.aof_ok =
 	    store_st.fsync_ok = false;
+	if (store_case_salt_new() == -1) {
+		store_drop("random");
+		return;
+	}
+	snprintf(skey, sizeof skey, "%scase_salt", store_st.prefix);
 	store_st.cmd = store_open();
 	store_st.tail = store_st.cmd != NULL ? store_open() : NULL;
 	if (store_st.tail == NULL) {
@@ -332,9 +420,12 @@ store_connect(void)
 	}
 	/* hiredis queues these until the socket is connected. */
 	if ((store_st.password != NULL &&
-	        store_setup_send(SETUP_AUTH, 2, auth, NULL) == -1) ||
+	        store_setup_send(SETUP_AUTH, ac, av, NULL) == -1) ||
+	    (store_st.sentinel &&
+	        store_setup_send(SETUP_ROLE, 1, role, NULL) == -1) ||
 	    store_setup_send(SETUP_AOF, 3, aof, NULL) == -1 ||
 	    store_setup_send(SETUP_FSYNC, 3, fsync, NULL) == -1 ||
+	    store_setup_send(SETUP_SALT, 5, salt, NULL) == -1 ||
 	    store_setup_send(SETUP_LOAD, 4, load, NULL) == -1) {
 		store_drop("setup");
 		return;
@@ -342,7 +433,7 @@ store_connect(void)
 	store_events_key(key, sizeof key);
 	if ((store_st.password != NULL &&
 	        redisAsyncCommandArgv(store_st.tail, store_tail_auth_cb, NULL,
-	            2, auth, NULL) != REDIS_OK) ||
+	            ac, av, NULL) != REDIS_OK) ||
 	    redisAsyncCommandArgv(store_st.tail, store_tail_setup_cb, NULL, 6,
 	        newest, NULL) != REDIS_OK) {
 		store_drop("setup");
@@ -350,6 +441,44 @@ store_connect(void)
 	}
 	store_st.tail_inflight = true;
 	store_st.tail_sent_us = clock_mono_us();
+}
+
+/* The sentinels' answer: connect to that master, or back off and ask
+ * again. */
+static void
+store_master_cb(const char *host, int port, void *arg)
+{
+	char *h;
+
+	store_st.resolving = false;
+	if (store_st.stopping)
+		return;
+	if (host == NULL || (h = strdup(host)) == NULL) {
+		if (!store_st.failing)
+			log_warnx("store: no sentinel names a master for %s",
+			    store_st.addr);
+		store_st.failing = true;
+		store_drop("sentinel");
+		return;
+	}
+	free(store_st.host);
+	store_st.host = h;
+	store_st.port = port;
+	snprintf(store_st.addr, sizeof store_st.addr, "%s:%d", host, port);
+	store_connect_to();
+}
+
+/* Connect: through the sentinels when configured (every reconnect asks
+ * them again, so a switch-over is followed), else to the address. */
+static void
+store_connect(void)
+{
+	if (!store_st.sentinel) {
+		store_connect_to();
+		return;
+	}
+	store_st.resolving = true;
+	store_sentinel_ask(store_master_cb, NULL);
 }
 
 /* Deferred teardown: free both contexts (pending callbacks run with NULL),
@@ -384,6 +513,9 @@ store_reset_cb(evutil_socket_t fd, short what, void *arg)
 		store_st.backoff_ms = STORE_BACKOFF_MIN_MS;
 	else if ((store_st.backoff_ms *= 2) > STORE_BACKOFF_MAX_MS)
 		store_st.backoff_ms = STORE_BACKOFF_MAX_MS;
+	if (store_st.sentinel &&
+	    store_st.backoff_ms > STORE_BACKOFF_SENTINEL_MAX_MS)
+		store_st.backoff_ms = STORE_BACKOFF_SENTINEL_MAX_MS;
 	/* Jitter: between half and all of the backoff. */
 	ms = store_st.backoff_ms / 2 +
 	    (unsigned)random() % (store_st.backoff_ms / 2 + 1);
@@ -412,7 +544,8 @@ store_drop(const char *why)
 static void
 store_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
-	if (!store_st.stopping && store_st.cmd == NULL && store_st.tail == NULL)
+	if (!store_st.stopping && !store_st.resolving && store_st.cmd == NULL &&
+	    store_st.tail == NULL)
 		store_connect();
 }
 
@@ -494,10 +627,24 @@ store_start(struct event_base *base, const struct config *cfg,
 	store_st.host =
 	    store_strdup(cfg->redis_host ? cfg->redis_host : "127.0.0.1");
 	store_st.password = store_strdup(cfg->redis_password);
+	store_st.user = store_strdup(cfg->redis_user);
+	store_st.min_acks = cfg->redis_min_replicas_ack;
+	store_st.sentinel = cfg->nsentinels > 0;
 	store_st.prefix =
 	    store_strdup(cfg->redis_prefix ? cfg->redis_prefix : "");
 	strcpy(store_st.tail_pos, "$");
-	if (store_st.unix_path != NULL)
+	if (store_st.sentinel) {
+		snprintf(store_st.addr, sizeof store_st.addr, "sentinel:%s",
+		    cfg->redis_master_name);
+		free(store_st.unix_path); /* host and port come from them */
+		store_st.unix_path = NULL;
+		if (store_sentinel_init(base, cfg->sentinels, cfg->nsentinels,
+		        cfg->redis_master_name) == -1) {
+			log_warnx("store: out of memory");
+			store_stop();
+			return -1;
+		}
+	} else if (store_st.unix_path != NULL)
 		snprintf(store_st.addr, sizeof store_st.addr, "unix:%s",
 		    store_st.unix_path);
 	else
@@ -509,7 +656,9 @@ store_start(struct event_base *base, const struct config *cfg,
 	if (store_st.host == NULL || store_st.prefix == NULL ||
 	    store_st.ev_reset == NULL || store_st.ev_retry == NULL ||
 	    store_st.ev_tick == NULL ||
-	    (cfg->redis_unix != NULL && store_st.unix_path == NULL) ||
+	    (cfg->redis_unix != NULL && store_st.unix_path == NULL &&
+	        !store_st.sentinel) ||
+	    (cfg->redis_user != NULL && store_st.user == NULL) ||
 	    (cfg->redis_password != NULL && store_st.password == NULL)) {
 		log_warnx("store: out of memory");
 		store_stop();
@@ -546,11 +695,14 @@ store_stop(void)
 	if (store_st.ev_tick != NULL)
 		event_free(store_st.ev_tick);
 	store_st.ev_reset = store_st.ev_retry = store_st.ev_tick = NULL;
+	if (store_st.sentinel)
+		store_sentinel_free();
 	free(store_st.unix_path);
 	free(store_st.host);
+	free(store_st.user);
 	free(store_st.password);
 	free(store_st.prefix);
-	store_st.unix_path = store_st.host = store_st.password =
+	store_st.unix_path = store_st.host = store_st.user = store_st.password =
 	    store_st.prefix = NULL;
 }
 

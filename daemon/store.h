@@ -164,10 +164,11 @@ int store_propose(const struct store_propose_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_accept(
     const char *proposal_id, store_cb *cb, void *arg, struct sh_error *err);
-int store_reject(const char *proposal_id, const char *reason, store_cb *cb,
-    void *arg, struct sh_error *err);
-int store_cancel(const char *request_id, const char *reason, store_cb *cb,
-    void *arg, struct sh_error *err);
+/* Reject and cancel reasons are checked by the caller and never sent. */
+int store_reject(
+    const char *proposal_id, store_cb *cb, void *arg, struct sh_error *err);
+int store_cancel(
+    const char *request_id, store_cb *cb, void *arg, struct sh_error *err);
 /* own_shelter: the caller's shelter, NULL or "" for any. */
 int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
     void *arg, struct sh_error *err);

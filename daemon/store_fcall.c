@@ -2,6 +2,11 @@
  * store_fcall.c: FCALL of the function library on the cmd connection, and
  * what its replies mean: the function's JSON result, its own error, or an
  * error by which Redis refused the call (store_unavailable: safe to retry).
+ * A function that may write and got no answer (the connection dropped or
+ * the watchdog fired after it was sent) is outcome_unknown: it may have
+ * run. With redis.min_replicas_ack a WAIT follows every such FCALL on the
+ * same connection, and the outcome is delivered only when that many
+ * replicas have it (fewer: outcome_unknown).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +26,38 @@ const struct store_fn_def store_fns[STORE_FN_COUNT] = {
 
 /* The largest call: shd_submit_batch with 50 requests (3 + 7 * 50). */
 #define STORE_FCALL_MAXARGS 384
+/* Below STORE_TIMEOUT_MS, so a slow replica is a WAIT short of acks, not
+ * a dropped connection. */
+#define STORE_WAIT_MS 1000
+
+/*
+ * Does fn only read? Every other function may write, so a new function is
+ * treated as a write until it is listed here.
+ */
+static bool
+store_fn_reads(enum store_fn fn)
+{
+	switch (fn) {
+	case STORE_FN_VERSION:
+	case STORE_FN_SHELTER_GET:
+	case STORE_FN_SHELTER_LIST:
+	case STORE_FN_CASE_SHELTERS:
+	case STORE_FN_REQUEST_GET:
+	case STORE_FN_REQUEST_LIST:
+	case STORE_FN_WAITING:
+	case STORE_FN_PLACEMENT_LIST:
+	case STORE_FN_LONG_STAYS:
+	case STORE_FN_CLOCK:
+	case STORE_FN_REG_GET:
+	case STORE_FN_REG_LIST:
+	case STORE_FN_REG_DOCS:
+	case STORE_FN_AUDIT_LIST:
+	case STORE_FN_STATS:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* {"error":{code, reason, field, message}} into err. */
 static void
@@ -58,42 +95,136 @@ store_refused(const char *msg)
 	return false;
 }
 
+/*
+ * What a reply to p means: a result (returned, owned) or NULL with err
+ * set. A function's own error means it changed nothing (the functions
+ * validate before they write).
+ */
+static json_t *
+store_fcall_outcome(struct pending *p, redisReply *reply, struct sh_error *err)
+{
+	json_t *res = NULL, *e;
+	json_error_t jerr;
+	char buf[200];
+
+	if (reply == NULL) {
+		if (p->writes)
+			store_outcome_unknown(err);
+		else
+			store_unavailable(err);
+		return NULL;
+	}
+	if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("store: fcall fn=%s error=%s", p->fn,
+		    log_escape(reply->str, reply->len, buf, sizeof buf));
+		if (strncmp(reply->str, "READONLY ", 9) == 0)
+			store_drop(
+			    "readonly"); /* a failover: find the master */
+		if (store_refused(reply->str))
+			store_unavailable(err);
+		else
+			store_internal(err);
+		return NULL;
+	}
+	if (reply->type != REDIS_REPLY_STRING ||
+	    (res = json_loadb(reply->str, reply->len, 0, &jerr)) == NULL ||
+	    !json_is_object(res)) {
+		log_warnx("store: fcall fn=%s returned no JSON object", p->fn);
+		json_decref(res);
+		store_internal(err);
+		return NULL;
+	}
+	if ((e = json_object_get(res, "error")) != NULL) {
+		store_error_from_json(e, err);
+		json_decref(res);
+		p->writes = false; /* nothing was written: no WAIT needed */
+		return NULL;
+	}
+	return res;
+}
+
+/* Run p's callback with its outcome and free p. */
+static void
+store_fcall_deliver(struct pending *p, json_t *res, const struct sh_error *err)
+{
+	p->cb(res, res != NULL ? NULL : err, p->arg);
+	json_decref(res);
+	free(p);
+}
+
 static void
 store_fcall_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
 	struct pending *p = privdata;
 	redisReply *reply = r;
-	struct sh_error err;
-	json_t *res = NULL, *e;
-	json_error_t jerr;
-	char buf[200];
+	json_t *res;
 
 	store_pending_done(p, reply);
-	if (reply == NULL) {
-		store_unavailable(&err);
-	} else if (reply->type == REDIS_REPLY_ERROR) {
-		log_warnx("store: fcall fn=%s error=%s", p->fn,
-		    log_escape(reply->str, reply->len, buf, sizeof buf));
-		if (store_refused(reply->str))
-			store_unavailable(&err);
-		else
-			store_internal(&err);
-	} else if (reply->type != REDIS_REPLY_STRING ||
-	    (res = json_loadb(reply->str, reply->len, 0, &jerr)) == NULL ||
-	    !json_is_object(res)) {
-		log_warnx("store: fcall fn=%s returned no JSON object", p->fn);
-		store_internal(&err);
-	} else if ((e = json_object_get(res, "error")) != NULL) {
-		store_error_from_json(e, &err);
-	} else {
-		p->cb(res, NULL, p->arg);
+	res = store_fcall_outcome(p, reply, &p->err);
+	if (p->noack && res != NULL) {
 		json_decref(res);
-		free(p);
+		res = NULL;
+		store_outcome_unknown(&p->err);
+	}
+	if (p->waited) {
+		/* The WAIT behind it delivers (its callback always runs). */
+		p->res = res;
+		p->replied = true;
 		return;
 	}
-	json_decref(res);
-	p->cb(NULL, &err, p->arg);
-	free(p);
+	store_fcall_deliver(p, res, &p->err);
+}
+
+/*
+ * The WAIT after a write: the outcome of the FCALL before it is
+ * acknowledged only when min_acks replicas have it. A function's own error
+ * wrote nothing and is delivered as it is.
+ */
+static void
+store_wait_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct pending *w = privdata, *p = w->fcall;
+	redisReply *reply = r;
+	json_t *res = p->res;
+
+	store_pending_done(w, reply);
+	free(w);
+	if (!p->replied) { /* cannot happen: replies come in order */
+		p->res = NULL;
+		store_outcome_unknown(&p->err);
+	} else if (res != NULL &&
+	    (reply == NULL || reply->type != REDIS_REPLY_INTEGER ||
+	        reply->integer < store_st.min_acks)) {
+		log_warnx("store: fcall fn=%s reached %lld of %d replicas; "
+		          "outcome unknown",
+		    p->fn,
+		    reply != NULL && reply->type == REDIS_REPLY_INTEGER
+		        ? reply->integer
+		        : -1LL,
+		    store_st.min_acks);
+		json_decref(res);
+		res = NULL;
+		store_outcome_unknown(&p->err);
+	}
+	p->res = NULL;
+	store_fcall_deliver(p, res, &p->err);
+}
+
+/* WAIT min_acks STORE_WAIT_MS behind the write p, pipelined. */
+static int
+store_wait_send(struct pending *p)
+{
+	char n[16], ms[16];
+	const char *av[] = {"WAIT", n, ms};
+	struct pending *w;
+
+	snprintf(n, sizeof n, "%d", store_st.min_acks);
+	snprintf(ms, sizeof ms, "%d", STORE_WAIT_MS);
+	if ((w = store_pending_new(PK_WAIT)) == NULL)
+		return -1;
+	w->fcall = p;
+	snprintf(w->fn, sizeof w->fn, "WAIT");
+	return store_send(w, store_wait_cb, 3, av, NULL);
 }
 
 /* Does argc fit fn's row of the table: argc + k * group arguments? */
@@ -157,8 +288,18 @@ store_call(enum store_fn fn, int argc, const char *const *argv,
 	}
 	p->cb = cb;
 	p->arg = arg;
+	p->writes = !store_fn_reads(fn);
+	p->waited = p->writes && store_st.min_acks > 0;
 	snprintf(p->fn, sizeof p->fn, "%s", d->name);
 	if (store_send(p, store_fcall_cb, argc + 4, av, al) == -1)
 		return store_unavailable(err);
+	/* Sent: from here on only the callbacks report. Without its WAIT
+	 * the write cannot be acknowledged: the FCALL callback then
+	 * delivers outcome_unknown (or the function's own error). */
+	if (p->waited && store_wait_send(p) == -1) {
+		p->waited = false;
+		p->noack = true;
+		store_drop("wait");
+	}
 	return 0;
 }

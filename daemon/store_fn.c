@@ -7,7 +7,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "log.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -26,6 +31,38 @@ static char *
 store_fn_num(char *buf, long long v)
 {
 	snprintf(buf, STORE_FN_NUM, "%lld", v);
+	return buf;
+}
+
+/*
+ * The case id as the store keys it (PREFIXcase:KEY): "h" and the hex
+ * HMAC-SHA256 of the id under the store's case salt, so the id itself
+ * never becomes a key name. "" for none (or when the hash fails: no case
+ * then, which only loses the co-victim rule, and is logged).
+ */
+static const char *
+store_fn_case(const char *case_id, char buf[STORE_CASE_KEY])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	buf[0] = '\0';
+	if (case_id == NULL || case_id[0] == '\0')
+		return buf;
+	if (HMAC(EVP_sha256(), store_st.case_salt,
+	        (int)strlen(store_st.case_salt), (const unsigned char *)case_id,
+	        strlen(case_id), md, &mdlen) == NULL ||
+	    mdlen != 32) {
+		log_warnx("store: cannot hash a case id");
+		return buf;
+	}
+	buf[0] = 'h';
+	for (i = 0; i < 32; i++) {
+		buf[1 + 2 * i] = digits[md[i] >> 4];
+		buf[2 + 2 * i] = digits[md[i] & 0xf];
+	}
+	buf[65] = '\0';
 	return buf;
 }
 
@@ -199,7 +236,10 @@ int
 store_case_shelters(
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_1(STORE_FN_CASE_SHELTERS, case_id, cb, arg, err);
+	char ck[STORE_CASE_KEY];
+
+	return store_fn_1(
+	    STORE_FN_CASE_SHELTERS, store_fn_case(case_id, ck), cb, arg, err);
 }
 
 /*
@@ -211,8 +251,9 @@ store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
     struct sh_error *err)
 {
 	char urg[STORE_FN_NUM], ttl[STORE_FN_NUM], nalt[STORE_FN_NUM];
+	char ck[STORE_CASE_KEY];
 	const char *argv[] = {store_fn_str(a->ref), store_fn_str(a->doc),
-	    store_fn_num(urg, a->urgency), store_fn_str(a->case_id),
+	    store_fn_num(urg, a->urgency), store_fn_case(a->case_id, ck),
 	    store_fn_str(a->co_victims), store_fn_str(a->household),
 	    store_fn_num(ttl, a->ttl_s), store_fn_num(nalt, a->nalt),
 	    store_fn_str(a->candidates)};
@@ -232,10 +273,16 @@ store_submit_batch(const struct store_submit_batch_args *a, store_cb *cb,
 	const struct store_batch_item *it;
 	struct store_fn_vec v;
 	size_t i, n = 3 + 7 * a->nitems;
+	char(*ck)[STORE_CASE_KEY];
 	int rc;
 
-	if (store_fn_vec_new(&v, n, 2 + a->nitems, err) == -1)
+	if ((ck = calloc(a->nitems ? a->nitems : 1, sizeof *ck)) == NULL)
+		return sh_error_set(
+		    err, SH_INTERNAL, "internal", NULL, "out of memory");
+	if (store_fn_vec_new(&v, n, 2 + a->nitems, err) == -1) {
+		free(ck);
 		return -1;
+	}
 	v.argv[0] = store_fn_num(v.num[0], a->ttl_s);
 	v.argv[1] = store_fn_num(v.num[1], a->nalt);
 	v.argv[2] = a->partial ? "1" : "0";
@@ -244,7 +291,7 @@ store_submit_batch(const struct store_submit_batch_args *a, store_cb *cb,
 		v.argv[3 + 7 * i] = store_fn_str(it->ref);
 		v.argv[4 + 7 * i] = store_fn_str(it->doc);
 		v.argv[5 + 7 * i] = store_fn_num(v.num[2 + i], it->urgency);
-		v.argv[6 + 7 * i] = store_fn_str(it->case_id);
+		v.argv[6 + 7 * i] = store_fn_case(it->case_id, ck[i]);
 		v.argv[7 + 7 * i] = store_fn_str(it->co_victims);
 		v.argv[8 + 7 * i] = store_fn_str(it->household);
 		v.argv[9 + 7 * i] = store_fn_str(it->choice);
@@ -252,6 +299,7 @@ store_submit_batch(const struct store_submit_batch_args *a, store_cb *cb,
 	rc = store_call(
 	    STORE_FN_SUBMIT_BATCH, (int)n, v.argv, NULL, cb, arg, err);
 	store_fn_vec_free(&v);
+	free(ck);
 	return rc;
 }
 
@@ -276,20 +324,21 @@ store_accept(
 	return store_fn_1(STORE_FN_ACCEPT, proposal_id, cb, arg, err);
 }
 
-/* shd_reject proposal_id reason: {"proposal", "request"}. */
+/* shd_reject proposal_id: {"proposal", "request"}. The caller's reason
+ * stays in the daemon: free text is not sent to Redis. */
 int
-store_reject(const char *proposal_id, const char *reason, store_cb *cb,
-    void *arg, struct sh_error *err)
+store_reject(
+    const char *proposal_id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_2(STORE_FN_REJECT, proposal_id, reason, cb, arg, err);
+	return store_fn_1(STORE_FN_REJECT, proposal_id, cb, arg, err);
 }
 
-/* shd_cancel request_id reason: {"request"}. */
+/* shd_cancel request_id: {"request"} (the reason is not sent either). */
 int
-store_cancel(const char *request_id, const char *reason, store_cb *cb,
-    void *arg, struct sh_error *err)
+store_cancel(
+    const char *request_id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_2(STORE_FN_CANCEL, request_id, reason, cb, arg, err);
+	return store_fn_1(STORE_FN_CANCEL, request_id, cb, arg, err);
 }
 
 /* shd_arrived request_id own_shelter (empty: any): {"request"}. */
@@ -378,9 +427,9 @@ int
 store_request_list(const char *statuses, int limit, bool newest,
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err)
 {
-	char lim[STORE_FN_NUM];
+	char lim[STORE_FN_NUM], ck[STORE_CASE_KEY];
 	const char *argv[] = {store_fn_str(statuses), store_fn_num(lim, limit),
-	    newest ? "newest" : "oldest", store_fn_str(case_id)};
+	    newest ? "newest" : "oldest", store_fn_case(case_id, ck)};
 
 	return store_call(STORE_FN_REQUEST_LIST, 4, argv, NULL, cb, arg, err);
 }

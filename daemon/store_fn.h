@@ -34,8 +34,8 @@
 	    "choice]")                                                         \
 	X(PROPOSE, "shd_propose", 4, 0, "request_id ttl nalt candidates")      \
 	X(ACCEPT, "shd_accept", 1, 0, "proposal_id")                           \
-	X(REJECT, "shd_reject", 2, 0, "proposal_id reason")                    \
-	X(CANCEL, "shd_cancel", 2, 0, "request_id reason")                     \
+	X(REJECT, "shd_reject", 1, 0, "proposal_id")                           \
+	X(CANCEL, "shd_cancel", 1, 0, "request_id")                            \
 	X(ARRIVED, "shd_arrived", 2, 0, "request_id own_shelter")              \
 	X(DEPARTED, "shd_departed", 2, 0, "request_id own_shelter")            \
 	X(SWEEP, "shd_sweep", 0, 0, "")                                        \

@@ -25,8 +25,9 @@
 #define STORE_TAIL_BLOCK_MS 1000
 #define STORE_TAIL_COUNT    512
 #define STORE_ID_MAX        48
+#define STORE_CASE_KEY      68 /* "h" + 64 hex digits + NUL, and spare */
 
-enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE };
+enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT };
 
 /* One command in flight on cmd, in send order. */
 struct pending {
@@ -37,15 +38,26 @@ struct pending {
 	store_cb *cb;
 	store_range_cb *rcb;
 	void *arg;
-	char fn[32]; /* for logs */
+	char fn[32];  /* for logs */
+	bool writes;  /* PK_FCALL: may change state (no answer: outcome unknown)
+	               */
+	bool waited;  /* PK_FCALL: a WAIT follows; it delivers the outcome */
+	bool replied; /* PK_FCALL with waited: the outcome below is set */
+	bool noack;   /* PK_FCALL: its WAIT could not be sent */
+	json_t *res;  /* the outcome kept for the WAIT (owned), or NULL ... */
+	struct sh_error err;   /* ... with this error */
+	struct pending *fcall; /* PK_WAIT: the FCALL whose outcome it holds */
 };
 TAILQ_HEAD(pending_list, pending);
 
 struct store_state {
 	struct event_base *base;
-	char *unix_path, *host, *password, *prefix;
+	char *unix_path, *host, *user, *password, *prefix;
 	int port;
 	bool require_durable;
+	bool sentinel;  /* the master is found through Redis Sentinel */
+	bool resolving; /* asking the sentinels */
+	int min_acks;   /* WAIT for this many replicas after each write */
 	char addr[160]; /* for logs */
 	void (*on_up)(void);
 	void (*on_down)(void);
@@ -66,6 +78,8 @@ struct store_state {
 	uint64_t tail_sent_us;
 	store_event_cb *tail_cb;
 	void *tail_arg;
+	char case_salt[65]; /* the key of case hashes (PREFIXcase_salt) */
+
 	char tail_pos[STORE_ID_MAX]; /* XREAD position: the last id passed */
 	char newest[STORE_ID_MAX];   /* the stream's newest id at connect */
 };
@@ -73,6 +87,8 @@ extern struct store_state store_st;
 
 /* SH_UNAVAILABLE store_unavailable into err. Returns -1. */
 int store_unavailable(struct sh_error *err);
+/* SH_UNAVAILABLE outcome_unknown into err: a write was sent, no answer. */
+void store_outcome_unknown(struct sh_error *err);
 /* SH_INTERNAL into err. */
 void store_internal(struct sh_error *err);
 /* A new pending command of kind, or NULL on ENOMEM. */

@@ -35,7 +35,9 @@ config_default(void)
 	cfg->unix_mode = 0660;
 	cfg->redis_host = strdup("127.0.0.1");
 	cfg->redis_prefix = strdup("shelterd:");
-	if (cfg->redis_host == NULL || cfg->redis_prefix == NULL) {
+	cfg->redis_master_name = strdup("shelterd");
+	if (cfg->redis_host == NULL || cfg->redis_prefix == NULL ||
+	    cfg->redis_master_name == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -70,6 +72,18 @@ config_default(void)
 	return cfg;
 }
 
+static void
+config_sentinels_free(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsentinels; i++)
+		free(cfg->sentinels[i].host);
+	free(cfg->sentinels);
+	cfg->sentinels = NULL;
+	cfg->nsentinels = 0;
+}
+
 /*
  * Free cfg and everything it owns. NULL is a no-op.
  */
@@ -88,7 +102,10 @@ config_free(struct config *cfg)
 	free(cfg->redis_unix);
 	free(cfg->redis_host);
 	free(cfg->redis_password);
+	free(cfg->redis_user);
 	free(cfg->redis_prefix);
+	config_sentinels_free(cfg);
+	free(cfg->redis_master_name);
 	free(cfg->peers);
 	free(cfg->tokens);
 	free(cfg->shelters_path);
@@ -374,13 +391,58 @@ config_key_listen(struct ld *ld, yaml_node_t *v, const char *path,
 		ld_err(ld, tls->start_mark, "%s.tls: needs %s.tcp", path, path);
 }
 
+static const struct key sentinel_keys[] = {
+    {"host", key_str, offsetof(struct sentinel_conf, host), 0, 0, K_REQUIRED,
+        NULL},
+    {"port", key_int, offsetof(struct sentinel_conf, port), 1, 65535,
+        K_REQUIRED, NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
+/* redis.sentinels: a list of {host, port}, at most CONFIG_SENTINELS_MAX. */
+static void
+config_key_sentinels(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
+{
+	struct config *cfg = base;
+	yaml_node_item_t *it;
+	char sub[LD_PATH_MAX];
+	size_t n;
+
+	if (!ld_is_list(ld, v, path))
+		return;
+	config_sentinels_free(cfg);
+	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	if (n > CONFIG_SENTINELS_MAX) {
+		ld_err(ld, v->start_mark, "%s: at most %d sentinels", path,
+		    CONFIG_SENTINELS_MAX);
+		return;
+	}
+	if (n == 0)
+		return;
+	if ((cfg->sentinels = calloc(n, sizeof *cfg->sentinels)) == NULL) {
+		ld_err(ld, v->start_mark, "%s: out of memory", path);
+		return;
+	}
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		snprintf(sub, sizeof sub, "%s.%zu", path, cfg->nsentinels);
+		key_walk(ld, ld_node(ld, *it), sub, sentinel_keys,
+		    &cfg->sentinels[cfg->nsentinels++]);
+	}
+}
+
 static const struct key redis_keys[] = {
     {"unix", key_path, C(redis_unix), 0, 0, K_SOCKET, NULL},
     {"host", key_str, C(redis_host), 0, 0, 0, NULL},
     {"port", key_int, C(redis_port), 1, 65535, 0, NULL},
     {"password", key_str, C(redis_password), 0, 0, K_NULL, NULL},
+    {"user", key_str, C(redis_user), 0, 0, K_NULL, NULL},
     {"prefix", key_str, C(redis_prefix), 0, 0, 0, NULL},
     {"require_durable", key_bool, C(require_durable), 0, 0, 0, NULL},
+    {"sentinels", config_key_sentinels, 0, 0, 0, 0, NULL},
+    {"master_name", key_str, C(redis_master_name), 0, 0, 0, NULL},
+    {"min_replicas_ack", key_int, C(redis_min_replicas_ack), 0, 16, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -389,6 +451,20 @@ static const struct key referral_keys[] = {
     {"default", key_str, C(match.referral_default), 0, 0, K_NULL, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
+/* redis.user needs redis.password: an ACL user always authenticates. */
+static void
+config_key_redis(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
+{
+	struct config *cfg = base;
+	yaml_node_t *user = ld_get(ld, v, "user");
+
+	key_walk(ld, v, path, redis_keys, base);
+	if (user != NULL && cfg->redis_user != NULL &&
+	    cfg->redis_password == NULL)
+		ld_err(ld, user->start_mark, "%s.user: needs %s.password", path,
+		    path);
+}
 
 static const struct key matching_keys[] = {
     {"hold_ttl_s", key_int, C(hold_ttl_s), 1, 604800, 0, NULL},
@@ -483,7 +559,7 @@ static const struct key log_keys[] = {
 
 static const struct key top_keys[] = {
     {"listen", config_key_listen, 0, 0, 0, 0, NULL},
-    {"redis", key_map, 0, 0, 0, 0, redis_keys},
+    {"redis", config_key_redis, 0, 0, 0, 0, NULL},
     {"auth", key_map, 0, 0, 0, 0, config_auth_keys},
     {"matching", key_map, 0, 0, 0, 0, matching_keys},
     {"freshness", config_key_freshness, 0, 0, 0, 0, NULL},

@@ -3,7 +3,7 @@
 # run, if any is missing. Needs root (or sudo) only when something is.
 set -e
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libjansson-dev
-libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools python3
+libyaml-dev libssl-dev libcmocka-dev redis-server redis-sentinel redis-tools python3
 valgrind systemd"
 missing=""
 for p in $PKGS; do

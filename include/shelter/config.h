@@ -46,6 +46,14 @@ enum log_level {
 	LOG_LEVEL_DEBUG
 };
 
+#define CONFIG_SENTINELS_MAX 8
+
+/* One Redis Sentinel of redis.sentinels. */
+struct sentinel_conf {
+	char *host;
+	int port;
+};
+
 struct config {
 	char *path; /* as given */
 
@@ -62,8 +70,13 @@ struct config {
 	char *redis_host;
 	int redis_port;
 	char *redis_password;
+	char *redis_user; /* ACL user (needs the password); NULL: default */
 	char *redis_prefix;
 	bool require_durable;
+	struct sentinel_conf *sentinels; /* none: host/port/unix */
+	size_t nsentinels;
+	char *redis_master_name;    /* the master's name in Sentinel */
+	int redis_min_replicas_ack; /* > 0: WAIT for that many replicas */
 
 	/* auth */
 	struct peer_conf *peers;

@@ -136,6 +136,9 @@ test_example_config(void **state)
 	assert_null(cfg->redis_password);
 	assert_string_equal(cfg->redis_prefix, "shelterd:");
 	assert_true(cfg->require_durable);
+	assert_int_equal(cfg->nsentinels, 0);
+	assert_string_equal(cfg->redis_master_name, "shelterd");
+	assert_int_equal(cfg->redis_min_replicas_ack, 0);
 	assert_int_equal(cfg->npeers, 1);
 	assert_int_equal(cfg->peers[0].uid, 0);
 	assert_int_equal(cfg->peers[0].role, ROLE_ADMIN);
@@ -269,8 +272,14 @@ check_full(const struct config *cfg)
 	assert_string_equal(cfg->redis_host, "::1");
 	assert_int_equal(cfg->redis_port, 6390);
 	assert_string_equal(cfg->redis_password, "not-a-real-secret");
+	assert_string_equal(cfg->redis_user, "shelterd-test");
 	assert_string_equal(cfg->redis_prefix, "test:");
 	assert_false(cfg->require_durable); /* "no" */
+	assert_int_equal(cfg->nsentinels, 2);
+	assert_string_equal(cfg->sentinels[1].host, "::1");
+	assert_int_equal(cfg->sentinels[1].port, 26380);
+	assert_string_equal(cfg->redis_master_name, "shelterd-test");
+	assert_int_equal(cfg->redis_min_replicas_ack, 1);
 	assert_int_equal(cfg->npeers, 2);
 	assert_int_equal(cfg->peers[1].uid, 1001);
 	assert_int_equal(cfg->peers[1].role, ROLE_SHELTER);
