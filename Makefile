@@ -59,7 +59,8 @@ BENCH_SRC  := $(wildcard tests/bench/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/functions_lua.o \
 	$(BUILD)/gen/web_assets.o
-WEB_SRC    := $(sort $(wildcard daemon/web/*.html daemon/web/*.css daemon/web/*.js))
+WEB_SRC    := $(sort $(wildcard daemon/web/*.html daemon/web/*.css daemon/web/*.js \
+	daemon/web/*.svg))
 TOOL_OBJ   := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)

@@ -22,7 +22,8 @@
  *   not (it changes nothing, and EventSource cannot send headers);
  *   POST /logout needs it;
  * - GET /session answers {name, role, shelter?, csrf} for a live cookie
- *   (401 otherwise), so that a reloaded page finds its CSRF token;
+ *   ({} otherwise, still 200: a page asks before it knows), so that a
+ *   reloaded page finds its CSRF token;
  * - an event stream does not keep its session alive; it is closed at
  *   its next heartbeat once the session has gone;
  * - a wrong Bearer token is HTTP 401, as is a wrong /login token; an
@@ -397,11 +398,10 @@ http_session_get(struct evhttp_request *req)
 	json_t *res;
 
 	http_session_who(req, &w);
-	if (w.kind != HTTP_AUTH_SESSION || (s = session_find(w.sid)) == NULL) {
-		http_send_error(req, 401, "auth_required", "not logged in");
-		return;
-	}
-	res = session_json(s);
+	if (w.kind != HTTP_AUTH_SESSION || (s = session_find(w.sid)) == NULL)
+		res = json_object(); /* not logged in: no error for a page */
+	else
+		res = session_json(s);
 	http_send_json(req, 200, res);
 	json_decref(res);
 }
