@@ -227,6 +227,13 @@ http_rpc_stop(void)
 	struct rpc_req *r;
 
 	while ((r = TAILQ_FIRST(&pending)) != NULL) {
+		struct evhttp_connection *evcon = r->req != NULL
+		    ? evhttp_request_get_connection(r->req)
+		    : NULL;
+
+		/* evhttp_free must not call back into a freed r. */
+		if (evcon != NULL)
+			evhttp_connection_set_closecb(evcon, NULL, NULL);
 		r->req = NULL;
 		r->answered = true;
 		rpc_free(r);

@@ -480,3 +480,37 @@ def test_config_check_of_http_and_web():
     r = subprocess.run([shelterd_path(), "-t", "-c", path],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 0, r.stderr
+
+
+def test_sigterm_with_an_rpc_call_in_flight_and_a_stream_open():
+    import os
+    import signal
+    import threading
+    with web_env() as env:
+        port = env.http_port
+        s = Sse(port, "/events?topics=capacity", bearer(env, "admin"))
+        assert s.r.status == 200
+        got = []
+
+        def call():
+            h = Http(port)
+            try:
+                got.append(h.rpc("request.list", {},
+                                 headers=bearer(env, "coordinator")))
+            except (OSError, http.client.HTTPException) as e:
+                got.append(e)
+            finally:
+                h.close()
+        os.kill(env.redis.proc.pid, signal.SIGSTOP)
+        try:
+            t = threading.Thread(target=call)
+            t.start()
+            time.sleep(0.3)
+            assert t.is_alive(), got
+            env.daemon.signal(signal.SIGTERM)
+            rc = env.daemon.wait_exit(10)
+            t.join(10)
+        finally:
+            os.kill(env.redis.proc.pid, signal.SIGCONT)
+            s.close()
+        assert rc == 0, "exit %s:\n%s" % (rc, env.daemon.log_text()[-1500:])
