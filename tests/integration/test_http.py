@@ -489,7 +489,7 @@ def test_sigterm_with_an_rpc_call_in_flight_and_a_stream_open():
     with web_env() as env:
         port = env.http_port
         s = Sse(port, "/events?topics=capacity", bearer(env, "admin"))
-        assert s.r.status == 200
+        assert s.r.status == 200, (s.r.status, s.r.read())
         got = []
 
         def call():

@@ -219,10 +219,13 @@ def test_a_morning_in_the_browser():
                                  % r1["request"]["id"]),
                    what="the placed request")
             # A request's detail page.
-            b.click('#list-placed [data-request="%s"] a.ref'
-                  % r1["request"]["id"])
+            link = '#list-placed [data-request="%s"] a.ref' % r1["request"][
+                "id"]
+            b.wait(lambda: b.d.execute_script(
+                "return location.hash").startswith("#/request/") or
+                b.click(link), what="the link to the detail page")
             b.wait(lambda: b.all("#request-detail [data-status]"),
-                   what="the detail page")
+                   timeout=10, what="the detail page")
             assert b.attr("#request-detail [data-status]",
                           "data-status") == "placed"
 
@@ -308,5 +311,10 @@ def test_a_morning_in_the_browser():
                    "Content-Security-Policy" in e["message"]]
             assert not bad, bad
             assert b.d.execute_script("return window.__xss") is None
+        except BaseException:
+            b.shot("failure")
+            print("page at failure: %s\n%s" % (
+                b.d.current_url, b.css("body").text[:2000]))
+            raise
         finally:
             b.quit()
