@@ -11,10 +11,10 @@ import ssl
 import tempfile
 import time
 
-from harness import (Env, free_port, make_cert, request, shelter,
-                     shelterd_path, unique_ref, wait_until)
-
 import subprocess
+
+from harness import (Env, free_port, make_cert, pool, request, shelter,
+                     shelterd_path, unique_ref, wait_until)
 
 
 def web_env(web=None, http=None, **kw):
@@ -514,3 +514,67 @@ def test_sigterm_with_an_rpc_call_in_flight_and_a_stream_open():
             os.kill(env.redis.proc.pid, signal.SIGCONT)
             s.close()
         assert rc == 0, "exit %s:\n%s" % (rc, env.daemon.log_text()[-1500:])
+
+
+def test_sse_over_the_output_cap_is_dropped_and_resumes():
+    pools = [pool("pool-%02d-with-a-rather-long-name" % i, total=50)
+             for i in range(16)]
+    name = pools[0]["name"]
+    with web_env(limits={"output_buffer_bytes": 65536},
+                 shelters=[shelter(pools=pools)]) as env:
+        port = env.http_port
+        admin = env.client("admin")
+        so = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        so.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        so.connect(("127.0.0.1", port))
+        so.sendall(("GET /events?topics=capacity HTTP/1.1\r\nHost: x\r\n"
+                    "Authorization: Bearer %s\r\n\r\n"
+                    % env.daemon.tokens["admin"]).encode())
+        time.sleep(0.2)
+        # A reader that does not read: the daemon drops it over the cap.
+        n, batch = 0, 50
+        while n < 3000 and dropped(port) == 0:
+            lines = [json.dumps({
+                "jsonrpc": "2.0", "id": i, "method": "shelter.capacity",
+                "params": {"id": "t-shelter-a",
+                           "pools": {name: {"occupied": i % 50}}}})
+                for i in range(n + 1, n + batch + 1)]
+            admin.send_raw(("\n".join(lines) + "\n").encode())
+            for i in range(batch):
+                assert "result" in admin.recv(10)
+            n += batch
+        assert dropped(port) >= 1, "never dropped after %d events" % n
+        # What it got is a prefix; it resumes after the last id it read.
+        so.settimeout(5)
+        data = b""
+        while True:
+            try:
+                chunk = so.recv(65536)
+            except socket.timeout:
+                break
+            data += chunk
+            if not chunk or data.endswith(b"\r\n0\r\n\r\n"):
+                break  # closed, or the end of the chunked stream
+        so.close()
+        assert data.endswith(b"\r\n0\r\n\r\n"), data[-200:]
+        ids = re.findall(rb"\nid: (\d+-\d+)\n", data)
+        assert ids and len(ids) < n, (len(ids), n)
+        occ = [int(x) for x in re.findall(rb'"occupied":(\d+)', data)]
+        s = Sse(port, "/events?topics=capacity",
+                dict(bearer(env, "admin"), **{"Last-Event-ID":
+                                              ids[-1].decode()}))
+        first = s.event()
+        assert first["id"] != ids[-1].decode()
+        last_occ = occ[-16]  # the first pool of the last event read
+        assert first["data"]["pools"][0]["occupied"] == (last_occ + 1) % 50
+        s.close()
+
+
+def dropped(port):
+    h = Http(port)
+    try:
+        _, data = h.req("GET", "/metrics")
+    finally:
+        h.close()
+    m = re.search(rb"^shelterd_subscribers_dropped_total (\d+)$", data, re.M)
+    return int(m.group(1))
