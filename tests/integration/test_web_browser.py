@@ -7,7 +7,6 @@ fit 1280x800 and a 390 px phone. Screenshots go to build/screenshots/."""
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from selenium.common.exceptions import (NoSuchElementException,
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from harness import (ROOT, Env, build_dir, free_port, pool, request, shelter,
+from harness import (Env, build_dir, free_port, pool, request, shelter,
                      unique_ref, wait_until)
 
 SHOTS = os.path.join(build_dir(), "screenshots")
@@ -59,8 +58,29 @@ class Browser:
             find_binary("chromedriver", "/usr/bin/chromedriver"),
             port=free_port(), log_path=os.path.join(self.profile, "driver.log"))
         self.d = webdriver.Chrome(service=self.service, options=opts)
-        self.d.set_window_size(1280, 800)
+        self.viewport(1280, 800)
         self.logs = []
+
+    def viewport(self, width, height):
+        """The page's viewport, exactly (screenshots are this size)."""
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1,
+            "mobile": width < 600})
+
+    def unlabelled(self):
+        """Controls on the page without an accessible name."""
+        return self.d.execute_script("""
+            const bad = [];
+            document.querySelectorAll('input, select, textarea, button')
+              .forEach(function (e) {
+                if (e.type === 'hidden' || e.hidden) return;
+                const named = (e.labels && e.labels.length) ||
+                  e.getAttribute('aria-label') ||
+                  (e.tagName === 'BUTTON' && e.textContent.trim()) ||
+                  (e.closest('label'));
+                if (!named) bad.push(e.outerHTML.slice(0, 120));
+              });
+            return bad;""")
 
     def quit(self):
         try:
@@ -101,6 +121,7 @@ class Browser:
         return self.d.find_elements(By.CSS_SELECTOR, sel)
 
     def shot(self, name):
+        assert not self.unlabelled(), (name, self.unlabelled())
         os.makedirs(SHOTS, exist_ok=True)
         self.d.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
@@ -259,15 +280,24 @@ def test_a_morning_in_the_browser():
             mine = [r for r in got if r.get("safety", {}).get("case") == case]
             assert sorted(r["ref"] for r in mine) == sorted(refs)
             b.shot("raid-submitted")
+            b.viewport(390, 844)
+            b.fits(390)
+            b.viewport(1280, 800)
+            b.click("#nav-work")
+            b.wait(lambda: b.all("#list-placed"), what="the worklist")
+            b.viewport(390, 844)
+            b.fits(390)
+            b.shot("worklist-phone")
+            b.viewport(1280, 800)
 
             # -- phone width -----------------------------------------------
-            b.d.set_window_size(390, 844)
+            b.viewport(390, 844)
             b.click("#nav-board")
             b.wait(lambda: pool_text(b, "t-shelter-a") is not None,
                    what="the board on a phone")
             b.fits(390)
             b.shot("board-phone")
-            b.d.set_window_size(1280, 800)
+            b.viewport(1280, 800)
 
             # -- the shelter's page ------------------------------------------
             b.logout()
@@ -300,7 +330,7 @@ def test_a_morning_in_the_browser():
             b.wait(lambda: b.css("[data-intake]").get_attribute(
                 "data-intake") == "closed", what="closed on the page")
             b.shot("shelter")
-            b.d.set_window_size(390, 844)
+            b.viewport(390, 844)
             b.fits(390)
             b.shot("shelter-phone")
 
@@ -312,7 +342,8 @@ def test_a_morning_in_the_browser():
             assert not bad, bad
             assert b.d.execute_script("return window.__xss") is None
         except BaseException:
-            b.shot("failure")
+            os.makedirs(SHOTS, exist_ok=True)
+            b.d.save_screenshot(os.path.join(SHOTS, "failure.png"))
             print("page at failure: %s\n%s" % (
                 b.d.current_url, b.css("body").text[:2000]))
             raise
