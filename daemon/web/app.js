@@ -1069,7 +1069,9 @@
       openStream(['capacity', 'placements'], onEvent, useList ? null : '0-0');
     }
     startStream();
-    refresh();
+    // Without params the call changes nothing: -32601 says the daemon has
+    // no placement.departed (then no Departed button), -32602 that it has.
+    rpc('placement.departed', {}).catch(function () {}).then(refresh);
   }
 
   /* -- routing ---------------------------------------------------------------- */
