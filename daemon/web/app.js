@@ -867,7 +867,20 @@
         }
       }
       if (results === null) {
-        // One by one, all validated by the daemon as it goes.
+        // One by one. First every row through match.preview, which
+        // validates as request.submit does and changes nothing: as with
+        // request.submit_batch, one invalid row stores none of them.
+        let bad = false;
+        for (let i = 0; i < reqs.length; i++) {
+          try {
+            await rpc('match.preview', {request: reqs[i]});
+          } catch (err) {
+            if (err.code !== -32602) { result.textContent = t('error', err.message); return; }
+            if (!showFieldErrors(rowAt(i), err, '')) showFieldErrors(form, err, '');
+            bad = true;
+          }
+        }
+        if (bad) { result.textContent = t('field_error'); return; }
         results = [];
         for (let i = 0; i < reqs.length; i++) {
           try {

@@ -274,6 +274,16 @@ def test_a_morning_in_the_browser():
                     "m")
                 b.css("#raid-%d-person-age" % i).send_keys(str(25 + i))
                 b.css("#raid-%d-person-languages" % i).send_keys("ro")
+            # One row without an age: shown at that row, nothing stored.
+            b.css("#raid-1-person-age").clear()
+            b.click("#raid-submit")
+            b.wait(lambda: b.attr("#raid-1-person-age", "aria-invalid") ==
+                   "true", what="the error at row 2")
+            assert b.text("#raid-1-person-age-err")
+            assert b.attr("#raid-0-person-age", "aria-invalid") is None
+            assert not [r for r in coord.call("request.list", {
+                "limit": 500})["requests"] if r["ref"] in refs]
+            b.css("#raid-1-person-age").send_keys("26")
             b.shot("new-request")
             b.click("#raid-submit")
             b.wait(lambda: len(b.all("#raid-results li")) == 3, timeout=10,
