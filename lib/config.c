@@ -444,6 +444,10 @@ config_load(const char *path, struct config_errors *errs)
 	}
 	if ((root = yaml_document_get_root_node(&ld.doc)) != NULL)
 		key_walk(&ld, root, "", top_keys, cfg);
+	if (root != NULL && ld.nerr == 0 && cfg->web_enabled &&
+	    cfg->http_host == NULL)
+		ld_err(&ld, ld_get(&ld, root, "web")->start_mark,
+		    "web.enabled: needs http (the listener that serves it)");
 out:
 	ld_close(&ld);
 	if (ld.nerr > 0) {
