@@ -21,6 +21,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import (NoSuchElementException,
                                         StaleElementReferenceException)
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from harness import (Env, build_dir, free_port, pool, request, shelter,
@@ -122,8 +123,51 @@ class Browser:
     def all(self, sel):
         return self.d.find_elements(By.CSS_SELECTOR, sel)
 
+    def low_contrast(self):
+        """Text whose contrast with its background is below WCAG AA
+        (4.5:1; 3:1 for large text), as computed styles say."""
+        return self.d.execute_script("""
+            function rgb(s) {
+              const m = s.match(/rgba?\\(([^)]*)\\)/);
+              if (!m) return null;
+              const p = m[1].split(',').map(Number);
+              return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+            }
+            function lum(c) {
+              return [c.r, c.g, c.b].map(function (v) {
+                v /= 255;
+                return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+              }).reduce(function (a, v, i) { return a + v * [0.2126, 0.7152, 0.0722][i]; }, 0);
+            }
+            function bg(e) {
+              for (; e; e = e.parentElement) {
+                const c = rgb(getComputedStyle(e).backgroundColor);
+                if (c && c.a > 0.5) return c;
+              }
+              return {r: 255, g: 255, b: 255, a: 1};
+            }
+            const bad = [];
+            document.querySelectorAll('body *').forEach(function (e) {
+              const own = Array.from(e.childNodes).some(function (n) {
+                return n.nodeType === 3 && n.textContent.trim();
+              });
+              if (!own || !e.getClientRects().length) return;
+              const st = getComputedStyle(e);
+              if (st.visibility === 'hidden' || parseFloat(st.opacity) < 1) return;
+              const fg = rgb(st.color), b = bg(e);
+              const l1 = lum(fg), l2 = lum(b);
+              const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+              const size = parseFloat(st.fontSize), weight = parseInt(st.fontWeight, 10);
+              const large = size >= 24 || (size >= 18.66 && weight >= 700);
+              if (ratio < (large ? 3 : 4.5))
+                bad.push(e.tagName + '.' + e.className + ' ' + ratio.toFixed(2) +
+                  ' "' + e.textContent.trim().slice(0, 30) + '"');
+            });
+            return bad;""")
+
     def shot(self, name):
         assert not self.unlabelled(), (name, self.unlabelled())
+        assert not self.low_contrast(), (name, self.low_contrast())
         os.makedirs(SHOTS, exist_ok=True)
         self.d.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
@@ -313,7 +357,10 @@ def test_a_morning_in_the_browser():
 
             # -- the shelter's page ------------------------------------------
             b.logout()
-            b.login(base, env.daemon.tokens["shelter"])
+            # Keyboard only: the token field has the focus; Enter submits.
+            b.d.switch_to.active_element.send_keys(
+                env.daemon.tokens["shelter"] + Keys.ENTER)
+            b.wait(lambda: b.css("#logout").is_displayed(), what="logged in")
             b.wait(lambda: b.all("#occupied-main"), what="the shelter page")
             assert not b.all("#nav-board") and not b.all("#nav-work")
             # The accepted request is expected here; it arrives.
