@@ -476,11 +476,22 @@
           reject));
     }
 
+    /* Why a request waits: match.preview now, kept for 30 s and asked
+     * for the first PREVIEW_MAX waiting requests only, so that a busy
+     * list stays well inside the rate limit. */
+    const whyCache = {};
+    let previews = 0;
+    const PREVIEW_MAX = 25;
     function waitingCard(r) {
       const why = el('p', {class: 'why', 'aria-label': t('why_waits')});
-      rpc('match.preview', {request: requestInput(r)}).then(function (res) {
-        why.textContent = res.explanation && res.explanation.message || '';
-      }).catch(function () {});
+      const c = whyCache[r.id];
+      if (c && Date.now() - c.at < 30000) why.textContent = c.text;
+      else if (previews++ < PREVIEW_MAX)
+        rpc('match.preview', {request: requestInput(r)}).then(function (res) {
+          const text = res.explanation && res.explanation.message || '';
+          whyCache[r.id] = {text: text, at: Date.now()};
+          why.textContent = text;
+        }).catch(function () {});
       return el('li', {class: 'card', 'data-request': r.id},
         el('h3', null, refLink(r), ' ', el('span', {class: 'badge ' + r.urgency, text: r.urgency})),
         el('p', {text: personLine(r)}),
@@ -510,6 +521,7 @@
       await loadShelterNames();
       const c = kase.value.trim();
       if (c) list = list.filter(function (r) { return r.safety && r.safety.case === c; });
+      previews = 0;
       rerender(body, function () { drawList(list); });
     }
 

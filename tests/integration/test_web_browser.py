@@ -341,6 +341,10 @@ def test_a_morning_in_the_browser():
             b.viewport(1280, 800)
             b.click("#nav-work")
             b.wait(lambda: b.all("#list-placed"), what="the worklist")
+            # A raid member who waits says why (match.preview's sentence).
+            b.wait(lambda: any("shelters can take this request" in w.text
+                               for w in b.all("#list-waiting .why")),
+                   what="why a request waits")
             b.viewport(390, 844)
             b.fits(390)
             b.shot("worklist-phone")
