@@ -60,7 +60,10 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/functions_lua.o
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/functions_lua.o \
+	$(BUILD)/gen/web_assets.o
+WEB_SRC    := $(sort $(wildcard daemon/web/*.html daemon/web/*.css daemon/web/*.js \
+	daemon/web/*.svg))
 TOOL_OBJ   := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -89,6 +92,13 @@ $(BUILD)/gen/functions_lua.c: daemon/functions.lua tools/embed.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed.sh store_functions_lua $< > $@
 $(BUILD)/gen/functions_lua.o: $(BUILD)/gen/functions_lua.c
+	$(CC) -std=c11 $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+# The web view (daemon/web/) is compiled in as a table of C strings.
+$(BUILD)/gen/web_assets.c: $(WEB_SRC) tools/embed_web.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed_web.sh $(WEB_SRC) > $@
+$(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 	$(CC) -std=c11 $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
 $(BUILD)/shelterd: $(DAEMON_OBJ) $(BUILD)/libshelter.a

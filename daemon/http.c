@@ -1,53 +1,33 @@
 /*
- * http.c: /healthz and /metrics on libevent's evhttp. Both are cheap: the
- * health check reads the store's state, /metrics adds one FCALL for the
- * request and place counts (the same numbers as stats.get).
+ * http.c: the HTTP listener (config `http:`) on libevent's evhttp, TLS
+ * when http.tls is set, and its routes:
+ *
+ *   GET  /healthz, /metrics            operators (health, Prometheus)
+ *   POST /rpc, GET /events             the protocol (http_rpc.c, http_sse.c)
+ *   POST /login, /logout, GET /session people's sessions (web.enabled)
+ *   GET  /, /app.js, ...               the web view (web.enabled)
+ *
+ * Every response carries the headers of http_util.c. Anything else is
+ * 404, a wrong method 405.
  */
-#include <sys/queue.h>
-
-#include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-
-#include "alerts.h"
-#include "events.h"
-#include "shelter/vocab.h"
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "http.h"
+#include "http_internal.h"
 #include "log.h"
-#include "metrics.h"
-#include "server.h"
 #include "shelterd.h"
 #include "store.h"
-#include "table.h"
 
-#define HTTP_MAX_HEADERS 8192
-#define HTTP_MAX_BODY    0
+#define HTTP_MAX_HEADERS 16384
 
 static struct evhttp *http;
-
-/*
- * A /metrics request waiting for shd_stats. evhttp_free() (at stop) frees
- * the request under us, and the FCALL callback runs later (store_stop):
- * http_stop() clears req so that the callback only frees this.
- */
-struct pending {
-	struct evhttp_request *req;
-	TAILQ_ENTRY(pending) entry;
-};
-static TAILQ_HEAD(, pending) pendings = TAILQ_HEAD_INITIALIZER(pendings);
-
-static void
-http_reply(struct evhttp_request *req, int code, const char *reason,
-    const char *type, struct evbuffer *body)
-{
-	evhttp_add_header(
-	    evhttp_request_get_output_headers(req), "Content-Type", type);
-	evhttp_send_reply(req, code, reason, body);
-}
+static SSL_CTX *http_tls;
 
 static void
 http_healthz(struct evhttp_request *req)
@@ -56,211 +36,46 @@ http_healthz(struct evhttp_request *req)
 	bool up = store_is_up();
 
 	if (b == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		http_send(req, 500, NULL, NULL);
 		return;
 	}
 	evbuffer_add_printf(b, "{\"status\":\"%s\",\"redis\":\"%s\"}\n",
 	    up ? "ok" : "unavailable", up ? "up" : "down");
-	http_reply(req, up ? 200 : 503, up ? "OK" : "Service Unavailable",
-	    "application/json", b);
+	http_send(req, up ? 200 : 503, "application/json", b);
 	evbuffer_free(b);
 }
 
-static void
-http_gauge(struct evbuffer *b, const char *name, const char *help, double v)
+/* A POST with a small JSON body: false when answered with an error. */
+static bool
+http_check_post_json(struct evhttp_request *req)
 {
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.10g\n",
-	    name, help, name, name, v);
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Allow", "POST");
+		http_send_error(req, 405, "method", "POST only");
+		return false;
+	}
+	if (!http_is_json(req)) {
+		http_send_error(req, 415, "content_type",
+		    "Content-Type must be application/json");
+		return false;
+	}
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 4096) {
+		http_send_error(req, 413, "too_large", "the body is too large");
+		return false;
+	}
+	return true;
 }
 
-static void
-http_counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
+static bool
+http_get_only(struct evhttp_request *req)
 {
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n",
-	    name, help, name, name, (unsigned long long)v);
-}
-
-/* Free places by program and by shelter, from the in-memory table. */
-static void
-http_write_free_places(struct evbuffer *b)
-{
-	const struct shelter *const *all;
-	long long by_program[PROGRAM_COUNT] = {0};
-	int nfresh[FRESHNESS_STALE + 1] = {0};
-	size_t n, i;
-	int p, f, sum;
-
-	all = table_all(&n);
-	evbuffer_add_printf(b,
-	    "# HELP shelterd_shelter_free_places Free places per shelter.\n"
-	    "# TYPE shelterd_shelter_free_places gauge\n");
-	for (i = 0; i < n; i++) {
-		sum = 0;
-		for (p = 0; p < all[i]->npools; p++) {
-			f = model_pool_free(&all[i]->pools[p]);
-			sum += f > 0 ? f : 0;
-		}
-		by_program[all[i]->program] += sum;
-		evbuffer_add_printf(b,
-		    "shelterd_shelter_free_places{shelter=\"%s\","
-		    "program=\"%s\",open=\"%s\"} %d\n",
-		    all[i]->id, model_program_name(all[i]->program),
-		    all[i]->intake_open ? "true" : "false", sum);
-	}
-	evbuffer_add_printf(b,
-	    "# HELP shelterd_shelter_report_age_seconds Age of each "
-	    "shelter's last capacity report or heartbeat.\n"
-	    "# TYPE shelterd_shelter_report_age_seconds gauge\n");
-	for (i = 0; i < n; i++) {
-		enum freshness fr = alerts_freshness(all[i]);
-
-		nfresh[fr]++;
-		evbuffer_add_printf(b,
-		    "shelterd_shelter_report_age_seconds{shelter=\"%s\","
-		    "freshness=\"%s\"} %lld\n",
-		    all[i]->id, forecast_freshness_name(fr),
-		    (clock_now_ms() - all[i]->updated_at) / 1000);
-	}
-	evbuffer_add_printf(b,
-	    "# HELP shelterd_shelters_by_freshness Shelters per freshness "
-	    "state.\n# TYPE shelterd_shelters_by_freshness gauge\n");
-	for (p = FRESHNESS_FRESH; p <= FRESHNESS_STALE; p++)
-		evbuffer_add_printf(b,
-		    "shelterd_shelters_by_freshness{freshness=\"%s\"} %d\n",
-		    forecast_freshness_name(p), nfresh[p]);
-	evbuffer_add_printf(b,
-	    "# HELP shelterd_free_places Free places per program.\n"
-	    "# TYPE shelterd_free_places gauge\n");
-	for (p = 0; p < PROGRAM_COUNT; p++)
-		evbuffer_add_printf(b,
-		    "shelterd_free_places{program=\"%s\"} "
-		    "%lld\n",
-		    model_program_name(p), by_program[p]);
-}
-
-/* The part that comes from the store's stats (NULL when it is away). */
-static void
-http_write_store_stats(struct evbuffer *b, json_t *st)
-{
-	static const char *places[] = {
-	    "total", "occupied", "held", "expected", "free"};
-	json_t *pl = json_object_get(st, "places");
-	json_t *rq = json_object_get(st, "requests");
-	json_t *old = json_object_get(st, "oldest_waiting_ms");
-	size_t i;
-
-	http_gauge(b, "shelterd_shelters", "Shelters in the store.",
-	    (double)json_integer_value(json_object_get(st, "shelters")));
-	evbuffer_add_printf(b,
-	    "# HELP shelterd_places Places by state, "
-	    "over all shelters.\n# TYPE shelterd_places gauge\n");
-	for (i = 0; i < sizeof places / sizeof places[0]; i++)
-		evbuffer_add_printf(b, "shelterd_places{state=\"%s\"} %lld\n",
-		    places[i],
-		    (long long)json_integer_value(
-		        json_object_get(pl, places[i])));
-	http_gauge(b, "shelterd_holds_open", "Open proposals holding a place.",
-	    (double)json_integer_value(json_object_get(pl, "held")));
-	evbuffer_add_printf(b,
-	    "# HELP shelterd_requests Requests by status."
-	    "\n# TYPE shelterd_requests gauge\n");
-	for (i = 0; i < VOCAB_REQUEST_COUNT; i++)
-		evbuffer_add_printf(b,
-		    "shelterd_requests{status=\"%s\"} %lld\n",
-		    vocab_request_status_name((int)i),
-		    (long long)json_integer_value(json_object_get(
-		        rq, vocab_request_status_name((int)i))));
-	http_gauge(b, "shelterd_requests_escalated",
-	    "Waiting requests that waited past their urgency's limit.",
-	    (double)json_integer_value(
-	        json_object_get(st, "escalated_waiting")));
-	http_gauge(b, "shelterd_waiting_oldest_age_seconds",
-	    "Age of the oldest waiting request (0 when none waits).",
-	    json_is_integer(old) && json_integer_value(old) > 0
-	        ? (double)(clock_now_ms() - json_integer_value(old)) / 1000.0
-	        : 0.0);
-}
-
-static void
-http_write_metrics(struct evhttp_request *req, json_t *st)
-{
-	struct evbuffer *b = evbuffer_new();
-
-	if (b == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	http_gauge(b, "shelterd_up", "1 while the daemon runs.", 1);
-	http_gauge(b, "shelterd_uptime_seconds", "Seconds since start.",
-	    (double)(clock_now_ms() - sd.started_ms) / 1000.0);
-	http_gauge(b, "shelterd_connections", "Client connections open now.",
-	    server_nclients());
-	http_counter(b, "shelterd_connections_total",
-	    "Client connections accepted.", metrics_counters.connections_total);
-	http_counter(b, "shelterd_connections_refused_total",
-	    "Connections refused over limits.max_clients.",
-	    metrics_counters.connections_refused);
-	http_counter(b, "shelterd_connections_timed_out_total",
-	    "Connections closed by a handshake, auth or idle timeout.",
-	    metrics_counters.connections_timed_out);
-	http_counter(b, "shelterd_accept_paused_total",
-	    "Times accepting paused: out of file descriptors.",
-	    metrics_counters.accept_paused);
-	http_counter(b, "shelterd_auth_failures_total",
-	    "Failed session.auth calls.", metrics_counters.auth_failures);
-	http_counter(b, "shelterd_rate_limited_total",
-	    "Lines refused by the per-connection rate limit.",
-	    metrics_counters.rate_limited);
-	http_counter(b, "shelterd_events_pushed_total",
-	    "Event notifications sent to subscribers.",
-	    metrics_counters.events_pushed);
-	http_counter(b, "shelterd_subscribers_dropped_total",
-	    "Subscribers disconnected over limits.output_buffer_bytes.",
-	    metrics_counters.subscribers_dropped);
-	http_gauge(b, "shelterd_subscribers",
-	    "Connections with a subscription.", events_nsubscribers());
-	http_gauge(b, "shelterd_redis_up", "1 while Redis is reachable.",
-	    store_is_up() ? 1 : 0);
-	http_gauge(b, "shelterd_redis_rtt_seconds",
-	    "Round-trip time of the last PING to Redis.",
-	    (double)store_rtt_us() / 1e6);
-	if (st != NULL)
-		http_write_store_stats(b, st);
-	http_write_free_places(b);
-	metrics_write(b);
-	http_reply(req, 200, "OK", "text/plain; version=0.0.4", b);
-	evbuffer_free(b);
-}
-
-static void
-http_metrics_done(json_t *result, const struct sh_error *err, void *arg)
-{
-	struct pending *p = arg;
-
-	if (p->req != NULL) {
-		TAILQ_REMOVE(&pendings, p, entry);
-		http_write_metrics(p->req, err == NULL ? result : NULL);
-	}
-	free(p);
-}
-
-static void
-http_metrics(struct evhttp_request *req)
-{
-	struct sh_error err;
-	struct pending *p;
-
-	if ((p = malloc(sizeof *p)) == NULL) {
-		http_write_metrics(req, NULL);
-		return;
-	}
-	p->req = req;
-	if (store_stats(http_metrics_done, p, &err) == -1) {
-		free(p);
-		http_write_metrics(req, NULL);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&pendings, p, entry);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET)
+		return true;
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Allow", "GET");
+	http_send_error(req, 405, "method", "GET only");
+	return false;
 }
 
 static void
@@ -268,20 +83,70 @@ http_handle(struct evhttp_request *req, void *arg)
 {
 	const char *path =
 	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	bool web = sd.cfg->web_enabled;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evhttp_send_error(req, 405, "Method Not Allowed");
-		return;
+	if (path == NULL)
+		path = "";
+	if (strcmp(path, "/healthz") == 0) {
+		if (http_get_only(req))
+			http_healthz(req);
+	} else if (strcmp(path, "/metrics") == 0) {
+		if (http_get_only(req))
+			http_metrics(req);
+	} else if (strcmp(path, "/rpc") == 0) {
+		http_rpc(req);
+	} else if (strcmp(path, "/events") == 0) {
+		http_sse(req);
+	} else if (web && strcmp(path, "/login") == 0) {
+		if (http_check_post_json(req))
+			http_session_login(req);
+	} else if (web && strcmp(path, "/logout") == 0) {
+		if (evhttp_request_get_command(req) == EVHTTP_REQ_POST)
+			http_session_logout(req);
+		else
+			http_check_post_json(req);
+	} else if (web && strcmp(path, "/session") == 0) {
+		if (http_get_only(req))
+			http_session_get(req);
+	} else if (!web || !http_static(req, path)) {
+		http_send_error(req, 404, "not_found", "no such page");
 	}
-	if (path != NULL && strcmp(path, "/healthz") == 0)
-		http_healthz(req);
-	else if (path != NULL && strcmp(path, "/metrics") == 0)
-		http_metrics(req);
-	else
-		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 }
 
-/* Listen on the http address when one is configured: see http.h. */
+/* A TLS bufferevent for each connection (http.tls). */
+static struct bufferevent *
+http_tls_bev(struct event_base *base, void *arg)
+{
+	SSL *ssl = SSL_new(http_tls);
+
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(
+	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static int
+http_tls_init(const struct config *cfg)
+{
+	if ((http_tls = SSL_CTX_new(TLS_server_method())) == NULL)
+		return -1;
+	SSL_CTX_set_min_proto_version(http_tls, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(http_tls, cfg->http_tls_cert) !=
+	        1 ||
+	    SSL_CTX_use_PrivateKey_file(
+	        http_tls, cfg->http_tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(http_tls) != 1) {
+		char buf[128];
+
+		ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+		log_warnx("http: tls: %s", buf);
+		SSL_CTX_free(http_tls);
+		http_tls = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 http_start(void)
 {
@@ -289,11 +154,22 @@ http_start(void)
 
 	if (cfg->http_host == NULL)
 		return 0;
+	if (cfg->http_tls_cert != NULL && http_tls_init(cfg) == -1)
+		return -1;
+	http_is_tls = http_tls != NULL;
 	if ((http = evhttp_new(sd.base)) == NULL)
 		return -1;
 	evhttp_set_max_headers_size(http, HTTP_MAX_HEADERS);
-	evhttp_set_max_body_size(http, HTTP_MAX_BODY);
+	/* Bodies up to this reach http_rpc, which answers 413 itself (with
+	 * the headers) over limits.max_line_bytes; evhttp refuses more. */
+	evhttp_set_max_body_size(http, cfg->max_line_bytes + 65536);
 	evhttp_set_timeout(http, 10);
+	evhttp_set_allowed_methods(http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_PATCH);
+	if (http_tls != NULL)
+		evhttp_set_bevcb(http, http_tls_bev, NULL);
 	evhttp_set_gencb(http, http_handle, NULL);
 	if (evhttp_bind_socket(http, cfg->http_host, cfg->http_port) != 0) {
 		log_warnx("http: cannot listen on %s:%d", cfg->http_host,
@@ -302,22 +178,23 @@ http_start(void)
 		http = NULL;
 		return -1;
 	}
-	log_info("http: listening on %s:%d", cfg->http_host, cfg->http_port);
+	log_info("http: listening on %s:%d%s%s", cfg->http_host, cfg->http_port,
+	    http_tls != NULL ? " (tls)" : "",
+	    cfg->web_enabled ? ", web view on" : "");
 	return 0;
 }
 
-/* Stop listening and free the listener; a /metrics scrape still waiting
- * for the store loses its request (its callback then only frees itself). */
 void
 http_stop(void)
 {
-	struct pending *p;
-
-	while ((p = TAILQ_FIRST(&pendings)) != NULL) {
-		TAILQ_REMOVE(&pendings, p, entry);
-		p->req = NULL; /* freed with http below; p by its callback */
-	}
+	http_metrics_stop();
+	http_rpc_stop();
+	http_sse_stop();
 	if (http != NULL)
 		evhttp_free(http);
 	http = NULL;
+	http_session_free_all();
+	if (http_tls != NULL)
+		SSL_CTX_free(http_tls);
+	http_tls = NULL;
 }

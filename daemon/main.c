@@ -144,7 +144,9 @@ main_reload_warn_restart(const struct config *o, const struct config *n)
 		log_warnx("reload: redis settings changed; they take effect "
 		          "after a restart");
 	if (main_str_differs(o->http_host, n->http_host) ||
-	    o->http_port != n->http_port)
+	    o->http_port != n->http_port ||
+	    main_str_differs(o->http_tls_cert, n->http_tls_cert) ||
+	    main_str_differs(o->http_tls_key, n->http_tls_key))
 		log_warnx("reload: http changed; it takes effect after a "
 		          "restart");
 }

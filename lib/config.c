@@ -69,6 +69,7 @@ config_default(void)
 	cfg->retention_requests_closed_days = 180;
 	cfg->retention_registrations_years = 5;
 	cfg->retention_audit_days = 730;
+	cfg->web_session_idle_min = 30;
 	return cfg;
 }
 
@@ -113,6 +114,8 @@ config_free(struct config *cfg)
 	free(cfg->http_host);
 	free((char *)cfg->match.referral_minor);
 	free((char *)cfg->match.referral_default);
+	free(cfg->http_tls_cert);
+	free(cfg->http_tls_key);
 	free(cfg);
 }
 
@@ -204,12 +207,37 @@ config_key_tcp(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static void
-config_key_http(struct ld *ld, yaml_node_t *v, const char *path,
+config_key_http_listen(struct ld *ld, yaml_node_t *v, const char *path,
     const struct key *k, void *base)
 {
 	struct config *cfg = base;
 
 	config_listen_addr(ld, v, path, &cfg->http_host, &cfg->http_port);
+}
+
+static const struct key http_tls_keys[] = {
+    {"cert", key_path, offsetof(struct config, http_tls_cert), 0, 0, K_REQUIRED,
+        NULL},
+    {"key", key_path, offsetof(struct config, http_tls_key), 0, 0, K_REQUIRED,
+        NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
+static const struct key http_keys[] = {
+    {"listen", config_key_http_listen, 0, 0, 0, K_REQUIRED, NULL},
+    {"tls", key_map, 0, 0, 0, 0, http_tls_keys},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
+/* http: "HOST:PORT", or {listen: "HOST:PORT", tls: {cert, key}}. */
+static void
+config_key_http(struct ld *ld, yaml_node_t *v, const char *path,
+    const struct key *k, void *base)
+{
+	if (v->type == YAML_MAPPING_NODE)
+		key_walk(ld, v, path, http_keys, base);
+	else
+		config_key_http_listen(ld, v, path, k, base);
 }
 
 static void
@@ -552,6 +580,13 @@ static const struct key retention_keys[] = {
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
+static const struct key web_keys[] = {
+    {"enabled", key_bool, C(web_enabled), 0, 0, 0, NULL},
+    {"session_idle_min", key_num, C(web_session_idle_min), 0, 10080, K_ABOVE,
+        NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL},
+};
+
 static const struct key log_keys[] = {
     {"level", config_key_level, C(log_level), 0, 0, 0, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
@@ -571,6 +606,7 @@ static const struct key top_keys[] = {
     {"shelters", key_path, C(shelters_path), 0, 0, 0, NULL},
     {"gazetteer", key_path, C(gazetteer_path), 0, 0, 0, NULL},
     {"http", config_key_http, 0, 0, 0, 0, NULL},
+    {"web", key_map, 0, 0, 0, 0, web_keys},
     {"log", key_map, 0, 0, 0, 0, log_keys},
     {"debug", key_map, 0, 0, 0, 0, debug_keys},
     {NULL, NULL, 0, 0, 0, 0, NULL},
@@ -599,6 +635,10 @@ config_load(const char *path, struct config_errors *errs)
 	}
 	if ((root = yaml_document_get_root_node(&ld.doc)) != NULL)
 		key_walk(&ld, root, "", top_keys, cfg);
+	if (root != NULL && ld.nerr == 0 && cfg->web_enabled &&
+	    cfg->http_host == NULL)
+		ld_err(&ld, ld_get(&ld, root, "web")->start_mark,
+		    "web.enabled: needs http (the listener that serves it)");
 out:
 	ld_close(&ld);
 	if (ld.nerr > 0) {

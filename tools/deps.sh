@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libjansson-dev
 libyaml-dev libssl-dev libcmocka-dev redis-server redis-sentinel redis-tools python3
-valgrind systemd"
+valgrind systemd chromium chromium-driver python3-selenium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

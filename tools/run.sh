@@ -44,6 +44,11 @@ trap 'exit 0' INT TERM
 cat <<EOT
 shelterd demo: Redis data in run/, the daemon on run/shelterd.sock and
 127.0.0.1:7411, HTTP health and metrics on 127.0.0.1:9411.
+
+Web view: open http://127.0.0.1:9411/ and log in with the token
+  demo-coordinator-token      (coordinator: board, worklist, new request)
+  demo-cosm-rotterdam-token   (shelter COSM Rotterdam: its own page)
+
 Try, in another terminal (root is admin by its peer uid; anyone else uses
 the demo coordinator token of config/shelterd.yaml):
   export SHELTERCTL_TOKEN=demo-coordinator-token

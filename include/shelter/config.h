@@ -119,6 +119,10 @@ struct config {
 	char *gazetteer_path; /* resolved, or NULL: geo_default_path() */
 	char *http_host;      /* NULL: no HTTP listener */
 	int http_port;
+	char *http_tls_cert; /* http.tls: resolved paths or NULL */
+	char *http_tls_key;
+	bool web_enabled;            /* web: the pages, /login and sessions */
+	double web_session_idle_min; /* web.session_idle_min: idle timeout */
 	enum log_level log_level;
 	bool debug_clock; /* debug.clock: debug.advance moves the clock */
 };

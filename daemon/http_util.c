@@ -1,0 +1,137 @@
+/*
+ * http_util.c: replies with the headers every HTTP response carries
+ * (PROTOCOL.md "HTTP"): a strict Content-Security-Policy (no inline
+ * script or style, frame-ancestors 'none'), nosniff, no referrer, no
+ * caching. The same set goes on pages, assets and data: it costs nothing
+ * and no response can forget it.
+ */
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/keyvalq_struct.h>
+
+#include "shelter/rpc.h"
+
+#include "http_internal.h"
+
+bool http_is_tls;
+
+#define HTTP_CSP                                                               \
+	"default-src 'self'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self'; connect-src 'self'; object-src 'none'; "              \
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/* The headers of every response: see http_internal.h. */
+void
+http_headers(struct evhttp_request *req, const char *type)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (type != NULL)
+		evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Content-Security-Policy", HTTP_CSP);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (http_is_tls)
+		evhttp_add_header(
+		    h, "Strict-Transport-Security", "max-age=31536000");
+}
+
+/* A reply with the headers: see http_internal.h. */
+void
+http_send(struct evhttp_request *req, int code, const char *type,
+    struct evbuffer *body)
+{
+	http_headers(req, body != NULL ? type : NULL);
+	evhttp_send_reply(req, code, NULL, body);
+}
+
+/* A JSON reply: see http_internal.h. */
+void
+http_send_json(struct evhttp_request *req, int code, const json_t *j)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *s = j != NULL ? json_dumps(j, RPC_DUMP_FLAGS) : NULL;
+
+	if (b == NULL || s == NULL) {
+		free(s);
+		if (b != NULL)
+			evbuffer_free(b);
+		http_send(req, 500, NULL, NULL);
+		return;
+	}
+	evbuffer_add(b, s, strlen(s));
+	evbuffer_add(b, "\n", 1);
+	free(s);
+	http_send(req, code, "application/json", b);
+	evbuffer_free(b);
+}
+
+/* An HTTP-level error: see http_internal.h. */
+void
+http_send_error(struct evhttp_request *req, int code, const char *reason,
+    const char *message)
+{
+	json_t *j =
+	    json_pack("{s:s, s:s}", "error", reason, "message", message);
+
+	http_send_json(req, code, j);
+	json_decref(j);
+}
+
+/* A request header: see http_internal.h. */
+const char *
+http_header(struct evhttp_request *req, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(req), name);
+}
+
+/* The peer: see http_internal.h. */
+void
+http_peer(struct evhttp_request *req, char *peer, size_t plen, char *addr,
+    size_t alen)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &host, &port);
+	snprintf(peer, plen, "http %s:%u", host != NULL ? host : "?",
+	    (unsigned)port);
+	snprintf(addr, alen, "%s", host != NULL ? host : "?");
+}
+
+/* Content-Type application/json: see http_internal.h. */
+bool
+http_is_json(struct evhttp_request *req)
+{
+	const char *t = http_header(req, "Content-Type");
+	size_t n = strlen("application/json");
+
+	if (t == NULL || strncasecmp(t, "application/json", n) != 0)
+		return false;
+	return t[n] == '\0' || t[n] == ';' || t[n] == ' ';
+}
+
+/* The body: see http_internal.h. */
+char *
+http_body(struct evhttp_request *req, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		return NULL;
+	evbuffer_copyout(in, s, n);
+	s[n] = '\0';
+	*len = n;
+	return s;
+}

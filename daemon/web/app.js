@@ -1,0 +1,1146 @@
+'use strict';
+/*
+ * The web view: a page is a view of protocol calls (POST /rpc) and live
+ * events (GET /events). Text goes into the page with textContent only;
+ * nothing here decides what the daemon does not enforce.
+ */
+(function () {
+  const STRINGS = window.SHELTERD_STRINGS;
+  const CARE = ['psychiatric', 'addiction', 'intellectual_disability',
+    'medical', 'trauma', 'wheelchair', 'pregnancy'];
+  const ENUMS = {
+    gender: ['f', 'm', 'x'],
+    program: ['any', 'cosm', 'omm'],
+    sector: ['', 'sexual', 'labour', 'criminal', 'other', 'unknown'],
+    co_victims: ['', 'any', 'apart', 'together'],
+    min_security: ['', 'standard', 'protected', 'secret'],
+    urgency: ['days', 'immediate', 'planned'],
+    referrer: ['', 'police', 'kmar', 'nla', 'fairwork', 'care', 'lawyer',
+      'coa', 'self', 'other'],
+    residence: ['', 'reflection', 'b8_permit', 'asylum', 'eu', 'nl',
+      'unknown']
+  };
+  /* Freshness thresholds of the protocol's defaults, used only when the
+   * daemon does not report freshness itself. */
+  const AGEING_S = 12 * 3600;
+  const STALE_S = 24 * 3600;
+
+  let lang = localStorage.getItem('shelterd.lang') || 'nl';
+  if (!STRINGS[lang]) lang = 'nl';
+  let session = null;
+  let stream = null;
+  let view = null;
+  const missing = {}; /* methods that answered -32601 */
+  let shelterNames = {};
+
+  /* -- helpers ---------------------------------------------------------- */
+
+  function t(key) {
+    let s = STRINGS[lang][key];
+    if (s === undefined) s = STRINGS.en[key];
+    if (s === undefined) s = key;
+    for (let i = 1; i < arguments.length; i++)
+      s = s.split('{' + (i - 1) + '}').join(String(arguments[i]));
+    return s;
+  }
+
+  /* el('tag', {attr: value}, child...): children are nodes or text. */
+  function el(tag, attrs) {
+    const e = document.createElement(tag);
+    for (const k in attrs || {}) {
+      const v = attrs[k];
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (let i = 2; i < arguments.length; i++) {
+      const c = arguments[i];
+      if (c === undefined || c === null || c === false) continue;
+      if (Array.isArray(c)) c.forEach(function (x) { if (x) e.append(x); });
+      else e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  /* Re-render root with fn, keeping what the user typed and the focus:
+   * live events must not wipe a half-filled field. */
+  function rerender(root, fn) {
+    const typed = {};
+    root.querySelectorAll('input[data-dirty]').forEach(function (i) { typed[i.id] = i.value; });
+    const focus = document.activeElement && root.contains(document.activeElement)
+      ? document.activeElement.id : null;
+    fn();
+    Object.keys(typed).forEach(function (id) {
+      const i = document.getElementById(id);
+      if (i && root.contains(i)) { i.value = typed[id]; i.setAttribute('data-dirty', ''); }
+    });
+    const f = focus && document.getElementById(focus);
+    if (f && root.contains(f)) f.focus();
+  }
+
+  document.addEventListener('input', function (e) {
+    if (e.target instanceof HTMLInputElement) e.target.setAttribute('data-dirty', '');
+  });
+
+  function notice(text, bad) {
+    const n = document.getElementById('notice');
+    n.textContent = text;
+    n.className = 'notice' + (bad ? ' bad' : text ? ' good' : '');
+  }
+
+  class RpcError extends Error {
+    constructor(err) {
+      super(err.message);
+      this.code = err.code;
+      this.data = err.data || {};
+    }
+  }
+
+  let rpcId = 0;
+  async function rpc(method, params) {
+    const body = {jsonrpc: '2.0', id: ++rpcId, method: method};
+    if (params !== undefined) body.params = params;
+    const r = await fetch('/rpc', {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json',
+        'X-CSRF-Token': session ? session.csrf : ''},
+      body: JSON.stringify(body),
+      credentials: 'same-origin'
+    });
+    if (r.status === 403 || r.status === 401) {
+      expired();
+      throw new RpcError({code: -32001, message: t('expired')});
+    }
+    const msg = await r.json();
+    if (msg.error) {
+      if (msg.error.code === -32001) expired();
+      if (msg.error.code === -32601) missing[method] = true;
+      throw new RpcError(msg.error);
+    }
+    return msg.result;
+  }
+
+  function expired() {
+    if (!session) return;
+    session = null;
+    closeStream();
+    showLogin(t('expired'));
+  }
+
+  function fmtTime(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    return d.toLocaleString(lang === 'nl' ? 'nl-NL' : 'en-GB',
+      {dateStyle: 'short', timeStyle: 'short'});
+  }
+
+  function ageWords(s) {
+    if (s < 3600) return t('age_min', Math.max(0, Math.floor(s / 60)));
+    if (s < 86400 * 2) return t('age_h', Math.floor(s / 3600));
+    return t('age_d', Math.floor(s / 86400));
+  }
+
+  function freshness(sh) {
+    let age = sh.report_age_s;
+    if (typeof age !== 'number')
+      age = Math.max(0, (Date.now() - Date.parse(sh.updated_at)) / 1000);
+    let f = sh.freshness;
+    if (!f) f = age >= STALE_S ? 'stale' : age >= AGEING_S ? 'ageing' : 'fresh';
+    return {state: f, age: age};
+  }
+
+  function household(h) {
+    const parts = [t('person', t('g_' + h.gender), h.age)];
+    if (h.children && h.children.length) parts.push(t('children', h.children.length));
+    if (h.needs && h.needs.length) parts.push(t('needs', h.needs.join(', ')));
+    if (h.languages && h.languages.length) parts.push(t('langs', h.languages.join(', ')));
+    return parts.join(' · ');
+  }
+
+  function countdown(iso) {
+    const s = Math.floor((Date.parse(iso) - Date.now()) / 1000);
+    if (s <= 0) return t('expired_hold');
+    const m = Math.floor(s / 60), r = s % 60;
+    return t('expires_in', m + ':' + (r < 10 ? '0' : '') + r);
+  }
+
+  function debounce(fn, ms) {
+    let h = null;
+    return function () {
+      if (h) clearTimeout(h);
+      h = setTimeout(function () { h = null; fn(); }, ms);
+    };
+  }
+
+  /* -- live events -------------------------------------------------------- */
+
+  function closeStream() {
+    if (stream) stream.close();
+    stream = null;
+    document.getElementById('live').textContent = '';
+  }
+
+  function openStream(topics, onEvent, since) {
+    closeStream();
+    let url = '/events?topics=' + encodeURIComponent(topics.join(','));
+    if (since) url += '&since=' + encodeURIComponent(since);
+    const es = new EventSource(url);
+    const live = document.getElementById('live');
+    es.onopen = function () { live.textContent = t('live_on'); live.className = 'live on'; };
+    es.onerror = function () {
+      live.textContent = t('live_off');
+      live.className = 'live off';
+      if (es.readyState === EventSource.CLOSED && session)
+        fetch('/session', {credentials: 'same-origin'}).then(function (r) {
+          return r.json();
+        }).then(function (j) { if (!j.csrf) expired(); });
+    };
+    es.onmessage = function (e) {
+      let ev;
+      try { ev = JSON.parse(e.data); } catch (x) { return; }
+      onEvent(ev);
+    };
+    stream = es;
+  }
+
+  /* -- login ---------------------------------------------------------------- */
+
+  function showLogin(message) {
+    setChrome();
+    const main = document.getElementById('main');
+    clear(main);
+    const err = el('p', {id: 'login-error', class: 'field-error', role: 'alert',
+      text: message || ''});
+    const input = el('input', {id: 'token', type: 'password', name: 'token',
+      autocomplete: 'current-password', required: true,
+      'aria-describedby': 'login-error'});
+    const form = el('form', {id: 'login-form', class: 'card narrow'},
+      el('h1', {text: t('login_title')}),
+      el('div', {class: 'field'}, el('label', {for: 'token', text: t('token')}), input),
+      err,
+      el('button', {type: 'submit', id: 'login-button', text: t('login')}));
+    form.addEventListener('submit', async function (e) {
+      e.preventDefault();
+      const r = await fetch('/login', {method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({token: input.value})});
+      if (r.status !== 200) {
+        err.textContent = r.status === 429 ? t('rate_limited') : t('bad_token');
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+        return;
+      }
+      session = await r.json();
+      input.value = '';
+      if (!location.hash || location.hash === '#') location.hash = defaultRoute();
+      else route();
+    });
+    main.append(form);
+    input.focus();
+  }
+
+  function defaultRoute() {
+    return session.role === 'shelter' ? '#/shelter' : '#/board';
+  }
+
+  function setChrome() {
+    document.documentElement.lang = lang;
+    document.getElementById('skip').textContent = t('skip');
+    document.getElementById('lang-label').textContent = t('language');
+    document.getElementById('lang').value = lang;
+    const nav = document.getElementById('nav');
+    clear(nav);
+    const logout = document.getElementById('logout');
+    logout.textContent = t('logout');
+    logout.hidden = !session;
+    document.getElementById('who').textContent = session
+      ? session.name + ' (' + session.role + ')' : '';
+    if (!session) return;
+    const links = [];
+    if (session.role !== 'shelter') links.push(['#/board', 'nav_board']);
+    if (session.role === 'admin' || session.role === 'coordinator') {
+      links.push(['#/work', 'nav_work']);
+      links.push(['#/new', 'nav_new']);
+    }
+    if (session.role === 'shelter') links.push(['#/shelter', 'nav_shelter']);
+    const ul = el('ul');
+    links.forEach(function (l) {
+      const cur = location.hash.startsWith(l[0]);
+      ul.append(el('li', null, el('a', {href: l[0], 'aria-current': cur ? 'page' : null,
+        id: 'nav-' + l[0].slice(2), text: t(l[1])})));
+    });
+    nav.append(ul);
+  }
+
+  /* -- board ------------------------------------------------------------------ */
+
+  function viewBoard(main) {
+    const shelters = {};
+    const reasons = {}; /* from shelter.intake events, for daemons whose
+                           shelter output has no intake.reason */
+    const body = el('div', {id: 'board'});
+    main.append(el('h1', {text: t('board_title')}), body);
+
+    function render() {
+      clear(body);
+      const byProgram = {};
+      Object.keys(shelters).sort().forEach(function (id) {
+        const s = shelters[id];
+        (byProgram[s.program] = byProgram[s.program] || []).push(s);
+      });
+      if (!Object.keys(byProgram).length) body.append(el('p', {text: t('no_shelters')}));
+      Object.keys(byProgram).sort().forEach(function (p) {
+        let free = 0, total = 0;
+        byProgram[p].forEach(function (s) {
+          s.pools.forEach(function (pl) { free += pl.free; total += pl.total; });
+        });
+        const tbody = el('tbody');
+        byProgram[p].forEach(function (s) { tbody.append(boardRow(s)); });
+        body.append(el('section', {class: 'program', 'data-program': p,
+          'aria-labelledby': 'prog-' + p},
+          el('h2', {id: 'prog-' + p}, p.toUpperCase() + ' ',
+            el('span', {class: 'total', 'data-total': p, text: t('program_total', free, total)})),
+          el('table', {class: 'board'},
+            el('thead', null, el('tr', null,
+              el('th', {scope: 'col', text: t('col_shelter')}),
+              el('th', {scope: 'col', text: t('col_place')}),
+              el('th', {scope: 'col', text: t('col_pools')}),
+              el('th', {scope: 'col', text: t('col_intake')}),
+              el('th', {scope: 'col', text: t('col_report')}))),
+            tbody)));
+      });
+    }
+
+    function boardRow(s) {
+      const f = freshness(s);
+      const pools = el('ul', {class: 'pools'});
+      s.pools.forEach(function (pl) {
+        pools.append(el('li', {'data-pool': pl.name,
+          'aria-label': pl.name + ': ' + t('free_of', pl.free, pl.total)},
+          el('span', {class: 'pool-name', text: pl.name}), ' ',
+          el('strong', {class: 'pool-free', text: pl.free + '/' + pl.total})));
+      });
+      const intake = s.intake || {};
+      const reason = intake.reason || (!intake.open && reasons[s.id]);
+      const intakeText = intake.open ? t('intake_open')
+        : reason ? t('intake_closed_reason', reason) : t('intake_closed');
+      return el('tr', {'data-shelter': s.id},
+        el('th', {scope: 'row', class: 'shelter-name', 'data-label': t('col_shelter'), text: s.name}),
+        el('td', {'data-label': t('col_place'), text: (s.location && s.location.municipality) || ''}),
+        el('td', {'data-label': t('col_pools')}, pools),
+        el('td', {'data-label': t('col_intake')},
+          el('span', {class: 'badge ' + (intake.open ? 'open' : 'closed'),
+            'data-intake': intake.open ? 'open' : 'closed', text: intakeText})),
+        el('td', {'data-label': t('col_report')},
+          el('span', {class: 'badge ' + f.state, 'data-freshness': f.state,
+            text: t(f.state) + ' · ' + ageWords(f.age)})));
+    }
+
+    async function load() {
+      const r = await rpc('shelter.list', {});
+      r.shelters.forEach(function (s) { shelters[s.id] = s; shelterNames[s.id] = s.name; });
+      render();
+    }
+
+    async function refresh(id) {
+      try {
+        const r = await rpc('shelter.get', {id: id});
+        shelters[id] = r.shelter;
+      } catch (e) {
+        if (e.code === -32004) delete shelters[id];
+      }
+      render();
+    }
+
+    openStream(['capacity'], function (ev) {
+      const d = ev.data || {};
+      if (ev.type === 'shelter.intake') reasons[d.shelter_id] = d.open ? null : d.reason;
+      if (d.shelter_id) refresh(d.shelter_id);
+    });
+    const tick = setInterval(render, 30000);
+    load().catch(function (e) { notice(t('error', e.message), true); });
+    return function () { clearInterval(tick); };
+  }
+
+  /* -- worklist ----------------------------------------------------------- */
+
+  async function loadShelterNames() {
+    if (Object.keys(shelterNames).length) return;
+    try {
+      const r = await rpc('shelter.list', {});
+      r.shelters.forEach(function (s) { shelterNames[s.id] = s.name; });
+    } catch (e) { /* names are a nicety */ }
+  }
+
+  function shelterLabel(id) {
+    return shelterNames[id] ? shelterNames[id] + ' (' + id + ')' : id;
+  }
+
+  /* The input fields of a stored request, for match.preview. */
+  function requestInput(r) {
+    const keys = ['ref', 'program', 'person', 'children', 'needs', 'prefers',
+      'exploitation', 'safety', 'preferred_location', 'urgency', 'referrer',
+      'residence'];
+    const out = {};
+    keys.forEach(function (k) { if (r[k] !== undefined && r[k] !== null) out[k] = r[k]; });
+    return out;
+  }
+
+  function viewWork(main) {
+    const status = el('select', {id: 'filter-status'},
+      el('option', {value: '', text: t('all_open')}),
+      ['waiting', 'proposed', 'placed', 'arrived', 'cancelled'].map(function (s) {
+        return el('option', {value: s, text: t('st_' + s)});
+      }));
+    const kase = el('input', {id: 'filter-case', type: 'search'});
+    const body = el('div', {id: 'worklist'});
+    const timers = [];
+    main.append(el('h1', {text: t('work_title')}),
+      el('div', {class: 'filters'},
+        el('div', {class: 'field'}, el('label', {for: 'filter-status', text: t('filter_status')}), status),
+        el('div', {class: 'field'}, el('label', {for: 'filter-case', text: t('filter_case')}), kase)),
+      body);
+
+    function section(id, title, items) {
+      return el('section', {id: id, 'aria-labelledby': id + '-h'},
+        el('h2', {id: id + '-h', text: title + ' (' + items.length + ')'}),
+        items.length ? el('ul', {class: 'cards'}, items) : el('p', {text: t('none')}));
+    }
+
+    function refLink(r) {
+      return el('a', {href: '#/request/' + encodeURIComponent(r.id), class: 'ref', text: r.ref});
+    }
+
+    function personLine(r) {
+      return household({gender: r.person.gender, age: r.person.age,
+        children: r.children, needs: r.needs, languages: r.person.languages});
+    }
+
+    function proposalCard(r) {
+      const p = r.proposal;
+      const cd = el('span', {class: 'countdown', 'data-expires': p.expires_at,
+        text: countdown(p.expires_at)});
+      const reasonId = 'reason-' + p.id;
+      const reason = el('input', {id: reasonId, type: 'text', maxlength: 500,
+        'aria-describedby': reasonId + '-err'});
+      const err = el('span', {id: reasonId + '-err', class: 'field-error', role: 'alert'});
+      const scores = el('ul', {class: 'scores', 'aria-label': t('score', p.score)});
+      Object.keys(p.scores || {}).sort().forEach(function (k) {
+        scores.append(el('li', null, el('span', {text: k}), ' ',
+          el('meter', {min: 0, max: 100, value: p.scores[k], 'aria-label': k}),
+          ' ' + p.scores[k]));
+      });
+      const dist = p.distance_km
+        ? el('p', {text: t('distance', p.distance_km.exploitation ?? '–', p.distance_km.preferred ?? '–')})
+        : null;
+      const accept = el('button', {type: 'button', class: 'primary accept',
+        'data-proposal': p.id, text: t('accept')});
+      const reject = el('button', {type: 'button', class: 'danger reject',
+        'data-proposal': p.id, text: t('reject')});
+      accept.addEventListener('click', async function () {
+        accept.disabled = true;
+        try {
+          await rpc('proposal.accept', {id: p.id});
+          notice(t('accepted', r.ref));
+          reload();
+        } catch (e) { notice(t('error', e.message), true); accept.disabled = false; }
+      });
+      reject.addEventListener('click', async function () {
+        if (!reason.value.trim()) {
+          err.textContent = t('reason_required');
+          reason.setAttribute('aria-invalid', 'true');
+          reason.focus();
+          return;
+        }
+        reject.disabled = true;
+        try {
+          await rpc('proposal.reject', {id: p.id, reason: reason.value.trim()});
+          notice(t('rejected', r.ref));
+          reload();
+        } catch (e) { err.textContent = e.message; reject.disabled = false; }
+      });
+      return el('li', {class: 'card', 'data-request': r.id},
+        el('h3', null, refLink(r), ' → ', el('span', {class: 'shelter', text: shelterLabel(p.shelter_id)})),
+        el('p', {text: personLine(r)}),
+        el('p', null, t('pool', p.pool) + ' · ' + t('score', p.score) + ' · ', cd),
+        p.stale ? el('p', {class: 'badge stale', text: t('stale')}) : null,
+        dist, scores,
+        el('div', {class: 'actions'}, accept,
+          el('div', {class: 'field inline'},
+            el('label', {for: reasonId, text: t('reject_reason')}), reason, err),
+          reject));
+    }
+
+    /* Why a request waits: match.preview now, kept for 30 s and asked
+     * for the first PREVIEW_MAX waiting requests only, so that a busy
+     * list stays well inside the rate limit. */
+    const whyCache = {};
+    let previews = 0;
+    const PREVIEW_MAX = 25;
+    function waitingCard(r) {
+      const why = el('p', {class: 'why', 'aria-label': t('why_waits')});
+      const c = whyCache[r.id];
+      if (c && Date.now() - c.at < 30000) why.textContent = c.text;
+      else if (previews++ < PREVIEW_MAX)
+        rpc('match.preview', {request: requestInput(r)}).then(function (res) {
+          const text = res.explanation && res.explanation.message || '';
+          whyCache[r.id] = {text: text, at: Date.now()};
+          why.textContent = text;
+        }).catch(function () {});
+      return el('li', {class: 'card', 'data-request': r.id},
+        el('h3', null, refLink(r), ' ', el('span', {class: 'badge ' + r.urgency, text: r.urgency})),
+        el('p', {text: personLine(r)}),
+        el('p', {text: t('waiting_since', fmtTime(r.created_at))}), why);
+    }
+
+    function placedCard(r) {
+      const pl = r.placement || {};
+      return el('li', {class: 'card', 'data-request': r.id},
+        el('h3', null, refLink(r), ' → ', el('span', {text: shelterLabel(pl.shelter_id)})),
+        el('p', {text: personLine(r) + ' · ' + t('pool', pl.pool)}),
+        el('p', {text: fmtTime(r.updated_at)}));
+    }
+
+    function otherCard(r) {
+      return el('li', {class: 'card', 'data-request': r.id},
+        el('h3', null, refLink(r), ' ', el('span', {class: 'badge', text: t('st_' + r.status)})),
+        el('p', {text: personLine(r)}));
+    }
+
+    async function reload() {
+      const st = status.value ? [status.value] : ['waiting', 'proposed', 'placed'];
+      let list;
+      try {
+        list = (await rpc('request.list', {status: st, limit: 500})).requests;
+      } catch (e) { notice(t('error', e.message), true); return; }
+      await loadShelterNames();
+      const c = kase.value.trim();
+      if (c) list = list.filter(function (r) { return r.safety && r.safety.case === c; });
+      previews = 0;
+      rerender(body, function () { drawList(list); });
+    }
+
+    function drawList(list) {
+      clear(body);
+      if (status.value && ['arrived', 'cancelled'].includes(status.value)) {
+        body.append(section('list-other', t('st_' + status.value), list.map(otherCard)));
+        return;
+      }
+      const by = function (s) { return list.filter(function (r) { return r.status === s; }); };
+      if (!status.value || status.value === 'proposed')
+        body.append(section('list-proposals', t('proposals'),
+          by('proposed').filter(function (r) { return r.proposal; }).map(proposalCard)));
+      if (!status.value || status.value === 'waiting')
+        body.append(section('list-waiting', t('waiting'), by('waiting').map(waitingCard)));
+      if (!status.value || status.value === 'placed')
+        body.append(section('list-placed', t('placed'), by('placed').map(placedCard)));
+    }
+
+    const later = debounce(reload, 150);
+    status.addEventListener('change', reload);
+    kase.addEventListener('input', later);
+    openStream(['proposals', 'requests', 'placements'], later);
+    timers.push(setInterval(function () {
+      document.querySelectorAll('.countdown').forEach(function (c) {
+        c.textContent = countdown(c.getAttribute('data-expires'));
+      });
+    }, 1000));
+    reload();
+    return function () { timers.forEach(clearInterval); };
+  }
+
+  /* -- a request's detail ---------------------------------------------------- */
+
+  function viewRequest(main, id) {
+    const body = el('div', {id: 'request-detail'});
+    main.append(el('p', null, el('a', {href: '#/work', text: t('back')})), body);
+
+    function dl(obj, prefix) {
+      const d = el('dl', {class: 'detail'});
+      Object.keys(obj).forEach(function (k) {
+        const v = obj[k];
+        if (v === null || v === undefined) return;
+        if (typeof v === 'object' && !Array.isArray(v)) {
+          d.append(el('dt', {text: prefix + k}), el('dd', null, dl(v, '')));
+        } else {
+          d.append(el('dt', {text: prefix + k}),
+            el('dd', {text: Array.isArray(v) ? v.map(function (x) {
+              return typeof x === 'object' ? JSON.stringify(x) : x;
+            }).join(', ') : String(v)}));
+        }
+      });
+      return d;
+    }
+
+    async function load() {
+      let r;
+      try { r = (await rpc('request.get', {id: id})).request; }
+      catch (e) { clear(body); body.append(el('p', {text: t('error', e.message)})); return; }
+      clear(body);
+      const reasonIn = el('input', {id: 'cancel-reason', type: 'text', maxlength: 500});
+      const cancel = el('button', {type: 'button', class: 'danger', id: 'cancel-request',
+        text: t('cancel_request')});
+      cancel.addEventListener('click', async function () {
+        if (!reasonIn.value.trim()) { reasonIn.focus(); notice(t('reason_required'), true); return; }
+        try {
+          await rpc('request.cancel', {id: r.id, reason: reasonIn.value.trim()});
+          notice(t('cancelled'));
+          load();
+        } catch (e) { notice(t('error', e.message), true); }
+      });
+      body.append(el('h1', {text: t('detail_title', r.ref)}),
+        el('p', null, el('span', {class: 'badge', 'data-status': r.status, text: t('st_' + r.status)})),
+        dl(r, ''));
+      if (['waiting', 'proposed', 'placed'].includes(r.status))
+        body.append(el('div', {class: 'actions'},
+          el('div', {class: 'field inline'},
+            el('label', {for: 'cancel-reason', text: t('cancel_reason')}), reasonIn), cancel));
+    }
+
+    openStream(['proposals', 'requests'], function (ev) {
+      if (ev.data && (ev.data.request_id === id)) load();
+    });
+    load();
+  }
+
+  /* -- new request and raid batch ------------------------------------------ */
+
+  function selectOf(id, name, values, labelKey) {
+    return el('select', {id: id, 'data-field': name},
+      values.map(function (v) {
+        return el('option', {value: v, text: v === '' ? '–' : labelKey ? t(labelKey + v) : v});
+      }));
+  }
+
+  function fieldBox(id, labelKey, input) {
+    input.setAttribute('aria-describedby', id + '-err');
+    return el('div', {class: 'field'},
+      el('label', {for: id, text: t(labelKey)}), input,
+      el('span', {id: id + '-err', class: 'field-error'}));
+  }
+
+  function splitList(s) {
+    return s.split(',').map(function (x) { return x.trim(); }).filter(Boolean);
+  }
+
+  function parseChildren(s) {
+    return splitList(s).map(function (c) {
+      const m = /^(\d+)\s*([fmx])?$/.exec(c);
+      return m ? {age: Number(m[1]), gender: m[2] || 'x'} : {age: c};
+    });
+  }
+
+  function clearErrors(root) {
+    root.querySelectorAll('.field-error').forEach(function (e) { e.textContent = ''; });
+    root.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); });
+  }
+
+  /* Show a -32602 at its field(s): data.errors, or data.field. */
+  function showFieldErrors(root, err, prefix, byRow) {
+    const list = err.data.errors || [{field: err.data.field, message: err.message}];
+    let shown = false;
+    list.forEach(function (e) {
+      if (!e.field) return;
+      let f = e.field, scope = root;
+      const m = /^requests\.(\d+)\.(.*)$/.exec(f);
+      if (m && byRow) { scope = byRow(Number(m[1])); f = m[2]; }
+      if (prefix && f.startsWith(prefix)) f = f.slice(prefix.length);
+      if (!scope) return;
+      let input = null;
+      const parts = f.split('.');
+      while (parts.length && !input) {
+        input = scope.querySelector('[data-field="' + CSS.escape(parts.join('.')) + '"]');
+        parts.pop();
+      }
+      if (!input) return;
+      input.setAttribute('aria-invalid', 'true');
+      const box = document.getElementById(input.id + '-err');
+      if (box) box.textContent = e.message || err.message;
+      if (!shown) input.focus();
+      shown = true;
+    });
+    return shown;
+  }
+
+  function resultText(res) {
+    if (res.proposal) return t('proposal_at', shelterLabel(res.proposal.shelter_id));
+    if (res.explanation) return t('waits', res.explanation.message);
+    return t('st_' + res.request.status);
+  }
+
+  function viewNew(main) {
+    const form = el('form', {id: 'new-form', class: 'card', novalidate: true});
+    const v = {};
+    function input(name, type, attrs) {
+      const id = 'f-' + name.replace(/\./g, '-');
+      v[name] = el('input', Object.assign({id: id, type: type || 'text', 'data-field': name}, attrs || {}));
+      return fieldBox(id, 'f_' + name.split('.').pop(), v[name]);
+    }
+    function select(name, values, labelKey, key) {
+      const id = 'f-' + name.replace(/\./g, '-');
+      v[name] = selectOf(id, name, values, labelKey);
+      return fieldBox(id, key || 'f_' + name.split('.').pop(), v[name]);
+    }
+    const needs = el('fieldset', {class: 'needs', 'data-field': 'needs', id: 'f-needs'},
+      el('legend', {text: t('f_needs')}),
+      CARE.map(function (c) {
+        return el('label', {class: 'check'},
+          el('input', {type: 'checkbox', value: c, name: 'needs'}), ' ' + c);
+      }), el('span', {id: 'f-needs-err', class: 'field-error'}));
+    const result = el('div', {id: 'new-result', role: 'status', 'aria-live': 'polite'});
+    form.append(el('h2', {text: t('one_request')}),
+      el('div', {class: 'grid'},
+        input('ref', 'text', {required: true}),
+        select('person.gender', ENUMS.gender, 'g_', 'f_gender'),
+        input('person.age', 'number', {min: 0, max: 120, required: true}),
+        input('person.languages'), input('person.nationality'),
+        input('children'),
+        select('program', ENUMS.program),
+        select('urgency', ENUMS.urgency),
+        select('residence', ENUMS.residence),
+        select('referrer', ENUMS.referrer),
+        select('exploitation.sector', ENUMS.sector),
+        input('exploitation.location.municipality', 'text'),
+        input('safety.case'),
+        input('safety.min_distance_km', 'number', {min: 0}),
+        select('safety.co_victims', ENUMS.co_victims),
+        select('safety.min_security', ENUMS.min_security),
+        input('preferred_location.municipality')),
+      needs,
+      el('button', {type: 'submit', class: 'primary', id: 'submit-one', text: t('submit')}),
+      result);
+    // Labels for the nested location fields.
+    form.querySelector('label[for="f-exploitation-location-municipality"]').textContent = t('f_exploitation');
+    form.querySelector('label[for="f-preferred_location-municipality"]').textContent = t('f_preferred');
+
+    function build() {
+      const r = {ref: v.ref.value.trim(),
+        person: {gender: v['person.gender'].value, age: v['person.age'].value === '' ? null : Number(v['person.age'].value)}};
+      const langs = splitList(v['person.languages'].value);
+      if (langs.length) r.person.languages = langs;
+      if (v['person.nationality'].value.trim()) r.person.nationality = v['person.nationality'].value.trim();
+      if (v.children.value.trim()) r.children = parseChildren(v.children.value);
+      r.program = v.program.value;
+      r.urgency = v.urgency.value;
+      if (v.residence.value) r.residence = v.residence.value;
+      if (v.referrer.value) r.referrer = v.referrer.value;
+      const ex = {};
+      if (v['exploitation.sector'].value) ex.sector = v['exploitation.sector'].value;
+      if (v['exploitation.location.municipality'].value.trim())
+        ex.location = {municipality: v['exploitation.location.municipality'].value.trim()};
+      if (Object.keys(ex).length) r.exploitation = ex;
+      const sf = {};
+      if (v['safety.case'].value.trim()) sf.case = v['safety.case'].value.trim();
+      if (v['safety.min_distance_km'].value !== '') sf.min_distance_km = Number(v['safety.min_distance_km'].value);
+      if (v['safety.co_victims'].value) sf.co_victims = v['safety.co_victims'].value;
+      if (v['safety.min_security'].value) sf.min_security = v['safety.min_security'].value;
+      if (Object.keys(sf).length) r.safety = sf;
+      if (v['preferred_location.municipality'].value.trim())
+        r.preferred_location = {municipality: v['preferred_location.municipality'].value.trim()};
+      const n = Array.from(needs.querySelectorAll('input:checked')).map(function (c) { return c.value; });
+      if (n.length) r.needs = n;
+      return r;
+    }
+
+    form.addEventListener('submit', async function (e) {
+      e.preventDefault();
+      clearErrors(form);
+      result.textContent = '';
+      try {
+        const res = await rpc('request.submit', {request: build()});
+        result.textContent = t('submitted', res.request.ref, resultText(res));
+      } catch (err) {
+        if (err.code !== -32602 || !showFieldErrors(form, err, ''))
+          result.textContent = t('error', err.message);
+        else result.textContent = t('field_error');
+      }
+    });
+
+    main.append(el('h1', {text: t('new_title')}), form, raidForm());
+  }
+
+  function raidForm() {
+    const form = el('form', {id: 'raid-form', class: 'card', novalidate: true});
+    const shared = {};
+    function sharedInput(name, key, type) {
+      const id = 'raid-' + name.replace(/\./g, '-');
+      shared[name] = el('input', {id: id, type: type || 'text', 'data-field': name});
+      return fieldBox(id, key, shared[name]);
+    }
+    function sharedSelect(name, values, key) {
+      const id = 'raid-' + name.replace(/\./g, '-');
+      shared[name] = selectOf(id, name, values);
+      return fieldBox(id, key, shared[name]);
+    }
+    const tbody = el('tbody', {id: 'raid-rows'});
+    const result = el('div', {id: 'raid-result', role: 'status', 'aria-live': 'polite'});
+    let n = 0;
+
+    function cell(row, name, type, labelKey, attrs) {
+      const id = 'raid-' + row + '-' + name.replace(/\./g, '-');
+      const inp = name === 'person.gender'
+        ? selectOf(id, name, ENUMS.gender, 'g_')
+        : el('input', Object.assign({id: id, type: type || 'text', 'data-field': name}, attrs || {}));
+      inp.setAttribute('aria-describedby', id + '-err');
+      return el('td', {'data-label': t(labelKey)},
+        el('label', {for: id, class: 'sr-only', text: t('row', row + 1) + ': ' + t(labelKey)}),
+        inp, el('span', {id: id + '-err', class: 'field-error'}));
+    }
+
+    function addRow() {
+      const i = n++;
+      const rm = el('button', {type: 'button', class: 'link', text: '×',
+        'aria-label': t('remove_row', i + 1)});
+      const tr = el('tr', {class: 'raid-row'},
+        cell(i, 'ref', 'text', 'f_ref'),
+        cell(i, 'person.gender', null, 'f_gender'),
+        cell(i, 'person.age', 'number', 'f_age', {min: 0, max: 120}),
+        cell(i, 'person.languages', 'text', 'f_languages'),
+        cell(i, 'needs', 'text', 'f_needs'),
+        el('td', null, rm));
+      rm.addEventListener('click', function () { tr.remove(); });
+      tbody.append(tr);
+    }
+
+    function build() {
+      return Array.from(tbody.querySelectorAll('tr')).map(function (tr) {
+        const get = function (f) { return tr.querySelector('[data-field="' + f + '"]').value.trim(); };
+        const r = {ref: get('ref'), program: 'any',
+          person: {gender: get('person.gender'), age: get('person.age') === '' ? null : Number(get('person.age'))},
+          urgency: shared.urgency.value};
+        const langs = splitList(get('person.languages'));
+        if (langs.length) r.person.languages = langs;
+        const needs = splitList(get('needs'));
+        if (needs.length) r.needs = needs;
+        const ex = {sector: shared['exploitation.sector'].value || 'labour'};
+        if (shared['exploitation.location.municipality'].value.trim())
+          ex.location = {municipality: shared['exploitation.location.municipality'].value.trim()};
+        r.exploitation = ex;
+        const sf = {case: shared['safety.case'].value.trim()};
+        if (shared['safety.min_distance_km'].value !== '')
+          sf.min_distance_km = Number(shared['safety.min_distance_km'].value);
+        if (shared['safety.co_victims'].value) sf.co_victims = shared['safety.co_victims'].value;
+        r.safety = sf;
+        if (shared.residence.value) r.residence = shared.residence.value;
+        if (shared.referrer.value) r.referrer = shared.referrer.value;
+        return r;
+      });
+    }
+
+    const add = el('button', {type: 'button', id: 'raid-add', text: t('add_row')});
+    add.addEventListener('click', function () { addRow(); });
+    form.append(el('h2', {text: t('raid_title')}),
+      el('fieldset', null, el('legend', {text: t('raid_shared')}),
+        el('div', {class: 'grid'},
+          sharedInput('safety.case', 'f_case'),
+          sharedSelect('exploitation.sector', ENUMS.sector, 'f_sector'),
+          sharedInput('exploitation.location.municipality', 'f_exploitation'),
+          sharedInput('safety.min_distance_km', 'f_min_distance', 'number'),
+          sharedSelect('safety.co_victims', ENUMS.co_victims, 'f_co_victims'),
+          sharedSelect('urgency', ENUMS.urgency, 'f_urgency'),
+          sharedSelect('residence', ENUMS.residence, 'f_residence'),
+          sharedSelect('referrer', ENUMS.referrer, 'f_referrer'))),
+      el('div', {class: 'table-wrap'}, el('table', {class: 'raid'},
+        el('thead', null, el('tr', null,
+          el('th', {scope: 'col', text: t('f_ref')}), el('th', {scope: 'col', text: t('f_gender')}),
+          el('th', {scope: 'col', text: t('f_age')}), el('th', {scope: 'col', text: t('f_languages')}),
+          el('th', {scope: 'col', text: t('f_needs')}), el('th', {scope: 'col', text: ''}))),
+        tbody)),
+      el('div', {class: 'actions'}, add,
+        el('button', {type: 'submit', class: 'primary', id: 'raid-submit', text: t('submit_batch')})),
+      result);
+    shared.urgency.value = 'immediate';
+    for (let i = 0; i < 3; i++) addRow();
+
+    const rowAt = function (i) { return tbody.querySelectorAll('tr')[i]; };
+    form.addEventListener('submit', async function (e) {
+      e.preventDefault();
+      clearErrors(form);
+      clear(result);
+      const reqs = build();
+      const list = el('ul', {id: 'raid-results'});
+      let results = null;
+      if (!missing['request.submit_batch']) {
+        try {
+          results = (await rpc('request.submit_batch', {requests: reqs})).results;
+        } catch (err) {
+          if (err.code === -32602) {
+            // The shared fields carry no row: show them on the shared inputs.
+            if (!showFieldErrors(form, err, '', rowAt)) result.textContent = t('error', err.message);
+            else result.textContent = t('field_error');
+            return;
+          }
+          if (err.code !== -32601) { result.textContent = t('error', err.message); return; }
+        }
+      }
+      if (results === null) {
+        // One by one. First every row through match.preview, which
+        // validates as request.submit does and changes nothing: as with
+        // request.submit_batch, one invalid row stores none of them.
+        let bad = false;
+        for (let i = 0; i < reqs.length; i++) {
+          try {
+            await rpc('match.preview', {request: reqs[i]});
+          } catch (err) {
+            if (err.code !== -32602) { result.textContent = t('error', err.message); return; }
+            if (!showFieldErrors(rowAt(i), err, '')) showFieldErrors(form, err, '');
+            bad = true;
+          }
+        }
+        if (bad) { result.textContent = t('field_error'); return; }
+        results = [];
+        for (let i = 0; i < reqs.length; i++) {
+          try {
+            results.push(await rpc('request.submit', {request: reqs[i]}));
+          } catch (err) {
+            if (err.code === -32602) {
+              const scope = rowAt(i);
+              if (!showFieldErrors(scope, err, '') ) showFieldErrors(form, err, '');
+            }
+            results.push({error: err, ref: reqs[i].ref});
+          }
+        }
+        result.append(el('p', {text: t('batch_one_by_one')}));
+      }
+      results.forEach(function (res) {
+        list.append(el('li', {text: res.error ? res.ref + ': ' + res.error.message
+          : t('submitted', res.request.ref, resultText(res))}));
+      });
+      result.append(el('p', {text: t('batch_done', results.filter(function (r) { return !r.error; }).length)}), list);
+    });
+    return form;
+  }
+
+  /* -- shelter page ----------------------------------------------------------- */
+
+  function viewShelter(main) {
+    const id = session.shelter;
+    const body = el('div', {id: 'shelter-page'});
+    const arrivals = {}; /* request_id -> placement */
+    const residents = {};
+    let shelter = null;
+    let useList = !missing['placement.list'];
+    main.append(body);
+
+    function render() { rerender(body, draw); }
+    function draw() {
+      clear(body);
+      if (!shelter) return;
+      const s = shelter;
+      const f = freshness(s);
+      const tbody = el('tbody');
+      s.pools.forEach(function (pl) {
+        const tid = 'total-' + pl.name, oid = 'occupied-' + pl.name;
+        tbody.append(el('tr', {'data-pool': pl.name},
+          el('th', {scope: 'row', text: pl.name}),
+          el('td', {'data-label': t('total')},
+            el('label', {for: tid, class: 'sr-only', text: pl.name + ': ' + t('total')}),
+            el('input', {id: tid, type: 'number', min: 0, value: pl.total, 'data-count': 'total'})),
+          el('td', {'data-label': t('occupied')},
+            el('label', {for: oid, class: 'sr-only', text: pl.name + ': ' + t('occupied')}),
+            el('input', {id: oid, type: 'number', min: 0, value: pl.occupied, 'data-count': 'occupied'})),
+          el('td', {'data-label': t('held'), text: pl.held}),
+          el('td', {'data-label': t('expected'), text: pl.expected}),
+          el('td', {'data-label': t('free'), class: 'pool-free', text: pl.free})));
+      });
+      const report = el('button', {type: 'submit', class: 'primary', id: 'report', text: t('report')});
+      const still = el('button', {type: 'button', id: 'still-correct', text: t('still_correct')});
+      const form = el('form', {id: 'capacity-form', class: 'card'},
+        el('div', {class: 'table-wrap'}, el('table', {class: 'pools-table'},
+          el('thead', null, el('tr', null,
+            el('th', {scope: 'col', text: ''}), el('th', {scope: 'col', text: t('total')}),
+            el('th', {scope: 'col', text: t('occupied')}), el('th', {scope: 'col', text: t('held')}),
+            el('th', {scope: 'col', text: t('expected')}), el('th', {scope: 'col', text: t('free')}))),
+          tbody)),
+        el('div', {class: 'actions'}, report, still));
+      form.addEventListener('submit', async function (e) {
+        e.preventDefault();
+        const pools = {};
+        tbody.querySelectorAll('tr').forEach(function (tr) {
+          pools[tr.getAttribute('data-pool')] = {
+            total: Number(tr.querySelector('[data-count=total]').value),
+            occupied: Number(tr.querySelector('[data-count=occupied]').value)};
+        });
+        try {
+          const r = await rpc('shelter.capacity', {id: id, pools: pools});
+          shelter = r.shelter;
+          notice(t('reported'));
+          tbody.querySelectorAll('input').forEach(function (i) { i.removeAttribute('data-dirty'); });
+          render();
+        } catch (err) { notice(t('error', err.message), true); }
+      });
+      still.addEventListener('click', async function () {
+        try {
+          let r;
+          try {
+            r = await rpc('shelter.capacity', {id: id});
+          } catch (err) {
+            if (err.code !== -32602) throw err;
+            // A daemon without heartbeats: report the same counts.
+            const pools = {};
+            s.pools.forEach(function (pl) { pools[pl.name] = {total: pl.total, occupied: pl.occupied}; });
+            r = await rpc('shelter.capacity', {id: id, pools: pools});
+          }
+          shelter = r.shelter;
+          notice(t('reported'));
+          render();
+        } catch (err) { notice(t('error', err.message), true); }
+      });
+
+      const intake = s.intake || {};
+      const reason = el('input', {id: 'intake-reason', type: 'text', maxlength: 500});
+      const toggle = el('button', {type: 'button', id: 'intake-toggle',
+        class: intake.open ? 'danger' : 'primary',
+        text: intake.open ? t('close_intake') : t('open_intake')});
+      toggle.addEventListener('click', async function () {
+        const params = {id: id, open: !intake.open};
+        if (intake.open && reason.value.trim()) params.reason = reason.value.trim();
+        try {
+          shelter = (await rpc('shelter.intake', params)).shelter;
+          reason.value = '';
+          reason.removeAttribute('data-dirty');
+          render();
+        } catch (err) { notice(t('error', err.message), true); }
+      });
+
+      body.append(el('h1', null, s.name + ' ',
+        el('span', {class: 'badge ' + f.state, 'data-freshness': f.state,
+          text: t(f.state) + ' · ' + ageWords(f.age)})),
+        el('section', {'aria-labelledby': 'cap-h'},
+          el('h2', {id: 'cap-h', text: t('report')}), form),
+        el('section', {'aria-labelledby': 'intake-h', class: 'card'},
+          el('h2', {id: 'intake-h', text: t('col_intake')}),
+          el('p', null, el('span', {class: 'badge ' + (intake.open ? 'open' : 'closed'),
+            'data-intake': intake.open ? 'open' : 'closed',
+            text: intake.open ? t('intake_open') : intake.reason
+              ? t('intake_closed_reason', intake.reason) : t('intake_closed')})),
+          intake.open ? el('div', {class: 'field'},
+            el('label', {for: 'intake-reason', text: t('intake_reason')}), reason) : null,
+          toggle),
+        placementSection('arrivals', t('arrivals'), arrivals, 'arrived'),
+        placementSection('residents', t('residents'), residents, 'departed'));
+    }
+
+    function placementSection(sid, title, map, action) {
+      const ids = Object.keys(map).sort();
+      const method = action === 'arrived' ? 'placement.arrived' : 'placement.departed';
+      const ul = el('ul', {class: 'cards'});
+      ids.forEach(function (rid) {
+        const p = map[rid];
+        const btn = missing[method] ? null : el('button', {type: 'button', class: 'primary ' + action,
+          'data-request': rid, text: t(action)});
+        if (btn) btn.addEventListener('click', async function () {
+          btn.disabled = true;
+          try {
+            await rpc(method, {request_id: rid});
+            delete map[rid];
+            if (action === 'arrived') residents[rid] = p;
+            notice(t('saved'));
+            refresh();
+          } catch (err) {
+            notice(t('error', err.message), true);
+            btn.disabled = false;
+            if (err.code === -32601) render();
+          }
+        });
+        ul.append(el('li', {class: 'card', 'data-request': rid},
+          el('p', null, el('strong', {text: t('pool', p.pool)}), ' · ' + household(p.household || {})),
+          btn));
+      });
+      return el('section', {id: sid, 'aria-labelledby': sid + '-h'},
+        el('h2', {id: sid + '-h', text: title + ' (' + ids.length + ')'}),
+        ids.length ? ul : el('p', {text: t('none')}));
+    }
+
+    async function refresh() {
+      try {
+        shelter = (await rpc('shelter.get', {id: id})).shelter;
+      } catch (err) { notice(t('error', err.message), true); }
+      if (useList) {
+        try {
+          const r = await rpc('placement.list', {});
+          Object.keys(arrivals).forEach(function (k) { delete arrivals[k]; });
+          Object.keys(residents).forEach(function (k) { delete residents[k]; });
+          r.placements.forEach(function (p) {
+            (p.status === 'expected' ? arrivals : residents)[p.request_id] = p;
+          });
+        } catch (err) {
+          if (err.code === -32601) { useList = false; startStream(); }
+        }
+      }
+      render();
+    }
+    const later = debounce(refresh, 150);
+
+    /* Without placement.list, the placements are the replayed events. */
+    function onEvent(ev) {
+      const d = ev.data || {};
+      if (!useList && ev.topic === 'placements') {
+        if (ev.type === 'placement.expected') arrivals[d.request_id] = d;
+        else if (ev.type === 'placement.arrived') {
+          residents[d.request_id] = arrivals[d.request_id] || d;
+          delete arrivals[d.request_id];
+        } else if (ev.type === 'placement.cancelled') delete arrivals[d.request_id];
+        else if (ev.type === 'placement.departed') delete residents[d.request_id];
+      }
+      later();
+    }
+    function startStream() {
+      openStream(['capacity', 'placements'], onEvent, useList ? null : '0-0');
+    }
+    startStream();
+    // Without params the call changes nothing: -32601 says the daemon has
+    // no placement.departed (then no Departed button), -32602 that it has.
+    rpc('placement.departed', {}).catch(function () {}).then(refresh);
+  }
+
+  /* -- routing ---------------------------------------------------------------- */
+
+  function route() {
+    if (!session) { showLogin(); return; }
+    if (typeof view === 'function') view();
+    view = null;
+    closeStream();
+    notice('');
+    setChrome();
+    const main = document.getElementById('main');
+    clear(main);
+    const h = location.hash || defaultRoute();
+    const staff = session.role === 'admin' || session.role === 'coordinator';
+    if (h.startsWith('#/request/') && staff)
+      view = viewRequest(main, decodeURIComponent(h.slice('#/request/'.length)));
+    else if (h === '#/work' && staff) view = viewWork(main);
+    else if (h === '#/new' && staff) viewNew(main);
+    else if (h === '#/shelter' && session.role === 'shelter') viewShelter(main);
+    else if (session.role !== 'shelter') view = viewBoard(main);
+    else { location.hash = defaultRoute(); return; }
+  }
+
+  async function start() {
+    document.getElementById('lang').addEventListener('change', function (e) {
+      lang = e.target.value;
+      localStorage.setItem('shelterd.lang', lang);
+      route();
+    });
+    document.getElementById('logout').addEventListener('click', async function () {
+      await fetch('/logout', {method: 'POST', credentials: 'same-origin',
+        headers: {'X-CSRF-Token': session ? session.csrf : ''}});
+      session = null;
+      closeStream();
+      location.hash = '';
+      showLogin();
+    });
+    window.addEventListener('hashchange', route);
+    const r = await fetch('/session', {credentials: 'same-origin'});
+    const j = r.status === 200 ? await r.json() : {};
+    session = j.csrf ? j : null;
+    route();
+  }
+
+  start();
+})();

@@ -1,0 +1,414 @@
+"""The web view in a real browser: Debian's chromium, headless, driven by
+chromedriver through python3-selenium. One browser session walks a
+morning's work: the board and a live capacity change, the worklist with
+accept and reject, a raid batch, a shelter's page; names and reasons with
+markup stay text; the console shows no CSP violation or error; the pages
+fit 1280x800 and a 390 px phone. Screenshots go to build/screenshots/."""
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+try:
+    import selenium  # noqa: F401
+except ImportError:  # Debian's package, when python3 is not Debian's
+    sys.path.append("/usr/lib/python3/dist-packages")
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import (NoSuchElementException,
+                                        StaleElementReferenceException)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from harness import (Env, build_dir, free_port, pool, request, shelter,
+                     unique_ref, wait_until)
+
+SHOTS = os.path.join(build_dir(), "screenshots")
+# Under valgrind (make valgrind) the daemon is many times slower.
+SLOW = 4 if os.environ.get("SHELTERD_WRAPPER") else 1
+XSS_NAME = "<script>window.__xss=1</script> Noord"
+XSS_REASON = "<img src=x onerror=\"window.__xss=2\"> verbouwing"
+
+
+def find_binary(*names):
+    for n in names:
+        p = shutil.which(n) or (os.path.exists(n) and n)
+        if p:
+            return p
+    raise AssertionError("none of %s is installed (make deps)" % (names,))
+
+
+class Browser:
+    """chromedriver on a free port with a fresh profile; stopped by pid."""
+
+    def __init__(self):
+        self.profile = tempfile.mkdtemp(prefix="shd-chrome-")
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = find_binary("chromium", "/usr/bin/chromium")
+        for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                  "--disable-quic", "--no-first-run",
+                  "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--window-size=1280,800",
+                  "--user-data-dir=" + self.profile):
+            opts.add_argument(a)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.service = Service(
+            find_binary("chromedriver", "/usr/bin/chromedriver"),
+            port=free_port(), log_path=os.path.join(self.profile, "driver.log"))
+        self.d = webdriver.Chrome(service=self.service, options=opts)
+        self.viewport(1280, 800)
+        self.logs = []
+
+    def viewport(self, width, height):
+        """The page's viewport, exactly (screenshots are this size)."""
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1,
+            "mobile": width < 600})
+
+    def unlabelled(self):
+        """Controls on the page without an accessible name."""
+        return self.d.execute_script("""
+            const bad = [];
+            document.querySelectorAll('input, select, textarea, button')
+              .forEach(function (e) {
+                if (e.type === 'hidden' || e.hidden) return;
+                const named = (e.labels && e.labels.length) ||
+                  e.getAttribute('aria-label') ||
+                  (e.tagName === 'BUTTON' && e.textContent.trim()) ||
+                  (e.closest('label'));
+                if (!named) bad.push(e.outerHTML.slice(0, 120));
+              });
+            return bad;""")
+
+    def quit(self):
+        try:
+            self.d.quit()
+        finally:
+            proc = getattr(self.service, "process", None)
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=5)
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+    def console(self):
+        self.logs += self.d.get_log("browser")
+        return self.logs
+
+    def wait(self, pred, timeout=5, what="condition"):
+        return WebDriverWait(
+            self.d, timeout * SLOW, poll_frequency=0.05,
+            ignored_exceptions=(StaleElementReferenceException,
+                                NoSuchElementException)).until(
+            lambda d: pred(), message=what)
+
+    def attr(self, sel, name):
+        """An attribute of the element at sel now (pages re-render live)."""
+        return self.wait(lambda: [self.css(sel).get_attribute(name)])[0]
+
+    def click(self, sel):
+        """Click sel, looked up again if a live re-render replaced it."""
+        self.wait(lambda: self.css(sel).click() or True, what="click " + sel)
+
+    def text(self, sel):
+        return self.wait(lambda: [self.css(sel).text])[0]
+
+    def css(self, sel):
+        return self.d.find_element(By.CSS_SELECTOR, sel)
+
+    def all(self, sel):
+        return self.d.find_elements(By.CSS_SELECTOR, sel)
+
+    def low_contrast(self):
+        """Text whose contrast with its background is below WCAG AA
+        (4.5:1; 3:1 for large text), as computed styles say."""
+        return self.d.execute_script("""
+            function rgb(s) {
+              const m = s.match(/rgba?\\(([^)]*)\\)/);
+              if (!m) return null;
+              const p = m[1].split(',').map(Number);
+              return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+            }
+            function lum(c) {
+              return [c.r, c.g, c.b].map(function (v) {
+                v /= 255;
+                return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+              }).reduce(function (a, v, i) { return a + v * [0.2126, 0.7152, 0.0722][i]; }, 0);
+            }
+            function bg(e) {
+              for (; e; e = e.parentElement) {
+                const c = rgb(getComputedStyle(e).backgroundColor);
+                if (c && c.a > 0.5) return c;
+              }
+              return {r: 255, g: 255, b: 255, a: 1};
+            }
+            const bad = [];
+            document.querySelectorAll('body *').forEach(function (e) {
+              const own = Array.from(e.childNodes).some(function (n) {
+                return n.nodeType === 3 && n.textContent.trim();
+              });
+              if (!own || !e.getClientRects().length) return;
+              const st = getComputedStyle(e);
+              if (st.visibility === 'hidden' || parseFloat(st.opacity) < 1) return;
+              const fg = rgb(st.color), b = bg(e);
+              const l1 = lum(fg), l2 = lum(b);
+              const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+              const size = parseFloat(st.fontSize), weight = parseInt(st.fontWeight, 10);
+              const large = size >= 24 || (size >= 18.66 && weight >= 700);
+              if (ratio < (large ? 3 : 4.5))
+                bad.push(e.tagName + '.' + e.className + ' ' + ratio.toFixed(2) +
+                  ' "' + e.textContent.trim().slice(0, 30) + '"');
+            });
+            return bad;""")
+
+    def shot(self, name):
+        assert not self.unlabelled(), (name, self.unlabelled())
+        assert not self.low_contrast(), (name, self.low_contrast())
+        os.makedirs(SHOTS, exist_ok=True)
+        self.d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+    def login(self, base, token):
+        self.d.get(base + "/")
+        self.wait(lambda: self.all("#token"), what="the login form")
+        self.css("#token").send_keys(token)
+        self.click("#login-button")
+        self.wait(lambda: self.css("#logout").is_displayed(), what="logged in")
+
+    def logout(self):
+        self.click("#logout")
+        self.wait(lambda: self.all("#token"), what="the login form again")
+
+    def fits(self, width):
+        sw = self.d.execute_script(
+            "return document.documentElement.scrollWidth")
+        assert sw <= width + 1, "page is %d px wide at %d" % (sw, width)
+
+
+def pool_text(b, shelter_id, pool_name="main"):
+    els = b.all('tr[data-shelter="%s"] li[data-pool="%s"] .pool-free'
+                % (shelter_id, pool_name))
+    return els[0].text if els else None
+
+
+def test_a_morning_in_the_browser():
+    port = free_port()
+    seed = [
+        shelter("t-shelter-a", municipality="Groningen",
+                pools=[pool("main", total=6, occupied=1)]),
+        shelter("t-shelter-b", program="omm", municipality="Zwolle",
+                name=XSS_NAME),
+        shelter("t-shelter-c", municipality="Enschede", total=3),
+    ]
+    with Env(shelters=seed, extra={"http": "127.0.0.1:%d" % port,
+                                   "web": {"enabled": True}}) as env:
+        base = "http://127.0.0.1:%d" % port
+        admin = env.client("admin")
+        coord = env.client("coordinator")
+        b = Browser()
+        try:
+            # -- the board, live -------------------------------------------
+            b.login(base, env.daemon.tokens["coordinator"])
+            b.wait(lambda: pool_text(b, "t-shelter-a") == "5/6",
+                   what="the board")
+            assert b.css("html").get_attribute("lang") == "nl"
+            name = b.text('tr[data-shelter="t-shelter-b"] .shelter-name')
+            assert name == XSS_NAME, name
+            b.wait(lambda: "Live" in b.css("#live").text, what="the stream")
+            admin.call("shelter.intake", {"id": "t-shelter-c", "open": False,
+                                          "reason": XSS_REASON})
+            b.wait(lambda: XSS_REASON in b.css(
+                'tr[data-shelter="t-shelter-c"] [data-intake]').text,
+                what="the intake reason")
+            closed = 'tr[data-shelter="t-shelter-c"] [data-intake]'
+            assert b.attr(closed, "data-intake") == "closed"
+            assert b.d.execute_script("return window.__xss") is None
+            assert not b.all("#board img"), "markup became an element"
+            fresh = 'tr[data-shelter="t-shelter-a"] [data-freshness]'
+            assert b.attr(fresh, "data-freshness") == "fresh"
+            assert "actueel" in b.text(fresh)  # words, not colour alone
+            t0 = time.monotonic()
+            admin.call("shelter.capacity", {"id": "t-shelter-a", "pools": {
+                "main": {"occupied": 4}}})
+            b.wait(lambda: pool_text(b, "t-shelter-a") == "2/6", timeout=3,
+                   what="the capacity change on the board")
+            took = time.monotonic() - t0
+            assert took < 1.0 * SLOW, "the change took %.2fs to show" % took
+            b.shot("board")
+            # English is one select away.
+            Select(b.css("#lang")).select_by_value("en")
+            b.wait(lambda: b.css("h1").text == "Places by program",
+                   what="English")
+            Select(b.css("#lang")).select_by_value("nl")
+
+            # -- the worklist: accept and reject ---------------------------
+            r1 = coord.call("request.submit", {"request": request(
+                unique_ref("ACC"), preferred_location={
+                    "municipality": "Groningen"})})
+            r2 = coord.call("request.submit", {"request": request(
+                unique_ref("REJ"))})
+            assert r1["proposal"] and r2["proposal"]
+            b.click("#nav-work")
+            acc = '.accept[data-proposal="%s"]' % r1["proposal"]["id"]
+            b.wait(lambda: b.all(acc), what="the proposal card")
+            cd_sel = ('#list-proposals [data-request="%s"] .countdown'
+                      % r1["request"]["id"])
+            cd = b.text(cd_sel)
+            assert cd.startswith("Vervalt over 29:") or \
+                cd.startswith("Vervalt over 30:"), cd
+            b.wait(lambda: b.text(cd_sel) != cd, timeout=3,
+                   what="the countdown ticking")
+            assert b.all('#list-proposals [data-request="%s"] meter'
+                         % r1["request"]["id"])
+            b.shot("worklist")
+            # Reject needs a reason.
+            rej = '.reject[data-proposal="%s"]' % r2["proposal"]["id"]
+            b.click(rej)
+            err = b.text("#reason-%s-err" % r2["proposal"]["id"])
+            assert err == "Geef een reden.", err
+            b.wait(lambda: b.css("#reason-%s" % r2["proposal"]["id"]).send_keys(
+                "past niet bij de hulpvraag") or True)
+            b.click(rej)
+            wait_until(lambda: coord.call("request.get", {
+                "id": r2["request"]["id"]})["request"]["proposal"] is None or
+                coord.call("request.get", {"id": r2["request"]["id"]})[
+                    "request"]["proposal"]["id"] != r2["proposal"]["id"],
+                what="the reject")
+            b.wait(lambda: b.all(acc), what="the card after a reload")
+            b.click(acc)
+            wait_until(lambda: coord.call("request.get", {
+                "id": r1["request"]["id"]})["request"]["status"] == "placed",
+                what="the accept")
+            b.wait(lambda: b.all('#list-placed [data-request="%s"]'
+                                 % r1["request"]["id"]),
+                   what="the placed request")
+            # A request's detail page.
+            link = '#list-placed [data-request="%s"] a.ref' % r1["request"][
+                "id"]
+            b.wait(lambda: b.d.execute_script(
+                "return location.hash").startswith("#/request/") or
+                b.click(link), what="the link to the detail page")
+            b.wait(lambda: b.all("#request-detail [data-status]"),
+                   timeout=10, what="the detail page")
+            assert b.attr("#request-detail [data-status]",
+                          "data-status") == "placed"
+
+            # -- new request: a field error, then a raid batch -------------
+            b.click("#nav-new")
+            b.wait(lambda: b.all("#f-ref"), what="the form")
+            b.css("#f-ref").send_keys(unique_ref("ONE"))
+            b.css("#f-person-age").send_keys("200")
+            b.click("#submit-one")
+            b.wait(lambda: b.css("#f-person-age").get_attribute(
+                "aria-invalid") == "true", what="the field error")
+            assert b.css("#f-person-age-err").text
+            case = unique_ref("RAID")
+            b.css("#raid-safety-case").send_keys(case)
+            Select(b.css("#raid-exploitation-sector")).select_by_value(
+                "labour")
+            b.css("#raid-exploitation-location-municipality").send_keys(
+                "Utrecht")
+            refs = [unique_ref("R%d" % i) for i in range(3)]
+            for i, ref in enumerate(refs):
+                b.css("#raid-%d-ref" % i).send_keys(ref)
+                Select(b.css("#raid-%d-person-gender" % i)).select_by_value(
+                    "m")
+                b.css("#raid-%d-person-age" % i).send_keys(str(25 + i))
+                b.css("#raid-%d-person-languages" % i).send_keys("ro")
+            # One row without an age: shown at that row, nothing stored.
+            b.css("#raid-1-person-age").clear()
+            b.click("#raid-submit")
+            b.wait(lambda: b.attr("#raid-1-person-age", "aria-invalid") ==
+                   "true", what="the error at row 2")
+            assert b.text("#raid-1-person-age-err")
+            assert b.attr("#raid-0-person-age", "aria-invalid") is None
+            assert not [r for r in coord.call("request.list", {
+                "limit": 500})["requests"] if r["ref"] in refs]
+            b.css("#raid-1-person-age").send_keys("26")
+            b.shot("new-request")
+            b.click("#raid-submit")
+            b.wait(lambda: len(b.all("#raid-results li")) == 3, timeout=10,
+                   what="the raid results")
+            got = coord.call("request.list", {"limit": 500})["requests"]
+            mine = [r for r in got if r.get("safety", {}).get("case") == case]
+            assert sorted(r["ref"] for r in mine) == sorted(refs)
+            b.shot("raid-submitted")
+            b.viewport(390, 844)
+            b.fits(390)
+            b.viewport(1280, 800)
+            b.click("#nav-work")
+            b.wait(lambda: b.all("#list-placed"), what="the worklist")
+            # A raid member who waits says why (match.preview's sentence).
+            b.wait(lambda: any("shelters can take this request" in w.text
+                               for w in b.all("#list-waiting .why")),
+                   what="why a request waits")
+            b.viewport(390, 844)
+            b.fits(390)
+            b.shot("worklist-phone")
+            b.viewport(1280, 800)
+
+            # -- phone width -----------------------------------------------
+            b.viewport(390, 844)
+            b.click("#nav-board")
+            b.wait(lambda: pool_text(b, "t-shelter-a") is not None,
+                   what="the board on a phone")
+            b.fits(390)
+            b.shot("board-phone")
+            b.viewport(1280, 800)
+
+            # -- the shelter's page ------------------------------------------
+            b.logout()
+            # Keyboard only: the token field has the focus; Enter submits.
+            b.d.switch_to.active_element.send_keys(
+                env.daemon.tokens["shelter"] + Keys.ENTER)
+            b.wait(lambda: b.css("#logout").is_displayed(), what="logged in")
+            b.wait(lambda: b.all("#occupied-main"), what="the shelter page")
+            assert not b.all("#nav-board") and not b.all("#nav-work")
+            # The accepted request is expected here; it arrives.
+            arr = '#arrivals .arrived[data-request="%s"]' % r1["request"]["id"]
+            b.wait(lambda: b.all(arr), what="the expected arrival")
+            occ = b.css("#occupied-main")
+            occ.clear()
+            occ.send_keys("3")
+            b.click("#report")
+            wait_until(lambda: admin.call("shelter.get", {
+                "id": "t-shelter-a"})["shelter"]["pools"][0]["occupied"] == 3,
+                what="the reported count")
+            b.wait(lambda: b.all(arr), what="the page after the report")
+            b.click(arr)
+            wait_until(lambda: coord.call("request.get", {
+                "id": r1["request"]["id"]})["request"]["status"] == "arrived",
+                what="the arrival")
+            b.wait(lambda: b.all('#residents [data-request="%s"]'
+                                 % r1["request"]["id"]),
+                   what="the resident")
+            b.css("#intake-reason").send_keys("tijdelijk vol")
+            b.click("#intake-toggle")
+            wait_until(lambda: not admin.call("shelter.get", {
+                "id": "t-shelter-a"})["shelter"]["intake"]["open"],
+                what="intake closed")
+            b.wait(lambda: b.css("[data-intake]").get_attribute(
+                "data-intake") == "closed", what="closed on the page")
+            b.shot("shelter")
+            b.viewport(390, 844)
+            b.fits(390)
+            b.shot("shelter-phone")
+
+            # -- the console ---------------------------------------------------
+            bad = [e for e in b.console()
+                   if e["level"] in ("SEVERE", "ERROR") or
+                   "Content Security Policy" in e["message"] or
+                   "Content-Security-Policy" in e["message"]]
+            assert not bad, bad
+            assert b.d.execute_script("return window.__xss") is None
+        except BaseException:
+            os.makedirs(SHOTS, exist_ok=True)
+            b.d.save_screenshot(os.path.join(SHOTS, "failure.png"))
+            print("page at failure: %s\n%s" % (
+                b.d.current_url, b.css("body").text[:2000]))
+            raise
+        finally:
+            b.quit()
