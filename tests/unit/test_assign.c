@@ -22,7 +22,7 @@
 /* One instance, owning its arrays. */
 struct inst {
 	int n, ns;
-	char ids[MAXS][8];
+	char ids[MAXS][16]; /* room for any int, so -O1 sees no truncation */
 	int free[MAXS][MAXP];
 	struct assign_shelter sh[MAXS];
 	struct assign_option opt[MAXR][MAXO];
