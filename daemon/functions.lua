@@ -830,6 +830,18 @@ local function duplicate_json(rid)
 	    ',"proposal":' .. open_proposal_json(rid) .. '}'
 end
 
+-- A refusal when doc names a registration that does not exist, else nil.
+-- doc is the daemon's compact JSON of a request: the key can only be the
+-- top-level member (no other object has it, and a quote inside a string
+-- is escaped), so a match finds it without decoding.
+local function missing_registration(doc, field)
+	local reg = string.match(doc, '"registration":"(reg%-%d+)"')
+	if reg and redis.call('EXISTS', key('reg:' .. reg)) == 0 then
+		return fail(E.registration, field, 'no registration ' .. reg)
+	end
+	return nil
+end
+
 -- Store a new request (status waiting, not yet on the waitlist) from
 -- ref doc urgency case co_victims household; returns its id.
 local function create_request(ref, doc, urgency, case, co, hh)
@@ -864,6 +876,10 @@ local function submit(a)
 			return ref_conflict(ref, rid, 'ref')
 		end
 		return duplicate_json(rid)
+	end
+	local bad = missing_registration(doc, 'registration')
+	if bad then
+		return bad
 	end
 	local cands = cjson.decode(a[10] ~= '' and a[10] or '[]')
 
@@ -900,6 +916,13 @@ local function submit_batch(a)
 		if it.rid and hget(rkey(it.rid), 'doc') ~= it.doc then
 			return ref_conflict(it.ref, it.rid, 'requests.' ..
 			    int((i - 5) / 7) .. '.ref')
+		end
+		if not it.rid then
+			local missing = missing_registration(it.doc, 'requests.' ..
+			    int((i - 5) / 7) .. '.registration')
+			if missing then
+				return missing
+			end
 		end
 		if a[i + 6] ~= '' then
 			it.choice = cjson.decode(a[i + 6])
@@ -1066,7 +1089,8 @@ local function accept(a)
 	redis.call('HSET', pk, 'status', PROPOSAL_STATUS.accepted)
 	redis.call('ZREM', key('holds'), pid)
 	redis.call('HSET', rkey(rid), 'proposal', '', 'pl_shelter', sid,
-	    'pl_pool', pool, 'pl_proposal', pid, 'pl_since', int(now_ms()))
+	    'pl_pool', pool, 'pl_proposal', pid, 'pl_since', int(now_ms()),
+	    'accepted_at', int(now_ms()))
 	set_status(rid, STATUS.placed)
 	emit_proposal(pid, EVENT.proposal_accepted)
 	emit_request(rid, EVENT.request_placed, sid)
@@ -1196,6 +1220,7 @@ local function departed(a)
 	end
 	case_add(rid, sid, -1)
 	set_status(rid, STATUS.departed)
+	redis.call('HSET', rk, 'departed_at', int(now_ms()))
 	emit_request(rid, EVENT.request_departed, sid)
 	emit_placement(rid, EVENT.placement_departed)
 	if redis.call('EXISTS', sk) == 1 then
@@ -1565,6 +1590,72 @@ local function long_stays(a)
 	return '{"stays":' .. json_array(j) .. '}'
 end
 
+-- The first rank in the requests set whose created_at is at least ms.
+-- Ids are given in time order by the one clock, so created_at rises with
+-- the rank: a binary search instead of reading every request.
+local function first_created(ms)
+	local lo, hi = 0, redis.call('ZCARD', key('requests'))
+	while lo < hi do
+		local mid = math.floor((lo + hi) / 2)
+		local id = redis.call('ZRANGE', key('requests'), mid, mid)[1]
+		if (tonumber(hget(rkey(id), 'created_at')) or 0) < ms then
+			lo = mid + 1
+		else
+			hi = mid
+		end
+	end
+	return lo
+end
+
+-- shd_placement_report from_ms to_ms: every request submitted in [from,
+-- to) as {program, urgency, referrer, status, created_at, accepted_at,
+-- arrived_at, departed_at, shelter_program} (times in ms or null), for
+-- report.placements; reduced requests keep all of it. Requests placed
+-- before accepted_at was recorded give pl_since while placed (the accept
+-- time), departed ones their last change as the departure.
+local function placement_report(a)
+	local from, to = tonumber(a[2]) or 0, tonumber(a[3]) or 0
+	local out, progs = {}, {}
+	local rank = first_created(from)
+	while true do
+		local id = redis.call('ZRANGE', key('requests'), rank, rank)[1]
+		if id == nil then
+			break
+		end
+		rank = rank + 1
+		local h = redis.call('HMGET', rkey(id), 'doc', 'status',
+		    'created_at', 'accepted_at', 'arrived_at', 'departed_at',
+		    'pl_since', 'updated_at', 'pl_shelter')
+		local created = tonumber(h[3]) or 0
+		if created >= to then
+			break
+		end
+		local d = cjson.decode(h[1])
+		local st = h[2]
+		local acc, dep = h[4], h[6]
+		if not acc and st == STATUS.placed then
+			acc = h[7]
+		end
+		if not dep and st == STATUS.departed then
+			dep = h[8]
+		end
+		local sid = h[9] or ''
+		if sid ~= '' and progs[sid] == nil then
+			local sdoc = hget(skey(sid), 'doc')
+			progs[sid] = sdoc and cjson.decode(sdoc).program or ''
+		end
+		out[#out + 1] = '{"program":' .. q(d.program or 'any') ..
+		    ',"urgency":' .. q(d.urgency or 'days') .. ',"referrer":' ..
+		    q(d.referrer or '') .. ',"status":' .. q(st) ..
+		    ',"created_at":' .. int(created) .. ',"accepted_at":' ..
+		    (acc or 'null') .. ',"arrived_at":' .. (h[5] or 'null') ..
+		    ',"departed_at":' .. (dep or 'null') ..
+		    ',"shelter_program":' .. q(progs[sid] or '') .. '}'
+	end
+	return '{"requests":' .. json_array(out) .. ',"now":' ..
+	    int(now_ms()) .. '}'
+end
+
 ---------------------------------------------------------------------------
 -- The test clock
 
@@ -1879,6 +1970,8 @@ local FUNCTIONS = {
 	{name = 'shd_sweep', argc = 0, fn = sweep},
 	{name = 'shd_alerts', argc = 7, fn = alerts},
 	{name = 'shd_long_stays', argc = 3, fn = long_stays, readonly = true},
+	{name = 'shd_placement_report', argc = 2, fn = placement_report,
+	    readonly = true},
 	{name = 'shd_clock', argc = 0, fn = clock, readonly = true},
 	{name = 'shd_clock_advance', argc = 1, fn = clock_advance},
 	{name = 'shd_request_get', argc = 2, fn = request_get, readonly = true},

@@ -16,6 +16,7 @@
 #include "methods.h"
 #include "placements.h"
 #include "registrations.h"
+#include "report_placements.h"
 #include "requests.h"
 #include "shelterd.h"
 #include "shelters.h"
@@ -184,6 +185,11 @@ static const struct method methods[] = {
         .params = {{"from", PT_STRING, true}, {"to", PT_STRING, true},
             {"by", PT_ARRAY, true}},
         .fn = registrations_report},
+    {.name = "report.placements",
+        .roles = READ,
+        .params = {{"from", PT_STRING, true}, {"to", PT_STRING, true},
+            {"by", PT_ARRAY, true}},
+        .fn = report_placements_method},
     {.name = "audit.list",
         .roles = ROLE_ADMIN,
         .params = {{"from", PT_STRING, false}, {"to", PT_STRING, false},

@@ -39,17 +39,25 @@ registrations_put(struct call *call, const char *id)
 {
 	const json_t *ifv = json_object_get(call->params, "if_version");
 	struct store_reg_args a = {.id = id};
+	struct sh_errors *all = malloc(sizeof *all);
 	struct registration r;
 	struct sh_error err;
 	json_t *doc;
 	char *text;
+	int rc;
 
-	if (model_registration_parse(
-	        json_object_get(call->params, "registration"), 0, &r, &err) ==
-	    -1) {
-		call_error(call, &err);
+	if (all == NULL) {
+		call_errorf(
+		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 		return;
 	}
+	rc = model_registration_parse_all(
+	    json_object_get(call->params, "registration"), 0, &r, all);
+	if (rc == -1)
+		call_error_all(call, all);
+	free(all);
+	if (rc == -1)
+		return;
 	if ((doc = model_registration_to_json(&r)) == NULL ||
 	    (text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		json_decref(doc);
@@ -137,8 +145,8 @@ registrations_date(
 	return 0;
 }
 
-/* from and to as YYYYMMDD; to before from is invalid. 0 or -1 (ended). */
-static int
+/* from and to as YYYYMMDD: see registrations.h. */
+int
 registrations_range(struct call *call, bool required, char from[9], char to[9])
 {
 	if (registrations_date(call, "from", required, from) == -1 ||

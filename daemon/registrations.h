@@ -5,6 +5,8 @@
 #ifndef SHELTERD_REGISTRATIONS_H
 #define SHELTERD_REGISTRATIONS_H
 
+#include <stdbool.h>
+
 struct call;
 
 /* registration.create {registration} -> {registration}. */
@@ -17,5 +19,12 @@ void registrations_get(struct call *call);
 void registrations_list(struct call *call);
 /* report.registrations {from, to, by} -> the protected cross-table. */
 void registrations_report(struct call *call);
+/*
+ * params from and to (dates YYYY-MM-DD) as YYYYMMDD into from and to ("" when
+ * absent and not required); to before from is invalid. 0, or -1 after
+ * ending the call with the error.
+ */
+int registrations_range(
+    struct call *call, bool required, char from[9], char to[9]);
 
 #endif

@@ -187,6 +187,12 @@ int store_alerts(const struct store_alerts_args *a, store_cb *cb, void *arg,
 /* program, own_shelter: NULL or "" for any; norms {PROGRAM: DAYS} JSON. */
 int store_long_stays(const char *program, const char *own_shelter,
     const char *norms, store_cb *cb, void *arg, struct sh_error *err);
+/*
+ * The requests submitted in [from_ms, to_ms) with what report.placements
+ * needs (lib/report_placements.c reads them), and the store's now.
+ */
+int store_placement_report(long long from_ms, long long to_ms, store_cb *cb,
+    void *arg, struct sh_error *err);
 /* The test clock (clock.h): read its offset; move it by seconds > 0. */
 int store_clock(store_cb *cb, void *arg, struct sh_error *err);
 int store_clock_advance(

@@ -392,6 +392,18 @@ store_long_stays(const char *program, const char *own_shelter,
 	return store_call(STORE_FN_LONG_STAYS, 3, argv, NULL, cb, arg, err);
 }
 
+/* shd_placement_report from_ms to_ms: {"requests", "now"}. */
+int
+store_placement_report(long long from_ms, long long to_ms, store_cb *cb,
+    void *arg, struct sh_error *err)
+{
+	char f[STORE_FN_NUM], t[STORE_FN_NUM];
+	const char *argv[] = {store_fn_num(f, from_ms), store_fn_num(t, to_ms)};
+
+	return store_call(
+	    STORE_FN_PLACEMENT_REPORT, 2, argv, NULL, cb, arg, err);
+}
+
 /* shd_clock: {"offset_ms", "now_ms"} of the test clock. */
 int
 store_clock(store_cb *cb, void *arg, struct sh_error *err)

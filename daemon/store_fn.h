@@ -43,6 +43,7 @@
 	    "stale_ms remind_ms immediate_ms days_ms planned_ms repeat_ms "    \
 	    "expiring_ms")                                                     \
 	X(LONG_STAYS, "shd_long_stays", 3, 0, "program own_shelter norms")     \
+	X(PLACEMENT_REPORT, "shd_placement_report", 2, 0, "from_ms to_ms")     \
 	X(CLOCK, "shd_clock", 0, 0, "")                                        \
 	X(CLOCK_ADVANCE, "shd_clock_advance", 1, 0, "seconds")                 \
 	X(REQUEST_GET, "shd_request_get", 2, 0, "id by")                       \

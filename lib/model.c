@@ -39,7 +39,8 @@ static const char *const model_intake_keys[] = {
 
 static const char *const model_request_keys[] = {"ref", "program", "person",
     "children", "needs", "prefers", "exploitation", "safety",
-    "preferred_location", "urgency", "referrer", "residence", NULL};
+    "preferred_location", "urgency", "referrer", "residence", "registration",
+    NULL};
 
 static const char *const model_person_keys[] = {
     "gender", "age", "languages", "nationality", NULL};
@@ -306,6 +307,22 @@ model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
 
 /* Requests. */
 
+static const char model_reg_id_rule[] = "must be a registration id reg-N";
+
+/* A registration id as the store makes them: reg-N, N from 1. */
+static bool
+model_valid_reg_id(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 5 || n > 24 || strncmp(s, "reg-", 4) != 0 || s[4] == '0')
+		return false;
+	for (i = 4; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 /* One step of a parse that goes on after a problem: record it. */
 #define MODEL_STEP(all, err, expr)                                             \
 	do {                                                                   \
@@ -512,6 +529,10 @@ model_request_parse_all(const json_t *obj, const struct gazetteer *gaz,
 	MODEL_STEP(all, &err,
 	    model_request_enum(
 	        obj, "residence", model_residences, &residence, &err));
+	MODEL_STEP(all, &err,
+	    model_field_get_text(obj, "", "registration", false, MODEL_ID_MAX,
+	        model_valid_reg_id, model_reg_id_rule, out->registration,
+	        &err));
 	out->program = (enum program)program;
 	out->urgency = (enum urgency)urgency;
 	out->referrer = (enum referrer)referrer;

@@ -246,8 +246,9 @@ model_json_safety(const struct request *r)
 
 /*
  * The request's input fields, normalised: defaults filled in, arrays always
- * present, exploitation, safety, preferred_location, referrer and residence
- * only when given. model_request_parse reads it back to the same struct.
+ * present, exploitation, safety, preferred_location, referrer, residence
+ * and registration only when given. model_request_parse reads it back to
+ * the same struct.
  */
 json_t *
 model_request_to_json(const struct request *r)
@@ -282,7 +283,10 @@ model_request_to_json(const struct request *r)
 	                model_enum_name(model_referrers, r->referrer)))) &&
 	    (r->residence == RESIDENCE_NONE ||
 	        model_json_set(o, "residence",
-	            json_string(model_residence_name(r->residence))));
+	            json_string(model_residence_name(r->residence)))) &&
+	    (r->registration[0] == '\0' ||
+	        model_json_set(
+	            o, "registration", json_string(r->registration)));
 	return model_json_done(o, ok);
 }
 

@@ -3,6 +3,7 @@
  * (include/shelter/registration.h), and their report dimensions.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shelter/registration.h"
@@ -68,87 +69,138 @@ reg_band_of(int age)
 	                : AGE_BAND_23;
 }
 
-static int
+/* One step of a parse that goes on after a problem: record it. */
+#define REG_STEP(all, err, expr)                                               \
+	do {                                                                   \
+		if ((expr) < 0)                                                \
+			sh_errors_add((all), (err));                           \
+	} while (0)
+
+/* The person, each of its problems into all. */
+static void
 reg_person_parse(const json_t *obj, int flags, struct registration *out,
-    struct sh_error *err)
+    struct sh_errors *all)
 {
 	char path[MODEL_PATH_MAX];
+	struct sh_error err;
 	json_t *v, *nat;
 	int rc, val;
 
 	if ((rc = model_field_get_object(
-	         obj, "", "person", false, &v, path, err)) <= 0)
-		return rc;
-	if (model_field_check_keys(v, path, reg_person_keys, NULL, err) < 0 ||
-	    (rc = model_field_get_enum(
-	         v, path, "gender", false, model_genders, &val, err)) < 0)
-		return -1;
+	         obj, "", "person", false, &v, path, &err)) <= 0) {
+		if (rc < 0)
+			sh_errors_add(all, &err);
+		return;
+	}
+	model_field_check_keys_all(v, path, reg_person_keys, all);
+	if ((rc = model_field_get_enum(
+	         v, path, "gender", false, model_genders, &val, &err)) < 0)
+		sh_errors_add(all, &err);
 	out->has_gender = rc > 0;
 	out->gender = rc > 0 ? (enum gender)val : GENDER_X;
-	if (model_field_get_int(v, path, "age", false, 0, 120, &out->age, err) <
-	        0 ||
-	    (rc = model_field_get_enum(
-	         v, path, "age_band", false, reg_age_bands, &val, err)) < 0)
-		return -1;
+	REG_STEP(all, &err,
+	    model_field_get_int(
+	        v, path, "age", false, 0, 120, &out->age, &err));
+	if ((rc = model_field_get_enum(
+	         v, path, "age_band", false, reg_age_bands, &val, &err)) < 0)
+		sh_errors_add(all, &err);
 	if (out->age >= 0) {
-		if (rc > 0 && !(flags & MODEL_STORED))
-			return model_field_invalid(err, "person.age_band",
+		if (rc > 0 && !(flags & MODEL_STORED)) {
+			model_field_invalid(&err, "person.age_band",
 			    "give age or age_band, not both");
+			sh_errors_add(all, &err);
+		}
 		out->age_band = reg_band_of(out->age);
 	} else if (rc > 0)
 		out->age_band = (enum age_band)val;
 	if ((nat = json_object_get(v, "nationality")) == NULL)
-		return 0;
+		return;
 	if (!json_is_string(nat) || json_string_length(nat) != 2 ||
 	    json_string_value(nat)[0] < 'A' ||
 	    json_string_value(nat)[0] > 'Z' ||
-	    json_string_value(nat)[1] < 'A' || json_string_value(nat)[1] > 'Z')
-		return model_field_invalid(err, "person.nationality",
+	    json_string_value(nat)[1] < 'A' ||
+	    json_string_value(nat)[1] > 'Z') {
+		model_field_invalid(&err, "person.nationality",
 		    "must be a two-letter uppercase ISO 3166-1 code");
+		sh_errors_add(all, &err);
+		return;
+	}
 	memcpy(out->nationality, json_string_value(nat), 3);
-	return 0;
+}
+
+/* An optional enum member: 0 leaves *out alone. */
+static int
+reg_enum(const json_t *obj, const char *key, const struct model_enum *tab,
+    int *out, struct sh_error *err)
+{
+	int val, rc = model_field_get_enum(obj, "", key, false, tab, &val, err);
+
+	if (rc > 0)
+		*out = val;
+	return rc < 0 ? -1 : 0;
+}
+
+int
+model_registration_parse_all(const json_t *obj, int flags,
+    struct registration *out, struct sh_errors *all)
+{
+	int kind = REG_KIND_REGISTRATION, sector = SECTOR_NONE;
+	int referrer = REFERRER_NONE, region = -1;
+	struct sh_error err;
+
+	memset(out, 0, sizeof *out);
+	memset(all, 0, sizeof *all);
+	out->age = -1;
+	out->age_band = AGE_BAND_UNKNOWN;
+	out->region = -1;
+	if (!json_is_object(obj)) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "",
+		    "registration: must be an object");
+		sh_errors_add(all, &err);
+		return -1;
+	}
+	model_field_check_keys_all(obj, "", reg_keys, all);
+	REG_STEP(all, &err,
+	    model_field_get_text(obj, "", "ref", !(flags & MODEL_STORED),
+	        MODEL_REF_MAX, model_valid_ref, reg_ref_rule, out->ref, &err));
+	REG_STEP(all, &err,
+	    model_field_get_text(obj, "", "date", true, 10, model_valid_date,
+	        reg_date_rule, out->date, &err));
+	REG_STEP(all, &err,
+	    model_field_get_enum(
+	        obj, "", "kind", true, reg_kinds, &kind, &err));
+	REG_STEP(
+	    all, &err, reg_enum(obj, "sector", model_sectors, &sector, &err));
+	reg_person_parse(obj, flags, out, all);
+	REG_STEP(all, &err,
+	    reg_enum(obj, "referrer", model_referrers, &referrer, &err));
+	REG_STEP(
+	    all, &err, reg_enum(obj, "region", reg_regions, &region, &err));
+	REG_STEP(all, &err,
+	    model_field_get_text(obj, "", "request_id", false, MODEL_ID_MAX,
+	        model_valid_id, reg_id_rule, out->request_id, &err));
+	out->kind = (enum reg_kind)kind;
+	out->sector = (enum sector)sector;
+	out->referrer = (enum referrer)referrer;
+	out->region = region;
+	return all->n > 0 ? -1 : 0;
 }
 
 int
 model_registration_parse(const json_t *obj, int flags, struct registration *out,
     struct sh_error *err)
 {
-	int val, rc;
+	struct sh_errors *all = malloc(sizeof *all);
+	int rc;
 
-	memset(out, 0, sizeof *out);
-	out->age = -1;
-	out->age_band = AGE_BAND_UNKNOWN;
-	out->region = -1;
-	if (!json_is_object(obj))
-		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field", "",
-		    "registration: must be an object");
-	if (model_field_check_keys(obj, "", reg_keys, NULL, err) < 0 ||
-	    model_field_get_text(obj, "", "ref", !(flags & MODEL_STORED),
-	        MODEL_REF_MAX, model_valid_ref, reg_ref_rule, out->ref,
-	        err) < 0 ||
-	    model_field_get_text(obj, "", "date", true, 10, model_valid_date,
-	        reg_date_rule, out->date, err) < 0 ||
-	    model_field_get_enum(obj, "", "kind", true, reg_kinds, &val, err) <
-	        0)
-		return -1;
-	out->kind = (enum reg_kind)val;
-	if ((rc = model_field_get_enum(
-	         obj, "", "sector", false, model_sectors, &val, err)) < 0)
-		return -1;
-	out->sector = rc > 0 ? (enum sector)val : SECTOR_NONE;
-	if (reg_person_parse(obj, flags, out, err) < 0 ||
-	    (rc = model_field_get_enum(
-	         obj, "", "referrer", false, model_referrers, &val, err)) < 0)
-		return -1;
-	out->referrer = rc > 0 ? (enum referrer)val : REFERRER_NONE;
-	if ((rc = model_field_get_enum(
-	         obj, "", "region", false, reg_regions, &val, err)) < 0)
-		return -1;
-	out->region = rc > 0 ? val : -1;
-	if (model_field_get_text(obj, "", "request_id", false, MODEL_ID_MAX,
-	        model_valid_id, reg_id_rule, out->request_id, err) < 0)
-		return -1;
-	return 0;
+	if (all == NULL)
+		return sh_error_set(
+		    err, SH_INTERNAL, "internal", "", "out of memory");
+	rc = model_registration_parse_all(obj, flags, out, all);
+	if (rc == -1 && err != NULL)
+		*err = all->v[0];
+	free(all);
+	return rc;
 }
 
 json_t *

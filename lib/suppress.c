@@ -458,7 +458,8 @@ suppress_protect(struct suppress_table *t, long long min_cell)
 	struct lp lp;
 
 	for (e = 0; e < t->nentries; e++)
-		t->suppressed[e] = t->count[e] > 0 && t->count[e] < min_cell;
+		t->suppressed[e] = t->suppressed[e] ||
+		    (t->count[e] > 0 && t->count[e] < min_cell);
 	if (rels_build(t, &rl) == -1)
 		return suppress_all(t);
 	done = calloc(t->nentries, sizeof *done);

@@ -101,6 +101,9 @@ int ctl_cmd_call(const struct ctl *ctl, const char *method, json_t *params,
 int ctl_cmd_status(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_shelters(struct ctl *ctl, int argc, char **argv);
 int ctl_report_run(struct ctl *ctl, int argc, char **argv);
+/* report.placements for people (aligned tables) or as CSV (ctl_report_pl.c). */
+int ctl_report_pl_table(const json_t *r);
+int ctl_report_pl_csv(const json_t *r);
 int ctl_audit_run(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_shelter(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_capacity(struct ctl *ctl, int argc, char **argv);

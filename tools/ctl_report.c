@@ -1,7 +1,7 @@
 /*
  * ctl_report.c: shelterctl report registrations (an aligned table or CSV
- * of report.registrations; suppressed counts shown as <MIN_CELL) and
- * shelterctl audit (audit.list).
+ * of report.registrations; suppressed counts shown as <MIN_CELL), report
+ * placements (shown by ctl_report_pl.c) and shelterctl audit (audit.list).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -171,7 +171,16 @@ ctl_report_show(const json_t *r)
 	return CTL_OK;
 }
 
-/* shelterctl report registrations --from D --to D --by DIM,... [--csv] */
+static int
+ctl_report_pl_show(const json_t *r)
+{
+	return report_csv ? ctl_report_pl_csv(r) : ctl_report_pl_table(r);
+}
+
+/*
+ * shelterctl report registrations|placements --from D --to D --by DIM,...
+ * [--csv]
+ */
 int
 ctl_report_run(struct ctl *ctl, int argc, char **argv)
 {
@@ -184,6 +193,7 @@ ctl_report_run(struct ctl *ctl, int argc, char **argv)
 	};
 	json_t *params = json_object(), *by = json_array();
 	char *copy, *tok, *save = NULL;
+	bool placements;
 	int ch, rc = 0;
 
 	if (params == NULL || by == NULL) {
@@ -207,8 +217,10 @@ ctl_report_run(struct ctl *ctl, int argc, char **argv)
 		} else
 			rc = -2;
 	}
+	placements = optind < argc && strcmp(argv[optind], "placements") == 0;
 	if (rc != 0 || optind >= argc ||
-	    strcmp(argv[optind], "registrations") != 0 || optind + 1 != argc) {
+	    (!placements && strcmp(argv[optind], "registrations") != 0) ||
+	    optind + 1 != argc) {
 		json_decref(params);
 		json_decref(by);
 		return rc == -1 ? ctl_nomem() : ctl_usage(ctl, NULL);
@@ -217,6 +229,9 @@ ctl_report_run(struct ctl *ctl, int argc, char **argv)
 		json_decref(params);
 		return ctl_nomem();
 	}
+	if (placements)
+		return ctl_cmd_call(
+		    ctl, "report.placements", params, ctl_report_pl_show);
 	return ctl_cmd_call(
 	    ctl, "report.registrations", params, ctl_report_show);
 }

@@ -137,10 +137,12 @@ static const struct command commands[] = {
         .summary = "who is expected and who lives there (placement.list)"},
     {.name = "report",
         .fn = ctl_report_run,
-        .args = "registrations --from DATE --to DATE --by DIM,... [--csv]",
-        .summary = "registrations by up to three dimensions, small counts "
-                   "suppressed",
-        .help = "  --by DIM,...  " REPORT_DIMS_HELP "\n"
+        .args = "registrations|placements --from DATE --to DATE --by "
+                "DIM,... [--csv]",
+        .summary = "registrations, or placement figures of requests, by up "
+                   "to three dimensions, small counts suppressed",
+        .help = "  --by DIM,...  registrations: " REPORT_DIMS_HELP "\n"
+                "                placements: program, urgency, referrer\n"
                 "  --csv         CSV for the ministry (suppressed: empty "
                 "count)\n"
                 "Suppressed counts show as <MIN_CELL (reports.min_cell).\n"},

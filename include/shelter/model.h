@@ -179,6 +179,7 @@ struct request {
 	enum urgency urgency;
 	enum referrer referrer;
 	enum residence residence;
+	char registration[MODEL_ID_MAX + 1]; /* "reg-N", "" when not given */
 };
 
 /*

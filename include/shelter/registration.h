@@ -51,6 +51,12 @@ struct registration {
  */
 int model_registration_parse(const json_t *obj, int flags,
     struct registration *out, struct sh_error *err);
+/*
+ * The same, every problem found into all (all->v[0] is the one
+ * model_registration_parse names): for data.errors. 0, or -1.
+ */
+int model_registration_parse_all(const json_t *obj, int flags,
+    struct registration *out, struct sh_errors *all);
 /* The registration, normalised (person.age_band always present). */
 json_t *model_registration_to_json(const struct registration *r);
 /*

@@ -56,8 +56,12 @@ size_t suppress_total(const struct suppress_table *t);
 void suppress_add(struct suppress_table *t, const int *key, long long n);
 
 /*
- * Mark the suppressed entries (see above) for min_cell >= 1. 0, or -1 on
- * ENOMEM (then everything non-zero is marked suppressed, which is safe).
+ * Mark the suppressed entries (see above) for min_cell >= 1. An entry
+ * already marked (by the caller, e.g. because a related table hides it)
+ * stays marked and is protected like a primary one; mark only non-zero
+ * entries, since the audit takes a suppressed count to be at least 1.
+ * 0, or -1 on ENOMEM (then everything non-zero is marked suppressed,
+ * which is safe).
  */
 int suppress_protect(struct suppress_table *t, long long min_cell);
 
