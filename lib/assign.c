@@ -451,12 +451,12 @@ assign_search(struct assign_ctx *c)
 	 * who do not say apart (each of them could take its turn at s).
 	 */
 	a = c->apart[ci] ? ci : cj;
-	assign_case_disable(c, a, s, 1);
-	assign_search(c);
-	assign_case_disable(c, a, s, -1);
 	assign_disable(c, a, s, 1);
 	assign_search(c);
 	assign_disable(c, a, s, -1);
+	assign_case_disable(c, a, s, 1);
+	assign_search(c);
+	assign_case_disable(c, a, s, -1);
 }
 
 /*
