@@ -449,6 +449,8 @@ assign_search(struct assign_ctx *c)
 	 * Forbidding the others all at once, not one at a time, keeps the
 	 * tree small when an apart member shares a case with many members
 	 * who do not say apart (each of them could take its turn at s).
+	 * Moving a is searched first: it displaces one request, the other
+	 * branch many.
 	 */
 	a = c->apart[ci] ? ci : cj;
 	assign_disable(c, a, s, 1);

@@ -41,8 +41,8 @@
  * a non-apart one) is found in the flow's solution and settled by branch
  * and bound: for the first conflicting pair in input order at shelter s,
  * with a the one of the two that says apart (the earlier when both do),
- * one branch forbids every other member of a's case at s, the other
- * forbids a at s. Every valid assignment lies in one branch, and a
+ * one branch forbids a at s (searched first), the other every other
+ * member of a's case at s. Every valid assignment lies in one branch, and a
  * relaxation's optimum bounds its branch, so the search is exact (keeping
  * the others off s one at a time instead would need a node for every
  * subset of them); every node also repairs its solution
