@@ -393,12 +393,23 @@ assign_disable(struct assign_ctx *c, int req, int shelter, int delta)
 			c->opt[k].disabled += delta;
 }
 
+/* Every other member of a's case at shelter s, disabled by delta. */
+static void
+assign_case_disable(struct assign_ctx *c, int a, int shelter, int delta)
+{
+	int j;
+
+	for (j = 0; j < c->n; j++)
+		if (j != a && c->case_of[j] == c->case_of[a])
+			assign_disable(c, j, shelter, delta);
+}
+
 /* Branch and bound over apart conflicts the flow relaxation leaves. */
 static void
 assign_search(struct assign_ctx *c)
 {
 	long long score;
-	int count, i, j, ci = -1, cj = -1, s;
+	int count, i, j, ci = -1, cj = -1, s, a;
 
 	if (c->nodes >= c->max_nodes) {
 		c->exact = false;
@@ -431,13 +442,23 @@ assign_search(struct assign_ctx *c)
 			}
 	assign_offer(c, c->tmp);
 	s = c->opt[c->cur[ci]].shelter;
-	/* The earlier request keeps the shelter in the first branch. */
-	assign_disable(c, cj, s, 1);
+	/*
+	 * a, one of the two that says apart (the earlier when both do),
+	 * either stays at s with no other member of its case there, or is
+	 * not at s: every valid assignment lies in one of the two branches.
+	 * Forbidding the others all at once, not one at a time, keeps the
+	 * tree small when an apart member shares a case with many members
+	 * who do not say apart (each of them could take its turn at s).
+	 * Moving a is searched first: it displaces one request, the other
+	 * branch many.
+	 */
+	a = c->apart[ci] ? ci : cj;
+	assign_disable(c, a, s, 1);
 	assign_search(c);
-	assign_disable(c, cj, s, -1);
-	assign_disable(c, ci, s, 1);
+	assign_disable(c, a, s, -1);
+	assign_case_disable(c, a, s, 1);
 	assign_search(c);
-	assign_disable(c, ci, s, -1);
+	assign_case_disable(c, a, s, -1);
 }
 
 /*

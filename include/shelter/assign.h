@@ -39,10 +39,13 @@
  * (many apart co-victims of one gender) inside the flow. What is left (two
  * apart members in different pools of one shelter, or an apart member with
  * a non-apart one) is found in the flow's solution and settled by branch
- * and bound: for the first conflicting pair (i, j) in input order at
- * shelter s, one branch forbids j at s, the other i at s. Every valid
- * assignment lies in one branch, and a relaxation's optimum bounds its
- * branch, so the search is exact; every node also repairs its solution
+ * and bound: for the first conflicting pair in input order at shelter s,
+ * with a the one of the two that says apart (the earlier when both do),
+ * one branch forbids a at s (searched first), the other every other
+ * member of a's case at s. Every valid assignment lies in one branch, and a
+ * relaxation's optimum bounds its branch, so the search is exact (keeping
+ * the others off s one at a time instead would need a node for every
+ * subset of them); every node also repairs its solution
  * (drops the later of each conflicting pair) into a valid incumbent, which
  * prunes early.
  *

@@ -548,6 +548,65 @@ test_mixed_apart(void **state)
 }
 
 /*
+ * A raid's shape: one case, a single apart member among many who do not
+ * say apart, everyone preferring the same shelters. Settling the apart
+ * member's conflicts one co-victim at a time needs a node for every
+ * subset of co-victims kept off its shelter; the search must instead
+ * keep all of them off at once (or the apart member), and stay exact
+ * well inside a small cap.
+ */
+static void
+test_one_apart_among_many(void **state)
+{
+	static struct inst x;
+	static struct brute b;
+	struct assign_result res;
+	long long score;
+	int it, i, s, a;
+
+	(void)state;
+	rng_state = 0xa9a27ULL;
+	for (it = 0; it < 40; it++) {
+		inst_init(&x, 4, 2);
+		for (s = 0; s < 4; s++) {
+			x.free[s][0] = 1 + rnd_below(3);
+			x.free[s][1] = rnd_below(2);
+		}
+		x.n = x.p.nrequests = 9;
+		a = rnd_below(9);
+		for (i = 0; i < 9; i++) {
+			x.req[i].options = x.opt[i];
+			x.req[i].noptions = 0;
+			for (s = 0; s < 4; s++) {
+				/* shelter 0 best for all, then 1, 2, 3 */
+				double sc =
+				    90 - 12 * s + rnd_below(800) / 100.0;
+
+				inst_add(&x, i, s, 0, sc);
+				if (i % 3 == 0)
+					inst_add(&x, i, s, 1, sc);
+			}
+			x.req[i].case_id = "raid-12";
+			x.req[i].co_victims =
+			    i == a ? CO_VICTIMS_APART : CO_VICTIMS_ANY;
+		}
+		x.p.max_nodes = 40;
+		run(&x, &res);
+		brute_run(&x, &b);
+		score = 0;
+		for (i = 0; i < x.n; i++)
+			if (res.choices[i].option >= 0)
+				score += hundredths(res.choices[i].score);
+		if (!res.exact || res.placed != b.best_count ||
+		    score != b.best_score)
+			fail_msg("instance %d: placed %d score %lld exact %d "
+			         "after %ld nodes, exhaustive %d %lld",
+			    it, res.placed, score, res.exact, res.nodes,
+			    b.best_count, b.best_score);
+	}
+}
+
+/*
  * Equal scores: a together request follows its co-victim; the same request
  * with "any" takes the pool with more free places.
  */
@@ -736,6 +795,7 @@ main(void)
 	    cmocka_unit_test(test_nobody_fits),
 	    cmocka_unit_test(test_all_apart),
 	    cmocka_unit_test(test_mixed_apart),
+	    cmocka_unit_test(test_one_apart_among_many),
 	    cmocka_unit_test(test_together),
 	    cmocka_unit_test(test_determinism),
 	    cmocka_unit_test(test_fifty),
