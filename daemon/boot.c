@@ -91,13 +91,9 @@ boot_seed_apply(void)
 }
 
 static void
-boot_table_done(json_t *result, const struct sh_error *err, void *arg)
+boot_table_done(void *arg, bool ok)
 {
-	if (result == NULL) {
-		log_warnx("boot: shelter table not loaded: %s", err->message);
-		return;
-	}
-	if (table_load(json_object_get(result, "shelters")) == -1) {
+	if (!ok) {
 		log_warnx("boot: shelter table not loaded");
 		return;
 	}
@@ -144,8 +140,8 @@ boot_store_up(void (*ready)(void))
 	ready_cb = ready;
 	if (store_clock(boot_clock_done, NULL, &err) == -1)
 		log_warnx("boot: test clock not read: %s", err.message);
-	if (store_shelter_list(boot_table_done, NULL, &err) == -1)
-		log_warnx("boot: shelter table not loaded: %s", err.message);
+	if (table_reload(boot_table_done, NULL) == -1)
+		log_warnx("boot: shelter table not loaded");
 }
 
 /*

@@ -401,6 +401,23 @@ local function shelter_list(a)
 	return '{"shelters":' .. json_array(out) .. '}'
 end
 
+-- One page of the shelter list: at most limit shelters after id after
+-- ('': from the first), and next (the last id sent, null at the end).
+local function shelter_page(a)
+	local after, limit = a[2], tonumber(a[3]) or 500
+	if limit < 1 then
+		limit = 500
+	end
+	local ids = redis.call('ZRANGE', key('shelters'),
+	    after == '' and '-' or '(' .. after, '+', 'BYLEX', 'LIMIT', 0, limit)
+	local out = {}
+	for i, id in ipairs(ids) do
+		out[i] = shelter_json(id)
+	end
+	return '{"shelters":' .. json_array(out) .. ',"next":' ..
+	    (#ids == limit and q(ids[#ids]) or 'null') .. '}'
+end
+
 local function capacity(a)
 	local id, if_version = a[2], a[3]
 	local sk = skey(id)
@@ -1953,6 +1970,8 @@ local FUNCTIONS = {
 	{name = 'shd_shelter_remove', argc = 1, fn = shelter_remove},
 	{name = 'shd_shelter_get', argc = 1, fn = shelter_get, readonly = true},
 	{name = 'shd_shelter_list', argc = 0, fn = shelter_list,
+	    readonly = true},
+	{name = 'shd_shelter_page', argc = 2, fn = shelter_page,
 	    readonly = true},
 	{name = 'shd_capacity', argc = 2, group = 3, fn = capacity},
 	{name = 'shd_intake', argc = 3, fn = intake},

@@ -142,11 +142,8 @@ requests_refresh_one_done(void *arg)
 }
 
 static void
-requests_refresh_list_done(
-    json_t *result, const struct sh_error *err, void *arg)
+requests_refresh_list_done(void *arg, bool ok)
 {
-	if (result != NULL)
-		table_load(json_object_get(result, "shelters"));
 	requests_refresh_drop(arg);
 }
 
@@ -173,10 +170,8 @@ requests_refresh_changed(
 void
 requests_refresh_all(struct requests_refresh *rs)
 {
-	struct sh_error err;
-
 	/* Not sent: the table stays as it is, as for a failed reload. */
-	if (store_shelter_list(requests_refresh_list_done, rs, &err) == 0)
+	if (table_reload(requests_refresh_list_done, rs) == 0)
 		rs->pending++;
 }
 

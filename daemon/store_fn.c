@@ -177,6 +177,22 @@ store_shelter_list(store_cb *cb, void *arg, struct sh_error *err)
 }
 
 /*
+ * shd_shelter_page after limit: {"shelters", "next"}: at most limit
+ * shelters with an id after after (NULL or "": from the first), by id;
+ * next is the last id sent, null when there are no more. 0 or -1.
+ */
+int
+store_shelter_page(
+    const char *after, int limit, store_cb *cb, void *arg, struct sh_error *err)
+{
+	char n[24];
+	const char *argv[2] = {after != NULL ? after : "", n};
+
+	snprintf(n, sizeof n, "%d", limit);
+	return store_call(STORE_FN_SHELTER_PAGE, 2, argv, NULL, cb, arg, err);
+}
+
+/*
  * shd_capacity: id if_version (empty: none), then per pool name total
  * occupied (a count below 0 empty: kept). 0 or -1 with err.
  */

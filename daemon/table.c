@@ -7,6 +7,12 @@
  * never changed from anything else, so every instance converges on the
  * same view.
  *
+ * The whole table is reloaded in pages (table_reload), so no reply grows
+ * with the register: the new entries are built beside the live ones and
+ * swapped in after the last page. Meanwhile a shelter reloaded on its own
+ * whose page has already arrived is put into both, so the swap loses no
+ * newer state (replies on the command connection come back in order).
+ *
  * Refreshes asked for by events are coalesced: an id is queued once, and
  * the queue is sent when the loop has run the callbacks that are ready. A
  * table_fetch() of that id sent meanwhile (a caller reading its own write)
@@ -14,6 +20,7 @@
  * queued refresh is dropped.
  */
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +30,28 @@
 #include "store.h"
 #include "table.h"
 
-static struct shelter **table;
-static size_t ntable, captable;
+/* Entries sorted by id. */
+struct tab {
+	struct shelter **v;
+	size_t n, cap;
+};
+
+static struct tab live;
+
+#define TABLE_PAGE 500 /* shelters per shd_shelter_page */
+
+/* A paged reload in flight (see table_reload). */
+struct waiter {
+	void (*done)(void *, bool);
+	void *arg;
+};
+static struct {
+	bool running, again;
+	struct tab next;              /* the pages so far */
+	char after[MODEL_ID_MAX + 1]; /* the last id loaded */
+	struct waiter *w;             /* called when it ends */
+	size_t nw, capw;
+} rl;
 static struct match_result scratch; /* all zero: initialised */
 
 /* Ids whose refresh waits for the end of the loop iteration. */
@@ -49,16 +76,16 @@ table_cmp(const void *a, const void *b)
 	return strcmp((*x)->id, (*y)->id);
 }
 
-/* Index of id, or of where it would go (*found false). */
+/* Index of id in t, or of where it would go (*found false). */
 static size_t
-table_find(const char *id, bool *found)
+table_find_in(const struct tab *t, const char *id, bool *found)
 {
-	size_t lo = 0, hi = ntable, mid;
+	size_t lo = 0, hi = t->n, mid;
 	int c;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(table[mid]->id, id);
+		c = strcmp(t->v[mid]->id, id);
 		if (c == 0) {
 			*found = true;
 			return mid;
@@ -70,6 +97,12 @@ table_find(const char *id, bool *found)
 	}
 	*found = false;
 	return lo;
+}
+
+static size_t
+table_find(const char *id, bool *found)
+{
+	return table_find_in(&live, id, found);
 }
 
 /* Parse a live shelter into a new allocation, or NULL (logged). */
@@ -118,9 +151,9 @@ table_load(const json_t *shelters)
 			v[n++] = s;
 	qsort(v, n, sizeof *v, table_cmp);
 	table_entries_free();
-	table = v;
-	ntable = n;
-	captable = cap ? cap : 1;
+	live.v = v;
+	live.n = n;
+	live.cap = cap ? cap : 1;
 	log_debug("table: loaded %zu shelters", n);
 	return 0;
 }
@@ -178,6 +211,75 @@ table_put_counts(struct shelter *s, const json_t *obj)
 	return 0;
 }
 
+/* Insert or replace s (owned) in t. 0, or -1 on ENOMEM (s freed). */
+static int
+table_insert(struct tab *t, struct shelter *s)
+{
+	struct shelter **v;
+	size_t i, cap;
+	bool found;
+
+	i = table_find_in(t, s->id, &found);
+	if (found) {
+		free(t->v[i]);
+		t->v[i] = s;
+		return 0;
+	}
+	if (t->n == t->cap) {
+		cap = t->cap ? t->cap * 2 : 16;
+		if ((v = reallocarray(t->v, cap, sizeof *v)) == NULL) {
+			log_warn("table: realloc");
+			free(s);
+			return -1;
+		}
+		t->v = v;
+		t->cap = cap;
+	}
+	memmove(t->v + i + 1, t->v + i, (t->n - i) * sizeof *t->v);
+	t->v[i] = s;
+	t->n++;
+	return 0;
+}
+
+/* Drop id from t if present. */
+static void
+table_remove_in(struct tab *t, const char *id)
+{
+	size_t i;
+	bool found;
+
+	i = table_find_in(t, id, &found);
+	if (!found)
+		return;
+	free(t->v[i]);
+	memmove(t->v + i, t->v + i + 1, (t->n - i - 1) * sizeof *t->v);
+	t->n--;
+}
+
+/* A reload in flight has loaded id already: it must see changes too. */
+static bool
+table_reload_has(const char *id)
+{
+	return rl.running && rl.after[0] != '\0' && strcmp(id, rl.after) <= 0;
+}
+
+/* Put obj into the reload's pages when they hold its id already. */
+static void
+table_reload_put(const json_t *obj, const char *id)
+{
+	struct shelter *s;
+	size_t i;
+	bool found;
+
+	if (id == NULL || !table_reload_has(id))
+		return;
+	i = table_find_in(&rl.next, id, &found);
+	if (found && table_put_counts(rl.next.v[i], obj) == 0)
+		return;
+	if ((s = table_parse(obj)) != NULL)
+		table_insert(&rl.next, s);
+}
+
 /*
  * Insert or replace one shelter from its live JSON. Returns 0, or -1 when
  * it does not parse (logged) or on ENOMEM; the table is then unchanged.
@@ -185,53 +287,39 @@ table_put_counts(struct shelter *s, const json_t *obj)
 int
 table_put_json(const json_t *obj)
 {
-	struct shelter *s, **v;
+	struct shelter *s;
 	const char *id = json_string_value(json_object_get(obj, "id"));
-	size_t i, cap;
+	size_t i;
 	bool found;
 
+	table_reload_put(obj, id);
 	if (id != NULL) {
 		i = table_find(id, &found);
-		if (found && table_put_counts(table[i], obj) == 0)
+		if (found && table_put_counts(live.v[i], obj) == 0)
 			return 0;
 	}
 	if ((s = table_parse(obj)) == NULL)
 		return -1;
-	i = table_find(s->id, &found);
-	if (found) {
-		free(table[i]);
-		table[i] = s;
-		return 0;
-	}
-	if (ntable == captable) {
-		cap = captable ? captable * 2 : 16;
-		if ((v = reallocarray(table, cap, sizeof *v)) == NULL) {
-			log_warn("table: realloc");
-			free(s);
-			return -1;
-		}
-		table = v;
-		captable = cap;
-	}
-	memmove(table + i + 1, table + i, (ntable - i) * sizeof *table);
-	table[i] = s;
-	ntable++;
-	return 0;
+	return table_insert(&live, s);
 }
 
 /* Drop the shelter id if present. */
 void
 table_remove(const char *id)
 {
+	if (table_reload_has(id))
+		table_remove_in(&rl.next, id);
+	table_remove_in(&live, id);
+}
+
+static struct shelter *
+table_get_in(const struct tab *t, const char *id)
+{
 	size_t i;
 	bool found;
 
-	i = table_find(id, &found);
-	if (!found)
-		return;
-	free(table[i]);
-	memmove(table + i, table + i + 1, (ntable - i - 1) * sizeof *table);
-	ntable--;
+	i = table_find_in(t, id, &found);
+	return found ? t->v[i] : NULL;
 }
 
 /* Held places this daemon's own call took or gave back: see table.h. */
@@ -245,10 +333,15 @@ table_add_held(const char *id, const char *pool, int dheld)
 
 	if (id == NULL || pool == NULL)
 		return -1;
+	if (table_reload_has(id) && (s = table_get_in(&rl.next, id)) != NULL)
+		for (k = 0; k < s->npools; k++)
+			if (strcmp(s->pools[k].name, pool) == 0 &&
+			    s->pools[k].held + dheld >= 0)
+				s->pools[k].held += dheld;
 	i = table_find(id, &found);
 	if (!found)
 		return -1;
-	s = table[i];
+	s = live.v[i];
 	for (k = 0; k < s->npools; k++)
 		if (strcmp(s->pools[k].name, pool) == 0) {
 			if (s->pools[k].held + dheld < 0)
@@ -267,15 +360,15 @@ table_get(const char *id)
 	bool found;
 
 	i = table_find(id, &found);
-	return found ? table[i] : NULL;
+	return found ? live.v[i] : NULL;
 }
 
 /* Every shelter sorted by id; valid until the next change. */
 const struct shelter *const *
 table_all(size_t *n)
 {
-	*n = ntable;
-	return (const struct shelter *const *)table;
+	*n = live.n;
+	return (const struct shelter *const *)live.v;
 }
 
 static void
@@ -400,6 +493,131 @@ table_refresh(const char *id)
 		event_active(ev_flush, EV_TIMEOUT, 0);
 }
 
+static void
+table_tab_free(struct tab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->v[i]);
+	free(t->v);
+	memset(t, 0, sizeof *t);
+}
+
+static int table_reload_send(void);
+
+/* The reload ended (ok: the last page arrived): swap, call the waiters. */
+static void
+table_reload_end(bool ok)
+{
+	struct waiter *w;
+	size_t i, n;
+
+	if (ok && rl.again) {
+		/* Asked for again meanwhile: that one wants newer pages. */
+		rl.again = false;
+		table_tab_free(&rl.next);
+		rl.after[0] = '\0';
+		if (table_reload_send() == 0)
+			return;
+		ok = false;
+	}
+	if (ok) {
+		table_entries_free();
+		live = rl.next;
+		memset(&rl.next, 0, sizeof rl.next);
+		log_debug("table: loaded %zu shelters", live.n);
+	} else
+		table_tab_free(&rl.next);
+	rl.running = rl.again = false;
+	rl.after[0] = '\0';
+	w = rl.w;
+	n = rl.nw;
+	rl.w = NULL;
+	rl.nw = rl.capw = 0;
+	/* Give the parsing's freed heap back (start-up RSS). */
+	malloc_trim(0);
+	for (i = 0; i < n; i++)
+		w[i].done(w[i].arg, ok);
+	free(w);
+}
+
+static void
+table_page_done(json_t *result, const struct sh_error *err, void *arg)
+{
+	const json_t *arr = json_object_get(result, "shelters");
+	const char *next = json_string_value(json_object_get(result, "next"));
+	struct shelter *s;
+	size_t i;
+
+	if (result == NULL || !json_is_array(arr)) {
+		log_warnx("table: shelter page not loaded: %s",
+		    err != NULL ? err->message : "no shelters in the reply");
+		table_reload_end(false);
+		return;
+	}
+	for (i = 0; i < json_array_size(arr); i++)
+		if ((s = table_parse(json_array_get(arr, i))) != NULL &&
+		    table_insert(&rl.next, s) == -1) {
+			table_reload_end(false);
+			return;
+		}
+	if (next == NULL) {
+		table_reload_end(true);
+		return;
+	}
+	snprintf(rl.after, sizeof rl.after, "%s", next);
+	if (table_reload_send() == -1)
+		table_reload_end(false);
+}
+
+static int
+table_reload_send(void)
+{
+	struct sh_error err;
+
+	if (store_shelter_page(
+	        rl.after, TABLE_PAGE, table_page_done, NULL, &err) == -1) {
+		log_warnx("table: shelter page not sent: %s", err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reload the whole table from the store in pages (see the top of this
+ * file), then done(arg, ok): ok when it was swapped in, false when the
+ * store failed (the table is then unchanged). A reload asked for while
+ * one runs is served by one more after it. 0, or -1 (done not called)
+ * when it could not be sent or on ENOMEM.
+ */
+int
+table_reload(void (*done)(void *, bool), void *arg)
+{
+	struct waiter *w;
+	size_t cap;
+
+	if (rl.nw == rl.capw) {
+		cap = rl.capw ? rl.capw * 2 : 4;
+		if ((w = reallocarray(rl.w, cap, sizeof *w)) == NULL) {
+			log_warn("table: realloc");
+			return -1;
+		}
+		rl.w = w;
+		rl.capw = cap;
+	}
+	if (rl.running) {
+		rl.again = true;
+	} else {
+		rl.after[0] = '\0';
+		if (table_reload_send() == -1)
+			return -1;
+		rl.running = true;
+	}
+	rl.w[rl.nw++] = (struct waiter){done, arg};
+	return 0;
+}
+
 /* The long-lived match result: see table.h. */
 struct match_result *
 table_scratch(void)
@@ -412,11 +630,11 @@ table_entries_free(void)
 {
 	size_t i;
 
-	for (i = 0; i < ntable; i++)
-		free(table[i]);
-	free(table);
-	table = NULL;
-	ntable = captable = 0;
+	for (i = 0; i < live.n; i++)
+		free(live.v[i]);
+	free(live.v);
+	live.v = NULL;
+	live.n = live.cap = 0;
 }
 
 /* Free every shelter, the refresh queue and the scratch result. */
@@ -424,6 +642,9 @@ void
 table_free(void)
 {
 	table_entries_free();
+	table_tab_free(&rl.next);
+	free(rl.w);
+	memset(&rl, 0, sizeof rl);
 	match_result_free(&scratch);
 	if (ev_flush != NULL)
 		event_free(ev_flush);

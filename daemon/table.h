@@ -6,6 +6,7 @@
 #ifndef SHELTERD_TABLE_H
 #define SHELTERD_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -15,6 +16,12 @@
 
 /* Replace the whole table from a JSON array of shelters (live form). */
 int table_load(const json_t *shelters);
+/*
+ * Reload the whole table in pages of shd_shelter_page, then done(arg, ok);
+ * ok false: the store failed and the table is unchanged. 0, or -1 (done
+ * not called) when it could not be sent.
+ */
+int table_reload(void (*done)(void *, bool ok), void *arg);
 /* Insert or replace one shelter from its JSON (live form). */
 int table_put_json(const json_t *shelter);
 void table_remove(const char *id);

@@ -4,21 +4,43 @@
  *
  * usage: loadgen --connect HOST:PORT --token T [--conns 50] [--requests N]
  *            [--method submit|capacity|ping|put] [--shelter ID] [--pool NAME]
- *            [--timeout S] [--places N]
+ *            [--timeout S] [--places N] [--rate R] [--kind K]
+ *            [--urgency U]
  *
  * put creates (or replaces) the fictional shelters bench-00000 ... with a mix
  * of programs, pools and Dutch coordinates: a way to seed a daemon. Their
  * women pool has N + i % 9 places, the men pool N / 2 + i % 5 (N: --places,
  * default 2, so a few hundred submits fill them).
  *
- * Every connection authenticates, then keeps exactly one call outstanding
- * until N calls have been answered in all. Prints one line: calls, seconds,
- * calls per second, latency p50/p99/max in milliseconds and the number of
- * error responses. Exit 0 when every call got a result, 1 otherwise.
+ * putx creates the shelter --shelter (default bench-x): program omm, care
+ * intellectual_disability (which no put shelter offers), one pool "men"
+ * for gender m that is full (total 1, occupied 1).
+ *
+ * submit --kind: normal (default; fits the put shelters), nofit (omm,
+ * intellectual_disability, gender f: fits no shelter, waits) or fit (the
+ * same for gender m: waits for a place in the putx shelter). --urgency
+ * overrides the urgency (immediate, days, planned).
+ *
+ * watch: connection 0 subscribes to proposals; connection 1 raises the
+ * total of --pool of --shelter by one (one more free place), waits for
+ * the proposal.created event of that shelter, pauses 20 ms, N times.
+ * Latency: from sending the capacity change to the event.
+ *
+ * Closed loop (default): every connection authenticates, then keeps
+ * exactly one call outstanding until N calls have been answered in all.
+ * Open loop (--rate R): N calls are due at R per second, round robin over
+ * the connections, sent when due whatever is outstanding; latency counts
+ * from when a call was due, and a call unanswered at the end (--timeout
+ * after the last was due) counts as infinitely slow.
+ *
+ * Prints one line: calls, seconds, calls per second, latency p50/p99/max
+ * in milliseconds ("inf" for unanswered) and the number of error
+ * responses. Exit 0 when every call got a result, 1 otherwise.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,7 +55,8 @@
 
 #include <jansson.h>
 
-enum lg_method { LG_SUBMIT, LG_CAPACITY, LG_PING, LG_PUT };
+enum lg_method { LG_SUBMIT, LG_CAPACITY, LG_PING, LG_PUT, LG_PUTX, LG_WATCH };
+enum lg_kind { LG_NORMAL, LG_NOFIT, LG_FIT };
 enum lg_state { LG_CONNECTING, LG_AUTH, LG_CALL, LG_DONE };
 
 struct lg_conn {
@@ -42,23 +65,29 @@ struct lg_conn {
 	enum lg_state state;
 	char *in;
 	size_t inlen, incap;
-	char out[1024];
-	size_t outlen, outoff;
+	char *out; /* pending bytes [outoff, outlen) */
+	size_t outlen, outoff, outcap;
 	long long sent_ns;
 	unsigned seq;
+	long outstanding;
 };
 
 struct lg {
-	const char *host, *port, *token, *shelter, *pool;
+	const char *host, *port, *token, *shelter, *pool, *urgency;
 	enum lg_method method;
+	enum lg_kind kind;
 	int nconns, timeout_s;
 	long total, issued, answered, errors;
-	long long *lat;
+	long long *lat; /* by call index; -1: unanswered */
+	long long *due; /* by call index: when it was due (or sent) */
 	long long start_ns, end_ns;
+	double rate;    /* > 0: open loop */
 	int pool_total; /* occupied alternates 0, 1 when >= 1, else stays 0 */
 	int places;     /* put: base size of the pools */
-	int epfd, open;
+	int epfd, open, authed;
 	bool first_error_shown;
+	long long watch_sent; /* watch: the change in flight (0: none) */
+	long long watch_next; /* watch: when to send the next change */
 };
 
 static long long
@@ -104,20 +133,41 @@ lg_connect(const struct lg *g, bool blocking)
 	return fd;
 }
 
-/* shelter.put for shelter number g->issued - 1 (ids are global). */
-static void
-lg_format_put(struct lg *g, struct lg_conn *c, unsigned k)
+/* Append n bytes to c's output. -1 on ENOMEM. */
+static int
+lg_queue(struct lg_conn *c, const char *p, int n)
+{
+	size_t cap;
+	char *q;
+
+	if (n <= 0)
+		return -1;
+	if (c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (c->outlen + (size_t)n > c->outcap) {
+		cap = (c->outcap + (size_t)n) * 2;
+		if ((q = realloc(c->out, cap)) == NULL)
+			return -1;
+		c->out = q;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, p, (size_t)n);
+	c->outlen += (size_t)n;
+	return 0;
+}
+
+/* shelter.put for shelter number i, call id k. */
+static int
+lg_format_put(struct lg *g, char *out, size_t size, long i, long k)
 {
 	static const char *const progs[] = {"regular", "crisis", "screening",
 	    "labour", "regular", "cosm", "omm", "regular"};
 	static const char *const care[] = {"[\"trauma\"]",
 	    "[\"trauma\",\"psychiatric\"]", "[]", "[\"medical\",\"addiction\"]",
 	    "[\"trauma\",\"pregnancy\"]"};
-	long i = g->issued - 1;
-	int n;
 
-	n = snprintf(c->out, sizeof c->out,
-	    "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"shelter.put\","
+	return snprintf(out, size,
+	    "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"shelter.put\","
 	    "\"params\":{\"shelter\":{\"id\":\"bench-%05ld\","
 	    "\"name\":\"Bench shelter %ld\",\"organisation\":\"Example\","
 	    "\"program\":\"%s\",\"location\":{\"lat\":%.4f,\"lon\":%.4f},"
@@ -134,56 +184,82 @@ lg_format_put(struct lg *g, struct lg_conn *c, unsigned k)
 	    3.6 + (i * 53 % 350) / 100.0, care[i % 5],
 	    i % 4 == 0 ? "protected" : "standard", g->places + i % 9,
 	    (g->places + 1) / 2 + i % 5);
-	c->outlen = n > 0 && (size_t)n < sizeof c->out ? (size_t)n : 0;
-	c->outoff = 0;
 }
 
-/* Format the next line to send on c into c->out. */
-static void
-lg_format(struct lg *g, struct lg_conn *c, bool auth)
+/* Format call number i (0-based; JSON id i + 1) for c into out. */
+static int
+lg_format(struct lg *g, struct lg_conn *c, char *out, size_t size, long i)
 {
 	static const char *const genders[] = {"f", "f", "m", "x"};
 	static const char *const langs[] = {
 	    "en", "ro", "bg", "pl", "uk", "es", "nl", "ar"};
 	unsigned k = c->seq++;
-	int n;
+	long id = i + 1;
+	const char *urg = g->urgency != NULL ? g->urgency
+	    : k % 3 == 0                     ? "immediate"
+	                                     : "days";
 
-	if (auth) {
-		n = snprintf(c->out, sizeof c->out,
-		    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":"
-		    "\"session.auth\",\"params\":{\"token\":\"%s\"}}\n",
-		    g->token);
-	} else if (g->method == LG_PING) {
-		n = snprintf(c->out, sizeof c->out,
-		    "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":"
+	switch (g->method) {
+	case LG_PING:
+		return snprintf(out, size,
+		    "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":"
 		    "\"session.ping\",\"params\":{}}\n",
-		    k);
-	} else if (g->method == LG_CAPACITY) {
-		n = snprintf(c->out, sizeof c->out,
-		    "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":"
+		    id);
+	case LG_CAPACITY:
+		return snprintf(out, size,
+		    "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":"
 		    "\"shelter.capacity\",\"params\":{\"id\":\"%s\","
 		    "\"pools\":{\"%s\":{\"occupied\":%d}}}}\n",
-		    k, g->shelter, g->pool,
+		    id, g->shelter, g->pool,
 		    g->pool_total > 0 ? (int)(k % 2) : 0);
-	} else if (g->method == LG_PUT) {
-		lg_format_put(g, c, k);
-		return;
-	} else {
-		/* Fictional, unique per process, connection and call. */
-		n = snprintf(c->out, sizeof c->out,
-		    "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":"
-		    "\"request.submit\",\"params\":{\"request\":{"
-		    "\"ref\":\"LG-%ld-%d-%u\",\"program\":\"any\","
-		    "\"person\":{\"gender\":\"%s\",\"age\":%u,"
-		    "\"languages\":[\"%s\"]},\"urgency\":\"%s\","
-		    "\"residence\":\"reflection\"}}}\n",
-		    k, (long)getpid(), c->index, k,
-		    genders[(k + (unsigned)c->index) % 4], 18 + (k * 7) % 40,
-		    langs[(k + (unsigned)c->index) % 8],
-		    k % 3 == 0 ? "immediate" : "days");
+	case LG_WATCH:
+		return snprintf(out, size,
+		    "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":"
+		    "\"shelter.capacity\",\"params\":{\"id\":\"%s\","
+		    "\"pools\":{\"%s\":{\"total\":%ld}}}}\n",
+		    id, g->shelter, g->pool, g->pool_total + id);
+	case LG_PUT:
+		return lg_format_put(g, out, size, i, id);
+	case LG_PUTX:
+		return snprintf(out, size,
+		    "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"shelter."
+		    "put\","
+		    "\"params\":{\"shelter\":{\"id\":\"%s\","
+		    "\"name\":\"Bench shelter X\",\"organisation\":\"Example\","
+		    "\"program\":\"omm\",\"location\":{\"lat\":52.1,\"lon\":5."
+		    "1},"
+		    "\"care\":[\"intellectual_disability\"],"
+		    "\"languages\":[\"nl\",\"en\"],\"security\":\"standard\","
+		    "\"intake\":{\"open\":true,\"always\":false},\"pools\":["
+		    "{\"name\":\"men\",\"genders\":[\"m\"],\"min_age\":18,"
+		    "\"max_age\":120,\"children_max\":0,\"boys_max_age\":0,"
+		    "\"total\":1,\"occupied\":1}]}}}\n",
+		    id, g->shelter);
+	case LG_SUBMIT:
+		break;
 	}
-	c->outlen = n > 0 && (size_t)n < sizeof c->out ? (size_t)n : 0;
-	c->outoff = 0;
+	if (g->kind != LG_NORMAL)
+		return snprintf(out, size,
+		    "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":"
+		    "\"request.submit\",\"params\":{\"request\":{"
+		    "\"ref\":\"LG-%ld-%d-%u\",\"program\":\"omm\","
+		    "\"person\":{\"gender\":\"%s\",\"age\":30,"
+		    "\"languages\":[\"nl\"]},\"urgency\":\"%s\","
+		    "\"needs\":[\"intellectual_disability\"],"
+		    "\"residence\":\"reflection\"}}}\n",
+		    id, (long)getpid(), c->index, k,
+		    g->kind == LG_FIT ? "m" : "f", urg);
+	/* Fictional, unique per process, connection and call. */
+	return snprintf(out, size,
+	    "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":"
+	    "\"request.submit\",\"params\":{\"request\":{"
+	    "\"ref\":\"LG-%ld-%d-%u\",\"program\":\"any\","
+	    "\"person\":{\"gender\":\"%s\",\"age\":%u,"
+	    "\"languages\":[\"%s\"]},\"urgency\":\"%s\","
+	    "\"residence\":\"reflection\"}}}\n",
+	    id, (long)getpid(), c->index, k,
+	    genders[(k + (unsigned)c->index) % 4], 18 + (k * 7) % 40,
+	    langs[(k + (unsigned)c->index) % 8], urg);
 }
 
 static void
@@ -228,21 +304,33 @@ lg_flush(struct lg *g, struct lg_conn *c)
 	return lg_watch(g, c, false);
 }
 
-/* Issue the next call on c, or close it when all calls are issued. */
+/* Queue call number g->issued on c, due at due_ns, and send it. */
+static int
+lg_send(struct lg *g, struct lg_conn *c, long long due_ns)
+{
+	char line[2048];
+	long i = g->issued++;
+
+	g->due[i] = due_ns;
+	c->outstanding++;
+	if (g->start_ns == 0)
+		g->start_ns = due_ns;
+	if (lg_queue(c, line, lg_format(g, c, line, sizeof line, i)) == -1)
+		return -1;
+	return lg_flush(g, c);
+}
+
+/* Closed loop: issue the next call on c, or close it when all are. */
 static int
 lg_next(struct lg *g, struct lg_conn *c)
 {
 	if (g->issued >= g->total) {
-		lg_close(g, c);
+		if (c->outstanding == 0)
+			lg_close(g, c);
 		return 0;
 	}
-	g->issued++;
-	lg_format(g, c, false);
 	c->state = LG_CALL;
-	c->sent_ns = lg_ns();
-	if (g->start_ns == 0)
-		g->start_ns = c->sent_ns;
-	return lg_flush(g, c);
+	return lg_send(g, c, lg_ns());
 }
 
 /* A response line: an error when "error" comes before any "result". */
@@ -255,13 +343,42 @@ lg_is_error(const char *line)
 	return e != NULL && (r == NULL || e < r);
 }
 
+/* watch: the proposal.created event of the watched shelter. */
+static void
+lg_watch_event(struct lg *g, const char *line)
+{
+	char want[128];
+	long long now = lg_ns();
+
+	snprintf(want, sizeof want, "\"shelter_id\":\"%s\"", g->shelter);
+	if (g->watch_sent == 0 ||
+	    strstr(line, "\"type\":\"proposal.created\"") == NULL ||
+	    strstr(line, want) == NULL)
+		return;
+	g->lat[g->answered++] = now - g->watch_sent;
+	g->watch_sent = 0;
+	g->watch_next = now + 20000000LL;
+}
+
+static const char lg_subscribe[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"session.subscribe\","
+    "\"params\":{\"topics\":[\"proposals\"]}}\n";
+
 static int
 lg_line(struct lg *g, struct lg_conn *c, const char *line)
 {
+	const char *p = strstr(line, "\"id\":");
+	long id;
 	bool err;
 
-	if (strstr(line, "\"id\":") == NULL)
-		return 0; /* a notification */
+	if (strstr(line, "\"method\":\"event\"") != NULL) {
+		if (g->method == LG_WATCH)
+			lg_watch_event(g, line);
+		return 0;
+	}
+	if (p == NULL)
+		return 0;
+	id = strtol(p + 5, NULL, 10);
 	err = lg_is_error(line);
 	if (err && !g->first_error_shown) {
 		fprintf(stderr, "loadgen: first error: %.300s\n", line);
@@ -270,14 +387,31 @@ lg_line(struct lg *g, struct lg_conn *c, const char *line)
 	if (c->state == LG_AUTH) {
 		if (err)
 			return -1;
-		return lg_next(g, c);
+		c->state = LG_CALL;
+		g->authed++;
+		if (g->method == LG_WATCH && c->index == 0)
+			return lg_queue(c, lg_subscribe,
+			           (int)strlen(lg_subscribe)) == -1
+			    ? -1
+			    : lg_flush(g, c);
+		return g->rate > 0 || g->method == LG_WATCH ? 0 : lg_next(g, c);
 	}
-	if (c->state != LG_CALL)
+	if (g->method == LG_WATCH) {
+		/* The event gives the figure. */
+		if (id >= 1) {
+			c->outstanding--;
+			g->errors += err;
+		}
 		return 0;
-	g->lat[g->answered++] = lg_ns() - c->sent_ns;
+	}
+	if (id < 1 || id > g->issued || g->lat[id - 1] >= 0)
+		return 0; /* not ours */
+	c->outstanding--;
 	if (err)
 		g->errors++;
-	return lg_next(g, c);
+	g->lat[id - 1] = lg_ns() - g->due[id - 1];
+	g->answered++;
+	return g->rate > 0 ? 0 : lg_next(g, c);
 }
 
 static int
@@ -326,6 +460,7 @@ lg_read(struct lg *g, struct lg_conn *c)
 static void
 lg_event(struct lg *g, struct lg_conn *c, unsigned events)
 {
+	char line[512];
 	int soerr = 0;
 	socklen_t len = sizeof soerr;
 
@@ -342,8 +477,12 @@ lg_event(struct lg *g, struct lg_conn *c, unsigned events)
 			return;
 		}
 		c->state = LG_AUTH;
-		lg_format(g, c, true);
-		if (lg_flush(g, c) == -1)
+		if (lg_queue(c, line,
+		        snprintf(line, sizeof line,
+		            "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":"
+		            "\"session.auth\",\"params\":{\"token\":\"%s\"}}\n",
+		            g->token)) == -1 ||
+		    lg_flush(g, c) == -1)
 			lg_close(g, c);
 		return;
 	}
@@ -420,10 +559,73 @@ lg_usage(void)
 	fprintf(stderr,
 	    "usage: loadgen --connect HOST:PORT --token T [--conns 50] "
 	    "[--requests N]\n"
-	    "               [--method submit|capacity|ping|put] [--shelter ID] "
-	    "[--pool NAME] [--timeout S]\n"
-	    "               [--places N]\n");
+	    "               [--method submit|capacity|ping|put|putx|watch] "
+	    "[--shelter ID]\n"
+	    "               [--pool NAME] [--timeout S] [--places N] "
+	    "[--rate R]\n"
+	    "               [--kind normal|nofit|fit] "
+	    "[--urgency immediate|days|planned]\n");
 	exit(2);
+}
+
+/* A positive number, or usage. */
+static double
+lg_num(const char *s, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > max)
+		lg_usage();
+	return v;
+}
+
+/* Send what is due now; returns ms until the next send (-1: none). */
+static int
+lg_tick(struct lg *g, struct lg_conn *conns, long long t0)
+{
+	long long now = lg_ns(), due;
+	struct lg_conn *c;
+
+	if (g->method == LG_WATCH) {
+		if (g->authed < 2 || g->issued >= g->total)
+			return -1;
+		if (g->watch_sent != 0)
+			return 1;
+		if (now < g->watch_next)
+			return (int)((g->watch_next - now) / 1000000) + 1;
+		g->watch_sent = now;
+		if (lg_send(g, &conns[1], now) == -1)
+			lg_close(g, &conns[1]);
+		return 1;
+	}
+	if (g->rate <= 0 || g->authed < g->nconns)
+		return -1;
+	while (g->issued < g->total) {
+		due = t0 + (long long)(g->issued * 1e9 / g->rate);
+		if (due > now)
+			return (int)((due - now) / 1000000);
+		c = &conns[g->issued % g->nconns];
+		if (c->fd == -1) {
+			g->issued++; /* lost: counted as unanswered */
+			continue;
+		}
+		if (lg_send(g, c, due) == -1)
+			lg_close(g, c);
+	}
+	return -1;
+}
+
+/* Latency i of the sorted list in ms, or "inf" when unanswered. */
+static const char *
+lg_ms(const struct lg *g, long i, char *buf, size_t size)
+{
+	if (g->lat[i] == LLONG_MAX)
+		return "inf";
+	snprintf(buf, size, "%.2f", g->lat[i] / 1e6);
+	return buf;
 }
 
 int
@@ -439,6 +641,9 @@ main(int argc, char **argv)
 	    {"pool", required_argument, NULL, 'p'},
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"places", required_argument, NULL, 'P'},
+	    {"rate", required_argument, NULL, 'R'},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"urgency", required_argument, NULL, 'u'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct lg g = {.nconns = 50,
@@ -451,10 +656,12 @@ main(int argc, char **argv)
 	struct lg_conn *conns;
 	static char hostbuf[256];
 	const char *mname = "submit";
+	char b50[32], b99[32], bmax[32];
 	char *colon;
-	long long deadline, now;
+	long long deadline, now, t0 = 0, last;
 	double secs;
-	int o, i, n;
+	long answered;
+	int o, i, n, wait_ms;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -470,10 +677,10 @@ main(int argc, char **argv)
 			g.token = optarg;
 			break;
 		case 'n':
-			g.nconns = atoi(optarg);
+			g.nconns = (int)lg_num(optarg, 100000);
 			break;
 		case 'r':
-			g.total = atol(optarg);
+			g.total = (long)lg_num(optarg, 1e8);
 			break;
 		case 'm':
 			mname = optarg;
@@ -485,6 +692,10 @@ main(int argc, char **argv)
 				g.method = LG_PING;
 			else if (strcmp(optarg, "put") == 0)
 				g.method = LG_PUT;
+			else if (strcmp(optarg, "putx") == 0)
+				g.method = LG_PUTX;
+			else if (strcmp(optarg, "watch") == 0)
+				g.method = LG_WATCH;
 			else
 				lg_usage();
 			break;
@@ -495,35 +706,67 @@ main(int argc, char **argv)
 			g.pool = optarg;
 			break;
 		case 'T':
-			g.timeout_s = atoi(optarg);
+			g.timeout_s = (int)lg_num(optarg, 3600);
 			break;
 		case 'P':
-			g.places = atoi(optarg);
+			g.places = (int)lg_num(optarg, 10000);
+			break;
+		case 'R':
+			g.rate = lg_num(optarg, 1e7);
+			break;
+		case 'k':
+			if (strcmp(optarg, "normal") == 0)
+				g.kind = LG_NORMAL;
+			else if (strcmp(optarg, "nofit") == 0)
+				g.kind = LG_NOFIT;
+			else if (strcmp(optarg, "fit") == 0)
+				g.kind = LG_FIT;
+			else
+				lg_usage();
+			break;
+		case 'u':
+			if (strcmp(optarg, "immediate") != 0 &&
+			    strcmp(optarg, "days") != 0 &&
+			    strcmp(optarg, "planned") != 0)
+				lg_usage();
+			g.urgency = optarg;
 			break;
 		default:
 			lg_usage();
 		}
 	}
-	if (g.host == NULL || g.token == NULL || g.nconns < 1 || g.total < 1 ||
-	    g.timeout_s < 1 || g.places < 1 || g.places > 10000 ||
+	if (optind < argc)
+		lg_usage();
+	if (g.method == LG_PUTX && g.shelter == NULL)
+		g.shelter = "bench-x";
+	if (g.method == LG_WATCH) {
+		if (g.shelter == NULL)
+			g.shelter = "bench-x";
+		g.nconns = 2;
+		g.rate = 0;
+	}
+	if (g.host == NULL || g.token == NULL ||
 	    (g.method == LG_CAPACITY && g.shelter == NULL))
 		lg_usage();
 	if (strlen(g.token) > 256 || (g.shelter && strlen(g.shelter) > 64) ||
 	    (g.pool && strlen(g.pool) > 32))
 		lg_usage();
-	if (g.method == LG_CAPACITY && g.pool == NULL &&
-	    lg_discover_pool(&g) == -1)
+	if ((g.method == LG_CAPACITY || g.method == LG_WATCH) &&
+	    g.pool == NULL && lg_discover_pool(&g) == -1)
+		return 1;
+	if (g.method == LG_WATCH && g.pool_total < 0)
 		return 1;
 
 	g.lat = calloc((size_t)g.total, sizeof *g.lat);
+	g.due = calloc((size_t)g.total, sizeof *g.due);
 	conns = calloc((size_t)g.nconns, sizeof *conns);
-	if (g.lat == NULL || conns == NULL ||
+	if (g.lat == NULL || g.due == NULL || conns == NULL ||
 	    (g.epfd = epoll_create1(0)) == -1) {
 		fprintf(stderr, "loadgen: out of memory\n");
-		free(g.lat);
-		free(conns);
 		return 1;
 	}
+	for (i = 0; i < g.total; i++)
+		g.lat[i] = -1;
 	for (i = 0; i < g.nconns; i++)
 		conns[i].fd = -1;
 	for (i = 0; i < g.nconns; i++) {
@@ -542,9 +785,28 @@ main(int argc, char **argv)
 	if (i < g.nconns) /* connect failed: stop before starting */
 		g.total = 0;
 	deadline = lg_ns() + (long long)g.timeout_s * 1000000000LL;
+	last = 0;
 	while (g.open > 0 && (now = lg_ns()) < deadline) {
-		n = epoll_wait(
-		    g.epfd, evs, 64, (int)((deadline - now) / 1000000) + 1);
+		if (t0 == 0 && g.authed == g.nconns) {
+			t0 = now + (g.method == LG_WATCH ? 200000000LL : 0);
+			g.watch_next = t0;
+		}
+		wait_ms = t0 != 0 ? lg_tick(&g, conns, t0) : -1;
+		if (g.rate > 0 && g.issued >= g.total && last == 0) {
+			/* Open loop: --timeout after the last was due. */
+			last = g.due[g.total - 1];
+			deadline = last + (long long)g.timeout_s * 1000000000LL;
+		}
+		if (g.method == LG_WATCH && g.watch_sent != 0 &&
+		    now - g.watch_sent > (long long)g.timeout_s * 1000000000LL)
+			break; /* the event never came */
+		if (g.issued >= g.total &&
+		    (g.method == LG_WATCH ? g.answered >= g.total
+		                          : g.answered >= g.issued))
+			break;
+		if (wait_ms < 0 || wait_ms > (deadline - now) / 1000000 + 1)
+			wait_ms = (int)((deadline - now) / 1000000) + 1;
+		n = epoll_wait(g.epfd, evs, 64, wait_ms);
 		if (n == -1 && errno != EINTR)
 			break;
 		for (i = 0; i < n; i++)
@@ -554,25 +816,31 @@ main(int argc, char **argv)
 	for (i = 0; i < g.nconns; i++) {
 		lg_close(&g, &conns[i]);
 		free(conns[i].in);
+		free(conns[i].out);
 	}
 	close(g.epfd);
 
-	if (g.answered == 0) {
+	answered = g.answered;
+	if (answered == 0 || g.total == 0) {
 		printf("%s: no call answered (%ld issued)\n", mname, g.issued);
-		free(g.lat);
-		free(conns);
 		return 1;
 	}
-	qsort(g.lat, (size_t)g.answered, sizeof *g.lat, lg_cmp);
+	for (i = 0; i < g.total; i++)
+		if (g.lat[i] < 0)
+			g.lat[i] = LLONG_MAX; /* unanswered: infinitely slow */
+	qsort(g.lat, (size_t)g.total, sizeof *g.lat, lg_cmp);
 	secs = (g.end_ns - g.start_ns) / 1e9;
-	printf("%s: %d conns, %ld calls in %.2f s: %.0f calls/s, "
-	       "p50 %.2f ms, p99 %.2f ms, max %.2f ms, %ld errors%s\n",
-	    mname, g.nconns, g.answered, secs, g.answered / secs,
-	    g.lat[g.answered / 2] / 1e6,
-	    g.lat[(g.answered * 99 + 99) / 100 - 1] / 1e6,
-	    g.lat[g.answered - 1] / 1e6, g.errors,
-	    g.answered < g.total ? " (timed out or connections lost)" : "");
+	printf("%s: %d conns%s, %ld calls in %.2f s: %.0f calls/s, "
+	       "p50 %s ms, p99 %s ms, max %s ms, %ld errors, %ld "
+	       "unanswered%s\n",
+	    mname, g.nconns, g.rate > 0 ? " open loop" : "", answered, secs,
+	    answered / secs, lg_ms(&g, g.total / 2, b50, sizeof b50),
+	    lg_ms(&g, (g.total * 99 + 99) / 100 - 1, b99, sizeof b99),
+	    lg_ms(&g, g.total - 1, bmax, sizeof bmax), g.errors,
+	    g.total - answered,
+	    answered < g.total ? " (timed out or connections lost)" : "");
 	free(g.lat);
+	free(g.due);
 	free(conns);
-	return g.answered == g.total && g.errors == 0 ? 0 : 1;
+	return answered == g.total && g.errors == 0 ? 0 : 1;
 }
