@@ -1215,6 +1215,52 @@ end
 
 -- A resident left: its place is free again (occupied - 1, never below 0)
 -- and its case no longer counts in the shelter.
+-- A resident left: that confirms one planned departure of its pool, the
+-- earliest one that has passed unconfirmed, else the earliest planned.
+local function departure_confirm(sk, pool)
+	local du = cjson.decode(hget(sk, 'du') or '[]')
+	local keep, done = {}, false
+	for _, u in ipairs(du) do
+		local c = tonumber(u.count) or 1
+		if not done and u.pool == pool then
+			done = true
+			c = c - 1
+		end
+		if c > 0 then
+			keep[#keep + 1] = '{"pool":' .. q(u.pool) .. ',"date":' ..
+			    q(u.date) .. ',"count":' .. int(c) .. '}'
+		end
+	end
+	if done then
+		if #keep == 0 then
+			redis.call('HDEL', sk, 'du')
+		else
+			redis.call('HSET', sk, 'du', json_array(keep))
+		end
+		return
+	end
+	local dp = hget(sk, 'dp:' .. pool)
+	if dp == nil then
+		return
+	end
+	keep = {}
+	for i, d in ipairs(cjson.decode(dp)) do
+		local c = tonumber(d.count) or 1
+		if i == 1 then
+			c = c - 1
+		end
+		if c > 0 then
+			keep[#keep + 1] = '{"date":' .. q(d.date) .. ',"count":' ..
+			    int(c) .. '}'
+		end
+	end
+	if #keep == 0 then
+		redis.call('HDEL', sk, 'dp:' .. pool)
+	else
+		redis.call('HSET', sk, 'dp:' .. pool, json_array(keep))
+	end
+end
+
 local function departed(a)
 	local rid, own = a[2], a[3] or ''
 	local rk = rkey(rid)
@@ -1234,6 +1280,9 @@ local function departed(a)
 	local sk = skey(sid)
 	if pool_counts(sk, pool) and hnum(sk, 'o:' .. pool) > 0 then
 		redis.call('HINCRBY', sk, 'o:' .. pool, -1)
+	end
+	if pool_counts(sk, pool) then
+		departure_confirm(sk, pool)
 	end
 	case_add(rid, sid, -1)
 	set_status(rid, STATUS.departed)

@@ -138,6 +138,29 @@ def test_departed_frees_the_place_and_the_waitlist_takes_it():
         assert (p["occupied"], p["held"]) == (0, 1)
 
 
+def test_departed_confirms_a_planned_departure_of_its_pool():
+    seed = [shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=3)])]
+    with Env(shelters=seed) as env:
+        c = env.client("coordinator")
+        sh = env.client("shelter")
+        rid1, _ = place(c, sh, "PLAN-1")
+        rid2, _ = place(c, sh, "PLAN-2")
+        today = sh.call("session.ping")["time"][:10]
+        y, m, d = (int(x) for x in today.split("-"))
+        later = "%04d-12-31" % (y + 1)
+        sh.call("shelter.departures", {"id": DEFAULT_SHELTER_ID, "pools": {
+            "main": [{"date": today, "count": 2}, {"date": later}]}})
+        sh.call("placement.departed", {"request_id": rid1})
+        s = sh.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        # The earliest planned departure is one fewer; the later stays.
+        assert pool_of(s)["departures"] == [
+            {"date": today, "count": 1}, {"date": later, "count": 1}], s
+        sh.call("placement.departed", {"request_id": rid2})
+        s = sh.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        assert pool_of(s)["departures"] == [{"date": later, "count": 1}]
+        assert pool_of(s)["occupied"] == 0
+
+
 def test_departed_errors_and_roles():
     seed = [shelter(DEFAULT_SHELTER_ID, total=3),
             shelter(OTHER_SHELTER_ID, municipality="Zwolle",
