@@ -259,41 +259,25 @@ ctl_out_household(const char *gender, long long age, const json_t *children,
 	return buf;
 }
 
-/* A time from now as "in 23 min", "in 2 h 05 min", or "expired". */
-char *
-ctl_out_until(const char *rfc3339, char *buf, size_t len)
+/* Where a request is (to be) placed, "cosm-rotterdam/women", into where,
+ * and its open proposal into prop ("-" for none). */
+void
+ctl_out_where(
+    const json_t *r, char *where, size_t wlen, char *prop, size_t plen)
 {
-	long long t = rfc3339 ? model_time_parse(rfc3339) : -1, s;
+	const json_t *p = json_object_get(r, "proposal");
+	const json_t *pl = json_object_get(r, "placement");
 
-	if (t < 0) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	s = (t - ctl_out_now_ms()) / 1000;
-	if (s <= 0)
-		snprintf(buf, len, "expired");
-	else if (s < 60)
-		snprintf(buf, len, "in %lld s", s);
-	else if (s < 3600)
-		snprintf(buf, len, "in %lld min", s / 60);
+	snprintf(prop, plen, "-");
+	if (json_is_object(p)) {
+		snprintf(where, wlen, "%s/%s", ctl_out_str(p, "shelter_id"),
+		    ctl_out_str(p, "pool"));
+		snprintf(prop, plen, "%s", ctl_out_str(p, "id"));
+	} else if (json_is_object(pl))
+		snprintf(where, wlen, "%s/%s", ctl_out_str(pl, "shelter_id"),
+		    ctl_out_str(pl, "pool"));
 	else
-		snprintf(
-		    buf, len, "in %lld h %02lld min", s / 3600, s / 60 % 60);
-	return buf;
-}
-
-/* How long ago an RFC 3339 time was, as ctl_out_duration writes it ("-"
- * when it does not parse). */
-char *
-ctl_out_age(const char *rfc3339, char *buf, size_t len)
-{
-	long long t = rfc3339 ? model_time_parse(rfc3339) : -1;
-
-	if (t < 0) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	return ctl_out_duration((ctl_out_now_ms() - t) / 1000, buf, len);
+		snprintf(where, wlen, "-");
 }
 
 /* Order reasons by count, most first (the message does the same). */
