@@ -653,7 +653,7 @@ end
 local function proposal_json(id)
 	local h = redis.call('HMGET', pkey(id), 'request_id', 'shelter_id',
 	    'pool', 'score', 'scores', 'status', 'expires_at', 'alternatives',
-	    'stale')
+	    'stale', 'dist')
 	if h[1] == false then
 		return nil
 	end
@@ -662,7 +662,8 @@ local function proposal_json(id)
 	    ',"score":' .. h[4] .. ',"scores":' .. h[5] .. ',"status":' ..
 	    q(h[6]) .. ',"expires_at":' .. q(iso(tonumber(h[7]))) ..
 	    ',"alternatives":' .. h[8] .. ',"stale":' .. bool(h[9] == '1') ..
-	    '}'
+	    ',"distance_km":' .. ((h[10] and h[10] ~= '') and h[10] or
+	    '{"exploitation":null,"preferred":null}') .. '}'
 end
 
 local function request_json(id)
@@ -769,6 +770,8 @@ local function hold(rid, ttl_s, c, pool, alts)
 	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
 	    'alternatives', json_array(alt),
 	    'stale', c.stale == true and '1' or '0',
+	    'dist', type(c.distance_km) == 'table' and
+	    cjson.encode(c.distance_km) or '',
 	    'created_at', int(now_ms()))
 	redis.call('ZADD', key('holds'), int(expires), pid)
 	redis.call('HSET', rkey(rid), 'proposal', pid)

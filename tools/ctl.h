@@ -72,6 +72,7 @@ void ctl_out_where(
     const json_t *r, char *where, size_t wlen, char *prop, size_t plen);
 long long ctl_out_now_ms(void);
 int ctl_out_candidates(const json_t *result);
+void ctl_out_distance(const json_t *p);
 int ctl_out_explanation(const json_t *expl);
 
 /* ctl_list.c */

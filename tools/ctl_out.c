@@ -280,6 +280,27 @@ ctl_out_where(
 		snprintf(where, wlen, "-");
 }
 
+/* "distance     312.4 km from the exploitation location, 4.1 km from
+ * the preferred location" for a proposal or candidate that has one. */
+void
+ctl_out_distance(const json_t *p)
+{
+	const json_t *d = json_object_get(p, "distance_km");
+	const json_t *e = json_object_get(d, "exploitation");
+	const json_t *w = json_object_get(d, "preferred");
+	char a[64] = "", b[64] = "";
+
+	if (json_is_number(e))
+		snprintf(a, sizeof a, "%.1f km from the exploitation location",
+		    json_number_value(e));
+	if (json_is_number(w))
+		snprintf(b, sizeof b, "%.1f km from the preferred location",
+		    json_number_value(w));
+	if (a[0] != '\0' || b[0] != '\0')
+		ctl_out_kv(
+		    "distance", "%s%s%s", a, a[0] && b[0] ? ", " : "", b);
+}
+
 /* Order reasons by count, most first (the message does the same). */
 struct ctl_out_reason {
 	const char *name;
@@ -358,7 +379,8 @@ ctl_out_explanation(const json_t *expl)
 /*
  * Print a match result ({candidates, explanation}, as match.preview and
  * match_result_json give it): the ranked candidates as a table (rank,
- * shelter, pool, score, free, one column per scorer that is on), or the
+ * shelter, pool, score, free, the km to the exploitation and preferred
+ * locations the request names, one column per scorer that is on), or the
  * explanation when there is none. Returns CTL_OK, CTL_NOFIT (nothing fits)
  * or CTL_FAIL.
  */
@@ -366,9 +388,11 @@ int
 ctl_out_candidates(const json_t *result)
 {
 	const json_t *cands = json_object_get(result, "candidates"), *c;
-	const char *headers[5 + CTL_NSCORERS], *cells[5 + CTL_NSCORERS];
-	char vals[5 + CTL_NSCORERS][32];
-	size_t col[CTL_NSCORERS], ncol = 0, i, k, j;
+	const char *headers[7 + CTL_NSCORERS], *cells[7 + CTL_NSCORERS];
+	char vals[7 + CTL_NSCORERS][32];
+	size_t col[CTL_NSCORERS], ncol = 0, i, k, j, nd = 0, d0;
+	static const char *const dist[2] = {"exploitation", "preferred"};
+	size_t dcol[2];
 	struct ctl_table t;
 	json_t *s;
 
@@ -388,18 +412,31 @@ ctl_out_candidates(const json_t *result)
 				break;
 			}
 		}
+	/* The distances the request has a location for, in km. */
+	for (k = 0; k < 2; k++)
+		json_array_foreach(cands, i, c)
+		{
+			if (json_is_number(json_object_get(
+			        json_object_get(c, "distance_km"), dist[k]))) {
+				dcol[nd++] = k;
+				break;
+			}
+		}
 	headers[0] = "RANK";
 	headers[1] = "SHELTER";
 	headers[2] = "POOL";
 	headers[3] = "SCORE";
 	headers[4] = "FREE";
+	d0 = 5;
+	for (j = 0; j < nd; j++)
+		headers[d0 + j] = dcol[j] == 0 ? "KM-EXPL" : "KM-PREF";
 	for (j = 0; j < ncol; j++)
-		headers[5 + j] = ctl_out_scorers[col[j]].header;
-	if (ctl_out_table_init(&t, (int)(5 + ncol), headers) == -1)
+		headers[d0 + nd + j] = ctl_out_scorers[col[j]].header;
+	if (ctl_out_table_init(&t, (int)(d0 + nd + ncol), headers) == -1)
 		return ctl_nomem();
 	t.right = 1u << 0 | 1u << 3 | 1u << 4;
-	for (j = 0; j < ncol; j++)
-		t.right |= 1u << (5 + j);
+	for (j = 0; j < nd + ncol; j++)
+		t.right |= 1u << (d0 + j);
 	json_array_foreach(cands, i, c)
 	{
 		snprintf(vals[0], sizeof vals[0], "%zu", i + 1);
@@ -411,15 +448,27 @@ ctl_out_candidates(const json_t *result)
 		snprintf(vals[4], sizeof vals[4], "%lld",
 		    (long long)json_integer_value(json_object_get(c, "free")));
 		cells[4] = vals[4];
+		for (j = 0; j < nd; j++) {
+			s = json_object_get(
+			    json_object_get(c, "distance_km"), dist[dcol[j]]);
+			if (json_is_number(s))
+				snprintf(vals[d0 + j], sizeof vals[d0 + j],
+				    "%.1f", json_number_value(s));
+			else
+				snprintf(
+				    vals[d0 + j], sizeof vals[d0 + j], "-");
+			cells[d0 + j] = vals[d0 + j];
+		}
 		for (j = 0; j < ncol; j++) {
+			k = d0 + nd + j;
 			s = json_object_get(json_object_get(c, "scores"),
 			    ctl_out_scorers[col[j]].name);
 			if (json_is_number(s))
-				snprintf(vals[5 + j], sizeof vals[5 + j],
-				    "%.0f", json_number_value(s));
+				snprintf(vals[k], sizeof vals[k], "%.0f",
+				    json_number_value(s));
 			else
-				snprintf(vals[5 + j], sizeof vals[5 + j], "-");
-			cells[5 + j] = vals[5 + j];
+				snprintf(vals[k], sizeof vals[k], "-");
+			cells[k] = vals[k];
 		}
 		if (ctl_out_table_add(&t, cells) == -1)
 			return ctl_nomem();

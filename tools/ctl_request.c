@@ -27,6 +27,7 @@ ctl_request_proposal(const char *key, const json_t *p)
 	ctl_out_kv(key, "%s: %s, pool %s, score %s", ctl_out_str(p, "id"),
 	    ctl_out_str(p, "shelter_id"), ctl_out_str(p, "pool"),
 	    ctl_out_score(json_object_get(p, "score"), score, sizeof score));
+	ctl_out_distance(p);
 	if (json_is_string(json_object_get(p, "expires_at")) &&
 	    strcmp(ctl_out_str(p, "status"), "open") == 0)
 		ctl_out_kv("held until", "%s",

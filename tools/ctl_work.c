@@ -33,6 +33,7 @@ ctl_work_proposals(const json_t *r)
 		    json_is_true(json_object_get(prop, "stale"))
 		        ? " (capacity report stale)"
 		        : "");
+		ctl_out_distance(prop);
 		ctl_out_kv("held until", "%s",
 		    ctl_time_both(
 		        json_string_value(json_object_get(prop, "expires_at")),

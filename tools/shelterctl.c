@@ -92,7 +92,7 @@ static const struct command commands[] = {
         .fn = ctl_request_preview,
         .args = "FILE.json | REQUEST FLAGS",
         .summary = "rank the shelters for a request, without side effects",
-        .help = "Scorer columns as for match; KM EXPL and KM PREF are the "
+        .help = "Scorer columns as for match; KM-EXPL and KM-PREF are the "
                 "distances to the\nexploitation and the preferred "
                 "location.\n" REQUEST_FLAGS,
         .values = true},
@@ -201,7 +201,10 @@ static const struct command commands[] = {
                 "Scorer columns: LANG language, SAFETY safety_distance, "
                 "PROX proximity,\n"
                 "CARE care_fit, OCC occupancy, FRESH freshness, TOGETHER "
-                "together.\n"},
+                "together.\n"
+                "KM-EXPL and KM-PREF: km to the exploitation and the "
+                "preferred location\n(shown when the request names "
+                "one).\n"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

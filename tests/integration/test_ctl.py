@@ -199,7 +199,10 @@ def test_match_json_has_the_shape_of_preview():
     out = json.loads(p.stdout)
     assert set(out) == {"candidates", "explanation"}, out
     c = out["candidates"][0]
-    assert set(c) == {"shelter_id", "pool", "score", "scores", "free"}, c
+    assert set(c) == {"shelter_id", "pool", "score", "scores", "free",
+                      "distance_km"}, c
+    # No location in this request: both distances null.
+    assert c["distance_km"] == {"exploitation": None, "preferred": None}
     assert c["shelter_id"] == "ctl-amsterdam" and c["pool"] == "women"
     assert c["scores"]["language"] == 100
     e = out["explanation"]

@@ -9,7 +9,7 @@ import os
 import harness as h
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env,
                      expect_error, pool, request, shelter)
-from test_ctl import WORK, columns, ctl, expect
+from test_ctl import WORK, columns, ctl, expect, table
 
 
 def test_request_get_by_id_or_ref():
@@ -611,3 +611,34 @@ def test_ctl_help_submit_lists_every_allowed_value():
                 q = ctl("preview", "--gender", "f", "--age", "30", flag, v,
                         env=env)
                 assert q.returncode in (0, 3), (flag, v, q.stderr)
+
+
+def test_distances_in_preview_and_proposals():
+    two = [shelter(DEFAULT_SHELTER_ID, municipality="Rotterdam", total=1),
+           shelter(OTHER_SHELTER_ID, municipality="Zwolle", total=1)]
+    with Env(shelters=two) as env:
+        c = env.client("coordinator")
+        req = request("KM-1", exploitation={
+            "location": {"municipality": "Groningen"}, "sector": "labour"},
+            preferred_location={"municipality": "Rotterdam"})
+        cands = c.call("match.preview", {"request": req})["candidates"]
+        by = {x["shelter_id"]: x["distance_km"] for x in cands}
+        rdam = by[DEFAULT_SHELTER_ID]
+        assert rdam["preferred"] == 0.0 and 180 < rdam["exploitation"] < 230
+        assert round(rdam["exploitation"], 1) == rdam["exploitation"]
+        p = expect(ctl("preview", "--gender", "f", "--age", "30",
+                       "--residence", "reflection", "--exploitation",
+                       "Groningen", "--preferred", "Rotterdam", env=env), 0)
+        rows = {r["SHELTER"]: r for r in table(p.stdout)}
+        assert rows[DEFAULT_SHELTER_ID]["KM-PREF"] == "0.0", p.stdout
+        assert float(rows[DEFAULT_SHELTER_ID]["KM-EXPL"]) == \
+            rdam["exploitation"], p.stdout
+        prop = c.call("request.submit", {"request": req})["proposal"]
+        assert prop["distance_km"] == by[prop["shelter_id"]], prop
+        # Without locations: null; the same through a batch.
+        res = c.call("request.submit_batch", {"requests": [
+            request("KM-2")]})["results"][0]
+        assert res["proposal"]["distance_km"] == {"exploitation": None,
+                                                  "preferred": None}
+        p = expect(ctl("request", "KM-1", env=env, role="coordinator"), 0)
+        assert "km from the exploitation location" in p.stdout, p.stdout
