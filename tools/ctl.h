@@ -99,6 +99,7 @@ struct ctl_req_opts {
 int ctl_req_parse(const struct ctl *ctl, int argc, char **argv,
     struct ctl_req_opts *o, json_t **req);
 json_t *ctl_req_load(const char *path);
+const char *ctl_req_flag_message(const char *msg, char *buf, size_t len);
 json_t *ctl_req_load_many(const char *path);
 
 /* ctl_cmd.c: helpers the commands share */

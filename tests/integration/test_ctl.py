@@ -291,9 +291,16 @@ def test_match_request_from_flags_equals_the_file():
            for c in ja["candidates"]]
     assert key == [(c["shelter_id"], c["pool"], c["scores"]["language"])
                    for c in jb["candidates"]]
-    # A bad value given as a flag gets the validator's message too.
+    # A bad value given as a flag gets the validator's message, named
+    # by its flag.
     p = expect(match("--gender", "f", "--age", "old"), 1)
-    assert "person.age" in p.stderr, p.stderr
+    assert p.stderr == "shelterctl: --age: must be an integer from 0 to " \
+        "120\n", p.stderr
+    p = expect(match("--gender", "f", "--age", "30", "--min-distance",
+                     "-5"), 1)
+    assert p.stderr.startswith("shelterctl: --min-distance: "), p.stderr
+    p = expect(match("--gender", "f", "--age", "30", "--needs", "x"), 1)
+    assert p.stderr.startswith("shelterctl: --needs"), p.stderr
 
 
 def test_match_reads_request_from_stdin():
