@@ -81,7 +81,7 @@ ctl_list_why(const json_t *expl, const json_t *shelters, char *buf, size_t len)
 		return buf;
 	}
 	if (json_is_true(json_object_get(expl, "dead_end"))) {
-		snprintf(buf, len, "dead end: refer (see request)");
+		snprintf(buf, len, "dead end: refer elsewhere");
 		return buf;
 	}
 	/* What the near misses lack, each reason with its shelters: they
