@@ -650,7 +650,10 @@ local function pkey(id)
 	return key('proposal:' .. id)
 end
 
-local function proposal_json(id)
+-- bare: without distance_km, for events (the distance to the
+-- exploitation location is about the person; events reach every
+-- subscriber of the topic).
+local function proposal_json(id, bare)
 	local h = redis.call('HMGET', pkey(id), 'request_id', 'shelter_id',
 	    'pool', 'score', 'scores', 'status', 'expires_at', 'alternatives',
 	    'stale', 'dist')
@@ -662,8 +665,9 @@ local function proposal_json(id)
 	    ',"score":' .. h[4] .. ',"scores":' .. h[5] .. ',"status":' ..
 	    q(h[6]) .. ',"expires_at":' .. q(iso(tonumber(h[7]))) ..
 	    ',"alternatives":' .. h[8] .. ',"stale":' .. bool(h[9] == '1') ..
-	    ',"distance_km":' .. ((h[10] and h[10] ~= '') and h[10] or
-	    '{"exploitation":null,"preferred":null}') .. '}'
+	    (bare and '' or (',"distance_km":' ..
+	    ((h[10] and h[10] ~= '') and h[10] or
+	    '{"exploitation":null,"preferred":null}'))) .. '}'
 end
 
 local function request_json(id)
@@ -726,7 +730,7 @@ end
 local function emit_proposal(pid, type)
 	local h = redis.call('HMGET', pkey(pid), 'request_id', 'shelter_id')
 	emit(TOPIC.proposals, type, h[2], '{"proposal":' ..
-	    proposal_json(pid) .. ',"request_id":' .. q(h[1]) .. '}')
+	    proposal_json(pid, true) .. ',"request_id":' .. q(h[1]) .. '}')
 end
 
 local function emit_placement(rid, type)

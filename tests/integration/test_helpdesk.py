@@ -633,8 +633,13 @@ def test_distances_in_preview_and_proposals():
         assert rows[DEFAULT_SHELTER_ID]["KM-PREF"] == "0.0", p.stdout
         assert float(rows[DEFAULT_SHELTER_ID]["KM-EXPL"]) == \
             rdam["exploitation"], p.stdout
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["proposals"]})
         prop = c.call("request.submit", {"request": req})["proposal"]
         assert prop["distance_km"] == by[prop["shelter_id"]], prop
+        # Not in events: the distance is about the person.
+        ev = w.wait_event(lambda e: e["type"] == "proposal.created")
+        assert "distance_km" not in ev["data"]["proposal"], ev
         # Without locations: null; the same through a batch.
         res = c.call("request.submit_batch", {"requests": [
             request("KM-2")]})["results"][0]
