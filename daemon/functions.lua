@@ -667,10 +667,13 @@ local function pkey(id)
 	return key('proposal:' .. id)
 end
 
-local function proposal_json(id)
+-- bare: without distance_km, for events (the distance to the
+-- exploitation location is about the person; events reach every
+-- subscriber of the topic).
+local function proposal_json(id, bare)
 	local h = redis.call('HMGET', pkey(id), 'request_id', 'shelter_id',
 	    'pool', 'score', 'scores', 'status', 'expires_at', 'alternatives',
-	    'stale')
+	    'stale', 'dist')
 	if h[1] == false then
 		return nil
 	end
@@ -679,7 +682,9 @@ local function proposal_json(id)
 	    ',"score":' .. h[4] .. ',"scores":' .. h[5] .. ',"status":' ..
 	    q(h[6]) .. ',"expires_at":' .. q(iso(tonumber(h[7]))) ..
 	    ',"alternatives":' .. h[8] .. ',"stale":' .. bool(h[9] == '1') ..
-	    '}'
+	    (bare and '' or (',"distance_km":' ..
+	    ((h[10] and h[10] ~= '') and h[10] or
+	    '{"exploitation":null,"preferred":null}'))) .. '}'
 end
 
 local function request_json(id)
@@ -742,7 +747,7 @@ end
 local function emit_proposal(pid, type)
 	local h = redis.call('HMGET', pkey(pid), 'request_id', 'shelter_id')
 	emit(TOPIC.proposals, type, h[2], '{"proposal":' ..
-	    proposal_json(pid) .. ',"request_id":' .. q(h[1]) .. '}')
+	    proposal_json(pid, true) .. ',"request_id":' .. q(h[1]) .. '}')
 end
 
 local function emit_placement(rid, type)
@@ -786,6 +791,8 @@ local function hold(rid, ttl_s, c, pool, alts)
 	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
 	    'alternatives', json_array(alt),
 	    'stale', c.stale == true and '1' or '0',
+	    'dist', type(c.distance_km) == 'table' and
+	    cjson.encode(c.distance_km) or '',
 	    'created_at', int(now_ms()))
 	redis.call('ZADD', key('holds'), int(expires), pid)
 	redis.call('HSET', rkey(rid), 'proposal', pid)

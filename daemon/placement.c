@@ -259,10 +259,11 @@ placement_candidates_arg(const struct match_result *res, size_t max)
 	const struct match_candidate *c;
 	struct placement_sbuf b = {0};
 	size_t i, n = res->ncandidates < max ? res->ncandidates : max;
+	char dist[96];
 	int k;
 	bool first;
 
-	if (!placement_sbuf_room(&b, 64 + n * 200))
+	if (!placement_sbuf_room(&b, 64 + n * 260))
 		return NULL;
 	placement_sbuf_lit(&b, "[");
 	for (i = 0; i < n; i++) {
@@ -296,7 +297,9 @@ placement_candidates_arg(const struct match_result *res, size_t max)
 			placement_sbuf_lit(&b, ":");
 			placement_sbuf_uint(&b, (unsigned)c->scores[k]);
 		}
-		placement_sbuf_lit(&b, "}");
+		placement_sbuf_lit(&b, "},\"distance_km\":");
+		placement_sbuf_add(&b, dist,
+		    strlen(match_distance_text(c, dist, sizeof dist)));
 		/* The proposal says so: the coordinator phones first. */
 		if (alerts_freshness(c->shelter) == FRESHNESS_STALE)
 			placement_sbuf_lit(&b, ",\"stale\":true");

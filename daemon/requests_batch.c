@@ -260,11 +260,12 @@ requests_batch_choice(
 		        json_object_get(ac, "score")));
 	}
 	/* A place at a stale shelter says so: the coordinator phones first. */
-	choice = json_pack("{s:s, s:s, s:O, s:O, s:o, s:b}", "shelter_id",
+	choice = json_pack("{s:s, s:s, s:O, s:O, s:o, s:b, s:O*}", "shelter_id",
 	    s->id, "pool", s->pools[opt->pool].name, "score",
 	    json_object_get(cand, "score"), "scores",
 	    json_object_get(cand, "scores"), "alternatives", alts, "stale",
-	    alerts_freshness(s) == FRESHNESS_STALE);
+	    alerts_freshness(s) == FRESHNESS_STALE, "distance_km",
+	    json_object_get(cand, "distance_km"));
 	if (choice != NULL)
 		text =
 		    json_dumps(choice, JSON_COMPACT | JSON_REAL_PRECISION(15));

@@ -190,13 +190,23 @@ static void
 requests_simple_list_cb(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct call *call = arg;
-	json_t *reqs;
+	json_t *reqs, *r, *e;
+	size_t i;
 
 	if (result == NULL) {
 		call_error(call, err);
 		return;
 	}
 	reqs = json_object_get(result, "requests");
+	/* explain: why each waiting request waits, as request.get says it
+	 * (opt-in: one match per waiting request). */
+	if (json_is_true(json_object_get(call->params, "explain")))
+		json_array_foreach(reqs, i, r)
+		{
+			e = requests_simple_explain(r);
+			json_object_set_new(
+			    r, "explanation", e != NULL ? e : json_null());
+		}
 	call_reply(call,
 	    reqs != NULL ? json_pack("{s:O}", "requests", reqs)
 	                 : json_pack("{s:[]}", "requests"));
@@ -216,10 +226,10 @@ requests_simple_bad_status(struct call *call, size_t i)
 }
 
 /*
- * request.list {status?, limit?, order?, case?}: oldest first unless order
- * is "newest". status lists the statuses to keep (absent or empty: all);
- * limit is 1..500, default 100; case keeps the requests of that safety
- * case.
+ * request.list {status?, limit?, order?, case?, explain?}: oldest first
+ * unless order is "newest". status lists the statuses to keep (absent or
+ * empty: all); limit is 1..500, default 100; case keeps the requests of
+ * that safety case; explain gives every waiting request its explanation.
  */
 void
 requests_list(struct call *call)

@@ -578,6 +578,7 @@ match_run(const struct shelter *const *shelters, size_t n,
 			c->pool = c->pools[0];
 			c->free = model_pool_free(&shelters[i]->pools[c->pool]);
 			match_score(&x, c, dexp);
+			match_distance_fill(c, req);
 			res->ncandidates++;
 			continue;
 		}
@@ -641,10 +642,10 @@ match_candidates_json(const struct match_result *res)
 				goto fail;
 			}
 		}
-		o = json_pack("{s:s, s:s, s:f, s:o, s:i}", "shelter_id",
+		o = json_pack("{s:s, s:s, s:f, s:o, s:i, s:o}", "shelter_id",
 		    c->shelter->id, "pool", c->shelter->pools[c->pool].name,
 		    "score", c->score / 100.0, "scores", scores, "free",
-		    c->free);
+		    c->free, "distance_km", match_distance_json(c));
 		if (o == NULL || json_array_append_new(arr, o) == -1)
 			goto fail;
 	}

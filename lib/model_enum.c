@@ -150,3 +150,29 @@ model_residence_parse(const char *s)
 {
 	return s == NULL ? -1 : model_enum_lookup(model_residences, s);
 }
+
+/* The allowed values of a request field: see model.h. */
+const char *
+model_values(const char *field, char *buf, size_t len)
+{
+	static const struct {
+		const char *field;
+		const struct model_enum *tab;
+	} fields[] = {
+	    {"needs", model_cares},
+	    {"sector", model_sectors},
+	    {"referrer", model_referrers},
+	    {"residence", model_residences},
+	    {"security", model_securities},
+	    {"gender", model_genders},
+	    {"urgency", model_urgencies},
+	    {"program", model_request_programs},
+	    {"co_victims", model_co_victims},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (strcmp(fields[i].field, field) == 0)
+			return model_enum_list(fields[i].tab, buf, len);
+	return NULL;
+}

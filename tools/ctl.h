@@ -66,13 +66,28 @@ const char *ctl_out_str(const json_t *obj, const char *key);
 char *ctl_out_join(const json_t *arr, char *buf, size_t len);
 char *ctl_out_score(const json_t *score, char *buf, size_t len);
 char *ctl_out_duration(long long s, char *buf, size_t len);
-char *ctl_out_age(const char *rfc3339, char *buf, size_t len);
 char *ctl_out_household(const char *gender, long long age,
     const json_t *children, char *buf, size_t len);
-char *ctl_out_until(const char *rfc3339, char *buf, size_t len);
+void ctl_out_where(
+    const json_t *r, char *where, size_t wlen, char *prop, size_t plen);
 long long ctl_out_now_ms(void);
 int ctl_out_candidates(const json_t *result);
+void ctl_out_distance(const json_t *p);
 int ctl_out_explanation(const json_t *expl);
+
+/* ctl_list.c */
+char *ctl_list_why(
+    const json_t *expl, const json_t *shelters, char *buf, size_t len);
+
+/* ctl_time.c */
+void ctl_time_use_utc(bool utc);
+char *ctl_time_at(const char *rfc3339, char *buf, size_t len);
+char *ctl_time_stamp(const char *rfc3339, char *buf, size_t len);
+char *ctl_time_span(long long s, char *buf, size_t len);
+char *ctl_time_ago(const char *rfc3339, char *buf, size_t len);
+char *ctl_time_until(const char *rfc3339, char *buf, size_t len);
+char *ctl_time_both(const char *rfc3339, char *buf, size_t len);
+char *ctl_time_date(const char *date, char *buf, size_t len);
 
 /* ctl_req.c */
 struct ctl_req_opts {
@@ -84,6 +99,7 @@ struct ctl_req_opts {
 int ctl_req_parse(const struct ctl *ctl, int argc, char **argv,
     struct ctl_req_opts *o, json_t **req);
 json_t *ctl_req_load(const char *path);
+const char *ctl_req_flag_message(const char *msg, char *buf, size_t len);
 json_t *ctl_req_load_many(const char *path);
 
 /* ctl_cmd.c: helpers the commands share */
@@ -116,6 +132,7 @@ int ctl_request_reject(struct ctl *ctl, int argc, char **argv);
 int ctl_request_cancel(struct ctl *ctl, int argc, char **argv);
 int ctl_request_arrived(struct ctl *ctl, int argc, char **argv);
 int ctl_request_departed(struct ctl *ctl, int argc, char **argv);
+int ctl_list_long_stays(struct ctl *ctl, int argc, char **argv);
 int ctl_work_request(struct ctl *ctl, int argc, char **argv);
 int ctl_work_arrivals(struct ctl *ctl, int argc, char **argv);
 int ctl_watch_run(struct ctl *ctl, int argc, char **argv);

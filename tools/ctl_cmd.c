@@ -88,7 +88,7 @@ ctl_cmd_show_status(const json_t *r)
 
 	ctl_out_kv("shelters", "%lld", ctl_cmd_int(r, "shelters"));
 	ctl_out_kv("places",
-	    "%lld free of %lld (%lld occupied, %lld held, %lld expected)",
+	    "%lld/%lld free (%lld occupied, %lld held, %lld expected)",
 	    ctl_cmd_int(p, "free"), ctl_cmd_int(p, "total"),
 	    ctl_cmd_int(p, "occupied"), ctl_cmd_int(p, "held"),
 	    ctl_cmd_int(p, "expected"));
@@ -106,15 +106,89 @@ ctl_cmd_show_status(const json_t *r)
 	return CTL_OK;
 }
 
-/* shelterctl status */
+/* The places of the shelters by program: COSM, OMM, then the others
+ * together, as free/total with what is occupied, held and expected. */
+static int
+ctl_cmd_show_programs(const json_t *list)
+{
+	static const char *const h[] = {"PROGRAM", "SHELTERS", "OPEN",
+	    "FREE/TOTAL", "OCCUPIED", "HELD", "EXPECTED"};
+	static const char *const names[] = {"cosm", "omm", "others"};
+	static const char *const counts[] = {
+	    "free", "total", "occupied", "held", "expected"};
+	long long sum[3][7] = {{0}};
+	const json_t *s, *p;
+	const char *prog, *cells[7];
+	char v[7][32];
+	struct ctl_table t;
+	size_t i, j, k;
+
+	json_array_foreach(json_object_get(list, "shelters"), i, s)
+	{
+		prog = ctl_out_str(s, "program");
+		k = strcmp(prog, "cosm") == 0  ? 0
+		    : strcmp(prog, "omm") == 0 ? 1
+		                               : 2;
+		sum[k][0]++;
+		if (json_is_true(
+		        json_object_get(json_object_get(s, "intake"), "open")))
+			sum[k][1]++;
+		json_array_foreach(json_object_get(s, "pools"), j, p)
+		{
+			size_t c;
+
+			for (c = 0; c < 5; c++)
+				sum[k][2 + c] += ctl_cmd_int(p, counts[c]);
+		}
+	}
+	if (ctl_out_table_init(&t, 7, h) == -1)
+		return ctl_nomem();
+	t.right = 0x7e;
+	for (k = 0; k < 3; k++) {
+		cells[0] = names[k];
+		snprintf(v[1], sizeof v[1], "%lld", sum[k][0]);
+		snprintf(v[2], sizeof v[2], "%lld", sum[k][1]);
+		snprintf(v[3], sizeof v[3], "%lld/%lld", sum[k][2], sum[k][3]);
+		snprintf(v[4], sizeof v[4], "%lld", sum[k][4]);
+		snprintf(v[5], sizeof v[5], "%lld", sum[k][5]);
+		snprintf(v[6], sizeof v[6], "%lld", sum[k][6]);
+		for (j = 1; j < 7; j++)
+			cells[j] = v[j];
+		if (ctl_out_table_add(&t, cells) == -1)
+			return ctl_nomem();
+	}
+	fputc('\n', stdout);
+	return ctl_out_table_flush(&t);
+}
+
+/* shelterctl status: stats.get, and for people the places by program
+ * (shelter.list on the same connection). */
 int
 ctl_cmd_status(struct ctl *ctl, int argc, char **argv)
 {
+	struct sh_error err = {0};
+	struct client *c;
+	json_t *stats, *list;
 	int rc;
 
 	if ((rc = ctl_cmd_plain(ctl, argc, argv, 0, "")) != CTL_OK)
 		return rc;
-	return ctl_cmd_call(ctl, "stats.get", NULL, ctl_cmd_show_status);
+	if (ctl->json)
+		return ctl_cmd_call(ctl, "stats.get", NULL, NULL);
+	if ((c = ctl_conn_open(ctl, &err)) == NULL)
+		return ctl_fail("%s", err.message);
+	if ((stats = ctl_conn_call(c, "stats.get", NULL)) == NULL) {
+		client_close(c);
+		return CTL_FAIL;
+	}
+	list = ctl_conn_call(c, "shelter.list", json_object());
+	client_close(c);
+	rc = ctl_cmd_show_status(stats);
+	if (rc == CTL_OK && list != NULL)
+		rc = ctl_cmd_show_programs(list);
+	json_decref(stats);
+	json_decref(list);
+	return list != NULL ? rc : CTL_FAIL;
 }
 
 /* "Rotterdam", or "52.1000, 5.1200" without a name, or "-". */
@@ -284,7 +358,7 @@ ctl_cmd_show_shelter(const json_t *r)
 	const char *upd = json_string_value(json_object_get(s, "updated_at"));
 	const char *reason = json_string_value(json_object_get(in, "reason"));
 	const char *since = json_string_value(json_object_get(in, "since"));
-	char buf[512], age[32];
+	char buf[512], age[96];
 
 	ctl_out_kv("id", "%s", ctl_out_str(s, "id"));
 	if (json_object_get(s, "name") != NULL)
@@ -313,12 +387,16 @@ ctl_cmd_show_shelter(const json_t *r)
 	else
 		ctl_out_kv("intake", "%s", ctl_cmd_intake_word(s));
 	if (since != NULL)
-		ctl_out_kv("intake since", "%s (%s ago)", since,
-		    ctl_out_age(since, age, sizeof age));
+		ctl_out_kv("intake since", "%s",
+		    ctl_time_both(since, age, sizeof age));
 	ctl_out_kv("version", "%lld", ctl_cmd_int(s, "version"));
 	if (upd != NULL)
-		ctl_out_kv("updated", "%s (%s ago)", upd,
-		    ctl_out_age(upd, age, sizeof age));
+		ctl_out_kv("updated", "%s%s%s",
+		    ctl_time_both(upd, age, sizeof age),
+		    json_is_string(json_object_get(s, "freshness")) ? ", " : "",
+		    json_is_string(json_object_get(s, "freshness"))
+		        ? ctl_out_str(s, "freshness")
+		        : "");
 	fputc('\n', stdout);
 	return ctl_cmd_pools(s);
 }
@@ -350,11 +428,13 @@ static int
 ctl_cmd_show_heartbeat(const json_t *r)
 {
 	const json_t *s = json_object_get(r, "shelter");
+	char at[64];
 
 	printf("%s: counts confirmed, nothing changed (version %lld, updated "
 	       "%s)\n",
 	    ctl_out_str(s, "id"), ctl_cmd_int(s, "version"),
-	    ctl_out_str(s, "updated_at"));
+	    ctl_time_at(json_string_value(json_object_get(s, "updated_at")), at,
+	        sizeof at));
 	return CTL_OK;
 }
 

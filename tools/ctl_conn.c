@@ -118,9 +118,12 @@ ctl_conn_call(struct client *c, const char *method, json_t *params)
 	struct sh_error err = {0};
 	json_t *res;
 
+	char buf[sizeof err.message + 32];
+
 	res = client_call(c, method, params, &err);
 	if (res == NULL)
-		ctl_fail("%s", err.message);
+		ctl_fail(
+		    "%s", ctl_req_flag_message(err.message, buf, sizeof buf));
 	return res;
 }
 

@@ -125,7 +125,8 @@ ctl_match_run(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	if (model_request_parse(rj, gaz, req, &err) == -1) {
-		ctl_fail("%s", err.message);
+		ctl_fail(
+		    "%s", ctl_req_flag_message(err.message, gerr, sizeof gerr));
 		goto out;
 	}
 	rc = ctl_match_print(ctl, shelters, n, req, &opt);

@@ -259,41 +259,46 @@ ctl_out_household(const char *gender, long long age, const json_t *children,
 	return buf;
 }
 
-/* A time from now as "in 23 min", "in 2 h 05 min", or "expired". */
-char *
-ctl_out_until(const char *rfc3339, char *buf, size_t len)
+/* Where a request is (to be) placed, "cosm-rotterdam/women", into where,
+ * and its open proposal into prop ("-" for none). */
+void
+ctl_out_where(
+    const json_t *r, char *where, size_t wlen, char *prop, size_t plen)
 {
-	long long t = rfc3339 ? model_time_parse(rfc3339) : -1, s;
+	const json_t *p = json_object_get(r, "proposal");
+	const json_t *pl = json_object_get(r, "placement");
 
-	if (t < 0) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	s = (t - ctl_out_now_ms()) / 1000;
-	if (s <= 0)
-		snprintf(buf, len, "expired");
-	else if (s < 60)
-		snprintf(buf, len, "in %lld s", s);
-	else if (s < 3600)
-		snprintf(buf, len, "in %lld min", s / 60);
+	snprintf(prop, plen, "-");
+	if (json_is_object(p)) {
+		snprintf(where, wlen, "%s/%s", ctl_out_str(p, "shelter_id"),
+		    ctl_out_str(p, "pool"));
+		snprintf(prop, plen, "%s", ctl_out_str(p, "id"));
+	} else if (json_is_object(pl))
+		snprintf(where, wlen, "%s/%s", ctl_out_str(pl, "shelter_id"),
+		    ctl_out_str(pl, "pool"));
 	else
-		snprintf(
-		    buf, len, "in %lld h %02lld min", s / 3600, s / 60 % 60);
-	return buf;
+		snprintf(where, wlen, "-");
 }
 
-/* How long ago an RFC 3339 time was, as ctl_out_duration writes it ("-"
- * when it does not parse). */
-char *
-ctl_out_age(const char *rfc3339, char *buf, size_t len)
+/* "distance     312.4 km from the exploitation location, 4.1 km from
+ * the preferred location" for a proposal or candidate that has one. */
+void
+ctl_out_distance(const json_t *p)
 {
-	long long t = rfc3339 ? model_time_parse(rfc3339) : -1;
+	const json_t *d = json_object_get(p, "distance_km");
+	const json_t *e = json_object_get(d, "exploitation");
+	const json_t *w = json_object_get(d, "preferred");
+	char a[64] = "", b[64] = "";
 
-	if (t < 0) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	return ctl_out_duration((ctl_out_now_ms() - t) / 1000, buf, len);
+	if (json_is_number(e))
+		snprintf(a, sizeof a, "%.1f km from the exploitation location",
+		    json_number_value(e));
+	if (json_is_number(w))
+		snprintf(b, sizeof b, "%.1f km from the preferred location",
+		    json_number_value(w));
+	if (a[0] != '\0' || b[0] != '\0')
+		ctl_out_kv(
+		    "distance", "%s%s%s", a, a[0] && b[0] ? ", " : "", b);
 }
 
 /* Order reasons by count, most first (the message does the same). */
@@ -374,7 +379,8 @@ ctl_out_explanation(const json_t *expl)
 /*
  * Print a match result ({candidates, explanation}, as match.preview and
  * match_result_json give it): the ranked candidates as a table (rank,
- * shelter, pool, score, free, one column per scorer that is on), or the
+ * shelter, pool, score, free, the km to the exploitation and preferred
+ * locations the request names, one column per scorer that is on), or the
  * explanation when there is none. Returns CTL_OK, CTL_NOFIT (nothing fits)
  * or CTL_FAIL.
  */
@@ -382,9 +388,11 @@ int
 ctl_out_candidates(const json_t *result)
 {
 	const json_t *cands = json_object_get(result, "candidates"), *c;
-	const char *headers[5 + CTL_NSCORERS], *cells[5 + CTL_NSCORERS];
-	char vals[5 + CTL_NSCORERS][32];
-	size_t col[CTL_NSCORERS], ncol = 0, i, k, j;
+	const char *headers[7 + CTL_NSCORERS], *cells[7 + CTL_NSCORERS];
+	char vals[7 + CTL_NSCORERS][32];
+	size_t col[CTL_NSCORERS], ncol = 0, i, k, j, nd = 0, d0;
+	static const char *const dist[2] = {"exploitation", "preferred"};
+	size_t dcol[2];
 	struct ctl_table t;
 	json_t *s;
 
@@ -404,18 +412,31 @@ ctl_out_candidates(const json_t *result)
 				break;
 			}
 		}
+	/* The distances the request has a location for, in km. */
+	for (k = 0; k < 2; k++)
+		json_array_foreach(cands, i, c)
+		{
+			if (json_is_number(json_object_get(
+			        json_object_get(c, "distance_km"), dist[k]))) {
+				dcol[nd++] = k;
+				break;
+			}
+		}
 	headers[0] = "RANK";
 	headers[1] = "SHELTER";
 	headers[2] = "POOL";
 	headers[3] = "SCORE";
 	headers[4] = "FREE";
+	d0 = 5;
+	for (j = 0; j < nd; j++)
+		headers[d0 + j] = dcol[j] == 0 ? "KM-EXPL" : "KM-PREF";
 	for (j = 0; j < ncol; j++)
-		headers[5 + j] = ctl_out_scorers[col[j]].header;
-	if (ctl_out_table_init(&t, (int)(5 + ncol), headers) == -1)
+		headers[d0 + nd + j] = ctl_out_scorers[col[j]].header;
+	if (ctl_out_table_init(&t, (int)(d0 + nd + ncol), headers) == -1)
 		return ctl_nomem();
 	t.right = 1u << 0 | 1u << 3 | 1u << 4;
-	for (j = 0; j < ncol; j++)
-		t.right |= 1u << (5 + j);
+	for (j = 0; j < nd + ncol; j++)
+		t.right |= 1u << (d0 + j);
 	json_array_foreach(cands, i, c)
 	{
 		snprintf(vals[0], sizeof vals[0], "%zu", i + 1);
@@ -427,15 +448,27 @@ ctl_out_candidates(const json_t *result)
 		snprintf(vals[4], sizeof vals[4], "%lld",
 		    (long long)json_integer_value(json_object_get(c, "free")));
 		cells[4] = vals[4];
+		for (j = 0; j < nd; j++) {
+			s = json_object_get(
+			    json_object_get(c, "distance_km"), dist[dcol[j]]);
+			if (json_is_number(s))
+				snprintf(vals[d0 + j], sizeof vals[d0 + j],
+				    "%.1f", json_number_value(s));
+			else
+				snprintf(
+				    vals[d0 + j], sizeof vals[d0 + j], "-");
+			cells[d0 + j] = vals[d0 + j];
+		}
 		for (j = 0; j < ncol; j++) {
+			k = d0 + nd + j;
 			s = json_object_get(json_object_get(c, "scores"),
 			    ctl_out_scorers[col[j]].name);
 			if (json_is_number(s))
-				snprintf(vals[5 + j], sizeof vals[5 + j],
-				    "%.0f", json_number_value(s));
+				snprintf(vals[k], sizeof vals[k], "%.0f",
+				    json_number_value(s));
 			else
-				snprintf(vals[5 + j], sizeof vals[5 + j], "-");
-			cells[5 + j] = vals[5 + j];
+				snprintf(vals[k], sizeof vals[k], "-");
+			cells[k] = vals[k];
 		}
 		if (ctl_out_table_add(&t, cells) == -1)
 			return ctl_nomem();

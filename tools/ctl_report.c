@@ -243,7 +243,7 @@ ctl_audit_show(const json_t *r)
 	    "AT", "WHO", "METHOD", "IDS", "OUTCOME"};
 	const char *row[5];
 	struct ctl_table t;
-	char ids[256];
+	char ids[256], at[64];
 	const json_t *e;
 	size_t i;
 
@@ -251,7 +251,8 @@ ctl_audit_show(const json_t *r)
 		return ctl_nomem();
 	json_array_foreach(json_object_get(r, "entries"), i, e)
 	{
-		row[0] = ctl_out_str(e, "at");
+		row[0] = ctl_time_stamp(
+		    json_string_value(json_object_get(e, "at")), at, sizeof at);
 		row[1] = ctl_out_str(e, "who");
 		row[2] = ctl_out_str(e, "method");
 		row[3] =

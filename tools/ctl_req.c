@@ -64,6 +64,66 @@ static const struct option ctl_req_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The request was built from flags: messages name the flag. */
+static bool ctl_req_flags;
+
+/* The field each flag fills, for messages ("--min-distance: ..."). */
+static const struct {
+	const char *field, *flag;
+} ctl_req_fields[] = {
+    {"person.gender", "--gender"},
+    {"person.age", "--age"},
+    {"person.languages", "--languages"},
+    {"person.nationality", "--nationality"},
+    {"children", "--children"},
+    {"needs", "--needs"},
+    {"prefers", "--prefers"},
+    {"program", "--program"},
+    {"urgency", "--urgency"},
+    {"residence", "--residence"},
+    {"referrer", "--referrer"},
+    {"exploitation.sector", "--sector"},
+    {"exploitation.location", "--exploitation"},
+    {"exploitation", "--exploitation"},
+    {"preferred_location", "--preferred"},
+    {"safety.min_distance_km", "--min-distance"},
+    {"safety.min_security", "--security"},
+    {"safety.case", "--case"},
+    {"safety.co_victims", "--co-victims"},
+    {"ref", "--ref"},
+};
+
+/*
+ * msg as shelterctl prints it: when the request came from flags, a
+ * leading "request.FIELD..: " or "FIELD..: " of a flag's field becomes
+ * "--FLAG: " ("--min-distance: must be a number from 0 to 1000"). Else
+ * msg itself.
+ */
+const char *
+ctl_req_flag_message(const char *msg, char *buf, size_t len)
+{
+	const char *m = msg, *colon;
+	size_t i, n;
+
+	if (!ctl_req_flags)
+		return msg;
+	if (strncmp(m, "request.", 8) == 0)
+		m += 8;
+	if ((colon = strstr(m, ": ")) == NULL)
+		return msg;
+	for (i = 0; i < sizeof ctl_req_fields / sizeof ctl_req_fields[0]; i++) {
+		n = strlen(ctl_req_fields[i].field);
+		/* The field itself or inside it ("needs.0": --needs). */
+		if (strncmp(m, ctl_req_fields[i].field, n) == 0 &&
+		    (m + n == colon || m[n] == '.')) {
+			snprintf(
+			    buf, len, "%s%s", ctl_req_fields[i].flag, colon);
+			return buf;
+		}
+	}
+	return msg;
+}
+
 /* "24" as an integer; anything else stays a string for the validator to
  * name ("person.age: must be an integer from 0 to 120"). */
 static json_t *
@@ -468,6 +528,7 @@ ctl_req_parse(const struct ctl *ctl, int argc, char **argv,
 		json_decref(r);
 		return ctl_usage(ctl, "give FILE.json or request flags");
 	}
+	ctl_req_flags = true;
 	if (json_object_get(r, "ref") == NULL) {
 		if (o->default_ref == NULL) {
 			json_decref(r);

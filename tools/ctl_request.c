@@ -1,6 +1,6 @@
 /*
  * ctl_request.c: the request commands of shelterctl: submit, preview,
- * requests, accept, reject, cancel, arrived and departed.
+ * accept, reject, cancel, arrived and departed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,15 +21,19 @@ static void
 ctl_request_proposal(const char *key, const json_t *p)
 {
 	const json_t *alt = json_object_get(p, "alternatives"), *a;
-	char score[32], buf[512];
+	char score[32], when[96], buf[512];
 	size_t i, n = 0;
 
 	ctl_out_kv(key, "%s: %s, pool %s, score %s", ctl_out_str(p, "id"),
 	    ctl_out_str(p, "shelter_id"), ctl_out_str(p, "pool"),
 	    ctl_out_score(json_object_get(p, "score"), score, sizeof score));
+	ctl_out_distance(p);
 	if (json_is_string(json_object_get(p, "expires_at")) &&
 	    strcmp(ctl_out_str(p, "status"), "open") == 0)
-		ctl_out_kv("held until", "%s", ctl_out_str(p, "expires_at"));
+		ctl_out_kv("held until", "%s",
+		    ctl_time_both(
+		        json_string_value(json_object_get(p, "expires_at")),
+		        when, sizeof when));
 	buf[0] = '\0';
 	json_array_foreach(alt, i, a)
 	{
@@ -54,9 +58,6 @@ ctl_request_placement(const json_t *r)
 		ctl_out_kv("placed at", "%s, pool %s",
 		    ctl_out_str(pl, "shelter_id"), ctl_out_str(pl, "pool"));
 }
-
-static void ctl_request_where(
-    const json_t *r, char *where, size_t wlen, char *prop, size_t plen);
 
 /* A request that waits for a place (what exit status 3 reports). */
 static bool
@@ -108,7 +109,7 @@ ctl_request_show_batch(const json_t *res)
 	{
 		req = json_object_get(r, "request");
 		p = json_object_get(r, "proposal");
-		ctl_request_where(req, where, sizeof where, prop, sizeof prop);
+		ctl_out_where(req, where, sizeof where, prop, sizeof prop);
 		cells[0] = ctl_out_str(req, "ref");
 		cells[1] = ctl_out_str(req, "id");
 		cells[2] = ctl_out_str(req, "status");
@@ -207,174 +208,40 @@ ctl_request_preview(struct ctl *ctl, int argc, char **argv)
 	return rc == CTL_OK && none ? CTL_NOFIT : rc;
 }
 
-/* Where a request is (to be) placed, "cosm-rotterdam/women", into where,
- * and its open proposal into prop ("-" for none). */
-static void
-ctl_request_where(
-    const json_t *r, char *where, size_t wlen, char *prop, size_t plen)
-{
-	const json_t *p = json_object_get(r, "proposal");
-	const json_t *pl = json_object_get(r, "placement");
-
-	snprintf(prop, plen, "-");
-	if (json_is_object(p)) {
-		snprintf(where, wlen, "%s/%s", ctl_out_str(p, "shelter_id"),
-		    ctl_out_str(p, "pool"));
-		snprintf(prop, plen, "%s", ctl_out_str(p, "id"));
-	} else if (json_is_object(pl))
-		snprintf(where, wlen, "%s/%s", ctl_out_str(pl, "shelter_id"),
-		    ctl_out_str(pl, "pool"));
-	else
-		snprintf(where, wlen, "-");
-}
-
-/* The rows asked for; one more was fetched to tell whether there are. */
-static size_t ctl_request_shown;
-
+/*
+ * The proposal id to act on for arg: arg itself when it names a proposal
+ * (prop-N), else the open proposal of the request arg names (id or ref).
+ * Into pid; CTL_OK, or CTL_FAIL after saying why.
+ */
 static int
-ctl_request_show_list(const json_t *res)
+ctl_request_open_proposal(
+    const struct ctl *ctl, const char *arg, char *pid, size_t len)
 {
-	static const char *const h[] = {"ID", "REF", "CASE", "STATUS",
-	    "HOUSEHOLD", "URGENCY", "WAITING FOR", "HOLD LEFT", "SHELTER/POOL",
-	    "PROPOSAL"};
-	char age[32], hold[32], where[192], prop[96], hh[96];
-	const json_t *reqs = json_object_get(res, "requests"), *r, *p;
-	const char *cells[10], *cs;
-	struct ctl_table t;
-	size_t i, n = json_array_size(reqs);
+	const json_t *r, *p;
+	json_t *res;
+	int rc;
 
-	if (ctl_out_table_init(&t, 10, h) == -1)
-		return ctl_nomem();
-	json_array_foreach(reqs, i, r)
-	{
-		if (i >= ctl_request_shown)
-			break;
-		p = json_object_get(r, "person");
-		cs = json_string_value(
-		    json_object_get(json_object_get(r, "safety"), "case"));
-		cells[0] = ctl_out_str(r, "id");
-		cells[1] = ctl_out_str(r, "ref");
-		cells[2] = cs != NULL ? cs : "-";
-		cells[3] = ctl_out_str(r, "status");
-		cells[4] = ctl_out_household(ctl_out_str(p, "gender"),
-		    (long long)json_integer_value(json_object_get(p, "age")),
-		    json_object_get(r, "children"), hh, sizeof hh);
-		cells[5] = ctl_out_str(r, "urgency");
-		cells[6] = ctl_out_age(
-		    json_string_value(json_object_get(r, "created_at")), age,
-		    sizeof age);
-		snprintf(hold, sizeof hold, "-");
-		if (json_is_object(json_object_get(r, "proposal")))
-			ctl_out_until(
-			    json_string_value(json_object_get(
-			        json_object_get(r, "proposal"), "expires_at")),
-			    hold, sizeof hold);
-		cells[7] = hold;
-		ctl_request_where(r, where, sizeof where, prop, sizeof prop);
-		cells[8] = where;
-		cells[9] = prop;
-		if (ctl_out_table_add(&t, cells) == -1)
-			return ctl_nomem();
-	}
-	if (n == 0) {
-		ctl_out_table_free(&t);
-		printf("no open requests\n");
+	if (strncmp(arg, "prop-", 5) == 0) {
+		snprintf(pid, len, "%s", arg);
 		return CTL_OK;
 	}
-	ctl_out_table_flush(&t);
-	if (n > ctl_request_shown)
-		printf("more requests than shown: use --limit N (at most 500) "
-		       "or --status\n");
-	return CTL_OK;
-}
-
-/*
- * shelterctl requests [--status S,...] [--limit N] [--case CASE]
- * [--order oldest|newest] [--oldest]: the open work (waiting, proposed,
- * placed; every status with --case), newest first by default.
- */
-int
-ctl_request_list(struct ctl *ctl, int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"status", required_argument, NULL, 's'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {"case", required_argument, NULL, 'c'},
-	    {"order", required_argument, NULL, 'r'},
-	    {"oldest", no_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *status = NULL, *p, *cs = NULL, *order = "newest";
-	json_t *params, *list;
-	long long limit = -1;
-	char *end;
-	size_t n;
-	int ch, rc;
-
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 's') {
-			status = optarg;
-		} else if (ch == 'c') {
-			cs = optarg;
-		} else if (ch == 'r') {
-			order = optarg;
-		} else if (ch == 'o') {
-			order = "oldest";
-		} else if (ch == 'n') {
-			errno = 0;
-			limit = strtoll(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0')
-				return ctl_usage(ctl,
-				    "--limit: expected a "
-				    "number, got '%s'",
-				    optarg);
-		} else {
-			return ctl_usage(ctl, NULL);
-		}
-	}
-	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 0, "")) != CTL_OK)
+	rc = ctl_conn_run(
+	    ctl, "request.get", json_pack("{s:s}", "id", arg), &res);
+	if (rc != CTL_OK)
 		return rc;
-	if (status == NULL)
-		status = cs != NULL ? "all" : "waiting,proposed,placed";
-	if ((params = json_object()) == NULL)
-		return ctl_nomem();
-	if ((cs != NULL &&
-	        json_object_set_new(params, "case", json_string(cs)) == -1) ||
-	    json_object_set_new(params, "order", json_string(order)) == -1) {
-		json_decref(params);
-		return ctl_nomem();
+	r = json_object_get(res, "request");
+	p = json_object_get(r, "proposal");
+	if (!json_is_object(p) ||
+	    strcmp(ctl_out_str(p, "status"), "open") != 0) {
+		rc = ctl_fail("%s (ref %s) has no open proposal: it is %s",
+		    ctl_out_str(r, "id"), ctl_out_str(r, "ref"),
+		    ctl_out_str(r, "status"));
+		json_decref(res);
+		return rc;
 	}
-	if (strcmp(status, "all") != 0) {
-		list = json_array();
-		if (json_object_set_new(params, "status", list) == -1) {
-			json_decref(params);
-			return ctl_nomem();
-		}
-		for (p = status; *p != '\0'; p += n + (p[n] == ',')) {
-			n = strcspn(p, ",");
-			if (n > 0 &&
-			    json_array_append_new(list, json_stringn(p, n))) {
-				json_decref(params);
-				return ctl_nomem();
-			}
-		}
-	}
-	if (limit != -1 && (limit < 1 || limit > 500)) {
-		json_decref(params);
-		return ctl_usage(
-		    ctl, "--limit: expected 1 to 500, got %lld", limit);
-	}
-	if (limit == -1)
-		limit = 100;
-	/* One more than shown tells whether the list was cut. */
-	ctl_request_shown = (size_t)limit;
-	if (json_object_set_new(params, "limit",
-	        json_integer(limit < 500 && !ctl->json ? limit + 1 : limit)) ==
-	    -1) {
-		json_decref(params);
-		return ctl_nomem();
-	}
-	return ctl_cmd_call(ctl, "request.list", params, ctl_request_show_list);
+	snprintf(pid, len, "%s", ctl_out_str(p, "id"));
+	json_decref(res);
+	return CTL_OK;
 }
 
 static int
@@ -440,7 +307,7 @@ ctl_request_accept_case(const struct ctl *ctl, const char *cs)
 	return rc;
 }
 
-/* shelterctl accept PROPOSAL | --case CASE */
+/* shelterctl accept PROPOSAL|REQUEST|REF | --case CASE */
 int
 ctl_request_accept(struct ctl *ctl, int argc, char **argv)
 {
@@ -449,6 +316,7 @@ ctl_request_accept(struct ctl *ctl, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cs = NULL;
+	char pid[96];
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -463,8 +331,11 @@ ctl_request_accept(struct ctl *ctl, int argc, char **argv)
 	}
 	if ((rc = ctl_cmd_nargs(ctl, argc, argv, 1, "PROPOSAL")) != CTL_OK)
 		return rc;
+	if ((rc = ctl_request_open_proposal(
+	         ctl, argv[optind], pid, sizeof pid)) != CTL_OK)
+		return rc;
 	return ctl_cmd_call(ctl, "proposal.accept",
-	    json_pack("{s:s}", "id", argv[optind]), ctl_request_show_accept);
+	    json_pack("{s:s}", "id", pid), ctl_request_show_accept);
 }
 
 /*
@@ -475,6 +346,7 @@ static int
 ctl_request_with_reason(const struct ctl *ctl, int argc, char **argv,
     const char *what, const char *method, int (*show)(const json_t *))
 {
+	char pid[96];
 	static const struct option opts[] = {
 	    {"reason", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
@@ -491,9 +363,14 @@ ctl_request_with_reason(const struct ctl *ctl, int argc, char **argv,
 		return rc;
 	if (reason == NULL)
 		return ctl_usage(ctl, "--reason TEXT is required");
+	snprintf(pid, sizeof pid, "%s", argv[optind]);
+	/* reject takes a request too: its open proposal is rejected. */
+	if (strcmp(method, "proposal.reject") == 0 &&
+	    (rc = ctl_request_open_proposal(
+	         ctl, argv[optind], pid, sizeof pid)) != CTL_OK)
+		return rc;
 	return ctl_cmd_call(ctl, method,
-	    json_pack("{s:s, s:s}", "id", argv[optind], "reason", reason),
-	    show);
+	    json_pack("{s:s, s:s}", "id", pid, "reason", reason), show);
 }
 
 static int
@@ -514,7 +391,7 @@ ctl_request_show_reject(const json_t *res)
 	return CTL_OK;
 }
 
-/* shelterctl reject PROPOSAL --reason TEXT */
+/* shelterctl reject PROPOSAL|REQUEST|REF --reason TEXT */
 int
 ctl_request_reject(struct ctl *ctl, int argc, char **argv)
 {

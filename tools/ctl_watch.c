@@ -71,14 +71,14 @@ ctl_watch_topics(const struct ctl_watch *w, size_t k, json_t *arr)
 	return 0;
 }
 
-/* The free places of a capacity.changed: "women 2/10, family 0/4". */
+/* The free places of a capacity.changed: "free women 2/10, family 0/4". */
 static void
 ctl_watch_pools(const json_t *pools, char *buf, size_t len)
 {
 	const json_t *p;
 	size_t i, n = 0;
 
-	buf[0] = '\0';
+	n = (size_t)snprintf(buf, len, "free/total ");
 	json_array_foreach(pools, i, p)
 	{
 		if (n >= len)
@@ -90,16 +90,35 @@ ctl_watch_pools(const json_t *pools, char *buf, size_t len)
 	}
 }
 
-/* One line for people: time, type and what happened. */
+/* The width of the TYPE column: the longest event type name. */
+static int
+ctl_watch_type_width(void)
+{
+	static int w;
+	int i, n;
+
+	if (w > 0)
+		return w;
+	for (i = 0; i < VOCAB_EVENT_COUNT; i++)
+		if ((n = (int)strlen(vocab_event_name(i))) > w)
+			w = n;
+	return w;
+}
+
+/* One line for people, in aligned columns: event id, time, type and
+ * what happened. */
 static void
 ctl_watch_print(const json_t *ev)
 {
 	const char *type = ctl_out_str(ev, "type");
 	const json_t *d = json_object_get(ev, "data"), *p;
-	char buf[512], score[32];
+	char buf[512], score[32], at[64];
 	char *text;
 
-	printf("%s  %s  ", ctl_out_str(ev, "at"), type);
+	printf("%-15s  %s  %-*s  ", ctl_out_str(ev, "id"),
+	    ctl_time_stamp(
+	        json_string_value(json_object_get(ev, "at")), at, sizeof at),
+	    ctl_watch_type_width(), type);
 	if (strncmp(type, "proposal.", 9) == 0) {
 		p = json_object_get(d, "proposal");
 		printf("%s for %s: %s, pool %s, score %s\n",
@@ -266,6 +285,14 @@ ctl_watch_run(struct ctl *ctl, int argc, char **argv)
 	for (;;) {
 		c = ctl_conn_open(ctl, &err);
 		if (c != NULL && ctl_watch_subscribe(c, &w, &err) == 0) {
+			/* Said where the printed events go on; JSON lines
+			 * stay JSON on stdout. */
+			if (ever)
+				fprintf(ctl->json ? stderr : stdout,
+				    "%sreconnected, resumed after %s\n",
+				    ctl->json ? "shelterctl: " : "",
+				    w.last[0] != '\0' ? w.last : "the start");
+			fflush(stdout);
 			ever = true;
 			backoff = CTL_WATCH_BACKOFF_MIN_MS;
 			if (ctl_watch_loop(ctl, c, &w, &err) == 0) {

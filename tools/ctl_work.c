@@ -1,31 +1,86 @@
 /*
  * ctl_work.c: the shelterctl views of one piece of work: `request ID|REF`
- * (a request whole: household, needs, proposals, rejections, why it
- * waits, its events) and `arrivals` (a shelter's expected arrivals and
- * residents).
+ * (a request whole: household, needs, its open proposal and alternatives,
+ * where it was placed, rejections, why it waits and the forecast) and
+ * `arrivals` (a shelter's expected arrivals and residents).
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "shelter/model.h"
 
 /* shelterctl request ID|REF ------------------------------------------ */
+
+/* The proposals a request has: the open one with its alternatives, the
+ * one it was placed by, the shelters rejected for it. */
+static void
+ctl_work_proposals(const json_t *r)
+{
+	const json_t *prop = json_object_get(r, "proposal");
+	const json_t *pl = json_object_get(r, "placement");
+	const json_t *alt = json_object_get(prop, "alternatives"), *a;
+	char buf[512], when[96], score[32];
+	size_t i, n = 0;
+
+	if (json_is_object(prop)) {
+		ctl_out_kv("proposal", "%s: %s, pool %s, score %s%s",
+		    ctl_out_str(prop, "id"), ctl_out_str(prop, "shelter_id"),
+		    ctl_out_str(prop, "pool"),
+		    ctl_out_score(
+		        json_object_get(prop, "score"), score, sizeof score),
+		    json_is_true(json_object_get(prop, "stale"))
+		        ? " (capacity report stale)"
+		        : "");
+		ctl_out_distance(prop);
+		ctl_out_kv("held until", "%s",
+		    ctl_time_both(
+		        json_string_value(json_object_get(prop, "expires_at")),
+		        when, sizeof when));
+		buf[0] = '\0';
+		json_array_foreach(alt, i, a)
+		{
+			if (n >= sizeof buf)
+				break;
+			n += (size_t)snprintf(buf + n, sizeof buf - n,
+			    "%s%s (%s, %s)", i > 0 ? ", " : "",
+			    ctl_out_str(a, "shelter_id"),
+			    ctl_out_str(a, "pool"),
+			    ctl_out_score(json_object_get(a, "score"), score,
+			        sizeof score));
+		}
+		if (buf[0] != '\0')
+			ctl_out_kv("alternatives", "%s", buf);
+	}
+	if (json_is_object(pl))
+		ctl_out_kv("placed at", "%s, pool %s (proposal %s)",
+		    ctl_out_str(pl, "shelter_id"), ctl_out_str(pl, "pool"),
+		    ctl_out_str(pl, "proposal_id"));
+	ctl_out_kv("rejected", "%s",
+	    json_array_size(json_object_get(r, "rejected")) > 0
+	        ? ctl_out_join(json_object_get(r, "rejected"), buf, sizeof buf)
+	        : "-");
+}
 
 static int
 ctl_work_show_request(const json_t *res)
 {
 	const json_t *r = json_object_get(res, "request");
 	const json_t *p = json_object_get(r, "person");
-	const json_t *prop = json_object_get(r, "proposal");
-	const json_t *pl = json_object_get(r, "placement");
 	const json_t *sf = json_object_get(r, "safety");
 	const json_t *expl = json_object_get(res, "explanation");
-	char buf[256], age[32];
+	const json_t *fc = json_object_get(expl, "forecast");
+	const char *created =
+	    json_string_value(json_object_get(r, "created_at"));
+	char buf[256], at[64], span[32], day[32];
 
 	ctl_out_kv("request", "%s (ref %s)", ctl_out_str(r, "id"),
 	    ctl_out_str(r, "ref"));
-	ctl_out_kv("status", "%s", ctl_out_str(r, "status"));
+	ctl_out_kv("status", "%s%s", ctl_out_str(r, "status"),
+	    json_is_true(json_object_get(r, "escalated"))
+	        ? " (escalated: waiting longer than its urgency allows)"
+	        : "");
 	ctl_out_kv("household", "%s",
 	    ctl_out_household(ctl_out_str(p, "gender"),
 	        (long long)json_integer_value(json_object_get(p, "age")),
@@ -46,26 +101,25 @@ ctl_work_show_request(const json_t *res)
 	ctl_out_kv("urgency", "%s", ctl_out_str(r, "urgency"));
 	if (json_is_string(json_object_get(sf, "case")))
 		ctl_out_kv("case", "%s", ctl_out_str(sf, "case"));
-	ctl_out_kv("submitted", "%s (waiting for %s)",
-	    ctl_out_str(r, "created_at"),
-	    ctl_out_age(json_string_value(json_object_get(r, "created_at")),
-	        age, sizeof age));
-	if (json_is_object(prop))
-		ctl_out_kv("proposal", "%s: %s, pool %s, hold %s",
-		    ctl_out_str(prop, "id"), ctl_out_str(prop, "shelter_id"),
-		    ctl_out_str(prop, "pool"),
-		    ctl_out_until(
-		        json_string_value(json_object_get(prop, "expires_at")),
-		        age, sizeof age));
-	if (json_is_object(pl))
-		ctl_out_kv("placed at", "%s, pool %s (proposal %s)",
-		    ctl_out_str(pl, "shelter_id"), ctl_out_str(pl, "pool"),
-		    ctl_out_str(pl, "proposal_id"));
-	ctl_out_kv("rejected", "%s",
-	    json_array_size(json_object_get(r, "rejected")) > 0
-	        ? ctl_out_join(json_object_get(r, "rejected"), buf, sizeof buf)
-	        : "-");
+	ctl_out_kv("submitted", "%s (%s for %s)",
+	    ctl_time_at(created, at, sizeof at),
+	    strcmp(ctl_out_str(r, "status"), "waiting") == 0 ? "waiting"
+	                                                     : "open",
+	    ctl_time_span(
+	        (ctl_out_now_ms() - model_time_parse(created ? created : "")) /
+	            1000,
+	        span, sizeof span));
+	ctl_work_proposals(r);
+	if (json_is_object(fc))
+		ctl_out_kv("expected",
+		    "a fitting place at %s, pool %s, from %s",
+		    ctl_out_str(fc, "shelter_id"), ctl_out_str(fc, "pool"),
+		    ctl_time_date(
+		        json_string_value(json_object_get(fc, "date")), day,
+		        sizeof day));
 	if (json_is_object(expl)) {
+		ctl_out_kv(
+		    "why", "%s", ctl_list_why(expl, NULL, buf, sizeof buf));
 		fputc('\n', stdout);
 		return ctl_out_explanation(expl);
 	}
@@ -106,7 +160,8 @@ ctl_work_show_arrivals(const json_t *res)
 	json_array_foreach(pls, i, x)
 	{
 		hh = json_object_get(x, "household");
-		snprintf(since, sizeof since, "%.16s", ctl_out_str(x, "since"));
+		ctl_time_ago(json_string_value(json_object_get(x, "since")),
+		    since, sizeof since);
 		cells[0] = since;
 		cells[1] = ctl_out_str(x, "status");
 		cells[2] = ctl_out_str(x, "shelter_id");

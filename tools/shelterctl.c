@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "shelter/model.h"
 #include "shelter/vocab.h"
 
 #ifndef SHELTER_VERSION
@@ -22,25 +23,26 @@ struct command {
 	const char *args;    /* synopsis after the name */
 	const char *summary; /* one line for the command list */
 	const char *help;    /* options and details, or NULL */
+	bool values;         /* help lists the allowed request values */
 };
 
 #define REPORT_DIMS_HELP                                                       \
 	"kind, sector, nationality, age_band, referrer, region, gender,\n"     \
 	"                minor_dutch"
 
-static const char request_flags[] =
-    "Request from flags (instead of FILE.json):\n"
-    "  --ref R              case reference\n"
-    "  --gender f|m|x --age N --languages ro,en --nationality RO\n"
-    "  --children 4m,7f     accompanying children: AGE[m|f|x],...\n"
-    "  --needs T,...        care the shelter must offer\n"
-    "  --prefers T,...      care that only scores\n"
-    "  --program cosm|omm|any   --urgency immediate|days|planned\n"
-    "  --exploitation LOC --sector S   --preferred LOC\n"
-    "  --min-distance KM --security S --case C --co-victims apart|together\n"
-    "  --residence R --referrer R\n"
-    "LOC is a municipality (Utrecht) or LAT,LON. FILE.json may be - "
-    "(stdin).\n";
+#define REQUEST_FLAGS                                                          \
+	"Request from flags (instead of FILE.json):\n"                         \
+	"  --ref R              case reference\n"                              \
+	"  --gender G --age N --languages ro,en --nationality RO\n"            \
+	"  --children 4m,7f     accompanying children: AGE[GENDER],...\n"      \
+	"  --needs T,...        care the shelter must offer\n"                 \
+	"  --prefers T,...      care that only scores (the same values)\n"     \
+	"  --program P --urgency U\n"                                          \
+	"  --exploitation LOC --sector S   --preferred LOC\n"                  \
+	"  --min-distance KM --security S --case C --co-victims V\n"           \
+	"  --residence R --referrer R\n"                                       \
+	"LOC is a municipality (Utrecht) or LAT,LON. FILE.json may be - "      \
+	"(stdin).\n"
 
 static const struct command commands[] = {
     {.name = "status",
@@ -84,12 +86,16 @@ static const struct command commands[] = {
         .summary = "submit a placement request, or a batch: a FILE with "
                    "a JSON array or one request per line (exit 3 when one "
                    "waits)",
-        .help = request_flags},
+        .help = REQUEST_FLAGS,
+        .values = true},
     {.name = "preview",
         .fn = ctl_request_preview,
         .args = "FILE.json | REQUEST FLAGS",
         .summary = "rank the shelters for a request, without side effects",
-        .help = request_flags},
+        .help = "Scorer columns as for match; KM-EXPL and KM-PREF are the "
+                "distances to the\nexploitation and the preferred "
+                "location.\n" REQUEST_FLAGS,
+        .values = true},
     {.name = "requests",
         .fn = ctl_request_list,
         .args = "[--status S,...] [--limit N] [--case CASE] [--order O]",
@@ -102,8 +108,12 @@ static const struct command commands[] = {
             "  --case CASE     only the requests of that safety case\n"
             "  --order O       newest (default) or oldest first\n"
             "  --oldest        the same as --order oldest\n"
-            "WAITING FOR is the time since submission; HOLD LEFT the "
-            "time until\nan open proposal's hold expires.\n"},
+            "Escalated requests (waiting longer than their urgency "
+            "allows) come\nfirst, marked ! after the urgency. WAITING FOR "
+            "is the time since\nsubmission; HOLD LEFT the time until an "
+            "open proposal's hold expires;\nWHY, for a waiting request, "
+            "what the shelters closest to fitting lack\n(full, closed with "
+            "the shelter's reason, ...) and the forecast.\n"},
     {.name = "request",
         .fn = ctl_work_request,
         .args = "ID|REF",
@@ -111,14 +121,16 @@ static const struct command commands[] = {
                    "why it waits"},
     {.name = "accept",
         .fn = ctl_request_accept,
-        .args = "PROPOSAL | --case CASE",
+        .args = "PROPOSAL|REQUEST|REF | --case CASE",
         .summary = "accept a proposal: the request is placed",
-        .help = "  --case CASE  accept every open proposal of that safety "
+        .help = "  REQUEST|REF  accept the open proposal of that request\n"
+                "  --case CASE  accept every open proposal of that safety "
                 "case\n"},
     {.name = "reject",
         .fn = ctl_request_reject,
-        .args = "PROPOSAL --reason TEXT",
-        .summary = "reject a proposal; the next shelter is proposed"},
+        .args = "PROPOSAL|REQUEST|REF --reason TEXT",
+        .summary = "reject a proposal; the next shelter is proposed",
+        .help = "  REQUEST|REF  reject the open proposal of that request\n"},
     {.name = "cancel",
         .fn = ctl_request_cancel,
         .args = "REQUEST --reason TEXT",
@@ -135,6 +147,14 @@ static const struct command commands[] = {
         .fn = ctl_work_arrivals,
         .args = "[--expected | --residents]",
         .summary = "who is expected and who lives there (placement.list)"},
+    {.name = "long-stays",
+        .fn = ctl_list_long_stays,
+        .args = "[--program P]",
+        .summary = "residents past their program's norm, longest first "
+                   "(report.long_stays)",
+        .help = "  --program P  only that program\n"
+                "DAYS is the stay so far, NORM the program's norm (config "
+                "norms), OVER\nthe days past it.\n"},
     {.name = "report",
         .fn = ctl_report_run,
         .args = "registrations|placements --from DATE --to DATE --by "
@@ -183,7 +203,10 @@ static const struct command commands[] = {
                 "Scorer columns: LANG language, SAFETY safety_distance, "
                 "PROX proximity,\n"
                 "CARE care_fit, OCC occupancy, FRESH freshness, TOGETHER "
-                "together.\n"},
+                "together.\n"
+                "KM-EXPL and KM-PREF: km to the exploitation and the "
+                "preferred location\n(shown when the request names "
+                "one).\n"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -197,7 +220,10 @@ static const char global_help[] =
     "                        (default: $SHELTERCTL_TOKEN)\n"
     "  --timeout SECONDS     bound connect and each call (default 10, 0: "
     "none)\n"
-    "  --json                print raw JSON results, for programs\n"
+    "  --json                print raw JSON results, for programs (times "
+    "in UTC)\n"
+    "  --utc                 show times in UTC, not in the local time of "
+    "TZ\n"
     "  -h, --help            this help; COMMAND --help for a command\n"
     "Exit status: 0 ok, 1 refused or invalid input, 2 usage, 3 nothing "
     "fits.\n";
@@ -227,6 +253,42 @@ shelterctl_usage_all(FILE *f)
 	fprintf(f, "  %-9s %s\n\n%s", "help", "help on a command", global_help);
 }
 
+/* The allowed values of the request flags, from the model's tables. */
+static void
+shelterctl_values(void)
+{
+	static const struct {
+		const char *flag, *field;
+	} flags[] = {
+	    {"--gender", "gender"},
+	    {"--needs", "needs"},
+	    {"--program", "program"},
+	    {"--urgency", "urgency"},
+	    {"--sector", "sector"},
+	    {"--security", "security"},
+	    {"--co-victims", "co_victims"},
+	    {"--residence", "residence"},
+	    {"--referrer", "referrer"},
+	};
+	char buf[512], *w, *save = NULL;
+	size_t i;
+	int col;
+
+	printf("\nAllowed values:\n");
+	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		col = printf("  %-14s", flags[i].flag);
+		model_values(flags[i].field, buf, sizeof buf);
+		/* Wrapped at 78 columns, continued under the first value. */
+		for (w = strtok_r(buf, " ", &save); w != NULL;
+		     w = strtok_r(NULL, " ", &save)) {
+			if (col > 17 && col + 1 + (int)strlen(w) > 78)
+				col = printf("\n%17s", "") - 1;
+			col += printf(" %s", w);
+		}
+		putchar('\n');
+	}
+}
+
 static int
 shelterctl_help_cmd(const struct command *cmd)
 {
@@ -234,6 +296,8 @@ shelterctl_help_cmd(const struct command *cmd)
 	    toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
 	if (cmd->help != NULL)
 		printf("\n%s", cmd->help);
+	if (cmd->values)
+		shelterctl_values();
 	printf("\n--json prints the raw result. See shelterctl --help for "
 	       "global options.\n");
 	return CTL_OK;
@@ -267,6 +331,7 @@ main(int argc, char **argv)
 		OPT_TOKEN_FILE,
 		OPT_TIMEOUT,
 		OPT_JSON,
+		OPT_UTC,
 		OPT_VERSION
 	};
 	static const struct option opts[] = {
@@ -275,6 +340,7 @@ main(int argc, char **argv)
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"utc", no_argument, NULL, OPT_UTC},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -312,6 +378,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			ctl.json = true;
+			break;
+		case OPT_UTC:
+			ctl_time_use_utc(true);
 			break;
 		case 'h':
 			shelterctl_usage_all(stdout);
@@ -352,7 +421,8 @@ main(int argc, char **argv)
 	ctl.cmd = cmd->name;
 	snprintf(ctl.prog, sizeof ctl.prog, "shelterctl %s", cmd->name);
 
-	/* The command's own argv: --json may come after the command too, and
+	/* The command's own argv: --json and --utc may come after the
+	 * command too, and
 	 * --help anywhere before "--" asks for the command's help. */
 	sub = calloc((size_t)(argc - optind + 1), sizeof *sub);
 	if (sub == NULL)
@@ -364,6 +434,10 @@ main(int argc, char **argv)
 			ended = true;
 		if (!ended && strcmp(argv[i], "--json") == 0) {
 			ctl.json = true;
+			continue;
+		}
+		if (!ended && strcmp(argv[i], "--utc") == 0) {
+			ctl_time_use_utc(true);
 			continue;
 		}
 		if (!ended &&

@@ -148,6 +148,9 @@ struct match_candidate {
 	int score;                /* hundredths: 0..10000 */
 	int scores[SCORER_COUNT]; /* 0..100, -1 when the scorer is off */
 	int free;                 /* free places in the chosen pool */
+	/* km to the exploitation and the preferred location, rounded to
+	 * 0.1; -1 when the request has no such location */
+	double distance_km[2];
 };
 
 struct match_near_miss {
@@ -199,7 +202,8 @@ int match_run(const struct shelter *const *shelters, size_t n,
     const struct request *req, const struct match_input *in,
     const struct match_options *opt, struct match_result *res);
 
-/* [{shelter_id, pool, score, scores: {NAME: n}, free}, ...]; score as a
+/* [{shelter_id, pool, score, scores: {NAME: n}, free, distance_km:
+ * {exploitation, preferred}}, ...]; score as a
  * number with two decimals (a JSON real: dump it with
  * JSON_REAL_PRECISION(15), Jansson's default of 17 digits prints 41.67 as
  * 41.670000000000002). Scorers that are off are left out. */
@@ -212,6 +216,14 @@ json_t *match_explanation_json(const struct match_result *res);
 
 /* {candidates, explanation}: the result of match.preview. */
 json_t *match_result_json(const struct match_result *res);
+
+/* match_distance.c: fill c's distance_km for request r; write them as
+ * {"exploitation": km|null, "preferred": km|null}, as text into buf
+ * (64 bytes are ample; returns buf) or as a new object (NULL: ENOMEM). */
+void match_distance_fill(struct match_candidate *c, const struct request *r);
+char *match_distance_text(
+    const struct match_candidate *c, char *buf, size_t len);
+json_t *match_distance_json(const struct match_candidate *c);
 
 const char *match_filter_name(enum filter f);
 const char *match_scorer_name(enum scorer s);

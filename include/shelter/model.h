@@ -245,6 +245,13 @@ const char *model_gender_name(enum gender g);
 const char *model_care_name(enum care_tag c);
 const char *model_residence_name(enum residence r);
 const char *model_urgency_name(enum urgency u);
+/*
+ * The allowed values of a request field, "a, b, c", into buf: field is
+ * "needs" (care tags), "sector", "referrer", "residence", "security",
+ * "gender", "urgency", "program" (of a request) or "co_victims". NULL for
+ * another field.
+ */
+const char *model_values(const char *field, char *buf, size_t len);
 /* Parse an enum value name; -1 when unknown. */
 int model_program_parse(const char *s);
 int model_care_parse(const char *s);

@@ -96,7 +96,9 @@ def columns(text, headers):
 
 
 WORK = ["ID", "REF", "CASE", "STATUS", "HOUSEHOLD", "URGENCY",
-        "WAITING FOR", "HOLD LEFT", "SHELTER/POOL", "PROPOSAL"]
+        "WAITING FOR", "HOLD LEFT", "SHELTER/POOL", "PROPOSAL", "WHY"]
+STATUS = ["PROGRAM", "SHELTERS", "OPEN", "FREE/TOTAL", "OCCUPIED", "HELD",
+          "EXPECTED"]
 
 
 def match(*args):
@@ -197,7 +199,10 @@ def test_match_json_has_the_shape_of_preview():
     out = json.loads(p.stdout)
     assert set(out) == {"candidates", "explanation"}, out
     c = out["candidates"][0]
-    assert set(c) == {"shelter_id", "pool", "score", "scores", "free"}, c
+    assert set(c) == {"shelter_id", "pool", "score", "scores", "free",
+                      "distance_km"}, c
+    # No location in this request: both distances null.
+    assert c["distance_km"] == {"exploitation": None, "preferred": None}
     assert c["shelter_id"] == "ctl-amsterdam" and c["pool"] == "women"
     assert c["scores"]["language"] == 100
     e = out["explanation"]
@@ -286,9 +291,16 @@ def test_match_request_from_flags_equals_the_file():
            for c in ja["candidates"]]
     assert key == [(c["shelter_id"], c["pool"], c["scores"]["language"])
                    for c in jb["candidates"]]
-    # A bad value given as a flag gets the validator's message too.
+    # A bad value given as a flag gets the validator's message, named
+    # by its flag.
     p = expect(match("--gender", "f", "--age", "old"), 1)
-    assert "person.age" in p.stderr, p.stderr
+    assert p.stderr == "shelterctl: --age: must be an integer from 0 to " \
+        "120\n", p.stderr
+    p = expect(match("--gender", "f", "--age", "30", "--min-distance",
+                     "-5"), 1)
+    assert p.stderr.startswith("shelterctl: --min-distance: "), p.stderr
+    p = expect(match("--gender", "f", "--age", "30", "--needs", "x"), 1)
+    assert p.stderr.startswith("shelterctl: --needs"), p.stderr
 
 
 def test_match_reads_request_from_stdin():
@@ -475,7 +487,12 @@ def test_ctl_status_shelters_and_shelter():
     with h.Env(shelters=shelters_a_b()) as env:
         p = expect(ctl("status", env=env), 0)
         assert re.search(r"^shelters\s+2$", p.stdout, re.M), p.stdout
-        assert re.search(r"^places\s+4 free of 6 ", p.stdout, re.M), p.stdout
+        assert re.search(r"^places\s+4/6 free ", p.stdout, re.M), p.stdout
+        # By program: COSM, OMM, the others, as free/total.
+        progs = columns(p.stdout.split("\n\n")[1], STATUS)
+        assert [r["PROGRAM"] for r in progs] == ["cosm", "omm", "others"]
+        assert progs[0]["FREE/TOTAL"] == "4/6" and progs[0]["SHELTERS"] == \
+            "2" and progs[1]["FREE/TOTAL"] == "0/0", progs
         j = json.loads(expect(ctl("--json", "status", env=env,
                                   role="coordinator"), 0).stdout)
         assert j["shelters"] == 2 and j["places"]["free"] == 4, j
@@ -581,7 +598,8 @@ def test_ctl_submit_accept_arrived():
                        role="coordinator"), 0)
         rows = columns(p.stdout, WORK)
         assert [r["ID"] for r in rows] == [rid], p.stdout
-        assert re.fullmatch(r"\d+s|\d+m", rows[0]["WAITING FOR"]), rows[0]
+        assert re.fullmatch(r"\d+ s|\d+ min", rows[0]["WAITING FOR"]), \
+            rows[0]
 
         p = expect(ctl("accept", pid, env=env, role="coordinator"), 0)
         assert p.stdout.strip() == "%s accepted: %s is placed at %s, " \
@@ -884,8 +902,8 @@ def test_ctl_watch_prints_events():
         finally:
             w.stop()
         # For people: one line per event, --count stops it.
-        w = Watch(["-s", env.daemon.unix_path, "watch", "--count", "1",
-                   "requests"])
+        w = Watch(["-s", env.daemon.unix_path, "--utc", "watch", "--count",
+                   "1", "requests"])
         try:
             time.sleep(0.5)
             c = env.client("coordinator")
@@ -895,9 +913,11 @@ def test_ctl_watch_prints_events():
             assert w.proc.wait(timeout=10) == 0
             lines = w.wait_lines(1)
             assert len(lines) == 1, lines
-            assert re.match(r"^\d{4}-\d\d-\d\dT\S+Z  request\.cancelled  "
-                            r"req-\S+ \(ref CTL-E2\) cancelled$",
-                            lines[0]), lines
+            # Aligned: event id, local time (UTC with --utc), the type
+            # padded to the longest, then what happened.
+            assert re.match(r"^\d+-\d+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+                            r"UTC  request\.cancelled +req-\S+ \(ref "
+                            r"CTL-E2\) cancelled$", lines[0]), lines
         finally:
             w.stop()
         # A shelter token watches what it may see, by default.

@@ -357,7 +357,9 @@ def test_submit_holds_a_place_and_emits_events():
         assert [(e["topic"], e["type"], e["shelter"]) for e in evs] == [
             ("proposals", "proposal.created", "s-a"),
             ("capacity", "capacity.changed", "s-a")]
-        assert evs[0]["data"] == {"proposal": prop, "request_id": "req-1"}
+        # The event's proposal is the reply's, without distance_km.
+        bare = {k: v for k, v in prop.items() if k != "distance_km"}
+        assert evs[0]["data"] == {"proposal": bare, "request_id": "req-1"}
         assert all(RFC3339.match(e["at"]) for e in evs)
         mothers = [x for x in evs[1]["data"]["pools"]
                    if x["name"] == "mothers"][0]

@@ -9,7 +9,7 @@ import os
 import harness as h
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env,
                      expect_error, pool, request, shelter)
-from test_ctl import WORK, columns, ctl, expect
+from test_ctl import WORK, columns, ctl, expect, table
 
 
 def test_request_get_by_id_or_ref():
@@ -485,3 +485,165 @@ def test_ctl_arrivals_for_a_shelter():
         assert p.stdout.startswith(DEFAULT_SHELTER_ID +
                                    ": counts confirmed, nothing changed"), \
             p.stdout
+
+
+def test_ctl_worklist_says_why_escalated_first_and_intake_reason():
+    full = [shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=1,
+                                                    occupied=1)]),
+            shelter(OTHER_SHELTER_ID, municipality="Zwolle", total=2)]
+    with Env(shelters=full, extra={"debug": {"clock": True}}) as env:
+        c = env.client("coordinator")
+        a = env.client("admin")
+        a.call("shelter.intake", {"id": OTHER_SHELTER_ID, "open": False,
+                                  "reason": "renovation"})
+        old = c.call("request.submit", {"request": request(
+            "WHY-1", urgency="immediate")})["request"]
+        a.call("debug.advance", {"seconds": 61 * 60})
+        h.wait_until(lambda: c.call("request.get", {"id": old["id"]})[
+            "request"]["escalated"], what="escalation")
+        c.call("request.submit", {"request": request("WHY-2")})
+        day = c.call("session.ping")["time"][:10]
+        own = env.client("shelter")
+        own.call("shelter.departures", {"id": DEFAULT_SHELTER_ID, "pools": {
+            "main": [{"date": "%d-12-31" % (int(day[:4]) + 1)}]}})
+        p = expect(ctl("requests", env=env, role="coordinator"), 0)
+        rows = columns(p.stdout, WORK)
+        # The escalated request first, marked, although it is older.
+        assert [r["REF"] for r in rows] == ["WHY-1", "WHY-2"], p.stdout
+        assert rows[0]["URGENCY"] == "immediate !", rows
+        assert rows[1]["URGENCY"] == "days", rows
+        assert "! escalated: waiting longer than its urgency allows" \
+            in p.stdout
+        # Why: the near misses by what they lack, the closed one with
+        # its shelter's reason, and the forecast.
+        assert rows[1]["WHY"] == (
+            "full: %s; closed: %s (renovation); expected at %s from 31 Dec "
+            "%d" % (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, DEFAULT_SHELTER_ID,
+                    int(day[:4]) + 1)), rows
+        # --json is request.list's result, without explanations.
+        j = json.loads(expect(ctl("requests", "--json", env=env,
+                                  role="coordinator"), 0).stdout)
+        assert all("explanation" not in r for r in j["requests"]), j
+        # The protocol side: explain gives each waiting one its reasons.
+        res = c.call("request.list", {"explain": True})["requests"]
+        assert res[0]["explanation"]["reasons"]["intake_closed"] == 1
+        # request ID|REF: the forecast and the short why.
+        p = expect(ctl("request", "WHY-2", env=env, role="coordinator"), 0)
+        kv = dict(l.split(None, 1) for l in p.stdout.split("\n\n")[0]
+                  .splitlines())
+        assert kv["expected"] == "a fitting place at %s, pool main, from " \
+            "31 Dec %d" % (DEFAULT_SHELTER_ID, int(day[:4]) + 1), kv
+        p = expect(ctl("request", "WHY-1", env=env, role="coordinator"), 0)
+        assert "escalated" in p.stdout.splitlines()[1], p.stdout
+
+
+def test_ctl_accept_and_reject_take_a_request_or_ref():
+    two = [shelter(DEFAULT_SHELTER_ID, total=1),
+           shelter(OTHER_SHELTER_ID, municipality="Zwolle", total=1)]
+    with Env(shelters=two) as env:
+        c = env.client("coordinator")
+        r = c.call("request.submit", {"request": request("AR-1")})
+        first = r["proposal"]["shelter_id"]
+        p = expect(ctl("reject", "AR-1", "--reason", "no", env=env,
+                       role="coordinator"), 0)
+        assert p.stdout.startswith("%s rejected" % r["proposal"]["id"])
+        nxt = c.call("request.get", {"ref": "AR-1"})["request"]["proposal"]
+        assert nxt["shelter_id"] != first
+        p = expect(ctl("accept", r["request"]["id"], env=env,
+                       role="coordinator"), 0)
+        assert p.stdout.strip().startswith("%s accepted: %s is placed" % (
+            nxt["id"], r["request"]["id"])), p.stdout
+        p = expect(ctl("accept", "AR-1", env=env, role="coordinator"), 1)
+        assert "has no open proposal: it is placed" in p.stderr, p.stderr
+        expect(ctl("reject", "NOPE-9", "--reason", "x", env=env,
+                   role="coordinator"), 1)
+
+
+def test_ctl_long_stays_table():
+    seed = [shelter(DEFAULT_SHELTER_ID, total=2)]
+    with Env(shelters=seed, extra={"debug": {"clock": True},
+                                   "norms": {"cosm": 90}}) as env:
+        c = env.client("coordinator")
+        a = env.client("admin")
+        p = c.call("request.submit", {"request": request("LST-1")})
+        c.call("proposal.accept", {"id": p["proposal"]["id"]})
+        a.call("placement.arrived", {"request_id": p["request"]["id"]})
+        out = expect(ctl("long-stays", env=env, role="coordinator"), 0)
+        assert out.stdout.strip() == \
+            "no resident is past the norm of their program"
+        a.call("debug.advance", {"seconds": 95 * 86400})
+        heads = ["REQUEST", "SHELTER", "POOL", "PROGRAM", "DAYS", "NORM",
+                 "OVER", "PLANNED DEPARTURE"]
+        out = expect(ctl("long-stays", "--program", "cosm", env=env,
+                         role="coordinator"), 0)
+        rows = columns(out.stdout, heads)
+        assert rows == [{"REQUEST": p["request"]["id"],
+                         "SHELTER": DEFAULT_SHELTER_ID, "POOL": "main",
+                         "PROGRAM": "cosm", "DAYS": "95", "NORM": "90",
+                         "OVER": "+5", "PLANNED DEPARTURE": "none reported"}
+                        ], out.stdout
+        j = json.loads(expect(ctl("long-stays", "--json", env=env,
+                                  role="shelter"), 0).stdout)
+        assert j["stays"][0]["days"] == 95
+        expect(ctl("long-stays", "--program", "any", env=env,
+                   role="coordinator"), 1)
+
+
+def test_ctl_help_submit_lists_every_allowed_value():
+    p = expect(ctl("help", "submit"), 0)
+    vals = {}
+    for line in p.stdout.split("Allowed values:\n")[1].splitlines():
+        if line.startswith("  --"):
+            flag, rest = line.split(None, 1)
+            vals[flag] = rest
+        elif line.startswith(" " * 17):
+            vals[flag] += " " + line.strip()
+    assert "psychiatric," in vals["--needs"] and "addiction" in \
+        vals["--needs"], vals
+    assert vals["--security"] == "standard, protected, secret", vals
+    assert "labour" in vals["--sector"] and "police" in vals["--referrer"]
+    assert "reflection" in vals["--residence"], vals
+    # Every value listed is accepted by the daemon's validator.
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=5)]) as env:
+        for flag in ("--sector", "--referrer", "--residence",
+                     "--security"):
+            for v in vals[flag].split(", "):
+                q = ctl("preview", "--gender", "f", "--age", "30", flag, v,
+                        env=env)
+                assert q.returncode in (0, 3), (flag, v, q.stderr)
+
+
+def test_distances_in_preview_and_proposals():
+    two = [shelter(DEFAULT_SHELTER_ID, municipality="Rotterdam", total=1),
+           shelter(OTHER_SHELTER_ID, municipality="Zwolle", total=1)]
+    with Env(shelters=two) as env:
+        c = env.client("coordinator")
+        req = request("KM-1", exploitation={
+            "location": {"municipality": "Groningen"}, "sector": "labour"},
+            preferred_location={"municipality": "Rotterdam"})
+        cands = c.call("match.preview", {"request": req})["candidates"]
+        by = {x["shelter_id"]: x["distance_km"] for x in cands}
+        rdam = by[DEFAULT_SHELTER_ID]
+        assert rdam["preferred"] == 0.0 and 180 < rdam["exploitation"] < 230
+        assert round(rdam["exploitation"], 1) == rdam["exploitation"]
+        p = expect(ctl("preview", "--gender", "f", "--age", "30",
+                       "--residence", "reflection", "--exploitation",
+                       "Groningen", "--preferred", "Rotterdam", env=env), 0)
+        rows = {r["SHELTER"]: r for r in table(p.stdout)}
+        assert rows[DEFAULT_SHELTER_ID]["KM-PREF"] == "0.0", p.stdout
+        assert float(rows[DEFAULT_SHELTER_ID]["KM-EXPL"]) == \
+            rdam["exploitation"], p.stdout
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["proposals"]})
+        prop = c.call("request.submit", {"request": req})["proposal"]
+        assert prop["distance_km"] == by[prop["shelter_id"]], prop
+        # Not in events: the distance is about the person.
+        ev = w.wait_event(lambda e: e["type"] == "proposal.created")
+        assert "distance_km" not in ev["data"]["proposal"], ev
+        # Without locations: null; the same through a batch.
+        res = c.call("request.submit_batch", {"requests": [
+            request("KM-2")]})["results"][0]
+        assert res["proposal"]["distance_km"] == {"exploitation": None,
+                                                  "preferred": None}
+        p = expect(ctl("request", "KM-1", env=env, role="coordinator"), 0)
+        assert "km from the exploitation location" in p.stdout, p.stdout

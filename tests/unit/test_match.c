@@ -341,6 +341,40 @@ test_filter_too_close(void **state)
 }
 
 static void
+test_distance_km(void **state)
+{
+	struct fx *f = *state;
+	char buf[96];
+	json_t *j;
+
+	add_shelter(f, "zwo", ZWOLLE);
+	run(f);
+	assert_int_equal(f->res.ncandidates, 1);
+	/* No location in the request: both null. */
+	assert_string_equal(
+	    match_distance_text(&f->res.candidates[0], buf, sizeof buf),
+	    "{\"exploitation\":null,\"preferred\":null}");
+	f->r.has_exploitation_location = true;
+	f->r.exploitation_location.lat = 52.0907; /* Utrecht */
+	f->r.exploitation_location.lon = 5.1214;
+	f->r.has_preferred_location = true;
+	f->r.preferred_location = f->res.candidates[0].shelter->location;
+	run(f);
+	/* Rounded to 0.1 km; zero at the shelter itself. */
+	assert_true(f->res.candidates[0].distance_km[0] > 70 &&
+	    f->res.candidates[0].distance_km[0] < 90);
+	assert_true(f->res.candidates[0].distance_km[0] * 10 ==
+	    (double)(long)(f->res.candidates[0].distance_km[0] * 10 + 0.5));
+	assert_true(f->res.candidates[0].distance_km[1] == 0.0);
+	j = match_candidates_json(&f->res);
+	assert_non_null(j);
+	assert_true(json_real_value(json_object_get(
+	                json_object_get(json_array_get(j, 0), "distance_km"),
+	                "preferred")) == 0.0);
+	json_decref(j);
+}
+
+static void
 test_filter_case_conflict(void **state)
 {
 	struct fx *f = *state;
@@ -791,7 +825,8 @@ test_score_weights(void **state)
 	s = json_dumps(json_array_get(j, 0),
 	    JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 	assert_string_equal(s,
-	    "{\"free\":2,\"pool\":\"single\",\"score\":66.67,"
+	    "{\"distance_km\":{\"exploitation\":null,\"preferred\":null},"
+	    "\"free\":2,\"pool\":\"single\",\"score\":66.67,"
 	    "\"scores\":{\"care_fit\":100,\"occupancy\":50},"
 	    "\"shelter_id\":\"a\"}");
 	free(s);
@@ -1114,6 +1149,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	    T(test_filter_intake_closed),
+	    T(test_distance_km),
 	    T(test_filter_program),
 	    T(test_filter_eligibility_cosm),
 	    T(test_filter_eligibility_omm),
