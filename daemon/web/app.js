@@ -145,9 +145,18 @@
     return t('age_d', Math.floor(s / 86400));
   }
 
+  /* When each shelter object arrived: the daemon's report_age_s was true
+   * then, and grows with the time since. */
+  const receivedAt = new WeakMap();
+  function received(sh) { receivedAt.set(sh, Date.now()); return sh; }
+
+  /* The daemon's freshness and report_age_s when it sends them; else
+   * worked out from updated_at with the protocol's default thresholds. */
   function freshness(sh) {
     let age = sh.report_age_s;
-    if (typeof age !== 'number')
+    if (typeof age === 'number')
+      age += Math.max(0, (Date.now() - (receivedAt.get(sh) || Date.now())) / 1000);
+    else
       age = Math.max(0, (Date.now() - Date.parse(sh.updated_at)) / 1000);
     let f = sh.freshness;
     if (!f) f = age >= STALE_S ? 'stale' : age >= AGEING_S ? 'ageing' : 'fresh';
@@ -267,6 +276,7 @@
       links.push(['#/work', 'nav_work']);
       links.push(['#/new', 'nav_new']);
     }
+    if (session.role !== 'shelter') links.push(['#/reports', 'nav_reports']);
     if (session.role === 'shelter') links.push(['#/shelter', 'nav_shelter']);
     const ul = el('ul');
     links.forEach(function (l) {
@@ -343,14 +353,14 @@
 
     async function load() {
       const r = await rpc('shelter.list', {});
-      r.shelters.forEach(function (s) { shelters[s.id] = s; shelterNames[s.id] = s.name; });
+      r.shelters.forEach(function (s) { shelters[s.id] = received(s); shelterNames[s.id] = s.name; });
       render();
     }
 
     async function refresh(id) {
       try {
         const r = await rpc('shelter.get', {id: id});
-        shelters[id] = r.shelter;
+        shelters[id] = received(r.shelter);
       } catch (e) {
         if (e.code === -32004) delete shelters[id];
       }
@@ -389,6 +399,41 @@
     const out = {};
     keys.forEach(function (k) { if (r[k] !== undefined && r[k] !== null) out[k] = r[k]; });
     return out;
+  }
+
+  function fmtDay(date) {
+    const d = new Date(date + 'T00:00:00Z');
+    if (isNaN(d)) return date;
+    return d.toLocaleDateString(lang === 'nl' ? 'nl-NL' : 'en-GB',
+      {day: 'numeric', month: 'short', timeZone: 'UTC'});
+  }
+
+  /* Why a request waits: the daemon's sentence (English, as it comes),
+   * then in the page's language the forecast, a dead end and its
+   * referral when the explanation has them. */
+  function explanationNodes(ex) {
+    if (!ex) return [];
+    const out = [el('p', {class: 'why', text: ex.message || ''})];
+    if (ex.forecast && ex.forecast.shelter_id)
+      out.push(el('p', {class: 'forecast', 'data-forecast': ex.forecast.shelter_id,
+        text: t('forecast', shelterLabel(ex.forecast.shelter_id) +
+          (ex.forecast.pool ? ' (' + t('pool', ex.forecast.pool) + ')' : ''),
+          fmtDay(ex.forecast.date))}));
+    if (ex.dead_end) out.push(el('p', {class: 'dead-end', 'data-dead-end': 'true', text: t('dead_end')}));
+    if (ex.referral) out.push(el('p', {class: 'referral', text: t('referral', ex.referral)}));
+    return out;
+  }
+
+  function escalatedBadge(r) {
+    return r.escalated ? el('span', {class: 'badge escalated', 'data-escalated': 'true',
+      text: t('escalated')}) : null;
+  }
+
+  /* Escalated requests first, otherwise the daemon's order. */
+  function escalatedFirst(list) {
+    return list.map(function (r, i) { return [r, i]; }).sort(function (a, b) {
+      return (b[0].escalated ? 1 : 0) - (a[0].escalated ? 1 : 0) || a[1] - b[1];
+    }).map(function (x) { return x[0]; });
   }
 
   function viewWork(main) {
@@ -464,8 +509,9 @@
           reload();
         } catch (e) { err.textContent = e.message; reject.disabled = false; }
       });
-      return el('li', {class: 'card', 'data-request': r.id},
-        el('h3', null, refLink(r), ' → ', el('span', {class: 'shelter', text: shelterLabel(p.shelter_id)})),
+      return el('li', {class: 'card' + (r.escalated ? ' escalated' : ''), 'data-request': r.id},
+        el('h3', null, refLink(r), ' → ', el('span', {class: 'shelter', text: shelterLabel(p.shelter_id)}),
+          r.escalated ? ' ' : null, escalatedBadge(r)),
         el('p', {text: personLine(r)}),
         el('p', null, t('pool', p.pool) + ' · ' + t('score', p.score) + ' · ', cd),
         p.stale ? el('p', {class: 'badge stale', text: t('stale')}) : null,
@@ -483,17 +529,18 @@
     let previews = 0;
     const PREVIEW_MAX = 25;
     function waitingCard(r) {
-      const why = el('p', {class: 'why', 'aria-label': t('why_waits')});
+      const why = el('div', {class: 'why-box', role: 'group', 'aria-label': t('why_waits')});
       const c = whyCache[r.id];
-      if (c && Date.now() - c.at < 30000) why.textContent = c.text;
+      if (c && Date.now() - c.at < 30000) why.append.apply(why, explanationNodes(c.ex));
       else if (previews++ < PREVIEW_MAX)
         rpc('match.preview', {request: requestInput(r)}).then(function (res) {
-          const text = res.explanation && res.explanation.message || '';
-          whyCache[r.id] = {text: text, at: Date.now()};
-          why.textContent = text;
+          whyCache[r.id] = {ex: res.explanation, at: Date.now()};
+          clear(why);
+          why.append.apply(why, explanationNodes(res.explanation));
         }).catch(function () {});
-      return el('li', {class: 'card', 'data-request': r.id},
-        el('h3', null, refLink(r), ' ', el('span', {class: 'badge ' + r.urgency, text: r.urgency})),
+      return el('li', {class: 'card' + (r.escalated ? ' escalated' : ''), 'data-request': r.id},
+        el('h3', null, refLink(r), ' ', el('span', {class: 'badge ' + r.urgency, text: r.urgency}),
+          r.escalated ? ' ' : null, escalatedBadge(r)),
         el('p', {text: personLine(r)}),
         el('p', {text: t('waiting_since', fmtTime(r.created_at))}), why);
     }
@@ -528,10 +575,12 @@
     function drawList(list) {
       clear(body);
       if (status.value && ['arrived', 'cancelled'].includes(status.value)) {
-        body.append(section('list-other', t('st_' + status.value), list.map(otherCard)));
+        body.append(section('list-other', t('st_' + status.value), escalatedFirst(list).map(otherCard)));
         return;
       }
-      const by = function (s) { return list.filter(function (r) { return r.status === s; }); };
+      const by = function (s) {
+        return escalatedFirst(list.filter(function (r) { return r.status === s; }));
+      };
       if (!status.value || status.value === 'proposed')
         body.append(section('list-proposals', t('proposals'),
           by('proposed').filter(function (r) { return r.proposal; }).map(proposalCard)));
@@ -578,8 +627,12 @@
     }
 
     async function load() {
-      let r;
-      try { r = (await rpc('request.get', {id: id})).request; }
+      let r, ex;
+      try {
+        const got = await rpc('request.get', {id: id});
+        r = got.request;
+        ex = got.explanation;
+      }
       catch (e) { clear(body); body.append(el('p', {text: t('error', e.message)})); return; }
       clear(body);
       const reasonIn = el('input', {id: 'cancel-reason', type: 'text', maxlength: 500});
@@ -593,8 +646,12 @@
           load();
         } catch (e) { notice(t('error', e.message), true); }
       });
+      if (ex) await loadShelterNames();
       body.append(el('h1', {text: t('detail_title', r.ref)}),
-        el('p', null, el('span', {class: 'badge', 'data-status': r.status, text: t('st_' + r.status)})),
+        el('p', null, el('span', {class: 'badge', 'data-status': r.status, text: t('st_' + r.status)}),
+          r.escalated ? ' ' : null, escalatedBadge(r)),
+        ex ? el('section', {id: 'detail-why', class: 'card', 'aria-labelledby': 'detail-why-h'},
+          el('h2', {id: 'detail-why-h', text: t('why_title')}), explanationNodes(ex)) : null,
         dl(r, ''));
       if (['waiting', 'proposed', 'placed'].includes(r.status))
         body.append(el('div', {class: 'actions'},
@@ -1059,7 +1116,7 @@
 
     async function refresh() {
       try {
-        shelter = (await rpc('shelter.get', {id: id})).shelter;
+        shelter = received((await rpc('shelter.get', {id: id})).shelter);
       } catch (err) { notice(t('error', err.message), true); }
       if (useList) {
         try {
@@ -1099,6 +1156,253 @@
     rpc('placement.departed', {}).catch(function () {}).then(refresh);
   }
 
+  /* -- reports ---------------------------------------------------------------- */
+
+  const REPORT_DIMS = {
+    registrations: ['kind', 'sector', 'nationality', 'age_band', 'referrer',
+      'region', 'gender', 'minor_dutch'],
+    placements: ['program', 'urgency', 'referrer']
+  };
+  const COUNT_FIGURES = ['requests', 'placed', 'placed_24h', 'cancelled', 'long_stays'];
+  const RATE_FIGURES = ['median_wait_h', 'p90_wait_h', 'median_stay_d'];
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+
+  function svg(tag, attrs) {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const k in attrs || {}) {
+      const v = attrs[k];
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'text') e.textContent = v;
+      else e.setAttribute(k, v);
+    }
+    for (let i = 2; i < arguments.length; i++) if (arguments[i]) e.append(arguments[i]);
+    return e;
+  }
+
+  function isoDay(d) {
+    return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' +
+      String(d.getDate()).padStart(2, '0');
+  }
+
+  /* One published or unpublished figure of an entry, as the page shows it.
+   * An unpublished count is '<MIN', never a number; an unpublished
+   * median or percentile is 'n/p'. */
+  function figureOf(entry, figure, minCell) {
+    if (!entry) return {text: '', value: null, hidden: false};
+    const v = figure === 'count' ? entry.count : entry[figure];
+    if (v !== null && v !== undefined && !entry.suppressed)
+      return {text: String(v), value: v, hidden: false};
+    if (RATE_FIGURES.includes(figure) && !entry.suppressed)
+      return {text: t('rep_np'), value: null, hidden: true, np: true};
+    return {text: '<' + minCell, value: null, hidden: true};
+  }
+
+  function dimLabel(d) { return t('dim_' + d); }
+  function valueLabel(d, v) { return d === 'gender' && STRINGS.en['g_' + v] ? t('g_' + v) : v; }
+
+  function viewReports(main) {
+    const today = new Date();
+    const first = new Date(today.getFullYear(), 0, 1);
+    const kind = el('select', {id: 'rep-kind'},
+      el('option', {value: 'registrations', text: t('rep_registrations')}),
+      el('option', {value: 'placements', text: t('rep_placements')}));
+    const from = el('input', {id: 'rep-from', type: 'date', required: true, value: isoDay(first)});
+    const to = el('input', {id: 'rep-to', type: 'date', required: true, value: isoDay(today)});
+    const dims = [0, 1, 2].map(function (i) { return el('select', {id: 'rep-by-' + i}); });
+    const figure = el('select', {id: 'rep-figure'});
+    const figureBox = el('div', {class: 'field'},
+      el('label', {for: 'rep-figure', text: t('rep_figure')}), figure);
+    const err = el('p', {id: 'rep-error', class: 'field-error', role: 'alert'});
+    const out = el('div', {id: 'report', 'aria-live': 'polite'});
+    let last = null;
+
+    function fillDims() {
+      const list = REPORT_DIMS[kind.value];
+      dims.forEach(function (s, i) {
+        const keep = s.value;
+        clear(s);
+        if (i > 0) s.append(el('option', {value: '', text: t('rep_none_dim')}));
+        list.forEach(function (d) { s.append(el('option', {value: d, text: dimLabel(d)})); });
+        s.value = list.includes(keep) ? keep : i === 0 ? list[0] : '';
+      });
+      clear(figure);
+      (kind.value === 'placements' ? COUNT_FIGURES.concat(RATE_FIGURES) : ['count'])
+        .forEach(function (f) { figure.append(el('option', {value: f, text: t('fig_' + f)})); });
+      figureBox.hidden = kind.value !== 'placements';
+    }
+    kind.addEventListener('change', function () { fillDims(); clear(out); last = null; });
+    figure.addEventListener('change', function () { if (last) draw(last); });
+    fillDims();
+
+    const form = el('form', {id: 'report-form', class: 'card'},
+      el('div', {class: 'filters'},
+        el('div', {class: 'field'}, el('label', {for: 'rep-kind', text: t('rep_kind')}), kind),
+        el('div', {class: 'field'}, el('label', {for: 'rep-from', text: t('rep_from')}), from),
+        el('div', {class: 'field'}, el('label', {for: 'rep-to', text: t('rep_to')}), to),
+        dims.map(function (s, i) {
+          return el('div', {class: 'field'},
+            el('label', {for: s.id, text: t('rep_by_' + i)}), s);
+        }),
+        figureBox),
+      err,
+      el('div', {class: 'actions'},
+        el('button', {type: 'submit', class: 'primary', id: 'rep-show', text: t('rep_show')})));
+    form.addEventListener('submit', async function (e) {
+      e.preventDefault();
+      err.textContent = '';
+      const by = dims.map(function (s) { return s.value; }).filter(Boolean);
+      if (!by.length) { err.textContent = t('rep_need_dim'); return; }
+      if (new Set(by).size !== by.length) { err.textContent = t('rep_dup_dim'); return; }
+      const method = kind.value === 'placements' ? 'report.placements' : 'report.registrations';
+      try {
+        const r = await rpc(method, {from: from.value, to: to.value, by: by});
+        last = {kind: kind.value, r: r};
+        draw(last);
+      } catch (x) {
+        clear(out);
+        err.textContent = t('error', x.message);
+      }
+    });
+    main.append(el('h1', {text: t('reports_title')}), form, out);
+
+    function draw(rep) {
+      const r = rep.r;
+      const fig = rep.kind === 'placements' ? figure.value : 'count';
+      const min = r.min_cell;
+      clear(out);
+      // The pattern a suppressed bar is filled with (see .bar.suppressed).
+      const defs = svg('svg', {class: 'defs', 'aria-hidden': 'true', focusable: 'false',
+        width: 0, height: 0},
+        svg('defs', null,
+          svg('pattern', {id: 'hatch', patternUnits: 'userSpaceOnUse', width: 8, height: 8,
+            patternTransform: 'rotate(45)'},
+            svg('rect', {class: 'hatch-bg', width: 8, height: 8}),
+            svg('line', {class: 'hatch-line', x1: 0, y1: 0, x2: 0, y2: 8}))));
+      const legend = el('div', {id: 'rep-legend', class: 'legend'},
+        el('p', {text: t('rep_legend', min)}),
+        rep.kind === 'placements' ? el('p', {text: t('rep_legend_np', min)}) : null);
+      out.append(defs,
+        el('p', {class: 'period', text: t('rep_period', r.from, r.to)}),
+        legend,
+        el('h2', {id: 'rep-table-h', text: t('rep_table') + ' · ' + t('fig_' + fig)}),
+        el('div', {class: 'table-wrap'}, crossTable(r, fig, min)),
+        el('h2', {text: t('rep_charts')}),
+        el('div', {class: 'charts'}, r.by.map(function (d) {
+          return barChart(d, r.margins[d] || [], fig, min);
+        })));
+    }
+
+    function cellTd(entry, fig, min, extra) {
+      const f = figureOf(entry, fig, min);
+      return el('td', Object.assign({class: 'num' + (f.hidden ? ' suppressed' : ''),
+        'data-suppressed': f.hidden && !f.np ? 'true' : null, text: f.text}, extra || {}));
+    }
+
+    function totalEntry(r) {
+      if (r.total !== null && typeof r.total === 'object') return r.total;
+      return {count: r.total, suppressed: !!r.total_suppressed || r.total === null};
+    }
+
+    function crossTable(r, fig, min) {
+      const by = r.by;
+      const find = function (key) {
+        return r.cells.find(function (c) {
+          return by.every(function (d) { return c.key[d] === key[d]; });
+        });
+      };
+      const margin = function (d, v) {
+        return (r.margins[d] || []).find(function (m) { return m.value === v; });
+      };
+      const vals = function (d) { return (r.margins[d] || []).map(function (m) { return m.value; }); };
+      const table = el('table', {class: 'report', id: 'rep-table'});
+      const head = el('tr');
+      const tbody = el('tbody');
+      const foot = el('tr', {class: 'margin'});
+      if (by.length === 1) {
+        head.append(el('th', {scope: 'col', text: dimLabel(by[0])}),
+          el('th', {scope: 'col', class: 'num', text: t('fig_' + fig)}));
+        vals(by[0]).forEach(function (v) {
+          tbody.append(el('tr', null, el('th', {scope: 'row', text: valueLabel(by[0], v)}),
+            cellTd(margin(by[0], v), fig, min)));
+        });
+      } else {
+        const rowDims = by.slice(0, -1), col = by[by.length - 1];
+        rowDims.forEach(function (d) { head.append(el('th', {scope: 'col', text: dimLabel(d)})); });
+        vals(col).forEach(function (v) {
+          head.append(el('th', {scope: 'col', class: 'num', text: dimLabel(col) + ': ' + valueLabel(col, v)}));
+        });
+        head.append(el('th', {scope: 'col', class: 'num', text: t('rep_total')}));
+        const rows = rowDims.length === 1 ? vals(rowDims[0]).map(function (v) { return [v]; })
+          : [].concat.apply([], vals(rowDims[0]).map(function (a) {
+            return vals(rowDims[1]).map(function (b) { return [a, b]; });
+          }));
+        rows.forEach(function (rv) {
+          const tr = el('tr');
+          rv.forEach(function (v, i) {
+            tr.append(el('th', {scope: 'row', text: valueLabel(rowDims[i], v)}));
+          });
+          vals(col).forEach(function (v) {
+            const key = {};
+            rowDims.forEach(function (d, i) { key[d] = rv[i]; });
+            key[col] = v;
+            tr.append(cellTd(find(key), fig, min));
+          });
+          // Row margins are published for a single row dimension only.
+          tr.append(rowDims.length === 1 ? cellTd(margin(rowDims[0], rv[0]), fig, min)
+            : el('td', {class: 'num'}));
+          tbody.append(tr);
+        });
+      }
+      // The footer: the last dimension's margins and the total.
+      foot.append(el('th', {scope: 'row', colspan: by.length === 1 ? 1 : by.length - 1,
+        text: t('rep_total')}));
+      if (by.length > 1)
+        vals(by[by.length - 1]).forEach(function (v) {
+          foot.append(cellTd(margin(by[by.length - 1], v), fig, min));
+        });
+      foot.append(cellTd(totalEntry(r), fig, min, {id: 'rep-total'}));
+      table.append(el('thead', null, head), tbody, el('tfoot', null, foot));
+      return table;
+    }
+
+    /* A horizontal bar per value of one dimension, from its margins. A
+     * published bar's length is its figure; an unpublished one is a
+     * hatched bar of one fixed length, labelled in words. */
+    function barChart(d, entries, fig, min) {
+      const rowH = 28, labelW = 170, trackW = 200, valueW = 210, pad = 4;
+      const w = labelW + trackW + valueW, h = entries.length * rowH + pad * 2;
+      const max = Math.max.apply(null, [1].concat(entries.map(function (m) {
+        const f = figureOf(m, fig, min);
+        return typeof f.value === 'number' ? f.value : 0;
+      })));
+      const title = t('rep_chart_title', dimLabel(d), t('fig_' + fig));
+      const root = svg('svg', {class: 'chart', viewBox: '0 0 ' + w + ' ' + h,
+        role: 'img', 'aria-labelledby': 'chart-' + d + '-t', 'data-dim': d},
+        svg('title', {id: 'chart-' + d + '-t', text: title}));
+      entries.forEach(function (m, i) {
+        const f = figureOf(m, fig, min);
+        const y = pad + i * rowH;
+        const label = valueLabel(d, m.value);
+        const words = f.hidden ? (f.np ? t('rep_np') : t('rep_suppressed_bar', min)) : f.text;
+        const g = svg('g', {class: 'bar-row', 'data-value': m.value,
+          'data-suppressed': f.hidden ? 'true' : null},
+          svg('title', {text: label + ': ' + words}),
+          svg('text', {class: 'bar-label', x: labelW - 8, y: y + rowH / 2 + 5, text: label}));
+        if (f.hidden)
+          g.append(svg('rect', {class: 'bar suppressed', x: labelW, y: y + 4,
+            width: trackW, height: rowH - 8}));
+        else if (f.value > 0)
+          g.append(svg('rect', {class: 'bar', x: labelW, y: y + 4,
+            width: Math.max(1, Math.round(trackW * f.value / max)), height: rowH - 8}));
+        g.append(svg('text', {class: 'bar-value' + (f.hidden ? ' suppressed' : ''),
+          x: labelW + trackW + 8, y: y + rowH / 2 + 5, text: words}));
+        root.append(g);
+      });
+      return el('figure', {class: 'chart-box'},
+        el('figcaption', {text: title}), root);
+    }
+  }
+
   /* -- routing ---------------------------------------------------------------- */
 
   function route() {
@@ -1116,6 +1420,7 @@
       view = viewRequest(main, decodeURIComponent(h.slice('#/request/'.length)));
     else if (h === '#/work' && staff) view = viewWork(main);
     else if (h === '#/new' && staff) viewNew(main);
+    else if (h === '#/reports' && (staff || session.role === 'service')) viewReports(main);
     else if (h === '#/shelter' && session.role === 'shelter') viewShelter(main);
     else if (session.role !== 'shelter') view = viewBoard(main);
     else { location.hash = defaultRoute(); return; }

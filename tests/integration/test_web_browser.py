@@ -2,10 +2,14 @@
 chromedriver through python3-selenium. One browser session walks a
 morning's work: the board and a live capacity change, the worklist with
 accept and reject, a raid batch, a shelter's page; names and reasons with
-markup stay text; the console shows no CSP violation or error; the pages
-fit 1280x800 and a 390 px phone. Screenshots go to build/screenshots/."""
+markup stay text. A second session sees why requests wait (forecast,
+escalation) and opens the reports: no suppressed count anywhere in the
+page. The console shows no CSP violation or error; the pages fit
+1280x800 and a 390 px phone. Screenshots go to build/screenshots/."""
 
+import datetime
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -407,6 +411,172 @@ def test_a_morning_in_the_browser():
         except BaseException:
             os.makedirs(SHOTS, exist_ok=True)
             b.d.save_screenshot(os.path.join(SHOTS, "failure.png"))
+            print("page at failure: %s\n%s" % (
+                b.d.current_url, b.css("body").text[:2000]))
+            raise
+        finally:
+            b.quit()
+
+
+# report.registrations by sector and gender over these registrations: two
+# cells below min_cell (10), so they and whatever would give them away are
+# suppressed.
+REPORT_COUNTS = {("labour", "m"): 14, ("labour", "f"): 12,
+                 ("sexual", "f"): 11, ("sexual", "m"): 3,
+                 ("criminal", "f"): 5}
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+GEOMETRY = ("x", "y", "x1", "x2", "y1", "y2", "width", "height", "viewBox",
+            "patternTransform", "colspan", "value")
+
+
+def true_counts(rep):
+    """Every entry of the report with the count it hides or shows."""
+    out = []
+    dims = rep["by"]
+    for c in rep["cells"]:
+        k = tuple(c["key"][d] for d in dims)
+        out.append((c, REPORT_COUNTS.get(k, 0)))
+    for i, d in enumerate(dims):
+        for m in rep["margins"][d]:
+            out.append((m, sum(n for k, n in REPORT_COUNTS.items()
+                               if k[i] == m["value"])))
+    out.append(({"count": rep["total"], "suppressed": rep["total_suppressed"]},
+                sum(REPORT_COUNTS.values())))
+    return out
+
+
+def page_numbers(b):
+    """Every number in the page's text, SVG text and titles included, and
+    in its attributes other than geometry and form values; dates left out."""
+    text = b.d.execute_script("""
+        const geometry = arguments[0];
+        const parts = [document.body.textContent];
+        document.querySelectorAll('body *').forEach(function (e) {
+          for (const a of e.attributes)
+            if (!geometry.includes(a.name)) parts.push(a.value);
+        });
+        return parts.join(' ');""", list(GEOMETRY))
+    return {int(n) for n in re.findall(r"\d+", DATE_RE.sub(" ", text))}
+
+
+def test_reports_and_why_in_the_browser():
+    port = free_port()
+    seed = [shelter("t-full", municipality="Groningen",
+                    pools=[pool("main", total=1, occupied=1)])]
+    with Env(shelters=seed, extra={"http": "127.0.0.1:%d" % port,
+                                   "web": {"enabled": True},
+                                   "debug": {"clock": True},
+                                   "escalation": {"immediate_min": 1}}) as env:
+        base = "http://127.0.0.1:%d" % port
+        admin = env.client("admin")
+        coord = env.client("coordinator")
+        today = datetime.date.today()
+        n = 0
+        for (sector, gender), count in sorted(REPORT_COUNTS.items()):
+            for _ in range(count):
+                n += 1
+                coord.call("registration.create", {"registration": {
+                    "ref": unique_ref("REG"),
+                    "date": (today - datetime.timedelta(days=n % 20)).isoformat(),
+                    "kind": "registration", "sector": sector,
+                    "person": {"gender": gender, "age": 30,
+                               "nationality": "RO"},
+                    "referrer": "police", "region": "rotterdam"}})
+        frm = (today - datetime.timedelta(days=30)).isoformat()
+        rep = coord.call("report.registrations", {
+            "from": frm, "to": today.isoformat(), "by": ["sector", "gender"]})
+        entries = true_counts(rep)
+        hidden = [c for e, c in entries if e["suppressed"]]
+        shown = {e["count"] for e, c in entries if not e["suppressed"]}
+        assert any(0 < c < 10 for c in hidden), rep
+        # A count hidden here that the page must not show anywhere.
+        secret = {c for c in hidden if c not in shown and c != rep["min_cell"]}
+        assert secret
+
+        # A full shelter with a planned departure: the request waits, and
+        # says where a place is expected; an immediate request waits past
+        # its limit and escalates.
+        admin.call("shelter.departures", {"id": "t-full", "pools": {
+            "main": [{"date": (today + datetime.timedelta(days=2))
+                      .isoformat()}]}})
+        w1 = coord.call("request.submit", {"request": request(
+            unique_ref("WAIT"))})
+        w2 = coord.call("request.submit", {"request": request(
+            unique_ref("ESC"), urgency="immediate")})
+        assert w1["proposal"] is None and w1["explanation"]["forecast"]
+        admin.call("debug.advance", {"seconds": 180})
+        wait_until(lambda: coord.call("request.get", {
+            "id": w2["request"]["id"]})["request"]["escalated"],
+            what="the escalation")
+
+        b = Browser()
+        try:
+            b.login(base, env.daemon.tokens["coordinator"])
+            # -- the worklist: escalated first, the forecast ----------------
+            b.click("#nav-work")
+            b.wait(lambda: len(b.all("#list-waiting li[data-request]")) == 2,
+                   what="the waiting requests")
+            first = b.all("#list-waiting li[data-request]")[0]
+            assert first.get_attribute("data-request") == w2["request"]["id"]
+            assert b.all('#list-waiting [data-request="%s"] [data-escalated]'
+                         % w2["request"]["id"])
+            assert "geëscaleerd" in b.text(
+                '#list-waiting [data-request="%s"] [data-escalated]'
+                % w2["request"]["id"])
+            b.wait(lambda: "verwacht: een passende plaats bij" in b.text(
+                '#list-waiting [data-request="%s"] .forecast'
+                % w1["request"]["id"]), what="the forecast")
+            b.d.get(base + "/#/request/" + w1["request"]["id"])
+            b.wait(lambda: b.all("#detail-why .forecast"),
+                   what="the forecast on the detail page")
+            assert "t-full" in b.text("#detail-why .forecast")
+
+            # -- reports --------------------------------------------------
+            b.click("#nav-reports")
+            b.wait(lambda: b.all("#report-form"), what="the report form")
+            b.d.execute_script(
+                "document.getElementById('rep-from').value = arguments[0];"
+                "document.getElementById('rep-to').value = arguments[1];",
+                frm, today.isoformat())
+            Select(b.css("#rep-by-0")).select_by_value("sector")
+            Select(b.css("#rep-by-1")).select_by_value("gender")
+            b.click("#rep-show")
+            b.wait(lambda: b.all("#rep-table") and b.all("svg.chart"),
+                   what="the report")
+            legend = b.text("#rep-legend")
+            assert "<10" in legend and "niet gepubliceerd" in legend, legend
+            cells = b.all("#rep-table td[data-suppressed]")
+            assert len(cells) == sum(1 for e, c in entries if e["suppressed"])
+            assert {c.text for c in cells} == {"<10"}
+            leaked = secret & page_numbers(b)
+            assert not leaked, "suppressed count(s) %s in the page" % leaked
+            # An unpublished bar has one length, whatever it hides, and
+            # says so in words.
+            bars = b.all("svg.chart rect.bar.suppressed")
+            assert bars and len({r.get_attribute("width") for r in bars}) == 1
+            for g in b.all("svg.chart g[data-suppressed]"):
+                assert "niet gepubliceerd" in g.find_element(
+                    By.CSS_SELECTOR, ".bar-value").get_attribute(
+                        "textContent")
+            b.shot("reports")
+            b.d.execute_script("document.querySelector('.charts')"
+                               ".scrollIntoView({block: 'center'})")
+            b.shot("reports-charts")
+            b.viewport(390, 844)
+            b.fits(390)
+            b.viewport(1280, 800)
+            Select(b.css("#lang")).select_by_value("en")
+            b.wait(lambda: b.css("h1").text == "Reports", what="English")
+            Select(b.css("#lang")).select_by_value("nl")
+
+            bad = [e for e in b.console()
+                   if e["level"] in ("SEVERE", "ERROR") or
+                   "Content Security Policy" in e["message"] or
+                   "Content-Security-Policy" in e["message"]]
+            assert not bad, bad
+        except BaseException:
+            os.makedirs(SHOTS, exist_ok=True)
+            b.d.save_screenshot(os.path.join(SHOTS, "failure-reports.png"))
             print("page at failure: %s\n%s" % (
                 b.d.current_url, b.css("body").text[:2000]))
             raise
