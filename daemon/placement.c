@@ -110,7 +110,9 @@ placement_match(const struct request *r, const json_t *rejected,
 	in.case_apart = ca;
 	opt.now_ms = clock_now_ms();
 	all = table_all(&n);
-	rc = match_run(all, n, r, &in, &opt, res);
+	/* Only the shelters the index leaves are scored; the explanation
+	 * is computed when one is asked for (match_explanation_json). */
+	rc = match_run_indexed(table_index(), all, n, r, &in, &opt, res);
 	metrics_match(clock_mono_us() - t0);
 out:
 	if (rej != rbuf)

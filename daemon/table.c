@@ -18,6 +18,12 @@
  * table_fetch() of that id sent meanwhile (a caller reading its own write)
  * is sent after the event arrived, so it brings that change too and the
  * queued refresh is dropped.
+ *
+ * Matching goes through an index of the live entries (match_index): a
+ * shelter replaced in place is indexed again at once; an insert or removal
+ * moves the positions after it, so it marks the index stale and the next
+ * table_index() rebuilds it. Live counts (table_put_counts, held places)
+ * are not in the index.
  */
 #include <limits.h>
 #include <malloc.h>
@@ -52,7 +58,9 @@ static struct {
 	struct waiter *w;             /* called when it ends */
 	size_t nw, capw;
 } rl;
-static struct match_result scratch; /* all zero: initialised */
+static struct match_result scratch;   /* all zero: initialised */
+static struct match_index live_index; /* of live, in its order */
+static bool live_index_stale = true;
 
 /* Ids whose refresh waits for the end of the loop iteration. */
 static char (*queue)[MODEL_ID_MAX + 1];
@@ -151,6 +159,7 @@ table_load(const json_t *shelters)
 			v[n++] = s;
 	qsort(v, n, sizeof *v, table_cmp);
 	table_entries_free();
+	live_index_stale = true;
 	live.v = v;
 	live.n = n;
 	live.cap = cap ? cap : 1;
@@ -223,6 +232,8 @@ table_insert(struct tab *t, struct shelter *s)
 	if (found) {
 		free(t->v[i]);
 		t->v[i] = s;
+		if (t == &live && !live_index_stale)
+			match_index_set(&live_index, i, s);
 		return 0;
 	}
 	if (t->n == t->cap) {
@@ -238,6 +249,8 @@ table_insert(struct tab *t, struct shelter *s)
 	memmove(t->v + i + 1, t->v + i, (t->n - i) * sizeof *t->v);
 	t->v[i] = s;
 	t->n++;
+	if (t == &live)
+		live_index_stale = true;
 	return 0;
 }
 
@@ -254,6 +267,8 @@ table_remove_in(struct tab *t, const char *id)
 	free(t->v[i]);
 	memmove(t->v + i, t->v + i + 1, (t->n - i - 1) * sizeof *t->v);
 	t->n--;
+	if (t == &live)
+		live_index_stale = true;
 }
 
 /* A reload in flight has loaded id already: it must see changes too. */
@@ -525,6 +540,7 @@ table_reload_end(bool ok)
 	if (ok) {
 		table_entries_free();
 		live = rl.next;
+		live_index_stale = true;
 		memset(&rl.next, 0, sizeof rl.next);
 		log_debug("table: loaded %zu shelters", live.n);
 	} else
@@ -618,6 +634,21 @@ table_reload(void (*done)(void *, bool), void *arg)
 	return 0;
 }
 
+/* The index of table_all(): see table.h. */
+const struct match_index *
+table_index(void)
+{
+	if (live_index_stale) {
+		if (match_index_build(&live_index,
+		        (const struct shelter *const *)live.v, live.n) == -1) {
+			log_warnx("table: index: out of memory");
+			return NULL;
+		}
+		live_index_stale = false;
+	}
+	return &live_index;
+}
+
 /* The long-lived match result: see table.h. */
 struct match_result *
 table_scratch(void)
@@ -635,6 +666,7 @@ table_entries_free(void)
 	free(live.v);
 	live.v = NULL;
 	live.n = live.cap = 0;
+	live_index_stale = true;
 }
 
 /* Free every shelter, the refresh queue and the scratch result. */
@@ -646,6 +678,7 @@ table_free(void)
 	free(rl.w);
 	memset(&rl, 0, sizeof rl);
 	match_result_free(&scratch);
+	match_index_free(&live_index);
 	if (ev_flush != NULL)
 		event_free(ev_flush);
 	ev_flush = NULL;

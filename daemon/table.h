@@ -64,6 +64,12 @@ int table_fetch(const char *id, void (*done)(void *), void *arg);
  * loop and copy what a callback needs later.
  */
 struct match_result *table_scratch(void);
+/*
+ * The index of table_all() for match_run_indexed, rebuilt here when an
+ * insert or removal made it stale; valid until the next change. NULL on
+ * ENOMEM (logged): match without it.
+ */
+const struct match_index *table_index(void);
 /* Free every shelter and the scratch result (at exit). */
 void table_free(void);
 

@@ -10,6 +10,7 @@
 #include "shelter/geo.h"
 #include "shelter/match.h"
 
+#include "match_index.h"
 #include "match_message.h"
 #include "scarcity.h"
 
@@ -128,6 +129,7 @@ match_result_free(struct match_result *res)
 {
 	free(res->candidates);
 	free(res->near);
+	match_lazy_free(res);
 	memset(res, 0, sizeof *res);
 }
 
@@ -210,19 +212,18 @@ match_common_language(const struct request *r, const struct shelter *s)
 	return false;
 }
 
-/* The eligibility rules of the shelter's own program. */
+/* The eligibility rules of program p (the shelter's own). */
 static bool
-match_eligible(const struct match_ctx *x, const struct shelter *s)
+match_eligible(const struct match_ctx *x, enum program p)
 {
 	const struct request *r = x->req;
 	const struct program_rule *rule;
 
-	if ((unsigned)s->program >= PROGRAM_COUNT)
+	if ((unsigned)p >= PROGRAM_COUNT)
 		return true;
-	if (x->minor &&
-	    (s->program == PROGRAM_COSM || s->program == PROGRAM_OMM))
+	if (x->minor && (p == PROGRAM_COSM || p == PROGRAM_OMM))
 		return false;
-	rule = &x->opt->programs[s->program];
+	rule = &x->opt->programs[p];
 	if (!rule->set)
 		return true;
 	if (rule->min_age >= 0 && r->age < rule->min_age)
@@ -270,7 +271,7 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 		fail |= 1u << FILTER_INTAKE_CLOSED;
 	if (r->program != PROGRAM_ANY && r->program != s->program)
 		fail |= 1u << FILTER_PROGRAM;
-	if (!match_eligible(x, s))
+	if (!match_eligible(x, s->program))
 		fail |= 1u << FILTER_ELIGIBILITY;
 	if (s->security < r->min_security)
 		fail |= 1u << FILTER_SECURITY;
@@ -514,6 +515,91 @@ match_rank(
 	}
 }
 
+/* Reset res for a run over n shelters. 0, or -1 on ENOMEM. */
+static int
+match_begin(struct match_result *res, size_t n)
+{
+	res->ncandidates = res->eligible = res->nnear = 0;
+	res->total = 0;
+	res->missing_care = 0;
+	res->dead_end = false;
+	res->referral = NULL;
+	memset(res->reasons, 0, sizeof res->reasons);
+	memset(&res->forecast, 0, sizeof res->forecast);
+	res->message[0] = '\0';
+	if (res->lazy != NULL)
+		res->lazy->pending = false;
+	return match_reserve(res, n);
+}
+
+/* The per-request facts of x but the reserve's free places. */
+static void
+match_ctx_init(struct match_ctx *x, const struct request *req,
+    const struct match_input *in, const struct match_options *opt)
+{
+	int f;
+
+	x->req = req;
+	x->in = in;
+	x->opt = opt;
+	x->residence_bit = 1u
+	    << (req->residence == RESIDENCE_NONE ? RESIDENCE_UNKNOWN
+	                                         : req->residence);
+	x->minor = req->age < 18;
+	x->check_distance =
+	    req->has_exploitation_location && req->min_distance_km > 0;
+	/* 6371 km is below the mean radius geo uses: a safe bound. */
+	x->too_close_deg =
+	    req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
+	x->check_reserve = false;
+	for (f = 0; f < PROGRAM_COUNT; f++)
+		if (opt->reserve[f] > 0 && req->urgency != URGENCY_IMMEDIATE)
+			x->check_reserve = true;
+}
+
+/*
+ * Filter shelter s into the next unranked candidate; a candidate is
+ * scored and counted. Returns the failing filters.
+ */
+static unsigned
+match_take(const struct match_ctx *x, const struct shelter *s,
+    struct match_result *res, unsigned *missing)
+{
+	struct match_candidate *c =
+	    &res->candidates[res->cap_candidates + res->ncandidates];
+	unsigned fail;
+	double dexp;
+
+	c->shelter = s;
+	fail = match_filter(x, s, c, missing, &dexp);
+	if (fail == 0) {
+		c->pool = c->pools[0];
+		c->free = model_pool_free(&s->pools[c->pool]);
+		match_score(x, c, dexp);
+		match_distance_fill(c, x->req);
+		res->ncandidates++;
+	}
+	return fail;
+}
+
+/* Scarcity (relative to all candidates), then the ranking. */
+static void
+match_finish(const struct match_ctx *x, struct match_result *res, size_t n)
+{
+	struct match_candidate *unranked =
+	    res->candidates + res->cap_candidates;
+	size_t i;
+
+	res->total = n;
+	res->eligible = res->ncandidates;
+	if (x->opt->weights[SCORER_SCARCITY] > 0 && res->ncandidates > 0) {
+		scarcity_score(x->req, x->opt, unranked, res->ncandidates);
+		for (i = 0; i < res->ncandidates; i++)
+			match_combine(x->opt->weights, &unranked[i]);
+	}
+	match_rank(res, unranked, res->ncandidates);
+}
+
 /*
  * Match req against shelters[0..n): filters, scores, pool choice, ranking
  * and explanation into res (reset first, buffers kept). Returns 0, or -1 on
@@ -525,42 +611,17 @@ match_run(const struct shelter *const *shelters, size_t n,
     const struct match_options *opt, struct match_result *res)
 {
 	struct match_ctx x;
-	struct match_candidate *c, *unranked;
 	const struct shelter *next;
 	unsigned fail, missing;
-	double dexp;
 	size_t i, dead = 0;
 	int f;
 
-	res->ncandidates = res->eligible = res->nnear = 0;
-	res->total = 0;
-	res->missing_care = 0;
-	res->dead_end = false;
-	res->referral = NULL;
-	memset(res->reasons, 0, sizeof res->reasons);
-	res->message[0] = '\0';
-	if (match_reserve(res, n) == -1)
+	if (match_begin(res, n) == -1)
 		return -1;
-
-	x.req = req;
-	x.in = in;
-	x.opt = opt;
-	x.residence_bit = 1u
-	    << (req->residence == RESIDENCE_NONE ? RESIDENCE_UNKNOWN
-	                                         : req->residence);
-	x.minor = req->age < 18;
-	x.check_distance =
-	    req->has_exploitation_location && req->min_distance_km > 0;
-	/* 6371 km is below the mean radius geo uses: a safe bound. */
-	x.too_close_deg = req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
-	x.check_reserve = false;
-	for (f = 0; f < PROGRAM_COUNT; f++)
-		if (opt->reserve[f] > 0 && req->urgency != URGENCY_IMMEDIATE)
-			x.check_reserve = true;
+	match_ctx_init(&x, req, in, opt);
 	if (x.check_reserve)
 		scarcity_program_free(shelters, n, x.program_free);
 
-	unranked = res->candidates + res->cap_candidates;
 	for (i = 0; i < n; i++) {
 		if (i + MATCH_PREFETCH < n) {
 			/* The table is bigger than the cache: fetch ahead the
@@ -571,17 +632,9 @@ match_run(const struct shelter *const *shelters, size_t n,
 			__builtin_prefetch(&next->pools[0]);
 			__builtin_prefetch(&next->pools[1]);
 		}
-		c = &unranked[res->ncandidates];
-		c->shelter = shelters[i];
-		fail = match_filter(&x, shelters[i], c, &missing, &dexp);
-		if (fail == 0) {
-			c->pool = c->pools[0];
-			c->free = model_pool_free(&shelters[i]->pools[c->pool]);
-			match_score(&x, c, dexp);
-			match_distance_fill(c, req);
-			res->ncandidates++;
+		fail = match_take(&x, shelters[i], res, &missing);
+		if (fail == 0)
 			continue;
-		}
 		if (missing != 0)
 			res->missing_care |= missing;
 		if (fail & MATCH_PERMANENT)
@@ -596,18 +649,11 @@ match_run(const struct shelter *const *shelters, size_t n,
 			res->nnear++;
 		}
 	}
-	res->total = n;
-	res->eligible = res->ncandidates;
-	if (opt->weights[SCORER_SCARCITY] > 0 && res->ncandidates > 0) {
-		scarcity_score(req, opt, unranked, res->ncandidates);
-		for (i = 0; i < res->ncandidates; i++)
-			match_combine(opt->weights, &unranked[i]);
-	}
+	match_finish(&x, res, n);
 	res->dead_end = n > 0 && dead == n;
 	if (res->dead_end)
 		res->referral =
 		    x.minor ? opt->referral_minor : opt->referral_default;
-	match_rank(res, unranked, res->ncandidates);
 	forecast_find(res, req,
 	    (int)(opt->now_ms >= 0 ? opt->now_ms / 86400000 : 0),
 	    &res->forecast);
@@ -616,110 +662,59 @@ match_run(const struct shelter *const *shelters, size_t n,
 }
 
 /*
- * The ranked candidates as a new JSON array (caller owns), or NULL on
- * ENOMEM.
+ * match_run through the index (see match.h): only the shelters the index
+ * leaves are filtered and scored, in table order; the explanation waits
+ * for match_explain.
  */
-json_t *
-match_candidates_json(const struct match_result *res)
+int
+match_run_indexed(const struct match_index *idx,
+    const struct shelter *const *shelters, size_t n, const struct request *req,
+    const struct match_input *in, const struct match_options *opt,
+    struct match_result *res)
 {
-	json_t *arr, *o, *scores;
-	const struct match_candidate *c;
-	size_t i;
-	int k;
+	struct match_ctx x;
+	struct match_query q;
+	unsigned programs = 0, missing;
+	uint64_t m;
+	size_t w;
+	int p;
 
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < res->ncandidates; i++) {
-		c = &res->candidates[i];
-		if ((scores = json_object()) == NULL)
-			goto fail;
-		for (k = 0; k < SCORER_COUNT; k++) {
-			if (c->scores[k] < 0)
-				continue;
-			if (json_object_set_new(scores, match_scorer_names[k],
-			        json_integer(c->scores[k])) == -1) {
-				json_decref(scores);
-				goto fail;
-			}
-		}
-		o = json_pack("{s:s, s:s, s:f, s:o, s:i, s:o}", "shelter_id",
-		    c->shelter->id, "pool", c->shelter->pools[c->pool].name,
-		    "score", c->score / 100.0, "scores", scores, "free",
-		    c->free, "distance_km", match_distance_json(c));
-		if (o == NULL || json_array_append_new(arr, o) == -1)
-			goto fail;
+	if (idx == NULL || idx->n != n)
+		return match_run(shelters, n, req, in, opt, res);
+	if (match_begin(res, n) == -1)
+		return -1;
+	match_ctx_init(&x, req, in, opt);
+	/* The programs that pass the program and eligibility filters. */
+	for (p = 0; p < PROGRAM_COUNT; p++)
+		if ((req->program == PROGRAM_ANY || (int)req->program == p) &&
+		    match_eligible(&x, (enum program)p))
+			programs |= 1u << p;
+	/* Only these programs' places are read by the reserved filter. */
+	if (x.check_reserve)
+		match_index_program_free(
+		    idx, shelters, programs, x.program_free);
+	match_index_query(idx, req, programs, &q);
+	for (w = 0; w < idx->words; w++)
+		for (m = match_query_word(&q, w); m != 0; m &= m - 1)
+			match_take(&x,
+			    shelters[w * 64 + (size_t)__builtin_ctzll(m)], res,
+			    &missing);
+	match_finish(&x, res, n);
+	if (match_lazy_save(res, shelters, n, req, in, opt) == -1) {
+		res->ncandidates = res->eligible = 0;
+		return -1;
 	}
-	return arr;
-fail:
-	json_decref(arr);
-	return NULL;
+	return 0;
 }
 
-/* {shelter_id, pool, date}, or null. */
-static json_t *
-match_forecast_json(const struct match_forecast *f)
+/* match_explain: see match.h. */
+int
+match_explain(struct match_result *res)
 {
-	char d[16];
+	struct match_lazy *l = res->lazy;
 
-	if (f->shelter == NULL)
-		return json_null();
-	return json_pack("{s:s, s:s, s:s}", "shelter_id", f->shelter->id,
-	    "pool", f->shelter->pools[f->pool].name, "date",
-	    model_date_format(f->day, d, sizeof d));
-}
-
-/*
- * The explanation as a new JSON object (caller owns), or NULL on ENOMEM.
- */
-json_t *
-match_explanation_json(const struct match_result *res)
-{
-	json_t *reasons, *near, *o;
-	size_t i;
-	int f;
-
-	reasons = json_object();
-	near = json_array();
-	if (reasons == NULL || near == NULL)
-		goto fail;
-	for (f = 0; f < FILTER_COUNT; f++)
-		if (res->reasons[f] > 0 &&
-		    json_object_set_new(reasons, match_filter_names[f],
-		        json_integer(res->reasons[f])) == -1)
-			goto fail;
-	for (i = 0; i < res->nnear; i++) {
-		o = json_pack("{s:s, s:[s]}", "shelter_id",
-		    res->near[i].shelter->id, "failed",
-		    match_filter_name(res->near[i].failed));
-		if (o == NULL || json_array_append_new(near, o) == -1)
-			goto fail;
-	}
-	return json_pack("{s:I, s:I, s:o, s:o, s:b, s:s?, s:o, s:s}", "total",
-	    (json_int_t)res->total, "eligible", (json_int_t)res->eligible,
-	    "reasons", reasons, "near_misses", near, "dead_end", res->dead_end,
-	    "referral", res->referral, "forecast",
-	    match_forecast_json(&res->forecast), "message", res->message);
-fail:
-	json_decref(reasons);
-	json_decref(near);
-	return NULL;
-}
-
-/*
- * {candidates, explanation}, the result of match.preview, as a new JSON
- * object (caller owns), or NULL on ENOMEM.
- */
-json_t *
-match_result_json(const struct match_result *res)
-{
-	json_t *c, *e;
-
-	c = match_candidates_json(res);
-	e = match_explanation_json(res);
-	if (c == NULL || e == NULL) {
-		json_decref(c);
-		json_decref(e);
-		return NULL;
-	}
-	return json_pack("{s:o, s:o}", "candidates", c, "explanation", e);
+	if (l == NULL || !l->pending)
+		return 0;
+	return match_run(l->shelters, l->n, &l->req, l->has_in ? &l->in : NULL,
+	    &l->opt, res);
 }

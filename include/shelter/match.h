@@ -75,6 +75,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -183,7 +184,37 @@ struct match_result {
 	struct match_forecast forecast; /* from planned departures */
 	char message[512]; /* "0/23 shelters can take this request: ..." */
 	size_t cap_candidates, cap_near; /* internal */
+	struct match_lazy *lazy; /* internal: an explanation not yet computed */
 };
+
+/*
+ * An index over a table of shelters (positions 0..n), by what the filters
+ * intake_closed, program, eligibility, security, care and household read
+ * of a shelter: the shelters outside it fail one of them, so only those in
+ * it need the filters run and are scored. It reads no live counts (free
+ * places, holds): those may change without telling it.
+ */
+struct match_index {
+	uint64_t *bits; /* one bitset of `words` words per indexed fact */
+	size_t n, words, cap_words;
+};
+
+void match_index_init(struct match_index *idx);
+void match_index_free(struct match_index *idx);
+
+/*
+ * Index shelters[0..n) (idx reset first, buffers kept). 0, or -1 on ENOMEM
+ * (idx is then empty).
+ */
+int match_index_build(
+    struct match_index *idx, const struct shelter *const *shelters, size_t n);
+
+/*
+ * Shelter i (< idx->n) changed in place, other than in its live counts:
+ * index s at position i again.
+ */
+void match_index_set(
+    struct match_index *idx, size_t i, const struct shelter *s);
 
 /* Default options: the weights and program rules of docs/protocol.md
  * "Matching: filters and scores", now = 0. */
@@ -202,6 +233,28 @@ int match_run(const struct shelter *const *shelters, size_t n,
     const struct request *req, const struct match_input *in,
     const struct match_options *opt, struct match_result *res);
 
+/*
+ * match_run through idx, an index of the same shelters[0..n) (NULL or of
+ * another size: match_run). The candidates, their ranking, total and
+ * eligible are those of match_run; the rest of the explanation (reasons,
+ * near misses, missing care, dead end, referral, forecast, message) is
+ * computed on first use: match_explain, which match_explanation_json and
+ * match_result_json call. req, in and opt are copied for it; shelters
+ * must stay unchanged until then (as for the pointers in res). Returns 0,
+ * or -1 on ENOMEM.
+ */
+int match_run_indexed(const struct match_index *idx,
+    const struct shelter *const *shelters, size_t n, const struct request *req,
+    const struct match_input *in, const struct match_options *opt,
+    struct match_result *res);
+
+/*
+ * Complete res's explanation if match_run_indexed left it for later (a
+ * full match_run of the same inputs; the candidates come out the same).
+ * 0, or -1 on ENOMEM.
+ */
+int match_explain(struct match_result *res);
+
 /* [{shelter_id, pool, score, scores: {NAME: n}, free, distance_km:
  * {exploitation, preferred}}, ...]; score as a
  * number with two decimals (a JSON real: dump it with
@@ -211,7 +264,9 @@ json_t *match_candidates_json(const struct match_result *res);
 
 /* {total, eligible, reasons: {REASON: n}, near_misses: [{shelter_id,
  * failed: [REASON]}], dead_end, referral (string or null), forecast:
- * {shelter_id, pool, date} or null, message}. */
+ * {shelter_id, pool, date} or null, message}. A pending explanation
+ * (match_run_indexed) is computed first: res is const as seen from the
+ * caller, its explanation a cache filled in on demand. */
 json_t *match_explanation_json(const struct match_result *res);
 
 /* {candidates, explanation}: the result of match.preview. */

@@ -6,6 +6,11 @@
  *
  * usage: bench_match [-s SHELTERS] [-r REQUESTS] [-j]
  *   -j also builds the candidates and explanation JSON in each timed call.
+ *
+ * Two lines: "match" is match_run (every shelter filtered, the whole
+ * explanation), "match indexed" match_run_indexed as the daemon runs it
+ * (only the shelters the index leaves; with -j the JSON computes the
+ * explanation, as match.preview does). Same requests, same results.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +20,18 @@
 #include <unistd.h>
 
 #include "shelter/match.h"
+
+struct bench_run {
+	const struct shelter *const *ptr;
+	struct shelter *sh;
+	size_t ns;
+	struct request *req;
+	int nr, with_json;
+	const struct match_options *opt;
+	const struct match_index *idx; /* NULL: match_run */
+	struct match_result *res;
+	long long *lat, *cpu;
+};
 
 /* Count heap allocations by interposing the allocator (glibc); not under
  * AddressSanitizer, which brings its own. */
@@ -253,22 +270,84 @@ bench_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Time every request of b once; print one line. 0 or -1. */
+static int
+bench_loop(struct bench_run *b, const char *label)
+{
+	const char *rejected[2], *cases[3];
+	struct match_input in;
+	long long t0, t1, c0, total = 0, *lat = b->lat, *cpu = b->cpu;
+	unsigned long allocs;
+	size_t eligible = 0, ns = b->ns;
+	int nr = b->nr, i, rc;
+	json_t *j;
+
+	allocs = bench_allocs;
+	for (i = 0; i < nr; i++) {
+		memset(&in, 0, sizeof in);
+		if (i % 5 == 0) { /* some rejected shelters */
+			rejected[0] = b->sh[(i * 7) % ns].id;
+			rejected[1] = b->sh[(i * 13) % ns].id;
+			in.rejected = rejected;
+			in.nrejected = 2;
+		}
+		if (b->req[i].case_id[0] != '\0') {
+			cases[0] = b->sh[(i * 3) % ns].id;
+			cases[1] = b->sh[(i * 11) % ns].id;
+			cases[2] = b->sh[(i * 17) % ns].id;
+			in.case_shelters = cases;
+			in.ncase_shelters = 3;
+		}
+		c0 = bench_ns(CLOCK_THREAD_CPUTIME_ID);
+		t0 = bench_ns(CLOCK_MONOTONIC);
+		rc = b->idx != NULL
+		    ? match_run_indexed(
+		          b->idx, b->ptr, ns, &b->req[i], &in, b->opt, b->res)
+		    : match_run(b->ptr, ns, &b->req[i], &in, b->opt, b->res);
+		if (rc == -1)
+			return -1;
+		if (b->with_json) {
+			j = match_result_json(b->res);
+			json_decref(j);
+		}
+		t1 = bench_ns(CLOCK_MONOTONIC);
+		cpu[i] = bench_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+		lat[i] = t1 - t0;
+		total += lat[i];
+		eligible += b->res->eligible;
+		if (bench_check_order(b->res) == -1)
+			return -1;
+	}
+	allocs = bench_allocs - allocs;
+	qsort(lat, (size_t)nr, sizeof *lat, bench_cmp);
+	qsort(cpu, (size_t)nr, sizeof *cpu, bench_cmp);
+	/* Wall time includes preemption on a busy machine; CPU time not. */
+	printf(
+	    "match%s%s: %zu shelters x %d requests: p50 %.0f us, p99 %.0f us, "
+	    "max %.0f us (cpu p50 %.0f us, p99 %.0f us); %.2fM shelters/s; "
+	    "%.1f eligible/request; %.2f allocations/request%s\n",
+	    label, b->with_json ? "+json" : "", ns, nr, lat[nr / 2] / 1e3,
+	    lat[(nr * 99 + 99) / 100 - 1] / 1e3, lat[nr - 1] / 1e3,
+	    cpu[nr / 2] / 1e3, cpu[(nr * 99 + 99) / 100 - 1] / 1e3,
+	    (double)ns * nr / (total / 1e9) / 1e6, (double)eligible / nr,
+	    (double)allocs / nr,
+	    BENCH_COUNTS_ALLOCS ? "" : " (not counted under ASan)");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const long long now = 1795824000000LL; /* 2026-11-28 */
-	const char *rejected[2], *cases[3];
 	struct shelter *sh;
 	const struct shelter **ptr;
 	struct request *req;
 	struct match_options opt;
-	struct match_input in;
 	struct match_result res;
-	long long *lat, *cpu, t0, t1, c0, total = 0;
-	unsigned long allocs;
-	size_t eligible = 0;
+	struct match_index idx;
+	struct bench_run b;
+	long long *lat, *cpu;
 	int ns = 10000, nr = 1000, with_json = 0, c, i;
-	json_t *j;
 
 	while ((c = getopt(argc, argv, "s:r:j")) != -1) {
 		switch (c) {
@@ -313,51 +392,28 @@ main(int argc, char **argv)
 	if (match_run(ptr, (size_t)ns, &req[0], NULL, &opt, &res) == -1)
 		return 1;
 
-	allocs = bench_allocs;
-	for (i = 0; i < nr; i++) {
-		memset(&in, 0, sizeof in);
-		if (i % 5 == 0) { /* some rejected shelters */
-			rejected[0] = sh[(i * 7) % ns].id;
-			rejected[1] = sh[(i * 13) % ns].id;
-			in.rejected = rejected;
-			in.nrejected = 2;
-		}
-		if (req[i].case_id[0] != '\0') {
-			cases[0] = sh[(i * 3) % ns].id;
-			cases[1] = sh[(i * 11) % ns].id;
-			cases[2] = sh[(i * 17) % ns].id;
-			in.case_shelters = cases;
-			in.ncase_shelters = 3;
-		}
-		c0 = bench_ns(CLOCK_THREAD_CPUTIME_ID);
-		t0 = bench_ns(CLOCK_MONOTONIC);
-		if (match_run(ptr, (size_t)ns, &req[i], &in, &opt, &res) == -1)
-			return 1;
-		if (with_json) {
-			j = match_result_json(&res);
-			json_decref(j);
-		}
-		t1 = bench_ns(CLOCK_MONOTONIC);
-		cpu[i] = bench_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
-		lat[i] = t1 - t0;
-		total += lat[i];
-		eligible += res.eligible;
-		if (bench_check_order(&res) == -1)
-			return 1;
-	}
-	allocs = bench_allocs - allocs;
-	qsort(lat, (size_t)nr, sizeof *lat, bench_cmp);
-	qsort(cpu, (size_t)nr, sizeof *cpu, bench_cmp);
-	/* Wall time includes preemption on a busy machine; CPU time not. */
-	printf("match%s: %d shelters x %d requests: p50 %.0f us, p99 %.0f us, "
-	       "max %.0f us (cpu p50 %.0f us, p99 %.0f us); %.2fM shelters/s; "
-	       "%.1f eligible/request; %.2f allocations/request%s\n",
-	    with_json ? "+json" : "", ns, nr, lat[nr / 2] / 1e3,
-	    lat[(nr * 99 + 99) / 100 - 1] / 1e3, lat[nr - 1] / 1e3,
-	    cpu[nr / 2] / 1e3, cpu[(nr * 99 + 99) / 100 - 1] / 1e3,
-	    (double)ns * nr / (total / 1e9) / 1e6, (double)eligible / nr,
-	    (double)allocs / nr,
-	    BENCH_COUNTS_ALLOCS ? "" : " (not counted under ASan)");
+	b = (struct bench_run){.ptr = ptr,
+	    .sh = sh,
+	    .ns = (size_t)ns,
+	    .req = req,
+	    .nr = nr,
+	    .with_json = with_json,
+	    .opt = &opt,
+	    .res = &res,
+	    .lat = lat,
+	    .cpu = cpu};
+	if (bench_loop(&b, "") == -1)
+		return 1;
+	/* Built once, as the daemon keeps it; warmed up like the first. */
+	match_index_init(&idx);
+	if (match_index_build(&idx, ptr, (size_t)ns) == -1 ||
+	    match_run_indexed(
+	        &idx, ptr, (size_t)ns, &req[0], NULL, &opt, &res) == -1)
+		return 1;
+	b.idx = &idx;
+	if (bench_loop(&b, " indexed") == -1)
+		return 1;
+	match_index_free(&idx);
 	match_result_free(&res);
 	free(sh);
 	free(ptr);

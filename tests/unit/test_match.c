@@ -1143,6 +1143,306 @@ test_freshness_states(void **state)
 	assert_string_equal(forecast_freshness_name(FRESHNESS_STALE), "stale");
 }
 
+/* Random tables and requests for the indexed path (splitmix64). */
+static uint64_t rnd_state;
+
+static uint64_t
+rnd_next(void)
+{
+	uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int
+rnd(int lo, int hi)
+{
+	return lo + (int)(rnd_next() % (uint64_t)(hi - lo + 1));
+}
+
+#define RND_MAXS 160
+#define RND_DAY  20000 /* "today" of the random tables */
+
+static void
+rnd_shelter(struct shelter *s, int i)
+{
+	struct pool *p;
+	int k, j;
+
+	memset(s, 0, sizeof *s);
+	snprintf(s->id, sizeof s->id, "s-%03d", i);
+	s->program = (enum program)rnd(0, PROGRAM_COUNT - 1);
+	s->location.lat = 52.0 + rnd(0, 1000) / 1000.0;
+	s->location.lon = 5.0 + rnd(0, 1000) / 1000.0;
+	s->care = (unsigned)rnd(0, (1 << CARE_COUNT) - 1) &
+	    (unsigned)rnd(0, (1 << CARE_COUNT) - 1);
+	for (k = rnd(0, 3); k > 0; k--)
+		s->languages[s->nlanguages++] =
+		    rnd(0, 1) ? LANG('n', 'l') : LANG('e', 'n');
+	s->security = (enum security)rnd(0, SECURITY_SECRET);
+	s->intake_open = rnd(0, 9) > 0;
+	s->updated_at = (long long)RND_DAY * 86400000 - rnd(0, 72) * 3600000LL;
+	s->version = 1;
+	for (k = rnd(0, 4); k > 0; k--) {
+		p = &s->pools[s->npools];
+		snprintf(p->name, sizeof p->name, "p%d", rnd(0, 5));
+		p->genders = (unsigned)rnd(0, (1 << GENDER_COUNT) - 1);
+		p->min_age = rnd(0, 3) == 0 ? rnd(0, 17) : 18;
+		p->max_age = rnd(0, 3) == 0 ? rnd(17, 30) : 120;
+		p->children_max = rnd(0, 3);
+		p->boys_max_age = rnd(6, 17);
+		p->total = rnd(0, 6);
+		p->occupied = rnd(0, p->total);
+		p->held = rnd(0, 1);
+		p->expected = rnd(0, 3) == 0;
+		for (j = rnd(0, 3) == 0 ? rnd(1, 2) : 0; j > 0; j--)
+			p->departures[p->ndepartures++] =
+			    (struct departure){RND_DAY + rnd(-1, 9), rnd(1, 2)};
+		s->npools++;
+	}
+}
+
+static void
+rnd_request(struct request *r)
+{
+	int k;
+
+	memset(r, 0, sizeof *r);
+	strcpy(r->ref, "R-1");
+	r->program = rnd(0, 3) > 0 ? PROGRAM_ANY
+	    : rnd(0, 1)            ? PROGRAM_COSM
+	                           : PROGRAM_OMM;
+	r->gender = (enum gender)rnd(0, GENDER_COUNT - 1);
+	r->age = rnd(0, 4) == 0 ? rnd(12, 17) : rnd(18, 60);
+	for (k = rnd(0, 2); k > 0; k--)
+		r->languages[r->nlanguages++] =
+		    rnd(0, 1) ? LANG('n', 'l') : LANG('r', 'o');
+	for (k = rnd(0, 3) == 0 ? rnd(1, 3) : 0; k > 0; k--) {
+		r->children[r->nchildren].age = rnd(0, 17);
+		r->children[r->nchildren].gender = (enum gender)rnd(0, 1);
+		r->children[r->nchildren++].has_gender = rnd(0, 1);
+	}
+	if (rnd(0, 2) == 0)
+		r->needs = 1u << rnd(0, CARE_COUNT - 1);
+	if (rnd(0, 5) == 0)
+		r->needs |= 1u << rnd(0, CARE_COUNT - 1);
+	if (rnd(0, 2) == 0)
+		r->prefers = 1u << rnd(0, CARE_COUNT - 1);
+	if ((r->has_exploitation_location = rnd(0, 1))) {
+		r->exploitation_location.lat = 52.0 + rnd(0, 1000) / 1000.0;
+		r->exploitation_location.lon = 5.0 + rnd(0, 1000) / 1000.0;
+	}
+	if ((r->has_safety = rnd(0, 1))) {
+		r->min_distance_km = rnd(0, 40);
+		r->min_security = (enum security)rnd(0, SECURITY_SECRET);
+	}
+	if (rnd(0, 2) == 0) {
+		strcpy(r->case_id, "CASE-1");
+		r->co_victims = (enum co_victims)rnd(0, 2);
+	}
+	if ((r->has_preferred_location = rnd(0, 1))) {
+		r->preferred_location.lat = 52.0 + rnd(0, 1000) / 1000.0;
+		r->preferred_location.lon = 5.0 + rnd(0, 1000) / 1000.0;
+	}
+	r->urgency = (enum urgency)rnd(0, 2);
+	r->residence = (enum residence)rnd(0, RESIDENCE_COUNT - 1);
+}
+
+static char *
+dump_json(json_t *j)
+{
+	char *out;
+
+	assert_non_null(j);
+	out = json_dumps(j, JSON_REAL_PRECISION(15) | JSON_COMPACT);
+	json_decref(j);
+	assert_non_null(out);
+	return out;
+}
+
+/* The candidates of a and b are the same, field by field. */
+static void
+same_candidates(const struct match_result *a, const struct match_result *b)
+{
+	const struct match_candidate *x, *y;
+	size_t i;
+
+	assert_int_equal(a->ncandidates, b->ncandidates);
+	assert_int_equal(a->total, b->total);
+	assert_int_equal(a->eligible, b->eligible);
+	for (i = 0; i < a->ncandidates; i++) {
+		x = &a->candidates[i];
+		y = &b->candidates[i];
+		assert_ptr_equal(x->shelter, y->shelter);
+		assert_int_equal(x->pool, y->pool);
+		assert_int_equal(x->npools, y->npools);
+		assert_memory_equal(
+		    x->pools, y->pools, x->npools * sizeof(int));
+		assert_int_equal(x->score, y->score);
+		assert_memory_equal(x->scores, y->scores, sizeof x->scores);
+		assert_int_equal(x->free, y->free);
+	}
+}
+
+/* Ids in a buffer the caller overwrites after matching. */
+struct rnd_ids {
+	char text[3][8][8];
+	const char *v[3][8];
+	size_t n[3];
+};
+
+static void
+rnd_input(struct rnd_ids *ids, struct match_input *in, size_t ns)
+{
+	int l;
+	size_t k;
+
+	memset(ids, 0, sizeof *ids);
+	for (l = 0; l < 3; l++) {
+		ids->n[l] = (size_t)(rnd(0, 2) == 0 ? rnd(1, 8) : 0);
+		for (k = 0; k < ids->n[l]; k++) {
+			snprintf(ids->text[l][k], sizeof ids->text[l][k],
+			    "s-%03d", rnd(0, (int)ns + 2));
+			ids->v[l][k] = ids->text[l][k];
+		}
+	}
+	in->rejected = ids->n[0] ? ids->v[0] : NULL;
+	in->nrejected = ids->n[0];
+	in->case_shelters = ids->n[1] ? ids->v[1] : NULL;
+	in->ncase_shelters = ids->n[1];
+	in->case_apart = ids->n[2] ? ids->v[2] : NULL;
+	in->ncase_apart = ids->n[2];
+}
+
+/* One request both ways: the same candidates at once, the same
+ * explanation and preview JSON once explained. */
+static void
+indexed_vs_full(const struct shelter *const *p, size_t n,
+    const struct match_index *idx, struct match_options *opt,
+    struct match_result *full, struct match_result *fast)
+{
+	struct request r;
+	struct match_input in = {0};
+	struct rnd_ids ids;
+	bool with_in = rnd(0, 3) > 0;
+	char *e1, *e2, *j1, *j2;
+
+	rnd_request(&r);
+	if (with_in)
+		rnd_input(&ids, &in, n);
+	assert_int_equal(
+	    match_run(p, n, &r, with_in ? &in : NULL, opt, full), 0);
+	assert_int_equal(
+	    match_run_indexed(idx, p, n, &r, with_in ? &in : NULL, opt, fast),
+	    0);
+	same_candidates(full, fast);
+	/* The explanation comes later: from copies of the inputs. */
+	memset(&ids.text, 'x', sizeof ids.text);
+	memset(&r, 0, sizeof r);
+	e1 = dump_json(match_explanation_json(full));
+	e2 = dump_json(match_explanation_json(fast));
+	assert_string_equal(e1, e2);
+	same_candidates(full, fast);
+	assert_int_equal(full->nnear, fast->nnear);
+	assert_memory_equal(full->reasons, fast->reasons, sizeof full->reasons);
+	assert_int_equal(full->missing_care, fast->missing_care);
+	assert_memory_equal(
+	    &full->forecast, &fast->forecast, sizeof full->forecast);
+	j1 = dump_json(match_result_json(full));
+	j2 = dump_json(match_result_json(fast));
+	assert_string_equal(j1, j2);
+	free(e1);
+	free(e2);
+	free(j1);
+	free(j2);
+}
+
+static void
+test_indexed_same_as_full(void **state)
+{
+	static struct shelter s[RND_MAXS];
+	const struct shelter *p[RND_MAXS];
+	struct match_index idx;
+	struct match_options opt;
+	struct match_result full, fast;
+	unsigned seed;
+	size_t n, i;
+	int k, q;
+
+	(void)state;
+	match_index_init(&idx);
+	match_result_init(&full);
+	match_result_init(&fast);
+	for (seed = 1; seed <= 400; seed++) {
+		rnd_state = seed;
+		n = (size_t)(seed % 50 == 0 ? 0 : rnd(1, RND_MAXS));
+		for (i = 0; i < n; i++) {
+			rnd_shelter(&s[i], (int)i);
+			p[i] = &s[i];
+		}
+		match_options_default(&opt);
+		opt.now_ms = (long long)RND_DAY * 86400000 + 3600000;
+		opt.referral_minor = "minors desk";
+		opt.referral_default = "national desk";
+		if (rnd(0, 3) == 0)
+			for (k = 0; k < PROGRAM_COUNT; k++)
+				opt.reserve[k] = rnd(0, 1) ? rnd(1, 30) : 0;
+		if (rnd(0, 3) == 0)
+			for (k = 0; k < SCORER_COUNT; k++)
+				opt.weights[k] = rnd(0, 3);
+		if (rnd(0, 3) == 0)
+			opt.programs[PROGRAM_CRISIS] = (struct program_rule){
+			    .set = true, .min_age = rnd(-1, 25)};
+		assert_int_equal(match_index_build(&idx, p, n), 0);
+		for (q = 0; q < 6; q++)
+			indexed_vs_full(p, n, &idx, &opt, &full, &fast);
+		/* A shelter changed in place, indexed again. */
+		if (n > 0) {
+			i = (size_t)rnd(0, (int)n - 1);
+			rnd_shelter(&s[i], (int)i);
+			match_index_set(&idx, i, &s[i]);
+			for (q = 0; q < 3; q++)
+				indexed_vs_full(p, n, &idx, &opt, &full, &fast);
+		}
+	}
+	match_result_free(&full);
+	match_result_free(&fast);
+	match_index_free(&idx);
+}
+
+/* An index of another table is not used: the full pass runs. */
+static void
+test_indexed_other_size(void **state)
+{
+	struct fx *f = *state;
+	struct match_index idx;
+	char *e;
+
+	add_shelter(f, "a", UTRECHT);
+	add_shelter(f, "b", ZWOLLE)->intake_open = false;
+	match_index_init(&idx);
+	assert_int_equal(match_index_build(&idx, f->p, 1), 0);
+	assert_int_equal(
+	    match_run_indexed(&idx, f->p, f->n, &f->r, NULL, &f->opt, &f->res),
+	    0);
+	assert_int_equal(f->res.ncandidates, 1);
+	assert_int_equal(f->res.reasons[FILTER_INTAKE_CLOSED], 1);
+	/* The same table: the explanation waits until it is asked for. */
+	assert_int_equal(match_index_build(&idx, f->p, f->n), 0);
+	assert_int_equal(
+	    match_run_indexed(&idx, f->p, f->n, &f->r, NULL, &f->opt, &f->res),
+	    0);
+	assert_int_equal(f->res.ncandidates, 1);
+	assert_int_equal(f->res.reasons[FILTER_INTAKE_CLOSED], 0);
+	e = dump_json(match_explanation_json(&f->res));
+	assert_non_null(strstr(e, "\"intake_closed\":1"));
+	assert_int_equal(f->res.reasons[FILTER_INTAKE_CLOSED], 1);
+	free(e);
+	match_index_free(&idx);
+}
+
 int
 main(void)
 {
@@ -1180,6 +1480,8 @@ main(void)
 	    T(test_explanation_tie_order_and_empty),
 	    T(test_forecast),
 	    T(test_freshness_states),
+	    T(test_indexed_same_as_full),
+	    T(test_indexed_other_size),
 #undef T
 	};
 
