@@ -122,10 +122,16 @@ end
 
 -- Milliseconds since the epoch as RFC 3339 UTC, seconds precision
 -- (days-to-civil conversion; Redis Lua has no os.date).
+local ISO_DAY, ISO_DATE = nil, nil -- the last day iso() formatted
+
 local function iso(ms)
 	local s = math.floor(ms / 1000)
 	local days = math.floor(s / 86400)
 	local rem = s - days * 86400
+	if days == ISO_DAY then
+		return ISO_DATE .. string.format('%02d:%02d:%02dZ',
+		    math.floor(rem / 3600), math.floor(rem % 3600 / 60), rem % 60)
+	end
 	local z = days + 719468
 	local era = math.floor(z / 146097)
 	local doe = z - era * 146097
@@ -140,7 +146,8 @@ local function iso(ms)
 	if m <= 2 then
 		y = y + 1
 	end
-	return string.format('%04d-%02d-%02dT%02d:%02d:%02dZ', y, m, d,
+	ISO_DAY, ISO_DATE = days, string.format('%04d-%02d-%02dT', y, m, d)
+	return ISO_DATE .. string.format('%02d:%02d:%02dZ',
 	    math.floor(rem / 3600), math.floor(rem % 3600 / 60), rem % 60)
 end
 
