@@ -757,11 +757,13 @@ local function open_proposal_json(rid)
 	return proposal_json(pid) or 'null'
 end
 
--- Move a request to a status, keeping the status sets in step.
-local function set_status(rid, status)
+-- Move a request to a status, keeping the status sets in step; old and
+-- seq are read unless the caller has them.
+local function set_status(rid, status, old, seq)
 	local rk = rkey(rid)
-	local old = hget(rk, 'status')
-	local seq = hget(rk, 'seq')
+	if seq == nil then
+		old, seq = hget(rk, 'status'), hget(rk, 'seq')
+	end
 	if old then
 		redis.call('ZREM', key('status:' .. old), rid)
 	end
@@ -970,10 +972,8 @@ end
 -- waitlist, status proposed.
 local function to_proposed(r, pid)
 	redis.call('ZREM', key('waitlist'), r.rid)
-	redis.call('ZREM', key('status:' .. r.status), r.rid)
-	redis.call('ZADD', key('status:' .. STATUS.proposed), r.seq, r.rid)
-	redis.call('HSET', rkey(r.rid), 'proposal', pid, 'status',
-	    STATUS.proposed, 'updated_at', int(now_ms()))
+	redis.call('HSET', rkey(r.rid), 'proposal', pid)
+	set_status(r.rid, STATUS.proposed, r.status, r.seq)
 end
 
 local URGENCY = {immediate = 0, days = 1, planned = 2}
