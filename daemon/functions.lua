@@ -114,16 +114,24 @@ local function now_ms()
 	return NOW
 end
 
+local NOW_ISO = nil -- iso(now_ms()), once per call (see iso below)
+
 local function int(n)
 	return string.format('%d', n)
 end
 
 -- Milliseconds since the epoch as RFC 3339 UTC, seconds precision
 -- (days-to-civil conversion; Redis Lua has no os.date).
+local ISO_DAY, ISO_DATE = nil, nil -- the last day iso() formatted
+
 local function iso(ms)
 	local s = math.floor(ms / 1000)
 	local days = math.floor(s / 86400)
 	local rem = s - days * 86400
+	if days == ISO_DAY then
+		return ISO_DATE .. string.format('%02d:%02d:%02dZ',
+		    math.floor(rem / 3600), math.floor(rem % 3600 / 60), rem % 60)
+	end
 	local z = days + 719468
 	local era = math.floor(z / 146097)
 	local doe = z - era * 146097
@@ -138,12 +146,21 @@ local function iso(ms)
 	if m <= 2 then
 		y = y + 1
 	end
-	return string.format('%04d-%02d-%02dT%02d:%02d:%02dZ', y, m, d,
+	ISO_DAY, ISO_DATE = days, string.format('%04d-%02d-%02dT', y, m, d)
+	return ISO_DATE .. string.format('%02d:%02d:%02dZ',
 	    math.floor(rem / 3600), math.floor(rem % 3600 / 60), rem % 60)
 end
 
 local function q(s)
 	return cjson.encode(s)
+end
+
+-- now_ms() as RFC 3339, computed once per call: every event has it.
+local function now_iso()
+	if NOW_ISO == nil then
+		NOW_ISO = iso(now_ms())
+	end
+	return NOW_ISO
 end
 
 local function bool(b)
@@ -171,8 +188,16 @@ local function quoted_array(t)
 	return json_array(out)
 end
 
--- Append members (a text "k":v,...) to a JSON object text.
+-- Append members (a text "k":v,...) to a JSON object text. The stored
+-- documents are the daemon's compact JSON ({...} with no blank at either
+-- end): those are extended without scanning them.
 local function extend(obj, members)
+	local n = #obj
+	if n > 2 and string.byte(obj, 1) == 123 and
+	    string.byte(obj, n) == 125 and
+	    not string.find(string.sub(obj, n - 1, n - 1), '^[%s{]') then
+		return string.sub(obj, 1, n - 1) .. ',' .. members .. '}'
+	end
 	local body = string.match(obj, '^%s*(.-)%s*}%s*$')
 	if body == nil or body == '' then
 		return '{' .. members .. '}'
@@ -209,7 +234,7 @@ end
 local function emit(topic, type, shelter, data)
 	return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN, '*',
 	    'topic', topic, 'type', type, 'shelter', shelter or '',
-	    'at', iso(now_ms()), 'data', data)
+	    'at', now_iso(), 'data', data)
 end
 
 ---------------------------------------------------------------------------
@@ -270,16 +295,28 @@ local function shelter_json(id)
 	    ',"departures_unconfirmed":' .. (hget(sk, 'du') or '[]'))
 end
 
+-- capacity.changed of a shelter: its pools' counts in one read.
 local function emit_capacity(id)
 	local sk = skey(id)
-	local pools = {}
-	for i, name in ipairs(words(hget(sk, 'pools'))) do
-		pools[i] = '{"name":' .. q(name) .. ',' ..
-		    counts_json(pool_counts(sk, name)) .. '}'
+	local h = redis.call('HMGET', sk, 'pools', 'version')
+	local names, f = words(h[1]), {}
+	for _, name in ipairs(names) do
+		f[#f + 1] = 't:' .. name
+		f[#f + 1] = 'o:' .. name
+		f[#f + 1] = 'h:' .. name
+		f[#f + 1] = 'e:' .. name
 	end
-	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' .. q(id) ..
-	    ',"version":' .. int(hnum(sk, 'version')) .. ',"pools":' ..
-	    json_array(pools) .. '}')
+	local v = #f > 0 and redis.call('HMGET', sk, unpack(f)) or {}
+	local pools = {}
+	for i, name in ipairs(names) do
+		local k = i * 4 - 4
+		pools[i] = '{"name":' .. q(name) .. ',' .. counts_json({
+		    tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0,
+		    tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0}) .. '}'
+	end
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' ..
+	    q(id) .. ',"version":' .. int(tonumber(h[2]) or 0) ..
+	    ',"pools":' .. json_array(pools) .. '}')
 end
 
 -- Does any pool of the shelter hold or expect someone?
@@ -687,15 +724,17 @@ local function proposal_json(id, bare)
 	    '{"exploitation":null,"preferred":null}'))) .. '}'
 end
 
-local function request_json(id)
+-- The request document (nil: no such request) and the JSON of its open
+-- proposal ('null': none): pj when the caller has it, else read.
+local function request_doc_json(id, pj)
 	local h = redis.call('HMGET', rkey(id), 'doc', 'status', 'created_at',
 	    'updated_at', 'proposal', 'pl_shelter', 'pl_pool', 'pl_proposal',
 	    'rejected', 'escalated')
 	if h[1] == false then
 		return nil
 	end
-	local prop = 'null'
-	if h[5] and h[5] ~= '' then
+	local prop = pj or 'null'
+	if pj == nil and h[5] and h[5] ~= '' then
 		prop = proposal_json(h[5]) or 'null'
 	end
 	local placement = 'null'
@@ -707,7 +746,12 @@ local function request_json(id)
 	    ',"created_at":' .. q(iso(tonumber(h[3]))) .. ',"updated_at":' ..
 	    q(iso(tonumber(h[4]))) .. ',"proposal":' .. prop ..
 	    ',"placement":' .. placement .. ',"rejected":' ..
-	    quoted_array(words(h[9])) .. ',"escalated":' .. bool(h[10] == '1'))
+	    quoted_array(words(h[9])) .. ',"escalated":' .. bool(h[10] == '1')),
+	    prop
+end
+
+local function request_json(id)
+	return (request_doc_json(id))
 end
 
 local function open_proposal_json(rid)
@@ -718,11 +762,13 @@ local function open_proposal_json(rid)
 	return proposal_json(pid) or 'null'
 end
 
--- Move a request to a status, keeping the status sets in step.
-local function set_status(rid, status)
+-- Move a request to a status, keeping the status sets in step; old and
+-- seq are read unless the caller has them.
+local function set_status(rid, status, old, seq)
 	local rk = rkey(rid)
-	local old = hget(rk, 'status')
-	local seq = hget(rk, 'seq')
+	if seq == nil then
+		old, seq = hget(rk, 'status'), hget(rk, 'seq')
+	end
 	if old then
 		redis.call('ZREM', key('status:' .. old), rid)
 	end
@@ -767,75 +813,184 @@ local function in_list(list, s)
 	return false
 end
 
--- Hold a place in pool of candidate c (shelter_id, score, scores) for
--- the request rid, with alts (candidates) as the proposal's alternatives;
--- the caller has checked the place is free. Returns the proposal id.
-local function hold(rid, ttl_s, c, pool, alts)
-	local sid = c.shelter_id
+-- The candidates argument of shd_submit and shd_propose (docs/store.md):
+-- the daemon's text, one line per candidate in rank order,
+--   SHELTER_ID POOL[,POOL...] SCORE STALE SCORES DIST
+-- (one space between fields; SCORE a JSON number, STALE 1 or 0, SCORES a
+-- JSON object, DIST compact JSON or '-'), read with string.find up to the candidate that is taken
+-- and the alternatives after it, never decoded. A JSON array of
+-- {shelter_id, pools, score, scores, stale} (tools, tests) is turned into
+-- that text first.
+local function cands_text(arg)
+	if string.byte(arg, 1) ~= 91 then -- not '['
+		return arg
+	end
+	local lines = {}
+	for i, c in ipairs(cjson.decode(arg)) do
+		lines[i] = table.concat({
+		    type(c.shelter_id) == 'string' and c.shelter_id or '',
+		    type(c.pools) == 'table' and table.concat(c.pools, ',') or '',
+		    cjson.encode(c.score or 0), c.stale == true and '1' or '0',
+		    type(c.scores) == 'table' and next(c.scores) ~= nil and
+		    cjson.encode(c.scores) or '{}',
+		    type(c.distance_km) == 'table' and
+		    cjson.encode(c.distance_km) or '-'}, ' ')
+	end
+	return table.concat(lines, '\n')
+end
+
+-- The candidate line of s at p: shelter id, pools (comma separated), the
+-- position of its score and the end of the line (exclusive).
+local function cand_at(s, p)
+	local a = string.find(s, ' ', p, true)
+	local b = string.find(s, ' ', a + 1, true)
+	local e = string.find(s, '\n', b + 1, true) or #s + 1
+	return string.sub(s, p, a - 1), string.sub(s, a + 1, b - 1), b + 1, e
+end
+
+-- The alternatives: the nalt candidates of s from p, each as
+-- {shelter_id, pool (the first of its pools), score}, a JSON array.
+local function alternatives(s, p, nalt)
+	local alt, n = {}, #s
+	while #alt < nalt and p <= n do
+		local sid, pools, sp, e = cand_at(s, p)
+		local c = string.find(pools, ',', 1, true)
+		local pool = c and string.sub(pools, 1, c - 1) or pools
+		alt[#alt + 1] = '{"shelter_id":' .. q(sid) .. ',"pool":' ..
+		    (pool ~= '' and q(pool) or 'null') .. ',"score":' ..
+		    string.sub(s, sp, string.find(s, ' ', sp, true) - 1) .. '}'
+		p = e + 1
+	end
+	return json_array(alt)
+end
+
+-- The first of pools (comma separated) of shelter sid with a free place,
+-- or nil, also when request r ({case, co, rejected}) may not go there
+-- (gone, closed, rejected, kept apart from its case). The first pool's
+-- counts come with the open flag in one read.
+local function free_pool(r, sid, pools)
 	local sk = skey(sid)
-	local pid = 'prop-' .. int(redis.call('HINCRBY', key('seq'),
-	    'proposal', 1))
+	local p = 1
+	while true do
+		local c = string.find(pools, ',', p, true)
+		local name = string.sub(pools, p, (c or 0) - 1)
+		if p == 1 then
+			local v = redis.call('HMGET', sk, 'open', 't:' .. name,
+			    'o:' .. name, 'h:' .. name, 'e:' .. name)
+			if v[1] ~= '1' or in_list(r.rejected, sid) or
+			    not case_allows(r.case, r.co, sid) then
+				return nil
+			end
+			if v[2] and (tonumber(v[2]) or 0) - (tonumber(v[3]) or 0) -
+			    (tonumber(v[4]) or 0) - (tonumber(v[5]) or 0) >= 1 then
+				return name
+			end
+		else
+			local counts = pool_counts(sk, name)
+			if counts and pool_free(counts) >= 1 then
+				return name
+			end
+		end
+		if c == nil then
+			return nil
+		end
+		p = c + 1
+	end
+end
+
+-- The place to hold for request r among the candidates text s: the first
+-- candidate with a free pool, as {sid, pool, score, scores, stale, alts}
+-- (texts as stored), or nil.
+local function place_of(r, nalt, s)
+	local p, n = 1, #s
+	while p <= n do
+		local sid, pools, sp, e = cand_at(s, p)
+		local pool = free_pool(r, sid, pools)
+		if pool then
+			local sc = string.find(s, ' ', sp, true)
+			-- Scores, then the distances ('-': none).
+			local ds = string.find(s, ' ', sc + 3, true)
+			if ds and ds > e then
+				ds = nil
+			end
+			local dist = ds and string.sub(s, ds + 1, e - 1) or ''
+			return {sid = sid, pool = pool,
+			    score = string.sub(s, sp, sc - 1),
+			    stale = string.byte(s, sc + 1) == 49,
+			    scores = string.sub(s, sc + 3, (ds or e) - 1),
+			    dist = dist ~= '-' and dist or '',
+			    alts = alternatives(s, e + 1, nalt)}
+		end
+		p = e + 1
+	end
+	return nil
+end
+
+-- The place of a shd_submit_batch choice {shelter_id, pool, score,
+-- scores, stale, alternatives}, as place_of gives it.
+local function choice_place(c, nalt)
 	local alt = {}
-	for j, ac in ipairs(alts) do
+	for j, ac in ipairs(c.alternatives or {}) do
+		if j > nalt then
+			break
+		end
 		local ap = type(ac.pools) == 'table' and ac.pools[1]
 		alt[j] = '{"shelter_id":' .. q(ac.shelter_id) .. ',"pool":' ..
 		    (ap and q(ap) or 'null') .. ',"score":' ..
 		    cjson.encode(ac.score or 0) .. '}'
 	end
-	local expires = now_ms() + ttl_s * 1000
-	redis.call('HINCRBY', sk, 'h:' .. pool, 1)
-	redis.call('HSET', pkey(pid), 'request_id', rid, 'shelter_id', sid,
-	    'pool', pool, 'score', cjson.encode(c.score or 0),
-	    'scores', type(c.scores) == 'table' and next(c.scores) ~= nil and
+	return {sid = c.shelter_id, pool = c.pool,
+	    score = cjson.encode(c.score or 0),
+	    scores = type(c.scores) == 'table' and next(c.scores) ~= nil and
 	    cjson.encode(c.scores) or '{}',
-	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
-	    'alternatives', json_array(alt),
-	    'stale', c.stale == true and '1' or '0',
-	    'dist', type(c.distance_km) == 'table' and
-	    cjson.encode(c.distance_km) or '',
-	    'created_at', int(now_ms()))
-	redis.call('ZADD', key('holds'), int(expires), pid)
-	redis.call('HSET', rkey(rid), 'proposal', pid)
-	redis.call('ZREM', key('waitlist'), rid)
-	set_status(rid, STATUS.proposed)
-	case_add(rid, sid, 1)
-	emit_proposal(pid, EVENT.proposal_created)
-	emit_capacity(sid)
-	return pid
+	    stale = c.stale == true, alts = json_array(alt),
+	    dist = type(c.distance_km) == 'table' and
+	    cjson.encode(c.distance_km) or ''}
 end
 
--- Try the candidates in order and hold the first free place. Returns the
--- new proposal id, or nil when no candidate has a place now.
-local function propose(rid, ttl_s, nalt, cands)
-	local rk = rkey(rid)
-	local r = redis.call('HMGET', rk, 'case', 'co', 'rejected')
-	local case, co, rejected = r[1] or '', r[2] or 'any', words(r[3])
-	for i, c in ipairs(cands) do
-		local sid = c.shelter_id
-		local sk = type(sid) == 'string' and skey(sid)
-		local ok = sk and hget(sk, 'open') == '1' and
-		    not in_list(rejected, sid) and
-		    case_allows(case, co, sid) and
-		    type(c.pools) == 'table'
-		local pool = nil
-		if ok then
-			for _, name in ipairs(c.pools) do
-				local counts = pool_counts(sk, name)
-				if counts and pool_free(counts) >= 1 then
-					pool = name
-					break
-				end
-			end
-		end
-		if pool then
-			local alts = {}
-			for j = i + 1, math.min(#cands, i + nalt) do
-				alts[#alts + 1] = cands[j]
-			end
-			return hold(rid, ttl_s, c, pool, alts)
+local function new_proposal_id()
+	return 'prop-' .. int(redis.call('HINCRBY', key('seq'), 'proposal', 1))
+end
+
+-- Hold place (place_of) for request r ({rid, case, co}) as proposal pid:
+-- the count, the proposal, the hold, the case counts and their events.
+-- The caller has checked the place is free and moves the request to
+-- proposed. Returns the proposal's JSON (proposal_json's text).
+local function hold(r, pid, ttl_s, place)
+	local sid, pool = place.sid, place.pool
+	local expires = now_ms() + ttl_s * 1000
+	redis.call('HINCRBY', skey(sid), 'h:' .. pool, 1)
+	redis.call('HSET', pkey(pid), 'request_id', r.rid, 'shelter_id', sid,
+	    'pool', pool, 'score', place.score, 'scores', place.scores,
+	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
+	    'alternatives', place.alts, 'stale', place.stale and '1' or '0',
+	    'dist', place.dist or '', 'created_at', int(now_ms()))
+	redis.call('ZADD', key('holds'), int(expires), pid)
+	if r.case ~= '' then
+		case_count(key('case:' .. r.case), sid, 1)
+		if r.co == 'apart' then
+			case_count(key('case_apart:' .. r.case), sid, 1)
 		end
 	end
-	return nil
+	local pj = table.concat({'{"id":', q(pid), ',"request_id":', q(r.rid),
+	    ',"shelter_id":', q(sid), ',"pool":', q(pool), ',"score":',
+	    place.score, ',"scores":', place.scores, ',"status":',
+	    q(PROPOSAL_STATUS.open), ',"expires_at":', q(iso(expires)),
+	    ',"alternatives":', place.alts, ',"stale":', bool(place.stale)})
+	-- The event without distance_km (see proposal_json).
+	emit(TOPIC.proposals, EVENT.proposal_created, sid,
+	    '{"proposal":' .. pj .. '},"request_id":' .. q(r.rid) .. '}')
+	emit_capacity(sid)
+	return pj .. ',"distance_km":' .. ((place.dist or '') ~= '' and
+	    place.dist or '{"exploitation":null,"preferred":null}') .. '}'
+end
+
+-- A stored request r ({rid, seq, status}) that gets proposal pid: off the
+-- waitlist, status proposed.
+local function to_proposed(r, pid)
+	redis.call('ZREM', key('waitlist'), r.rid)
+	redis.call('HSET', rkey(r.rid), 'proposal', pid)
+	set_status(r.rid, STATUS.proposed, r.status, r.seq)
 end
 
 local URGENCY = {immediate = 0, days = 1, planned = 2}
@@ -866,26 +1021,44 @@ local function missing_registration(doc, field)
 	return nil
 end
 
--- Store a new request (status waiting, not yet on the waitlist) from
--- ref doc urgency case co_victims household; returns its id.
-local function create_request(ref, doc, urgency, case, co, hh)
-	local u = URGENCY[urgency] or tonumber(urgency) or 1
-	local rid = 'req-' .. int(redis.call('HINCRBY', key('seq'), 'request',
-	    1))
-	local seq = string.sub(rid, 5)
+-- Store a new request for r ({case, co}) from ref doc urgency household,
+-- with status proposed when it gets proposal pid, else waiting (then on
+-- the waitlist, request.waiting emitted). Sets r.rid, r.seq, r.status.
+local function create_request(r, ref, doc, urgency, hh, pid)
+	local u = tonumber(int(URGENCY[urgency] or tonumber(urgency) or 1))
+	local seq = int(redis.call('HINCRBY', key('seq'), 'request', 1))
+	local rid = 'req-' .. seq
+	local status = pid and STATUS.proposed or STATUS.waiting
 	local now = int(now_ms())
 	redis.call('HSET', rkey(rid), 'doc', doc, 'ref', ref,
 	    'created_at', now, 'updated_at', now, 'seq', seq,
-	    'urgency', int(u), 'case', case, 'co', co ~= '' and co or 'any',
-	    'hh', hh, 'proposal', '', 'pl_shelter', '', 'pl_pool', '',
-	    'pl_proposal', '', 'rejected', '')
+	    'urgency', int(u), 'case', r.case, 'co', r.co,
+	    'hh', hh, 'proposal', pid or '', 'pl_shelter', '', 'pl_pool', '',
+	    'pl_proposal', '', 'rejected', '', 'status', status)
 	redis.call('SET', key('ref:' .. ref), rid)
 	redis.call('ZADD', key('requests'), seq, rid)
-	if case ~= '' then
-		redis.call('ZADD', key('case_requests:' .. case), seq, rid)
+	if r.case ~= '' then
+		redis.call('ZADD', key('case_requests:' .. r.case), seq, rid)
 	end
-	set_status(rid, STATUS.waiting)
-	return rid
+	redis.call('ZADD', key('status:' .. status), seq, rid)
+	r.rid, r.seq, r.status = rid, seq, status
+	if pid == nil then
+		redis.call('ZADD', key('waitlist'),
+		    string.format('%.0f', u * 1e13 + tonumber(seq)), rid)
+		emit(TOPIC.requests, EVENT.request_waiting, '', '{"request_id":' ..
+		    q(rid) .. ',"ref":' .. q(ref) .. ',"status":' ..
+		    q(status) .. '}')
+	end
+end
+
+-- The document of a request create_request just stored (request_json's
+-- text, without reading it back), with its proposal pj ('null': none).
+local function new_request_json(r, doc, pj)
+	local now = q(now_iso())
+	return extend(doc, table.concat({'"id":', q(r.rid), ',"status":',
+	    q(r.status), ',"created_at":', now, ',"updated_at":', now,
+	    ',"proposal":', pj, ',"placement":null,"rejected":[]',
+	    ',"escalated":false'}))
 end
 
 local function submit(a)
@@ -905,16 +1078,16 @@ local function submit(a)
 	if bad then
 		return bad
 	end
-	local cands = cjson.decode(a[10] ~= '' and a[10] or '[]')
 
-	rid = create_request(ref, doc, urgency, case, co, hh)
-	local pid = propose(rid, ttl_s, nalt, cands)
-	if pid == nil then
-		enqueue(rid)
-		emit_request(rid, EVENT.request_waiting, '')
-	end
-	return '{"duplicate":false,"request":' .. request_json(rid) ..
-	    ',"proposal":' .. (pid and proposal_json(pid) or 'null') .. '}'
+	-- The new request is in no case count yet and has rejected nobody:
+	-- find its place first, then store it with its final status.
+	local r = {case = case, co = co ~= '' and co or 'any', rejected = {}}
+	local place = place_of(r, nalt, cands_text(a[10]))
+	local pid = place and new_proposal_id()
+	create_request(r, ref, doc, urgency, hh, pid)
+	local pj = pid and hold(r, pid, ttl_s, place) or 'null'
+	return '{"duplicate":false,"request":' .. new_request_json(r, doc, pj) ..
+	    ',"proposal":' .. pj .. '}'
 end
 
 -- shd_submit_batch ttl nalt partial [ref doc urgency case co_victims
@@ -988,27 +1161,20 @@ local function submit_batch(a)
 		if it.rid then
 			out[i] = duplicate_json(it.rid)
 		else
-			local rid = create_request(it.ref, it.doc, it.urgency,
-			    it.case, it.co, it.hh)
-			local c, pid = it.choice, nil
+			local c, place, pid = it.choice, nil, nil
 			-- A place another request took since the check: wait.
 			if c and not it.misfit and pool_free(pool_counts(
 			    skey(c.shelter_id), c.pool)) >= 1 then
-				local alts = {}
-				for j, ac in ipairs(c.alternatives or {}) do
-					if j > nalt then
-						break
-					end
-					alts[j] = ac
-				end
-				pid = hold(rid, ttl_s, c, c.pool, alts)
-			else
-				enqueue(rid)
-				emit_request(rid, EVENT.request_waiting, '')
+				place = choice_place(c, nalt)
+				pid = new_proposal_id()
 			end
+			local r = {case = it.case,
+			    co = it.co ~= '' and it.co or 'any'}
+			create_request(r, it.ref, it.doc, it.urgency, it.hh, pid)
+			local pj = pid and hold(r, pid, ttl_s, place) or 'null'
 			out[i] = '{"duplicate":false,"request":' ..
-			    request_json(rid) .. ',"proposal":' ..
-			    (pid and proposal_json(pid) or 'null') .. '}'
+			    new_request_json(r, it.doc, pj) .. ',"proposal":' ..
+			    pj .. '}'
 		end
 	end
 	return '{"results":' .. json_array(out) .. '}'
@@ -1035,17 +1201,25 @@ end
 
 local function shd_propose(a)
 	local rid = a[2]
-	local status = hget(rkey(rid), 'status')
-	if status == nil then
+	local h = redis.call('HMGET', rkey(rid), 'status', 'case', 'co',
+	    'rejected', 'seq')
+	if h[1] == false then
 		return request_not_found(rid)
 	end
-	if status == STATUS.waiting then
-		local cands = cjson.decode(a[5] ~= '' and a[5] or '[]')
-		propose(rid, tonumber(a[3]) or 1800, tonumber(a[4]) or 0,
-		    cands)
+	local pj = nil
+	if h[1] == STATUS.waiting then
+		local r = {rid = rid, status = h[1], case = h[2] or '',
+		    co = h[3] or 'any', rejected = words(h[4]), seq = h[5]}
+		local place = place_of(r, tonumber(a[4]) or 0,
+		    cands_text(a[5]))
+		if place then
+			pj = new_proposal_id()
+			to_proposed(r, pj)
+			pj = hold(r, pj, tonumber(a[3]) or 1800, place)
+		end
 	end
-	return '{"request":' .. request_json(rid) .. ',"proposal":' ..
-	    open_proposal_json(rid) .. '}'
+	local req, prop = request_doc_json(rid, pj)
+	return '{"request":' .. req .. ',"proposal":' .. prop .. '}'
 end
 
 -- Close an open proposal whose hold is given back (rejected, expired,
@@ -1746,7 +1920,7 @@ local function clock_advance(a)
 		    'must be an integer above 0')
 	end
 	local off = redis.call('INCRBY', key('clock_offset_ms'), int(s * 1000))
-	NOW = nil
+	NOW, NOW_ISO = nil, nil
 	emit(TOPIC.shelter, EVENT.clock_advanced, '', '{"offset_ms":' ..
 	    int(off) .. '}')
 	return '{"offset_ms":' .. int(off) .. ',"now_ms":' .. int(now_ms()) ..
@@ -2081,6 +2255,7 @@ local function register(f)
 		callback = function(keys, args)
 			P = args[1] or ''
 			NOW = nil
+			NOW_ISO = nil
 			if #args == 0 then
 				return fail(E.internal, '', f.name ..
 				    ' takes the key prefix first')

@@ -244,16 +244,23 @@ placement_sbuf_str(struct placement_sbuf *b, const char *s)
 }
 
 /*
- * The candidates argument of shd_submit and shd_propose, as JSON text:
- * [{"shelter_id", "pools": [NAME, ...], "score": 87.5, "scores": {..}}] in
- * rank order (the first max), every pool that admits the household with a
- * free place in preference order, the scores of the scorers that are on.
- * "[]" when there is none. Caller frees; NULL on ENOMEM.
+ * The candidates argument of shd_submit and shd_propose (docs/store.md),
+ * one line per candidate in rank order (the first max):
+ *   SHELTER_ID POOL[,POOL...] SCORE STALE SCORES DIST
+ * every pool that admits the household with a free place in preference
+ * order, the score as a JSON number (its hundredths, no trailing zeros:
+ * what the store wrote when it decoded JSON), STALE 1 when the shelter's
+ * report is stale (the proposal says so: the coordinator phones first),
+ * SCORES a JSON object of the scorers that are on, DIST its distance_km
+ * as compact JSON (stored with the proposal; never in events). Ids and
+ * pool names
+ * hold no space, comma or newline, so the store reads the lines with
+ * string.find up to the candidate it takes instead of decoding them. ""
+ * when there is none. Caller frees; NULL on ENOMEM.
  *
  * Written by hand into one buffer: with Jansson (an object per candidate,
  * then a dump that prints each score with printf) this was most of the
- * daemon's CPU time per submit. The score is its hundredths as they are
- * (87.51), so the store reads the same number.
+ * daemon's CPU time per submit.
  */
 char *
 placement_candidates_arg(const struct match_result *res, size_t max)
@@ -262,33 +269,39 @@ placement_candidates_arg(const struct match_result *res, size_t max)
 	struct placement_sbuf b = {0};
 	size_t i, n = res->ncandidates < max ? res->ncandidates : max;
 	char dist[96];
+	unsigned frac;
 	int k;
 	bool first;
 
 	if (!placement_sbuf_room(&b, 64 + n * 260))
 		return NULL;
-	placement_sbuf_lit(&b, "[");
+	b.p[0] = '\0';
 	for (i = 0; i < n; i++) {
 		c = &res->candidates[i];
 		if (i > 0)
-			placement_sbuf_lit(&b, ",");
-		placement_sbuf_lit(&b, "{\"shelter_id\":");
-		placement_sbuf_str(&b, c->shelter->id);
-		placement_sbuf_lit(&b, ",\"pools\":[");
+			placement_sbuf_lit(&b, "\n");
+		placement_sbuf_add(&b, c->shelter->id, strlen(c->shelter->id));
+		placement_sbuf_lit(&b, " ");
 		for (k = 0; k < c->npools; k++) {
 			if (k > 0)
 				placement_sbuf_lit(&b, ",");
-			placement_sbuf_str(
-			    &b, c->shelter->pools[c->pools[k]].name);
+			placement_sbuf_add(&b,
+			    c->shelter->pools[c->pools[k]].name,
+			    strlen(c->shelter->pools[c->pools[k]].name));
 		}
-		placement_sbuf_lit(&b, "],\"score\":");
+		placement_sbuf_lit(&b, " ");
 		placement_sbuf_uint(&b, (unsigned)c->score / 100);
-		placement_sbuf_lit(&b, ".");
-		placement_sbuf_add(
-		    &b, &"0123456789"[(unsigned)c->score % 100 / 10], 1);
-		placement_sbuf_add(
-		    &b, &"0123456789"[(unsigned)c->score % 10], 1);
-		placement_sbuf_lit(&b, ",\"scores\":{");
+		if ((frac = (unsigned)c->score % 100) != 0) {
+			placement_sbuf_lit(&b, ".");
+			placement_sbuf_add(&b, &"0123456789"[frac / 10], 1);
+			if (frac % 10 != 0)
+				placement_sbuf_add(
+				    &b, &"0123456789"[frac % 10], 1);
+		}
+		if (alerts_freshness(c->shelter) == FRESHNESS_STALE)
+			placement_sbuf_lit(&b, " 1 {");
+		else
+			placement_sbuf_lit(&b, " 0 {");
 		for (k = 0, first = true; k < SCORER_COUNT; k++) {
 			if (c->scores[k] < 0)
 				continue;
@@ -299,15 +312,11 @@ placement_candidates_arg(const struct match_result *res, size_t max)
 			placement_sbuf_lit(&b, ":");
 			placement_sbuf_uint(&b, (unsigned)c->scores[k]);
 		}
-		placement_sbuf_lit(&b, "},\"distance_km\":");
+		/* Then the distances, compact JSON without spaces. */
+		placement_sbuf_lit(&b, "} ");
 		placement_sbuf_add(&b, dist,
 		    strlen(match_distance_text(c, dist, sizeof dist)));
-		/* The proposal says so: the coordinator phones first. */
-		if (alerts_freshness(c->shelter) == FRESHNESS_STALE)
-			placement_sbuf_lit(&b, ",\"stale\":true");
-		placement_sbuf_lit(&b, "}");
 	}
-	placement_sbuf_lit(&b, "]");
 	if (b.oom) {
 		free(b.p);
 		return NULL;

@@ -22,10 +22,10 @@ void placement_sweep_now(void);
 void placement_wake(void);
 
 /*
- * The candidates argument for shd_submit / shd_propose: a JSON array text
- * [{"shelter_id", "pools": [..], "score", "scores": {..}}, ...] built from
- * the first max candidates of a match result (SIZE_MAX: all). Caller frees;
- * NULL on ENOMEM.
+ * The candidates argument for shd_submit / shd_propose: one line per
+ * candidate, "SHELTER_ID POOL[,POOL...] SCORE STALE SCORES" (docs/store.md),
+ * built from the first max candidates of a match result (SIZE_MAX: all).
+ * Caller frees; NULL on ENOMEM.
  */
 char *placement_candidates_arg(const struct match_result *res, size_t max);
 
