@@ -116,19 +116,6 @@ requests_batch_refreshed(void *arg)
 	requests_batch_advance(arg, NULL, NULL);
 }
 
-static const char *
-requests_batch_co_name(enum co_victims co)
-{
-	switch (co) {
-	case CO_VICTIMS_APART:
-		return "apart";
-	case CO_VICTIMS_TOGETHER:
-		return "together";
-	default:
-		return "any";
-	}
-}
-
 /* The case's shelters (what = "shelters") or the shelters of its apart
  * members (what = "apart") that matching item i needs (borrowed), or
  * NULL. */
@@ -342,7 +329,7 @@ requests_batch_assign(struct requests_batch_op *op, struct sh_error *err)
 		    .doc = it->doc,
 		    .urgency = (int)it->req.urgency,
 		    .case_id = it->req.case_id,
-		    .co_victims = requests_batch_co_name(it->req.co_victims),
+		    .co_victims = model_co_victims_name(it->req.co_victims),
 		    .household = it->hh,
 		    .choice = it->choice};
 	}

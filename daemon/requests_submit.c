@@ -96,19 +96,6 @@ requests_submit_refreshed(void *arg)
 	requests_submit_advance(arg, NULL, NULL);
 }
 
-static const char *
-requests_submit_co_victims_name(enum co_victims co)
-{
-	switch (co) {
-	case CO_VICTIMS_APART:
-		return "apart";
-	case CO_VICTIMS_TOGETHER:
-		return "together";
-	default:
-		return "any";
-	}
-}
-
 /* shd_submit with the request document, household and candidates. */
 static int
 requests_submit_send_store(struct requests_submit_op *op, const char *doc,
@@ -119,7 +106,7 @@ requests_submit_send_store(struct requests_submit_op *op, const char *doc,
 	    .doc = doc,
 	    .urgency = (int)op->req.urgency,
 	    .case_id = op->req.case_id,
-	    .co_victims = requests_submit_co_victims_name(op->req.co_victims),
+	    .co_victims = model_co_victims_name(op->req.co_victims),
 	    .household = hh,
 	    .ttl_s = sd.cfg->hold_ttl_s,
 	    .nalt = sd.cfg->alternatives,

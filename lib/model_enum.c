@@ -91,6 +91,15 @@ model_program_name(enum program p)
 	return model_enum_name(model_programs, p);
 }
 
+/* The name of co-victims mode co ("any" for an unknown value). */
+const char *
+model_co_victims_name(enum co_victims co)
+{
+	const char *n = model_enum_name(model_co_victims, co);
+
+	return n[0] == '?' ? "any" : n;
+}
+
 /* The name of security level s, or "?". */
 const char *
 model_security_name(enum security s)

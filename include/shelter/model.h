@@ -241,6 +241,7 @@ bool model_pool_admits(const struct pool *p, const struct request *r);
 /* Names of enum values, as on the wire. */
 const char *model_program_name(enum program p);
 const char *model_security_name(enum security s);
+const char *model_co_victims_name(enum co_victims co);
 const char *model_gender_name(enum gender g);
 const char *model_care_name(enum care_tag c);
 const char *model_residence_name(enum residence r);
