@@ -1361,21 +1361,33 @@ local function cancel(a)
 	return '{"request":' .. request_json(rid) .. '}'
 end
 
+-- The placement of request rid for placement.arrived / .departed: its
+-- shelter and pool when its status is want and, with own, it is placed
+-- at own; else nil, nil and the error reply.
+local function placement_of(rid, own, want)
+	local h = redis.call('HMGET', rkey(rid), 'status', 'pl_shelter',
+	    'pl_pool')
+	if h[1] == false then
+		return nil, nil, request_not_found(rid, 'request_id')
+	end
+	local sid, pool = h[2] or '', h[3] or ''
+	if h[1] ~= want then
+		return nil, nil, fail(E.state, 'request_id', 'request ' ..
+		    rid .. ' is ' .. h[1] .. ', not ' .. want)
+	end
+	if own ~= '' and sid ~= own then
+		return nil, nil, fail(E.not_own_shelter, 'request_id',
+		    'request ' .. rid .. ' is placed in another shelter')
+	end
+	return sid, pool, nil
+end
+
 local function arrived(a)
 	local rid, own = resolve(a[2]), a[3] or ''
 	local rk = rkey(rid)
-	local h = redis.call('HMGET', rk, 'status', 'pl_shelter', 'pl_pool')
-	if h[1] == false then
-		return request_not_found(rid, 'request_id')
-	end
-	local sid, pool = h[2] or '', h[3] or ''
-	if h[1] ~= STATUS.placed then
-		return fail(E.state, 'request_id', 'request ' .. rid ..
-		    ' is ' .. h[1] .. ', not placed')
-	end
-	if own ~= '' and sid ~= own then
-		return fail(E.not_own_shelter, 'request_id', 'request ' ..
-		    rid .. ' is placed in another shelter')
+	local sid, pool, err = placement_of(rid, own, STATUS.placed)
+	if err then
+		return err
 	end
 	local sk = skey(sid)
 	if pool_counts(sk, pool) then
@@ -1443,20 +1455,11 @@ local function departure_confirm(sk, pool)
 end
 
 local function departed(a)
-	local rid, own = a[2], a[3] or ''
+	local rid, own = resolve(a[2]), a[3] or ''
 	local rk = rkey(rid)
-	local h = redis.call('HMGET', rk, 'status', 'pl_shelter', 'pl_pool')
-	if h[1] == false then
-		return request_not_found(rid, 'request_id')
-	end
-	local sid, pool = h[2] or '', h[3] or ''
-	if h[1] ~= STATUS.arrived then
-		return fail(E.state, 'request_id', 'request ' .. rid ..
-		    ' is ' .. h[1] .. ', not arrived')
-	end
-	if own ~= '' and sid ~= own then
-		return fail(E.not_own_shelter, 'request_id', 'request ' ..
-		    rid .. ' is placed in another shelter')
+	local sid, pool, err = placement_of(rid, own, STATUS.arrived)
+	if err then
+		return err
 	end
 	local sk = skey(sid)
 	if pool_counts(sk, pool) and hnum(sk, 'o:' .. pool) > 0 then
