@@ -778,6 +778,8 @@ def test_request_list_and_stats():
                                    "created_at")), oldest
         # Nothing waited past its urgency's limit.
         assert st.pop("escalated_waiting") == 0
+        by = st.pop("requests_by_program")
+        assert sum(sum(v.values()) for v in by.values()) == 3, by
         assert st == {"shelters": 2,
                       "places": {"total": 6, "occupied": 3, "held": 1,
                                  "expected": 1, "free": 1},
