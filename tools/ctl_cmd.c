@@ -114,8 +114,8 @@ static int
 ctl_cmd_show_programs(const json_t *list, const json_t *stats)
 {
 	static const char *const h[] = {"PROGRAM", "SHELTERS", "OPEN",
-	    "FREE/TOTAL", "OCCUPIED", "HELD", "EXPECTED", "WAITING",
-	    "PROPOSED", "PLACED"};
+	    "FREE/TOTAL", "OCCUPIED", "HELD", "EXPECTED", "WAITING", "PROPOSED",
+	    "PLACED"};
 	static const char *const names[] = {"cosm", "omm", "others"};
 	static const char *const counts[] = {
 	    "free", "total", "occupied", "held", "expected"};

@@ -77,8 +77,8 @@ ctl_work_had(const json_t *hist, char *buf, size_t len)
 	buf[0] = '\0';
 	json_array_foreach(hist, i, e)
 	{
-		if ((pid = json_string_value(json_object_get(e, "proposal_id"))) ==
-		        NULL ||
+		if ((pid = json_string_value(
+		         json_object_get(e, "proposal_id"))) == NULL ||
 		    n >= len)
 			continue;
 		seen = 0;
@@ -89,7 +89,8 @@ ctl_work_had(const json_t *hist, char *buf, size_t len)
 		}
 		if (!seen)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s at %s",
-			    n > 0 ? ", " : "", pid, ctl_out_str(e, "shelter_id"));
+			    n > 0 ? ", " : "", pid,
+			    ctl_out_str(e, "shelter_id"));
 	}
 	return buf[0] != '\0' ? buf : "-";
 }
