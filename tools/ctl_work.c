@@ -125,7 +125,6 @@ ctl_work_history(const json_t *hist)
 	fputc('\n', stdout);
 	ctl_out_table_print(&t, stdout, 0);
 	ctl_out_table_free(&t);
-	fputc('\n', stdout);
 	return CTL_OK;
 }
 
@@ -179,8 +178,6 @@ ctl_work_show_request(const json_t *res)
 	ctl_work_proposals(r);
 	ctl_out_kv("proposals had", "%s",
 	    ctl_work_had(json_object_get(r, "history"), buf, sizeof buf));
-	if ((rc = ctl_work_history(json_object_get(r, "history"))) != CTL_OK)
-		return rc;
 	if (json_is_object(fc))
 		ctl_out_kv("expected",
 		    "a fitting place at %s, pool %s, from %s",
@@ -188,9 +185,13 @@ ctl_work_show_request(const json_t *res)
 		    ctl_time_date(
 		        json_string_value(json_object_get(fc, "date")), day,
 		        sizeof day));
-	if (json_is_object(expl)) {
+	if (json_is_object(expl))
 		ctl_out_kv(
 		    "why", "%s", ctl_list_why(expl, NULL, buf, sizeof buf));
+	/* The events after the key-value block, the explanation last. */
+	if ((rc = ctl_work_history(json_object_get(r, "history"))) != CTL_OK)
+		return rc;
+	if (json_is_object(expl)) {
 		fputc('\n', stdout);
 		return ctl_out_explanation(expl);
 	}

@@ -367,7 +367,10 @@ def test_submit_holds_a_place_and_emits_events():
 
         assert fcall(r, "shd_case_shelters", "NET-77") == {
             "shelters": ["s-a"], "apart": ["s-a"]}
-        assert fcall(r, "shd_request_get", "req-1", "")["request"] == req
+        got = fcall(r, "shd_request_get", "req-1", "")["request"]
+        assert [e["what"] for e in got.pop("history")] == ["submitted",
+                                                           "proposed"]
+        assert got == req
         assert_no_secrets(r)
 
 
