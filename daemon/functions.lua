@@ -762,9 +762,49 @@ local function open_proposal_json(rid)
 	return proposal_json(pid) or 'null'
 end
 
+-- A request's history (docs/store.md "hist"): one JSON object a line,
+-- {at, what, proposal_id, shelter_id} (ids or null), oldest first, the
+-- last HISTORY_MAX kept. Ids and times only: no reason is ever stored.
+local HISTORY_MAX = 50
+
+local function hist_entry(what, pid, sid)
+	return '{"at":' .. q(now_iso()) .. ',"what":' .. q(what) ..
+	    ',"proposal_id":' .. ((pid and pid ~= '') and q(pid) or 'null') ..
+	    ',"shelter_id":' .. ((sid and sid ~= '') and q(sid) or 'null') ..
+	    '}'
+end
+
+-- Append entry to the history text h, dropping the oldest past the bound.
+local function hist_append(h, entry)
+	if h == nil or h == '' then
+		return entry
+	end
+	h = h .. '\n' .. entry
+	local _, n = string.gsub(h, '\n', '')
+	if n >= HISTORY_MAX then
+		h = string.sub(h, string.find(h, '\n', 1, true) + 1)
+	end
+	return h
+end
+
+local function hist_add(rid, what, pid, sid)
+	local rk = rkey(rid)
+	redis.call('HSET', rk, 'hist', hist_append(hget(rk, 'hist'),
+	    hist_entry(what, pid, sid)))
+end
+
+-- The history as a JSON array.
+local function hist_json(h)
+	if h == nil or h == '' then
+		return '[]'
+	end
+	return '[' .. string.gsub(h, '\n', ',') .. ']'
+end
+
 -- Move a request to a status, keeping the status sets in step; old and
--- seq are read unless the caller has them.
-local function set_status(rid, status, old, seq)
+-- seq are read unless the caller has them. The history gets an entry
+-- what (default: the status) naming proposal pid and shelter sid.
+local function set_status(rid, status, old, seq, what, pid, sid)
 	local rk = rkey(rid)
 	if seq == nil then
 		old, seq = hget(rk, 'status'), hget(rk, 'seq')
@@ -773,7 +813,9 @@ local function set_status(rid, status, old, seq)
 		redis.call('ZREM', key('status:' .. old), rid)
 	end
 	redis.call('ZADD', key('status:' .. status), seq, rid)
-	redis.call('HSET', rk, 'status', status, 'updated_at', int(now_ms()))
+	redis.call('HSET', rk, 'status', status, 'updated_at', int(now_ms()),
+	    'hist', hist_append(hget(rk, 'hist'),
+	    hist_entry(what or status, pid, sid)))
 end
 
 -- Back on the waitlist in its original place: urgency first, then age.
@@ -987,10 +1029,10 @@ end
 
 -- A stored request r ({rid, seq, status}) that gets proposal pid: off the
 -- waitlist, status proposed.
-local function to_proposed(r, pid)
+local function to_proposed(r, pid, sid)
 	redis.call('ZREM', key('waitlist'), r.rid)
 	redis.call('HSET', rkey(r.rid), 'proposal', pid)
-	set_status(r.rid, STATUS.proposed, r.status, r.seq)
+	set_status(r.rid, STATUS.proposed, r.status, r.seq, nil, pid, sid)
 end
 
 local URGENCY = {immediate = 0, days = 1, planned = 2}
@@ -1022,15 +1064,18 @@ local function missing_registration(doc, field)
 end
 
 -- Store a new request for r ({case, co}) from ref doc urgency household,
--- with status proposed when it gets proposal pid, else waiting (then on
--- the waitlist, request.waiting emitted). Sets r.rid, r.seq, r.status.
-local function create_request(r, ref, doc, urgency, hh, pid)
+-- with status proposed when it gets proposal pid (at shelter sid), else
+-- waiting (then on the waitlist, request.waiting emitted). Sets r.rid,
+-- r.seq, r.status.
+local function create_request(r, ref, doc, urgency, hh, pid, sid)
 	local u = tonumber(int(URGENCY[urgency] or tonumber(urgency) or 1))
 	local seq = int(redis.call('HINCRBY', key('seq'), 'request', 1))
 	local rid = 'req-' .. seq
 	local status = pid and STATUS.proposed or STATUS.waiting
 	local now = int(now_ms())
-	redis.call('HSET', rkey(rid), 'doc', doc, 'ref', ref,
+	local hist = hist_entry('submitted') .. '\n' ..
+	    hist_entry(status, pid, sid)
+	redis.call('HSET', rkey(rid), 'doc', doc, 'ref', ref, 'hist', hist,
 	    'created_at', now, 'updated_at', now, 'seq', seq,
 	    'urgency', int(u), 'case', r.case, 'co', r.co,
 	    'hh', hh, 'proposal', pid or '', 'pl_shelter', '', 'pl_pool', '',
@@ -1084,7 +1129,7 @@ local function submit(a)
 	local r = {case = case, co = co ~= '' and co or 'any', rejected = {}}
 	local place = place_of(r, nalt, cands_text(a[10]))
 	local pid = place and new_proposal_id()
-	create_request(r, ref, doc, urgency, hh, pid)
+	create_request(r, ref, doc, urgency, hh, pid, place and place.sid)
 	local pj = pid and hold(r, pid, ttl_s, place) or 'null'
 	return '{"duplicate":false,"request":' .. new_request_json(r, doc, pj) ..
 	    ',"proposal":' .. pj .. '}'
@@ -1170,7 +1215,8 @@ local function submit_batch(a)
 			end
 			local r = {case = it.case,
 			    co = it.co ~= '' and it.co or 'any'}
-			create_request(r, it.ref, it.doc, it.urgency, it.hh, pid)
+			create_request(r, it.ref, it.doc, it.urgency, it.hh, pid,
+			    place and place.sid)
 			local pj = pid and hold(r, pid, ttl_s, place) or 'null'
 			out[i] = '{"duplicate":false,"request":' ..
 			    new_request_json(r, it.doc, pj) .. ',"proposal":' ..
@@ -1214,7 +1260,7 @@ local function shd_propose(a)
 		    cands_text(a[5]))
 		if place then
 			pj = new_proposal_id()
-			to_proposed(r, pj)
+			to_proposed(r, pj, place.sid)
 			pj = hold(r, pj, tonumber(a[3]) or 1800, place)
 		end
 	end
@@ -1243,6 +1289,7 @@ end
 -- An open proposal past its deadline: expired, the request waits again.
 local function expire(pid)
 	local rid, sid = release(pid, PROPOSAL_STATUS.expired)
+	hist_add(rid, 'expired', pid, sid)
 	set_status(rid, STATUS.waiting)
 	enqueue(rid)
 	emit_proposal(pid, EVENT.proposal_expired)
@@ -1289,7 +1336,7 @@ local function accept(a)
 	redis.call('HSET', rkey(rid), 'proposal', '', 'pl_shelter', sid,
 	    'pl_pool', pool, 'pl_proposal', pid, 'pl_since', int(now_ms()),
 	    'accepted_at', int(now_ms()))
-	set_status(rid, STATUS.placed)
+	set_status(rid, STATUS.placed, nil, nil, 'accepted', pid, sid)
 	emit_proposal(pid, EVENT.proposal_accepted)
 	emit_request(rid, EVENT.request_placed, sid)
 	emit_placement(rid, EVENT.placement_expected)
@@ -1311,6 +1358,7 @@ local function reject(a)
 		rejected[#rejected + 1] = sid
 		redis.call('HSET', rk, 'rejected', table.concat(rejected, ' '))
 	end
+	hist_add(rid, 'rejected', pid, sid)
 	set_status(rid, STATUS.waiting)
 	enqueue(rid)
 	emit_proposal(pid, EVENT.proposal_rejected)
@@ -1332,25 +1380,26 @@ local function cancel(a)
 		return fail(E.state, 'id', 'request ' .. rid .. ' is ' ..
 		    status .. ', not waiting, proposed or placed')
 	end
-	local sid = nil
+	local sid, pid = nil, nil
 	if status == STATUS.waiting then
 		redis.call('ZREM', key('waitlist'), rid)
 	elseif status == STATUS.proposed then
-		local pid = hget(rk, 'proposal') or ''
+		pid = hget(rk, 'proposal') or ''
 		if pid ~= '' then
 			local _
 			_, sid = release(pid, PROPOSAL_STATUS.cancelled)
 		end
 	else
-		local h = redis.call('HMGET', rk, 'pl_shelter', 'pl_pool')
-		sid = h[1]
+		local h = redis.call('HMGET', rk, 'pl_shelter', 'pl_pool',
+		    'pl_proposal')
+		sid, pid = h[1], h[3]
 		local sk = skey(sid)
 		if pool_counts(sk, h[2]) then
 			redis.call('HINCRBY', sk, 'e:' .. h[2], -1)
 		end
 		case_add(rid, sid, -1)
 	end
-	set_status(rid, STATUS.cancelled)
+	set_status(rid, STATUS.cancelled, nil, nil, nil, pid, sid)
 	emit_request(rid, EVENT.request_cancelled, sid or '')
 	if status == STATUS.placed then
 		emit_placement(rid, EVENT.placement_cancelled)
@@ -1362,30 +1411,30 @@ local function cancel(a)
 end
 
 -- The placement of request rid for placement.arrived / .departed: its
--- shelter and pool when its status is want and, with own, it is placed
--- at own; else nil, nil and the error reply.
+-- shelter, pool and proposal when its status is want and, with own, it is
+-- placed at own; else nils and the error reply.
 local function placement_of(rid, own, want)
 	local h = redis.call('HMGET', rkey(rid), 'status', 'pl_shelter',
-	    'pl_pool')
+	    'pl_pool', 'pl_proposal')
 	if h[1] == false then
-		return nil, nil, request_not_found(rid, 'request_id')
+		return nil, nil, nil, request_not_found(rid, 'request_id')
 	end
 	local sid, pool = h[2] or '', h[3] or ''
 	if h[1] ~= want then
-		return nil, nil, fail(E.state, 'request_id', 'request ' ..
+		return nil, nil, nil, fail(E.state, 'request_id', 'request ' ..
 		    rid .. ' is ' .. h[1] .. ', not ' .. want)
 	end
 	if own ~= '' and sid ~= own then
-		return nil, nil, fail(E.not_own_shelter, 'request_id',
+		return nil, nil, nil, fail(E.not_own_shelter, 'request_id',
 		    'request ' .. rid .. ' is placed in another shelter')
 	end
-	return sid, pool, nil
+	return sid, pool, h[4], nil
 end
 
 local function arrived(a)
 	local rid, own = resolve(a[2]), a[3] or ''
 	local rk = rkey(rid)
-	local sid, pool, err = placement_of(rid, own, STATUS.placed)
+	local sid, pool, pid, err = placement_of(rid, own, STATUS.placed)
 	if err then
 		return err
 	end
@@ -1396,7 +1445,7 @@ local function arrived(a)
 	end
 	-- A resident still counts for its case until it departs.
 	redis.call('HSET', rk, 'pl_since', int(now_ms()))
-	set_status(rid, STATUS.arrived)
+	set_status(rid, STATUS.arrived, nil, nil, nil, pid, sid)
 	redis.call('HSET', rk, 'arrived_at', int(now_ms()))
 	emit_request(rid, EVENT.request_arrived, sid)
 	emit_placement(rid, EVENT.placement_arrived)
@@ -1457,7 +1506,7 @@ end
 local function departed(a)
 	local rid, own = resolve(a[2]), a[3] or ''
 	local rk = rkey(rid)
-	local sid, pool, err = placement_of(rid, own, STATUS.arrived)
+	local sid, pool, pid, err = placement_of(rid, own, STATUS.arrived)
 	if err then
 		return err
 	end
@@ -1469,7 +1518,7 @@ local function departed(a)
 		departure_confirm(sk, pool)
 	end
 	case_add(rid, sid, -1)
-	set_status(rid, STATUS.departed)
+	set_status(rid, STATUS.departed, nil, nil, nil, pid, sid)
 	redis.call('HSET', rk, 'departed_at', int(now_ms()))
 	emit_request(rid, EVENT.request_departed, sid)
 	emit_placement(rid, EVENT.placement_departed)
@@ -1496,11 +1545,13 @@ end
 
 local function request_get(a)
 	local by_ref = a[3] == 'ref'
-	local r = request_json(resolve(a[2], by_ref))
+	local rid = resolve(a[2], by_ref)
+	local r = request_json(rid)
 	if r == nil then
 		return request_not_found(a[2], by_ref and 'ref' or 'id')
 	end
-	return '{"request":' .. r .. '}'
+	return '{"request":' .. extend(r, '"history":' ..
+	    hist_json(hget(rkey(rid), 'hist'))) .. '}'
 end
 
 -- shd_request_list statuses limit order case: statuses comma separated
@@ -1656,13 +1707,33 @@ local function stats(a)
 		req[i] = q(s) .. ':' .. int(redis.call('ZCARD',
 		    key('status:' .. s)))
 	end
-	-- The status set is ordered by seq: its first member is the oldest.
-	local escalated = 0
-	for _, rid in ipairs(redis.call('ZRANGE', key('status:' ..
-	    STATUS.waiting), 0, -1)) do
-		if hget(rkey(rid), 'escalated') == '1' then
-			escalated = escalated + 1
+	-- The open requests by the program they ask for (cosm, omm, others):
+	-- the program is the top-level member of the compact doc, matched
+	-- without decoding (see missing_registration).
+	local escalated, progs, by = 0, {'cosm', 'omm', 'others'}, {}
+	for _, p in ipairs(progs) do
+		by[p] = {}
+	end
+	for _, st in ipairs({STATUS.waiting, STATUS.proposed, STATUS.placed}) do
+		for _, p in ipairs(progs) do
+			by[p][st] = 0
 		end
+		for _, rid in ipairs(redis.call('ZRANGE', key('status:' .. st),
+		    0, -1)) do
+			local h = redis.call('HMGET', rkey(rid), 'doc', 'escalated')
+			local p = string.match(h[1] or '', '"program":"(%a+)"')
+			p = by[p] and p or 'others'
+			by[p][st] = by[p][st] + 1
+			if st == STATUS.waiting and h[2] == '1' then
+				escalated = escalated + 1
+			end
+		end
+	end
+	local bp = {}
+	for i, p in ipairs(progs) do
+		bp[i] = q(p) .. ':{"waiting":' .. int(by[p].waiting) ..
+		    ',"proposed":' .. int(by[p].proposed) .. ',"placed":' ..
+		    int(by[p].placed) .. '}'
 	end
 	local oldest = 0
 	local first = redis.call('ZRANGE', key('status:' .. STATUS.waiting), 0,
@@ -1674,6 +1745,7 @@ local function stats(a)
 	    ',"occupied":' .. int(o) .. ',"held":' .. int(h) ..
 	    ',"expected":' .. int(e) .. ',"free":' .. int(f) ..
 	    '},"requests":{' .. table.concat(req, ',') ..
+	    '},"requests_by_program":{' .. table.concat(bp, ',') ..
 	    '},"oldest_waiting_ms":' .. int(oldest) ..
 	    ',"escalated_waiting":' .. int(escalated) .. '}'
 end

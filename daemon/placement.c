@@ -134,7 +134,7 @@ placement_parse_stored(const json_t *doc, struct request *out)
 {
 	static const char *const output[] = {"id", "status", "created_at",
 	    "updated_at", "proposal", "placement", "rejected", "escalated",
-	    NULL};
+	    "history", NULL};
 	struct sh_error err;
 	json_t *obj;
 	size_t i;

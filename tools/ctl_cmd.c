@@ -107,19 +107,24 @@ ctl_cmd_show_status(const json_t *r)
 }
 
 /* The places of the shelters by program: COSM, OMM, then the others
- * together, as free/total with what is occupied, held and expected. */
+ * together, as free/total with what is occupied, held and expected; then
+ * the requests that ask for the program, waiting, proposed and placed
+ * (stats.get requests_by_program). */
 static int
-ctl_cmd_show_programs(const json_t *list)
+ctl_cmd_show_programs(const json_t *list, const json_t *stats)
 {
 	static const char *const h[] = {"PROGRAM", "SHELTERS", "OPEN",
-	    "FREE/TOTAL", "OCCUPIED", "HELD", "EXPECTED"};
+	    "FREE/TOTAL", "OCCUPIED", "HELD", "EXPECTED", "WAITING", "PROPOSED",
+	    "PLACED"};
 	static const char *const names[] = {"cosm", "omm", "others"};
 	static const char *const counts[] = {
 	    "free", "total", "occupied", "held", "expected"};
+	static const char *const reqs[] = {"waiting", "proposed", "placed"};
+	const json_t *by = json_object_get(stats, "requests_by_program");
 	long long sum[3][7] = {{0}};
 	const json_t *s, *p;
-	const char *prog, *cells[7];
-	char v[7][32];
+	const char *prog, *cells[10];
+	char v[10][32];
 	struct ctl_table t;
 	size_t i, j, k;
 
@@ -141,9 +146,9 @@ ctl_cmd_show_programs(const json_t *list)
 				sum[k][2 + c] += ctl_cmd_int(p, counts[c]);
 		}
 	}
-	if (ctl_out_table_init(&t, 7, h) == -1)
+	if (ctl_out_table_init(&t, 10, h) == -1)
 		return ctl_nomem();
-	t.right = 0x7e;
+	t.right = 0x3fe;
 	for (k = 0; k < 3; k++) {
 		cells[0] = names[k];
 		snprintf(v[1], sizeof v[1], "%lld", sum[k][0]);
@@ -152,17 +157,23 @@ ctl_cmd_show_programs(const json_t *list)
 		snprintf(v[4], sizeof v[4], "%lld", sum[k][4]);
 		snprintf(v[5], sizeof v[5], "%lld", sum[k][5]);
 		snprintf(v[6], sizeof v[6], "%lld", sum[k][6]);
-		for (j = 1; j < 7; j++)
+		for (j = 0; j < 3; j++)
+			snprintf(v[7 + j], sizeof v[7 + j], "%lld",
+			    ctl_cmd_int(
+			        json_object_get(by, names[k]), reqs[j]));
+		for (j = 1; j < 10; j++)
 			cells[j] = v[j];
-		if (ctl_out_table_add(&t, cells) == -1)
+		if (ctl_out_table_add(&t, cells) == -1) {
+			ctl_out_table_free(&t);
 			return ctl_nomem();
+		}
 	}
 	fputc('\n', stdout);
 	return ctl_out_table_flush(&t);
 }
 
-/* shelterctl status: stats.get, and for people the places by program
- * (shelter.list on the same connection). */
+/* shelterctl status: stats.get, and for people the places and requests
+ * by program (shelter.list on the same connection). */
 int
 ctl_cmd_status(struct ctl *ctl, int argc, char **argv)
 {
@@ -185,7 +196,7 @@ ctl_cmd_status(struct ctl *ctl, int argc, char **argv)
 	client_close(c);
 	rc = ctl_cmd_show_status(stats);
 	if (rc == CTL_OK && list != NULL)
-		rc = ctl_cmd_show_programs(list);
+		rc = ctl_cmd_show_programs(list, stats);
 	json_decref(stats);
 	json_decref(list);
 	return list != NULL ? rc : CTL_FAIL;

@@ -1,7 +1,8 @@
 /*
  * ctl_work.c: the shelterctl views of one piece of work: `request ID|REF`
  * (a request whole: household, needs, its open proposal and alternatives,
- * where it was placed, rejections, why it waits and the forecast) and
+ * where it was placed, rejections, the proposals it had and the events
+ * of its life, why it waits and the forecast) and
  * `arrivals` (a shelter's expected arrivals and residents).
  */
 #include <getopt.h>
@@ -63,6 +64,70 @@ ctl_work_proposals(const json_t *r)
 	        : "-");
 }
 
+/* The proposals a request had, from its history: each proposal id once,
+ * in order, with its shelter ("prop-1 at s1, prop-2 at s2"). */
+static char *
+ctl_work_had(const json_t *hist, char *buf, size_t len)
+{
+	const json_t *e, *f;
+	const char *pid;
+	size_t i, j, n = 0;
+	int seen;
+
+	buf[0] = '\0';
+	json_array_foreach(hist, i, e)
+	{
+		if ((pid = json_string_value(
+		         json_object_get(e, "proposal_id"))) == NULL ||
+		    n >= len)
+			continue;
+		seen = 0;
+		for (j = 0; j < i && !seen; j++) {
+			f = json_array_get(hist, j);
+			seen = json_equal(json_object_get(f, "proposal_id"),
+			    json_object_get(e, "proposal_id"));
+		}
+		if (!seen)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s at %s",
+			    n > 0 ? ", " : "", pid,
+			    ctl_out_str(e, "shelter_id"));
+	}
+	return buf[0] != '\0' ? buf : "-";
+}
+
+/* The history of a request as a table: time, what, proposal, shelter. */
+static int
+ctl_work_history(const json_t *hist)
+{
+	static const char *const h[] = {"TIME", "WHAT", "PROPOSAL", "SHELTER"};
+	const json_t *e;
+	const char *cells[4];
+	char at[64];
+	struct ctl_table t;
+	size_t i;
+
+	if (json_array_size(hist) == 0)
+		return CTL_OK;
+	if (ctl_out_table_init(&t, 4, h) == -1)
+		return ctl_nomem();
+	json_array_foreach(hist, i, e)
+	{
+		cells[0] = ctl_time_at(
+		    json_string_value(json_object_get(e, "at")), at, sizeof at);
+		cells[1] = ctl_out_str(e, "what");
+		cells[2] = ctl_out_str(e, "proposal_id");
+		cells[3] = ctl_out_str(e, "shelter_id");
+		if (ctl_out_table_add(&t, cells) == -1) {
+			ctl_out_table_free(&t);
+			return ctl_nomem();
+		}
+	}
+	fputc('\n', stdout);
+	ctl_out_table_print(&t, stdout, 0);
+	ctl_out_table_free(&t);
+	return CTL_OK;
+}
+
 static int
 ctl_work_show_request(const json_t *res)
 {
@@ -74,6 +139,7 @@ ctl_work_show_request(const json_t *res)
 	const char *created =
 	    json_string_value(json_object_get(r, "created_at"));
 	char buf[256], at[64], span[32], day[32];
+	int rc;
 
 	ctl_out_kv("request", "%s (ref %s)", ctl_out_str(r, "id"),
 	    ctl_out_str(r, "ref"));
@@ -110,6 +176,8 @@ ctl_work_show_request(const json_t *res)
 	            1000,
 	        span, sizeof span));
 	ctl_work_proposals(r);
+	ctl_out_kv("proposals had", "%s",
+	    ctl_work_had(json_object_get(r, "history"), buf, sizeof buf));
 	if (json_is_object(fc))
 		ctl_out_kv("expected",
 		    "a fitting place at %s, pool %s, from %s",
@@ -117,9 +185,13 @@ ctl_work_show_request(const json_t *res)
 		    ctl_time_date(
 		        json_string_value(json_object_get(fc, "date")), day,
 		        sizeof day));
-	if (json_is_object(expl)) {
+	if (json_is_object(expl))
 		ctl_out_kv(
 		    "why", "%s", ctl_list_why(expl, NULL, buf, sizeof buf));
+	/* The events after the key-value block, the explanation last. */
+	if ((rc = ctl_work_history(json_object_get(r, "history"))) != CTL_OK)
+		return rc;
+	if (json_is_object(expl)) {
 		fputc('\n', stdout);
 		return ctl_out_explanation(expl);
 	}

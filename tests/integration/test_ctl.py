@@ -98,7 +98,7 @@ def columns(text, headers):
 WORK = ["ID", "REF", "CASE", "STATUS", "HOUSEHOLD", "URGENCY",
         "WAITING FOR", "HOLD LEFT", "SHELTER/POOL", "PROPOSAL", "WHY"]
 STATUS = ["PROGRAM", "SHELTERS", "OPEN", "FREE/TOTAL", "OCCUPIED", "HELD",
-          "EXPECTED"]
+          "EXPECTED", "WAITING", "PROPOSED", "PLACED"]
 
 
 def match(*args):
@@ -788,6 +788,61 @@ def test_ctl_reject_and_cancel():
         assert rid in p.stderr, p.stderr
         expect(ctl("cancel", "req-999999", "--reason", "x", env=env), 1)
         expect(ctl("cancel", rid, env=env), 2)
+
+
+def test_ctl_request_history_and_status_by_program():
+    with h.Env(shelters=shelters_a_b()) as env:
+        c = env.client("coordinator")
+        j = json.loads(expect(ctl("submit", "--json", *adult_flags("CTL-H1"),
+                                  env=env, role="coordinator"), 0).stdout)
+        rid, p1 = j["request"]["id"], j["proposal"]["id"]
+        s1 = j["proposal"]["shelter_id"]
+        # Any program counts under others; the request is proposed.
+        by = c.call("stats.get")["requests_by_program"]
+        assert by["others"] == {"waiting": 0, "proposed": 1, "placed": 0}
+        assert by["cosm"] == by["omm"] == {"waiting": 0, "proposed": 0,
+                                           "placed": 0}, by
+        p = expect(ctl("status", env=env), 0)
+        progs = columns(p.stdout.split("\n\n")[1], STATUS)
+        assert [(r["PROGRAM"], r["WAITING"], r["PROPOSED"], r["PLACED"])
+                for r in progs] == [("cosm", "0", "0", "0"),
+                                    ("omm", "0", "0", "0"),
+                                    ("others", "0", "1", "0")], p.stdout
+
+        p = expect(ctl("reject", p1, "--reason", "no bed", env=env,
+                       role="coordinator"), 0)
+        p2 = re.search(r"^next\s+(prop-\S+): ", p.stdout, re.M).group(1)
+        s2 = c.call("request.get", {"id": rid})["request"]["proposal"][
+            "shelter_id"]
+        expect(ctl("accept", p2, env=env, role="coordinator"), 0)
+        mine = "shelter" if s2 == h.DEFAULT_SHELTER_ID else "shelter_b"
+        expect(ctl("arrived", rid, env=env, role=mine), 0)
+
+        hist = c.call("request.get", {"id": rid})["request"]["history"]
+        assert [(e["what"], e["proposal_id"], e["shelter_id"])
+                for e in hist] == [
+            ("submitted", None, None), ("proposed", p1, s1),
+            ("rejected", p1, s1), ("waiting", None, None),
+            ("proposed", p2, s2), ("accepted", p2, s2),
+            ("arrived", p2, s2)], hist
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z", e["at"])
+                   for e in hist), hist
+        # No reason is kept: "no bed" is nowhere in the history.
+        assert "no bed" not in json.dumps(hist)
+
+        p = expect(ctl("request", rid, env=env, role="coordinator"), 0)
+        assert re.search(r"^proposals had\s+%s at %s, %s at %s$" % (
+            p1, s1, p2, s2), p.stdout, re.M), p.stdout
+        part = p.stdout[p.stdout.index("TIME"):]
+        rows = columns(part.split("\n\n")[0],
+                       ["TIME", "WHAT", "PROPOSAL", "SHELTER"])
+        assert [(r["WHAT"], r["PROPOSAL"], r["SHELTER"]) for r in rows] == [
+            (w, pid or "-", sid or "-") for w, pid, sid in
+            [(e["what"], e["proposal_id"], e["shelter_id"])
+             for e in hist]], p.stdout
+        # Later by program: placed no longer counts (it arrived).
+        assert c.call("stats.get")["requests_by_program"]["others"] == {
+            "waiting": 0, "proposed": 0, "placed": 0}
 
 
 def test_ctl_auth_and_roles():

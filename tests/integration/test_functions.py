@@ -367,7 +367,10 @@ def test_submit_holds_a_place_and_emits_events():
 
         assert fcall(r, "shd_case_shelters", "NET-77") == {
             "shelters": ["s-a"], "apart": ["s-a"]}
-        assert fcall(r, "shd_request_get", "req-1", "")["request"] == req
+        got = fcall(r, "shd_request_get", "req-1", "")["request"]
+        assert [e["what"] for e in got.pop("history")] == ["submitted",
+                                                           "proposed"]
+        assert got == req
         assert_no_secrets(r)
 
 
@@ -778,6 +781,8 @@ def test_request_list_and_stats():
                                    "created_at")), oldest
         # Nothing waited past its urgency's limit.
         assert st.pop("escalated_waiting") == 0
+        by = st.pop("requests_by_program")
+        assert sum(sum(v.values()) for v in by.values()) == 3, by
         assert st == {"shelters": 2,
                       "places": {"total": 6, "occupied": 3, "held": 1,
                                  "expected": 1, "free": 1},
