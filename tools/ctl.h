@@ -117,6 +117,17 @@ int ctl_cmd_call(const struct ctl *ctl, const char *method, json_t *params,
 int ctl_cmd_status(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_shelters(struct ctl *ctl, int argc, char **argv);
 int ctl_report_run(struct ctl *ctl, int argc, char **argv);
+/* One row of a report: the key values vals[0..n) (a margin's other
+ * dimensions are "total") and its entry e (borrowed). */
+typedef void ctl_report_row_fn(
+    const char *const *vals, size_t n, const json_t *e);
+/*
+ * Call fn for every cell of report r (report.registrations or
+ * report.placements), then for every margin when r has more than one
+ * dimension; nothing when its shape is not 1..8 dimensions.
+ */
+void ctl_report_walk(const json_t *r, ctl_report_row_fn *fn);
+
 /* report.placements for people (aligned tables) or as CSV (ctl_report_pl.c). */
 int ctl_report_pl_table(const json_t *r);
 int ctl_report_pl_csv(const json_t *r);

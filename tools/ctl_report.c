@@ -57,28 +57,22 @@ ctl_report_csv_row(const char *const *vals, size_t n, const json_t *e)
 	ctl_report_csv_field(sup ? "true" : "false", true);
 }
 
-/* CSV for the ministry: cells, then margins (other dimensions "total"),
- * then the total; an empty count is suppressed. */
-static int
-ctl_report_show_csv(const json_t *r)
+/* Every row of a report: see ctl.h. */
+void
+ctl_report_walk(const json_t *r, ctl_report_row_fn *fn)
 {
 	const json_t *by = json_object_get(r, "by"), *c, *m;
 	const char *vals[8];
 	size_t n = json_array_size(by), i, j, k;
-	json_t *tot;
 
 	if (n == 0 || n > 8)
-		return ctl_fail("unexpected report shape");
-	for (i = 0; i < n; i++)
-		ctl_report_csv_field(
-		    json_string_value(json_array_get(by, i)), false);
-	printf("count,suppressed\n");
+		return;
 	json_array_foreach(json_object_get(r, "cells"), j, c)
 	{
 		for (i = 0; i < n; i++)
 			vals[i] = ctl_out_str(json_object_get(c, "key"),
 			    json_string_value(json_array_get(by, i)));
-		ctl_report_csv_row(vals, n, c);
+		fn(vals, n, c);
 	}
 	for (i = 0; n > 1 && i < n; i++)
 		json_array_foreach(
@@ -89,8 +83,27 @@ ctl_report_show_csv(const json_t *r)
 			for (k = 0; k < n; k++)
 				vals[k] =
 				    k == i ? ctl_out_str(m, "value") : "total";
-			ctl_report_csv_row(vals, n, m);
+			fn(vals, n, m);
 		}
+}
+
+/* CSV for the ministry: cells, then margins (other dimensions "total"),
+ * then the total; an empty count is suppressed. */
+static int
+ctl_report_show_csv(const json_t *r)
+{
+	const json_t *by = json_object_get(r, "by");
+	const char *vals[8];
+	size_t n = json_array_size(by), i;
+	json_t *tot;
+
+	if (n == 0 || n > 8)
+		return ctl_fail("unexpected report shape");
+	for (i = 0; i < n; i++)
+		ctl_report_csv_field(
+		    json_string_value(json_array_get(by, i)), false);
+	printf("count,suppressed\n");
+	ctl_report_walk(r, ctl_report_csv_row);
 	for (i = 0; i < n; i++)
 		vals[i] = "total";
 	tot = json_pack("{s:O, s:O}", "count", json_object_get(r, "total"),

@@ -143,9 +143,9 @@ ctl_pl_csv_row(const char *const *vals, size_t n, const json_t *e)
 int
 ctl_report_pl_csv(const json_t *r)
 {
-	const json_t *by = json_object_get(r, "by"), *c, *m;
+	const json_t *by = json_object_get(r, "by");
 	const char *vals[3];
-	size_t n = json_array_size(by), i, j, k, f;
+	size_t n = json_array_size(by), i, f;
 
 	if (n == 0 || n > 3)
 		return ctl_fail("unexpected report shape");
@@ -154,24 +154,7 @@ ctl_report_pl_csv(const json_t *r)
 	for (f = 0; f < PL_NFIG; f++)
 		printf("%s,", pl_figures[f]);
 	printf("suppressed\n");
-	json_array_foreach(json_object_get(r, "cells"), j, c)
-	{
-		for (i = 0; i < n; i++)
-			vals[i] = ctl_out_str(json_object_get(c, "key"),
-			    json_string_value(json_array_get(by, i)));
-		ctl_pl_csv_row(vals, n, c);
-	}
-	for (i = 0; n > 1 && i < n; i++)
-		json_array_foreach(
-		    json_object_get(json_object_get(r, "margins"),
-		        json_string_value(json_array_get(by, i))),
-		    j, m)
-		{
-			for (k = 0; k < n; k++)
-				vals[k] =
-				    k == i ? ctl_out_str(m, "value") : "total";
-			ctl_pl_csv_row(vals, n, m);
-		}
+	ctl_report_walk(r, ctl_pl_csv_row);
 	for (i = 0; i < n; i++)
 		vals[i] = "total";
 	ctl_pl_csv_row(vals, n, json_object_get(r, "total"));
