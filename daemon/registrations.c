@@ -259,32 +259,27 @@ registrations_report_cb(json_t *result, const struct sh_error *err, void *arg)
 	call_reply(call, out);
 }
 
-void
-registrations_report(struct call *call)
+/* Check a report's by param: see registrations.h. */
+int
+registrations_check_by(struct call *call, const json_t *by, size_t max,
+    int (*parse)(const char *), const char *list)
 {
-	const json_t *by = json_object_get(call->params, "by");
-	char from[9], to[9];
-	struct sh_error err;
+	char field[32];
 	size_t i, j;
-	int d;
 
-	if (registrations_range(call, true, from, to) == -1)
-		return;
-	if (json_array_size(by) < 1 || json_array_size(by) > REPORT_MAX_BY) {
+	if (json_array_size(by) < 1 || json_array_size(by) > max) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "by",
-		    "by: must name 1 to %d dimensions", REPORT_MAX_BY);
-		return;
+		    "by: must name 1 to %zu dimensions", max);
+		return -1;
 	}
 	for (i = 0; i < json_array_size(by); i++) {
 		const char *s = json_string_value(json_array_get(by, i));
-		char field[32];
 
 		snprintf(field, sizeof field, "by.%zu", i);
-		if ((d = report_dim_parse(s)) == -1) {
+		if (parse(s) == -1) {
 			call_errorf(call, SH_INVALID_PARAMS, "invalid_field",
-			    field, "%s: must be one of %s", field,
-			    REPORT_DIM_LIST);
-			return;
+			    field, "%s: must be one of %s", field, list);
+			return -1;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(
@@ -293,9 +288,24 @@ registrations_report(struct call *call)
 				call_errorf(call, SH_INVALID_PARAMS,
 				    "invalid_field", field,
 				    "%s: is a duplicate of by.%zu", field, j);
-				return;
+				return -1;
 			}
 	}
+	return 0;
+}
+
+void
+registrations_report(struct call *call)
+{
+	const json_t *by = json_object_get(call->params, "by");
+	char from[9], to[9];
+	struct sh_error err;
+
+	if (registrations_range(call, true, from, to) == -1)
+		return;
+	if (registrations_check_by(call, by, REPORT_MAX_BY, report_dim_parse,
+	        REPORT_DIM_LIST) == -1)
+		return;
 	if (store_reg_docs(from, to, registrations_report_cb, call, &err) == -1)
 		call_error(call, &err);
 }

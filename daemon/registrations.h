@@ -20,6 +20,13 @@ void registrations_list(struct call *call);
 /* report.registrations {from, to, by} -> the protected cross-table. */
 void registrations_report(struct call *call);
 /*
+ * Check a report's by param: 1 to max dimensions, each known to parse
+ * (list names them in the error), none twice. 0, or -1 with the call
+ * ended with the error (field by or by.N).
+ */
+int registrations_check_by(struct call *call, const json_t *by, size_t max,
+    int (*parse)(const char *), const char *list);
+/*
  * params from and to (dates YYYY-MM-DD) as YYYYMMDD into from and to ("" when
  * absent and not required); to before from is invalid. 0, or -1 after
  * ending the call with the error.

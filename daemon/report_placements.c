@@ -80,36 +80,14 @@ void
 report_placements_method(struct call *call)
 {
 	const json_t *by = json_object_get(call->params, "by");
-	char from[9], to[9], field[32];
+	char from[9], to[9];
 	struct sh_error err;
-	size_t i, j;
 
 	if (registrations_range(call, true, from, to) == -1)
 		return;
-	if (json_array_size(by) < 1 || json_array_size(by) > RP_DIM_COUNT) {
-		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "by",
-		    "by: must name 1 to %d dimensions", RP_DIM_COUNT);
+	if (registrations_check_by(call, by, RP_DIM_COUNT,
+	        report_placements_dim_parse, RP_DIM_LIST) == -1)
 		return;
-	}
-	for (i = 0; i < json_array_size(by); i++) {
-		const char *s = json_string_value(json_array_get(by, i));
-
-		snprintf(field, sizeof field, "by.%zu", i);
-		if (report_placements_dim_parse(s) == -1) {
-			call_errorf(call, SH_INVALID_PARAMS, "invalid_field",
-			    field, "%s: must be one of %s", field, RP_DIM_LIST);
-			return;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(
-			        s, json_string_value(json_array_get(by, j))) ==
-			    0) {
-				call_errorf(call, SH_INVALID_PARAMS,
-				    "invalid_field", field,
-				    "%s: is a duplicate of by.%zu", field, j);
-				return;
-			}
-	}
 	/* [from 00:00, the day after to 00:00) in UTC. */
 	if (store_placement_report(report_placements_day_ms(from),
 	        report_placements_day_ms(to) + 86400000LL, report_placements_cb,
