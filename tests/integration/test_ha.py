@@ -68,21 +68,18 @@ def test_failover_loses_no_acknowledged_write():
             print("# failover: %d submits acknowledged, %d accepts, %d "
                   "outcome_unknown, %d refused; writes back after %.1f s"
                   % (len(acked), len(accepted), unknown, refused, took))
-            # The goal is 10 s (measured: 3-5 s on a quiet machine); the
-            # bound leaves room for a loaded CI machine.
-            assert took < 20.0, (
+            assert took < 10.0, (
                 "service back after %.1f s (sentinels switched after %s s)"
                 "\n%s\n%s" % (
                     took, switched_at and round(switched_at - killed_at, 1),
                     "\n".join(ln for ln in d.log_text().splitlines()
                               if "store" in ln)[-4000:],
                     sen.log_text()[-6000:]))
-            # The sentinels agree on a master (a second switch back under
-            # load is allowed: what counts is that no write was lost).
-            wait_until(lambda: len({sen.master_port(k)
-                                    for k in range(sen.n)}) == 1 and
-                       sen.master_port() in (rep.port, m.port), 20, 0.2,
-                       "the sentinels to agree on a master")
+            # Every sentinel names the replica as the master (they may
+            # take a moment to agree).
+            wait_until(lambda: {sen.master_port(k)
+                                for k in range(sen.n)} == {rep.port}, 20,
+                       0.2, "the sentinels to agree on the new master")
             # Every acknowledged write survived the failover.
             for rid, ref in acked.items():
                 got = c.call("request.get", {"id": rid})["request"]
