@@ -22,7 +22,8 @@ except ImportError:  # Debian's package, when python3 is not Debian's
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import (NoSuchElementException,
+from selenium.common.exceptions import (ElementNotInteractableException,
+                                        NoSuchElementException,
                                         StaleElementReferenceException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -107,7 +108,8 @@ class Browser:
         return WebDriverWait(
             self.d, timeout * SLOW, poll_frequency=0.05,
             ignored_exceptions=(StaleElementReferenceException,
-                                NoSuchElementException)).until(
+                                NoSuchElementException,
+                                ElementNotInteractableException)).until(
             lambda d: pred(), message=what)
 
     def attr(self, sel, name):
@@ -117,6 +119,18 @@ class Browser:
     def click(self, sel):
         """Click sel, looked up again if a live re-render replaced it."""
         self.wait(lambda: self.css(sel).click() or True, what="click " + sel)
+
+    def fill(self, sel, value):
+        """Make the field at sel hold value, typed as a user types it. A
+        live re-render may replace the field mid-way (the page keeps what
+        was typed); the field is looked up again until it holds value."""
+        def typed():
+            e = self.css(sel)
+            if e.get_attribute("value") != value:
+                e.clear()
+                e.send_keys(value)
+            return self.css(sel).get_attribute("value") == value
+        self.wait(typed, what="%s holds %r" % (sel, value))
 
     def text(self, sel):
         return self.wait(lambda: [self.css(sel).text])[0]
@@ -374,9 +388,7 @@ def test_a_morning_in_the_browser():
             # The accepted request is expected here; it arrives.
             arr = '#arrivals .arrived[data-request="%s"]' % r1["request"]["id"]
             b.wait(lambda: b.all(arr), what="the expected arrival")
-            occ = b.css("#occupied-main")
-            occ.clear()
-            occ.send_keys("3")
+            b.fill("#occupied-main", "3")
             b.click("#report")
             wait_until(lambda: admin.call("shelter.get", {
                 "id": "t-shelter-a"})["shelter"]["pools"][0]["occupied"] == 3,
@@ -389,7 +401,7 @@ def test_a_morning_in_the_browser():
             b.wait(lambda: b.all('#residents [data-request="%s"]'
                                  % r1["request"]["id"]),
                    what="the resident")
-            b.css("#intake-reason").send_keys("tijdelijk vol")
+            b.fill("#intake-reason", "tijdelijk vol")
             b.click("#intake-toggle")
             wait_until(lambda: not admin.call("shelter.get", {
                 "id": "t-shelter-a"})["shelter"]["intake"]["open"],
