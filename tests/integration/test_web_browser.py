@@ -287,8 +287,8 @@ def test_a_morning_in_the_browser():
             b.click(rej)
             err = b.text("#reason-%s-err" % r2["proposal"]["id"])
             assert err == "Geef een reden.", err
-            b.wait(lambda: b.css("#reason-%s" % r2["proposal"]["id"]).send_keys(
-                "past niet bij de hulpvraag") or True)
+            b.fill("#reason-%s" % r2["proposal"]["id"],
+                   "past niet bij de hulpvraag")
             b.click(rej)
             wait_until(lambda: coord.call("request.get", {
                 "id": r2["request"]["id"]})["request"]["proposal"] is None or
