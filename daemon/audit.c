@@ -18,8 +18,6 @@
 #include "shelterd.h"
 #include "store.h"
 
-#define AUDIT_IDS_MAX 512
-
 static struct event *ev_retention;
 static bool sweeping;
 
@@ -44,20 +42,44 @@ audit_added(json_t *result, const struct sh_error *err, void *arg)
 		log_warnx("audit: entry not written: %s", err->message);
 }
 
+/* The ids call's params name, in the entry's order. */
+static void
+audit_param_ids(const struct call *call, char ids[AUDIT_IDS_MAX])
+{
+	ids[0] = '\0';
+	audit_add_id(ids, call->params, "id");
+	audit_add_id(ids, call->params, "request_id");
+}
+
+/* The entry a function that audits writes for call: see audit.h. */
+const struct store_audit *
+audit_store_args(struct call *call, struct audit_args *a, bool defer)
+{
+	if (!call->method->audit)
+		return NULL;
+	audit_param_ids(call, a->ids);
+	a->au.who = call->who;
+	a->au.method = call->method->name;
+	a->au.ids = a->ids;
+	a->au.defer = defer;
+	a->au.written = &call->audited;
+	return &a->au;
+}
+
 void
 audit_record(
     const struct call *call, const json_t *result, const struct sh_error *err)
 {
 	static const char *const objs[] = {
 	    "request", "proposal", "registration", "shelter", "next"};
-	char ids[AUDIT_IDS_MAX] = "";
+	char ids[AUDIT_IDS_MAX];
 	struct sh_error serr;
 	size_t i;
 
-	if (!call->method->audit)
+	/* A function that audits wrote the entry with its change. */
+	if (!call->method->audit || call->audited)
 		return;
-	audit_add_id(ids, call->params, "id");
-	audit_add_id(ids, call->params, "request_id");
+	audit_param_ids(call, ids);
 	for (i = 0; result != NULL && i < sizeof objs / sizeof objs[0]; i++)
 		audit_add_id(ids, json_object_get(result, objs[i]), "id");
 	if (store_audit_add(call->who, call->method->name, ids,

@@ -13,9 +13,32 @@
 
 #include "shelter/error.h"
 
+#include "store.h"
+
+#define AUDIT_IDS_MAX 512
+
 struct call;
 
-/* The call_on_end hook: record call's end (result or err). */
+/* Room for the audit arguments of a store function that audits. */
+struct audit_args {
+	struct store_audit au;
+	char ids[AUDIT_IDS_MAX];
+};
+
+/*
+ * The audit entry of call for a store function that writes it with its
+ * change (store.h struct store_audit), in a (which must live until the
+ * store call is sent), or NULL when the method is not audited. defer:
+ * the caller may go on after a reply with no proposal (struct
+ * store_audit). When the function writes the entry the call is marked and
+ * audit_record writes nothing; a call that ends before (refused here, the
+ * store unreachable) or after a deferred reply is recorded by
+ * audit_record as before.
+ */
+const struct store_audit *audit_store_args(
+    struct call *call, struct audit_args *a, bool defer);
+/* The call_on_end hook: record call's end (result or err), unless a store
+ * function wrote its entry. */
 void audit_record(
     const struct call *call, const json_t *result, const struct sh_error *err);
 /* audit.list {from?, to?, who?, method?, limit?} -> {entries} newest first. */

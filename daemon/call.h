@@ -11,6 +11,7 @@
 #ifndef SHELTERD_CALL_H
 #define SHELTERD_CALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -36,6 +37,8 @@ struct call {
 	char shelter[MODEL_ID_MAX + 1]; /* own shelter of a shelter role */
 	char who[80];                   /* "token=NAME" or "uid=N", for logs */
 	uint64_t started_us;
+	/* A store function wrote this call's audit entry (audit.h). */
+	bool audited;
 };
 
 /* End the call with a result (stolen; NULL means out of memory). Frees

@@ -489,7 +489,7 @@ local function capacity(a)
 		redis.call('HSET', sk, 'updated_at', int(now_ms()))
 		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
 		    q(id) .. '}')
-		return '{"shelter":' .. shelter_json(id) .. '}'
+		return '{"shelter":' .. shelter_json(id) .. '}', {id}
 	end
 	for _, s in ipairs(sets) do
 		redis.call('HSET', sk, 't:' .. s[1], int(s[2]), 'o:' .. s[1],
@@ -500,7 +500,7 @@ local function capacity(a)
 	-- A report: the reminder stops, passed departures are accounted for.
 	redis.call('HDEL', sk, 'stale_next', 'du')
 	emit_capacity(id)
-	return '{"shelter":' .. shelter_json(id) .. '}'
+	return '{"shelter":' .. shelter_json(id) .. '}', {id}
 end
 
 local function intake(a)
@@ -1132,7 +1132,7 @@ local function submit(a)
 	create_request(r, ref, doc, urgency, hh, pid, place and place.sid)
 	local pj = pid and hold(r, pid, ttl_s, place) or 'null'
 	return '{"duplicate":false,"request":' .. new_request_json(r, doc, pj) ..
-	    ',"proposal":' .. pj .. '}'
+	    ',"proposal":' .. pj .. '}', {r.rid, pid or nil}, not pid
 end
 
 -- shd_submit_batch ttl nalt partial [ref doc urgency case co_victims
@@ -2138,18 +2138,83 @@ local function reg_docs(a)
 	return '{"docs":' .. json_array(out) .. '}'
 end
 
--- shd_audit_add who method ids outcome: one entry of the audit stream.
-local function audit_add(a)
+-- One entry of the audit stream: who, method, ids (space-separated),
+-- outcome (ok or the error reason). Returns its id.
+local function audit_write(who, method, ids, outcome)
 	-- Ids follow this library's clock, so retention (MINID) and
 	-- audit.list's from/to agree with at; '*' if the stream is ahead.
-	local f = {'at', iso(now_ms()), 'who', a[2], 'method', a[3], 'ids', a[4],
-	    'outcome', a[5]}
+	local f = {'at', iso(now_ms()), 'who', who, 'method', method,
+	    'ids', ids, 'outcome', outcome}
 	local id = redis.pcall('XADD', key('audit'), int(now_ms()) .. '-*',
 	    unpack(f))
 	if type(id) ~= 'string' then
 		id = redis.call('XADD', key('audit'), '*', unpack(f))
 	end
-	return '{"id":' .. q(id) .. '}'
+	return id
+end
+
+-- shd_audit_add who method ids outcome: one entry of the audit stream
+-- (a call that reached no function of this library that audits).
+local function audit_add(a)
+	return '{"id":' .. q(audit_write(a[2], a[3], a[4], a[5])) .. '}'
+end
+
+-- The members of a reply whose "id" the audit entry names, in order (the
+-- daemon's audit_record read the same ones from the result).
+local AUDIT_OBJECTS = {'request', 'proposal', 'registration', 'shelter',
+    'next'}
+
+-- ids with " ID" appended for an id-shaped s not already in it.
+local function audit_add_id(ids, s)
+	if type(s) ~= 'string' or s == '' or #s > 63 or
+	    string.find(s, '[^a-z0-9%-]') or string.find(ids, s, 1, true) then
+		return ids
+	end
+	return ids == '' and s or ids .. ' ' .. s
+end
+
+-- The audit entry of a function that audits (FUNCTIONS' audit = true),
+-- in the same call as the change: who, method and the ids of the
+-- daemon's call (args[2..4]; who '' : the daemon records none), the ids
+-- of the reply's objects, its outcome. A function may return with its
+-- reply those ids (oids, in the order of AUDIT_OBJECTS) and whether the
+-- daemon's call stays open (no proposal and no duplicate); else the
+-- reply is decoded for them. With defer (args[5] '1') an open reply
+-- writes none: the daemon may go on (a proposal with every candidate) and
+-- records the call when it ends. Returns the reply, marked
+-- "audited":true when the entry is written.
+local function audit_reply(args, reply, oids, open)
+	if args[2] == '' then
+		return reply
+	end
+	local outcome = 'ok'
+	if oids == nil then
+		local ok, r = pcall(cjson.decode, reply)
+		if not ok or type(r) ~= 'table' then
+			return reply
+		end
+		oids = {}
+		if type(r.error) == 'table' then
+			outcome = r.error.reason
+		else
+			for i = 1, #AUDIT_OBJECTS do
+				local o = r[AUDIT_OBJECTS[i]]
+				oids[#oids + 1] = type(o) == 'table' and o.id or
+				    false
+			end
+			open = r.duplicate ~= true and
+			    type(r.proposal) ~= 'table'
+		end
+	end
+	if args[5] == '1' and outcome == 'ok' and open then
+		return reply
+	end
+	local ids = args[4]
+	for i = 1, #oids do
+		ids = audit_add_id(ids, oids[i])
+	end
+	audit_write(args[2], args[3], ids, outcome)
+	return '{"audited":true,' .. string.sub(reply, 2)
 end
 
 -- shd_audit_list from_ms to_ms who method limit: newest first.
@@ -2278,12 +2343,13 @@ local FUNCTIONS = {
 	    readonly = true},
 	{name = 'shd_shelter_page', argc = 2, fn = shelter_page,
 	    readonly = true},
-	{name = 'shd_capacity', argc = 2, group = 3, fn = capacity},
+	{name = 'shd_capacity', argc = 6, group = 3, fn = capacity,
+	    audit = true},
 	{name = 'shd_intake', argc = 3, fn = intake},
 	{name = 'shd_departures', argc = 2, fn = departures},
 	{name = 'shd_case_shelters', argc = 1, fn = shd_case_shelters,
 	    readonly = true},
-	{name = 'shd_submit', argc = 9, fn = submit},
+	{name = 'shd_submit', argc = 13, fn = submit, audit = true},
 	{name = 'shd_submit_batch', argc = 3, group = 7, fn = submit_batch},
 	{name = 'shd_propose', argc = 4, fn = shd_propose},
 	{name = 'shd_accept', argc = 1, fn = accept},
@@ -2342,7 +2408,17 @@ local function register(f)
 				    int(f.group) or '') .. ', not ' ..
 				    int(#args - 1))
 			end
-			return f.fn(args)
+			if not f.audit then
+				return f.fn(args)
+			end
+			-- who method ids defer come first; the function reads
+			-- the rest.
+			local a = {args[1]}
+			for i = 6, #args do
+				a[i - 4] = args[i]
+			end
+			local reply, oids, open = f.fn(a)
+			return audit_reply(args, reply, oids, open)
 		end,
 		flags = f.readonly and {'no-writes'} or {},
 	}

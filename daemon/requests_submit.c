@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "placement.h"
 #include "requests.h"
@@ -101,7 +102,9 @@ static int
 requests_submit_send_store(struct requests_submit_op *op, const char *doc,
     const char *hh, const char *cands, struct sh_error *err)
 {
+	struct audit_args au;
 	struct store_submit_args a = {
+	    .audit = audit_store_args(op->call, &au, op->windowed),
 	    .ref = op->req.ref,
 	    .doc = doc,
 	    .urgency = (int)op->req.urgency,

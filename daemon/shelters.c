@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "log.h"
 #include "placement.h"
 #include "shelters.h"
@@ -390,7 +391,9 @@ shelters_capacity(struct call *call)
 {
 	const json_t *pools = json_object_get(call->params, "pools");
 	const json_t *ifv = json_object_get(call->params, "if_version");
+	struct audit_args au;
 	struct store_capacity_args a = {
+	    .audit = audit_store_args(call, &au, false),
 	    .id = call_str(call, "id"),
 	    .has_if_version = ifv != NULL,
 	    .if_version = (long long)json_integer_value(ifv),

@@ -99,7 +99,22 @@ struct store_pool_count {
 	const char *name;
 	long long total, occupied;
 };
+/*
+ * The audit entry a function that audits writes in the same call as its
+ * change (store_fn.h): the daemon call's who and method and the ids its
+ * params name (space-separated); the function adds the ids of its reply's
+ * objects and the outcome. who NULL or "": no entry. defer: none either
+ * when the reply is no error and has no proposal and no duplicate (the
+ * caller may go on). *written (when not NULL) is set when the function's
+ * reply says it wrote the entry.
+ */
+struct store_audit {
+	const char *who, *method, *ids;
+	bool defer;
+	bool *written;
+};
 struct store_capacity_args {
+	const struct store_audit *audit; /* NULL: no entry */
 	const char *id;
 	bool has_if_version; /* false: sent empty, no version check */
 	long long if_version;
@@ -107,6 +122,7 @@ struct store_capacity_args {
 	size_t npools;
 };
 struct store_submit_args {
+	const struct store_audit *audit; /* NULL: no entry */
 	const char *ref;
 	const char *doc; /* normalised request JSON */
 	int urgency;

@@ -134,6 +134,12 @@ store_fcall_outcome(struct pending *p, redisReply *reply, struct sh_error *err)
 		store_internal(err);
 		return NULL;
 	}
+	if (json_object_get(res, "audited") != NULL) {
+		/* A function that audits wrote the call's entry. */
+		if (p->audited != NULL)
+			*p->audited = true;
+		json_object_del(res, "audited");
+	}
 	if ((e = json_object_get(res, "error")) != NULL) {
 		store_error_from_json(e, err);
 		json_decref(res);
@@ -248,6 +254,16 @@ int
 store_call(enum store_fn fn, int argc, const char *const *argv,
     const size_t *lens, store_cb *cb, void *arg, struct sh_error *err)
 {
+	return store_call_audited(fn, argc, argv, lens, NULL, cb, arg, err);
+}
+
+/* store_call, and *audited set when the function wrote the audit entry:
+ * see store_internal.h. */
+int
+store_call_audited(enum store_fn fn, int argc, const char *const *argv,
+    const size_t *lens, bool *audited, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
 	const char *av[STORE_FCALL_MAXARGS + 4];
 	size_t al[STORE_FCALL_MAXARGS + 4];
 	const struct store_fn_def *d;
@@ -288,6 +304,7 @@ store_call(enum store_fn fn, int argc, const char *const *argv,
 	}
 	p->cb = cb;
 	p->arg = arg;
+	p->audited = audited;
 	p->writes = !store_fn_reads(fn);
 	p->waited = p->writes && store_st.min_acks > 0;
 	snprintf(p->fn, sizeof p->fn, "%s", d->name);

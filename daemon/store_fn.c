@@ -66,6 +66,20 @@ store_fn_case(const char *case_id, char buf[STORE_CASE_KEY])
 	return buf;
 }
 
+/* The four audit arguments of a function that audits (store_fn.h) into
+ * argv; a NULL au or who: none. Returns where the entry's flag goes. */
+static bool *
+store_fn_audit(const struct store_audit *au, const char *argv[4])
+{
+	bool none = au == NULL || au->who == NULL || au->who[0] == '\0';
+
+	argv[0] = none ? "" : au->who;
+	argv[1] = none ? "" : store_fn_str(au->method);
+	argv[2] = none ? "" : store_fn_str(au->ids);
+	argv[3] = !none && au->defer ? "1" : "";
+	return none ? NULL : au->written;
+}
+
 /* fn with one argument. */
 static int
 store_fn_1(enum store_fn fn, const char *a1, store_cb *cb, void *arg,
@@ -193,8 +207,9 @@ store_shelter_page(
 }
 
 /*
- * shd_capacity: id if_version (empty: none), then per pool name total
- * occupied (a count below 0 empty: kept). 0 or -1 with err.
+ * shd_capacity: who method ids defer (a->audit), id if_version (empty: none),
+ * then per pool name total occupied (a count below 0 empty: kept). 0 or
+ * -1 with err.
  */
 int
 store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
@@ -202,25 +217,29 @@ store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
 {
 	const struct store_pool_count *p;
 	struct store_fn_vec v;
-	size_t i, n = 2 + 3 * a->npools;
+	size_t i, n = 6 + 3 * a->npools;
 	int rc;
+
+	bool *written;
 
 	if (store_fn_vec_new(&v, n, 1 + 2 * a->npools, err) == -1)
 		return -1;
-	v.argv[0] = store_fn_str(a->id);
-	v.argv[1] =
+	written = store_fn_audit(a->audit, v.argv);
+	v.argv[4] = store_fn_str(a->id);
+	v.argv[5] =
 	    a->has_if_version ? store_fn_num(v.num[0], a->if_version) : "";
 	for (i = 0; i < a->npools; i++) {
 		p = &a->pools[i];
-		v.argv[2 + 3 * i] = store_fn_str(p->name);
-		v.argv[3 + 3 * i] = p->total >= 0
+		v.argv[6 + 3 * i] = store_fn_str(p->name);
+		v.argv[7 + 3 * i] = p->total >= 0
 		    ? store_fn_num(v.num[1 + 2 * i], p->total)
 		    : "";
-		v.argv[4 + 3 * i] = p->occupied >= 0
+		v.argv[8 + 3 * i] = p->occupied >= 0
 		    ? store_fn_num(v.num[2 + 2 * i], p->occupied)
 		    : "";
 	}
-	rc = store_call(STORE_FN_CAPACITY, (int)n, v.argv, NULL, cb, arg, err);
+	rc = store_call_audited(
+	    STORE_FN_CAPACITY, (int)n, v.argv, NULL, written, cb, arg, err);
 	store_fn_vec_free(&v);
 	return rc;
 }
@@ -259,8 +278,8 @@ store_case_shelters(
 }
 
 /*
- * shd_submit ref doc urgency case co_victims household ttl nalt
- * candidates: {"duplicate", "request", "proposal"}.
+ * shd_submit who method ids defer (a->audit), ref doc urgency case co_victims
+ * household ttl nalt candidates: {"duplicate", "request", "proposal"}.
  */
 int
 store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
@@ -268,13 +287,15 @@ store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
 {
 	char urg[STORE_FN_NUM], ttl[STORE_FN_NUM], nalt[STORE_FN_NUM];
 	char ck[STORE_CASE_KEY];
-	const char *argv[] = {store_fn_str(a->ref), store_fn_str(a->doc),
-	    store_fn_num(urg, a->urgency), store_fn_case(a->case_id, ck),
-	    store_fn_str(a->co_victims), store_fn_str(a->household),
-	    store_fn_num(ttl, a->ttl_s), store_fn_num(nalt, a->nalt),
-	    store_fn_str(a->candidates)};
+	const char *argv[] = {"", "", "", "", store_fn_str(a->ref),
+	    store_fn_str(a->doc), store_fn_num(urg, a->urgency),
+	    store_fn_case(a->case_id, ck), store_fn_str(a->co_victims),
+	    store_fn_str(a->household), store_fn_num(ttl, a->ttl_s),
+	    store_fn_num(nalt, a->nalt), store_fn_str(a->candidates)};
+	bool *written = store_fn_audit(a->audit, argv);
 
-	return store_call(STORE_FN_SUBMIT, 9, argv, NULL, cb, arg, err);
+	return store_call_audited(
+	    STORE_FN_SUBMIT, 13, argv, NULL, written, cb, arg, err);
 }
 
 /*

@@ -9,6 +9,11 @@
  * brackets. functions.lua registers the same names and counts, which
  * tests/unit/test_store_fn.c holds against this table.
  *
+ * A function whose args begin "who method ids defer" writes the audit
+ * entry of the daemon's call itself, in the same call as its change (who
+ * empty: none; see struct store_audit in store.h), and says so in its
+ * reply ("audited": true).
+ *
  * Dependency-free on purpose: the unit test includes it without linking the
  * daemon.
  */
@@ -23,13 +28,14 @@
 	X(SHELTER_GET, "shd_shelter_get", 1, 0, "id")                          \
 	X(SHELTER_LIST, "shd_shelter_list", 0, 0, "")                          \
 	X(SHELTER_PAGE, "shd_shelter_page", 2, 0, "after limit")               \
-	X(CAPACITY, "shd_capacity", 2, 3,                                      \
-	    "id if_version [pool total occupied]")                             \
+	X(CAPACITY, "shd_capacity", 6, 3,                                      \
+	    "who method ids defer id if_version [pool total occupied]")        \
 	X(INTAKE, "shd_intake", 3, 0, "id open reason")                        \
 	X(DEPARTURES, "shd_departures", 2, 0, "id pools")                      \
 	X(CASE_SHELTERS, "shd_case_shelters", 1, 0, "case")                    \
-	X(SUBMIT, "shd_submit", 9, 0,                                          \
-	    "ref doc urgency case co_victims household ttl nalt candidates")   \
+	X(SUBMIT, "shd_submit", 13, 0,                                         \
+	    "who method ids defer ref doc urgency case co_victims household "  \
+	    "ttl nalt candidates")                                             \
 	X(SUBMIT_BATCH, "shd_submit_batch", 3, 7,                              \
 	    "ttl nalt partial [ref doc urgency case co_victims household "     \
 	    "choice]")                                                         \

@@ -47,6 +47,8 @@ struct pending {
 	json_t *res;  /* the outcome kept for the WAIT (owned), or NULL ... */
 	struct sh_error err;   /* ... with this error */
 	struct pending *fcall; /* PK_WAIT: the FCALL whose outcome it holds */
+	bool *audited; /* PK_FCALL: set when the function wrote the audit
+	                * entry (its reply's "audited") */
 };
 TAILQ_HEAD(pending_list, pending);
 
@@ -84,6 +86,12 @@ struct store_state {
 	char newest[STORE_ID_MAX];   /* the stream's newest id at connect */
 };
 extern struct store_state store_st;
+
+/* store_call (store.h) with audited: set true when the function's reply
+ * says it wrote the audit entry (NULL: not wanted). */
+int store_call_audited(enum store_fn fn, int argc, const char *const *argv,
+    const size_t *lens, bool *audited, store_cb *cb, void *arg,
+    struct sh_error *err);
 
 /* SH_UNAVAILABLE store_unavailable into err. Returns -1. */
 int store_unavailable(struct sh_error *err);

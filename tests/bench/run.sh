@@ -426,12 +426,15 @@ pass() {
 
 	# The same functions straight from redis-benchmark; first check that
 	# the calls succeed (redis-benchmark does not say).
-	chk=$(redis-cli -p "$rport" FCALL shd_capacity 0 shelterd: bench-00001 "" women "" 1 2>&1)
+	# Its audit arguments (who method ids defer) as shelterd sends them:
+	# the function writes the call's audit entry.
+	capau='token=bench shelter.capacity bench-00001'
+	chk=$(redis-cli -p "$rport" FCALL shd_capacity 0 shelterd: $capau "" bench-00001 "" women "" 1 2>&1)
 	case "$chk" in
 	*'"error"'* | ERR*) fail "the direct shd_capacity fails: $(echo "$chk" | cut -c1-160)" ;;
 	esac
 	rstat 1 >/dev/null
-	rcap=$(repeat rb_fig FCALL shd_capacity 0 shelterd: bench-00001 "" women "" 1)
+	rcap=$(repeat rb_fig FCALL shd_capacity 0 shelterd: $capau "" bench-00001 "" women "" 1)
 	rcapst=$(rstat $((CALLS * RUNS)))
 	# shd_submit as shelterd called it, with ref RB-__rand_int__.
 	python3 - "$tmp/p/monitor" "$rport" "$tmp/p/rbargs" <<'EOF' || fail "no usable shd_submit seen"
@@ -445,14 +448,15 @@ for line in open(mon, errors="replace"):
         break
 if args is None or args[0].upper() != "FCALL":
     sys.exit("no shd_submit seen")
-args[4] = "RB-__rand_int__"  # FCALL shd_submit 0 PREFIX REF ...
+# FCALL shd_submit 0 PREFIX WHO METHOD IDS DEFER REF ...
+args[8] = "RB-__rand_int__"
 chk = subprocess.run(["redis-cli", "-p", port] + [a.replace("__rand_int__", "check") for a in args],
                      capture_output=True, text=True).stdout
 if '"error"' in chk or chk.startswith("ERR"):
     sys.exit("the direct shd_submit fails: " + chk[:160])
 open(out, "w").write("\0".join(args))
 EOF
-	nargs=$(python3 -c 'import sys; a = open(sys.argv[1]).read().split("\0"); print(sum(len(x) for x in a[5:]))' "$tmp/p/rbargs")
+	nargs=$(python3 -c 'import sys; a = open(sys.argv[1]).read().split("\0"); print(sum(len(x) for x in a[9:]))' "$tmp/p/rbargs")
 	rsub=$(repeat rb_submit)
 	rsubst=$(rstat $((CALLS * RUNS)))
 	row "redis FCALL shd_submit" "$rsub"

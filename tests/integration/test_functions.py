@@ -25,6 +25,11 @@ SECRETS = ["NET-77", "Utrecht", "nationality", "\"RO\"", "police",
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
+# The audit arguments (who method ids defer) of a function that audits:
+# who '' writes no entry.
+NO_AUDIT = ("", "", "", "")
+
+
 def load(r):
     with open(LUA) as f:
         assert r.cmd("FUNCTION", "LOAD", "REPLACE", f.read()) == "shelterd"
@@ -98,9 +103,20 @@ HOUSEHOLD = json.dumps({"gender": "f", "age": 24, "children": [],
 
 
 def submit(r, ref, cands, urgency="days", case="", co="any", ttl=1800,
-           nalt=2):
-    return fcall(r, "shd_submit", ref, request_doc(ref), urgency, case, co,
-                 HOUSEHOLD, ttl, nalt, json.dumps(cands))
+           nalt=2, audit=NO_AUDIT):
+    return fcall(r, "shd_submit", *audit, ref, request_doc(ref), urgency,
+                 case, co, HOUSEHOLD, ttl, nalt, json.dumps(cands))
+
+
+def capacity(r, *args, audit=NO_AUDIT):
+    """shd_capacity id if_version [pool total occupied]..."""
+    return fcall(r, "shd_capacity", *audit, *args)
+
+
+def audit_entries(r):
+    """The audit stream, oldest first: [{at, who, method, ids, outcome}]."""
+    return [dict(zip(f[0::2], f[1::2]))
+            for _, f in r.cmd("XRANGE", P + "audit", "-", "+")]
 
 
 def events(r, after="0-0"):
@@ -248,28 +264,28 @@ def test_capacity_version_and_pools():
         put(r, "s-a", [("women", 10, 8), ("mothers", 4, 1)])
         mark = last_id(r)
         # Wrong if_version: refused, nothing changes.
-        e = error_of(fcall(r, "shd_capacity", "s-a", 7, "women", 12, 3))
+        e = error_of(capacity(r, "s-a", 7, "women", 12, 3))
         assert (e["code"], e["reason"], e["field"]) == (-32009, "version",
                                                         "if_version")
         assert "version 1" in e["message"]
         assert get_pool(r, "s-a", "women")["total"] == 10
         # Unknown pool.
-        e = error_of(fcall(r, "shd_capacity", "s-a", "", "women", 12, 3,
+        e = error_of(capacity(r, "s-a", "", "women", 12, 3,
                            "nope", 1, 0))
         assert (e["code"], e["reason"], e["field"]) == (
             -32602, "invalid_field", "pools.nope")
         assert get_pool(r, "s-a", "women")["total"] == 10
         # Occupied above total (against the kept total).
-        e = error_of(fcall(r, "shd_capacity", "s-a", "", "mothers", "", 9))
+        e = error_of(capacity(r, "s-a", "", "mothers", "", 9))
         assert (e["code"], e["reason"], e["field"]) == (
             -32602, "invalid_field", "pools.mothers.occupied")
-        e = error_of(fcall(r, "shd_capacity", "nope", "", "women", 1, 0))
+        e = error_of(capacity(r, "nope", "", "women", 1, 0))
         assert (e["code"], e["reason"]) == (-32004, "shelter")
         assert events(r, mark) == []
 
         # Right version, partial update: occupied only.
         before = fcall(r, "shd_shelter_get", "s-a")["shelter"]
-        s = fcall(r, "shd_capacity", "s-a", 1, "women", "", 2)["shelter"]
+        s = capacity(r, "s-a", 1, "women", "", 2)["shelter"]
         assert s["version"] == 2
         assert (pool(s, "women")["total"], pool(s, "women")["occupied"],
                 pool(s, "women")["free"]) == (10, 2, 8)
@@ -283,8 +299,46 @@ def test_capacity_version_and_pools():
                                  "free": 8}
         assert len(d["pools"]) == 2 and evs[0]["shelter"] == "s-a"
         # The old version is now stale.
-        e = error_of(fcall(r, "shd_capacity", "s-a", 1, "women", 3, 0))
+        e = error_of(capacity(r, "s-a", 1, "women", 3, 0))
         assert e["reason"] == "version"
+
+
+def test_a_function_that_audits_writes_its_entry_with_its_change():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 3, 0)])
+        who = ("token=t-1", "shelter.capacity", "s-a", "")
+        s = capacity(r, "s-a", 1, "women", "", 1, audit=who)
+        assert s["audited"] is True and s["shelter"]["version"] == 2
+        # Refused: no change, and the entry says why.
+        e = error_of(capacity(r, "s-a", 1, "women", "", 2, audit=who))
+        assert e["reason"] == "version"
+        assert get_pool(r, "s-a", "women")["occupied"] == 1
+        # No who: no entry.
+        capacity(r, "s-a", "", "women", "", 0)
+        ent = audit_entries(r)
+        assert [(x["who"], x["method"], x["ids"], x["outcome"])
+                for x in ent] == [
+            ("token=t-1", "shelter.capacity", "s-a", "ok"),
+            ("token=t-1", "shelter.capacity", "s-a", "version")], ent
+        assert all(RFC3339.match(x["at"]) for x in ent)
+
+        # A submit names the request and proposal it made.
+        sub = ("uid=7", "request.submit", "", "")
+        res = submit(r, "REF-1", [cand("s-a", ["women"])], audit=sub)
+        rid, pid = res["request"]["id"], res["proposal"]["id"]
+        assert audit_entries(r)[-1]["ids"] == rid + " " + pid
+        # Deferred and no place: the daemon goes on and records it.
+        n = len(audit_entries(r))
+        res = submit(r, "REF-2", [cand("s-a", ["mothers"])],
+                     audit=sub[:3] + ("1",))
+        assert res["proposal"] is None and "audited" not in res
+        assert len(audit_entries(r)) == n
+        # Deferred, but a duplicate: nothing follows, the entry is made.
+        res = submit(r, "REF-1", [cand("s-a", ["women"])],
+                     audit=sub[:3] + ("1",))
+        assert res["duplicate"] is True and res["audited"] is True
+        assert audit_entries(r)[-1]["ids"] == rid + " " + pid
 
 
 def test_intake_event_and_closed_shelter_skipped():
@@ -428,7 +482,7 @@ def test_no_hold_without_a_free_place():
         assert (p["held"], p["free"], p["overbooked"]) == (2, 0, False)
         # The shelter reports fewer beds than held: overbooked, never a
         # new hold, free never below 0.
-        fcall(r, "shd_capacity", "s-a", "", "women", 2, 1)
+        capacity(r, "s-a", "", "women", 2, 1)
         p = get_pool(r, "s-a", "women")
         assert (p["free"], p["overbooked"]) == (0, True)
         res = fcall(r, "shd_propose", "req-3", 60, 2,
@@ -460,7 +514,7 @@ def test_propose_only_for_a_waiting_request():
         assert types(events(r, mark)) == ["proposal.created",
                                           "capacity.changed"]
         # Not waiting any more: a second propose changes nothing.
-        fcall(r, "shd_capacity", "s-a", "", "women", 5, 0)
+        capacity(r, "s-a", "", "women", 5, 0)
         mark = last_id(r)
         res = fcall(r, "shd_propose", rid, 60, 0,
                     json.dumps([cand("s-a", ["women"])]))
@@ -707,7 +761,7 @@ def test_sweep_expires_and_requeues_in_original_place():
             return [x["id"] for x in fcall(r, "shd_waiting", 10, "")["requests"]]
 
         assert order() == [r3, r1, r2, r4]
-        fcall(r, "shd_capacity", "s-a", "", "women", 2, 1)
+        capacity(r, "s-a", "", "women", 2, 1)
         res = fcall(r, "shd_propose", r1, 1, 0,
                     json.dumps([cand("s-a", ["women"])]))
         pid = res["proposal"]["id"]
