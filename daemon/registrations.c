@@ -9,6 +9,7 @@
 
 #include "shelter/registration.h"
 
+#include "audit.h"
 #include "call.h"
 #include "log.h"
 #include "methods.h"
@@ -38,7 +39,9 @@ static void
 registrations_put(struct call *call, const char *id)
 {
 	const json_t *ifv = json_object_get(call->params, "if_version");
-	struct store_reg_args a = {.id = id};
+	struct audit_args au;
+	struct store_reg_args a = {
+	    .audit = audit_store_args(call, &au, false), .id = id};
 	struct sh_errors *all = malloc(sizeof *all);
 	struct registration r;
 	struct sh_error err;

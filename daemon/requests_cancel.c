@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "audit.h"
 #include "requests.h"
 #include "requests_internal.h"
 #include "store.h"
@@ -62,7 +63,9 @@ requests_cancel_refreshed(void *arg)
 static int
 requests_cancel_send_cancel(struct requests_cancel_op *op, struct sh_error *err)
 {
-	return store_cancel(
+	struct audit_args au;
+
+	return store_cancel(audit_store_args(op->call, &au, false),
 	    call_str(op->call, "id"), requests_cancel_store_cb, op, err);
 }
 

@@ -9,6 +9,7 @@
 
 #include "shelter/vocab.h"
 
+#include "audit.h"
 #include "log.h"
 #include "placement.h"
 #include "requests.h"
@@ -49,9 +50,11 @@ requests_simple_accept_cb(json_t *result, const struct sh_error *err, void *arg)
 void
 requests_accept(struct call *call)
 {
+	struct audit_args au;
 	struct sh_error err;
 
-	if (store_accept(call_str(call, "id"), requests_simple_accept_cb, call,
+	if (store_accept(audit_store_args(call, &au, false),
+	        call_str(call, "id"), requests_simple_accept_cb, call,
 	        &err) == -1)
 		call_error(call, &err);
 }
@@ -81,9 +84,11 @@ requests_simple_arrived_cb(
 void
 requests_arrived(struct call *call)
 {
+	struct audit_args au;
 	struct sh_error err;
 
-	if (store_arrived(call_str(call, "request_id"),
+	if (store_arrived(audit_store_args(call, &au, false),
+	        call_str(call, "request_id"),
 	        call->role == ROLE_SHELTER ? call->shelter : "",
 	        requests_simple_arrived_cb, call, &err) == -1)
 		call_error(call, &err);
@@ -113,9 +118,11 @@ requests_simple_departed_cb(
 void
 requests_departed(struct call *call)
 {
+	struct audit_args au;
 	struct sh_error err;
 
-	if (store_departed(call_str(call, "request_id"),
+	if (store_departed(audit_store_args(call, &au, false),
+	        call_str(call, "request_id"),
 	        call->role == ROLE_SHELTER ? call->shelter : "",
 	        requests_simple_departed_cb, call, &err) == -1)
 		call_error(call, &err);

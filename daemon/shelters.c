@@ -442,6 +442,7 @@ shelters_intake(struct call *call)
 {
 	const char *reason = call_str(call, "reason");
 	struct shelters_op *op;
+	struct audit_args au;
 	struct sh_error err;
 
 	if (reason != NULL && strlen(reason) > CALL_REASON_MAX) {
@@ -452,7 +453,8 @@ shelters_intake(struct call *call)
 	}
 	if ((op = shelters_op_new(call, shelters_intake_ok)) != NULL)
 		shelters_op_sent(op,
-		    store_intake(call_str(call, "id"),
+		    store_intake(audit_store_args(call, &au, false),
+		        call_str(call, "id"),
 		        json_is_true(json_object_get(call->params, "open")),
 		        reason, shelters_op_done, op, &err),
 		    &err);

@@ -167,8 +167,8 @@ int store_shelter_page(const char *after, int limit, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
-int store_intake(const char *id, bool open, const char *reason, store_cb *cb,
-    void *arg, struct sh_error *err);
+int store_intake(const struct store_audit *au, const char *id, bool open,
+    const char *reason, store_cb *cb, void *arg, struct sh_error *err);
 /* pools: {POOL: [[day, count], ...]} JSON, days since the epoch. */
 int store_departures(const char *id, const char *pools, store_cb *cb, void *arg,
     struct sh_error *err);
@@ -180,19 +180,19 @@ int store_submit_batch(const struct store_submit_batch_args *a, store_cb *cb,
     void *arg, struct sh_error *err);
 int store_propose(const struct store_propose_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
-int store_accept(
-    const char *proposal_id, store_cb *cb, void *arg, struct sh_error *err);
+int store_accept(const struct store_audit *au, const char *proposal_id,
+    store_cb *cb, void *arg, struct sh_error *err);
 /* Reject and cancel reasons are checked by the caller and never sent. */
 int store_reject(
     const char *proposal_id, store_cb *cb, void *arg, struct sh_error *err);
-int store_cancel(
-    const char *request_id, store_cb *cb, void *arg, struct sh_error *err);
-/* own_shelter: the caller's shelter, NULL or "" for any. */
-int store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
-    void *arg, struct sh_error *err);
-/* own_shelter as for store_arrived. */
-int store_departed(const char *request_id, const char *own_shelter,
+int store_cancel(const struct store_audit *au, const char *request_id,
     store_cb *cb, void *arg, struct sh_error *err);
+/* own_shelter: the caller's shelter, NULL or "" for any. */
+int store_arrived(const struct store_audit *au, const char *request_id,
+    const char *own_shelter, store_cb *cb, void *arg, struct sh_error *err);
+/* own_shelter as for store_arrived. */
+int store_departed(const struct store_audit *au, const char *request_id,
+    const char *own_shelter, store_cb *cb, void *arg, struct sh_error *err);
 int store_sweep(store_cb *cb, void *arg, struct sh_error *err);
 /* The time checks of alerts.c, every duration in milliseconds. */
 struct store_alerts_args {
@@ -235,6 +235,7 @@ int store_stats(store_cb *cb, void *arg, struct sh_error *err);
 
 /* A registration for shd_reg_create / shd_reg_update (id NULL: create). */
 struct store_reg_args {
+	const struct store_audit *audit; /* NULL: no entry */
 	const char *id, *ref, *doc, *date, *kind, *request_id;
 	bool has_if_version;
 	long long if_version;

@@ -80,6 +80,19 @@ store_fn_audit(const struct store_audit *au, const char *argv[4])
 	return none ? NULL : au->written;
 }
 
+/* fn, a function that audits (au), with n (1 or 2) arguments a1 a2. */
+static int
+store_fn_audited(enum store_fn fn, const struct store_audit *au, int n,
+    const char *a1, const char *a2, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	const char *argv[] = {
+	    "", "", "", "", store_fn_str(a1), store_fn_str(a2)};
+	bool *written = store_fn_audit(au, argv);
+
+	return store_call_audited(fn, 4 + n, argv, NULL, written, cb, arg, err);
+}
+
 /* fn with one argument. */
 static int
 store_fn_1(enum store_fn fn, const char *a1, store_cb *cb, void *arg,
@@ -244,15 +257,18 @@ store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
 	return rc;
 }
 
-/* shd_intake id open reason (NULL: none): {"shelter"}. */
+/* shd_intake who method ids defer (au), id open reason (NULL: none):
+ * {"shelter"}. */
 int
-store_intake(const char *id, bool open, const char *reason, store_cb *cb,
-    void *arg, struct sh_error *err)
+store_intake(const struct store_audit *au, const char *id, bool open,
+    const char *reason, store_cb *cb, void *arg, struct sh_error *err)
 {
-	const char *argv[] = {
-	    store_fn_str(id), open ? "1" : "0", store_fn_str(reason)};
+	const char *argv[] = {"", "", "", "", store_fn_str(id),
+	    open ? "1" : "0", store_fn_str(reason)};
+	bool *written = store_fn_audit(au, argv);
 
-	return store_call(STORE_FN_INTAKE, 3, argv, NULL, cb, arg, err);
+	return store_call_audited(
+	    STORE_FN_INTAKE, 7, argv, NULL, written, cb, arg, err);
 }
 
 /* shd_departures id pools ({POOL: [[day, count], ...]}): {"shelter"}. */
@@ -353,12 +369,14 @@ store_propose(const struct store_propose_args *a, store_cb *cb, void *arg,
 	return store_call(STORE_FN_PROPOSE, 4, argv, NULL, cb, arg, err);
 }
 
-/* shd_accept proposal_id: {"proposal", "request"}. */
+/* shd_accept who method ids defer (au), proposal_id: {"proposal",
+ * "request"}. */
 int
-store_accept(
-    const char *proposal_id, store_cb *cb, void *arg, struct sh_error *err)
+store_accept(const struct store_audit *au, const char *proposal_id,
+    store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_1(STORE_FN_ACCEPT, proposal_id, cb, arg, err);
+	return store_fn_audited(
+	    STORE_FN_ACCEPT, au, 1, proposal_id, NULL, cb, arg, err);
 }
 
 /* shd_reject proposal_id: {"proposal", "request"}. The caller's reason
@@ -370,30 +388,34 @@ store_reject(
 	return store_fn_1(STORE_FN_REJECT, proposal_id, cb, arg, err);
 }
 
-/* shd_cancel request_id: {"request"} (the reason is not sent either). */
+/* shd_cancel who method ids defer (au), request_id: {"request"} (the
+ * reason is not sent either). */
 int
-store_cancel(
-    const char *request_id, store_cb *cb, void *arg, struct sh_error *err)
-{
-	return store_fn_1(STORE_FN_CANCEL, request_id, cb, arg, err);
-}
-
-/* shd_arrived request_id own_shelter (empty: any): {"request"}. */
-int
-store_arrived(const char *request_id, const char *own_shelter, store_cb *cb,
+store_cancel(const struct store_audit *au, const char *request_id, store_cb *cb,
     void *arg, struct sh_error *err)
 {
-	return store_fn_2(
-	    STORE_FN_ARRIVED, request_id, own_shelter, cb, arg, err);
+	return store_fn_audited(
+	    STORE_FN_CANCEL, au, 1, request_id, NULL, cb, arg, err);
 }
 
-/* shd_departed request_id own_shelter (empty: any): {"request"}. */
+/* shd_arrived who method ids defer (au), request_id own_shelter (empty:
+ * any): {"request"}. */
 int
-store_departed(const char *request_id, const char *own_shelter, store_cb *cb,
-    void *arg, struct sh_error *err)
+store_arrived(const struct store_audit *au, const char *request_id,
+    const char *own_shelter, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_2(
-	    STORE_FN_DEPARTED, request_id, own_shelter, cb, arg, err);
+	return store_fn_audited(
+	    STORE_FN_ARRIVED, au, 2, request_id, own_shelter, cb, arg, err);
+}
+
+/* shd_departed who method ids defer (au), request_id own_shelter (empty:
+ * any): {"request"}. */
+int
+store_departed(const struct store_audit *au, const char *request_id,
+    const char *own_shelter, store_cb *cb, void *arg, struct sh_error *err)
+{
+	return store_fn_audited(
+	    STORE_FN_DEPARTED, au, 2, request_id, own_shelter, cb, arg, err);
 }
 
 /* shd_sweep: {"expired": N}. */
@@ -511,8 +533,9 @@ store_stats(store_cb *cb, void *arg, struct sh_error *err)
 }
 
 /*
- * shd_reg_create ref doc date kind request_id, or with a->id
- * shd_reg_update id ref doc date kind request_id if_version:
+ * shd_reg_create who method ids defer (a->audit), ref doc date kind
+ * request_id, or with a->id shd_reg_update who method ids defer id ref doc
+ * date kind request_id if_version:
  * {"registration"}.
  */
 int
@@ -520,15 +543,23 @@ store_reg_put(const struct store_reg_args *a, store_cb *cb, void *arg,
     struct sh_error *err)
 {
 	char ifv[STORE_FN_NUM];
-	const char *argv[] = {store_fn_str(a->id), store_fn_str(a->ref),
+	/* The audit arguments go first: before the id of an update, or
+	 * over it (argv + 1) for a create. */
+	const char *argv[] = {"", "", "", "", "", store_fn_str(a->ref),
 	    store_fn_str(a->doc), store_fn_str(a->date), store_fn_str(a->kind),
 	    store_fn_str(a->request_id),
 	    a->has_if_version ? store_fn_num(ifv, a->if_version) : ""};
+	bool *written;
 
-	if (a->id == NULL)
-		return store_call(
-		    STORE_FN_REG_CREATE, 5, argv + 1, NULL, cb, arg, err);
-	return store_call(STORE_FN_REG_UPDATE, 7, argv, NULL, cb, arg, err);
+	if (a->id == NULL) {
+		written = store_fn_audit(a->audit, argv + 1);
+		return store_call_audited(STORE_FN_REG_CREATE, 9, argv + 1,
+		    NULL, written, cb, arg, err);
+	}
+	written = store_fn_audit(a->audit, argv);
+	argv[4] = a->id;
+	return store_call_audited(
+	    STORE_FN_REG_UPDATE, 11, argv, NULL, written, cb, arg, err);
 }
 
 /* shd_reg_get id: {"registration"}. */

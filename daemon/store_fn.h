@@ -30,7 +30,7 @@
 	X(SHELTER_PAGE, "shd_shelter_page", 2, 0, "after limit")               \
 	X(CAPACITY, "shd_capacity", 6, 3,                                      \
 	    "who method ids defer id if_version [pool total occupied]")        \
-	X(INTAKE, "shd_intake", 3, 0, "id open reason")                        \
+	X(INTAKE, "shd_intake", 7, 0, "who method ids defer id open reason")   \
 	X(DEPARTURES, "shd_departures", 2, 0, "id pools")                      \
 	X(CASE_SHELTERS, "shd_case_shelters", 1, 0, "case")                    \
 	X(SUBMIT, "shd_submit", 13, 0,                                         \
@@ -40,11 +40,13 @@
 	    "ttl nalt partial [ref doc urgency case co_victims household "     \
 	    "choice]")                                                         \
 	X(PROPOSE, "shd_propose", 4, 0, "request_id ttl nalt candidates")      \
-	X(ACCEPT, "shd_accept", 1, 0, "proposal_id")                           \
+	X(ACCEPT, "shd_accept", 5, 0, "who method ids defer proposal_id")      \
 	X(REJECT, "shd_reject", 1, 0, "proposal_id")                           \
-	X(CANCEL, "shd_cancel", 1, 0, "request_id")                            \
-	X(ARRIVED, "shd_arrived", 2, 0, "request_id own_shelter")              \
-	X(DEPARTED, "shd_departed", 2, 0, "request_id own_shelter")            \
+	X(CANCEL, "shd_cancel", 5, 0, "who method ids defer request_id")       \
+	X(ARRIVED, "shd_arrived", 6, 0,                                        \
+	    "who method ids defer request_id own_shelter")                     \
+	X(DEPARTED, "shd_departed", 6, 0,                                      \
+	    "who method ids defer request_id own_shelter")                     \
 	X(SWEEP, "shd_sweep", 0, 0, "")                                        \
 	X(ALERTS, "shd_alerts", 7, 0,                                          \
 	    "stale_ms remind_ms immediate_ms days_ms planned_ms repeat_ms "    \
@@ -58,9 +60,10 @@
 	X(PLACEMENT_LIST, "shd_placement_list", 2, 0, "statuses own_shelter")  \
 	X(WAITING, "shd_waiting", 2, 0, "limit after")                         \
 	X(STATS, "shd_stats", 0, 0, "")                                        \
-	X(REG_CREATE, "shd_reg_create", 5, 0, "ref doc date kind request_id")  \
-	X(REG_UPDATE, "shd_reg_update", 7, 0,                                  \
-	    "id ref doc date kind request_id if_version")                      \
+	X(REG_CREATE, "shd_reg_create", 9, 0,                                  \
+	    "who method ids defer ref doc date kind request_id")               \
+	X(REG_UPDATE, "shd_reg_update", 11, 0,                                 \
+	    "who method ids defer id ref doc date kind request_id if_version") \
 	X(REG_GET, "shd_reg_get", 1, 0, "id")                                  \
 	X(REG_LIST, "shd_reg_list", 4, 0, "from to kind limit")                \
 	X(REG_DOCS, "shd_reg_docs", 2, 0, "from to")                           \

@@ -228,7 +228,7 @@ def test_shelter_put_get_list_remove():
         # Removing the shelter while it holds someone is refused.
         e = error_of(fcall(r, "shd_shelter_remove", "s-b"))
         assert (e["code"], e["reason"], e["field"]) == (-32009, "state", "id")
-        fcall(r, "shd_cancel", sub["request"]["id"])
+        fcall(r, "shd_cancel", *NO_AUDIT, sub["request"]["id"])
         # An empty pool can go now.
         res = put(r, "s-b", [("mothers", 4, 0)])
         assert [p["name"] for p in res["shelter"]["pools"]] == ["mothers"]
@@ -251,8 +251,8 @@ def test_put_never_reopens_a_closed_shelter():
         put(r, "s-a", [("women", 3, 0)], open_if_new=0)
         assert fcall(r, "shd_shelter_get", "s-a")["shelter"]["intake"][
             "open"] is False
-        fcall(r, "shd_intake", "s-a", 1, "")
-        fcall(r, "shd_intake", "s-a", 0, "renovation")
+        fcall(r, "shd_intake", *NO_AUDIT, "s-a", 1, "")
+        fcall(r, "shd_intake", *NO_AUDIT, "s-a", 0, "renovation")
         s = put(r, "s-a", [("women", 3, 0)], name="New name",
                 open_if_new=1)["shelter"]
         assert s["intake"]["open"] is False
@@ -347,14 +347,14 @@ def test_intake_event_and_closed_shelter_skipped():
         put(r, "s-a", [("women", 5, 0)])
         put(r, "s-b", [("women", 5, 0)])
         mark = last_id(r)
-        s = fcall(r, "shd_intake", "s-a", 0, "outbreak")["shelter"]
+        s = fcall(r, "shd_intake", *NO_AUDIT, "s-a", 0, "outbreak")["shelter"]
         assert s["intake"]["open"] is False and s["version"] == 2
         ev = events(r, mark)
         assert [(e["topic"], e["type"]) for e in ev] == [
             ("capacity", "shelter.intake")]
         assert ev[0]["data"] == {"shelter_id": "s-a", "open": False,
                                  "reason": "outbreak"}
-        e = error_of(fcall(r, "shd_intake", "nope", 1, ""))
+        e = error_of(fcall(r, "shd_intake", *NO_AUDIT, "nope", 1, ""))
         assert e["code"] == -32004
 
         sub = submit(r, "R-1", [cand("s-a", ["women"]),
@@ -363,7 +363,7 @@ def test_intake_event_and_closed_shelter_skipped():
         assert get_pool(r, "s-a", "women")["held"] == 0
 
         mark = last_id(r)
-        fcall(r, "shd_intake", "s-a", 1, "")
+        fcall(r, "shd_intake", *NO_AUDIT, "s-a", 1, "")
         assert events(r, mark)[0]["data"]["reason"] is None
 
 
@@ -531,11 +531,11 @@ def test_accept_then_arrival():
         sub = submit(r, "R-1", [cand("s-a", ["women"])], case="NET-77",
                      co="apart")
         rid, pid = sub["request"]["id"], sub["proposal"]["id"]
-        e = error_of(fcall(r, "shd_accept", "prop-404"))
+        e = error_of(fcall(r, "shd_accept", *NO_AUDIT, "prop-404"))
         assert (e["code"], e["reason"], e["field"]) == (-32004, "proposal",
                                                         "id")
         mark = last_id(r)
-        res = fcall(r, "shd_accept", pid)
+        res = fcall(r, "shd_accept", *NO_AUDIT, pid)
         assert res["proposal"]["status"] == "accepted"
         req = res["request"]
         assert req["status"] == "placed" and req["proposal"] is None
@@ -556,7 +556,7 @@ def test_accept_then_arrival():
         # Accept keeps the case count.
         assert fcall(r, "shd_case_shelters", "NET-77")["shelters"] == ["s-a"]
 
-        e = error_of(fcall(r, "shd_accept", pid))
+        e = error_of(fcall(r, "shd_accept", *NO_AUDIT, pid))
         assert (e["code"], e["reason"], e["field"]) == (-32009, "state",
                                                         "id")
         assert e["message"] == "id: proposal %s is accepted, not open" % pid
@@ -564,14 +564,14 @@ def test_accept_then_arrival():
         assert e["reason"] == "state"
 
         # Arrival: unknown, other shelter, then the right one.
-        e = error_of(fcall(r, "shd_arrived", "req-404", ""))
+        e = error_of(fcall(r, "shd_arrived", *NO_AUDIT, "req-404", ""))
         assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
                                                         "request_id")
-        e = error_of(fcall(r, "shd_arrived", rid, "s-b"))
+        e = error_of(fcall(r, "shd_arrived", *NO_AUDIT, rid, "s-b"))
         assert (e["code"], e["reason"], e["field"]) == (
             -32003, "not_own_shelter", "request_id")
         mark = last_id(r)
-        req = fcall(r, "shd_arrived", rid, "s-a")["request"]
+        req = fcall(r, "shd_arrived", *NO_AUDIT, rid, "s-a")["request"]
         assert req["status"] == "arrived"
         p = get_pool(r, "s-a", "women")
         assert (p["occupied"], p["expected"], p["free"]) == (2, 0, 1)
@@ -580,21 +580,21 @@ def test_accept_then_arrival():
                                           "capacity.changed"]
         # A resident still counts for its case.
         assert fcall(r, "shd_case_shelters", "NET-77")["shelters"] == ["s-a"]
-        e = error_of(fcall(r, "shd_arrived", rid, ""))
+        e = error_of(fcall(r, "shd_arrived", *NO_AUDIT, rid, ""))
         assert (e["code"], e["reason"]) == (-32009, "state")
-        e = error_of(fcall(r, "shd_cancel", rid))
+        e = error_of(fcall(r, "shd_cancel", *NO_AUDIT, rid))
         assert (e["code"], e["reason"], e["field"]) == (-32009, "state",
                                                         "id")
 
         # Departure: unknown, other shelter, then the right one.
-        e = error_of(fcall(r, "shd_departed", "req-404", ""))
+        e = error_of(fcall(r, "shd_departed", *NO_AUDIT, "req-404", ""))
         assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
                                                         "request_id")
-        e = error_of(fcall(r, "shd_departed", rid, "s-b"))
+        e = error_of(fcall(r, "shd_departed", *NO_AUDIT, rid, "s-b"))
         assert (e["code"], e["reason"], e["field"]) == (
             -32003, "not_own_shelter", "request_id")
         mark = last_id(r)
-        req = fcall(r, "shd_departed", rid, "s-a")["request"]
+        req = fcall(r, "shd_departed", *NO_AUDIT, rid, "s-a")["request"]
         assert req["status"] == "departed"
         assert req["placement"]["shelter_id"] == "s-a"
         p = get_pool(r, "s-a", "women")
@@ -607,7 +607,7 @@ def test_accept_then_arrival():
         assert evs[1]["data"]["household"] == json.loads(HOUSEHOLD)
         assert fcall(r, "shd_case_shelters", "NET-77") == {
             "shelters": [], "apart": []}
-        e = error_of(fcall(r, "shd_departed", rid, ""))
+        e = error_of(fcall(r, "shd_departed", *NO_AUDIT, rid, ""))
         assert (e["code"], e["reason"], e["field"]) == (-32009, "state",
                                                         "request_id")
         assert e["message"] == \
@@ -622,10 +622,10 @@ def test_arrival_refused_before_placement():
         put(r, "s-a", [("women", 3, 0)])
         sub = submit(r, "R-1", [cand("s-a", ["women"])])
         rid = sub["request"]["id"]
-        e = error_of(fcall(r, "shd_arrived", rid, ""))
+        e = error_of(fcall(r, "shd_arrived", *NO_AUDIT, rid, ""))
         assert (e["code"], e["reason"]) == (-32009, "state")
         # A shelter asking about a request that is not placed: state too.
-        e = error_of(fcall(r, "shd_arrived", rid, "s-b"))
+        e = error_of(fcall(r, "shd_arrived", *NO_AUDIT, rid, "s-b"))
         assert (e["code"], e["reason"]) == (-32009, "state")
         assert get_pool(r, "s-a", "women")["occupied"] == 0
 
@@ -666,17 +666,18 @@ def test_cancel_in_every_state():
         proposed = submit(r, "R-p", [cand("s-a", ["women"])], case="C-1",
                           co="apart")
         placed = submit(r, "R-x", [cand("s-a", ["women"])], case="C-2")
-        fcall(r, "shd_accept", placed["proposal"]["id"])
+        fcall(r, "shd_accept", *NO_AUDIT, placed["proposal"]["id"])
         assert fcall(r, "shd_case_shelters", "C-2")["shelters"] == ["s-a"]
 
         mark = last_id(r)
-        req = fcall(r, "shd_cancel", waiting)["request"]
+        req = fcall(r, "shd_cancel", *NO_AUDIT, waiting)["request"]
         assert req["status"] == "cancelled"
         assert r.cmd("ZSCORE", P + "waitlist", waiting) is None
         assert types(events(r, mark)) == ["request.cancelled"]
 
         mark = last_id(r)
-        req = fcall(r, "shd_cancel", proposed["request"]["id"])["request"]
+        req = fcall(r, "shd_cancel", *NO_AUDIT,
+                    proposed["request"]["id"])["request"]
         assert req["status"] == "cancelled" and req["proposal"] is None
         assert get_pool(r, "s-a", "women")["held"] == 0
         assert r.cmd("HGET", P + "proposal:" + proposed["proposal"]["id"],
@@ -684,11 +685,13 @@ def test_cancel_in_every_state():
         assert fcall(r, "shd_case_shelters", "C-1")["shelters"] == []
         assert types(events(r, mark)) == ["request.cancelled",
                                           "capacity.changed"]
-        e = error_of(fcall(r, "shd_accept", proposed["proposal"]["id"]))
+        e = error_of(fcall(r, "shd_accept", *NO_AUDIT,
+                           proposed["proposal"]["id"]))
         assert e["reason"] == "state"
 
         mark = last_id(r)
-        req = fcall(r, "shd_cancel", placed["request"]["id"])["request"]
+        req = fcall(r, "shd_cancel", *NO_AUDIT,
+                    placed["request"]["id"])["request"]
         assert req["status"] == "cancelled"
         p = get_pool(r, "s-a", "women")
         assert (p["expected"], p["free"]) == (0, 2)
@@ -698,9 +701,9 @@ def test_cancel_in_every_state():
         assert evs[1]["data"]["shelter_id"] == "s-a"
         assert fcall(r, "shd_case_shelters", "C-2")["shelters"] == []
 
-        e = error_of(fcall(r, "shd_cancel", waiting))
+        e = error_of(fcall(r, "shd_cancel", *NO_AUDIT, waiting))
         assert (e["code"], e["reason"]) == (-32009, "state")
-        e = error_of(fcall(r, "shd_cancel", "req-404"))
+        e = error_of(fcall(r, "shd_cancel", *NO_AUDIT, "req-404"))
         assert (e["code"], e["reason"], e["field"]) == (-32004, "request",
                                                         "id")
         st = fcall(r, "shd_stats")
@@ -780,7 +783,7 @@ def test_sweep_expires_and_requeues_in_original_place():
                               "capacity.changed"]
         assert evs[0]["data"]["proposal"]["status"] == "expired"
         assert fcall(r, "shd_sweep") == {"expired": 0}  # idempotent
-        e = error_of(fcall(r, "shd_accept", pid))
+        e = error_of(fcall(r, "shd_accept", *NO_AUDIT, pid))
         assert e["message"] == "id: proposal %s is expired, not open" % pid
         # The same shelter may be proposed again.
         again = fcall(r, "shd_propose", r1, 60, 0,
@@ -794,7 +797,7 @@ def test_accept_after_deadline_is_refused():
         put(r, "s-a", [("women", 1, 0)])
         sub = submit(r, "R-1", [cand("s-a", ["women"])], ttl=1)
         time.sleep(1.2)  # no sweep ran
-        e = error_of(fcall(r, "shd_accept", sub["proposal"]["id"]))
+        e = error_of(fcall(r, "shd_accept", *NO_AUDIT, sub["proposal"]["id"]))
         assert (e["code"], e["reason"]) == (-32009, "state")
         assert get_pool(r, "s-a", "women")["expected"] == 0
         assert get_pool(r, "s-a", "women")["held"] == 0
@@ -810,7 +813,7 @@ def test_request_list_and_stats():
         a = submit(r, "L-1", [cand("s-a", ["women"])])
         b = submit(r, "L-2", [])
         c = submit(r, "L-3", [cand("s-b", ["women"])])
-        fcall(r, "shd_accept", c["proposal"]["id"])
+        fcall(r, "shd_accept", *NO_AUDIT, c["proposal"]["id"])
         def listed(statuses, limit, order="oldest", case=""):
             return fcall(r, "shd_request_list", statuses, limit, order,
                          case)["requests"]

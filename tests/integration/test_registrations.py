@@ -4,8 +4,8 @@ audit trail and retention, over real sockets."""
 import json
 import subprocess
 
-from harness import (DaemonError, Env, RpcError, Skip, expect_error, request,
-                     shelterctl_path)
+from harness import (DaemonError, Env, RpcError, Skip, expect_error, pool,
+                     request, shelter, shelterctl_path)
 
 REG = {"ref": "CM-R-1", "date": "2026-02-01", "kind": "registration",
        "sector": "labour", "person": {"gender": "m", "age": 24,
@@ -234,6 +234,45 @@ def test_audit_trail_has_every_change_and_no_personal_data():
         expect_error(lambda: c.call("audit.list", {}), -32003, "role")
         expect_error(lambda: a.call("audit.list", {"from": "yesterday"}),
                      -32602, "invalid_field", "from")
+
+
+def test_audit_has_one_entry_per_call_whoever_writes_it():
+    # A change and a refusal by the store, a refusal before the store, an
+    # intake and a placement's steps: each call once, newest first.
+    with Env() as env:
+        a = env.client("admin")
+        a.call("shelter.put", {"shelter": shelter("t-aud", pools=[
+            pool("women", total=3)])})
+        v = a.call("shelter.capacity", {"id": "t-aud", "pools": {
+            "women": {"occupied": 1}}})["shelter"]["version"]
+        expect_error(lambda: a.call("shelter.capacity", {
+            "id": "t-aud", "if_version": v - 1,
+            "pools": {"women": {"occupied": 0}}}), -32009, "version")
+        expect_error(lambda: a.call("shelter.capacity", {
+            "id": "t-aud", "pools": {"women": {"occupied": -1}}}),
+            -32602, "invalid_field", "pools.women.occupied")
+        a.call("shelter.intake", {"id": "t-aud", "open": True})
+        sub = a.call("request.submit", {"request": request("CM-AU-1")})
+        rid, pid = sub["request"]["id"], sub["proposal"]["id"]
+        a.call("proposal.accept", {"id": pid})
+        a.call("placement.arrived", {"request_id": rid})
+        expect_error(lambda: a.call("placement.arrived",
+                                    {"request_id": rid}), -32009, "state")
+        a.call("placement.departed", {"request_id": rid})
+        ent = a.call("audit.list", {})["entries"]
+        got = [(e["method"], e["ids"], e["outcome"]) for e in ent]
+        assert got == [
+            ("placement.departed", [rid], "ok"),
+            ("placement.arrived", [rid], "state"),
+            ("placement.arrived", [rid], "ok"),
+            ("proposal.accept", [pid, rid], "ok"),
+            ("request.submit", [rid, pid], "ok"),
+            ("shelter.intake", ["t-aud"], "ok"),
+            ("shelter.capacity", ["t-aud"], "invalid_field"),
+            ("shelter.capacity", ["t-aud"], "version"),
+            ("shelter.capacity", ["t-aud"], "ok"),
+            ("shelter.put", ["t-aud"], "ok")], got
+        assert {e["who"] for e in ent} == {"token=t-admin"}, ent
 
 
 def clock_env():
