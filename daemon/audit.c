@@ -171,11 +171,14 @@ audit_sweep(struct call *call, struct sh_error *err)
 {
 	const struct config *cfg = sd.cfg;
 	struct retention_cutoffs c;
+	struct audit_args au;
 
 	retention_cutoffs(clock_now_ms(), cfg->retention_requests_closed_days,
 	    cfg->retention_registrations_years, cfg->retention_audit_days, &c);
-	if (store_retention(c.requests_ms, c.registrations, c.audit_ms,
-	        audit_swept, call, err) == -1)
+	if (store_retention(
+	        call != NULL ? audit_store_args(call, &au, false) : NULL,
+	        c.requests_ms, c.registrations, c.audit_ms, audit_swept, call,
+	        err) == -1)
 		return -1;
 	sweeping = true;
 	return 0;

@@ -78,8 +78,8 @@ boot_seed_apply(void)
 			log_warn("seed: strdup");
 			continue;
 		}
-		if (shelters_store_put(&seed[i], boot_seed_done, id, &err) ==
-		    0) {
+		if (shelters_store_put(
+		        &seed[i], NULL, boot_seed_done, id, &err) == 0) {
 			seeds_in_flight++;
 			continue;
 		}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "log.h"
 #include "shelters.h"
@@ -182,6 +183,7 @@ departures_done(json_t *result, const struct sh_error *err, void *arg)
 void
 shelters_departures(struct call *call)
 {
+	struct audit_args au;
 	struct sh_error err;
 	json_t *arg;
 	char *text;
@@ -198,7 +200,7 @@ shelters_departures(struct call *call)
 		    call, SH_INTERNAL, "internal", NULL, "out of memory");
 		return;
 	}
-	if (store_departures(
+	if (store_departures(audit_store_args(call, &au, false),
 	        call_str(call, "id"), text, departures_done, call, &err) == -1)
 		call_error(call, &err);
 	free(text);

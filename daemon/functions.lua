@@ -2143,7 +2143,7 @@ end
 local function audit_write(who, method, ids, outcome)
 	-- Ids follow this library's clock, so retention (MINID) and
 	-- audit.list's from/to agree with at; '*' if the stream is ahead.
-	local f = {'at', iso(now_ms()), 'who', who, 'method', method,
+	local f = {'at', now_iso(), 'who', who, 'method', method,
 	    'ids', ids, 'outcome', outcome}
 	local id = redis.pcall('XADD', key('audit'), int(now_ms()) .. '-*',
 	    unpack(f))
@@ -2336,8 +2336,10 @@ end
 -- holds the two against each other.
 local FUNCTIONS = {
 	{name = 'shd_version', argc = 0, fn = version, readonly = true},
-	{name = 'shd_shelter_put', argc = 4, group = 4, fn = shelter_put},
-	{name = 'shd_shelter_remove', argc = 1, fn = shelter_remove},
+	{name = 'shd_shelter_put', argc = 8, group = 4, fn = shelter_put,
+	    audit = true},
+	{name = 'shd_shelter_remove', argc = 5, fn = shelter_remove,
+	    audit = true},
 	{name = 'shd_shelter_get', argc = 1, fn = shelter_get, readonly = true},
 	{name = 'shd_shelter_list', argc = 0, fn = shelter_list,
 	    readonly = true},
@@ -2346,7 +2348,8 @@ local FUNCTIONS = {
 	{name = 'shd_capacity', argc = 6, group = 3, fn = capacity,
 	    audit = true},
 	{name = 'shd_intake', argc = 7, fn = intake, audit = true},
-	{name = 'shd_departures', argc = 2, fn = departures},
+	{name = 'shd_departures', argc = 6, fn = departures,
+	    audit = true},
 	{name = 'shd_case_shelters', argc = 1, fn = shd_case_shelters,
 	    readonly = true},
 	{name = 'shd_submit', argc = 13, fn = submit, audit = true},
@@ -2381,7 +2384,7 @@ local FUNCTIONS = {
 	{name = 'shd_reg_docs', argc = 2, fn = reg_docs, readonly = true},
 	{name = 'shd_audit_add', argc = 4, fn = audit_add},
 	{name = 'shd_audit_list', argc = 5, fn = audit_list, readonly = true},
-	{name = 'shd_retention', argc = 3, fn = retention},
+	{name = 'shd_retention', argc = 7, fn = retention, audit = true},
 }
 
 -- Does a call with n arguments after the prefix fit f?

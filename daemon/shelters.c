@@ -128,11 +128,12 @@ shelters_pool_doc(json_t *pool)
  * uses for new pools only. 0, or -1 with err set.
  */
 int
-shelters_store_put(
-    const struct shelter *s, store_cb *cb, void *arg, struct sh_error *err)
+shelters_store_put(const struct shelter *s, const struct store_audit *au,
+    store_cb *cb, void *arg, struct sh_error *err)
 {
 	struct store_pool_put pools[MODEL_POOL_MAX];
 	struct store_shelter_put_args a = {
+	    .audit = au,
 	    .id = s->id,
 	    .always = s->intake_always,
 	    .open_if_new = s->intake_open,
@@ -198,6 +199,7 @@ shelters_put(struct call *call)
 {
 	static struct sh_errors one; /* the loop is single-threaded */
 	struct shelters_op *op;
+	struct audit_args au;
 	struct shelter s;
 	struct sh_error err;
 
@@ -212,7 +214,9 @@ shelters_put(struct call *call)
 	}
 	if ((op = shelters_op_new(call, shelters_put_ok)) != NULL)
 		shelters_op_sent(op,
-		    shelters_store_put(&s, shelters_op_done, op, &err), &err);
+		    shelters_store_put(&s, audit_store_args(call, &au, false),
+		        shelters_op_done, op, &err),
+		    &err);
 }
 
 static void
@@ -230,11 +234,12 @@ void
 shelters_remove(struct call *call)
 {
 	struct shelters_op *op;
+	struct audit_args au;
 	struct sh_error err;
 
 	if ((op = shelters_op_new(call, shelters_remove_ok)) != NULL)
 		shelters_op_sent(op,
-		    store_shelter_remove(
+		    store_shelter_remove(audit_store_args(call, &au, false),
 		        call_str(call, "id"), shelters_op_done, op, &err),
 		    &err);
 }

@@ -22,10 +22,11 @@ void shelters_freshness(json_t *shelter);
 
 /*
  * shd_shelter_put for s: its static document and pools; the store keeps
- * the live counts and intake of an existing shelter. 0 (cb runs later), or
- * -1 with err set.
+ * the live counts and intake of an existing shelter; au: the audit entry
+ * of the call (NULL: none, as at start-up). 0 (cb runs later), or -1 with
+ * err set.
  */
-int shelters_store_put(
-    const struct shelter *s, store_cb *cb, void *arg, struct sh_error *err);
+int shelters_store_put(const struct shelter *s, const struct store_audit *au,
+    store_cb *cb, void *arg, struct sh_error *err);
 
 #endif

@@ -87,18 +87,6 @@ struct store_pool_put {
 	const char *doc; /* static pool JSON, no counts */
 	long long total, occupied;
 };
-struct store_shelter_put_args {
-	const char *id;
-	const char *doc; /* static shelter JSON: no intake, pools or live */
-	bool always, open_if_new;
-	const struct store_pool_put *pools;
-	size_t npools;
-};
-/* One pool of shd_capacity; a count below 0 is sent empty: kept. */
-struct store_pool_count {
-	const char *name;
-	long long total, occupied;
-};
 /*
  * The audit entry a function that audits writes in the same call as its
  * change (store_fn.h): the daemon call's who and method and the ids its
@@ -112,6 +100,19 @@ struct store_audit {
 	const char *who, *method, *ids;
 	bool defer;
 	bool *written;
+};
+struct store_shelter_put_args {
+	const struct store_audit *audit; /* NULL: no entry */
+	const char *id;
+	const char *doc; /* static shelter JSON: no intake, pools or live */
+	bool always, open_if_new;
+	const struct store_pool_put *pools;
+	size_t npools;
+};
+/* One pool of shd_capacity; a count below 0 is sent empty: kept. */
+struct store_pool_count {
+	const char *name;
+	long long total, occupied;
 };
 struct store_capacity_args {
 	const struct store_audit *audit; /* NULL: no entry */
@@ -158,8 +159,8 @@ struct store_propose_args {
 int store_version(store_cb *cb, void *arg, struct sh_error *err);
 int store_shelter_put(const struct store_shelter_put_args *a, store_cb *cb,
     void *arg, struct sh_error *err);
-int store_shelter_remove(
-    const char *id, store_cb *cb, void *arg, struct sh_error *err);
+int store_shelter_remove(const struct store_audit *au, const char *id,
+    store_cb *cb, void *arg, struct sh_error *err);
 int store_shelter_get(
     const char *id, store_cb *cb, void *arg, struct sh_error *err);
 int store_shelter_list(store_cb *cb, void *arg, struct sh_error *err);
@@ -170,8 +171,8 @@ int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
 int store_intake(const struct store_audit *au, const char *id, bool open,
     const char *reason, store_cb *cb, void *arg, struct sh_error *err);
 /* pools: {POOL: [[day, count], ...]} JSON, days since the epoch. */
-int store_departures(const char *id, const char *pools, store_cb *cb, void *arg,
-    struct sh_error *err);
+int store_departures(const struct store_audit *au, const char *id,
+    const char *pools, store_cb *cb, void *arg, struct sh_error *err);
 int store_case_shelters(
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err);
 int store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
@@ -257,8 +258,9 @@ int store_audit_list(long long from_ms, long long to_ms, const char *who,
     const char *method, int limit, store_cb *cb, void *arg,
     struct sh_error *err);
 /* Cutoffs below 0 (dates NULL) keep everything of that kind. */
-int store_retention(long long requests_cutoff_ms, const char *reg_cutoff_date,
-    long long audit_cutoff_ms, store_cb *cb, void *arg, struct sh_error *err);
+int store_retention(const struct store_audit *au, long long requests_cutoff_ms,
+    const char *reg_cutoff_date, long long audit_cutoff_ms, store_cb *cb,
+    void *arg, struct sh_error *err);
 
 /*
  * Events after id (exclusive), at most count, oldest first (XRANGE on the

@@ -150,43 +150,48 @@ store_version(store_cb *cb, void *arg, struct sh_error *err)
 }
 
 /*
- * shd_shelter_put: id doc always open_if_new, then per pool name doc total
- * occupied. 0 or -1 with err (also on ENOMEM).
+ * shd_shelter_put: who method ids defer (a->audit), id doc always
+ * open_if_new, then per pool name doc total occupied. 0 or -1 with err
+ * (also on ENOMEM).
  */
 int
 store_shelter_put(const struct store_shelter_put_args *a, store_cb *cb,
     void *arg, struct sh_error *err)
 {
 	struct store_fn_vec v;
-	size_t i, n = 4 + 4 * a->npools;
+	size_t i, n = 8 + 4 * a->npools;
 	int rc;
+
+	bool *written;
 
 	if (store_fn_vec_new(&v, n, 2 * a->npools, err) == -1)
 		return -1;
-	v.argv[0] = store_fn_str(a->id);
-	v.argv[1] = store_fn_str(a->doc);
-	v.argv[2] = a->always ? "1" : "0";
-	v.argv[3] = a->open_if_new ? "1" : "0";
+	written = store_fn_audit(a->audit, v.argv);
+	v.argv[4] = store_fn_str(a->id);
+	v.argv[5] = store_fn_str(a->doc);
+	v.argv[6] = a->always ? "1" : "0";
+	v.argv[7] = a->open_if_new ? "1" : "0";
 	for (i = 0; i < a->npools; i++) {
-		v.argv[4 + 4 * i] = store_fn_str(a->pools[i].name);
-		v.argv[5 + 4 * i] = store_fn_str(a->pools[i].doc);
-		v.argv[6 + 4 * i] =
+		v.argv[8 + 4 * i] = store_fn_str(a->pools[i].name);
+		v.argv[9 + 4 * i] = store_fn_str(a->pools[i].doc);
+		v.argv[10 + 4 * i] =
 		    store_fn_num(v.num[2 * i], a->pools[i].total);
-		v.argv[7 + 4 * i] =
+		v.argv[11 + 4 * i] =
 		    store_fn_num(v.num[2 * i + 1], a->pools[i].occupied);
 	}
-	rc = store_call(
-	    STORE_FN_SHELTER_PUT, (int)n, v.argv, NULL, cb, arg, err);
+	rc = store_call_audited(
+	    STORE_FN_SHELTER_PUT, (int)n, v.argv, NULL, written, cb, arg, err);
 	store_fn_vec_free(&v);
 	return rc;
 }
 
-/* shd_shelter_remove id: {"id"}. */
+/* shd_shelter_remove who method ids defer (au), id: {"id"}. */
 int
-store_shelter_remove(
-    const char *id, store_cb *cb, void *arg, struct sh_error *err)
+store_shelter_remove(const struct store_audit *au, const char *id, store_cb *cb,
+    void *arg, struct sh_error *err)
 {
-	return store_fn_1(STORE_FN_SHELTER_REMOVE, id, cb, arg, err);
+	return store_fn_audited(
+	    STORE_FN_SHELTER_REMOVE, au, 1, id, NULL, cb, arg, err);
 }
 
 /* shd_shelter_get id: {"shelter"}. */
@@ -271,12 +276,14 @@ store_intake(const struct store_audit *au, const char *id, bool open,
 	    STORE_FN_INTAKE, 7, argv, NULL, written, cb, arg, err);
 }
 
-/* shd_departures id pools ({POOL: [[day, count], ...]}): {"shelter"}. */
+/* shd_departures who method ids defer (au), id pools ({POOL: [[day,
+ * count], ...]}): {"shelter"}. */
 int
-store_departures(const char *id, const char *pools, store_cb *cb, void *arg,
-    struct sh_error *err)
+store_departures(const struct store_audit *au, const char *id,
+    const char *pools, store_cb *cb, void *arg, struct sh_error *err)
 {
-	return store_fn_2(STORE_FN_DEPARTURES, id, pools, cb, arg, err);
+	return store_fn_audited(
+	    STORE_FN_DEPARTURES, au, 2, id, pools, cb, arg, err);
 }
 
 /*
@@ -614,16 +621,20 @@ store_audit_list(long long from_ms, long long to_ms, const char *who,
 	return store_call(STORE_FN_AUDIT_LIST, 5, argv, NULL, cb, arg, err);
 }
 
-/* shd_retention requests_cutoff registrations_cutoff audit_cutoff. */
+/* shd_retention who method ids defer (au), requests_cutoff
+ * registrations_cutoff audit_cutoff. */
 int
-store_retention(long long requests_cutoff_ms, const char *reg_cutoff_date,
-    long long audit_cutoff_ms, store_cb *cb, void *arg, struct sh_error *err)
+store_retention(const struct store_audit *au, long long requests_cutoff_ms,
+    const char *reg_cutoff_date, long long audit_cutoff_ms, store_cb *cb,
+    void *arg, struct sh_error *err)
 {
 	char r[STORE_FN_NUM], a[STORE_FN_NUM];
-	const char *argv[] = {
+	const char *argv[] = {"", "", "", "",
 	    requests_cutoff_ms >= 0 ? store_fn_num(r, requests_cutoff_ms) : "",
 	    store_fn_str(reg_cutoff_date),
 	    audit_cutoff_ms >= 0 ? store_fn_num(a, audit_cutoff_ms) : ""};
+	bool *written = store_fn_audit(au, argv);
 
-	return store_call(STORE_FN_RETENTION, 3, argv, NULL, cb, arg, err);
+	return store_call_audited(
+	    STORE_FN_RETENTION, 7, argv, NULL, written, cb, arg, err);
 }

@@ -22,16 +22,18 @@
 
 #define STORE_FUNCTIONS(X)                                                     \
 	X(VERSION, "shd_version", 0, 0, "")                                    \
-	X(SHELTER_PUT, "shd_shelter_put", 4, 4,                                \
-	    "id doc always open_if_new [pool pool_json total occupied]")       \
-	X(SHELTER_REMOVE, "shd_shelter_remove", 1, 0, "id")                    \
+	X(SHELTER_PUT, "shd_shelter_put", 8, 4,                                \
+	    "who method ids defer id doc always open_if_new [pool pool_json "  \
+	    "total occupied]")                                                 \
+	X(SHELTER_REMOVE, "shd_shelter_remove", 5, 0,                          \
+	    "who method ids defer id")                                         \
 	X(SHELTER_GET, "shd_shelter_get", 1, 0, "id")                          \
 	X(SHELTER_LIST, "shd_shelter_list", 0, 0, "")                          \
 	X(SHELTER_PAGE, "shd_shelter_page", 2, 0, "after limit")               \
 	X(CAPACITY, "shd_capacity", 6, 3,                                      \
 	    "who method ids defer id if_version [pool total occupied]")        \
 	X(INTAKE, "shd_intake", 7, 0, "who method ids defer id open reason")   \
-	X(DEPARTURES, "shd_departures", 2, 0, "id pools")                      \
+	X(DEPARTURES, "shd_departures", 6, 0, "who method ids defer id pools") \
 	X(CASE_SHELTERS, "shd_case_shelters", 1, 0, "case")                    \
 	X(SUBMIT, "shd_submit", 13, 0,                                         \
 	    "who method ids defer ref doc urgency case co_victims household "  \
@@ -69,8 +71,9 @@
 	X(REG_DOCS, "shd_reg_docs", 2, 0, "from to")                           \
 	X(AUDIT_ADD, "shd_audit_add", 4, 0, "who method ids outcome")          \
 	X(AUDIT_LIST, "shd_audit_list", 5, 0, "from to who method limit")      \
-	X(RETENTION, "shd_retention", 3, 0,                                    \
-	    "requests_cutoff registrations_cutoff audit_cutoff")
+	X(RETENTION, "shd_retention", 7, 0,                                    \
+	    "who method ids defer requests_cutoff registrations_cutoff "       \
+	    "audit_cutoff")
 
 #define STORE_FN_ENUM_(id, name, argc, group, args) STORE_FN_##id,
 enum store_fn { STORE_FUNCTIONS(STORE_FN_ENUM_) STORE_FN_COUNT };

@@ -64,7 +64,7 @@ def put(r, sid, pools, name=None, always=0, open_if_new=1):
     args = [sid, shelter_doc(sid, name), always, open_if_new]
     for pname, total, occupied in pools:
         args += [pname, pool_static(pname), total, occupied]
-    return fcall(r, "shd_shelter_put", *args)
+    return fcall(r, "shd_shelter_put", *NO_AUDIT, *args)
 
 
 def pool(shelter, name):
@@ -226,19 +226,20 @@ def test_shelter_put_get_list_remove():
             == 3
 
         # Removing the shelter while it holds someone is refused.
-        e = error_of(fcall(r, "shd_shelter_remove", "s-b"))
+        e = error_of(fcall(r, "shd_shelter_remove", *NO_AUDIT, "s-b"))
         assert (e["code"], e["reason"], e["field"]) == (-32009, "state", "id")
         fcall(r, "shd_cancel", *NO_AUDIT, sub["request"]["id"])
         # An empty pool can go now.
         res = put(r, "s-b", [("mothers", 4, 0)])
         assert [p["name"] for p in res["shelter"]["pools"]] == ["mothers"]
 
-        assert fcall(r, "shd_shelter_remove", "s-b") == {"id": "s-b"}
+        assert fcall(r, "shd_shelter_remove", *NO_AUDIT,
+                     "s-b") == {"id": "s-b"}
         assert events(r)[-1]["type"] == "shelter.removed"
         e = error_of(fcall(r, "shd_shelter_get", "s-b"))
         assert (e["code"], e["reason"], e["field"]) == (-32004, "shelter",
                                                         "id")
-        e = error_of(fcall(r, "shd_shelter_remove", "s-b"))
+        e = error_of(fcall(r, "shd_shelter_remove", *NO_AUDIT, "s-b"))
         assert e["code"] == -32004
         ids = [x["id"] for x in fcall(r, "shd_shelter_list")["shelters"]]
         assert ids == ["s-a"]

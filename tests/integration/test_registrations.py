@@ -259,9 +259,16 @@ def test_audit_has_one_entry_per_call_whoever_writes_it():
         expect_error(lambda: a.call("placement.arrived",
                                     {"request_id": rid}), -32009, "state")
         a.call("placement.departed", {"request_id": rid})
+        a.call("retention.sweep")
+        expect_error(lambda: a.call("shelter.remove", {"id": "t-none"}),
+                     -32004, "shelter")
+        a.call("shelter.remove", {"id": "t-aud"})
         ent = a.call("audit.list", {})["entries"]
         got = [(e["method"], e["ids"], e["outcome"]) for e in ent]
         assert got == [
+            ("shelter.remove", ["t-aud"], "ok"),
+            ("shelter.remove", ["t-none"], "shelter"),
+            ("retention.sweep", [], "ok"),
             ("placement.departed", [rid], "ok"),
             ("placement.arrived", [rid], "state"),
             ("placement.arrived", [rid], "ok"),
