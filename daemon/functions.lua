@@ -3,9 +3,11 @@
 -- functions.lua: the shelterd Redis function library (docs/store.md).
 --
 -- Every function takes the key prefix as ARGV[1] and returns one JSON text.
--- A mutation validates first and writes nothing when it refuses; then it
--- writes the state change and appends its events to the stream in the same
--- call, so Redis's atomic function execution is the only lock there is.
+-- A mutation validates first and writes nothing when it refuses (but the
+-- daemon call's audit entry, see audit_reply); then it writes the state
+-- change and appends its events to the stream (and the audit entry) in the
+-- same call, so Redis's atomic function execution is the only lock there
+-- is.
 -- Output JSON is spliced from stored JSON texts (cjson would turn an empty
 -- array into {}); strings are quoted with cjson.encode.
 
@@ -2331,7 +2333,8 @@ end
 ---------------------------------------------------------------------------
 
 -- Every function with its argument count after the prefix (argc) and the
--- size of a repeated tail (group, absent: none). The daemon names the same
+-- size of a repeated tail (group, absent: none); audit: it takes who method
+-- ids defer first and writes the daemon call's audit entry (audit_reply). The daemon names the same
 -- functions and counts in daemon/store_fn.h; tests/unit/test_store_fn.c
 -- holds the two against each other.
 local FUNCTIONS = {

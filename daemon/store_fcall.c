@@ -98,7 +98,7 @@ store_refused(const char *msg)
 /*
  * What a reply to p means: a result (returned, owned) or NULL with err
  * set. A function's own error means it changed nothing (the functions
- * validate before they write).
+ * validate before they write) but, for one that audits, the audit entry.
  */
 static json_t *
 store_fcall_outcome(struct pending *p, redisReply *reply, struct sh_error *err)
@@ -143,7 +143,9 @@ store_fcall_outcome(struct pending *p, redisReply *reply, struct sh_error *err)
 	if ((e = json_object_get(res, "error")) != NULL) {
 		store_error_from_json(e, err);
 		json_decref(res);
-		p->writes = false; /* nothing was written: no WAIT needed */
+		/* Nothing was written but an audit entry, which is never
+		 * waited for: no WAIT needed. */
+		p->writes = false;
 		return NULL;
 	}
 	return res;
