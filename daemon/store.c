@@ -7,8 +7,10 @@
  * connections are up through the hook it sets (store_st.tail_up).
  *
  * One wrapper owns both connections ("cmd" for FCALLs, reads and PING;
- * "tail" for XREAD BLOCK), their timers and the reconnect backoff. hiredis
- * has no timeouts: every command on cmd sits in a FIFO with its send time,
+ * "tail" for XREAD BLOCK), STORE_AUX more for the client calls store_call
+ * spreads over cmd and them, their timers and the reconnect backoff; a
+ * drop drops them all. hiredis has no timeouts: every command on cmd (or
+ * an aux) sits in a FIFO with its send time,
  * and a watchdog drops the connections when the oldest one is older than
  * STORE_TIMEOUT_MS. Dropping never frees a context inside a hiredis
  * callback: it is deferred to a zero-timeout event, where redisAsyncFree
@@ -80,20 +82,44 @@ store_internal(struct sh_error *err)
 	    err, SH_INTERNAL, "internal", NULL, "internal error in the store");
 }
 
-/* Send a command on cmd, recorded in the FIFO the watchdog reads. */
+/* Send a command on ac, recorded in the FIFO the watchdog reads. */
+int
+store_send_on(redisAsyncContext *ac, struct pending *p, redisCallbackFn *fn,
+    int argc, const char **argv, const size_t *lens)
+{
+	if (ac == NULL ||
+	    redisAsyncCommandArgv(ac, fn, p, argc, argv, lens) != REDIS_OK) {
+		free(p);
+		return -1;
+	}
+	p->ac = ac;
+	p->sent_us = clock_mono_us();
+	TAILQ_INSERT_TAIL(&store_st.pending, p, link);
+	return 0;
+}
+
+/* Send a command on cmd: see store_internal.h. */
 int
 store_send(struct pending *p, redisCallbackFn *fn, int argc, const char **argv,
     const size_t *lens)
 {
-	if (store_st.cmd == NULL ||
-	    redisAsyncCommandArgv(store_st.cmd, fn, p, argc, argv, lens) !=
-	        REDIS_OK) {
-		free(p);
-		return -1;
+	return store_send_on(store_st.cmd, p, fn, argc, argv, lens);
+}
+
+/* The round robin over cmd and the open aux: see store_internal.h. */
+redisAsyncContext *
+store_pick(void)
+{
+	unsigned i, k;
+
+	for (i = 0; i < STORE_AUX + 1; i++) {
+		k = store_st.aux_next++ % (STORE_AUX + 1);
+		if (k == 0 && store_st.cmd != NULL)
+			return store_st.cmd;
+		if (k > 0 && store_st.aux[k - 1] != NULL)
+			return store_st.aux[k - 1];
 	}
-	p->sent_us = clock_mono_us();
-	TAILQ_INSERT_TAIL(&store_st.pending, p, link);
-	return 0;
+	return store_st.cmd;
 }
 
 /* A new zeroed pending command of kind (the caller sends or frees it), or
@@ -247,6 +273,33 @@ store_tail_auth_cb(redisAsyncContext *ac, void *r, void *privdata)
 	}
 }
 
+/* Is ac one of the aux connections? */
+static bool
+store_is_aux(const redisAsyncContext *ac)
+{
+	int i;
+
+	for (i = 0; i < STORE_AUX; i++)
+		if (ac != NULL && ac == store_st.aux[i])
+			return true;
+	return false;
+}
+
+/* AUTH on an aux connection (queued before any call on it). */
+static void
+store_aux_auth_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	redisReply *reply = r;
+
+	if (reply == NULL || !store_is_aux(ac))
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("store: AUTH failed on a call connection redis=%s",
+		    store_st.addr);
+		store_drop("auth");
+	}
+}
+
 /*
  * The id of a stream entry [id, [field, value, ...]], or NULL when it is
  * not one (store_stream.c parses the fields of the entries it delivers).
@@ -302,13 +355,22 @@ store_setup_send(int step, int argc, const char **argv, const size_t *lens)
 static bool
 store_forget(const redisAsyncContext *ac)
 {
-	if (ac == store_st.cmd)
+	int i;
+
+	if (ac == store_st.cmd) {
 		store_st.cmd = NULL;
-	else if (ac == store_st.tail)
+		return true;
+	}
+	if (ac == store_st.tail) {
 		store_st.tail = NULL;
-	else
-		return false;
-	return true;
+		return true;
+	}
+	for (i = 0; i < STORE_AUX; i++)
+		if (ac == store_st.aux[i]) {
+			store_st.aux[i] = NULL;
+			return true;
+		}
+	return false;
 }
 
 static void
@@ -402,6 +464,7 @@ store_connect_to(void)
 	    "FUNCTION", "LOAD", "REPLACE", store_functions_lua};
 	char key[256], skey[256];
 	const char *newest[] = {"XREVRANGE", key, "+", "-", "COUNT", "1"};
+	int i;
 	const char *salt[] = {"SET", skey, store_st.case_salt, "NX", "GET"};
 
 	store_st.cmd_ready = store_st.tail_ready = store_st.aof_ok =
@@ -430,6 +493,17 @@ store_connect_to(void)
 		store_drop("setup");
 		return;
 	}
+	/* The aux connections: AUTH only (the library is loaded by cmd,
+	 * and no call is sent before the store is up). One that does not
+	 * open is left out of the round robin. */
+	for (i = 0; i < STORE_AUX; i++)
+		if ((store_st.aux[i] = store_open()) != NULL &&
+		    store_st.password != NULL &&
+		    redisAsyncCommandArgv(store_st.aux[i], store_aux_auth_cb,
+		        NULL, ac, av, NULL) != REDIS_OK) {
+			store_drop("setup");
+			return;
+		}
 	store_events_key(key, sizeof key);
 	if ((store_st.password != NULL &&
 	        redisAsyncCommandArgv(store_st.tail, store_tail_auth_cb, NULL,
@@ -487,17 +561,26 @@ static void
 store_reset_cb(evutil_socket_t fd, short what, void *arg)
 {
 	redisAsyncContext *cmd = store_st.cmd, *tail = store_st.tail;
+	redisAsyncContext *aux[STORE_AUX];
 	struct timeval tv;
 	unsigned ms;
+	int i;
 
 	store_st.cmd = store_st.tail =
 	    NULL; /* so the disconnect callbacks ignore them */
+	for (i = 0; i < STORE_AUX; i++) {
+		aux[i] = store_st.aux[i];
+		store_st.aux[i] = NULL;
+	}
 	store_st.up = store_st.cmd_ready = store_st.tail_ready = false;
 	store_st.ping_inflight = store_st.tail_inflight = false;
 	if (cmd != NULL)
 		redisAsyncFree(cmd);
 	if (tail != NULL)
 		redisAsyncFree(tail);
+	for (i = 0; i < STORE_AUX; i++)
+		if (aux[i] != NULL)
+			redisAsyncFree(aux[i]);
 	if (store_st.announced) {
 		store_st.announced = false;
 		if (store_st.stopping)

@@ -59,6 +59,20 @@ store_fn_reads(enum store_fn fn)
 	}
 }
 
+/*
+ * May fn go on any connection of the pool (store_pick)? Calls on different
+ * connections may run in another order than they were sent, so only the
+ * calls of clients, whose order among callers was never defined and whose
+ * caller waits for each, are spread: shd_submit and shd_capacity. Every
+ * other call (the waitlist's proposals in order, the sweeps, the table's
+ * reads) stays on cmd, in send order.
+ */
+static bool
+store_fn_spread(enum store_fn fn)
+{
+	return fn == STORE_FN_SUBMIT || fn == STORE_FN_CAPACITY;
+}
+
 /* {"error":{code, reason, field, message}} into err. */
 static void
 store_error_from_json(const json_t *e, struct sh_error *err)
@@ -232,7 +246,8 @@ store_wait_send(struct pending *p)
 		return -1;
 	w->fcall = p;
 	snprintf(w->fn, sizeof w->fn, "WAIT");
-	return store_send(w, store_wait_cb, 3, av, NULL);
+	/* On p's connection: WAIT counts the acks of its client's writes. */
+	return store_send_on(p->ac, w, store_wait_cb, 3, av, NULL);
 }
 
 /* Does argc fit fn's row of the table: argc + k * group arguments? */
@@ -310,7 +325,8 @@ store_call_audited(enum store_fn fn, int argc, const char *const *argv,
 	p->writes = !store_fn_reads(fn);
 	p->waited = p->writes && store_st.min_acks > 0;
 	snprintf(p->fn, sizeof p->fn, "%s", d->name);
-	if (store_send(p, store_fcall_cb, argc + 4, av, al) == -1)
+	if (store_send_on(store_fn_spread(fn) ? store_pick() : store_st.cmd, p,
+	        store_fcall_cb, argc + 4, av, al) == -1)
 		return store_unavailable(err);
 	/* Sent: from here on only the callbacks report. Without its WAIT
 	 * the write cannot be acknowledged: the FCALL callback then

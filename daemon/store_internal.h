@@ -26,6 +26,11 @@
 #define STORE_TAIL_COUNT    512
 #define STORE_ID_MAX        48
 #define STORE_CASE_KEY      68 /* "h" + 64 hex digits + NUL, and spare */
+/* Connections beside cmd for the calls store_call spreads (store_fcall.c):
+ * under appendfsync always Redis fsyncs once per event-loop turn and reads
+ * a bounded amount per connection and turn, so more connections mean more
+ * calls per fsync. */
+#define STORE_AUX 3
 
 enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT };
 
@@ -47,6 +52,7 @@ struct pending {
 	json_t *res;  /* the outcome kept for the WAIT (owned), or NULL ... */
 	struct sh_error err;   /* ... with this error */
 	struct pending *fcall; /* PK_WAIT: the FCALL whose outcome it holds */
+	redisAsyncContext *ac; /* the connection it was sent on */
 	bool *audited; /* PK_FCALL: set when the function wrote the audit
 	                * entry (its reply's "audited") */
 };
@@ -65,6 +71,8 @@ struct store_state {
 	void (*on_down)(void);
 
 	redisAsyncContext *cmd, *tail;
+	redisAsyncContext *aux[STORE_AUX]; /* NULL: not open */
+	unsigned aux_next;                 /* round robin over cmd and aux */
 	struct pending_list pending;
 	bool cmd_ready, tail_ready, up, announced, ever_up, stopping;
 	bool aof_ok, fsync_ok, failing;
@@ -107,6 +115,11 @@ struct pending *store_pending_new(enum pending_kind kind);
  */
 int store_send(struct pending *p, redisCallbackFn *fn, int argc,
     const char **argv, const size_t *lens);
+/* store_send on ac (cmd or one of aux). */
+int store_send_on(redisAsyncContext *ac, struct pending *p, redisCallbackFn *fn,
+    int argc, const char **argv, const size_t *lens);
+/* The next connection of the round robin over cmd and the open aux. */
+redisAsyncContext *store_pick(void);
 /* The reply for p arrived (or NULL: the connection is going away). The
  * callback frees p. */
 void store_pending_done(struct pending *p, redisReply *reply);
