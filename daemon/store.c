@@ -106,22 +106,6 @@ store_send(struct pending *p, redisCallbackFn *fn, int argc, const char **argv,
 	return store_send_on(store_st.cmd, p, fn, argc, argv, lens);
 }
 
-/* The round robin over cmd and the open aux: see store_internal.h. */
-redisAsyncContext *
-store_pick(void)
-{
-	unsigned i, k;
-
-	for (i = 0; i < STORE_AUX + 1; i++) {
-		k = store_st.aux_next++ % (STORE_AUX + 1);
-		if (k == 0 && store_st.cmd != NULL)
-			return store_st.cmd;
-		if (k > 0 && store_st.aux[k - 1] != NULL)
-			return store_st.aux[k - 1];
-	}
-	return store_st.cmd;
-}
-
 /* A new zeroed pending command of kind (the caller sends or frees it), or
  * NULL on ENOMEM. */
 struct pending *

@@ -73,6 +73,22 @@ store_fn_spread(enum store_fn fn)
 	return fn == STORE_FN_SUBMIT || fn == STORE_FN_CAPACITY;
 }
 
+/* The next connection of the round robin over cmd and the open aux. */
+static redisAsyncContext *
+store_pick(void)
+{
+	unsigned i, k;
+
+	for (i = 0; i < STORE_AUX + 1; i++) {
+		k = store_st.aux_next++ % (STORE_AUX + 1);
+		if (k == 0 && store_st.cmd != NULL)
+			return store_st.cmd;
+		if (k > 0 && store_st.aux[k - 1] != NULL)
+			return store_st.aux[k - 1];
+	}
+	return store_st.cmd;
+}
+
 /* {"error":{code, reason, field, message}} into err. */
 static void
 store_error_from_json(const json_t *e, struct sh_error *err)

@@ -118,8 +118,6 @@ int store_send(struct pending *p, redisCallbackFn *fn, int argc,
 /* store_send on ac (cmd or one of aux). */
 int store_send_on(redisAsyncContext *ac, struct pending *p, redisCallbackFn *fn,
     int argc, const char **argv, const size_t *lens);
-/* The next connection of the round robin over cmd and the open aux. */
-redisAsyncContext *store_pick(void);
 /* The reply for p arrived (or NULL: the connection is going away). The
  * callback frees p. */
 void store_pending_done(struct pending *p, redisReply *reply);
