@@ -2,9 +2,13 @@
  * audit.h: the audit trail and the retention sweep.
  *
  * Every call of a method marked audit in the method table appends one
- * entry to the audit stream when it ends: who (token name or uid), the
- * method, the ids it named or made, its outcome (ok or the error reason).
- * No personal attribute and no free text (reasons are not recorded).
+ * entry to the audit stream: who (token name or uid), the method, the ids
+ * it named or made, its outcome (ok or the error reason). The store
+ * function that makes the call's change writes it in the same function
+ * call (audit_store_args); a call that reaches none (refused before the
+ * store, the store unreachable, a reply deferred) gets it when it ends
+ * (audit_record). No personal attribute and no free text (reasons are not
+ * recorded).
  */
 #ifndef SHELTERD_AUDIT_H
 #define SHELTERD_AUDIT_H
