@@ -86,9 +86,9 @@ placement_ids_of(
  * time; rejected, case_shelters and case_apart are arrays of shelter ids
  * or NULL. res is usually table_scratch(). Returns 0, or -1 on ENOMEM.
  */
-int
-placement_match(const struct request *r, const json_t *rejected,
-    const json_t *case_shelters, const json_t *case_apart,
+static int
+placement_match_first(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, const json_t *case_apart, size_t k,
     struct match_result *res)
 {
 	struct match_options opt = sd.cfg->match;
@@ -110,9 +110,12 @@ placement_match(const struct request *r, const json_t *rejected,
 	in.case_apart = ca;
 	opt.now_ms = clock_now_ms();
 	all = table_all(&n);
-	/* Only the shelters the index leaves are scored; the explanation
-	 * is computed when one is asked for (match_explanation_json). */
-	rc = match_run_indexed(table_index(), all, n, r, &in, &opt, res);
+	/* Only the shelters the index leaves are scored (with k, only those
+	 * that can rank among the first k); the explanation is computed
+	 * when one is asked for (match_explanation_json). */
+	rc = k == SIZE_MAX
+	    ? match_run_indexed(table_index(), all, n, r, &in, &opt, res)
+	    : match_run_top(table_index(), all, n, r, &in, &opt, k, res);
 	metrics_match(clock_mono_us() - t0);
 out:
 	if (rej != rbuf)
@@ -122,6 +125,29 @@ out:
 	if (ca != abuf)
 		free(ca);
 	return rc;
+}
+
+int
+placement_match(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, const json_t *case_apart,
+    struct match_result *res)
+{
+	return placement_match_first(
+	    r, rejected, case_shelters, case_apart, SIZE_MAX, res);
+}
+
+/*
+ * placement_match, but only the first k candidates of the ranking are
+ * found (res->ncandidates <= k: more than k - 1 means there may be more);
+ * the explanation still counts every shelter. 0 or -1.
+ */
+int
+placement_match_top(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, const json_t *case_apart, size_t k,
+    struct match_result *res)
+{
+	return placement_match_first(
+	    r, rejected, case_shelters, case_apart, k, res);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include "shelter/match.h"
 
 #include "match_index.h"
+#include "match_internal.h"
 #include "match_message.h"
 #include "scarcity.h"
 
@@ -37,19 +38,6 @@ static const char *const match_scorer_names[SCORER_COUNT] = {
     [SCORER_FRESHNESS] = "freshness",
     [SCORER_TOGETHER] = "together",
     [SCORER_SCARCITY] = "scarcity",
-};
-
-/* Per-request facts derived once, so the shelter loop stays cheap. */
-struct match_ctx {
-	const struct request *req;
-	const struct match_input *in;
-	const struct match_options *opt;
-	unsigned residence_bit;
-	bool minor;
-	bool check_distance;
-	double too_close_deg; /* latitude degrees beyond which none is */
-	bool check_reserve;   /* not immediate, and some reserve is set */
-	long long program_free[PROGRAM_COUNT]; /* when check_reserve */
 };
 
 /*
@@ -190,14 +178,7 @@ match_listed(const char *const *ids, size_t n, const char *id)
 static int
 match_round(double x)
 {
-	/* Half up; the epsilon keeps 87.5 from becoming 87.4999999. */
-	return (int)floor(x + 0.5 + 1e-9);
-}
-
-static int
-match_clamp(int v)
-{
-	return v < 0 ? 0 : v > 100 ? 100 : v;
+	return match_score_round(x);
 }
 
 static bool
@@ -212,8 +193,9 @@ match_common_language(const struct request *r, const struct shelter *s)
 	return false;
 }
 
-/* The eligibility rules of program p (the shelter's own). */
-static bool
+/* The eligibility rules of program p (the shelter's own): see
+ * match_internal.h. */
+bool
 match_eligible(const struct match_ctx *x, enum program p)
 {
 	const struct request *r = x->req;
@@ -257,7 +239,7 @@ match_pool_before(
  * Run every filter on s; returns the failing filters as bits and fills the
  * candidate's pools (in preference order) when the household fits.
  */
-static unsigned
+unsigned
 match_filter(const struct match_ctx *x, const struct shelter *s,
     struct match_candidate *c, unsigned *missing, double *dexp)
 {
@@ -337,8 +319,6 @@ match_score_one(const struct match_ctx *x, const struct shelter *s,
 	const struct match_input *in = x->in;
 	unsigned extra;
 	double d;
-	int total, free, i, p, np;
-	long long h;
 
 	switch (k) {
 	case SCORER_LANGUAGE:
@@ -353,38 +333,22 @@ match_score_one(const struct match_ctx *x, const struct shelter *s,
 		    : geo_distance_km(s->location.lat, s->location.lon,
 		          r->exploitation_location.lat,
 		          r->exploitation_location.lon);
-		return match_clamp(match_round(100.0 * d / 150.0));
+		return match_score_safety(d);
 	case SCORER_PROXIMITY:
 		if (!r->has_preferred_location)
 			return 50;
 		d = geo_distance_km(s->location.lat, s->location.lon,
 		    r->preferred_location.lat, r->preferred_location.lon);
-		return match_clamp(match_round(100.0 - 100.0 * d / 250.0));
+		return match_score_proximity(d);
 	case SCORER_CARE_FIT:
-		np = __builtin_popcount(r->prefers);
-		p = np == 0
-		    ? 100
-		    : match_round(100.0 *
-		          __builtin_popcount(r->prefers & s->care) / np);
 		extra = s->care & CARE_SPECIALISED & ~(r->needs | r->prefers);
-		return match_clamp(p - 20 * __builtin_popcount(extra));
+		return match_score_care_fit(__builtin_popcount(r->prefers),
+		    __builtin_popcount(r->prefers & s->care),
+		    __builtin_popcount(extra));
 	case SCORER_OCCUPANCY:
-		total = free = 0;
-		for (i = 0; i < s->npools && i < MODEL_POOL_MAX; i++) {
-			total += s->pools[i].total;
-			if (model_pool_free(&s->pools[i]) > 0)
-				free += model_pool_free(&s->pools[i]);
-		}
-		if (total <= 0)
-			return 0;
-		return match_clamp(match_round(100.0 * free / total));
+		return match_score_occupancy(s);
 	case SCORER_FRESHNESS:
-		if (s->updated_at <= 0)
-			return 0;
-		h = (x->opt->now_ms - s->updated_at) / 3600000;
-		if (h < 0)
-			h = 0;
-		return match_clamp(match_round(100.0 - 100.0 * h / 48.0));
+		return match_score_freshness(x->opt, s->updated_at);
 	case SCORER_TOGETHER:
 		if (r->co_victims != CO_VICTIMS_TOGETHER)
 			return 50;
@@ -398,8 +362,9 @@ match_score_one(const struct match_ctx *x, const struct shelter *s,
 	}
 }
 
-/* The weighted mean of c's scores, in hundredths. */
-static void
+/* The weighted mean of c's scores, in hundredths: nondecreasing in each
+ * score. */
+void
 match_combine(const double *w, struct match_candidate *c)
 {
 	double sum = 0, wsum = 0;
@@ -416,8 +381,9 @@ match_combine(const double *w, struct match_candidate *c)
 		c->score = 10000;
 }
 
-/* Every scorer but scarcity, which needs all candidates (scarcity.c). */
-static void
+/* Every scorer but scarcity, which needs all candidates (scarcity.c);
+ * that one is 100 here. */
+void
 match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
 {
 	const double *w = x->opt->weights;
@@ -435,7 +401,7 @@ match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
  * Rank key: score desc (14 bits), free desc (18 bits, clamped; a larger
  * pool is not real), input position (32 bits); ascending as an integer.
  */
-static uint64_t
+uint64_t
 match_rank_key(const struct match_candidate *c, size_t pos)
 {
 	uint64_t free = c->free < 0 ? 0 : c->free > 0x3ffff ? 0x3ffff : c->free;
@@ -516,7 +482,7 @@ match_rank(
 }
 
 /* Reset res for a run over n shelters. 0, or -1 on ENOMEM. */
-static int
+int
 match_begin(struct match_result *res, size_t n)
 {
 	res->ncandidates = res->eligible = res->nnear = 0;
@@ -533,7 +499,7 @@ match_begin(struct match_result *res, size_t n)
 }
 
 /* The per-request facts of x but the reserve's free places. */
-static void
+void
 match_ctx_init(struct match_ctx *x, const struct request *req,
     const struct match_input *in, const struct match_options *opt)
 {

@@ -7,10 +7,12 @@
  * usage: bench_match [-s SHELTERS] [-r REQUESTS] [-j]
  *   -j also builds the candidates and explanation JSON in each timed call.
  *
- * Two lines: "match" is match_run (every shelter filtered, the whole
+ * Three lines: "match" is match_run (every shelter filtered, the whole
  * explanation), "match indexed" match_run_indexed as the daemon runs it
- * (only the shelters the index leaves; with -j the JSON computes the
- * explanation, as match.preview does). Same requests, same results.
+ * for a preview or the waitlist (only the shelters the index leaves; with
+ * -j the JSON computes the explanation, as match.preview does), "match top
+ * 20" match_run_top as a submit runs it (the first 20 candidates; with -j
+ * the explanation is computed as well). Same requests, same ranking.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@ struct bench_run {
 	int nr, with_json;
 	const struct match_options *opt;
 	const struct match_index *idx; /* NULL: match_run */
+	size_t top;                    /* > 0: match_run_top of that many */
 	struct match_result *res;
 	long long *lat, *cpu;
 };
@@ -300,7 +303,9 @@ bench_loop(struct bench_run *b, const char *label)
 		}
 		c0 = bench_ns(CLOCK_THREAD_CPUTIME_ID);
 		t0 = bench_ns(CLOCK_MONOTONIC);
-		rc = b->idx != NULL
+		rc = b->top > 0 ? match_run_top(b->idx, b->ptr, ns, &b->req[i],
+		                      &in, b->opt, b->top, b->res)
+		    : b->idx != NULL
 		    ? match_run_indexed(
 		          b->idx, b->ptr, ns, &b->req[i], &in, b->opt, b->res)
 		    : match_run(b->ptr, ns, &b->req[i], &in, b->opt, b->res);
@@ -412,6 +417,10 @@ main(int argc, char **argv)
 		return 1;
 	b.idx = &idx;
 	if (bench_loop(&b, " indexed") == -1)
+		return 1;
+	/* The window a submit sends (16 + 3 alternatives) and one more. */
+	b.top = 20;
+	if (bench_loop(&b, " top 20") == -1)
 		return 1;
 	match_index_free(&idx);
 	match_result_free(&res);
