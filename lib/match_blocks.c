@@ -297,6 +297,34 @@ top_order_place(struct match_top *t, uint32_t *order)
 	return 0;
 }
 
+/* Set TOP_KIND's order: by what the filters and the scores but the live
+ * ones read (program, care, security, languages), then id, so a block
+ * holds shelters alike and bounds them closely. */
+static int
+top_order_kind(struct match_top *t, uint32_t *order)
+{
+	uint64_t *key, l;
+	const struct top_member *m;
+	size_t i;
+
+	if ((key = calloc(t->n ? t->n : 1, sizeof *key)) == NULL)
+		return -1;
+	for (i = 0; i < t->n; i++) {
+		m = &t->mem[i];
+		l = m->langs * 0x9e3779b97f4a7c15ULL >> 50;
+		key[i] = (uint64_t)((unsigned)m->program & 15) << 60 |
+		    (uint64_t)(m->care & 0xff) << 52 |
+		    (uint64_t)((unsigned)t->sh[i]->security & 3) << 50 |
+		    (l & 0x3ffff) << 32 | t->rank[i];
+		order[i] = (uint32_t)i;
+	}
+	top_sort_key = key;
+	qsort(order, t->n, sizeof *order, top_cmp_key);
+	top_sort_key = NULL;
+	free(key);
+	return 0;
+}
+
 /* match_blocks_build: see match_index.h. */
 int
 match_blocks_build(
@@ -331,7 +359,7 @@ match_blocks_build(
 		goto fail;
 	for (i = 0; i < n; i++) {
 		t->sh[i] = shelters[i];
-		t->byid[i] = t->set[TOP_TABLE].order[i] = (uint32_t)i;
+		t->byid[i] = (uint32_t)i;
 		if (i > 0 && strcmp(shelters[i - 1]->id, shelters[i]->id) >= 0)
 			sorted = false;
 	}
@@ -345,7 +373,8 @@ match_blocks_build(
 		top_member_static(t, i);
 		top_member_live(t, i);
 	}
-	if (top_order_place(t, t->set[TOP_PLACE].order) == -1)
+	if (top_order_kind(t, t->set[TOP_KIND].order) == -1 ||
+	    top_order_place(t, t->set[TOP_PLACE].order) == -1)
 		goto fail;
 	for (si = 0; si < TOP_SETS; si++) {
 		for (i = 0; i < n; i++)

@@ -17,7 +17,9 @@
 #define TOP_KIDS   31   /* children_max from which pools share a bit */
 #define TOP_EPS_KM 1e-6 /* rounding in the distances the circles bound */
 
-enum { TOP_TABLE, TOP_PLACE, TOP_SETS };
+/* The two orders of blocks: shelters alike (program, care, security,
+ * languages, then id), and shelters near each other. */
+enum { TOP_KIND, TOP_PLACE, TOP_SETS };
 
 struct top_block {
 	/* What match_index_set saw. */

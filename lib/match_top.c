@@ -2,9 +2,11 @@
  * match_top.c: the first k candidates of the ranking without scoring every
  * candidate (match_run_top), for a submit that sends only a window of them.
  *
- * The index keeps its shelters in blocks of TOP_B, twice: in table order
- * (block b is word b of the bitsets) and in order of place (a Morton curve
- * over latitude and longitude, so a block covers a small area). A block
+ * The index keeps its shelters in blocks of TOP_B, twice: shelters alike
+ * (the same program, care, security and languages, in id order) and
+ * shelters near each other (a Morton curve over latitude and longitude,
+ * so a block covers a small area); a request without a location uses the
+ * first, one with a location the second. A block
  * holds what bounds its members' rank keys from above: the languages, care
  * tags, programs and pools they have, a circle around them, their latest
  * report, the highest occupancy score and free places per gender, and the
@@ -87,45 +89,55 @@ top_take(const struct top_req *tr, uint32_t pos, struct match_candidate *c)
 	return true;
 }
 
-/* Scarcity's minima over every candidate (table order, skipping blocks
- * that cannot lower any). */
+/* Can a member of block k pass the filters the index reads? (false:
+ * none can; true: perhaps.) */
+static bool
+top_block_may(const struct top_req *tr, const struct top_block *k)
+{
+	const struct request *r = tr->x->req;
+
+	return (k->programs & (tr->programs | 1u << PROGRAM_COUNT)) != 0 &&
+	    (r->needs & ~k->care_or) == 0 &&
+	    k->security_max >= (int)r->min_security;
+}
+
+/* Scarcity's minima over every candidate (skipping the blocks, then the
+ * shelters, that cannot lower any). */
 static void
 top_scarcity(struct top_req *tr)
 {
 	const struct match_ctx *x = tr->x;
-	const struct top_set *set = &tr->t->set[TOP_TABLE];
+	const struct top_set *set = &tr->t->set[TOP_KIND];
 	const struct top_block *k;
 	struct match_candidate c;
 	struct scarcity_min *m = &tr->m;
 	const struct shelter *s;
 	unsigned missing;
 	int spare;
-	uint64_t word;
 	uint32_t pos;
-	size_t b;
+	size_t b, j, end;
 	double dexp;
 
 	memset(m, 0, sizeof *m);
 	for (b = 0; b < set->nblocks; b++) {
-		if ((word = match_query_word(&tr->q, b)) == 0)
-			continue;
 		k = &set->b[b];
-		if (m->n > 0 && top_spare_min(k, x->req) >= m->min_spare &&
-		    k->care_min[tr->spec] >= m->min_care &&
-		    (m->any_ruled || (k->programs & tr->ruled) == 0))
+		if (!top_block_may(tr, k) ||
+		    (m->n > 0 && top_spare_min(k, x->req) >= m->min_spare &&
+		        k->care_min[tr->spec] >= m->min_care &&
+		        (m->any_ruled || (k->programs & tr->ruled) == 0)))
 			continue;
 		spare = top_spare_min(k, x->req);
-		for (; word != 0; word &= word - 1) {
-			pos =
-			    (uint32_t)(b * 64 + (size_t)__builtin_ctzll(word));
+		for (j = match_blocks_members(tr->t, b, &end); j < end; j++) {
+			pos = set->order[j];
 			c.shelter = s = tr->t->sh[pos];
 			/* Only a shelter that could lower a minimum. */
-			if (m->n > 0 && spare >= m->min_spare &&
-			    (m->any_ruled ||
-			        (unsigned)s->program >= PROGRAM_COUNT ||
-			        !(tr->ruled & (1u << s->program))) &&
-			    __builtin_popcount(match_blocks_spec(s->care) &
-			        tr->spec) >= m->min_care)
+			if (!top_passes_index(tr, pos) ||
+			    (m->n > 0 && spare >= m->min_spare &&
+			        (m->any_ruled ||
+			            (unsigned)s->program >= PROGRAM_COUNT ||
+			            !(tr->ruled & (1u << s->program))) &&
+			        __builtin_popcount(tr->t->mem[pos].spec &
+			            tr->spec) >= m->min_care))
 				continue;
 			if (match_filter(x, c.shelter, &c, &missing, &dexp) ==
 			    0) {
@@ -329,24 +341,17 @@ static void
 top_search(const struct top_req *tr, int si, size_t k, struct match_result *res)
 {
 	const struct top_set *set = &tr->t->set[si];
-	const struct top_block *blk;
 	struct top_bound *bd = tr->t->bound;
 	struct match_candidate c;
 	uint64_t *keys =
 	    (uint64_t *)(res->candidates + 2 * res->cap_candidates);
 	const struct request *r = tr->x->req;
 	size_t b, nb = 0, j, end, n = 0;
-	unsigned allowed = tr->programs | 1u << PROGRAM_COUNT;
 	uint64_t hi;
 	uint32_t pos;
 	int sc[SCORER_COUNT], spare;
 	for (b = 0; b < set->nblocks; b++) {
-		blk = &set->b[b];
-		if (si == TOP_TABLE
-		        ? match_query_word(&tr->q, b) == 0
-		        : ((blk->programs & allowed) == 0 ||
-		              (r->needs & ~blk->care_or) != 0 ||
-		              blk->security_max < (int)r->min_security))
+		if (!top_block_may(tr, &set->b[b]))
 			continue;
 		bd[nb].key = top_bound_of(tr, si, b);
 		bd[nb++].block = (uint32_t)b;
@@ -410,10 +415,10 @@ match_run_top(const struct match_index *idx,
 			programs |= 1u << p;
 	if (x.check_reserve) {
 		memset(x.program_free, 0, sizeof x.program_free);
-		for (b = 0; b < tr.t->set[TOP_TABLE].nblocks; b++)
+		for (b = 0; b < tr.t->set[TOP_KIND].nblocks; b++)
 			for (p = 0; p < PROGRAM_COUNT; p++)
 				x.program_free[p] +=
-				    tr.t->set[TOP_TABLE].b[b].program_free[p];
+				    tr.t->set[TOP_KIND].b[b].program_free[p];
 	}
 	tr.programs = programs;
 	match_index_query(idx, req, programs, &tr.q);
@@ -438,7 +443,7 @@ match_run_top(const struct match_index *idx,
 	        (opt->weights[SCORER_PROXIMITY] > 0 &&
 	            req->has_preferred_location)
 	    ? TOP_PLACE
-	    : TOP_TABLE;
+	    : TOP_KIND;
 	if (in != NULL && req->co_victims == CO_VICTIMS_TOGETHER)
 		top_mark_case(&tr, si, 1);
 	top_search(&tr, si, k, res);
