@@ -311,14 +311,14 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 	return fail;
 }
 
+/* Scorer k of s; dexp and dpref: km to the request's locations. */
 static int
 match_score_one(const struct match_ctx *x, const struct shelter *s,
-    enum scorer k, double dexp)
+    enum scorer k, double dexp, double dpref)
 {
 	const struct request *r = x->req;
 	const struct match_input *in = x->in;
 	unsigned extra;
-	double d;
 
 	switch (k) {
 	case SCORER_LANGUAGE:
@@ -328,18 +328,11 @@ match_score_one(const struct match_ctx *x, const struct shelter *s,
 	case SCORER_SAFETY_DISTANCE:
 		if (!r->has_exploitation_location)
 			return 50;
-		d = dexp >= 0
-		    ? dexp
-		    : geo_distance_km(s->location.lat, s->location.lon,
-		          r->exploitation_location.lat,
-		          r->exploitation_location.lon);
-		return match_score_safety(d);
+		return match_score_safety(dexp);
 	case SCORER_PROXIMITY:
 		if (!r->has_preferred_location)
 			return 50;
-		d = geo_distance_km(s->location.lat, s->location.lon,
-		    r->preferred_location.lat, r->preferred_location.lon);
-		return match_score_proximity(d);
+		return match_score_proximity(dpref);
 	case SCORER_CARE_FIT:
 		extra = s->care & CARE_SPECIALISED & ~(r->needs | r->prefers);
 		return match_score_care_fit(__builtin_popcount(r->prefers),
@@ -382,19 +375,34 @@ match_combine(const double *w, struct match_candidate *c)
 }
 
 /* Every scorer but scarcity, which needs all candidates (scarcity.c);
- * that one is 100 here. */
+ * that one is 100 here, and c->score is left for the caller to combine
+ * once scarcity is known. The distances are computed once, for the
+ * scorers and distance_km alike. */
 void
 match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
 {
+	const struct request *r = x->req;
+	const struct shelter *s = c->shelter;
 	const double *w = x->opt->weights;
+	double dpref = -1;
 	int k;
 
+	if (!r->has_exploitation_location)
+		dexp = -1;
+	else if (dexp < 0)
+		dexp = geo_distance_km(s->location.lat, s->location.lon,
+		    r->exploitation_location.lat, r->exploitation_location.lon);
+	if (r->has_preferred_location)
+		dpref = geo_distance_km(s->location.lat, s->location.lon,
+		    r->preferred_location.lat, r->preferred_location.lon);
 	for (k = 0; k < SCORER_COUNT; k++)
 		c->scores[k] = !(w[k] > 0) ? -1
 		    : k == SCORER_SCARCITY
 		    ? 100
-		    : match_score_one(x, c->shelter, (enum scorer)k, dexp);
-	match_combine(w, c);
+		    : match_score_one(x, s, (enum scorer)k, dexp, dpref);
+	match_distance_set(c, dexp, dpref);
+	if (!(w[SCORER_SCARCITY] > 0))
+		match_combine(w, c);
 }
 
 /*
@@ -447,11 +455,11 @@ match_radix(uint64_t *a, uint64_t *tmp, size_t n)
  * Rank the n unranked candidates in `from` into res->candidates. Equal
  * score and free places keep input order after the sort; a run of such
  * ties is then put in id order (already so when the input is sorted by id,
- * which costs one strcmp per tie).
+ * which costs one strcmp per tie, or none when by_id says so).
  */
 static void
-match_rank(
-    struct match_result *res, const struct match_candidate *from, size_t n)
+match_rank(struct match_result *res, const struct match_candidate *from,
+    size_t n, bool by_id)
 {
 	uint64_t *keys =
 	    (uint64_t *)(res->candidates + 2 * res->cap_candidates);
@@ -466,7 +474,7 @@ match_rank(
 	sorted = match_radix(keys, keys + res->cap_candidates, n);
 	for (i = 0; i < n; i++)
 		out[i] = from[sorted[i] & 0xffffffffu];
-	for (i = 1; i < n; i++) {
+	for (i = 1; i < n && !by_id; i++) {
 		if (out[i].score != out[i - 1].score ||
 		    out[i].free != out[i - 1].free ||
 		    strcmp(out[i - 1].shelter->id, out[i].shelter->id) <= 0)
@@ -518,6 +526,7 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 	x->too_close_deg =
 	    req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
 	x->check_reserve = false;
+	x->by_id = false;
 	for (f = 0; f < PROGRAM_COUNT; f++)
 		if (opt->reserve[f] > 0 && req->urgency != URGENCY_IMMEDIATE)
 			x->check_reserve = true;
@@ -542,7 +551,6 @@ match_take(const struct match_ctx *x, const struct shelter *s,
 		c->pool = c->pools[0];
 		c->free = model_pool_free(&s->pools[c->pool]);
 		match_score(x, c, dexp);
-		match_distance_fill(c, x->req);
 		res->ncandidates++;
 	}
 	return fail;
@@ -563,7 +571,7 @@ match_finish(const struct match_ctx *x, struct match_result *res, size_t n)
 		for (i = 0; i < res->ncandidates; i++)
 			match_combine(x->opt->weights, &unranked[i]);
 	}
-	match_rank(res, unranked, res->ncandidates);
+	match_rank(res, unranked, res->ncandidates, x->by_id);
 }
 
 /*
@@ -650,6 +658,7 @@ match_run_indexed(const struct match_index *idx,
 	if (match_begin(res, n) == -1)
 		return -1;
 	match_ctx_init(&x, req, in, opt);
+	x.by_id = idx->by_id;
 	/* The programs that pass the program and eligibility filters. */
 	for (p = 0; p < PROGRAM_COUNT; p++)
 		if ((req->program == PROGRAM_ANY || (int)req->program == p) &&

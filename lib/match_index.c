@@ -124,6 +124,11 @@ match_index_build(
 	}
 	idx->words = words;
 	idx->n = n;
+	/* Ranking ties are then in id order without comparing ids. */
+	idx->by_id = true;
+	for (i = 1; i < n && idx->by_id; i++)
+		if (strcmp(shelters[i - 1]->id, shelters[i]->id) >= 0)
+			idx->by_id = false;
 	memset(idx->bits, 0, words * IX_COUNT * sizeof *idx->bits);
 	match_blocks_free(idx);
 	for (i = 0; i < n; i++)

@@ -21,6 +21,7 @@ struct match_ctx {
 	double too_close_deg; /* latitude degrees beyond which none is */
 	bool check_reserve;   /* not immediate, and some reserve is set */
 	long long program_free[PROGRAM_COUNT]; /* when check_reserve */
+	bool by_id; /* the shelters are in increasing id order */
 };
 
 /* x for req (program_free left for the caller when check_reserve). */
@@ -38,9 +39,14 @@ bool match_eligible(const struct match_ctx *x, enum program p);
 unsigned match_filter(const struct match_ctx *x, const struct shelter *s,
     struct match_candidate *c, unsigned *missing, double *dexp);
 
-/* c's scores but scarcity (100), then c->score; c->shelter set. */
+/* c's scores but scarcity (100) and distance_km, then c->score unless
+ * scarcity is on (the caller combines once it is known); c->shelter set,
+ * dexp as match_filter left it. */
 void match_score(
     const struct match_ctx *x, struct match_candidate *c, double dexp);
+
+/* c's distance_km from the km to the request's locations (-1: none). */
+void match_distance_set(struct match_candidate *c, double dexp, double dpref);
 
 /* c->score from c->scores and the weights w. */
 void match_combine(const double *w, struct match_candidate *c);

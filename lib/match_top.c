@@ -80,7 +80,6 @@ top_take(const struct top_req *tr, uint32_t pos, struct match_candidate *c)
 	c->pool = c->pools[0];
 	c->free = model_pool_free(&c->shelter->pools[c->pool]);
 	match_score(x, c, dexp);
-	match_distance_fill(c, x->req);
 	if (tr->scarcity) {
 		c->scores[SCORER_SCARCITY] =
 		    scarcity_of(x->req, x->opt, c, &tr->m);
