@@ -175,6 +175,32 @@ match_listed(const char *const *ids, size_t n, const char *id)
 	return false;
 }
 
+/* Is s in list l of x's input (MATCH_REJECTED...)? By pointer when the
+ * ids were looked up in the index (match_lists_find), else by id. */
+static bool
+match_in(const struct match_ctx *x, int l, const struct shelter *s)
+{
+	const struct match_lists *k = x->lists;
+	const struct match_input *in = x->in;
+	size_t i;
+
+	if (k != NULL) {
+		for (i = k->start[l]; i < k->start[l + 1]; i++)
+			if (k->sh[i] == s)
+				return true;
+		return false;
+	}
+	switch (l) {
+	case MATCH_REJECTED:
+		return match_listed(in->rejected, in->nrejected, s->id);
+	case MATCH_CASE:
+		return match_listed(
+		    in->case_shelters, in->ncase_shelters, s->id);
+	default:
+		return match_listed(in->case_apart, in->ncase_apart, s->id);
+	}
+}
+
 static int
 match_round(double x)
 {
@@ -274,11 +300,10 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 	if (in != NULL) {
 		/* Symmetric: this request says apart, or one there does. */
 		if ((r->co_victims == CO_VICTIMS_APART &&
-		        match_listed(
-		            in->case_shelters, in->ncase_shelters, s->id)) ||
-		    match_listed(in->case_apart, in->ncase_apart, s->id))
+		        match_in(x, MATCH_CASE, s)) ||
+		    match_in(x, MATCH_APART, s))
 			fail |= 1u << FILTER_CASE_CONFLICT;
-		if (match_listed(in->rejected, in->nrejected, s->id))
+		if (match_in(x, MATCH_REJECTED, s))
 			fail |= 1u << FILTER_REJECTED;
 	}
 
@@ -345,11 +370,7 @@ match_score_one(const struct match_ctx *x, const struct shelter *s,
 	case SCORER_TOGETHER:
 		if (r->co_victims != CO_VICTIMS_TOGETHER)
 			return 50;
-		return in != NULL &&
-		        match_listed(
-		            in->case_shelters, in->ncase_shelters, s->id)
-		    ? 100
-		    : 0;
+		return in != NULL && match_in(x, MATCH_CASE, s) ? 100 : 0;
 	default:
 		return 50;
 	}
@@ -527,6 +548,7 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 	    req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
 	x->check_reserve = false;
 	x->by_id = false;
+	x->lists = NULL;
 	for (f = 0; f < PROGRAM_COUNT; f++)
 		if (opt->reserve[f] > 0 && req->urgency != URGENCY_IMMEDIATE)
 			x->check_reserve = true;
@@ -648,6 +670,7 @@ match_run_indexed(const struct match_index *idx,
 {
 	struct match_ctx x;
 	struct match_query q;
+	struct match_lists lists;
 	unsigned programs = 0, missing;
 	uint64_t m;
 	size_t w;
@@ -659,6 +682,8 @@ match_run_indexed(const struct match_index *idx,
 		return -1;
 	match_ctx_init(&x, req, in, opt);
 	x.by_id = idx->by_id;
+	if (in != NULL && match_lists_find(idx, shelters, in, &lists) == 0)
+		x.lists = &lists;
 	/* The programs that pass the program and eligibility filters. */
 	for (p = 0; p < PROGRAM_COUNT; p++)
 		if ((req->program == PROGRAM_ANY || (int)req->program == p) &&

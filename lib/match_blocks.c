@@ -424,3 +424,54 @@ match_blocks_counts(struct match_index *idx, size_t i, const struct shelter *s)
 	for (si = 0; si < TOP_SETS; si++)
 		top_block_live(t, si, t->set[si].block[i]);
 }
+
+/* The positions in id order with id: [*lo, return value). */
+static size_t
+top_find(const struct match_top *t, const char *id, size_t *lo)
+{
+	size_t a = 0, b = t->n, mid;
+
+	while (a < b) { /* the first place in id order >= id */
+		mid = a + (b - a) / 2;
+		if (strcmp(t->sh[t->byid[mid]]->id, id) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*lo = a;
+	while (b < t->n && strcmp(t->sh[t->byid[b]]->id, id) == 0)
+		b++;
+	return b;
+}
+
+/* match_lists_find: see match_internal.h. */
+int
+match_lists_find(const struct match_index *idx,
+    const struct shelter *const *shelters, const struct match_input *in,
+    struct match_lists *out)
+{
+	const struct match_top *t = idx != NULL ? idx->top : NULL;
+	const char *const *ids[MATCH_LISTS] = {
+	    in->rejected, in->case_shelters, in->case_apart};
+	size_t n[MATCH_LISTS] = {
+	    in->nrejected, in->ncase_shelters, in->ncase_apart};
+	size_t k = 0, i, lo, hi;
+	int l;
+
+	if (t == NULL)
+		return -1;
+	for (l = 0; l < MATCH_LISTS; l++) {
+		out->start[l] = k;
+		for (i = 0; ids[l] != NULL && i < n[l]; i++) {
+			if (ids[l][i] == NULL)
+				continue;
+			for (hi = top_find(t, ids[l][i], &lo); lo < hi; lo++) {
+				if (k == MATCH_LISTED_MAX)
+					return -1;
+				out->sh[k++] = shelters[t->byid[lo]];
+			}
+		}
+	}
+	out->start[MATCH_LISTS] = k;
+	return 0;
+}

@@ -10,6 +10,27 @@
 
 #include "shelter/match.h"
 
+/* The lists of a match_input. */
+enum { MATCH_REJECTED, MATCH_CASE, MATCH_APART, MATCH_LISTS };
+
+#define MATCH_LISTED_MAX 64 /* shelters of the lists looked up at most */
+
+/* The shelters of a match_input's lists as pointers into the table: list l
+ * is sh[start[l], start[l + 1]). */
+struct match_lists {
+	const struct shelter *sh[MATCH_LISTED_MAX];
+	size_t start[MATCH_LISTS + 1];
+};
+
+/*
+ * Look the ids of in's lists up in idx (an index of shelters): 0, or -1
+ * when there is no such index or more than MATCH_LISTED_MAX shelters
+ * (then compare the ids). Only a shelter with a listed id is listed.
+ */
+int match_lists_find(const struct match_index *idx,
+    const struct shelter *const *shelters, const struct match_input *in,
+    struct match_lists *out);
+
 /* Per-request facts derived once, so the shelter loop stays cheap. */
 struct match_ctx {
 	const struct request *req;
@@ -22,6 +43,7 @@ struct match_ctx {
 	bool check_reserve;   /* not immediate, and some reserve is set */
 	long long program_free[PROGRAM_COUNT]; /* when check_reserve */
 	bool by_id; /* the shelters are in increasing id order */
+	const struct match_lists *lists; /* NULL: compare the input's ids */
 };
 
 /* x for req (program_free left for the caller when check_reserve). */

@@ -390,6 +390,7 @@ match_run_top(const struct match_index *idx,
     struct match_result *res)
 {
 	struct match_ctx x;
+	struct match_lists lists;
 	struct top_req tr = {.x = &x};
 	unsigned programs = 0;
 	size_t b;
@@ -408,6 +409,8 @@ match_run_top(const struct match_index *idx,
 	if (match_begin(res, k) == -1)
 		return -1;
 	match_ctx_init(&x, req, in, opt);
+	if (in != NULL && match_lists_find(idx, shelters, in, &lists) == 0)
+		x.lists = &lists;
 	for (p = 0; p < PROGRAM_COUNT; p++)
 		if ((req->program == PROGRAM_ANY || (int)req->program == p) &&
 		    match_eligible(&x, (enum program)p))
