@@ -90,8 +90,12 @@ top_member_live(struct match_top *t, size_t i)
 
 	m->occupancy = match_score_occupancy(s);
 	memset(m->free_max, 0, sizeof m->free_max);
+	m->open_free = 0;
 	for (k = 0; k < s->npools && k < MODEL_POOL_MAX; k++) {
 		f = model_pool_free(&s->pools[k]);
+		if (f > 0 && s->intake_open &&
+		    (unsigned)s->program < PROGRAM_COUNT)
+			m->open_free += f;
 		for (g = 0; g < GENDER_COUNT; g++)
 			if ((s->pools[k].genders & (1u << g)) &&
 			    f > m->free_max[g])
@@ -171,28 +175,22 @@ top_block_live(struct match_top *t, int si, size_t b)
 {
 	struct top_set *set = &t->set[si];
 	struct top_block *k = &set->b[b];
-	const struct shelter *s;
 	const struct top_member *m;
 	size_t j, end, start = match_blocks_members(t, b, &end);
-	int i, g, f;
+	int g;
 
 	k->occupancy_max = 0;
 	memset(k->free_max, 0, sizeof k->free_max);
 	memset(k->program_free, 0, sizeof k->program_free);
 	for (j = start; j < end; j++) {
-		s = t->sh[set->order[j]];
 		m = &t->mem[set->order[j]];
 		if (m->occupancy > k->occupancy_max)
 			k->occupancy_max = m->occupancy;
 		for (g = 0; g < GENDER_COUNT; g++)
 			if (m->free_max[g] > k->free_max[g])
 				k->free_max[g] = m->free_max[g];
-		for (i = 0; i < s->npools && i < MODEL_POOL_MAX; i++) {
-			f = model_pool_free(&s->pools[i]);
-			if (f > 0 && s->intake_open &&
-			    (unsigned)s->program < PROGRAM_COUNT)
-				k->program_free[s->program] += f;
-		}
+		if (m->open_free > 0)
+			k->program_free[m->program] += m->open_free;
 	}
 }
 

@@ -60,6 +60,7 @@ struct top_member {
 	int program;
 	int occupancy;              /* live */
 	int free_max[GENDER_COUNT]; /* live */
+	long long open_free; /* live: its free places when open, in a program */
 };
 
 struct match_top {

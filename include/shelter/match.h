@@ -200,7 +200,7 @@ struct match_index {
 	uint64_t *bits; /* one bitset of `words` words per indexed fact */
 	size_t n, words, cap_words;
 	struct match_top *top; /* bounds for match_run_top (NULL: none) */
-	bool by_id; /* the shelters were in increasing id order */
+	bool by_id;            /* the shelters were in increasing id order */
 };
 
 void match_index_init(struct match_index *idx);
