@@ -52,10 +52,12 @@ struct top_req {
 static int
 top_spare_min(const struct top_block *k, const struct request *r)
 {
-	uint32_t m = r->nchildren < 0 || r->nchildren > TOP_KIDS
-	    ? 0
-	    : k->kids[r->gender] >> r->nchildren;
+	uint32_t m;
 
+	if (r->nchildren < 0 || r->nchildren > TOP_KIDS)
+		return 0; /* no bound */
+	m = k->kids[r->gender] >> r->nchildren;
+	/* None: no pool there takes the household. */
 	return m == 0 ? INT_MAX : __builtin_ctz(m);
 }
 
