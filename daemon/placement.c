@@ -81,11 +81,7 @@ placement_ids_of(
 	return 0;
 }
 
-/*
- * Match r against the table with the configured options at the current
- * time; rejected, case_shelters and case_apart are arrays of shelter ids
- * or NULL. res is usually table_scratch(). Returns 0, or -1 on ENOMEM.
- */
+/* placement_match for the first k candidates (SIZE_MAX: all of them). */
 static int
 placement_match_first(const struct request *r, const json_t *rejected,
     const json_t *case_shelters, const json_t *case_apart, size_t k,
@@ -127,6 +123,11 @@ out:
 	return rc;
 }
 
+/*
+ * Match r against the table with the configured options at the current
+ * time; rejected, case_shelters and case_apart are arrays of shelter ids
+ * or NULL. res is usually table_scratch(). Returns 0, or -1 on ENOMEM.
+ */
 int
 placement_match(const struct request *r, const json_t *rejected,
     const json_t *case_shelters, const json_t *case_apart,
@@ -138,8 +139,8 @@ placement_match(const struct request *r, const json_t *rejected,
 
 /*
  * placement_match, but only the first k candidates of the ranking are
- * found (res->ncandidates <= k: more than k - 1 means there may be more);
- * the explanation still counts every shelter. 0 or -1.
+ * found (res->ncandidates <= k; k of them: there may be more); the
+ * explanation still counts every shelter. 0 or -1.
  */
 int
 placement_match_top(const struct request *r, const json_t *rejected,

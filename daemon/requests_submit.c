@@ -43,9 +43,9 @@ struct requests_submit_op {
 	json_t *cases;       /* the case's shelters matched (NULL: none) */
 	json_t *explanation; /* sent when the request ends up waiting */
 	json_t *request;     /* as stored, once the store found no place */
-	size_t
-	    ncandidates; /* as matched on the table, the window + 1 at most */
-	bool windowed;   /* shd_submit got only placement_window() */
+	/* As matched on the table: the window and one more at most. */
+	size_t ncandidates;
+	bool windowed; /* shd_submit got only placement_window() */
 	/* The candidates to reload after a lost race, when there are at
 	 * most SUBMIT_RELOAD_MAX (else the whole table is reloaded). */
 	char sids[SUBMIT_RELOAD_MAX][MODEL_ID_MAX + 1];

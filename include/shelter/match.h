@@ -214,8 +214,8 @@ int match_index_build(
     struct match_index *idx, const struct shelter *const *shelters, size_t n);
 
 /*
- * Shelter i (< idx->n) changed in place, other than in its live counts:
- * index s at position i again.
+ * Shelter i (< idx->n) changed in place, other than in its live counts
+ * and keeping its id: index s at position i again.
  */
 void match_index_set(
     struct match_index *idx, size_t i, const struct shelter *s);
