@@ -81,14 +81,10 @@ placement_ids_of(
 	return 0;
 }
 
-/*
- * Match r against the table with the configured options at the current
- * time; rejected, case_shelters and case_apart are arrays of shelter ids
- * or NULL. res is usually table_scratch(). Returns 0, or -1 on ENOMEM.
- */
-int
-placement_match(const struct request *r, const json_t *rejected,
-    const json_t *case_shelters, const json_t *case_apart,
+/* placement_match for the first k candidates (SIZE_MAX: all of them). */
+static int
+placement_match_first(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, const json_t *case_apart, size_t k,
     struct match_result *res)
 {
 	struct match_options opt = sd.cfg->match;
@@ -110,9 +106,12 @@ placement_match(const struct request *r, const json_t *rejected,
 	in.case_apart = ca;
 	opt.now_ms = clock_now_ms();
 	all = table_all(&n);
-	/* Only the shelters the index leaves are scored; the explanation
-	 * is computed when one is asked for (match_explanation_json). */
-	rc = match_run_indexed(table_index(), all, n, r, &in, &opt, res);
+	/* Only the shelters the index leaves are scored (with k, only those
+	 * that can rank among the first k); the explanation is computed
+	 * when one is asked for (match_explanation_json). */
+	rc = k == SIZE_MAX
+	    ? match_run_indexed(table_index(), all, n, r, &in, &opt, res)
+	    : match_run_top(table_index(), all, n, r, &in, &opt, k, res);
 	metrics_match(clock_mono_us() - t0);
 out:
 	if (rej != rbuf)
@@ -122,6 +121,34 @@ out:
 	if (ca != abuf)
 		free(ca);
 	return rc;
+}
+
+/*
+ * Match r against the table with the configured options at the current
+ * time; rejected, case_shelters and case_apart are arrays of shelter ids
+ * or NULL. res is usually table_scratch(). Returns 0, or -1 on ENOMEM.
+ */
+int
+placement_match(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, const json_t *case_apart,
+    struct match_result *res)
+{
+	return placement_match_first(
+	    r, rejected, case_shelters, case_apart, SIZE_MAX, res);
+}
+
+/*
+ * placement_match, but only the first k candidates of the ranking are
+ * found (res->ncandidates <= k; k of them: there may be more); the
+ * explanation still counts every shelter. 0 or -1.
+ */
+int
+placement_match_top(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, const json_t *case_apart, size_t k,
+    struct match_result *res)
+{
+	return placement_match_first(
+	    r, rejected, case_shelters, case_apart, k, res);
 }
 
 /*

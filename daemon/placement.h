@@ -58,6 +58,16 @@ int placement_match(const struct request *r, const json_t *rejected,
     struct match_result *res);
 
 /*
+ * placement_match, but only the first k (< SIZE_MAX) candidates of the
+ * same ranking are found, at a cost that does not grow with the table:
+ * res->ncandidates is min(k, the candidates there are). The explanation
+ * (match_explanation_json) still counts every shelter. 0 or -1.
+ */
+int placement_match_top(const struct request *r, const json_t *rejected,
+    const json_t *case_shelters, const json_t *case_apart, size_t k,
+    struct match_result *res);
+
+/*
  * Parse a request as the store returns it: the normalised document, as
  * JSON text or as an object whose output fields (id, status, ...) are
  * ignored. 0 or -1 (logged by field only).

@@ -44,8 +44,9 @@ struct requests_submit_op {
 	json_t *cases;       /* the case's shelters matched (NULL: none) */
 	json_t *explanation; /* sent when the request ends up waiting */
 	json_t *request;     /* as stored, once the store found no place */
-	size_t ncandidates;  /* as matched on the table */
-	bool windowed;       /* shd_submit got only placement_window() */
+	/* As matched on the table: the window and one more at most. */
+	size_t ncandidates;
+	bool windowed; /* shd_submit got only placement_window() */
 	/* The candidates to reload after a lost race, when there are at
 	 * most SUBMIT_RELOAD_MAX (else the whole table is reloaded). */
 	char sids[SUBMIT_RELOAD_MAX][MODEL_ID_MAX + 1];
@@ -260,12 +261,16 @@ requests_submit_match(struct requests_submit_op *op, const json_t *cases)
 	size_t i;
 
 	/*
+	 * Only the window is sent, so only the window and one more are
+	 * ranked: more than the window means there are more (windowed).
 	 * The explanation is only sent when the request waits: build it now
 	 * when nothing fits; with candidates the request waits only after
 	 * losing a race, and is then explained again from fresh counts.
 	 */
-	if (placement_match(&op->req, NULL, json_object_get(cases, "shelters"),
-	        json_object_get(cases, "apart"), res) == -1 ||
+	if (placement_match_top(&op->req, NULL,
+	        json_object_get(cases, "shelters"),
+	        json_object_get(cases, "apart"), placement_window() + 1,
+	        res) == -1 ||
 	    (cands = placement_candidates_arg(res, placement_window())) ==
 	        NULL ||
 	    (res->ncandidates == 0 &&
@@ -280,6 +285,7 @@ requests_submit_match(struct requests_submit_op *op, const json_t *cases)
 	}
 	op->ncandidates = res->ncandidates;
 	op->windowed = res->ncandidates > placement_window();
+	/* All there are: the window holds more than SUBMIT_RELOAD_MAX. */
 	if (res->ncandidates <= SUBMIT_RELOAD_MAX)
 		for (i = 0; i < res->ncandidates; i++)
 			snprintf(op->sids[op->nsids++], sizeof op->sids[0],

@@ -22,8 +22,9 @@
  * Matching goes through an index of the live entries (match_index): a
  * shelter replaced in place is indexed again at once; an insert or removal
  * moves the positions after it, so it marks the index stale and the next
- * table_index() rebuilds it. Live counts (table_put_counts, held places)
- * are not in the index.
+ * table_index() rebuilds it. A change of live counts only
+ * (table_put_counts, held places) updates the bounds the index keeps for
+ * match_run_top.
  */
 #include <limits.h>
 #include <malloc.h>
@@ -220,6 +221,14 @@ table_put_counts(struct shelter *s, const json_t *obj)
 	return 0;
 }
 
+/* The live counts of live.v[i] changed: tell the index (its bounds). */
+static void
+table_index_counts(size_t i)
+{
+	if (!live_index_stale)
+		match_index_counts(&live_index, i, live.v[i]);
+}
+
 /* Insert or replace s (owned) in t. 0, or -1 on ENOMEM (s freed). */
 static int
 table_insert(struct tab *t, struct shelter *s)
@@ -310,8 +319,10 @@ table_put_json(const json_t *obj)
 	table_reload_put(obj, id);
 	if (id != NULL) {
 		i = table_find(id, &found);
-		if (found && table_put_counts(live.v[i], obj) == 0)
+		if (found && table_put_counts(live.v[i], obj) == 0) {
+			table_index_counts(i);
 			return 0;
+		}
 	}
 	if ((s = table_parse(obj)) == NULL)
 		return -1;
@@ -362,6 +373,7 @@ table_add_held(const char *id, const char *pool, int dheld)
 			if (s->pools[k].held + dheld < 0)
 				return -1;
 			s->pools[k].held += dheld;
+			table_index_counts(i);
 			return 0;
 		}
 	return -1;

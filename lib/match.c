@@ -11,6 +11,7 @@
 #include "shelter/match.h"
 
 #include "match_index.h"
+#include "match_internal.h"
 #include "match_message.h"
 #include "scarcity.h"
 
@@ -37,19 +38,6 @@ static const char *const match_scorer_names[SCORER_COUNT] = {
     [SCORER_FRESHNESS] = "freshness",
     [SCORER_TOGETHER] = "together",
     [SCORER_SCARCITY] = "scarcity",
-};
-
-/* Per-request facts derived once, so the shelter loop stays cheap. */
-struct match_ctx {
-	const struct request *req;
-	const struct match_input *in;
-	const struct match_options *opt;
-	unsigned residence_bit;
-	bool minor;
-	bool check_distance;
-	double too_close_deg; /* latitude degrees beyond which none is */
-	bool check_reserve;   /* not immediate, and some reserve is set */
-	long long program_free[PROGRAM_COUNT]; /* when check_reserve */
 };
 
 /*
@@ -187,17 +175,36 @@ match_listed(const char *const *ids, size_t n, const char *id)
 	return false;
 }
 
-static int
-match_round(double x)
+/* Is s in list l of x's input (MATCH_REJECTED...)? By pointer when the
+ * ids were looked up in the index (match_lists_find), else by id. */
+static bool
+match_in(const struct match_ctx *x, int l, const struct shelter *s)
 {
-	/* Half up; the epsilon keeps 87.5 from becoming 87.4999999. */
-	return (int)floor(x + 0.5 + 1e-9);
+	const struct match_lists *k = x->lists;
+	const struct match_input *in = x->in;
+	size_t i;
+
+	if (k != NULL) {
+		for (i = k->start[l]; i < k->start[l + 1]; i++)
+			if (k->sh[i] == s)
+				return true;
+		return false;
+	}
+	switch (l) {
+	case MATCH_REJECTED:
+		return match_listed(in->rejected, in->nrejected, s->id);
+	case MATCH_CASE:
+		return match_listed(
+		    in->case_shelters, in->ncase_shelters, s->id);
+	default:
+		return match_listed(in->case_apart, in->ncase_apart, s->id);
+	}
 }
 
 static int
-match_clamp(int v)
+match_round(double x)
 {
-	return v < 0 ? 0 : v > 100 ? 100 : v;
+	return match_score_round(x);
 }
 
 static bool
@@ -212,8 +219,9 @@ match_common_language(const struct request *r, const struct shelter *s)
 	return false;
 }
 
-/* The eligibility rules of program p (the shelter's own). */
-static bool
+/* The eligibility rules of program p (the shelter's own): see
+ * match_internal.h. */
+bool
 match_eligible(const struct match_ctx *x, enum program p)
 {
 	const struct request *r = x->req;
@@ -257,7 +265,7 @@ match_pool_before(
  * Run every filter on s; returns the failing filters as bits and fills the
  * candidate's pools (in preference order) when the household fits.
  */
-static unsigned
+unsigned
 match_filter(const struct match_ctx *x, const struct shelter *s,
     struct match_candidate *c, unsigned *missing, double *dexp)
 {
@@ -292,11 +300,10 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 	if (in != NULL) {
 		/* Symmetric: this request says apart, or one there does. */
 		if ((r->co_victims == CO_VICTIMS_APART &&
-		        match_listed(
-		            in->case_shelters, in->ncase_shelters, s->id)) ||
-		    match_listed(in->case_apart, in->ncase_apart, s->id))
+		        match_in(x, MATCH_CASE, s)) ||
+		    match_in(x, MATCH_APART, s))
 			fail |= 1u << FILTER_CASE_CONFLICT;
-		if (match_listed(in->rejected, in->nrejected, s->id))
+		if (match_in(x, MATCH_REJECTED, s))
 			fail |= 1u << FILTER_REJECTED;
 	}
 
@@ -329,16 +336,14 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 	return fail;
 }
 
+/* Scorer k of s; dexp and dpref: km to the request's locations. */
 static int
 match_score_one(const struct match_ctx *x, const struct shelter *s,
-    enum scorer k, double dexp)
+    enum scorer k, double dexp, double dpref)
 {
 	const struct request *r = x->req;
 	const struct match_input *in = x->in;
 	unsigned extra;
-	double d;
-	int total, free, i, p, np;
-	long long h;
 
 	switch (k) {
 	case SCORER_LANGUAGE:
@@ -348,58 +353,32 @@ match_score_one(const struct match_ctx *x, const struct shelter *s,
 	case SCORER_SAFETY_DISTANCE:
 		if (!r->has_exploitation_location)
 			return 50;
-		d = dexp >= 0
-		    ? dexp
-		    : geo_distance_km(s->location.lat, s->location.lon,
-		          r->exploitation_location.lat,
-		          r->exploitation_location.lon);
-		return match_clamp(match_round(100.0 * d / 150.0));
+		return match_score_safety(dexp);
 	case SCORER_PROXIMITY:
 		if (!r->has_preferred_location)
 			return 50;
-		d = geo_distance_km(s->location.lat, s->location.lon,
-		    r->preferred_location.lat, r->preferred_location.lon);
-		return match_clamp(match_round(100.0 - 100.0 * d / 250.0));
+		return match_score_proximity(dpref);
 	case SCORER_CARE_FIT:
-		np = __builtin_popcount(r->prefers);
-		p = np == 0
-		    ? 100
-		    : match_round(100.0 *
-		          __builtin_popcount(r->prefers & s->care) / np);
 		extra = s->care & CARE_SPECIALISED & ~(r->needs | r->prefers);
-		return match_clamp(p - 20 * __builtin_popcount(extra));
+		return match_score_care_fit(__builtin_popcount(r->prefers),
+		    __builtin_popcount(r->prefers & s->care),
+		    __builtin_popcount(extra));
 	case SCORER_OCCUPANCY:
-		total = free = 0;
-		for (i = 0; i < s->npools && i < MODEL_POOL_MAX; i++) {
-			total += s->pools[i].total;
-			if (model_pool_free(&s->pools[i]) > 0)
-				free += model_pool_free(&s->pools[i]);
-		}
-		if (total <= 0)
-			return 0;
-		return match_clamp(match_round(100.0 * free / total));
+		return match_score_occupancy(s);
 	case SCORER_FRESHNESS:
-		if (s->updated_at <= 0)
-			return 0;
-		h = (x->opt->now_ms - s->updated_at) / 3600000;
-		if (h < 0)
-			h = 0;
-		return match_clamp(match_round(100.0 - 100.0 * h / 48.0));
+		return match_score_freshness(x->opt, s->updated_at);
 	case SCORER_TOGETHER:
 		if (r->co_victims != CO_VICTIMS_TOGETHER)
 			return 50;
-		return in != NULL &&
-		        match_listed(
-		            in->case_shelters, in->ncase_shelters, s->id)
-		    ? 100
-		    : 0;
+		return in != NULL && match_in(x, MATCH_CASE, s) ? 100 : 0;
 	default:
 		return 50;
 	}
 }
 
-/* The weighted mean of c's scores, in hundredths. */
-static void
+/* The weighted mean of c's scores, in hundredths: nondecreasing in each
+ * score. */
+void
 match_combine(const double *w, struct match_candidate *c)
 {
 	double sum = 0, wsum = 0;
@@ -416,26 +395,42 @@ match_combine(const double *w, struct match_candidate *c)
 		c->score = 10000;
 }
 
-/* Every scorer but scarcity, which needs all candidates (scarcity.c). */
-static void
+/* Every scorer but scarcity, which needs all candidates (scarcity.c);
+ * that one is 100 here, and c->score is left for the caller to combine
+ * once scarcity is known. The distances are computed once, for the
+ * scorers and distance_km alike. */
+void
 match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
 {
+	const struct request *r = x->req;
+	const struct shelter *s = c->shelter;
 	const double *w = x->opt->weights;
+	double dpref = -1;
 	int k;
 
+	if (!r->has_exploitation_location)
+		dexp = -1;
+	else if (dexp < 0)
+		dexp = geo_distance_km(s->location.lat, s->location.lon,
+		    r->exploitation_location.lat, r->exploitation_location.lon);
+	if (r->has_preferred_location)
+		dpref = geo_distance_km(s->location.lat, s->location.lon,
+		    r->preferred_location.lat, r->preferred_location.lon);
 	for (k = 0; k < SCORER_COUNT; k++)
 		c->scores[k] = !(w[k] > 0) ? -1
 		    : k == SCORER_SCARCITY
 		    ? 100
-		    : match_score_one(x, c->shelter, (enum scorer)k, dexp);
-	match_combine(w, c);
+		    : match_score_one(x, s, (enum scorer)k, dexp, dpref);
+	match_distance_set(c, dexp, dpref);
+	if (!(w[SCORER_SCARCITY] > 0))
+		match_combine(w, c);
 }
 
 /*
  * Rank key: score desc (14 bits), free desc (18 bits, clamped; a larger
  * pool is not real), input position (32 bits); ascending as an integer.
  */
-static uint64_t
+uint64_t
 match_rank_key(const struct match_candidate *c, size_t pos)
 {
 	uint64_t free = c->free < 0 ? 0 : c->free > 0x3ffff ? 0x3ffff : c->free;
@@ -481,11 +476,11 @@ match_radix(uint64_t *a, uint64_t *tmp, size_t n)
  * Rank the n unranked candidates in `from` into res->candidates. Equal
  * score and free places keep input order after the sort; a run of such
  * ties is then put in id order (already so when the input is sorted by id,
- * which costs one strcmp per tie).
+ * which costs one strcmp per tie, or none when by_id says so).
  */
 static void
-match_rank(
-    struct match_result *res, const struct match_candidate *from, size_t n)
+match_rank(struct match_result *res, const struct match_candidate *from,
+    size_t n, bool by_id)
 {
 	uint64_t *keys =
 	    (uint64_t *)(res->candidates + 2 * res->cap_candidates);
@@ -500,7 +495,7 @@ match_rank(
 	sorted = match_radix(keys, keys + res->cap_candidates, n);
 	for (i = 0; i < n; i++)
 		out[i] = from[sorted[i] & 0xffffffffu];
-	for (i = 1; i < n; i++) {
+	for (i = 1; i < n && !by_id; i++) {
 		if (out[i].score != out[i - 1].score ||
 		    out[i].free != out[i - 1].free ||
 		    strcmp(out[i - 1].shelter->id, out[i].shelter->id) <= 0)
@@ -516,7 +511,7 @@ match_rank(
 }
 
 /* Reset res for a run over n shelters. 0, or -1 on ENOMEM. */
-static int
+int
 match_begin(struct match_result *res, size_t n)
 {
 	res->ncandidates = res->eligible = res->nnear = 0;
@@ -533,7 +528,7 @@ match_begin(struct match_result *res, size_t n)
 }
 
 /* The per-request facts of x but the reserve's free places. */
-static void
+void
 match_ctx_init(struct match_ctx *x, const struct request *req,
     const struct match_input *in, const struct match_options *opt)
 {
@@ -552,6 +547,8 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 	x->too_close_deg =
 	    req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
 	x->check_reserve = false;
+	x->by_id = false;
+	x->lists = NULL;
 	for (f = 0; f < PROGRAM_COUNT; f++)
 		if (opt->reserve[f] > 0 && req->urgency != URGENCY_IMMEDIATE)
 			x->check_reserve = true;
@@ -576,7 +573,6 @@ match_take(const struct match_ctx *x, const struct shelter *s,
 		c->pool = c->pools[0];
 		c->free = model_pool_free(&s->pools[c->pool]);
 		match_score(x, c, dexp);
-		match_distance_fill(c, x->req);
 		res->ncandidates++;
 	}
 	return fail;
@@ -597,7 +593,7 @@ match_finish(const struct match_ctx *x, struct match_result *res, size_t n)
 		for (i = 0; i < res->ncandidates; i++)
 			match_combine(x->opt->weights, &unranked[i]);
 	}
-	match_rank(res, unranked, res->ncandidates);
+	match_rank(res, unranked, res->ncandidates, x->by_id);
 }
 
 /*
@@ -674,6 +670,7 @@ match_run_indexed(const struct match_index *idx,
 {
 	struct match_ctx x;
 	struct match_query q;
+	struct match_lists lists;
 	unsigned programs = 0, missing;
 	uint64_t m;
 	size_t w;
@@ -684,6 +681,9 @@ match_run_indexed(const struct match_index *idx,
 	if (match_begin(res, n) == -1)
 		return -1;
 	match_ctx_init(&x, req, in, opt);
+	x.by_id = idx->by_id;
+	if (in != NULL && match_lists_find(idx, shelters, in, &lists) == 0)
+		x.lists = &lists;
 	/* The programs that pass the program and eligibility filters. */
 	for (p = 0; p < PROGRAM_COUNT; p++)
 		if ((req->program == PROGRAM_ANY || (int)req->program == p) &&

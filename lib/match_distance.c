@@ -10,6 +10,8 @@
 #include "shelter/geo.h"
 #include "shelter/match.h"
 
+#include "match_internal.h"
+
 /* d rounded to 0.1 km. */
 static double
 match_distance_round(double d)
@@ -33,6 +35,14 @@ match_distance_fill(struct match_candidate *c, const struct request *r)
 	          geo_distance_km(s->location.lat, s->location.lon,
 	              r->preferred_location.lat, r->preferred_location.lon))
 	    : -1;
+}
+
+/* match_distance_set: see match_internal.h. */
+void
+match_distance_set(struct match_candidate *c, double dexp, double dpref)
+{
+	c->distance_km[0] = dexp >= 0 ? match_distance_round(dexp) : -1;
+	c->distance_km[1] = dpref >= 0 ? match_distance_round(dpref) : -1;
 }
 
 /* {"exploitation": km or null, "preferred": km or null} as JSON text. */

@@ -15,6 +15,7 @@
 
 #include "shelter/match.h"
 
+#include "match_blocks.h"
 #include "match_index.h"
 
 enum {
@@ -46,6 +47,7 @@ match_index_init(struct match_index *idx)
 void
 match_index_free(struct match_index *idx)
 {
+	match_blocks_free(idx);
 	free(idx->bits);
 	memset(idx, 0, sizeof *idx);
 }
@@ -89,6 +91,14 @@ match_index_set(struct match_index *idx, size_t i, const struct shelter *s)
 			MATCH_INDEX_ON(IX_CHILDREN + k - 1);
 	}
 #undef MATCH_INDEX_ON
+	match_blocks_set(idx, i, s);
+}
+
+/* match_index_counts: see match.h. */
+void
+match_index_counts(struct match_index *idx, size_t i, const struct shelter *s)
+{
+	match_blocks_counts(idx, i, s);
 }
 
 /* match_index_build: see match.h. */
@@ -114,9 +124,17 @@ match_index_build(
 	}
 	idx->words = words;
 	idx->n = n;
+	/* Ranking ties are then in id order without comparing ids. */
+	idx->by_id = true;
+	for (i = 1; i < n && idx->by_id; i++)
+		if (strcmp(shelters[i - 1]->id, shelters[i]->id) >= 0)
+			idx->by_id = false;
 	memset(idx->bits, 0, words * IX_COUNT * sizeof *idx->bits);
+	match_blocks_free(idx);
 	for (i = 0; i < n; i++)
 		match_index_set(idx, i, shelters[i]);
+	/* Without the blocks match_run_top ranks every candidate. */
+	match_blocks_build(idx, shelters, n);
 	return 0;
 }
 

@@ -47,6 +47,17 @@ match_query_word(const struct match_query *q, size_t w)
 void match_index_program_free(const struct match_index *idx,
     const struct shelter *const *shelters, unsigned programs, long long *out);
 
+/*
+ * The blocks of match_blocks.c: built for shelters[0..n) with the bitsets
+ * (0, or -1 on ENOMEM: idx->top is then NULL and match_run_top falls back
+ * to match_run_indexed), shelter i indexed again (same id), freed.
+ */
+int match_blocks_build(
+    struct match_index *idx, const struct shelter *const *shelters, size_t n);
+void match_blocks_set(
+    struct match_index *idx, size_t i, const struct shelter *s);
+void match_blocks_free(struct match_index *idx);
+
 /* What match_explain needs to run the full match later. */
 struct match_lazy {
 	bool pending;

@@ -30,36 +30,53 @@ scarcity_facts(const struct request *r, const struct match_options *opt,
 	f->unneeded_care = __builtin_popcount(extra);
 }
 
+/* scarcity_note: see scarcity.h. */
+void
+scarcity_note(const struct request *r, const struct match_options *opt,
+    const struct match_candidate *c, struct scarcity_min *m)
+{
+	struct scarcity_facts f;
+
+	scarcity_facts(r, opt, c, &f);
+	if (!f.open_program)
+		m->any_ruled = true;
+	if (m->n == 0 || f.spare < m->min_spare)
+		m->min_spare = f.spare;
+	if (m->n == 0 || f.unneeded_care < m->min_care)
+		m->min_care = f.unneeded_care;
+	m->n++;
+}
+
+/* scarcity_of: see scarcity.h. */
+int
+scarcity_of(const struct request *r, const struct match_options *opt,
+    const struct match_candidate *c, const struct scarcity_min *m)
+{
+	struct scarcity_facts f;
+	int v = 100;
+
+	scarcity_facts(r, opt, c, &f);
+	if (f.open_program && m->any_ruled)
+		v -= 50;
+	if (f.spare > m->min_spare)
+		v -= 25;
+	if (f.unneeded_care > m->min_care)
+		v -= 25;
+	return v;
+}
+
 /* scarcity_score: see scarcity.h. */
 void
 scarcity_score(const struct request *r, const struct match_options *opt,
     struct match_candidate *c, size_t n)
 {
-	struct scarcity_facts f;
-	bool any_ruled = false;
-	int min_spare = 0, min_care = 0, v;
+	struct scarcity_min m = {0};
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		scarcity_facts(r, opt, &c[i], &f);
-		if (!f.open_program)
-			any_ruled = true;
-		if (i == 0 || f.spare < min_spare)
-			min_spare = f.spare;
-		if (i == 0 || f.unneeded_care < min_care)
-			min_care = f.unneeded_care;
-	}
-	for (i = 0; i < n; i++) {
-		scarcity_facts(r, opt, &c[i], &f);
-		v = 100;
-		if (f.open_program && any_ruled)
-			v -= 50;
-		if (f.spare > min_spare)
-			v -= 25;
-		if (f.unneeded_care > min_care)
-			v -= 25;
-		c[i].scores[SCORER_SCARCITY] = v;
-	}
+	for (i = 0; i < n; i++)
+		scarcity_note(r, opt, &c[i], &m);
+	for (i = 0; i < n; i++)
+		c[i].scores[SCORER_SCARCITY] = scarcity_of(r, opt, &c[i], &m);
 }
 
 /* scarcity_program_free: see scarcity.h. */

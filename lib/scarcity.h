@@ -11,6 +11,23 @@
 
 #include "shelter/match.h"
 
+/* What scarcity compares a candidate with: the least of each fact over
+ * the n candidates noted so far. */
+struct scarcity_min {
+	size_t n;
+	bool any_ruled; /* some candidate is in a program with rules */
+	int min_spare;  /* children places the chosen pool leaves unused */
+	int min_care;   /* specialised tags the request does not use */
+};
+
+/* Note candidate c (passed every filter for r) into m (zero at first). */
+void scarcity_note(const struct request *r, const struct match_options *opt,
+    const struct match_candidate *c, struct scarcity_min *m);
+
+/* The scarcity score of candidate c against every candidate in m. */
+int scarcity_of(const struct request *r, const struct match_options *opt,
+    const struct match_candidate *c, const struct scarcity_min *m);
+
 /*
  * Set scores[SCORER_SCARCITY] of the n candidates c (which passed every
  * filter for r), each relative to the others. Does not combine the score.

@@ -191,12 +191,16 @@ struct match_result {
  * An index over a table of shelters (positions 0..n), by what the filters
  * intake_closed, program, eligibility, security, care and household read
  * of a shelter: the shelters outside it fail one of them, so only those in
- * it need the filters run and are scored. It reads no live counts (free
- * places, holds): those may change without telling it.
+ * it need the filters run and are scored. It also bounds what blocks of
+ * shelters can score, for match_run_top, from their live counts too: a
+ * change of those must be told (match_index_counts) before the next
+ * match_run_top; match_run_indexed does not read them.
  */
 struct match_index {
 	uint64_t *bits; /* one bitset of `words` words per indexed fact */
 	size_t n, words, cap_words;
+	struct match_top *top; /* bounds for match_run_top (NULL: none) */
+	bool by_id;            /* the shelters were in increasing id order */
 };
 
 void match_index_init(struct match_index *idx);
@@ -210,10 +214,17 @@ int match_index_build(
     struct match_index *idx, const struct shelter *const *shelters, size_t n);
 
 /*
- * Shelter i (< idx->n) changed in place, other than in its live counts:
- * index s at position i again.
+ * Shelter i (< idx->n) changed in place, other than in its live counts
+ * and keeping its id: index s at position i again.
  */
 void match_index_set(
+    struct match_index *idx, size_t i, const struct shelter *s);
+
+/*
+ * The live counts (free places, holds, arrivals) of shelter i (< idx->n)
+ * changed, nothing else: s is at position i now (it may be a new copy).
+ */
+void match_index_counts(
     struct match_index *idx, size_t i, const struct shelter *s);
 
 /* Default options: the weights and program rules of docs/protocol.md
@@ -246,6 +257,22 @@ int match_run(const struct shelter *const *shelters, size_t n,
 int match_run_indexed(const struct match_index *idx,
     const struct shelter *const *shelters, size_t n, const struct request *req,
     const struct match_input *in, const struct match_options *opt,
+    struct match_result *res);
+
+/*
+ * The first k candidates of match_run's ranking, through idx (NULL or of
+ * another size: match_run_indexed, cut to k): res->candidates holds them,
+ * ncandidates = eligible = their number (k or fewer: all there are when
+ * fewer). Only the blocks of shelters that can rank among them are
+ * filtered and scored, so the cost does not grow with the table. Ties are
+ * broken by id, as match_run does (its ranking is the same while no pool
+ * has 262,143 free places or more). total is n; the explanation is left
+ * for match_explain (which then ranks every candidate), as with
+ * match_run_indexed. 0, or -1 on ENOMEM.
+ */
+int match_run_top(const struct match_index *idx,
+    const struct shelter *const *shelters, size_t n, const struct request *req,
+    const struct match_input *in, const struct match_options *opt, size_t k,
     struct match_result *res);
 
 /*

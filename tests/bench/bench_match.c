@@ -4,13 +4,18 @@
  * p50/p99 in microseconds, shelters scored per second and heap allocations
  * per request.
  *
- * usage: bench_match [-s SHELTERS] [-r REQUESTS] [-j]
+ * usage: bench_match [-s SHELTERS] [-r REQUESTS] [-j] [-p]
  *   -j also builds the candidates and explanation JSON in each timed call.
+ *   -p the register and submits of the daemon benchmark (loadgen.c's put
+ *      shelters, 9,990 places a pool; its submits), each match_run_top
+ *      taking a place in its first candidate.
  *
- * Two lines: "match" is match_run (every shelter filtered, the whole
+ * Three lines: "match" is match_run (every shelter filtered, the whole
  * explanation), "match indexed" match_run_indexed as the daemon runs it
- * (only the shelters the index leaves; with -j the JSON computes the
- * explanation, as match.preview does). Same requests, same results.
+ * for a preview or the waitlist (only the shelters the index leaves; with
+ * -j the JSON computes the explanation, as match.preview does), "match top
+ * 20" match_run_top as a submit runs it (the first 20 candidates; with -j
+ * the explanation is computed as well). Same requests, same ranking.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +34,8 @@ struct bench_run {
 	int nr, with_json;
 	const struct match_options *opt;
 	const struct match_index *idx; /* NULL: match_run */
+	size_t top;                    /* > 0: match_run_top of that many */
+	int hold; /* take a place in the first candidate, as a submit does */
 	struct match_result *res;
 	long long *lat, *cpu;
 };
@@ -180,6 +187,68 @@ bench_shelter(struct shelter *s, int i, long long now)
 	s->updated_at = now - (long long)bench_int(0, 96) * 3600000;
 }
 
+/* The shelters tests/bench/loadgen.c puts (--places 9990): every one fits
+ * most submits, so the ranking is decided by ties of score and free. */
+static void
+bench_put_shelter(struct shelter *s, int i, long long now)
+{
+	static const enum program progs[] = {PROGRAM_REGULAR, PROGRAM_CRISIS,
+	    PROGRAM_SCREENING, PROGRAM_LABOUR, PROGRAM_REGULAR, PROGRAM_COSM,
+	    PROGRAM_OMM, PROGRAM_REGULAR};
+	static const unsigned care[] = {1u << CARE_TRAUMA,
+	    1u << CARE_TRAUMA | 1u << CARE_PSYCHIATRIC, 0,
+	    1u << CARE_MEDICAL | 1u << CARE_ADDICTION,
+	    1u << CARE_TRAUMA | 1u << CARE_PREGNANCY};
+	struct pool *p;
+
+	memset(s, 0, sizeof *s);
+	snprintf(s->id, sizeof s->id, "bench-%05d", i);
+	s->program = progs[i % 8];
+	s->location.lat = 50.8 + (i * 37 % 250) / 100.0;
+	s->location.lon = 3.6 + (i * 53 % 350) / 100.0;
+	s->care = care[i % 5];
+	s->languages[s->nlanguages++] = ('n' << 8 | 'l');
+	s->languages[s->nlanguages++] = ('e' << 8 | 'n');
+	s->security = i % 4 == 0 ? SECURITY_PROTECTED : SECURITY_STANDARD;
+	s->intake_open = true;
+	p = &s->pools[s->npools++];
+	snprintf(p->name, sizeof p->name, "women");
+	p->genders = 1u << GENDER_F | 1u << GENDER_X;
+	p->min_age = 18;
+	p->max_age = 120;
+	p->children_max = 2;
+	p->boys_max_age = 12;
+	p->total = 9990 + i % 9;
+	p = &s->pools[s->npools++];
+	snprintf(p->name, sizeof p->name, "men");
+	p->genders = 1u << GENDER_M;
+	p->min_age = 18;
+	p->max_age = 120;
+	p->total = 4995 + i % 5;
+	s->version = 1;
+	s->updated_at = now;
+}
+
+/* A submit as loadgen.c sends it (--method submit, kind normal). */
+static void
+bench_put_request(struct request *r, int i)
+{
+	static const enum gender genders[] = {
+	    GENDER_F, GENDER_F, GENDER_M, GENDER_X};
+	static const char langs[][3] = {
+	    "en", "ro", "bg", "pl", "uk", "es", "nl", "ar"};
+
+	memset(r, 0, sizeof *r);
+	snprintf(r->ref, sizeof r->ref, "LG-%06d", i);
+	r->program = PROGRAM_ANY;
+	r->gender = genders[i % 4];
+	r->age = 18 + (i * 7) % 40;
+	r->languages[r->nlanguages++] =
+	    (lang_t)(langs[i % 8][0] << 8 | langs[i % 8][1]);
+	r->urgency = i % 3 == 0 ? URGENCY_IMMEDIATE : URGENCY_DAYS;
+	r->residence = RESIDENCE_REFLECTION;
+}
+
 static void
 bench_request(struct request *r, int i)
 {
@@ -270,6 +339,19 @@ bench_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Hold a place in c's pool and tell the index, as the daemon's table
+ * does after a proposal. */
+static void
+bench_hold(struct bench_run *b, const struct match_candidate *c)
+{
+	struct shelter *s = &b->sh[c->shelter - b->sh];
+
+	s->pools[c->pool].held++;
+	if (b->idx != NULL)
+		match_index_counts(
+		    (struct match_index *)b->idx, (size_t)(s - b->sh), s);
+}
+
 /* Time every request of b once; print one line. 0 or -1. */
 static int
 bench_loop(struct bench_run *b, const char *label)
@@ -300,7 +382,9 @@ bench_loop(struct bench_run *b, const char *label)
 		}
 		c0 = bench_ns(CLOCK_THREAD_CPUTIME_ID);
 		t0 = bench_ns(CLOCK_MONOTONIC);
-		rc = b->idx != NULL
+		rc = b->top > 0 ? match_run_top(b->idx, b->ptr, ns, &b->req[i],
+		                      &in, b->opt, b->top, b->res)
+		    : b->idx != NULL
 		    ? match_run_indexed(
 		          b->idx, b->ptr, ns, &b->req[i], &in, b->opt, b->res)
 		    : match_run(b->ptr, ns, &b->req[i], &in, b->opt, b->res);
@@ -317,6 +401,8 @@ bench_loop(struct bench_run *b, const char *label)
 		eligible += b->res->eligible;
 		if (bench_check_order(b->res) == -1)
 			return -1;
+		if (b->hold && b->res->ncandidates > 0)
+			bench_hold(b, &b->res->candidates[0]);
 	}
 	allocs = bench_allocs - allocs;
 	qsort(lat, (size_t)nr, sizeof *lat, bench_cmp);
@@ -347,10 +433,13 @@ main(int argc, char **argv)
 	struct match_index idx;
 	struct bench_run b;
 	long long *lat, *cpu;
-	int ns = 10000, nr = 1000, with_json = 0, c, i;
+	int ns = 10000, nr = 1000, with_json = 0, put = 0, c, i;
 
-	while ((c = getopt(argc, argv, "s:r:j")) != -1) {
+	while ((c = getopt(argc, argv, "s:r:jp")) != -1) {
 		switch (c) {
+		case 'p':
+			put = 1;
+			break;
 		case 's':
 			ns = atoi(optarg);
 			break;
@@ -361,8 +450,8 @@ main(int argc, char **argv)
 			with_json = 1;
 			break;
 		default:
-			fprintf(
-			    stderr, "usage: %s [-s N] [-r N] [-j]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-s N] [-r N] [-j] [-p]\n",
+			    argv[0]);
 			return 2;
 		}
 	}
@@ -379,11 +468,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < ns; i++) {
-		bench_shelter(&sh[i], i, now);
+		if (put)
+			bench_put_shelter(&sh[i], i, now);
+		else
+			bench_shelter(&sh[i], i, now);
 		ptr[i] = &sh[i];
 	}
 	for (i = 0; i < nr; i++)
-		bench_request(&req[i], i);
+		if (put)
+			bench_put_request(&req[i], i);
+		else
+			bench_request(&req[i], i);
 	match_options_default(&opt);
 	opt.now_ms = now;
 	match_result_init(&res);
@@ -412,6 +507,12 @@ main(int argc, char **argv)
 		return 1;
 	b.idx = &idx;
 	if (bench_loop(&b, " indexed") == -1)
+		return 1;
+	/* The window a submit sends (16 + 3 alternatives) and one more; with
+	 * -p each takes a place in its first candidate, as a submit does. */
+	b.top = 20;
+	b.hold = put;
+	if (bench_loop(&b, put ? " top 20 (submits)" : " top 20") == -1)
 		return 1;
 	match_index_free(&idx);
 	match_result_free(&res);

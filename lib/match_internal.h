@@ -1,0 +1,97 @@
+/*
+ * match_internal.h: the pieces of match.c that match_top.c ranks with
+ * (lib/ only), so both paths filter and score a shelter with the same code.
+ */
+#ifndef SHELTER_MATCH_INTERNAL_H
+#define SHELTER_MATCH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shelter/match.h"
+
+/* The lists of a match_input. */
+enum { MATCH_REJECTED, MATCH_CASE, MATCH_APART, MATCH_LISTS };
+
+#define MATCH_LISTED_MAX 64 /* shelters of the lists looked up at most */
+
+/* The shelters of a match_input's lists as pointers into the table: list l
+ * is sh[start[l], start[l + 1]). */
+struct match_lists {
+	const struct shelter *sh[MATCH_LISTED_MAX];
+	size_t start[MATCH_LISTS + 1];
+};
+
+/*
+ * Look the ids of in's lists up in idx (an index of shelters): 0, or -1
+ * when there is no such index or more than MATCH_LISTED_MAX shelters
+ * (then compare the ids). Only a shelter with a listed id is listed.
+ */
+int match_lists_find(const struct match_index *idx,
+    const struct shelter *const *shelters, const struct match_input *in,
+    struct match_lists *out);
+
+/* Per-request facts derived once, so the shelter loop stays cheap. */
+struct match_ctx {
+	const struct request *req;
+	const struct match_input *in;
+	const struct match_options *opt;
+	unsigned residence_bit;
+	bool minor;
+	bool check_distance;
+	double too_close_deg; /* latitude degrees beyond which none is */
+	bool check_reserve;   /* not immediate, and some reserve is set */
+	long long program_free[PROGRAM_COUNT]; /* when check_reserve */
+	bool by_id; /* the shelters are in increasing id order */
+	const struct match_lists *lists; /* NULL: compare the input's ids */
+};
+
+/* x for req (program_free left for the caller when check_reserve). */
+void match_ctx_init(struct match_ctx *x, const struct request *req,
+    const struct match_input *in, const struct match_options *opt);
+
+/* Does x's request pass the eligibility rules of program p? */
+bool match_eligible(const struct match_ctx *x, enum program p);
+
+/*
+ * Every filter on s: the failing ones as bits (0: a candidate). Fills c's
+ * pools in preference order, *missing (needs s lacks) and *dexp (km to the
+ * exploitation location when computed, else -1).
+ */
+unsigned match_filter(const struct match_ctx *x, const struct shelter *s,
+    struct match_candidate *c, unsigned *missing, double *dexp);
+
+/* c's scores but scarcity (100) and distance_km, then c->score unless
+ * scarcity is on (the caller combines once it is known); c->shelter set,
+ * dexp as match_filter left it. */
+void match_score(
+    const struct match_ctx *x, struct match_candidate *c, double dexp);
+
+/* c's distance_km from the km to the request's locations (-1: none). */
+void match_distance_set(struct match_candidate *c, double dexp, double dpref);
+
+/* c->score from c->scores and the weights w. */
+void match_combine(const double *w, struct match_candidate *c);
+
+/* The rank key of c at input position pos: ascending is rank order. */
+uint64_t match_rank_key(const struct match_candidate *c, size_t pos);
+
+/* Reset res for a run over n shelters. 0, or -1 on ENOMEM. */
+int match_begin(struct match_result *res, size_t n);
+
+/*
+ * match_score.c: the scorers' formulas (match.h), each nondecreasing or
+ * nonincreasing in every argument: x rounded half up; v clamped to
+ * 0..100; safety_distance and proximity at km; care_fit with np preferred
+ * tags, nhave of them offered, nextra unneeded specialised ones;
+ * occupancy of s; freshness of a report at `at` (opt->now_ms).
+ */
+int match_score_round(double x);
+int match_score_clamp(int v);
+int match_score_safety(double km);
+int match_score_proximity(double km);
+int match_score_care_fit(int np, int nhave, int nextra);
+int match_score_occupancy(const struct shelter *s);
+int match_score_freshness(const struct match_options *opt, long long at);
+
+#endif
