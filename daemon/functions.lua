@@ -266,33 +266,44 @@ local function counts_json(c)
 	    ',"free":' .. int(f < 0 and 0 or f)
 end
 
--- The live shelter document, or nil when there is no such shelter.
+-- The live shelter document, or nil when there is no such shelter. One
+-- HGETALL reads every field (a call per field cost most of a page).
 local function shelter_json(id)
 	local sk = skey(id)
-	local h = redis.call('HMGET', sk, 'doc', 'open', 'always', 'version',
-	    'updated_at', 'pools', 'reason', 'open_since')
-	if h[1] == false then
+	local flat = redis.call('HGETALL', sk)
+	if #flat == 0 then
+		return nil
+	end
+	local h = {}
+	for i = 1, #flat, 2 do
+		h[flat[i]] = flat[i + 1]
+	end
+	if h.doc == nil then
 		return nil
 	end
 	local pools = {}
-	for i, name in ipairs(words(h[6])) do
-		local c = pool_counts(sk, name)
-		local pd = hget(sk, 'pd:' .. name) or '{}'
-		pools[i] = extend(pd, counts_json(c) .. ',"overbooked":' ..
-		    bool(pool_free(c) < 0) .. ',"departures":' ..
-		    (hget(sk, 'dp:' .. name) or '[]'))
+	for i, name in ipairs(words(h.pools)) do
+		local c = {tonumber(h['t:' .. name]) or 0,
+		    tonumber(h['o:' .. name]) or 0,
+		    tonumber(h['h:' .. name]) or 0,
+		    tonumber(h['e:' .. name]) or 0}
+		pools[i] = extend(h['pd:' .. name] or '{}', counts_json(c) ..
+		    ',"overbooked":' .. bool(pool_free(c) < 0) ..
+		    ',"departures":' .. (h['dp:' .. name] or '[]'))
 	end
-	local age = math.floor((now_ms() - (tonumber(h[5]) or 0)) / 1000)
-	local open = h[2] == '1'
-	local since = tonumber(h[8]) or tonumber(h[5]) or 0
-	return extend(h[1], '"intake":{"open":' .. bool(open) ..
-	    ',"always":' .. bool(h[3] == '1') .. ',"reason":' ..
-	    ((not open and h[7] and h[7] ~= '') and q(h[7]) or 'null') ..
-	    ',"since":' .. q(iso(since)) .. '},"pools":' ..
-	    json_array(pools) .. ',"version":' .. int(tonumber(h[4]) or 0) ..
-	    ',"updated_at":' .. q(iso(tonumber(h[5]) or 0)) ..
-	    ',"report_age_s":' .. int(age < 0 and 0 or age) ..
-	    ',"departures_unconfirmed":' .. (hget(sk, 'du') or '[]'))
+	local updated = tonumber(h.updated_at) or 0
+	local age = math.floor((now_ms() - updated) / 1000)
+	local open = h.open == '1'
+	local since = tonumber(h.open_since) or updated
+	return extend(h.doc, '"intake":{"open":' .. bool(open) ..
+	    ',"always":' .. bool(h.always == '1') .. ',"reason":' ..
+	    ((not open and h.reason and h.reason ~= '') and q(h.reason) or
+	    'null') .. ',"since":' .. q(iso(since)) .. '},"pools":' ..
+	    json_array(pools) .. ',"version":' ..
+	    int(tonumber(h.version) or 0) .. ',"updated_at":' ..
+	    q(iso(updated)) .. ',"report_age_s":' ..
+	    int(age < 0 and 0 or age) .. ',"departures_unconfirmed":' ..
+	    (h.du or '[]'))
 end
 
 -- capacity.changed of a shelter: its pools' counts in one read.
@@ -438,21 +449,120 @@ local function shelter_list(a)
 	return '{"shelters":' .. json_array(out) .. '}'
 end
 
--- One page of the shelter list: at most limit shelters after id after
--- ('': from the first), and next (the last id sent, null at the end).
+-- Append to buf a JSON object text without its closing brace, ready for
+-- members: "{" or "{...,". The daemon's compact documents are cut
+-- without scanning them.
+local function open_object(obj, buf, n)
+	local len = #obj
+	if len > 2 and string.byte(obj, len) == 125 and
+	    not string.find(obj, '^[%s{]', len - 1) then
+		buf[n + 1] = string.sub(obj, 1, len - 1)
+		buf[n + 2] = ','
+		return n + 2
+	end
+	buf[n + 1] = string.sub(extend(obj, '"_":0'), 1, -7)
+	return n + 1
+end
+
+-- A shelter as the daemon's table reads it, appended to buf after sep:
+-- the live document without what the table derives or ignores
+-- (report_age_s, the intake's reason and since, a pool's free and
+-- overbooked). The counts are the stored integers as they are (written
+-- by int and HINCRBY). false (nothing appended) when there is no such
+-- shelter.
+local function shelter_table_json(id, buf, sep)
+	local flat = redis.call('HGETALL', skey(id))
+	local h = {}
+	for i = 1, #flat, 2 do
+		h[flat[i]] = flat[i + 1]
+	end
+	if h.doc == nil then
+		return false
+	end
+	local n = #buf + 1
+	buf[n] = sep
+	n = open_object(h.doc, buf, n)
+	buf[n + 1] = h.open == '1' and '"intake":{"open":true,"always":' or
+	    '"intake":{"open":false,"always":'
+	buf[n + 2] = h.always == '1' and 'true},"pools":[' or
+	    'false},"pools":['
+	n = n + 2
+	for i, name in ipairs(words(h.pools)) do
+		if i > 1 then
+			n = n + 1
+			buf[n] = ','
+		end
+		n = open_object(h['pd:' .. name] or '{}', buf, n)
+		buf[n + 1] = '"total":'
+		buf[n + 2] = h['t:' .. name] or '0'
+		buf[n + 3] = ',"occupied":'
+		buf[n + 4] = h['o:' .. name] or '0'
+		buf[n + 5] = ',"held":'
+		buf[n + 6] = h['h:' .. name] or '0'
+		buf[n + 7] = ',"expected":'
+		buf[n + 8] = h['e:' .. name] or '0'
+		buf[n + 9] = ',"departures":'
+		buf[n + 10] = h['dp:' .. name] or '[]'
+		buf[n + 11] = '}'
+		n = n + 11
+	end
+	buf[n + 1] = '],"version":'
+	buf[n + 2] = h.version or '0'
+	buf[n + 3] = ',"updated_at":"'
+	buf[n + 4] = iso(tonumber(h.updated_at) or 0)
+	buf[n + 5] = '","departures_unconfirmed":'
+	buf[n + 6] = h.du or '[]'
+	buf[n + 7] = '}'
+	return true
+end
+
+-- One page of the shelter list, by id, each shelter in the table's form
+-- (shelter_table_json). upto empty: at most limit shelters after id
+-- after ('': from the first), next the last id sent when the page is full
+-- (null at the end); the first page (after empty) also has marks, every
+-- limit-th id after next, so the daemon can ask for the pages (next,
+-- marks[1]], (marks[1], marks[2]], ... at once. upto an id: every
+-- shelter in (after, upto], next null.
 local function shelter_page(a)
-	local after, limit = a[2], tonumber(a[3]) or 500
+	local after, limit, upto = a[2], tonumber(a[3]) or 500, a[4]
 	if limit < 1 then
 		limit = 500
 	end
-	local ids = redis.call('ZRANGE', key('shelters'),
-	    after == '' and '-' or '(' .. after, '+', 'BYLEX', 'LIMIT', 0, limit)
-	local out = {}
-	for i, id in ipairs(ids) do
-		out[i] = shelter_json(id)
+	local sk = key('shelters')
+	local from = after == '' and '-' or '(' .. after
+	local ids
+	if upto ~= '' then
+		ids = redis.call('ZRANGE', sk, from, '[' .. upto, 'BYLEX')
+	else
+		ids = redis.call('ZRANGE', sk, from, '+', 'BYLEX', 'LIMIT', 0,
+		    limit)
 	end
-	return '{"shelters":' .. json_array(out) .. ',"next":' ..
-	    (#ids == limit and q(ids[#ids]) or 'null') .. '}'
+	local buf = {'{"shelters":['}
+	local sep = ''
+	for _, id in ipairs(ids) do
+		if shelter_table_json(id, buf, sep) then
+			sep = ','
+		end
+	end
+	local nxt = 'null'
+	local marks = ''
+	if upto == '' and #ids == limit then
+		nxt = q(ids[#ids])
+		if after == '' then
+			local m = {}
+			local r = redis.call('ZRANK', sk, ids[#ids])
+			local total = redis.call('ZCARD', sk)
+			local k = r + limit
+			while k < total - 1 do
+				local v = redis.call('ZRANGE', sk, k, k)
+				m[#m + 1] = q(v[1])
+				k = k + limit
+			end
+			marks = ',"marks":' .. json_array(m)
+		end
+	end
+	buf[#buf + 1] = '],"next":' .. nxt .. marks .. '}'
+	return table.concat(buf)
 end
 
 local function capacity(a)
@@ -2276,7 +2386,7 @@ local FUNCTIONS = {
 	{name = 'shd_shelter_get', argc = 1, fn = shelter_get, readonly = true},
 	{name = 'shd_shelter_list', argc = 0, fn = shelter_list,
 	    readonly = true},
-	{name = 'shd_shelter_page', argc = 2, fn = shelter_page,
+	{name = 'shd_shelter_page', argc = 3, fn = shelter_page,
 	    readonly = true},
 	{name = 'shd_capacity', argc = 2, group = 3, fn = capacity},
 	{name = 'shd_intake', argc = 3, fn = intake},

@@ -147,8 +147,8 @@ int store_shelter_remove(
 int store_shelter_get(
     const char *id, store_cb *cb, void *arg, struct sh_error *err);
 int store_shelter_list(store_cb *cb, void *arg, struct sh_error *err);
-int store_shelter_page(const char *after, int limit, store_cb *cb, void *arg,
-    struct sh_error *err);
+int store_shelter_page(const char *after, int limit, const char *upto,
+    store_cb *cb, void *arg, struct sh_error *err);
 int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_intake(const char *id, bool open, const char *reason, store_cb *cb,

@@ -22,7 +22,7 @@
 	X(SHELTER_REMOVE, "shd_shelter_remove", 1, 0, "id")                    \
 	X(SHELTER_GET, "shd_shelter_get", 1, 0, "id")                          \
 	X(SHELTER_LIST, "shd_shelter_list", 0, 0, "")                          \
-	X(SHELTER_PAGE, "shd_shelter_page", 2, 0, "after limit")               \
+	X(SHELTER_PAGE, "shd_shelter_page", 3, 0, "after limit upto")          \
 	X(CAPACITY, "shd_capacity", 2, 3,                                      \
 	    "id if_version [pool total occupied]")                             \
 	X(INTAKE, "shd_intake", 3, 0, "id open reason")                        \

@@ -9,7 +9,9 @@
  *
  * The whole table is reloaded in pages (table_reload), so no reply grows
  * with the register: the new entries are built beside the live ones and
- * swapped in after the last page. Meanwhile a shelter reloaded on its own
+ * swapped in after the last page. The first page names the ends of the
+ * others (marks), so TABLE_AHEAD of them are in flight at once: the store
+ * builds the next while the daemon parses one. Meanwhile a shelter reloaded on its own
  * whose page has already arrived is put into both, so the swap loses no
  * newer state (replies on the command connection come back in order).
  *
@@ -26,6 +28,7 @@
  * are not in the index.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +47,8 @@ struct tab {
 
 static struct tab live;
 
-#define TABLE_PAGE 500 /* shelters per shd_shelter_page */
+#define TABLE_PAGE  500 /* shelters per shd_shelter_page */
+#define TABLE_AHEAD 3   /* pages of a reload in flight at once */
 
 /* A paged reload in flight (see table_reload). */
 struct waiter {
@@ -53,9 +57,12 @@ struct waiter {
 };
 static struct {
 	bool running, again;
+	unsigned gen;                 /* of the reload in flight: see below */
 	struct tab next;              /* the pages so far */
-	char after[MODEL_ID_MAX + 1]; /* the last id loaded */
-	struct waiter *w;             /* called when it ends */
+	char after[MODEL_ID_MAX + 1]; /* every id up to it is loaded */
+	char (*marks)[MODEL_ID_MAX + 1]; /* the ends of the pages to ask */
+	size_t nmarks, sent, inflight;
+	struct waiter *w; /* called when it ends */
 	size_t nw, capw;
 } rl;
 static struct match_result scratch;   /* all zero: initialised */
@@ -519,7 +526,7 @@ table_tab_free(struct tab *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int table_reload_send(void);
+static int table_reload_send(const char *after, const char *upto);
 
 /* The reload ended (ok: the last page arrived): swap, call the waiters. */
 static void
@@ -528,12 +535,17 @@ table_reload_end(bool ok)
 	struct waiter *w;
 	size_t i, n;
 
+	/* Replies of this reload still in flight are dropped (rl.gen). */
+	rl.gen++;
+	rl.inflight = rl.sent = rl.nmarks = 0;
+	free(rl.marks);
+	rl.marks = NULL;
 	if (ok && rl.again) {
 		/* Asked for again meanwhile: that one wants newer pages. */
 		rl.again = false;
 		table_tab_free(&rl.next);
 		rl.after[0] = '\0';
-		if (table_reload_send() == 0)
+		if (table_reload_send("", "") == 0)
 			return;
 		ok = false;
 	}
@@ -558,14 +570,62 @@ table_reload_end(bool ok)
 	free(w);
 }
 
+/* Keep up to TABLE_AHEAD of the pages the first one marked in flight:
+ * (after, marks[0]], (marks[0], marks[1]], ..., (marks[n-1], end). */
+static int
+table_reload_ahead(void)
+{
+	const char *after, *upto;
+
+	while (rl.inflight < TABLE_AHEAD && rl.sent <= rl.nmarks) {
+		after = rl.sent == 0 ? rl.after : rl.marks[rl.sent - 1];
+		upto = rl.sent < rl.nmarks ? rl.marks[rl.sent] : "";
+		if (table_reload_send(after, upto) == -1)
+			return -1;
+		rl.sent++;
+	}
+	return 0;
+}
+
+/* The marks of the first page (ids, in order) into rl.marks. */
+static int
+table_reload_marks(const json_t *marks)
+{
+	const char *id;
+	size_t i, n = json_array_size(marks);
+
+	if (n == 0)
+		return 0;
+	if ((rl.marks = calloc(n, sizeof *rl.marks)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		id = json_string_value(json_array_get(marks, i));
+		if (id == NULL || strlen(id) > MODEL_ID_MAX ||
+		    (rl.nmarks > 0 && strcmp(id, rl.marks[rl.nmarks - 1]) <= 0))
+			return -1;
+		memcpy(rl.marks[rl.nmarks++], id, strlen(id) + 1);
+	}
+	return 0;
+}
+
+/*
+ * One page arrived; arg is the reload it belongs to. The replies come in
+ * the order the pages were sent, so every id up to the page's end (upto,
+ * or its next when it was the open-ended one) is loaded after it.
+ */
 static void
 table_page_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	const json_t *arr = json_object_get(result, "shelters");
 	const char *next = json_string_value(json_object_get(result, "next"));
+	unsigned gen = (unsigned)(uintptr_t)arg;
+	bool first = rl.sent == 0 && rl.nmarks == 0 && rl.after[0] == '\0';
 	struct shelter *s;
 	size_t i;
 
+	if (gen != rl.gen || !rl.running)
+		return; /* of a reload that ended */
+	rl.inflight--;
 	if (result == NULL || !json_is_array(arr)) {
 		log_warnx("table: shelter page not loaded: %s",
 		    err != NULL ? err->message : "no shelters in the reply");
@@ -578,25 +638,51 @@ table_page_done(json_t *result, const struct sh_error *err, void *arg)
 			table_reload_end(false);
 			return;
 		}
+	if (first && next != NULL &&
+	    table_reload_marks(json_object_get(result, "marks")) == -1) {
+		log_warnx("table: shelter page marks not usable");
+		table_reload_end(false);
+		return;
+	}
+	if (!first && rl.sent > 0) {
+		/* One of the marked pages: (after, upto] or the last. */
+		i = rl.sent - rl.inflight; /* the pages that have arrived */
+		if (i <= rl.nmarks)
+			snprintf(
+			    rl.after, sizeof rl.after, "%s", rl.marks[i - 1]);
+		if (i <= rl.nmarks) {
+			if (table_reload_ahead() == -1)
+				table_reload_end(false);
+			return;
+		}
+		/* The open-ended last page: on as one page at a time. */
+		rl.sent = rl.nmarks = 0;
+	}
 	if (next == NULL) {
 		table_reload_end(true);
 		return;
 	}
 	snprintf(rl.after, sizeof rl.after, "%s", next);
-	if (table_reload_send() == -1)
+	if (first && rl.nmarks > 0) {
+		if (table_reload_ahead() == -1)
+			table_reload_end(false);
+		return;
+	}
+	if (table_reload_send(rl.after, "") == -1)
 		table_reload_end(false);
 }
 
 static int
-table_reload_send(void)
+table_reload_send(const char *after, const char *upto)
 {
 	struct sh_error err;
 
-	if (store_shelter_page(
-	        rl.after, TABLE_PAGE, table_page_done, NULL, &err) == -1) {
+	if (store_shelter_page(after, TABLE_PAGE, upto, table_page_done,
+	        (void *)(uintptr_t)rl.gen, &err) == -1) {
 		log_warnx("table: shelter page not sent: %s", err.message);
 		return -1;
 	}
+	rl.inflight++;
 	return 0;
 }
 
@@ -626,7 +712,7 @@ table_reload(void (*done)(void *, bool), void *arg)
 		rl.again = true;
 	} else {
 		rl.after[0] = '\0';
-		if (table_reload_send() == -1)
+		if (table_reload_send("", "") == -1)
 			return -1;
 		rl.running = true;
 	}
@@ -676,6 +762,7 @@ table_free(void)
 	table_entries_free();
 	table_tab_free(&rl.next);
 	free(rl.w);
+	free(rl.marks);
 	memset(&rl, 0, sizeof rl);
 	match_result_free(&scratch);
 	match_index_free(&live_index);
