@@ -11,8 +11,8 @@
  * with the register: the new entries are built beside the live ones and
  * swapped in after the last page. The first page names the ends of the
  * others (marks), so TABLE_AHEAD of them are in flight at once: the store
- * builds the next while the daemon parses one. Meanwhile a shelter reloaded on its own
- * whose page has already arrived is put into both, so the swap loses no
+ * builds the next while the daemon parses one. Meanwhile a shelter reloaded on
+ * its own whose page has already arrived is put into both, so the swap loses no
  * newer state (replies on the command connection come back in order).
  *
  * Refreshes asked for by events are coalesced: an id is queued once, and
@@ -120,26 +120,34 @@ table_find(const char *id, bool *found)
 	return table_find_in(&live, id, found);
 }
 
-/* Parse a live shelter into a new allocation, or NULL (logged). */
+/*
+ * Parse a live shelter into a new allocation, or NULL (logged). The
+ * allocation ends after its last pool (MODEL_SHELTER_SIZE): most shelters
+ * have one to three of MODEL_POOL_MAX, so this is a quarter of a whole
+ * struct shelter or less, and the table's memory follows the register.
+ */
 static struct shelter *
 table_parse(const json_t *obj)
 {
+	static struct shelter tmp; /* the loop is single-threaded */
 	struct shelter *s;
 	struct sh_error err;
+	size_t size;
 
-	if ((s = malloc(sizeof *s)) == NULL) {
-		log_warn("table: malloc");
-		return NULL;
-	}
-	if (model_shelter_parse(obj, NULL, MODEL_STORED, s, &err) == -1) {
+	if (model_shelter_parse(obj, NULL, MODEL_STORED, &tmp, &err) == -1) {
 		log_warnx("table: stored shelter %s refused: %s",
 		    json_string_value(json_object_get(obj, "id"))
 		        ? json_string_value(json_object_get(obj, "id"))
 		        : "?",
 		    err.message);
-		free(s);
 		return NULL;
 	}
+	size = MODEL_SHELTER_SIZE(tmp.npools);
+	if ((s = malloc(size)) == NULL) {
+		log_warn("table: malloc");
+		return NULL;
+	}
+	memcpy(s, &tmp, size);
 	return s;
 }
 
