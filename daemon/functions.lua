@@ -449,71 +449,56 @@ local function shelter_list(a)
 	return '{"shelters":' .. json_array(out) .. '}'
 end
 
--- Append to buf a JSON object text without its closing brace, ready for
--- members: "{" or "{...,". The daemon's compact documents are cut
--- without scanning them.
-local function open_object(obj, buf, n)
+-- A JSON object text without its closing brace, ready for members: "{"
+-- or "{...,". The daemon's compact documents are cut without scanning
+-- them.
+local function open_object(obj)
 	local len = #obj
-	if len > 2 and string.byte(obj, len) == 125 and
-	    not string.find(obj, '^[%s{]', len - 1) then
-		buf[n + 1] = string.sub(obj, 1, len - 1)
-		buf[n + 2] = ','
-		return n + 2
+	local c = string.byte(obj, len - 1)
+	if len > 2 and string.byte(obj, len) == 125 and c ~= 123 and
+	    c ~= 32 and c ~= 9 and c ~= 10 and c ~= 13 then
+		return string.sub(obj, 1, len - 1) .. ','
 	end
-	buf[n + 1] = string.sub(extend(obj, '"_":0'), 1, -7)
-	return n + 1
+	return string.sub(extend(obj, '"_":0'), 1, -7)
 end
 
--- A shelter as the daemon's table reads it, appended to buf after sep:
--- the live document without what the table derives or ignores
+-- A shelter as the daemon's table reads it (one text, one concatenation
+-- each): the live document without what the table derives or ignores
 -- (report_age_s, the intake's reason and since, a pool's free and
 -- overbooked). The counts are the stored integers as they are (written
--- by int and HINCRBY). false (nothing appended) when there is no such
--- shelter.
-local function shelter_table_json(id, buf, sep)
+-- by int and HINCRBY). isos caches iso() by second within a page. nil
+-- when there is no such shelter.
+local function shelter_table_json(id, isos)
 	local flat = redis.call('HGETALL', skey(id))
 	local h = {}
 	for i = 1, #flat, 2 do
 		h[flat[i]] = flat[i + 1]
 	end
 	if h.doc == nil then
-		return false
+		return nil
 	end
-	local n = #buf + 1
-	buf[n] = sep
-	n = open_object(h.doc, buf, n)
-	buf[n + 1] = h.open == '1' and '"intake":{"open":true,"always":' or
-	    '"intake":{"open":false,"always":'
-	buf[n + 2] = h.always == '1' and 'true},"pools":[' or
-	    'false},"pools":['
-	n = n + 2
+	local pools = {}
 	for i, name in ipairs(words(h.pools)) do
-		if i > 1 then
-			n = n + 1
-			buf[n] = ','
-		end
-		n = open_object(h['pd:' .. name] or '{}', buf, n)
-		buf[n + 1] = '"total":'
-		buf[n + 2] = h['t:' .. name] or '0'
-		buf[n + 3] = ',"occupied":'
-		buf[n + 4] = h['o:' .. name] or '0'
-		buf[n + 5] = ',"held":'
-		buf[n + 6] = h['h:' .. name] or '0'
-		buf[n + 7] = ',"expected":'
-		buf[n + 8] = h['e:' .. name] or '0'
-		buf[n + 9] = ',"departures":'
-		buf[n + 10] = h['dp:' .. name] or '[]'
-		buf[n + 11] = '}'
-		n = n + 11
+		pools[i] = open_object(h['pd:' .. name] or '{}') .. '"total":' ..
+		    (h['t:' .. name] or '0') .. ',"occupied":' ..
+		    (h['o:' .. name] or '0') .. ',"held":' ..
+		    (h['h:' .. name] or '0') .. ',"expected":' ..
+		    (h['e:' .. name] or '0') .. ',"departures":' ..
+		    (h['dp:' .. name] or '[]') .. '}'
 	end
-	buf[n + 1] = '],"version":'
-	buf[n + 2] = h.version or '0'
-	buf[n + 3] = ',"updated_at":"'
-	buf[n + 4] = iso(tonumber(h.updated_at) or 0)
-	buf[n + 5] = '","departures_unconfirmed":'
-	buf[n + 6] = h.du or '[]'
-	buf[n + 7] = '}'
-	return true
+	local s = math.floor((tonumber(h.updated_at) or 0) / 1000)
+	local at = isos[s]
+	if at == nil then
+		at = iso(s * 1000)
+		isos[s] = at
+	end
+	return open_object(h.doc) .. (h.open == '1' and
+	    '"intake":{"open":true,"always":' or
+	    '"intake":{"open":false,"always":') ..
+	    (h.always == '1' and 'true},"pools":[' or 'false},"pools":[') ..
+	    table.concat(pools, ',') .. '],"version":' .. (h.version or '0') ..
+	    ',"updated_at":"' .. at .. '","departures_unconfirmed":' ..
+	    (h.du or '[]') .. '}'
 end
 
 -- One page of the shelter list, by id, each shelter in the table's form
@@ -537,12 +522,9 @@ local function shelter_page(a)
 		ids = redis.call('ZRANGE', sk, from, '+', 'BYLEX', 'LIMIT', 0,
 		    limit)
 	end
-	local buf = {'{"shelters":['}
-	local sep = ''
+	local out, isos = {}, {}
 	for _, id in ipairs(ids) do
-		if shelter_table_json(id, buf, sep) then
-			sep = ','
-		end
+		out[#out + 1] = shelter_table_json(id, isos)
 	end
 	local nxt = 'null'
 	local marks = ''
@@ -561,8 +543,8 @@ local function shelter_page(a)
 			marks = ',"marks":' .. json_array(m)
 		end
 	end
-	buf[#buf + 1] = '],"next":' .. nxt .. marks .. '}'
-	return table.concat(buf)
+	return '{"shelters":[' .. table.concat(out, ',') .. '],"next":' ..
+	    nxt .. marks .. '}'
 end
 
 local function capacity(a)
