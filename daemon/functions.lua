@@ -723,7 +723,15 @@ end
 -- request is kept out of a shelter whose case_apart count is above 0, and,
 -- when it says apart itself, out of every shelter of case:CASE.
 
+-- P waitlist_ver counts the changes of what a waitlist read returns: an
+-- entry added or removed, a rejected list or a case's shelters changed.
+-- shd_waiting answers "unchanged" to a reader that has seen this version.
+local function waitlist_changed()
+	redis.call('INCR', key('waitlist_ver'))
+end
+
 local function case_count(ck, shelter, n)
+	waitlist_changed()
 	if redis.call('HINCRBY', ck, shelter, n) <= 0 then
 		redis.call('HDEL', ck, shelter)
 	end
@@ -915,6 +923,7 @@ local function enqueue(rid)
 	local rk = rkey(rid)
 	local score = hnum(rk, 'urgency') * 1e13 + hnum(rk, 'seq')
 	redis.call('ZADD', key('waitlist'), string.format('%.0f', score), rid)
+	waitlist_changed()
 end
 
 -- type: the EVENT.request_* of the status the request was just set to.
@@ -1123,6 +1132,7 @@ end
 -- waitlist, status proposed.
 local function to_proposed(r, pid, sid)
 	redis.call('ZREM', key('waitlist'), r.rid)
+	waitlist_changed()
 	redis.call('HSET', rkey(r.rid), 'proposal', pid)
 	set_status(r.rid, STATUS.proposed, r.status, r.seq, nil, pid, sid)
 end
@@ -1182,6 +1192,7 @@ local function create_request(r, ref, doc, urgency, hh, pid, sid)
 	if pid == nil then
 		redis.call('ZADD', key('waitlist'),
 		    string.format('%.0f', u * 1e13 + tonumber(seq)), rid)
+		waitlist_changed()
 		emit(TOPIC.requests, EVENT.request_waiting, '', '{"request_id":' ..
 		    q(rid) .. ',"ref":' .. q(ref) .. ',"status":' ..
 		    q(status) .. '}')
@@ -1475,6 +1486,7 @@ local function cancel(a)
 	local sid, pid = nil, nil
 	if status == STATUS.waiting then
 		redis.call('ZREM', key('waitlist'), rid)
+		waitlist_changed()
 	elseif status == STATUS.proposed then
 		pid = hget(rk, 'proposal') or ''
 		if pid ~= '' then
@@ -1753,10 +1765,17 @@ end
 -- (empty: from the head). Scores are unique (urgency, then seq), so the
 -- last score of a page is an exact cursor that survives requests leaving
 -- the waitlist between pages; `next` is that cursor, or null at the end.
+-- `ver` is P waitlist_ver (see waitlist_changed); when the caller's `ver`
+-- is the current one, nothing it read has changed since: the reply is
+-- {"unchanged": true, "ver"} without requests.
 local function waiting(a)
 	local limit = tonumber(a[2]) or 100
 	if limit < 1 then
 		limit = 100
+	end
+	local ver = redis.call('GET', key('waitlist_ver')) or '0'
+	if a[4] ~= '' and a[4] == ver then
+		return '{"unchanged":true,"ver":' .. ver .. '}'
 	end
 	local from = '-inf'
 	if a[3] ~= nil and a[3] ~= '' then
@@ -1769,15 +1788,26 @@ local function waiting(a)
 		local rid = page[i]
 		local h = redis.call('HMGET', rkey(rid), 'doc', 'rejected',
 		    'case')
-		out[#out + 1] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
-		    ',"rejected":' .. quoted_array(words(h[2])) ..
-		    ',"case_shelters":' .. quoted_array(case_shelters(h[3])) ..
-		    ',"case_apart":' .. quoted_array(case_apart(h[3])) .. '}'
+		local case = h[3]
+		local rej = (h[2] and h[2] ~= '') and
+		    quoted_array(words(h[2])) or '[]'
+		if case and case ~= '' then
+			out[#out + 1] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
+			    ',"rejected":' .. rej .. ',"case_shelters":' ..
+			    quoted_array(case_shelters(case)) ..
+			    ',"case_apart":' .. quoted_array(case_apart(case)) ..
+			    '}'
+		else
+			out[#out + 1] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
+			    ',"rejected":' .. rej ..
+			    ',"case_shelters":[],"case_apart":[]}'
+		end
 	end
 	if #page == 2 * limit then
 		nxt = q(string.format('%.0f', tonumber(page[#page])))
 	end
-	return '{"requests":' .. json_array(out) .. ',"next":' .. nxt .. '}'
+	return '{"requests":' .. json_array(out) .. ',"next":' .. nxt ..
+	    ',"ver":' .. ver .. '}'
 end
 
 local function stats(a)
@@ -2395,7 +2425,7 @@ local FUNCTIONS = {
 	    readonly = true},
 	{name = 'shd_placement_list', argc = 2, fn = placement_list,
 	    readonly = true},
-	{name = 'shd_waiting', argc = 2, fn = waiting, readonly = true},
+	{name = 'shd_waiting', argc = 3, fn = waiting, readonly = true},
 	{name = 'shd_stats', argc = 0, fn = stats, readonly = true},
 	{name = 'shd_reg_create', argc = 5, fn = reg_create},
 	{name = 'shd_reg_update', argc = 7, fn = reg_update},

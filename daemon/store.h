@@ -213,8 +213,8 @@ int store_placement_list(const char *statuses, const char *own_shelter,
 /* A page of at most limit waiting requests after the cursor after (NULL or
  * "": from the head); the result's "next" is the cursor of the next page,
  * or null after the last one. */
-int store_waiting(int limit, const char *after, store_cb *cb, void *arg,
-    struct sh_error *err);
+int store_waiting(int limit, const char *after, const char *ver, store_cb *cb,
+    void *arg, struct sh_error *err);
 int store_stats(store_cb *cb, void *arg, struct sh_error *err);
 
 /* A registration for shd_reg_create / shd_reg_update (id NULL: create). */

@@ -475,15 +475,20 @@ store_placement_list(const char *statuses, const char *own_shelter,
 	    STORE_FN_PLACEMENT_LIST, statuses, own_shelter, cb, arg, err);
 }
 
-/* shd_waiting limit after: {"requests", "next"} in waitlist order. */
+/*
+ * shd_waiting limit after ver: {"requests", "next", "ver"} in waitlist
+ * order, or {"unchanged", "ver"} when ver (NULL or "": none) is the
+ * waitlist's version still.
+ */
 int
-store_waiting(
-    int limit, const char *after, store_cb *cb, void *arg, struct sh_error *err)
+store_waiting(int limit, const char *after, const char *ver, store_cb *cb,
+    void *arg, struct sh_error *err)
 {
 	char lim[STORE_FN_NUM];
+	const char *argv[3] = {store_fn_num(lim, limit),
+	    after != NULL ? after : "", ver != NULL ? ver : ""};
 
-	return store_fn_2(
-	    STORE_FN_WAITING, store_fn_num(lim, limit), after, cb, arg, err);
+	return store_call(STORE_FN_WAITING, 3, argv, NULL, cb, arg, err);
 }
 
 /* shd_stats: {"shelters", "places", "requests", "oldest_waiting_ms"}. */

@@ -50,7 +50,7 @@
 	X(REQUEST_GET, "shd_request_get", 2, 0, "id by")                       \
 	X(REQUEST_LIST, "shd_request_list", 4, 0, "statuses limit order case") \
 	X(PLACEMENT_LIST, "shd_placement_list", 2, 0, "statuses own_shelter")  \
-	X(WAITING, "shd_waiting", 2, 0, "limit after")                         \
+	X(WAITING, "shd_waiting", 3, 0, "limit after ver")                     \
 	X(STATS, "shd_stats", 0, 0, "")                                        \
 	X(REG_CREATE, "shd_reg_create", 5, 0, "ref doc date kind request_id")  \
 	X(REG_UPDATE, "shd_reg_update", 7, 0,                                  \

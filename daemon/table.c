@@ -28,6 +28,7 @@
  * are not in the index.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -60,11 +61,40 @@ static struct {
 	unsigned gen;                 /* of the reload in flight: see below */
 	struct tab next;              /* the pages so far */
 	char after[MODEL_ID_MAX + 1]; /* every id up to it is loaded */
-	char (*marks)[MODEL_ID_MAX + 1]; /* the ends of the pages to ask */
+	json_t *marks; /* the ends of the pages to ask (ids), or NULL */
 	size_t nmarks, sent, inflight;
 	struct waiter *w; /* called when it ends */
 	size_t nw, capw;
 } rl;
+/* An entry: its last change's generation, the shelter to its last pool. */
+struct entry {
+	uint64_t gen;
+	struct shelter s;
+};
+static uint64_t tgen;     /* counts every change of the table */
+static uint64_t tswapped; /* tgen when a whole table was last put in */
+static const struct shelter **changed;
+static size_t capchanged;
+
+static struct entry *
+table_entry(const struct shelter *s)
+{
+	return (struct entry *)((char *)s - offsetof(struct entry, s));
+}
+
+/* s changed: a new generation. */
+static void
+table_touch(struct shelter *s)
+{
+	table_entry(s)->gen = ++tgen;
+}
+
+static void
+table_shelter_free(struct shelter *s)
+{
+	free(s != NULL ? table_entry(s) : NULL);
+}
+
 static struct match_result scratch;   /* all zero: initialised */
 static struct match_index live_index; /* of live, in its order */
 static bool live_index_stale = true;
@@ -114,12 +144,6 @@ table_find_in(const struct tab *t, const char *id, bool *found)
 	return lo;
 }
 
-static size_t
-table_find(const char *id, bool *found)
-{
-	return table_find_in(&live, id, found);
-}
-
 /*
  * Parse a live shelter into a new allocation, or NULL (logged). The
  * allocation ends after its last pool (MODEL_SHELTER_SIZE): most shelters
@@ -130,7 +154,7 @@ static struct shelter *
 table_parse(const json_t *obj)
 {
 	static struct shelter tmp; /* the loop is single-threaded */
-	struct shelter *s;
+	struct entry *e;
 	struct sh_error err;
 	size_t size;
 
@@ -143,12 +167,13 @@ table_parse(const json_t *obj)
 		return NULL;
 	}
 	size = MODEL_SHELTER_SIZE(tmp.npools);
-	if ((s = malloc(size)) == NULL) {
+	if ((e = malloc(offsetof(struct entry, s) + size)) == NULL) {
 		log_warn("table: malloc");
 		return NULL;
 	}
-	memcpy(s, &tmp, size);
-	return s;
+	memcpy(&e->s, &tmp, size);
+	e->gen = ++tgen;
+	return &e->s;
 }
 
 /*
@@ -174,6 +199,7 @@ table_load(const json_t *shelters)
 			v[n++] = s;
 	qsort(v, n, sizeof *v, table_cmp);
 	table_entries_free();
+	tswapped = ++tgen;
 	live_index_stale = true;
 	live.v = v;
 	live.n = n;
@@ -182,56 +208,13 @@ table_load(const json_t *shelters)
 	return 0;
 }
 
-/*
- * The live JSON obj of shelter s when only its counts may differ: the same
- * version and updated_at (both change with every put that changes
- * something, capacity report and intake change, and a shelter created again
- * gets a new updated_at) and the same pools in order. Then only holds,
- * expected arrivals and arrivals moved, and those counts are copied into s
- * without parsing the whole shelter again (most reloads after an event).
- * 0 when applied, -1 (s untouched) to parse it in full.
- */
+/* Only the counts of s changed (model_shelter_put_counts): 0, or -1. */
 static int
 table_put_counts(struct shelter *s, const json_t *obj)
 {
-	static const char *const keys[] = {
-	    "total", "occupied", "held", "expected"};
-	const json_t *pools = json_object_get(obj, "pools"), *p, *v;
-	const char *name, *at;
-	json_int_t n[MODEL_POOL_MAX][4];
-	int k, j;
-
-	v = json_object_get(obj, "version");
-	at = json_string_value(json_object_get(obj, "updated_at"));
-	if (!json_is_integer(v) || json_integer_value(v) != s->version ||
-	    at == NULL || model_time_parse(at) != s->updated_at ||
-	    json_array_size(pools) != (size_t)s->npools ||
-	    s->departures_unconfirmed > 0 ||
-	    json_array_size(json_object_get(obj, "departures_unconfirmed")) > 0)
+	if (model_shelter_put_counts(s, obj) == -1)
 		return -1;
-	for (k = 0; k < s->npools; k++) {
-		p = json_array_get(pools, k);
-		name = json_string_value(json_object_get(p, "name"));
-		if (name == NULL || strcmp(name, s->pools[k].name) != 0)
-			return -1;
-		/* Planned departures change without a version: parse them. */
-		if (s->pools[k].ndepartures > 0 ||
-		    json_array_size(json_object_get(p, "departures")) > 0)
-			return -1;
-		for (j = 0; j < 4; j++) {
-			v = json_object_get(p, keys[j]);
-			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			    json_integer_value(v) > INT_MAX)
-				return -1;
-			n[k][j] = json_integer_value(v);
-		}
-	}
-	for (k = 0; k < s->npools; k++) {
-		s->pools[k].total = (int)n[k][0];
-		s->pools[k].occupied = (int)n[k][1];
-		s->pools[k].held = (int)n[k][2];
-		s->pools[k].expected = (int)n[k][3];
-	}
+	table_touch(s);
 	return 0;
 }
 
@@ -245,7 +228,7 @@ table_insert(struct tab *t, struct shelter *s)
 
 	i = table_find_in(t, s->id, &found);
 	if (found) {
-		free(t->v[i]);
+		table_shelter_free(t->v[i]);
 		t->v[i] = s;
 		if (t == &live && !live_index_stale)
 			match_index_set(&live_index, i, s);
@@ -255,7 +238,7 @@ table_insert(struct tab *t, struct shelter *s)
 		cap = t->cap ? t->cap * 2 : 16;
 		if ((v = reallocarray(t->v, cap, sizeof *v)) == NULL) {
 			log_warn("table: realloc");
-			free(s);
+			table_shelter_free(s);
 			return -1;
 		}
 		t->v = v;
@@ -279,7 +262,8 @@ table_remove_in(struct tab *t, const char *id)
 	i = table_find_in(t, id, &found);
 	if (!found)
 		return;
-	free(t->v[i]);
+	tgen++;
+	table_shelter_free(t->v[i]);
 	memmove(t->v + i, t->v + i + 1, (t->n - i - 1) * sizeof *t->v);
 	t->n--;
 	if (t == &live)
@@ -324,7 +308,7 @@ table_put_json(const json_t *obj)
 
 	table_reload_put(obj, id);
 	if (id != NULL) {
-		i = table_find(id, &found);
+		i = table_find_in(&live, id, &found);
 		if (found && table_put_counts(live.v[i], obj) == 0)
 			return 0;
 	}
@@ -357,8 +341,6 @@ int
 table_add_held(const char *id, const char *pool, int dheld)
 {
 	struct shelter *s;
-	size_t i;
-	bool found;
 	int k;
 
 	if (id == NULL || pool == NULL)
@@ -366,17 +348,18 @@ table_add_held(const char *id, const char *pool, int dheld)
 	if (table_reload_has(id) && (s = table_get_in(&rl.next, id)) != NULL)
 		for (k = 0; k < s->npools; k++)
 			if (strcmp(s->pools[k].name, pool) == 0 &&
-			    s->pools[k].held + dheld >= 0)
+			    s->pools[k].held + dheld >= 0) {
 				s->pools[k].held += dheld;
-	i = table_find(id, &found);
-	if (!found)
+				table_touch(s);
+			}
+	if ((s = table_get_in(&live, id)) == NULL)
 		return -1;
-	s = live.v[i];
 	for (k = 0; k < s->npools; k++)
 		if (strcmp(s->pools[k].name, pool) == 0) {
 			if (s->pools[k].held + dheld < 0)
 				return -1;
 			s->pools[k].held += dheld;
+			table_touch(s);
 			return 0;
 		}
 	return -1;
@@ -386,11 +369,7 @@ table_add_held(const char *id, const char *pool, int dheld)
 const struct shelter *
 table_get(const char *id)
 {
-	size_t i;
-	bool found;
-
-	i = table_find(id, &found);
-	return found ? live.v[i] : NULL;
+	return table_get_in(&live, id);
 }
 
 /* Every shelter sorted by id; valid until the next change. */
@@ -529,7 +508,7 @@ table_tab_free(struct tab *t)
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
-		free(t->v[i]);
+		table_shelter_free(t->v[i]);
 	free(t->v);
 	memset(t, 0, sizeof *t);
 }
@@ -546,7 +525,7 @@ table_reload_end(bool ok)
 	/* Replies of this reload still in flight are dropped (rl.gen). */
 	rl.gen++;
 	rl.inflight = rl.sent = rl.nmarks = 0;
-	free(rl.marks);
+	json_decref(rl.marks);
 	rl.marks = NULL;
 	if (ok && rl.again) {
 		/* Asked for again meanwhile: that one wants newer pages. */
@@ -562,6 +541,10 @@ table_reload_end(bool ok)
 		live = rl.next;
 		live_index_stale = true;
 		memset(&rl.next, 0, sizeof rl.next);
+		/* Parsed before changes to the old table: all new now. */
+		tswapped = ++tgen;
+		for (i = 0; i < live.n; i++)
+			table_entry(live.v[i])->gen = tgen;
 		log_debug("table: loaded %zu shelters", live.n);
 	} else
 		table_tab_free(&rl.next);
@@ -578,40 +561,26 @@ table_reload_end(bool ok)
 	free(w);
 }
 
+/* Mark k of the first page (an id, "" if it is none). */
+static const char *
+table_mark(size_t k)
+{
+	const char *id = json_string_value(json_array_get(rl.marks, k));
+
+	return id != NULL ? id : "";
+}
+
 /* Keep up to TABLE_AHEAD of the pages the first one marked in flight:
  * (after, marks[0]], (marks[0], marks[1]], ..., (marks[n-1], end). */
 static int
 table_reload_ahead(void)
 {
-	const char *after, *upto;
-
 	while (rl.inflight < TABLE_AHEAD && rl.sent <= rl.nmarks) {
-		after = rl.sent == 0 ? rl.after : rl.marks[rl.sent - 1];
-		upto = rl.sent < rl.nmarks ? rl.marks[rl.sent] : "";
-		if (table_reload_send(after, upto) == -1)
+		if (table_reload_send(
+		        rl.sent == 0 ? rl.after : table_mark(rl.sent - 1),
+		        rl.sent < rl.nmarks ? table_mark(rl.sent) : "") == -1)
 			return -1;
 		rl.sent++;
-	}
-	return 0;
-}
-
-/* The marks of the first page (ids, in order) into rl.marks. */
-static int
-table_reload_marks(const json_t *marks)
-{
-	const char *id;
-	size_t i, n = json_array_size(marks);
-
-	if (n == 0)
-		return 0;
-	if ((rl.marks = calloc(n, sizeof *rl.marks)) == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		id = json_string_value(json_array_get(marks, i));
-		if (id == NULL || strlen(id) > MODEL_ID_MAX ||
-		    (rl.nmarks > 0 && strcmp(id, rl.marks[rl.nmarks - 1]) <= 0))
-			return -1;
-		memcpy(rl.marks[rl.nmarks++], id, strlen(id) + 1);
 	}
 	return 0;
 }
@@ -647,18 +616,16 @@ table_page_done(json_t *result, const struct sh_error *err, void *arg)
 			return;
 		}
 	if (first && next != NULL &&
-	    table_reload_marks(json_object_get(result, "marks")) == -1) {
-		log_warnx("table: shelter page marks not usable");
-		table_reload_end(false);
-		return;
+	    json_is_array(json_object_get(result, "marks"))) {
+		rl.marks = json_incref(json_object_get(result, "marks"));
+		rl.nmarks = json_array_size(rl.marks);
 	}
 	if (!first && rl.sent > 0) {
 		/* One of the marked pages: (after, upto] or the last. */
 		i = rl.sent - rl.inflight; /* the pages that have arrived */
-		if (i <= rl.nmarks)
-			snprintf(
-			    rl.after, sizeof rl.after, "%s", rl.marks[i - 1]);
 		if (i <= rl.nmarks) {
+			snprintf(
+			    rl.after, sizeof rl.after, "%s", table_mark(i - 1));
 			if (table_reload_ahead() == -1)
 				table_reload_end(false);
 			return;
@@ -743,6 +710,50 @@ table_index(void)
 	return &live_index;
 }
 
+/* The generation of the table's last change: see table.h. */
+uint64_t
+table_gen(void)
+{
+	return tgen;
+}
+
+/* The generation of a live shelter's last change: see table.h. */
+uint64_t
+table_shelter_gen(const struct shelter *s)
+{
+	return table_entry(s)->gen;
+}
+
+/* The generation of the last whole load: see table.h. */
+uint64_t
+table_loaded_gen(void)
+{
+	return tswapped;
+}
+
+/* The live shelters changed after generation since: see table.h. */
+const struct shelter *const *
+table_changed_since(uint64_t since, size_t *n)
+{
+	const struct shelter **v;
+	size_t i, k = 0;
+
+	*n = 0;
+	if (capchanged < live.n) {
+		if ((v = reallocarray(changed, live.n, sizeof *v)) == NULL) {
+			log_warn("table: realloc");
+			return NULL;
+		}
+		changed = v;
+		capchanged = live.n;
+	}
+	for (i = 0; i < live.n; i++)
+		if (table_entry(live.v[i])->gen > since)
+			changed[k++] = live.v[i];
+	*n = k;
+	return changed;
+}
+
 /* The long-lived match result: see table.h. */
 struct match_result *
 table_scratch(void)
@@ -756,7 +767,7 @@ table_entries_free(void)
 	size_t i;
 
 	for (i = 0; i < live.n; i++)
-		free(live.v[i]);
+		table_shelter_free(live.v[i]);
 	free(live.v);
 	live.v = NULL;
 	live.n = live.cap = 0;
@@ -770,7 +781,7 @@ table_free(void)
 	table_entries_free();
 	table_tab_free(&rl.next);
 	free(rl.w);
-	free(rl.marks);
+	json_decref(rl.marks);
 	memset(&rl, 0, sizeof rl);
 	match_result_free(&scratch);
 	match_index_free(&live_index);
@@ -780,4 +791,7 @@ table_free(void)
 	free(queue);
 	queue = NULL;
 	nqueue = capqueue = 0;
+	free(changed);
+	changed = NULL;
+	capchanged = 0;
 }

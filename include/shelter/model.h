@@ -228,6 +228,13 @@ int model_request_parse(const json_t *obj, const struct gazetteer *gaz,
 /* The shelter as a new JSON object (caller owns it), or NULL on ENOMEM. */
 json_t *model_shelter_to_json(const struct shelter *s, int flags);
 
+/*
+ * Copy the counts of obj, the live JSON of shelter s, into s when only
+ * they can differ (same version, updated_at and pools, no departures):
+ * 0, or -1 with s untouched (parse obj in full).
+ */
+int model_shelter_put_counts(struct shelter *s, const json_t *obj);
+
 /* The request's input fields, normalised (locations carry municipality if
  * given, lat and lon; program and urgency always present). Caller owns. */
 json_t *model_request_to_json(const struct request *r);

@@ -676,7 +676,7 @@ def test_co_victims_apart_kept_apart():
         assert other["proposal"]["shelter_id"] == "s-a"
         assert r.cmd("HGET", P + "case:NET-77", "s-a") == "1"
         assert r.cmd("HGET", P + "case_apart:NET-77", "s-a") == "1"
-        w = fcall(r, "shd_waiting", 10, "")["requests"]
+        w = fcall(r, "shd_waiting", 10, "", "")["requests"]
         assert [x["id"] for x in w] == [third["request"]["id"],
                                         anyco["request"]["id"]]
         assert w[0]["case_shelters"] == ["s-a", "s-b"]
@@ -704,7 +704,8 @@ def test_sweep_expires_and_requeues_in_original_place():
         r4 = submit(r, "Q-4", [], urgency="planned")["request"]["id"]
 
         def order():
-            return [x["id"] for x in fcall(r, "shd_waiting", 10, "")["requests"]]
+            return [x["id"] for x in
+                    fcall(r, "shd_waiting", 10, "", "")["requests"]]
 
         assert order() == [r3, r1, r2, r4]
         fcall(r, "shd_capacity", "s-a", "", "women", 2, 1)
@@ -847,3 +848,48 @@ def test_shelter_page_marks_and_ranges_cover_every_shelter_once():
         assert s["version"] == 2 and RFC3339.match(s["updated_at"]), s
         assert s["intake"] == {"open": True, "always": False}, s
         assert s["departures_unconfirmed"] == [], s
+
+
+def test_waiting_says_unchanged_until_what_it_returns_changes():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 1, 0)])
+        r1 = submit(r, "U-1", [])["request"]["id"]
+        page = fcall(r, "shd_waiting", 10, "", "")
+        assert [x["id"] for x in page["requests"]] == [r1]
+        ver = str(page["ver"])
+        same = fcall(r, "shd_waiting", 10, "", ver)
+        assert same == {"unchanged": True, "ver": page["ver"]}, same
+        # A capacity change is not the waitlist's: still unchanged.
+        fcall(r, "shd_capacity", "s-a", "", "women", 2, 0)
+        assert fcall(r, "shd_waiting", 10, "", ver)["unchanged"] is True
+
+        def changed(ver):
+            page = fcall(r, "shd_waiting", 10, "", ver)
+            assert "unchanged" not in page, page
+            return str(page["ver"]), [x["id"] for x in page["requests"]]
+
+        # A new waiting request, a proposal, a rejection, a cancel.
+        r2 = submit(r, "U-2", [])["request"]["id"]
+        ver, ids = changed(ver)
+        assert ids == [r1, r2]
+        res = fcall(r, "shd_propose", r1, 60, 0,
+                    json.dumps([cand("s-a", ["women"])]))
+        ver, ids = changed(ver)
+        assert ids == [r2]
+        fcall(r, "shd_reject", res["proposal"]["id"])
+        ver, ids = changed(ver)
+        page = fcall(r, "shd_waiting", 10, "", "")
+        assert page["requests"][0]["rejected"] == ["s-a"], page
+        fcall(r, "shd_cancel", r2)
+        ver, ids = changed(ver)
+        assert ids == [r1]
+        # A co-victim held somewhere changes the case's shelters.
+        submit(r, "U-3", [], case="NET-5", co="apart")
+        ver, _ = changed(ver)
+        assert submit(r, "U-4", [cand("s-a", ["women"])],
+                      case="NET-5")["proposal"]
+        ver, ids = changed(ver)
+        page = fcall(r, "shd_waiting", 10, "", "")
+        assert page["requests"][-1]["case_shelters"] == ["s-a"], page
+        assert fcall(r, "shd_waiting", 10, "", ver)["unchanged"] is True
