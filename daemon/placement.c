@@ -178,15 +178,22 @@ placement_parse_stored(const json_t *doc, struct request *out)
 
 	if (json_is_string(doc))
 		obj = json_loads(json_string_value(doc), 0, NULL);
-	else if (json_is_object(doc))
-		obj = json_copy((json_t *)doc);
-	else
+	else if (json_is_object(doc)) {
+		/* A copy only when there is something to drop (the stored
+		 * documents have no output fields: no allocation then). */
+		for (i = 0; output[i] != NULL &&
+		     json_object_get(doc, output[i]) == NULL;
+		     i++)
+			;
+		obj = output[i] != NULL ? json_copy((json_t *)doc)
+		                        : json_incref((json_t *)doc);
+	} else
 		obj = NULL;
 	if (obj == NULL) {
 		log_warnx("placement: a stored request is not a JSON object");
 		return -1;
 	}
-	for (i = 0; output[i] != NULL; i++)
+	for (i = 0; output[i] != NULL && obj != doc; i++)
 		json_object_del(obj, output[i]);
 	rc = model_request_parse(obj, sd.gaz, out, &err);
 	if (rc == -1)
@@ -517,11 +524,9 @@ placement_reserve_applies(const struct request *req)
 {
 	int p;
 
-	if (req->urgency == URGENCY_IMMEDIATE)
-		return false;
 	for (p = 0; p < PROGRAM_COUNT; p++)
 		if (sd.cfg->match.reserve[p] > 0)
-			return true;
+			return req->urgency != URGENCY_IMMEDIATE;
 	return false;
 }
 
@@ -546,6 +551,8 @@ placement_pass_memo(struct match_result *res)
 	for (i = 0; i < memo.n; i++)
 		if (memo.v[i].gen < since)
 			since = memo.v[i].gen;
+	if (memo.n == 0)
+		return;
 	ch = table_changed_since(since, &n);
 	opt.now_ms = clock_now_ms();
 	for (i = 0; i < memo.n; i++) {
@@ -593,9 +600,8 @@ placement_ver_of(const json_t *result, char *buf, size_t size)
 {
 	const json_t *v = json_object_get(result, "ver");
 
-	if (json_is_integer(v))
-		snprintf(buf, size, "%lld", (long long)json_integer_value(v));
-	else
+	snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+	if (!json_is_integer(v))
 		buf[0] = '\0';
 }
 

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "shelter/changes.h"
 #include "shelterd.h"
 #include "store.h"
 #include "table.h"
@@ -71,10 +72,10 @@ struct entry {
 	uint64_t gen;
 	struct shelter s;
 };
-static uint64_t tgen;     /* counts every change of the table */
-static uint64_t tswapped; /* tgen when a whole table was last put in */
-static const struct shelter **changed;
-static size_t capchanged;
+static uint64_t tgen;         /* counts every change of the table */
+static uint64_t tswapped;     /* tgen when a whole table was last put in */
+static struct changes recent; /* the last changes, by id */
+static const struct shelter *changed[CHANGES_MAX];
 
 static struct entry *
 table_entry(const struct shelter *s)
@@ -87,6 +88,7 @@ static void
 table_touch(struct shelter *s)
 {
 	table_entry(s)->gen = ++tgen;
+	changes_add(&recent, s->id, tgen);
 }
 
 static void
@@ -173,6 +175,7 @@ table_parse(const json_t *obj)
 	}
 	memcpy(&e->s, &tmp, size);
 	e->gen = ++tgen;
+	changes_add(&recent, tmp.id, tgen);
 	return &e->s;
 }
 
@@ -200,6 +203,7 @@ table_load(const json_t *shelters)
 	qsort(v, n, sizeof *v, table_cmp);
 	table_entries_free();
 	tswapped = ++tgen;
+	changes_all(&recent, tgen);
 	live_index_stale = true;
 	live.v = v;
 	live.n = n;
@@ -543,6 +547,7 @@ table_reload_end(bool ok)
 		memset(&rl.next, 0, sizeof rl.next);
 		/* Parsed before changes to the old table: all new now. */
 		tswapped = ++tgen;
+		changes_all(&recent, tgen);
 		for (i = 0; i < live.n; i++)
 			table_entry(live.v[i])->gen = tgen;
 		log_debug("table: loaded %zu shelters", live.n);
@@ -735,22 +740,22 @@ table_loaded_gen(void)
 const struct shelter *const *
 table_changed_since(uint64_t since, size_t *n)
 {
-	const struct shelter **v;
-	size_t i, k = 0;
+	const char *const *ids;
+	const struct shelter *s;
+	size_t i, j, k;
 
 	*n = 0;
-	if (capchanged < live.n) {
-		if ((v = reallocarray(changed, live.n, sizeof *v)) == NULL) {
-			log_warn("table: realloc");
-			return NULL;
-		}
-		changed = v;
-		capchanged = live.n;
+	if (changes_since(&recent, since, &ids, &k) == -1)
+		return NULL;
+	for (i = 0; i < k; i++) {
+		if ((s = table_get_in(&live, ids[i])) == NULL ||
+		    table_entry(s)->gen <= since)
+			continue;
+		for (j = 0; j < *n && changed[j] != s; j++)
+			;
+		if (j == *n)
+			changed[(*n)++] = s;
 	}
-	for (i = 0; i < live.n; i++)
-		if (table_entry(live.v[i])->gen > since)
-			changed[k++] = live.v[i];
-	*n = k;
 	return changed;
 }
 
@@ -791,7 +796,5 @@ table_free(void)
 	free(queue);
 	queue = NULL;
 	nqueue = capqueue = 0;
-	free(changed);
-	changed = NULL;
-	capchanged = 0;
+	changes_all(&recent, tgen);
 }

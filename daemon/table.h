@@ -76,8 +76,9 @@ uint64_t table_loaded_gen(void);
 uint64_t table_shelter_gen(const struct shelter *s);
 /*
  * The live shelters whose last change came after generation since (a
- * removal is no shelter), sorted by id, in a buffer valid until the next
- * call or change; *n of them. NULL (*n 0) on ENOMEM.
+ * removal is no shelter), newest first, in a buffer valid until the next
+ * call or change; *n of them. NULL when the table no longer knows (a
+ * whole load since, or more changes than it keeps): any may have changed.
  */
 const struct shelter *const *table_changed_since(uint64_t since, size_t *n);
 /*
