@@ -532,9 +532,9 @@ local function shelter_page(a)
 		nxt = q(ids[#ids])
 		if after == '' then
 			local m = {}
-			local r = redis.call('ZRANK', sk, ids[#ids])
+			-- The first page starts at rank 0: next is at limit - 1.
 			local total = redis.call('ZCARD', sk)
-			local k = r + limit
+			local k = limit - 1 + limit
 			while k < total - 1 do
 				local v = redis.call('ZRANGE', sk, k, k)
 				m[#m + 1] = q(v[1])
@@ -727,7 +727,7 @@ end
 -- entry added or removed, a rejected list or a case's shelters changed.
 -- shd_waiting answers "unchanged" to a reader that has seen this version.
 local function waitlist_changed()
-	redis.call('INCR', key('waitlist_ver'))
+	redis.call('INCRBY', key('waitlist_ver'), 1)
 end
 
 local function case_count(ck, shelter, n)
