@@ -268,33 +268,44 @@ local function counts_json(c)
 	    ',"free":' .. int(f < 0 and 0 or f)
 end
 
--- The live shelter document, or nil when there is no such shelter.
+-- The live shelter document, or nil when there is no such shelter. One
+-- HGETALL reads every field (a call per field cost most of a page).
 local function shelter_json(id)
 	local sk = skey(id)
-	local h = redis.call('HMGET', sk, 'doc', 'open', 'always', 'version',
-	    'updated_at', 'pools', 'reason', 'open_since')
-	if h[1] == false then
+	local flat = redis.call('HGETALL', sk)
+	if #flat == 0 then
+		return nil
+	end
+	local h = {}
+	for i = 1, #flat, 2 do
+		h[flat[i]] = flat[i + 1]
+	end
+	if h.doc == nil then
 		return nil
 	end
 	local pools = {}
-	for i, name in ipairs(words(h[6])) do
-		local c = pool_counts(sk, name)
-		local pd = hget(sk, 'pd:' .. name) or '{}'
-		pools[i] = extend(pd, counts_json(c) .. ',"overbooked":' ..
-		    bool(pool_free(c) < 0) .. ',"departures":' ..
-		    (hget(sk, 'dp:' .. name) or '[]'))
+	for i, name in ipairs(words(h.pools)) do
+		local c = {tonumber(h['t:' .. name]) or 0,
+		    tonumber(h['o:' .. name]) or 0,
+		    tonumber(h['h:' .. name]) or 0,
+		    tonumber(h['e:' .. name]) or 0}
+		pools[i] = extend(h['pd:' .. name] or '{}', counts_json(c) ..
+		    ',"overbooked":' .. bool(pool_free(c) < 0) ..
+		    ',"departures":' .. (h['dp:' .. name] or '[]'))
 	end
-	local age = math.floor((now_ms() - (tonumber(h[5]) or 0)) / 1000)
-	local open = h[2] == '1'
-	local since = tonumber(h[8]) or tonumber(h[5]) or 0
-	return extend(h[1], '"intake":{"open":' .. bool(open) ..
-	    ',"always":' .. bool(h[3] == '1') .. ',"reason":' ..
-	    ((not open and h[7] and h[7] ~= '') and q(h[7]) or 'null') ..
-	    ',"since":' .. q(iso(since)) .. '},"pools":' ..
-	    json_array(pools) .. ',"version":' .. int(tonumber(h[4]) or 0) ..
-	    ',"updated_at":' .. q(iso(tonumber(h[5]) or 0)) ..
-	    ',"report_age_s":' .. int(age < 0 and 0 or age) ..
-	    ',"departures_unconfirmed":' .. (hget(sk, 'du') or '[]'))
+	local updated = tonumber(h.updated_at) or 0
+	local age = math.floor((now_ms() - updated) / 1000)
+	local open = h.open == '1'
+	local since = tonumber(h.open_since) or updated
+	return extend(h.doc, '"intake":{"open":' .. bool(open) ..
+	    ',"always":' .. bool(h.always == '1') .. ',"reason":' ..
+	    ((not open and h.reason and h.reason ~= '') and q(h.reason) or
+	    'null') .. ',"since":' .. q(iso(since)) .. '},"pools":' ..
+	    json_array(pools) .. ',"version":' ..
+	    int(tonumber(h.version) or 0) .. ',"updated_at":' ..
+	    q(iso(updated)) .. ',"report_age_s":' ..
+	    int(age < 0 and 0 or age) .. ',"departures_unconfirmed":' ..
+	    (h.du or '[]'))
 end
 
 -- capacity.changed of a shelter: its pools' counts in one read.
@@ -440,21 +451,102 @@ local function shelter_list(a)
 	return '{"shelters":' .. json_array(out) .. '}'
 end
 
--- One page of the shelter list: at most limit shelters after id after
--- ('': from the first), and next (the last id sent, null at the end).
+-- A JSON object text without its closing brace, ready for members: "{"
+-- or "{...,". The daemon's compact documents are cut without scanning
+-- them.
+local function open_object(obj)
+	local len = #obj
+	local c = string.byte(obj, len - 1)
+	if len > 2 and string.byte(obj, len) == 125 and c ~= 123 and
+	    c ~= 32 and c ~= 9 and c ~= 10 and c ~= 13 then
+		return string.sub(obj, 1, len - 1) .. ','
+	end
+	return string.sub(extend(obj, '"_":0'), 1, -7)
+end
+
+-- A shelter as the daemon's table reads it (one text, one concatenation
+-- each): the live document without what the table derives or ignores
+-- (report_age_s, the intake's reason and since, a pool's free and
+-- overbooked). The counts are the stored integers as they are (written
+-- by int and HINCRBY). isos caches iso() by second within a page. nil
+-- when there is no such shelter.
+local function shelter_table_json(id, isos)
+	local flat = redis.call('HGETALL', skey(id))
+	local h = {}
+	for i = 1, #flat, 2 do
+		h[flat[i]] = flat[i + 1]
+	end
+	if h.doc == nil then
+		return nil
+	end
+	local pools = {}
+	for i, name in ipairs(words(h.pools)) do
+		pools[i] = open_object(h['pd:' .. name] or '{}') .. '"total":' ..
+		    (h['t:' .. name] or '0') .. ',"occupied":' ..
+		    (h['o:' .. name] or '0') .. ',"held":' ..
+		    (h['h:' .. name] or '0') .. ',"expected":' ..
+		    (h['e:' .. name] or '0') .. ',"departures":' ..
+		    (h['dp:' .. name] or '[]') .. '}'
+	end
+	local s = math.floor((tonumber(h.updated_at) or 0) / 1000)
+	local at = isos[s]
+	if at == nil then
+		at = iso(s * 1000)
+		isos[s] = at
+	end
+	return open_object(h.doc) .. (h.open == '1' and
+	    '"intake":{"open":true,"always":' or
+	    '"intake":{"open":false,"always":') ..
+	    (h.always == '1' and 'true},"pools":[' or 'false},"pools":[') ..
+	    table.concat(pools, ',') .. '],"version":' .. (h.version or '0') ..
+	    ',"updated_at":"' .. at .. '","departures_unconfirmed":' ..
+	    (h.du or '[]') .. '}'
+end
+
+-- One page of the shelter list, by id, each shelter in the table's form
+-- (shelter_table_json). upto empty: at most limit shelters after id
+-- after ('': from the first), next the last id sent when the page is full
+-- (null at the end); the first page (after empty) also has marks, every
+-- limit-th id after next, so the daemon can ask for the pages (next,
+-- marks[1]], (marks[1], marks[2]], ... at once. upto an id: every
+-- shelter in (after, upto], next null.
 local function shelter_page(a)
-	local after, limit = a[2], tonumber(a[3]) or 500
+	local after, limit, upto = a[2], tonumber(a[3]) or 500, a[4]
 	if limit < 1 then
 		limit = 500
 	end
-	local ids = redis.call('ZRANGE', key('shelters'),
-	    after == '' and '-' or '(' .. after, '+', 'BYLEX', 'LIMIT', 0, limit)
-	local out = {}
-	for i, id in ipairs(ids) do
-		out[i] = shelter_json(id)
+	local sk = key('shelters')
+	local from = after == '' and '-' or '(' .. after
+	local ids
+	if upto ~= '' then
+		ids = redis.call('ZRANGE', sk, from, '[' .. upto, 'BYLEX')
+	else
+		ids = redis.call('ZRANGE', sk, from, '+', 'BYLEX', 'LIMIT', 0,
+		    limit)
 	end
-	return '{"shelters":' .. json_array(out) .. ',"next":' ..
-	    (#ids == limit and q(ids[#ids]) or 'null') .. '}'
+	local out, isos = {}, {}
+	for _, id in ipairs(ids) do
+		out[#out + 1] = shelter_table_json(id, isos)
+	end
+	local nxt = 'null'
+	local marks = ''
+	if upto == '' and #ids == limit then
+		nxt = q(ids[#ids])
+		if after == '' then
+			local m = {}
+			-- The first page starts at rank 0: next is at limit - 1.
+			local total = redis.call('ZCARD', sk)
+			local k = limit - 1 + limit
+			while k < total - 1 do
+				local v = redis.call('ZRANGE', sk, k, k)
+				m[#m + 1] = q(v[1])
+				k = k + limit
+			end
+			marks = ',"marks":' .. json_array(m)
+		end
+	end
+	return '{"shelters":[' .. table.concat(out, ',') .. '],"next":' ..
+	    nxt .. marks .. '}'
 end
 
 local function capacity(a)
@@ -633,7 +725,15 @@ end
 -- request is kept out of a shelter whose case_apart count is above 0, and,
 -- when it says apart itself, out of every shelter of case:CASE.
 
+-- P waitlist_ver counts the changes of what a waitlist read returns: an
+-- entry added or removed, a rejected list or a case's shelters changed.
+-- shd_waiting answers "unchanged" to a reader that has seen this version.
+local function waitlist_changed()
+	redis.call('INCRBY', key('waitlist_ver'), 1)
+end
+
 local function case_count(ck, shelter, n)
+	waitlist_changed()
 	if redis.call('HINCRBY', ck, shelter, n) <= 0 then
 		redis.call('HDEL', ck, shelter)
 	end
@@ -825,6 +925,7 @@ local function enqueue(rid)
 	local rk = rkey(rid)
 	local score = hnum(rk, 'urgency') * 1e13 + hnum(rk, 'seq')
 	redis.call('ZADD', key('waitlist'), string.format('%.0f', score), rid)
+	waitlist_changed()
 end
 
 -- type: the EVENT.request_* of the status the request was just set to.
@@ -1033,6 +1134,7 @@ end
 -- waitlist, status proposed.
 local function to_proposed(r, pid, sid)
 	redis.call('ZREM', key('waitlist'), r.rid)
+	waitlist_changed()
 	redis.call('HSET', rkey(r.rid), 'proposal', pid)
 	set_status(r.rid, STATUS.proposed, r.status, r.seq, nil, pid, sid)
 end
@@ -1092,6 +1194,7 @@ local function create_request(r, ref, doc, urgency, hh, pid, sid)
 	if pid == nil then
 		redis.call('ZADD', key('waitlist'),
 		    string.format('%.0f', u * 1e13 + tonumber(seq)), rid)
+		waitlist_changed()
 		emit(TOPIC.requests, EVENT.request_waiting, '', '{"request_id":' ..
 		    q(rid) .. ',"ref":' .. q(ref) .. ',"status":' ..
 		    q(status) .. '}')
@@ -1385,6 +1488,7 @@ local function cancel(a)
 	local sid, pid = nil, nil
 	if status == STATUS.waiting then
 		redis.call('ZREM', key('waitlist'), rid)
+		waitlist_changed()
 	elseif status == STATUS.proposed then
 		pid = hget(rk, 'proposal') or ''
 		if pid ~= '' then
@@ -1663,10 +1767,17 @@ end
 -- (empty: from the head). Scores are unique (urgency, then seq), so the
 -- last score of a page is an exact cursor that survives requests leaving
 -- the waitlist between pages; `next` is that cursor, or null at the end.
+-- `ver` is P waitlist_ver (see waitlist_changed); when the caller's `ver`
+-- is the current one, nothing it read has changed since: the reply is
+-- {"unchanged": true, "ver"} without requests.
 local function waiting(a)
 	local limit = tonumber(a[2]) or 100
 	if limit < 1 then
 		limit = 100
+	end
+	local ver = redis.call('GET', key('waitlist_ver')) or '0'
+	if a[4] ~= '' and a[4] == ver then
+		return '{"unchanged":true,"ver":' .. ver .. '}'
 	end
 	local from = '-inf'
 	if a[3] ~= nil and a[3] ~= '' then
@@ -1679,15 +1790,26 @@ local function waiting(a)
 		local rid = page[i]
 		local h = redis.call('HMGET', rkey(rid), 'doc', 'rejected',
 		    'case')
-		out[#out + 1] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
-		    ',"rejected":' .. quoted_array(words(h[2])) ..
-		    ',"case_shelters":' .. quoted_array(case_shelters(h[3])) ..
-		    ',"case_apart":' .. quoted_array(case_apart(h[3])) .. '}'
+		local case = h[3]
+		local rej = (h[2] and h[2] ~= '') and
+		    quoted_array(words(h[2])) or '[]'
+		if case and case ~= '' then
+			out[#out + 1] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
+			    ',"rejected":' .. rej .. ',"case_shelters":' ..
+			    quoted_array(case_shelters(case)) ..
+			    ',"case_apart":' .. quoted_array(case_apart(case)) ..
+			    '}'
+		else
+			out[#out + 1] = '{"id":' .. q(rid) .. ',"doc":' .. h[1] ..
+			    ',"rejected":' .. rej ..
+			    ',"case_shelters":[],"case_apart":[]}'
+		end
 	end
 	if #page == 2 * limit then
 		nxt = q(string.format('%.0f', tonumber(page[#page])))
 	end
-	return '{"requests":' .. json_array(out) .. ',"next":' .. nxt .. '}'
+	return '{"requests":' .. json_array(out) .. ',"next":' .. nxt ..
+	    ',"ver":' .. ver .. '}'
 end
 
 local function stats(a)
@@ -2346,7 +2468,7 @@ local FUNCTIONS = {
 	{name = 'shd_shelter_get', argc = 1, fn = shelter_get, readonly = true},
 	{name = 'shd_shelter_list', argc = 0, fn = shelter_list,
 	    readonly = true},
-	{name = 'shd_shelter_page', argc = 2, fn = shelter_page,
+	{name = 'shd_shelter_page', argc = 3, fn = shelter_page,
 	    readonly = true},
 	{name = 'shd_capacity', argc = 6, group = 3, fn = capacity,
 	    audit = true},
@@ -2376,7 +2498,7 @@ local FUNCTIONS = {
 	    readonly = true},
 	{name = 'shd_placement_list', argc = 2, fn = placement_list,
 	    readonly = true},
-	{name = 'shd_waiting', argc = 2, fn = waiting, readonly = true},
+	{name = 'shd_waiting', argc = 3, fn = waiting, readonly = true},
 	{name = 'shd_stats', argc = 0, fn = stats, readonly = true},
 	{name = 'shd_reg_create', argc = 9, fn = reg_create,
 	    audit = true},

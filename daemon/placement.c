@@ -17,7 +17,19 @@
  * cursor, not a fixed head: requests nothing can take do not hide those
  * behind them). Before every page it sends the table refreshes that
  * events have queued, so their replies land before the page's: a pass
- * never matches against a table older than the events that woke it.
+ * never matches against a table older than the events that woke it. The
+ * next page is asked for before a page is matched, so the store builds
+ * it meanwhile.
+ *
+ * A pass whose pages all came at one version of the waitlist (shd_waiting
+ * "ver") keeps what it read, parsed, in the memo. The next pass sends that
+ * version: while the waitlist is unchanged the store answers "unchanged"
+ * and the pass runs on the memo without reading it again. A request that
+ * had no candidates can only gain some at a shelter that changed since it
+ * was matched (every filter looks at one shelter; not so the reserve,
+ * which sums a program's places: those requests are matched in full), so
+ * it is matched against those shelters first, and in full only when one
+ * of them takes it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +53,30 @@ static bool running; /* a pass is between shd_waiting and its last reply */
 static bool again;   /* woken while running: one more pass after it */
 static int pending;  /* shd_propose replies the running pass awaits */
 static bool sweeping;
+
+/* A request as the last complete read of the waitlist held it. */
+struct memo_entry {
+	char id[MODEL_ID_MAX + 1];
+	struct request req;
+	json_t *in;   /* [rejected, case_shelters, case_apart], owned */
+	uint64_t gen; /* the table's generation when it was last matched */
+	bool fits;    /* it had candidates then */
+};
+
+struct memo {
+	struct memo_entry *v;
+	size_t n, cap;
+	char ver[24];             /* the waitlist version all pages came at */
+	bool ok;                  /* every entry kept, at one version */
+	uint64_t loaded;          /* table_loaded_gen() when read */
+	struct match_options opt; /* the options it was matched with */
+};
+
+static struct memo memo;     /* valid when memo.ok */
+static struct memo building; /* the pass that reads the waitlist */
+static bool first_page;      /* the pass awaits its first page */
+
+#define MEMO_CHANGED_MAX 64 /* changed shelters matched before in full */
 
 /*
  * True when matching r needs the shelters that hold, expect or house its
@@ -169,15 +205,22 @@ placement_parse_stored(const json_t *doc, struct request *out)
 
 	if (json_is_string(doc))
 		obj = json_loads(json_string_value(doc), 0, NULL);
-	else if (json_is_object(doc))
-		obj = json_copy((json_t *)doc);
-	else
+	else if (json_is_object(doc)) {
+		/* A copy only when there is something to drop (the stored
+		 * documents have no output fields: no allocation then). */
+		for (i = 0; output[i] != NULL &&
+		     json_object_get(doc, output[i]) == NULL;
+		     i++)
+			;
+		obj = output[i] != NULL ? json_copy((json_t *)doc)
+		                        : json_incref((json_t *)doc);
+	} else
 		obj = NULL;
 	if (obj == NULL) {
 		log_warnx("placement: a stored request is not a JSON object");
 		return -1;
 	}
-	for (i = 0; output[i] != NULL; i++)
+	for (i = 0; output[i] != NULL && obj != doc; i++)
 		json_object_del(obj, output[i]);
 	rc = model_request_parse(obj, sd.gaz, out, &err);
 	if (rc == -1)
@@ -381,30 +424,63 @@ placement_pass_propose_done(
 		placement_pass_end();
 }
 
-/* Match one waiting request and send shd_propose if anything fits. */
 static void
-placement_pass_one(const json_t *w, struct match_result *res)
+placement_memo_free(struct memo *m)
 {
-	const char *id = json_string_value(json_object_get(w, "id"));
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		json_decref(m->v[i].in);
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}
+
+/* Keep request id (parsed req, its inputs in) in the memo being read.
+ * Returns the entry, or NULL (the memo is then not kept). */
+static struct memo_entry *
+placement_memo_add(const char *id, const struct request *req, const json_t *w)
+{
+	struct memo_entry *e, *v;
+	size_t cap;
+
+	if (!building.ok)
+		return NULL;
+	if (strlen(id) > MODEL_ID_MAX)
+		goto fail;
+	if (building.n == building.cap) {
+		cap = building.cap ? building.cap * 2 : 512;
+		if ((v = reallocarray(building.v, cap, sizeof *v)) == NULL)
+			goto fail;
+		building.v = v;
+		building.cap = cap;
+	}
+	e = &building.v[building.n];
+	if ((e->in = json_pack("[OOO]", json_object_get(w, "rejected"),
+	         json_object_get(w, "case_shelters"),
+	         json_object_get(w, "case_apart"))) == NULL)
+		goto fail;
+	memcpy(e->id, id, strlen(id) + 1);
+	e->req = *req;
+	e->gen = table_gen();
+	e->fits = false;
+	building.n++;
+	return e;
+fail:
+	building.ok = false;
+	return NULL;
+}
+
+/* Send shd_propose for request id with the candidates in res. */
+static void
+placement_propose(const char *id, const struct match_result *res)
+{
 	struct store_propose_args pa = {
 	    .ttl_s = sd.cfg->hold_ttl_s,
 	    .nalt = sd.cfg->alternatives,
 	};
-	struct request req;
 	struct sh_error err;
 	char *cands, *arg;
 
-	if (id == NULL ||
-	    placement_parse_stored(json_object_get(w, "doc"), &req) == -1)
-		return;
-	if (placement_match(&req, json_object_get(w, "rejected"),
-	        json_object_get(w, "case_shelters"),
-	        json_object_get(w, "case_apart"), res) == -1) {
-		log_warnx("placement: out of memory matching request=%s", id);
-		return;
-	}
-	if (res->ncandidates == 0)
-		return;
 	if ((cands = placement_candidates_arg(res, SIZE_MAX)) == NULL ||
 	    (arg = strdup(id)) == NULL) {
 		log_warnx("placement: out of memory for request=%s", id);
@@ -421,19 +497,151 @@ placement_pass_one(const json_t *w, struct match_result *res)
 	free(cands);
 }
 
+/* Match req (inputs in: see struct memo_entry) and propose if anything
+ * fits. Returns whether it did; -1 on ENOMEM (logged). */
+static int
+placement_match_propose(const char *id, const struct request *req,
+    const json_t *in, struct match_result *res)
+{
+	if (placement_match(req, json_array_get(in, 0), json_array_get(in, 1),
+	        json_array_get(in, 2), res) == -1) {
+		log_warnx("placement: out of memory matching request=%s", id);
+		return -1;
+	}
+	if (res->ncandidates == 0)
+		return 0;
+	placement_propose(id, res);
+	return 1;
+}
+
+/* Match one waiting request of a page, keep it in the memo being read,
+ * and send shd_propose if anything fits. */
+static void
+placement_pass_one(const json_t *w, struct match_result *res)
+{
+	const char *id = json_string_value(json_object_get(w, "id"));
+	struct memo_entry *e;
+	struct request req;
+	json_t *in;
+	int rc;
+
+	if (id == NULL ||
+	    placement_parse_stored(json_object_get(w, "doc"), &req) == -1) {
+		building.ok = false; /* not kept: read it again next time */
+		return;
+	}
+	e = placement_memo_add(id, &req, w);
+	in = e != NULL ? json_incref(e->in)
+	               : json_pack("[OOO]", json_object_get(w, "rejected"),
+	                     json_object_get(w, "case_shelters"),
+	                     json_object_get(w, "case_apart"));
+	if (in == NULL) {
+		log_warnx("placement: out of memory matching request=%s", id);
+		return;
+	}
+	rc = placement_match_propose(id, &req, in, res);
+	if (e != NULL)
+		e->fits = rc != 0;
+	json_decref(in);
+}
+
+/* Does the reserve filter apply to req (it sums a program's places)? */
+static bool
+placement_reserve_applies(const struct request *req)
+{
+	int p;
+
+	for (p = 0; p < PROGRAM_COUNT; p++)
+		if (sd.cfg->match.reserve[p] > 0)
+			return req->urgency != URGENCY_IMMEDIATE;
+	return false;
+}
+
+/*
+ * A pass on the memo: the waitlist is what the memo holds (see the top of
+ * this file). A request without candidates is matched against the
+ * shelters changed since, and in full only when one of them takes it.
+ */
+static void
+placement_pass_memo(struct match_result *res)
+{
+	const struct shelter *sub[MEMO_CHANGED_MAX];
+	const struct shelter *const *ch;
+	/* No rejected or case lists: they only leave shelters out. */
+	struct match_input none = {0};
+	struct match_options opt = sd.cfg->match;
+	struct memo_entry *e;
+	uint64_t since = UINT64_MAX, now = table_gen();
+	size_t i, j, n, k;
+	int rc;
+
+	for (i = 0; i < memo.n; i++)
+		if (memo.v[i].gen < since)
+			since = memo.v[i].gen;
+	if (memo.n == 0)
+		return;
+	ch = table_changed_since(since, &n);
+	opt.now_ms = clock_now_ms();
+	for (i = 0; i < memo.n; i++) {
+		e = &memo.v[i];
+		if (!e->fits && !placement_reserve_applies(&e->req) &&
+		    ch != NULL) {
+			for (j = k = 0; j < n && k < MEMO_CHANGED_MAX; j++)
+				if (table_shelter_gen(ch[j]) > e->gen)
+					sub[k++] = ch[j];
+			if (k < MEMO_CHANGED_MAX && j == n) {
+				if (k == 0 ||
+				    (match_run(sub, k, &e->req, &none, &opt,
+				         res) == 0 &&
+				        res->ncandidates == 0)) {
+					e->gen = now;
+					continue;
+				}
+			}
+		}
+		rc = placement_match_propose(e->id, &e->req, e->in, res);
+		e->fits = rc != 0;
+		e->gen = now;
+	}
+}
+
 static void placement_pass_waiting_done(
     json_t *result, const struct sh_error *err, void *arg);
 
 /* Read the page after the cursor after ("": the head), table refreshed
- * first. 0, or -1 when the store is down. */
+ * first; ver: the memo's version, or "". 0, or -1 when the store is
+ * down. */
 static int
-placement_pass_read(const char *after)
+placement_pass_read(const char *after, const char *ver)
 {
 	struct sh_error err;
 
 	table_flush_pending();
-	return store_waiting(
-	    PLACEMENT_PAGE, after, placement_pass_waiting_done, NULL, &err);
+	return store_waiting(PLACEMENT_PAGE, after, ver,
+	    placement_pass_waiting_done, NULL, &err);
+}
+
+/* The version of a shd_waiting reply as text, or "". */
+static void
+placement_ver_of(const json_t *result, char *buf, size_t size)
+{
+	const json_t *v = json_object_get(result, "ver");
+
+	snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+	if (!json_is_integer(v))
+		buf[0] = '\0';
+}
+
+/* The last page was read: keep what it read when it came at one version. */
+static void
+placement_memo_done(void)
+{
+	placement_memo_free(&memo);
+	if (building.ok && building.ver[0] != '\0') {
+		memo = building;
+		memset(&building, 0, sizeof building);
+	} else
+		placement_memo_free(&building);
 }
 
 static void
@@ -443,19 +651,50 @@ placement_pass_waiting_done(
 	const json_t *reqs = json_object_get(result, "requests");
 	const char *next = json_string_value(json_object_get(result, "next"));
 	struct match_result *res = table_scratch();
+	char ver[sizeof building.ver];
 	size_t i;
+	bool sent = false;
 
 	if (result == NULL) {
 		/* The store is down: methods_store_up wakes us again. */
 		log_debug("placement: waitlist: %s", err->message);
+		placement_memo_free(&building);
 		if (--pending == 0)
 			placement_pass_end();
 		return;
 	}
+	placement_ver_of(result, ver, sizeof ver);
+	if (json_is_true(json_object_get(result, "unchanged"))) {
+		first_page = false;
+		if (memo.ok && strcmp(ver, memo.ver) == 0)
+			placement_pass_memo(res);
+		else /* cannot happen: only the memo's version is sent */
+			placement_memo_free(&memo);
+		if (--pending == 0)
+			placement_pass_end();
+		return;
+	}
+	if (first_page) {
+		/* The first page of a pass that reads the waitlist. */
+		first_page = false;
+		placement_memo_free(&memo);
+		building.ok = true;
+		memcpy(building.ver, ver, sizeof ver);
+		building.loaded = table_loaded_gen();
+		memcpy(&building.opt, &sd.cfg->match, sizeof building.opt);
+	} else if (strcmp(ver, building.ver) != 0)
+		building.ok = false; /* it changed between pages */
+	/* The next page's read goes first: the store builds it while this
+	 * one is matched. Its reference replaces this one's. */
+	if (next != NULL)
+		sent = placement_pass_read(next, "") == 0;
 	for (i = 0; i < json_array_size(reqs); i++)
 		placement_pass_one(json_array_get(reqs, i), res);
-	/* The next page's reference replaces this one's. */
-	if (next == NULL || placement_pass_read(next) == -1)
+	if (next == NULL)
+		placement_memo_done();
+	else if (!sent)
+		placement_memo_free(&building);
+	if (!sent)
 		pending--;
 	if (pending == 0)
 		placement_pass_end();
@@ -478,7 +717,14 @@ placement_pass_start(evutil_socket_t fd, short what, void *arg)
 		return;
 	running = true;
 	pending = 1; /* the page read's reference */
-	if (placement_pass_read("") == -1) {
+	/* The memo stands only for the table and options it was read with. */
+	if (memo.ok &&
+	    (memo.loaded != table_loaded_gen() ||
+	        memcmp(&memo.opt, &sd.cfg->match, sizeof memo.opt) != 0))
+		placement_memo_free(&memo);
+	placement_memo_free(&building);
+	first_page = true;
+	if (placement_pass_read("", memo.ok ? memo.ver : "") == -1) {
 		pending = 0;
 		running = false;
 	}
@@ -576,4 +822,6 @@ placement_stop(void)
 		event_free(ev_pass);
 	ev_sweep = ev_pass = NULL;
 	again = false;
+	placement_memo_free(&memo);
+	placement_memo_free(&building);
 }

@@ -164,8 +164,8 @@ int store_shelter_remove(const struct store_audit *au, const char *id,
 int store_shelter_get(
     const char *id, store_cb *cb, void *arg, struct sh_error *err);
 int store_shelter_list(store_cb *cb, void *arg, struct sh_error *err);
-int store_shelter_page(const char *after, int limit, store_cb *cb, void *arg,
-    struct sh_error *err);
+int store_shelter_page(const char *after, int limit, const char *upto,
+    store_cb *cb, void *arg, struct sh_error *err);
 int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_intake(const struct store_audit *au, const char *id, bool open,
@@ -230,8 +230,8 @@ int store_placement_list(const char *statuses, const char *own_shelter,
 /* A page of at most limit waiting requests after the cursor after (NULL or
  * "": from the head); the result's "next" is the cursor of the next page,
  * or null after the last one. */
-int store_waiting(int limit, const char *after, store_cb *cb, void *arg,
-    struct sh_error *err);
+int store_waiting(int limit, const char *after, const char *ver, store_cb *cb,
+    void *arg, struct sh_error *err);
 int store_stats(store_cb *cb, void *arg, struct sh_error *err);
 
 /* A registration for shd_reg_create / shd_reg_update (id NULL: create). */

@@ -209,19 +209,23 @@ store_shelter_list(store_cb *cb, void *arg, struct sh_error *err)
 }
 
 /*
- * shd_shelter_page after limit: {"shelters", "next"}: at most limit
- * shelters with an id after after (NULL or "": from the first), by id;
- * next is the last id sent, null when there are no more. 0 or -1.
+ * shd_shelter_page after limit upto: {"shelters", "next", "marks"?}, the
+ * shelters in the table's form (docs/store.md). upto NULL or "": at most
+ * limit shelters with an id after after (NULL or "": from the first), by
+ * id; next is the last id sent, null when there are no more; the first
+ * page also has marks. upto an id: every shelter in (after, upto]. 0 or
+ * -1.
  */
 int
-store_shelter_page(
-    const char *after, int limit, store_cb *cb, void *arg, struct sh_error *err)
+store_shelter_page(const char *after, int limit, const char *upto, store_cb *cb,
+    void *arg, struct sh_error *err)
 {
 	char n[24];
-	const char *argv[2] = {after != NULL ? after : "", n};
+	const char *argv[3] = {
+	    after != NULL ? after : "", n, upto != NULL ? upto : ""};
 
 	snprintf(n, sizeof n, "%d", limit);
-	return store_call(STORE_FN_SHELTER_PAGE, 2, argv, NULL, cb, arg, err);
+	return store_call(STORE_FN_SHELTER_PAGE, 3, argv, NULL, cb, arg, err);
 }
 
 /*
@@ -521,15 +525,20 @@ store_placement_list(const char *statuses, const char *own_shelter,
 	    STORE_FN_PLACEMENT_LIST, statuses, own_shelter, cb, arg, err);
 }
 
-/* shd_waiting limit after: {"requests", "next"} in waitlist order. */
+/*
+ * shd_waiting limit after ver: {"requests", "next", "ver"} in waitlist
+ * order, or {"unchanged", "ver"} when ver (NULL or "": none) is the
+ * waitlist's version still.
+ */
 int
-store_waiting(
-    int limit, const char *after, store_cb *cb, void *arg, struct sh_error *err)
+store_waiting(int limit, const char *after, const char *ver, store_cb *cb,
+    void *arg, struct sh_error *err)
 {
 	char lim[STORE_FN_NUM];
+	const char *argv[3] = {store_fn_num(lim, limit),
+	    after != NULL ? after : "", ver != NULL ? ver : ""};
 
-	return store_fn_2(
-	    STORE_FN_WAITING, store_fn_num(lim, limit), after, cb, arg, err);
+	return store_call(STORE_FN_WAITING, 3, argv, NULL, cb, arg, err);
 }
 
 /* shd_stats: {"shelters", "places", "requests", "oldest_waiting_ms"}. */

@@ -29,7 +29,7 @@
 	    "who method ids defer id")                                         \
 	X(SHELTER_GET, "shd_shelter_get", 1, 0, "id")                          \
 	X(SHELTER_LIST, "shd_shelter_list", 0, 0, "")                          \
-	X(SHELTER_PAGE, "shd_shelter_page", 2, 0, "after limit")               \
+	X(SHELTER_PAGE, "shd_shelter_page", 3, 0, "after limit upto")          \
 	X(CAPACITY, "shd_capacity", 6, 3,                                      \
 	    "who method ids defer id if_version [pool total occupied]")        \
 	X(INTAKE, "shd_intake", 7, 0, "who method ids defer id open reason")   \
@@ -60,7 +60,7 @@
 	X(REQUEST_GET, "shd_request_get", 2, 0, "id by")                       \
 	X(REQUEST_LIST, "shd_request_list", 4, 0, "statuses limit order case") \
 	X(PLACEMENT_LIST, "shd_placement_list", 2, 0, "statuses own_shelter")  \
-	X(WAITING, "shd_waiting", 2, 0, "limit after")                         \
+	X(WAITING, "shd_waiting", 3, 0, "limit after ver")                     \
 	X(STATS, "shd_stats", 0, 0, "")                                        \
 	X(REG_CREATE, "shd_reg_create", 9, 0,                                  \
 	    "who method ids defer ref doc date kind request_id")               \

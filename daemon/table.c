@@ -9,8 +9,10 @@
  *
  * The whole table is reloaded in pages (table_reload), so no reply grows
  * with the register: the new entries are built beside the live ones and
- * swapped in after the last page. Meanwhile a shelter reloaded on its own
- * whose page has already arrived is put into both, so the swap loses no
+ * swapped in after the last page. The first page names the ends of the
+ * others (marks), so TABLE_AHEAD of them are in flight at once: the store
+ * builds the next while the daemon parses one. Meanwhile a shelter reloaded on
+ * its own whose page has already arrived is put into both, so the swap loses no
  * newer state (replies on the command connection come back in order).
  *
  * Refreshes asked for by events are coalesced: an id is queued once, and
@@ -27,12 +29,15 @@
  * match_run_top.
  */
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "shelter/changes.h"
 #include "shelterd.h"
 #include "store.h"
 #include "table.h"
@@ -45,7 +50,8 @@ struct tab {
 
 static struct tab live;
 
-#define TABLE_PAGE 500 /* shelters per shd_shelter_page */
+#define TABLE_PAGE  500 /* shelters per shd_shelter_page */
+#define TABLE_AHEAD 3   /* pages of a reload in flight at once */
 
 /* A paged reload in flight (see table_reload). */
 struct waiter {
@@ -54,11 +60,44 @@ struct waiter {
 };
 static struct {
 	bool running, again;
+	unsigned gen;                 /* of the reload in flight: see below */
 	struct tab next;              /* the pages so far */
-	char after[MODEL_ID_MAX + 1]; /* the last id loaded */
-	struct waiter *w;             /* called when it ends */
+	char after[MODEL_ID_MAX + 1]; /* every id up to it is loaded */
+	json_t *marks; /* the ends of the pages to ask (ids), or NULL */
+	size_t nmarks, sent, inflight;
+	struct waiter *w; /* called when it ends */
 	size_t nw, capw;
 } rl;
+/* An entry: its last change's generation, the shelter to its last pool. */
+struct entry {
+	uint64_t gen;
+	struct shelter s;
+};
+static uint64_t tgen;         /* counts every change of the table */
+static uint64_t tswapped;     /* tgen when a whole table was last put in */
+static struct changes recent; /* the last changes, by id */
+static const struct shelter *changed[CHANGES_MAX];
+
+static struct entry *
+table_entry(const struct shelter *s)
+{
+	return (struct entry *)((char *)s - offsetof(struct entry, s));
+}
+
+/* s changed: a new generation. */
+static void
+table_touch(struct shelter *s)
+{
+	table_entry(s)->gen = ++tgen;
+	changes_add(&recent, s->id, tgen);
+}
+
+static void
+table_shelter_free(struct shelter *s)
+{
+	free(s != NULL ? table_entry(s) : NULL);
+}
+
 static struct match_result scratch;   /* all zero: initialised */
 static struct match_index live_index; /* of live, in its order */
 static bool live_index_stale = true;
@@ -108,33 +147,37 @@ table_find_in(const struct tab *t, const char *id, bool *found)
 	return lo;
 }
 
-static size_t
-table_find(const char *id, bool *found)
-{
-	return table_find_in(&live, id, found);
-}
-
-/* Parse a live shelter into a new allocation, or NULL (logged). */
+/*
+ * Parse a live shelter into a new allocation, or NULL (logged). The
+ * allocation ends after its last pool (MODEL_SHELTER_SIZE): most shelters
+ * have one to three of MODEL_POOL_MAX, so this is a quarter of a whole
+ * struct shelter or less, and the table's memory follows the register.
+ */
 static struct shelter *
 table_parse(const json_t *obj)
 {
-	struct shelter *s;
+	static struct shelter tmp; /* the loop is single-threaded */
+	struct entry *e;
 	struct sh_error err;
+	size_t size;
 
-	if ((s = malloc(sizeof *s)) == NULL) {
-		log_warn("table: malloc");
-		return NULL;
-	}
-	if (model_shelter_parse(obj, NULL, MODEL_STORED, s, &err) == -1) {
+	if (model_shelter_parse(obj, NULL, MODEL_STORED, &tmp, &err) == -1) {
 		log_warnx("table: stored shelter %s refused: %s",
 		    json_string_value(json_object_get(obj, "id"))
 		        ? json_string_value(json_object_get(obj, "id"))
 		        : "?",
 		    err.message);
-		free(s);
 		return NULL;
 	}
-	return s;
+	size = MODEL_SHELTER_SIZE(tmp.npools);
+	if ((e = malloc(offsetof(struct entry, s) + size)) == NULL) {
+		log_warn("table: malloc");
+		return NULL;
+	}
+	memcpy(&e->s, &tmp, size);
+	e->gen = ++tgen;
+	changes_add(&recent, tmp.id, tgen);
+	return &e->s;
 }
 
 /*
@@ -160,6 +203,8 @@ table_load(const json_t *shelters)
 			v[n++] = s;
 	qsort(v, n, sizeof *v, table_cmp);
 	table_entries_free();
+	tswapped = ++tgen;
+	changes_all(&recent, tgen);
 	live_index_stale = true;
 	live.v = v;
 	live.n = n;
@@ -168,56 +213,13 @@ table_load(const json_t *shelters)
 	return 0;
 }
 
-/*
- * The live JSON obj of shelter s when only its counts may differ: the same
- * version and updated_at (both change with every put that changes
- * something, capacity report and intake change, and a shelter created again
- * gets a new updated_at) and the same pools in order. Then only holds,
- * expected arrivals and arrivals moved, and those counts are copied into s
- * without parsing the whole shelter again (most reloads after an event).
- * 0 when applied, -1 (s untouched) to parse it in full.
- */
+/* Only the counts of s changed (model_shelter_put_counts): 0, or -1. */
 static int
 table_put_counts(struct shelter *s, const json_t *obj)
 {
-	static const char *const keys[] = {
-	    "total", "occupied", "held", "expected"};
-	const json_t *pools = json_object_get(obj, "pools"), *p, *v;
-	const char *name, *at;
-	json_int_t n[MODEL_POOL_MAX][4];
-	int k, j;
-
-	v = json_object_get(obj, "version");
-	at = json_string_value(json_object_get(obj, "updated_at"));
-	if (!json_is_integer(v) || json_integer_value(v) != s->version ||
-	    at == NULL || model_time_parse(at) != s->updated_at ||
-	    json_array_size(pools) != (size_t)s->npools ||
-	    s->departures_unconfirmed > 0 ||
-	    json_array_size(json_object_get(obj, "departures_unconfirmed")) > 0)
+	if (model_shelter_put_counts(s, obj) == -1)
 		return -1;
-	for (k = 0; k < s->npools; k++) {
-		p = json_array_get(pools, k);
-		name = json_string_value(json_object_get(p, "name"));
-		if (name == NULL || strcmp(name, s->pools[k].name) != 0)
-			return -1;
-		/* Planned departures change without a version: parse them. */
-		if (s->pools[k].ndepartures > 0 ||
-		    json_array_size(json_object_get(p, "departures")) > 0)
-			return -1;
-		for (j = 0; j < 4; j++) {
-			v = json_object_get(p, keys[j]);
-			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			    json_integer_value(v) > INT_MAX)
-				return -1;
-			n[k][j] = json_integer_value(v);
-		}
-	}
-	for (k = 0; k < s->npools; k++) {
-		s->pools[k].total = (int)n[k][0];
-		s->pools[k].occupied = (int)n[k][1];
-		s->pools[k].held = (int)n[k][2];
-		s->pools[k].expected = (int)n[k][3];
-	}
+	table_touch(s);
 	return 0;
 }
 
@@ -239,7 +241,7 @@ table_insert(struct tab *t, struct shelter *s)
 
 	i = table_find_in(t, s->id, &found);
 	if (found) {
-		free(t->v[i]);
+		table_shelter_free(t->v[i]);
 		t->v[i] = s;
 		if (t == &live && !live_index_stale)
 			match_index_set(&live_index, i, s);
@@ -249,7 +251,7 @@ table_insert(struct tab *t, struct shelter *s)
 		cap = t->cap ? t->cap * 2 : 16;
 		if ((v = reallocarray(t->v, cap, sizeof *v)) == NULL) {
 			log_warn("table: realloc");
-			free(s);
+			table_shelter_free(s);
 			return -1;
 		}
 		t->v = v;
@@ -273,7 +275,8 @@ table_remove_in(struct tab *t, const char *id)
 	i = table_find_in(t, id, &found);
 	if (!found)
 		return;
-	free(t->v[i]);
+	tgen++;
+	table_shelter_free(t->v[i]);
 	memmove(t->v + i, t->v + i + 1, (t->n - i - 1) * sizeof *t->v);
 	t->n--;
 	if (t == &live)
@@ -318,7 +321,7 @@ table_put_json(const json_t *obj)
 
 	table_reload_put(obj, id);
 	if (id != NULL) {
-		i = table_find(id, &found);
+		i = table_find_in(&live, id, &found);
 		if (found && table_put_counts(live.v[i], obj) == 0) {
 			table_index_counts(i);
 			return 0;
@@ -362,9 +365,11 @@ table_add_held(const char *id, const char *pool, int dheld)
 	if (table_reload_has(id) && (s = table_get_in(&rl.next, id)) != NULL)
 		for (k = 0; k < s->npools; k++)
 			if (strcmp(s->pools[k].name, pool) == 0 &&
-			    s->pools[k].held + dheld >= 0)
+			    s->pools[k].held + dheld >= 0) {
 				s->pools[k].held += dheld;
-	i = table_find(id, &found);
+				table_touch(s);
+			}
+	i = table_find_in(&live, id, &found);
 	if (!found)
 		return -1;
 	s = live.v[i];
@@ -373,6 +378,7 @@ table_add_held(const char *id, const char *pool, int dheld)
 			if (s->pools[k].held + dheld < 0)
 				return -1;
 			s->pools[k].held += dheld;
+			table_touch(s);
 			table_index_counts(i);
 			return 0;
 		}
@@ -383,11 +389,7 @@ table_add_held(const char *id, const char *pool, int dheld)
 const struct shelter *
 table_get(const char *id)
 {
-	size_t i;
-	bool found;
-
-	i = table_find(id, &found);
-	return found ? live.v[i] : NULL;
+	return table_get_in(&live, id);
 }
 
 /* Every shelter sorted by id; valid until the next change. */
@@ -526,12 +528,12 @@ table_tab_free(struct tab *t)
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
-		free(t->v[i]);
+		table_shelter_free(t->v[i]);
 	free(t->v);
 	memset(t, 0, sizeof *t);
 }
 
-static int table_reload_send(void);
+static int table_reload_send(const char *after, const char *upto);
 
 /* The reload ended (ok: the last page arrived): swap, call the waiters. */
 static void
@@ -540,12 +542,17 @@ table_reload_end(bool ok)
 	struct waiter *w;
 	size_t i, n;
 
+	/* Replies of this reload still in flight are dropped (rl.gen). */
+	rl.gen++;
+	rl.inflight = rl.sent = rl.nmarks = 0;
+	json_decref(rl.marks);
+	rl.marks = NULL;
 	if (ok && rl.again) {
 		/* Asked for again meanwhile: that one wants newer pages. */
 		rl.again = false;
 		table_tab_free(&rl.next);
 		rl.after[0] = '\0';
-		if (table_reload_send() == 0)
+		if (table_reload_send("", "") == 0)
 			return;
 		ok = false;
 	}
@@ -554,6 +561,11 @@ table_reload_end(bool ok)
 		live = rl.next;
 		live_index_stale = true;
 		memset(&rl.next, 0, sizeof rl.next);
+		/* Parsed before changes to the old table: all new now. */
+		tswapped = ++tgen;
+		changes_all(&recent, tgen);
+		for (i = 0; i < live.n; i++)
+			table_entry(live.v[i])->gen = tgen;
 		log_debug("table: loaded %zu shelters", live.n);
 	} else
 		table_tab_free(&rl.next);
@@ -570,14 +582,48 @@ table_reload_end(bool ok)
 	free(w);
 }
 
+/* Mark k of the first page (an id, "" if it is none). */
+static const char *
+table_mark(size_t k)
+{
+	const char *id = json_string_value(json_array_get(rl.marks, k));
+
+	return id != NULL ? id : "";
+}
+
+/* Keep up to TABLE_AHEAD of the pages the first one marked in flight:
+ * (after, marks[0]], (marks[0], marks[1]], ..., (marks[n-1], end). */
+static int
+table_reload_ahead(void)
+{
+	while (rl.inflight < TABLE_AHEAD && rl.sent <= rl.nmarks) {
+		if (table_reload_send(
+		        rl.sent == 0 ? rl.after : table_mark(rl.sent - 1),
+		        rl.sent < rl.nmarks ? table_mark(rl.sent) : "") == -1)
+			return -1;
+		rl.sent++;
+	}
+	return 0;
+}
+
+/*
+ * One page arrived; arg is the reload it belongs to. The replies come in
+ * the order the pages were sent, so every id up to the page's end (upto,
+ * or its next when it was the open-ended one) is loaded after it.
+ */
 static void
 table_page_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	const json_t *arr = json_object_get(result, "shelters");
 	const char *next = json_string_value(json_object_get(result, "next"));
+	unsigned gen = (unsigned)(uintptr_t)arg;
+	bool first = rl.sent == 0 && rl.nmarks == 0 && rl.after[0] == '\0';
 	struct shelter *s;
 	size_t i;
 
+	if (gen != rl.gen || !rl.running)
+		return; /* of a reload that ended */
+	rl.inflight--;
 	if (result == NULL || !json_is_array(arr)) {
 		log_warnx("table: shelter page not loaded: %s",
 		    err != NULL ? err->message : "no shelters in the reply");
@@ -590,25 +636,49 @@ table_page_done(json_t *result, const struct sh_error *err, void *arg)
 			table_reload_end(false);
 			return;
 		}
+	if (first && next != NULL &&
+	    json_is_array(json_object_get(result, "marks"))) {
+		rl.marks = json_incref(json_object_get(result, "marks"));
+		rl.nmarks = json_array_size(rl.marks);
+	}
+	if (!first && rl.sent > 0) {
+		/* One of the marked pages: (after, upto] or the last. */
+		i = rl.sent - rl.inflight; /* the pages that have arrived */
+		if (i <= rl.nmarks) {
+			snprintf(
+			    rl.after, sizeof rl.after, "%s", table_mark(i - 1));
+			if (table_reload_ahead() == -1)
+				table_reload_end(false);
+			return;
+		}
+		/* The open-ended last page: on as one page at a time. */
+		rl.sent = rl.nmarks = 0;
+	}
 	if (next == NULL) {
 		table_reload_end(true);
 		return;
 	}
 	snprintf(rl.after, sizeof rl.after, "%s", next);
-	if (table_reload_send() == -1)
+	if (first && rl.nmarks > 0) {
+		if (table_reload_ahead() == -1)
+			table_reload_end(false);
+		return;
+	}
+	if (table_reload_send(rl.after, "") == -1)
 		table_reload_end(false);
 }
 
 static int
-table_reload_send(void)
+table_reload_send(const char *after, const char *upto)
 {
 	struct sh_error err;
 
-	if (store_shelter_page(
-	        rl.after, TABLE_PAGE, table_page_done, NULL, &err) == -1) {
+	if (store_shelter_page(after, TABLE_PAGE, upto, table_page_done,
+	        (void *)(uintptr_t)rl.gen, &err) == -1) {
 		log_warnx("table: shelter page not sent: %s", err.message);
 		return -1;
 	}
+	rl.inflight++;
 	return 0;
 }
 
@@ -638,7 +708,7 @@ table_reload(void (*done)(void *, bool), void *arg)
 		rl.again = true;
 	} else {
 		rl.after[0] = '\0';
-		if (table_reload_send() == -1)
+		if (table_reload_send("", "") == -1)
 			return -1;
 		rl.running = true;
 	}
@@ -661,6 +731,50 @@ table_index(void)
 	return &live_index;
 }
 
+/* The generation of the table's last change: see table.h. */
+uint64_t
+table_gen(void)
+{
+	return tgen;
+}
+
+/* The generation of a live shelter's last change: see table.h. */
+uint64_t
+table_shelter_gen(const struct shelter *s)
+{
+	return table_entry(s)->gen;
+}
+
+/* The generation of the last whole load: see table.h. */
+uint64_t
+table_loaded_gen(void)
+{
+	return tswapped;
+}
+
+/* The live shelters changed after generation since: see table.h. */
+const struct shelter *const *
+table_changed_since(uint64_t since, size_t *n)
+{
+	const char *const *ids;
+	const struct shelter *s;
+	size_t i, j, k;
+
+	*n = 0;
+	if (changes_since(&recent, since, &ids, &k) == -1)
+		return NULL;
+	for (i = 0; i < k; i++) {
+		if ((s = table_get_in(&live, ids[i])) == NULL ||
+		    table_entry(s)->gen <= since)
+			continue;
+		for (j = 0; j < *n && changed[j] != s; j++)
+			;
+		if (j == *n)
+			changed[(*n)++] = s;
+	}
+	return changed;
+}
+
 /* The long-lived match result: see table.h. */
 struct match_result *
 table_scratch(void)
@@ -674,7 +788,7 @@ table_entries_free(void)
 	size_t i;
 
 	for (i = 0; i < live.n; i++)
-		free(live.v[i]);
+		table_shelter_free(live.v[i]);
 	free(live.v);
 	live.v = NULL;
 	live.n = live.cap = 0;
@@ -688,6 +802,7 @@ table_free(void)
 	table_entries_free();
 	table_tab_free(&rl.next);
 	free(rl.w);
+	json_decref(rl.marks);
 	memset(&rl, 0, sizeof rl);
 	match_result_free(&scratch);
 	match_index_free(&live_index);
@@ -697,4 +812,5 @@ table_free(void)
 	free(queue);
 	queue = NULL;
 	nqueue = capqueue = 0;
+	changes_all(&recent, tgen);
 }

@@ -65,6 +65,23 @@ int table_fetch(const char *id, void (*done)(void *), void *arg);
  */
 struct match_result *table_scratch(void);
 /*
+ * The generation of the table: counted up by every change (an entry put,
+ * its counts or held places changed, one removed, a reload swapped in).
+ */
+uint64_t table_gen(void);
+/* The generation at which the whole table was last loaded (table_load,
+ * or the swap of a table_reload: at start and after every reconnect). */
+uint64_t table_loaded_gen(void);
+/* The generation of the last change of s, a shelter of the table. */
+uint64_t table_shelter_gen(const struct shelter *s);
+/*
+ * The live shelters whose last change came after generation since (a
+ * removal is no shelter), newest first, in a buffer valid until the next
+ * call or change; *n of them. NULL when the table no longer knows (a
+ * whole load since, or more changes than it keeps): any may have changed.
+ */
+const struct shelter *const *table_changed_since(uint64_t since, size_t *n);
+/*
  * The index of table_all() for match_run_indexed, rebuilt here when an
  * insert or removal made it stale; valid until the next change. NULL on
  * ENOMEM (logged): match without it.

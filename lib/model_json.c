@@ -3,7 +3,9 @@
  * (docs/protocol.md "Objects"); model_shelter_parse and model_request_parse
  * read it back.
  */
+#include <limits.h>
 #include <math.h>
+#include <string.h>
 #include <stdbool.h>
 
 #include "model_enum.h"
@@ -309,4 +311,57 @@ model_household_json(const struct request *r)
 	            o, "needs", model_json_mask(r->needs, model_cares)) &&
 	        model_json_set(o, "languages",
 	            model_json_langs(r->languages, r->nlanguages)));
+}
+
+/*
+ * The live JSON obj of shelter s when only its counts may differ: the same
+ * version and updated_at (both change with every put that changes
+ * something, capacity report and intake change, and a shelter created again
+ * gets a new updated_at) and the same pools in order. Then only holds,
+ * expected arrivals and arrivals moved, and those counts are copied into s
+ * without parsing the whole shelter again (most reloads after an event).
+ * 0 when applied, -1 (s untouched) to parse it in full.
+ */
+int
+model_shelter_put_counts(struct shelter *s, const json_t *obj)
+{
+	static const char *const keys[] = {
+	    "total", "occupied", "held", "expected"};
+	const json_t *pools = json_object_get(obj, "pools"), *p, *v;
+	const char *name, *at;
+	json_int_t n[MODEL_POOL_MAX][4];
+	int k, j;
+
+	v = json_object_get(obj, "version");
+	at = json_string_value(json_object_get(obj, "updated_at"));
+	if (!json_is_integer(v) || json_integer_value(v) != s->version ||
+	    at == NULL || model_time_parse(at) != s->updated_at ||
+	    json_array_size(pools) != (size_t)s->npools ||
+	    s->departures_unconfirmed > 0 ||
+	    json_array_size(json_object_get(obj, "departures_unconfirmed")) > 0)
+		return -1;
+	for (k = 0; k < s->npools; k++) {
+		p = json_array_get(pools, k);
+		name = json_string_value(json_object_get(p, "name"));
+		if (name == NULL || strcmp(name, s->pools[k].name) != 0)
+			return -1;
+		/* Planned departures change without a version: parse them. */
+		if (s->pools[k].ndepartures > 0 ||
+		    json_array_size(json_object_get(p, "departures")) > 0)
+			return -1;
+		for (j = 0; j < 4; j++) {
+			v = json_object_get(p, keys[j]);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > INT_MAX)
+				return -1;
+			n[k][j] = json_integer_value(v);
+		}
+	}
+	for (k = 0; k < s->npools; k++) {
+		s->pools[k].total = (int)n[k][0];
+		s->pools[k].occupied = (int)n[k][1];
+		s->pools[k].held = (int)n[k][2];
+		s->pools[k].expected = (int)n[k][3];
+	}
+	return 0;
 }

@@ -14,6 +14,7 @@
 #ifndef SHELTER_MODEL_H
 #define SHELTER_MODEL_H
 
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -139,13 +140,20 @@ struct shelter {
 	enum security security;
 	bool intake_open;   /* live */
 	bool intake_always; /* static: 24/7 intake */
-	struct pool pools[MODEL_POOL_MAX];
 	int npools;
 	long long version;    /* live: bumped by put, capacity, intake */
 	long long updated_at; /* live: ms since epoch, last capacity report */
 	/* live: places whose planned departure passed unconfirmed */
 	int departures_unconfirmed;
+	/* Last, so that a copy may hold only the first npools (the daemon's
+	 * table: MODEL_SHELTER_SIZE); nothing reads past pools[npools - 1]. */
+	struct pool pools[MODEL_POOL_MAX];
 };
+
+/* The bytes of a shelter up to its last pool. */
+#define MODEL_SHELTER_SIZE(npools)                                             \
+	(offsetof(struct shelter, pools) +                                     \
+	    (size_t)(npools) * sizeof(struct pool))
 
 struct child {
 	int age;            /* 0..17 */
@@ -219,6 +227,13 @@ int model_request_parse(const json_t *obj, const struct gazetteer *gaz,
 
 /* The shelter as a new JSON object (caller owns it), or NULL on ENOMEM. */
 json_t *model_shelter_to_json(const struct shelter *s, int flags);
+
+/*
+ * Copy the counts of obj, the live JSON of shelter s, into s when only
+ * they can differ (same version, updated_at and pools, no departures):
+ * 0, or -1 with s untouched (parse obj in full).
+ */
+int model_shelter_put_counts(struct shelter *s, const json_t *obj);
 
 /* The request's input fields, normalised (locations carry municipality if
  * given, lat and lon; program and urgency always present). Caller owns. */

@@ -734,7 +734,7 @@ def test_co_victims_apart_kept_apart():
         assert other["proposal"]["shelter_id"] == "s-a"
         assert r.cmd("HGET", P + "case:NET-77", "s-a") == "1"
         assert r.cmd("HGET", P + "case_apart:NET-77", "s-a") == "1"
-        w = fcall(r, "shd_waiting", 10, "")["requests"]
+        w = fcall(r, "shd_waiting", 10, "", "")["requests"]
         assert [x["id"] for x in w] == [third["request"]["id"],
                                         anyco["request"]["id"]]
         assert w[0]["case_shelters"] == ["s-a", "s-b"]
@@ -762,7 +762,8 @@ def test_sweep_expires_and_requeues_in_original_place():
         r4 = submit(r, "Q-4", [], urgency="planned")["request"]["id"]
 
         def order():
-            return [x["id"] for x in fcall(r, "shd_waiting", 10, "")["requests"]]
+            return [x["id"] for x in
+                    fcall(r, "shd_waiting", 10, "", "")["requests"]]
 
         assert order() == [r3, r1, r2, r4]
         capacity(r, "s-a", "", "women", 2, 1)
@@ -872,3 +873,81 @@ def test_times_render_as_rfc3339_across_leap_days():
                 when + 1, datetime.timezone.utc)
             allowed.add(nxt.strftime("%Y-%m-%dT%H:%M:%SZ"))
             assert got in allowed, (got, t)
+
+
+def test_shelter_page_marks_and_ranges_cover_every_shelter_once():
+    with Redis() as r:
+        load(r)
+        ids = ["s-p%02d" % i for i in range(11)]
+        for sid in ids:
+            put(r, sid, [("women", 3, 1)])
+        fcall(r, "shd_capacity", "s-p03", "", "women", "", "2")
+        first = fcall(r, "shd_shelter_page", "", 3, "")
+        assert [s["id"] for s in first["shelters"]] == ids[:3]
+        assert first["next"] == "s-p02"
+        # Every third id after next: the ends of the pages to ask at once.
+        assert first["marks"] == ["s-p05", "s-p08"], first
+        mid = fcall(r, "shd_shelter_page", "s-p02", 3, "s-p05")
+        assert [s["id"] for s in mid["shelters"]] == ids[3:6]
+        assert mid["next"] is None and "marks" not in mid
+        last = fcall(r, "shd_shelter_page", "s-p08", 3, "")
+        assert [s["id"] for s in last["shelters"]] == ids[9:]
+        assert last["next"] is None and "marks" not in last
+        # Later pages carry no marks; a range holds what was put into it.
+        put(r, "s-p04a", [("women", 1, 0)])
+        mid = fcall(r, "shd_shelter_page", "s-p02", 3, "s-p05")
+        assert [s["id"] for s in mid["shelters"]] == [
+            "s-p03", "s-p04", "s-p04a", "s-p05"]
+        # The table's form: the live counts, version and updated_at.
+        s = mid["shelters"][0]
+        assert s["pools"][0]["total"] == 3 and \
+            s["pools"][0]["occupied"] == 2, s
+        assert s["pools"][0]["held"] == 0 and s["pools"][0]["expected"] == 0
+        assert s["version"] == 2 and RFC3339.match(s["updated_at"]), s
+        assert s["intake"] == {"open": True, "always": False}, s
+        assert s["departures_unconfirmed"] == [], s
+
+
+def test_waiting_says_unchanged_until_what_it_returns_changes():
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 1, 0)])
+        r1 = submit(r, "U-1", [])["request"]["id"]
+        page = fcall(r, "shd_waiting", 10, "", "")
+        assert [x["id"] for x in page["requests"]] == [r1]
+        ver = str(page["ver"])
+        same = fcall(r, "shd_waiting", 10, "", ver)
+        assert same == {"unchanged": True, "ver": page["ver"]}, same
+        # A capacity change is not the waitlist's: still unchanged.
+        fcall(r, "shd_capacity", "s-a", "", "women", 2, 0)
+        assert fcall(r, "shd_waiting", 10, "", ver)["unchanged"] is True
+
+        def changed(ver):
+            page = fcall(r, "shd_waiting", 10, "", ver)
+            assert "unchanged" not in page, page
+            return str(page["ver"]), [x["id"] for x in page["requests"]]
+
+        # A new waiting request, a proposal, a rejection, a cancel.
+        r2 = submit(r, "U-2", [])["request"]["id"]
+        ver, ids = changed(ver)
+        assert ids == [r1, r2]
+        res = fcall(r, "shd_propose", r1, 60, 0,
+                    json.dumps([cand("s-a", ["women"])]))
+        ver, ids = changed(ver)
+        assert ids == [r2]
+        fcall(r, "shd_reject", res["proposal"]["id"])
+        ver, ids = changed(ver)
+        page = fcall(r, "shd_waiting", 10, "", "")
+        assert page["requests"][0]["rejected"] == ["s-a"], page
+        fcall(r, "shd_cancel", r2)
+        ver, ids = changed(ver)
+        assert ids == [r1]
+        # A co-victim held somewhere changes the case's shelters.
+        submit(r, "U-3", [], case="NET-5", co="apart")
+        ver, _ = changed(ver)
+        assert submit(r, "U-4", [cand("s-a", ["women"])],
+                      case="NET-5")["proposal"]
+        ver, ids = changed(ver)
+        page = fcall(r, "shd_waiting", 10, "", "")
+        assert page["requests"][-1]["case_shelters"] == ["s-a"], page
+        assert fcall(r, "shd_waiting", 10, "", ver)["unchanged"] is True

@@ -325,3 +325,26 @@ def test_put_with_a_new_pool_emits_capacity_with_all_pools():
         assert w.events(0.7) == []
         assert c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"][
             "version"] == v
+
+
+def test_restart_loads_every_shelter_of_a_register_of_many_pages():
+    # 1,203 shelters: the table loads them in pages of 500, several in
+    # flight at once. Those at the pages' ends are the only ones that
+    # offer pregnancy care; after a restart the table has them all.
+    # (Put by calls, not a seed file: a restart would put those again.)
+    ends = {0, 499, 500, 999, 1000, 1001, 1202}
+    with Env() as env:
+        c = env.client("admin")
+        for i in range(1203):
+            s = shelter("t-pages-%04d" % i, total=2)
+            if i in ends:
+                s["care"] = ["trauma", "pregnancy"]
+            c.call("shelter.put", {"shelter": s})
+        env.daemon.restart()
+        c = env.client("coordinator")
+        prev = c.call("match.preview",
+                      {"request": request("T-PAGES", needs=["pregnancy"])})
+        assert prev["explanation"]["total"] == 1203, \
+            prev["explanation"]["message"]
+        got = sorted(x["shelter_id"] for x in prev["candidates"])
+        assert got == ["t-pages-%04d" % i for i in sorted(ends)], got

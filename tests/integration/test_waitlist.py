@@ -300,3 +300,52 @@ def test_waitlist_pass_reads_past_the_first_page():
                    10, what="the fitting requests behind the first page "
                    "proposed")
         assert all(status(c, r["request"]["id"]) == "proposed" for r in ok)
+
+
+def test_unchanged_waitlist_is_matched_again_from_what_was_read():
+    # Two waiting requests, each fitting one full shelter. A pass that
+    # places nobody leaves the waitlist as it was: the next passes run on
+    # what it read. A place freed at one shelter goes to the request that
+    # fits there (and not to the other), then one at the other shelter to
+    # the other one; a rejection sends the first back to wait and the
+    # shelter it rejected is left out when that shelter has room again.
+    seed = [shelter("t-memo-w", pools=[pool("w", genders=["f"], total=1,
+                                            occupied=1)]),
+            shelter("t-memo-m", pools=[pool("m", genders=["m"], total=1,
+                                            occupied=1)])]
+    with Env(shelters=seed) as env:
+        c = env.client("admin")
+        a = c.call("request.submit", {"request": request("MEMO-F")})
+        b = c.call("request.submit",
+                   {"request": request("MEMO-M", gender="m")})
+        ra, rb = a["request"]["id"], b["request"]["id"]
+        assert a["proposal"] is None and b["proposal"] is None
+        # A pass that places nobody (an unrelated shelter that fits no
+        # one: closed for intake).
+        c.call("shelter.put", {"shelter": shelter(
+            "t-memo-x", total=3, intake={"open": False, "always": False})})
+        c.call("shelter.capacity", {"id": "t-memo-x",
+                                    "pools": {"main": {"occupied": 1}}})
+        assert status(c, ra) == "waiting" and status(c, rb) == "waiting"
+        c.call("shelter.capacity", {"id": "t-memo-m",
+                                    "pools": {"m": {"occupied": 0}}})
+        wait_until(lambda: status(c, rb) == "proposed", 5, 0.05,
+                   "the man's proposal")
+        assert status(c, ra) == "waiting"
+        c.call("shelter.capacity", {"id": "t-memo-w",
+                                    "pools": {"w": {"occupied": 0}}})
+        wait_until(lambda: status(c, ra) == "proposed", 5, 0.05,
+                   "the woman's proposal")
+        got = c.call("request.get", {"id": ra})["request"]
+        assert got["proposal"]["shelter_id"] == "t-memo-w", got
+        c.call("proposal.reject", {"id": got["proposal"]["id"],
+                                   "reason": "no_match"})
+        assert status(c, ra) == "waiting"
+        # Room again at the rejected shelter: she stays waiting.
+        c.call("shelter.capacity", {"id": "t-memo-w",
+                                    "pools": {"w": {"total": 2}}})
+        c.call("shelter.capacity", {"id": "t-memo-x",
+                                    "pools": {"main": {"occupied": 2}}})
+        assert status(c, ra) == "waiting"
+        assert pool_of(c.call("shelter.get", {"id": "t-memo-w"})[
+            "shelter"], "w")["held"] == 0

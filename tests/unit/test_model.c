@@ -689,6 +689,58 @@ test_shelter_stored(void **state)
 	json_decref(j);
 }
 
+/* Counts of a stored shelter are copied only when nothing else changed. */
+static void
+test_shelter_put_counts(void **state)
+{
+	struct shelter s, before;
+	struct sh_error err;
+	json_t *j = load(shelter_text);
+
+	mutate(j, "version", "3");
+	mutate(j, "updated_at", "\"2026-11-28T00:00:00Z\"");
+	mutate(j, "pools.0.held", "0");
+	mutate(j, "pools.0.expected", "0");
+	mutate(j, "pools.1.occupied", "0");
+	mutate(j, "pools.1.held", "0");
+	mutate(j, "pools.1.expected", "0");
+	assert_int_equal(
+	    model_shelter_parse(j, gaz, MODEL_STORED, &s, &err), 0);
+	/* A hold and an arrival: the same version, new counts. */
+	mutate(j, "pools.0.occupied", "9");
+	mutate(j, "pools.0.held", "1");
+	mutate(j, "pools.1.expected", "2");
+	assert_int_equal(model_shelter_put_counts(&s, j), 0);
+	assert_int_equal(s.pools[0].occupied, 9);
+	assert_int_equal(s.pools[0].held, 1);
+	assert_int_equal(s.pools[1].expected, 2);
+	assert_int_equal(s.pools[1].total, 4);
+	/* Anything else changed: s is left as it was, to parse in full. */
+	before = s;
+	mutate(j, "pools.0.held", "2");
+	mutate(j, "version", "4");
+	assert_int_equal(model_shelter_put_counts(&s, j), -1);
+	assert_memory_equal(&s, &before, sizeof s);
+	mutate(j, "version", "3");
+	mutate(j, "updated_at", "\"2026-11-28T00:00:01Z\"");
+	assert_int_equal(model_shelter_put_counts(&s, j), -1);
+	mutate(j, "updated_at", "\"2026-11-28T00:00:00Z\"");
+	mutate(j, "pools.1.name", "\"mothers\"");
+	assert_int_equal(model_shelter_put_counts(&s, j), -1);
+	mutate(j, "pools.1.name", "\"men\"");
+	mutate(j, "pools.0.departures",
+	    "[{\"date\": \"2026-12-24\", \"count\": 1}]");
+	assert_int_equal(model_shelter_put_counts(&s, j), -1);
+	mutate(j, "pools.0.departures", "[]");
+	mutate(j, "pools.0.held", "-1");
+	assert_int_equal(model_shelter_put_counts(&s, j), -1);
+	assert_memory_equal(&s, &before, sizeof s);
+	mutate(j, "pools.0.held", "2");
+	assert_int_equal(model_shelter_put_counts(&s, j), 0);
+	assert_int_equal(s.pools[0].held, 2);
+	json_decref(j);
+}
+
 /* Dump compactly with short reals, for exact comparisons. */
 static char *
 dump(const json_t *j)
@@ -1089,6 +1141,7 @@ main(void)
 	    cmocka_unit_test(test_shelter_errors),
 	    cmocka_unit_test(test_shelter_too_many_pools),
 	    cmocka_unit_test(test_shelter_stored),
+	    cmocka_unit_test(test_shelter_put_counts),
 	    cmocka_unit_test(test_shelter_to_json),
 	    cmocka_unit_test(test_shelter_round_trip),
 	    cmocka_unit_test(test_request_round_trip),
