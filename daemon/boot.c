@@ -168,6 +168,7 @@ boot_free(void)
 	nseed = 0;
 	seed_pending = false;
 	table_free();
+	table_refresh_free();
 }
 
 /* Ready: see boot.h. */

@@ -273,6 +273,7 @@ main_shutdown_all(void)
 	store_stop();
 	boot_free();
 	table_free();
+	table_refresh_free();
 	notify_free();
 	event_free(ev_term);
 	event_free(ev_int);

@@ -90,4 +90,7 @@ const struct match_index *table_index(void);
 /* Free every shelter and the scratch result (at exit). */
 void table_free(void);
 
+/* Free the queue of table_refresh (table_refresh.c). */
+void table_refresh_free(void);
+
 #endif
