@@ -881,7 +881,7 @@ def test_shelter_page_marks_and_ranges_cover_every_shelter_once():
         ids = ["s-p%02d" % i for i in range(11)]
         for sid in ids:
             put(r, sid, [("women", 3, 1)])
-        fcall(r, "shd_capacity", "s-p03", "", "women", "", "2")
+        capacity(r, "s-p03", "", "women", "", "2")
         first = fcall(r, "shd_shelter_page", "", 3, "")
         assert [s["id"] for s in first["shelters"]] == ids[:3]
         assert first["next"] == "s-p02"
@@ -919,7 +919,7 @@ def test_waiting_says_unchanged_until_what_it_returns_changes():
         same = fcall(r, "shd_waiting", 10, "", ver)
         assert same == {"unchanged": True, "ver": page["ver"]}, same
         # A capacity change is not the waitlist's: still unchanged.
-        fcall(r, "shd_capacity", "s-a", "", "women", 2, 0)
+        capacity(r, "s-a", "", "women", 2, 0)
         assert fcall(r, "shd_waiting", 10, "", ver)["unchanged"] is True
 
         def changed(ver):
@@ -939,7 +939,7 @@ def test_waiting_says_unchanged_until_what_it_returns_changes():
         ver, ids = changed(ver)
         page = fcall(r, "shd_waiting", 10, "", "")
         assert page["requests"][0]["rejected"] == ["s-a"], page
-        fcall(r, "shd_cancel", r2)
+        fcall(r, "shd_cancel", *NO_AUDIT, r2)
         ver, ids = changed(ver)
         assert ids == [r1]
         # A co-victim held somewhere changes the case's shelters.
