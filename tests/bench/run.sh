@@ -6,8 +6,9 @@
 #   1. bench_match: the matching core, 10,000 synthetic shelters x 1,000
 #      requests: latency p50/p99 (wall and CPU), shelters/s, allocations
 #      per request (and once more with the candidates and explanation JSON),
-#      for match_run and for match_run_indexed (the daemon's path, which
-#      the goal reads).
+#      for match_run, match_run_indexed (the whole ranking: match.preview,
+#      the waitlist pass) and match_run_top of 20 (a submit's window); the
+#      goals read the last two.
 #   2. Per pass (PASSES), a private redis-server (temp dir, free port, AOF
 #      on) and shelterd:
 #        always    appendfsync always, require_durable: true (production)
@@ -85,8 +86,10 @@ done
 
 "$BUILD"/bench/bench_match >"${TMPDIR:-/tmp}/bench_match.$$" || exit 1
 cat "${TMPDIR:-/tmp}/bench_match.$$"
-# The goal is the daemon's path: the indexed line.
+# The goal reads two of the daemon's paths: the whole ranking through the
+# index (match.preview, the waitlist pass) and a submit's window (top 20).
 match_cpu_p99=$(sed -n 's/^match indexed: .*cpu p50 [0-9]* us, p99 \([0-9]*\) us.*/\1/p' "${TMPDIR:-/tmp}/bench_match.$$")
+match_top_p99=$(sed -n 's/^match top 20: .*cpu p50 [0-9]* us, p99 \([0-9]*\) us.*/\1/p' "${TMPDIR:-/tmp}/bench_match.$$")
 rm -f "${TMPDIR:-/tmp}/bench_match.$$"
 "$BUILD"/bench/bench_match -j || exit 1
 
@@ -315,9 +318,17 @@ alive() {
 	fail "shelterd exited during the $1 run"
 }
 
+# The port file comes before the table is loaded, and calls until then
+# are refused (store_unavailable, safe to retry); a put of the same
+# shelters again changes nothing, so seeding retries for up to 10 s.
 seed() { # shelters places
-	$lg --conns 10 --requests "$1" --method put --places "$2" >/dev/null ||
-		fail "seeding $1 shelters with shelter.put failed"
+	i=0
+	until $lg --conns 10 --requests "$1" --method put --places "$2" >/dev/null 2>"$tmp/seed.err"; do
+		i=$((i + 1))
+		alive put
+		[ $i -ge 100 ] && fail "seeding $1 shelters with shelter.put failed: $(head -c 300 "$tmp/seed.err")"
+		sleep 0.1
+	done
 	alive put
 }
 
@@ -549,8 +560,10 @@ big() {
 }
 
 : >"$tmp/goals"
-goal "match one request against 10,000 shelters: p99 < 1 ms CPU" "p99 ${match_cpu_p99:-?} us" \
+goal "match 1 request, 10,000 shelters, whole ranking: p99 < 1 ms CPU" "p99 ${match_cpu_p99:-?} us" \
 	"$(awk -v p="$match_cpu_p99" 'BEGIN { print (p != "" && p + 0 < 1000) }')"
+goal "match 1 request, 10,000 shelters, a submit's top 20: p99 < 1 ms CPU" "p99 ${match_top_p99:-?} us" \
+	"$(awk -v p="$match_top_p99" 'BEGIN { print (p != "" && p + 0 < 1000) }')"
 for p in $PASSES; do
 	pass "$p"
 done
