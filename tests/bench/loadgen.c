@@ -605,8 +605,12 @@ lg_tick(struct lg *g, struct lg_conn *conns, long long t0)
 		return -1;
 	while (g->issued < g->total) {
 		due = t0 + (long long)(g->issued * 1e9 / g->rate);
+		/* Sleep at least 1 ms, then send all that came due: waiting
+		 * 0 ms for a call due in under 1 ms spun the generator on a
+		 * core the daemon and Redis need (latency still counts from
+		 * when each call was due). */
 		if (due > now)
-			return (int)((due - now) / 1000000);
+			return (int)((due - now + 999999) / 1000000);
 		c = &conns[g->issued % g->nconns];
 		if (c->fd == -1) {
 			g->issued++; /* lost: counted as unanswered */

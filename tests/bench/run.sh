@@ -14,6 +14,8 @@
 #        always    appendfsync always, require_durable: true (production)
 #        everysec  appendfsync everysec (not for production: where the time
 #                  goes without the fsync)
+#      The always pass first times 2,000 fdatasyncs of the disk under the
+#      AOF (a stall there is in every tail below).
 #      SHELTERS shelters with room for every submit; loadgen with CONNS
 #      connections: session.ping, request.submit closed loop (one call
 #      outstanding per connection), then (always) open loop: a fixed
@@ -382,6 +384,27 @@ watch_under_load() {
 }
 
 # pass FSYNC
+# The disk under Redis's AOF: 2,000 appends of 300 bytes, each followed by
+# fdatasync, as appendfsync always does. A stall here stalls every call
+# in flight: the open-loop and capacity -> proposal tails include it.
+disk_probe() {
+	python3 - "$tmp/p/fsync.probe" <<'EOF'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+lat = []
+for _ in range(2000):
+    os.write(fd, b"x" * 300)
+    t = time.perf_counter()
+    os.fdatasync(fd)
+    lat.append((time.perf_counter() - t) * 1000)
+os.close(fd)
+os.unlink(sys.argv[1])
+lat.sort()
+print("  disk: fdatasync p50 %.2f ms, p99 %.2f ms, max %.2f ms "
+      "(2000 of them, where the AOF is)" % (lat[1000], lat[1980], lat[-1]))
+EOF
+}
+
 pass() {
 	fsync=$1
 	start_redis "$fsync"
@@ -392,6 +415,7 @@ pass() {
 	echo "== daemon, redis appendfsync $fsync$([ "$fsync" = always ] &&
 		echo ' (production)' || echo ' (NOT durable: where the time goes without fsync)')"
 	echo "   $SHELTERS shelters, $CONNS connections, $CALLS calls per run, load $(loadavg)"
+	[ "$fsync" = always ] && disk_probe
 	# Room in every shelter for every submit: redis-benchmark repeats one
 	# candidate list, so its first candidate must never fill up, or each
 	# call would walk further down the list than the daemon's do. A pool
