@@ -223,6 +223,7 @@ start_redis() { # fsync
 	rport=$(free_port)
 	redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp/p" \
 		--appendonly yes --appendfsync "$1" --save "" \
+		--latency-monitor-threshold 20 \
 		--logfile "$tmp/p/redis.log" >/dev/null 2>&1 &
 	rpid=$!
 	i=0
@@ -504,6 +505,10 @@ EOF
 	rrow "shelterd shelter.capacity" "$capst" "$capcpu"
 	rrow "redis FCALL shd_capacity" "$rcapst"
 	echo "  (shd_submit arguments after the ref: $nargs bytes)"
+	# Redis's own stalls of 20 ms or more in this pass, by kind (an
+	# aof-fsync-always or aof-write one is the disk): what the tails hold.
+	redis-cli -p "$rport" latency latest 2>/dev/null | paste -d' ' - - - - |
+		awk 'NF == 4 { printf "  redis stalls >= 20 ms: %-20s latest %s ms, max %s ms\n", $1, $3, $4 }'
 	if [ "$fsync" = always ]; then
 		goal "submit through shelterd >= 0.9 x raw FCALL shd_submit" \
 			"$(echo "$sub $rsub" | awk '{ printf "%.2f", ($5 > 0 ? $1 / $5 : 0) }')" \
