@@ -788,7 +788,11 @@ main(int argc, char **argv)
 	}
 	if (i < g.nconns) /* connect failed: stop before starting */
 		g.total = 0;
-	deadline = lg_ns() + (long long)g.timeout_s * 1000000000LL;
+	/* Open loop: the schedule, then --timeout after the last was due
+	 * (set once the last is sent); a deadline of --timeout alone ended
+	 * a schedule as long as it before its last calls were sent. */
+	deadline = lg_ns() + (long long)g.timeout_s * 1000000000LL +
+	    (g.rate > 0 ? (long long)(g.total * 1e9 / g.rate) : 0);
 	last = 0;
 	while (g.open > 0 && (now = lg_ns()) < deadline) {
 		if (t0 == 0 && g.authed == g.nconns) {
