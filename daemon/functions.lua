@@ -268,19 +268,24 @@ local function counts_json(c)
 	    ',"free":' .. int(f < 0 and 0 or f)
 end
 
--- The live shelter document, or nil when there is no such shelter. One
--- HGETALL reads every field (a call per field cost most of a page).
-local function shelter_json(id)
-	local sk = skey(id)
-	local flat = redis.call('HGETALL', sk)
-	if #flat == 0 then
-		return nil
-	end
+-- Every field of the shelter id's hash in one HGETALL (a call per field
+-- cost most of a page), or nil when there is no such shelter.
+local function shelter_hash(id)
+	local flat = redis.call('HGETALL', skey(id))
 	local h = {}
 	for i = 1, #flat, 2 do
 		h[flat[i]] = flat[i + 1]
 	end
 	if h.doc == nil then
+		return nil
+	end
+	return h
+end
+
+-- The live shelter document, or nil when there is no such shelter.
+local function shelter_json(id)
+	local h = shelter_hash(id)
+	if h == nil then
 		return nil
 	end
 	local pools = {}
@@ -471,12 +476,8 @@ end
 -- by int and HINCRBY). isos caches iso() by second within a page. nil
 -- when there is no such shelter.
 local function shelter_table_json(id, isos)
-	local flat = redis.call('HGETALL', skey(id))
-	local h = {}
-	for i = 1, #flat, 2 do
-		h[flat[i]] = flat[i + 1]
-	end
-	if h.doc == nil then
+	local h = shelter_hash(id)
+	if h == nil then
 		return nil
 	end
 	local pools = {}
