@@ -30,33 +30,17 @@ const struct store_fn_def store_fns[STORE_FN_COUNT] = {
  * a dropped connection. */
 #define STORE_WAIT_MS 1000
 
-/*
- * Does fn only read? Every other function may write, so a new function is
- * treated as a write until it is listed here.
- */
+/* Does fn only read (STORE_FN_READS in store_fn.h)? */
 static bool
 store_fn_reads(enum store_fn fn)
 {
-	switch (fn) {
-	case STORE_FN_VERSION:
-	case STORE_FN_SHELTER_GET:
-	case STORE_FN_SHELTER_LIST:
-	case STORE_FN_CASE_SHELTERS:
-	case STORE_FN_REQUEST_GET:
-	case STORE_FN_REQUEST_LIST:
-	case STORE_FN_WAITING:
-	case STORE_FN_PLACEMENT_LIST:
-	case STORE_FN_LONG_STAYS:
-	case STORE_FN_CLOCK:
-	case STORE_FN_REG_GET:
-	case STORE_FN_REG_LIST:
-	case STORE_FN_REG_DOCS:
-	case STORE_FN_AUDIT_LIST:
-	case STORE_FN_STATS:
-		return true;
-	default:
-		return false;
-	}
+	static const enum store_fn reads[] = {STORE_FN_READS};
+	size_t i;
+
+	for (i = 0; i < sizeof reads / sizeof reads[0]; i++)
+		if (reads[i] == fn)
+			return true;
+	return false;
 }
 
 /*

@@ -75,6 +75,22 @@
 	    "who method ids defer requests_cutoff registrations_cutoff "       \
 	    "audit_cutoff")
 
+/*
+ * The functions that only read, for an array of enum store_fn (registered with
+ * the no-writes flag: `readonly = true` in functions.lua, which the unit test
+ * holds against this list). A call of any other may write, so it is waited for
+ * with WAIT when min_replicas_ack is set and answered outcome_unknown when no
+ * answer came; a new function is a write until it is listed here.
+ */
+#define STORE_FN_READS                                                         \
+	STORE_FN_VERSION, STORE_FN_SHELTER_GET, STORE_FN_SHELTER_LIST,         \
+	    STORE_FN_SHELTER_PAGE, STORE_FN_CASE_SHELTERS,                     \
+	    STORE_FN_LONG_STAYS, STORE_FN_PLACEMENT_REPORT, STORE_FN_CLOCK,    \
+	    STORE_FN_REQUEST_GET, STORE_FN_REQUEST_LIST,                       \
+	    STORE_FN_PLACEMENT_LIST, STORE_FN_WAITING, STORE_FN_STATS,         \
+	    STORE_FN_REG_GET, STORE_FN_REG_LIST, STORE_FN_REG_DOCS,            \
+	    STORE_FN_AUDIT_LIST
+
 #define STORE_FN_ENUM_(id, name, argc, group, args) STORE_FN_##id,
 enum store_fn { STORE_FUNCTIONS(STORE_FN_ENUM_) STORE_FN_COUNT };
 #undef STORE_FN_ENUM_

@@ -5,6 +5,7 @@
  * against include/shelter/error.h.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -29,7 +30,11 @@ static const struct store_fn_def fns[] = {STORE_FUNCTIONS(DEF_)};
 struct lua_fn {
 	char name[64];
 	int argc, group;
+	bool readonly;
 };
+
+/* The functions store_fn.h lists as reads. */
+static const enum store_fn reads[] = {STORE_FN_READS};
 
 static char *
 read_lua(void)
@@ -91,6 +96,8 @@ parse_functions(const char *lua, struct lua_fn *out, size_t max)
 		out[n].name[len] = '\0';
 		out[n].argc = entry_int(q, e, "argc", -1);
 		out[n].group = entry_int(q, e, "group", 0);
+		out[n].readonly = memmem(q, (size_t)(e - q), "readonly = true",
+		                      strlen("readonly = true")) != NULL;
 		assert_true(out[n].argc >= 0);
 		n++;
 		p = e;
@@ -156,6 +163,36 @@ test_c_and_lua_agree(void **state)
 	assert_non_null(strstr(text, "register_function"));
 	assert_null(
 	    strstr(strstr(text, "register_function") + 1, "register_function"));
+	free(text);
+}
+
+/*
+ * A function is a read in C (no WAIT, store_unavailable when no answer
+ * came) exactly when Lua registers it no-writes: one missing in C waits
+ * for replicas after every call, one missing in Lua could write.
+ */
+static void
+test_reads_are_lua_readonly(void **state)
+{
+	struct lua_fn lua[64];
+	char *text = read_lua();
+	size_t n = parse_functions(text, lua, 64), i, k, r;
+	bool c_reads;
+
+	for (i = 0; i < NFNS; i++) {
+		for (k = 0; k < n && strcmp(lua[k].name, fns[i].name) != 0; k++)
+			;
+		assert_true(k < n);
+		c_reads = false;
+		for (r = 0; r < sizeof reads / sizeof reads[0]; r++)
+			if (reads[r] == (enum store_fn)i)
+				c_reads = true;
+		if (c_reads != lua[k].readonly)
+			fail_msg("%s: %s in store_fn.h's STORE_FN_READS, %s "
+			         "readonly in functions.lua",
+			    fns[i].name, c_reads ? "listed" : "not listed",
+			    lua[k].readonly ? "registered" : "not registered");
+	}
 	free(text);
 }
 
@@ -225,6 +262,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_c_and_lua_agree),
 	    cmocka_unit_test(test_args_match_counts),
+	    cmocka_unit_test(test_reads_are_lua_readonly),
 	    cmocka_unit_test(test_lua_codes_are_error_h),
 	};
 
