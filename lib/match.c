@@ -578,6 +578,21 @@ match_take(const struct match_ctx *x, const struct shelter *s,
 	return fail;
 }
 
+/*
+ * The table is bigger than the cache: fetch ahead the lines every filter
+ * reads of s (program and location, care and languages, intake and the
+ * counts' neighbours, the first two pools' admission fields).
+ */
+static inline void
+match_prefetch(const struct shelter *s)
+{
+	__builtin_prefetch(&s->program);
+	__builtin_prefetch(&s->care);
+	__builtin_prefetch(&s->intake_open);
+	__builtin_prefetch(&s->pools[0].genders);
+	__builtin_prefetch(&s->pools[1].genders);
+}
+
 /* Scarcity (relative to all candidates), then the ranking. */
 static void
 match_finish(const struct match_ctx *x, struct match_result *res, size_t n)
@@ -607,7 +622,6 @@ match_run(const struct shelter *const *shelters, size_t n,
     const struct match_options *opt, struct match_result *res)
 {
 	struct match_ctx x;
-	const struct shelter *next;
 	unsigned fail, missing;
 	size_t i, dead = 0;
 	int f;
@@ -619,15 +633,8 @@ match_run(const struct shelter *const *shelters, size_t n,
 		scarcity_program_free(shelters, n, x.program_free);
 
 	for (i = 0; i < n; i++) {
-		if (i + MATCH_PREFETCH < n) {
-			/* The table is bigger than the cache: fetch ahead the
-			 * lines every filter reads. */
-			next = shelters[i + MATCH_PREFETCH];
-			__builtin_prefetch(&next->program);
-			__builtin_prefetch(&next->intake_open);
-			__builtin_prefetch(&next->pools[0]);
-			__builtin_prefetch(&next->pools[1]);
-		}
+		if (i + MATCH_PREFETCH < n)
+			match_prefetch(shelters[i + MATCH_PREFETCH]);
 		fail = match_take(&x, shelters[i], res, &missing);
 		if (fail == 0)
 			continue;
@@ -672,8 +679,8 @@ match_run_indexed(const struct match_index *idx,
 	struct match_query q;
 	struct match_lists lists;
 	unsigned programs = 0, missing;
-	uint64_t m;
-	size_t w;
+	uint64_t m, *pos;
+	size_t w, i, np;
 	int p;
 
 	if (idx == NULL || idx->n != n)
@@ -694,11 +701,18 @@ match_run_indexed(const struct match_index *idx,
 		match_index_program_free(
 		    idx, shelters, programs, x.program_free);
 	match_index_query(idx, req, programs, &q);
-	for (w = 0; w < idx->words; w++)
+	/* The positions the index leaves, first, so that the shelters can
+	 * be fetched ahead; in the sort keys' space, free until the ranking
+	 * (match_reserve made it hold n). */
+	pos = (uint64_t *)(res->candidates + 2 * res->cap_candidates);
+	for (w = 0, np = 0; w < idx->words; w++)
 		for (m = match_query_word(&q, w); m != 0; m &= m - 1)
-			match_take(&x,
-			    shelters[w * 64 + (size_t)__builtin_ctzll(m)], res,
-			    &missing);
+			pos[np++] = w * 64 + (uint64_t)__builtin_ctzll(m);
+	for (i = 0; i < np; i++) {
+		if (i + MATCH_PREFETCH < np)
+			match_prefetch(shelters[pos[i + MATCH_PREFETCH]]);
+		match_take(&x, shelters[pos[i]], res, &missing);
+	}
 	match_finish(&x, res, n);
 	if (match_lazy_save(res, shelters, n, req, in, opt) == -1) {
 		res->ncandidates = res->eligible = 0;
