@@ -246,6 +246,12 @@ local function skey(id)
 	return key('shelter:' .. id)
 end
 
+-- The shelter's alert check is due at the next shd_alerts pass (P
+-- alert_at: see alerts_shelters).
+local function alert_due_now(id)
+	redis.call('ZADD', key('alert_at'), 0, id)
+end
+
 -- {total, occupied, held, expected} of one pool, or nil when it is gone.
 local function pool_counts(sk, pool)
 	local v = redis.call('HMGET', sk, 't:' .. pool, 'o:' .. pool,
@@ -397,6 +403,7 @@ local function shelter_put(a)
 		    'reason', '', 'version', 1, 'updated_at', int(now_ms()),
 		    'open_since', int(now_ms()))
 		redis.call('ZADD', key('shelters'), 0, id)
+		alert_due_now(id)
 	end
 	for _, name in ipairs(removed) do
 		redis.call('HDEL', sk, 'pd:' .. name, 't:' .. name,
@@ -435,6 +442,7 @@ local function shelter_remove(a)
 	end
 	redis.call('DEL', sk)
 	redis.call('ZREM', key('shelters'), id)
+	redis.call('ZREM', key('alert_at'), id)
 	emit(TOPIC.shelter, EVENT.shelter_removed, id, '{"shelter_id":' .. q(id) ..
 	    '}')
 	return '{"id":' .. q(id) .. '}'
@@ -673,40 +681,50 @@ local function departures(a)
 	else
 		redis.call('HSET', sk, 'du', json_array(keep))
 	end
+	alert_due_now(id)
 	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) .. '}')
 	return '{"shelter":' .. shelter_json(id) .. '}'
 end
 
 -- Planned departures whose date has passed without being confirmed
--- leave the plan and are listed as unconfirmed. True when any did.
+-- leave the plan and are listed as unconfirmed. True when any did; then
+-- the earliest date still planned ("YYYY-MM-DD"), or nil.
 local function departures_pass(id)
 	local sk = skey(id)
-	local t = today()
-	local passed = {}
+	local t = day_iso(today())
+	local passed, first = {}, nil
 	for _, name in ipairs(words(hget(sk, 'pools'))) do
 		local dp = hget(sk, 'dp:' .. name)
 		if dp then
-			local keep = {}
+			local keep, before = {}, #passed
 			for _, d in ipairs(cjson.decode(dp)) do
 				local iso_d = d.date
-				if iso_d < day_iso(t) then
+				if iso_d < t then
 					passed[#passed + 1] = '{"pool":' .. q(name) ..
 					    ',"date":' .. q(iso_d) .. ',"count":' ..
 					    int(d.count) .. '}'
 				else
 					keep[#keep + 1] = '{"date":' .. q(iso_d) ..
 					    ',"count":' .. int(d.count) .. '}'
+					if first == nil or iso_d < first then
+						first = iso_d
+					end
 				end
 			end
-			if #keep == 0 then
-				redis.call('HDEL', sk, 'dp:' .. name)
-			else
-				redis.call('HSET', sk, 'dp:' .. name, json_array(keep))
+			-- Rewritten only when a date passed: a pass writes
+			-- nothing (no AOF entry) for a plan still ahead.
+			if #passed > before then
+				if #keep == 0 then
+					redis.call('HDEL', sk, 'dp:' .. name)
+				else
+					redis.call('HSET', sk, 'dp:' .. name,
+					    json_array(keep))
+				end
 			end
 		end
 	end
 	if #passed == 0 then
-		return false
+		return false, first
 	end
 	local du = hget(sk, 'du')
 	if du and du ~= '[]' then
@@ -716,7 +734,7 @@ local function departures_pass(id)
 		du = json_array(passed)
 	end
 	redis.call('HSET', sk, 'du', du)
-	return true
+	return true, first
 end
 
 ---------------------------------------------------------------------------
@@ -1883,25 +1901,85 @@ end
 
 local URGENCY_NAME = {[0] = 'immediate', [1] = 'days', [2] = 'planned'}
 
-local function alerts_shelters(stale_ms, remind_ms)
-	local now, n = now_ms(), 0
-	for _, id in ipairs(redis.call('ZRANGE', key('shelters'), 0, -1)) do
-		local sk = skey(id)
-		departures_pass(id)
-		local h = redis.call('HMGET', sk, 'updated_at', 'stale_next', 'du')
-		local upd = tonumber(h[1]) or 0
-		local unconfirmed = h[3] and h[3] ~= '[]'
-		local due = tonumber(h[2])
-		if (now - upd >= stale_ms or unconfirmed) and
-		    (due == nil or now >= due) then
-			redis.call('HSET', sk, 'stale_next', int(now + remind_ms))
+-- The day number of "YYYY-MM-DD" (days since 1970-01-01; the civil
+-- calendar counted in 400-year eras of 146,097 days, years from March).
+local function iso_day(s)
+	local y, m, d = tonumber(string.sub(s, 1, 4)),
+	    tonumber(string.sub(s, 6, 7)), tonumber(string.sub(s, 9, 10))
+	if m <= 2 then
+		y = y - 1
+	end
+	local era = math.floor(y / 400)
+	local yoe = y - era * 400
+	local doy = math.floor((153 * ((m + 9) % 12) + 2) / 5) + d - 1
+	return era * 146097 + yoe * 365 + math.floor(yoe / 4) -
+	    math.floor(yoe / 100) + doy - 719468
+end
+
+-- One shelter's alert check: its passed departures, then capacity.stale
+-- when its report is stale_ms old or a departure went unconfirmed (again
+-- every remind_ms). Returns whether it alerted and when it next may have
+-- something to do (ms): the earlier of the day after its first planned
+-- departure and its reminder, or the moment its report turns stale.
+local function alert_shelter(id, now, stale_ms, remind_ms)
+	local sk = skey(id)
+	local _, first = departures_pass(id)
+	local h = redis.call('HMGET', sk, 'updated_at', 'stale_next', 'du')
+	local upd = tonumber(h[1]) or 0
+	local unconfirmed = h[3] and h[3] ~= '[]'
+	local due = tonumber(h[2])
+	local alerted, nxt = false, nil
+	if now - upd >= stale_ms or unconfirmed then
+		if due == nil or now >= due then
+			due = now + remind_ms
+			redis.call('HSET', sk, 'stale_next', int(due))
 			emit(TOPIC.capacity, EVENT.capacity_stale, id,
 			    '{"shelter_id":' .. q(id) .. ',"updated_at":' ..
 			    q(iso(upd)) .. ',"report_age_s":' ..
 			    int(math.floor((now - upd) / 1000)) ..
 			    ',"reason":' .. q(now - upd >= stale_ms and
 			    'report_age' or 'departure_not_confirmed') .. '}')
-			n = n + 1
+			alerted = true
+		end
+		nxt = due
+	else
+		nxt = upd + stale_ms
+	end
+	if first ~= nil then
+		nxt = math.min(nxt, (iso_day(first) + 1) * 86400000)
+	end
+	return alerted, nxt
+end
+
+-- P alert_at (zset): every shelter, scored by when alert_shelter next
+-- may have something to do, so a pass reads only the shelters due, not
+-- the register. A score too early costs a check, never an alert: only
+-- what can bring it forward (a new shelter, new planned departures) sets
+-- it to 0 (due at the next pass); a report only pushes it back. The
+-- scores follow stale_ms: a pass with another one (or the first pass
+-- after an upgrade, none recorded) makes every shelter due.
+local ALERT_PASS_MAX = 2000
+
+local function alerts_shelters(stale_ms, remind_ms)
+	local now, n = now_ms(), 0
+	local ak = key('alert_at')
+	if redis.call('GET', key('alert_stale_ms')) ~= int(stale_ms) then
+		for _, id in ipairs(redis.call('ZRANGE', key('shelters'), 0, -1)) do
+			redis.call('ZADD', ak, 0, id)
+		end
+		redis.call('SET', key('alert_stale_ms'), int(stale_ms))
+	end
+	for _, id in ipairs(redis.call('ZRANGEBYSCORE', ak, '-inf', int(now),
+	    'LIMIT', 0, ALERT_PASS_MAX)) do
+		if redis.call('EXISTS', skey(id)) == 0 then
+			redis.call('ZREM', ak, id)
+		else
+			local alerted, nxt = alert_shelter(id, now, stale_ms,
+			    remind_ms)
+			redis.call('ZADD', ak, int(nxt), id)
+			if alerted then
+				n = n + 1
+			end
 		end
 	end
 	return n

@@ -33,7 +33,8 @@
 #      ratio daemon/redis says what the daemon adds to Redis. Redis work
 #      per call (commands, CPU from INFO commandstats; the fsync is not in
 #      it) and shelterd's CPU per call (/proc) are printed beside it.
-#   3. The register's size: submit at 100, 1,000 and 10,000 shelters; at
+#   3. The register's size: submit at 100, 1,000 and 10,000 shelters and
+#      the Redis time of a shd_alerts pass at each (SLOWLOG); at
 #      10,000: start-up time (exec to READY=1) and RSS after it, then
 #      10,000 waiting requests re-matched after one capacity change (the
 #      one that fits is last in the waitlist: the time to its proposal).
@@ -556,6 +557,27 @@ rematch() {
 		"$(awk -v p="$p" 'BEGIN { print (p != "" && p != "inf" && p + 0 < 200) }')"
 }
 
+# The Redis time of the daemon's once-a-second shd_alerts passes (stale
+# reports, passed departures, escalations) over 2.5 s of an idle daemon,
+# from SLOWLOG: it should not grow with the register.
+alerts_cost() { # shelters
+	redis-cli -p "$rport" config set slowlog-max-len 1024 >/dev/null
+	redis-cli -p "$rport" config set slowlog-log-slower-than 0 >/dev/null
+	redis-cli -p "$rport" slowlog reset >/dev/null
+	sleep 2.5
+	redis-cli -p "$rport" slowlog get 1024 | python3 -c '
+import sys
+lines = sys.stdin.read().split("\n")
+us = sorted(int(lines[i - 2]) for i, l in enumerate(lines) if l == "shd_alerts")
+n = sys.argv[1]
+if us:
+    print("  %-34s p50 %6d us  max %6d us  (%d passes)" % (
+        "shd_alerts pass at %s shelters" % n, us[len(us) // 2], us[-1], len(us)))
+else:
+    print("  shd_alerts pass at %s shelters: no pass seen" % n)' "$1"
+	redis-cli -p "$rport" config set slowlog-log-slower-than 10000 >/dev/null
+}
+
 # Submit at each register size; at 10,000 the start-up and the re-match.
 sizes() {
 	mode=always
@@ -571,6 +593,7 @@ sizes() {
 		alive "submit at $n shelters"
 		row "request.submit at $n shelters" "$fig"
 		echo "$n $fig" >>"$tmp/sizes"
+		alerts_cost "$n"
 		if [ "$n" = 10000 ]; then
 			stop_daemon
 			start_daemon ready

@@ -283,3 +283,51 @@ def test_long_stays():
                      -32602, "invalid_field", "program")
         expect_error(lambda: env.client("service").call(
             "report.long_stays"), -32003, "role")
+
+
+def stale_events(c, t=0.3):
+    return sorted(e["data"]["shelter_id"] for e in c.events(t)
+                  if e["type"] == "capacity.stale")
+
+
+def test_alert_checks_read_only_the_shelters_due():
+    """shd_alerts keeps every shelter's next check in P alert_at: a store
+    from before it (no schedule) checks every shelter once; a plan of
+    departures earlier than the schedule brings the check forward."""
+    ids = ["sh-a", "sh-b", "sh-c"]
+    with Env(shelters=[shelter(i, total=2) for i in ids],
+             extra=dict(CLOCK, freshness={"ageing_h": 12, "stale_h": 240,
+                                          "remind_h": 240})) as env:
+        a = env.client("admin")
+        a.call("session.subscribe", {"topics": ["capacity"]})
+        a.call("debug.advance", {"seconds": 1 * DAY})
+        assert stale_events(a) == []
+        sched = env.redis.cmd("ZRANGE", "shelterd:alert_at", 0, -1,
+                              "WITHSCORES")
+        assert sorted(sched[0::2]) == ids, sched
+        # Each is next due when its report turns stale, 240 h after it.
+        for i in ids:
+            upd = int(env.redis.cmd("HGET", "shelterd:shelter:" + i,
+                                    "updated_at"))
+            assert int(env.redis.cmd("ZSCORE", "shelterd:alert_at", i)) == \
+                upd + 240 * HOUR * 1000
+        # A departure tomorrow, long before that: checked the day after.
+        today = now_of(a)
+        a.call("shelter.departures", {"id": "sh-b", "pools": {
+            "main": [{"date": day(today, 1)}]}})
+        a.call("debug.advance", {"seconds": 2 * DAY})
+        ev = a.wait_event(lambda e: e["type"] == "capacity.stale")
+        assert ev["data"]["shelter_id"] == "sh-b", ev
+        assert ev["data"]["reason"] == "departure_not_confirmed", ev
+        assert stale_events(a) == []
+        # A store without the schedule (an upgrade) checks every shelter:
+        # the two whose reports turned stale meanwhile alert (sh-b's
+        # reminder is not due yet).
+        env.redis.cmd("DEL", "shelterd:alert_at", "shelterd:alert_stale_ms")
+        a.call("debug.advance", {"seconds": 8 * DAY})
+        seen = set()
+        while len(seen) < 2:
+            seen.add(a.wait_event(lambda e: e["type"] == "capacity.stale")[
+                "data"]["shelter_id"])
+        assert seen == {"sh-a", "sh-c"}, seen
+        assert stale_events(a) == []
