@@ -934,6 +934,9 @@ local function set_status(rid, status, old, seq, what, pid, sid)
 		redis.call('ZREM', key('status:' .. old), rid)
 	end
 	redis.call('ZADD', key('status:' .. status), seq, rid)
+	if status == STATUS.waiting then
+		redis.call('ZADD', key('esc_at'), 0, rid)
+	end
 	redis.call('HSET', rk, 'status', status, 'updated_at', int(now_ms()),
 	    'hist', hist_append(hget(rk, 'hist'),
 	    hist_entry(what or status, pid, sid)))
@@ -1211,6 +1214,7 @@ local function create_request(r, ref, doc, urgency, hh, pid, sid)
 	redis.call('ZADD', key('status:' .. status), seq, rid)
 	r.rid, r.seq, r.status = rid, seq, status
 	if pid == nil then
+		redis.call('ZADD', key('esc_at'), 0, rid)
 		redis.call('ZADD', key('waitlist'),
 		    string.format('%.0f', u * 1e13 + tonumber(seq)), rid)
 		waitlist_changed()
@@ -1985,32 +1989,60 @@ local function alerts_shelters(stale_ms, remind_ms)
 	return n
 end
 
+-- P esc_at (zset): every waiting request, scored by when alerts_escalate
+-- next may have something to do for it: created_at + its urgency's limit,
+-- then its esc_next. A request that starts waiting is due at once (0);
+-- one that no longer waits leaves when it comes due. The scores follow
+-- the limits: a pass with others (or the first after an upgrade, none
+-- recorded) makes every waiting request due.
 local function alerts_escalate(limits, repeat_ms)
 	local now, n = now_ms(), 0
-	local min = math.min(limits[0], limits[1], limits[2])
-	for _, rid in ipairs(redis.call('ZRANGE', key('status:' ..
-	    STATUS.waiting), 0, -1)) do
-		local rk = rkey(rid)
-		local h = redis.call('HMGET', rk, 'created_at', 'urgency',
-		    'esc_next', 'ref')
-		local waited = now - (tonumber(h[1]) or now)
-		-- Oldest first: past the shortest limit, none can be due.
-		if waited < min then
-			break
+	local ek = key('esc_at')
+	local lim = int(limits[0]) .. ' ' .. int(limits[1]) .. ' ' ..
+	    int(limits[2])
+	if redis.call('GET', key('esc_limits')) ~= lim then
+		for _, rid in ipairs(redis.call('ZRANGE', key('status:' ..
+		    STATUS.waiting), 0, -1)) do
+			redis.call('ZADD', ek, 0, rid)
 		end
-		local u = tonumber(h[2]) or 1
-		local due = tonumber(h[3])
-		if waited >= (limits[u] or limits[1]) and
-		    (due == nil or now >= due) then
-			redis.call('HSET', rk, 'escalated', '1', 'esc_next',
-			    int(now + repeat_ms))
+		redis.call('SET', key('esc_limits'), lim)
+	end
+	local due = {}
+	for _, rid in ipairs(redis.call('ZRANGEBYSCORE', ek, '-inf', int(now),
+	    'LIMIT', 0, ALERT_PASS_MAX)) do
+		local h = redis.call('HMGET', rkey(rid), 'status', 'created_at',
+		    'urgency', 'esc_next', 'ref', 'seq')
+		if h[1] ~= STATUS.waiting then
+			redis.call('ZREM', ek, rid)
+		else
+			due[#due + 1] = {rid = rid, h = h,
+			    seq = tonumber(h[6]) or 0}
+		end
+	end
+	-- Oldest first, as the waitlist's events always came.
+	table.sort(due, function(x, y) return x.seq < y.seq end)
+	for _, d in ipairs(due) do
+		local h = d.h
+		local created = tonumber(h[2]) or now
+		local waited = now - created
+		local u = tonumber(h[3]) or 1
+		local limit = limits[u] or limits[1]
+		local nxt = tonumber(h[4])
+		if waited < limit then
+			nxt = created + limit
+		elseif nxt == nil or now >= nxt then
+			nxt = now + repeat_ms
+			redis.call('HSET', rkey(d.rid), 'escalated', '1',
+			    'esc_next', int(nxt))
 			emit(TOPIC.requests, EVENT.request_escalated, '',
-			    '{"request_id":' .. q(rid) .. ',"ref":' .. q(h[4]) ..
-			    ',"status":' .. q(STATUS.waiting) .. ',"urgency":' ..
-			    q(URGENCY_NAME[u] or 'days') .. ',"waited_s":' ..
-			    int(math.floor(waited / 1000)) .. '}')
+			    '{"request_id":' .. q(d.rid) .. ',"ref":' ..
+			    q(h[5]) .. ',"status":' .. q(STATUS.waiting) ..
+			    ',"urgency":' .. q(URGENCY_NAME[u] or 'days') ..
+			    ',"waited_s":' .. int(math.floor(waited / 1000)) ..
+			    '}')
 			n = n + 1
 		end
+		redis.call('ZADD', ek, int(nxt), d.rid)
 	end
 	return n
 end

@@ -331,3 +331,41 @@ def test_alert_checks_read_only_the_shelters_due():
                 "data"]["shelter_id"])
         assert seen == {"sh-a", "sh-c"}, seen
         assert stale_events(a) == []
+
+
+def test_escalation_reads_only_the_requests_due():
+    """shd_alerts keeps every waiting request's next escalation check in
+    P esc_at: one that waits only after a rejection is checked from then
+    on, and a store from before the schedule checks every waiting request
+    once."""
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=1)],
+             extra=dict(CLOCK, matching={"hold_ttl_s": 4 * 3600})) as env:
+        w = env.client("coordinator")
+        w.call("session.subscribe", {"topics": ["requests"]})
+        c = env.client("coordinator")
+        a = env.client("admin")
+        r = c.call("request.submit", {"request": request(
+            "EA-1", urgency="immediate")})
+        assert r["proposal"] is not None
+        old = c.call("request.submit", {"request": request(
+            "EA-2", urgency="immediate")})["request"]
+        a.call("debug.advance", {"seconds": 61 * 60})
+        ev = w.wait_event(lambda e: e["type"] == "request.escalated")
+        assert ev["data"]["request_id"] == old["id"], ev
+        # EA-1 waits from its rejection on (the place goes to EA-2): past
+        # its limit already, it escalates at the next pass.
+        c.call("proposal.reject", {"id": r["proposal"]["id"],
+                                   "reason": "no"})
+        ev = w.wait_event(lambda e: e["type"] == "request.escalated")
+        assert ev["data"]["request_id"] == r["request"]["id"], ev
+        assert c.call("request.get", {"id": old["id"]})["request"][
+            "status"] == "proposed"
+        # Without the schedule (an upgrade) the waiting one is checked
+        # again: an hour on, its reminder; the proposed one stays quiet.
+        env.redis.cmd("DEL", "shelterd:esc_at", "shelterd:esc_limits")
+        a.call("debug.advance", {"seconds": 3600})
+        ev = w.wait_event(lambda e: e["type"] == "request.escalated")
+        assert ev["data"]["request_id"] == r["request"]["id"], ev
+        assert ev["data"]["waited_s"] >= 2 * 3600
+        assert not [e for e in w.events(0.5)
+                    if e["type"] == "request.escalated"]
