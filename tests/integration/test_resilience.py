@@ -429,3 +429,72 @@ def test_redis_password_is_used_and_never_logged():
             assert "auth" in log.lower() or "password" in log.lower(), log
         finally:
             d._hard_cleanup()
+
+
+def store_conns(env):
+    """The daemon's connections to Redis (CLIENT LIST, this one left out):
+    [(id, last command)]."""
+    out = []
+    for line in env.redis.cmd("CLIENT", "LIST").splitlines():
+        f = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+        if not f.get("cmd", "").startswith("client"):
+            out.append((f["id"], f.get("cmd", "")))
+    return out
+
+
+def test_losing_one_store_connection_under_load_loses_nothing():
+    """Submits and capacity reports go round robin over the command
+    connection and three more: one of them cut mid-load makes the daemon
+    reconnect all, and every call answered ok is in the store, once."""
+    import threading
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=500)]) as env:
+        conns = wait_until(lambda: len(store_conns(env)) == 5 and
+                           store_conns(env), what="five store connections")
+        assert sorted(c for _, c in conns).count("xread") == 1, conns
+        results, lock = {}, threading.Lock()
+
+        def load(k):
+            c = env.client("coordinator")
+            for i in range(40):
+                ref = "CUT-%d-%02d" % (k, i)
+                try:
+                    r = c.call("request.submit",
+                               {"request": request(ref)}, timeout=10)
+                    got = ("ok", r["request"]["id"])
+                except RpcError as e:
+                    assert (e.code, e.reason) in (
+                        (-32010, "store_unavailable"),
+                        (-32010, "outcome_unknown")), e.response
+                    got = (e.reason, None)
+                with lock:
+                    results[ref] = got
+        threads = [threading.Thread(target=load, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        wait_until(lambda: len(results) >= 20, what="20 submits answered")
+        # One of the calling connections, not the event tail.
+        victim = [i for i, c in store_conns(env) if c != "xread"][-1]
+        env.redis.cmd("CLIENT", "KILL", "ID", victim)
+        for t in threads:
+            t.join(30)
+        assert len(results) == 160
+        # The cut was felt (calls in flight, or sent while reconnecting).
+        assert any(w != "ok" for w, _ in results.values()), results
+        c = env.client("coordinator")
+        # Back: every connection again, and calls go through.
+        wait_until(lambda: len(store_conns(env)) == 5, timeout=10,
+                   what="the daemon reconnected")
+        wait_until(lambda: c.call("request.submit", {"request": request(
+            "CUT-after")}), timeout=10, what="a submit after the cut")
+        proposed = 0
+        for ref, (what, rid) in results.items():
+            again = c.call("request.submit", {"request": request(ref)})
+            if what == "ok":
+                assert again["duplicate"] is True, ref
+                assert again["request"]["id"] == rid, ref
+            if again["request"]["status"] == "proposed":
+                proposed += 1
+        # No place held twice: held counts the proposed requests.
+        pool = c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})[
+            "shelter"]["pools"][0]
+        assert pool["held"] == proposed + 1, (pool, proposed)
