@@ -348,10 +348,10 @@ local function shelter_busy(sk, names)
 end
 
 local function shelter_put(a)
-	local id, doc, always, open_if_new = a[2], a[3], a[4], a[5]
+	local id, doc, always, open_if_new, tab = a[2], a[3], a[4], a[5], a[6]
 	local sk = skey(id)
 	local names, spec = {}, {}
-	for i = 6, #a - 3, 4 do
+	for i = 7, #a - 3, 4 do
 		names[#names + 1] = a[i]
 		spec[a[i]] = {json = a[i + 1], total = tonumber(a[i + 2]) or 0,
 		    occupied = tonumber(a[i + 3]) or 0}
@@ -383,12 +383,22 @@ local function shelter_put(a)
 		end
 	end
 	if not changed then
+		-- The packed form of a shelter stored before it existed (or
+		-- of another form): no change of the shelter, no event.
+		if tab ~= '' and hget(sk, 'tab') ~= tab then
+			redis.call('HSET', sk, 'tab', tab)
+		end
 		return '{"shelter":' .. shelter_json(id) ..
 		    ',"created":false,"changed":false}'
 	end
 
 	redis.call('HSET', sk, 'doc', doc, 'always', always01,
 	    'pools', pools_s)
+	if tab ~= '' then
+		redis.call('HSET', sk, 'tab', tab)
+	else
+		redis.call('HDEL', sk, 'tab')
+	end
 	if exists then
 		redis.call('HINCRBY', sk, 'version', 1)
 	else
@@ -548,6 +558,77 @@ local function shelter_page(a)
 	end
 	return '{"shelters":[' .. table.concat(out, ',') .. '],"next":' ..
 	    nxt .. marks .. '}'
+end
+
+-- The form of a packed shelter the daemon reads (MODEL_PACK_FORM in
+-- include/shelter/model.h): a stored tab of another form is not sent.
+local TAB_FORM = 's1 '
+
+-- The fields of a row before the pools' (enum model_row_field).
+local ROW_FIELDS = {'tab', 'pools', 'open', 'always', 'version',
+    'updated_at', 'du'}
+
+-- One page of the shelter list in the table's row form: the same pages as
+-- shelter_page (after limit upto, next, marks), as one array: next (nil at
+-- the end), marks (an array, empty but on the first page), then two
+-- arrays per shelter: its ROW_FIELDS and per pool of its tab total,
+-- occupied, held, expected, departures; or, for a shelter without a tab
+-- of TAB_FORM (stored by an older version), {T} (its shelter_table_json)
+-- and {}. The daemon reads no JSON but that fallback's.
+local function shelter_rows(a)
+	local after, limit, upto = a[2], tonumber(a[3]) or 500, a[4]
+	if limit < 1 then
+		limit = 500
+	end
+	local sk = key('shelters')
+	local from = after == '' and '-' or '(' .. after
+	local ids
+	if upto ~= '' then
+		ids = redis.call('ZRANGE', sk, from, '[' .. upto, 'BYLEX')
+	else
+		ids = redis.call('ZRANGE', sk, from, '+', 'BYLEX', 'LIMIT', 0,
+		    limit)
+	end
+	local marks = {}
+	local out = {false, marks}
+	local isos, n = {}, 2
+	for _, id in ipairs(ids) do
+		local k = skey(id)
+		local v = redis.call('HMGET', k, unpack(ROW_FIELDS))
+		if v[1] and string.sub(v[1], 1, 3) == TAB_FORM then
+			local f, m = {}, 0
+			for name in string.gmatch(v[2] or '', '%S+') do
+				f[m + 1] = 't:' .. name
+				f[m + 2] = 'o:' .. name
+				f[m + 3] = 'h:' .. name
+				f[m + 4] = 'e:' .. name
+				f[m + 5] = 'dp:' .. name
+				m = m + 5
+			end
+			out[n + 1] = v
+			out[n + 2] = m > 0 and redis.call('HMGET', k, unpack(f)) or {}
+			n = n + 2
+		else
+			local t = shelter_table_json(id, isos)
+			if t ~= nil then
+				out[n + 1] = {t}
+				out[n + 2] = {}
+				n = n + 2
+			end
+		end
+	end
+	if upto == '' and #ids == limit then
+		out[1] = ids[#ids]
+		if after == '' then
+			local total = redis.call('ZCARD', sk)
+			local k = limit - 1 + limit
+			while k < total - 1 do
+				marks[#marks + 1] = redis.call('ZRANGE', sk, k, k)[1]
+				k = k + limit
+			end
+		end
+	end
+	return out
 end
 
 local function capacity(a)
@@ -2462,7 +2543,7 @@ end
 -- holds the two against each other.
 local FUNCTIONS = {
 	{name = 'shd_version', argc = 0, fn = version, readonly = true},
-	{name = 'shd_shelter_put', argc = 8, group = 4, fn = shelter_put,
+	{name = 'shd_shelter_put', argc = 9, group = 4, fn = shelter_put,
 	    audit = true},
 	{name = 'shd_shelter_remove', argc = 5, fn = shelter_remove,
 	    audit = true},
@@ -2470,6 +2551,8 @@ local FUNCTIONS = {
 	{name = 'shd_shelter_list', argc = 0, fn = shelter_list,
 	    readonly = true},
 	{name = 'shd_shelter_page', argc = 3, fn = shelter_page,
+	    readonly = true},
+	{name = 'shd_shelter_rows', argc = 3, fn = shelter_rows,
 	    readonly = true},
 	{name = 'shd_capacity', argc = 6, group = 3, fn = capacity,
 	    audit = true},

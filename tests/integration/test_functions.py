@@ -61,7 +61,7 @@ def shelter_doc(sid, name=None):
 
 def put(r, sid, pools, name=None, always=0, open_if_new=1):
     """pools: [(name, total, occupied)]."""
-    args = [sid, shelter_doc(sid, name), always, open_if_new]
+    args = [sid, shelter_doc(sid, name), always, open_if_new, ""]
     for pname, total, occupied in pools:
         args += [pname, pool_static(pname), total, occupied]
     return fcall(r, "shd_shelter_put", *NO_AUDIT, *args)
