@@ -568,13 +568,29 @@ local TAB_FORM = 's1 '
 local ROW_FIELDS = {'tab', 'pools', 'open', 'always', 'version',
     'updated_at', 'du'}
 
+-- The count fields of the pools named in the text pools, in order.
+local function row_count_fields(pools)
+	local f, m = {}, 0
+	for name in string.gmatch(pools or '', '%S+') do
+		f[m + 1] = 't:' .. name
+		f[m + 2] = 'o:' .. name
+		f[m + 3] = 'h:' .. name
+		f[m + 4] = 'e:' .. name
+		f[m + 5] = 'dp:' .. name
+		m = m + 5
+	end
+	return f
+end
+
 -- One page of the shelter list in the table's row form: the same pages as
--- shelter_page (after limit upto, next, marks), as one array: next (nil at
--- the end), marks (an array, empty but on the first page), then two
--- arrays per shelter: its ROW_FIELDS and per pool of its tab total,
+-- shelter_page (after limit upto, marks), as one array: next (nil when no
+-- shelter follows), marks (an array, empty but on the first page), then
+-- one array per shelter: its ROW_FIELDS, then per pool of its tab total,
 -- occupied, held, expected, departures; or, for a shelter without a tab
--- of TAB_FORM (stored by an older version), {T} (its shelter_table_json)
--- and {}. The daemon reads no JSON but that fallback's.
+-- of TAB_FORM (stored by an older version), {T} (its shelter_table_json).
+-- The daemon reads no JSON but that fallback's. One HMGET a shelter asks
+-- for the counts of the pools the one before had (shelters in a row often
+-- have the same pools); a shelter with other pools takes a second.
 local function shelter_rows(a)
 	local after, limit, upto = a[2], tonumber(a[3]) or 500, a[4]
 	if limit < 1 then
@@ -586,46 +602,57 @@ local function shelter_rows(a)
 	if upto ~= '' then
 		ids = redis.call('ZRANGE', sk, from, '[' .. upto, 'BYLEX')
 	else
+		-- One more than a page: is there a next one?
 		ids = redis.call('ZRANGE', sk, from, '+', 'BYLEX', 'LIMIT', 0,
-		    limit)
+		    limit + 1)
+	end
+	local more = upto == '' and #ids > limit
+	if more then
+		ids[#ids] = nil
 	end
 	local marks = {}
-	local out = {false, marks}
-	local isos, n = {}, 2
+	local out = {more and ids[#ids] or false, marks}
+	local n, isos = 2, {}
+	local fields, guess = ROW_FIELDS, nil
+	local nrow = #ROW_FIELDS
 	for _, id in ipairs(ids) do
 		local k = skey(id)
-		local v = redis.call('HMGET', k, unpack(ROW_FIELDS))
+		local v = redis.call('HMGET', k, unpack(fields))
 		if v[1] and string.sub(v[1], 1, 3) == TAB_FORM then
-			local f, m = {}, 0
-			for name in string.gmatch(v[2] or '', '%S+') do
-				f[m + 1] = 't:' .. name
-				f[m + 2] = 'o:' .. name
-				f[m + 3] = 'h:' .. name
-				f[m + 4] = 'e:' .. name
-				f[m + 5] = 'dp:' .. name
-				m = m + 5
+			if v[2] ~= guess then
+				for i = #v, nrow + 1, -1 do
+					v[i] = nil
+				end
+				local f = row_count_fields(v[2])
+				if #f > 0 then
+					local c = redis.call('HMGET', k, unpack(f))
+					for i = 1, #f do
+						v[nrow + i] = c[i]
+					end
+				end
+				guess = v[2]
+				fields = {unpack(ROW_FIELDS)}
+				for i = 1, #f do
+					fields[nrow + i] = f[i]
+				end
 			end
-			out[n + 1] = v
-			out[n + 2] = m > 0 and redis.call('HMGET', k, unpack(f)) or {}
-			n = n + 2
+			n = n + 1
+			out[n] = v
 		else
 			local t = shelter_table_json(id, isos)
 			if t ~= nil then
-				out[n + 1] = {t}
-				out[n + 2] = {}
-				n = n + 2
+				n = n + 1
+				out[n] = {t}
 			end
 		end
 	end
-	if upto == '' and #ids == limit then
-		out[1] = ids[#ids]
-		if after == '' then
-			local total = redis.call('ZCARD', sk)
-			local k = limit - 1 + limit
-			while k < total - 1 do
-				marks[#marks + 1] = redis.call('ZRANGE', sk, k, k)[1]
-				k = k + limit
-			end
+	if more and after == '' then
+		-- The first page starts at rank 0: its last is at limit - 1.
+		local total = redis.call('ZCARD', sk)
+		local k = limit - 1 + limit
+		while k < total - 1 do
+			marks[#marks + 1] = redis.call('ZRANGE', sk, k, k)[1]
+			k = k + limit
 		end
 	end
 	return out

@@ -187,21 +187,21 @@ table_text(const redisReply *r)
 }
 
 /*
- * One shelter of a row page (shd_shelter_rows): row its fields, pools its
- * pools' counts; or row {T}, its JSON form. A new allocation, or NULL
- * (logged) when it does not read.
+ * One shelter of a row page (shd_shelter_rows): its fields, then its
+ * pools' counts; or {T}, its JSON form. A new allocation, or NULL (logged)
+ * when it does not read.
  */
 static struct shelter *
-table_parse_row(const redisReply *row, const redisReply *pools)
+table_parse_row(const redisReply *row)
 {
 	static struct shelter tmp; /* the loop is single-threaded */
-	struct model_text f[MODEL_ROW_N], c[MODEL_POOL_MAX * MODEL_ROW_POOL_N];
+	struct model_text f[MODEL_ROW_N + MODEL_POOL_MAX * MODEL_ROW_POOL_N];
 	struct sh_error err;
 	struct shelter *s;
 	json_t *obj;
 	size_t i;
 
-	if (row->type != REDIS_REPLY_ARRAY || pools->type != REDIS_REPLY_ARRAY)
+	if (row->type != REDIS_REPLY_ARRAY)
 		return NULL;
 	if (row->elements == 1 && row->element[0]->type == REDIS_REPLY_STRING) {
 		/* Stored before the packed form: its JSON. */
@@ -214,16 +214,15 @@ table_parse_row(const redisReply *row, const redisReply *pools)
 		json_decref(obj);
 		return s;
 	}
-	if (row->elements != MODEL_ROW_N ||
-	    pools->elements > sizeof c / sizeof c[0]) {
+	if (row->elements < MODEL_ROW_N ||
+	    row->elements > sizeof f / sizeof f[0]) {
 		log_warnx("table: a shelter row of %zu fields", row->elements);
 		return NULL;
 	}
-	for (i = 0; i < MODEL_ROW_N; i++)
+	for (i = 0; i < row->elements; i++)
 		f[i] = table_text(row->element[i]);
-	for (i = 0; i < pools->elements; i++)
-		c[i] = table_text(pools->element[i]);
-	if (model_shelter_row(f, c, pools->elements, &tmp, &err) == -1) {
+	if (model_shelter_row(f, f + MODEL_ROW_N, row->elements - MODEL_ROW_N,
+	        &tmp, &err) == -1) {
 		log_warnx("table: stored shelter %s refused: %s: %s",
 		    tmp.id[0] != '\0' ? tmp.id : "?", err.field, err.message);
 		return NULL;
@@ -559,8 +558,8 @@ table_marks_keep(const redisReply *m)
  * One page arrived; arg is the reload it belongs to. The replies come in
  * the order the pages were sent, so every id up to the page's end (upto,
  * or its next when it was the open-ended one) is loaded after it. The
- * page: next (nil at the end), marks, then a row and its pools' counts
- * per shelter (shd_shelter_rows).
+ * page: next (nil at the end), marks, then a row per shelter
+ * (shd_shelter_rows).
  */
 static void
 table_page_done(const redisReply *reply, const struct sh_error *err, void *arg)
@@ -577,7 +576,7 @@ table_page_done(const redisReply *reply, const struct sh_error *err, void *arg)
 	rl.inflight--;
 	more = reply != NULL && reply->elements >= 2 &&
 	    reply->element[0]->type == REDIS_REPLY_STRING;
-	if (reply == NULL || reply->elements < 2 || reply->elements % 2 != 0 ||
+	if (reply == NULL || reply->elements < 2 ||
 	    (more && reply->element[0]->len > MODEL_ID_MAX)) {
 		log_warnx("table: shelter page not loaded: %s",
 		    err != NULL ? err->message : "not a page of rows");
@@ -588,9 +587,8 @@ table_page_done(const redisReply *reply, const struct sh_error *err, void *arg)
 		memcpy(next, reply->element[0]->str, reply->element[0]->len);
 		next[reply->element[0]->len] = '\0';
 	}
-	for (i = 2; i < reply->elements; i += 2)
-		if ((s = table_parse_row(
-		         reply->element[i], reply->element[i + 1])) != NULL &&
+	for (i = 2; i < reply->elements; i++)
+		if ((s = table_parse_row(reply->element[i])) != NULL &&
 		    table_insert(&rl.next, s) == -1) {
 			table_reload_end(false);
 			return;
