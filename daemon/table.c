@@ -672,6 +672,13 @@ table_reload(void (*done)(void *, bool), void *arg)
 	return 0;
 }
 
+/* Is a reload in flight? See table.h. */
+bool
+table_reloading(void)
+{
+	return rl.running;
+}
+
 /* The index of table_all(): see table.h. */
 const struct match_index *
 table_index(void)
