@@ -658,6 +658,24 @@ local function shelter_rows(a)
 	return out
 end
 
+-- The packed form of shelters the daemon read as JSON (stored before the
+-- form existed): [id version tab], each written only while the shelter is
+-- at that version and has no tab of TAB_FORM (a put in between wrote its
+-- own). No event, no new version.
+local function shelter_tabs(a)
+	local n = 0
+	for i = 2, #a - 2, 3 do
+		local sk = skey(a[i])
+		local v = redis.call('HMGET', sk, 'version', 'tab')
+		if v[1] == a[i + 1] and string.sub(a[i + 2], 1, 3) == TAB_FORM and
+		    not (v[2] and string.sub(v[2], 1, 3) == TAB_FORM) then
+			redis.call('HSET', sk, 'tab', a[i + 2])
+			n = n + 1
+		end
+	end
+	return '{"set":' .. int(n) .. '}'
+end
+
 local function capacity(a)
 	local id, if_version = a[2], a[3]
 	local sk = skey(id)
@@ -2581,6 +2599,7 @@ local FUNCTIONS = {
 	    readonly = true},
 	{name = 'shd_shelter_rows', argc = 3, fn = shelter_rows,
 	    readonly = true},
+	{name = 'shd_shelter_tabs', argc = 0, group = 3, fn = shelter_tabs},
 	{name = 'shd_capacity', argc = 6, group = 3, fn = capacity,
 	    audit = true},
 	{name = 'shd_intake', argc = 7, fn = intake, audit = true},

@@ -176,6 +176,9 @@ typedef void store_reply_cb(
     const struct redisReply *reply, const struct sh_error *err, void *arg);
 int store_shelter_rows(const char *after, int limit, const char *upto,
     store_reply_cb *cb, void *arg, struct sh_error *err);
+/* argv: n groups of id, version, packed form. */
+int store_shelter_tabs(const char *const *argv, size_t n, store_cb *cb,
+    void *arg, struct sh_error *err);
 int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_intake(const struct store_audit *au, const char *id, bool open,

@@ -202,6 +202,18 @@ store_shelter_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
 	return store_fn_1(STORE_FN_SHELTER_GET, id, cb, arg, err);
 }
 
+/*
+ * shd_shelter_tabs [id version tab]: {"set": N}, each tab written while
+ * its shelter is at that version. 0, or -1 with err.
+ */
+int
+store_shelter_tabs(const char *const *argv, size_t n, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	return store_call(
+	    STORE_FN_SHELTER_TABS, (int)(3 * n), argv, NULL, cb, arg, err);
+}
+
 /* shd_shelter_list: {"shelters"}. */
 int
 store_shelter_list(store_cb *cb, void *arg, struct sh_error *err)

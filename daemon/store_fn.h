@@ -31,6 +31,7 @@
 	X(SHELTER_LIST, "shd_shelter_list", 0, 0, "")                          \
 	X(SHELTER_PAGE, "shd_shelter_page", 3, 0, "after limit upto")          \
 	X(SHELTER_ROWS, "shd_shelter_rows", 3, 0, "after limit upto")          \
+	X(SHELTER_TABS, "shd_shelter_tabs", 0, 3, "[id version tab]")          \
 	X(CAPACITY, "shd_capacity", 6, 3,                                      \
 	    "who method ids defer id if_version [pool total occupied]")        \
 	X(INTAKE, "shd_intake", 7, 0, "who method ids defer id open reason")   \

@@ -210,7 +210,8 @@ table_parse_row(const redisReply *row)
 			log_warnx("table: a stored shelter is not JSON");
 			return NULL;
 		}
-		s = table_parse(obj);
+		if ((s = table_parse(obj)) != NULL)
+			table_tabs_note(s);
 		json_decref(obj);
 		return s;
 	}
@@ -479,6 +480,7 @@ table_reload_end(bool ok)
 		/* Asked for again meanwhile: that one wants newer pages. */
 		rl.again = false;
 		table_tab_free(&rl.next);
+		table_tabs_free();
 		rl.after[0] = '\0';
 		if (table_reload_send("", "") == 0)
 			return;
@@ -499,6 +501,7 @@ table_reload_end(bool ok)
 		table_tab_free(&rl.next);
 	rl.running = rl.again = false;
 	rl.after[0] = '\0';
+	table_tabs_send(ok);
 	w = rl.w;
 	n = rl.nw;
 	rl.w = NULL;
@@ -767,6 +770,7 @@ table_free(void)
 	free(rl.w);
 	free(rl.marks);
 	memset(&rl, 0, sizeof rl);
+	table_tabs_free();
 	match_result_free(&scratch);
 	match_index_free(&live_index);
 	changes_all(&recent, tgen);

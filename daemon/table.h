@@ -24,6 +24,11 @@ int table_load(const json_t *shelters);
 int table_reload(void (*done)(void *, bool ok), void *arg);
 /* Is a reload in flight? */
 bool table_reloading(void);
+/* table_tabs.c: note the packed form of s, which a reload read from its
+ * JSON; at the reload's end write them (ok) or drop them; free them. */
+void table_tabs_note(const struct shelter *s);
+void table_tabs_send(bool ok);
+void table_tabs_free(void);
 /* Insert or replace one shelter from its JSON (live form). */
 int table_put_json(const json_t *shelter);
 void table_remove(const char *id);

@@ -957,6 +957,26 @@ def test_shelter_rows_pages_and_the_row_form():
         assert rows(r, "s-r07", 3, "")[2][0] == "s1 packed again"
 
 
+def test_shelter_tabs_writes_only_at_the_version_read_and_over_no_s1():
+    with Redis() as r:
+        load(r)
+        put(r, "s-t1", [("women", 3, 1)])
+        put(r, "s-t2", [("women", 3, 1)])
+        put(r, "s-t3", [("women", 3, 1)], tab="s1 from a put")
+        capacity(r, "s-t2", "", "women", "", "2")  # now at version 2
+        got = fcall(r, "shd_shelter_tabs", "s-t1", "1", "s1 read t1",
+                    "s-t2", "1", "s1 read t2", "s-t3", "1", "s1 read t3",
+                    "s-none", "1", "s1 gone")
+        assert got == {"set": 1}, got
+
+        def tab(sid):
+            return r.cmd("HGET", P + "shelter:" + sid, "tab")
+        assert (tab("s-t1"), tab("s-t2"), tab("s-t3")) == (
+            "s1 read t1", None, "s1 from a put")
+        assert r.cmd("EXISTS", P + "shelter:s-none") == 0
+        assert fcall(r, "shd_shelter_get", "s-t1")["shelter"]["version"] == 1
+
+
 def test_waiting_says_unchanged_until_what_it_returns_changes():
     with Redis() as r:
         load(r)
