@@ -354,10 +354,10 @@ local function shelter_busy(sk, names)
 end
 
 local function shelter_put(a)
-	local id, doc, always, open_if_new = a[2], a[3], a[4], a[5]
+	local id, doc, always, open_if_new, tab = a[2], a[3], a[4], a[5], a[6]
 	local sk = skey(id)
 	local names, spec = {}, {}
-	for i = 6, #a - 3, 4 do
+	for i = 7, #a - 3, 4 do
 		names[#names + 1] = a[i]
 		spec[a[i]] = {json = a[i + 1], total = tonumber(a[i + 2]) or 0,
 		    occupied = tonumber(a[i + 3]) or 0}
@@ -389,12 +389,22 @@ local function shelter_put(a)
 		end
 	end
 	if not changed then
+		-- The packed form of a shelter stored before it existed (or
+		-- of another form): no change of the shelter, no event.
+		if tab ~= '' and hget(sk, 'tab') ~= tab then
+			redis.call('HSET', sk, 'tab', tab)
+		end
 		return '{"shelter":' .. shelter_json(id) ..
 		    ',"created":false,"changed":false}'
 	end
 
 	redis.call('HSET', sk, 'doc', doc, 'always', always01,
 	    'pools', pools_s)
+	if tab ~= '' then
+		redis.call('HSET', sk, 'tab', tab)
+	else
+		redis.call('HDEL', sk, 'tab')
+	end
 	if exists then
 		redis.call('HINCRBY', sk, 'version', 1)
 	else
@@ -556,6 +566,122 @@ local function shelter_page(a)
 	end
 	return '{"shelters":[' .. table.concat(out, ',') .. '],"next":' ..
 	    nxt .. marks .. '}'
+end
+
+-- The form of a packed shelter the daemon reads (MODEL_PACK_FORM in
+-- include/shelter/model.h): a stored tab of another form is not sent.
+local TAB_FORM = 's1 '
+
+-- The fields of a row before the pools' (enum model_row_field).
+local ROW_FIELDS = {'tab', 'pools', 'open', 'always', 'version',
+    'updated_at', 'du'}
+
+-- The count fields of the pools named in the text pools, in order.
+local function row_count_fields(pools)
+	local f, m = {}, 0
+	for name in string.gmatch(pools or '', '%S+') do
+		f[m + 1] = 't:' .. name
+		f[m + 2] = 'o:' .. name
+		f[m + 3] = 'h:' .. name
+		f[m + 4] = 'e:' .. name
+		f[m + 5] = 'dp:' .. name
+		m = m + 5
+	end
+	return f
+end
+
+-- One page of the shelter list in the table's row form: the same pages as
+-- shelter_page (after limit upto, marks), as one array: next (nil when no
+-- shelter follows), marks (an array, empty but on the first page), then
+-- one array per shelter: its ROW_FIELDS, then per pool of its tab total,
+-- occupied, held, expected, departures; or, for a shelter without a tab
+-- of TAB_FORM (stored by an older version), {T} (its shelter_table_json).
+-- The daemon reads no JSON but that fallback's. One HMGET a shelter asks
+-- for the counts of the pools the one before had (shelters in a row often
+-- have the same pools); a shelter with other pools takes a second.
+local function shelter_rows(a)
+	local after, limit, upto = a[2], tonumber(a[3]) or 500, a[4]
+	if limit < 1 then
+		limit = 500
+	end
+	local sk = key('shelters')
+	local from = after == '' and '-' or '(' .. after
+	local ids
+	if upto ~= '' then
+		ids = redis.call('ZRANGE', sk, from, '[' .. upto, 'BYLEX')
+	else
+		-- One more than a page: is there a next one?
+		ids = redis.call('ZRANGE', sk, from, '+', 'BYLEX', 'LIMIT', 0,
+		    limit + 1)
+	end
+	local more = upto == '' and #ids > limit
+	if more then
+		ids[#ids] = nil
+	end
+	local marks = {}
+	local out = {more and ids[#ids] or false, marks}
+	local n, isos = 2, {}
+	local fields, guess = ROW_FIELDS, nil
+	local nrow = #ROW_FIELDS
+	for _, id in ipairs(ids) do
+		local k = skey(id)
+		local v = redis.call('HMGET', k, unpack(fields))
+		if v[1] and string.sub(v[1], 1, 3) == TAB_FORM then
+			if v[2] ~= guess then
+				for i = #v, nrow + 1, -1 do
+					v[i] = nil
+				end
+				local f = row_count_fields(v[2])
+				if #f > 0 then
+					local c = redis.call('HMGET', k, unpack(f))
+					for i = 1, #f do
+						v[nrow + i] = c[i]
+					end
+				end
+				guess = v[2]
+				fields = {unpack(ROW_FIELDS)}
+				for i = 1, #f do
+					fields[nrow + i] = f[i]
+				end
+			end
+			n = n + 1
+			out[n] = v
+		else
+			local t = shelter_table_json(id, isos)
+			if t ~= nil then
+				n = n + 1
+				out[n] = {t}
+			end
+		end
+	end
+	if more and after == '' then
+		-- The first page starts at rank 0: its last is at limit - 1.
+		local total = redis.call('ZCARD', sk)
+		local k = limit - 1 + limit
+		while k < total - 1 do
+			marks[#marks + 1] = redis.call('ZRANGE', sk, k, k)[1]
+			k = k + limit
+		end
+	end
+	return out
+end
+
+-- The packed form of shelters the daemon read as JSON (stored before the
+-- form existed): [id version tab], each written only while the shelter is
+-- at that version and has no tab of TAB_FORM (a put in between wrote its
+-- own). No event, no new version.
+local function shelter_tabs(a)
+	local n = 0
+	for i = 2, #a - 2, 3 do
+		local sk = skey(a[i])
+		local v = redis.call('HMGET', sk, 'version', 'tab')
+		if v[1] == a[i + 1] and string.sub(a[i + 2], 1, 3) == TAB_FORM and
+		    not (v[2] and string.sub(v[2], 1, 3) == TAB_FORM) then
+			redis.call('HSET', sk, 'tab', a[i + 2])
+			n = n + 1
+		end
+	end
+	return '{"set":' .. int(n) .. '}'
 end
 
 local function capacity(a)
@@ -2572,7 +2698,7 @@ end
 -- holds the two against each other.
 local FUNCTIONS = {
 	{name = 'shd_version', argc = 0, fn = version, readonly = true},
-	{name = 'shd_shelter_put', argc = 8, group = 4, fn = shelter_put,
+	{name = 'shd_shelter_put', argc = 9, group = 4, fn = shelter_put,
 	    audit = true},
 	{name = 'shd_shelter_remove', argc = 5, fn = shelter_remove,
 	    audit = true},
@@ -2581,6 +2707,9 @@ local FUNCTIONS = {
 	    readonly = true},
 	{name = 'shd_shelter_page', argc = 3, fn = shelter_page,
 	    readonly = true},
+	{name = 'shd_shelter_rows', argc = 3, fn = shelter_rows,
+	    readonly = true},
+	{name = 'shd_shelter_tabs', argc = 0, group = 3, fn = shelter_tabs},
 	{name = 'shd_capacity', argc = 6, group = 3, fn = capacity,
 	    audit = true},
 	{name = 'shd_intake', argc = 7, fn = intake, audit = true},

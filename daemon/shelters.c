@@ -124,8 +124,9 @@ shelters_pool_doc(json_t *pool)
 
 /*
  * shd_shelter_put for s: the static document (no intake, pools or live
- * fields) and per pool its static JSON and the counts, which the function
- * uses for new pools only. 0, or -1 with err set.
+ * fields), the same packed (model_shelter_pack: what the table loads), and
+ * per pool its static JSON and the counts, which the function uses for new
+ * pools only. 0, or -1 with err set.
  */
 int
 shelters_store_put(const struct shelter *s, const struct store_audit *au,
@@ -140,6 +141,7 @@ shelters_store_put(const struct shelter *s, const struct store_audit *au,
 	    .pools = pools,
 	};
 	char *docs[MODEL_POOL_MAX] = {NULL}, *doc = NULL;
+	static char tab[MODEL_PACK_MAX]; /* the loop is single-threaded */
 	json_t *sdoc, *spools;
 	size_t i;
 	int rc = -1;
@@ -153,6 +155,7 @@ shelters_store_put(const struct shelter *s, const struct store_audit *au,
 	if ((doc = json_dumps(sdoc, JSON_COMPACT)) == NULL)
 		goto nomem;
 	a.doc = doc;
+	a.tab = model_shelter_pack(s, tab, sizeof tab) >= 0 ? tab : "";
 	for (i = 0; i < (size_t)s->npools && i < MODEL_POOL_MAX; i++) {
 		if ((docs[i] = shelters_pool_doc(json_array_get(spools, i))) ==
 		    NULL)

@@ -105,6 +105,7 @@ struct store_shelter_put_args {
 	const struct store_audit *audit; /* NULL: no entry */
 	const char *id;
 	const char *doc; /* static shelter JSON: no intake, pools or live */
+	const char *tab; /* its packed form (model_shelter_pack) or "" */
 	bool always, open_if_new;
 	const struct store_pool_put *pools;
 	size_t npools;
@@ -166,6 +167,18 @@ int store_shelter_get(
 int store_shelter_list(store_cb *cb, void *arg, struct sh_error *err);
 int store_shelter_page(const char *after, int limit, const char *upto,
     store_cb *cb, void *arg, struct sh_error *err);
+/*
+ * A raw reply (store_reply.c): borrowed for the callback only; NULL with
+ * err set when the call failed.
+ */
+struct redisReply;
+typedef void store_reply_cb(
+    const struct redisReply *reply, const struct sh_error *err, void *arg);
+int store_shelter_rows(const char *after, int limit, const char *upto,
+    store_reply_cb *cb, void *arg, struct sh_error *err);
+/* argv: n groups of id, version, packed form. */
+int store_shelter_tabs(const char *const *argv, size_t n, store_cb *cb,
+    void *arg, struct sh_error *err);
 int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
     struct sh_error *err);
 int store_intake(const struct store_audit *au, const char *id, bool open,

@@ -151,7 +151,7 @@ store_version(store_cb *cb, void *arg, struct sh_error *err)
 
 /*
  * shd_shelter_put: who method ids defer (a->audit), id doc always
- * open_if_new, then per pool name doc total occupied. 0 or -1 with err
+ * open_if_new tab, then per pool name doc total occupied. 0 or -1 with err
  * (also on ENOMEM).
  */
 int
@@ -159,7 +159,7 @@ store_shelter_put(const struct store_shelter_put_args *a, store_cb *cb,
     void *arg, struct sh_error *err)
 {
 	struct store_fn_vec v;
-	size_t i, n = 8 + 4 * a->npools;
+	size_t i, n = 9 + 4 * a->npools;
 	int rc;
 
 	bool *written;
@@ -171,12 +171,13 @@ store_shelter_put(const struct store_shelter_put_args *a, store_cb *cb,
 	v.argv[5] = store_fn_str(a->doc);
 	v.argv[6] = a->always ? "1" : "0";
 	v.argv[7] = a->open_if_new ? "1" : "0";
+	v.argv[8] = store_fn_str(a->tab);
 	for (i = 0; i < a->npools; i++) {
-		v.argv[8 + 4 * i] = store_fn_str(a->pools[i].name);
-		v.argv[9 + 4 * i] = store_fn_str(a->pools[i].doc);
-		v.argv[10 + 4 * i] =
-		    store_fn_num(v.num[2 * i], a->pools[i].total);
+		v.argv[9 + 4 * i] = store_fn_str(a->pools[i].name);
+		v.argv[10 + 4 * i] = store_fn_str(a->pools[i].doc);
 		v.argv[11 + 4 * i] =
+		    store_fn_num(v.num[2 * i], a->pools[i].total);
+		v.argv[12 + 4 * i] =
 		    store_fn_num(v.num[2 * i + 1], a->pools[i].occupied);
 	}
 	rc = store_call_audited(
@@ -199,6 +200,18 @@ int
 store_shelter_get(const char *id, store_cb *cb, void *arg, struct sh_error *err)
 {
 	return store_fn_1(STORE_FN_SHELTER_GET, id, cb, arg, err);
+}
+
+/*
+ * shd_shelter_tabs [id version tab]: {"set": N}, each tab written while
+ * its shelter is at that version. 0, or -1 with err.
+ */
+int
+store_shelter_tabs(const char *const *argv, size_t n, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	return store_call(
+	    STORE_FN_SHELTER_TABS, (int)(3 * n), argv, NULL, cb, arg, err);
 }
 
 /* shd_shelter_list: {"shelters"}. */

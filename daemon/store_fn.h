@@ -22,14 +22,16 @@
 
 #define STORE_FUNCTIONS(X)                                                     \
 	X(VERSION, "shd_version", 0, 0, "")                                    \
-	X(SHELTER_PUT, "shd_shelter_put", 8, 4,                                \
-	    "who method ids defer id doc always open_if_new [pool pool_json "  \
-	    "total occupied]")                                                 \
+	X(SHELTER_PUT, "shd_shelter_put", 9, 4,                                \
+	    "who method ids defer id doc always open_if_new tab [pool "        \
+	    "pool_json total occupied]")                                       \
 	X(SHELTER_REMOVE, "shd_shelter_remove", 5, 0,                          \
 	    "who method ids defer id")                                         \
 	X(SHELTER_GET, "shd_shelter_get", 1, 0, "id")                          \
 	X(SHELTER_LIST, "shd_shelter_list", 0, 0, "")                          \
 	X(SHELTER_PAGE, "shd_shelter_page", 3, 0, "after limit upto")          \
+	X(SHELTER_ROWS, "shd_shelter_rows", 3, 0, "after limit upto")          \
+	X(SHELTER_TABS, "shd_shelter_tabs", 0, 3, "[id version tab]")          \
 	X(CAPACITY, "shd_capacity", 6, 3,                                      \
 	    "who method ids defer id if_version [pool total occupied]")        \
 	X(INTAKE, "shd_intake", 7, 0, "who method ids defer id open reason")   \

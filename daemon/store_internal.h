@@ -32,7 +32,7 @@
  * calls per fsync. */
 #define STORE_AUX 3
 
-enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT };
+enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT, PK_REPLY };
 
 /* One command in flight on cmd, in send order. */
 struct pending {
@@ -42,6 +42,7 @@ struct pending {
 	uint64_t sent_us;
 	store_cb *cb;
 	store_range_cb *rcb;
+	store_reply_cb *xcb; /* PK_REPLY */
 	void *arg;
 	char fn[32];  /* for logs */
 	bool writes;  /* PK_FCALL: may change state (no answer: outcome unknown)

@@ -9,11 +9,15 @@
  *
  * The whole table is reloaded in pages (table_reload), so no reply grows
  * with the register: the new entries are built beside the live ones and
- * swapped in after the last page. The first page names the ends of the
- * others (marks), so TABLE_AHEAD of them are in flight at once: the store
- * builds the next while the daemon parses one. Meanwhile a shelter reloaded on
- * its own whose page has already arrived is put into both, so the swap loses no
- * newer state (replies on the command connection come back in order).
+ * swapped in after the last page. A page comes in the row form
+ * (shd_shelter_rows, model_shelter_row): the packed static part and the
+ * live fields, read without a JSON parser; a shelter stored before the
+ * packed form existed comes as its JSON instead. The first page names the ends
+ * of the others (marks), so TABLE_AHEAD of them are in flight at once: the
+ * store builds the next while the daemon parses one. Meanwhile a shelter
+ * reloaded on its own whose page has already arrived is put into both, so the
+ * swap loses no newer state (replies on the command connection come back in
+ * order).
  *
  * Refreshes of one shelter are in table_refresh.c.
  *
@@ -32,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 #include "log.h"
 #include "shelter/changes.h"
 #include "shelterd.h"
@@ -46,7 +52,7 @@ struct tab {
 
 static struct tab live;
 
-#define TABLE_PAGE  500 /* shelters per shd_shelter_page */
+#define TABLE_PAGE  500 /* shelters per shd_shelter_rows */
 #define TABLE_AHEAD 3   /* pages of a reload in flight at once */
 
 /* A paged reload in flight (see table_reload). */
@@ -59,7 +65,7 @@ static struct {
 	unsigned gen;                 /* of the reload in flight: see below */
 	struct tab next;              /* the pages so far */
 	char after[MODEL_ID_MAX + 1]; /* every id up to it is loaded */
-	json_t *marks; /* the ends of the pages to ask (ids), or NULL */
+	char (*marks)[MODEL_ID_MAX + 1]; /* the ends of the pages to ask */
 	size_t nmarks, sent, inflight;
 	struct waiter *w; /* called when it ends */
 	size_t nw, capw;
@@ -131,6 +137,23 @@ table_find_in(const struct tab *t, const char *id, bool *found)
 	return lo;
 }
 
+/* A parsed shelter (tmp) into a new allocation, or NULL (logged). */
+static struct shelter *
+table_entry_new(const struct shelter *tmp)
+{
+	struct entry *e;
+	size_t size = MODEL_SHELTER_SIZE(tmp->npools);
+
+	if ((e = malloc(offsetof(struct entry, s) + size)) == NULL) {
+		log_warn("table: malloc");
+		return NULL;
+	}
+	memcpy(&e->s, tmp, size);
+	e->gen = ++tgen;
+	changes_add(&recent, tmp->id, tgen);
+	return &e->s;
+}
+
 /*
  * Parse a live shelter into a new allocation, or NULL (logged). The
  * allocation ends after its last pool (MODEL_SHELTER_SIZE): most shelters
@@ -141,9 +164,7 @@ static struct shelter *
 table_parse(const json_t *obj)
 {
 	static struct shelter tmp; /* the loop is single-threaded */
-	struct entry *e;
 	struct sh_error err;
-	size_t size;
 
 	if (model_shelter_parse(obj, NULL, MODEL_STORED, &tmp, &err) == -1) {
 		log_warnx("table: stored shelter %s refused: %s",
@@ -153,15 +174,61 @@ table_parse(const json_t *obj)
 		    err.message);
 		return NULL;
 	}
-	size = MODEL_SHELTER_SIZE(tmp.npools);
-	if ((e = malloc(offsetof(struct entry, s) + size)) == NULL) {
-		log_warn("table: malloc");
+	return table_entry_new(&tmp);
+}
+
+/* The bytes of a string element of r (nil: absent). */
+static struct model_text
+table_text(const redisReply *r)
+{
+	if (r->type != REDIS_REPLY_STRING)
+		return (struct model_text){NULL, 0};
+	return (struct model_text){r->str, r->len};
+}
+
+/*
+ * One shelter of a row page (shd_shelter_rows): its fields, then its
+ * pools' counts; or {T}, its JSON form. A new allocation, or NULL (logged)
+ * when it does not read.
+ */
+static struct shelter *
+table_parse_row(const redisReply *row)
+{
+	static struct shelter tmp; /* the loop is single-threaded */
+	struct model_text f[MODEL_ROW_N + MODEL_POOL_MAX * MODEL_ROW_POOL_N];
+	struct sh_error err;
+	struct shelter *s;
+	json_t *obj;
+	size_t i;
+
+	if (row->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	if (row->elements == 1 && row->element[0]->type == REDIS_REPLY_STRING) {
+		/* Stored before the packed form: its JSON. */
+		if ((obj = json_loadb(row->element[0]->str,
+		         row->element[0]->len, 0, NULL)) == NULL) {
+			log_warnx("table: a stored shelter is not JSON");
+			return NULL;
+		}
+		if ((s = table_parse(obj)) != NULL)
+			table_tabs_note(s);
+		json_decref(obj);
+		return s;
+	}
+	if (row->elements < MODEL_ROW_N ||
+	    row->elements > sizeof f / sizeof f[0]) {
+		log_warnx("table: a shelter row of %zu fields", row->elements);
 		return NULL;
 	}
-	memcpy(&e->s, &tmp, size);
-	e->gen = ++tgen;
-	changes_add(&recent, tmp.id, tgen);
-	return &e->s;
+	for (i = 0; i < row->elements; i++)
+		f[i] = table_text(row->element[i]);
+	if (model_shelter_row(f, f + MODEL_ROW_N, row->elements - MODEL_ROW_N,
+	        &tmp, &err) == -1) {
+		log_warnx("table: stored shelter %s refused: %s: %s",
+		    tmp.id[0] != '\0' ? tmp.id : "?", err.field, err.message);
+		return NULL;
+	}
+	return table_entry_new(&tmp);
 }
 
 /*
@@ -407,12 +474,13 @@ table_reload_end(bool ok)
 	/* Replies of this reload still in flight are dropped (rl.gen). */
 	rl.gen++;
 	rl.inflight = rl.sent = rl.nmarks = 0;
-	json_decref(rl.marks);
+	free(rl.marks);
 	rl.marks = NULL;
 	if (ok && rl.again) {
 		/* Asked for again meanwhile: that one wants newer pages. */
 		rl.again = false;
 		table_tab_free(&rl.next);
+		table_tabs_free();
 		rl.after[0] = '\0';
 		if (table_reload_send("", "") == 0)
 			return;
@@ -433,6 +501,7 @@ table_reload_end(bool ok)
 		table_tab_free(&rl.next);
 	rl.running = rl.again = false;
 	rl.after[0] = '\0';
+	table_tabs_send(ok);
 	w = rl.w;
 	n = rl.nw;
 	rl.w = NULL;
@@ -448,9 +517,7 @@ table_reload_end(bool ok)
 static const char *
 table_mark(size_t k)
 {
-	const char *id = json_string_value(json_array_get(rl.marks, k));
-
-	return id != NULL ? id : "";
+	return k < rl.nmarks ? rl.marks[k] : "";
 }
 
 /* Keep up to TABLE_AHEAD of the pages the first one marked in flight:
@@ -468,40 +535,70 @@ table_reload_ahead(void)
 	return 0;
 }
 
+/* The marks of the first page (an array of ids) into rl: 0, or -1. */
+static int
+table_marks_keep(const redisReply *m)
+{
+	size_t i;
+
+	if (m->type != REDIS_REPLY_ARRAY || m->elements == 0)
+		return 0;
+	if ((rl.marks = calloc(m->elements, sizeof *rl.marks)) == NULL) {
+		log_warn("table: calloc");
+		return -1;
+	}
+	for (i = 0; i < m->elements; i++) {
+		if (m->element[i]->type != REDIS_REPLY_STRING ||
+		    m->element[i]->len > MODEL_ID_MAX)
+			return -1;
+		memcpy(rl.marks[i], m->element[i]->str, m->element[i]->len);
+	}
+	rl.nmarks = m->elements;
+	return 0;
+}
+
 /*
  * One page arrived; arg is the reload it belongs to. The replies come in
  * the order the pages were sent, so every id up to the page's end (upto,
- * or its next when it was the open-ended one) is loaded after it.
+ * or its next when it was the open-ended one) is loaded after it. The
+ * page: next (nil at the end), marks, then a row per shelter
+ * (shd_shelter_rows).
  */
 static void
-table_page_done(json_t *result, const struct sh_error *err, void *arg)
+table_page_done(const redisReply *reply, const struct sh_error *err, void *arg)
 {
-	const json_t *arr = json_object_get(result, "shelters");
-	const char *next = json_string_value(json_object_get(result, "next"));
 	unsigned gen = (unsigned)(uintptr_t)arg;
 	bool first = rl.sent == 0 && rl.nmarks == 0 && rl.after[0] == '\0';
+	char next[MODEL_ID_MAX + 1];
+	bool more;
 	struct shelter *s;
 	size_t i;
 
 	if (gen != rl.gen || !rl.running)
 		return; /* of a reload that ended */
 	rl.inflight--;
-	if (result == NULL || !json_is_array(arr)) {
+	more = reply != NULL && reply->elements >= 2 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING;
+	if (reply == NULL || reply->elements < 2 ||
+	    (more && reply->element[0]->len > MODEL_ID_MAX)) {
 		log_warnx("table: shelter page not loaded: %s",
-		    err != NULL ? err->message : "no shelters in the reply");
+		    err != NULL ? err->message : "not a page of rows");
 		table_reload_end(false);
 		return;
 	}
-	for (i = 0; i < json_array_size(arr); i++)
-		if ((s = table_parse(json_array_get(arr, i))) != NULL &&
+	if (more) {
+		memcpy(next, reply->element[0]->str, reply->element[0]->len);
+		next[reply->element[0]->len] = '\0';
+	}
+	for (i = 2; i < reply->elements; i++)
+		if ((s = table_parse_row(reply->element[i])) != NULL &&
 		    table_insert(&rl.next, s) == -1) {
 			table_reload_end(false);
 			return;
 		}
-	if (first && next != NULL &&
-	    json_is_array(json_object_get(result, "marks"))) {
-		rl.marks = json_incref(json_object_get(result, "marks"));
-		rl.nmarks = json_array_size(rl.marks);
+	if (first && more && table_marks_keep(reply->element[1]) == -1) {
+		table_reload_end(false);
+		return;
 	}
 	if (!first && rl.sent > 0) {
 		/* One of the marked pages: (after, upto] or the last. */
@@ -516,7 +613,7 @@ table_page_done(json_t *result, const struct sh_error *err, void *arg)
 		/* The open-ended last page: on as one page at a time. */
 		rl.sent = rl.nmarks = 0;
 	}
-	if (next == NULL) {
+	if (!more) {
 		table_reload_end(true);
 		return;
 	}
@@ -535,7 +632,7 @@ table_reload_send(const char *after, const char *upto)
 {
 	struct sh_error err;
 
-	if (store_shelter_page(after, TABLE_PAGE, upto, table_page_done,
+	if (store_shelter_rows(after, TABLE_PAGE, upto, table_page_done,
 	        (void *)(uintptr_t)rl.gen, &err) == -1) {
 		log_warnx("table: shelter page not sent: %s", err.message);
 		return -1;
@@ -576,6 +673,13 @@ table_reload(void (*done)(void *, bool), void *arg)
 	}
 	rl.w[rl.nw++] = (struct waiter){done, arg};
 	return 0;
+}
+
+/* Is a reload in flight? See table.h. */
+bool
+table_reloading(void)
+{
+	return rl.running;
 }
 
 /* The index of table_all(): see table.h. */
@@ -664,8 +768,9 @@ table_free(void)
 	table_entries_free();
 	table_tab_free(&rl.next);
 	free(rl.w);
-	json_decref(rl.marks);
+	free(rl.marks);
 	memset(&rl, 0, sizeof rl);
+	table_tabs_free();
 	match_result_free(&scratch);
 	match_index_free(&live_index);
 	changes_all(&recent, tgen);

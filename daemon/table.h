@@ -17,11 +17,18 @@
 /* Replace the whole table from a JSON array of shelters (live form). */
 int table_load(const json_t *shelters);
 /*
- * Reload the whole table in pages of shd_shelter_page, then done(arg, ok);
+ * Reload the whole table in pages of shd_shelter_rows, then done(arg, ok);
  * ok false: the store failed and the table is unchanged. 0, or -1 (done
  * not called) when it could not be sent.
  */
 int table_reload(void (*done)(void *, bool ok), void *arg);
+/* Is a reload in flight? */
+bool table_reloading(void);
+/* table_tabs.c: note the packed form of s, which a reload read from its
+ * JSON; at the reload's end write them (ok) or drop them; free them. */
+void table_tabs_note(const struct shelter *s);
+void table_tabs_send(bool ok);
+void table_tabs_free(void);
 /* Insert or replace one shelter from its JSON (live form). */
 int table_put_json(const json_t *shelter);
 void table_remove(const char *id);

@@ -64,22 +64,19 @@ static const char model_pool_rule[] =
     "must be 1 to 32 lowercase letters, digits, '_' or '-', starting with "
     "a letter or digit";
 
-/* The planned departures of a stored pool: [{date, count}] by date. */
-static int
-model_departures_parse(
-    const json_t *v, const char *path, struct pool *p, struct sh_error *err)
+/* The planned departures of a stored pool, a ([{date, count}] by date),
+ * into p: see model.h. */
+int
+model_departures_array(
+    const json_t *a, const char *path, struct pool *p, struct sh_error *err)
 {
-	json_t *a = json_object_get(v, "departures"), *e;
-	char fpath[MODEL_PATH_MAX];
+	json_t *e;
 	long long day;
 	size_t i;
 
 	p->ndepartures = 0;
-	if (a == NULL)
-		return 0;
-	model_field_path(fpath, path, "departures");
 	if (!json_is_array(a) || json_array_size(a) > MODEL_DEPARTURE_MAX)
-		return model_field_invalid(err, fpath,
+		return model_field_invalid(err, path,
 		    "must be an array of at most %d dates",
 		    MODEL_DEPARTURE_MAX);
 	json_array_foreach(a, i, e)
@@ -90,13 +87,28 @@ model_departures_parse(
 		    json_integer_value(json_object_get(e, "count")) < 1 ||
 		    json_integer_value(json_object_get(e, "count")) > 10000)
 			return model_field_invalid(
-			    err, fpath, "must hold {date, count} entries");
+			    err, path, "must hold {date, count} entries");
 		p->departures[i].day = (int)day;
 		p->departures[i].count =
 		    (int)json_integer_value(json_object_get(e, "count"));
 		p->ndepartures++;
 	}
 	return 0;
+}
+
+/* The planned departures of a stored pool object v, if it has them. */
+static int
+model_departures_parse(
+    const json_t *v, const char *path, struct pool *p, struct sh_error *err)
+{
+	json_t *a = json_object_get(v, "departures");
+	char fpath[MODEL_PATH_MAX];
+
+	p->ndepartures = 0;
+	if (a == NULL)
+		return 0;
+	model_field_path(fpath, path, "departures");
+	return model_departures_array(a, fpath, p, err);
 }
 
 static int

@@ -243,6 +243,57 @@ json_t *model_request_to_json(const struct request *r);
  * languages}. Nothing else about the person. Caller owns. */
 json_t *model_household_json(const struct request *r);
 
+/*
+ * The planned departures of a stored pool, a JSON array [{date, count}]
+ * by date, into p (path names it in errors): 0, or -1 with err set.
+ */
+int model_departures_array(
+    const json_t *a, const char *path, struct pool *p, struct sh_error *err);
+
+/*
+ * The row form of a shelter in the store (lib/model_pack.c, docs/store.md):
+ * its static part packed into one text at shelter.put, the live fields
+ * beside it.
+ */
+#define MODEL_PACK_FORM "s1" /* the first word of a packed text */
+#define MODEL_PACK_MAX  4096 /* a packed shelter always fits */
+
+/* Bytes of a stored field; s NULL: the field is absent. */
+struct model_text {
+	const char *s;
+	size_t len;
+};
+
+/* The fields of a row, in the order the store sends them. */
+enum model_row_field {
+	MODEL_ROW_TAB,        /* the packed static part */
+	MODEL_ROW_POOLS,      /* the pool names (not read: the tab has them) */
+	MODEL_ROW_OPEN,       /* "1": intake open */
+	MODEL_ROW_ALWAYS,     /* "1": 24/7 intake */
+	MODEL_ROW_VERSION,    /* integer */
+	MODEL_ROW_UPDATED_AT, /* ms since the epoch */
+	MODEL_ROW_DU,         /* unconfirmed departures, JSON [{..., count}] */
+	MODEL_ROW_N
+};
+/* Per pool: total, occupied, held, expected, departures (JSON). */
+#define MODEL_ROW_POOL_N 5
+
+/* The static part of s packed into buf (len bytes, NUL-terminated): its
+ * length, or -1 when it does not fit. */
+int model_shelter_pack(const struct shelter *s, char *buf, size_t len);
+/* The static part of a packed text into out (live fields 0, intake
+ * open): 0, or -1 when it is not of MODEL_PACK_FORM or does not read. */
+int model_shelter_unpack(const char *text, size_t len, struct shelter *out);
+/*
+ * A shelter from its row: row holds MODEL_ROW_N fields, pools
+ * MODEL_ROW_POOL_N per pool of the packed text in its order. Fills out as
+ * model_shelter_parse fills it from the JSON form of the same shelter.
+ * 0, or -1 with err set.
+ */
+int model_shelter_row(const struct model_text *row,
+    const struct model_text *pools, size_t npools, struct shelter *out,
+    struct sh_error *err);
+
 /* Free places of a pool: total - occupied - held - expected (may be < 0). */
 static inline int
 model_pool_free(const struct pool *p)

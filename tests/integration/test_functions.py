@@ -59,9 +59,9 @@ def shelter_doc(sid, name=None):
         "security": "protected"})
 
 
-def put(r, sid, pools, name=None, always=0, open_if_new=1):
-    """pools: [(name, total, occupied)]."""
-    args = [sid, shelter_doc(sid, name), always, open_if_new]
+def put(r, sid, pools, name=None, always=0, open_if_new=1, tab=""):
+    """pools: [(name, total, occupied)]; tab: the packed form ("": none)."""
+    args = [sid, shelter_doc(sid, name), always, open_if_new, tab]
     for pname, total, occupied in pools:
         args += [pname, pool_static(pname), total, occupied]
     return fcall(r, "shd_shelter_put", *NO_AUDIT, *args)
@@ -906,6 +906,75 @@ def test_shelter_page_marks_and_ranges_cover_every_shelter_once():
         assert s["version"] == 2 and RFC3339.match(s["updated_at"]), s
         assert s["intake"] == {"open": True, "always": False}, s
         assert s["departures_unconfirmed"] == [], s
+
+
+def rows(r, after, limit, upto):
+    return r.cmd("FCALL", "shd_shelter_rows", 0, P, after, limit, upto)
+
+
+def test_shelter_rows_pages_and_the_row_form():
+    with Redis() as r:
+        load(r)
+        ids = ["s-r%02d" % i for i in range(9)]
+        for i, sid in enumerate(ids):
+            pools = [("a", 2, 0), ("b", 1, 1)] if i == 4 else \
+                [("women", 3, 1)]
+            put(r, sid, pools, tab="" if i == 7 else "s1 packed " + sid)
+        capacity(r, "s-r03", "", "women", "", "2")
+        # A tab of another form is not sent: that shelter comes as JSON.
+        r.cmd("HSET", P + "shelter:s-r08", "tab", "s0 packed")
+        first = rows(r, "", 3, "")
+        assert first[0] == "s-r02" and first[1] == ["s-r05"], first
+        assert [x[0] for x in first[2:]] == [
+            "s1 packed " + sid for sid in ids[:3]], first
+        row = first[2]
+        assert row[1:5] == ["women", "1", "0", "1"], row
+        assert int(row[5]) > 0 and row[6] is None, row
+        assert row[7:] == ["3", "1", "0", "0", None], row
+        # (after, upto]: the counts of each shelter's own pools, whatever
+        # the pools of the one before.
+        mid = rows(r, "s-r02", 3, "s-r05")
+        assert mid[0] is None and mid[1] == [], mid
+        assert [x[0] for x in mid[2:]] == [
+            "s1 packed " + sid for sid in ids[3:6]], mid
+        assert mid[2][4] == "2" and mid[2][7:] == ["3", "2", "0", "0", None]
+        assert mid[3][1] == "a b" and mid[3][7:] == [
+            "2", "0", "0", "0", None, "1", "1", "0", "0", None], mid[3]
+        assert mid[4][7:] == ["3", "1", "0", "0", None], mid[4]
+        # The last page, exactly full: no next (no empty page after it).
+        last = rows(r, "s-r05", 3, "")
+        assert last[0] is None and last[1] == [], last
+        assert last[2][0] == "s1 packed s-r06" and len(last[2]) == 12
+        for k, sid in ((3, "s-r07"), (4, "s-r08")):
+            assert len(last[k]) == 1, last[k]
+            t = json.loads(last[k][0])
+            assert t["id"] == sid and t["pools"][0]["total"] == 3, t
+        # A put of the same shelter writes a new tab: no new version.
+        v = fcall(r, "shd_shelter_get", "s-r08")["shelter"]["version"]
+        put(r, "s-r08", [("women", 3, 1)], tab="s1 packed again")
+        assert fcall(r, "shd_shelter_get", "s-r08")["shelter"][
+            "version"] == v
+        assert rows(r, "s-r07", 3, "")[2][0] == "s1 packed again"
+
+
+def test_shelter_tabs_writes_only_at_the_version_read_and_over_no_s1():
+    with Redis() as r:
+        load(r)
+        put(r, "s-t1", [("women", 3, 1)])
+        put(r, "s-t2", [("women", 3, 1)])
+        put(r, "s-t3", [("women", 3, 1)], tab="s1 from a put")
+        capacity(r, "s-t2", "", "women", "", "2")  # now at version 2
+        got = fcall(r, "shd_shelter_tabs", "s-t1", "1", "s1 read t1",
+                    "s-t2", "1", "s1 read t2", "s-t3", "1", "s1 read t3",
+                    "s-none", "1", "s1 gone")
+        assert got == {"set": 1}, got
+
+        def tab(sid):
+            return r.cmd("HGET", P + "shelter:" + sid, "tab")
+        assert (tab("s-t1"), tab("s-t2"), tab("s-t3")) == (
+            "s1 read t1", None, "s1 from a put")
+        assert r.cmd("EXISTS", P + "shelter:s-none") == 0
+        assert fcall(r, "shd_shelter_get", "s-t1")["shelter"]["version"] == 1
 
 
 def test_waiting_says_unchanged_until_what_it_returns_changes():
