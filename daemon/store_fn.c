@@ -333,8 +333,9 @@ store_fn_submitted(const struct store_fields *f, json_t *result,
 	    f->len[2] == 0 ||
 	    (!sr.duplicate &&
 	        (f->len[3] == 0 || f->len[4] == 0 || f->len[5] == 0))) {
-		log_warnx("store: shd_submit replied %zu fields, kind %.16s",
-		    f->n, f->v[0]);
+		log_warnx("store: shd_submit replied %zu fields, not the "
+		          "ones of a proposal or a duplicate",
+		    f->n);
 		store_internal(&ierr);
 		s.cb(NULL, NULL, &ierr, s.arg);
 		return;
