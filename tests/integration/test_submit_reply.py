@@ -9,9 +9,11 @@ explanation) keeps the same shape."""
 import http.client
 import json
 import re
+import signal
 
-from harness import (Env, free_port, pool, request, shelter, unique_ref,
-                     wait_until)
+from ha import Node, wait_synced
+from harness import (Daemon, Env, expect_error, free_port, pool, request,
+                     shelter, unique_ref, wait_until)
 
 MEMBERS = ["request", "proposal", "explanation", "duplicate"]
 # A real written with 16 or more digits after the point: 52.090000000000003
@@ -172,3 +174,33 @@ def test_waiting_reply_keeps_its_shape():
         dup = check_envelope(raw, msg, 7)
         assert dup["proposal"] is not None
         check_against_store(c, dup, True)
+
+
+def test_a_proposal_short_of_replica_acks_is_outcome_unknown():
+    """With redis.min_replicas_ack the spliced reply waits for WAIT like
+    any other: a replica that does not answer makes the proposal
+    outcome_unknown (it ran), and with the replica back it is acked."""
+    with Node() as m, Node(m) as rep:
+        wait_synced(rep)
+        with Daemon(m, shelters=[shelter("s-ha", pools=[pool("main",
+                                                             total=5)])],
+                    redis_conf={"min_replicas_ack": 1}) as d:
+            c = d.client("coordinator")
+            res = c.call("request.submit",
+                         {"request": located(unique_ref("SR"))})
+            assert res["proposal"] is not None
+            assert list(res) == MEMBERS
+            check_against_store(c, res, False)
+            ref = unique_ref("SU")
+            rep.proc.send_signal(signal.SIGSTOP)
+            try:
+                expect_error(lambda: c.call("request.submit", {
+                    "request": located(ref)}), -32010, "outcome_unknown")
+            finally:
+                rep.proc.send_signal(signal.SIGCONT)
+            wait_synced(rep)
+            # It ran: the same ref again is its duplicate, with the hold.
+            dup = c.call("request.submit", {"request": located(ref)})
+            assert dup["duplicate"] is True and dup["proposal"] is not None
+            check_against_store(c, dup, True)
+            assert "reached 0 of 1 replicas" in d.log_text()
