@@ -6,8 +6,11 @@
  * and the end of every table refresh lands in requests_submit_advance(). The
  * store settles races between instances: shd_submit stores the request and
  * holds the first candidate that still has a place, so a stale table only
- * means a candidate is skipped here. Logs name ids and who did it, never a
- * person's attributes.
+ * means a candidate is skipped here. When shd_submit made a proposal or
+ * found a duplicate, its reply carries the few values needed here beside
+ * the client's result as text, which is sent as it is (call_reply_text):
+ * only the rarer outcomes are decoded. Logs name ids and who did it, never
+ * a person's attributes.
  */
 #include <stdbool.h>
 #include <stdint.h>
