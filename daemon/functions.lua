@@ -1177,7 +1177,7 @@ local function json_same(x, y)
 	return true
 end
 
--- Is the stored request document stored the same request as doc? doc is
+-- Is the stored request document the same request as doc? doc is
 -- the request after defaults, serialised the same way every time, so
 -- equal texts are the same request ('text'). A document stored before
 -- reals were written with 15 digits (52.090000000000003, now 52.09)
