@@ -34,9 +34,10 @@ call_free(struct call *call)
 	free(call);
 }
 
-/* Send msg (borrowed) for call, record it, free the call, resume input. */
+/* Send r (borrowed; NULL or r->msg NULL without text: nothing) for
+ * call, record it, free the call, resume input. */
 static void
-call_end(struct call *call, const json_t *msg, int code)
+call_end_reply(struct call *call, const struct rpc_reply *r, int code)
 {
 	struct caller *c = call->caller;
 
@@ -44,9 +45,22 @@ call_end(struct call *call, const json_t *msg, int code)
 	    call->method->name, code, clock_mono_us() - call->started_us);
 	if (c != NULL) {
 		c->call = NULL;
-		c->ops->end_call(c, call->id != NULL ? msg : NULL);
+		c->ops->end_call(c,
+		    call->id != NULL && r != NULL &&
+		            (r->msg != NULL || r->text != NULL)
+		        ? r
+		        : NULL);
 	}
 	call_free(call);
+}
+
+/* call_end_reply of a whole message msg (borrowed; NULL: nothing). */
+static void
+call_end(struct call *call, const json_t *msg, int code)
+{
+	struct rpc_reply r = {.msg = msg};
+
+	call_end_reply(call, &r, code);
 }
 
 /* End a call with its result (stolen): see call.h. */
@@ -68,6 +82,17 @@ call_reply(struct call *call, json_t *result)
 		json_decref(result);
 	call_end(call, m, 0);
 	json_decref(m);
+}
+
+/* End a call with a result in JSON text: see call.h. */
+void
+call_reply_text(struct call *call, const char *text, size_t len)
+{
+	struct rpc_reply r = {.id = call->id, .text = text, .len = len};
+
+	if (call_end_hook != NULL)
+		call_end_hook(call, NULL, NULL);
+	call_end_reply(call, &r, 0);
 }
 
 /* End a call with an error: see call.h. */

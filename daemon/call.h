@@ -44,6 +44,12 @@ struct call {
 /* End the call with a result (stolen; NULL means out of memory). Frees
  * the call. */
 void call_reply(struct call *call, json_t *result);
+/*
+ * End the call with a result that is already JSON text (a JSON object,
+ * borrowed: sent as it is, never decoded; len > 0). Frees the call. The
+ * end hook gets neither result nor error.
+ */
+void call_reply_text(struct call *call, const char *text, size_t len);
 /* End the call with an error. Frees the call. */
 void call_error(struct call *call, const struct sh_error *err);
 /*
@@ -58,7 +64,8 @@ void call_errorf(struct call *call, int code, const char *reason,
     __attribute__((format(printf, 5, 6)));
 /*
  * The hook every ending call runs (before it is freed), with its result
- * or error: the audit trail. Registered once at start-up.
+ * or error (both NULL: the result was JSON text, call_reply_text): the
+ * audit trail. Registered once at start-up.
  */
 void call_on_end(void (*fn)(
     const struct call *call, const json_t *result, const struct sh_error *err));

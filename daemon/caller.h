@@ -21,14 +21,15 @@
 
 struct call;
 struct caller;
+struct rpc_reply;
 
 struct caller_ops {
 	/*
-	 * The call in flight has ended: write msg (a complete JSON-RPC
-	 * response, borrowed; NULL: nothing to send, as for a
-	 * notification), then read on, or close when closing.
+	 * The call in flight has ended: write r (a JSON-RPC response,
+	 * borrowed, written with rpc_reply_dump; NULL: nothing to send, as
+	 * for a notification), then read on, or close when closing.
 	 */
-	void (*end_call)(struct caller *c, const json_t *msg);
+	void (*end_call)(struct caller *c, const struct rpc_reply *r);
 	/*
 	 * Queue a notification (borrowed). 0, or -1 when the output is over
 	 * limits.output_buffer_bytes (the caller of send decides what to

@@ -188,14 +188,14 @@ conn_maybe_close(struct conn *c)
 static char *conn_wbuf;
 static size_t conn_wcap;
 
-/* Serialise msg plus "\n" into conn_wbuf; its length, or 0 on failure. */
+/* Serialise r plus "\n" into conn_wbuf; its length, or 0 on failure. */
 static size_t
-conn_dump(const json_t *msg)
+conn_dump(const struct rpc_reply *r)
 {
 	size_t n, cap;
 	char *nb;
 
-	n = json_dumpb(msg, conn_wbuf, conn_wcap, RPC_DUMP_FLAGS);
+	n = rpc_reply_dump(r, conn_wbuf, conn_wcap);
 	if (n == 0)
 		return 0;
 	if (n + 1 > conn_wcap) {
@@ -205,23 +205,24 @@ conn_dump(const json_t *msg)
 			return 0;
 		conn_wbuf = nb;
 		conn_wcap = cap;
-		if (json_dumpb(msg, conn_wbuf, conn_wcap, RPC_DUMP_FLAGS) != n)
+		if (rpc_reply_dump(r, conn_wbuf, conn_wcap) != n)
 			return 0;
 	}
 	conn_wbuf[n] = '\n';
 	return n + 1;
 }
 
-/* Queue one message; stop reading while the output is over the cap. */
+/* Queue one response or notification; stop reading while the output is
+ * over the cap. */
 static int
-conn_write(struct conn *c, const json_t *msg)
+conn_write_reply(struct conn *c, const struct rpc_reply *r)
 {
 	size_t n;
 	int rc = -1;
 
-	if (c->dead || msg == NULL)
+	if (c->dead || r == NULL)
 		return -1;
-	if ((n = conn_dump(msg)) > 0)
+	if ((n = conn_dump(r)) > 0)
 		rc = evbuffer_add(bufferevent_get_output(c->bev), conn_wbuf, n);
 	if (rc != 0)
 		log_warnx("%s: out of memory writing a reply", c->caller.peer);
@@ -235,6 +236,15 @@ conn_write(struct conn *c, const json_t *msg)
 		bufferevent_disable(c->bev, EV_READ);
 	}
 	return rc == 0 ? 0 : -1;
+}
+
+/* conn_write_reply of a whole message (NULL: -1). */
+static int
+conn_write(struct conn *c, const json_t *msg)
+{
+	struct rpc_reply r = {.msg = msg};
+
+	return msg != NULL ? conn_write_reply(c, &r) : -1;
 }
 
 static void
@@ -293,12 +303,12 @@ conn_close(struct caller *cl)
 
 /* caller_ops.end_call: write the response, then read on. */
 static void
-conn_end_call(struct caller *cl, const json_t *msg)
+conn_end_call(struct caller *cl, const struct rpc_reply *r)
 {
 	struct conn *c = conn_of(cl);
 
-	if (msg != NULL)
-		conn_write(c, msg);
+	if (r != NULL)
+		conn_write_reply(c, r);
 	if (!c->in_input && !c->dead)
 		event_active(c->resume, EV_TIMEOUT, 0);
 	conn_maybe_close(c);

@@ -1303,6 +1303,69 @@ local function duplicate_json(rid)
 	    ',"proposal":' .. open_proposal_json(rid) .. '}'
 end
 
+-- Are two decoded JSON values the same (objects in any member order)?
+local function json_same(x, y)
+	if type(x) ~= type(y) then
+		return false
+	end
+	if type(x) ~= 'table' then
+		return x == y
+	end
+	for k, v in pairs(x) do
+		if not json_same(v, y[k]) then
+			return false
+		end
+	end
+	for k in pairs(y) do
+		if x[k] == nil then
+			return false
+		end
+	end
+	return true
+end
+
+-- Is the stored request document the same request as doc? doc is
+-- the request after defaults, serialised the same way every time, so
+-- equal texts are the same request ('text'). A document stored before
+-- reals were written with 15 digits (52.090000000000003, now 52.09)
+-- differs in text only: decoded, the values are the same ('values').
+-- Else false.
+local function same_doc(stored, doc)
+	if stored == doc then
+		return 'text'
+	end
+	local ok1, a = pcall(cjson.decode, stored or '')
+	local ok2, b = pcall(cjson.decode, doc)
+	return ok1 and ok2 and json_same(a, b) and 'values' or false
+end
+
+-- The reply of shd_submit when it made a proposal or found a duplicate,
+-- in fields (the register wrapper adds audited second): {kind,
+-- request_id, proposal_id, shelter_id, pool, result}. result is
+-- request.submit's result as the daemon sends it to the client:
+-- {request, proposal, explanation: null, duplicate}. A new field goes
+-- before result, which stays last (docs/store.md).
+local function submit_fields(kind, rid, pid, sid, pool, rj, pj)
+	return {kind, rid, pid or '', sid or '', pool or '', table.concat({
+	    '{"request":', rj, ',"proposal":', pj,
+	    ',"explanation":null,"duplicate":',
+	    kind == 'duplicate' and 'true' or 'false', '}'})}
+end
+
+-- shd_submit's answer for a ref already stored as rid: in fields when the
+-- stored document is the same text (written as the daemon writes it
+-- now), else the JSON duplicate_json gives. With the ids for the audit
+-- entry.
+local function submit_duplicate(rid, same)
+	local pid = hget(rkey(rid), 'proposal')
+	local pj = pid and pid ~= '' and proposal_json(pid) or nil
+	if same ~= 'text' then
+		return duplicate_json(rid), {rid, pj and pid or false}, false
+	end
+	return submit_fields('duplicate', rid, pj and pid, nil, nil,
+	    request_json(rid), pj or 'null'), {rid, pj and pid or false}, false
+end
+
 -- A refusal when doc names a registration that does not exist, else nil.
 -- doc is the daemon's compact JSON of a request: the key can only be the
 -- top-level member (no other object has it, and a quote inside a string
@@ -1366,12 +1429,11 @@ local function submit(a)
 	local ttl_s, nalt = tonumber(a[8]) or 1800, tonumber(a[9]) or 0
 	local rid = redis.call('GET', key('ref:' .. ref))
 	if rid then
-		-- doc is the request after defaults, serialised the same way
-		-- every time: equal texts are the same request.
-		if hget(rkey(rid), 'doc') ~= doc then
+		local same = same_doc(hget(rkey(rid), 'doc'), doc)
+		if not same then
 			return ref_conflict(ref, rid, 'ref')
 		end
-		return duplicate_json(rid)
+		return submit_duplicate(rid, same)
 	end
 	local bad = missing_registration(doc, 'registration')
 	if bad then
@@ -1384,9 +1446,14 @@ local function submit(a)
 	local place = place_of(r, nalt, cands_text(a[10]))
 	local pid = place and new_proposal_id()
 	create_request(r, ref, doc, urgency, hh, pid, place and place.sid)
-	local pj = pid and hold(r, pid, ttl_s, place) or 'null'
-	return '{"duplicate":false,"request":' .. new_request_json(r, doc, pj) ..
-	    ',"proposal":' .. pj .. '}', {r.rid, pid or nil}, not pid
+	if not pid then
+		return '{"duplicate":false,"request":' ..
+		    new_request_json(r, doc, 'null') .. ',"proposal":null}',
+		    {r.rid}, true
+	end
+	local pj = hold(r, pid, ttl_s, place)
+	return submit_fields('proposal', r.rid, pid, place.sid, place.pool,
+	    new_request_json(r, doc, pj), pj), {r.rid, pid}, false
 end
 
 -- shd_submit_batch ttl nalt partial [ref doc urgency case co_victims
@@ -1409,7 +1476,7 @@ local function submit_batch(a)
 		local it = {ref = a[i], doc = a[i + 1], urgency = a[i + 2],
 		    case = a[i + 3], co = a[i + 4], hh = a[i + 5]}
 		it.rid = redis.call('GET', key('ref:' .. it.ref))
-		if it.rid and hget(rkey(it.rid), 'doc') ~= it.doc then
+		if it.rid and not same_doc(hget(rkey(it.rid), 'doc'), it.doc) then
 			return ref_conflict(it.ref, it.rid, 'requests.' ..
 			    int((i - 5) / 7) .. '.ref')
 		end
@@ -2542,17 +2609,18 @@ end
 -- daemon's call stays open (no proposal and no duplicate); else the
 -- reply is decoded for them. With defer (args[5] '1') an open reply
 -- writes none: the daemon may go on (a proposal with every candidate) and
--- records the call when it ends. Returns the reply, marked
--- "audited":true when the entry is written.
+-- records the call when it ends. A reply in fields (a table, see
+-- fields_reply) must come with its oids. Returns the reply and whether
+-- the entry was written.
 local function audit_reply(args, reply, oids, open)
 	if args[2] == '' then
-		return reply
+		return reply, false
 	end
 	local outcome = 'ok'
 	if oids == nil then
 		local ok, r = pcall(cjson.decode, reply)
 		if not ok or type(r) ~= 'table' then
-			return reply
+			return reply, false
 		end
 		oids = {}
 		if type(r.error) == 'table' then
@@ -2568,14 +2636,30 @@ local function audit_reply(args, reply, oids, open)
 		end
 	end
 	if args[5] == '1' and outcome == 'ok' and open then
-		return reply
+		return reply, false
 	end
 	local ids = args[4]
 	for i = 1, #oids do
 		ids = audit_add_id(ids, oids[i])
 	end
 	audit_write(args[2], args[3], ids, outcome)
-	return '{"audited":true,' .. string.sub(reply, 2)
+	return reply, true
+end
+
+-- A function's reply as Redis returns it. A JSON text gets
+-- "audited":true when the audit entry was written. A reply in fields (a
+-- table {kind, field..., json}: values the daemon reads without decoding
+-- JSON, then a JSON text it passes on as it is) becomes the array
+-- {kind, audited ('1' or '0'), field..., json} (docs/store.md).
+local function fields_reply(reply, audited)
+	if type(reply) == 'table' then
+		table.insert(reply, 2, audited and '1' or '0')
+		return reply
+	end
+	if audited then
+		return '{"audited":true,' .. string.sub(reply, 2)
+	end
+	return reply
 end
 
 -- shd_audit_list from_ms to_ms who method limit: newest first.
@@ -2780,7 +2864,7 @@ local function register(f)
 				    int(#args - 1))
 			end
 			if not f.audit then
-				return f.fn(args)
+				return fields_reply(f.fn(args), false)
 			end
 			-- who method ids defer come first; the function reads
 			-- the rest.
@@ -2789,7 +2873,7 @@ local function register(f)
 				a[i - 4] = args[i]
 			end
 			local reply, oids, open = f.fn(a)
-			return audit_reply(args, reply, oids, open)
+			return fields_reply(audit_reply(args, reply, oids, open))
 		end,
 		flags = f.readonly and {'no-writes'} or {},
 	}

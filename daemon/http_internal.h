@@ -24,6 +24,7 @@
 
 #include "shelter/config.h"
 #include "shelter/model.h"
+#include "shelter/rpc.h"
 
 struct caller;
 
@@ -41,6 +42,9 @@ void http_send_error(struct evhttp_request *req, int code, const char *reason,
     const char *message);
 /* Reply code with j (borrowed) as JSON. */
 void http_send_json(struct evhttp_request *req, int code, const json_t *j);
+/* Reply code with the JSON-RPC response r (borrowed; rpc_reply_dump). */
+void http_send_reply(
+    struct evhttp_request *req, int code, const struct rpc_reply *r);
 /* A request header's value, or NULL. */
 const char *http_header(struct evhttp_request *req, const char *name);
 /* "http H:P" for logs, and the bare address for rate limits. */

@@ -80,9 +80,9 @@ rpc_kill(struct rpc_req *r)
 		event_active(reap_ev, EV_TIMEOUT, 0);
 }
 
-/* Write msg (a JSON-RPC response, or NULL: 204). */
+/* Write m (a JSON-RPC response, or NULL: 204). */
 static void
-rpc_answer(struct rpc_req *r, const json_t *msg)
+rpc_answer(struct rpc_req *r, const struct rpc_reply *m)
 {
 	struct evhttp_connection *evcon;
 
@@ -93,8 +93,8 @@ rpc_answer(struct rpc_req *r, const json_t *msg)
 		return;
 	if ((evcon = evhttp_request_get_connection(r->req)) != NULL)
 		evhttp_connection_set_closecb(evcon, NULL, NULL);
-	if (msg != NULL)
-		http_send_json(r->req, 200, msg);
+	if (m != NULL)
+		http_send_reply(r->req, 200, m);
 	else
 		http_send(r->req, 204, NULL, NULL);
 	r->req = NULL;
@@ -102,9 +102,9 @@ rpc_answer(struct rpc_req *r, const json_t *msg)
 
 /* caller_ops.end_call: the HTTP response, then r goes. */
 static void
-rpc_end_call(struct caller *c, const json_t *msg)
+rpc_end_call(struct caller *c, const struct rpc_reply *m)
 {
-	rpc_answer((struct rpc_req *)c, msg);
+	rpc_answer((struct rpc_req *)c, m);
 	rpc_kill((struct rpc_req *)c);
 }
 
@@ -113,9 +113,11 @@ rpc_end_call(struct caller *c, const json_t *msg)
 static int
 rpc_send(struct caller *c, const json_t *msg)
 {
+	struct rpc_reply m = {.msg = msg};
+
 	if (json_object_get(msg, "id") != NULL &&
 	    json_object_get(msg, "method") == NULL)
-		rpc_answer((struct rpc_req *)c, msg);
+		rpc_answer((struct rpc_req *)c, &m);
 	return 0;
 }
 

@@ -197,10 +197,12 @@ sse_answer(struct sse *s, const json_t *msg)
 		event_add(s->beat, &tv);
 }
 
+/* caller_ops.end_call: session.subscribe's answer is always a message
+ * (a result in text only comes from request.submit; it would be a 500). */
 static void
-sse_end_call(struct caller *c, const json_t *msg)
+sse_end_call(struct caller *c, const struct rpc_reply *r)
 {
-	sse_answer((struct sse *)c, msg);
+	sse_answer((struct sse *)c, r != NULL ? r->msg : NULL);
 }
 
 /* caller_ops.send: an event frame (or an early error response). */

@@ -52,25 +52,41 @@ http_send(struct evhttp_request *req, int code, const char *type,
 	evhttp_send_reply(req, code, NULL, body);
 }
 
+/* A JSON-RPC response: see http_internal.h. */
+void
+http_send_reply(struct evhttp_request *req, int code, const struct rpc_reply *r)
+{
+	struct evbuffer *b = evbuffer_new();
+	char small[4096], *s = small;
+	size_t n = rpc_reply_dump(r, small, sizeof small);
+
+	if (n > sizeof small &&
+	    ((s = malloc(n)) == NULL || rpc_reply_dump(r, s, n) != n))
+		n = 0;
+	if (b == NULL || n == 0 || evbuffer_add(b, s, n) == -1 ||
+	    evbuffer_add(b, "\n", 1) == -1) {
+		if (b != NULL)
+			evbuffer_free(b);
+		http_send(req, 500, NULL, NULL);
+	} else {
+		http_send(req, code, "application/json", b);
+		evbuffer_free(b);
+	}
+	if (s != small)
+		free(s);
+}
+
 /* A JSON reply: see http_internal.h. */
 void
 http_send_json(struct evhttp_request *req, int code, const json_t *j)
 {
-	struct evbuffer *b = evbuffer_new();
-	char *s = j != NULL ? json_dumps(j, RPC_DUMP_FLAGS) : NULL;
+	struct rpc_reply r = {.msg = j};
 
-	if (b == NULL || s == NULL) {
-		free(s);
-		if (b != NULL)
-			evbuffer_free(b);
+	if (j == NULL) {
 		http_send(req, 500, NULL, NULL);
 		return;
 	}
-	evbuffer_add(b, s, strlen(s));
-	evbuffer_add(b, "\n", 1);
-	free(s);
-	http_send(req, code, "application/json", b);
-	evbuffer_free(b);
+	http_send_reply(req, code, &r);
 }
 
 /* An HTTP-level error: see http_internal.h. */

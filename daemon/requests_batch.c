@@ -561,7 +561,7 @@ requests_batch_parse(struct requests_batch_op *op, struct sh_error *err)
 		doc = model_request_to_json(&it->req);
 		hh = model_household_json(&it->req);
 		if (doc != NULL && hh != NULL) {
-			it->doc = json_dumps(doc, JSON_COMPACT);
+			it->doc = json_dumps(doc, REQUESTS_DOC_FLAGS);
 			it->hh = json_dumps(hh, JSON_COMPACT);
 		}
 		json_decref(doc);

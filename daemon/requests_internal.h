@@ -18,6 +18,15 @@
 #include "store.h"
 
 /*
+ * How a request document goes to the store (shd_submit, shd_submit_batch):
+ * compact, reals as the client reads them (RPC_DUMP_FLAGS: 52.09, not
+ * 52.090000000000003), since shd_submit's result text, which holds the
+ * document, is sent to the client as it is. The store takes equal texts
+ * for the same request (and equal values, for documents stored before).
+ */
+#define REQUESTS_DOC_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/*
  * A zeroed operation of size bytes for call, or NULL when out of memory;
  * then the call has been ended with the error. The caller frees it.
  */

@@ -6,8 +6,11 @@
  * and the end of every table refresh lands in requests_submit_advance(). The
  * store settles races between instances: shd_submit stores the request and
  * holds the first candidate that still has a place, so a stale table only
- * means a candidate is skipped here. Logs name ids and who did it, never a
- * person's attributes.
+ * means a candidate is skipped here. When shd_submit made a proposal or
+ * found a duplicate, its reply carries the few values needed here beside
+ * the client's result as text, which is sent as it is (call_reply_text):
+ * only the rarer outcomes are decoded. Logs name ids and who did it, never
+ * a person's attributes.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,7 +54,9 @@ struct requests_submit_op {
 	 * most SUBMIT_RELOAD_MAX (else the whole table is reloaded). */
 	char sids[SUBMIT_RELOAD_MAX][MODEL_ID_MAX + 1];
 	int nsids;
-	json_t *reply; /* SUBMIT_REFRESH_HOLD: the result to send */
+	json_t *reply; /* SUBMIT_REFRESH_HOLD: the result to send, or ... */
+	char *text;    /* ... the store's result text (owned) */
+	size_t text_len;
 	struct requests_refresh refresh;
 };
 
@@ -65,6 +70,7 @@ requests_submit_free(struct requests_submit_op *op)
 	json_decref(op->explanation);
 	json_decref(op->request);
 	json_decref(op->reply);
+	free(op->text);
 	free(op);
 }
 
@@ -98,6 +104,20 @@ requests_submit_refreshed(void *arg)
 	requests_submit_advance(arg, NULL, NULL);
 }
 
+static void requests_submit_spliced(
+    struct requests_submit_op *op, const struct store_submit_reply *sr);
+
+/* shd_submit's answer: in fields on the hot path, else as store_cb. */
+static void
+requests_submit_submitted(const struct store_submit_reply *sr, json_t *result,
+    const struct sh_error *err, void *arg)
+{
+	if (sr != NULL)
+		requests_submit_spliced(arg, sr);
+	else
+		requests_submit_advance(arg, result, err);
+}
+
 /* shd_submit with the request document, household and candidates. */
 static int
 requests_submit_send_store(struct requests_submit_op *op, const char *doc,
@@ -117,7 +137,7 @@ requests_submit_send_store(struct requests_submit_op *op, const char *doc,
 	    .candidates = cands,
 	};
 
-	return store_submit(&a, requests_submit_store_cb, op, err);
+	return store_submit(&a, requests_submit_submitted, op, err);
 }
 
 /* Log and reply {request, proposal, explanation, duplicate}. */
@@ -156,6 +176,60 @@ requests_submit_reply(
 	requests_refresh_begin(&op->refresh, requests_submit_refreshed, op);
 	requests_refresh_shelter(
 	    &op->refresh, requests_str_of(prop, "shelter_id"));
+	requests_refresh_end(&op->refresh);
+}
+
+/*
+ * shd_submit made a proposal or found a duplicate: log, take its hold into
+ * the table and send the store's result text as it is (the same object
+ * requests_submit_reply would build). Its audit entry is written; were it
+ * not (a call without one never comes here), the result is decoded for
+ * audit_record.
+ */
+static void
+requests_submit_spliced(
+    struct requests_submit_op *op, const struct store_submit_reply *sr)
+{
+	json_t *res;
+
+	if (!op->call->audited && op->call->method->audit) {
+		res = json_loadb(sr->result, sr->result_len, 0, NULL);
+		if (res == NULL) {
+			requests_nomem(op->call);
+			requests_submit_free(op);
+			return;
+		}
+		requests_submit_advance(op, res, NULL);
+		json_decref(res);
+		return;
+	}
+	if (sr->duplicate) {
+		log_info("request.submit: duplicate request=%s by %s",
+		    sr->request_id, op->call->who);
+		call_reply_text(op->call, sr->result, sr->result_len);
+		requests_submit_free(op);
+		return;
+	}
+	log_info("request.submit: request=%s proposal=%s shelter=%s pool=%s "
+	         "by %s",
+	    sr->request_id, sr->proposal_id, sr->shelter_id, sr->pool,
+	    op->call->who);
+	/* As in requests_submit_reply. */
+	if (table_add_held(sr->shelter_id, sr->pool, 1) != -1) {
+		call_reply_text(op->call, sr->result, sr->result_len);
+		requests_submit_free(op);
+		return;
+	}
+	if ((op->text = malloc(sr->result_len)) == NULL) {
+		requests_nomem(op->call);
+		requests_submit_free(op);
+		return;
+	}
+	memcpy(op->text, sr->result, sr->result_len);
+	op->text_len = sr->result_len;
+	op->step = SUBMIT_REFRESH_HOLD;
+	requests_refresh_begin(&op->refresh, requests_submit_refreshed, op);
+	requests_refresh_shelter(&op->refresh, sr->shelter_id);
 	requests_refresh_end(&op->refresh);
 }
 
@@ -277,7 +351,7 @@ requests_submit_match(struct requests_submit_op *op, const json_t *cases)
 	        (op->explanation = match_explanation_json(res)) == NULL) ||
 	    (doc = model_request_to_json(&op->req)) == NULL ||
 	    (hh = model_household_json(&op->req)) == NULL ||
-	    (sdoc = json_dumps(doc, JSON_COMPACT)) == NULL ||
+	    (sdoc = json_dumps(doc, REQUESTS_DOC_FLAGS)) == NULL ||
 	    (shh = json_dumps(hh, JSON_COMPACT)) == NULL) {
 		requests_nomem(op->call);
 		requests_submit_free(op);
@@ -341,6 +415,11 @@ requests_submit_advance(
 		requests_submit_explain(op);
 		break;
 	case SUBMIT_REFRESH_HOLD:
+		if (op->text != NULL) {
+			call_reply_text(op->call, op->text, op->text_len);
+			requests_submit_free(op);
+			break;
+		}
 		result = op->reply;
 		op->reply = NULL;
 		requests_submit_end(op, result);

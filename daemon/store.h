@@ -188,8 +188,29 @@ int store_departures(const struct store_audit *au, const char *id,
     const char *pools, store_cb *cb, void *arg, struct sh_error *err);
 int store_case_shelters(
     const char *case_id, store_cb *cb, void *arg, struct sh_error *err);
-int store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
-    struct sh_error *err);
+/*
+ * shd_submit's answer when it made a proposal or found a duplicate: what
+ * the daemon needs, read without decoding JSON, beside request.submit's
+ * result for the client as JSON text ({request, proposal, explanation:
+ * null, duplicate}), to be sent as it is. Strings are borrowed for the
+ * callback; "" when there is none (a duplicate names only its request and
+ * its open proposal).
+ */
+struct store_submit_reply {
+	bool duplicate; /* else a proposal was made */
+	const char *request_id, *proposal_id, *shelter_id, *pool;
+	const char *result;
+	size_t result_len;
+};
+/*
+ * The answer to store_submit: sr as above, else the JSON result (as
+ * store_cb gives it: the request waits, or a duplicate stored in an older
+ * form) or err. Exactly one is not NULL.
+ */
+typedef void store_submit_cb(const struct store_submit_reply *sr,
+    json_t *result, const struct sh_error *err, void *arg);
+int store_submit(const struct store_submit_args *a, store_submit_cb *cb,
+    void *arg, struct sh_error *err);
 int store_submit_batch(const struct store_submit_batch_args *a, store_cb *cb,
     void *arg, struct sh_error *err);
 int store_propose(const struct store_propose_args *a, store_cb *cb, void *arg,

@@ -6,7 +6,9 @@
  * the watchdog fired after it was sent) is outcome_unknown: it may have
  * run. With redis.min_replicas_ack a WAIT follows every such FCALL on the
  * same connection, and the outcome is delivered only when that many
- * replicas have it (fewer: outcome_unknown).
+ * replicas have it (fewer: outcome_unknown). A function may also reply
+ * in fields (store_call_fields, docs/store.md): the array is passed on
+ * undecoded, with the same audited, WAIT and outcome_unknown handling.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -165,12 +167,73 @@ store_fcall_outcome(struct pending *p, redisReply *reply, struct sh_error *err)
 	return res;
 }
 
-/* Run p's callback with its outcome and free p. */
-static void
-store_fcall_deliver(struct pending *p, json_t *res, const struct sh_error *err)
+/*
+ * A reply in fields into f (borrowed from reply), and *p->audited set
+ * from it. 0, or -1 (logged) when it is not [kind, audited, field...,
+ * json] of strings.
+ */
+static int
+store_fields_of(
+    struct pending *p, const redisReply *reply, struct store_fields *f)
 {
-	p->cb(res, res != NULL ? NULL : err, p->arg);
+	const redisReply *e;
+	size_t i;
+
+	if (reply->elements < 3 || reply->elements > STORE_FIELDS_MAX)
+		goto bad;
+	for (i = 0; i < reply->elements; i++) {
+		e = reply->element[i];
+		if (e->type != REDIS_REPLY_STRING)
+			goto bad;
+		f->v[i] = e->str;
+		f->len[i] = e->len;
+	}
+	f->n = reply->elements;
+	if (f->v[1][0] == '1' && p->audited != NULL)
+		*p->audited = true;
+	return 0;
+bad:
+	log_warnx("store: fcall fn=%s returned no reply in fields", p->fn);
+	return -1;
+}
+
+/* A copy of f in one block (the WAIT delivers it after hiredis has freed
+ * the reply), or NULL on ENOMEM. */
+static struct store_fields *
+store_fields_copy(const struct store_fields *f)
+{
+	struct store_fields *c;
+	size_t i, total = 0;
+	char *s;
+
+	for (i = 0; i < f->n; i++)
+		total += f->len[i] + 1;
+	if ((c = malloc(sizeof *c + total)) == NULL)
+		return NULL;
+	s = (char *)(c + 1);
+	c->n = f->n;
+	for (i = 0; i < f->n; i++) {
+		memcpy(s, f->v[i], f->len[i]);
+		s[f->len[i]] = '\0';
+		c->v[i] = s;
+		c->len[i] = f->len[i];
+		s += f->len[i] + 1;
+	}
+	return c;
+}
+
+/* Run p's callback with its outcome (f, else res, else err) and free p. */
+static void
+store_fcall_deliver(struct pending *p, const struct store_fields *f,
+    json_t *res, const struct sh_error *err)
+{
+	if (p->fcb != NULL)
+		p->fcb(f, f == NULL ? res : NULL,
+		    f == NULL && res == NULL ? err : NULL, p->arg);
+	else
+		p->cb(res, res != NULL ? NULL : err, p->arg);
 	json_decref(res);
+	free(p->fields);
 	free(p);
 }
 
@@ -179,22 +242,33 @@ store_fcall_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
 	struct pending *p = privdata;
 	redisReply *reply = r;
-	json_t *res;
+	struct store_fields f, *fp = NULL;
+	json_t *res = NULL;
 
 	store_pending_done(p, reply);
-	res = store_fcall_outcome(p, reply, &p->err);
-	if (p->noack && res != NULL) {
+	if (p->fcb != NULL && reply != NULL &&
+	    reply->type == REDIS_REPLY_ARRAY) {
+		if (store_fields_of(p, reply, &f) == 0)
+			fp = &f;
+		else
+			store_internal(&p->err);
+	} else
+		res = store_fcall_outcome(p, reply, &p->err);
+	if (p->noack && (res != NULL || fp != NULL)) {
 		json_decref(res);
 		res = NULL;
+		fp = NULL;
 		store_outcome_unknown(&p->err);
 	}
 	if (p->waited) {
 		/* The WAIT behind it delivers (its callback always runs). */
 		p->res = res;
+		if (fp != NULL && (p->fields = store_fields_copy(fp)) == NULL)
+			store_outcome_unknown(&p->err);
 		p->replied = true;
 		return;
 	}
-	store_fcall_deliver(p, res, &p->err);
+	store_fcall_deliver(p, fp, res, &p->err);
 }
 
 /*
@@ -208,13 +282,14 @@ store_wait_cb(redisAsyncContext *ac, void *r, void *privdata)
 	struct pending *w = privdata, *p = w->fcall;
 	redisReply *reply = r;
 	json_t *res = p->res;
+	const struct store_fields *f = p->fields;
 
 	store_pending_done(w, reply);
 	free(w);
 	if (!p->replied) { /* cannot happen: replies come in order */
 		p->res = NULL;
 		store_outcome_unknown(&p->err);
-	} else if (res != NULL &&
+	} else if ((res != NULL || f != NULL) &&
 	    (reply == NULL || reply->type != REDIS_REPLY_INTEGER ||
 	        reply->integer < store_st.min_acks)) {
 		log_warnx("store: fcall fn=%s reached %lld of %d replicas; "
@@ -226,10 +301,11 @@ store_wait_cb(redisAsyncContext *ac, void *r, void *privdata)
 		    store_st.min_acks);
 		json_decref(res);
 		res = NULL;
+		f = NULL; /* p->fields is freed with p */
 		store_outcome_unknown(&p->err);
 	}
 	p->res = NULL;
-	store_fcall_deliver(p, res, &p->err);
+	store_fcall_deliver(p, f, res, &p->err);
 }
 
 /* WAIT min_acks STORE_WAIT_MS behind the write p, pipelined. */
@@ -274,12 +350,11 @@ store_call(enum store_fn fn, int argc, const char *const *argv,
 	return store_call_audited(fn, argc, argv, lens, NULL, cb, arg, err);
 }
 
-/* store_call, and *audited set when the function wrote the audit entry:
- * see store_internal.h. */
-int
-store_call_audited(enum store_fn fn, int argc, const char *const *argv,
-    const size_t *lens, bool *audited, store_cb *cb, void *arg,
-    struct sh_error *err)
+/* The FCALL of store_call_audited (cb) or store_call_fields (fcb). */
+static int
+store_fcall_send(enum store_fn fn, int argc, const char *const *argv,
+    const size_t *lens, bool *audited, store_cb *cb, store_fields_cb *fcb,
+    void *arg, struct sh_error *err)
 {
 	const char *av[STORE_FCALL_MAXARGS + 4];
 	size_t al[STORE_FCALL_MAXARGS + 4];
@@ -320,6 +395,7 @@ store_call_audited(enum store_fn fn, int argc, const char *const *argv,
 		return -1;
 	}
 	p->cb = cb;
+	p->fcb = fcb;
 	p->arg = arg;
 	p->audited = audited;
 	p->writes = !store_fn_reads(fn);
@@ -337,4 +413,25 @@ store_call_audited(enum store_fn fn, int argc, const char *const *argv,
 		store_drop("wait");
 	}
 	return 0;
+}
+
+/* store_call, and *audited set when the function wrote the audit entry:
+ * see store_internal.h. */
+int
+store_call_audited(enum store_fn fn, int argc, const char *const *argv,
+    const size_t *lens, bool *audited, store_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	return store_fcall_send(
+	    fn, argc, argv, lens, audited, cb, NULL, arg, err);
+}
+
+/* store_call_audited with a reply in fields: see store_internal.h. */
+int
+store_call_fields(enum store_fn fn, int argc, const char *const *argv,
+    const size_t *lens, bool *audited, store_fields_cb *cb, void *arg,
+    struct sh_error *err)
+{
+	return store_fcall_send(
+	    fn, argc, argv, lens, audited, NULL, cb, arg, err);
 }

@@ -317,12 +317,59 @@ store_case_shelters(
 	    STORE_FN_CASE_SHELTERS, store_fn_case(case_id, ck), cb, arg, err);
 }
 
+/* The caller of store_submit, until shd_submit answers. */
+struct store_fn_submit {
+	store_submit_cb *cb;
+	void *arg;
+};
+
+/*
+ * shd_submit's reply in fields: [kind ("proposal" or "duplicate"),
+ * audited, request_id, proposal_id, shelter_id, pool, ..., result]. A
+ * field added later goes before result, which is always the last.
+ */
+static void
+store_fn_submitted(const struct store_fields *f, json_t *result,
+    const struct sh_error *err, void *arg)
+{
+	struct store_fn_submit s = *(struct store_fn_submit *)arg;
+	struct store_submit_reply sr;
+	struct sh_error ierr;
+
+	free(arg);
+	if (f == NULL) {
+		s.cb(NULL, result, err, s.arg);
+		return;
+	}
+	sr.duplicate = strcmp(f->v[0], "duplicate") == 0;
+	if (f->n < 7 || (!sr.duplicate && strcmp(f->v[0], "proposal") != 0) ||
+	    f->len[2] == 0 ||
+	    (!sr.duplicate &&
+	        (f->len[3] == 0 || f->len[4] == 0 || f->len[5] == 0))) {
+		log_warnx("store: shd_submit replied %zu fields, not the "
+		          "ones of a proposal or a duplicate",
+		    f->n);
+		store_internal(&ierr);
+		s.cb(NULL, NULL, &ierr, s.arg);
+		return;
+	}
+	sr.request_id = f->v[2];
+	sr.proposal_id = f->v[3];
+	sr.shelter_id = f->v[4];
+	sr.pool = f->v[5];
+	sr.result = f->v[f->n - 1];
+	sr.result_len = f->len[f->n - 1];
+	s.cb(&sr, NULL, NULL, s.arg);
+}
+
 /*
  * shd_submit who method ids defer (a->audit), ref doc urgency case co_victims
- * household ttl nalt candidates: {"duplicate", "request", "proposal"}.
+ * household ttl nalt candidates: in fields (store_submit_reply) when it
+ * made a proposal or found a duplicate, else {"duplicate", "request",
+ * "proposal"}. 0 or -1 with err (also on ENOMEM).
  */
 int
-store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
+store_submit(const struct store_submit_args *a, store_submit_cb *cb, void *arg,
     struct sh_error *err)
 {
 	char urg[STORE_FN_NUM], ttl[STORE_FN_NUM], nalt[STORE_FN_NUM];
@@ -333,9 +380,20 @@ store_submit(const struct store_submit_args *a, store_cb *cb, void *arg,
 	    store_fn_str(a->household), store_fn_num(ttl, a->ttl_s),
 	    store_fn_num(nalt, a->nalt), store_fn_str(a->candidates)};
 	bool *written = store_fn_audit(a->audit, argv);
+	struct store_fn_submit *s;
 
-	return store_call_audited(
-	    STORE_FN_SUBMIT, 13, argv, NULL, written, cb, arg, err);
+	if ((s = malloc(sizeof *s)) == NULL) {
+		store_internal(err);
+		return -1;
+	}
+	s->cb = cb;
+	s->arg = arg;
+	if (store_call_fields(STORE_FN_SUBMIT, 13, argv, NULL, written,
+	        store_fn_submitted, s, err) == -1) {
+		free(s);
+		return -1;
+	}
+	return 0;
 }
 
 /*

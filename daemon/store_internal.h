@@ -34,6 +34,27 @@
 
 enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT, PK_REPLY };
 
+/* The most values a reply in fields has (store_call_fields). */
+#define STORE_FIELDS_MAX 16
+
+/*
+ * A function's reply in fields: the array [kind, audited, field..., json]
+ * (docs/store.md "Replies in fields"), every value a string. v[i] is
+ * NUL-terminated, len[i] its length; borrowed for the callback.
+ */
+struct store_fields {
+	size_t n;
+	const char *v[STORE_FIELDS_MAX];
+	size_t len[STORE_FIELDS_MAX];
+};
+/*
+ * The answer to store_call_fields: f when the function replied in
+ * fields, else its JSON result (as store_cb) or err. Exactly one is not
+ * NULL.
+ */
+typedef void store_fields_cb(const struct store_fields *f, json_t *result,
+    const struct sh_error *err, void *arg);
+
 /* One command in flight on cmd, in send order. */
 struct pending {
 	TAILQ_ENTRY(pending) link;
@@ -41,6 +62,7 @@ struct pending {
 	int step; /* PK_SETUP */
 	uint64_t sent_us;
 	store_cb *cb;
+	store_fields_cb *fcb; /* PK_FCALL of store_call_fields, else NULL */
 	store_range_cb *rcb;
 	store_reply_cb *xcb; /* PK_REPLY */
 	void *arg;
@@ -51,7 +73,8 @@ struct pending {
 	bool replied; /* PK_FCALL with waited: the outcome below is set */
 	bool noack;   /* PK_FCALL: its WAIT could not be sent */
 	json_t *res;  /* the outcome kept for the WAIT (owned), or NULL ... */
-	struct sh_error err;   /* ... with this error */
+	struct store_fields *fields; /* ... or this copy (owned, one block) */
+	struct sh_error err;         /* ... with this error */
 	struct pending *fcall; /* PK_WAIT: the FCALL whose outcome it holds */
 	redisAsyncContext *ac; /* the connection it was sent on */
 	bool *audited; /* PK_FCALL: set when the function wrote the audit
@@ -100,6 +123,15 @@ extern struct store_state store_st;
  * says it wrote the audit entry (NULL: not wanted). */
 int store_call_audited(enum store_fn fn, int argc, const char *const *argv,
     const size_t *lens, bool *audited, store_cb *cb, void *arg,
+    struct sh_error *err);
+
+/*
+ * store_call_audited for a function that may reply in fields: cb gets
+ * them, or its JSON result or error as store_cb would. *audited is also
+ * set from a reply in fields.
+ */
+int store_call_fields(enum store_fn fn, int argc, const char *const *argv,
+    const size_t *lens, bool *audited, store_fields_cb *cb, void *arg,
     struct sh_error *err);
 
 /* SH_UNAVAILABLE store_unavailable into err. Returns -1. */

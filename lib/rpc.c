@@ -415,6 +415,36 @@ rpc_result(json_t *id, json_t *result)
 	return m;
 }
 
+/* Write a response: see rpc.h. */
+size_t
+rpc_reply_dump(const struct rpc_reply *r, char *buf, size_t size)
+{
+	/* rpc_envelope's members in its order, then the result. */
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+	static const char mid[] = ",\"result\":";
+	const size_t hl = sizeof head - 1, ml = sizeof mid - 1;
+	size_t nid, total;
+	char none[1];
+
+	if (r->msg != NULL)
+		return json_dumpb(r->msg, buf, size, RPC_DUMP_FLAGS);
+	if (r->text == NULL || r->len == 0)
+		return 0;
+	nid = json_dumpb(r->id != NULL ? r->id : json_null(),
+	    size > hl ? buf + hl : none, size > hl ? size - hl : 0,
+	    RPC_DUMP_FLAGS | JSON_ENCODE_ANY);
+	if (nid == 0)
+		return 0;
+	total = hl + nid + ml + r->len + 1;
+	if (total <= size) {
+		memcpy(buf, head, hl);
+		memcpy(buf + hl + nid, mid, ml);
+		memcpy(buf + hl + nid + ml, r->text, r->len);
+		buf[total - 1] = '}';
+	}
+	return total;
+}
+
 /* A JSON string of s, dropping what is not valid UTF-8 (a truncated
  * message may end inside a sequence). */
 static json_t *

@@ -60,6 +60,27 @@ int rpc_scan(
  * (NULL: id null). */
 json_t *rpc_result(json_t *id, json_t *result);
 
+/*
+ * A response as a transport writes it: a whole message (msg), or, with msg
+ * NULL, the success envelope of id around a result that is already JSON
+ * text (text, len: a JSON object, written as it is, never decoded).
+ */
+struct rpc_reply {
+	const json_t *msg;
+	const json_t *id; /* NULL: id null */
+	const char *text;
+	size_t len;
+};
+
+/*
+ * Write r as rpc_result's message would be written (RPC_DUMP_FLAGS; with
+ * text: {"jsonrpc":"2.0","id":ID,"result":TEXT}) into buf of size bytes,
+ * without a newline or NUL. Returns the length of the whole response, or 0
+ * on failure; buf holds it only when that is <= size (call again with a
+ * larger buf).
+ */
+size_t rpc_reply_dump(const struct rpc_reply *r, char *buf, size_t size);
+
 /* {"jsonrpc":"2.0","id":ID,"error":{code, message, data:{reason, field?}}} */
 json_t *rpc_error(json_t *id, const struct sh_error *err);
 

@@ -36,7 +36,19 @@ def load(r):
 
 
 def fcall(r, fn, *args):
-    return json.loads(r.cmd("FCALL", fn, 0, P, *args))
+    """The reply as the daemon reads it. A reply in fields [kind, audited,
+    field..., json] (docs/store.md) is its JSON, with "audited": true when
+    the audited field says so, and the fields under "_fields"."""
+    reply = r.cmd("FCALL", fn, 0, P, *args)
+    if not isinstance(reply, list):
+        return json.loads(reply)
+    assert len(reply) >= 3 and reply[1] in ("0", "1"), reply
+    res = json.loads(reply[-1])
+    assert "audited" not in res and "_fields" not in res, res
+    if reply[1] == "1":
+        res["audited"] = True
+    res["_fields"] = reply[:-1]
+    return res
 
 
 def error_of(reply):
@@ -451,6 +463,84 @@ def test_submit_without_a_place_waits_and_empty_arrays_stay_arrays():
         put(r, "s-empty", [])
         assert fcall(r, "shd_shelter_get", "s-empty")["shelter"][
             "pools"] == []
+
+
+def test_submit_replies_in_fields_on_its_hot_path():
+    """A proposal or a duplicate comes as [kind, audited, request_id,
+    proposal_id, shelter_id, pool, json] (docs/store.md), json being
+    request.submit's result; a waiting request as JSON text."""
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 1, 0)])
+        doc = json.dumps({"ref": "F-1", "program": "any",
+                          "location": {"lat": 52.09, "lon": 5.12}},
+                         separators=(",", ":"))
+        args = ["FCALL", "shd_submit", 0, P, "uid=7", "request.submit", "",
+                "", "F-1", doc, "days", "", "any", HOUSEHOLD, 1800, 2,
+                json.dumps([cand("s-a", ["women"])])]
+        rep = r.cmd(*args)
+        assert isinstance(rep, list) and len(rep) == 7, rep
+        res = json.loads(rep[6])
+        assert rep[:6] == ["proposal", "1", res["request"]["id"],
+                           res["proposal"]["id"], "s-a", "women"], rep
+        assert list(res) == ["request", "proposal", "explanation",
+                             "duplicate"], res
+        assert res["explanation"] is None and res["duplicate"] is False
+        assert res["request"]["proposal"] == res["proposal"]
+        # The document goes out as the daemon wrote it.
+        assert rep[6].startswith('{"request":' + doc[:-1] + ',"id":'), rep[6]
+        rep = r.cmd(*args)
+        dup = json.loads(rep[6])
+        assert rep[:6] == ["duplicate", "1", res["request"]["id"],
+                           res["proposal"]["id"], "", ""], rep
+        assert dup["duplicate"] is True and dup["proposal"] == res["proposal"]
+        # No place: JSON text, as before.
+        args[8] = "F-2"
+        args[9] = doc.replace("F-1", "F-2")
+        rep = r.cmd(*args)
+        assert isinstance(rep, str), rep
+        assert json.loads(rep)["proposal"] is None
+        # A refusal: JSON text.
+        args[9] = doc.replace("F-1", "F-2").replace("any", "cosm")
+        assert error_of(json.loads(r.cmd(*args)))["reason"] == "ref_conflict"
+
+
+def test_duplicate_of_a_document_stored_with_long_reals():
+    """A request stored before documents were written with 15-digit reals
+    is the same request when only the reals' text differs: a duplicate
+    (as JSON text, which the daemon decodes), not ref_conflict."""
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 5, 0)])
+        old = ('{"ref":"L-1","program":"any","location":'
+               '{"lat":52.090000000000003,"lon":5.1200000000000001}}')
+        new = '{"ref":"L-1","program":"any","location":{"lat":52.09,"lon":5.12}}'
+        moved = new.replace("52.09", "52.1")
+
+        def sub(doc):
+            return r.cmd("FCALL", "shd_submit", 0, P, "", "", "", "", "L-1",
+                         doc, "days", "", "any", HOUSEHOLD, 1800, 2,
+                         json.dumps([cand("s-a", ["women"])]))
+        first = sub(old)
+        assert isinstance(first, list) and first[0] == "proposal"
+        mark = last_id(r)
+        again = sub(new)
+        assert isinstance(again, str), again
+        again = json.loads(again)
+        assert again["duplicate"] is True
+        assert again["request"]["id"] == first[2]
+        assert again["proposal"]["id"] == first[3]
+        assert events(r, mark) == []
+        assert error_of(json.loads(sub(moved)))["reason"] == "ref_conflict"
+        # The same in a batch.
+        rep = json.loads(r.cmd("FCALL", "shd_submit_batch", 0, P, 1800, 2,
+                               "0", "L-1", new, "days", "", "any",
+                               HOUSEHOLD, ""))
+        assert rep["results"][0]["duplicate"] is True, rep
+        rep = json.loads(r.cmd("FCALL", "shd_submit_batch", 0, P, 1800, 2,
+                               "0", "L-1", moved, "days", "", "any",
+                               HOUSEHOLD, ""))
+        assert error_of(rep)["reason"] == "ref_conflict"
 
 
 def test_duplicate_ref_changes_nothing():

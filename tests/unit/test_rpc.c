@@ -336,6 +336,57 @@ test_build(void **state)
 	json_decref(id);
 }
 
+/*
+ * A result in text is written as rpc_result's message of the same result
+ * would be, for every kind of id, and the length comes back when the
+ * buffer is short.
+ */
+static void
+test_reply_text(void **state)
+{
+	static const char text[] =
+	    "{\"request\":{\"id\":\"req-1\",\"lat\":52.09},"
+	    "\"proposal\":null,\"explanation\":null,\"duplicate\":false}";
+	json_t *ids[] = {json_integer(7), json_integer(-9007199254740993LL),
+	    json_string("a\"b/\xc3\xa9\n"), json_null()};
+	struct rpc_reply r = {.text = text, .len = strlen(text)};
+	char buf[512], small[8];
+	json_t *m;
+	char *want;
+	size_t i, n;
+
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		r.id = ids[i];
+		m = rpc_result(ids[i], json_loads(text, 0, NULL));
+		want = json_dumps(m, RPC_DUMP_FLAGS);
+		n = rpc_reply_dump(&r, buf, sizeof buf);
+		assert_int_equal(n, strlen(want));
+		assert_memory_equal(buf, want, n);
+		/* Short: nothing written past small, the length returned. */
+		assert_int_equal(rpc_reply_dump(&r, small, sizeof small), n);
+		assert_int_equal(rpc_reply_dump(&r, buf, n - 1), n);
+		free(want);
+		json_decref(m);
+		json_decref(ids[i]);
+	}
+	/* No id: id null, as rpc_result(NULL, ...). */
+	r.id = NULL;
+	n = rpc_reply_dump(&r, buf, sizeof buf);
+	assert_true(n > 0 && n < sizeof buf);
+	assert_memory_equal(buf, "{\"jsonrpc\":\"2.0\",\"id\":null,", 27);
+	/* A whole message goes as json_dumpb writes it. */
+	m = json_pack("{s:s}", "jsonrpc", "2.0");
+	r.msg = m;
+	n = rpc_reply_dump(&r, buf, sizeof buf);
+	assert_int_equal(n, 17);
+	assert_memory_equal(buf, "{\"jsonrpc\":\"2.0\"}", 17);
+	json_decref(m);
+	/* No text and no message: a failure. */
+	r.msg = NULL;
+	r.text = NULL;
+	assert_int_equal(rpc_reply_dump(&r, buf, sizeof buf), 0);
+}
+
 int
 main(void)
 {
@@ -353,6 +404,7 @@ main(void)
 	    cmocka_unit_test(test_envelope_errors),
 	    cmocka_unit_test(test_params_invalid),
 	    cmocka_unit_test(test_build),
+	    cmocka_unit_test(test_reply_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
