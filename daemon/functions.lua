@@ -2646,7 +2646,8 @@ local function audit_reply(args, reply, oids, open)
 	return reply, true
 end
 
--- A function's reply as Redis returns it. A JSON text gets
+-- The reply of a function that audits, as Redis returns it (the others'
+-- go as they are: shd_shelter_rows's arrays are not fields). A JSON text gets
 -- "audited":true when the audit entry was written. A reply in fields (a
 -- table {kind, field..., json}: values the daemon reads without decoding
 -- JSON, then a JSON text it passes on as it is) becomes the array
@@ -2864,7 +2865,7 @@ local function register(f)
 				    int(#args - 1))
 			end
 			if not f.audit then
-				return fields_reply(f.fn(args), false)
+				return f.fn(args)
 			end
 			-- who method ids defer come first; the function reads
 			-- the rest.
