@@ -522,51 +522,6 @@ local function shelter_table_json(id, isos)
 	    (h.du or '[]') .. '}'
 end
 
--- One page of the shelter list, by id, each shelter in the table's form
--- (shelter_table_json). upto empty: at most limit shelters after id
--- after ('': from the first), next the last id sent when the page is full
--- (null at the end); the first page (after empty) also has marks, every
--- limit-th id after next, so the daemon can ask for the pages (next,
--- marks[1]], (marks[1], marks[2]], ... at once. upto an id: every
--- shelter in (after, upto], next null.
-local function shelter_page(a)
-	local after, limit, upto = a[2], tonumber(a[3]) or 500, a[4]
-	if limit < 1 then
-		limit = 500
-	end
-	local sk = key('shelters')
-	local from = after == '' and '-' or '(' .. after
-	local ids
-	if upto ~= '' then
-		ids = redis.call('ZRANGE', sk, from, '[' .. upto, 'BYLEX')
-	else
-		ids = redis.call('ZRANGE', sk, from, '+', 'BYLEX', 'LIMIT', 0,
-		    limit)
-	end
-	local out, isos = {}, {}
-	for _, id in ipairs(ids) do
-		out[#out + 1] = shelter_table_json(id, isos)
-	end
-	local nxt = 'null'
-	local marks = ''
-	if upto == '' and #ids == limit then
-		nxt = q(ids[#ids])
-		if after == '' then
-			local m = {}
-			-- The first page starts at rank 0: next is at limit - 1.
-			local total = redis.call('ZCARD', sk)
-			local k = limit - 1 + limit
-			while k < total - 1 do
-				local v = redis.call('ZRANGE', sk, k, k)
-				m[#m + 1] = q(v[1])
-				k = k + limit
-			end
-			marks = ',"marks":' .. json_array(m)
-		end
-	end
-	return '{"shelters":[' .. table.concat(out, ',') .. '],"next":' ..
-	    nxt .. marks .. '}'
-end
 
 -- The form of a packed shelter the daemon reads (MODEL_PACK_FORM in
 -- include/shelter/model.h): a stored tab of another form is not sent.
@@ -590,8 +545,12 @@ local function row_count_fields(pools)
 	return f
 end
 
--- One page of the shelter list in the table's row form: the same pages as
--- shelter_page (after limit upto, marks), as one array: next (nil when no
+-- One page of the shelter list in the table's row form, by id. upto
+-- empty: at most limit shelters after id after ('': from the first); the
+-- first page (after empty) also has marks, every limit-th id after next,
+-- so the daemon can ask for the pages (next, marks[1]], (marks[1],
+-- marks[2]], ... at once; upto an id: every shelter in (after, upto]. As
+-- one array: next (nil when no
 -- shelter follows), marks (an array, empty but on the first page), then
 -- one array per shelter: its ROW_FIELDS, then per pool of its tab total,
 -- occupied, held, expected, departures; or, for a shelter without a tab
@@ -2789,8 +2748,6 @@ local FUNCTIONS = {
 	    audit = true},
 	{name = 'shd_shelter_get', argc = 1, fn = shelter_get, readonly = true},
 	{name = 'shd_shelter_list', argc = 0, fn = shelter_list,
-	    readonly = true},
-	{name = 'shd_shelter_page', argc = 3, fn = shelter_page,
 	    readonly = true},
 	{name = 'shd_shelter_rows', argc = 3, fn = shelter_rows,
 	    readonly = true},

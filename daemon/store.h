@@ -165,8 +165,6 @@ int store_shelter_remove(const struct store_audit *au, const char *id,
 int store_shelter_get(
     const char *id, store_cb *cb, void *arg, struct sh_error *err);
 int store_shelter_list(store_cb *cb, void *arg, struct sh_error *err);
-int store_shelter_page(const char *after, int limit, const char *upto,
-    store_cb *cb, void *arg, struct sh_error *err);
 /*
  * A raw reply (store_reply.c): borrowed for the callback only; NULL with
  * err set when the call failed.

@@ -222,26 +222,6 @@ store_shelter_list(store_cb *cb, void *arg, struct sh_error *err)
 }
 
 /*
- * shd_shelter_page after limit upto: {"shelters", "next", "marks"?}, the
- * shelters in the table's form (docs/store.md). upto NULL or "": at most
- * limit shelters with an id after after (NULL or "": from the first), by
- * id; next is the last id sent, null when there are no more; the first
- * page also has marks. upto an id: every shelter in (after, upto]. 0 or
- * -1.
- */
-int
-store_shelter_page(const char *after, int limit, const char *upto, store_cb *cb,
-    void *arg, struct sh_error *err)
-{
-	char n[24];
-	const char *argv[3] = {
-	    after != NULL ? after : "", n, upto != NULL ? upto : ""};
-
-	snprintf(n, sizeof n, "%d", limit);
-	return store_call(STORE_FN_SHELTER_PAGE, 3, argv, NULL, cb, arg, err);
-}
-
-/*
  * shd_capacity: who method ids defer (a->audit), id if_version (empty: none),
  * then per pool name total occupied (a count below 0 empty: kept). 0 or
  * -1 with err.

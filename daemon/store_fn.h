@@ -29,7 +29,6 @@
 	    "who method ids defer id")                                         \
 	X(SHELTER_GET, "shd_shelter_get", 1, 0, "id")                          \
 	X(SHELTER_LIST, "shd_shelter_list", 0, 0, "")                          \
-	X(SHELTER_PAGE, "shd_shelter_page", 3, 0, "after limit upto")          \
 	X(SHELTER_ROWS, "shd_shelter_rows", 3, 0, "after limit upto")          \
 	X(SHELTER_TABS, "shd_shelter_tabs", 0, 3, "[id version tab]")          \
 	X(CAPACITY, "shd_capacity", 6, 3,                                      \
@@ -86,12 +85,12 @@
  */
 #define STORE_FN_READS                                                         \
 	STORE_FN_VERSION, STORE_FN_SHELTER_GET, STORE_FN_SHELTER_LIST,         \
-	    STORE_FN_SHELTER_PAGE, STORE_FN_SHELTER_ROWS,                      \
-	    STORE_FN_CASE_SHELTERS, STORE_FN_LONG_STAYS,                       \
-	    STORE_FN_PLACEMENT_REPORT, STORE_FN_CLOCK, STORE_FN_REQUEST_GET,   \
-	    STORE_FN_REQUEST_LIST, STORE_FN_PLACEMENT_LIST, STORE_FN_WAITING,  \
-	    STORE_FN_STATS, STORE_FN_REG_GET, STORE_FN_REG_LIST,               \
-	    STORE_FN_REG_DOCS, STORE_FN_AUDIT_LIST
+	    STORE_FN_SHELTER_ROWS, STORE_FN_CASE_SHELTERS,                     \
+	    STORE_FN_LONG_STAYS, STORE_FN_PLACEMENT_REPORT, STORE_FN_CLOCK,    \
+	    STORE_FN_REQUEST_GET, STORE_FN_REQUEST_LIST,                       \
+	    STORE_FN_PLACEMENT_LIST, STORE_FN_WAITING, STORE_FN_STATS,         \
+	    STORE_FN_REG_GET, STORE_FN_REG_LIST, STORE_FN_REG_DOCS,            \
+	    STORE_FN_AUDIT_LIST
 
 #define STORE_FN_ENUM_(id, name, argc, group, args) STORE_FN_##id,
 enum store_fn { STORE_FUNCTIONS(STORE_FN_ENUM_) STORE_FN_COUNT };

@@ -75,9 +75,9 @@ store_reply_call(enum store_fn fn, int argc, const char *const *argv,
 }
 
 /*
- * shd_shelter_rows after limit upto: the pages of shd_shelter_page in the
- * table's row form (docs/store.md), as the array Redis sent. after and
- * upto NULL or "": see store_shelter_page. 0, or -1 with err set.
+ * shd_shelter_rows after limit upto: a page of the shelters by id in the
+ * table's row form (docs/store.md), as the array Redis sent; after and
+ * upto NULL are "". 0, or -1 with err set.
  */
 int
 store_shelter_rows(const char *after, int limit, const char *upto,

@@ -965,31 +965,35 @@ def test_times_render_as_rfc3339_across_leap_days():
             assert got in allowed, (got, t)
 
 
-def test_shelter_page_marks_and_ranges_cover_every_shelter_once():
+def test_shelter_rows_marks_and_ranges_cover_every_shelter_once():
+    """The pages of shd_shelter_rows; shelters put without a tab come in
+    their JSON form (the table's), which these read."""
+    def ids_of(page):
+        return [json.loads(x[0])["id"] for x in page[2:]]
+
     with Redis() as r:
         load(r)
         ids = ["s-p%02d" % i for i in range(11)]
         for sid in ids:
             put(r, sid, [("women", 3, 1)])
         capacity(r, "s-p03", "", "women", "", "2")
-        first = fcall(r, "shd_shelter_page", "", 3, "")
-        assert [s["id"] for s in first["shelters"]] == ids[:3]
-        assert first["next"] == "s-p02"
+        first = rows(r, "", 3, "")
+        assert ids_of(first) == ids[:3]
+        assert first[0] == "s-p02"
         # Every third id after next: the ends of the pages to ask at once.
-        assert first["marks"] == ["s-p05", "s-p08"], first
-        mid = fcall(r, "shd_shelter_page", "s-p02", 3, "s-p05")
-        assert [s["id"] for s in mid["shelters"]] == ids[3:6]
-        assert mid["next"] is None and "marks" not in mid
-        last = fcall(r, "shd_shelter_page", "s-p08", 3, "")
-        assert [s["id"] for s in last["shelters"]] == ids[9:]
-        assert last["next"] is None and "marks" not in last
+        assert first[1] == ["s-p05", "s-p08"], first
+        mid = rows(r, "s-p02", 3, "s-p05")
+        assert ids_of(mid) == ids[3:6]
+        assert mid[0] is None and mid[1] == [], mid
+        last = rows(r, "s-p08", 3, "")
+        assert ids_of(last) == ids[9:]
+        assert last[0] is None and last[1] == [], last
         # Later pages carry no marks; a range holds what was put into it.
         put(r, "s-p04a", [("women", 1, 0)])
-        mid = fcall(r, "shd_shelter_page", "s-p02", 3, "s-p05")
-        assert [s["id"] for s in mid["shelters"]] == [
-            "s-p03", "s-p04", "s-p04a", "s-p05"]
+        mid = rows(r, "s-p02", 3, "s-p05")
+        assert ids_of(mid) == ["s-p03", "s-p04", "s-p04a", "s-p05"]
         # The table's form: the live counts, version and updated_at.
-        s = mid["shelters"][0]
+        s = json.loads(mid[2][0])
         assert s["pools"][0]["total"] == 3 and \
             s["pools"][0]["occupied"] == 2, s
         assert s["pools"][0]["held"] == 0 and s["pools"][0]["expected"] == 0
