@@ -234,6 +234,13 @@ json_t *model_shelter_to_json(const struct shelter *s, int flags);
  * 0, or -1 with s untouched (parse obj in full).
  */
 int model_shelter_put_counts(struct shelter *s, const json_t *obj);
+/*
+ * Copy the counts of data, a capacity.changed event's data about s, into s
+ * (the caller knows that only counts changed): the same shelter_id,
+ * version and pool names in order, every count a whole number >= 0. 0,
+ * or -1 with s untouched (reload it).
+ */
+int model_shelter_event_counts(struct shelter *s, const json_t *data);
 
 /* The request's input fields, normalised (locations carry municipality if
  * given, lat and lon; program and urgency always present). Caller owns. */
