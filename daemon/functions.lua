@@ -232,11 +232,21 @@ local function hnum(k, f)
 	return tonumber(redis.call('HGET', k, f)) or 0
 end
 
--- Append an event to the stream; returns its id.
-local function emit(topic, type, shelter, data)
+-- Append an event to the stream; returns its id. cseq: the number of
+-- the change of the shelter it is about (shelter_changed), with counts
+-- true when that change moved only the shelter's counts (nil: the event
+-- changed no shelter). Both are fields of their own beside data, for
+-- the daemons' tables; subscribers get data only.
+local function emit(topic, type, shelter, data, cseq, counts)
+	if cseq == nil then
+		return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN,
+		    '*', 'topic', topic, 'type', type, 'shelter', shelter or '',
+		    'at', now_iso(), 'data', data)
+	end
 	return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN, '*',
 	    'topic', topic, 'type', type, 'shelter', shelter or '',
-	    'at', now_iso(), 'data', data)
+	    'at', now_iso(), 'data', data, 'cseq', int(cseq), 'counts',
+	    counts and '1' or '0')
 end
 
 ---------------------------------------------------------------------------
@@ -244,6 +254,15 @@ end
 
 local function skey(id)
 	return key('shelter:' .. id)
+end
+
+-- A change of what the daemons' tables hold of the shelter whose hash is
+-- sk (counts, intake, version, updated_at, departures, the document): its
+-- cseq counts up, and the new number is returned. The daemon's table keeps
+-- each shelter's cseq and takes an event or a reply only when it is newer
+-- (docs/store.md). The hash must exist.
+local function shelter_changed(sk)
+	return redis.call('HINCRBY', sk, 'cseq', 1)
 end
 
 -- {total, occupied, held, expected} of one pool, or nil when it is gone.
@@ -282,7 +301,8 @@ local function shelter_hash(id)
 	return h
 end
 
--- The live shelter document, or nil when there is no such shelter.
+-- The live shelter document and its cseq (text), or nil when there is no
+-- such shelter.
 local function shelter_json(id)
 	local h = shelter_hash(id)
 	if h == nil then
@@ -310,12 +330,24 @@ local function shelter_json(id)
 	    int(tonumber(h.version) or 0) .. ',"updated_at":' ..
 	    q(iso(updated)) .. ',"report_age_s":' ..
 	    int(age < 0 and 0 or age) .. ',"departures_unconfirmed":' ..
-	    (h.du or '[]'))
+	    (h.du or '[]')), h.cseq or '0'
 end
 
--- capacity.changed of a shelter: its pools' counts in one read.
-local function emit_capacity(id)
+-- {"shelter": S, "cseq": N} of an existing shelter: what the daemon puts
+-- into its table, S also for its caller.
+local function shelter_reply(id)
+	local s, cseq = shelter_json(id)
+	return '{"shelter":' .. s .. ',"cseq":' .. cseq .. '}'
+end
+
+-- capacity.changed of a shelter: its pools' counts in one read, as a
+-- change of its own (shelter_changed). full: more than the counts
+-- changed with it (pools, version, updated_at, departures), so tables
+-- reload the shelter; else they may take the counts from the event.
+-- Returns the change's cseq.
+local function emit_capacity(id, full)
 	local sk = skey(id)
+	local cseq = shelter_changed(sk)
 	local h = redis.call('HMGET', sk, 'pools', 'version')
 	local names, f = words(h[1]), {}
 	for _, name in ipairs(names) do
@@ -334,7 +366,8 @@ local function emit_capacity(id)
 	end
 	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' ..
 	    q(id) .. ',"version":' .. int(tonumber(h[2]) or 0) ..
-	    ',"pools":' .. json_array(pools) .. '}')
+	    ',"pools":' .. json_array(pools) .. '}', cseq, not full)
+	return cseq
 end
 
 -- Does any pool of the shelter hold or expect someone?
@@ -383,7 +416,7 @@ local function shelter_put(a)
 		end
 	end
 	if not changed then
-		return '{"shelter":' .. shelter_json(id) ..
+		return string.sub(shelter_reply(id), 1, -2) ..
 		    ',"created":false,"changed":false}'
 	end
 
@@ -393,9 +426,16 @@ local function shelter_put(a)
 		redis.call('HINCRBY', sk, 'version', 1)
 	else
 		local open = (open_if_new == '1' or open_if_new == 'true')
+		-- A shelter created again numbers its changes on from where
+		-- the removed one stopped: a table's entry of that one is
+		-- never newer.
+		local gone = hget(key('cseq_gone'), id)
 		redis.call('HSET', sk, 'open', open and '1' or '0',
 		    'reason', '', 'version', 1, 'updated_at', int(now_ms()),
-		    'open_since', int(now_ms()))
+		    'open_since', int(now_ms()), 'cseq', gone or '0')
+		if gone then
+			redis.call('HDEL', key('cseq_gone'), id)
+		end
 		redis.call('ZADD', key('shelters'), 0, id)
 	end
 	for _, name in ipairs(removed) do
@@ -410,11 +450,12 @@ local function shelter_put(a)
 		    'o:' .. name, int(spec[name].occupied), 'h:' .. name, 0,
 		    'e:' .. name, 0)
 	end
-	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) .. '}')
+	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) ..
+	    '}', shelter_changed(sk))
 	if #added > 0 or #removed > 0 then
-		emit_capacity(id)
+		emit_capacity(id, true)
 	end
-	return '{"shelter":' .. shelter_json(id) .. ',"created":' ..
+	return string.sub(shelter_reply(id), 1, -2) .. ',"created":' ..
 	    bool(not exists) .. ',"changed":true}'
 end
 
@@ -433,6 +474,7 @@ local function shelter_remove(a)
 		return fail(E.state, 'id', 'shelter ' .. id ..
 		    ' holds or expects someone and cannot be removed')
 	end
+	redis.call('HSET', key('cseq_gone'), id, hget(sk, 'cseq') or '0')
 	redis.call('DEL', sk)
 	redis.call('ZREM', key('shelters'), id)
 	emit(TOPIC.shelter, EVENT.shelter_removed, id, '{"shelter_id":' .. q(id) ..
@@ -441,11 +483,11 @@ local function shelter_remove(a)
 end
 
 local function shelter_get(a)
-	local s = shelter_json(a[2])
+	local s, cseq = shelter_json(a[2])
 	if s == nil then
 		return shelter_not_found(a[2])
 	end
-	return '{"shelter":' .. s .. '}'
+	return '{"shelter":' .. s .. ',"cseq":' .. cseq .. '}'
 end
 
 local function shelter_list(a)
@@ -473,8 +515,8 @@ end
 -- each): the live document without what the table derives or ignores
 -- (report_age_s, the intake's reason and since, a pool's free and
 -- overbooked). The counts are the stored integers as they are (written
--- by int and HINCRBY). isos caches iso() by second within a page. nil
--- when there is no such shelter.
+-- by int and HINCRBY). isos caches iso() by second within a page. Its
+-- cseq (text) second. nil when there is no such shelter.
 local function shelter_table_json(id, isos)
 	local h = shelter_hash(id)
 	if h == nil then
@@ -501,7 +543,7 @@ local function shelter_table_json(id, isos)
 	    (h.always == '1' and 'true},"pools":[' or 'false},"pools":[') ..
 	    table.concat(pools, ',') .. '],"version":' .. (h.version or '0') ..
 	    ',"updated_at":"' .. at .. '","departures_unconfirmed":' ..
-	    (h.du or '[]') .. '}'
+	    (h.du or '[]') .. '}', h.cseq or '0'
 end
 
 -- One page of the shelter list, by id, each shelter in the table's form
@@ -510,7 +552,8 @@ end
 -- (null at the end); the first page (after empty) also has marks, every
 -- limit-th id after next, so the daemon can ask for the pages (next,
 -- marks[1]], (marks[1], marks[2]], ... at once. upto an id: every
--- shelter in (after, upto], next null.
+-- shelter in (after, upto], next null. cseqs: each shelter's cseq, in
+-- the same order.
 local function shelter_page(a)
 	local after, limit, upto = a[2], tonumber(a[3]) or 500, a[4]
 	if limit < 1 then
@@ -525,9 +568,13 @@ local function shelter_page(a)
 		ids = redis.call('ZRANGE', sk, from, '+', 'BYLEX', 'LIMIT', 0,
 		    limit)
 	end
-	local out, isos = {}, {}
+	local out, seqs, isos = {}, {}, {}
 	for _, id in ipairs(ids) do
-		out[#out + 1] = shelter_table_json(id, isos)
+		local s, cseq = shelter_table_json(id, isos)
+		if s then
+			out[#out + 1] = s
+			seqs[#seqs + 1] = cseq
+		end
 	end
 	local nxt = 'null'
 	local marks = ''
@@ -546,8 +593,8 @@ local function shelter_page(a)
 			marks = ',"marks":' .. json_array(m)
 		end
 	end
-	return '{"shelters":[' .. table.concat(out, ',') .. '],"next":' ..
-	    nxt .. marks .. '}'
+	return '{"shelters":[' .. table.concat(out, ',') .. '],"cseqs":[' ..
+	    table.concat(seqs, ',') .. '],"next":' .. nxt .. marks .. '}'
 end
 
 local function capacity(a)
@@ -583,8 +630,8 @@ local function capacity(a)
 		-- daemons' tables hear of it (their freshness), no subscriber.
 		redis.call('HSET', sk, 'updated_at', int(now_ms()))
 		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
-		    q(id) .. '}')
-		return '{"shelter":' .. shelter_json(id) .. '}', {id}
+		    q(id) .. '}', shelter_changed(sk))
+		return shelter_reply(id), {id}
 	end
 	for _, s in ipairs(sets) do
 		redis.call('HSET', sk, 't:' .. s[1], int(s[2]), 'o:' .. s[1],
@@ -594,8 +641,8 @@ local function capacity(a)
 	redis.call('HSET', sk, 'updated_at', int(now_ms()))
 	-- A report: the reminder stops, passed departures are accounted for.
 	redis.call('HDEL', sk, 'stale_next', 'du')
-	emit_capacity(id)
-	return '{"shelter":' .. shelter_json(id) .. '}', {id}
+	emit_capacity(id, true)
+	return shelter_reply(id), {id}
 end
 
 local function intake(a)
@@ -611,8 +658,8 @@ local function intake(a)
 	redis.call('HINCRBY', sk, 'version', 1)
 	emit(TOPIC.capacity, EVENT.shelter_intake, id, '{"shelter_id":' .. q(id) ..
 	    ',"open":' .. bool(open) .. ',"reason":' ..
-	    (reason ~= '' and q(reason) or 'null') .. '}')
-	return '{"shelter":' .. shelter_json(id) .. '}'
+	    (reason ~= '' and q(reason) or 'null') .. '}', shelter_changed(sk))
+	return shelter_reply(id)
 end
 
 -- Today as days since the epoch (UTC), and a day as YYYY-MM-DD.
@@ -673,12 +720,15 @@ local function departures(a)
 	else
 		redis.call('HSET', sk, 'du', json_array(keep))
 	end
-	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) .. '}')
-	return '{"shelter":' .. shelter_json(id) .. '}'
+	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) ..
+	    '}', shelter_changed(sk))
+	return shelter_reply(id)
 end
 
 -- Planned departures whose date has passed without being confirmed
--- leave the plan and are listed as unconfirmed. True when any did.
+-- leave the plan and are listed as unconfirmed. True when any did: a
+-- change (shelter_changed) with no event of its own, so the tables
+-- reload the shelter at its next event, as they did before.
 local function departures_pass(id)
 	local sk = skey(id)
 	local t = today()
@@ -716,6 +766,7 @@ local function departures_pass(id)
 		du = json_array(passed)
 	end
 	redis.call('HSET', sk, 'du', du)
+	shelter_changed(sk)
 	return true
 end
 
@@ -1101,7 +1152,8 @@ end
 -- Hold place (place_of) for request r ({rid, case, co}) as proposal pid:
 -- the count, the proposal, the hold, the case counts and their events.
 -- The caller has checked the place is free and moves the request to
--- proposed. Returns the proposal's JSON (proposal_json's text).
+-- proposed. Returns the proposal's JSON (proposal_json's text) and the
+-- cseq of the hold's change of the shelter.
 local function hold(r, pid, ttl_s, place)
 	local sid, pool = place.sid, place.pool
 	local expires = now_ms() + ttl_s * 1000
@@ -1126,9 +1178,15 @@ local function hold(r, pid, ttl_s, place)
 	-- The event without distance_km (see proposal_json).
 	emit(TOPIC.proposals, EVENT.proposal_created, sid,
 	    '{"proposal":' .. pj .. '},"request_id":' .. q(r.rid) .. '}')
-	emit_capacity(sid)
+	local cseq = emit_capacity(sid)
 	return pj .. ',"distance_km":' .. ((place.dist or '') ~= '' and
-	    place.dist or '{"exploitation":null,"preferred":null}') .. '}'
+	    place.dist or '{"exploitation":null,"preferred":null}') .. '}', cseq
+end
+
+-- ',"cseq":N' of a hold's change (hold's second value), '' for none:
+-- the daemon that took the hold puts it into its table (table_add_held).
+local function cseq_member(cseq)
+	return cseq and ',"cseq":' .. int(cseq) or ''
 end
 
 -- A stored request r ({rid, seq, status}) that gets proposal pid: off the
@@ -1236,9 +1294,13 @@ local function submit(a)
 	local place = place_of(r, nalt, cands_text(a[10]))
 	local pid = place and new_proposal_id()
 	create_request(r, ref, doc, urgency, hh, pid, place and place.sid)
-	local pj = pid and hold(r, pid, ttl_s, place) or 'null'
+	local pj, cseq = 'null', nil
+	if pid then
+		pj, cseq = hold(r, pid, ttl_s, place)
+	end
 	return '{"duplicate":false,"request":' .. new_request_json(r, doc, pj) ..
-	    ',"proposal":' .. pj .. '}', {r.rid, pid or nil}, not pid
+	    ',"proposal":' .. pj .. cseq_member(cseq) .. '}',
+	    {r.rid, pid or nil}, not pid
 end
 
 -- shd_submit_batch ttl nalt partial [ref doc urgency case co_victims
@@ -1300,12 +1362,17 @@ local function submit_batch(a)
 		end
 	end
 	if bad and not partial then
-		local docs = {}
+		local docs, seqs = {}, {}
 		for _, sid in ipairs(sids) do
-			docs[#docs + 1] = shelter_json(sid)
+			local doc, cseq = shelter_json(sid)
+			if doc then
+				docs[#docs + 1] = doc
+				seqs[#seqs + 1] = cseq
+			end
 		end
 		return '{"retry":true,"shelters":' .. json_array(docs) ..
-		    ',"duplicates":[' .. table.concat(dups, ',') .. ']}'
+		    ',"cseqs":[' .. table.concat(seqs, ',') ..
+		    '],"duplicates":[' .. table.concat(dups, ',') .. ']}'
 	end
 	local out = {}
 	for i, it in ipairs(items) do
@@ -1323,10 +1390,13 @@ local function submit_batch(a)
 			    co = it.co ~= '' and it.co or 'any'}
 			create_request(r, it.ref, it.doc, it.urgency, it.hh, pid,
 			    place and place.sid)
-			local pj = pid and hold(r, pid, ttl_s, place) or 'null'
+			local pj, cseq = 'null', nil
+			if pid then
+				pj, cseq = hold(r, pid, ttl_s, place)
+			end
 			out[i] = '{"duplicate":false,"request":' ..
 			    new_request_json(r, it.doc, pj) .. ',"proposal":' ..
-			    pj .. '}'
+			    pj .. cseq_member(cseq) .. '}'
 		end
 	end
 	return '{"results":' .. json_array(out) .. '}'
@@ -1358,7 +1428,7 @@ local function shd_propose(a)
 	if h[1] == false then
 		return request_not_found(rid)
 	end
-	local pj = nil
+	local pj, cseq = nil, nil
 	if h[1] == STATUS.waiting then
 		local r = {rid = rid, status = h[1], case = h[2] or '',
 		    co = h[3] or 'any', rejected = words(h[4]), seq = h[5]}
@@ -1367,11 +1437,12 @@ local function shd_propose(a)
 		if place then
 			pj = new_proposal_id()
 			to_proposed(r, pj, place.sid)
-			pj = hold(r, pj, tonumber(a[3]) or 1800, place)
+			pj, cseq = hold(r, pj, tonumber(a[3]) or 1800, place)
 		end
 	end
 	local req, prop = request_doc_json(rid, pj)
-	return '{"request":' .. req .. ',"proposal":' .. prop .. '}'
+	return '{"request":' .. req .. ',"proposal":' .. prop ..
+	    cseq_member(cseq) .. '}'
 end
 
 -- Close an open proposal whose hold is given back (rejected, expired,
@@ -1566,6 +1637,7 @@ end
 -- and its case no longer counts in the shelter.
 -- A resident left: that confirms one planned departure of its pool, the
 -- earliest one that has passed unconfirmed, else the earliest planned.
+-- True when it changed a departure (more than counts changed).
 local function departure_confirm(sk, pool)
 	local du = cjson.decode(hget(sk, 'du') or '[]')
 	local keep, done = {}, false
@@ -1586,11 +1658,11 @@ local function departure_confirm(sk, pool)
 		else
 			redis.call('HSET', sk, 'du', json_array(keep))
 		end
-		return
+		return true
 	end
 	local dp = hget(sk, 'dp:' .. pool)
 	if dp == nil then
-		return
+		return false
 	end
 	keep = {}
 	for i, d in ipairs(cjson.decode(dp)) do
@@ -1608,6 +1680,7 @@ local function departure_confirm(sk, pool)
 	else
 		redis.call('HSET', sk, 'dp:' .. pool, json_array(keep))
 	end
+	return true
 end
 
 local function departed(a)
@@ -1621,8 +1694,9 @@ local function departed(a)
 	if pool_counts(sk, pool) and hnum(sk, 'o:' .. pool) > 0 then
 		redis.call('HINCRBY', sk, 'o:' .. pool, -1)
 	end
+	local confirmed = false
 	if pool_counts(sk, pool) then
-		departure_confirm(sk, pool)
+		confirmed = departure_confirm(sk, pool)
 	end
 	case_add(rid, sid, -1)
 	set_status(rid, STATUS.departed, nil, nil, nil, pid, sid)
@@ -1630,7 +1704,7 @@ local function departed(a)
 	emit_request(rid, EVENT.request_departed, sid)
 	emit_placement(rid, EVENT.placement_departed)
 	if redis.call('EXISTS', sk) == 1 then
-		emit_capacity(sid)
+		emit_capacity(sid, confirmed)
 	end
 	return '{"request":' .. request_json(rid) .. '}'
 end
