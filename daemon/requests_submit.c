@@ -51,7 +51,8 @@ struct requests_submit_op {
 	 * most SUBMIT_RELOAD_MAX (else the whole table is reloaded). */
 	char sids[SUBMIT_RELOAD_MAX][MODEL_ID_MAX + 1];
 	int nsids;
-	json_t *reply; /* SUBMIT_REFRESH_HOLD: the result to send */
+	json_t *reply;  /* SUBMIT_REFRESH_HOLD: the result to send */
+	long long cseq; /* of the hold's change of its shelter (0: none) */
 	struct requests_refresh refresh;
 };
 
@@ -143,19 +144,20 @@ requests_submit_reply(
 	result = json_pack("{s:O, s:O?, s:O?, s:b}", "request", req, "proposal",
 	    prop, "explanation", expl, "duplicate", dup);
 	/* Its own hold is in the table at once (see table_add_held), or
-	 * after a reload of the shelter when the table does not have it. */
+	 * once the table has the changes before it (their events). */
 	if (prop == NULL || dup || result == NULL ||
 	    table_add_held(
 	        json_string_value(json_object_get(prop, "shelter_id")),
-	        json_string_value(json_object_get(prop, "pool")), 1) != -1) {
+	        json_string_value(json_object_get(prop, "pool")),
+	        op->cseq) != -1) {
 		requests_submit_end(op, result);
 		return;
 	}
 	op->reply = result;
 	op->step = SUBMIT_REFRESH_HOLD;
 	requests_refresh_begin(&op->refresh, requests_submit_refreshed, op);
-	requests_refresh_shelter(
-	    &op->refresh, requests_str_of(prop, "shelter_id"));
+	requests_refresh_await(
+	    &op->refresh, requests_str_of(prop, "shelter_id"), op->cseq);
 	requests_refresh_end(&op->refresh);
 }
 
@@ -326,12 +328,14 @@ requests_submit_advance(
 		requests_submit_match(op, result);
 		break;
 	case SUBMIT_STORE:
+		op->cseq = table_cseq_of(result);
 		prop = json_object_get(result, "proposal");
 		requests_submit_settle(op, json_object_get(result, "request"),
 		    json_is_null(prop) ? NULL : prop,
 		    json_is_true(json_object_get(result, "duplicate")));
 		break;
 	case SUBMIT_PROPOSE_ALL:
+		op->cseq = table_cseq_of(result);
 		req = json_object_get(result, "request");
 		prop = json_object_get(result, "proposal");
 		requests_submit_settle(op, req != NULL ? req : op->request,

@@ -17,6 +17,12 @@
  *
  * Refreshes of one shelter are in table_refresh.c.
  *
+ * An entry holds its shelter as the store had it after the change
+ * numbered cseq (docs/store.md); replies and events name the change they
+ * show and come on different connections, in any order: an older one is
+ * dropped, the next change when it moved only counts is taken from its
+ * event (table_event), anything else is reloaded. cseq -1: not known.
+ *
  * Matching goes through an index of the live entries (match_index): a
  * shelter replaced in place is indexed again at once; an insert or removal
  * moves the positions after it, so it marks the index stale and the next
@@ -64,9 +70,11 @@ static struct {
 	struct waiter *w; /* called when it ends */
 	size_t nw, capw;
 } rl;
-/* An entry: its last change's generation, the shelter to its last pool. */
+/* An entry: its last change's generation, the cseq it holds, the shelter
+ * to its last pool. */
 struct entry {
 	uint64_t gen;
+	long long cseq;
 	struct shelter s;
 };
 static uint64_t tgen;         /* counts every change of the table */
@@ -97,16 +105,17 @@ table_shelter_free(struct shelter *s)
 static struct match_result scratch;   /* all zero: initialised */
 static struct match_index live_index; /* of live, in its order */
 static bool live_index_stale = true;
+static void (*took)(const char *, long long); /* table_on_take */
+
+/* An entry of live took change cseq of shelter id (NULL: any may have). */
+static void
+table_took(const char *id, long long cseq)
+{
+	if (took != NULL)
+		took(id, cseq);
+}
 
 static void table_entries_free(void);
-
-static int
-table_cmp(const void *a, const void *b)
-{
-	const struct shelter *const *x = a, *const *y = b;
-
-	return strcmp((*x)->id, (*y)->id);
-}
 
 /* Index of id in t, or of where it would go (*found false). */
 static size_t
@@ -159,50 +168,36 @@ table_parse(const json_t *obj)
 		return NULL;
 	}
 	memcpy(&e->s, &tmp, size);
+	e->cseq = -1;
 	e->gen = ++tgen;
 	changes_add(&recent, tmp.id, tgen);
 	return &e->s;
 }
 
-/*
- * Replace the whole table with the shelters of a JSON array in their live
- * form. A shelter that does not parse is logged and left out. Returns 0,
- * or -1 (table unchanged) when shelters is not an array or on ENOMEM.
- */
-int
-table_load(const json_t *shelters)
+/* The cseq at i of the JSON array cseqs, -1 when there is none. */
+static long long
+table_cseq_at(const json_t *cseqs, size_t i)
 {
-	struct shelter **v, *s;
-	size_t i, n = 0, cap;
+	const json_t *v = json_array_get(cseqs, i);
 
-	if (!json_is_array(shelters))
-		return -1;
-	cap = json_array_size(shelters);
-	if ((v = calloc(cap ? cap : 1, sizeof *v)) == NULL) {
-		log_warn("table: calloc");
-		return -1;
-	}
-	for (i = 0; i < cap; i++)
-		if ((s = table_parse(json_array_get(shelters, i))) != NULL)
-			v[n++] = s;
-	qsort(v, n, sizeof *v, table_cmp);
-	table_entries_free();
-	tswapped = ++tgen;
-	changes_all(&recent, tgen);
-	live_index_stale = true;
-	live.v = v;
-	live.n = n;
-	live.cap = cap ? cap : 1;
-	log_debug("table: loaded %zu shelters", n);
-	return 0;
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
-/* Only the counts of s changed (model_shelter_put_counts): 0, or -1. */
+/* Is s newer than a reply of change cseq of it (-1: not known)? */
+static bool
+table_newer(const struct shelter *s, long long cseq)
+{
+	return cseq >= 0 && table_entry(s)->cseq > cseq;
+}
+
+/* Only the counts of s changed (model_shelter_put_counts) in change cseq
+ * of it: 0, or -1. */
 static int
-table_put_counts(struct shelter *s, const json_t *obj)
+table_put_counts(struct shelter *s, const json_t *obj, long long cseq)
 {
 	if (model_shelter_put_counts(s, obj) == -1)
 		return -1;
+	table_entry(s)->cseq = cseq;
 	table_touch(s);
 	return 0;
 }
@@ -274,9 +269,10 @@ table_reload_has(const char *id)
 	return rl.running && rl.after[0] != '\0' && strcmp(id, rl.after) <= 0;
 }
 
-/* Put obj into the reload's pages when they hold its id already. */
+/* Put obj (change cseq) into the reload's pages when they hold its id
+ * already, unless they hold a newer change. */
 static void
-table_reload_put(const json_t *obj, const char *id)
+table_reload_put(const json_t *obj, const char *id, long long cseq)
 {
 	struct shelter *s;
 	size_t i;
@@ -285,35 +281,48 @@ table_reload_put(const json_t *obj, const char *id)
 	if (id == NULL || !table_reload_has(id))
 		return;
 	i = table_find_in(&rl.next, id, &found);
-	if (found && table_put_counts(rl.next.v[i], obj) == 0)
+	if (found &&
+	    (table_newer(rl.next.v[i], cseq) ||
+	        table_put_counts(rl.next.v[i], obj, cseq) == 0))
 		return;
-	if ((s = table_parse(obj)) != NULL)
+	if ((s = table_parse(obj)) != NULL) {
+		table_entry(s)->cseq = cseq;
 		table_insert(&rl.next, s);
+	}
 }
 
 /*
- * Insert or replace one shelter from its live JSON. Returns 0, or -1 when
- * it does not parse (logged) or on ENOMEM; the table is then unchanged.
+ * Insert or replace one shelter from its live JSON as of change cseq (-1:
+ * not known), unless the table holds a newer change of it. Returns 0, or
+ * -1 when it does not parse (logged) or on ENOMEM; the table is then
+ * unchanged.
  */
 int
-table_put_json(const json_t *obj)
+table_put_json(const json_t *obj, long long cseq)
 {
 	struct shelter *s;
 	const char *id = json_string_value(json_object_get(obj, "id"));
 	size_t i;
 	bool found;
+	int rc;
 
-	table_reload_put(obj, id);
+	table_reload_put(obj, id, cseq);
 	if (id != NULL) {
 		i = table_find_in(&live, id, &found);
-		if (found && table_put_counts(live.v[i], obj) == 0) {
+		if (found && table_newer(live.v[i], cseq))
+			return 0; /* a reply older than what the table holds */
+		if (found && table_put_counts(live.v[i], obj, cseq) == 0) {
 			table_index_counts(i);
+			table_took(id, cseq);
 			return 0;
 		}
 	}
 	if ((s = table_parse(obj)) == NULL)
 		return -1;
-	return table_insert(&live, s);
+	table_entry(s)->cseq = cseq;
+	if ((rc = table_insert(&live, s)) == 0)
+		table_took(id, cseq);
+	return rc;
 }
 
 /* Drop the shelter id if present. */
@@ -335,38 +344,93 @@ table_get_in(const struct tab *t, const char *id)
 	return found ? t->v[i] : NULL;
 }
 
-/* Held places this daemon's own call took or gave back: see table.h. */
+/*
+ * The hold in pool of change cseq into s: 1 when added, 0 when s holds
+ * that change already, -1 when it lacks an earlier one or the pool.
+ */
+static int
+table_held_in(struct shelter *s, const char *pool, long long cseq)
+{
+	struct entry *e = table_entry(s);
+	int k;
+
+	if (e->cseq >= 0 && cseq <= e->cseq)
+		return 0;
+	if (e->cseq < 0 || cseq != e->cseq + 1)
+		return -1;
+	for (k = 0; k < s->npools; k++)
+		if (strcmp(s->pools[k].name, pool) == 0) {
+			s->pools[k].held++;
+			e->cseq = cseq;
+			table_touch(s);
+			return 1;
+		}
+	return -1;
+}
+
+/* The hold this daemon's own call took: see table.h. */
 int
-table_add_held(const char *id, const char *pool, int dheld)
+table_add_held(const char *id, const char *pool, long long cseq)
 {
 	struct shelter *s;
 	size_t i;
 	bool found;
-	int k;
+	int rc;
 
-	if (id == NULL || pool == NULL)
+	if (id == NULL || pool == NULL || cseq <= 0)
 		return -1;
 	if (table_reload_has(id) && (s = table_get_in(&rl.next, id)) != NULL)
-		for (k = 0; k < s->npools; k++)
-			if (strcmp(s->pools[k].name, pool) == 0 &&
-			    s->pools[k].held + dheld >= 0) {
-				s->pools[k].held += dheld;
-				table_touch(s);
-			}
+		table_held_in(s, pool, cseq);
 	i = table_find_in(&live, id, &found);
-	if (!found)
+	if (!found || (rc = table_held_in(live.v[i], pool, cseq)) == -1)
 		return -1;
-	s = live.v[i];
-	for (k = 0; k < s->npools; k++)
-		if (strcmp(s->pools[k].name, pool) == 0) {
-			if (s->pools[k].held + dheld < 0)
-				return -1;
-			s->pools[k].held += dheld;
-			table_touch(s);
-			table_index_counts(i);
-			return 0;
-		}
-	return -1;
+	if (rc == 1) {
+		table_index_counts(i);
+		table_took(id, cseq);
+	}
+	return 0;
+}
+
+/* An event of change cseq of shelter id: see table.h. */
+int
+table_event(const char *id, long long cseq, const json_t *counts)
+{
+	struct entry *e;
+	size_t i;
+	bool found;
+
+	/* A reload in flight: refreshes, in order with its pages. */
+	if (cseq <= 0 || rl.running)
+		return -1;
+	i = table_find_in(&live, id, &found);
+	if (!found || (e = table_entry(live.v[i]))->cseq < 0)
+		return -1;
+	if (cseq <= e->cseq)
+		return 0;
+	if (cseq != e->cseq + 1 || counts == NULL ||
+	    model_shelter_event_counts(&e->s, counts) == -1)
+		return -1;
+	e->cseq = cseq;
+	table_touch(&e->s);
+	table_index_counts(i);
+	table_took(id, cseq);
+	return 0;
+}
+
+/* Who hears of the changes live takes: see table.h. */
+void
+table_on_take(void (*cb)(const char *id, long long cseq))
+{
+	took = cb;
+}
+
+/* The cseq the table holds of shelter id: see table.h. */
+long long
+table_cseq(const char *id)
+{
+	const struct shelter *s = table_get_in(&live, id);
+
+	return s != NULL ? table_entry(s)->cseq : -1;
 }
 
 /* The shelter id, borrowed until the next change, or NULL. */
@@ -429,6 +493,7 @@ table_reload_end(bool ok)
 		for (i = 0; i < live.n; i++)
 			table_entry(live.v[i])->gen = tgen;
 		log_debug("table: loaded %zu shelters", live.n);
+		table_took(NULL, 0);
 	} else
 		table_tab_free(&rl.next);
 	rl.running = rl.again = false;
@@ -477,6 +542,7 @@ static void
 table_page_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	const json_t *arr = json_object_get(result, "shelters");
+	const json_t *cseqs = json_object_get(result, "cseqs");
 	const char *next = json_string_value(json_object_get(result, "next"));
 	unsigned gen = (unsigned)(uintptr_t)arg;
 	bool first = rl.sent == 0 && rl.nmarks == 0 && rl.after[0] == '\0';
@@ -492,12 +558,15 @@ table_page_done(json_t *result, const struct sh_error *err, void *arg)
 		table_reload_end(false);
 		return;
 	}
-	for (i = 0; i < json_array_size(arr); i++)
-		if ((s = table_parse(json_array_get(arr, i))) != NULL &&
-		    table_insert(&rl.next, s) == -1) {
+	for (i = 0; i < json_array_size(arr); i++) {
+		if ((s = table_parse(json_array_get(arr, i))) == NULL)
+			continue;
+		table_entry(s)->cseq = table_cseq_at(cseqs, i);
+		if (table_insert(&rl.next, s) == -1) {
 			table_reload_end(false);
 			return;
 		}
+	}
 	if (first && next != NULL &&
 	    json_is_array(json_object_get(result, "marks"))) {
 		rl.marks = json_incref(json_object_get(result, "marks"));

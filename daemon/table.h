@@ -14,28 +14,58 @@
 #include "shelter/match.h"
 #include "shelter/model.h"
 
-/* Replace the whole table from a JSON array of shelters (live form). */
-int table_load(const json_t *shelters);
 /*
  * Reload the whole table in pages of shd_shelter_page, then done(arg, ok);
  * ok false: the store failed and the table is unchanged. 0, or -1 (done
  * not called) when it could not be sent.
  */
 int table_reload(void (*done)(void *, bool ok), void *arg);
-/* Insert or replace one shelter from its JSON (live form). */
-int table_put_json(const json_t *shelter);
+/*
+ * Insert or replace one shelter from its live JSON in a store reply that
+ * shows the shelter's change cseq (table_cseq_of; -1: not known). A reply
+ * older than what the table holds of it changes nothing. 0, or -1 (logged).
+ */
+int table_put_json(const json_t *shelter, long long cseq);
+/* The cseq of result, a store reply with a shelter ("cseq"), or -1. */
+long long table_cseq_of(const json_t *result);
+/* The cseq the table holds of shelter id; -1: none or not known. */
+long long table_cseq(const char *id);
+/*
+ * An event about shelter id that the store numbered change cseq (0: none).
+ * counts: its data when the change moved only counts (capacity.changed),
+ * else NULL. 0 when the table holds that change already or took its
+ * counts now (bumping what a reload would: generation, changes, index
+ * bounds); -1 when the shelter must be reloaded (table_refresh): not in
+ * the table, a change missed before it, more than counts changed, or a
+ * whole reload in flight (whose pages only refreshes stay in order with).
+ */
+int table_event(const char *id, long long cseq, const json_t *counts);
 void table_remove(const char *id);
 const struct shelter *table_get(const char *id);
 /*
- * Add dheld to the held count of pool of shelter id, as a function this
- * daemon called did in the store (shd_submit took a hold): the caller
- * reads its own write without reloading the shelter. Correct because the
- * table only changes from replies on the command connection, in order: no
- * reply already applied ran after that function, and the reload the
- * change's event asks for runs after it. 0, or -1 when the table has no
- * such shelter or pool (then reload it).
+ * The hold a function this daemon called took in pool of shelter id as
+ * change cseq of it (shd_submit's "cseq"): the caller reads its own write
+ * without reloading the shelter. Added when the table holds the change
+ * before it; nothing to do when it holds that change or a later one
+ * already (its event or a reload came first). 0 then, or -1 when the
+ * table lacks an earlier change, the shelter or the pool: wait for them
+ * (table_await).
  */
-int table_add_held(const char *id, const char *pool, int dheld);
+int table_add_held(const char *id, const char *pool, long long cseq);
+/*
+ * Call done(arg) from the event loop once the table holds change cseq of
+ * shelter id or a later one (by its events or replies), or when that has
+ * not come within TABLE_AWAIT_MS, after a reload of the shelter
+ * (table_fetch). 0, or -1 (done not called) on ENOMEM.
+ */
+int table_await(
+    const char *id, long long cseq, void (*done)(void *), void *arg);
+/*
+ * cb(id, cseq) runs whenever the table's entry of shelter id takes change
+ * cseq (id NULL: every entry may have changed, a reload swapped in):
+ * table_refresh.c's waiters (table_await) hear of it so. NULL: none.
+ */
+void table_on_take(void (*cb)(const char *id, long long cseq));
 /* The shelters, sorted by id; valid until the next change. */
 const struct shelter *const *table_all(size_t *n);
 /*
@@ -69,8 +99,8 @@ struct match_result *table_scratch(void);
  * its counts or held places changed, one removed, a reload swapped in).
  */
 uint64_t table_gen(void);
-/* The generation at which the whole table was last loaded (table_load,
- * or the swap of a table_reload: at start and after every reconnect). */
+/* The generation at which the whole table was last loaded (the swap of
+ * a table_reload: at start and after every reconnect). */
 uint64_t table_loaded_gen(void);
 /* The generation of the last change of s, a shelter of the table. */
 uint64_t table_shelter_gen(const struct shelter *s);

@@ -6,7 +6,13 @@
  * table_fetch() of that id sent meanwhile (a caller reading its own write)
  * is sent after the event arrived, so it brings that change too and the
  * queued refresh is dropped.
+ *
+ * A caller that waits for the table to hold a change of a shelter (its
+ * own hold, table_await) is called back when an event or a reply brought
+ * it, else after a reload of the shelter.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,21 @@
 static char (*queue)[MODEL_ID_MAX + 1];
 static size_t nqueue, capqueue;
 static struct event *ev_flush;
+
+/* Longest wait of table_await for the tail before it reloads. */
+#define TABLE_AWAIT_MS 100
+
+/* A table_await(): its timer, then the call of done. */
+struct await {
+	TAILQ_ENTRY(await) link;
+	char id[MODEL_ID_MAX + 1];
+	long long cseq;
+	bool held; /* the table holds it: done, no reload */
+	void (*done)(void *);
+	void *arg;
+	struct event *ev;
+};
+static TAILQ_HEAD(, await) awaits = TAILQ_HEAD_INITIALIZER(awaits);
 
 /* A table_fetch() in flight. */
 struct fetch {
@@ -39,7 +60,7 @@ table_fetch_done(json_t *result, const struct sh_error *err, void *arg)
 	if (result != NULL) {
 		s = json_object_get(result, "shelter");
 		if (s != NULL)
-			table_put_json(s);
+			table_put_json(s, table_cseq_of(result));
 	} else if (err != NULL && err->code == SH_NOT_FOUND)
 		table_remove(f->id);
 	/* Unavailable: the reload at the next store_up catches up. */
@@ -66,11 +87,11 @@ table_unqueue(const char *id)
 /*
  * Reload the shelter id from the store now (async): put it into the table,
  * or drop it when the store no longer has it, then call done(arg) (NULL:
- * none), also when the store is unavailable. Replies on the store's
- * command connection come back in order, so a reload never overwrites a
- * newer state that an earlier reply brought. A refresh of id queued by an
- * event is dropped: this one is sent after it. 0, or -1 (done not called)
- * when the store is down or on ENOMEM.
+ * none), also when the store is unavailable. A reply older than what the
+ * table holds (its cseq) is dropped, so a reload never overwrites a newer
+ * state that an event or another reply brought. A refresh of id queued by
+ * an event is dropped: this one is sent after it. 0, or -1 (done not
+ * called) when the store is down or on ENOMEM.
  */
 int
 table_fetch(const char *id, void (*done)(void *), void *arg)
@@ -152,10 +173,106 @@ table_refresh(const char *id)
 		event_active(ev_flush, EV_TIMEOUT, 0);
 }
 
-/* Free the refresh queue. */
+static void
+table_await_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct await *w = arg;
+	void (*done)(void *) = w->done;
+	void *darg = w->arg;
+	bool held = w->held;
+	char id[MODEL_ID_MAX + 1];
+
+	memcpy(id, w->id, sizeof id);
+	TAILQ_REMOVE(&awaits, w, link);
+	event_free(w->ev);
+	free(w);
+	if (!held) {
+		log_debug("table: shelter=%s did not reach the change awaited "
+		          "within %d ms: reloading it",
+		    id, TABLE_AWAIT_MS);
+		if (table_fetch(id, done, darg) == 0)
+			return;
+	}
+	done(darg);
+}
+
+/* Mark w held and call it back from the loop. */
+static void
+table_await_hold(struct await *w)
+{
+	w->held = true;
+	evtimer_del(w->ev);
+	event_active(w->ev, EV_TIMEOUT, 0);
+}
+
+static void table_awaited(const char *id, long long cseq);
+
+/* Wait for change cseq of id: see table.h. */
+int
+table_await(const char *id, long long cseq, void (*done)(void *), void *arg)
+{
+	struct timeval tv = {0, TABLE_AWAIT_MS * 1000};
+	struct await *w;
+
+	if (sd.base == NULL || strlen(id) > MODEL_ID_MAX ||
+	    (w = calloc(1, sizeof *w)) == NULL)
+		return -1;
+	if ((w->ev = evtimer_new(sd.base, table_await_fire, w)) == NULL) {
+		free(w);
+		return -1;
+	}
+	table_on_take(table_awaited);
+	memcpy(w->id, id, strlen(id) + 1);
+	w->cseq = cseq;
+	w->done = done;
+	w->arg = arg;
+	TAILQ_INSERT_TAIL(&awaits, w, link);
+	if (cseq > 0 && table_cseq(id) >= cseq)
+		table_await_hold(w);
+	else
+		evtimer_add(w->ev, &tv);
+	return 0;
+}
+
+/* The table took change cseq of id (NULL: any may have): call back who
+ * waits for it (table_on_take). */
+static void
+table_awaited(const char *id, long long cseq)
+{
+	struct await *w;
+
+	TAILQ_FOREACH(w, &awaits, link)
+	{
+		if (w->held || w->cseq <= 0)
+			continue;
+		if (id == NULL ? table_cseq(w->id) >= w->cseq
+		               : strcmp(w->id, id) == 0 && cseq >= w->cseq)
+			table_await_hold(w);
+	}
+}
+
+/* The cseq of result, a store reply with a shelter: see table.h. */
+long long
+table_cseq_of(const json_t *result)
+{
+	const json_t *v = json_object_get(result, "cseq");
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/* Free the refresh queue; call back who still waits (at exit). */
 void
 table_refresh_free(void)
 {
+	struct await *w;
+
+	table_on_take(NULL);
+	while ((w = TAILQ_FIRST(&awaits)) != NULL) {
+		TAILQ_REMOVE(&awaits, w, link);
+		event_free(w->ev);
+		w->done(w->arg);
+		free(w);
+	}
 	if (ev_flush != NULL)
 		event_free(ev_flush);
 	ev_flush = NULL;
