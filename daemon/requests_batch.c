@@ -428,8 +428,7 @@ requests_batch_stored(struct requests_batch_op *op, json_t *result)
 		if (table_add_held(sid,
 		        json_string_value(json_object_get(prop, "pool")),
 		        table_cseq_of(r)) == -1)
-			requests_refresh_await(
-			    &op->refresh, sid, table_cseq_of(r));
+			requests_refresh_shelter(&op->refresh, sid);
 	}
 	requests_refresh_end(&op->refresh);
 }

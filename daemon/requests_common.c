@@ -156,20 +156,6 @@ requests_refresh_shelter(struct requests_refresh *rs, const char *sid)
 		rs->pending++;
 }
 
-/* Wait for a change of one shelter: see requests_internal.h. */
-void
-requests_refresh_await(
-    struct requests_refresh *rs, const char *sid, long long cseq)
-{
-	if (sid == NULL || sid[0] == '\0')
-		return;
-	if (cseq > 0 &&
-	    table_await(sid, cseq, requests_refresh_one_done, rs) == 0)
-		rs->pending++;
-	else
-		requests_refresh_shelter(rs, sid);
-}
-
 /* Reload the changed shelters: see requests_internal.h. */
 void
 requests_refresh_changed(

@@ -81,12 +81,6 @@ void requests_refresh_begin(
 /* Reload shelter sid (NULL or "": none). */
 void requests_refresh_shelter(struct requests_refresh *rs, const char *sid);
 /*
- * Wait until the table holds change cseq of shelter sid (table_await: its
- * event brings it, or a reload); cseq <= 0 (not known): reload it now.
- */
-void requests_refresh_await(
-    struct requests_refresh *rs, const char *sid, long long cseq);
-/*
  * Reload the shelters whose free places a call changed: sid, and sid2 when
  * it is another one (NULL or "": none).
  */

@@ -144,7 +144,7 @@ requests_submit_reply(
 	result = json_pack("{s:O, s:O?, s:O?, s:b}", "request", req, "proposal",
 	    prop, "explanation", expl, "duplicate", dup);
 	/* Its own hold is in the table at once (see table_add_held), or
-	 * once the table has the changes before it (their events). */
+	 * after a reload of the shelter when the table does not have it. */
 	if (prop == NULL || dup || result == NULL ||
 	    table_add_held(
 	        json_string_value(json_object_get(prop, "shelter_id")),
@@ -156,8 +156,8 @@ requests_submit_reply(
 	op->reply = result;
 	op->step = SUBMIT_REFRESH_HOLD;
 	requests_refresh_begin(&op->refresh, requests_submit_refreshed, op);
-	requests_refresh_await(
-	    &op->refresh, requests_str_of(prop, "shelter_id"), op->cseq);
+	requests_refresh_shelter(
+	    &op->refresh, requests_str_of(prop, "shelter_id"));
 	requests_refresh_end(&op->refresh);
 }
 

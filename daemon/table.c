@@ -105,14 +105,15 @@ table_shelter_free(struct shelter *s)
 static struct match_result scratch;   /* all zero: initialised */
 static struct match_index live_index; /* of live, in its order */
 static bool live_index_stale = true;
-static void (*took)(const char *, long long); /* table_on_take */
+static void (*took)(const char *, long long, bool); /* table_on_take */
 
-/* An entry of live took change cseq of shelter id (NULL: any may have). */
+/* An entry of live took change cseq of shelter id (NULL: any may have),
+ * its counts replaced (whole) or one hold added. */
 static void
-table_took(const char *id, long long cseq)
+table_took(const char *id, long long cseq, bool whole)
 {
 	if (took != NULL)
-		took(id, cseq);
+		took(id, cseq, whole);
 }
 
 static void table_entries_free(void);
@@ -313,7 +314,7 @@ table_put_json(const json_t *obj, long long cseq)
 			return 0; /* a reply older than what the table holds */
 		if (found && table_put_counts(live.v[i], obj, cseq) == 0) {
 			table_index_counts(i);
-			table_took(id, cseq);
+			table_took(id, cseq, true);
 			return 0;
 		}
 	}
@@ -321,7 +322,7 @@ table_put_json(const json_t *obj, long long cseq)
 		return -1;
 	table_entry(s)->cseq = cseq;
 	if ((rc = table_insert(&live, s)) == 0)
-		table_took(id, cseq);
+		table_took(id, cseq, true);
 	return rc;
 }
 
@@ -345,32 +346,35 @@ table_get_in(const struct tab *t, const char *id)
 }
 
 /*
- * The hold in pool of change cseq into s: 1 when added, 0 when s holds
- * that change already, -1 when it lacks an earlier one or the pool.
+ * The hold in pool of change cseq into s: 1 when added as that change, 0
+ * when s holds it already, 2 when added ahead of earlier changes s lacks
+ * (ahead: allowed), -1 when not added (no such pool, cseq not known).
  */
 static int
-table_held_in(struct shelter *s, const char *pool, long long cseq)
+table_held_in(struct shelter *s, const char *pool, long long cseq, bool ahead)
 {
 	struct entry *e = table_entry(s);
+	bool next = cseq == e->cseq + 1;
 	int k;
 
 	if (e->cseq >= 0 && cseq <= e->cseq)
 		return 0;
-	if (e->cseq < 0 || cseq != e->cseq + 1)
+	if (e->cseq < 0 || (!next && !ahead))
 		return -1;
 	for (k = 0; k < s->npools; k++)
 		if (strcmp(s->pools[k].name, pool) == 0) {
 			s->pools[k].held++;
-			e->cseq = cseq;
+			if (next)
+				e->cseq = cseq;
 			table_touch(s);
-			return 1;
+			return next ? 1 : 2;
 		}
 	return -1;
 }
 
-/* The hold this daemon's own call took: see table.h. */
+/* A hold this daemon's own call took: see table.h. */
 int
-table_add_held(const char *id, const char *pool, long long cseq)
+table_held(const char *id, const char *pool, long long cseq)
 {
 	struct shelter *s;
 	size_t i;
@@ -379,16 +383,33 @@ table_add_held(const char *id, const char *pool, long long cseq)
 
 	if (id == NULL || pool == NULL || cseq <= 0)
 		return -1;
+	/* The pages hold no hold ahead: it is put again after the swap. */
 	if (table_reload_has(id) && (s = table_get_in(&rl.next, id)) != NULL)
-		table_held_in(s, pool, cseq);
+		table_held_in(s, pool, cseq, false);
 	i = table_find_in(&live, id, &found);
-	if (!found || (rc = table_held_in(live.v[i], pool, cseq)) == -1)
+	if (!found || (rc = table_held_in(live.v[i], pool, cseq, true)) == -1)
 		return -1;
-	if (rc == 1) {
+	if (rc > 0)
 		table_index_counts(i);
-		table_took(id, cseq);
-	}
-	return 0;
+	if (rc == 1)
+		table_took(id, cseq, false);
+	return rc;
+}
+
+/* A hold ahead of the changes before it, again: see table.h. */
+int
+table_held_again(const char *id, const char *pool, long long cseq)
+{
+	size_t i;
+	bool found;
+	int rc;
+
+	i = table_find_in(&live, id, &found);
+	if (!found || (rc = table_held_in(live.v[i], pool, cseq, true)) == -1)
+		return -1;
+	if (rc > 0)
+		table_index_counts(i);
+	return rc;
 }
 
 /* An event of change cseq of shelter id: see table.h. */
@@ -413,13 +434,13 @@ table_event(const char *id, long long cseq, const json_t *counts)
 	e->cseq = cseq;
 	table_touch(&e->s);
 	table_index_counts(i);
-	table_took(id, cseq);
+	table_took(id, cseq, true);
 	return 0;
 }
 
 /* Who hears of the changes live takes: see table.h. */
 void
-table_on_take(void (*cb)(const char *id, long long cseq))
+table_on_take(void (*cb)(const char *id, long long cseq, bool whole))
 {
 	took = cb;
 }
@@ -493,7 +514,7 @@ table_reload_end(bool ok)
 		for (i = 0; i < live.n; i++)
 			table_entry(live.v[i])->gen = tgen;
 		log_debug("table: loaded %zu shelters", live.n);
-		table_took(NULL, 0);
+		table_took(NULL, 0, true);
 	} else
 		table_tab_free(&rl.next);
 	rl.running = rl.again = false;

@@ -45,27 +45,30 @@ const struct shelter *table_get(const char *id);
 /*
  * The hold a function this daemon called took in pool of shelter id as
  * change cseq of it (shd_submit's "cseq"): the caller reads its own write
- * without reloading the shelter. Added when the table holds the change
- * before it; nothing to do when it holds that change or a later one
- * already (its event or a reload came first). 0 then, or -1 when the
- * table lacks an earlier change, the shelter or the pool: wait for them
- * (table_await).
+ * without reloading the shelter, unless the table has it already (its
+ * event or a reload came first). When changes before it are still on
+ * their way, it is shown ahead of them until they come (table_refresh.c).
+ * 0, or -1 when the table has no such shelter or pool or cseq is not
+ * known (<= 0): reload it.
  */
 int table_add_held(const char *id, const char *pool, long long cseq);
 /*
- * Call done(arg) from the event loop once the table holds change cseq of
- * shelter id or a later one (by its events or replies), or when that has
- * not come within TABLE_AWAIT_MS, after a reload of the shelter
- * (table_fetch). 0, or -1 (done not called) on ENOMEM.
+ * table_add_held's part in the entry: 1 when added as the entry's next
+ * change, 0 when the entry has that change already, 2 when added ahead
+ * of changes it lacks (counts replaced by an older change lose it: add
+ * it again with table_held_again), -1 when not added.
  */
-int table_await(
-    const char *id, long long cseq, void (*done)(void *), void *arg);
+int table_held(const char *id, const char *pool, long long cseq);
+/* Add a hold ahead again after the entry's counts were replaced: as
+ * table_held, but no table_on_take callback. */
+int table_held_again(const char *id, const char *pool, long long cseq);
 /*
- * cb(id, cseq) runs whenever the table's entry of shelter id takes change
- * cseq (id NULL: every entry may have changed, a reload swapped in):
- * table_refresh.c's waiters (table_await) hear of it so. NULL: none.
+ * cb(id, cseq, whole) runs whenever the entry of shelter id takes change
+ * cseq, whole when its counts were replaced (by a reply or an event),
+ * else one hold was added (id NULL: a reload swapped every entry in).
+ * For table_refresh.c's holds ahead. NULL: none.
  */
-void table_on_take(void (*cb)(const char *id, long long cseq));
+void table_on_take(void (*cb)(const char *id, long long cseq, bool whole));
 /* The shelters, sorted by id; valid until the next change. */
 const struct shelter *const *table_all(size_t *n);
 /*

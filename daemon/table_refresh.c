@@ -7,9 +7,11 @@
  * is sent after the event arrived, so it brings that change too and the
  * queued refresh is dropped.
  *
- * A caller that waits for the table to hold a change of a shelter (its
- * own hold, table_await) is called back when an event or a reply brought
- * it, else after a reload of the shelter.
+ * A hold this daemon's own call took (table_add_held) that the table
+ * cannot take as its next change yet, since changes before it are still
+ * on their way, is shown ahead of them: it is added again whenever the
+ * counts are replaced by an older change, until one that has it arrives
+ * (else, after TABLE_AHEAD_MS, the shelter is reloaded).
  */
 #include <sys/queue.h>
 
@@ -29,20 +31,18 @@ static char (*queue)[MODEL_ID_MAX + 1];
 static size_t nqueue, capqueue;
 static struct event *ev_flush;
 
-/* Longest wait of table_await for the tail before it reloads. */
-#define TABLE_AWAIT_MS 100
+/* How long a hold is shown ahead before the shelter is reloaded. */
+#define TABLE_AHEAD_MS 1000
 
-/* A table_await(): its timer, then the call of done. */
-struct await {
-	TAILQ_ENTRY(await) link;
+/* A hold shown ahead of the changes before it (table_add_held). */
+struct ahead {
+	TAILQ_ENTRY(ahead) link;
 	char id[MODEL_ID_MAX + 1];
+	char pool[MODEL_POOL_NAME_MAX + 1];
 	long long cseq;
-	bool held; /* the table holds it: done, no reload */
-	void (*done)(void *);
-	void *arg;
-	struct event *ev;
+	struct event *ev; /* TABLE_AHEAD_MS */
 };
-static TAILQ_HEAD(, await) awaits = TAILQ_HEAD_INITIALIZER(awaits);
+static TAILQ_HEAD(, ahead) aheads = TAILQ_HEAD_INITIALIZER(aheads);
 
 /* A table_fetch() in flight. */
 struct fetch {
@@ -174,81 +174,77 @@ table_refresh(const char *id)
 }
 
 static void
-table_await_fire(evutil_socket_t fd, short what, void *arg)
+table_ahead_drop(struct ahead *a)
 {
-	struct await *w = arg;
-	void (*done)(void *) = w->done;
-	void *darg = w->arg;
-	bool held = w->held;
+	TAILQ_REMOVE(&aheads, a, link);
+	event_free(a->ev);
+	free(a);
+}
+
+/* A hold ahead for TABLE_AHEAD_MS and the changes before it still not
+ * in: reload the shelter (its reply has the hold). */
+static void
+table_ahead_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct ahead *a = arg;
 	char id[MODEL_ID_MAX + 1];
 
-	memcpy(id, w->id, sizeof id);
-	TAILQ_REMOVE(&awaits, w, link);
-	event_free(w->ev);
-	free(w);
-	if (!held) {
-		log_debug("table: shelter=%s did not reach the change awaited "
-		          "within %d ms: reloading it",
-		    id, TABLE_AWAIT_MS);
-		if (table_fetch(id, done, darg) == 0)
-			return;
-	}
-	done(darg);
+	memcpy(id, a->id, sizeof id);
+	table_ahead_drop(a);
+	log_debug("table: shelter=%s: the changes before a hold did not come "
+	          "within %d ms: reloading it",
+	    id, TABLE_AHEAD_MS);
+	table_fetch(id, NULL, NULL);
 }
 
-/* Mark w held and call it back from the loop. */
+/*
+ * The entry of id (NULL: every entry) took change cseq (table_on_take):
+ * drop the holds ahead it has now; when its counts were replaced (whole)
+ * by an older change, add those it lacks again.
+ */
 static void
-table_await_hold(struct await *w)
+table_ahead_took(const char *id, long long cseq, bool whole)
 {
-	w->held = true;
-	evtimer_del(w->ev);
-	event_active(w->ev, EV_TIMEOUT, 0);
-}
+	struct ahead *a, *next;
 
-static void table_awaited(const char *id, long long cseq);
-
-/* Wait for change cseq of id: see table.h. */
-int
-table_await(const char *id, long long cseq, void (*done)(void *), void *arg)
-{
-	struct timeval tv = {0, TABLE_AWAIT_MS * 1000};
-	struct await *w;
-
-	if (sd.base == NULL || strlen(id) > MODEL_ID_MAX ||
-	    (w = calloc(1, sizeof *w)) == NULL)
-		return -1;
-	if ((w->ev = evtimer_new(sd.base, table_await_fire, w)) == NULL) {
-		free(w);
-		return -1;
-	}
-	table_on_take(table_awaited);
-	memcpy(w->id, id, strlen(id) + 1);
-	w->cseq = cseq;
-	w->done = done;
-	w->arg = arg;
-	TAILQ_INSERT_TAIL(&awaits, w, link);
-	if (cseq > 0 && table_cseq(id) >= cseq)
-		table_await_hold(w);
-	else
-		evtimer_add(w->ev, &tv);
-	return 0;
-}
-
-/* The table took change cseq of id (NULL: any may have): call back who
- * waits for it (table_on_take). */
-static void
-table_awaited(const char *id, long long cseq)
-{
-	struct await *w;
-
-	TAILQ_FOREACH(w, &awaits, link)
-	{
-		if (w->held || w->cseq <= 0)
+	for (a = TAILQ_FIRST(&aheads); a != NULL; a = next) {
+		next = TAILQ_NEXT(a, link);
+		if (id != NULL && strcmp(a->id, id) != 0)
 			continue;
-		if (id == NULL ? table_cseq(w->id) >= w->cseq
-		               : strcmp(w->id, id) == 0 && cseq >= w->cseq)
-			table_await_hold(w);
+		if ((id != NULL ? cseq : table_cseq(a->id)) >= a->cseq)
+			table_ahead_drop(a);
+		else if (whole &&
+		    table_held_again(a->id, a->pool, a->cseq) != 2)
+			table_ahead_drop(a); /* taken, or gone */
 	}
+}
+
+/* A hold this daemon's own call took: see table.h. */
+int
+table_add_held(const char *id, const char *pool, long long cseq)
+{
+	struct timeval tv = {
+	    TABLE_AHEAD_MS / 1000, (TABLE_AHEAD_MS % 1000) * 1000};
+	struct ahead *a = NULL;
+	int rc;
+
+	if ((rc = table_held(id, pool, cseq)) != 2)
+		return rc == -1 ? -1 : 0;
+	/* Ahead: remembered, so that it survives older counts. */
+	if (sd.base == NULL || strlen(pool) > MODEL_POOL_NAME_MAX ||
+	    (a = calloc(1, sizeof *a)) == NULL ||
+	    (a->ev = evtimer_new(sd.base, table_ahead_expired, a)) == NULL) {
+		free(a);
+		table_fetch(id, NULL, NULL);
+		return 0;
+	}
+	table_on_take(table_ahead_took);
+	snprintf(a->id, sizeof a->id, "%s", id);
+	snprintf(a->pool, sizeof a->pool, "%s", pool);
+	a->cseq = cseq;
+	TAILQ_INSERT_TAIL(&aheads, a, link);
+	evtimer_add(a->ev, &tv);
+	return 0;
 }
 
 /* The cseq of result, a store reply with a shelter: see table.h. */
@@ -260,19 +256,13 @@ table_cseq_of(const json_t *result)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
-/* Free the refresh queue; call back who still waits (at exit). */
+/* Free the refresh queue and the holds ahead. */
 void
 table_refresh_free(void)
 {
-	struct await *w;
-
 	table_on_take(NULL);
-	while ((w = TAILQ_FIRST(&awaits)) != NULL) {
-		TAILQ_REMOVE(&awaits, w, link);
-		event_free(w->ev);
-		w->done(w->arg);
-		free(w);
-	}
+	while (!TAILQ_EMPTY(&aheads))
+		table_ahead_drop(TAILQ_FIRST(&aheads));
 	if (ev_flush != NULL)
 		event_free(ev_flush);
 	ev_flush = NULL;
