@@ -446,7 +446,9 @@ events_table(const struct store_event *ev, int t)
 
 	if (ev->cseq <= 0)
 		return -1;
-	if (ev->counts && t == VOCAB_EVENT_CAPACITY_CHANGED)
+	/* The data only when the table may take it (not held already). */
+	if (ev->counts && t == VOCAB_EVENT_CAPACITY_CHANGED &&
+	    ev->cseq > table_cseq(ev->shelter))
 		counts = json_loadb(ev->data, ev->data_len, 0, NULL);
 	rc = table_event(ev->shelter, ev->cseq, counts);
 	json_decref(counts);

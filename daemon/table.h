@@ -1,7 +1,8 @@
 /*
  * table.h: the in-memory shelter table that matching runs against,
  * refreshed from the store (at start, after each reconnect, and for every
- * event that names a shelter), so every instance sees the same table.
+ * event that names a shelter: from the event itself when it moved only
+ * counts, see table_event), so every instance sees the same table.
  */
 #ifndef SHELTERD_TABLE_H
 #define SHELTERD_TABLE_H
