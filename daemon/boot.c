@@ -51,7 +51,8 @@ boot_seed_done(json_t *result, const struct sh_error *err, void *arg)
 		if (err->code == SH_UNAVAILABLE)
 			seed_pending = true; /* again at the next store_up */
 	} else {
-		table_put_json(json_object_get(result, "shelter"));
+		table_put_json(
+		    json_object_get(result, "shelter"), table_cseq_of(result));
 		if (json_is_true(json_object_get(result, "changed"))) {
 			log_info("seed: shelter=%s %s", id,
 			    json_is_true(json_object_get(result, "created"))

@@ -174,7 +174,7 @@ departures_done(json_t *result, const struct sh_error *err, void *arg)
 	}
 	log_info("shelter.departures: shelter=%s by %s", call_str(call, "id"),
 	    call->who);
-	table_put_json(s);
+	table_put_json(s, table_cseq_of(result));
 	shelters_freshness(s);
 	call_reply(call, json_pack("{s:O}", "shelter", s));
 }

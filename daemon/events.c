@@ -434,16 +434,38 @@ events_clock(const struct store_event *ev)
 }
 
 /*
+ * The table takes ev, an event of type t about a shelter, by its cseq
+ * (table_event: held already, or the counts of a capacity.changed that
+ * moved only counts): 0, or -1 when it must reload the shelter.
+ */
+static int
+events_table(const struct store_event *ev, int t)
+{
+	json_t *counts = NULL;
+	int rc;
+
+	if (ev->cseq <= 0)
+		return -1;
+	/* The data only when the table may take it (not held already). */
+	if (ev->counts && t == VOCAB_EVENT_CAPACITY_CHANGED &&
+	    ev->cseq > table_cseq(ev->shelter))
+		counts = json_loadb(ev->data, ev->data_len, 0, NULL);
+	rc = table_event(ev->shelter, ev->cseq, counts);
+	json_decref(counts);
+	return rc;
+}
+
+/*
  * What ev does to this instance (its row of lib/vocab.c): reload or drop
- * its shelter in the table, wake the waitlist. Events on the internal
- * _shelter topic only do that; an unknown type there is a reload, as a
- * shelter document changed.
+ * its shelter in the table (or take its counts), wake the waitlist.
+ * Events on the internal _shelter topic only do that; an unknown type
+ * there is a reload, as a shelter document changed.
  */
 static void
 events_apply(const struct store_event *ev, bool internal)
 {
-	const struct vocab_event_def *d =
-	    vocab_event(vocab_event_parse(ev->type));
+	int t = vocab_event_parse(ev->type);
+	const struct vocab_event_def *d = vocab_event(t);
 	unsigned fx = d != NULL ? d->effects
 	    : internal          ? VOCAB_EFFECT_REFRESH
 	                        : 0;
@@ -451,7 +473,8 @@ events_apply(const struct store_event *ev, bool internal)
 
 	if (has_shelter && (fx & VOCAB_EFFECT_REMOVE))
 		table_remove(ev->shelter);
-	else if (has_shelter && (fx & VOCAB_EFFECT_REFRESH))
+	else if (has_shelter && (fx & VOCAB_EFFECT_REFRESH) &&
+	    events_table(ev, t) == -1)
 		table_refresh(ev->shelter);
 	if ((fx & VOCAB_EFFECT_WAKE) && !internal)
 		placement_wake();

@@ -232,11 +232,21 @@ local function hnum(k, f)
 	return tonumber(redis.call('HGET', k, f)) or 0
 end
 
--- Append an event to the stream; returns its id.
-local function emit(topic, type, shelter, data)
+-- Append an event to the stream; returns its id. cseq: the number of
+-- the change of the shelter it is about (shelter_changed), with counts
+-- true when that change moved only the shelter's counts (nil: the event
+-- changed no shelter). Both are fields of their own beside data, for
+-- the daemons' tables; subscribers get data only.
+local function emit(topic, type, shelter, data, cseq, counts)
+	if cseq == nil then
+		return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN,
+		    '*', 'topic', topic, 'type', type, 'shelter', shelter or '',
+		    'at', now_iso(), 'data', data)
+	end
 	return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN, '*',
 	    'topic', topic, 'type', type, 'shelter', shelter or '',
-	    'at', now_iso(), 'data', data)
+	    'at', now_iso(), 'data', data, 'cseq', int(cseq), 'counts',
+	    counts and '1' or '0')
 end
 
 ---------------------------------------------------------------------------
@@ -250,6 +260,15 @@ end
 -- alert_at: see alerts_shelters).
 local function alert_due_now(id)
 	redis.call('ZADD', key('alert_at'), 0, id)
+end
+
+-- A change of what the daemons' tables hold of the shelter whose hash is
+-- sk (counts, intake, version, updated_at, departures, the document): its
+-- cseq counts up, and the new number is returned. The daemon's table keeps
+-- each shelter's cseq and takes an event or a reply only when it is newer
+-- (docs/store.md). The hash must exist.
+local function shelter_changed(sk)
+	return redis.call('HINCRBY', sk, 'cseq', 1)
 end
 
 -- {total, occupied, held, expected} of one pool, or nil when it is gone.
@@ -288,7 +307,8 @@ local function shelter_hash(id)
 	return h
 end
 
--- The live shelter document, or nil when there is no such shelter.
+-- The live shelter document and its cseq (text), or nil when there is no
+-- such shelter.
 local function shelter_json(id)
 	local h = shelter_hash(id)
 	if h == nil then
@@ -316,12 +336,24 @@ local function shelter_json(id)
 	    int(tonumber(h.version) or 0) .. ',"updated_at":' ..
 	    q(iso(updated)) .. ',"report_age_s":' ..
 	    int(age < 0 and 0 or age) .. ',"departures_unconfirmed":' ..
-	    (h.du or '[]'))
+	    (h.du or '[]')), h.cseq or '0'
 end
 
--- capacity.changed of a shelter: its pools' counts in one read.
-local function emit_capacity(id)
+-- {"shelter": S, "cseq": N} of an existing shelter: what the daemon puts
+-- into its table, S also for its caller.
+local function shelter_reply(id)
+	local s, cseq = shelter_json(id)
+	return '{"shelter":' .. s .. ',"cseq":' .. cseq .. '}'
+end
+
+-- capacity.changed of a shelter: its pools' counts in one read, as a
+-- change of its own (shelter_changed). full: more than the counts
+-- changed with it (pools, version, updated_at, departures), so tables
+-- reload the shelter; else they may take the counts from the event.
+-- Returns the change's cseq.
+local function emit_capacity(id, full)
 	local sk = skey(id)
+	local cseq = shelter_changed(sk)
 	local h = redis.call('HMGET', sk, 'pools', 'version')
 	local names, f = words(h[1]), {}
 	for _, name in ipairs(names) do
@@ -340,7 +372,8 @@ local function emit_capacity(id)
 	end
 	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' ..
 	    q(id) .. ',"version":' .. int(tonumber(h[2]) or 0) ..
-	    ',"pools":' .. json_array(pools) .. '}')
+	    ',"pools":' .. json_array(pools) .. '}', cseq, not full)
+	return cseq
 end
 
 -- Does any pool of the shelter hold or expect someone?
@@ -394,7 +427,7 @@ local function shelter_put(a)
 		if tab ~= '' and hget(sk, 'tab') ~= tab then
 			redis.call('HSET', sk, 'tab', tab)
 		end
-		return '{"shelter":' .. shelter_json(id) ..
+		return string.sub(shelter_reply(id), 1, -2) ..
 		    ',"created":false,"changed":false}'
 	end
 
@@ -409,9 +442,16 @@ local function shelter_put(a)
 		redis.call('HINCRBY', sk, 'version', 1)
 	else
 		local open = (open_if_new == '1' or open_if_new == 'true')
+		-- A shelter created again numbers its changes on from where
+		-- the removed one stopped: a table's entry of that one is
+		-- never newer.
+		local gone = hget(key('cseq_gone'), id)
 		redis.call('HSET', sk, 'open', open and '1' or '0',
 		    'reason', '', 'version', 1, 'updated_at', int(now_ms()),
-		    'open_since', int(now_ms()))
+		    'open_since', int(now_ms()), 'cseq', gone or '0')
+		if gone then
+			redis.call('HDEL', key('cseq_gone'), id)
+		end
 		redis.call('ZADD', key('shelters'), 0, id)
 		alert_due_now(id)
 	end
@@ -427,11 +467,12 @@ local function shelter_put(a)
 		    'o:' .. name, int(spec[name].occupied), 'h:' .. name, 0,
 		    'e:' .. name, 0)
 	end
-	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) .. '}')
+	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) ..
+	    '}', shelter_changed(sk))
 	if #added > 0 or #removed > 0 then
-		emit_capacity(id)
+		emit_capacity(id, true)
 	end
-	return '{"shelter":' .. shelter_json(id) .. ',"created":' ..
+	return string.sub(shelter_reply(id), 1, -2) .. ',"created":' ..
 	    bool(not exists) .. ',"changed":true}'
 end
 
@@ -450,6 +491,7 @@ local function shelter_remove(a)
 		return fail(E.state, 'id', 'shelter ' .. id ..
 		    ' holds or expects someone and cannot be removed')
 	end
+	redis.call('HSET', key('cseq_gone'), id, hget(sk, 'cseq') or '0')
 	redis.call('DEL', sk)
 	redis.call('ZREM', key('shelters'), id)
 	redis.call('ZREM', key('alert_at'), id)
@@ -459,11 +501,11 @@ local function shelter_remove(a)
 end
 
 local function shelter_get(a)
-	local s = shelter_json(a[2])
+	local s, cseq = shelter_json(a[2])
 	if s == nil then
 		return shelter_not_found(a[2])
 	end
-	return '{"shelter":' .. s .. '}'
+	return '{"shelter":' .. s .. ',"cseq":' .. cseq .. '}'
 end
 
 local function shelter_list(a)
@@ -491,8 +533,8 @@ end
 -- each): the live document without what the table derives or ignores
 -- (report_age_s, the intake's reason and since, a pool's free and
 -- overbooked). The counts are the stored integers as they are (written
--- by int and HINCRBY). isos caches iso() by second within a page. nil
--- when there is no such shelter.
+-- by int and HINCRBY). isos caches iso() by second within a page. Its
+-- cseq (text) second. nil when there is no such shelter.
 local function shelter_table_json(id, isos)
 	local h = shelter_hash(id)
 	if h == nil then
@@ -519,7 +561,7 @@ local function shelter_table_json(id, isos)
 	    (h.always == '1' and 'true},"pools":[' or 'false},"pools":[') ..
 	    table.concat(pools, ',') .. '],"version":' .. (h.version or '0') ..
 	    ',"updated_at":"' .. at .. '","departures_unconfirmed":' ..
-	    (h.du or '[]') .. '}'
+	    (h.du or '[]') .. '}', h.cseq or '0'
 end
 
 
@@ -529,7 +571,7 @@ local TAB_FORM = 's1 '
 
 -- The fields of a row before the pools' (enum model_row_field).
 local ROW_FIELDS = {'tab', 'pools', 'open', 'always', 'version',
-    'updated_at', 'du'}
+    'updated_at', 'du', 'cseq'}
 
 -- The count fields of the pools named in the text pools, in order.
 local function row_count_fields(pools)
@@ -554,7 +596,8 @@ end
 -- shelter follows), marks (an array, empty but on the first page), then
 -- one array per shelter: its ROW_FIELDS, then per pool of its tab total,
 -- occupied, held, expected, departures; or, for a shelter without a tab
--- of TAB_FORM (stored by an older version), {T} (its shelter_table_json).
+-- of TAB_FORM (stored by an older version), {T, cseq} (its
+-- shelter_table_json).
 -- The daemon reads no JSON but that fallback's. One HMGET a shelter asks
 -- for the counts of the pools the one before had (shelters in a row often
 -- have the same pools); a shelter with other pools takes a second.
@@ -606,10 +649,10 @@ local function shelter_rows(a)
 			n = n + 1
 			out[n] = v
 		else
-			local t = shelter_table_json(id, isos)
+			local t, cseq = shelter_table_json(id, isos)
 			if t ~= nil then
 				n = n + 1
-				out[n] = {t}
+				out[n] = {t, cseq}
 			end
 		end
 	end
@@ -676,8 +719,8 @@ local function capacity(a)
 		-- daemons' tables hear of it (their freshness), no subscriber.
 		redis.call('HSET', sk, 'updated_at', int(now_ms()))
 		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
-		    q(id) .. '}')
-		return '{"shelter":' .. shelter_json(id) .. '}', {id}
+		    q(id) .. '}', shelter_changed(sk))
+		return shelter_reply(id), {id}
 	end
 	for _, s in ipairs(sets) do
 		redis.call('HSET', sk, 't:' .. s[1], int(s[2]), 'o:' .. s[1],
@@ -687,8 +730,8 @@ local function capacity(a)
 	redis.call('HSET', sk, 'updated_at', int(now_ms()))
 	-- A report: the reminder stops, passed departures are accounted for.
 	redis.call('HDEL', sk, 'stale_next', 'du')
-	emit_capacity(id)
-	return '{"shelter":' .. shelter_json(id) .. '}', {id}
+	emit_capacity(id, true)
+	return shelter_reply(id), {id}
 end
 
 local function intake(a)
@@ -704,8 +747,8 @@ local function intake(a)
 	redis.call('HINCRBY', sk, 'version', 1)
 	emit(TOPIC.capacity, EVENT.shelter_intake, id, '{"shelter_id":' .. q(id) ..
 	    ',"open":' .. bool(open) .. ',"reason":' ..
-	    (reason ~= '' and q(reason) or 'null') .. '}')
-	return '{"shelter":' .. shelter_json(id) .. '}'
+	    (reason ~= '' and q(reason) or 'null') .. '}', shelter_changed(sk))
+	return shelter_reply(id)
 end
 
 -- Today as days since the epoch (UTC), and a day as YYYY-MM-DD.
@@ -767,13 +810,16 @@ local function departures(a)
 		redis.call('HSET', sk, 'du', json_array(keep))
 	end
 	alert_due_now(id)
-	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) .. '}')
-	return '{"shelter":' .. shelter_json(id) .. '}'
+	emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' .. q(id) ..
+	    '}', shelter_changed(sk))
+	return shelter_reply(id)
 end
 
 -- Planned departures whose date has passed without being confirmed
--- leave the plan and are listed as unconfirmed. True when any did; then
--- the earliest date still planned ("YYYY-MM-DD"), or nil.
+-- leave the plan and are listed as unconfirmed. True when any did: a
+-- change (shelter_changed) with no event of its own, so the tables
+-- reload the shelter at its next event, as they did before. Then the
+-- earliest date still planned ("YYYY-MM-DD"), or nil.
 local function departures_pass(id)
 	local sk = skey(id)
 	local t = day_iso(today())
@@ -819,6 +865,7 @@ local function departures_pass(id)
 		du = json_array(passed)
 	end
 	redis.call('HSET', sk, 'du', du)
+	shelter_changed(sk)
 	return true, first
 end
 
@@ -1207,7 +1254,8 @@ end
 -- Hold place (place_of) for request r ({rid, case, co}) as proposal pid:
 -- the count, the proposal, the hold, the case counts and their events.
 -- The caller has checked the place is free and moves the request to
--- proposed. Returns the proposal's JSON (proposal_json's text).
+-- proposed. Returns the proposal's JSON (proposal_json's text) and the
+-- cseq of the hold's change of the shelter.
 local function hold(r, pid, ttl_s, place)
 	local sid, pool = place.sid, place.pool
 	local expires = now_ms() + ttl_s * 1000
@@ -1232,9 +1280,15 @@ local function hold(r, pid, ttl_s, place)
 	-- The event without distance_km (see proposal_json).
 	emit(TOPIC.proposals, EVENT.proposal_created, sid,
 	    '{"proposal":' .. pj .. '},"request_id":' .. q(r.rid) .. '}')
-	emit_capacity(sid)
+	local cseq = emit_capacity(sid)
 	return pj .. ',"distance_km":' .. ((place.dist or '') ~= '' and
-	    place.dist or '{"exploitation":null,"preferred":null}') .. '}'
+	    place.dist or '{"exploitation":null,"preferred":null}') .. '}', cseq
+end
+
+-- ',"cseq":N' of a hold's change (hold's second value), '' for none:
+-- the daemon that took the hold puts it into its table (table_add_held).
+local function cseq_member(cseq)
+	return cseq and ',"cseq":' .. int(cseq) or ''
 end
 
 -- A stored request r ({rid, seq, status}) that gets proposal pid: off the
@@ -1300,12 +1354,14 @@ end
 
 -- The reply of shd_submit when it made a proposal or found a duplicate,
 -- in fields (the register wrapper adds audited second): {kind,
--- request_id, proposal_id, shelter_id, pool, result}. result is
+-- request_id, proposal_id, shelter_id, pool, cseq, result}; cseq is the
+-- hold's change of the shelter ('' for a duplicate). result is
 -- request.submit's result as the daemon sends it to the client:
 -- {request, proposal, explanation: null, duplicate}. A new field goes
 -- before result, which stays last (docs/store.md).
-local function submit_fields(kind, rid, pid, sid, pool, rj, pj)
-	return {kind, rid, pid or '', sid or '', pool or '', table.concat({
+local function submit_fields(kind, rid, pid, sid, pool, rj, pj, cseq)
+	return {kind, rid, pid or '', sid or '', pool or '',
+	    cseq and int(cseq) or '', table.concat({
 	    '{"request":', rj, ',"proposal":', pj,
 	    ',"explanation":null,"duplicate":',
 	    kind == 'duplicate' and 'true' or 'false', '}'})}
@@ -1410,9 +1466,9 @@ local function submit(a)
 		    new_request_json(r, doc, 'null') .. ',"proposal":null}',
 		    {r.rid}, true
 	end
-	local pj = hold(r, pid, ttl_s, place)
+	local pj, cseq = hold(r, pid, ttl_s, place)
 	return submit_fields('proposal', r.rid, pid, place.sid, place.pool,
-	    new_request_json(r, doc, pj), pj), {r.rid, pid}, false
+	    new_request_json(r, doc, pj), pj, cseq), {r.rid, pid}, false
 end
 
 -- shd_submit_batch ttl nalt partial [ref doc urgency case co_victims
@@ -1474,12 +1530,17 @@ local function submit_batch(a)
 		end
 	end
 	if bad and not partial then
-		local docs = {}
+		local docs, seqs = {}, {}
 		for _, sid in ipairs(sids) do
-			docs[#docs + 1] = shelter_json(sid)
+			local doc, cseq = shelter_json(sid)
+			if doc then
+				docs[#docs + 1] = doc
+				seqs[#seqs + 1] = cseq
+			end
 		end
 		return '{"retry":true,"shelters":' .. json_array(docs) ..
-		    ',"duplicates":[' .. table.concat(dups, ',') .. ']}'
+		    ',"cseqs":[' .. table.concat(seqs, ',') ..
+		    '],"duplicates":[' .. table.concat(dups, ',') .. ']}'
 	end
 	local out = {}
 	for i, it in ipairs(items) do
@@ -1497,10 +1558,13 @@ local function submit_batch(a)
 			    co = it.co ~= '' and it.co or 'any'}
 			create_request(r, it.ref, it.doc, it.urgency, it.hh, pid,
 			    place and place.sid)
-			local pj = pid and hold(r, pid, ttl_s, place) or 'null'
+			local pj, cseq = 'null', nil
+			if pid then
+				pj, cseq = hold(r, pid, ttl_s, place)
+			end
 			out[i] = '{"duplicate":false,"request":' ..
 			    new_request_json(r, it.doc, pj) .. ',"proposal":' ..
-			    pj .. '}'
+			    pj .. cseq_member(cseq) .. '}'
 		end
 	end
 	return '{"results":' .. json_array(out) .. '}'
@@ -1532,7 +1596,7 @@ local function shd_propose(a)
 	if h[1] == false then
 		return request_not_found(rid)
 	end
-	local pj = nil
+	local pj, cseq = nil, nil
 	if h[1] == STATUS.waiting then
 		local r = {rid = rid, status = h[1], case = h[2] or '',
 		    co = h[3] or 'any', rejected = words(h[4]), seq = h[5]}
@@ -1541,11 +1605,12 @@ local function shd_propose(a)
 		if place then
 			pj = new_proposal_id()
 			to_proposed(r, pj, place.sid)
-			pj = hold(r, pj, tonumber(a[3]) or 1800, place)
+			pj, cseq = hold(r, pj, tonumber(a[3]) or 1800, place)
 		end
 	end
 	local req, prop = request_doc_json(rid, pj)
-	return '{"request":' .. req .. ',"proposal":' .. prop .. '}'
+	return '{"request":' .. req .. ',"proposal":' .. prop ..
+	    cseq_member(cseq) .. '}'
 end
 
 -- Close an open proposal whose hold is given back (rejected, expired,
@@ -1740,6 +1805,7 @@ end
 -- and its case no longer counts in the shelter.
 -- A resident left: that confirms one planned departure of its pool, the
 -- earliest one that has passed unconfirmed, else the earliest planned.
+-- True when it changed a departure (more than counts changed).
 local function departure_confirm(sk, pool)
 	local du = cjson.decode(hget(sk, 'du') or '[]')
 	local keep, done = {}, false
@@ -1760,11 +1826,11 @@ local function departure_confirm(sk, pool)
 		else
 			redis.call('HSET', sk, 'du', json_array(keep))
 		end
-		return
+		return true
 	end
 	local dp = hget(sk, 'dp:' .. pool)
 	if dp == nil then
-		return
+		return false
 	end
 	keep = {}
 	for i, d in ipairs(cjson.decode(dp)) do
@@ -1782,6 +1848,7 @@ local function departure_confirm(sk, pool)
 	else
 		redis.call('HSET', sk, 'dp:' .. pool, json_array(keep))
 	end
+	return true
 end
 
 local function departed(a)
@@ -1795,8 +1862,9 @@ local function departed(a)
 	if pool_counts(sk, pool) and hnum(sk, 'o:' .. pool) > 0 then
 		redis.call('HINCRBY', sk, 'o:' .. pool, -1)
 	end
+	local confirmed = false
 	if pool_counts(sk, pool) then
-		departure_confirm(sk, pool)
+		confirmed = departure_confirm(sk, pool)
 	end
 	case_add(rid, sid, -1)
 	set_status(rid, STATUS.departed, nil, nil, nil, pid, sid)
@@ -1804,7 +1872,7 @@ local function departed(a)
 	emit_request(rid, EVENT.request_departed, sid)
 	emit_placement(rid, EVENT.placement_departed)
 	if redis.call('EXISTS', sk) == 1 then
-		emit_capacity(sid)
+		emit_capacity(sid, confirmed)
 	end
 	return '{"request":' .. request_json(rid) .. '}'
 end

@@ -372,13 +372,17 @@ requests_batch_go(struct requests_batch_op *op)
 static void
 requests_batch_retry(struct requests_batch_op *op, const json_t *result)
 {
-	const json_t *v;
+	const json_t *v, *seqs, *c;
 	size_t k;
 	json_int_t pos;
 
 	v = json_object_get(result, "shelters");
-	for (k = 0; k < json_array_size(v); k++)
-		table_put_json(json_array_get(v, k));
+	seqs = json_object_get(result, "cseqs");
+	for (k = 0; k < json_array_size(v); k++) {
+		c = json_array_get(seqs, k);
+		table_put_json(json_array_get(v, k),
+		    json_is_integer(c) ? (long long)json_integer_value(c) : -1);
+	}
 	v = json_object_get(result, "duplicates");
 	for (k = 0; k < json_array_size(v); k++) {
 		pos = json_integer_value(json_array_get(v, k));
@@ -423,7 +427,7 @@ requests_batch_stored(struct requests_batch_op *op, json_t *result)
 		sid = json_string_value(json_object_get(prop, "shelter_id"));
 		if (table_add_held(sid,
 		        json_string_value(json_object_get(prop, "pool")),
-		        1) == -1)
+		        table_cseq_of(r)) == -1)
 			requests_refresh_shelter(&op->refresh, sid);
 	}
 	requests_refresh_end(&op->refresh);

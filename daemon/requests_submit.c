@@ -57,6 +57,7 @@ struct requests_submit_op {
 	json_t *reply; /* SUBMIT_REFRESH_HOLD: the result to send, or ... */
 	char *text;    /* ... the store's result text (owned) */
 	size_t text_len;
+	long long cseq; /* of the hold's change of its shelter (0: none) */
 	struct requests_refresh refresh;
 };
 
@@ -167,7 +168,8 @@ requests_submit_reply(
 	if (prop == NULL || dup || result == NULL ||
 	    table_add_held(
 	        json_string_value(json_object_get(prop, "shelter_id")),
-	        json_string_value(json_object_get(prop, "pool")), 1) != -1) {
+	        json_string_value(json_object_get(prop, "pool")),
+	        op->cseq) != -1) {
 		requests_submit_end(op, result);
 		return;
 	}
@@ -215,7 +217,7 @@ requests_submit_spliced(
 	    sr->request_id, sr->proposal_id, sr->shelter_id, sr->pool,
 	    op->call->who);
 	/* As in requests_submit_reply. */
-	if (table_add_held(sr->shelter_id, sr->pool, 1) != -1) {
+	if (table_add_held(sr->shelter_id, sr->pool, sr->cseq) != -1) {
 		call_reply_text(op->call, sr->result, sr->result_len);
 		requests_submit_free(op);
 		return;
@@ -400,12 +402,14 @@ requests_submit_advance(
 		requests_submit_match(op, result);
 		break;
 	case SUBMIT_STORE:
+		op->cseq = table_cseq_of(result);
 		prop = json_object_get(result, "proposal");
 		requests_submit_settle(op, json_object_get(result, "request"),
 		    json_is_null(prop) ? NULL : prop,
 		    json_is_true(json_object_get(result, "duplicate")));
 		break;
 	case SUBMIT_PROPOSE_ALL:
+		op->cseq = table_cseq_of(result);
 		req = json_object_get(result, "request");
 		prop = json_object_get(result, "proposal");
 		requests_submit_settle(op, req != NULL ? req : op->request,

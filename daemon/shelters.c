@@ -100,7 +100,7 @@ shelters_reply_shelter(struct call *call, json_t *result)
 	json_t *s = json_object_get(result, "shelter");
 
 	if (s != NULL) {
-		table_put_json(s);
+		table_put_json(s, table_cseq_of(result));
 		shelters_freshness(s);
 	}
 	call_reply(call, json_pack("{s:O?}", "shelter", s));
@@ -288,7 +288,6 @@ shelters_list_ok(struct call *call, json_t *result)
 	json_t *out;
 	size_t i;
 
-	table_load(all); /* the whole table, fresh: take it */
 	if ((out = json_array()) == NULL) {
 		call_errorf(
 		    call, SH_INTERNAL, "internal", NULL, "out of memory");

@@ -42,6 +42,10 @@ struct store_event {
 	const char *topic, *type, *shelter, *at;
 	const char *data; /* JSON text */
 	size_t data_len;
+	/* The number of the change of shelter it records (its field cseq;
+	 * 0: none), and whether that change moved only counts (counts 1). */
+	long long cseq;
+	bool counts;
 };
 typedef void store_event_cb(const struct store_event *ev, void *arg);
 typedef void store_range_cb(const struct store_event *evs, size_t n,
@@ -197,6 +201,7 @@ int store_case_shelters(
 struct store_submit_reply {
 	bool duplicate; /* else a proposal was made */
 	const char *request_id, *proposal_id, *shelter_id, *pool;
+	long long cseq; /* the hold's change of the shelter; 0: none */
 	const char *result;
 	size_t result_len;
 };

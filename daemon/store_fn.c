@@ -305,8 +305,8 @@ struct store_fn_submit {
 
 /*
  * shd_submit's reply in fields: [kind ("proposal" or "duplicate"),
- * audited, request_id, proposal_id, shelter_id, pool, ..., result]. A
- * field added later goes before result, which is always the last.
+ * audited, request_id, proposal_id, shelter_id, pool, cseq, ..., result].
+ * A field added later goes before result, which is always the last.
  */
 static void
 store_fn_submitted(const struct store_fields *f, json_t *result,
@@ -322,7 +322,7 @@ store_fn_submitted(const struct store_fields *f, json_t *result,
 		return;
 	}
 	sr.duplicate = strcmp(f->v[0], "duplicate") == 0;
-	if (f->n < 7 || (!sr.duplicate && strcmp(f->v[0], "proposal") != 0) ||
+	if (f->n < 8 || (!sr.duplicate && strcmp(f->v[0], "proposal") != 0) ||
 	    f->len[2] == 0 ||
 	    (!sr.duplicate &&
 	        (f->len[3] == 0 || f->len[4] == 0 || f->len[5] == 0))) {
@@ -337,6 +337,7 @@ store_fn_submitted(const struct store_fields *f, json_t *result,
 	sr.proposal_id = f->v[3];
 	sr.shelter_id = f->v[4];
 	sr.pool = f->v[5];
+	sr.cseq = f->len[6] > 0 ? strtoll(f->v[6], NULL, 10) : 0;
 	sr.result = f->v[f->n - 1];
 	sr.result_len = f->len[f->n - 1];
 	s.cb(&sr, NULL, NULL, s.arg);

@@ -48,7 +48,10 @@ store_entry(const redisReply *e, struct store_event *ev)
 		else if (strcmp(k->str, "data") == 0) {
 			ev->data = v->str;
 			ev->data_len = v->len;
-		}
+		} else if (strcmp(k->str, "cseq") == 0)
+			ev->cseq = strtoll(v->str, NULL, 10);
+		else if (strcmp(k->str, "counts") == 0)
+			ev->counts = strcmp(v->str, "1") == 0;
 	}
 	return 0;
 }

@@ -3,23 +3,22 @@
  *
  * An array of malloc'ed shelters kept sorted by id, so lookups are a binary
  * search and table_all() hands matching the deterministic order it ranks
- * ties by. Every entry is parsed from the store's live JSON; the table is
+ * ties by. Every entry is read from the store (table_row.c); the table is
  * never changed from anything else, so every instance converges on the
- * same view.
+ * same view. Refreshes of one shelter are in table_refresh.c.
  *
  * The whole table is reloaded in pages (table_reload), so no reply grows
  * with the register: the new entries are built beside the live ones and
- * swapped in after the last page. A page comes in the row form
- * (shd_shelter_rows, model_shelter_row): the packed static part and the
- * live fields, read without a JSON parser; a shelter stored before the
- * packed form existed comes as its JSON instead. The first page names the ends
- * of the others (marks), so TABLE_AHEAD of them are in flight at once: the
- * store builds the next while the daemon parses one. Meanwhile a shelter
- * reloaded on its own whose page has already arrived is put into both, so the
- * swap loses no newer state (replies on the command connection come back in
- * order).
+ * swapped in after the last page. The first page names the ends of the
+ * others (marks), so TABLE_AHEAD of them are in flight at once. Meanwhile
+ * a shelter reloaded on its own whose page has already arrived is put into
+ * both, so the swap loses no newer state.
  *
- * Refreshes of one shelter are in table_refresh.c.
+ * An entry holds its shelter as the store had it after the change
+ * numbered cseq (docs/store.md); replies and events name the change they
+ * show and come on different connections, in any order: an older one is
+ * dropped, the next change when it moved only counts is taken from its
+ * event (table_event), anything else is reloaded. cseq -1: not known.
  *
  * Matching goes through an index of the live entries (match_index): a
  * shelter replaced in place is indexed again at once; an insert or removal
@@ -43,6 +42,7 @@
 #include "shelterd.h"
 #include "store.h"
 #include "table.h"
+#include "table_row.h"
 
 /* Entries sorted by id. */
 struct tab {
@@ -70,9 +70,11 @@ static struct {
 	struct waiter *w; /* called when it ends */
 	size_t nw, capw;
 } rl;
-/* An entry: its last change's generation, the shelter to its last pool. */
+/* An entry: its last change's generation, the cseq it holds, the shelter
+ * to its last pool. */
 struct entry {
 	uint64_t gen;
+	long long cseq;
 	struct shelter s;
 };
 static uint64_t tgen;         /* counts every change of the table */
@@ -103,16 +105,18 @@ table_shelter_free(struct shelter *s)
 static struct match_result scratch;   /* all zero: initialised */
 static struct match_index live_index; /* of live, in its order */
 static bool live_index_stale = true;
+static void (*took)(const char *, long long, bool); /* table_on_take */
+
+/* An entry of live took change cseq of shelter id (NULL: any may have),
+ * its counts replaced (whole) or one hold added. */
+static void
+table_took(const char *id, long long cseq, bool whole)
+{
+	if (took != NULL)
+		took(id, cseq, whole);
+}
 
 static void table_entries_free(void);
-
-static int
-table_cmp(const void *a, const void *b)
-{
-	const struct shelter *const *x = a, *const *y = b;
-
-	return strcmp((*x)->id, (*y)->id);
-}
 
 /* Index of id in t, or of where it would go (*found false). */
 static size_t
@@ -149,6 +153,7 @@ table_entry_new(const struct shelter *tmp)
 		return NULL;
 	}
 	memcpy(&e->s, tmp, size);
+	e->cseq = -1;
 	e->gen = ++tgen;
 	changes_add(&recent, tmp->id, tgen);
 	return &e->s;
@@ -164,112 +169,46 @@ static struct shelter *
 table_parse(const json_t *obj)
 {
 	static struct shelter tmp; /* the loop is single-threaded */
-	struct sh_error err;
 
-	if (model_shelter_parse(obj, NULL, MODEL_STORED, &tmp, &err) == -1) {
-		log_warnx("table: stored shelter %s refused: %s",
-		    json_string_value(json_object_get(obj, "id"))
-		        ? json_string_value(json_object_get(obj, "id"))
-		        : "?",
-		    err.message);
+	if (table_read_json(obj, &tmp) == -1)
 		return NULL;
-	}
 	return table_entry_new(&tmp);
 }
 
-/* The bytes of a string element of r (nil: absent). */
-static struct model_text
-table_text(const redisReply *r)
-{
-	if (r->type != REDIS_REPLY_STRING)
-		return (struct model_text){NULL, 0};
-	return (struct model_text){r->str, r->len};
-}
-
-/*
- * One shelter of a row page (shd_shelter_rows): its fields, then its
- * pools' counts; or {T}, its JSON form. A new allocation, or NULL (logged)
- * when it does not read.
- */
+/* One shelter of a row page (table_read_row) into a new allocation with
+ * the cseq the row shows, or NULL (logged). */
 static struct shelter *
 table_parse_row(const redisReply *row)
 {
-	static struct shelter tmp; /* the loop is single-threaded */
-	struct model_text f[MODEL_ROW_N + MODEL_POOL_MAX * MODEL_ROW_POOL_N];
-	struct sh_error err;
+	static struct shelter tmp;
 	struct shelter *s;
-	json_t *obj;
-	size_t i;
+	long long cseq;
+	bool json;
 
-	if (row->type != REDIS_REPLY_ARRAY)
+	if (table_read_row(row, &tmp, &cseq, &json) == -1 ||
+	    (s = table_entry_new(&tmp)) == NULL)
 		return NULL;
-	if (row->elements == 1 && row->element[0]->type == REDIS_REPLY_STRING) {
-		/* Stored before the packed form: its JSON. */
-		if ((obj = json_loadb(row->element[0]->str,
-		         row->element[0]->len, 0, NULL)) == NULL) {
-			log_warnx("table: a stored shelter is not JSON");
-			return NULL;
-		}
-		if ((s = table_parse(obj)) != NULL)
-			table_tabs_note(s);
-		json_decref(obj);
-		return s;
-	}
-	if (row->elements < MODEL_ROW_N ||
-	    row->elements > sizeof f / sizeof f[0]) {
-		log_warnx("table: a shelter row of %zu fields", row->elements);
-		return NULL;
-	}
-	for (i = 0; i < row->elements; i++)
-		f[i] = table_text(row->element[i]);
-	if (model_shelter_row(f, f + MODEL_ROW_N, row->elements - MODEL_ROW_N,
-	        &tmp, &err) == -1) {
-		log_warnx("table: stored shelter %s refused: %s: %s",
-		    tmp.id[0] != '\0' ? tmp.id : "?", err.field, err.message);
-		return NULL;
-	}
-	return table_entry_new(&tmp);
+	table_entry(s)->cseq = cseq;
+	if (json)
+		table_tabs_note(s);
+	return s;
 }
 
-/*
- * Replace the whole table with the shelters of a JSON array in their live
- * form. A shelter that does not parse is logged and left out. Returns 0,
- * or -1 (table unchanged) when shelters is not an array or on ENOMEM.
- */
-int
-table_load(const json_t *shelters)
+/* Is s newer than a reply of change cseq of it (-1: not known)? */
+static bool
+table_newer(const struct shelter *s, long long cseq)
 {
-	struct shelter **v, *s;
-	size_t i, n = 0, cap;
-
-	if (!json_is_array(shelters))
-		return -1;
-	cap = json_array_size(shelters);
-	if ((v = calloc(cap ? cap : 1, sizeof *v)) == NULL) {
-		log_warn("table: calloc");
-		return -1;
-	}
-	for (i = 0; i < cap; i++)
-		if ((s = table_parse(json_array_get(shelters, i))) != NULL)
-			v[n++] = s;
-	qsort(v, n, sizeof *v, table_cmp);
-	table_entries_free();
-	tswapped = ++tgen;
-	changes_all(&recent, tgen);
-	live_index_stale = true;
-	live.v = v;
-	live.n = n;
-	live.cap = cap ? cap : 1;
-	log_debug("table: loaded %zu shelters", n);
-	return 0;
+	return cseq >= 0 && table_entry(s)->cseq > cseq;
 }
 
-/* Only the counts of s changed (model_shelter_put_counts): 0, or -1. */
+/* Only the counts of s changed (model_shelter_put_counts) in change cseq
+ * of it: 0, or -1. */
 static int
-table_put_counts(struct shelter *s, const json_t *obj)
+table_put_counts(struct shelter *s, const json_t *obj, long long cseq)
 {
 	if (model_shelter_put_counts(s, obj) == -1)
 		return -1;
+	table_entry(s)->cseq = cseq;
 	table_touch(s);
 	return 0;
 }
@@ -341,9 +280,10 @@ table_reload_has(const char *id)
 	return rl.running && rl.after[0] != '\0' && strcmp(id, rl.after) <= 0;
 }
 
-/* Put obj into the reload's pages when they hold its id already. */
+/* Put obj (change cseq) into the reload's pages when they hold its id
+ * already, unless they hold a newer change. */
 static void
-table_reload_put(const json_t *obj, const char *id)
+table_reload_put(const json_t *obj, const char *id, long long cseq)
 {
 	struct shelter *s;
 	size_t i;
@@ -352,35 +292,48 @@ table_reload_put(const json_t *obj, const char *id)
 	if (id == NULL || !table_reload_has(id))
 		return;
 	i = table_find_in(&rl.next, id, &found);
-	if (found && table_put_counts(rl.next.v[i], obj) == 0)
+	if (found &&
+	    (table_newer(rl.next.v[i], cseq) ||
+	        table_put_counts(rl.next.v[i], obj, cseq) == 0))
 		return;
-	if ((s = table_parse(obj)) != NULL)
+	if ((s = table_parse(obj)) != NULL) {
+		table_entry(s)->cseq = cseq;
 		table_insert(&rl.next, s);
+	}
 }
 
 /*
- * Insert or replace one shelter from its live JSON. Returns 0, or -1 when
- * it does not parse (logged) or on ENOMEM; the table is then unchanged.
+ * Insert or replace one shelter from its live JSON as of change cseq (-1:
+ * not known), unless the table holds a newer change of it. Returns 0, or
+ * -1 when it does not parse (logged) or on ENOMEM; the table is then
+ * unchanged.
  */
 int
-table_put_json(const json_t *obj)
+table_put_json(const json_t *obj, long long cseq)
 {
 	struct shelter *s;
 	const char *id = json_string_value(json_object_get(obj, "id"));
 	size_t i;
 	bool found;
+	int rc;
 
-	table_reload_put(obj, id);
+	table_reload_put(obj, id, cseq);
 	if (id != NULL) {
 		i = table_find_in(&live, id, &found);
-		if (found && table_put_counts(live.v[i], obj) == 0) {
+		if (found && table_newer(live.v[i], cseq))
+			return 0; /* a reply older than what the table holds */
+		if (found && table_put_counts(live.v[i], obj, cseq) == 0) {
 			table_index_counts(i);
+			table_took(id, cseq, true);
 			return 0;
 		}
 	}
 	if ((s = table_parse(obj)) == NULL)
 		return -1;
-	return table_insert(&live, s);
+	table_entry(s)->cseq = cseq;
+	if ((rc = table_insert(&live, s)) == 0)
+		table_took(id, cseq, true);
+	return rc;
 }
 
 /* Drop the shelter id if present. */
@@ -402,38 +355,106 @@ table_get_in(const struct tab *t, const char *id)
 	return found ? t->v[i] : NULL;
 }
 
-/* Held places this daemon's own call took or gave back: see table.h. */
-int
-table_add_held(const char *id, const char *pool, int dheld)
+/*
+ * The hold in pool of change cseq into s: 1 when added as that change, 0
+ * when s holds it already, 2 when added ahead of earlier changes s lacks
+ * (ahead: allowed), -1 when not added (no such pool, cseq not known).
+ */
+static int
+table_held_in(struct shelter *s, const char *pool, long long cseq, bool ahead)
 {
-	struct shelter *s;
-	size_t i;
-	bool found;
+	struct entry *e = table_entry(s);
+	bool next = cseq == e->cseq + 1;
 	int k;
 
-	if (id == NULL || pool == NULL)
+	if (e->cseq >= 0 && cseq <= e->cseq)
+		return 0;
+	if (e->cseq < 0 || (!next && !ahead))
 		return -1;
-	if (table_reload_has(id) && (s = table_get_in(&rl.next, id)) != NULL)
-		for (k = 0; k < s->npools; k++)
-			if (strcmp(s->pools[k].name, pool) == 0 &&
-			    s->pools[k].held + dheld >= 0) {
-				s->pools[k].held += dheld;
-				table_touch(s);
-			}
-	i = table_find_in(&live, id, &found);
-	if (!found)
-		return -1;
-	s = live.v[i];
 	for (k = 0; k < s->npools; k++)
 		if (strcmp(s->pools[k].name, pool) == 0) {
-			if (s->pools[k].held + dheld < 0)
-				return -1;
-			s->pools[k].held += dheld;
+			s->pools[k].held++;
+			if (next)
+				e->cseq = cseq;
 			table_touch(s);
-			table_index_counts(i);
-			return 0;
+			return next ? 1 : 2;
 		}
 	return -1;
+}
+
+/* A hold ahead of the changes before it, again: see table.h. */
+int
+table_held_again(const char *id, const char *pool, long long cseq)
+{
+	size_t i;
+	bool found;
+	int rc;
+
+	i = table_find_in(&live, id, &found);
+	if (!found || (rc = table_held_in(live.v[i], pool, cseq, true)) == -1)
+		return -1;
+	if (rc > 0)
+		table_index_counts(i);
+	return rc;
+}
+
+/* A hold this daemon's own call took: see table.h. */
+int
+table_held(const char *id, const char *pool, long long cseq)
+{
+	struct shelter *s;
+	int rc;
+
+	if (id == NULL || pool == NULL || cseq <= 0)
+		return -1;
+	/* The pages hold no hold ahead: it is put again after the swap. */
+	if (table_reload_has(id) && (s = table_get_in(&rl.next, id)) != NULL)
+		table_held_in(s, pool, cseq, false);
+	if ((rc = table_held_again(id, pool, cseq)) == 1)
+		table_took(id, cseq, false);
+	return rc;
+}
+
+/* An event of change cseq of shelter id: see table.h. */
+int
+table_event(const char *id, long long cseq, const json_t *counts)
+{
+	struct entry *e;
+	size_t i;
+	bool found;
+
+	/* A reload in flight: refreshes, in order with its pages. */
+	if (cseq <= 0 || rl.running)
+		return -1;
+	i = table_find_in(&live, id, &found);
+	if (!found || (e = table_entry(live.v[i]))->cseq < 0)
+		return -1;
+	if (cseq <= e->cseq)
+		return 0;
+	if (cseq != e->cseq + 1 || counts == NULL ||
+	    model_shelter_event_counts(&e->s, counts) == -1)
+		return -1;
+	e->cseq = cseq;
+	table_touch(&e->s);
+	table_index_counts(i);
+	table_took(id, cseq, true);
+	return 0;
+}
+
+/* Who hears of the changes live takes: see table.h. */
+void
+table_on_take(void (*cb)(const char *id, long long cseq, bool whole))
+{
+	took = cb;
+}
+
+/* The cseq the table holds of shelter id: see table.h. */
+long long
+table_cseq(const char *id)
+{
+	const struct shelter *s = table_get_in(&live, id);
+
+	return s != NULL ? table_entry(s)->cseq : -1;
 }
 
 /* The shelter id, borrowed until the next change, or NULL. */
@@ -497,6 +518,7 @@ table_reload_end(bool ok)
 		for (i = 0; i < live.n; i++)
 			table_entry(live.v[i])->gen = tgen;
 		log_debug("table: loaded %zu shelters", live.n);
+		table_took(NULL, 0, true);
 	} else
 		table_tab_free(&rl.next);
 	rl.running = rl.again = false;

@@ -1,7 +1,8 @@
 /*
  * table.h: the in-memory shelter table that matching runs against,
  * refreshed from the store (at start, after each reconnect, and for every
- * event that names a shelter), so every instance sees the same table.
+ * event that names a shelter: from the event itself when it moved only
+ * counts, see table_event), so every instance sees the same table.
  */
 #ifndef SHELTERD_TABLE_H
 #define SHELTERD_TABLE_H
@@ -14,8 +15,6 @@
 #include "shelter/match.h"
 #include "shelter/model.h"
 
-/* Replace the whole table from a JSON array of shelters (live form). */
-int table_load(const json_t *shelters);
 /*
  * Reload the whole table in pages of shd_shelter_rows, then done(arg, ok);
  * ok false: the store failed and the table is unchanged. 0, or -1 (done
@@ -29,20 +28,55 @@ bool table_reloading(void);
 void table_tabs_note(const struct shelter *s);
 void table_tabs_send(bool ok);
 void table_tabs_free(void);
-/* Insert or replace one shelter from its JSON (live form). */
-int table_put_json(const json_t *shelter);
+/*
+ * Insert or replace one shelter from its live JSON in a store reply that
+ * shows the shelter's change cseq (table_cseq_of; -1: not known). A reply
+ * older than what the table holds of it changes nothing. 0, or -1 (logged).
+ */
+int table_put_json(const json_t *shelter, long long cseq);
+/* The cseq of result, a store reply with a shelter ("cseq"), or -1. */
+long long table_cseq_of(const json_t *result);
+/* The cseq the table holds of shelter id; -1: none or not known. */
+long long table_cseq(const char *id);
+/*
+ * An event about shelter id that the store numbered change cseq (0: none).
+ * counts: its data when the change moved only counts (capacity.changed),
+ * else NULL. 0 when the table holds that change already or took its
+ * counts now (bumping what a reload would: generation, changes, index
+ * bounds); -1 when the shelter must be reloaded (table_refresh): not in
+ * the table, a change missed before it, more than counts changed, or a
+ * whole reload in flight (whose pages only refreshes stay in order with).
+ */
+int table_event(const char *id, long long cseq, const json_t *counts);
 void table_remove(const char *id);
 const struct shelter *table_get(const char *id);
 /*
- * Add dheld to the held count of pool of shelter id, as a function this
- * daemon called did in the store (shd_submit took a hold): the caller
- * reads its own write without reloading the shelter. Correct because the
- * table only changes from replies on the command connection, in order: no
- * reply already applied ran after that function, and the reload the
- * change's event asks for runs after it. 0, or -1 when the table has no
- * such shelter or pool (then reload it).
+ * The hold a function this daemon called took in pool of shelter id as
+ * change cseq of it (shd_submit's "cseq"): the caller reads its own write
+ * without reloading the shelter, unless the table has it already (its
+ * event or a reload came first). When changes before it are still on
+ * their way, it is shown ahead of them until they come (table_refresh.c).
+ * 0, or -1 when the table has no such shelter or pool or cseq is not
+ * known (<= 0): reload it.
  */
-int table_add_held(const char *id, const char *pool, int dheld);
+int table_add_held(const char *id, const char *pool, long long cseq);
+/*
+ * table_add_held's part in the entry: 1 when added as the entry's next
+ * change, 0 when the entry has that change already, 2 when added ahead
+ * of changes it lacks (counts replaced by an older change lose it: add
+ * it again with table_held_again), -1 when not added.
+ */
+int table_held(const char *id, const char *pool, long long cseq);
+/* Add a hold ahead again after the entry's counts were replaced: as
+ * table_held, but no table_on_take callback. */
+int table_held_again(const char *id, const char *pool, long long cseq);
+/*
+ * cb(id, cseq, whole) runs whenever the entry of shelter id takes change
+ * cseq, whole when its counts were replaced (by a reply or an event),
+ * else one hold was added (id NULL: a reload swapped every entry in).
+ * For table_refresh.c's holds ahead. NULL: none.
+ */
+void table_on_take(void (*cb)(const char *id, long long cseq, bool whole));
 /* The shelters, sorted by id; valid until the next change. */
 const struct shelter *const *table_all(size_t *n);
 /*
@@ -76,8 +110,8 @@ struct match_result *table_scratch(void);
  * its counts or held places changed, one removed, a reload swapped in).
  */
 uint64_t table_gen(void);
-/* The generation at which the whole table was last loaded (table_load,
- * or the swap of a table_reload: at start and after every reconnect). */
+/* The generation at which the whole table was last loaded (the swap of
+ * a table_reload: at start and after every reconnect). */
 uint64_t table_loaded_gen(void);
 /* The generation of the last change of s, a shelter of the table. */
 uint64_t table_shelter_gen(const struct shelter *s);

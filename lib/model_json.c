@@ -314,6 +314,53 @@ model_household_json(const struct request *r)
 }
 
 /*
+ * The counts of the npools pools of the JSON array pools into n when they
+ * are s's pools in order (by name) and every count is a whole number from
+ * 0 to INT_MAX: 0, or -1.
+ */
+static int
+model_counts_read(const struct shelter *s, const json_t *pools,
+    json_int_t n[MODEL_POOL_MAX][4])
+{
+	static const char *const keys[] = {
+	    "total", "occupied", "held", "expected"};
+	const json_t *p, *v;
+	const char *name;
+	int k, j;
+
+	if (json_array_size(pools) != (size_t)s->npools)
+		return -1;
+	for (k = 0; k < s->npools; k++) {
+		p = json_array_get(pools, k);
+		name = json_string_value(json_object_get(p, "name"));
+		if (name == NULL || strcmp(name, s->pools[k].name) != 0)
+			return -1;
+		for (j = 0; j < 4; j++) {
+			v = json_object_get(p, keys[j]);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > INT_MAX)
+				return -1;
+			n[k][j] = json_integer_value(v);
+		}
+	}
+	return 0;
+}
+
+/* Copy the counts model_counts_read read into s. */
+static void
+model_counts_copy(struct shelter *s, json_int_t n[MODEL_POOL_MAX][4])
+{
+	int k;
+
+	for (k = 0; k < s->npools; k++) {
+		s->pools[k].total = (int)n[k][0];
+		s->pools[k].occupied = (int)n[k][1];
+		s->pools[k].held = (int)n[k][2];
+		s->pools[k].expected = (int)n[k][3];
+	}
+}
+
+/*
  * The live JSON obj of shelter s when only its counts may differ: the same
  * version and updated_at (both change with every put that changes
  * something, capacity report and intake change, and a shelter created again
@@ -325,43 +372,47 @@ model_household_json(const struct request *r)
 int
 model_shelter_put_counts(struct shelter *s, const json_t *obj)
 {
-	static const char *const keys[] = {
-	    "total", "occupied", "held", "expected"};
-	const json_t *pools = json_object_get(obj, "pools"), *p, *v;
-	const char *name, *at;
+	const json_t *pools = json_object_get(obj, "pools"), *v;
+	const char *at;
 	json_int_t n[MODEL_POOL_MAX][4];
-	int k, j;
+	int k;
 
 	v = json_object_get(obj, "version");
 	at = json_string_value(json_object_get(obj, "updated_at"));
 	if (!json_is_integer(v) || json_integer_value(v) != s->version ||
 	    at == NULL || model_time_parse(at) != s->updated_at ||
-	    json_array_size(pools) != (size_t)s->npools ||
 	    s->departures_unconfirmed > 0 ||
 	    json_array_size(json_object_get(obj, "departures_unconfirmed")) > 0)
 		return -1;
-	for (k = 0; k < s->npools; k++) {
-		p = json_array_get(pools, k);
-		name = json_string_value(json_object_get(p, "name"));
-		if (name == NULL || strcmp(name, s->pools[k].name) != 0)
-			return -1;
-		/* Planned departures change without a version: parse them. */
+	/* Planned departures change without a version: parse them. */
+	for (k = 0; k < s->npools; k++)
 		if (s->pools[k].ndepartures > 0 ||
-		    json_array_size(json_object_get(p, "departures")) > 0)
+		    json_array_size(json_object_get(
+		        json_array_get(pools, k), "departures")) > 0)
 			return -1;
-		for (j = 0; j < 4; j++) {
-			v = json_object_get(p, keys[j]);
-			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			    json_integer_value(v) > INT_MAX)
-				return -1;
-			n[k][j] = json_integer_value(v);
-		}
-	}
-	for (k = 0; k < s->npools; k++) {
-		s->pools[k].total = (int)n[k][0];
-		s->pools[k].occupied = (int)n[k][1];
-		s->pools[k].held = (int)n[k][2];
-		s->pools[k].expected = (int)n[k][3];
-	}
+	if (model_counts_read(s, pools, n) == -1)
+		return -1;
+	model_counts_copy(s, n);
+	return 0;
+}
+
+/*
+ * The data of a capacity.changed event about s ({shelter_id, version,
+ * pools: [{name, total, occupied, held, expected, free}]}) whose change
+ * the store says moved only counts: the same id, version and pools in
+ * order, so the counts are copied into s. 0, or -1 (s untouched).
+ */
+int
+model_shelter_event_counts(struct shelter *s, const json_t *data)
+{
+	const json_t *v = json_object_get(data, "version");
+	const char *id = json_string_value(json_object_get(data, "shelter_id"));
+	json_int_t n[MODEL_POOL_MAX][4];
+
+	if (id == NULL || strcmp(id, s->id) != 0 || !json_is_integer(v) ||
+	    json_integer_value(v) != s->version ||
+	    model_counts_read(s, json_object_get(data, "pools"), n) == -1)
+		return -1;
+	model_counts_copy(s, n);
 	return 0;
 }

@@ -234,6 +234,13 @@ json_t *model_shelter_to_json(const struct shelter *s, int flags);
  * 0, or -1 with s untouched (parse obj in full).
  */
 int model_shelter_put_counts(struct shelter *s, const json_t *obj);
+/*
+ * Copy the counts of data, a capacity.changed event's data about s, into s
+ * (the caller knows that only counts changed): the same shelter_id,
+ * version and pool names in order, every count a whole number >= 0. 0,
+ * or -1 with s untouched (reload it).
+ */
+int model_shelter_event_counts(struct shelter *s, const json_t *data);
 
 /* The request's input fields, normalised (locations carry municipality if
  * given, lat and lon; program and urgency always present). Caller owns. */
@@ -273,6 +280,7 @@ enum model_row_field {
 	MODEL_ROW_VERSION,    /* integer */
 	MODEL_ROW_UPDATED_AT, /* ms since the epoch */
 	MODEL_ROW_DU,         /* unconfirmed departures, JSON [{..., count}] */
+	MODEL_ROW_CSEQ,       /* the shelter's change number (the table's) */
 	MODEL_ROW_N
 };
 /* Per pool: total, occupied, held, expected, departures (JSON). */

@@ -790,9 +790,14 @@ main(int argc, char **argv)
 		g.total = 0;
 	/* Open loop: the schedule, then --timeout after the last was due
 	 * (set once the last is sent); a deadline of --timeout alone ended
-	 * a schedule as long as it before its last calls were sent. */
+	 * a schedule as long as it before its last calls were sent. Watch:
+	 * each change has --timeout for its event and a 20 ms pause (a
+	 * deadline of --timeout alone cut 200 changes off after 60). */
 	deadline = lg_ns() + (long long)g.timeout_s * 1000000000LL +
-	    (g.rate > 0 ? (long long)(g.total * 1e9 / g.rate) : 0);
+	    (g.rate > 0 ? (long long)(g.total * 1e9 / g.rate) : 0) +
+	    (g.method == LG_WATCH
+	            ? g.total * (20000000LL + g.timeout_s * 1000000000LL)
+	            : 0);
 	last = 0;
 	while (g.open > 0 && (now = lg_ns()) < deadline) {
 		if (t0 == 0 && g.authed == g.nconns) {

@@ -378,7 +378,8 @@ sweep() { # closed_rps
 # Capacity change -> proposal.created at a subscriber, with submits at
 # BG_RATE/s running meanwhile.
 watch_under_load() {
-	n=$((RUNS * 20))
+	# Enough changes that p99 is not the maximum: 100 a run, 200 at least.
+	n=$((RUNS * 100 > 200 ? RUNS * 100 : 200))
 	$lg --method putx >/dev/null || fail "putx failed"
 	$lg --conns 1 --requests "$n" --method submit --kind fit --urgency immediate >/dev/null
 	$lg --conns "$CONNS" --requests $((BG_RATE * 30)) --method submit \

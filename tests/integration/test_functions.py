@@ -467,7 +467,7 @@ def test_submit_without_a_place_waits_and_empty_arrays_stay_arrays():
 
 def test_submit_replies_in_fields_on_its_hot_path():
     """A proposal or a duplicate comes as [kind, audited, request_id,
-    proposal_id, shelter_id, pool, json] (docs/store.md), json being
+    proposal_id, shelter_id, pool, cseq, json] (docs/store.md), json being
     request.submit's result; a waiting request as JSON text."""
     with Redis() as r:
         load(r)
@@ -479,20 +479,22 @@ def test_submit_replies_in_fields_on_its_hot_path():
                 "", "F-1", doc, "days", "", "any", HOUSEHOLD, 1800, 2,
                 json.dumps([cand("s-a", ["women"])])]
         rep = r.cmd(*args)
-        assert isinstance(rep, list) and len(rep) == 7, rep
-        res = json.loads(rep[6])
+        assert isinstance(rep, list) and len(rep) == 8, rep
+        res = json.loads(rep[7])
         assert rep[:6] == ["proposal", "1", res["request"]["id"],
                            res["proposal"]["id"], "s-a", "women"], rep
+        # The hold's change of the shelter, as its table reads it.
+        assert rep[6] == r.cmd("HGET", P + "shelter:s-a", "cseq"), rep
         assert list(res) == ["request", "proposal", "explanation",
                              "duplicate"], res
         assert res["explanation"] is None and res["duplicate"] is False
         assert res["request"]["proposal"] == res["proposal"]
         # The document goes out as the daemon wrote it.
-        assert rep[6].startswith('{"request":' + doc[:-1] + ',"id":'), rep[6]
+        assert rep[7].startswith('{"request":' + doc[:-1] + ',"id":'), rep[7]
         rep = r.cmd(*args)
-        dup = json.loads(rep[6])
-        assert rep[:6] == ["duplicate", "1", res["request"]["id"],
-                           res["proposal"]["id"], "", ""], rep
+        dup = json.loads(rep[7])
+        assert rep[:7] == ["duplicate", "1", res["request"]["id"],
+                           res["proposal"]["id"], "", "", ""], rep
         assert dup["duplicate"] is True and dup["proposal"] == res["proposal"]
         # No place: JSON text, as before.
         args[8] = "F-2"
@@ -1024,23 +1026,28 @@ def test_shelter_rows_pages_and_the_row_form():
         row = first[2]
         assert row[1:5] == ["women", "1", "0", "1"], row
         assert int(row[5]) > 0 and row[6] is None, row
-        assert row[7:] == ["3", "1", "0", "0", None], row
+        # Its change number (the put, then a capacity.changed of none).
+        assert row[7] == r.cmd("HGET", P + "shelter:s-r00", "cseq"), row
+        assert row[8:] == ["3", "1", "0", "0", None], row
         # (after, upto]: the counts of each shelter's own pools, whatever
         # the pools of the one before.
         mid = rows(r, "s-r02", 3, "s-r05")
         assert mid[0] is None and mid[1] == [], mid
         assert [x[0] for x in mid[2:]] == [
             "s1 packed " + sid for sid in ids[3:6]], mid
-        assert mid[2][4] == "2" and mid[2][7:] == ["3", "2", "0", "0", None]
-        assert mid[3][1] == "a b" and mid[3][7:] == [
+        assert mid[2][4] == "2" and mid[2][8:] == ["3", "2", "0", "0", None]
+        assert mid[3][1] == "a b" and mid[3][8:] == [
             "2", "0", "0", "0", None, "1", "1", "0", "0", None], mid[3]
-        assert mid[4][7:] == ["3", "1", "0", "0", None], mid[4]
+        assert mid[4][8:] == ["3", "1", "0", "0", None], mid[4]
         # The last page, exactly full: no next (no empty page after it).
         last = rows(r, "s-r05", 3, "")
         assert last[0] is None and last[1] == [], last
-        assert last[2][0] == "s1 packed s-r06" and len(last[2]) == 12
+        assert last[2][0] == "s1 packed s-r06" and len(last[2]) == 13
         for k, sid in ((3, "s-r07"), (4, "s-r08")):
-            assert len(last[k]) == 1, last[k]
+            # The JSON form, with its change number.
+            assert len(last[k]) == 2, last[k]
+            assert last[k][1] == r.cmd("HGET", P + "shelter:" + sid,
+                                       "cseq"), last[k]
             t = json.loads(last[k][0])
             assert t["id"] == sid and t["pools"][0]["total"] == 3, t
         # A put of the same shelter writes a new tab: no new version.

@@ -741,6 +741,53 @@ test_shelter_put_counts(void **state)
 	json_decref(j);
 }
 
+/*
+ * A capacity.changed event's counts are copied when its shelter, version
+ * and pools are the table's; anything else leaves the shelter as it was.
+ */
+static void
+test_shelter_event_counts(void **state)
+{
+	struct shelter s, before;
+	struct sh_error err;
+	json_t *j = load(shelter_text), *d;
+
+	mutate(j, "version", "3");
+	assert_int_equal(
+	    model_shelter_parse(j, gaz, MODEL_STORED, &s, &err), 0);
+	d = load("{\"shelter_id\": \"cosm-rotterdam\", \"version\": 3,"
+	         " \"pools\": [{\"name\": \"women\", \"total\": 12,"
+	         " \"occupied\": 9, \"held\": 1, \"expected\": 0,"
+	         " \"free\": 2}, {\"name\": \"men\", \"total\": 4,"
+	         " \"occupied\": 1, \"held\": 0, \"expected\": 2,"
+	         " \"free\": 1}]}");
+	assert_int_equal(model_shelter_event_counts(&s, d), 0);
+	assert_int_equal(s.pools[0].total, 12);
+	assert_int_equal(s.pools[0].occupied, 9);
+	assert_int_equal(s.pools[0].held, 1);
+	assert_int_equal(s.pools[1].expected, 2);
+	before = s;
+	mutate(d, "version", "4");
+	assert_int_equal(model_shelter_event_counts(&s, d), -1);
+	mutate(d, "version", "3");
+	mutate(d, "shelter_id", "\"omm-zwolle\"");
+	assert_int_equal(model_shelter_event_counts(&s, d), -1);
+	mutate(d, "shelter_id", "\"cosm-rotterdam\"");
+	mutate(d, "pools.1.name", "\"mothers\"");
+	assert_int_equal(model_shelter_event_counts(&s, d), -1);
+	mutate(d, "pools.1.name", "\"men\"");
+	mutate(d, "pools.0.held", "-1");
+	assert_int_equal(model_shelter_event_counts(&s, d), -1);
+	mutate(d, "pools.0.held", "\"1\"");
+	assert_int_equal(model_shelter_event_counts(&s, d), -1);
+	mutate(d, "pools.0.held", "1");
+	mutate(d, "pools.1", NULL);
+	assert_int_equal(model_shelter_event_counts(&s, d), -1);
+	assert_memory_equal(&s, &before, sizeof s);
+	json_decref(d);
+	json_decref(j);
+}
+
 /* Dump compactly with short reals, for exact comparisons. */
 static char *
 dump(const json_t *j)
@@ -1142,6 +1189,7 @@ main(void)
 	    cmocka_unit_test(test_shelter_too_many_pools),
 	    cmocka_unit_test(test_shelter_stored),
 	    cmocka_unit_test(test_shelter_put_counts),
+	    cmocka_unit_test(test_shelter_event_counts),
 	    cmocka_unit_test(test_shelter_to_json),
 	    cmocka_unit_test(test_shelter_round_trip),
 	    cmocka_unit_test(test_request_round_trip),

@@ -1,0 +1,99 @@
+/*
+ * table_row.c: reading a shelter of a store reply for the table: the
+ * live JSON (model_shelter_parse), or a row of shd_shelter_rows, the
+ * packed static part and the live fields (model_shelter_row), read
+ * without a JSON parser.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "table_row.h"
+
+/* table_read_json: see table_row.h. */
+int
+table_read_json(const json_t *obj, struct shelter *out)
+{
+	struct sh_error err;
+	const char *id = json_string_value(json_object_get(obj, "id"));
+
+	if (model_shelter_parse(obj, NULL, MODEL_STORED, out, &err) == -1) {
+		log_warnx("table: stored shelter %s refused: %s",
+		    id != NULL ? id : "?", err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/* The bytes of a string element of r (nil: absent). */
+static struct model_text
+table_text(const redisReply *r)
+{
+	if (r->type != REDIS_REPLY_STRING)
+		return (struct model_text){NULL, 0};
+	return (struct model_text){r->str, r->len};
+}
+
+/* A row's cseq field: the change of the shelter it shows, -1: none. */
+static long long
+table_row_cseq(const redisReply *r)
+{
+	char buf[24], *end;
+	long long v;
+
+	if (r->type == REDIS_REPLY_INTEGER)
+		return r->integer;
+	if (r->type != REDIS_REPLY_STRING || r->len == 0 ||
+	    r->len >= sizeof buf)
+		return -1;
+	memcpy(buf, r->str, r->len);
+	buf[r->len] = '\0';
+	v = strtoll(buf, &end, 10);
+	return *end == '\0' && v >= 0 ? v : -1;
+}
+
+/* table_read_row: see table_row.h. */
+int
+table_read_row(
+    const redisReply *row, struct shelter *out, long long *cseq, bool *json)
+{
+	struct model_text f[MODEL_ROW_N + MODEL_POOL_MAX * MODEL_ROW_POOL_N];
+	struct sh_error err;
+	json_t *obj;
+	size_t i;
+	int rc;
+
+	*cseq = -1;
+	*json = false;
+	if (row->type != REDIS_REPLY_ARRAY)
+		return -1;
+	if (row->elements <= 2 && row->elements > 0 &&
+	    row->element[0]->type == REDIS_REPLY_STRING) {
+		if ((obj = json_loadb(row->element[0]->str,
+		         row->element[0]->len, 0, NULL)) == NULL) {
+			log_warnx("table: a stored shelter is not JSON");
+			return -1;
+		}
+		rc = table_read_json(obj, out);
+		json_decref(obj);
+		if (row->elements == 2)
+			*cseq = table_row_cseq(row->element[1]);
+		*json = true;
+		return rc;
+	}
+	if (row->elements < MODEL_ROW_N ||
+	    row->elements > sizeof f / sizeof f[0]) {
+		log_warnx("table: a shelter row of %zu fields", row->elements);
+		return -1;
+	}
+	for (i = 0; i < row->elements; i++)
+		f[i] = table_text(row->element[i]);
+	if (model_shelter_row(f, f + MODEL_ROW_N, row->elements - MODEL_ROW_N,
+	        out, &err) == -1) {
+		log_warnx("table: stored shelter %s refused: %s: %s",
+		    out->id[0] != '\0' ? out->id : "?", err.field, err.message);
+		return -1;
+	}
+	*cseq = table_row_cseq(row->element[MODEL_ROW_CSEQ]);
+	return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * table_row.h: a shelter of a store reply read into a struct shelter, for
+ * the table (table.c): its live JSON, or a row of shd_shelter_rows.
+ */
+#ifndef SHELTERD_TABLE_ROW_H
+#define SHELTERD_TABLE_ROW_H
+
+#include <stdbool.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "shelter/model.h"
+
+/* The live shelter obj into out: 0, or -1 (logged). */
+int table_read_json(const json_t *obj, struct shelter *out);
+/*
+ * One shelter of a row page (shd_shelter_rows, docs/store.md): its fields,
+ * then its pools' counts; or {T, cseq}, its JSON form (stored before the
+ * packed form; *json set). Into out with *cseq the change it shows (-1:
+ * not known): 0, or -1 (logged) when it does not read.
+ */
+int table_read_row(
+    const redisReply *row, struct shelter *out, long long *cseq, bool *json);
+
+#endif
