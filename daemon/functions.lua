@@ -1054,6 +1054,15 @@ local function hist_json(h)
 	return '[' .. string.gsub(h, '\n', ',') .. ']'
 end
 
+-- A request starts waiting: P esc_at holds it from created plus the
+-- shortest limit the last alerts pass had (P esc_min_ms; 0 before any),
+-- when it may first escalate (see alerts_escalate).
+local function escalation_watch(rid, created)
+	local min = tonumber(redis.call('GET', key('esc_min_ms'))) or 0
+	redis.call('ZADD', key('esc_at'), int((tonumber(created) or 0) + min),
+	    rid)
+end
+
 -- Move a request to a status, keeping the status sets in step; old and
 -- seq are read unless the caller has them. The history gets an entry
 -- what (default: the status) naming proposal pid and shelter sid.
@@ -1067,7 +1076,7 @@ local function set_status(rid, status, old, seq, what, pid, sid)
 	end
 	redis.call('ZADD', key('status:' .. status), seq, rid)
 	if status == STATUS.waiting then
-		redis.call('ZADD', key('esc_at'), 0, rid)
+		escalation_watch(rid, hget(rk, 'created_at'))
 	end
 	redis.call('HSET', rk, 'status', status, 'updated_at', int(now_ms()),
 	    'hist', hist_append(hget(rk, 'hist'),
@@ -1418,7 +1427,7 @@ local function create_request(r, ref, doc, urgency, hh, pid, sid)
 	redis.call('ZADD', key('status:' .. status), seq, rid)
 	r.rid, r.seq, r.status = rid, seq, status
 	if pid == nil then
-		redis.call('ZADD', key('esc_at'), 0, rid)
+		escalation_watch(rid, now)
 		redis.call('ZADD', key('waitlist'),
 		    string.format('%.0f', u * 1e13 + tonumber(seq)), rid)
 		waitlist_changed()
@@ -2213,8 +2222,9 @@ end
 
 -- P esc_at (zset): every waiting request, scored by when alerts_escalate
 -- next may have something to do for it: created_at + its urgency's limit,
--- then its esc_next. A request that starts waiting is due at once (0);
--- one that no longer waits leaves when it comes due. The scores follow
+-- then its esc_next. A request that starts waiting goes in at
+-- created_at plus the shortest limit (escalation_watch); one that no
+-- longer waits leaves when it comes due. The scores follow
 -- the limits: a pass with others (or the first after an upgrade, none
 -- recorded) makes every waiting request due.
 local function alerts_escalate(limits, repeat_ms)
@@ -2228,6 +2238,8 @@ local function alerts_escalate(limits, repeat_ms)
 			redis.call('ZADD', ek, 0, rid)
 		end
 		redis.call('SET', key('esc_limits'), lim)
+		redis.call('SET', key('esc_min_ms'), int(math.min(limits[0],
+		    limits[1], limits[2])))
 	end
 	local due = {}
 	for _, rid in ipairs(redis.call('ZRANGEBYSCORE', ek, '-inf', int(now),
