@@ -175,11 +175,24 @@ rb_fig() {
 		--csv "$@" 2>/dev/null | tail -1 | tr -d '"' |
 		awk -F, '{ printf "x %d calls/s, p50 %s ms, p99 %s ms\n", $(NF-6), $(NF-3), $(NF-1) }'
 }
-# The same for FCALL shd_submit with the arguments in $tmp/p/rbargs.
+# The same for FCALL shd_submit with the arguments in $tmp/p/rbargs. Each
+# run first gives the candidates' pools their held places back: the
+# daemon's runs and the last raw run filled them, and a raw call would
+# walk down the list further than a daemon's submit ever does (it ranks
+# the free places).
 rb_submit() {
 	python3 - "$tmp/p/rbargs" "$rport" "$CONNS" "$CALLS" <<'EOF'
 import subprocess, sys
 a = open(sys.argv[1]).read().split("\0")
+# FCALL shd_submit 0 PREFIX ...: the candidates are the last argument,
+# a line each: "ID POOL[,POOL...] SCORE ...".
+for line in a[-1].splitlines():
+    f = line.split(" ")
+    if len(f) >= 2:
+        for pool in f[1].split(","):
+            subprocess.run(["redis-cli", "-p", sys.argv[2], "HSET",
+                            a[3] + "shelter:" + f[0], "h:" + pool, "0"],
+                           capture_output=True, check=True)
 out = subprocess.run(["redis-benchmark", "-p", sys.argv[2], "-c", sys.argv[3], "-n", sys.argv[4],
                       "-r", "1000000000", "--csv"] + a, capture_output=True, text=True).stdout.strip().splitlines()
 f = out[-1].replace('"', "").split(",")[-7:]  # the name holds commas
