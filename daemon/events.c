@@ -436,7 +436,8 @@ events_clock(const struct store_event *ev)
 /*
  * The table takes ev, an event of type t about a shelter, by its cseq
  * (table_event: held already, or the counts of a capacity.changed that
- * moved only counts): 0, or -1 when it must reload the shelter.
+ * moved only counts): 1 when a place may have come free, 0 when places
+ * were only taken, -1 when it must reload the shelter.
  */
 static int
 events_table(const struct store_event *ev, int t)
@@ -459,7 +460,10 @@ events_table(const struct store_event *ev, int t)
  * What ev does to this instance (its row of lib/vocab.c): reload or drop
  * its shelter in the table (or take its counts), wake the waitlist.
  * Events on the internal _shelter topic only do that; an unknown type
- * there is a reload, as a shelter document changed.
+ * there is a reload, as a shelter document changed. A capacity.changed
+ * that only took places (a hold, an arrival: table_event) wakes nobody:
+ * under a stream of submits every hold would start a pass in vain, and
+ * the pass a freed place needs would queue behind them.
  */
 static void
 events_apply(const struct store_event *ev, bool internal)
@@ -470,12 +474,16 @@ events_apply(const struct store_event *ev, bool internal)
 	    : internal          ? VOCAB_EFFECT_REFRESH
 	                        : 0;
 	bool has_shelter = ev->shelter != NULL && ev->shelter[0] != '\0';
+	int rc;
 
 	if (has_shelter && (fx & VOCAB_EFFECT_REMOVE))
 		table_remove(ev->shelter);
-	else if (has_shelter && (fx & VOCAB_EFFECT_REFRESH) &&
-	    events_table(ev, t) == -1)
-		table_refresh(ev->shelter);
+	else if (has_shelter && (fx & VOCAB_EFFECT_REFRESH)) {
+		if ((rc = events_table(ev, t)) == -1)
+			table_refresh(ev->shelter);
+		else if (rc == 0 && t == VOCAB_EVENT_CAPACITY_CHANGED)
+			fx &= ~VOCAB_EFFECT_WAKE;
+	}
 	if ((fx & VOCAB_EFFECT_WAKE) && !internal)
 		placement_wake();
 	if (fx & VOCAB_EFFECT_CLOCK)

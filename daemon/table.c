@@ -70,11 +70,12 @@ static struct {
 	struct waiter *w; /* called when it ends */
 	size_t nw, capw;
 } rl;
-/* An entry: its last change's generation, the cseq it holds, the shelter
- * to its last pool. */
+/* An entry: its last change's generation and cseq, the free places an
+ * event last saw (model_pools_freed), the shelter to its last pool. */
 struct entry {
 	uint64_t gen;
 	long long cseq;
+	int nfree, free[MODEL_POOL_MAX];
 	struct shelter s;
 };
 static uint64_t tgen;         /* counts every change of the table */
@@ -153,7 +154,7 @@ table_entry_new(const struct shelter *tmp)
 		return NULL;
 	}
 	memcpy(&e->s, tmp, size);
-	e->cseq = -1;
+	e->cseq = e->nfree = -1;
 	e->gen = ++tgen;
 	changes_add(&recent, tmp->id, tgen);
 	return &e->s;
@@ -429,16 +430,16 @@ table_event(const char *id, long long cseq, const json_t *counts)
 	i = table_find_in(&live, id, &found);
 	if (!found || (e = table_entry(live.v[i]))->cseq < 0)
 		return -1;
-	if (cseq <= e->cseq)
-		return 0;
-	if (cseq != e->cseq + 1 || counts == NULL ||
-	    model_shelter_event_counts(&e->s, counts) == -1)
-		return -1;
-	e->cseq = cseq;
-	table_touch(&e->s);
-	table_index_counts(i);
-	table_took(id, cseq, true);
-	return 0;
+	if (cseq > e->cseq) {
+		if (cseq != e->cseq + 1 || counts == NULL ||
+		    model_shelter_event_counts(&e->s, counts) == -1)
+			return -1;
+		e->cseq = cseq;
+		table_touch(&e->s);
+		table_index_counts(i);
+		table_took(id, cseq, true);
+	}
+	return model_pools_freed(&e->s, e->free, &e->nfree);
 }
 
 /* Who hears of the changes live takes: see table.h. */
@@ -773,13 +774,7 @@ table_scratch(void)
 static void
 table_entries_free(void)
 {
-	size_t i;
-
-	for (i = 0; i < live.n; i++)
-		table_shelter_free(live.v[i]);
-	free(live.v);
-	live.v = NULL;
-	live.n = live.cap = 0;
+	table_tab_free(&live);
 	live_index_stale = true;
 }
 

@@ -41,11 +41,14 @@ long long table_cseq(const char *id);
 /*
  * An event about shelter id that the store numbered change cseq (0: none).
  * counts: its data when the change moved only counts (capacity.changed),
- * else NULL. 0 when the table holds that change already or took its
+ * else NULL. When the table holds that change already or took its
  * counts now (bumping what a reload would: generation, changes, index
- * bounds); -1 when the shelter must be reloaded (table_refresh): not in
- * the table, a change missed before it, more than counts changed, or a
- * whole reload in flight (whose pages only refreshes stay in order with).
+ * bounds): 1 when a pool of the shelter has more free places than when an
+ * event last asked (or it was never asked), else 0 (places were only
+ * taken: nobody fits who did not before). -1 when the shelter must be
+ * reloaded (table_refresh): not in the table, a change missed before it,
+ * more than counts changed, or a whole reload in flight (whose pages only
+ * refreshes stay in order with).
  */
 int table_event(const char *id, long long cseq, const json_t *counts);
 void table_remove(const char *id);

@@ -593,6 +593,29 @@ model_pool_admits(const struct pool *p, const struct request *r)
 	return true;
 }
 
+/*
+ * Did a place come free in s since snap, the free places of its pools
+ * when last asked (nsnap of them; nsnap < 0: never asked)? True when a
+ * pool has more free places than snap says, or the pools differ; snap
+ * then holds s's free places now. A change that only took places (a hold,
+ * an arrival, fewer places reported) makes nobody fit who did not before.
+ */
+bool
+model_pools_freed(const struct shelter *s, int *snap, int *nsnap)
+{
+	bool freed = *nsnap != s->npools;
+	int k, f;
+
+	for (k = 0; k < s->npools; k++) {
+		f = model_pool_free(&s->pools[k]);
+		if (!freed && f > snap[k])
+			freed = true;
+		snap[k] = f;
+	}
+	*nsnap = s->npools;
+	return freed;
+}
+
 /* Patterns. */
 
 static bool

@@ -309,6 +309,12 @@ model_pool_free(const struct pool *p)
 	return p->total - p->occupied - p->held - p->expected;
 }
 
+/*
+ * Has a pool of s more free places than snap (nsnap of them; < 0: none
+ * yet), or other pools? snap then holds the free places now.
+ */
+bool model_pools_freed(const struct shelter *s, int *snap, int *nsnap);
+
 /* Does pool p admit the request's person and children? */
 bool model_pool_admits(const struct pool *p, const struct request *r);
 

@@ -1,6 +1,8 @@
 """Requests that fit nowhere wait, with an explanation, and are matched again
 (urgency first, then age) when a place frees up."""
 
+import time
+
 from harness import (DEFAULT_SHELTER_ID, Env, pool, pool_of, request,
                      shelter, wait_until)
 
@@ -349,3 +351,42 @@ def test_unchanged_waitlist_is_matched_again_from_what_was_read():
         assert status(c, ra) == "waiting"
         assert pool_of(c.call("shelter.get", {"id": "t-memo-w"})[
             "shelter"], "w")["held"] == 0
+
+
+def waitlist_reads(r):
+    """The shd_waiting calls (waitlist passes) since the slowlog was reset."""
+    log = r.cmd("SLOWLOG", "GET", "10000")
+    return sum(1 for e in log if len(e[3]) > 1 and
+               str(e[3][0]).lower() == "fcall" and e[3][1] == "shd_waiting")
+
+
+def test_places_taken_start_no_pass_a_place_freed_does():
+    # Holds, acceptances and arrivals only take places: nobody can fit
+    # after them who did not before, so they start no waitlist pass (under
+    # a stream of submits every hold would, and the pass a freed place
+    # needs would queue behind them). A place that frees up does.
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("coordinator")
+        sh = env.client("shelter")
+        subs = [c.call("request.submit", {"request": request("TAKE-%d" % i)})
+                for i in range(3)]
+        w = c.call("request.submit", {"request": request("TAKE-W")})
+        assert all(s["proposal"] for s in subs) and not w["proposal"]
+        wid = w["request"]["id"]
+        r = env.redis
+        r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        r.cmd("CONFIG", "SET", "slowlog-max-len", "10000")
+        time.sleep(0.3)  # the passes the submits started
+        r.cmd("SLOWLOG", "RESET")
+        for s in subs[:2]:
+            c.call("proposal.accept", {"id": s["proposal"]["id"]})
+        sh.call("placement.arrived", {"request_id": subs[0]["request"]["id"]})
+        time.sleep(0.5)
+        assert waitlist_reads(r) == 0
+        assert status(c, wid) == "waiting"
+        # The third one's hold is rejected: W gets the place.
+        c.call("proposal.reject", {"id": subs[2]["proposal"]["id"],
+                                   "reason": "x"})
+        wait_until(lambda: status(c, wid) == "proposed", 5,
+                   what="W proposed after a hold was released")
+        assert waitlist_reads(r) >= 1

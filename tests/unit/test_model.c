@@ -1026,6 +1026,39 @@ test_pool_admits(void **state)
 	assert_true(model_pool_admits(&p, &r));
 }
 
+/* A place came free only when a pool's free count grew. */
+static void
+test_pools_freed(void **state)
+{
+	static struct shelter s; /* zeroed: two pools of 4 places */
+	int snap[MODEL_POOL_MAX], nsnap = -1;
+
+	s.npools = 2;
+	s.pools[0].total = s.pools[1].total = 4;
+	assert_true(model_pools_freed(&s, snap, &nsnap)); /* never asked */
+	assert_int_equal(nsnap, 2);
+	assert_int_equal(snap[0], 4);
+	assert_false(model_pools_freed(&s, snap, &nsnap)); /* nothing moved */
+	s.pools[0].held = 1; /* a hold */
+	assert_false(model_pools_freed(&s, snap, &nsnap));
+	s.pools[0].held = 0;
+	s.pools[0].expected = 1; /* accepted: held -> expected */
+	assert_false(model_pools_freed(&s, snap, &nsnap));
+	s.pools[0].expected = 0;
+	s.pools[0].occupied = 1; /* arrived */
+	assert_false(model_pools_freed(&s, snap, &nsnap));
+	s.pools[0].occupied = 0; /* departed: a place came free */
+	assert_true(model_pools_freed(&s, snap, &nsnap));
+	s.pools[1].held = 1;
+	s.pools[0].total = 5; /* one pool gains while the other loses */
+	assert_true(model_pools_freed(&s, snap, &nsnap));
+	s.pools[1].total = 3; /* fewer places reported */
+	assert_false(model_pools_freed(&s, snap, &nsnap));
+	s.npools = 1; /* other pools */
+	assert_true(model_pools_freed(&s, snap, &nsnap));
+	assert_int_equal(nsnap, 1);
+}
+
 static void
 test_enums_and_validators(void **state)
 {
@@ -1196,6 +1229,7 @@ main(void)
 	    cmocka_unit_test(test_request_to_json),
 	    cmocka_unit_test(test_household_json),
 	    cmocka_unit_test(test_pool_admits),
+	    cmocka_unit_test(test_pools_freed),
 	    cmocka_unit_test(test_enums_and_validators),
 	    cmocka_unit_test(test_time),
 	    cmocka_unit_test(test_never_crash),
