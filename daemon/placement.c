@@ -30,6 +30,14 @@
  * which sums a program's places: those requests are matched in full), so
  * it is matched against those shelters first, and in full only when one
  * of them takes it.
+ *
+ * A pass claims a place for every request it proposes for (claims.h) and
+ * sends nothing for one whose places it has all claimed; once the table's
+ * free places are all claimed it stops. A waitlist a proposal changed is
+ * read again next time anyway, so nothing is lost by leaving its tail
+ * unread. When such a pass left something out and one of its proposals
+ * failed (the table was ahead of the store), the next pass claims nothing
+ * and sends for every request that fits, as if no claims were kept.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +48,7 @@
 
 #include "alerts.h"
 #include "log.h"
+#include "shelter/claims.h"
 #include "metrics.h"
 #include "placement.h"
 #include "shelterd.h"
@@ -53,6 +62,10 @@ static bool running; /* a pass is between shd_waiting and its last reply */
 static bool again;   /* woken while running: one more pass after it */
 static int pending;  /* shd_propose replies the running pass awaits */
 static bool sweeping;
+static struct claims claims; /* of the running pass */
+static bool claiming;        /* the running pass keeps claims */
+static bool unclaimed;       /* the next pass keeps none */
+static bool retry;           /* a proposal failed while claims left some */
 
 /* A request as the last complete read of the waitlist held it. */
 struct memo_entry {
@@ -246,6 +259,8 @@ placement_pass_propose_done(
 	const json_t *prop = json_object_get(result, "proposal");
 	char *id = arg;
 
+	if (!json_is_object(prop) && claiming && claims.skipped > 0)
+		retry = true;
 	if (result == NULL)
 		log_debug(
 		    "placement: propose request=%s: %s", id, err->message);
@@ -346,8 +361,32 @@ placement_match_propose(const char *id, const struct request *req,
 	}
 	if (res->ncandidates == 0)
 		return 0;
-	placement_propose(id, res);
+	if (!claiming || claims_take(&claims, res) != -1)
+		placement_propose(id, res);
 	return 1;
+}
+
+/* Has the running pass claimed every free place of the table? A request
+ * left out for it counts as one that fits: matched in full next time. */
+static bool
+placement_pass_full(void)
+{
+	if (!claiming || !claims_exhausted(&claims))
+		return false;
+	claims.skipped++;
+	return true;
+}
+
+/* A pass's first reply came: claims start from the table as it is now
+ * (the refreshes sent before it have landed). */
+static void
+placement_claims_start(void)
+{
+	const struct shelter *const *all;
+	size_t n;
+
+	all = table_all(&n);
+	claims_reset(&claims, claims_free_total(all, n));
 }
 
 /* Match one waiting request of a page, keep it in the memo being read,
@@ -418,7 +457,7 @@ placement_pass_memo(struct match_result *res)
 		return;
 	ch = table_changed_since(since, &n);
 	opt.now_ms = clock_now_ms();
-	for (i = 0; i < memo.n; i++) {
+	for (i = 0; i < memo.n && !placement_pass_full(); i++) {
 		e = &memo.v[i];
 		if (!e->fits && !placement_reserve_applies(&e->req) &&
 		    ch != NULL) {
@@ -500,6 +539,8 @@ placement_pass_waiting_done(
 		return;
 	}
 	placement_ver_of(result, ver, sizeof ver);
+	if (first_page)
+		placement_claims_start();
 	if (json_is_true(json_object_get(result, "unchanged"))) {
 		first_page = false;
 		if (memo.ok && strcmp(ver, memo.ver) == 0)
@@ -522,10 +563,15 @@ placement_pass_waiting_done(
 		building.ok = false; /* it changed between pages */
 	/* The next page's read goes first: the store builds it while this
 	 * one is matched. Its reference replaces this one's. */
-	if (next != NULL)
+	if (next != NULL && !placement_pass_full())
 		sent = placement_pass_read(next, "") == 0;
-	for (i = 0; i < json_array_size(reqs); i++)
+	for (i = 0; i < json_array_size(reqs); i++) {
+		if (placement_pass_full()) {
+			building.ok = false; /* its tail was not read */
+			break;
+		}
 		placement_pass_one(json_array_get(reqs, i), res);
+	}
 	if (next == NULL)
 		placement_memo_done();
 	else if (!sent)
@@ -540,8 +586,10 @@ static void
 placement_pass_end(void)
 {
 	running = false;
-	if (again) {
-		again = false;
+	if (retry)
+		unclaimed = true;
+	if (again || retry) {
+		again = retry = false;
 		placement_wake();
 	}
 }
@@ -553,6 +601,8 @@ placement_pass_start(evutil_socket_t fd, short what, void *arg)
 		return;
 	running = true;
 	pending = 1; /* the page read's reference */
+	claiming = !unclaimed;
+	unclaimed = false;
 	/* The memo stands only for the table and options it was read with. */
 	if (memo.ok &&
 	    (memo.loaded != table_loaded_gen() ||
@@ -660,4 +710,5 @@ placement_stop(void)
 	again = false;
 	placement_memo_free(&memo);
 	placement_memo_free(&building);
+	claims_free(&claims);
 }

@@ -390,3 +390,43 @@ def test_places_taken_start_no_pass_a_place_freed_does():
         wait_until(lambda: status(c, wid) == "proposed", 5,
                    what="W proposed after a hold was released")
         assert waitlist_reads(r) >= 1
+
+
+def test_one_freed_place_is_proposed_once():
+    # Thirty waiting requests fit one full shelter. A place frees up: the
+    # pass proposes it to the first in the queue and sends no proposal
+    # the table says cannot be met (it used to send thirty, 29 failing).
+    full = shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=2,
+                                                   occupied=2)])
+    with Env(shelters=[full]) as env:
+        c = env.client("coordinator")
+        subs = submit_many(c, [request("ONE-%02d" % i) for i in range(30)])
+        assert not any(s["proposal"] for s in subs)
+        r = env.redis
+        r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        r.cmd("CONFIG", "SET", "slowlog-max-len", "10000")
+        r.cmd("SLOWLOG", "RESET")
+        env.client("admin").call("shelter.capacity", {
+            "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 1}}})
+        first = subs[0]["request"]["id"]
+        wait_until(lambda: status(c, first) == "proposed", 5,
+                   what="the first in the queue proposed")
+        time.sleep(0.3)
+        log = r.cmd("SLOWLOG", "GET", "10000")
+        proposes = [e for e in log if len(e[3]) > 1 and
+                    str(e[3][0]).lower() == "fcall" and
+                    e[3][1] == "shd_propose"]
+        assert len(proposes) == 1, len(proposes)
+        assert c.call("stats.get")["requests"]["proposed"] == 1
+        # The second place frees up: the next in the queue, one call.
+        r.cmd("SLOWLOG", "RESET")
+        env.client("admin").call("shelter.capacity", {
+            "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 0}}})
+        wait_until(lambda: c.call("stats.get")["requests"]["proposed"] == 2,
+                   5, what="a second proposal")
+        time.sleep(0.3)
+        assert [status(c, s["request"]["id"]) for s in subs[:3]] == \
+            ["proposed", "proposed", "waiting"]
+        log = r.cmd("SLOWLOG", "GET", "10000")
+        assert sum(1 for e in log if len(e[3]) > 1 and
+                   e[3][1] == "shd_propose") == 1
