@@ -15,10 +15,12 @@
  *
  * A pass reads the whole waitlist, PLACEMENT_PAGE requests at a time (a
  * cursor, not a fixed head: requests nothing can take do not hide those
- * behind them). Before every page it sends the table refreshes that
- * events have queued, so their replies land before the page's: a pass
- * never matches against a table older than the events that woke it. The
- * next page is asked for before a page is matched, so the store builds
+ * behind them), the first page PLACEMENT_FIRST: a pass that frees one
+ * place mostly stops in it (see the claims below), and the store builds
+ * and the daemon parses no more than it needs. Before every page it sends the
+ * table refreshes that events have queued, so their replies land before the
+ * page's: a pass never matches against a table older than the events that woke
+ * it. The next page is asked for before a page is matched, so the store builds
  * it meanwhile.
  *
  * A pass whose pages all came at one version of the waitlist (shd_waiting
@@ -55,7 +57,8 @@
 #include "store.h"
 #include "table.h"
 
-#define PLACEMENT_PAGE 500 /* waiting requests per read */
+#define PLACEMENT_PAGE  500 /* waiting requests per read */
+#define PLACEMENT_FIRST 50  /* in a pass's first read */
 
 static struct event *ev_pass, *ev_sweep;
 static bool running; /* a pass is between shd_waiting and its last reply */
@@ -492,8 +495,8 @@ placement_pass_read(const char *after, const char *ver)
 	struct sh_error err;
 
 	table_flush_pending();
-	return store_waiting(PLACEMENT_PAGE, after, ver,
-	    placement_pass_waiting_done, NULL, &err);
+	return store_waiting(after[0] ? PLACEMENT_PAGE : PLACEMENT_FIRST, after,
+	    ver, placement_pass_waiting_done, NULL, &err);
 }
 
 /* The version of a shd_waiting reply as text, or "". */
