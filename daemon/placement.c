@@ -67,6 +67,7 @@ static int pending;  /* shd_propose replies the running pass awaits */
 static bool sweeping;
 static struct claims claims; /* of the running pass */
 static bool claiming;        /* the running pass keeps claims */
+static bool counted;         /* its claims know the table's free places */
 static bool unclaimed;       /* the next pass keeps none */
 static bool retry;           /* a proposal failed while claims left some */
 
@@ -364,32 +365,35 @@ placement_match_propose(const char *id, const struct request *req,
 	}
 	if (res->ncandidates == 0)
 		return 0;
-	if (!claiming || claims_take(&claims, res) != -1)
+	if (!claiming || !counted || claims_take(&claims, res) != -1)
 		placement_propose(id, res);
 	return 1;
 }
 
-/* Has the running pass claimed every free place of the table? A request
- * left out for it counts as one that fits: matched in full next time. */
+/*
+ * Has the running pass claimed every free place of the table? A request
+ * left out for it counts as one that fits: matched in full next time.
+ * The free places are counted when a pass first asks, before its first
+ * request (after its first reply: the refreshes sent before it have
+ * landed), so a pass over an empty waitlist does not look at the table.
+ */
 static bool
 placement_pass_full(void)
-{
-	if (!claiming || !claims_exhausted(&claims))
-		return false;
-	claims.skipped++;
-	return true;
-}
-
-/* A pass's first reply came: claims start from the table as it is now
- * (the refreshes sent before it have landed). */
-static void
-placement_claims_start(void)
 {
 	const struct shelter *const *all;
 	size_t n;
 
-	all = table_all(&n);
-	claims_reset(&claims, claims_free_total(all, n));
+	if (!claiming)
+		return false;
+	if (!counted) {
+		all = table_all(&n);
+		claims_reset(&claims, claims_free_total(all, n));
+		counted = true;
+	}
+	if (!claims_exhausted(&claims))
+		return false;
+	claims.skipped++;
+	return true;
 }
 
 /* Match one waiting request of a page, keep it in the memo being read,
@@ -542,8 +546,6 @@ placement_pass_waiting_done(
 		return;
 	}
 	placement_ver_of(result, ver, sizeof ver);
-	if (first_page)
-		placement_claims_start();
 	if (json_is_true(json_object_get(result, "unchanged"))) {
 		first_page = false;
 		if (memo.ok && strcmp(ver, memo.ver) == 0)
@@ -605,7 +607,7 @@ placement_pass_start(evutil_socket_t fd, short what, void *arg)
 	running = true;
 	pending = 1; /* the page read's reference */
 	claiming = !unclaimed;
-	unclaimed = false;
+	unclaimed = counted = false;
 	/* The memo stands only for the table and options it was read with. */
 	if (memo.ok &&
 	    (memo.loaded != table_loaded_gen() ||
