@@ -486,6 +486,8 @@ events_apply(const struct store_event *ev, bool internal)
 	}
 	if ((fx & VOCAB_EFFECT_WAKE) && !internal)
 		placement_wake();
+	else if ((fx & VOCAB_EFFECT_SETTLE) && !internal)
+		placement_settle();
 	if (fx & VOCAB_EFFECT_CLOCK)
 		events_clock(ev);
 }

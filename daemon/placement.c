@@ -33,6 +33,12 @@
  * it is matched against those shelters first, and in full only when one
  * of them takes it.
  *
+ * The memo is only as good as the last pass: requests that joined the
+ * waitlist since make the store send it all again. So a pass also runs
+ * once the waitlist has had no new request for PLACEMENT_SETTLE_MS
+ * (placement_settle), and the pass a freed place starts finds the memo
+ * current unless a request joined in the last moments.
+ *
  * A pass claims a place for every request it proposes for (claims.h) and
  * sends nothing for one whose places it has all claimed; once the table's
  * free places are all claimed it stops. A waitlist a proposal changed is
@@ -57,10 +63,11 @@
 #include "store.h"
 #include "table.h"
 
-#define PLACEMENT_PAGE  500 /* waiting requests per read */
-#define PLACEMENT_FIRST 50  /* in a pass's first read */
+#define PLACEMENT_PAGE      500 /* waiting requests per read */
+#define PLACEMENT_FIRST     50  /* in a pass's first read */
+#define PLACEMENT_SETTLE_MS 200 /* see placement_settle */
 
-static struct event *ev_pass, *ev_sweep;
+static struct event *ev_pass, *ev_sweep, *ev_settle;
 static bool running; /* a pass is between shd_waiting and its last reply */
 static bool again;   /* woken while running: one more pass after it */
 static int pending;  /* shd_propose replies the running pass awaits */
@@ -358,6 +365,9 @@ static int
 placement_match_propose(const char *id, const struct request *req,
     const json_t *in, struct match_result *res)
 {
+	/* No free place in the table: every request fails "no_free_place". */
+	if (claiming && counted && claims.n == 0 && claims_exhausted(&claims))
+		return 0;
 	if (placement_match(req, json_array_get(in, 0), json_array_get(in, 1),
 	        json_array_get(in, 2), res) == -1) {
 		log_warnx("placement: out of memory matching request=%s", id);
@@ -373,9 +383,11 @@ placement_match_propose(const char *id, const struct request *req,
 /*
  * Has the running pass claimed every free place of the table? A request
  * left out for it counts as one that fits: matched in full next time.
- * The free places are counted when a pass first asks, before its first
- * request (after its first reply: the refreshes sent before it have
- * landed), so a pass over an empty waitlist does not look at the table.
+ * When the table had none to claim, the pass goes on without matching
+ * (placement_match_propose), so the memo is kept. The free places are
+ * counted when a pass first asks, before its first request (after its
+ * first reply: the refreshes sent before it have landed), so a pass over
+ * an empty waitlist does not look at the table.
  */
 static bool
 placement_pass_full(void)
@@ -390,7 +402,7 @@ placement_pass_full(void)
 		claims_reset(&claims, claims_free_total(all, n));
 		counted = true;
 	}
-	if (!claims_exhausted(&claims))
+	if (!claims_exhausted(&claims) || claims.n == 0)
 		return false;
 	claims.skipped++;
 	return true;
@@ -648,6 +660,30 @@ placement_wake(void)
 }
 
 static void
+placement_settled(evutil_socket_t fd, short what, void *arg)
+{
+	placement_wake();
+}
+
+/* A request joined the waitlist: see placement.h. Every join moves the
+ * timer on, so a stream of them costs no pass until it pauses. */
+void
+placement_settle(void)
+{
+	struct timeval tv = {0, PLACEMENT_SETTLE_MS * 1000};
+
+	if (sd.stopping)
+		return;
+	if (ev_settle == NULL &&
+	    (ev_settle = evtimer_new(sd.base, placement_settled, NULL)) ==
+	        NULL) {
+		log_warnx("placement: evtimer_new failed");
+		return;
+	}
+	evtimer_add(ev_settle, &tv);
+}
+
+static void
 placement_sweep_done(json_t *result, const struct sh_error *err, void *arg)
 {
 	json_int_t n = json_integer_value(json_object_get(result, "expired"));
@@ -711,7 +747,9 @@ placement_stop(void)
 		event_free(ev_sweep);
 	if (ev_pass != NULL)
 		event_free(ev_pass);
-	ev_sweep = ev_pass = NULL;
+	if (ev_settle != NULL)
+		event_free(ev_settle);
+	ev_sweep = ev_pass = ev_settle = NULL;
 	again = false;
 	placement_memo_free(&memo);
 	placement_memo_free(&building);

@@ -20,6 +20,12 @@ void placement_stop(void);
 void placement_sweep_now(void);
 /* A place may have freed up: run a waitlist pass soon (coalesced). */
 void placement_wake(void);
+/*
+ * A request joined the waitlist: once it has had no new one for
+ * PLACEMENT_SETTLE_MS, run a pass, so that the pass a freed place starts
+ * runs on what this one read (the memo) instead of reading it all again.
+ */
+void placement_settle(void);
 
 /*
  * The candidates argument for shd_submit / shd_propose: one line per

@@ -87,7 +87,7 @@ enum vocab_event {
  * What an event does to every daemon that reads it, besides reaching the
  * subscribers of its topic: reload its shelter into the in-memory table,
  * drop its shelter from the table, wake the waitlist (a place may have
- * come free), or follow the test clock.
+ * come free) or read it again when it settles, or follow the test clock.
  */
 enum {
 	VOCAB_EFFECT_REFRESH = 1 << 0,
@@ -95,6 +95,8 @@ enum {
 	VOCAB_EFFECT_WAKE = 1 << 2,
 	/* the test clock moved: take the store's offset, run the timers */
 	VOCAB_EFFECT_CLOCK = 1 << 3,
+	/* a request joined the waitlist: read it again once it settles */
+	VOCAB_EFFECT_SETTLE = 1 << 4,
 };
 
 /* One row per event type: adding a type is adding a row. */

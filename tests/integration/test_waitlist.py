@@ -430,3 +430,35 @@ def test_one_freed_place_is_proposed_once():
         log = r.cmd("SLOWLOG", "GET", "10000")
         assert sum(1 for e in log if len(e[3]) > 1 and
                    e[3][1] == "shd_propose") == 1
+
+
+def test_settled_waitlist_is_read_before_a_place_frees():
+    # Thirty requests join the waitlist at once: no pass while they come,
+    # one once they have settled (it reads the waitlist and keeps what it
+    # read). A place that frees up later is matched from that: the store
+    # is asked with the version it read and answers "unchanged".
+    full = shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=1,
+                                                   occupied=1)])
+    with Env(shelters=[full]) as env:
+        c = env.client("coordinator")
+        r = env.redis
+        r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        r.cmd("CONFIG", "SET", "slowlog-max-len", "10000")
+        r.cmd("SLOWLOG", "RESET")
+        subs = submit_many(c, [request("SET-%02d" % i) for i in range(30)])
+        assert not any(s["proposal"] for s in subs)
+
+        def reads():
+            return [e[3] for e in r.cmd("SLOWLOG", "GET", "10000")
+                    if len(e[3]) > 1 and e[3][1] == "shd_waiting"]
+        wait_until(lambda: len(reads()) >= 1, 3, 0.05,
+                   "a pass once the waitlist settled")
+        time.sleep(0.5)
+        assert len(reads()) == 1, reads()
+        r.cmd("SLOWLOG", "RESET")
+        env.client("admin").call("shelter.capacity", {
+            "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 0}}})
+        wait_until(lambda: status(c, subs[0]["request"]["id"]) == "proposed",
+                   5, what="the first in the queue proposed")
+        got = reads()
+        assert len(got) == 1 and got[0][-1] != "", got  # with the version
