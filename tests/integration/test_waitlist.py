@@ -353,11 +353,34 @@ def test_unchanged_waitlist_is_matched_again_from_what_was_read():
             "shelter"], "w")["held"] == 0
 
 
+def calls(r, fn):
+    """The FCALLs of fn since the slowlog was reset, their arguments."""
+    return [e[3] for e in r.cmd("SLOWLOG", "GET", "10000")
+            if len(e[3]) > 1 and str(e[3][0]).lower() == "fcall" and
+            e[3][1] == fn]
+
+
 def waitlist_reads(r):
     """The shd_waiting calls (waitlist passes) since the slowlog was reset."""
-    log = r.cmd("SLOWLOG", "GET", "10000")
-    return sum(1 for e in log if len(e[3]) > 1 and
-               str(e[3][0]).lower() == "fcall" and e[3][1] == "shd_waiting")
+    return len(calls(r, "shd_waiting"))
+
+
+def log_every_call(r):
+    r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    r.cmd("CONFIG", "SET", "slowlog-max-len", "10000")
+    r.cmd("SLOWLOG", "RESET")
+
+
+def settled(r):
+    """Wait for the pass that runs once the waitlist settled (and any it
+    queued), then reset the slowlog."""
+    wait_until(lambda: waitlist_reads(r) >= 1, 10, 0.05,
+               "a pass once the waitlist settled")
+    n = -1
+    while n != waitlist_reads(r):
+        n = waitlist_reads(r)
+        time.sleep(0.5)
+    r.cmd("SLOWLOG", "RESET")
 
 
 def test_places_taken_start_no_pass_a_place_freed_does():
@@ -374,10 +397,8 @@ def test_places_taken_start_no_pass_a_place_freed_does():
         assert all(s["proposal"] for s in subs) and not w["proposal"]
         wid = w["request"]["id"]
         r = env.redis
-        r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
-        r.cmd("CONFIG", "SET", "slowlog-max-len", "10000")
-        time.sleep(0.3)  # the passes the submits started
-        r.cmd("SLOWLOG", "RESET")
+        log_every_call(r)
+        settled(r)
         for s in subs[:2]:
             c.call("proposal.accept", {"id": s["proposal"]["id"]})
         sh.call("placement.arrived", {"request_id": subs[0]["request"]["id"]})
@@ -400,23 +421,18 @@ def test_one_freed_place_is_proposed_once():
                                                    occupied=2)])
     with Env(shelters=[full]) as env:
         c = env.client("coordinator")
+        r = env.redis
+        log_every_call(r)
         subs = submit_many(c, [request("ONE-%02d" % i) for i in range(30)])
         assert not any(s["proposal"] for s in subs)
-        r = env.redis
-        r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
-        r.cmd("CONFIG", "SET", "slowlog-max-len", "10000")
-        r.cmd("SLOWLOG", "RESET")
+        settled(r)
         env.client("admin").call("shelter.capacity", {
             "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 1}}})
         first = subs[0]["request"]["id"]
         wait_until(lambda: status(c, first) == "proposed", 5,
                    what="the first in the queue proposed")
         time.sleep(0.3)
-        log = r.cmd("SLOWLOG", "GET", "10000")
-        proposes = [e for e in log if len(e[3]) > 1 and
-                    str(e[3][0]).lower() == "fcall" and
-                    e[3][1] == "shd_propose"]
-        assert len(proposes) == 1, len(proposes)
+        assert len(calls(r, "shd_propose")) == 1, calls(r, "shd_propose")
         assert c.call("stats.get")["requests"]["proposed"] == 1
         # The second place frees up: the next in the queue, one call.
         r.cmd("SLOWLOG", "RESET")
@@ -427,38 +443,26 @@ def test_one_freed_place_is_proposed_once():
         time.sleep(0.3)
         assert [status(c, s["request"]["id"]) for s in subs[:3]] == \
             ["proposed", "proposed", "waiting"]
-        log = r.cmd("SLOWLOG", "GET", "10000")
-        assert sum(1 for e in log if len(e[3]) > 1 and
-                   e[3][1] == "shd_propose") == 1
+        assert len(calls(r, "shd_propose")) == 1, calls(r, "shd_propose")
 
 
 def test_settled_waitlist_is_read_before_a_place_frees():
-    # Thirty requests join the waitlist at once: no pass while they come,
-    # one once they have settled (it reads the waitlist and keeps what it
-    # read). A place that frees up later is matched from that: the store
-    # is asked with the version it read and answers "unchanged".
+    # Thirty requests join the waitlist at once: a pass runs once they
+    # have settled (it reads the waitlist and keeps what it read). A place
+    # that frees up later is matched from that: the store is asked with
+    # the version it read (and answers "unchanged").
     full = shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=1,
                                                    occupied=1)])
     with Env(shelters=[full]) as env:
         c = env.client("coordinator")
         r = env.redis
-        r.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
-        r.cmd("CONFIG", "SET", "slowlog-max-len", "10000")
-        r.cmd("SLOWLOG", "RESET")
+        log_every_call(r)
         subs = submit_many(c, [request("SET-%02d" % i) for i in range(30)])
         assert not any(s["proposal"] for s in subs)
-
-        def reads():
-            return [e[3] for e in r.cmd("SLOWLOG", "GET", "10000")
-                    if len(e[3]) > 1 and e[3][1] == "shd_waiting"]
-        wait_until(lambda: len(reads()) >= 1, 3, 0.05,
-                   "a pass once the waitlist settled")
-        time.sleep(0.5)
-        assert len(reads()) == 1, reads()
-        r.cmd("SLOWLOG", "RESET")
+        settled(r)
         env.client("admin").call("shelter.capacity", {
             "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 0}}})
         wait_until(lambda: status(c, subs[0]["request"]["id"]) == "proposed",
                    5, what="the first in the queue proposed")
-        got = reads()
+        got = calls(r, "shd_waiting")
         assert len(got) == 1 and got[0][-1] != "", got  # with the version
