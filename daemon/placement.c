@@ -41,11 +41,20 @@
  *
  * A pass claims a place for every request it proposes for (claims.h) and
  * sends nothing for one whose places it has all claimed; once the table's
- * free places are all claimed it stops. A waitlist a proposal changed is
- * read again next time anyway, so nothing is lost by leaving its tail
- * unread. When such a pass left something out and one of its proposals
- * failed (the table was ahead of the store), the next pass claims nothing
- * and sends for every request that fits, as if no claims were kept.
+ * free places are all claimed it matches no more but reads on, so that it
+ * keeps the memo. When such a pass left something out and one of its
+ * proposals failed (the table was ahead of the store), the next pass
+ * claims nothing and sends for every request that fits, as if no claims
+ * were kept.
+ *
+ * The memo outlives the pass's own proposals: a shd_propose that holds a
+ * place takes its request off the waitlist, one change of its version
+ * (more when the request has a case). So a page may come at the first
+ * page's version plus the proposals made so far, and at the end of the
+ * pass those requests leave the memo and its version moves on by as many.
+ * The store answers "unchanged" to that version only when nothing else
+ * changed: any other change (a case's, another daemon's) counts too, and
+ * the next pass reads the waitlist again.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -89,19 +98,22 @@ struct memo_entry {
 struct memo {
 	struct memo_entry *v;
 	size_t n, cap;
-	char ver[24];             /* the waitlist version all pages came at */
-	bool ok;                  /* every entry kept, at one version */
-	uint64_t loaded;          /* table_loaded_gen() when read */
+	long long ver;   /* the waitlist's version it holds; -1: none */
+	bool ok;         /* every entry kept, at one version */
+	uint64_t loaded; /* table_loaded_gen() when read */
 	struct match_options opt; /* the options it was matched with */
 };
 
 static struct memo memo;     /* valid when memo.ok */
 static struct memo building; /* the pass that reads the waitlist */
 static bool first_page;      /* the pass awaits its first page */
+static char **won;           /* requests the running pass placed, owned */
+static size_t nwon, capwon;
 
 #define MEMO_CHANGED_MAX 64 /* changed shelters matched before in full */
 
 static void placement_pass_end(void);
+static int placement_won(char *id);
 
 static void
 placement_pass_propose_done(
@@ -121,6 +133,8 @@ placement_pass_propose_done(
 		    id, json_string_value(json_object_get(prop, "id")),
 		    json_string_value(json_object_get(prop, "shelter_id")),
 		    json_string_value(json_object_get(prop, "pool")));
+	if (json_is_object(prop) && placement_won(id) == 0)
+		id = NULL; /* kept */
 	free(id);
 	if (--pending == 0)
 		placement_pass_end();
@@ -135,6 +149,61 @@ placement_memo_free(struct memo *m)
 		json_decref(m->v[i].in);
 	free(m->v);
 	memset(m, 0, sizeof *m);
+	m->ver = -1;
+}
+
+/* Keep id (owned) as placed by the running pass. 0, or -1 on ENOMEM (the
+ * memo is then dropped: it would keep a request no longer waiting). */
+static int
+placement_won(char *id)
+{
+	char **v;
+	size_t cap;
+
+	if (nwon == capwon) {
+		cap = capwon ? capwon * 2 : 16;
+		if ((v = reallocarray(won, cap, sizeof *v)) == NULL) {
+			placement_memo_free(&memo);
+			placement_memo_free(&building);
+			return -1;
+		}
+		won = v;
+		capwon = cap;
+	}
+	won[nwon++] = id;
+	return 0;
+}
+
+static int
+placement_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The pass ended: the requests it placed leave the memo, whose version
+ * moves on by their number (see the top of this file). */
+static void
+placement_memo_won(void)
+{
+	const char *id;
+	size_t i, k;
+
+	if (memo.ok && nwon > 0) {
+		qsort(won, nwon, sizeof *won, placement_strcmp);
+		for (i = k = 0; i < memo.n; i++) {
+			id = memo.v[i].id;
+			if (bsearch(&id, won, nwon, sizeof *won,
+			        placement_strcmp) != NULL)
+				json_decref(memo.v[i].in);
+			else
+				memo.v[k++] = memo.v[i];
+		}
+		memo.n = k;
+		memo.ver += (long long)nwon;
+	}
+	for (i = 0; i < nwon; i++)
+		free(won[i]);
+	nwon = 0;
 }
 
 /* Keep request id (parsed req, its inputs in) in the memo being read.
@@ -265,6 +334,11 @@ placement_pass_one(const json_t *w, struct match_result *res)
 		return;
 	}
 	e = placement_memo_add(id, &req, w);
+	if (placement_pass_full()) {
+		if (e != NULL)
+			e->fits = true; /* not matched: in full next time */
+		return;
+	}
 	in = e != NULL ? json_incref(e->in)
 	               : json_pack("[OOO]", json_object_get(w, "rejected"),
 	                     json_object_get(w, "case_shelters"),
@@ -346,24 +420,27 @@ static void placement_pass_waiting_done(
  * first; ver: the memo's version, or "". 0, or -1 when the store is
  * down. */
 static int
-placement_pass_read(const char *after, const char *ver)
+placement_pass_read(const char *after, long long ver)
 {
 	struct sh_error err;
+	char text[24] = "";
 
+	if (ver >= 0)
+		snprintf(text, sizeof text, "%lld", ver);
 	table_flush_pending();
 	return store_waiting(after[0] ? PLACEMENT_PAGE : PLACEMENT_FIRST, after,
-	    ver, placement_pass_waiting_done, NULL, &err);
+	    text, placement_pass_waiting_done, NULL, &err);
 }
 
-/* The version of a shd_waiting reply as text, or "". */
-static void
-placement_ver_of(const json_t *result, char *buf, size_t size)
+/* The version of a shd_waiting reply, or -1. */
+static long long
+placement_ver_of(const json_t *result)
 {
 	const json_t *v = json_object_get(result, "ver");
 
-	snprintf(buf, size, "%lld", (long long)json_integer_value(v));
-	if (!json_is_integer(v))
-		buf[0] = '\0';
+	return json_is_integer(v) && json_integer_value(v) >= 0
+	    ? (long long)json_integer_value(v)
+	    : -1;
 }
 
 /* The last page was read: keep what it read when it came at one version. */
@@ -371,7 +448,7 @@ static void
 placement_memo_done(void)
 {
 	placement_memo_free(&memo);
-	if (building.ok && building.ver[0] != '\0') {
+	if (building.ok && building.ver >= 0) {
 		memo = building;
 		memset(&building, 0, sizeof building);
 	} else
@@ -385,7 +462,7 @@ placement_pass_waiting_done(
 	const json_t *reqs = json_object_get(result, "requests");
 	const char *next = json_string_value(json_object_get(result, "next"));
 	struct match_result *res = table_scratch();
-	char ver[sizeof building.ver];
+	long long ver;
 	size_t i;
 	bool sent = false;
 
@@ -397,10 +474,10 @@ placement_pass_waiting_done(
 			placement_pass_end();
 		return;
 	}
-	placement_ver_of(result, ver, sizeof ver);
+	ver = placement_ver_of(result);
 	if (json_is_true(json_object_get(result, "unchanged"))) {
 		first_page = false;
-		if (memo.ok && strcmp(ver, memo.ver) == 0)
+		if (memo.ok && ver >= 0 && ver == memo.ver)
 			placement_pass_memo(res);
 		else /* cannot happen: only the memo's version is sent */
 			placement_memo_free(&memo);
@@ -413,22 +490,18 @@ placement_pass_waiting_done(
 		first_page = false;
 		placement_memo_free(&memo);
 		building.ok = true;
-		memcpy(building.ver, ver, sizeof ver);
+		building.ver = ver;
 		building.loaded = table_loaded_gen();
 		memcpy(&building.opt, &sd.cfg->match, sizeof building.opt);
-	} else if (strcmp(ver, building.ver) != 0)
-		building.ok = false; /* it changed between pages */
+	} else if (ver < 0 || building.ver < 0 ||
+	    ver != building.ver + (long long)nwon)
+		building.ok = false; /* changed between pages, not only by us */
 	/* The next page's read goes first: the store builds it while this
 	 * one is matched. Its reference replaces this one's. */
-	if (next != NULL && !placement_pass_full())
-		sent = placement_pass_read(next, "") == 0;
-	for (i = 0; i < json_array_size(reqs); i++) {
-		if (placement_pass_full()) {
-			building.ok = false; /* its tail was not read */
-			break;
-		}
+	if (next != NULL)
+		sent = placement_pass_read(next, -1) == 0;
+	for (i = 0; i < json_array_size(reqs); i++)
 		placement_pass_one(json_array_get(reqs, i), res);
-	}
 	if (next == NULL)
 		placement_memo_done();
 	else if (!sent)
@@ -443,6 +516,7 @@ static void
 placement_pass_end(void)
 {
 	running = false;
+	placement_memo_won();
 	if (retry)
 		unclaimed = true;
 	if (again || retry) {
@@ -467,7 +541,7 @@ placement_pass_start(evutil_socket_t fd, short what, void *arg)
 		placement_memo_free(&memo);
 	placement_memo_free(&building);
 	first_page = true;
-	if (placement_pass_read("", memo.ok ? memo.ver : "") == -1) {
+	if (placement_pass_read("", memo.ok ? memo.ver : -1) == -1) {
 		pending = 0;
 		running = false;
 	}
@@ -593,5 +667,9 @@ placement_stop(void)
 	again = false;
 	placement_memo_free(&memo);
 	placement_memo_free(&building);
+	placement_memo_won(); /* frees what a pass in flight placed */
+	free(won);
+	won = NULL;
+	capwon = 0;
 	claims_free(&claims);
 }

@@ -232,6 +232,12 @@ table_insert(struct tab *t, struct shelter *s)
 
 	i = table_find_in(t, s->id, &found);
 	if (found) {
+		/* What the last event saw stays (model_pools_freed). */
+		if (model_pools_same(t->v[i], s)) {
+			table_entry(s)->nfree = table_entry(t->v[i])->nfree;
+			memcpy(table_entry(s)->free, table_entry(t->v[i])->free,
+			    sizeof table_entry(s)->free);
+		}
 		table_shelter_free(t->v[i]);
 		t->v[i] = s;
 		if (t == &live && !live_index_stale)

@@ -616,6 +616,20 @@ model_pools_freed(const struct shelter *s, int *snap, int *nsnap)
 	return freed;
 }
 
+/* Have a and b the same pools, by name and in order? */
+bool
+model_pools_same(const struct shelter *a, const struct shelter *b)
+{
+	int k;
+
+	if (a->npools != b->npools)
+		return false;
+	for (k = 0; k < a->npools; k++)
+		if (strcmp(a->pools[k].name, b->pools[k].name) != 0)
+			return false;
+	return true;
+}
+
 /* Patterns. */
 
 static bool

@@ -314,6 +314,8 @@ model_pool_free(const struct pool *p)
  * yet), or other pools? snap then holds the free places now.
  */
 bool model_pools_freed(const struct shelter *s, int *snap, int *nsnap);
+/* Have a and b the same pools, by name and in order? */
+bool model_pools_same(const struct shelter *a, const struct shelter *b);
 
 /* Does pool p admit the request's person and children? */
 bool model_pool_admits(const struct pool *p, const struct request *r);

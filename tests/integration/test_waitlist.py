@@ -414,16 +414,18 @@ def test_places_taken_start_no_pass_a_place_freed_does():
 
 
 def test_one_freed_place_is_proposed_once():
-    # Thirty waiting requests fit one full shelter. A place frees up: the
-    # pass proposes it to the first in the queue and sends no proposal
-    # the table says cannot be met (it used to send thirty, 29 failing).
+    # Sixty waiting requests (more than a pass's first read) fit one full
+    # shelter. A place frees up: the pass proposes it to the first in the
+    # queue and sends no proposal the table says cannot be met (it used to
+    # send sixty, 59 failing). It reads on, so the next pass starts from
+    # what it read less the one it placed: one read, with its version.
     full = shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=2,
                                                    occupied=2)])
     with Env(shelters=[full]) as env:
         c = env.client("coordinator")
         r = env.redis
         log_every_call(r)
-        subs = submit_many(c, [request("ONE-%02d" % i) for i in range(30)])
+        subs = submit_many(c, [request("ONE-%02d" % i) for i in range(60)])
         assert not any(s["proposal"] for s in subs)
         settled(r)
         env.client("admin").call("shelter.capacity", {
@@ -434,7 +436,8 @@ def test_one_freed_place_is_proposed_once():
         time.sleep(0.3)
         assert len(calls(r, "shd_propose")) == 1, calls(r, "shd_propose")
         assert c.call("stats.get")["requests"]["proposed"] == 1
-        # The second place frees up: the next in the queue, one call.
+        # The second place frees up: the next in the queue, one call, from
+        # the memo (a read of the waitlist would take two).
         r.cmd("SLOWLOG", "RESET")
         env.client("admin").call("shelter.capacity", {
             "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 0}}})
@@ -444,6 +447,8 @@ def test_one_freed_place_is_proposed_once():
         assert [status(c, s["request"]["id"]) for s in subs[:3]] == \
             ["proposed", "proposed", "waiting"]
         assert len(calls(r, "shd_propose")) == 1, calls(r, "shd_propose")
+        reads = calls(r, "shd_waiting")
+        assert len(reads) == 1 and reads[0][-1] != "", reads
 
 
 def test_settled_waitlist_is_read_before_a_place_frees():

@@ -76,8 +76,9 @@ test_next_place_of_the_ranking(void **state)
 	shelter_free(1, 1, two);
 	v[0] = cand(0, 2, p10); /* pool 1 (2 free) first, then pool 0 (1) */
 	v[1] = cand(1, 1, p0);  /* 1 free */
-	claims_reset(&c, claims_free_total(
-	                     (const struct shelter *const[]){&sh[0], &sh[1]}, 2));
+	claims_reset(&c,
+	    claims_free_total(
+	        (const struct shelter *const[]){&sh[0], &sh[1]}, 2));
 	assert_int_equal(c.left, 4);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(claims_take(&c, &res), 0); /* 2 + 1 at sh0 */

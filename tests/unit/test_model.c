@@ -1039,7 +1039,7 @@ test_pools_freed(void **state)
 	assert_int_equal(nsnap, 2);
 	assert_int_equal(snap[0], 4);
 	assert_false(model_pools_freed(&s, snap, &nsnap)); /* nothing moved */
-	s.pools[0].held = 1; /* a hold */
+	s.pools[0].held = 1;                               /* a hold */
 	assert_false(model_pools_freed(&s, snap, &nsnap));
 	s.pools[0].held = 0;
 	s.pools[0].expected = 1; /* accepted: held -> expected */
@@ -1057,6 +1057,27 @@ test_pools_freed(void **state)
 	s.npools = 1; /* other pools */
 	assert_true(model_pools_freed(&s, snap, &nsnap));
 	assert_int_equal(nsnap, 1);
+}
+
+/* A reloaded shelter keeps what the last event saw only with the same
+ * pools in the same order. */
+static void
+test_pools_same(void **state)
+{
+	static struct shelter a, b;
+
+	a.npools = b.npools = 2;
+	strcpy(a.pools[0].name, "main");
+	strcpy(a.pools[1].name, "fam");
+	b = a;
+	b.pools[0].total = 9; /* counts do not matter */
+	assert_true(model_pools_same(&a, &b));
+	strcpy(b.pools[0].name, "fam");
+	strcpy(b.pools[1].name, "main");
+	assert_false(model_pools_same(&a, &b)); /* reordered */
+	b = a;
+	b.npools = 1;
+	assert_false(model_pools_same(&a, &b));
 }
 
 static void
@@ -1230,6 +1251,7 @@ main(void)
 	    cmocka_unit_test(test_household_json),
 	    cmocka_unit_test(test_pool_admits),
 	    cmocka_unit_test(test_pools_freed),
+	    cmocka_unit_test(test_pools_same),
 	    cmocka_unit_test(test_enums_and_validators),
 	    cmocka_unit_test(test_time),
 	    cmocka_unit_test(test_never_crash),
