@@ -95,6 +95,7 @@ local EVENT = {
 
 local P = ''   -- key prefix of the current call
 local NOW = nil -- milliseconds of the current call, from TIME
+local OFFSET = nil -- the test clock's offset of the current call, once read
 
 local function key(s)
 	return P .. s
@@ -104,7 +105,10 @@ end
 -- unless shd_clock_advance ran; the daemon adds the same offset to its
 -- own clock (daemon/clock.h).
 local function clock_offset()
-	return tonumber(redis.call('GET', key('clock_offset_ms'))) or 0
+	if OFFSET == nil then
+		OFFSET = tonumber(redis.call('GET', key('clock_offset_ms'))) or 0
+	end
+	return OFFSET
 end
 
 local function now_ms()
@@ -192,13 +196,20 @@ end
 
 -- Append members (a text "k":v,...) to a JSON object text. The stored
 -- documents are the daemon's compact JSON ({...} with no blank at either
--- end): those are extended without scanning them.
-local function extend(obj, members)
+-- end, compact_object): those are extended without scanning them.
+local function compact_object(obj)
 	local n = #obj
-	if n > 2 and string.byte(obj, 1) == 123 and
-	    string.byte(obj, n) == 125 and
-	    not string.find(string.sub(obj, n - 1, n - 1), '^[%s{]') then
-		return string.sub(obj, 1, n - 1) .. ',' .. members .. '}'
+	if n <= 2 or string.byte(obj, 1) ~= 123 or string.byte(obj, n) ~= 125 then
+		return false
+	end
+	local b = string.byte(obj, n - 1)
+	-- Not a blank (%s: \t \n \v \f \r, space) or '{' before the end.
+	return b ~= 123 and b ~= 32 and (b < 9 or b > 13)
+end
+
+local function extend(obj, members)
+	if compact_object(obj) then
+		return string.sub(obj, 1, #obj - 1) .. ',' .. members .. '}'
 	end
 	local body = string.match(obj, '^%s*(.-)%s*}%s*$')
 	if body == nil or body == '' then
@@ -346,6 +357,23 @@ local function shelter_reply(id)
 	return '{"shelter":' .. s .. ',"cseq":' .. cseq .. '}'
 end
 
+-- capacity.changed of shelter id at version (text) with change number
+-- cseq: v holds total, occupied, held, expected of each pool of names in
+-- turn (texts, false: 0), as the caller read or computed them after the
+-- change. full: see emit_capacity.
+local function emit_capacity_counts(id, version, names, v, cseq, full)
+	local pools = {}
+	for i, name in ipairs(names) do
+		local k = i * 4 - 4
+		pools[i] = '{"name":' .. q(name) .. ',' .. counts_json({
+		    tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0,
+		    tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0}) .. '}'
+	end
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' ..
+	    q(id) .. ',"version":' .. int(tonumber(version) or 0) ..
+	    ',"pools":' .. json_array(pools) .. '}', cseq, not full)
+end
+
 -- capacity.changed of a shelter: its pools' counts in one read, as a
 -- change of its own (shelter_changed). full: more than the counts
 -- changed with it (pools, version, updated_at, departures), so tables
@@ -363,16 +391,7 @@ local function emit_capacity(id, full)
 		f[#f + 1] = 'e:' .. name
 	end
 	local v = #f > 0 and redis.call('HMGET', sk, unpack(f)) or {}
-	local pools = {}
-	for i, name in ipairs(names) do
-		local k = i * 4 - 4
-		pools[i] = '{"name":' .. q(name) .. ',' .. counts_json({
-		    tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0,
-		    tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0}) .. '}'
-	end
-	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' ..
-	    q(id) .. ',"version":' .. int(tonumber(h[2]) or 0) ..
-	    ',"pools":' .. json_array(pools) .. '}', cseq, not full)
+	emit_capacity_counts(id, h[2], names, v, cseq, full)
 	return cseq
 end
 
@@ -1175,28 +1194,35 @@ end
 -- The first of pools (comma separated) of shelter sid with a free place,
 -- or nil, also when request r ({case, co, rejected}) may not go there
 -- (gone, closed, rejected, kept apart from its case). The first pool's
--- counts come with the open flag in one read.
+-- counts come with the open flag in one read, and with what a hold there
+-- needs for its capacity.changed (hold): the second value is {pools,
+-- version, cseq, c = {[pool] = {t, o, h, e}}} of the pools read (texts
+-- as HMGET gives them).
 local function free_pool(r, sid, pools)
 	local sk = skey(sid)
-	local p = 1
+	local p, st = 1, nil
 	while true do
 		local c = string.find(pools, ',', p, true)
 		local name = string.sub(pools, p, (c or 0) - 1)
+		local v
 		if p == 1 then
-			local v = redis.call('HMGET', sk, 'open', 't:' .. name,
-			    'o:' .. name, 'h:' .. name, 'e:' .. name)
-			if v[1] ~= '1' or in_list(r.rejected, sid) or
+			v = redis.call('HMGET', sk, 't:' .. name, 'o:' .. name,
+			    'h:' .. name, 'e:' .. name, 'open', 'pools', 'version',
+			    'cseq')
+			if v[5] ~= '1' or in_list(r.rejected, sid) or
 			    not case_allows(r.case, r.co, sid) then
 				return nil
 			end
-			if v[2] and (tonumber(v[2]) or 0) - (tonumber(v[3]) or 0) -
-			    (tonumber(v[4]) or 0) - (tonumber(v[5]) or 0) >= 1 then
-				return name
-			end
+			st = {pools = v[6], version = v[7], cseq = v[8], c = {}}
 		else
-			local counts = pool_counts(sk, name)
-			if counts and pool_free(counts) >= 1 then
-				return name
+			v = redis.call('HMGET', sk, 't:' .. name, 'o:' .. name,
+			    'h:' .. name, 'e:' .. name)
+		end
+		if v[1] then
+			st.c[name] = v
+			if (tonumber(v[1]) or 0) - (tonumber(v[2]) or 0) -
+			    (tonumber(v[3]) or 0) - (tonumber(v[4]) or 0) >= 1 then
+				return name, st
 			end
 		end
 		if c == nil then
@@ -1207,13 +1233,13 @@ local function free_pool(r, sid, pools)
 end
 
 -- The place to hold for request r among the candidates text s: the first
--- candidate with a free pool, as {sid, pool, score, scores, stale, alts}
--- (texts as stored), or nil.
+-- candidate with a free pool, as {sid, pool, st, score, scores, stale,
+-- alts} (st: free_pool's; the rest texts as stored), or nil.
 local function place_of(r, nalt, s)
 	local p, n = 1, #s
 	while p <= n do
 		local sid, pools, sp, e = cand_at(s, p)
-		local pool = free_pool(r, sid, pools)
+		local pool, st = free_pool(r, sid, pools)
 		if pool then
 			local sc = string.find(s, ' ', sp, true)
 			-- Scores, then the distances ('-': none).
@@ -1222,7 +1248,7 @@ local function place_of(r, nalt, s)
 				ds = nil
 			end
 			local dist = ds and string.sub(s, ds + 1, e - 1) or ''
-			return {sid = sid, pool = pool,
+			return {sid = sid, pool = pool, st = st,
 			    score = string.sub(s, sp, sc - 1),
 			    stale = string.byte(s, sc + 1) == 49,
 			    scores = string.sub(s, sc + 3, (ds or e) - 1),
@@ -1260,15 +1286,55 @@ local function new_proposal_id()
 	return 'prop-' .. int(redis.call('HINCRBY', key('seq'), 'proposal', 1))
 end
 
+-- The hold of a place free_pool found (its st): held + 1 and the
+-- shelter's change number in one write, then capacity.changed from the
+-- counts read with it (the pools it did not read in one more read), so
+-- the shelter is not read again. Returns the change's cseq.
+local function hold_count(sid, pool, st)
+	local sk = skey(sid)
+	local names, f = words(st.pools), {}
+	for _, name in ipairs(names) do
+		if st.c[name] == nil then
+			f[#f + 1] = 't:' .. name
+			f[#f + 1] = 'o:' .. name
+			f[#f + 1] = 'h:' .. name
+			f[#f + 1] = 'e:' .. name
+		end
+	end
+	local m = #f > 0 and redis.call('HMGET', sk, unpack(f)) or {}
+	local held = int((tonumber(st.c[pool][3]) or 0) + 1)
+	local cseq = (tonumber(st.cseq) or 0) + 1
+	redis.call('HSET', sk, 'h:' .. pool, held, 'cseq', int(cseq))
+	st.c[pool][3] = held
+	local v, j = {}, 0
+	for _, name in ipairs(names) do
+		local c = st.c[name]
+		for k = 1, 4 do
+			if c then
+				v[#v + 1] = c[k]
+			else
+				j = j + 1
+				v[#v + 1] = m[j]
+			end
+		end
+	end
+	return v, names, cseq
+end
+
 -- Hold place (place_of) for request r ({rid, case, co}) as proposal pid:
 -- the count, the proposal, the hold, the case counts and their events.
 -- The caller has checked the place is free and moves the request to
 -- proposed. Returns the proposal's JSON (proposal_json's text) and the
 -- cseq of the hold's change of the shelter.
 local function hold(r, pid, ttl_s, place)
-	local sid, pool = place.sid, place.pool
+	local sid, pool, st = place.sid, place.pool, place.st
 	local expires = now_ms() + ttl_s * 1000
-	redis.call('HINCRBY', skey(sid), 'h:' .. pool, 1)
+	local v, names, cseq
+	if st then
+		v, names, cseq = hold_count(sid, pool, st)
+	else
+		redis.call('HINCRBY', skey(sid), 'h:' .. pool, 1)
+	end
 	redis.call('HSET', pkey(pid), 'request_id', r.rid, 'shelter_id', sid,
 	    'pool', pool, 'score', place.score, 'scores', place.scores,
 	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
@@ -1281,17 +1347,26 @@ local function hold(r, pid, ttl_s, place)
 			case_count(key('case_apart:' .. r.case), sid, 1)
 		end
 	end
-	local pj = table.concat({'{"id":', q(pid), ',"request_id":', q(r.rid),
+	-- The event's data and the proposal's JSON share all but their ends:
+	-- the event has no distance_km (see proposal_json).
+	local qrid = q(r.rid)
+	local t = {'{"proposal":', '{"id":', q(pid), ',"request_id":', qrid,
 	    ',"shelter_id":', q(sid), ',"pool":', q(pool), ',"score":',
-	    place.score, ',"scores":', place.scores, ',"status":',
-	    q(PROPOSAL_STATUS.open), ',"expires_at":', q(iso(expires)),
-	    ',"alternatives":', place.alts, ',"stale":', bool(place.stale)})
-	-- The event without distance_km (see proposal_json).
-	emit(TOPIC.proposals, EVENT.proposal_created, sid,
-	    '{"proposal":' .. pj .. '},"request_id":' .. q(r.rid) .. '}')
-	local cseq = emit_capacity(sid)
-	return pj .. ',"distance_km":' .. ((place.dist or '') ~= '' and
-	    place.dist or '{"exploitation":null,"preferred":null}') .. '}', cseq
+	    place.score, ',"scores":', place.scores, ',"status":"',
+	    PROPOSAL_STATUS.open, '","expires_at":', q(iso(expires)),
+	    ',"alternatives":', place.alts, ',"stale":', bool(place.stale),
+	    '},"request_id":', qrid, '}'}
+	emit(TOPIC.proposals, EVENT.proposal_created, sid, table.concat(t))
+	if st then
+		emit_capacity_counts(sid, st.version, names, v, cseq)
+	else
+		cseq = emit_capacity(sid)
+	end
+	local n = #t
+	t[n - 2] = ',"distance_km":'
+	t[n - 1] = (place.dist or '') ~= '' and place.dist or
+	    '{"exploitation":null,"preferred":null}'
+	return table.concat(t, '', 2), cseq
 end
 
 -- ',"cseq":N' of a hold's change (hold's second value), '' for none:
@@ -1368,12 +1443,17 @@ end
 -- request.submit's result as the daemon sends it to the client:
 -- {request, proposal, explanation: null, duplicate}. A new field goes
 -- before result, which stays last (docs/store.md).
-local function submit_fields(kind, rid, pid, sid, pool, rj, pj, cseq)
+-- t holds '{"request":' and the request's JSON in pieces (so it is
+-- copied once, into result).
+local function submit_fields(kind, rid, pid, sid, pool, t, pj, cseq)
+	local n = #t
+	t[n + 1] = ',"proposal":'
+	t[n + 2] = pj
+	t[n + 3] = kind == 'duplicate' and
+	    ',"explanation":null,"duplicate":true}' or
+	    ',"explanation":null,"duplicate":false}'
 	return {kind, rid, pid or '', sid or '', pool or '',
-	    cseq and int(cseq) or '', table.concat({
-	    '{"request":', rj, ',"proposal":', pj,
-	    ',"explanation":null,"duplicate":',
-	    kind == 'duplicate' and 'true' or 'false', '}'})}
+	    cseq and int(cseq) or '', table.concat(t)}
 end
 
 -- shd_submit's answer for a ref already stored as rid: in fields when the
@@ -1387,7 +1467,8 @@ local function submit_duplicate(rid, same)
 		return duplicate_json(rid), {rid, pj and pid or false}, false
 	end
 	return submit_fields('duplicate', rid, pj and pid, nil, nil,
-	    request_json(rid), pj or 'null'), {rid, pj and pid or false}, false
+	    {'{"request":', request_json(rid)}, pj or 'null'),
+	    {rid, pj and pid or false}, false
 end
 
 -- A refusal when doc names a registration that does not exist, else nil.
@@ -1395,6 +1476,10 @@ end
 -- top-level member (no other object has it, and a quote inside a string
 -- is escaped), so a match finds it without decoding.
 local function missing_registration(doc, field)
+	-- A plain find first: most requests name none.
+	if not string.find(doc, '"registration":"reg-', 1, true) then
+		return nil
+	end
 	local reg = string.match(doc, '"registration":"(reg%-%d+)"')
 	if reg and redis.call('EXISTS', key('reg:' .. reg)) == 0 then
 		return fail(E.registration, field, 'no registration ' .. reg)
@@ -1447,11 +1532,38 @@ local function new_request_json(r, doc, pj)
 	    ',"escalated":false'}))
 end
 
+-- new_request_json's text as pieces appended to t: a compact doc is
+-- copied once, into the text t is joined into.
+local function new_request_parts(t, r, doc, pj)
+	if not compact_object(doc) then
+		t[#t + 1] = new_request_json(r, doc, pj)
+		return t
+	end
+	local now = q(now_iso())
+	local n = #t
+	t[n + 1] = string.sub(doc, 1, #doc - 1)
+	t[n + 2] = ',"id":'
+	t[n + 3] = q(r.rid)
+	t[n + 4] = ',"status":'
+	t[n + 5] = q(r.status)
+	t[n + 6] = ',"created_at":'
+	t[n + 7] = now
+	t[n + 8] = ',"updated_at":'
+	t[n + 9] = now
+	t[n + 10] = ',"proposal":'
+	t[n + 11] = pj
+	t[n + 12] = ',"placement":null,"rejected":[],"escalated":false}'
+	return t
+end
+
 local function submit(a)
 	local ref, doc, urgency, case, co, hh = a[2], a[3], a[4], a[5], a[6],
 	    a[7]
 	local ttl_s, nalt = tonumber(a[8]) or 1800, tonumber(a[9]) or 0
-	local rid = redis.call('GET', key('ref:' .. ref))
+	-- The test clock's offset comes with the ref: one read (now_ms).
+	local v = redis.call('MGET', key('ref:' .. ref), key('clock_offset_ms'))
+	local rid = v[1]
+	OFFSET = tonumber(v[2]) or 0
 	if rid then
 		local same = same_doc(hget(rkey(rid), 'doc'), doc)
 		if not same then
@@ -1477,7 +1589,8 @@ local function submit(a)
 	end
 	local pj, cseq = hold(r, pid, ttl_s, place)
 	return submit_fields('proposal', r.rid, pid, place.sid, place.pool,
-	    new_request_json(r, doc, pj), pj, cseq), {r.rid, pid}, false
+	    new_request_parts({'{"request":'}, r, doc, pj), pj, cseq),
+	    {r.rid, pid}, false
 end
 
 -- shd_submit_batch ttl nalt partial [ref doc urgency case co_victims
@@ -2464,7 +2577,7 @@ local function clock_advance(a)
 		    'must be an integer above 0')
 	end
 	local off = redis.call('INCRBY', key('clock_offset_ms'), int(s * 1000))
-	NOW, NOW_ISO = nil, nil
+	NOW, NOW_ISO, OFFSET = nil, nil, off
 	emit(TOPIC.shelter, EVENT.clock_advanced, '', '{"offset_ms":' ..
 	    int(off) .. '}')
 	return '{"offset_ms":' .. int(off) .. ',"now_ms":' .. int(now_ms()) ..
@@ -2892,6 +3005,7 @@ local function register(f)
 			P = args[1] or ''
 			NOW = nil
 			NOW_ISO = nil
+			OFFSET = nil
 			if #args == 0 then
 				return fail(E.internal, '', f.name ..
 				    ' takes the key prefix first')
