@@ -169,6 +169,24 @@ local function now_iso()
 	return NOW_ISO
 end
 
+-- now_iso() as a JSON string and now_ms() as text, once per call (the
+-- texts a submit writes several times).
+local NOW_Q, NOW_S = nil, nil
+
+local function now_json()
+	if NOW_Q == nil then
+		NOW_Q = '"' .. now_iso() .. '"' -- digits, '-', ':', 'T', 'Z'
+	end
+	return NOW_Q
+end
+
+local function now_text()
+	if NOW_S == nil then
+		NOW_S = int(now_ms())
+	end
+	return NOW_S
+end
+
 local function bool(b)
 	return b and 'true' or 'false'
 end
@@ -362,16 +380,24 @@ end
 -- turn (texts, false: 0), as the caller read or computed them after the
 -- change. full: see emit_capacity.
 local function emit_capacity_counts(id, version, names, v, cseq, full)
-	local pools = {}
+	-- One text of the pieces (counts_json's members, each pool's).
+	local t = {'{"shelter_id":', q(id), ',"version":',
+	    int(tonumber(version) or 0), ',"pools":['}
 	for i, name in ipairs(names) do
 		local k = i * 4 - 4
-		pools[i] = '{"name":' .. q(name) .. ',' .. counts_json({
-		    tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0,
-		    tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0}) .. '}'
+		local c1, c2 = tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0
+		local c3, c4 = tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0
+		local f = c1 - c2 - c3 - c4
+		local j = #t
+		t[j + 1] = i == 1 and '{"name":' or ',{"name":'
+		t[j + 2] = q(name)
+		t[j + 3] = ',"total":' .. int(c1) .. ',"occupied":' .. int(c2) ..
+		    ',"held":' .. int(c3) .. ',"expected":' .. int(c4) ..
+		    ',"free":' .. int(f < 0 and 0 or f) .. '}'
 	end
-	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' ..
-	    q(id) .. ',"version":' .. int(tonumber(version) or 0) ..
-	    ',"pools":' .. json_array(pools) .. '}', cseq, not full)
+	t[#t + 1] = ']}'
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
+	    not full)
 end
 
 -- capacity.changed of a shelter: its pools' counts in one read, as a
@@ -1040,7 +1066,7 @@ end
 local HISTORY_MAX = 50
 
 local function hist_entry(what, pid, sid)
-	return '{"at":' .. q(now_iso()) .. ',"what":' .. q(what) ..
+	return '{"at":' .. now_json() .. ',"what":' .. q(what) ..
 	    ',"proposal_id":' .. ((pid and pid ~= '') and q(pid) or 'null') ..
 	    ',"shelter_id":' .. ((sid and sid ~= '') and q(sid) or 'null') ..
 	    '}'
@@ -1178,17 +1204,24 @@ end
 -- The alternatives: the nalt candidates of s from p, each as
 -- {shelter_id, pool (the first of its pools), score}, a JSON array.
 local function alternatives(s, p, nalt)
-	local alt, n = {}, #s
-	while #alt < nalt and p <= n do
+	local t, k, n = {'['}, 0, #s
+	while k < nalt and p <= n do
 		local sid, pools, sp, e = cand_at(s, p)
 		local c = string.find(pools, ',', 1, true)
 		local pool = c and string.sub(pools, 1, c - 1) or pools
-		alt[#alt + 1] = '{"shelter_id":' .. q(sid) .. ',"pool":' ..
-		    (pool ~= '' and q(pool) or 'null') .. ',"score":' ..
-		    string.sub(s, sp, string.find(s, ' ', sp, true) - 1) .. '}'
+		local j = #t
+		t[j + 1] = k == 0 and '{"shelter_id":' or ',{"shelter_id":'
+		t[j + 2] = q(sid)
+		t[j + 3] = ',"pool":'
+		t[j + 4] = pool ~= '' and q(pool) or 'null'
+		t[j + 5] = ',"score":'
+		t[j + 6] = string.sub(s, sp, string.find(s, ' ', sp, true) - 1)
+		t[j + 7] = '}'
+		k = k + 1
 		p = e + 1
 	end
-	return json_array(alt)
+	t[#t + 1] = ']'
+	return table.concat(t)
 end
 
 -- The first of pools (comma separated) of shelter sid with a free place,
@@ -1329,6 +1362,7 @@ end
 local function hold(r, pid, ttl_s, place)
 	local sid, pool, st = place.sid, place.pool, place.st
 	local expires = now_ms() + ttl_s * 1000
+	local expires_s = int(expires)
 	local v, names, cseq
 	if st then
 		v, names, cseq = hold_count(sid, pool, st)
@@ -1337,10 +1371,10 @@ local function hold(r, pid, ttl_s, place)
 	end
 	redis.call('HSET', pkey(pid), 'request_id', r.rid, 'shelter_id', sid,
 	    'pool', pool, 'score', place.score, 'scores', place.scores,
-	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
+	    'status', PROPOSAL_STATUS.open, 'expires_at', expires_s,
 	    'alternatives', place.alts, 'stale', place.stale and '1' or '0',
-	    'dist', place.dist or '', 'created_at', int(now_ms()))
-	redis.call('ZADD', key('holds'), int(expires), pid)
+	    'dist', place.dist or '', 'created_at', now_text())
+	redis.call('ZADD', key('holds'), expires_s, pid)
 	if r.case ~= '' then
 		case_count(key('case:' .. r.case), sid, 1)
 		if r.co == 'apart' then
@@ -1349,8 +1383,8 @@ local function hold(r, pid, ttl_s, place)
 	end
 	-- The event's data and the proposal's JSON share all but their ends:
 	-- the event has no distance_km (see proposal_json).
-	local qrid = q(r.rid)
-	local t = {'{"proposal":', '{"id":', q(pid), ',"request_id":', qrid,
+	local qrid = '"' .. r.rid .. '"' -- req-N, prop-N: nothing to escape
+	local t = {'{"proposal":', '{"id":"', pid, '","request_id":', qrid,
 	    ',"shelter_id":', q(sid), ',"pool":', q(pool), ',"score":',
 	    place.score, ',"scores":', place.scores, ',"status":"',
 	    PROPOSAL_STATUS.open, '","expires_at":', q(iso(expires)),
@@ -1492,16 +1526,17 @@ end
 -- waiting (then on the waitlist, request.waiting emitted). Sets r.rid,
 -- r.seq, r.status.
 local function create_request(r, ref, doc, urgency, hh, pid, sid)
-	local u = tonumber(int(URGENCY[urgency] or tonumber(urgency) or 1))
+	local us = int(URGENCY[urgency] or tonumber(urgency) or 1)
 	local seq = int(redis.call('HINCRBY', key('seq'), 'request', 1))
 	local rid = 'req-' .. seq
 	local status = pid and STATUS.proposed or STATUS.waiting
-	local now = int(now_ms())
-	local hist = hist_entry('submitted') .. '\n' ..
+	local now = now_text()
+	local hist = '{"at":' .. now_json() .. ',"what":"submitted",' ..
+	    '"proposal_id":null,"shelter_id":null}\n' ..
 	    hist_entry(status, pid, sid)
 	redis.call('HSET', rkey(rid), 'doc', doc, 'ref', ref, 'hist', hist,
 	    'created_at', now, 'updated_at', now, 'seq', seq,
-	    'urgency', int(u), 'case', r.case, 'co', r.co,
+	    'urgency', us, 'case', r.case, 'co', r.co,
 	    'hh', hh, 'proposal', pid or '', 'pl_shelter', '', 'pl_pool', '',
 	    'pl_proposal', '', 'rejected', '', 'status', status)
 	redis.call('SET', key('ref:' .. ref), rid)
@@ -1513,8 +1548,8 @@ local function create_request(r, ref, doc, urgency, hh, pid, sid)
 	r.rid, r.seq, r.status = rid, seq, status
 	if pid == nil then
 		escalation_watch(rid, now)
-		redis.call('ZADD', key('waitlist'),
-		    string.format('%.0f', u * 1e13 + tonumber(seq)), rid)
+		redis.call('ZADD', key('waitlist'), string.format('%.0f',
+		    tonumber(us) * 1e13 + tonumber(seq)), rid)
 		waitlist_changed()
 		emit(TOPIC.requests, EVENT.request_waiting, '', '{"request_id":' ..
 		    q(rid) .. ',"ref":' .. q(ref) .. ',"status":' ..
@@ -1525,7 +1560,7 @@ end
 -- The document of a request create_request just stored (request_json's
 -- text, without reading it back), with its proposal pj ('null': none).
 local function new_request_json(r, doc, pj)
-	local now = q(now_iso())
+	local now = now_json()
 	return extend(doc, table.concat({'"id":', q(r.rid), ',"status":',
 	    q(r.status), ',"created_at":', now, ',"updated_at":', now,
 	    ',"proposal":', pj, ',"placement":null,"rejected":[]',
@@ -1539,7 +1574,7 @@ local function new_request_parts(t, r, doc, pj)
 		t[#t + 1] = new_request_json(r, doc, pj)
 		return t
 	end
-	local now = q(now_iso())
+	local now = now_json()
 	local n = #t
 	t[n + 1] = string.sub(doc, 1, #doc - 1)
 	t[n + 2] = ',"id":'
@@ -2577,7 +2612,7 @@ local function clock_advance(a)
 		    'must be an integer above 0')
 	end
 	local off = redis.call('INCRBY', key('clock_offset_ms'), int(s * 1000))
-	NOW, NOW_ISO, OFFSET = nil, nil, off
+	NOW, NOW_ISO, OFFSET, NOW_Q, NOW_S = nil, nil, off, nil, nil
 	emit(TOPIC.shelter, EVENT.clock_advanced, '', '{"offset_ms":' ..
 	    int(off) .. '}')
 	return '{"offset_ms":' .. int(off) .. ',"now_ms":' .. int(now_ms()) ..
@@ -2727,7 +2762,7 @@ local function audit_write(who, method, ids, outcome)
 	-- audit.list's from/to agree with at; '*' if the stream is ahead.
 	local f = {'at', now_iso(), 'who', who, 'method', method,
 	    'ids', ids, 'outcome', outcome}
-	local id = redis.pcall('XADD', key('audit'), int(now_ms()) .. '-*',
+	local id = redis.pcall('XADD', key('audit'), now_text() .. '-*',
 	    unpack(f))
 	if type(id) ~= 'string' then
 		id = redis.call('XADD', key('audit'), '*', unpack(f))
@@ -3003,9 +3038,7 @@ local function register(f)
 		function_name = f.name,
 		callback = function(keys, args)
 			P = args[1] or ''
-			NOW = nil
-			NOW_ISO = nil
-			OFFSET = nil
+			NOW, NOW_ISO, OFFSET, NOW_Q, NOW_S = nil, nil, nil, nil, nil
 			if #args == 0 then
 				return fail(E.internal, '', f.name ..
 				    ' takes the key prefix first')
@@ -3022,10 +3055,7 @@ local function register(f)
 			end
 			-- who method ids defer come first; the function reads
 			-- the rest.
-			local a = {args[1]}
-			for i = 6, #args do
-				a[i - 4] = args[i]
-			end
+			local a = {args[1], unpack(args, 6)}
 			local reply, oids, open = f.fn(a)
 			return fields_reply(audit_reply(args, reply, oids, open))
 		end,
