@@ -336,21 +336,30 @@ local function shelter_hash(id)
 	return h
 end
 
--- The live shelter document and its cseq (text), or nil when there is no
--- such shelter.
-local function shelter_json(id)
-	local h = shelter_hash(id)
-	if h == nil then
-		return nil
-	end
+-- counts_json's text of pool name in shelter_hash's h and whether the
+-- pool is overbooked.
+local function pool_counts_json(h, name)
+	local c = {tonumber(h['t:' .. name]) or 0,
+	    tonumber(h['o:' .. name]) or 0,
+	    tonumber(h['h:' .. name]) or 0,
+	    tonumber(h['e:' .. name]) or 0}
+	return counts_json(c), pool_free(c) < 0
+end
+
+-- The live shelter document and its cseq (text) of shelter_hash's h;
+-- cj: pool name -> {pool_counts_json's two values} when the caller has
+-- them.
+local function shelter_json_of(h, cj)
 	local pools = {}
 	for i, name in ipairs(words(h.pools)) do
-		local c = {tonumber(h['t:' .. name]) or 0,
-		    tonumber(h['o:' .. name]) or 0,
-		    tonumber(h['h:' .. name]) or 0,
-		    tonumber(h['e:' .. name]) or 0}
-		pools[i] = extend(h['pd:' .. name] or '{}', counts_json(c) ..
-		    ',"overbooked":' .. bool(pool_free(c) < 0) ..
+		local counts, over
+		if cj and cj[name] then
+			counts, over = cj[name][1], cj[name][2]
+		else
+			counts, over = pool_counts_json(h, name)
+		end
+		pools[i] = extend(h['pd:' .. name] or '{}', counts ..
+		    ',"overbooked":' .. bool(over) ..
 		    ',"departures":' .. (h['dp:' .. name] or '[]'))
 	end
 	local updated = tonumber(h.updated_at) or 0
@@ -368,6 +377,16 @@ local function shelter_json(id)
 	    (h.du or '[]')), h.cseq or '0'
 end
 
+-- The live shelter document and its cseq (text), or nil when there is no
+-- such shelter.
+local function shelter_json(id)
+	local h = shelter_hash(id)
+	if h == nil then
+		return nil
+	end
+	return shelter_json_of(h)
+end
+
 -- {"shelter": S, "cseq": N} of an existing shelter: what the daemon puts
 -- into its table, S also for its caller.
 local function shelter_reply(id)
@@ -379,25 +398,34 @@ end
 -- cseq: v holds total, occupied, held, expected of each pool of names in
 -- turn (texts, false: 0), as the caller read or computed them after the
 -- change. full: see emit_capacity.
-local function emit_capacity_counts(id, version, names, v, cseq, full)
-	-- One text of the pieces (counts_json's members, each pool's).
+-- The same with counts_json's text of each pool of names in cj (in
+-- turn) instead of v.
+local function emit_capacity_json(id, version, names, cj, cseq, full)
+	-- One text of the pieces.
 	local t = {'{"shelter_id":', q(id), ',"version":',
 	    int(tonumber(version) or 0), ',"pools":['}
 	for i, name in ipairs(names) do
-		local k = i * 4 - 4
-		local c1, c2 = tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0
-		local c3, c4 = tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0
-		local f = c1 - c2 - c3 - c4
 		local j = #t
 		t[j + 1] = i == 1 and '{"name":' or ',{"name":'
 		t[j + 2] = q(name)
-		t[j + 3] = ',"total":' .. int(c1) .. ',"occupied":' .. int(c2) ..
-		    ',"held":' .. int(c3) .. ',"expected":' .. int(c4) ..
-		    ',"free":' .. int(f < 0 and 0 or f) .. '}'
+		t[j + 3] = ','
+		t[j + 4] = cj[i]
+		t[j + 5] = '}'
 	end
 	t[#t + 1] = ']}'
 	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
 	    not full)
+end
+
+local function emit_capacity_counts(id, version, names, v, cseq, full)
+	local cj = {}
+	for i = 1, #names do
+		local k = i * 4 - 4
+		cj[i] = counts_json({tonumber(v[k + 1]) or 0,
+		    tonumber(v[k + 2]) or 0, tonumber(v[k + 3]) or 0,
+		    tonumber(v[k + 4]) or 0})
+	end
+	emit_capacity_json(id, version, names, cj, cseq, full)
 end
 
 -- capacity.changed of a shelter: its pools' counts in one read, as a
@@ -731,13 +759,21 @@ local function shelter_tabs(a)
 	return '{"set":' .. int(n) .. '}'
 end
 
+-- shd_capacity: the shelter is read once (HGETALL), its new state
+-- written in one HSET, and the event and the reply made of what was read
+-- and written.
 local function capacity(a)
 	local id, if_version = a[2], a[3]
 	local sk = skey(id)
-	if redis.call('EXISTS', sk) == 0 then
+	local flat = redis.call('HGETALL', sk)
+	if #flat == 0 then
 		return shelter_not_found(id)
 	end
-	local version = hnum(sk, 'version')
+	local h = {}
+	for i = 1, #flat, 2 do
+		h[flat[i]] = flat[i + 1]
+	end
+	local version = tonumber(h.version) or 0
 	if if_version ~= '' and tonumber(if_version) ~= version then
 		return fail(E.version, 'if_version', 'shelter ' .. id ..
 		    ' is at version ' .. int(version) .. ', not ' .. if_version)
@@ -745,13 +781,14 @@ local function capacity(a)
 	local sets = {}
 	for i = 4, #a - 2, 3 do
 		local name = a[i]
-		local c = pool_counts(sk, name)
-		if c == nil then
+		if h['t:' .. name] == nil then
 			return fail(E.invalid_field, 'pools.' .. name,
 			    'shelter ' .. id .. ' has no pool ' .. name)
 		end
-		local t = a[i + 1] ~= '' and tonumber(a[i + 1]) or c[1]
-		local o = a[i + 2] ~= '' and tonumber(a[i + 2]) or c[2]
+		local t = a[i + 1] ~= '' and tonumber(a[i + 1]) or
+		    tonumber(h['t:' .. name]) or 0
+		local o = a[i + 2] ~= '' and tonumber(a[i + 2]) or
+		    tonumber(h['o:' .. name]) or 0
 		if o > t then
 			return fail(E.invalid_field,
 			    'pools.' .. name .. '.occupied', 'must not exceed ' ..
@@ -759,24 +796,43 @@ local function capacity(a)
 		end
 		sets[#sets + 1] = {name, t, o}
 	end
+	local cseq = int((tonumber(h.cseq) or 0) + 1)
+	h.cseq, h.updated_at = cseq, now_text()
 	if #sets == 0 then
 		-- A heartbeat: "our numbers are still right". Only the
 		-- daemons' tables hear of it (their freshness), no subscriber.
-		redis.call('HSET', sk, 'updated_at', int(now_ms()))
+		redis.call('HSET', sk, 'updated_at', h.updated_at, 'cseq', cseq)
 		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
-		    q(id) .. '}', shelter_changed(sk))
-		return shelter_reply(id), {id}
+		    q(id) .. '}', cseq)
+		return '{"shelter":' .. shelter_json_of(h) .. ',"cseq":' ..
+		    cseq .. '}', {id}
 	end
-	for _, s in ipairs(sets) do
-		redis.call('HSET', sk, 't:' .. s[1], int(s[2]), 'o:' .. s[1],
-		    int(s[3]))
+	local w = {}
+	for _, set in ipairs(sets) do
+		local tk, ok = 't:' .. set[1], 'o:' .. set[1]
+		h[tk], h[ok] = int(set[2]), int(set[3])
+		w[#w + 1] = tk
+		w[#w + 1] = h[tk]
+		w[#w + 1] = ok
+		w[#w + 1] = h[ok]
 	end
-	redis.call('HINCRBY', sk, 'version', 1)
-	redis.call('HSET', sk, 'updated_at', int(now_ms()))
+	h.version = int(version + 1)
+	redis.call('HSET', sk, 'version', h.version, 'updated_at',
+	    h.updated_at, 'cseq', cseq, unpack(w))
 	-- A report: the reminder stops, passed departures are accounted for.
-	redis.call('HDEL', sk, 'stale_next', 'du')
-	emit_capacity(id, true)
-	return shelter_reply(id), {id}
+	if h.stale_next or h.du then
+		redis.call('HDEL', sk, 'stale_next', 'du')
+		h.stale_next, h.du = nil, nil
+	end
+	-- The event and the reply show the same counts: formatted once.
+	local names, cj, byname = words(h.pools), {}, {}
+	for i, name in ipairs(names) do
+		local counts, over = pool_counts_json(h, name)
+		cj[i], byname[name] = counts, {counts, over}
+	end
+	emit_capacity_json(id, h.version, names, cj, tonumber(cseq), true)
+	return '{"shelter":' .. shelter_json_of(h, byname) .. ',"cseq":' ..
+	    cseq .. '}', {id}
 end
 
 local function intake(a)
