@@ -264,18 +264,18 @@ end
 -- Append an event to the stream; returns its id. cseq: the number of
 -- the change of the shelter it is about (shelter_changed), with counts
 -- true when that change moved only the shelter's counts (nil: the event
--- changed no shelter). Both are fields of their own beside data, for
--- the daemons' tables; subscribers get data only.
-local function emit(topic, type, shelter, data, cseq, counts)
+-- changed no shelter; a number or its text). Both are fields of their
+-- own beside data, for the daemons' tables; subscribers get data only.
+local function emit(topic, etype, shelter, data, cseq, counts)
 	if cseq == nil then
 		return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN,
-		    '*', 'topic', topic, 'type', type, 'shelter', shelter or '',
+		    '*', 'topic', topic, 'type', etype, 'shelter', shelter or '',
 		    'at', now_iso(), 'data', data)
 	end
 	return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN, '*',
-	    'topic', topic, 'type', type, 'shelter', shelter or '',
-	    'at', now_iso(), 'data', data, 'cseq', int(cseq), 'counts',
-	    counts and '1' or '0')
+	    'topic', topic, 'type', etype, 'shelter', shelter or '',
+	    'at', now_iso(), 'data', data, 'cseq', type(cseq) == 'string' and
+	    cseq or int(cseq), 'counts', counts and '1' or '0')
 end
 
 ---------------------------------------------------------------------------
@@ -418,14 +418,24 @@ local function emit_capacity_json(id, version, names, cj, cseq, full)
 end
 
 local function emit_capacity_counts(id, version, names, v, cseq, full)
-	local cj = {}
-	for i = 1, #names do
+	-- One text of the pieces (counts_json's members, each pool's).
+	local t = {'{"shelter_id":', q(id), ',"version":',
+	    int(tonumber(version) or 0), ',"pools":['}
+	for i, name in ipairs(names) do
 		local k = i * 4 - 4
-		cj[i] = counts_json({tonumber(v[k + 1]) or 0,
-		    tonumber(v[k + 2]) or 0, tonumber(v[k + 3]) or 0,
-		    tonumber(v[k + 4]) or 0})
+		local c1, c2 = tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0
+		local c3, c4 = tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0
+		local f = c1 - c2 - c3 - c4
+		local j = #t
+		t[j + 1] = i == 1 and '{"name":' or ',{"name":'
+		t[j + 2] = q(name)
+		t[j + 3] = ',"total":' .. int(c1) .. ',"occupied":' .. int(c2) ..
+		    ',"held":' .. int(c3) .. ',"expected":' .. int(c4) ..
+		    ',"free":' .. int(f < 0 and 0 or f) .. '}'
 	end
-	emit_capacity_json(id, version, names, cj, cseq, full)
+	t[#t + 1] = ']}'
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
+	    not full)
 end
 
 -- capacity.changed of a shelter: its pools' counts in one read, as a
@@ -830,7 +840,7 @@ local function capacity(a)
 		local counts, over = pool_counts_json(h, name)
 		cj[i], byname[name] = counts, {counts, over}
 	end
-	emit_capacity_json(id, h.version, names, cj, tonumber(cseq), true)
+	emit_capacity_json(id, h.version, names, cj, cseq, true)
 	return '{"shelter":' .. shelter_json_of(h, byname) .. ',"cseq":' ..
 	    cseq .. '}', {id}
 end
@@ -1262,16 +1272,24 @@ end
 local function alternatives(s, p, nalt)
 	local t, k, n = {'['}, 0, #s
 	while k < nalt and p <= n do
-		local sid, pools, sp, e = cand_at(s, p)
-		local c = string.find(pools, ',', 1, true)
-		local pool = c and string.sub(pools, 1, c - 1) or pools
+		-- Shelter, the first of the pools, score: one match a line.
+		local sid, pool, score = string.match(s,
+		    '^([^ ]*) ([^ ,]*)[^ ]* ([^ ]*)', p)
+		local e = string.find(s, '\n', p, true) or n + 1
+		if sid == nil then
+			local pools, sp
+			sid, pools, sp, e = cand_at(s, p)
+			local c = string.find(pools, ',', 1, true)
+			pool = c and string.sub(pools, 1, c - 1) or pools
+			score = string.sub(s, sp, string.find(s, ' ', sp, true) - 1)
+		end
 		local j = #t
 		t[j + 1] = k == 0 and '{"shelter_id":' or ',{"shelter_id":'
 		t[j + 2] = q(sid)
 		t[j + 3] = ',"pool":'
 		t[j + 4] = pool ~= '' and q(pool) or 'null'
 		t[j + 5] = ',"score":'
-		t[j + 6] = string.sub(s, sp, string.find(s, ' ', sp, true) - 1)
+		t[j + 6] = score
 		t[j + 7] = '}'
 		k = k + 1
 		p = e + 1
@@ -1285,8 +1303,8 @@ end
 -- (gone, closed, rejected, kept apart from its case). The first pool's
 -- counts come with the open flag in one read, and with what a hold there
 -- needs for its capacity.changed (hold): the second value is {pools,
--- version, cseq, c = {[pool] = {t, o, h, e}}} of the pools read (texts
--- as HMGET gives them).
+-- version, cseq, c = {[pool] = {t, o, h, e}}} of the pools read (pools,
+-- version and cseq as HMGET gives them, the counts as numbers).
 local function free_pool(r, sid, pools)
 	local sk = skey(sid)
 	local p, st = 1, nil
@@ -1308,9 +1326,10 @@ local function free_pool(r, sid, pools)
 			    'h:' .. name, 'e:' .. name)
 		end
 		if v[1] then
-			st.c[name] = v
-			if (tonumber(v[1]) or 0) - (tonumber(v[2]) or 0) -
-			    (tonumber(v[3]) or 0) - (tonumber(v[4]) or 0) >= 1 then
+			local c = {tonumber(v[1]) or 0, tonumber(v[2]) or 0,
+			    tonumber(v[3]) or 0, tonumber(v[4]) or 0}
+			st.c[name] = c
+			if pool_free(c) >= 1 then
 				return name, st
 			end
 		end
@@ -1378,7 +1397,9 @@ end
 -- The hold of a place free_pool found (its st): held + 1 and the
 -- shelter's change number in one write, then capacity.changed from the
 -- counts read with it (the pools it did not read in one more read), so
--- the shelter is not read again. Returns the change's cseq.
+-- the shelter is not read again. Returns the counts of every pool (in
+-- the order of names, numbers or texts), names and the change's cseq
+-- (text).
 local function hold_count(sid, pool, st)
 	local sk = skey(sid)
 	local names, f = words(st.pools), {}
@@ -1391,9 +1412,9 @@ local function hold_count(sid, pool, st)
 		end
 	end
 	local m = #f > 0 and redis.call('HMGET', sk, unpack(f)) or {}
-	local held = int((tonumber(st.c[pool][3]) or 0) + 1)
-	local cseq = (tonumber(st.cseq) or 0) + 1
-	redis.call('HSET', sk, 'h:' .. pool, held, 'cseq', int(cseq))
+	local held = st.c[pool][3] + 1
+	local cseq = int((tonumber(st.cseq) or 0) + 1)
+	redis.call('HSET', sk, 'h:' .. pool, int(held), 'cseq', cseq)
 	st.c[pool][3] = held
 	local v, j = {}, 0
 	for _, name in ipairs(names) do
@@ -1543,7 +1564,8 @@ local function submit_fields(kind, rid, pid, sid, pool, t, pj, cseq)
 	    ',"explanation":null,"duplicate":true}' or
 	    ',"explanation":null,"duplicate":false}'
 	return {kind, rid, pid or '', sid or '', pool or '',
-	    cseq and int(cseq) or '', table.concat(t)}
+	    type(cseq) == 'string' and cseq or cseq and int(cseq) or '',
+	    table.concat(t)}
 end
 
 -- shd_submit's answer for a ref already stored as rid: in fields when the
