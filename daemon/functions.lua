@@ -122,8 +122,20 @@ end
 
 local NOW_ISO = nil -- iso(now_ms()), once per call (see iso below)
 
+-- The texts of 0 .. INT_MAX - 1, made at the first int() of the library's
+-- state: most numbers a call formats are counts, and a lookup costs far
+-- less than string.format.
+local INT_MAX = 1024
+local INT_TEXT = nil
+
 local function int(n)
-	return string.format('%d', n)
+	if INT_TEXT == nil then
+		INT_TEXT = {}
+		for i = 0, INT_MAX - 1 do
+			INT_TEXT[i] = string.format('%d', i)
+		end
+	end
+	return INT_TEXT[n] or string.format('%d', n)
 end
 
 -- Milliseconds since the epoch as RFC 3339 UTC, seconds precision
@@ -282,7 +294,7 @@ end
 -- Shelters
 
 local function skey(id)
-	return key('shelter:' .. id)
+	return P .. 'shelter:' .. id -- key('shelter:' .. id) in one concat
 end
 
 -- The shelter's alert check is due at the next shd_alerts pass (P
@@ -1061,11 +1073,11 @@ end
 -- Requests and proposals
 
 local function rkey(id)
-	return key('req:' .. id)
+	return P .. 'req:' .. id
 end
 
 local function pkey(id)
-	return key('proposal:' .. id)
+	return P .. 'proposal:' .. id
 end
 
 -- bare: without distance_km, for events (the distance to the
