@@ -141,14 +141,29 @@ end
 -- Milliseconds since the epoch as RFC 3339 UTC, seconds precision
 -- (days-to-civil conversion; Redis Lua has no os.date).
 local ISO_DAY, ISO_DATE = nil, nil -- the last day iso() formatted
+local TWO = nil -- '00' .. '59', made at the first iso()
+
+-- HH:MM:SSZ of the seconds rem since midnight.
+local function iso_time(rem)
+	if TWO == nil then
+		TWO = {}
+		for i = 0, 59 do
+			TWO[i] = string.format('%02d', i)
+		end
+	end
+	local h, m, s = math.floor(rem / 3600), math.floor(rem % 3600 / 60),
+	    rem % 60
+	return (TWO[h] or string.format('%02d', h)) .. ':' ..
+	    (TWO[m] or string.format('%02d', m)) .. ':' ..
+	    (TWO[s] or string.format('%02d', s)) .. 'Z'
+end
 
 local function iso(ms)
 	local s = math.floor(ms / 1000)
 	local days = math.floor(s / 86400)
 	local rem = s - days * 86400
 	if days == ISO_DAY then
-		return ISO_DATE .. string.format('%02d:%02d:%02dZ',
-		    math.floor(rem / 3600), math.floor(rem % 3600 / 60), rem % 60)
+		return ISO_DATE .. iso_time(rem)
 	end
 	local z = days + 719468
 	local era = math.floor(z / 146097)
@@ -165,8 +180,7 @@ local function iso(ms)
 		y = y + 1
 	end
 	ISO_DAY, ISO_DATE = days, string.format('%04d-%02d-%02dT', y, m, d)
-	return ISO_DATE .. string.format('%02d:%02d:%02dZ',
-	    math.floor(rem / 3600), math.floor(rem % 3600 / 60), rem % 60)
+	return ISO_DATE .. iso_time(rem)
 end
 
 local function q(s)
