@@ -1699,10 +1699,9 @@ local function submit(a)
 	local ref, doc, urgency, case, co, hh = a[2], a[3], a[4], a[5], a[6],
 	    a[7]
 	local ttl_s, nalt = tonumber(a[8]) or 1800, tonumber(a[9]) or 0
-	-- The test clock's offset comes with the ref: one read (now_ms).
-	local v = redis.call('MGET', key('ref:' .. ref), key('clock_offset_ms'))
-	local rid = v[1]
-	OFFSET = tonumber(v[2]) or 0
+	-- (One MGET with the test clock's offset would save a command, but
+	-- the shipped ACL, systemd/redis-shelterd.acl, allows no MGET.)
+	local rid = redis.call('GET', key('ref:' .. ref))
 	if rid then
 		local same = same_doc(hget(rkey(rid), 'doc'), doc)
 		if not same then
