@@ -243,7 +243,8 @@ end
 -- end, compact_object): those are extended without scanning them.
 local function compact_object(obj)
 	local n = #obj
-	if n <= 2 or string.byte(obj, 1) ~= 123 or string.byte(obj, n) ~= 125 then
+	if n <= 2 or string.byte(obj, 1) ~= 123 or
+	    string.byte(obj, n) ~= 125 then
 		return false
 	end
 	local b = string.byte(obj, n - 1)
@@ -424,25 +425,6 @@ end
 -- cseq: v holds total, occupied, held, expected of each pool of names in
 -- turn (texts, false: 0), as the caller read or computed them after the
 -- change. full: see emit_capacity.
--- The same with counts_json's text of each pool of names in cj (in
--- turn) instead of v.
-local function emit_capacity_json(id, version, names, cj, cseq, full)
-	-- One text of the pieces.
-	local t = {'{"shelter_id":', q(id), ',"version":',
-	    int(tonumber(version) or 0), ',"pools":['}
-	for i, name in ipairs(names) do
-		local j = #t
-		t[j + 1] = i == 1 and '{"name":' or ',{"name":'
-		t[j + 2] = q(name)
-		t[j + 3] = ','
-		t[j + 4] = cj[i]
-		t[j + 5] = '}'
-	end
-	t[#t + 1] = ']}'
-	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
-	    not full)
-end
-
 local function emit_capacity_counts(id, version, names, v, cseq, full)
 	-- One text of the pieces (counts_json's members, each pool's).
 	local t = {'{"shelter_id":', q(id), ',"version":',
@@ -458,6 +440,25 @@ local function emit_capacity_counts(id, version, names, v, cseq, full)
 		t[j + 3] = ',"total":' .. int(c1) .. ',"occupied":' .. int(c2) ..
 		    ',"held":' .. int(c3) .. ',"expected":' .. int(c4) ..
 		    ',"free":' .. int(f < 0 and 0 or f) .. '}'
+	end
+	t[#t + 1] = ']}'
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
+	    not full)
+end
+
+-- The same with counts_json's text of each pool of names in cj (in
+-- turn) instead of v.
+local function emit_capacity_json(id, version, names, cj, cseq, full)
+	-- One text of the pieces.
+	local t = {'{"shelter_id":', q(id), ',"version":',
+	    int(tonumber(version) or 0), ',"pools":['}
+	for i, name in ipairs(names) do
+		local j = #t
+		t[j + 1] = i == 1 and '{"name":' or ',{"name":'
+		t[j + 2] = q(name)
+		t[j + 3] = ','
+		t[j + 4] = cj[i]
+		t[j + 5] = '}'
 	end
 	t[#t + 1] = ']}'
 	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
@@ -1486,7 +1487,8 @@ local function hold(r, pid, ttl_s, place)
 	end
 	-- The event's data and the proposal's JSON share all but their ends:
 	-- the event has no distance_km (see proposal_json).
-	local qrid = '"' .. r.rid .. '"' -- req-N, prop-N: nothing to escape
+	-- pid is this call's prop-N: nothing to escape.
+	local qrid = q(r.rid)
 	local t = {'{"proposal":', '{"id":"', pid, '","request_id":', qrid,
 	    ',"shelter_id":', q(sid), ',"pool":', q(pool), ',"score":',
 	    place.score, ',"scores":', place.scores, ',"status":"',
