@@ -95,6 +95,7 @@ local EVENT = {
 
 local P = ''   -- key prefix of the current call
 local NOW = nil -- milliseconds of the current call, from TIME
+local OFFSET = nil -- the test clock's offset of the current call, once read
 
 local function key(s)
 	return P .. s
@@ -104,7 +105,10 @@ end
 -- unless shd_clock_advance ran; the daemon adds the same offset to its
 -- own clock (daemon/clock.h).
 local function clock_offset()
-	return tonumber(redis.call('GET', key('clock_offset_ms'))) or 0
+	if OFFSET == nil then
+		OFFSET = tonumber(redis.call('GET', key('clock_offset_ms'))) or 0
+	end
+	return OFFSET
 end
 
 local function now_ms()
@@ -118,21 +122,48 @@ end
 
 local NOW_ISO = nil -- iso(now_ms()), once per call (see iso below)
 
+-- The texts of 0 .. INT_MAX - 1, made at the first int() of the library's
+-- state: most numbers a call formats are counts, and a lookup costs far
+-- less than string.format.
+local INT_MAX = 1024
+local INT_TEXT = nil
+
 local function int(n)
-	return string.format('%d', n)
+	if INT_TEXT == nil then
+		INT_TEXT = {}
+		for i = 0, INT_MAX - 1 do
+			INT_TEXT[i] = string.format('%d', i)
+		end
+	end
+	return INT_TEXT[n] or string.format('%d', n)
 end
 
 -- Milliseconds since the epoch as RFC 3339 UTC, seconds precision
 -- (days-to-civil conversion; Redis Lua has no os.date).
 local ISO_DAY, ISO_DATE = nil, nil -- the last day iso() formatted
+local TWO = nil -- '00' .. '59', made at the first iso()
+
+-- HH:MM:SSZ of the seconds rem since midnight.
+local function iso_time(rem)
+	if TWO == nil then
+		TWO = {}
+		for i = 0, 59 do
+			TWO[i] = string.format('%02d', i)
+		end
+	end
+	local h, m, s = math.floor(rem / 3600), math.floor(rem % 3600 / 60),
+	    rem % 60
+	return (TWO[h] or string.format('%02d', h)) .. ':' ..
+	    (TWO[m] or string.format('%02d', m)) .. ':' ..
+	    (TWO[s] or string.format('%02d', s)) .. 'Z'
+end
 
 local function iso(ms)
 	local s = math.floor(ms / 1000)
 	local days = math.floor(s / 86400)
 	local rem = s - days * 86400
 	if days == ISO_DAY then
-		return ISO_DATE .. string.format('%02d:%02d:%02dZ',
-		    math.floor(rem / 3600), math.floor(rem % 3600 / 60), rem % 60)
+		return ISO_DATE .. iso_time(rem)
 	end
 	local z = days + 719468
 	local era = math.floor(z / 146097)
@@ -149,8 +180,7 @@ local function iso(ms)
 		y = y + 1
 	end
 	ISO_DAY, ISO_DATE = days, string.format('%04d-%02d-%02dT', y, m, d)
-	return ISO_DATE .. string.format('%02d:%02d:%02dZ',
-	    math.floor(rem / 3600), math.floor(rem % 3600 / 60), rem % 60)
+	return ISO_DATE .. iso_time(rem)
 end
 
 local function q(s)
@@ -163,6 +193,24 @@ local function now_iso()
 		NOW_ISO = iso(now_ms())
 	end
 	return NOW_ISO
+end
+
+-- now_iso() as a JSON string and now_ms() as text, once per call (the
+-- texts a submit writes several times).
+local NOW_Q, NOW_S = nil, nil
+
+local function now_json()
+	if NOW_Q == nil then
+		NOW_Q = '"' .. now_iso() .. '"' -- digits, '-', ':', 'T', 'Z'
+	end
+	return NOW_Q
+end
+
+local function now_text()
+	if NOW_S == nil then
+		NOW_S = int(now_ms())
+	end
+	return NOW_S
 end
 
 local function bool(b)
@@ -192,13 +240,21 @@ end
 
 -- Append members (a text "k":v,...) to a JSON object text. The stored
 -- documents are the daemon's compact JSON ({...} with no blank at either
--- end): those are extended without scanning them.
-local function extend(obj, members)
+-- end, compact_object): those are extended without scanning them.
+local function compact_object(obj)
 	local n = #obj
-	if n > 2 and string.byte(obj, 1) == 123 and
-	    string.byte(obj, n) == 125 and
-	    not string.find(string.sub(obj, n - 1, n - 1), '^[%s{]') then
-		return string.sub(obj, 1, n - 1) .. ',' .. members .. '}'
+	if n <= 2 or string.byte(obj, 1) ~= 123 or
+	    string.byte(obj, n) ~= 125 then
+		return false
+	end
+	local b = string.byte(obj, n - 1)
+	-- Not a blank (%s: \t \n \v \f \r, space) or '{' before the end.
+	return b ~= 123 and b ~= 32 and (b < 9 or b > 13)
+end
+
+local function extend(obj, members)
+	if compact_object(obj) then
+		return string.sub(obj, 1, #obj - 1) .. ',' .. members .. '}'
 	end
 	local body = string.match(obj, '^%s*(.-)%s*}%s*$')
 	if body == nil or body == '' then
@@ -235,25 +291,25 @@ end
 -- Append an event to the stream; returns its id. cseq: the number of
 -- the change of the shelter it is about (shelter_changed), with counts
 -- true when that change moved only the shelter's counts (nil: the event
--- changed no shelter). Both are fields of their own beside data, for
--- the daemons' tables; subscribers get data only.
-local function emit(topic, type, shelter, data, cseq, counts)
+-- changed no shelter; a number or its text). Both are fields of their
+-- own beside data, for the daemons' tables; subscribers get data only.
+local function emit(topic, etype, shelter, data, cseq, counts)
 	if cseq == nil then
 		return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN,
-		    '*', 'topic', topic, 'type', type, 'shelter', shelter or '',
+		    '*', 'topic', topic, 'type', etype, 'shelter', shelter or '',
 		    'at', now_iso(), 'data', data)
 	end
 	return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN, '*',
-	    'topic', topic, 'type', type, 'shelter', shelter or '',
-	    'at', now_iso(), 'data', data, 'cseq', int(cseq), 'counts',
-	    counts and '1' or '0')
+	    'topic', topic, 'type', etype, 'shelter', shelter or '',
+	    'at', now_iso(), 'data', data, 'cseq', type(cseq) == 'string' and
+	    cseq or int(cseq), 'counts', counts and '1' or '0')
 end
 
 ---------------------------------------------------------------------------
 -- Shelters
 
 local function skey(id)
-	return key('shelter:' .. id)
+	return P .. 'shelter:' .. id -- key('shelter:' .. id) in one concat
 end
 
 -- The shelter's alert check is due at the next shd_alerts pass (P
@@ -307,21 +363,30 @@ local function shelter_hash(id)
 	return h
 end
 
--- The live shelter document and its cseq (text), or nil when there is no
--- such shelter.
-local function shelter_json(id)
-	local h = shelter_hash(id)
-	if h == nil then
-		return nil
-	end
+-- counts_json's text of pool name in shelter_hash's h and whether the
+-- pool is overbooked.
+local function pool_counts_json(h, name)
+	local c = {tonumber(h['t:' .. name]) or 0,
+	    tonumber(h['o:' .. name]) or 0,
+	    tonumber(h['h:' .. name]) or 0,
+	    tonumber(h['e:' .. name]) or 0}
+	return counts_json(c), pool_free(c) < 0
+end
+
+-- The live shelter document and its cseq (text) of shelter_hash's h;
+-- cj: pool name -> {pool_counts_json's two values} when the caller has
+-- them.
+local function shelter_json_of(h, cj)
 	local pools = {}
 	for i, name in ipairs(words(h.pools)) do
-		local c = {tonumber(h['t:' .. name]) or 0,
-		    tonumber(h['o:' .. name]) or 0,
-		    tonumber(h['h:' .. name]) or 0,
-		    tonumber(h['e:' .. name]) or 0}
-		pools[i] = extend(h['pd:' .. name] or '{}', counts_json(c) ..
-		    ',"overbooked":' .. bool(pool_free(c) < 0) ..
+		local counts, over
+		if cj and cj[name] then
+			counts, over = cj[name][1], cj[name][2]
+		else
+			counts, over = pool_counts_json(h, name)
+		end
+		pools[i] = extend(h['pd:' .. name] or '{}', counts ..
+		    ',"overbooked":' .. bool(over) ..
 		    ',"departures":' .. (h['dp:' .. name] or '[]'))
 	end
 	local updated = tonumber(h.updated_at) or 0
@@ -339,11 +404,65 @@ local function shelter_json(id)
 	    (h.du or '[]')), h.cseq or '0'
 end
 
+-- The live shelter document and its cseq (text), or nil when there is no
+-- such shelter.
+local function shelter_json(id)
+	local h = shelter_hash(id)
+	if h == nil then
+		return nil
+	end
+	return shelter_json_of(h)
+end
+
 -- {"shelter": S, "cseq": N} of an existing shelter: what the daemon puts
 -- into its table, S also for its caller.
 local function shelter_reply(id)
 	local s, cseq = shelter_json(id)
 	return '{"shelter":' .. s .. ',"cseq":' .. cseq .. '}'
+end
+
+-- capacity.changed of shelter id at version (text) with change number
+-- cseq: v holds total, occupied, held, expected of each pool of names in
+-- turn (texts, false: 0), as the caller read or computed them after the
+-- change. full: see emit_capacity.
+local function emit_capacity_counts(id, version, names, v, cseq, full)
+	-- One text of the pieces (counts_json's members, each pool's).
+	local t = {'{"shelter_id":', q(id), ',"version":',
+	    int(tonumber(version) or 0), ',"pools":['}
+	for i, name in ipairs(names) do
+		local k = i * 4 - 4
+		local c1, c2 = tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0
+		local c3, c4 = tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0
+		local f = c1 - c2 - c3 - c4
+		local j = #t
+		t[j + 1] = i == 1 and '{"name":' or ',{"name":'
+		t[j + 2] = q(name)
+		t[j + 3] = ',"total":' .. int(c1) .. ',"occupied":' .. int(c2) ..
+		    ',"held":' .. int(c3) .. ',"expected":' .. int(c4) ..
+		    ',"free":' .. int(f < 0 and 0 or f) .. '}'
+	end
+	t[#t + 1] = ']}'
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
+	    not full)
+end
+
+-- The same with counts_json's text of each pool of names in cj (in
+-- turn) instead of v.
+local function emit_capacity_json(id, version, names, cj, cseq, full)
+	-- One text of the pieces.
+	local t = {'{"shelter_id":', q(id), ',"version":',
+	    int(tonumber(version) or 0), ',"pools":['}
+	for i, name in ipairs(names) do
+		local j = #t
+		t[j + 1] = i == 1 and '{"name":' or ',{"name":'
+		t[j + 2] = q(name)
+		t[j + 3] = ','
+		t[j + 4] = cj[i]
+		t[j + 5] = '}'
+	end
+	t[#t + 1] = ']}'
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
+	    not full)
 end
 
 -- capacity.changed of a shelter: its pools' counts in one read, as a
@@ -363,16 +482,7 @@ local function emit_capacity(id, full)
 		f[#f + 1] = 'e:' .. name
 	end
 	local v = #f > 0 and redis.call('HMGET', sk, unpack(f)) or {}
-	local pools = {}
-	for i, name in ipairs(names) do
-		local k = i * 4 - 4
-		pools[i] = '{"name":' .. q(name) .. ',' .. counts_json({
-		    tonumber(v[k + 1]) or 0, tonumber(v[k + 2]) or 0,
-		    tonumber(v[k + 3]) or 0, tonumber(v[k + 4]) or 0}) .. '}'
-	end
-	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' ..
-	    q(id) .. ',"version":' .. int(tonumber(h[2]) or 0) ..
-	    ',"pools":' .. json_array(pools) .. '}', cseq, not full)
+	emit_capacity_counts(id, h[2], names, v, cseq, full)
 	return cseq
 end
 
@@ -686,13 +796,21 @@ local function shelter_tabs(a)
 	return '{"set":' .. int(n) .. '}'
 end
 
+-- shd_capacity: the shelter is read once (HGETALL), its new state
+-- written in one HSET, and the event and the reply made of what was read
+-- and written.
 local function capacity(a)
 	local id, if_version = a[2], a[3]
 	local sk = skey(id)
-	if redis.call('EXISTS', sk) == 0 then
+	local flat = redis.call('HGETALL', sk)
+	if #flat == 0 then
 		return shelter_not_found(id)
 	end
-	local version = hnum(sk, 'version')
+	local h = {}
+	for i = 1, #flat, 2 do
+		h[flat[i]] = flat[i + 1]
+	end
+	local version = tonumber(h.version) or 0
 	if if_version ~= '' and tonumber(if_version) ~= version then
 		return fail(E.version, 'if_version', 'shelter ' .. id ..
 		    ' is at version ' .. int(version) .. ', not ' .. if_version)
@@ -700,13 +818,14 @@ local function capacity(a)
 	local sets = {}
 	for i = 4, #a - 2, 3 do
 		local name = a[i]
-		local c = pool_counts(sk, name)
-		if c == nil then
+		if h['t:' .. name] == nil then
 			return fail(E.invalid_field, 'pools.' .. name,
 			    'shelter ' .. id .. ' has no pool ' .. name)
 		end
-		local t = a[i + 1] ~= '' and tonumber(a[i + 1]) or c[1]
-		local o = a[i + 2] ~= '' and tonumber(a[i + 2]) or c[2]
+		local t = a[i + 1] ~= '' and tonumber(a[i + 1]) or
+		    tonumber(h['t:' .. name]) or 0
+		local o = a[i + 2] ~= '' and tonumber(a[i + 2]) or
+		    tonumber(h['o:' .. name]) or 0
 		if o > t then
 			return fail(E.invalid_field,
 			    'pools.' .. name .. '.occupied', 'must not exceed ' ..
@@ -714,24 +833,43 @@ local function capacity(a)
 		end
 		sets[#sets + 1] = {name, t, o}
 	end
+	local cseq = int((tonumber(h.cseq) or 0) + 1)
+	h.cseq, h.updated_at = cseq, now_text()
 	if #sets == 0 then
 		-- A heartbeat: "our numbers are still right". Only the
 		-- daemons' tables hear of it (their freshness), no subscriber.
-		redis.call('HSET', sk, 'updated_at', int(now_ms()))
+		redis.call('HSET', sk, 'updated_at', h.updated_at, 'cseq', cseq)
 		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
-		    q(id) .. '}', shelter_changed(sk))
-		return shelter_reply(id), {id}
+		    q(id) .. '}', cseq)
+		return '{"shelter":' .. shelter_json_of(h) .. ',"cseq":' ..
+		    cseq .. '}', {id}
 	end
-	for _, s in ipairs(sets) do
-		redis.call('HSET', sk, 't:' .. s[1], int(s[2]), 'o:' .. s[1],
-		    int(s[3]))
+	local w = {}
+	for _, set in ipairs(sets) do
+		local tk, ok = 't:' .. set[1], 'o:' .. set[1]
+		h[tk], h[ok] = int(set[2]), int(set[3])
+		w[#w + 1] = tk
+		w[#w + 1] = h[tk]
+		w[#w + 1] = ok
+		w[#w + 1] = h[ok]
 	end
-	redis.call('HINCRBY', sk, 'version', 1)
-	redis.call('HSET', sk, 'updated_at', int(now_ms()))
+	h.version = int(version + 1)
+	redis.call('HSET', sk, 'version', h.version, 'updated_at',
+	    h.updated_at, 'cseq', cseq, unpack(w))
 	-- A report: the reminder stops, passed departures are accounted for.
-	redis.call('HDEL', sk, 'stale_next', 'du')
-	emit_capacity(id, true)
-	return shelter_reply(id), {id}
+	if h.stale_next or h.du then
+		redis.call('HDEL', sk, 'stale_next', 'du')
+		h.stale_next, h.du = nil, nil
+	end
+	-- The event and the reply show the same counts: formatted once.
+	local names, cj, byname = words(h.pools), {}, {}
+	for i, name in ipairs(names) do
+		local counts, over = pool_counts_json(h, name)
+		cj[i], byname[name] = counts, {counts, over}
+	end
+	emit_capacity_json(id, h.version, names, cj, cseq, true)
+	return '{"shelter":' .. shelter_json_of(h, byname) .. ',"cseq":' ..
+	    cseq .. '}', {id}
 end
 
 local function intake(a)
@@ -950,11 +1088,11 @@ end
 -- Requests and proposals
 
 local function rkey(id)
-	return key('req:' .. id)
+	return P .. 'req:' .. id
 end
 
 local function pkey(id)
-	return key('proposal:' .. id)
+	return P .. 'proposal:' .. id
 end
 
 -- bare: without distance_km, for events (the distance to the
@@ -1021,7 +1159,7 @@ end
 local HISTORY_MAX = 50
 
 local function hist_entry(what, pid, sid)
-	return '{"at":' .. q(now_iso()) .. ',"what":' .. q(what) ..
+	return '{"at":' .. now_json() .. ',"what":' .. q(what) ..
 	    ',"proposal_id":' .. ((pid and pid ~= '') and q(pid) or 'null') ..
 	    ',"shelter_id":' .. ((sid and sid ~= '') and q(sid) or 'null') ..
 	    '}'
@@ -1159,44 +1297,67 @@ end
 -- The alternatives: the nalt candidates of s from p, each as
 -- {shelter_id, pool (the first of its pools), score}, a JSON array.
 local function alternatives(s, p, nalt)
-	local alt, n = {}, #s
-	while #alt < nalt and p <= n do
-		local sid, pools, sp, e = cand_at(s, p)
-		local c = string.find(pools, ',', 1, true)
-		local pool = c and string.sub(pools, 1, c - 1) or pools
-		alt[#alt + 1] = '{"shelter_id":' .. q(sid) .. ',"pool":' ..
-		    (pool ~= '' and q(pool) or 'null') .. ',"score":' ..
-		    string.sub(s, sp, string.find(s, ' ', sp, true) - 1) .. '}'
+	local t, k, n = {'['}, 0, #s
+	while k < nalt and p <= n do
+		-- Shelter, the first of the pools, score: one match a line.
+		local sid, pool, score = string.match(s,
+		    '^([^ ]*) ([^ ,]*)[^ ]* ([^ ]*)', p)
+		local e = string.find(s, '\n', p, true) or n + 1
+		if sid == nil then
+			local pools, sp
+			sid, pools, sp, e = cand_at(s, p)
+			local c = string.find(pools, ',', 1, true)
+			pool = c and string.sub(pools, 1, c - 1) or pools
+			score = string.sub(s, sp, string.find(s, ' ', sp, true) - 1)
+		end
+		local j = #t
+		t[j + 1] = k == 0 and '{"shelter_id":' or ',{"shelter_id":'
+		t[j + 2] = q(sid)
+		t[j + 3] = ',"pool":'
+		t[j + 4] = pool ~= '' and q(pool) or 'null'
+		t[j + 5] = ',"score":'
+		t[j + 6] = score
+		t[j + 7] = '}'
+		k = k + 1
 		p = e + 1
 	end
-	return json_array(alt)
+	t[#t + 1] = ']'
+	return table.concat(t)
 end
 
 -- The first of pools (comma separated) of shelter sid with a free place,
 -- or nil, also when request r ({case, co, rejected}) may not go there
 -- (gone, closed, rejected, kept apart from its case). The first pool's
--- counts come with the open flag in one read.
+-- counts come with the open flag in one read, and with what a hold there
+-- needs for its capacity.changed (hold): the second value is {pools,
+-- version, cseq, c = {[pool] = {t, o, h, e}}} of the pools read (pools,
+-- version and cseq as HMGET gives them, the counts as numbers).
 local function free_pool(r, sid, pools)
 	local sk = skey(sid)
-	local p = 1
+	local p, st = 1, nil
 	while true do
 		local c = string.find(pools, ',', p, true)
 		local name = string.sub(pools, p, (c or 0) - 1)
+		local v
 		if p == 1 then
-			local v = redis.call('HMGET', sk, 'open', 't:' .. name,
-			    'o:' .. name, 'h:' .. name, 'e:' .. name)
-			if v[1] ~= '1' or in_list(r.rejected, sid) or
+			v = redis.call('HMGET', sk, 't:' .. name, 'o:' .. name,
+			    'h:' .. name, 'e:' .. name, 'open', 'pools', 'version',
+			    'cseq')
+			if v[5] ~= '1' or in_list(r.rejected, sid) or
 			    not case_allows(r.case, r.co, sid) then
 				return nil
 			end
-			if v[2] and (tonumber(v[2]) or 0) - (tonumber(v[3]) or 0) -
-			    (tonumber(v[4]) or 0) - (tonumber(v[5]) or 0) >= 1 then
-				return name
-			end
+			st = {pools = v[6], version = v[7], cseq = v[8], c = {}}
 		else
-			local counts = pool_counts(sk, name)
-			if counts and pool_free(counts) >= 1 then
-				return name
+			v = redis.call('HMGET', sk, 't:' .. name, 'o:' .. name,
+			    'h:' .. name, 'e:' .. name)
+		end
+		if v[1] then
+			local c = {tonumber(v[1]) or 0, tonumber(v[2]) or 0,
+			    tonumber(v[3]) or 0, tonumber(v[4]) or 0}
+			st.c[name] = c
+			if pool_free(c) >= 1 then
+				return name, st
 			end
 		end
 		if c == nil then
@@ -1207,13 +1368,13 @@ local function free_pool(r, sid, pools)
 end
 
 -- The place to hold for request r among the candidates text s: the first
--- candidate with a free pool, as {sid, pool, score, scores, stale, alts}
--- (texts as stored), or nil.
+-- candidate with a free pool, as {sid, pool, st, score, scores, stale,
+-- alts} (st: free_pool's; the rest texts as stored), or nil.
 local function place_of(r, nalt, s)
 	local p, n = 1, #s
 	while p <= n do
 		local sid, pools, sp, e = cand_at(s, p)
-		local pool = free_pool(r, sid, pools)
+		local pool, st = free_pool(r, sid, pools)
 		if pool then
 			local sc = string.find(s, ' ', sp, true)
 			-- Scores, then the distances ('-': none).
@@ -1222,7 +1383,7 @@ local function place_of(r, nalt, s)
 				ds = nil
 			end
 			local dist = ds and string.sub(s, ds + 1, e - 1) or ''
-			return {sid = sid, pool = pool,
+			return {sid = sid, pool = pool, st = st,
 			    score = string.sub(s, sp, sc - 1),
 			    stale = string.byte(s, sc + 1) == 49,
 			    scores = string.sub(s, sc + 3, (ds or e) - 1),
@@ -1260,38 +1421,91 @@ local function new_proposal_id()
 	return 'prop-' .. int(redis.call('HINCRBY', key('seq'), 'proposal', 1))
 end
 
+-- The hold of a place free_pool found (its st): held + 1 and the
+-- shelter's change number in one write, then capacity.changed from the
+-- counts read with it (the pools it did not read in one more read), so
+-- the shelter is not read again. Returns the counts of every pool (in
+-- the order of names, numbers or texts), names and the change's cseq
+-- (text).
+local function hold_count(sid, pool, st)
+	local sk = skey(sid)
+	local names, f = words(st.pools), {}
+	for _, name in ipairs(names) do
+		if st.c[name] == nil then
+			f[#f + 1] = 't:' .. name
+			f[#f + 1] = 'o:' .. name
+			f[#f + 1] = 'h:' .. name
+			f[#f + 1] = 'e:' .. name
+		end
+	end
+	local m = #f > 0 and redis.call('HMGET', sk, unpack(f)) or {}
+	local held = st.c[pool][3] + 1
+	local cseq = int((tonumber(st.cseq) or 0) + 1)
+	redis.call('HSET', sk, 'h:' .. pool, int(held), 'cseq', cseq)
+	st.c[pool][3] = held
+	local v, j = {}, 0
+	for _, name in ipairs(names) do
+		local c = st.c[name]
+		for k = 1, 4 do
+			if c then
+				v[#v + 1] = c[k]
+			else
+				j = j + 1
+				v[#v + 1] = m[j]
+			end
+		end
+	end
+	return v, names, cseq
+end
+
 -- Hold place (place_of) for request r ({rid, case, co}) as proposal pid:
 -- the count, the proposal, the hold, the case counts and their events.
 -- The caller has checked the place is free and moves the request to
 -- proposed. Returns the proposal's JSON (proposal_json's text) and the
 -- cseq of the hold's change of the shelter.
 local function hold(r, pid, ttl_s, place)
-	local sid, pool = place.sid, place.pool
+	local sid, pool, st = place.sid, place.pool, place.st
 	local expires = now_ms() + ttl_s * 1000
-	redis.call('HINCRBY', skey(sid), 'h:' .. pool, 1)
+	local expires_s = int(expires)
+	local v, names, cseq
+	if st then
+		v, names, cseq = hold_count(sid, pool, st)
+	else
+		redis.call('HINCRBY', skey(sid), 'h:' .. pool, 1)
+	end
 	redis.call('HSET', pkey(pid), 'request_id', r.rid, 'shelter_id', sid,
 	    'pool', pool, 'score', place.score, 'scores', place.scores,
-	    'status', PROPOSAL_STATUS.open, 'expires_at', int(expires),
+	    'status', PROPOSAL_STATUS.open, 'expires_at', expires_s,
 	    'alternatives', place.alts, 'stale', place.stale and '1' or '0',
-	    'dist', place.dist or '', 'created_at', int(now_ms()))
-	redis.call('ZADD', key('holds'), int(expires), pid)
+	    'dist', place.dist or '', 'created_at', now_text())
+	redis.call('ZADD', key('holds'), expires_s, pid)
 	if r.case ~= '' then
 		case_count(key('case:' .. r.case), sid, 1)
 		if r.co == 'apart' then
 			case_count(key('case_apart:' .. r.case), sid, 1)
 		end
 	end
-	local pj = table.concat({'{"id":', q(pid), ',"request_id":', q(r.rid),
+	-- The event's data and the proposal's JSON share all but their ends:
+	-- the event has no distance_km (see proposal_json).
+	-- pid is this call's prop-N: nothing to escape.
+	local qrid = q(r.rid)
+	local t = {'{"proposal":', '{"id":"', pid, '","request_id":', qrid,
 	    ',"shelter_id":', q(sid), ',"pool":', q(pool), ',"score":',
-	    place.score, ',"scores":', place.scores, ',"status":',
-	    q(PROPOSAL_STATUS.open), ',"expires_at":', q(iso(expires)),
-	    ',"alternatives":', place.alts, ',"stale":', bool(place.stale)})
-	-- The event without distance_km (see proposal_json).
-	emit(TOPIC.proposals, EVENT.proposal_created, sid,
-	    '{"proposal":' .. pj .. '},"request_id":' .. q(r.rid) .. '}')
-	local cseq = emit_capacity(sid)
-	return pj .. ',"distance_km":' .. ((place.dist or '') ~= '' and
-	    place.dist or '{"exploitation":null,"preferred":null}') .. '}', cseq
+	    place.score, ',"scores":', place.scores, ',"status":"',
+	    PROPOSAL_STATUS.open, '","expires_at":', q(iso(expires)),
+	    ',"alternatives":', place.alts, ',"stale":', bool(place.stale),
+	    '},"request_id":', qrid, '}'}
+	emit(TOPIC.proposals, EVENT.proposal_created, sid, table.concat(t))
+	if st then
+		emit_capacity_counts(sid, st.version, names, v, cseq)
+	else
+		cseq = emit_capacity(sid)
+	end
+	local n = #t
+	t[n - 2] = ',"distance_km":'
+	t[n - 1] = (place.dist or '') ~= '' and place.dist or
+	    '{"exploitation":null,"preferred":null}'
+	return table.concat(t, '', 2), cseq
 end
 
 -- ',"cseq":N' of a hold's change (hold's second value), '' for none:
@@ -1368,12 +1582,18 @@ end
 -- request.submit's result as the daemon sends it to the client:
 -- {request, proposal, explanation: null, duplicate}. A new field goes
 -- before result, which stays last (docs/store.md).
-local function submit_fields(kind, rid, pid, sid, pool, rj, pj, cseq)
+-- t holds '{"request":' and the request's JSON in pieces (so it is
+-- copied once, into result).
+local function submit_fields(kind, rid, pid, sid, pool, t, pj, cseq)
+	local n = #t
+	t[n + 1] = ',"proposal":'
+	t[n + 2] = pj
+	t[n + 3] = kind == 'duplicate' and
+	    ',"explanation":null,"duplicate":true}' or
+	    ',"explanation":null,"duplicate":false}'
 	return {kind, rid, pid or '', sid or '', pool or '',
-	    cseq and int(cseq) or '', table.concat({
-	    '{"request":', rj, ',"proposal":', pj,
-	    ',"explanation":null,"duplicate":',
-	    kind == 'duplicate' and 'true' or 'false', '}'})}
+	    type(cseq) == 'string' and cseq or cseq and int(cseq) or '',
+	    table.concat(t)}
 end
 
 -- shd_submit's answer for a ref already stored as rid: in fields when the
@@ -1387,7 +1607,8 @@ local function submit_duplicate(rid, same)
 		return duplicate_json(rid), {rid, pj and pid or false}, false
 	end
 	return submit_fields('duplicate', rid, pj and pid, nil, nil,
-	    request_json(rid), pj or 'null'), {rid, pj and pid or false}, false
+	    {'{"request":', request_json(rid)}, pj or 'null'),
+	    {rid, pj and pid or false}, false
 end
 
 -- A refusal when doc names a registration that does not exist, else nil.
@@ -1395,6 +1616,10 @@ end
 -- top-level member (no other object has it, and a quote inside a string
 -- is escaped), so a match finds it without decoding.
 local function missing_registration(doc, field)
+	-- A plain find first: most requests name none.
+	if not string.find(doc, '"registration":"reg-', 1, true) then
+		return nil
+	end
 	local reg = string.match(doc, '"registration":"(reg%-%d+)"')
 	if reg and redis.call('EXISTS', key('reg:' .. reg)) == 0 then
 		return fail(E.registration, field, 'no registration ' .. reg)
@@ -1407,16 +1632,17 @@ end
 -- waiting (then on the waitlist, request.waiting emitted). Sets r.rid,
 -- r.seq, r.status.
 local function create_request(r, ref, doc, urgency, hh, pid, sid)
-	local u = tonumber(int(URGENCY[urgency] or tonumber(urgency) or 1))
+	local us = int(URGENCY[urgency] or tonumber(urgency) or 1)
 	local seq = int(redis.call('HINCRBY', key('seq'), 'request', 1))
 	local rid = 'req-' .. seq
 	local status = pid and STATUS.proposed or STATUS.waiting
-	local now = int(now_ms())
-	local hist = hist_entry('submitted') .. '\n' ..
+	local now = now_text()
+	local hist = '{"at":' .. now_json() .. ',"what":"submitted",' ..
+	    '"proposal_id":null,"shelter_id":null}\n' ..
 	    hist_entry(status, pid, sid)
 	redis.call('HSET', rkey(rid), 'doc', doc, 'ref', ref, 'hist', hist,
 	    'created_at', now, 'updated_at', now, 'seq', seq,
-	    'urgency', int(u), 'case', r.case, 'co', r.co,
+	    'urgency', us, 'case', r.case, 'co', r.co,
 	    'hh', hh, 'proposal', pid or '', 'pl_shelter', '', 'pl_pool', '',
 	    'pl_proposal', '', 'rejected', '', 'status', status)
 	redis.call('SET', key('ref:' .. ref), rid)
@@ -1428,8 +1654,8 @@ local function create_request(r, ref, doc, urgency, hh, pid, sid)
 	r.rid, r.seq, r.status = rid, seq, status
 	if pid == nil then
 		escalation_watch(rid, now)
-		redis.call('ZADD', key('waitlist'),
-		    string.format('%.0f', u * 1e13 + tonumber(seq)), rid)
+		redis.call('ZADD', key('waitlist'), string.format('%.0f',
+		    tonumber(us) * 1e13 + tonumber(seq)), rid)
 		waitlist_changed()
 		emit(TOPIC.requests, EVENT.request_waiting, '', '{"request_id":' ..
 		    q(rid) .. ',"ref":' .. q(ref) .. ',"status":' ..
@@ -1440,17 +1666,43 @@ end
 -- The document of a request create_request just stored (request_json's
 -- text, without reading it back), with its proposal pj ('null': none).
 local function new_request_json(r, doc, pj)
-	local now = q(now_iso())
+	local now = now_json()
 	return extend(doc, table.concat({'"id":', q(r.rid), ',"status":',
 	    q(r.status), ',"created_at":', now, ',"updated_at":', now,
 	    ',"proposal":', pj, ',"placement":null,"rejected":[]',
 	    ',"escalated":false'}))
 end
 
+-- new_request_json's text as pieces appended to t: a compact doc is
+-- copied once, into the text t is joined into.
+local function new_request_parts(t, r, doc, pj)
+	if not compact_object(doc) then
+		t[#t + 1] = new_request_json(r, doc, pj)
+		return t
+	end
+	local now = now_json()
+	local n = #t
+	t[n + 1] = string.sub(doc, 1, #doc - 1)
+	t[n + 2] = ',"id":'
+	t[n + 3] = q(r.rid)
+	t[n + 4] = ',"status":'
+	t[n + 5] = q(r.status)
+	t[n + 6] = ',"created_at":'
+	t[n + 7] = now
+	t[n + 8] = ',"updated_at":'
+	t[n + 9] = now
+	t[n + 10] = ',"proposal":'
+	t[n + 11] = pj
+	t[n + 12] = ',"placement":null,"rejected":[],"escalated":false}'
+	return t
+end
+
 local function submit(a)
 	local ref, doc, urgency, case, co, hh = a[2], a[3], a[4], a[5], a[6],
 	    a[7]
 	local ttl_s, nalt = tonumber(a[8]) or 1800, tonumber(a[9]) or 0
+	-- (One MGET with the test clock's offset would save a command, but
+	-- the shipped ACL, systemd/redis-shelterd.acl, allows no MGET.)
 	local rid = redis.call('GET', key('ref:' .. ref))
 	if rid then
 		local same = same_doc(hget(rkey(rid), 'doc'), doc)
@@ -1477,7 +1729,8 @@ local function submit(a)
 	end
 	local pj, cseq = hold(r, pid, ttl_s, place)
 	return submit_fields('proposal', r.rid, pid, place.sid, place.pool,
-	    new_request_json(r, doc, pj), pj, cseq), {r.rid, pid}, false
+	    new_request_parts({'{"request":'}, r, doc, pj), pj, cseq),
+	    {r.rid, pid}, false
 end
 
 -- shd_submit_batch ttl nalt partial [ref doc urgency case co_victims
@@ -2464,7 +2717,7 @@ local function clock_advance(a)
 		    'must be an integer above 0')
 	end
 	local off = redis.call('INCRBY', key('clock_offset_ms'), int(s * 1000))
-	NOW, NOW_ISO = nil, nil
+	NOW, NOW_ISO, OFFSET, NOW_Q, NOW_S = nil, nil, off, nil, nil
 	emit(TOPIC.shelter, EVENT.clock_advanced, '', '{"offset_ms":' ..
 	    int(off) .. '}')
 	return '{"offset_ms":' .. int(off) .. ',"now_ms":' .. int(now_ms()) ..
@@ -2614,7 +2867,7 @@ local function audit_write(who, method, ids, outcome)
 	-- audit.list's from/to agree with at; '*' if the stream is ahead.
 	local f = {'at', now_iso(), 'who', who, 'method', method,
 	    'ids', ids, 'outcome', outcome}
-	local id = redis.pcall('XADD', key('audit'), int(now_ms()) .. '-*',
+	local id = redis.pcall('XADD', key('audit'), now_text() .. '-*',
 	    unpack(f))
 	if type(id) ~= 'string' then
 		id = redis.call('XADD', key('audit'), '*', unpack(f))
@@ -2890,8 +3143,7 @@ local function register(f)
 		function_name = f.name,
 		callback = function(keys, args)
 			P = args[1] or ''
-			NOW = nil
-			NOW_ISO = nil
+			NOW, NOW_ISO, OFFSET, NOW_Q, NOW_S = nil, nil, nil, nil, nil
 			if #args == 0 then
 				return fail(E.internal, '', f.name ..
 				    ' takes the key prefix first')
@@ -2908,10 +3160,7 @@ local function register(f)
 			end
 			-- who method ids defer come first; the function reads
 			-- the rest.
-			local a = {args[1]}
-			for i = 6, #args do
-				a[i - 4] = args[i]
-			end
+			local a = {args[1], unpack(args, 6)}
 			local reply, oids, open = f.fn(a)
 			return fields_reply(audit_reply(args, reply, oids, open))
 		end,
