@@ -123,8 +123,9 @@ match_result_free(struct match_result *res)
 
 /*
  * The candidates buffer is one block: the ranked candidates [0, cap), the
- * unranked ones [cap, 2 cap), then two arrays of cap sort keys. Nothing is
- * allocated while matching once it is big enough.
+ * unranked ones [cap, 2 cap), then two arrays of cap sort keys, then the
+ * unranked ones' scarcity facts. Nothing is allocated while matching once
+ * it is big enough.
  */
 #define MATCH_PREFETCH 8
 /* The filters no capacity report, intake change or case lifts: a request
@@ -134,7 +135,17 @@ match_result_free(struct match_result *res)
 	    1u << FILTER_SECURITY | 1u << FILTER_CARE |                        \
 	    1u << FILTER_TOO_CLOSE | 1u << FILTER_HOUSEHOLD)
 #define MATCH_CAND_BYTES                                                       \
-	(2 * sizeof(struct match_candidate) + 2 * sizeof(uint64_t))
+	(2 * sizeof(struct match_candidate) + 2 * sizeof(uint64_t) +           \
+	    sizeof(struct scarcity_facts))
+
+/* The scarcity facts of the unranked candidates. */
+static struct scarcity_facts *
+match_facts(const struct match_result *res)
+{
+	return (struct scarcity_facts *)((uint64_t *)(res->candidates +
+	                                     2 * res->cap_candidates) +
+	    2 * res->cap_candidates);
+}
 
 static int
 match_reserve(struct match_result *res, size_t n)
@@ -266,7 +277,7 @@ match_pool_before(
  * candidate's pools (in preference order) when the household fits.
  */
 unsigned
-match_filter(const struct match_ctx *x, const struct shelter *s,
+match_filter(const struct match_ctx *x, const struct shelter *s, double cs,
     struct match_candidate *c, unsigned *missing, double *dexp)
 {
 	const struct request *r = x->req;
@@ -292,8 +303,9 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 	if (x->check_distance &&
 	    fabs(s->location.lat - r->exploitation_location.lat) <
 	        x->too_close_deg) {
-		*dexp = geo_distance_km(s->location.lat, s->location.lon,
-		    r->exploitation_location.lat, r->exploitation_location.lon);
+		*dexp = geo_distance_km_cos(s->location.lat, s->location.lon,
+		    cs, r->exploitation_location.lat,
+		    r->exploitation_location.lon, x->exp_cos);
 		if (*dexp < r->min_distance_km)
 			fail |= 1u << FILTER_TOO_CLOSE;
 	}
@@ -400,7 +412,8 @@ match_combine(const double *w, struct match_candidate *c)
  * once scarcity is known. The distances are computed once, for the
  * scorers and distance_km alike. */
 void
-match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
+match_score(const struct match_ctx *x, struct match_candidate *c, double cs,
+    double dexp)
 {
 	const struct request *r = x->req;
 	const struct shelter *s = c->shelter;
@@ -411,11 +424,13 @@ match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
 	if (!r->has_exploitation_location)
 		dexp = -1;
 	else if (dexp < 0)
-		dexp = geo_distance_km(s->location.lat, s->location.lon,
-		    r->exploitation_location.lat, r->exploitation_location.lon);
+		dexp = geo_distance_km_cos(s->location.lat, s->location.lon, cs,
+		    r->exploitation_location.lat, r->exploitation_location.lon,
+		    x->exp_cos);
 	if (r->has_preferred_location)
-		dpref = geo_distance_km(s->location.lat, s->location.lon,
-		    r->preferred_location.lat, r->preferred_location.lon);
+		dpref = geo_distance_km_cos(s->location.lat, s->location.lon,
+		    cs, r->preferred_location.lat, r->preferred_location.lon,
+		    x->pref_cos);
 	for (k = 0; k < SCORER_COUNT; k++)
 		c->scores[k] = !(w[k] > 0) ? -1
 		    : k == SCORER_SCARCITY
@@ -546,6 +561,12 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 	/* 6371 km is below the mean radius geo uses: a safe bound. */
 	x->too_close_deg =
 	    req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
+	x->exp_cos = req->has_exploitation_location
+	    ? geo_cos_lat(req->exploitation_location.lat)
+	    : 0;
+	x->pref_cos = req->has_preferred_location
+	    ? geo_cos_lat(req->preferred_location.lat)
+	    : 0;
 	x->check_reserve = false;
 	x->by_id = false;
 	x->lists = NULL;
@@ -559,7 +580,7 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
  * scored and counted. Returns the failing filters.
  */
 static unsigned
-match_take(const struct match_ctx *x, const struct shelter *s,
+match_take(const struct match_ctx *x, const struct shelter *s, double cs,
     struct match_result *res, unsigned *missing)
 {
 	struct match_candidate *c =
@@ -568,11 +589,15 @@ match_take(const struct match_ctx *x, const struct shelter *s,
 	double dexp;
 
 	c->shelter = s;
-	fail = match_filter(x, s, c, missing, &dexp);
+	fail = match_filter(x, s, cs, c, missing, &dexp);
 	if (fail == 0) {
 		c->pool = c->pools[0];
 		c->free = model_pool_free(&s->pools[c->pool]);
-		match_score(x, c, dexp);
+		match_score(x, c, cs, dexp);
+		/* Now, while the shelter is in the cache. */
+		if (x->opt->weights[SCORER_SCARCITY] > 0)
+			scarcity_facts(x->req, x->opt, c,
+			    &match_facts(res)[res->ncandidates]);
 		res->ncandidates++;
 	}
 	return fail;
@@ -604,7 +629,7 @@ match_finish(const struct match_ctx *x, struct match_result *res, size_t n)
 	res->total = n;
 	res->eligible = res->ncandidates;
 	if (x->opt->weights[SCORER_SCARCITY] > 0 && res->ncandidates > 0) {
-		scarcity_score(x->req, x->opt, unranked, res->ncandidates);
+		scarcity_score(unranked, match_facts(res), res->ncandidates);
 		for (i = 0; i < res->ncandidates; i++)
 			match_combine(x->opt->weights, &unranked[i]);
 	}
@@ -622,8 +647,12 @@ match_run(const struct shelter *const *shelters, size_t n,
     const struct match_options *opt, struct match_result *res)
 {
 	struct match_ctx x;
+	const struct shelter *s;
 	unsigned fail, missing;
 	size_t i, dead = 0;
+	bool located =
+	    req->has_exploitation_location || req->has_preferred_location;
+	double cs;
 	int f;
 
 	if (match_begin(res, n) == -1)
@@ -635,7 +664,10 @@ match_run(const struct shelter *const *shelters, size_t n,
 	for (i = 0; i < n; i++) {
 		if (i + MATCH_PREFETCH < n)
 			match_prefetch(shelters[i + MATCH_PREFETCH]);
-		fail = match_take(&x, shelters[i], res, &missing);
+		s = shelters[i];
+		/* Once per shelter, for both distances. */
+		cs = located ? geo_cos_lat(s->location.lat) : 0;
+		fail = match_take(&x, s, cs, res, &missing);
 		if (fail == 0)
 			continue;
 		if (missing != 0)
@@ -711,7 +743,8 @@ match_run_indexed(const struct match_index *idx,
 	for (i = 0; i < np; i++) {
 		if (i + MATCH_PREFETCH < np)
 			match_prefetch(shelters[pos[i + MATCH_PREFETCH]]);
-		match_take(&x, shelters[pos[i]], res, &missing);
+		match_take(
+		    &x, shelters[pos[i]], idx->coslat[pos[i]], res, &missing);
 	}
 	match_finish(&x, res, n);
 	if (match_lazy_save(res, shelters, n, req, in, opt) == -1) {

@@ -40,7 +40,9 @@ struct match_ctx {
 	bool minor;
 	bool check_distance;
 	double too_close_deg; /* latitude degrees beyond which none is */
-	bool check_reserve;   /* not immediate, and some reserve is set */
+	/* geo_cos_lat of the exploitation and preferred locations */
+	double exp_cos, pref_cos;
+	bool check_reserve; /* not immediate, and some reserve is set */
 	long long program_free[PROGRAM_COUNT]; /* when check_reserve */
 	bool by_id; /* the shelters are in increasing id order */
 	const struct match_lists *lists; /* NULL: compare the input's ids */
@@ -56,16 +58,17 @@ bool match_eligible(const struct match_ctx *x, enum program p);
 /*
  * Every filter on s: the failing ones as bits (0: a candidate). Fills c's
  * pools in preference order, *missing (needs s lacks) and *dexp (km to the
- * exploitation location when computed, else -1).
+ * exploitation location when computed, else -1). cs: geo_cos_lat of s's
+ * latitude (read only when the request has a location).
  */
 unsigned match_filter(const struct match_ctx *x, const struct shelter *s,
-    struct match_candidate *c, unsigned *missing, double *dexp);
+    double cs, struct match_candidate *c, unsigned *missing, double *dexp);
 
 /* c's scores but scarcity (100) and distance_km, then c->score unless
  * scarcity is on (the caller combines once it is known); c->shelter set,
- * dexp as match_filter left it. */
-void match_score(
-    const struct match_ctx *x, struct match_candidate *c, double dexp);
+ * cs and dexp as match_filter had and left them. */
+void match_score(const struct match_ctx *x, struct match_candidate *c,
+    double cs, double dexp);
 
 /* c's distance_km from the km to the request's locations (-1: none). */
 void match_distance_set(struct match_candidate *c, double dexp, double dpref);

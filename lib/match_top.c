@@ -38,6 +38,7 @@
 struct top_req {
 	const struct match_ctx *x;
 	const struct match_top *t;
+	const double *coslat; /* the index's, by position */
 	struct match_query q;
 	struct scarcity_min m;
 	bool scarcity;
@@ -77,11 +78,12 @@ top_take(const struct top_req *tr, uint32_t pos, struct match_candidate *c)
 	double dexp;
 
 	c->shelter = tr->t->sh[pos];
-	if (match_filter(x, c->shelter, c, &missing, &dexp) != 0)
+	if (match_filter(x, c->shelter, tr->coslat[pos], c, &missing, &dexp) !=
+	    0)
 		return false;
 	c->pool = c->pools[0];
 	c->free = model_pool_free(&c->shelter->pools[c->pool]);
-	match_score(x, c, dexp);
+	match_score(x, c, tr->coslat[pos], dexp);
 	if (tr->scarcity) {
 		c->scores[SCORER_SCARCITY] =
 		    scarcity_of(x->req, x->opt, c, &tr->m);
@@ -140,8 +142,8 @@ top_scarcity(struct top_req *tr)
 			        __builtin_popcount(tr->t->mem[pos].spec &
 			            tr->spec) >= m->min_care))
 				continue;
-			if (match_filter(x, c.shelter, &c, &missing, &dexp) ==
-			    0) {
+			if (match_filter(x, c.shelter, tr->coslat[pos], &c,
+			        &missing, &dexp) == 0) {
 				c.pool = c.pools[0];
 				scarcity_note(x->req, x->opt, &c, m);
 			}
@@ -408,6 +410,7 @@ match_run_top(const struct match_index *idx,
 		return 0;
 	}
 	tr.t = idx->top;
+	tr.coslat = idx->coslat;
 	if (match_begin(res, k) == -1)
 		return -1;
 	match_ctx_init(&x, req, in, opt);
