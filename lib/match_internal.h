@@ -10,6 +10,16 @@
 
 #include "shelter/match.h"
 
+/* The bits set in v (care and tag masks) without a libgcc call: the
+ * build targets CPUs without popcnt. */
+static inline int
+match_popcount(unsigned v)
+{
+	v = v - ((v >> 1) & 0x55555555u);
+	v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+	return (int)((((v + (v >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24);
+}
+
 /* The lists of a match_input. */
 enum { MATCH_REJECTED, MATCH_CASE, MATCH_APART, MATCH_LISTS };
 
