@@ -55,8 +55,19 @@ struct match_ctx {
 	bool check_reserve; /* not immediate, and some reserve is set */
 	long long program_free[PROGRAM_COUNT]; /* when check_reserve */
 	bool by_id; /* the shelters are in increasing id order */
+	/* Only whether a shelter is a candidate counts (the explanation is
+	 * left for later): match_filter stops at a failing filter. */
+	bool first_fail;
+	/* The scorers with a weight (> 0) in order, and their weights' sum
+	 * (in that order, as match_combine sums them). */
+	unsigned char scored[SCORER_COUNT];
+	int nscored;
+	double wsum;
 	const struct match_lists *lists; /* NULL: compare the input's ids */
 };
+
+/* match_lists.c: is s in list l (MATCH_REJECTED...) of x's input? */
+bool match_lists_has(const struct match_ctx *x, int l, const struct shelter *s);
 
 /* x for req (program_free left for the caller when check_reserve). */
 void match_ctx_init(struct match_ctx *x, const struct request *req,
@@ -85,6 +96,9 @@ void match_distance_set(struct match_candidate *c, double dexp, double dpref);
 
 /* c->score from c->scores and the weights w. */
 void match_combine(const double *w, struct match_candidate *c);
+
+/* match_combine with x's weights, the same score in fewer steps. */
+void match_combine_ctx(const struct match_ctx *x, struct match_candidate *c);
 
 /* The rank key of c at input position pos: ascending is rank order. */
 uint64_t match_rank_key(const struct match_candidate *c, size_t pos);

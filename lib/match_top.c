@@ -104,7 +104,7 @@ top_take(const struct top_req *tr, uint32_t pos, struct match_candidate *c)
 	if (tr->scarcity) {
 		c->scores[SCORER_SCARCITY] =
 		    scarcity_of(x->req, x->opt, c, &tr->m);
-		match_combine(x->opt->weights, c);
+		match_combine_ctx(x, c);
 	}
 	return true;
 }
@@ -491,6 +491,7 @@ match_run_top(const struct match_index *idx,
 	if (match_begin(res, k) == -1)
 		return -1;
 	match_ctx_init(&x, req, in, opt);
+	x.first_fail = true;
 	if (in != NULL && match_lists_find(idx, shelters, in, &lists) == 0)
 		x.lists = &lists;
 	for (p = 0; p < PROGRAM_COUNT; p++)

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "match_internal.h"
 #include "scarcity.h"
 
 /* scarcity_facts: see scarcity.h. */
@@ -21,7 +22,7 @@ scarcity_facts(const struct request *r, const struct match_options *opt,
 	f->open_program = (unsigned)s->program >= PROGRAM_COUNT ||
 	    !opt->programs[s->program].set;
 	f->spare = s->pools[c->pool].children_max - r->nchildren;
-	f->unneeded_care = __builtin_popcount(extra);
+	f->unneeded_care = match_popcount(extra);
 }
 
 static void
