@@ -258,7 +258,7 @@ match_filter(const struct match_ctx *x, const struct shelter *s, double cs,
 	if (fail != 0 && x->first_fail)
 		return fail;
 	for (i = 0; i < s->npools && i < MODEL_POOL_MAX; i++) {
-		if (!model_pool_admits(&s->pools[i], r))
+		if (!model_household_admits(&s->pools[i], &x->household))
 			continue;
 		admits = true;
 		if (model_pool_free(&s->pools[i]) < 1)
@@ -413,6 +413,7 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 	    << (req->residence == RESIDENCE_NONE ? RESIDENCE_UNKNOWN
 	                                         : req->residence);
 	x->minor = req->age < 18;
+	model_household_of(req, &x->household);
 	x->check_distance =
 	    req->has_exploitation_location && req->min_distance_km > 0;
 	/* 6371 km is below the mean radius geo uses: a safe bound. */

@@ -47,6 +47,7 @@ struct match_ctx {
 	const struct match_input *in;
 	const struct match_options *opt;
 	unsigned residence_bit;
+	struct model_household household; /* for model_household_admits */
 	bool minor;
 	bool check_distance;
 	double too_close_deg; /* latitude degrees beyond which none is */
