@@ -237,7 +237,8 @@ match_filter(const struct match_ctx *x, const struct shelter *s, double cs,
 		fail |= 1u << FILTER_INTAKE_CLOSED;
 	if (r->program != PROGRAM_ANY && r->program != s->program)
 		fail |= 1u << FILTER_PROGRAM;
-	if (!match_eligible(x, s->program))
+	if ((unsigned)s->program < PROGRAM_COUNT &&
+	    !(x->eligible & (1u << s->program)))
 		fail |= 1u << FILTER_ELIGIBILITY;
 	if (s->security < r->min_security)
 		fail |= 1u << FILTER_SECURITY;
@@ -413,6 +414,11 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 	    << (req->residence == RESIDENCE_NONE ? RESIDENCE_UNKNOWN
 	                                         : req->residence);
 	x->minor = req->age < 18;
+	/* match_eligible reads req, opt, residence_bit and minor only. */
+	x->eligible = 0;
+	for (f = 0; f < PROGRAM_COUNT; f++)
+		if (match_eligible(x, (enum program)f))
+			x->eligible |= 1u << f;
 	model_household_of(req, &x->household);
 	x->check_distance =
 	    req->has_exploitation_location && req->min_distance_km > 0;
@@ -428,6 +434,7 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 	x->check_reserve = false;
 	x->by_id = false;
 	x->first_fail = false;
+	match_score_fresh_table(x->fresh);
 	x->nscored = 0;
 	x->wsum = 0;
 	for (f = 0; f < SCORER_COUNT; f++)
@@ -436,6 +443,13 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 			x->wsum += opt->weights[f];
 		}
 	x->lists = NULL;
+	x->listed = 0;
+	if (in != NULL && in->rejected != NULL && in->nrejected > 0)
+		x->listed |= 1u << MATCH_REJECTED;
+	if (in != NULL && in->case_shelters != NULL && in->ncase_shelters > 0)
+		x->listed |= 1u << MATCH_CASE;
+	if (in != NULL && in->case_apart != NULL && in->ncase_apart > 0)
+		x->listed |= 1u << MATCH_APART;
 	for (f = 0; f < PROGRAM_COUNT; f++)
 		if (opt->reserve[f] > 0 && req->urgency != URGENCY_IMMEDIATE)
 			x->check_reserve = true;

@@ -23,7 +23,8 @@ match_popcount(unsigned v)
 /* The lists of a match_input. */
 enum { MATCH_REJECTED, MATCH_CASE, MATCH_APART, MATCH_LISTS };
 
-#define MATCH_LISTED_MAX 64 /* shelters of the lists looked up at most */
+#define MATCH_LISTED_MAX  64 /* shelters of the lists looked up at most */
+#define MATCH_FRESH_HOURS 49 /* freshness is 0 from 48 hours on */
 
 /* The shelters of a match_input's lists as pointers into the table: list l
  * is sh[start[l], start[l + 1]). */
@@ -47,6 +48,7 @@ struct match_ctx {
 	const struct match_input *in;
 	const struct match_options *opt;
 	unsigned residence_bit;
+	unsigned eligible; /* bit p: match_eligible(p), for p < PROGRAM_COUNT */
 	struct model_household household; /* for model_household_admits */
 	bool minor;
 	bool check_distance;
@@ -64,11 +66,21 @@ struct match_ctx {
 	unsigned char scored[SCORER_COUNT];
 	int nscored;
 	double wsum;
+	int fresh[MATCH_FRESH_HOURS];    /* match_score_fresh_table */
 	const struct match_lists *lists; /* NULL: compare the input's ids */
+	unsigned listed; /* bit l: list l of the input is not empty */
 };
 
 /* match_lists.c: is s in list l (MATCH_REJECTED...) of x's input? */
-bool match_lists_has(const struct match_ctx *x, int l, const struct shelter *s);
+bool match_lists_scan(
+    const struct match_ctx *x, int l, const struct shelter *s);
+
+/* The same without a call for a list that is empty, as most are. */
+static inline bool
+match_lists_has(const struct match_ctx *x, int l, const struct shelter *s)
+{
+	return (x->listed & (1u << l)) != 0 && match_lists_scan(x, l, s);
+}
 
 /* x for req (program_free left for the caller when check_reserve). */
 void match_ctx_init(struct match_ctx *x, const struct request *req,
@@ -121,5 +133,13 @@ int match_score_proximity(double km);
 int match_score_care_fit(int np, int nhave, int nextra);
 int match_score_occupancy(const struct shelter *s);
 int match_score_freshness(const struct match_options *opt, long long at);
+
+/* freshness after h >= 0 whole hours; its values for h below
+ * MATCH_FRESH_HOURS as a table (it is 0 from there on); freshness of a
+ * report at `at` from that table, the same as match_score_freshness. */
+int match_score_fresh_hours(long long h);
+void match_score_fresh_table(int *fresh);
+int match_score_fresh_of(
+    const int *fresh, const struct match_options *opt, long long at);
 
 #endif

@@ -20,10 +20,10 @@ match_lists_listed(const char *const *ids, size_t n, const char *id)
 	return false;
 }
 
-/* match_lists_has: see match_internal.h. By pointer when the ids were
+/* match_lists_scan: see match_internal.h. By pointer when the ids were
  * looked up in the index (match_lists_find), else by id. */
 bool
-match_lists_has(const struct match_ctx *x, int l, const struct shelter *s)
+match_lists_scan(const struct match_ctx *x, int l, const struct shelter *s)
 {
 	const struct match_lists *k = x->lists;
 	const struct match_input *in = x->in;

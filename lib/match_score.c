@@ -16,8 +16,12 @@
 int
 match_score_round(double x)
 {
-	/* Half up; the epsilon keeps 87.5 from becoming 87.4999999. */
-	return (int)floor(x + 0.5 + 1e-9);
+	/* Half up; the epsilon keeps 87.5 from becoming 87.4999999. Every
+	 * score is at least 0, and there truncation is floor without its
+	 * libm sequence. */
+	double y = x + 0.5 + 1e-9;
+
+	return y >= 0 ? (int)y : (int)floor(y);
 }
 
 /* match_score_clamp: see match_internal.h. */
@@ -77,7 +81,40 @@ match_score_freshness(const struct match_options *opt, long long updated_at)
 	h = (opt->now_ms - updated_at) / 3600000;
 	if (h < 0)
 		h = 0;
+	return match_score_fresh_hours(h);
+}
+
+/* match_score_fresh_hours: see match_internal.h. */
+int
+match_score_fresh_hours(long long h)
+{
 	return match_score_clamp(match_score_round(100.0 - 100.0 * h / 48.0));
+}
+
+/* match_score_fresh_table: see match_internal.h. */
+void
+match_score_fresh_table(int *fresh)
+{
+	int h;
+
+	for (h = 0; h < MATCH_FRESH_HOURS; h++)
+		fresh[h] = match_score_fresh_hours(h);
+}
+
+/* match_score_fresh_of: see match_internal.h. */
+int
+match_score_fresh_of(
+    const int *fresh, const struct match_options *opt, long long at)
+{
+	long long h;
+
+	if (at <= 0)
+		return 0;
+	h = (opt->now_ms - at) / 3600000;
+	if (h < 0)
+		h = 0;
+	/* From 48 hours on the formula gives 0 or less: clamped to 0. */
+	return h < MATCH_FRESH_HOURS ? fresh[h] : 0;
 }
 
 static bool
@@ -122,7 +159,7 @@ match_score_one(const struct match_ctx *x, const struct shelter *s,
 	case SCORER_OCCUPANCY:
 		return match_score_occupancy(s);
 	case SCORER_FRESHNESS:
-		return match_score_freshness(x->opt, s->updated_at);
+		return match_score_fresh_of(x->fresh, x->opt, s->updated_at);
 	case SCORER_TOGETHER:
 		if (r->co_victims != CO_VICTIMS_TOGETHER)
 			return 50;

@@ -48,11 +48,10 @@ struct top_req {
 	unsigned programs;    /* those that pass program and eligibility */
 	unsigned ruled, open; /* program bits (as in top_block.programs) */
 	/* For top_member_bound: the weights (0: off) and their sum, and
-	 * care_fit and freshness as tables (by tags offered and unneeded;
-	 * by whole hours since the report). */
+	 * care_fit as a table (by tags offered and unneeded); freshness is
+	 * x->fresh. */
 	double w[SCORER_COUNT], wsum;
 	int care_fit[CARE_COUNT + 1][5];
-	int fresh[49];
 };
 
 /* Least spare children places a pool of block k leaves r's household. */
@@ -258,21 +257,6 @@ top_tables(struct top_req *tr)
 		for (e = 0; e < 5; e++)
 			tr->care_fit[k][e] = match_score_care_fit(tr->nprefers,
 			    k < tr->nprefers ? k : tr->nprefers, e);
-	for (k = 0; k < 49; k++)
-		tr->fresh[k] = match_score_freshness(
-		    opt, opt->now_ms - (long long)k * 3600000);
-}
-
-/* match_score_freshness of a report at `at` from the table. */
-static int
-top_fresh(const struct top_req *tr, long long at)
-{
-	long long h;
-
-	if (at <= 0)
-		return 0;
-	h = (tr->x->opt->now_ms - at) / 3600000;
-	return h < 0 ? tr->fresh[0] : h < 49 ? tr->fresh[h] : 0;
 }
 
 /* The weighted scores of block b's members that top_member_bound does
@@ -309,7 +293,8 @@ top_member_bound(
 	sum += w[SCORER_CARE_FIT] *
 	    tr->care_fit[match_popcount(r->prefers & m->care)][extra];
 	sum += w[SCORER_OCCUPANCY] * m->occupancy;
-	sum += w[SCORER_FRESHNESS] * top_fresh(tr, m->updated_at);
+	sum += w[SCORER_FRESHNESS] *
+	    match_score_fresh_of(tr->x->fresh, tr->x->opt, m->updated_at);
 	if (tr->scarcity) {
 		scar = 100 - spare -
 		    (tr->m.any_ruled &&
