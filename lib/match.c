@@ -285,7 +285,7 @@ match_filter(const struct match_ctx *x, const struct shelter *s, double cs,
 	    fabs(s->location.lat - r->exploitation_location.lat) <
 	        x->too_close_deg) {
 		*dexp = geo_distance_km_cos(s->location.lat, s->location.lon,
-		    cs, r->exploitation_location.lat,
+		    match_cos_of(s, cs), r->exploitation_location.lat,
 		    r->exploitation_location.lon, x->exp_cos);
 		if (*dexp < r->min_distance_km)
 			fail |= 1u << FILTER_TOO_CLOSE;
@@ -527,12 +527,8 @@ match_run(const struct shelter *const *shelters, size_t n,
     const struct match_options *opt, struct match_result *res)
 {
 	struct match_ctx x;
-	const struct shelter *s;
 	unsigned fail, missing;
 	size_t i, dead = 0;
-	bool located =
-	    req->has_exploitation_location || req->has_preferred_location;
-	double cs;
 	int f;
 
 	if (match_begin(res, n) == -1)
@@ -544,10 +540,8 @@ match_run(const struct shelter *const *shelters, size_t n,
 	for (i = 0; i < n; i++) {
 		if (i + MATCH_PREFETCH < n)
 			match_prefetch(shelters[i + MATCH_PREFETCH]);
-		s = shelters[i];
-		/* Once per shelter, for both distances. */
-		cs = located ? geo_cos_lat(s->location.lat) : 0;
-		fail = match_take(&x, s, cs, res, &missing);
+		fail = match_take(
+		    &x, shelters[i], MATCH_COS_UNKNOWN, res, &missing);
 		if (fail == 0)
 			continue;
 		if (missing != 0)

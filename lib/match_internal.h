@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "shelter/geo.h"
 #include "shelter/match.h"
 
 /* The bits set in v (care and tag masks) without a libgcc call: the
@@ -82,6 +83,16 @@ match_lists_has(const struct match_ctx *x, int l, const struct shelter *s)
 	return (x->listed & (1u << l)) != 0 && match_lists_scan(x, l, s);
 }
 
+/* A shelter's geo_cos_lat not known yet (a cosine is at most 1). */
+#define MATCH_COS_UNKNOWN 2.0
+
+/* cs, or s's cosine when cs is MATCH_COS_UNKNOWN. */
+static inline double
+match_cos_of(const struct shelter *s, double cs)
+{
+	return cs > 1 ? geo_cos_lat(s->location.lat) : cs;
+}
+
 /* x for req (program_free left for the caller when check_reserve). */
 void match_ctx_init(struct match_ctx *x, const struct request *req,
     const struct match_input *in, const struct match_options *opt);
@@ -93,7 +104,7 @@ bool match_eligible(const struct match_ctx *x, enum program p);
  * Every filter on s: the failing ones as bits (0: a candidate). Fills c's
  * pools in preference order, *missing (needs s lacks) and *dexp (km to the
  * exploitation location when computed, else -1). cs: geo_cos_lat of s's
- * latitude (read only when the request has a location).
+ * latitude, or MATCH_COS_UNKNOWN (then computed if needed).
  */
 unsigned match_filter(const struct match_ctx *x, const struct shelter *s,
     double cs, struct match_candidate *c, unsigned *missing, double *dexp);

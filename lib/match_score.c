@@ -218,6 +218,10 @@ match_score(const struct match_ctx *x, struct match_candidate *c, double cs,
 	double dpref = -1;
 	int i, k;
 
+	/* Once for both distances, when the index did not keep it. */
+	if (r->has_preferred_location ||
+	    (r->has_exploitation_location && dexp < 0))
+		cs = match_cos_of(s, cs);
 	if (!r->has_exploitation_location)
 		dexp = -1;
 	else if (dexp < 0)
