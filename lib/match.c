@@ -127,7 +127,6 @@ match_result_free(struct match_result *res)
  * unranked ones' scarcity facts. Nothing is allocated while matching once
  * it is big enough.
  */
-#define MATCH_PREFETCH 8
 /* The filters no capacity report, intake change or case lifts: a request
  * every shelter fails one of is a dead end. */
 #define MATCH_PERMANENT                                                        \
@@ -481,21 +480,6 @@ match_take(const struct match_ctx *x, const struct shelter *s, double cs,
 		res->ncandidates++;
 	}
 	return fail;
-}
-
-/*
- * The table is bigger than the cache: fetch ahead the lines every filter
- * reads of s (program and location, care and languages, intake and the
- * counts' neighbours, the first two pools' admission fields).
- */
-static inline void
-match_prefetch(const struct shelter *s)
-{
-	__builtin_prefetch(&s->program);
-	__builtin_prefetch(&s->care);
-	__builtin_prefetch(&s->intake_open);
-	__builtin_prefetch(&s->pools[0].genders);
-	__builtin_prefetch(&s->pools[1].genders);
 }
 
 /* Scarcity (relative to all candidates), then the ranking. */

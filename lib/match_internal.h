@@ -26,6 +26,7 @@ enum { MATCH_REJECTED, MATCH_CASE, MATCH_APART, MATCH_LISTS };
 
 #define MATCH_LISTED_MAX  64 /* shelters of the lists looked up at most */
 #define MATCH_FRESH_HOURS 49 /* freshness is 0 from 48 hours on */
+#define MATCH_PREFETCH    8  /* shelters fetched ahead */
 
 /* The shelters of a match_input's lists as pointers into the table: list l
  * is sh[start[l], start[l + 1]). */
@@ -81,6 +82,21 @@ static inline bool
 match_lists_has(const struct match_ctx *x, int l, const struct shelter *s)
 {
 	return (x->listed & (1u << l)) != 0 && match_lists_scan(x, l, s);
+}
+
+/*
+ * The table is bigger than the cache: fetch ahead the lines every filter
+ * reads of s (program and location, care and languages, intake and the
+ * counts' neighbours, the first two pools' admission fields).
+ */
+static inline void
+match_prefetch(const struct shelter *s)
+{
+	__builtin_prefetch(&s->program);
+	__builtin_prefetch(&s->care);
+	__builtin_prefetch(&s->intake_open);
+	__builtin_prefetch(&s->pools[0].genders);
+	__builtin_prefetch(&s->pools[1].genders);
 }
 
 /* A shelter's geo_cos_lat not known yet (a cosine is at most 1). */

@@ -42,6 +42,7 @@ struct top_req {
 	struct match_query q;
 	struct scarcity_min m;
 	bool scarcity;
+	bool complete;  /* top_scarcity filtered every shelter that may pass */
 	uint64_t langs; /* the request's language bits */
 	unsigned spec;  /* specialised tags it neither needs nor prefers */
 	int nprefers;
@@ -138,26 +139,39 @@ top_scarcity(struct top_req *tr)
 	double dexp;
 
 	memset(m, 0, sizeof *m);
+	tr->complete = true;
 	for (b = 0; b < set->nblocks; b++) {
 		k = &set->b[b];
-		if (!top_block_may(tr, k) ||
-		    (m->n > 0 && top_spare_min(k, x->req) >= m->min_spare &&
-		        k->care_min[tr->spec] >= m->min_care &&
-		        (m->any_ruled || (k->programs & tr->ruled) == 0)))
+		if (!top_block_may(tr, k))
 			continue;
+		if (m->n > 0 && top_spare_min(k, x->req) >= m->min_spare &&
+		    k->care_min[tr->spec] >= m->min_care &&
+		    (m->any_ruled || (k->programs & tr->ruled) == 0)) {
+			tr->complete = false;
+			continue;
+		}
 		spare = top_spare_min(k, x->req);
 		for (j = match_blocks_members(tr->t, b, &end); j < end; j++) {
+			/* Out of table order: the pages are cold too. */
+			if (j + MATCH_PREFETCH < end &&
+			    top_passes_index(
+			        tr, set->order[j + MATCH_PREFETCH]))
+				match_prefetch(
+				    tr->t->sh[set->order[j + MATCH_PREFETCH]]);
 			pos = set->order[j];
 			c.shelter = s = tr->t->sh[pos];
-			/* Only a shelter that could lower a minimum. */
-			if (!top_passes_index(tr, pos) ||
-			    (m->n > 0 && spare >= m->min_spare &&
-			        (m->any_ruled ||
-			            (unsigned)s->program >= PROGRAM_COUNT ||
-			            !(tr->ruled & (1u << s->program))) &&
-			        __builtin_popcount(tr->t->mem[pos].spec &
-			            tr->spec) >= m->min_care))
+			if (!top_passes_index(tr, pos))
 				continue;
+			/* Only a shelter that could lower a minimum. */
+			if (m->n > 0 && spare >= m->min_spare &&
+			    (m->any_ruled ||
+			        (unsigned)s->program >= PROGRAM_COUNT ||
+			        !(tr->ruled & (1u << s->program))) &&
+			    match_popcount(tr->t->mem[pos].spec & tr->spec) >=
+			        m->min_care) {
+				tr->complete = false;
+				continue;
+			}
 			if (match_filter(x, c.shelter, tr->coslat[pos], &c,
 			        &missing, &dexp) == 0) {
 				c.pool = c.pools[0];
@@ -398,6 +412,29 @@ top_keep(struct match_result *res, uint64_t *keys, size_t k, size_t *n,
 	res->candidates[j] = *c;
 }
 
+/* Every candidate, when top_scarcity found them all and they are k or
+ * fewer: no block needs a bound (the left positions are the candidates,
+ * and some in blocks no member of which can pass). */
+static void
+top_collect(const struct top_req *tr, size_t k, struct match_result *res)
+{
+	struct match_candidate c;
+	uint64_t *keys =
+	    (uint64_t *)(res->candidates + 2 * res->cap_candidates);
+	size_t w, n = 0;
+	uint64_t m;
+	uint32_t pos;
+
+	for (w = 0; w < tr->t->n / 64 + 1; w++)
+		for (m = tr->t->left[w]; m != 0; m &= m - 1) {
+			pos = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(m));
+			if (top_take(tr, pos, &c))
+				top_keep(res, keys, k, &n, &c,
+				    match_rank_key(&c, tr->t->rank[pos]));
+		}
+	res->ncandidates = res->eligible = n;
+}
+
 /* The search of match_run_top over set si: the first k into res. */
 static void
 top_search(const struct top_req *tr, int si, size_t k, struct match_result *res)
@@ -518,7 +555,10 @@ match_run_top(const struct match_index *idx,
 	    : TOP_KIND;
 	if (in != NULL && req->co_victims == CO_VICTIMS_TOGETHER)
 		top_mark_case(&tr, si, 1);
-	top_search(&tr, si, k, res);
+	if (tr.scarcity && tr.complete && tr.m.n <= k)
+		top_collect(&tr, k, res);
+	else
+		top_search(&tr, si, k, res);
 	if (in != NULL && req->co_victims == CO_VICTIMS_TOGETHER)
 		top_mark_case(&tr, si, 0);
 	res->total = n;
