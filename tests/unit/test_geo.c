@@ -56,7 +56,7 @@ static void
 test_distance_cos(void **state)
 {
 	double a, b, c, d, x, y;
-	int i;
+	long long i;
 
 	(void)state;
 	for (i = 0; i < 2000; i++) {
