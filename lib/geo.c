@@ -62,10 +62,28 @@ static const char *const geo_latin1[64] = {
 double
 geo_distance_km(double lat1, double lon1, double lat2, double lon2)
 {
+	return geo_distance_km_cos(
+	    lat1, lon1, geo_cos_lat(lat1), lat2, lon2, geo_cos_lat(lat2));
+}
+
+/* geo_cos_lat: see geo.h. */
+double
+geo_cos_lat(double lat)
+{
+	const double rad = M_PI / 180.0;
+
+	return cos(lat * rad);
+}
+
+/* geo_distance_km_cos: see geo.h. The one formula both share. */
+double
+geo_distance_km_cos(double lat1, double lon1, double cos1, double lat2,
+    double lon2, double cos2)
+{
 	const double rad = M_PI / 180.0;
 	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
 	double a = sin(dlat / 2) * sin(dlat / 2) +
-	    cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+	    cos1 * cos2 * sin(dlon / 2) * sin(dlon / 2);
 
 	if (a > 1.0)
 		a = 1.0;

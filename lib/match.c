@@ -123,10 +123,10 @@ match_result_free(struct match_result *res)
 
 /*
  * The candidates buffer is one block: the ranked candidates [0, cap), the
- * unranked ones [cap, 2 cap), then two arrays of cap sort keys. Nothing is
- * allocated while matching once it is big enough.
+ * unranked ones [cap, 2 cap), then two arrays of cap sort keys, then the
+ * unranked ones' scarcity facts. Nothing is allocated while matching once
+ * it is big enough.
  */
-#define MATCH_PREFETCH 8
 /* The filters no capacity report, intake change or case lifts: a request
  * every shelter fails one of is a dead end. */
 #define MATCH_PERMANENT                                                        \
@@ -134,7 +134,17 @@ match_result_free(struct match_result *res)
 	    1u << FILTER_SECURITY | 1u << FILTER_CARE |                        \
 	    1u << FILTER_TOO_CLOSE | 1u << FILTER_HOUSEHOLD)
 #define MATCH_CAND_BYTES                                                       \
-	(2 * sizeof(struct match_candidate) + 2 * sizeof(uint64_t))
+	(2 * sizeof(struct match_candidate) + 2 * sizeof(uint64_t) +           \
+	    sizeof(struct scarcity_facts))
+
+/* The scarcity facts of the unranked candidates. */
+static struct scarcity_facts *
+match_facts(const struct match_result *res)
+{
+	return (struct scarcity_facts *)((uint64_t *)(res->candidates +
+	                                     2 * res->cap_candidates) +
+	    2 * res->cap_candidates);
+}
 
 static int
 match_reserve(struct match_result *res, size_t n)
@@ -162,61 +172,6 @@ match_reserve(struct match_result *res, size_t n)
 		res->cap_near = n;
 	}
 	return 0;
-}
-
-static bool
-match_listed(const char *const *ids, size_t n, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ids[i] != NULL && strcmp(ids[i], id) == 0)
-			return true;
-	return false;
-}
-
-/* Is s in list l of x's input (MATCH_REJECTED...)? By pointer when the
- * ids were looked up in the index (match_lists_find), else by id. */
-static bool
-match_in(const struct match_ctx *x, int l, const struct shelter *s)
-{
-	const struct match_lists *k = x->lists;
-	const struct match_input *in = x->in;
-	size_t i;
-
-	if (k != NULL) {
-		for (i = k->start[l]; i < k->start[l + 1]; i++)
-			if (k->sh[i] == s)
-				return true;
-		return false;
-	}
-	switch (l) {
-	case MATCH_REJECTED:
-		return match_listed(in->rejected, in->nrejected, s->id);
-	case MATCH_CASE:
-		return match_listed(
-		    in->case_shelters, in->ncase_shelters, s->id);
-	default:
-		return match_listed(in->case_apart, in->ncase_apart, s->id);
-	}
-}
-
-static int
-match_round(double x)
-{
-	return match_score_round(x);
-}
-
-static bool
-match_common_language(const struct request *r, const struct shelter *s)
-{
-	int i, j;
-
-	for (i = 0; i < r->nlanguages; i++)
-		for (j = 0; j < s->nlanguages; j++)
-			if (r->languages[i] == s->languages[j])
-				return true;
-	return false;
 }
 
 /* The eligibility rules of program p (the shelter's own): see
@@ -262,11 +217,13 @@ match_pool_before(
 }
 
 /*
- * Run every filter on s; returns the failing filters as bits and fills the
- * candidate's pools (in preference order) when the household fits.
+ * Run every filter on s (or, with x->first_fail, those up to one that
+ * fails); returns the failing filters as bits and fills the candidate's
+ * pools (in preference order) when the household fits. The distance
+ * comes last, as the dearest.
  */
 unsigned
-match_filter(const struct match_ctx *x, const struct shelter *s,
+match_filter(const struct match_ctx *x, const struct shelter *s, double cs,
     struct match_candidate *c, unsigned *missing, double *dexp)
 {
 	const struct request *r = x->req;
@@ -279,7 +236,8 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 		fail |= 1u << FILTER_INTAKE_CLOSED;
 	if (r->program != PROGRAM_ANY && r->program != s->program)
 		fail |= 1u << FILTER_PROGRAM;
-	if (!match_eligible(x, s->program))
+	if ((unsigned)s->program < PROGRAM_COUNT &&
+	    !(x->eligible & (1u << s->program)))
 		fail |= 1u << FILTER_ELIGIBILITY;
 	if (s->security < r->min_security)
 		fail |= 1u << FILTER_SECURITY;
@@ -287,29 +245,20 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 	if (*missing != 0)
 		fail |= 1u << FILTER_CARE;
 	*dexp = -1;
-	/* The latitude difference alone bounds the distance from below, so
-	 * most shelters need no great-circle distance here. */
-	if (x->check_distance &&
-	    fabs(s->location.lat - r->exploitation_location.lat) <
-	        x->too_close_deg) {
-		*dexp = geo_distance_km(s->location.lat, s->location.lon,
-		    r->exploitation_location.lat, r->exploitation_location.lon);
-		if (*dexp < r->min_distance_km)
-			fail |= 1u << FILTER_TOO_CLOSE;
-	}
 	if (in != NULL) {
 		/* Symmetric: this request says apart, or one there does. */
 		if ((r->co_victims == CO_VICTIMS_APART &&
-		        match_in(x, MATCH_CASE, s)) ||
-		    match_in(x, MATCH_APART, s))
+		        match_lists_has(x, MATCH_CASE, s)) ||
+		    match_lists_has(x, MATCH_APART, s))
 			fail |= 1u << FILTER_CASE_CONFLICT;
-		if (match_in(x, MATCH_REJECTED, s))
+		if (match_lists_has(x, MATCH_REJECTED, s))
 			fail |= 1u << FILTER_REJECTED;
 	}
-
 	c->npools = 0;
+	if (fail != 0 && x->first_fail)
+		return fail;
 	for (i = 0; i < s->npools && i < MODEL_POOL_MAX; i++) {
-		if (!model_pool_admits(&s->pools[i], r))
+		if (!model_household_admits(&s->pools[i], &x->household))
 			continue;
 		admits = true;
 		if (model_pool_free(&s->pools[i]) < 1)
@@ -327,6 +276,19 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 		fail |= 1u << FILTER_HOUSEHOLD;
 	else if (c->npools == 0)
 		fail |= 1u << FILTER_NO_FREE_PLACE;
+	if (fail != 0 && x->first_fail)
+		return fail;
+	/* The latitude difference alone bounds the distance from below, so
+	 * most shelters need no great-circle distance here. */
+	if (x->check_distance &&
+	    fabs(s->location.lat - r->exploitation_location.lat) <
+	        x->too_close_deg) {
+		*dexp = geo_distance_km_cos(s->location.lat, s->location.lon,
+		    match_cos_of(s, cs), r->exploitation_location.lat,
+		    r->exploitation_location.lon, x->exp_cos);
+		if (*dexp < r->min_distance_km)
+			fail |= 1u << FILTER_TOO_CLOSE;
+	}
 	/* Only a shelter that would otherwise pass counts as reserved. */
 	if (fail == 0 && x->check_reserve &&
 	    (unsigned)s->program < PROGRAM_COUNT &&
@@ -334,96 +296,6 @@ match_filter(const struct match_ctx *x, const struct shelter *s,
 	    x->program_free[s->program] <= x->opt->reserve[s->program])
 		fail |= 1u << FILTER_RESERVED;
 	return fail;
-}
-
-/* Scorer k of s; dexp and dpref: km to the request's locations. */
-static int
-match_score_one(const struct match_ctx *x, const struct shelter *s,
-    enum scorer k, double dexp, double dpref)
-{
-	const struct request *r = x->req;
-	const struct match_input *in = x->in;
-	unsigned extra;
-
-	switch (k) {
-	case SCORER_LANGUAGE:
-		if (r->nlanguages == 0)
-			return 50;
-		return match_common_language(r, s) ? 100 : 0;
-	case SCORER_SAFETY_DISTANCE:
-		if (!r->has_exploitation_location)
-			return 50;
-		return match_score_safety(dexp);
-	case SCORER_PROXIMITY:
-		if (!r->has_preferred_location)
-			return 50;
-		return match_score_proximity(dpref);
-	case SCORER_CARE_FIT:
-		extra = s->care & CARE_SPECIALISED & ~(r->needs | r->prefers);
-		return match_score_care_fit(__builtin_popcount(r->prefers),
-		    __builtin_popcount(r->prefers & s->care),
-		    __builtin_popcount(extra));
-	case SCORER_OCCUPANCY:
-		return match_score_occupancy(s);
-	case SCORER_FRESHNESS:
-		return match_score_freshness(x->opt, s->updated_at);
-	case SCORER_TOGETHER:
-		if (r->co_victims != CO_VICTIMS_TOGETHER)
-			return 50;
-		return in != NULL && match_in(x, MATCH_CASE, s) ? 100 : 0;
-	default:
-		return 50;
-	}
-}
-
-/* The weighted mean of c's scores, in hundredths: nondecreasing in each
- * score. */
-void
-match_combine(const double *w, struct match_candidate *c)
-{
-	double sum = 0, wsum = 0;
-	int k;
-
-	for (k = 0; k < SCORER_COUNT; k++) {
-		if (!(w[k] > 0))
-			continue;
-		sum += w[k] * c->scores[k];
-		wsum += w[k];
-	}
-	c->score = wsum > 0 ? match_round(100.0 * sum / wsum) : 0;
-	if (c->score > 10000)
-		c->score = 10000;
-}
-
-/* Every scorer but scarcity, which needs all candidates (scarcity.c);
- * that one is 100 here, and c->score is left for the caller to combine
- * once scarcity is known. The distances are computed once, for the
- * scorers and distance_km alike. */
-void
-match_score(const struct match_ctx *x, struct match_candidate *c, double dexp)
-{
-	const struct request *r = x->req;
-	const struct shelter *s = c->shelter;
-	const double *w = x->opt->weights;
-	double dpref = -1;
-	int k;
-
-	if (!r->has_exploitation_location)
-		dexp = -1;
-	else if (dexp < 0)
-		dexp = geo_distance_km(s->location.lat, s->location.lon,
-		    r->exploitation_location.lat, r->exploitation_location.lon);
-	if (r->has_preferred_location)
-		dpref = geo_distance_km(s->location.lat, s->location.lon,
-		    r->preferred_location.lat, r->preferred_location.lon);
-	for (k = 0; k < SCORER_COUNT; k++)
-		c->scores[k] = !(w[k] > 0) ? -1
-		    : k == SCORER_SCARCITY
-		    ? 100
-		    : match_score_one(x, s, (enum scorer)k, dexp, dpref);
-	match_distance_set(c, dexp, dpref);
-	if (!(w[SCORER_SCARCITY] > 0))
-		match_combine(w, c);
 }
 
 /*
@@ -541,14 +413,42 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
 	    << (req->residence == RESIDENCE_NONE ? RESIDENCE_UNKNOWN
 	                                         : req->residence);
 	x->minor = req->age < 18;
+	/* match_eligible reads req, opt, residence_bit and minor only. */
+	x->eligible = 0;
+	for (f = 0; f < PROGRAM_COUNT; f++)
+		if (match_eligible(x, (enum program)f))
+			x->eligible |= 1u << f;
+	model_household_of(req, &x->household);
 	x->check_distance =
 	    req->has_exploitation_location && req->min_distance_km > 0;
 	/* 6371 km is below the mean radius geo uses: a safe bound. */
 	x->too_close_deg =
 	    req->min_distance_km / (6371.0 * M_PI / 180.0) + 1e-6;
+	x->exp_cos = req->has_exploitation_location
+	    ? geo_cos_lat(req->exploitation_location.lat)
+	    : 0;
+	x->pref_cos = req->has_preferred_location
+	    ? geo_cos_lat(req->preferred_location.lat)
+	    : 0;
 	x->check_reserve = false;
 	x->by_id = false;
+	x->first_fail = false;
+	match_score_fresh_table(x->fresh);
+	x->nscored = 0;
+	x->wsum = 0;
+	for (f = 0; f < SCORER_COUNT; f++)
+		if (opt->weights[f] > 0) {
+			x->scored[x->nscored++] = (unsigned char)f;
+			x->wsum += opt->weights[f];
+		}
 	x->lists = NULL;
+	x->listed = 0;
+	if (in != NULL && in->rejected != NULL && in->nrejected > 0)
+		x->listed |= 1u << MATCH_REJECTED;
+	if (in != NULL && in->case_shelters != NULL && in->ncase_shelters > 0)
+		x->listed |= 1u << MATCH_CASE;
+	if (in != NULL && in->case_apart != NULL && in->ncase_apart > 0)
+		x->listed |= 1u << MATCH_APART;
 	for (f = 0; f < PROGRAM_COUNT; f++)
 		if (opt->reserve[f] > 0 && req->urgency != URGENCY_IMMEDIATE)
 			x->check_reserve = true;
@@ -559,7 +459,7 @@ match_ctx_init(struct match_ctx *x, const struct request *req,
  * scored and counted. Returns the failing filters.
  */
 static unsigned
-match_take(const struct match_ctx *x, const struct shelter *s,
+match_take(const struct match_ctx *x, const struct shelter *s, double cs,
     struct match_result *res, unsigned *missing)
 {
 	struct match_candidate *c =
@@ -568,29 +468,18 @@ match_take(const struct match_ctx *x, const struct shelter *s,
 	double dexp;
 
 	c->shelter = s;
-	fail = match_filter(x, s, c, missing, &dexp);
+	fail = match_filter(x, s, cs, c, missing, &dexp);
 	if (fail == 0) {
 		c->pool = c->pools[0];
 		c->free = model_pool_free(&s->pools[c->pool]);
-		match_score(x, c, dexp);
+		match_score(x, c, cs, dexp);
+		/* Now, while the shelter is in the cache. */
+		if (x->opt->weights[SCORER_SCARCITY] > 0)
+			scarcity_facts(x->req, x->opt, c,
+			    &match_facts(res)[res->ncandidates]);
 		res->ncandidates++;
 	}
 	return fail;
-}
-
-/*
- * The table is bigger than the cache: fetch ahead the lines every filter
- * reads of s (program and location, care and languages, intake and the
- * counts' neighbours, the first two pools' admission fields).
- */
-static inline void
-match_prefetch(const struct shelter *s)
-{
-	__builtin_prefetch(&s->program);
-	__builtin_prefetch(&s->care);
-	__builtin_prefetch(&s->intake_open);
-	__builtin_prefetch(&s->pools[0].genders);
-	__builtin_prefetch(&s->pools[1].genders);
 }
 
 /* Scarcity (relative to all candidates), then the ranking. */
@@ -604,9 +493,9 @@ match_finish(const struct match_ctx *x, struct match_result *res, size_t n)
 	res->total = n;
 	res->eligible = res->ncandidates;
 	if (x->opt->weights[SCORER_SCARCITY] > 0 && res->ncandidates > 0) {
-		scarcity_score(x->req, x->opt, unranked, res->ncandidates);
+		scarcity_score(unranked, match_facts(res), res->ncandidates);
 		for (i = 0; i < res->ncandidates; i++)
-			match_combine(x->opt->weights, &unranked[i]);
+			match_combine_ctx(x, &unranked[i]);
 	}
 	match_rank(res, unranked, res->ncandidates, x->by_id);
 }
@@ -635,7 +524,8 @@ match_run(const struct shelter *const *shelters, size_t n,
 	for (i = 0; i < n; i++) {
 		if (i + MATCH_PREFETCH < n)
 			match_prefetch(shelters[i + MATCH_PREFETCH]);
-		fail = match_take(&x, shelters[i], res, &missing);
+		fail = match_take(
+		    &x, shelters[i], MATCH_COS_UNKNOWN, res, &missing);
 		if (fail == 0)
 			continue;
 		if (missing != 0)
@@ -689,6 +579,7 @@ match_run_indexed(const struct match_index *idx,
 		return -1;
 	match_ctx_init(&x, req, in, opt);
 	x.by_id = idx->by_id;
+	x.first_fail = true;
 	if (in != NULL && match_lists_find(idx, shelters, in, &lists) == 0)
 		x.lists = &lists;
 	/* The programs that pass the program and eligibility filters. */
@@ -711,7 +602,8 @@ match_run_indexed(const struct match_index *idx,
 	for (i = 0; i < np; i++) {
 		if (i + MATCH_PREFETCH < np)
 			match_prefetch(shelters[pos[i + MATCH_PREFETCH]]);
-		match_take(&x, shelters[pos[i]], res, &missing);
+		match_take(
+		    &x, shelters[pos[i]], idx->coslat[pos[i]], res, &missing);
 	}
 	match_finish(&x, res, n);
 	if (match_lazy_save(res, shelters, n, req, in, opt) == -1) {

@@ -213,6 +213,7 @@ top_free(struct match_top *t)
 	free(t->byid);
 	free(t->mark);
 	free(t->bound);
+	free(t->left);
 	free(t);
 }
 
@@ -343,6 +344,7 @@ match_blocks_build(
 	t->byid = calloc(n ? n : 1, sizeof *t->byid);
 	t->mark = calloc(nb ? nb : 1, 1);
 	t->bound = calloc(nb ? nb : 1, sizeof *t->bound);
+	t->left = calloc(n / 64 + 1, sizeof *t->left);
 	for (si = 0; si < TOP_SETS; si++) {
 		t->set[si].order = calloc(n ? n : 1, sizeof(uint32_t));
 		t->set[si].block = calloc(n ? n : 1, sizeof(uint32_t));
@@ -353,7 +355,8 @@ match_blocks_build(
 			goto fail;
 	}
 	if (t->sh == NULL || t->mem == NULL || t->rank == NULL ||
-	    t->byid == NULL || t->mark == NULL || t->bound == NULL)
+	    t->byid == NULL || t->mark == NULL || t->bound == NULL ||
+	    t->left == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		t->sh[i] = shelters[i];

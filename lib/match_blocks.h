@@ -75,6 +75,9 @@ struct match_top {
 	struct top_set set[TOP_SETS];
 	uint8_t *mark;           /* per block of a set: a case shelter */
 	struct top_bound *bound; /* per block: a request's bounds */
+	/* Per request, bit by position: left by the index and not yet seen
+	 * to fail a filter. */
+	uint64_t *left;
 };
 
 /* The specialised tags of m as 4 bits (one per CARE_SPECIALISED tag). */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shelter/geo.h"
 #include "shelter/match.h"
 
 #include "match_blocks.h"
@@ -49,6 +50,7 @@ match_index_free(struct match_index *idx)
 {
 	match_blocks_free(idx);
 	free(idx->bits);
+	free(idx->coslat);
 	memset(idx, 0, sizeof *idx);
 }
 
@@ -91,6 +93,7 @@ match_index_set(struct match_index *idx, size_t i, const struct shelter *s)
 			MATCH_INDEX_ON(IX_CHILDREN + k - 1);
 	}
 #undef MATCH_INDEX_ON
+	idx->coslat[i] = geo_cos_lat(s->location.lat);
 	match_blocks_set(idx, i, s);
 }
 
@@ -108,18 +111,26 @@ match_index_build(
 {
 	size_t words = n / 64 + 1, i;
 	uint64_t *b;
+	double *c;
 
-	if (words > SIZE_MAX / IX_COUNT / sizeof *b) {
+	if (words > SIZE_MAX / IX_COUNT / sizeof *b ||
+	    words > SIZE_MAX / 64 / sizeof *c) {
 		match_index_free(idx);
 		return -1;
 	}
 	if (idx->cap_words < words) {
-		if ((b = malloc(words * IX_COUNT * sizeof *b)) == NULL) {
+		b = malloc(words * IX_COUNT * sizeof *b);
+		c = malloc(words * 64 * sizeof *c);
+		if (b == NULL || c == NULL) {
+			free(b);
+			free(c);
 			match_index_free(idx);
 			return -1;
 		}
 		free(idx->bits);
+		free(idx->coslat);
 		idx->bits = b;
+		idx->coslat = c;
 		idx->cap_words = words;
 	}
 	idx->words = words;

@@ -38,14 +38,21 @@
 struct top_req {
 	const struct match_ctx *x;
 	const struct match_top *t;
+	const double *coslat; /* the index's, by position */
 	struct match_query q;
 	struct scarcity_min m;
 	bool scarcity;
+	bool complete;  /* top_scarcity filtered every shelter that may pass */
 	uint64_t langs; /* the request's language bits */
 	unsigned spec;  /* specialised tags it neither needs nor prefers */
 	int nprefers;
 	unsigned programs;    /* those that pass program and eligibility */
 	unsigned ruled, open; /* program bits (as in top_block.programs) */
+	/* For top_member_bound: the weights (0: off) and their sum, and
+	 * care_fit as a table (by tags offered and unneeded); freshness is
+	 * x->fresh. */
+	double w[SCORER_COUNT], wsum;
+	int care_fit[CARE_COUNT + 1][5];
 };
 
 /* Least spare children places a pool of block k leaves r's household. */
@@ -61,11 +68,22 @@ top_spare_min(const struct top_block *k, const struct request *r)
 	return m == 0 ? INT_MAX : __builtin_ctz(m);
 }
 
-/* Is position pos left by the index for the request? */
+/* Is position pos left by the index for the request, and not seen to
+ * fail a filter? */
 static bool
 top_passes_index(const struct top_req *tr, uint32_t pos)
 {
-	return (match_query_word(&tr->q, pos / 64) >> (pos % 64)) & 1;
+	return (tr->t->left[pos / 64] >> (pos % 64)) & 1;
+}
+
+/* The positions the index leaves, once: each is then a bit test. */
+static void
+top_left_init(const struct top_req *tr, size_t words)
+{
+	size_t w;
+
+	for (w = 0; w < words; w++)
+		tr->t->left[w] = match_query_word(&tr->q, w);
 }
 
 /* Filter and score the shelter at pos into c: true when a candidate. */
@@ -77,15 +95,16 @@ top_take(const struct top_req *tr, uint32_t pos, struct match_candidate *c)
 	double dexp;
 
 	c->shelter = tr->t->sh[pos];
-	if (match_filter(x, c->shelter, c, &missing, &dexp) != 0)
+	if (match_filter(x, c->shelter, tr->coslat[pos], c, &missing, &dexp) !=
+	    0)
 		return false;
 	c->pool = c->pools[0];
 	c->free = model_pool_free(&c->shelter->pools[c->pool]);
-	match_score(x, c, dexp);
+	match_score(x, c, tr->coslat[pos], dexp);
 	if (tr->scarcity) {
 		c->scores[SCORER_SCARCITY] =
 		    scarcity_of(x->req, x->opt, c, &tr->m);
-		match_combine(x->opt->weights, c);
+		match_combine_ctx(x, c);
 	}
 	return true;
 }
@@ -120,31 +139,46 @@ top_scarcity(struct top_req *tr)
 	double dexp;
 
 	memset(m, 0, sizeof *m);
+	tr->complete = true;
 	for (b = 0; b < set->nblocks; b++) {
 		k = &set->b[b];
-		if (!top_block_may(tr, k) ||
-		    (m->n > 0 && top_spare_min(k, x->req) >= m->min_spare &&
-		        k->care_min[tr->spec] >= m->min_care &&
-		        (m->any_ruled || (k->programs & tr->ruled) == 0)))
+		if (!top_block_may(tr, k))
 			continue;
+		if (m->n > 0 && top_spare_min(k, x->req) >= m->min_spare &&
+		    k->care_min[tr->spec] >= m->min_care &&
+		    (m->any_ruled || (k->programs & tr->ruled) == 0)) {
+			tr->complete = false;
+			continue;
+		}
 		spare = top_spare_min(k, x->req);
 		for (j = match_blocks_members(tr->t, b, &end); j < end; j++) {
+			/* Out of table order: the pages are cold too. */
+			if (j + MATCH_PREFETCH < end &&
+			    top_passes_index(
+			        tr, set->order[j + MATCH_PREFETCH]))
+				match_prefetch(
+				    tr->t->sh[set->order[j + MATCH_PREFETCH]]);
 			pos = set->order[j];
 			c.shelter = s = tr->t->sh[pos];
-			/* Only a shelter that could lower a minimum. */
-			if (!top_passes_index(tr, pos) ||
-			    (m->n > 0 && spare >= m->min_spare &&
-			        (m->any_ruled ||
-			            (unsigned)s->program >= PROGRAM_COUNT ||
-			            !(tr->ruled & (1u << s->program))) &&
-			        __builtin_popcount(tr->t->mem[pos].spec &
-			            tr->spec) >= m->min_care))
+			if (!top_passes_index(tr, pos))
 				continue;
-			if (match_filter(x, c.shelter, &c, &missing, &dexp) ==
-			    0) {
+			/* Only a shelter that could lower a minimum. */
+			if (m->n > 0 && spare >= m->min_spare &&
+			    (m->any_ruled ||
+			        (unsigned)s->program >= PROGRAM_COUNT ||
+			        !(tr->ruled & (1u << s->program))) &&
+			    match_popcount(tr->t->mem[pos].spec & tr->spec) >=
+			        m->min_care) {
+				tr->complete = false;
+				continue;
+			}
+			if (match_filter(x, c.shelter, tr->coslat[pos], &c,
+			        &missing, &dexp) == 0) {
 				c.pool = c.pools[0];
 				scarcity_note(x->req, x->opt, &c, m);
-			}
+			} else /* the search need not filter it again */
+				tr->t->left[pos / 64] &=
+				    ~((uint64_t)1 << (pos % 64));
 		}
 	}
 }
@@ -212,36 +246,86 @@ top_bound_of(const struct top_req *tr, int si, size_t b)
 	return match_rank_key(&c, k->rank_min);
 }
 
-/* The best key the shelter at pos can have, from its record and the
- * scores sc and spare of its block (top_block_scores). */
+/* The rank key with score bits hi (as match_rank_key), free and rank. */
+static uint64_t
+top_key(uint64_t hi, int free, uint32_t rank)
+{
+	uint64_t f = free < 0 ? 0 : free > 0x3ffff ? 0x3ffff : (uint64_t)free;
+
+	return hi | (0x3ffff - f) << 32 | rank;
+}
+
+/* The tables of top_member_bound for the request. */
+static void
+top_tables(struct top_req *tr)
+{
+	const struct match_options *opt = tr->x->opt;
+	int k, e;
+
+	tr->wsum = 0;
+	for (k = 0; k < SCORER_COUNT; k++) {
+		tr->w[k] = opt->weights[k] > 0 ? opt->weights[k] : 0;
+		tr->wsum += tr->w[k];
+	}
+	for (k = 0; k <= CARE_COUNT; k++)
+		for (e = 0; e < 5; e++)
+			tr->care_fit[k][e] = match_score_care_fit(tr->nprefers,
+			    k < tr->nprefers ? k : tr->nprefers, e);
+}
+
+/* The weighted scores of block b's members that top_member_bound does
+ * not take from the member (sc: top_block_scores). */
+static double
+top_block_fixed(const struct top_req *tr, const int *sc)
+{
+	const double *w = tr->w;
+	double sum = w[SCORER_SAFETY_DISTANCE] * sc[SCORER_SAFETY_DISTANCE] +
+	    w[SCORER_PROXIMITY] * sc[SCORER_PROXIMITY] +
+	    w[SCORER_TOGETHER] * sc[SCORER_TOGETHER];
+
+	if (tr->x->req->nlanguages == 0)
+		sum += w[SCORER_LANGUAGE] * sc[SCORER_LANGUAGE];
+	return sum;
+}
+
+/* The best key the shelter at pos can have, from its record and what
+ * its block fixes: fixed (top_block_fixed) and spare (top_block_scores).
+ * In hot loops: a weighted sum without match_combine's calls, summed in
+ * another order, so one hundredth more covers its rounding. */
 static uint64_t
 top_member_bound(
-    const struct top_req *tr, const int *sc, int spare, uint32_t pos)
+    const struct top_req *tr, double fixed, int spare, uint32_t pos)
 {
 	const struct top_member *m = &tr->t->mem[pos];
 	const struct request *r = tr->x->req;
-	struct match_candidate c;
-	int extra = __builtin_popcount(m->spec & tr->spec);
+	const double *w = tr->w;
+	int extra = match_popcount(m->spec & tr->spec), scar, score;
+	double sum = fixed;
 
-	memcpy(c.scores, sc, sizeof c.scores);
-	if (r->nlanguages > 0)
-		c.scores[SCORER_LANGUAGE] = (m->langs & tr->langs) ? 100 : 0;
-	c.scores[SCORER_CARE_FIT] = match_score_care_fit(
-	    tr->nprefers, __builtin_popcount(r->prefers & m->care), extra);
-	c.scores[SCORER_OCCUPANCY] = m->occupancy;
-	c.scores[SCORER_FRESHNESS] =
-	    match_score_freshness(tr->x->opt, m->updated_at);
-	if (tr->scarcity)
-		c.scores[SCORER_SCARCITY] = 100 - spare -
+	if (r->nlanguages > 0 && (m->langs & tr->langs))
+		sum += w[SCORER_LANGUAGE] * 100;
+	sum += w[SCORER_CARE_FIT] *
+	    tr->care_fit[match_popcount(r->prefers & m->care)][extra];
+	sum += w[SCORER_OCCUPANCY] * m->occupancy;
+	sum += w[SCORER_FRESHNESS] *
+	    match_score_fresh_of(tr->x->fresh, tr->x->opt, m->updated_at);
+	if (tr->scarcity) {
+		scar = 100 - spare -
 		    (tr->m.any_ruled &&
 		                ((unsigned)m->program >= PROGRAM_COUNT ||
 		                    (tr->open & (1u << m->program)))
 		            ? 50
 		            : 0) -
 		    (extra > tr->m.min_care ? 25 : 0);
-	match_combine(tr->x->opt->weights, &c);
-	c.free = m->free_max[r->gender];
-	return match_rank_key(&c, tr->t->rank[pos]);
+		sum += w[SCORER_SCARCITY] * scar;
+	} else
+		sum += w[SCORER_SCARCITY] * 100;
+	score =
+	    tr->wsum > 0 ? match_score_round(100.0 * sum / tr->wsum) + 1 : 0;
+	if (score > 10000)
+		score = 10000;
+	return top_key((uint64_t)(10000 - score) << 50, m->free_max[r->gender],
+	    tr->t->rank[pos]);
 }
 
 /* Mark (on 1) or clear the blocks of set si holding a case shelter. */
@@ -272,15 +356,6 @@ top_mark_case(const struct top_req *tr, int si, uint8_t on)
 		     lo++)
 			t->mark[t->set[si].block[t->byid[lo]]] = on;
 	}
-}
-
-/* The rank key with score bits hi (as match_rank_key), free and rank. */
-static uint64_t
-top_key(uint64_t hi, int free, uint32_t rank)
-{
-	uint64_t f = free < 0 ? 0 : free > 0x3ffff ? 0x3ffff : (uint64_t)free;
-
-	return hi | (0x3ffff - f) << 32 | rank;
 }
 
 /* Restore the min-heap on key below i of h[0..n). */
@@ -337,6 +412,29 @@ top_keep(struct match_result *res, uint64_t *keys, size_t k, size_t *n,
 	res->candidates[j] = *c;
 }
 
+/* Every candidate, when top_scarcity found them all and they are k or
+ * fewer: no block needs a bound (the left positions are the candidates,
+ * and some in blocks no member of which can pass). */
+static void
+top_collect(const struct top_req *tr, size_t k, struct match_result *res)
+{
+	struct match_candidate c;
+	uint64_t *keys =
+	    (uint64_t *)(res->candidates + 2 * res->cap_candidates);
+	size_t w, n = 0;
+	uint64_t m;
+	uint32_t pos;
+
+	for (w = 0; w < tr->t->n / 64 + 1; w++)
+		for (m = tr->t->left[w]; m != 0; m &= m - 1) {
+			pos = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(m));
+			if (top_take(tr, pos, &c))
+				top_keep(res, keys, k, &n, &c,
+				    match_rank_key(&c, tr->t->rank[pos]));
+		}
+	res->ncandidates = res->eligible = n;
+}
+
 /* The search of match_run_top over set si: the first k into res. */
 static void
 top_search(const struct top_req *tr, int si, size_t k, struct match_result *res)
@@ -351,6 +449,8 @@ top_search(const struct top_req *tr, int si, size_t k, struct match_result *res)
 	uint64_t hi;
 	uint32_t pos;
 	int sc[SCORER_COUNT], spare;
+	double fixed;
+
 	for (b = 0; b < set->nblocks; b++) {
 		if (!top_block_may(tr, &set->b[b]))
 			continue;
@@ -363,6 +463,7 @@ top_search(const struct top_req *tr, int si, size_t k, struct match_result *res)
 			break;
 		b = bd[0].block;
 		top_block_scores(tr, si, b, sc, &spare);
+		fixed = top_block_fixed(tr, sc);
 		/* The block's best score with a member's own free places and
 		 * rank: a bound cheaper than top_member_bound. */
 		hi = bd[0].key & ~(((uint64_t)1 << 50) - 1);
@@ -373,7 +474,7 @@ top_search(const struct top_req *tr, int si, size_t k, struct match_result *res)
 			if (n == k &&
 			    (top_key(hi, tr->t->mem[pos].free_max[r->gender],
 			         tr->t->rank[pos]) >= keys[k - 1] ||
-			        top_member_bound(tr, sc, spare, pos) >=
+			        top_member_bound(tr, fixed, spare, pos) >=
 			            keys[k - 1]))
 				continue;
 			if (top_take(tr, pos, &c))
@@ -408,9 +509,11 @@ match_run_top(const struct match_index *idx,
 		return 0;
 	}
 	tr.t = idx->top;
+	tr.coslat = idx->coslat;
 	if (match_begin(res, k) == -1)
 		return -1;
 	match_ctx_init(&x, req, in, opt);
+	x.first_fail = true;
 	if (in != NULL && match_lists_find(idx, shelters, in, &lists) == 0)
 		x.lists = &lists;
 	for (p = 0; p < PROGRAM_COUNT; p++)
@@ -426,6 +529,7 @@ match_run_top(const struct match_index *idx,
 	}
 	tr.programs = programs;
 	match_index_query(idx, req, programs, &tr.q);
+	top_left_init(&tr, idx->words);
 	for (i = 0; i < req->nlanguages && i < MODEL_LANG_MAX; i++)
 		tr.langs |= match_blocks_lang(
 		    (struct match_top *)tr.t, req->languages[i], false);
@@ -440,6 +544,7 @@ match_run_top(const struct match_index *idx,
 			tr.ruled |= 1u << p;
 	}
 	tr.scarcity = opt->weights[SCORER_SCARCITY] > 0;
+	top_tables(&tr);
 	if (tr.scarcity)
 		top_scarcity(&tr);
 	si = (opt->weights[SCORER_SAFETY_DISTANCE] > 0 &&
@@ -450,7 +555,10 @@ match_run_top(const struct match_index *idx,
 	    : TOP_KIND;
 	if (in != NULL && req->co_victims == CO_VICTIMS_TOGETHER)
 		top_mark_case(&tr, si, 1);
-	top_search(&tr, si, k, res);
+	if (tr.scarcity && tr.complete && tr.m.n <= k)
+		top_collect(&tr, k, res);
+	else
+		top_search(&tr, si, k, res);
 	if (in != NULL && req->co_victims == CO_VICTIMS_TOGETHER)
 		top_mark_case(&tr, si, 0);
 	res->total = n;

@@ -580,17 +580,28 @@ model_request_parse(const json_t *obj, const struct gazetteer *gaz,
 bool
 model_pool_admits(const struct pool *p, const struct request *r)
 {
+	struct model_household h;
+
+	model_household_of(r, &h);
+	return model_household_admits(p, &h);
+}
+
+/* model_household_of: see model.h. A boy older than the pool's limit
+ * keeps the household out: the oldest one decides. */
+void
+model_household_of(const struct request *r, struct model_household *h)
+{
 	int i;
 
-	if (!(p->genders & (1u << r->gender)) || r->age < p->min_age ||
-	    r->age > p->max_age || r->nchildren > p->children_max)
-		return false;
-	for (i = 0; i < r->nchildren; i++)
+	h->gender_bit = 1u << r->gender;
+	h->age = r->age;
+	h->nchildren = r->nchildren;
+	h->boy_age = INT_MIN;
+	for (i = 0; i < r->nchildren && i < MODEL_CHILD_MAX; i++)
 		if (r->children[i].has_gender &&
 		    r->children[i].gender == GENDER_M &&
-		    r->children[i].age > p->boys_max_age)
-			return false;
-	return true;
+		    r->children[i].age > h->boy_age)
+			h->boy_age = r->children[i].age;
 }
 
 /*

@@ -8,16 +8,11 @@
  */
 #include <string.h>
 
+#include "match_internal.h"
 #include "scarcity.h"
 
-/* The three ways a place can be needed more by others than another one. */
-struct scarcity_facts {
-	bool open_program; /* a program without eligibility rules */
-	int spare;         /* children places the household leaves unused */
-	int unneeded_care; /* specialised tags the request does not use */
-};
-
-static void
+/* scarcity_facts: see scarcity.h. */
+void
 scarcity_facts(const struct request *r, const struct match_options *opt,
     const struct match_candidate *c, struct scarcity_facts *f)
 {
@@ -27,7 +22,33 @@ scarcity_facts(const struct request *r, const struct match_options *opt,
 	f->open_program = (unsigned)s->program >= PROGRAM_COUNT ||
 	    !opt->programs[s->program].set;
 	f->spare = s->pools[c->pool].children_max - r->nchildren;
-	f->unneeded_care = __builtin_popcount(extra);
+	f->unneeded_care = match_popcount(extra);
+}
+
+static void
+scarcity_note_facts(const struct scarcity_facts *f, struct scarcity_min *m)
+{
+	if (!f->open_program)
+		m->any_ruled = true;
+	if (m->n == 0 || f->spare < m->min_spare)
+		m->min_spare = f->spare;
+	if (m->n == 0 || f->unneeded_care < m->min_care)
+		m->min_care = f->unneeded_care;
+	m->n++;
+}
+
+static int
+scarcity_of_facts(const struct scarcity_facts *f, const struct scarcity_min *m)
+{
+	int v = 100;
+
+	if (f->open_program && m->any_ruled)
+		v -= 50;
+	if (f->spare > m->min_spare)
+		v -= 25;
+	if (f->unneeded_care > m->min_care)
+		v -= 25;
+	return v;
 }
 
 /* scarcity_note: see scarcity.h. */
@@ -38,13 +59,7 @@ scarcity_note(const struct request *r, const struct match_options *opt,
 	struct scarcity_facts f;
 
 	scarcity_facts(r, opt, c, &f);
-	if (!f.open_program)
-		m->any_ruled = true;
-	if (m->n == 0 || f.spare < m->min_spare)
-		m->min_spare = f.spare;
-	if (m->n == 0 || f.unneeded_care < m->min_care)
-		m->min_care = f.unneeded_care;
-	m->n++;
+	scarcity_note_facts(&f, m);
 }
 
 /* scarcity_of: see scarcity.h. */
@@ -53,30 +68,23 @@ scarcity_of(const struct request *r, const struct match_options *opt,
     const struct match_candidate *c, const struct scarcity_min *m)
 {
 	struct scarcity_facts f;
-	int v = 100;
 
 	scarcity_facts(r, opt, c, &f);
-	if (f.open_program && m->any_ruled)
-		v -= 50;
-	if (f.spare > m->min_spare)
-		v -= 25;
-	if (f.unneeded_care > m->min_care)
-		v -= 25;
-	return v;
+	return scarcity_of_facts(&f, m);
 }
 
 /* scarcity_score: see scarcity.h. */
 void
-scarcity_score(const struct request *r, const struct match_options *opt,
-    struct match_candidate *c, size_t n)
+scarcity_score(
+    struct match_candidate *c, const struct scarcity_facts *f, size_t n)
 {
 	struct scarcity_min m = {0};
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		scarcity_note(r, opt, &c[i], &m);
+		scarcity_note_facts(&f[i], &m);
 	for (i = 0; i < n; i++)
-		c[i].scores[SCORER_SCARCITY] = scarcity_of(r, opt, &c[i], &m);
+		c[i].scores[SCORER_SCARCITY] = scarcity_of_facts(&f[i], &m);
 }
 
 /* scarcity_program_free: see scarcity.h. */

@@ -20,6 +20,17 @@ struct scarcity_min {
 	int min_care;   /* specialised tags the request does not use */
 };
 
+/* The three ways a place can be needed more by others than another one. */
+struct scarcity_facts {
+	bool open_program; /* a program without eligibility rules */
+	int spare;         /* children places the household leaves unused */
+	int unneeded_care; /* specialised tags the request does not use */
+};
+
+/* The facts of candidate c (its shelter and chosen pool) for r. */
+void scarcity_facts(const struct request *r, const struct match_options *opt,
+    const struct match_candidate *c, struct scarcity_facts *f);
+
 /* Note candidate c (passed every filter for r) into m (zero at first). */
 void scarcity_note(const struct request *r, const struct match_options *opt,
     const struct match_candidate *c, struct scarcity_min *m);
@@ -30,10 +41,12 @@ int scarcity_of(const struct request *r, const struct match_options *opt,
 
 /*
  * Set scores[SCORER_SCARCITY] of the n candidates c (which passed every
- * filter for r), each relative to the others. Does not combine the score.
+ * filter), each relative to the others, from their facts f[0..n) (taken
+ * when the shelters were scored, so that they are not read again). Does
+ * not combine the score.
  */
-void scarcity_score(const struct request *r, const struct match_options *opt,
-    struct match_candidate *c, size_t n);
+void scarcity_score(
+    struct match_candidate *c, const struct scarcity_facts *f, size_t n);
 
 /*
  * The free places (never below 0 per pool) of every program over the

@@ -12,6 +12,17 @@ struct gazetteer;
  * mean Earth radius 6371.0088 km). */
 double geo_distance_km(double lat1, double lon1, double lat2, double lon2);
 
+/* The cosine of latitude lat (degrees), as geo_distance_km_cos takes it. */
+double geo_cos_lat(double lat);
+
+/*
+ * geo_distance_km with the points' geo_cos_lat given: the same result, bit
+ * for bit, for a caller that measures from one point to many and keeps
+ * each point's cosine.
+ */
+double geo_distance_km_cos(double lat1, double lon1, double cos1, double lat2,
+    double lon2, double cos2);
+
 /*
  * Load a gazetteer from a TSV file with a header line; the columns name,
  * lat and lon are found by header name, other columns are ignored. Returns

@@ -199,6 +199,7 @@ struct match_result {
 struct match_index {
 	uint64_t *bits; /* one bitset of `words` words per indexed fact */
 	size_t n, words, cap_words;
+	double *coslat; /* by position: geo_cos_lat of the shelter's latitude */
 	struct match_top *top; /* bounds for match_run_top (NULL: none) */
 	bool by_id;            /* the shelters were in increasing id order */
 };

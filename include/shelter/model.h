@@ -14,6 +14,7 @@
 #ifndef SHELTER_MODEL_H
 #define SHELTER_MODEL_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -319,6 +320,25 @@ bool model_pools_same(const struct shelter *a, const struct shelter *b);
 
 /* Does pool p admit the request's person and children? */
 bool model_pool_admits(const struct pool *p, const struct request *r);
+
+/* What model_pool_admits reads of a request, found once for a request
+ * tried against many pools. */
+struct model_household {
+	unsigned gender_bit; /* 1u << gender */
+	int age, nchildren;
+	int boy_age; /* the oldest child given as a boy; INT_MIN: none */
+};
+
+void model_household_of(const struct request *r, struct model_household *h);
+
+/* model_pool_admits of the request h was found for. */
+static inline bool
+model_household_admits(const struct pool *p, const struct model_household *h)
+{
+	return (p->genders & h->gender_bit) && h->age >= p->min_age &&
+	    h->age <= p->max_age && h->nchildren <= p->children_max &&
+	    h->boy_age <= p->boys_max_age;
+}
 
 /* Names of enum values, as on the wire. */
 const char *model_program_name(enum program p);

@@ -244,6 +244,10 @@ random_options(struct match_options *opt)
 
 	match_options_default(opt);
 	opt->now_ms = (long long)DAY * 86400000 + 3600000;
+	/* A clock before the reports (h < 0: fresh) or far after them. */
+	if (rnd(0, 5) == 0)
+		opt->now_ms = rnd(0, 1) ? (long long)rnd(0, 100) * 3600000
+		                        : opt->now_ms + rnd(0, 100) * 3600000LL;
 	if (rnd(0, 3) == 0)
 		for (k = 0; k < PROGRAM_COUNT; k++)
 			opt->reserve[k] = rnd(0, 1) ? rnd(1, 400) : 0;

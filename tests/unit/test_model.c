@@ -1226,6 +1226,61 @@ test_never_crash(void **state)
 	json_decref(j);
 }
 
+/* The rule of model_pool_admits spelled out child by child. */
+static bool
+admits_by_children(const struct pool *p, const struct request *r)
+{
+	int i;
+
+	if (!(p->genders & (1u << r->gender)) || r->age < p->min_age ||
+	    r->age > p->max_age || r->nchildren > p->children_max)
+		return false;
+	for (i = 0; i < r->nchildren; i++)
+		if (r->children[i].has_gender &&
+		    r->children[i].gender == GENDER_M &&
+		    r->children[i].age > p->boys_max_age)
+			return false;
+	return true;
+}
+
+/* A household found once admits where the child-by-child rule does. */
+static void
+test_household_admits(void **state)
+{
+	struct model_household h;
+	struct request r;
+	struct pool p;
+	unsigned seed = 12345;
+	int i, k, yes = 0;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		memset(&r, 0, sizeof r);
+		memset(&p, 0, sizeof p);
+#define NEXT(n) ((int)((seed = seed * 1103515245u + 12345u) >> 16) % (n))
+		r.gender = (enum gender)NEXT(GENDER_COUNT);
+		r.age = 12 + NEXT(50);
+		r.nchildren = NEXT(MODEL_CHILD_MAX + 1);
+		for (k = 0; k < r.nchildren; k++)
+			r.children[k] = (struct child){NEXT(18),
+			    (enum gender)NEXT(GENDER_COUNT), NEXT(2) == 1};
+		p.genders = (unsigned)NEXT(1 << GENDER_COUNT);
+		p.min_age = NEXT(2) ? 18 : NEXT(18);
+		p.max_age = 17 + NEXT(104);
+		p.children_max = NEXT(MODEL_CHILD_MAX + 1);
+		p.boys_max_age = NEXT(18);
+#undef NEXT
+		model_household_of(&r, &h);
+		assert_int_equal(
+		    model_household_admits(&p, &h), admits_by_children(&p, &r));
+		assert_int_equal(
+		    model_pool_admits(&p, &r), admits_by_children(&p, &r));
+		yes += admits_by_children(&p, &r);
+	}
+	/* Both answers occur often. */
+	assert_true(yes > 500 && yes < 19500);
+}
+
 int
 main(void)
 {
@@ -1255,6 +1310,7 @@ main(void)
 	    cmocka_unit_test(test_enums_and_validators),
 	    cmocka_unit_test(test_time),
 	    cmocka_unit_test(test_never_crash),
+	    cmocka_unit_test(test_household_admits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
