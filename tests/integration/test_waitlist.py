@@ -413,6 +413,23 @@ def test_places_taken_start_no_pass_a_place_freed_does():
         assert waitlist_reads(r) >= 1
 
 
+def waiting_at_a_full_shelter(env, n, ref):
+    """n requests waiting for the full default shelter, the pass
+    their settling starts done, every Redis call logged from then on."""
+    c = env.client("coordinator")
+    r = env.redis
+    log_every_call(r)
+    subs = submit_many(c, [request("%s-%02d" % (ref, i)) for i in range(n)])
+    assert not any(s["proposal"] for s in subs)
+    settled(r)
+    return c, r, subs
+
+
+def free_places(env, occupied):
+    env.client("admin").call("shelter.capacity", {
+        "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": occupied}}})
+
+
 def test_one_freed_place_is_proposed_once():
     # Sixty waiting requests (more than a pass's first read) fit one full
     # shelter. A place frees up: the pass proposes it to the first in the
@@ -422,14 +439,8 @@ def test_one_freed_place_is_proposed_once():
     full = shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=2,
                                                    occupied=2)])
     with Env(shelters=[full]) as env:
-        c = env.client("coordinator")
-        r = env.redis
-        log_every_call(r)
-        subs = submit_many(c, [request("ONE-%02d" % i) for i in range(60)])
-        assert not any(s["proposal"] for s in subs)
-        settled(r)
-        env.client("admin").call("shelter.capacity", {
-            "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 1}}})
+        c, r, subs = waiting_at_a_full_shelter(env, 60, "ONE")
+        free_places(env, 1)
         first = subs[0]["request"]["id"]
         wait_until(lambda: status(c, first) == "proposed", 5,
                    what="the first in the queue proposed")
@@ -439,8 +450,7 @@ def test_one_freed_place_is_proposed_once():
         # The second place frees up: the next in the queue, one call, from
         # the memo (a read of the waitlist would take two).
         r.cmd("SLOWLOG", "RESET")
-        env.client("admin").call("shelter.capacity", {
-            "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 0}}})
+        free_places(env, 0)
         wait_until(lambda: c.call("stats.get")["requests"]["proposed"] == 2,
                    5, what="a second proposal")
         time.sleep(0.3)
@@ -459,14 +469,8 @@ def test_settled_waitlist_is_read_before_a_place_frees():
     full = shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=1,
                                                    occupied=1)])
     with Env(shelters=[full]) as env:
-        c = env.client("coordinator")
-        r = env.redis
-        log_every_call(r)
-        subs = submit_many(c, [request("SET-%02d" % i) for i in range(30)])
-        assert not any(s["proposal"] for s in subs)
-        settled(r)
-        env.client("admin").call("shelter.capacity", {
-            "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 0}}})
+        c, r, subs = waiting_at_a_full_shelter(env, 30, "SET")
+        free_places(env, 0)
         wait_until(lambda: status(c, subs[0]["request"]["id"]) == "proposed",
                    5, what="the first in the queue proposed")
         got = calls(r, "shd_waiting")
