@@ -425,7 +425,7 @@ def waiting_at_a_full_shelter(env, n, ref):
     return c, r, subs
 
 
-def free_places(env, occupied):
+def report_occupied(env, occupied):
     env.client("admin").call("shelter.capacity", {
         "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": occupied}}})
 
@@ -440,7 +440,7 @@ def test_one_freed_place_is_proposed_once():
                                                    occupied=2)])
     with Env(shelters=[full]) as env:
         c, r, subs = waiting_at_a_full_shelter(env, 60, "ONE")
-        free_places(env, 1)
+        report_occupied(env, 1)
         first = subs[0]["request"]["id"]
         wait_until(lambda: status(c, first) == "proposed", 5,
                    what="the first in the queue proposed")
@@ -450,7 +450,7 @@ def test_one_freed_place_is_proposed_once():
         # The second place frees up: the next in the queue, one call, from
         # the memo (a read of the waitlist would take two).
         r.cmd("SLOWLOG", "RESET")
-        free_places(env, 0)
+        report_occupied(env, 0)
         wait_until(lambda: c.call("stats.get")["requests"]["proposed"] == 2,
                    5, what="a second proposal")
         time.sleep(0.3)
@@ -470,7 +470,7 @@ def test_settled_waitlist_is_read_before_a_place_frees():
                                                    occupied=1)])
     with Env(shelters=[full]) as env:
         c, r, subs = waiting_at_a_full_shelter(env, 30, "SET")
-        free_places(env, 0)
+        report_occupied(env, 0)
         wait_until(lambda: status(c, subs[0]["request"]["id"]) == "proposed",
                    5, what="the first in the queue proposed")
         got = calls(r, "shd_waiting")
