@@ -119,6 +119,14 @@ class Sentinels:
                 return False
         return True
 
+    def seen(self):
+        """What each sentinel knows: replicas and other sentinels."""
+        return "; ".join(
+            "%d: %d replica(s), %d sentinel(s)" % (
+                i, len(self.cmd(i, "SENTINEL", "replicas", MASTER_NAME)),
+                len(self.cmd(i, "SENTINEL", "sentinels", MASTER_NAME)))
+            for i in range(self.n))
+
     def redis_conf(self, **extra):
         conf = {"sentinels": [{"host": "127.0.0.1", "port": p}
                               for p in self.ports],

@@ -13,8 +13,15 @@ def test_failover_loses_no_acknowledged_write():
     total = 40
     with Node() as m, Node(m) as rep, Sentinels(m, 3) as sen:
         wait_synced(rep)
-        wait_until(sen.know_replicas, 20, 0.1,
-                   "the sentinels to see the replica and each other")
+        # A sentinel learns of replicas from the master's INFO (every
+        # 10 s) and of the others from hello messages (every 2 s); under
+        # valgrind on a loaded machine 20 s was once not enough.
+        try:
+            wait_until(sen.know_replicas, 45, 0.1,
+                       "the sentinels to see the replica and each other")
+        except TimeoutError:
+            raise AssertionError("sentinels see %s\n%s" % (
+                sen.seen(), sen.log_text()[-4000:]))
         with Daemon(m, shelters=[shelter(DEFAULT_SHELTER_ID, total=total)],
                     redis_conf=sen.redis_conf(min_replicas_ack=1)) as d:
             c = d.client("coordinator")
