@@ -50,7 +50,9 @@ def sentinel_binary():
 
 class Sentinels:
     """n redis-sentinel processes watching master (quorum n // 2 + 1),
-    with short timeouts: down after 1 s, failover timeout 2 s."""
+    with short timeouts: down after 1 s; a failover times out after 10 s
+    (at 2 s a promotion slowed by a loaded machine was taken over by a
+    second failover, back to the old master)."""
 
     def __init__(self, master, n=3, down_after_ms=1000):
         self.master = master
@@ -85,7 +87,7 @@ class Sentinels:
                     "logfile %s\n"
                     "sentinel monitor %s 127.0.0.1 %d %d\n"
                     "sentinel down-after-milliseconds %s %d\n"
-                    "sentinel failover-timeout %s 2000\n"
+                    "sentinel failover-timeout %s 10000\n"
                     "sentinel parallel-syncs %s 1\n"
                     % (port, self.dir,
                        os.path.join(self.dir, "sentinel-%d.log" % i),
