@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/sds.h>
-
 #include "log.h"
 #include "store.h"
 #include "store_internal.h"
@@ -61,34 +59,18 @@ store_fn_spread(enum store_fn fn)
 	return fn == STORE_FN_SUBMIT || fn == STORE_FN_CAPACITY;
 }
 
-/* Connection k of the pool: 0 is cmd, then the aux (NULL: not open). */
-static redisAsyncContext *
-store_pool(unsigned k)
-{
-	return k == 0 ? store_st.cmd : store_st.aux[k - 1];
-}
-
-/*
- * A connection for a spread call: the first of cmd and the open aux with
- * less than STORE_FILL bytes waiting to be written, else the next of a
- * round robin. Redis reads about that much of a connection in a turn of
- * its loop, so a few calls at a time share one connection (one read, one
- * write, for Redis and for us) and only a burst spreads over the pool.
- */
+/* The next connection of the round robin over cmd and the open aux. */
 static redisAsyncContext *
 store_pick(void)
 {
-	redisAsyncContext *ac;
 	unsigned i, k;
 
-	for (k = 0; k < STORE_AUX + 1; k++)
-		if ((ac = store_pool(k)) != NULL &&
-		    sdslen(ac->c.obuf) < STORE_FILL)
-			return ac;
 	for (i = 0; i < STORE_AUX + 1; i++) {
 		k = store_st.aux_next++ % (STORE_AUX + 1);
-		if ((ac = store_pool(k)) != NULL)
-			return ac;
+		if (k == 0 && store_st.cmd != NULL)
+			return store_st.cmd;
+		if (k > 0 && store_st.aux[k - 1] != NULL)
+			return store_st.aux[k - 1];
 	}
 	return store_st.cmd;
 }

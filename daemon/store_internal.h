@@ -31,9 +31,6 @@
  * a bounded amount per connection and turn, so more connections mean more
  * calls per fsync. */
 #define STORE_AUX 3
-/* Bytes waiting on a connection before spread calls take the next one
- * (store_pick): about what Redis reads of a connection in one turn. */
-#define STORE_FILL 16384
 
 enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT, PK_REPLY };
 
