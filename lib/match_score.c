@@ -70,18 +70,25 @@ match_score_occupancy(const struct shelter *s)
 	return match_score_clamp(match_score_round(100.0 * free / total));
 }
 
+/* Whole hours from at to now (0 for a time ahead), or -1 for none. */
+static long long
+match_score_hours_since(const struct match_options *opt, long long at)
+{
+	long long h;
+
+	if (at <= 0)
+		return -1;
+	h = (opt->now_ms - at) / 3600000;
+	return h < 0 ? 0 : h;
+}
+
 /* match_score_freshness: see match_internal.h. */
 int
 match_score_freshness(const struct match_options *opt, long long updated_at)
 {
-	long long h;
+	long long h = match_score_hours_since(opt, updated_at);
 
-	if (updated_at <= 0)
-		return 0;
-	h = (opt->now_ms - updated_at) / 3600000;
-	if (h < 0)
-		h = 0;
-	return match_score_fresh_hours(h);
+	return h < 0 ? 0 : match_score_fresh_hours(h);
 }
 
 /* match_score_fresh_hours: see match_internal.h. */
@@ -106,15 +113,10 @@ int
 match_score_fresh_of(
     const int *fresh, const struct match_options *opt, long long at)
 {
-	long long h;
+	long long h = match_score_hours_since(opt, at);
 
-	if (at <= 0)
-		return 0;
-	h = (opt->now_ms - at) / 3600000;
-	if (h < 0)
-		h = 0;
 	/* From 48 hours on the formula gives 0 or less: clamped to 0. */
-	return h < MATCH_FRESH_HOURS ? fresh[h] : 0;
+	return h >= 0 && h < MATCH_FRESH_HOURS ? fresh[h] : 0;
 }
 
 static bool
