@@ -941,6 +941,20 @@ class Client:
                 return ev
 
 
+def wait_store_down(c, timeout=10.0):
+    """After Redis went away: wait until the daemon behind client c has
+    read the end of its store connection, shown by a read refused with
+    store_unavailable. Until then a write may still be sent into the dead
+    connection, and is rightly answered outcome_unknown."""
+    def down():
+        try:
+            c.call("request.list", {}, timeout=5)
+        except RpcError as e:
+            return (e.code, e.reason) == (-32010, "store_unavailable")
+        return False
+    wait_until(down, timeout, 0.05, "a read refused with Redis away")
+
+
 def expect_error(fn, code, reason=None, field=None):
     """Run fn(); assert it raises RpcError with this code/reason/field.
     Returns the error."""

@@ -6,7 +6,7 @@ import os
 import signal
 
 from harness import (DEFAULT_SHELTER_ID, Env, RpcError, expect_error,
-                     request, shelter, wait_until)
+                     request, shelter, wait_store_down, wait_until)
 
 
 def stopped(env, fn):
@@ -80,6 +80,7 @@ def test_write_not_sent_is_store_unavailable():
         c = env.client("coordinator")
         a = c.call("request.submit", {"request": request("NS-1")})
         env.redis.stop()
+        wait_store_down(c)
         expect_error(lambda: c.call("proposal.accept",
                                     {"id": a["proposal"]["id"]}),
                      -32010, "store_unavailable")

@@ -11,7 +11,8 @@ import urllib.request
 
 from harness import (DEFAULT_SHELTER_ID, ROOT, ConnectionClosed, Daemon, Env,
                      Redis, RpcError, expect_error, request, sha256_hex,
-                     free_port, shelter, shelterd_path, wait_until)
+                     free_port, shelter, shelterd_path, wait_store_down,
+                     wait_until)
 
 
 def timed_error(c, method, params):
@@ -28,6 +29,7 @@ def test_redis_down_is_32010_within_2s_and_recovers():
         sub = c.call("request.submit", {"request": request("DOWN-1")})
         rid = sub["request"]["id"]
         env.redis.stop()
+        wait_store_down(c)
         calls = [
             ("request.submit", {"request": request("DOWN-2")}),
             ("request.get", {"id": rid}),
