@@ -85,6 +85,7 @@ static bool claiming;        /* the running pass keeps claims */
 static bool counted;         /* its claims know the table's free places */
 static bool unclaimed;       /* the next pass keeps none */
 static bool retry;           /* a proposal failed while claims left some */
+static uint64_t seen;        /* table_gen() when the last pass started */
 
 /* A request as the last complete read of the waitlist held it. */
 struct memo_entry {
@@ -544,7 +545,12 @@ placement_pass_start(evutil_socket_t fd, short what, void *arg)
 	if (placement_pass_read("", memo.ok ? memo.ver : -1) == -1) {
 		pending = 0;
 		running = false;
+		return;
 	}
+	/* Sent: the pass sees every place free now (a failure that ends it
+	 * early is the store going down, and its return wakes a pass). */
+	table_seen(seen);
+	seen = table_gen();
 }
 
 /*

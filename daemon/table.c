@@ -564,28 +564,6 @@ table_reload_ahead(void)
 	return 0;
 }
 
-/* The marks of the first page (an array of ids) into rl: 0, or -1. */
-static int
-table_marks_keep(const redisReply *m)
-{
-	size_t i;
-
-	if (m->type != REDIS_REPLY_ARRAY || m->elements == 0)
-		return 0;
-	if ((rl.marks = calloc(m->elements, sizeof *rl.marks)) == NULL) {
-		log_warn("table: calloc");
-		return -1;
-	}
-	for (i = 0; i < m->elements; i++) {
-		if (m->element[i]->type != REDIS_REPLY_STRING ||
-		    m->element[i]->len > MODEL_ID_MAX)
-			return -1;
-		memcpy(rl.marks[i], m->element[i]->str, m->element[i]->len);
-	}
-	rl.nmarks = m->elements;
-	return 0;
-}
-
 /*
  * One page arrived; arg is the reload it belongs to. The replies come in
  * the order the pages were sent, so every id up to the page's end (upto,
@@ -625,7 +603,8 @@ table_page_done(const redisReply *reply, const struct sh_error *err, void *arg)
 			table_reload_end(false);
 			return;
 		}
-	if (first && more && table_marks_keep(reply->element[1]) == -1) {
+	if (first && more &&
+	    table_read_ids(reply->element[1], &rl.marks, &rl.nmarks) == -1) {
 		table_reload_end(false);
 		return;
 	}
@@ -768,6 +747,20 @@ table_changed_since(uint64_t since, size_t *n)
 			changed[(*n)++] = s;
 	}
 	return changed;
+}
+
+/* A waitlist pass starts: see table.h. */
+void
+table_seen(uint64_t since)
+{
+	size_t i, n;
+	const struct shelter *const *ch = table_changed_since(since, &n);
+	struct entry *e;
+
+	for (i = 0; i < (ch != NULL ? n : live.n); i++) {
+		e = table_entry(ch != NULL ? ch[i] : live.v[i]);
+		(void)model_pools_freed(&e->s, e->free, &e->nfree);
+	}
 }
 
 /* The long-lived match result: see table.h. */

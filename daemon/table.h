@@ -126,6 +126,14 @@ uint64_t table_shelter_gen(const struct shelter *s);
  */
 const struct shelter *const *table_changed_since(uint64_t since, size_t *n);
 /*
+ * A waitlist pass starts and will see the free places of every live
+ * shelter as they are now: they become what the next event is compared
+ * with (model_pools_freed), for the shelters changed after generation
+ * since (all when the table no longer knows). So a shelter's first hold
+ * after it was put or loaded wakes no pass either.
+ */
+void table_seen(uint64_t since);
+/*
  * The index of table_all() for match_run_indexed, rebuilt here when an
  * insert or removal made it stale; valid until the next change. NULL on
  * ENOMEM (logged): match without it.

@@ -97,3 +97,25 @@ table_read_row(
 	*cseq = table_row_cseq(row->element[MODEL_ROW_CSEQ]);
 	return 0;
 }
+
+/* table_read_ids: see table_row.h. */
+int
+table_read_ids(const redisReply *m, char (**ids)[MODEL_ID_MAX + 1], size_t *n)
+{
+	size_t i;
+
+	if (m->type != REDIS_REPLY_ARRAY || m->elements == 0)
+		return 0;
+	if ((*ids = calloc(m->elements, sizeof **ids)) == NULL) {
+		log_warn("table: calloc");
+		return -1;
+	}
+	for (i = 0; i < m->elements; i++) {
+		if (m->element[i]->type != REDIS_REPLY_STRING ||
+		    m->element[i]->len > MODEL_ID_MAX)
+			return -1;
+		memcpy((*ids)[i], m->element[i]->str, m->element[i]->len);
+	}
+	*n = m->elements;
+	return 0;
+}

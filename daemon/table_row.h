@@ -22,5 +22,12 @@ int table_read_json(const json_t *obj, struct shelter *out);
  */
 int table_read_row(
     const redisReply *row, struct shelter *out, long long *cseq, bool *json);
+/*
+ * The ids of an array reply m (the marks of a first row page) into *ids,
+ * calloc'ed, and *n: 0 (none when m is no array or empty), or -1 when
+ * one is not an id (*ids may then be set, for the caller to free).
+ */
+int table_read_ids(
+    const redisReply *m, char (**ids)[MODEL_ID_MAX + 1], size_t *n);
 
 #endif

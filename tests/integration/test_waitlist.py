@@ -413,6 +413,34 @@ def test_places_taken_start_no_pass_a_place_freed_does():
         assert waitlist_reads(r) >= 1
 
 
+def test_first_hold_at_a_shelter_starts_no_pass():
+    # A shelter loaded at start and two put while the daemon runs: the
+    # pass their loading starts saw their places, so the first hold at
+    # each (the table had no event of them yet) starts no pass either.
+    with Env(shelters=[shelter("t-first-a", total=1)]) as env:
+        c = env.client("coordinator")
+        admin = env.client("admin")
+        r = env.redis
+        log_every_call(r)
+        for sid in ("t-first-b", "t-first-c"):
+            admin.call("shelter.put", {"shelter": shelter(sid, total=1)})
+        settled(r)
+        subs = [c.call("request.submit", {"request": request("FIRST-%d" % i)})
+                for i in range(3)]
+        assert sorted(s["proposal"]["shelter_id"] for s in subs) == \
+            ["t-first-a", "t-first-b", "t-first-c"], subs
+        time.sleep(0.5)
+        assert waitlist_reads(r) == 0
+        # A place that frees up still wakes one.
+        w = c.call("request.submit", {"request": request("FIRST-W")})
+        assert not w["proposal"]
+        settled(r)
+        c.call("proposal.reject", {"id": subs[1]["proposal"]["id"],
+                                   "reason": "x"})
+        wait_until(lambda: status(c, w["request"]["id"]) == "proposed", 5,
+                   what="W proposed after a hold was released")
+
+
 def waiting_at_a_full_shelter(env, n, ref):
     """n requests waiting for the full default shelter, the pass
     their settling starts done, every Redis call logged from then on."""
