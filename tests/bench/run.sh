@@ -37,8 +37,9 @@
 #      functions (FCALL shd_submit with the arguments shelterd sent, a
 #      fresh ref per call; FCALL shd_capacity) with CONNS connections: the
 #      ratio daemon/redis says what the daemon adds to Redis. Redis work
-#      per call (commands, CPU from INFO commandstats; the fsync is not in
-#      it) and shelterd's CPU per call (/proc) are printed beside it.
+#      per call (commands and the time in functions from INFO
+#      commandstats, Redis's whole CPU time from /proc) and shelterd's CPU
+#      per call (/proc) are printed beside it.
 #   3. The register's size: submit at 100, 1,000 and 10,000 shelters and
 #      the Redis time of a shd_alerts pass at each (SLOWLOG); at
 #      10,000: start-up time (exec to READY=1) and RSS after it, then
@@ -210,17 +211,31 @@ EOF
 }
 
 # Redis's own work since the last reset, per client call, as
-# "commands/call FCALLs/call usec/call", then reset.
+# "commands/call FCALLs/call function-usec/call process-usec/call", then
+# reset. The functions' time (FCALL's usec in INFO commandstats) already
+# holds the commands they run, which commandstats counts once more on
+# their own: those are not added again. The process time (/proc, user +
+# system of every thread) is all Redis did meanwhile: the sockets, the
+# AOF write and its fsync, the daemon's other reads.
 rstat() { # calls
+	cpu=$(rcpu)
 	redis-cli -p "$rport" INFO commandstats 2>/dev/null | tr -d '\r' |
-		awk -F'[:,=]' -v n="$1" '/^cmdstat_/ { c += $3; u += $5
-			if ($1 == "cmdstat_fcall") f += $3 }
-		END { printf "%.2f %.2f %.0f\n", c / n, f / n, u / n }'
+		awk -F'[:,=]' -v n="$1" -v cpu="$cpu" \
+			-v cpu0="$(cat "$tmp/p/rcpu0" 2>/dev/null || echo -1)" '
+		/^cmdstat_/ { c += $3; if ($1 == "cmdstat_fcall") { f += $3; u += $5 } }
+		END { printf "%.2f %.2f %.0f %.0f\n", c / n, f / n, u / n,
+			(cpu0 < 0 || cpu < 0) ? -1 : (cpu - cpu0) / n }'
+	echo "$cpu" >"$tmp/p/rcpu0"
 	redis-cli -p "$rport" CONFIG RESETSTAT >/dev/null 2>&1
 }
-rrow() { # label "cmds fcalls usec" [shelterd usec]
-	echo "$2 ${3:--1}" | awk -v l="$1" '{ printf "  %-34s redis per call: %5.1f commands (%.2f FCALL + what they ran), %4d us CPU", l, $1, $2, $3
-		if ($4 >= 0) printf "; shelterd %4d us CPU", $4
+# redis-server's CPU time so far in microseconds, or -1.
+rcpu() {
+	[ -r "/proc/$rpid/stat" ] || { echo -1; return; }
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.0f\n", ($12 + $13) * 1e6 / hz }' "/proc/$rpid/stat"
+}
+rrow() { # label "cmds fcalls fusec pusec" [shelterd usec]
+	echo "$2 ${3:--1}" | awk -v l="$1" '{ printf "  %-34s redis per call: %5.1f commands (%.2f FCALL), %4d us in functions, %4d us CPU", l, $1, $2, $3, $4
+		if ($5 >= 0) printf "; shelterd %4d us CPU", $5
 		printf "\n" }'
 }
 # shelterd's CPU time so far in microseconds (user + system), or -1.
