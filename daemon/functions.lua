@@ -810,11 +810,6 @@ local function capacity(a)
 	for i = 1, #flat, 2 do
 		h[flat[i]] = flat[i + 1]
 	end
-	local version = tonumber(h.version) or 0
-	if if_version ~= '' and tonumber(if_version) ~= version then
-		return fail(E.version, 'if_version', 'shelter ' .. id ..
-		    ' is at version ' .. int(version) .. ', not ' .. if_version)
-	end
 	local sets = {}
 	for i = 4, #a - 2, 3 do
 		local name = a[i]
@@ -832,6 +827,13 @@ local function capacity(a)
 			    'the total of ' .. int(t))
 		end
 		sets[#sets + 1] = {name, t, o}
+	end
+	-- The params first (an unknown pool, occupied above total), then
+	-- the state: PROTOCOL.md's check order.
+	local version = tonumber(h.version) or 0
+	if if_version ~= '' and tonumber(if_version) ~= version then
+		return fail(E.version, 'if_version', 'shelter ' .. id ..
+		    ' is at version ' .. int(version) .. ', not ' .. if_version)
 	end
 	local cseq = int((tonumber(h.cseq) or 0) + 1)
 	h.cseq, h.updated_at = cseq, now_text()
