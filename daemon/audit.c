@@ -112,7 +112,7 @@ audit_time(struct call *call, const char *name, long long *ms)
 		return 0;
 	if ((*ms = model_time_parse(json_string_value(v))) < 0) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", name,
-		    "%s: must be an RFC 3339 UTC time", name);
+		    "must be an RFC 3339 UTC time");
 		return -1;
 	}
 	return 0;
@@ -131,7 +131,7 @@ audit_list(struct call *call)
 	if (lim != NULL &&
 	    (json_integer_value(lim) < 1 || json_integer_value(lim) > 1000)) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "limit",
-		    "limit: must be an integer from 1 to 1000");
+		    "must be an integer from 1 to 1000");
 		return;
 	}
 	if (store_audit_list(from, to, call_str(call, "who"),

@@ -46,10 +46,7 @@ departures_entry(const json_t *e, const char *path, int today,
 			char f[240];
 
 			snprintf(f, sizeof f, "%s.%s", path, k);
-			return sh_error_set(err, SH_INVALID_PARAMS,
-			    "unknown_field", f,
-			    "unknown field (planned departures are a date "
-			    "and a count only)");
+			return model_field_unknown(err, f, k);
 		}
 	}
 	date = json_object_get(e, "date");

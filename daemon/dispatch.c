@@ -92,13 +92,9 @@ dispatch_check_params(
 			if (strcmp(p->name, key) == 0)
 				break;
 		/* An empty key names its object (PROTOCOL.md, v2). */
-		if (p->name == NULL && key[0] == '\0')
-			return sh_error_set(err, SH_INVALID_PARAMS,
-			    "unknown_field", "params.",
-			    "params: an empty key is not a field");
 		if (p->name == NULL)
-			return sh_error_set(err, SH_INVALID_PARAMS,
-			    "unknown_field", key, "unknown field");
+			return model_field_unknown(
+			    err, key[0] != '\0' ? key : "params.", key);
 	}
 	for (p = m->params; p->name != NULL; p++) {
 		v = json_object_get(msg->params, p->name);

@@ -56,8 +56,10 @@ registrations_put(struct call *call, const char *id)
 	}
 	rc = model_registration_parse_all(
 	    json_object_get(call->params, "registration"), 0, &r, all);
-	if (rc == -1)
+	if (rc == -1) {
+		sh_errors_name_object(all, "registration");
 		call_error_all(call, all);
+	}
 	free(all);
 	if (rc == -1)
 		return;
@@ -133,12 +135,12 @@ registrations_date(
 		return 0;
 	if (v == NULL) {
 		call_errorf(call, SH_INVALID_PARAMS, "missing_field", name,
-		    "%s: is required", name);
+		    "is required");
 		return -1;
 	}
 	if (!model_valid_date(s)) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", name,
-		    "%s: must be a date written YYYY-MM-DD", name);
+		    "must be a date written YYYY-MM-DD");
 		return -1;
 	}
 	memcpy(out, s, 4);
@@ -157,7 +159,7 @@ registrations_range(struct call *call, bool required, char from[9], char to[9])
 		return -1;
 	if (from[0] != '\0' && to[0] != '\0' && strcmp(to, from) < 0) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "to",
-		    "to: must not be before from");
+		    "must not be before from");
 		return -1;
 	}
 	return 0;
@@ -190,13 +192,13 @@ registrations_list(struct call *call)
 	if (json_object_get(call->params, "kind") != NULL &&
 	    model_reg_kind_parse(kind) == -1) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "kind",
-		    "kind: must be one of registration, shelter, advice");
+		    "must be one of registration, shelter, advice");
 		return;
 	}
 	if (lim != NULL &&
 	    (json_integer_value(lim) < 1 || json_integer_value(lim) > 1000)) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "limit",
-		    "limit: must be an integer from 1 to 1000");
+		    "must be an integer from 1 to 1000");
 		return;
 	}
 	if (store_reg_list(from, to, kind,
@@ -272,7 +274,7 @@ registrations_check_by(struct call *call, const json_t *by, size_t max,
 
 	if (json_array_size(by) < 1 || json_array_size(by) > max) {
 		call_errorf(call, SH_INVALID_PARAMS, "invalid_field", "by",
-		    "by: must name 1 to %zu dimensions", max);
+		    "must name 1 to %zu dimensions", max);
 		return -1;
 	}
 	for (i = 0; i < json_array_size(by); i++) {
@@ -281,7 +283,7 @@ registrations_check_by(struct call *call, const json_t *by, size_t max,
 		snprintf(field, sizeof field, "by.%zu", i);
 		if (parse(s) == -1) {
 			call_errorf(call, SH_INVALID_PARAMS, "invalid_field",
-			    field, "%s: must be one of %s", field, list);
+			    field, "must be one of %s", list);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
@@ -290,7 +292,7 @@ registrations_check_by(struct call *call, const json_t *by, size_t max,
 			    0) {
 				call_errorf(call, SH_INVALID_PARAMS,
 				    "invalid_field", field,
-				    "%s: is a duplicate of by.%zu", field, j);
+				    "is a duplicate of by.%zu", j);
 				return -1;
 			}
 	}

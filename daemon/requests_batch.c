@@ -526,38 +526,56 @@ requests_batch_advance(
 }
 
 /*
- * Validate every request of the requests param into op: 0, or -1 when
- * one is invalid, with err naming requests.N.FIELD.
+ * Validate every request of the requests param into op: 0, or -1 with
+ * every problem found in all (each naming requests.N.FIELD), as
+ * request.submit gives them for its one request.
  */
 static int
-requests_batch_parse(struct requests_batch_op *op, struct sh_error *err)
+requests_batch_parse(struct requests_batch_op *op, struct sh_errors *all)
 {
 	const json_t *arr = json_object_get(op->call->params, "requests");
+	struct sh_errors *one;
+	struct sh_error err;
 	char prefix[32], field[48];
 	json_t *doc, *hh;
-	size_t n = json_array_size(arr);
+	size_t n = json_array_size(arr), k;
 	int i, j;
 
-	if (n < 1 || n > BATCH_MAX)
-		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field",
+	memset(all, 0, sizeof *all);
+	if (n < 1 || n > BATCH_MAX) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field",
 		    "requests", "must hold 1 to %d requests, not %zu",
 		    BATCH_MAX, n);
+		sh_errors_add(all, &err);
+		return -1;
+	}
+	if ((one = malloc(sizeof *one)) == NULL)
+		goto nomem;
 	for (i = 0; i < (int)n; i++) {
 		snprintf(prefix, sizeof prefix, "requests.%d", i);
-		if (model_request_parse(json_array_get(arr, (size_t)i), sd.gaz,
-		        &op->items[i].req, err) == -1) {
-			sh_error_prefix(err, prefix);
-			return -1;
+		if (model_request_parse_all(json_array_get(arr, (size_t)i),
+		        sd.gaz, &op->items[i].req, one) == -1) {
+			for (k = 0; k < one->n; k++) {
+				sh_error_prefix(&one->v[k], prefix);
+				sh_errors_add(all, &one->v[k]);
+			}
+			all->dropped += one->dropped;
+			continue;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(op->items[j].req.ref,
 			        op->items[i].req.ref) == 0) {
 				snprintf(field, sizeof field, "%s.ref", prefix);
-				return sh_error_set(err, SH_INVALID_PARAMS,
+				sh_error_set(&err, SH_INVALID_PARAMS,
 				    "invalid_field", field,
 				    "repeats the ref of requests.%d", j);
+				sh_errors_add(all, &err);
+				break;
 			}
 	}
+	free(one);
+	if (all->n > 0)
+		return -1;
 	op->n = (int)n;
 	for (i = 0; i < op->n; i++) {
 		struct requests_batch_item *it = &op->items[i];
@@ -571,10 +589,14 @@ requests_batch_parse(struct requests_batch_op *op, struct sh_error *err)
 		json_decref(doc);
 		json_decref(hh);
 		if (it->doc == NULL || it->hh == NULL)
-			return sh_error_set(err, SH_INTERNAL, "internal", NULL,
-			    "out of memory");
+			goto nomem;
 	}
 	return 0;
+nomem:
+	memset(all, 0, sizeof *all);
+	sh_error_set(&err, SH_INTERNAL, "internal", NULL, "out of memory");
+	sh_errors_add(all, &err);
+	return -1;
 }
 
 /*
@@ -584,19 +606,23 @@ requests_batch_parse(struct requests_batch_op *op, struct sh_error *err)
 void
 requests_submit_batch(struct call *call)
 {
-	struct sh_error err;
+	struct sh_errors *all;
 	struct requests_batch_op *op;
 
 	if ((op = requests_op_new(call, sizeof *op)) == NULL)
 		return;
 	op->call = call;
-	if ((op->cases = json_object()) == NULL) {
+	if ((op->cases = json_object()) == NULL ||
+	    (all = malloc(sizeof *all)) == NULL) {
 		requests_batch_nomem(op);
 		return;
 	}
-	if (requests_batch_parse(op, &err) == -1) {
-		requests_batch_fail(op, &err);
+	if (requests_batch_parse(op, all) == -1) {
+		call_error_all(call, all);
+		free(all);
+		requests_batch_free(op);
 		return;
 	}
+	free(all);
 	requests_batch_go(op);
 }

@@ -46,8 +46,10 @@ requests_parse(struct call *call, struct request *out)
 	}
 	rc = model_request_parse_all(
 	    json_object_get(call->params, "request"), sd.gaz, out, all);
-	if (rc == -1)
+	if (rc == -1) {
+		sh_errors_name_object(all, "request");
 		call_error_all(call, all);
+	}
 	free(all);
 	return rc;
 }

@@ -212,6 +212,7 @@ shelters_put(struct call *call)
 		 * holds that one. */
 		one.n = 0;
 		sh_errors_add(&one, &err);
+		sh_errors_name_object(&one, "shelter");
 		call_error_all(call, &one);
 		return;
 	}
@@ -369,8 +370,7 @@ shelters_capacity_pool(const char *name, const json_t *p,
 	{
 		if (strcmp(k, "total") != 0 && strcmp(k, "occupied") != 0) {
 			snprintf(field, sizeof field, "pools.%s.%s", name, k);
-			return sh_error_set(err, SH_INVALID_PARAMS,
-			    "unknown_field", field, "unknown field");
+			return model_field_unknown(err, field, k);
 		}
 	}
 	pc->name = name;

@@ -48,7 +48,11 @@ model_field_path(char *buf, const char *base, const char *key)
 {
 	int n;
 
-	if (base[0] == '\0')
+	/* The object's own empty key: "." until it is named
+	 * (sh_errors_name_object). */
+	if (base[0] == '\0' && key[0] == '\0')
+		n = snprintf(buf, MODEL_PATH_MAX, ".");
+	else if (base[0] == '\0')
 		n = snprintf(buf, MODEL_PATH_MAX, "%s", key);
 	else
 		n = snprintf(buf, MODEL_PATH_MAX, "%s.%s", base, key);
@@ -100,12 +104,15 @@ static const struct {
     {"passport", "passport numbers"},
 };
 
-/* unknown_field for key at path, saying so when it is personal data. */
-static int
+/* unknown_field for key at path: see model.h. */
+int
 model_field_unknown(struct sh_error *err, const char *path, const char *key)
 {
 	size_t i;
 
+	if (key[0] == '\0')
+		return sh_error_set(err, SH_INVALID_PARAMS, "unknown_field",
+		    path, "an empty key is not a field");
 	for (i = 0;
 	     i < sizeof model_field_personal / sizeof model_field_personal[0];
 	     i++)

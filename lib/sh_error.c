@@ -58,7 +58,9 @@ sh_error_prefix(struct sh_error *err, const char *prefix)
 	if (flen > 0 && strncmp(err->message, err->field, flen) == 0 &&
 	    strncmp(err->message + flen, ": ", 2) == 0)
 		text = err->message + flen + 2;
-	if (flen > 0)
+	if (strcmp(err->field, ".") == 0)
+		snprintf(field, sizeof field, "%s.", prefix);
+	else if (flen > 0)
 		snprintf(field, sizeof field, "%s.%s", prefix, err->field);
 	else
 		snprintf(field, sizeof field, "%s", prefix);
@@ -68,4 +70,15 @@ sh_error_prefix(struct sh_error *err, const char *prefix)
 	    (int)(sizeof err->field - 1), field);
 	snprintf(err->message, sizeof err->message, "%.*s",
 	    (int)(sizeof err->message - 1), msg);
+}
+
+/* The object's own empty key named: see error.h. */
+void
+sh_errors_name_object(struct sh_errors *all, const char *object)
+{
+	size_t i;
+
+	for (i = 0; i < all->n; i++)
+		if (strcmp(all->v[i].field, ".") == 0)
+			sh_error_prefix(&all->v[i], object);
 }

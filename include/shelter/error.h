@@ -51,8 +51,14 @@ struct sh_errors {
 /* Append a copy of err to all. */
 void sh_errors_add(struct sh_errors *all, const struct sh_error *err);
 
-/* Prefix err->field with "PREFIX." (or set it to PREFIX when empty) and
- * rebuild the message to name the new path. */
+/* Prefix err->field with "PREFIX." (or set it to PREFIX when empty;
+ * "." is the object's own empty key and becomes "PREFIX.") and rebuild
+ * the message to name the new path. */
 void sh_error_prefix(struct sh_error *err, const char *prefix);
+
+/* Name the object of every problem in all at the validated object itself
+ * (field ".", an empty key at its top): "." becomes "OBJECT." (e.g.
+ * "request."), as an empty key deeper in is named "person.". */
+void sh_errors_name_object(struct sh_errors *all, const char *object);
 
 #endif

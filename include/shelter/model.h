@@ -210,6 +210,14 @@ int model_shelter_parse(const json_t *obj, const struct gazetteer *gaz,
     int flags, struct shelter *out, struct sh_error *err);
 
 /*
+ * unknown_field for key at path (-1). When key is a personal identifier
+ * (name, birth_date, email, ...) the message says that shelterd does not
+ * store that kind of data; an empty key says so.
+ */
+int model_field_unknown(
+    struct sh_error *err, const char *path, const char *key);
+
+/*
  * Parse and validate a request object, reporting every problem found
  * into all (zeroed first): 0, or -1 with all->n >= 1.
  */

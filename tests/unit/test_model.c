@@ -284,6 +284,42 @@ test_request_unknown_fields(void **state)
 	run_bad_requests(cases, sizeof cases / sizeof *cases);
 }
 
+/* An empty key at the request's top is "." until the caller names the
+ * object; prefixes and names turn it into "OBJECT."; personal keys say
+ * what is not stored. */
+static void
+test_error_object_names(void **state)
+{
+	json_t *obj = json_loads("{\"\": 1, \"ref\": \"R-1\", \"person\": "
+	                         "{\"gender\": \"f\", \"age\": 30}}",
+	    0, NULL);
+	struct sh_errors *all = malloc(sizeof *all);
+	struct request r;
+	struct sh_error e;
+
+	assert_non_null(obj);
+	assert_non_null(all);
+	assert_int_equal(model_request_parse_all(obj, gaz, &r, all), -1);
+	assert_int_equal(all->n, 1);
+	assert_string_equal(all->v[0].field, ".");
+	e = all->v[0];
+	sh_errors_name_object(all, "request");
+	assert_string_equal(all->v[0].field, "request.");
+	assert_string_equal(
+	    all->v[0].message, "request.: an empty key is not a field");
+	sh_error_prefix(&e, "requests.2");
+	assert_string_equal(e.field, "requests.2.");
+	assert_string_equal(
+	    e.message, "requests.2.: an empty key is not a field");
+	model_field_unknown(&e, "params.email", "email");
+	assert_string_equal(e.reason, "unknown_field");
+	assert_non_null(strstr(e.message, "does not store email addresses"));
+	model_field_unknown(&e, "colour", "colour");
+	assert_string_equal(e.message, "colour: unknown field");
+	free(all);
+	json_decref(obj);
+}
+
 static void
 test_request_missing_fields(void **state)
 {
@@ -1311,6 +1347,7 @@ main(void)
 	    cmocka_unit_test(test_time),
 	    cmocka_unit_test(test_never_crash),
 	    cmocka_unit_test(test_household_admits),
+	    cmocka_unit_test(test_error_object_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
