@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "shelter/bucket.h"
 #include "shelter/config.h"
 #include "shelter/model.h"
 
@@ -56,8 +57,7 @@ struct caller {
 	char peer[72];                  /* "unix uid=N pid=P", "tcp H:P" */
 	struct call *call;              /* in flight, or NULL */
 	void *sub;                      /* the subscription events.c keeps */
-	double tokens;                  /* rate_per_s token bucket */
-	uint64_t refill_us;
+	struct bucket bucket;           /* rate_per_s (shelter/bucket.h) */
 };
 
 /*

@@ -153,19 +153,7 @@ dispatch_check(const struct method *m, const struct rpc_msg *msg,
 static bool
 dispatch_take_token(struct caller *c)
 {
-	double rate = sd.cfg->rate_per_s;
-	uint64_t now = clock_mono_us();
-
-	if (rate <= 0)
-		return true;
-	c->tokens += (double)(now - c->refill_us) * rate / 1e6;
-	if (c->tokens > rate)
-		c->tokens = rate;
-	c->refill_us = now;
-	if (c->tokens < 1)
-		return false;
-	c->tokens -= 1;
-	return true;
+	return bucket_take(&c->bucket, sd.cfg->rate_per_s, clock_mono_us());
 }
 
 /* Answer id (borrowed; NULL: null) with err, outside any call. */
@@ -266,8 +254,7 @@ fail:
 void
 dispatch_caller_init(struct caller *c)
 {
-	c->tokens = sd.cfg->rate_per_s;
-	c->refill_us = clock_mono_us();
+	bucket_fill(&c->bucket, sd.cfg->rate_per_s, clock_mono_us());
 }
 
 /* The caller goes: see dispatch.h. */
@@ -292,7 +279,6 @@ dispatch_on_caller_gone(void (*fn)(struct caller *c))
 void
 dispatch_caller_reload(struct caller *c, const struct config *cfg)
 {
-	if (c->tokens > cfg->rate_per_s)
-		c->tokens = cfg->rate_per_s;
+	bucket_cap(&c->bucket, cfg->rate_per_s);
 	auth_reload_caller(cfg, c);
 }

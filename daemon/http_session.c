@@ -38,6 +38,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "shelter/bucket.h"
+
 #include "auth.h"
 #include "caller.h"
 #include "clock.h"
@@ -60,15 +62,14 @@ struct session {
 	long long last_ms;
 };
 
-struct bucket {
+struct keyed_bucket {
 	char key[80];
-	double tokens;
-	uint64_t refill_us;
+	struct bucket b;
 };
 
 static LIST_HEAD(, session) sessions = LIST_HEAD_INITIALIZER(sessions);
 static int nsessions;
-static struct bucket buckets[BUCKET_MAX];
+static struct keyed_bucket buckets[BUCKET_MAX];
 
 static int
 session_random_hex(char out[65])
@@ -223,64 +224,47 @@ http_session_alive(const char *sid)
 static struct bucket *
 bucket_get(const char *key)
 {
-	struct bucket *b, *lru = &buckets[0];
+	struct keyed_bucket *k, *lru = &buckets[0];
 	size_t i;
 
 	for (i = 0; i < BUCKET_MAX; i++) {
-		b = &buckets[i];
-		if (strcmp(b->key, key) == 0)
-			return b;
-		if (b->refill_us < lru->refill_us)
-			lru = b;
+		k = &buckets[i];
+		if (strcmp(k->key, key) == 0)
+			return &k->b;
+		if (k->b.refill_us < lru->b.refill_us)
+			lru = k;
 	}
 	/* Forgetting the longest idle one is safe: it has refilled. */
 	snprintf(lru->key, sizeof lru->key, "%s", key);
-	lru->tokens = sd.cfg->rate_per_s;
-	lru->refill_us = clock_mono_us();
-	return lru;
+	bucket_fill(&lru->b, sd.cfg->rate_per_s, clock_mono_us());
+	return &lru->b;
 }
 
 /* Apply an identity and a bucket: see http_internal.h. */
 void
 http_session_apply(struct caller *c, const struct http_who *w)
 {
-	struct bucket *b = bucket_get(w->bucket);
-
 	if (w->kind == HTTP_AUTH_BEARER || w->kind == HTTP_AUTH_SESSION)
 		caller_set_identity(c, w->role, w->shelter, w->who, false);
-	c->tokens = b->tokens;
-	c->refill_us = b->refill_us;
+	c->bucket = *bucket_get(w->bucket);
 }
 
 /* Store a bucket back: see http_internal.h. */
 void
 http_bucket_store(const char *key, const struct caller *c)
 {
-	struct bucket *b = bucket_get(key);
-
-	b->tokens = c->tokens;
-	b->refill_us = c->refill_us;
+	*bucket_get(key) = c->bucket;
 }
 
 /* Take a token: see http_internal.h. The same bucket as dispatch's. */
 bool
 http_bucket_take(const char *key)
 {
-	struct bucket *b = bucket_get(key);
-	double rate = sd.cfg->rate_per_s;
-	uint64_t now = clock_mono_us();
-
-	if (rate <= 0)
-		return true;
-	b->tokens += (double)(now - b->refill_us) * rate / 1e6;
-	if (b->tokens > rate)
-		b->tokens = rate;
-	b->refill_us = now;
-	if (b->tokens < 1) {
+	if (!bucket_take(
+	        bucket_get(key), sd.cfg->rate_per_s, clock_mono_us())) {
 		metrics_counters.rate_limited++;
 		return false;
 	}
-	b->tokens -= 1;
 	return true;
 }
 

@@ -6,7 +6,7 @@ import threading
 import time
 
 from harness import (Skip, DEFAULT_SHELTER_ID, Client, ConnectionClosed, Env,
-                     pool, request, shelter, wait_until)
+                     expect_error, pool, request, shelter, wait_until)
 
 
 def ping_with_id_of_length(n):
@@ -275,6 +275,17 @@ def test_refused_lines_cost_no_token():
         time.sleep(1.2)
         for _ in range(4):
             assert "time" in c.call("session.ping")
+
+
+def test_rate_below_one_a_second_still_lets_lines_through():
+    # rate_per_s 0.5: one line at once, the next after 2 s (the burst is
+    # at least one token), not every line refused for ever.
+    with Env(limits={"rate_per_s": 0.5}) as env:
+        c = env.client("anon")
+        assert "time" in c.call("session.ping")
+        expect_error(lambda: c.call("session.ping"), -32029, "rate_limited")
+        time.sleep(2.2)
+        assert "time" in c.call("session.ping")
 
 
 def test_reader_that_pauses_gets_every_response_in_order():
