@@ -63,6 +63,7 @@ struct conn {
 	struct event *timer;  /* handshake, auth and idle timeouts */
 	uint64_t opened_us;   /* accepted */
 	uint64_t active_us;   /* the last line read */
+	uint64_t unauth_us;   /* since when it has no identity (auth timeout) */
 	bool is_unix;
 	bool handshaking; /* TLS handshake not done yet */
 	uid_t uid;
@@ -464,7 +465,7 @@ conn_deadline(const struct conn *c)
 	if (c->handshaking)
 		return c->opened_us + CONN_US(cfg->handshake_timeout_s);
 	if (!c->caller.authed)
-		return c->opened_us + CONN_US(cfg->auth_timeout_s);
+		return c->unauth_us + CONN_US(cfg->auth_timeout_s);
 	if (cfg->idle_timeout_s == 0 || c->caller.call != NULL ||
 	    c->caller.sub != NULL)
 		return 0;
@@ -606,7 +607,7 @@ conn_accept(evutil_socket_t fd, struct sockaddr *sa, bool is_unix)
 		free(c);
 		return;
 	}
-	c->opened_us = c->active_us = clock_mono_us();
+	c->opened_us = c->active_us = c->unauth_us = clock_mono_us();
 	c->handshaking = !is_unix && listen_tls() != NULL;
 	conn_set_peer(c, fd, sa);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
@@ -694,6 +695,7 @@ void
 conn_reload(const struct config *cfg)
 {
 	struct conn *c;
+	bool was;
 
 	TAILQ_FOREACH(c, &conns, entry)
 	{
@@ -701,9 +703,14 @@ conn_reload(const struct config *cfg)
 			continue;
 		bufferevent_setwatermark(
 		    c->bev, EV_READ, 0, cfg->max_line_bytes + 2);
+		was = c->caller.authed;
 		if (c->caller.by_peer)
 			conn_map_peer(c);
 		dispatch_caller_reload(&c->caller, cfg);
+		/* Revoked: auth_required on its next call, and auth_timeout_s
+		 * from now to authenticate again. */
+		if (was && !c->caller.authed)
+			c->unauth_us = clock_mono_us();
 		conn_timer_arm(c);
 	}
 }

@@ -405,6 +405,27 @@ def test_auth_timeout_closes_a_silent_connection():
         assert "time" in unix.call("session.ping")
 
 
+def test_a_revoked_token_gets_auth_required_then_a_fresh_auth_timeout():
+    import signal
+    with Env(limits={"auth_timeout_s": 2}) as env:
+        d = env.daemon
+        gone = env.client("coordinator")
+        time.sleep(2.5)  # older than auth_timeout_s, authenticated
+        assert "time" in gone.call("session.ping")
+        d.config["auth"]["tokens"] = [t for t in d.config["auth"]["tokens"]
+                                      if t["name"] != "t-coordinator"]
+        d.write_config()
+        n = len(d.log_text())
+        d.signal(signal.SIGHUP)
+        wait_until(lambda: "configuration reloaded" in d.log_text()[n:], 5,
+                   what="the reload")
+        # Still open: its next call is refused, not the connection.
+        expect_error(lambda: gone.call("request.list"), -32001,
+                     "auth_required")
+        # auth_timeout_s counts from the revocation.
+        closed_with(gone, "auth_timeout", 5)
+
+
 def test_idle_timeout_spares_subscribers():
     with Env(limits={"idle_timeout_s": 1, "auth_timeout_s": 1}) as env:
         idle = env.client("coordinator")
