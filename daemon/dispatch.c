@@ -219,8 +219,9 @@ dispatch_line(struct caller *c, const char *line, size_t len)
 		log_info("%s: unknown method %s", c->peer,
 		    log_escape(
 		        msg.method, strlen(msg.method), esc, sizeof esc));
+		/* esc is quoted: 'unknown method "shelter.fly"'. */
 		sh_error_set(&err, SH_METHOD_NOT_FOUND, "unknown_method", NULL,
-		    "unknown method");
+		    "unknown method %s", esc);
 		goto fail;
 	}
 	if (dispatch_check(m, &msg, c, &err) == -1)

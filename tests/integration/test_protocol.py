@@ -223,6 +223,7 @@ def test_unknown_method_before_and_after_auth():
         e = expect_error(lambda: c.call("shelter.fly", id="m1"), -32601,
                          "unknown_method")
         assert e.id == "m1"
+        assert e.message == 'unknown method "shelter.fly"', e.message
         # -32601 comes before auth: an unknown method is not auth_required.
         c.call("session.auth", {"token": env.daemon.tokens["admin"]})
         expect_error(lambda: c.call("shelter.fly"), -32601, "unknown_method")
