@@ -601,12 +601,17 @@ local function shelter_remove(a)
 		return fail(E.state, 'id', 'shelter ' .. id ..
 		    ' holds or expects someone and cannot be removed')
 	end
+	local version = hnum(sk, 'version')
 	redis.call('HSET', key('cseq_gone'), id, hget(sk, 'cseq') or '0')
 	redis.call('DEL', sk)
 	redis.call('ZREM', key('shelters'), id)
 	redis.call('ZREM', key('alert_at'), id)
 	emit(TOPIC.shelter, EVENT.shelter_removed, id, '{"shelter_id":' .. q(id) ..
 	    '}')
+	-- Its pools are gone: subscribers see capacity.changed with none
+	-- (the tables have dropped it; a reload of it finds nothing).
+	emit(TOPIC.capacity, EVENT.capacity_changed, id, '{"shelter_id":' ..
+	    q(id) .. ',"version":' .. int(version + 1) .. ',"pools":[]}')
 	return '{"id":' .. q(id) .. '}'
 end
 

@@ -245,9 +245,17 @@ def test_shelter_put_get_list_remove():
         res = put(r, "s-b", [("mothers", 4, 0)])
         assert [p["name"] for p in res["shelter"]["pools"]] == ["mothers"]
 
+        version = fcall(r, "shd_shelter_get", "s-b")["shelter"]["version"]
+        mark = last_id(r)
         assert fcall(r, "shd_shelter_remove", *NO_AUDIT,
                      "s-b") == {"id": "s-b"}
-        assert events(r)[-1]["type"] == "shelter.removed"
+        # The tables drop it first; subscribers see its pools go.
+        evs = events(r, mark)
+        assert [(e["topic"], e["type"]) for e in evs] == [
+            ("_shelter", "shelter.removed"),
+            ("capacity", "capacity.changed")], evs
+        assert evs[1]["data"] == {"shelter_id": "s-b",
+                                  "version": version + 1, "pools": []}
         e = error_of(fcall(r, "shd_shelter_get", "s-b"))
         assert (e["code"], e["reason"], e["field"]) == (-32004, "shelter",
                                                         "id")

@@ -348,3 +348,27 @@ def test_restart_loads_every_shelter_of_a_register_of_many_pages():
             prev["explanation"]["message"]
         got = sorted(x["shelter_id"] for x in prev["candidates"])
         assert got == ["t-pages-%04d" % i for i in sorted(ends)], got
+
+
+def test_removing_a_shelter_tells_capacity_subscribers_its_pools_are_gone():
+    with Env(shelters=[shelter("t-keep", total=2),
+                       shelter("t-gone", total=3)]) as env:
+        a = env.client("admin")
+        sub = env.client("coordinator")
+        own = env.client("shelter")  # the seeded shelter token's own
+        sub.call("session.subscribe", {"topics": ["capacity"]})
+        own.call("session.subscribe", {"topics": ["capacity"]})
+        v = a.call("shelter.get", {"id": "t-gone"})["shelter"]["version"]
+        assert a.call("shelter.remove", {"id": "t-gone"}) == {"id": "t-gone"}
+        evs = sub.events(1.0)
+        assert [(e["type"], e["data"]) for e in evs] == [
+            ("capacity.changed",
+             {"shelter_id": "t-gone", "version": v + 1, "pools": []})], evs
+        # A shelter token sees only its own shelter's events.
+        assert own.events(0.3) == []
+        # The daemon's table dropped it: it is matched nowhere.
+        assert [s["id"] for s in a.call("shelter.list", {})["shelters"]] \
+            == ["t-keep"]
+        out = env.client("coordinator").call("match.preview",
+                                              {"request": request("RM-1")})
+        assert [c["shelter_id"] for c in out["candidates"]] == ["t-keep"]
