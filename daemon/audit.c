@@ -21,6 +21,20 @@
 static struct event *ev_retention;
 static bool sweeping;
 
+/* Is s one of the space-separated ids of ids (not a part of one)? */
+static bool
+audit_has_id(const char *ids, const char *s)
+{
+	size_t len = strlen(s);
+	const char *p;
+
+	for (p = ids; (p = strstr(p, s)) != NULL; p++)
+		if ((p == ids || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
 /* Append " ID" for a string member of obj (id-shaped values only). */
 static void
 audit_add_id(char *ids, const json_t *obj, const char *name)
@@ -30,8 +44,8 @@ audit_add_id(char *ids, const json_t *obj, const char *name)
 
 	if (s == NULL || s[0] == '\0' || strlen(s) > MODEL_ID_MAX ||
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(s) ||
-	    strstr(ids, s) != NULL)
-		return;
+	    audit_has_id(ids, s) || n + 1 + strlen(s) >= AUDIT_IDS_MAX)
+		return; /* never a cut id */
 	snprintf(ids + n, AUDIT_IDS_MAX - n, "%s%s", n ? " " : "", s);
 }
 
@@ -42,13 +56,39 @@ audit_added(json_t *result, const struct sh_error *err, void *arg)
 		log_warnx("audit: entry not written: %s", err->message);
 }
 
-/* The ids call's params name, in the entry's order. */
+/* An id the store made (req-N, prop-N, reg-N): a request param may hold
+ * a ref instead, which an entry never names. */
+static bool
+audit_made_id(const char *s)
+{
+	static const char *const kinds[] = {"req-", "prop-", "reg-"};
+	size_t i, n;
+
+	for (i = 0; s != NULL && i < sizeof kinds / sizeof kinds[0]; i++) {
+		n = strlen(kinds[i]);
+		if (strncmp(s, kinds[i], n) == 0 && s[n] != '\0' &&
+		    strspn(s + n, "0123456789") == strlen(s + n))
+			return true;
+	}
+	return false;
+}
+
+/* The ids call's params name, in the entry's order: a shelter method's
+ * id (a shelter id), else only ids the store made. */
 static void
 audit_param_ids(const struct call *call, char ids[AUDIT_IDS_MAX])
 {
+	static const char *const names[] = {"id", "request_id"};
+	bool shelter = strncmp(call->method->name, "shelter.", 8) == 0;
+	const char *s;
+	size_t i;
+
 	ids[0] = '\0';
-	audit_add_id(ids, call->params, "id");
-	audit_add_id(ids, call->params, "request_id");
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		s = json_string_value(json_object_get(call->params, names[i]));
+		if ((shelter && i == 0) || audit_made_id(s))
+			audit_add_id(ids, call->params, names[i]);
+	}
 }
 
 /* The entry a function that audits writes for call: see audit.h. */
@@ -74,6 +114,7 @@ audit_record(
 	    "request", "proposal", "registration", "shelter", "next"};
 	char ids[AUDIT_IDS_MAX];
 	struct sh_error serr;
+	const json_t *r;
 	size_t i;
 
 	/* A function that audits wrote the entry with its change. */
@@ -82,6 +123,12 @@ audit_record(
 	audit_param_ids(call, ids);
 	for (i = 0; result != NULL && i < sizeof objs / sizeof objs[0]; i++)
 		audit_add_id(ids, json_object_get(result, objs[i]), "id");
+	/* request.submit_batch: each result's request and proposal. */
+	json_array_foreach(json_object_get(result, "results"), i, r)
+	{
+		audit_add_id(ids, json_object_get(r, "request"), "id");
+		audit_add_id(ids, json_object_get(r, "proposal"), "id");
+	}
 	if (store_audit_add(call->who, call->method->name, ids,
 	        err != NULL ? err->reason : "ok", audit_added, NULL,
 	        &serr) == -1)

@@ -19,7 +19,7 @@
 
 #include "store.h"
 
-#define AUDIT_IDS_MAX 512
+#define AUDIT_IDS_MAX 1024
 
 struct call;
 

@@ -2896,7 +2896,8 @@ local AUDIT_OBJECTS = {'request', 'proposal', 'registration', 'shelter',
 -- ids with " ID" appended for an id-shaped s not already in it.
 local function audit_add_id(ids, s)
 	if type(s) ~= 'string' or s == '' or #s > 63 or
-	    string.find(s, '[^a-z0-9%-]') or string.find(ids, s, 1, true) then
+	    string.find(s, '[^a-z0-9%-]') or
+	    string.find(' ' .. ids .. ' ', ' ' .. s .. ' ', 1, true) then
 		return ids
 	end
 	return ids == '' and s or ids .. ' ' .. s
@@ -3030,11 +3031,16 @@ local function retention(a)
 			for _, rid in ipairs(redis.call('ZRANGE',
 			    key('status:' .. st), 0, -1)) do
 				local h = redis.call('HMGET', rkey(rid), 'updated_at',
-				    'reduced', 'doc', 'ref')
+				    'reduced', 'doc', 'ref', 'case')
 				if h[2] ~= '1' and (tonumber(h[1]) or 0) < cut then
 					redis.call('HSET', rkey(rid), 'doc',
 					    reduce_request_doc(h[3]), 'case', '',
 					    'hh', '{}', 'reduced', '1')
+					-- Nothing ties it to its case any more.
+					if h[5] and h[5] ~= '' then
+						redis.call('ZREM', key('case_requests:' ..
+						    h[5]), rid)
+					end
 					if h[4] then
 						redis.call('DEL', key('ref:' .. h[4]))
 						redis.call('HDEL', rkey(rid), 'ref')

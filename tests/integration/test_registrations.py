@@ -318,8 +318,13 @@ def test_retention_with_test_clock():
         rid = sub["request"]["id"]
         a.call("request.cancel", {"id": rid, "reason": "x"})
         assert a.call("retention.sweep")["requests"] == 0
+        in_case = a.call("request.list", {"case": "NET-1", "status": []})
+        assert [x["id"] for x in in_case["requests"]] == [rid], in_case
         a.call("debug.advance", {"seconds": 31 * 86400})
         assert a.call("retention.sweep")["requests"] == 1
+        # Reduced: nothing ties it to its case any more.
+        in_case = a.call("request.list", {"case": "NET-1", "status": []})
+        assert in_case["requests"] == [], in_case
         assert a.call("retention.sweep")["requests"] == 0  # idempotent
         got = a.call("request.get", {"id": rid})["request"]
         assert "ref" not in got and "safety" not in got, got
@@ -337,3 +342,29 @@ def test_retention_with_test_clock():
             "from": today, "to": today, "by": ["kind"]}) == before
     finally:
         env.__exit__(None, None, None)
+
+
+def test_audit_names_ids_never_refs_and_every_id_a_batch_made():
+    with Env(shelters=[shelter("t-aub", total=40)]) as env:
+        a = env.client("admin")
+        one = a.call("request.submit", {"request": request("cm-au-ref-2")})
+        rid = one["request"]["id"]
+        # A ref in the id param: the entry names the request's id only.
+        a.call("request.cancel", {"id": "cm-au-ref-2", "reason": "x"})
+        # An unknown id-shaped text is not an id the store made.
+        expect_error(lambda: a.call("request.get", {"id": "cm-nobody-9"}),
+                     -32004, "request")
+        out = a.call("request.submit_batch", {"requests": [
+            request("CM-AUB-%d" % i) for i in range(12)]})
+        made = []
+        for r in out["results"]:
+            made += [r["request"]["id"], r["proposal"]["id"]]
+        ent = a.call("audit.list", {})["entries"]
+        by_method = {}
+        for e in ent:
+            by_method.setdefault(e["method"], []).append(e["ids"])
+        assert by_method["request.cancel"] == [[rid]], by_method
+        assert sorted(by_method["request.submit_batch"][0]) == sorted(made)
+        for e in ent:
+            for i in e["ids"]:
+                assert "cm-" not in i, e
