@@ -8,10 +8,13 @@
 #include "shelter/registration.h"
 #include "shelter/suppress.h"
 
+/* Every two-letter code there can be, and "unknown". */
+#define REPORT_CODES_MAX (26 * 26 + 1)
+
 /* The values of one dimension of a report. */
 struct report_axis {
 	const char *const *fixed;
-	const char *codes[300]; /* nationality: the codes present, sorted */
+	const char *codes[REPORT_CODES_MAX]; /* nationality: those present */
 	int n;
 };
 
@@ -53,7 +56,7 @@ report_axis_init(struct report_axis *ax, enum report_dim d,
 	memset(ax, 0, sizeof *ax);
 	if ((ax->fixed = report_dim_values(d, &ax->n)) != NULL)
 		return;
-	for (i = 0; i < n && ax->n < 300; i++) {
+	for (i = 0; i < n && ax->n < REPORT_CODES_MAX; i++) {
 		const char *v = report_dim_value(&regs[i], d);
 
 		if (report_axis_index(ax, v) == -1)

@@ -185,6 +185,45 @@ test_report(void **state)
 	assert_int_equal(report_dim_parse("name"), -1);
 }
 
+/* Every nationality present is counted, however many there are: 26 x 26
+ * codes, each registered twice, and two without one. */
+static void
+test_report_every_nationality(void **state)
+{
+	enum { N = 26 * 26 * 2 + 2 };
+	static struct registration regs[N];
+	enum report_dim dims[1] = {REPORT_DIM_NATIONALITY};
+	json_t *rep, *nat;
+	size_t i;
+
+	memset(regs, 0, sizeof regs);
+	for (i = 0; i < N; i++) {
+		regs[i].kind = REG_KIND_REGISTRATION;
+		regs[i].age = -1;
+		regs[i].age_band = AGE_BAND_UNKNOWN;
+		regs[i].region = -1;
+		if (i < N - 2) {
+			regs[i].nationality[0] = (char)('A' + i / 2 / 26);
+			regs[i].nationality[1] = (char)('A' + i / 2 % 26);
+		}
+	}
+	rep = report_registrations(regs, N, dims, 1, 2);
+	assert_non_null(rep);
+	assert_int_equal(json_integer_value(json_object_get(rep, "total")), N);
+	nat = json_object_get(json_object_get(rep, "margins"), "nationality");
+	assert_int_equal(json_array_size(nat), 26 * 26 + 1);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(nat, 26 * 26 - 1), "value")),
+	    "ZZ");
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_array_get(nat, 26 * 26 - 1), "count")),
+	    2);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(nat, 26 * 26), "value")),
+	    "unknown");
+	json_decref(rep);
+}
+
 int
 main(void)
 {
@@ -192,6 +231,7 @@ main(void)
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_report_every_nationality),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
