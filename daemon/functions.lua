@@ -845,7 +845,14 @@ local function capacity(a)
 	if #sets == 0 then
 		-- A heartbeat: "our numbers are still right". Only the
 		-- daemons' tables hear of it (their freshness), no subscriber.
+		-- Fresh again: the next capacity.stale is stale_h from now, not
+		-- at the last reminder (unless a departure is unconfirmed).
 		redis.call('HSET', sk, 'updated_at', h.updated_at, 'cseq', cseq)
+		if h.stale_next and (h.du == nil or h.du == '[]') then
+			redis.call('HDEL', sk, 'stale_next')
+			h.stale_next = nil
+			alert_due_now(id)
+		end
 		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
 		    q(id) .. '}', cseq)
 		return '{"shelter":' .. shelter_json_of(h) .. ',"cseq":' ..
@@ -867,6 +874,7 @@ local function capacity(a)
 	if h.stale_next or h.du then
 		redis.call('HDEL', sk, 'stale_next', 'du')
 		h.stale_next, h.du = nil, nil
+		alert_due_now(id) -- its next check follows the new report
 	end
 	-- The event and the reply show the same counts: formatted once.
 	local names, cj, byname = words(h.pools), {}, {}

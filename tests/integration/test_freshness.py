@@ -80,6 +80,51 @@ def test_a_proposal_at_a_stale_shelter_says_so():
         assert p2["stale"] is False, p2
 
 
+def test_a_heartbeat_makes_it_fresh_and_it_turns_stale_again_on_time():
+    # remind_h above stale_h: after a heartbeat the next capacity.stale
+    # comes stale_h later, not at the old reminder.
+    cfg = dict(CLOCK, freshness={"ageing_h": 1, "stale_h": 2,
+                                 "remind_h": 24})
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=2)],
+             extra=cfg) as env:
+        a = env.client("admin")
+        own = env.client("shelter")
+        own.call("session.subscribe", {"topics": ["capacity"]})
+        a.call("debug.advance", {"seconds": 2 * HOUR + 60})
+        own.wait_event(lambda e: e["type"] == "capacity.stale")
+        own.call("shelter.capacity", {"id": DEFAULT_SHELTER_ID})
+        assert a.call("shelter.get", {"id": DEFAULT_SHELTER_ID})[
+            "shelter"]["freshness"] == "fresh"
+        a.call("debug.advance", {"seconds": 2 * HOUR + 60})
+        ev = own.wait_event(lambda e: e["type"] == "capacity.stale")
+        assert ev["data"]["reason"] == "report_age", ev
+        assert 2 * HOUR <= ev["data"]["report_age_s"] < 3 * HOUR, ev
+
+
+def test_a_proposal_after_an_unconfirmed_departure_is_stale():
+    # stale_h 72: the report itself stays young enough; only the passed
+    # departure makes the shelter stale, with no other event about it.
+    cfg = dict(CLOCK, freshness={"ageing_h": 48, "stale_h": 72,
+                                 "remind_h": 72})
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)],
+             extra=cfg) as env:
+        a = env.client("admin")
+        today = now_of(a)
+        a.call("shelter.departures", {"id": DEFAULT_SHELTER_ID, "pools": {
+            "main": [{"date": day(today, 1)}]}})
+        c = env.client("coordinator")
+        p1 = c.call("request.submit",
+                    {"request": request("FU-1")})["proposal"]
+        assert p1["stale"] is False, p1
+        a.call("debug.advance", {"seconds": 2 * DAY})
+        s = a.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        assert s["freshness"] == "stale" and s["departures_unconfirmed"], s
+        p2 = c.call("request.submit",
+                    {"request": request("FU-2")})["proposal"]
+        assert p2["shelter_id"] == DEFAULT_SHELTER_ID
+        assert p2["stale"] is True, p2
+
+
 def test_escalation_of_an_immediate_request():
     with Env(shelters=[full()], extra=CLOCK) as env:
         w = env.client("coordinator")
