@@ -433,6 +433,55 @@ requests_batch_stored(struct requests_batch_op *op, json_t *result)
 	requests_refresh_end(&op->refresh);
 }
 
+/* Add shelter id sid to the array what of case object c, once. */
+static void
+requests_batch_case_add(json_t *c, const char *what, const json_t *sid)
+{
+	json_t *arr = json_object_get(c, what), *v;
+	size_t i;
+
+	if (!json_is_string(sid))
+		return;
+	if (arr == NULL) {
+		if ((arr = json_array()) == NULL ||
+		    json_object_set_new(c, what, arr) == -1)
+			return;
+	}
+	json_array_foreach(arr, i, v)
+	{
+		if (json_equal(v, sid))
+			return;
+	}
+	json_array_append(arr, (json_t *)sid);
+}
+
+/*
+ * The batch's own holds join its cases' shelters (and an apart member's
+ * the case's apart ones), so the explanation of a co-victim left waiting
+ * counts them, as request.submit's would after them.
+ */
+static void
+requests_batch_cases_held(struct requests_batch_op *op)
+{
+	const json_t *r, *prop, *sid;
+	json_t *c;
+	int i;
+
+	for (i = 0; i < op->n; i++) {
+		r = json_array_get(op->results, (size_t)i);
+		prop = json_object_get(r, "proposal");
+		c = json_object_get(op->cases, op->items[i].req.case_id);
+		if (!json_is_object(prop) || c == NULL ||
+		    !placement_needs_case(&op->items[i].req) ||
+		    json_is_true(json_object_get(r, "duplicate")))
+			continue;
+		sid = json_object_get(prop, "shelter_id");
+		requests_batch_case_add(c, "shelters", sid);
+		if (op->items[i].req.co_victims == CO_VICTIMS_APART)
+			requests_batch_case_add(c, "apart", sid);
+	}
+}
+
 /* Reply {results: [{request, proposal, explanation, duplicate}]}. */
 static void
 requests_batch_reply(struct requests_batch_op *op)
@@ -446,6 +495,7 @@ requests_batch_reply(struct requests_batch_op *op)
 		requests_batch_nomem(op);
 		return;
 	}
+	requests_batch_cases_held(op);
 	for (i = 0; i < op->n; i++) {
 		r = json_array_get(op->results, (size_t)i);
 		prop = json_object_get(r, "proposal");

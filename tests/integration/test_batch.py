@@ -200,6 +200,13 @@ def test_batch_apart_inside_the_batch():
         assert res[3]["proposal"] is not None
         w = [r for r in res[:3] if r["proposal"] is None][0]
         assert w["explanation"] is not None
+        # Counted after the batch's own holds, as request.submit would:
+        # both shelters hold a co-victim now.
+        ex = w["explanation"]
+        assert ex["eligible"] == 0, ex
+        assert ex["reasons"].get("case_conflict") == 2, ex
+        pv = c.call("match.preview", {"request": apart("AP-5", "C1")})
+        assert pv["explanation"]["reasons"] == ex["reasons"], (pv, ex)
 
 
 def test_batch_apart_against_those_already_placed():
