@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "shelter/rpc.h"
 
@@ -129,6 +130,25 @@ call_error_all(struct call *call, const struct sh_errors *all)
 	}
 	call_end(call, m, all->v[0].code);
 	json_decref(m);
+}
+
+/* A call dispatch refused before it began: see call.h. */
+void
+call_refused(struct caller *c, const struct method *m, json_t *params,
+    const struct sh_error *err)
+{
+	struct call call;
+
+	if (call_end_hook == NULL || c == NULL || m == NULL || !c->authed)
+		return;
+	memset(&call, 0, sizeof call);
+	call.caller = c;
+	call.method = m;
+	call.params = params;
+	call.role = caller_role(c);
+	memcpy(call.shelter, c->shelter, sizeof call.shelter);
+	memcpy(call.who, c->who, sizeof call.who);
+	call_end_hook(&call, NULL, err);
 }
 
 /* call_error with a formatted message: see call.h. */

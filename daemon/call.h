@@ -53,6 +53,15 @@ void call_reply_text(struct call *call, const char *text, size_t len);
 /* End the call with an error. Frees the call. */
 void call_error(struct call *call, const struct sh_error *err);
 /*
+ * Dispatch refused a call of m by c before it began (its role, its own
+ * shelter, its params): the end hook sees it as a call that ended with
+ * err (its audit entry), when c is authenticated. An unauthenticated line
+ * is logged and counted, never audited: nobody to name, and anyone could
+ * fill the trail.
+ */
+void call_refused(struct caller *c, const struct method *m, json_t *params,
+    const struct sh_error *err);
+/*
  * End the call with the first error of all (at least one), carrying
  * every one of them as data.errors: [{field, reason, message}]. Frees the
  * call.

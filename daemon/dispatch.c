@@ -244,6 +244,7 @@ dispatch_line(struct caller *c, const char *line, size_t len)
 	m->fn(call);
 	return;
 fail:
+	call_refused(c, m, msg.params, &err);
 	/* A notification gets no response, not even an error. */
 	if (msg.id != NULL)
 		dispatch_answer_error(c, msg.id, &err);

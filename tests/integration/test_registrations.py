@@ -368,3 +368,24 @@ def test_audit_names_ids_never_refs_and_every_id_a_batch_made():
         for e in ent:
             for i in e["ids"]:
                 assert "cm-" not in i, e
+
+
+def test_calls_refused_before_they_begin_are_audited_for_known_callers():
+    with Env(shelters=[shelter("t-ref", total=2)]) as env:
+        c = env.client("coordinator")
+        a = env.client("admin")
+        expect_error(lambda: c.call("shelter.remove", {"id": "t-ref"}),
+                     -32003, "role")
+        expect_error(lambda: c.call("request.submit", {
+            "request": request("CM-RF-1"), "colour": "x"}),
+            -32602, "unknown_field", "colour")
+        # Not authenticated: logged and counted, never audited.
+        anon = env.client("anon")
+        expect_error(lambda: anon.call("shelter.remove", {"id": "t-ref"}),
+                     -32001, "auth_required")
+        got = [(e["method"], e["who"], e["ids"], e["outcome"])
+               for e in a.call("audit.list", {})["entries"]]
+        assert got == [
+            ("request.submit", "token=t-coordinator", [], "unknown_field"),
+            ("shelter.remove", "token=t-coordinator", ["t-ref"], "role"),
+        ], got
