@@ -269,6 +269,18 @@ placement_propose(const char *id, const struct match_result *res)
 	free(cands);
 }
 
+/* Does the reserve filter apply to req (it sums a program's places)? */
+static bool
+placement_reserve_applies(const struct request *req)
+{
+	int p;
+
+	for (p = 0; p < PROGRAM_COUNT; p++)
+		if (sd.cfg->match.reserve[p] > 0)
+			return req->urgency != URGENCY_IMMEDIATE;
+	return false;
+}
+
 /* Match req (inputs in: see struct memo_entry) and propose if anything
  * fits. Returns whether it did; -1 on ENOMEM (logged). */
 static int
@@ -284,6 +296,10 @@ placement_match_propose(const char *id, const struct request *req,
 		return -1;
 	}
 	if (res->ncandidates == 0)
+		return 0;
+	/* The reserve counts the places this pass has claimed already. */
+	if (claiming && counted && placement_reserve_applies(req) &&
+	    claims_keep_reserve(&claims, res, sd.cfg->match.reserve) == 0)
 		return 0;
 	if (!claiming || !counted || claims_take(&claims, res) != -1)
 		placement_propose(id, res);
@@ -310,6 +326,7 @@ placement_pass_full(void)
 	if (!counted) {
 		all = table_all(&n);
 		claims_reset(&claims, claims_free_total(all, n));
+		claims_count_programs(&claims, all, n);
 		counted = true;
 	}
 	if (!claims_exhausted(&claims) || claims.n == 0)
@@ -352,18 +369,6 @@ placement_pass_one(const json_t *w, struct match_result *res)
 	if (e != NULL)
 		e->fits = rc != 0;
 	json_decref(in);
-}
-
-/* Does the reserve filter apply to req (it sums a program's places)? */
-static bool
-placement_reserve_applies(const struct request *req)
-{
-	int p;
-
-	for (p = 0; p < PROGRAM_COUNT; p++)
-		if (sd.cfg->match.reserve[p] > 0)
-			return req->urgency != URGENCY_IMMEDIATE;
-	return false;
 }
 
 /*

@@ -7,6 +7,8 @@
 
 #include "shelter/claims.h"
 
+#include "scarcity.h"
+
 void
 claims_reset(struct claims *c, long long free_places)
 {
@@ -15,6 +17,7 @@ claims_reset(struct claims *c, long long free_places)
 	c->n = 0;
 	c->left = free_places;
 	c->skipped = 0;
+	memset(c->program_left, 0, sizeof c->program_left);
 }
 
 long long
@@ -82,6 +85,33 @@ claims_left_in(const struct claims *c, const struct shelter *s, int k)
 	    : model_pool_free(&s->pools[k]);
 }
 
+void
+claims_count_programs(
+    struct claims *c, const struct shelter *const *v, size_t n)
+{
+	scarcity_program_free(v, n, c->program_left);
+}
+
+size_t
+claims_keep_reserve(
+    const struct claims *c, struct match_result *res, const int *reserve)
+{
+	size_t i, k = 0;
+	int p;
+
+	for (i = 0; i < res->ncandidates; i++) {
+		p = (int)res->candidates[i].shelter->program;
+		if (p >= 0 && p < PROGRAM_COUNT && reserve[p] > 0 &&
+		    c->program_left[p] <= reserve[p])
+			continue;
+		if (k != i)
+			res->candidates[k] = res->candidates[i];
+		k++;
+	}
+	res->ncandidates = res->eligible = k;
+	return k;
+}
+
 int
 claims_take(struct claims *c, const struct match_result *res)
 {
@@ -106,6 +136,8 @@ claims_take(struct claims *c, const struct match_result *res)
 			}
 			cl->left--;
 			c->left--;
+			if ((unsigned)cand->shelter->program < PROGRAM_COUNT)
+				c->program_left[cand->shelter->program]--;
 			return (int)i;
 		}
 	}

@@ -31,6 +31,9 @@ struct claims {
 	size_t n, cap;
 	long long left; /* free places in the table not claimed yet */
 	size_t skipped; /* requests sent nothing: their places were claimed */
+	/* Free places of open shelters per program not claimed yet, as the
+	 * reserved filter counts them (claims_count_programs). */
+	long long program_left[PROGRAM_COUNT];
 };
 
 /*
@@ -40,6 +43,18 @@ struct claims {
 void claims_reset(struct claims *c, long long free_places);
 /* The free places of the shelters in v, pools below zero counted as 0. */
 long long claims_free_total(const struct shelter *const *v, size_t n);
+/* program_left from the shelters in v (open for intake), at a reset. */
+void claims_count_programs(
+    struct claims *c, const struct shelter *const *v, size_t n);
+/*
+ * matching.reserve across one pass: drop from res the candidates of every
+ * program whose places left unclaimed are no more than reserve[program]
+ * (a request the reserve applies to, not urgency immediate), as the
+ * reserved filter would once the pass's own holds are in the table.
+ * Returns the candidates left (res->ncandidates).
+ */
+size_t claims_keep_reserve(
+    const struct claims *c, struct match_result *res, const int *reserve);
 /*
  * Claim the first place of res's ranking not claimed yet (the first pool
  * of its candidate with places left): the candidate's index; -1 when

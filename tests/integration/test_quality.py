@@ -310,3 +310,30 @@ def test_reserve_keeps_places_for_immediate_requests():
         again = c.call("match.preview", {"request": request("RSV-5")})
         assert again["explanation"]["reasons"] == {"no_free_place": 1}
         assert status(c, days["request"]["id"]) == "waiting"
+
+
+def test_one_waitlist_pass_keeps_the_reserve():
+    # Three waiting `days` requests, then three places come free with one
+    # reserved: the pass proposes to two, not three (its own holds reach
+    # the table only after it), and the third waits for the reserve.
+    seed = [shelter(DEFAULT_SHELTER_ID, program="crisis",
+                    pools=[pool("main", total=3, occupied=3)])]
+    with Env(shelters=seed, matching={"reserve": {"crisis": 1}}) as env:
+        c = env.client("coordinator")
+        own = env.client("shelter")
+        ids = [c.call("request.submit", {"request": request(
+            "RSW-%d" % i)})["request"]["id"] for i in range(3)]
+        assert [status(c, i) for i in ids] == ["waiting"] * 3
+        own.call("shelter.capacity", {"id": DEFAULT_SHELTER_ID,
+                                      "pools": {"main": {"occupied": 0}}})
+        wait_until(lambda: [status(c, i) for i in ids].count("proposed")
+                   == 2, 5, what="two proposals from the pass")
+        import time
+        time.sleep(0.5)  # and no third, from this pass or the next
+        assert [status(c, i) for i in ids] == [
+            "proposed", "proposed", "waiting"], [status(c, i) for i in ids]
+        s = c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        assert s["pools"][0]["free"] == 1, s
+        now = c.call("request.submit", {"request": request(
+            "RSW-NOW", urgency="immediate")})
+        assert now["proposal"]["shelter_id"] == DEFAULT_SHELTER_ID

@@ -115,6 +115,47 @@ test_many_claims_and_full_pools(void **state)
 	claims_free(&c);
 }
 
+/* matching.reserve over a pass: with 3 free places of a program and 1
+ * reserved, two claims of requests the reserve applies to, not three;
+ * a program without a reserve is untouched. */
+static void
+test_reserve_across_a_pass(void **state)
+{
+	static const int three[] = {3}, two[] = {2}, p0[] = {0};
+	const struct shelter *all[2] = {&sh[0], &sh[1]};
+	struct match_candidate v[2];
+	struct match_result res;
+	struct claims c = {0};
+	int reserve[PROGRAM_COUNT] = {0}, i, n = 0;
+
+	shelter_free(0, 1, three);
+	shelter_free(1, 1, two);
+	sh[0].program = PROGRAM_CRISIS;
+	sh[1].program = PROGRAM_COSM;
+	sh[0].intake_open = sh[1].intake_open = true;
+	reserve[PROGRAM_CRISIS] = 1;
+	claims_reset(&c, claims_free_total(all, 2));
+	claims_count_programs(&c, all, 2);
+	assert_int_equal(c.program_left[PROGRAM_CRISIS], 3);
+	for (i = 0; i < 3; i++) {
+		v[0] = cand(0, 1, p0);
+		res = (struct match_result){.candidates = v, .ncandidates = 1};
+		if (claims_keep_reserve(&c, &res, reserve) > 0 &&
+		    claims_take(&c, &res) == 0)
+			n++;
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(c.program_left[PROGRAM_CRISIS], 1);
+	/* The crisis shelter is dropped, the COSM one kept, in order. */
+	v[0] = cand(0, 1, p0);
+	v[1] = cand(1, 1, p0);
+	res = (struct match_result){.candidates = v, .ncandidates = 2};
+	assert_int_equal(claims_keep_reserve(&c, &res, reserve), 1);
+	assert_ptr_equal(res.candidates[0].shelter, &sh[1]);
+	sh[0].program = sh[1].program = 0;
+	claims_free(&c);
+}
+
 int
 main(void)
 {
@@ -122,6 +163,7 @@ main(void)
 	    cmocka_unit_test(test_one_place_goes_to_one_request),
 	    cmocka_unit_test(test_next_place_of_the_ranking),
 	    cmocka_unit_test(test_many_claims_and_full_pools),
+	    cmocka_unit_test(test_reserve_across_a_pass),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
