@@ -121,6 +121,7 @@ placement_pass_propose_done(
     json_t *result, const struct sh_error *err, void *arg)
 {
 	const json_t *prop = json_object_get(result, "proposal");
+	const char *sid, *pool;
 	char *id = arg;
 
 	if (!json_is_object(prop) && claiming && claims.skipped > 0)
@@ -134,6 +135,12 @@ placement_pass_propose_done(
 		    id, json_string_value(json_object_get(prop, "id")),
 		    json_string_value(json_object_get(prop, "shelter_id")),
 		    json_string_value(json_object_get(prop, "pool")));
+	/* The hold is in the table at once, as a submit's is: the next pass
+	 * (and the reserve) must not wait for its event. */
+	sid = json_string_value(json_object_get(prop, "shelter_id"));
+	pool = json_string_value(json_object_get(prop, "pool"));
+	if (sid != NULL && pool != NULL)
+		(void)table_add_held(sid, pool, table_cseq_of(result));
 	if (json_is_object(prop) && placement_won(id) == 0)
 		id = NULL; /* kept */
 	free(id);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "shelter/assign.h"
+#include "shelter/claims.h"
 
 #include "alerts.h"
 #include "log.h"
@@ -261,6 +262,47 @@ requests_batch_choice(
 }
 
 /*
+ * matching.reserve across the batch: each request was matched on its own
+ * against the table, so together they could take a program's reserved
+ * places. In input order, the requests the reserve applies to (not
+ * urgency immediate) keep their places while, taken first, they leave
+ * more than the reserve of that program free; the others wait: dropped
+ * from areq for the next round, so an immediate request may take the
+ * place instead. Returns how many were dropped.
+ */
+static int
+requests_batch_keep_reserve(struct requests_batch_op *op,
+    const struct shelter *const *all, size_t n, struct assign_result *res,
+    struct assign_request *areq)
+{
+	const int *reserve = sd.cfg->match.reserve;
+	struct claims c = {0};
+	const struct shelter *s;
+	int i, p, o, dropped = 0;
+
+	claims_reset(&c, 0);
+	claims_count_programs(&c, all, n);
+	for (i = 0; i < op->n; i++) {
+		if ((o = res->choices[i].option) < 0)
+			continue;
+		s = all[op->items[i].opts[o].shelter];
+		if ((p = (int)s->program) < 0 || p >= PROGRAM_COUNT)
+			continue;
+		if (op->items[i].req.urgency == URGENCY_IMMEDIATE ||
+		    reserve[p] <= 0)
+			continue;
+		if (c.program_left[p] > reserve[p]) {
+			c.program_left[p]--;
+			continue;
+		}
+		res->choices[i].option = -1;
+		areq[i].noptions = 0;
+		dropped++;
+	}
+	return dropped;
+}
+
+/*
  * Match every request, assign the batch jointly and send shd_submit_batch
  * (partial after BATCH_ATTEMPTS rounds). 0, or -1 with err.
  */
@@ -307,10 +349,15 @@ requests_batch_assign(struct requests_batch_op *op, struct sh_error *err)
 	    .shelters = ash,
 	    .nshelters = (int)n,
 	    .max_nodes = BATCH_NODES};
-	if (assign_batch(&prob, NULL, 0, &res, err) == -1) {
-		log_warnx("request.submit_batch: assign: %s", err->message);
-		goto out;
-	}
+	/* Each round that breaks into a reserve leaves the requests it
+	 * drops out of the next (at most n rounds). */
+	do {
+		if (assign_batch(&prob, NULL, 0, &res, err) == -1) {
+			log_warnx(
+			    "request.submit_batch: assign: %s", err->message);
+			goto out;
+		}
+	} while (requests_batch_keep_reserve(op, all, n, &res, areq) > 0);
 	if (!res.exact)
 		log_info("request.submit_batch: assignment stopped at %ld "
 		         "nodes, best found kept",

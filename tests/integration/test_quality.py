@@ -337,3 +337,19 @@ def test_one_waitlist_pass_keeps_the_reserve():
         now = c.call("request.submit", {"request": request(
             "RSW-NOW", urgency="immediate")})
         assert now["proposal"]["shelter_id"] == DEFAULT_SHELTER_ID
+
+
+def test_one_batch_keeps_the_reserve():
+    seed = [shelter(DEFAULT_SHELTER_ID, program="crisis",
+                    pools=[pool("main", total=3)])]
+    with Env(shelters=seed, matching={"reserve": {"crisis": 1}}) as env:
+        c = env.client("coordinator")
+        out = c.call("request.submit_batch", {"requests": [
+            request("RSB-%d" % i) for i in range(3)] + [
+            request("RSB-NOW", urgency="immediate")]})["results"]
+        got = [r["proposal"] is not None for r in out]
+        # Two `days` requests leave the reserve; the immediate one takes
+        # it; the third `days` request waits.
+        assert got == [True, True, False, True], out
+        s = c.call("shelter.get", {"id": DEFAULT_SHELTER_ID})["shelter"]
+        assert s["pools"][0]["free"] == 0, s
