@@ -19,7 +19,7 @@
 
 #include "store.h"
 
-#define AUDIT_IDS_MAX 1024
+#define AUDIT_IDS_MAX 2048 /* a batch of 50: a request and a proposal each */
 
 struct call;
 

@@ -687,6 +687,15 @@ class Daemon:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
+    def reload(self, timeout=5.0):
+        """Write self.config, SIGHUP, and wait until the daemon says it
+        reloaded."""
+        self.write_config()
+        n = len(self.log_text())
+        self.signal(signal.SIGHUP)
+        wait_until(lambda: "configuration reloaded" in self.log_text()[n:],
+                   timeout, what="the reload")
+
     def stop(self, timeout=10.0):
         """SIGTERM and wait; returns the exit code (None if it had to be
         killed)."""

@@ -279,7 +279,6 @@ def test_unix_peer_mapped_to_a_shelter_role():
 
 
 def test_reload_revokes_the_sessions_of_a_removed_token():
-    import signal
     with Env(shelters=SEED) as env:
         d = env.daemon
         kept = env.client("admin")
@@ -292,11 +291,7 @@ def test_reload_revokes_the_sessions_of_a_removed_token():
             if t["name"] == "t-shelter" else t
             for t in d.config["auth"]["tokens"]
             if t["name"] != "t-coordinator"]
-        d.write_config()
-        n = len(d.log_text())
-        d.signal(signal.SIGHUP)
-        wait_until(lambda: "configuration reloaded" in d.log_text()[n:], 5,
-                   what="the reload")
+        d.reload()
         expect_error(lambda: gone.call("request.submit",
                                        {"request": request("REVOKED-1")}),
                      -32001, "auth_required")
