@@ -240,14 +240,20 @@ audit_retention_sweep(struct call *call)
 		call_error(call, &err);
 }
 
-static void
-audit_tick(evutil_socket_t fd, short what, void *arg)
+void
+audit_retention_now(void)
 {
 	struct sh_error err;
 
 	if (sweeping || !store_is_up())
 		return;
 	audit_sweep(NULL, &err);
+}
+
+static void
+audit_tick(evutil_socket_t fd, short what, void *arg)
+{
+	audit_retention_now();
 }
 
 void

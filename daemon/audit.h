@@ -50,6 +50,9 @@ void audit_list(struct call *call);
 /* retention.sweep {} -> {requests, registrations, audit}: run it now. */
 void audit_retention_sweep(struct call *call);
 /* Start the hourly retention sweep (the first runs at once). */
+/* A retention sweep now, as the hourly timer runs it (debug.advance: at
+ * the new time, on the connection of the checks after it). */
+void audit_retention_now(void);
 void audit_start(void);
 void audit_stop(void);
 

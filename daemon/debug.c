@@ -4,12 +4,14 @@
  * The store keeps the clock's offset (shd_clock_advance adds to it and
  * emits the internal clock.advanced, which every other daemon sharing the
  * store follows in events.c); this daemon takes the new offset from the
- * reply, then the sweep and the checks go on the same connection after
- * it, so they run at the new time, and the reply waits for them.
+ * reply, then the hold sweep, the retention sweep and the checks go on
+ * the same connection after it, so they run at the new time, and the
+ * reply waits for them.
  */
 #include <stdio.h>
 
 #include "alerts.h"
+#include "audit.h"
 #include "clock.h"
 #include "debug.h"
 #include "log.h"
@@ -51,7 +53,8 @@ debug_advance_done(json_t *result, const struct sh_error *err, void *arg)
 	        json_object_get(call->params, "seconds")),
 	    clock_offset_ms());
 	placement_sweep_now();
-	/* Pipelined after the sweep: its reply means both ran. */
+	audit_retention_now();
+	/* Pipelined after the sweeps: its reply means all ran. */
 	if (alerts_run(debug_advance_checked, call, &e2) == -1)
 		call_error(call, &e2);
 }

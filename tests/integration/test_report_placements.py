@@ -98,7 +98,9 @@ def test_report_placements_figures_and_suppression():
         assert days["median_wait_h"] == 2.0 and days["median_stay_d"] == 3.0
         # Retention reduces the closed requests; the figures stay.
         a.call("debug.advance", {"seconds": 31 * 86400})
-        assert a.call("retention.sweep")["requests"] == 15
+        assert a.call("retention.sweep")["requests"] == 0  # the advance did
+        assert all("ref" not in r for r in a.call("request.list", {
+            "status": [], "limit": 500})["requests"])
         assert a.call("report.placements", {
             "from": day, "to": day, "by": ["urgency"]}) == u
         assert a.call("report.placements", {
