@@ -343,41 +343,6 @@ table_put_json(const json_t *obj, long long cseq)
 	return rc;
 }
 
-/* table_put_row: see table.h. */
-int
-table_put_row(const char *const *v, const size_t *len, size_t n,
-    const struct shelter **read)
-{
-	static struct shelter tmp; /* the loop is single-threaded */
-	struct shelter *s;
-	long long cseq;
-	size_t i;
-	bool found;
-	int rc;
-
-	*read = NULL;
-	if (table_read_fields(v, len, n, &tmp, &cseq) == -1)
-		return -1;
-	*read = &tmp;
-	if (table_reload_has(tmp.id)) {
-		i = table_find_in(&rl.next, tmp.id, &found);
-		if (!(found && table_newer(rl.next.v[i], cseq)) &&
-		    (s = table_entry_new(&tmp)) != NULL) {
-			table_entry(s)->cseq = cseq;
-			table_insert(&rl.next, s);
-		}
-	}
-	i = table_find_in(&live, tmp.id, &found);
-	if (found && table_newer(live.v[i], cseq))
-		return 0; /* a reply older than what the table holds */
-	if ((s = table_entry_new(&tmp)) == NULL)
-		return -1;
-	table_entry(s)->cseq = cseq;
-	if ((rc = table_insert(&live, s)) == 0)
-		table_took(tmp.id, cseq, true);
-	return rc;
-}
-
 /* Drop the shelter id if present. */
 void
 table_remove(const char *id)
