@@ -49,10 +49,11 @@ void audit_record(
 void audit_list(struct call *call);
 /* retention.sweep {} -> {requests, registrations, audit}: run it now. */
 void audit_retention_sweep(struct call *call);
-/* Start the hourly retention sweep (the first runs at once). */
 /* A retention sweep now, as the hourly timer runs it (debug.advance: at
- * the new time, on the connection of the checks after it). */
+ * the new time, on the connection of the checks after it); none while
+ * one is in flight. */
 void audit_retention_now(void);
+/* Start the hourly retention sweep (the first runs at once). */
 void audit_start(void);
 void audit_stop(void);
 
