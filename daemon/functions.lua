@@ -801,6 +801,27 @@ local function shelter_tabs(a)
 	return '{"set":' .. int(n) .. '}'
 end
 
+-- shd_capacity's reply for the shelter h (read and written) and its live
+-- JSON: in fields {'shelter', ROW_FIELDS..., the pools' counts, json},
+-- its row as shd_shelter_rows gives it, so the daemon puts it into its
+-- table and sends the JSON on without decoding it; for a shelter without
+-- a tab of TAB_FORM (stored by an older version) {"shelter": S, "cseq"}.
+local function capacity_reply(h, json)
+	if not (h.tab and string.sub(h.tab, 1, 3) == TAB_FORM) then
+		return '{"shelter":' .. json .. ',"cseq":' .. h.cseq .. '}'
+	end
+	local out, n = {'shelter'}, #ROW_FIELDS
+	for i = 1, n do
+		out[i + 1] = h[ROW_FIELDS[i]] or ''
+	end
+	local f = row_count_fields(h.pools)
+	for i = 1, #f do
+		out[n + 1 + i] = h[f[i]] or ''
+	end
+	out[#out + 1] = json
+	return out
+end
+
 -- shd_capacity: the shelter is read once (HGETALL), its new state
 -- written in one HSET, and the event and the reply made of what was read
 -- and written.
@@ -855,8 +876,7 @@ local function capacity(a)
 		end
 		emit(TOPIC.shelter, EVENT.shelter_put, id, '{"shelter_id":' ..
 		    q(id) .. '}', cseq)
-		return '{"shelter":' .. shelter_json_of(h) .. ',"cseq":' ..
-		    cseq .. '}', {id}
+		return capacity_reply(h, (shelter_json_of(h))), {id}
 	end
 	local w = {}
 	for _, set in ipairs(sets) do
@@ -883,8 +903,7 @@ local function capacity(a)
 		cj[i], byname[name] = counts, {counts, over}
 	end
 	emit_capacity_json(id, h.version, names, cj, cseq, true)
-	return '{"shelter":' .. shelter_json_of(h, byname) .. ',"cseq":' ..
-	    cseq .. '}', {id}
+	return capacity_reply(h, (shelter_json_of(h, byname))), {id}
 end
 
 local function intake(a)

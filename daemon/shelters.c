@@ -348,6 +348,58 @@ shelters_capacity_ok(struct call *call, json_t *result)
 }
 
 /*
+ * shd_capacity's answer. A shelter's row (cr) goes into the table and its
+ * JSON to the caller as it is, with its freshness spliced in: the object
+ * shelters_reply_shelter would send, neither decoded nor written out
+ * again. Were the call's audit entry not written, or the row not read,
+ * the JSON is decoded after all.
+ */
+static void
+shelters_capacity_done(const struct store_capacity_reply *cr, json_t *result,
+    const struct sh_error *err, void *arg)
+{
+	struct shelters_op *op = arg;
+	struct call *call = op->call;
+	const struct shelter *s;
+	struct sh_error ierr;
+	const char *f;
+	json_t *res;
+	char *text;
+	int n;
+
+	if (cr == NULL) {
+		shelters_op_done(result, err, arg);
+		return;
+	}
+	if ((call->audited || !call->method->audit) &&
+	    table_put_row(cr->row, cr->row_len, cr->nrow, &s) == 0 &&
+	    s != NULL) {
+		f = forecast_freshness_name(alerts_freshness(s));
+		n = (int)cr->shelter_len - 1; /* without its closing brace */
+		if (asprintf(&text, "{\"shelter\":%.*s,\"freshness\":\"%s\"}}",
+		        n, cr->shelter, f) != -1) {
+			log_info("shelter.capacity: shelter=%s version=%lld by %s",
+			    s->id, (long long)s->version, call->who);
+			free(op);
+			call_reply_text(call, text, strlen(text));
+			free(text);
+			return;
+		}
+	}
+	res = json_pack("{s:o?, s:I}", "shelter",
+	    json_loadb(cr->shelter, cr->shelter_len, 0, NULL), "cseq",
+	    (json_int_t)(cr->nrow > MODEL_ROW_CSEQ
+	            ? strtoll(cr->row[MODEL_ROW_CSEQ], NULL, 10)
+	            : -1));
+	if (json_object_get(res, "shelter") == NULL)
+		sh_error_set(&ierr, SH_INTERNAL, "internal", NULL,
+		    "the store's reply did not read");
+	shelters_op_done(json_object_get(res, "shelter") != NULL ? res : NULL,
+	    &ierr, arg);
+	json_decref(res);
+}
+
+/*
  * Check one pool's counts {total?, occupied?} of shelter.capacity into pc
  * (an absent count: -1, kept). 0, or -1 with err naming the field.
  */
@@ -428,8 +480,8 @@ shelters_capacity(struct call *call)
 		a.npools++;
 	}
 	if ((op = shelters_op_new(call, shelters_capacity_ok)) != NULL)
-		shelters_op_sent(
-		    op, store_capacity(&a, shelters_op_done, op, &err), &err);
+		shelters_op_sent(op,
+		    store_capacity(&a, shelters_capacity_done, op, &err), &err);
 	free(pc);
 }
 

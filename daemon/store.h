@@ -181,8 +181,26 @@ int store_shelter_rows(const char *after, int limit, const char *upto,
 /* argv: n groups of id, version, packed form. */
 int store_shelter_tabs(const char *const *argv, size_t n, store_cb *cb,
     void *arg, struct sh_error *err);
-int store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
-    struct sh_error *err);
+/*
+ * shd_capacity's answer for a shelter stored in the packed form: its row
+ * as shd_shelter_rows gives it (MODEL_ROW_N fields, then MODEL_ROW_POOL_N
+ * a pool; "" for a field the store does not hold), for the table, beside
+ * the shelter's live JSON for the client, to be sent on as it is. Borrowed
+ * for the callback.
+ */
+struct store_capacity_reply {
+	const char *const *row;
+	const size_t *row_len;
+	size_t nrow;
+	const char *shelter;
+	size_t shelter_len;
+};
+/* The answer to store_capacity: cr as above, else the JSON result
+ * ({"shelter", "cseq"}) or err. Exactly one is not NULL. */
+typedef void store_capacity_cb(const struct store_capacity_reply *cr,
+    json_t *result, const struct sh_error *err, void *arg);
+int store_capacity(const struct store_capacity_args *a, store_capacity_cb *cb,
+    void *arg, struct sh_error *err);
 int store_intake(const struct store_audit *au, const char *id, bool open,
     const char *reason, store_cb *cb, void *arg, struct sh_error *err);
 /* pools: {POOL: [[day, count], ...]} JSON, days since the epoch. */

@@ -221,24 +221,70 @@ store_shelter_list(store_cb *cb, void *arg, struct sh_error *err)
 	return store_call(STORE_FN_SHELTER_LIST, 0, NULL, NULL, cb, arg, err);
 }
 
+/* The caller of store_capacity, until shd_capacity answers. */
+struct store_fn_capacity {
+	store_capacity_cb *cb;
+	void *arg;
+};
+
+/* shd_capacity's reply in fields: ["shelter", audited, row..., json]. */
+static void
+store_fn_capacity_done(const struct store_fields *f, json_t *result,
+    const struct sh_error *err, void *arg)
+{
+	struct store_fn_capacity c = *(struct store_fn_capacity *)arg;
+	struct store_capacity_reply cr;
+	struct sh_error ierr;
+
+	free(arg);
+	if (f == NULL) {
+		c.cb(NULL, result, err, c.arg);
+		return;
+	}
+	if (f->n < 4 || strcmp(f->v[0], "shelter") != 0 ||
+	    f->len[f->n - 1] == 0) {
+		log_warnx("store: shd_capacity replied %zu fields, not a "
+		          "shelter's row",
+		    f->n);
+		store_internal(&ierr);
+		c.cb(NULL, NULL, &ierr, c.arg);
+		return;
+	}
+	cr.row = f->v + 2;
+	cr.row_len = f->len + 2;
+	cr.nrow = f->n - 3;
+	cr.shelter = f->v[f->n - 1];
+	cr.shelter_len = f->len[f->n - 1];
+	c.cb(&cr, NULL, NULL, c.arg);
+}
+
 /*
  * shd_capacity: who method ids defer (a->audit), id if_version (empty: none),
  * then per pool name total occupied (a count below 0 empty: kept). 0 or
  * -1 with err.
  */
 int
-store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
-    struct sh_error *err)
+store_capacity(const struct store_capacity_args *a, store_capacity_cb *cb,
+    void *arg, struct sh_error *err)
 {
 	const struct store_pool_count *p;
+	struct store_fn_capacity *c;
 	struct store_fn_vec v;
 	size_t i, n = 6 + 3 * a->npools;
 	int rc;
 
 	bool *written;
 
-	if (store_fn_vec_new(&v, n, 1 + 2 * a->npools, err) == -1)
+	if ((c = malloc(sizeof *c)) == NULL) {
+		store_internal(err);
 		return -1;
+	}
+	c->cb = cb;
+	c->arg = arg;
+	if (store_fn_vec_new(&v, n, 1 + 2 * a->npools, err) == -1) {
+		free(c);
+		return -1;
+	}
 	written = store_fn_audit(a->audit, v.argv);
 	v.argv[4] = store_fn_str(a->id);
 	v.argv[5] =
@@ -253,8 +299,10 @@ store_capacity(const struct store_capacity_args *a, store_cb *cb, void *arg,
 		    ? store_fn_num(v.num[2 + 2 * i], p->occupied)
 		    : "";
 	}
-	rc = store_call_audited(
-	    STORE_FN_CAPACITY, (int)n, v.argv, NULL, written, cb, arg, err);
+	rc = store_call_fields(STORE_FN_CAPACITY, (int)n, v.argv, NULL,
+	    written, store_fn_capacity_done, c, err);
+	if (rc == -1)
+		free(c);
 	store_fn_vec_free(&v);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <hiredis/async.h>
 
 #include "shelter/error.h"
+#include "shelter/model.h"
 
 #include "store.h"
 
@@ -34,8 +35,9 @@
 
 enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT, PK_REPLY };
 
-/* The most values a reply in fields has (store_call_fields). */
-#define STORE_FIELDS_MAX 16
+/* The most values a reply in fields has (store_call_fields): shd_capacity's
+ * kind, audited, a shelter's row of MODEL_POOL_MAX pools and its JSON. */
+#define STORE_FIELDS_MAX (3 + MODEL_ROW_N + MODEL_POOL_MAX * MODEL_ROW_POOL_N)
 
 /*
  * A function's reply in fields: the array [kind, audited, field..., json]

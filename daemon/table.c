@@ -43,14 +43,9 @@
 #include "store.h"
 #include "table.h"
 #include "table_row.h"
+#include "table_sorted.h"
 
-/* Entries sorted by id. */
-struct tab {
-	struct shelter **v;
-	size_t n, cap;
-};
-
-static struct tab live;
+static struct tab live; /* entries sorted by id */
 
 #define TABLE_PAGE  500 /* shelters per shd_shelter_rows */
 #define TABLE_AHEAD 3   /* pages of a reload in flight at once */
@@ -118,29 +113,6 @@ table_took(const char *id, long long cseq, bool whole)
 }
 
 static void table_entries_free(void);
-
-/* Index of id in t, or of where it would go (*found false). */
-static size_t
-table_find_in(const struct tab *t, const char *id, bool *found)
-{
-	size_t lo = 0, hi = t->n, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(t->v[mid]->id, id);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
-}
 
 /* A parsed shelter (tmp) into a new allocation, or NULL (logged). */
 static struct shelter *
@@ -226,11 +198,10 @@ table_index_counts(size_t i)
 static int
 table_insert(struct tab *t, struct shelter *s)
 {
-	struct shelter **v;
-	size_t i, cap;
+	size_t i;
 	bool found;
 
-	i = table_find_in(t, s->id, &found);
+	i = tab_find(t, s->id, &found);
 	if (found) {
 		/* What the last event saw stays (model_pools_freed). */
 		if (model_pools_same(t->v[i], s)) {
@@ -244,19 +215,10 @@ table_insert(struct tab *t, struct shelter *s)
 			match_index_set(&live_index, i, s);
 		return 0;
 	}
-	if (t->n == t->cap) {
-		cap = t->cap ? t->cap * 2 : 16;
-		if ((v = reallocarray(t->v, cap, sizeof *v)) == NULL) {
-			log_warn("table: realloc");
-			table_shelter_free(s);
-			return -1;
-		}
-		t->v = v;
-		t->cap = cap;
+	if (tab_insert_at(t, i, s) == -1) {
+		table_shelter_free(s);
+		return -1;
 	}
-	memmove(t->v + i + 1, t->v + i, (t->n - i) * sizeof *t->v);
-	t->v[i] = s;
-	t->n++;
 	if (t == &live)
 		live_index_stale = true;
 	return 0;
@@ -269,13 +231,12 @@ table_remove_in(struct tab *t, const char *id)
 	size_t i;
 	bool found;
 
-	i = table_find_in(t, id, &found);
+	i = tab_find(t, id, &found);
 	if (!found)
 		return;
 	tgen++;
 	table_shelter_free(t->v[i]);
-	memmove(t->v + i, t->v + i + 1, (t->n - i - 1) * sizeof *t->v);
-	t->n--;
+	tab_remove_at(t, i);
 	if (t == &live)
 		live_index_stale = true;
 }
@@ -298,7 +259,7 @@ table_reload_put(const json_t *obj, const char *id, long long cseq)
 
 	if (id == NULL || !table_reload_has(id))
 		return;
-	i = table_find_in(&rl.next, id, &found);
+	i = tab_find(&rl.next, id, &found);
 	if (found &&
 	    (table_newer(rl.next.v[i], cseq) ||
 	        table_put_counts(rl.next.v[i], obj, cseq) == 0))
@@ -326,7 +287,7 @@ table_put_json(const json_t *obj, long long cseq)
 
 	table_reload_put(obj, id, cseq);
 	if (id != NULL) {
-		i = table_find_in(&live, id, &found);
+		i = tab_find(&live, id, &found);
 		if (found && table_newer(live.v[i], cseq))
 			return 0; /* a reply older than what the table holds */
 		if (found && table_put_counts(live.v[i], obj, cseq) == 0) {
@@ -341,6 +302,44 @@ table_put_json(const json_t *obj, long long cseq)
 	if ((rc = table_insert(&live, s)) == 0)
 		table_took(id, cseq, true);
 	return rc;
+}
+
+/* A copy of tmp (change cseq) into t, unless t holds a newer change of
+ * it: 1 put, 0 older than what t holds, -1 on ENOMEM (logged). */
+static int
+table_put_copy(struct tab *t, const struct shelter *tmp, long long cseq)
+{
+	struct shelter *s;
+	size_t i;
+	bool found;
+
+	i = tab_find(t, tmp->id, &found);
+	if (found && table_newer(t->v[i], cseq))
+		return 0;
+	if ((s = table_entry_new(tmp)) == NULL)
+		return -1;
+	table_entry(s)->cseq = cseq;
+	return table_insert(t, s) == 0 ? 1 : -1;
+}
+
+/* table_put_row: see table.h. */
+int
+table_put_row(const char *const *v, const size_t *len, size_t n,
+    const struct shelter **read)
+{
+	static struct shelter tmp; /* the loop is single-threaded */
+	long long cseq;
+	int rc;
+
+	*read = NULL;
+	if (table_read_fields(v, len, n, &tmp, &cseq) == -1)
+		return -1;
+	*read = &tmp;
+	if (table_reload_has(tmp.id))
+		(void)table_put_copy(&rl.next, &tmp, cseq);
+	if ((rc = table_put_copy(&live, &tmp, cseq)) == 1)
+		table_took(tmp.id, cseq, true);
+	return rc == -1 ? -1 : 0;
 }
 
 /* Drop the shelter id if present. */
@@ -358,7 +357,7 @@ table_get_in(const struct tab *t, const char *id)
 	size_t i;
 	bool found;
 
-	i = table_find_in(t, id, &found);
+	i = tab_find(t, id, &found);
 	return found ? t->v[i] : NULL;
 }
 
@@ -397,7 +396,7 @@ table_held_again(const char *id, const char *pool, long long cseq)
 	bool found;
 	int rc;
 
-	i = table_find_in(&live, id, &found);
+	i = tab_find(&live, id, &found);
 	if (!found || (rc = table_held_in(live.v[i], pool, cseq, true)) == -1)
 		return -1;
 	if (rc > 0)
@@ -433,7 +432,7 @@ table_event(const char *id, long long cseq, const json_t *counts)
 	/* A reload in flight: refreshes, in order with its pages. */
 	if (cseq <= 0 || rl.running)
 		return -1;
-	i = table_find_in(&live, id, &found);
+	i = tab_find(&live, id, &found);
 	if (!found || (e = table_entry(live.v[i]))->cseq < 0)
 		return -1;
 	if (cseq > e->cseq) {

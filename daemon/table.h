@@ -34,6 +34,13 @@ void table_tabs_free(void);
  * older than what the table holds of it changes nothing. 0, or -1 (logged).
  */
 int table_put_json(const json_t *shelter, long long cseq);
+/*
+ * table_put_json for a shelter's row in a reply in fields (v[0..n), len[i]
+ * 0: absent; table_read_fields). *read: the shelter as read (valid until
+ * the next call), NULL when it does not read. 0, or -1 (logged).
+ */
+int table_put_row(const char *const *v, const size_t *len, size_t n,
+    const struct shelter **read);
 /* The cseq of result, a store reply with a shelter ("cseq"), or -1. */
 long long table_cseq_of(const json_t *result);
 /* The cseq the table holds of shelter id; -1: none or not known. */

@@ -52,13 +52,15 @@ table_row_cseq(const redisReply *r)
 	return *end == '\0' && v >= 0 ? v : -1;
 }
 
+static int table_read_texts(
+    const struct model_text *f, size_t n, struct shelter *out);
+
 /* table_read_row: see table_row.h. */
 int
 table_read_row(
     const redisReply *row, struct shelter *out, long long *cseq, bool *json)
 {
 	struct model_text f[MODEL_ROW_N + MODEL_POOL_MAX * MODEL_ROW_POOL_N];
-	struct sh_error err;
 	json_t *obj;
 	size_t i;
 	int rc;
@@ -81,20 +83,62 @@ table_read_row(
 		*json = true;
 		return rc;
 	}
-	if (row->elements < MODEL_ROW_N ||
-	    row->elements > sizeof f / sizeof f[0]) {
+	if (row->elements > sizeof f / sizeof f[0]) {
 		log_warnx("table: a shelter row of %zu fields", row->elements);
 		return -1;
 	}
 	for (i = 0; i < row->elements; i++)
 		f[i] = table_text(row->element[i]);
-	if (model_shelter_row(f, f + MODEL_ROW_N, row->elements - MODEL_ROW_N,
-	        out, &err) == -1) {
+	if (table_read_texts(f, row->elements, out) == -1)
+		return -1;
+	*cseq = table_row_cseq(row->element[MODEL_ROW_CSEQ]);
+	return 0;
+}
+
+/* A row's fields f[0..n) (absent ones {NULL, 0}) into out: 0, or -1
+ * (logged). */
+static int
+table_read_texts(const struct model_text *f, size_t n, struct shelter *out)
+{
+	struct sh_error err;
+
+	if (n < MODEL_ROW_N) {
+		log_warnx("table: a shelter row of %zu fields", n);
+		return -1;
+	}
+	if (model_shelter_row(f, f + MODEL_ROW_N, n - MODEL_ROW_N, out, &err) ==
+	    -1) {
 		log_warnx("table: stored shelter %s refused: %s: %s",
 		    out->id[0] != '\0' ? out->id : "?", err.field, err.message);
 		return -1;
 	}
-	*cseq = table_row_cseq(row->element[MODEL_ROW_CSEQ]);
+	return 0;
+}
+
+/* table_read_fields: see table_row.h. */
+int
+table_read_fields(const char *const *v, const size_t *len, size_t n,
+    struct shelter *out, long long *cseq)
+{
+	struct model_text f[MODEL_ROW_N + MODEL_POOL_MAX * MODEL_ROW_POOL_N];
+	char *end;
+	size_t i;
+
+	*cseq = -1;
+	if (n > sizeof f / sizeof f[0]) {
+		log_warnx("table: a shelter row of %zu fields", n);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		f[i] = len[i] > 0 ? (struct model_text){v[i], len[i]}
+		                  : (struct model_text){NULL, 0};
+	if (table_read_texts(f, n, out) == -1)
+		return -1;
+	if (len[MODEL_ROW_CSEQ] > 0) {
+		*cseq = strtoll(v[MODEL_ROW_CSEQ], &end, 10);
+		if (*end != '\0' || *cseq < 0)
+			*cseq = -1;
+	}
 	return 0;
 }
 

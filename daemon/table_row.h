@@ -23,6 +23,13 @@ int table_read_json(const json_t *obj, struct shelter *out);
 int table_read_row(
     const redisReply *row, struct shelter *out, long long *cseq, bool *json);
 /*
+ * A shelter's row in a reply in fields (shd_capacity's): v[0..n), each
+ * NUL-terminated, len[i] its length (0: absent), into out with *cseq the
+ * change it shows (-1: not known). 0, or -1 (logged).
+ */
+int table_read_fields(const char *const *v, const size_t *len, size_t n,
+    struct shelter *out, long long *cseq);
+/*
  * The ids of an array reply m (the marks of a first row page) into *ids,
  * calloc'ed, and *n: 0 (none when m is no array or empty), or -1 when
  * one is not an id (*ids may then be set, for the caller to free).

@@ -372,3 +372,52 @@ def test_removing_a_shelter_tells_capacity_subscribers_its_pools_are_gone():
         out = env.client("coordinator").call("match.preview",
                                               {"request": request("RM-1")})
         assert [c["shelter_id"] for c in out["candidates"]] == ["t-keep"]
+
+
+def test_capacity_reply_is_the_shelter_that_get_shows():
+    # shelter.capacity's reply goes out as the store wrote it, with its
+    # freshness spliced in: member by member and in order the shelter
+    # shelter.get shows, for a heartbeat and a report, stale or fresh.
+    import datetime
+    two = shelter("t-reply", pools=[pool("women", genders=("f",), total=4),
+                                    pool("men", genders=("m",), total=3)])
+    with Env(shelters=[two], extra={"debug": {"clock": True}}) as env:
+        a = env.client("admin")
+        c = env.client("coordinator")
+        today = datetime.date.fromisoformat(
+            a.call("session.ping")["time"][:10])
+        a.call("shelter.departures", {"id": "t-reply", "pools": {
+            "women": [{"date": (today + datetime.timedelta(1)).isoformat()}]}})
+        a.call("debug.advance", {"seconds": 2 * 86400})
+        c.call("request.submit", {"request": request("CR-1")})
+
+        def same(reply):
+            got = a.call("shelter.get", {"id": "t-reply"})["shelter"]
+            assert list(reply) == ["shelter"], reply
+            assert reply["shelter"] == got, (reply["shelter"], got)
+            assert list(reply["shelter"]) == list(got)
+            return got
+
+        s = same(a.call("shelter.capacity", {"id": "t-reply"}))
+        assert s["freshness"] == "stale" and s["departures_unconfirmed"], s
+        assert s["pools"][0]["held"] == 1, s
+        s = same(a.call("shelter.capacity", {"id": "t-reply", "pools": {
+            "men": {"occupied": 3}}}))
+        assert s["freshness"] == "fresh" and s["pools"][1]["occupied"] == 3
+        assert s["departures_unconfirmed"] == [], s
+        # The table took the report at once: the men's pool is full.
+        m = c.call("request.submit", {"request": request("CR-2", gender="m")})
+        assert m["proposal"] is None and m["explanation"], m
+        s = same(a.call("shelter.capacity", {"id": "t-reply", "pools": {
+            "women": {"total": 5}}}))
+        assert s["pools"][0]["total"] == 5 and s["pools"][0]["held"] == 1
+        # A shelter stored before the packed form: the reply is decoded
+        # and written again, the same object all the same.
+        c.call("request.cancel", {"id": m["request"]["id"],
+                                  "reason": "other_solution"})
+        env.redis.cmd("HDEL", "shelterd:shelter:t-reply", "tab")
+        s = same(a.call("shelter.capacity", {"id": "t-reply", "pools": {
+            "men": {"occupied": 2}}}))
+        assert s["pools"][1]["free"] == 1, s
+        m = c.call("request.submit", {"request": request("CR-3", gender="m")})
+        assert m["proposal"]["pool"] == "men", m
