@@ -378,7 +378,8 @@ shelters_capacity_done(const struct store_capacity_reply *cr, json_t *result,
 		n = (int)cr->shelter_len - 1; /* without its closing brace */
 		if (asprintf(&text, "{\"shelter\":%.*s,\"freshness\":\"%s\"}}",
 		        n, cr->shelter, f) != -1) {
-			log_info("shelter.capacity: shelter=%s version=%lld by %s",
+			log_info(
+			    "shelter.capacity: shelter=%s version=%lld by %s",
 			    s->id, (long long)s->version, call->who);
 			free(op);
 			call_reply_text(call, text, strlen(text));
@@ -394,8 +395,8 @@ shelters_capacity_done(const struct store_capacity_reply *cr, json_t *result,
 	if (json_object_get(res, "shelter") == NULL)
 		sh_error_set(&ierr, SH_INTERNAL, "internal", NULL,
 		    "the store's reply did not read");
-	shelters_op_done(json_object_get(res, "shelter") != NULL ? res : NULL,
-	    &ierr, arg);
+	shelters_op_done(
+	    json_object_get(res, "shelter") != NULL ? res : NULL, &ierr, arg);
 	json_decref(res);
 }
 

@@ -299,8 +299,8 @@ store_capacity(const struct store_capacity_args *a, store_capacity_cb *cb,
 		    ? store_fn_num(v.num[2 + 2 * i], p->occupied)
 		    : "";
 	}
-	rc = store_call_fields(STORE_FN_CAPACITY, (int)n, v.argv, NULL,
-	    written, store_fn_capacity_done, c, err);
+	rc = store_call_fields(STORE_FN_CAPACITY, (int)n, v.argv, NULL, written,
+	    store_fn_capacity_done, c, err);
 	if (rc == -1)
 		free(c);
 	store_fn_vec_free(&v);
