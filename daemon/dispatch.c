@@ -75,16 +75,18 @@ dispatch_check_params(
 	if (msg->params_invalid)
 		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field",
 		    "params", "must be an object");
-	if (msg->dup_in_params) {
-		const char *f = msg->dup_field;
+	if (msg->bad_reason != NULL) {
+		const char *f = msg->bad_field;
 		size_t olen = m->object != NULL ? strlen(m->object) : 0;
 
 		/* Name it relative to the object being validated. */
 		if (olen > 0 && strncmp(f, m->object, olen) == 0 &&
 		    f[olen] == '.')
 			f += olen + 1;
-		return sh_error_set(err, SH_INVALID_PARAMS, "duplicate_key", f,
-		    "duplicate key");
+		return sh_error_set(err, SH_INVALID_PARAMS, msg->bad_reason, f,
+		    strcmp(msg->bad_reason, "duplicate_key") == 0
+		        ? "duplicate key"
+		        : "number out of range");
 	}
 	json_object_foreach(msg->params, key, v)
 	{

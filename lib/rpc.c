@@ -5,6 +5,8 @@
  * of a duplicate key), then parsed by Jansson, then the envelope is checked
  * in the order docs/protocol.md gives.
  */
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,9 +56,11 @@ rpc_scan_path_add(
 	dup[*off] = '\0';
 }
 
-/* The dotted path of the key k (the duplicate) at the current level. */
+/* The dotted path of the key k at the current level (a duplicate, or the
+ * key of the value there), or of the member there when the level is an
+ * array. */
 static void
-rpc_scan_dup_path(
+rpc_scan_path(
     struct scan *sc, const struct scan_key *k, char *dup, size_t duplen)
 {
 	char num[24];
@@ -71,7 +75,7 @@ rpc_scan_dup_path(
 
 		if (i > 0)
 			rpc_scan_path_add(dup, duplen, &off, ".", 1);
-		if (i == sc->depth - 1) {
+		if (i == sc->depth - 1 && l->object) {
 			rpc_scan_path_add(dup, duplen, &off, k->p, k->len);
 		} else if (l->object) {
 			/* The key whose value holds the next level. */
@@ -86,14 +90,17 @@ rpc_scan_dup_path(
 	}
 }
 
-/* Record key k in the current object; true when it is a duplicate. */
+/* Record key k in the current object; *is_dup: true when it is a
+ * duplicate (then not recorded). is_dup NULL: record it unchecked. */
 static int
 rpc_scan_key_add(struct scan *sc, const char *p, size_t len, bool *is_dup)
 {
 	size_t i;
 
-	*is_dup = false;
-	for (i = sc->st[sc->depth - 1].key_base; i < sc->nkeys; i++) {
+	if (is_dup != NULL)
+		*is_dup = false;
+	for (i = sc->st[sc->depth - 1].key_base;
+	     is_dup != NULL && i < sc->nkeys; i++) {
 		if (sc->keys[i].len == len &&
 		    memcmp(sc->keys[i].p, p, len) == 0) {
 			*is_dup = true;
@@ -125,21 +132,66 @@ rpc_scan_delim(char ch)
 }
 
 /*
+ * Is the scalar p[0..n) a number Jansson refuses as out of range, an
+ * integer beyond json_int_t or a real beyond double? Then write 0 over it,
+ * padded with spaces, and say so. p[n] is writable (restored).
+ */
+static bool
+rpc_number_mend(char *p, size_t n)
+{
+	char save = p[n], *end;
+	bool real, over;
+	double d;
+
+	if (n == 0 || !(p[0] == '-' || (p[0] >= '0' && p[0] <= '9')))
+		return false;
+	real = memchr(p, '.', n) != NULL || memchr(p, 'e', n) != NULL ||
+	    memchr(p, 'E', n) != NULL;
+	p[n] = '\0';
+	errno = 0;
+	if (real) {
+		d = strtod(p, &end);
+		over = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+	} else {
+		(void)strtoll(p, &end, 10);
+		over = errno == ERANGE;
+	}
+	p[n] = save;
+	if (!over || end != p + n)
+		return false;
+	p[0] = '0';
+	memset(p + 1, ' ', n - 1);
+	return true;
+}
+
+/*
+ * What a scan looks for beyond the depth: the first duplicate key (mend
+ * NULL) or the first number out of range (mend: the text, written over by
+ * rpc_number_mend), its dotted path into path, *found set.
+ */
+struct scan_want {
+	char *path;
+	size_t pathlen;
+	bool *found;
+	char *mend;
+};
+
+/*
  * Scan text: see rpc.h. Keys are compared as raw text, so a duplicate
  * spelled with different escapes is left to Jansson. Stops early (returning
  * a depth above RPC_MAX_DEPTH) once the text is too deep. Key tracking only
- * runs when dup is not NULL.
+ * runs when w asks for a path.
  */
-int
-rpc_scan(const char *text, size_t len, char *dup, size_t duplen, bool *has_dup)
+static int
+rpc_scan_run(const char *text, size_t len, const struct scan_want *w)
 {
 	struct scan sc = {0};
 	size_t i = 0;
 	int maxdepth = 0, rc = -1;
-	bool expect_key = false;
+	bool expect_key = false, track = w->path != NULL && w->found != NULL;
 
-	if (has_dup != NULL)
-		*has_dup = false;
+	if (w->found != NULL)
+		*w->found = false;
 	while (i < len) {
 		char ch = text[i];
 		struct scan_level *l;
@@ -196,8 +248,11 @@ rpc_scan(const char *text, size_t len, char *dup, size_t duplen, bool *has_dup)
 			}
 			if (i >= len)
 				goto out;
-			if (expect_key && dup != NULL && has_dup != NULL &&
-			    !*has_dup) {
+			if (expect_key && track && w->mend != NULL) {
+				if (rpc_scan_key_add(&sc, text + start,
+				        i - start, NULL) == -1)
+					goto out;
+			} else if (expect_key && track && !*w->found) {
 				bool d;
 
 				if (rpc_scan_key_add(
@@ -207,25 +262,73 @@ rpc_scan(const char *text, size_t len, char *dup, size_t duplen, bool *has_dup)
 					struct scan_key k = {
 					    text + start, i - start};
 
-					rpc_scan_dup_path(&sc, &k, dup, duplen);
-					*has_dup = true;
+					rpc_scan_path(
+					    &sc, &k, w->path, w->pathlen);
+					*w->found = true;
 				}
 			}
 			expect_key = false;
 			i++;
 			break;
 		}
-		default:
+		default: {
 			/* A scalar: skip to the next delimiter. */
+			size_t start = i;
+
 			while (i < len && !rpc_scan_delim(text[i]))
 				i++;
+			if (w->mend != NULL &&
+			    rpc_number_mend(w->mend + start, i - start) &&
+			    track && !*w->found) {
+				l = sc.depth > 0 ? &sc.st[sc.depth - 1] : NULL;
+				rpc_scan_path(&sc,
+				    l != NULL && l->object && sc.nkeys > 0
+				        ? &sc.keys[sc.nkeys - 1]
+				        : NULL,
+				    w->path, w->pathlen);
+				*w->found = true;
+			}
 			break;
+		}
 		}
 	}
 	rc = sc.depth == 0 ? maxdepth : -1;
 out:
 	free(sc.keys);
 	return rc;
+}
+
+/* Scan text: see rpc.h. */
+int
+rpc_scan(const char *text, size_t len, char *dup, size_t duplen, bool *has_dup)
+{
+	struct scan_want w = {dup, duplen, dup != NULL ? has_dup : NULL, NULL};
+
+	if (has_dup != NULL)
+		*has_dup = false;
+	return rpc_scan_run(text, len, &w);
+}
+
+/*
+ * A copy of line[0..len) with every number out of range written over with
+ * 0 (rpc_number_mend), the first one's path into path; NULL when there is
+ * none to mend (or on ENOMEM). The caller frees it.
+ */
+static char *
+rpc_mend_numbers(const char *line, size_t len, char *path, size_t pathlen)
+{
+	bool found;
+	struct scan_want w = {path, pathlen, &found, NULL};
+
+	if ((w.mend = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(w.mend, line, len);
+	w.mend[len] = '\0';
+	if (rpc_scan_run(w.mend, len, &w) < 0 || !found) {
+		free(w.mend);
+		return NULL;
+	}
+	return w.mend;
 }
 
 static bool
@@ -297,7 +400,10 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *msg, json_t **id_out,
 {
 	json_error_t jerr;
 	json_t *params;
-	char dup[sizeof msg->dup_field];
+	char dup[sizeof msg->bad_field], range[sizeof msg->bad_field];
+	char *mended = NULL;
+	const char *text = line;
+	size_t flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES;
 	bool has_dup = false, dup_seen = false;
 	int depth;
 
@@ -311,16 +417,25 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *msg, json_t **id_out,
 	if (depth < 0)
 		return sh_error_set(
 		    err, SH_PARSE_ERROR, "invalid_json", NULL, "invalid JSON");
-	msg->root = json_loadb(
-	    line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	if (msg->root == NULL &&
-	    json_error_code(&jerr) == json_error_duplicate_key) {
-		/* Find where, then take the message as it is. */
-		dup_seen = true;
-		if (rpc_scan(line, len, dup, sizeof dup, &has_dup) < 0)
-			has_dup = false;
-		msg->root = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
+	/* A duplicate key or a number out of range is valid JSON: find where,
+	 * then take the message as it is (with such numbers as 0). */
+	while ((msg->root = json_loadb(text, len, flags, &jerr)) == NULL) {
+		if (json_error_code(&jerr) == json_error_numeric_overflow &&
+		    mended == NULL &&
+		    (mended = rpc_mend_numbers(
+		         line, len, range, sizeof range)) != NULL) {
+			text = mended;
+		} else if (json_error_code(&jerr) == json_error_duplicate_key &&
+		    (flags & JSON_REJECT_DUPLICATES)) {
+			dup_seen = true;
+			if (rpc_scan(text, len, dup, sizeof dup, &has_dup) < 0)
+				has_dup = false;
+			flags &= ~(size_t)JSON_REJECT_DUPLICATES;
+		} else {
+			break;
+		}
 	}
+	free(mended);
 	if (msg->root == NULL) {
 		rpc_clean_jansson_text(jerr.text);
 		return sh_error_set(err, SH_PARSE_ERROR, "invalid_json", NULL,
@@ -335,8 +450,8 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *msg, json_t **id_out,
 		goto fail;
 	}
 	if (has_dup && strncmp(dup, "params.", 7) == 0) {
-		msg->dup_in_params = true;
-		snprintf(msg->dup_field, sizeof msg->dup_field, "%s", dup + 7);
+		msg->bad_reason = "duplicate_key";
+		snprintf(msg->bad_field, sizeof msg->bad_field, "%s", dup + 7);
 	} else if (dup_seen) {
 		/* In the envelope itself (or where the scanner could not
 		 * tell): never last-wins. */
@@ -345,6 +460,17 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *msg, json_t **id_out,
 		sh_error_set(err, SH_INVALID_PARAMS, "duplicate_key",
 		    has_dup ? dup : NULL, "duplicate key");
 		goto fail;
+	}
+	if (mended != NULL && strcmp(range, "id") == 0) {
+		sh_error_set(err, SH_INVALID_REQUEST, "bad_envelope", NULL,
+		    "id must be a string or an integer of at most 64 bits");
+		goto fail;
+	}
+	if (mended != NULL && msg->bad_reason == NULL &&
+	    strncmp(range, "params.", 7) == 0) {
+		msg->bad_reason = "invalid_field";
+		snprintf(
+		    msg->bad_field, sizeof msg->bad_field, "%s", range + 7);
 	}
 	if (rpc_check_envelope(msg, id_out, err) == -1)
 		goto fail;

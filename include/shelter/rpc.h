@@ -24,10 +24,13 @@ struct rpc_msg {
 	const char *method; /* borrowed from root */
 	json_t *params;     /* borrowed; an empty object when absent (owned by
 	                       root then too) */
-	/* A duplicate key inside params, found by the scanner: path relative
-	 * to params ("request.person.age"), reported at the params check. */
-	bool dup_in_params;
-	char dup_field[128];
+	/* A duplicate key inside params, or a number Jansson cannot hold (an
+	 * integer beyond 64 bits, a real beyond double), found by the scanner:
+	 * bad_reason "duplicate_key" or "invalid_field" (NULL: none), its path
+	 * relative to params ("request.person.age"), reported at the params
+	 * check. Such a number reads as 0 in params meanwhile. */
+	const char *bad_reason;
+	char bad_field[128];
 	/* params is present but not an object (null included): -32602
 	 * invalid_field "params", reported at the params check. params then
 	 * points at that value. */
@@ -37,10 +40,11 @@ struct rpc_msg {
 /*
  * Parse one line (without its terminator) into msg. Returns 0, or -1 with
  * err filled: -32700 invalid_json / too_deep, -32600 batch_unsupported /
- * not_an_object / bad_envelope, -32602 duplicate_key (a duplicate in the
- * envelope itself). On -1, *id_out is the request id when it could be read
- * (a new reference the caller releases), else NULL.
- * Duplicate keys inside params do not fail here: see dup_in_params.
+ * not_an_object / bad_envelope (an id beyond 64 bits included), -32602
+ * duplicate_key (a duplicate in the envelope itself). On -1, *id_out is the
+ * request id when it could be read (a new reference the caller releases),
+ * else NULL. Duplicate keys and numbers out of range inside params do not
+ * fail here: see bad_reason.
  */
 int rpc_parse(const char *line, size_t len, struct rpc_msg *msg,
     json_t **id_out, struct sh_error *err);

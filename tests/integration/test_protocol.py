@@ -262,6 +262,41 @@ def test_duplicate_keys_are_refused_with_their_path():
         assert c.call("request.list")["requests"] == []
 
 
+def test_numbers_out_of_range_are_named_with_their_path():
+    # Valid JSON that Jansson cannot hold (beyond 64 bits, beyond double):
+    # invalid params naming the field, the id echoed, nothing stored.
+    with Env(shelters=[shelter("t-big", total=3)]) as env:
+        c = env.client("coordinator")
+        for n, (age, child) in enumerate((
+                (b"99999999999999999999", b"3"), (b"30", b"-1e400"),
+                (b"1E999", b"3"))):
+            c.send_raw(b'{"jsonrpc":"2.0","id":%d,"method":"request.submit",'
+                       b'"params":{"request":{"ref":"BIG-%d","person":{'
+                       b'"gender":"f","age":%s},"children":[{"age":2},'
+                       b'{"age":%s}],"residence":"reflection"}}}\n'
+                       % (n + 1, n, age, child))
+            msg = c.recv()
+            field = "children.1.age" if child != b"3" else "person.age"
+            assert error_of(msg) == (-32602, "invalid_field", field), msg
+            assert msg["id"] == n + 1, msg
+            assert msg["error"]["message"] == field + \
+                ": number out of range", msg
+        # An id beyond 64 bits is no id.
+        c.send_raw(b'{"jsonrpc":"2.0","id":18446744073709551616,'
+                   b'"method":"session.ping"}\n')
+        msg = c.recv()
+        assert error_of(msg)[:2] == (-32600, "bad_envelope"), msg
+        assert msg["id"] is None, msg
+        # The params check keeps its place: auth first.
+        a = env.client("anon")
+        a.send_raw(b'{"jsonrpc":"2.0","id":"x","method":"shelter.get",'
+                   b'"params":{"id":1e400}}\n')
+        msg = a.recv()
+        assert error_of(msg)[:2] == (-32001, "auth_required"), msg
+        assert_usable(c)
+        assert c.call("request.list")["requests"] == []
+
+
 def test_notifications_get_no_response_but_run():
     with Env(shelters=[shelter("t-note", total=3)]) as env:
         c = env.client("admin")

@@ -53,7 +53,7 @@ test_parse_ok(void **state)
 	assert_int_equal(json_integer_value(msg.id), 7);
 	assert_int_equal(
 	    json_integer_value(json_object_get(msg.params, "a")), 1);
-	assert_false(msg.dup_in_params);
+	assert_null(msg.bad_reason);
 	assert_false(msg.params_invalid);
 	rpc_msg_free(&msg);
 }
@@ -221,10 +221,70 @@ test_dup_in_params(void **state)
 	json_t *id;
 
 	assert_int_equal(rpc_parse(s, strlen(s), &msg, &id, &err), 0);
-	assert_true(msg.dup_in_params);
-	assert_string_equal(msg.dup_field, "request.person.age");
+	assert_string_equal(msg.bad_reason, "duplicate_key");
+	assert_string_equal(msg.bad_field, "request.person.age");
 	assert_int_equal(json_integer_value(msg.id), 3);
 	rpc_msg_free(&msg);
+}
+
+/* A number Jansson cannot hold is valid JSON: the params check names it
+ * (the id is kept); the rest of the message reads, the number as 0. */
+static void
+test_number_out_of_range_in_params(void **state)
+{
+	static const struct {
+		const char *params, *field;
+	} cases[] = {
+	    {"{\"request\":{\"person\":{\"age\":99999999999999999999}}}",
+	        "request.person.age"},
+	    {"{\"request\":{\"children\":[{\"age\":3},{\"age\":-1e400}]}}",
+	        "request.children.1.age"},
+	    {"{\"a\":[1,2,1E999],\"b\":1e400}", "a.2"},
+	    {"{\"a\":{\"x\":1},\"b\":{\"a\":1,\"a\":2,\"c\":1e999}}",
+	        "b.c"},
+	};
+	char s[256];
+	struct rpc_msg msg;
+	struct sh_error err;
+	json_t *id;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(s, sizeof s,
+		    "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"r\","
+		    "\"params\":%s}",
+		    cases[i].params);
+		assert_int_equal(rpc_parse(s, strlen(s), &msg, &id, &err), 0);
+		assert_string_equal(msg.bad_reason,
+		    i == 3 ? "duplicate_key" : "invalid_field");
+		assert_string_equal(msg.bad_field, i == 3 ? "b.a" : cases[i].field);
+		assert_int_equal(json_integer_value(msg.id), 9);
+		rpc_msg_free(&msg);
+	}
+	/* Within range, at the edges: nothing to report. */
+	snprintf(s, sizeof s,
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"r\",\"params\":"
+	    "{\"a\":9223372036854775807,\"b\":-9223372036854775808,"
+	    "\"c\":1e-400,\"d\":1.7e308}}");
+	assert_int_equal(rpc_parse(s, strlen(s), &msg, &id, &err), 0);
+	assert_null(msg.bad_reason);
+	rpc_msg_free(&msg);
+}
+
+/* An id beyond 64 bits is no id: bad_envelope with id null. Elsewhere in
+ * the envelope the checks as for any other wrong value. */
+static void
+test_number_out_of_range_in_envelope(void **state)
+{
+	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":123456789012345678901,"
+	            "\"method\":\"a\"}",
+	    SH_INVALID_REQUEST, "bad_envelope", "null", "");
+	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":1e999}",
+	    SH_INVALID_REQUEST, "bad_envelope", "5", "");
+	expect_fail("1e999", SH_INVALID_REQUEST, "not_an_object", "null", "");
+	/* Not a number that overflows: still invalid JSON. */
+	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":1e999x}",
+	    SH_PARSE_ERROR, "invalid_json", "null", "");
 }
 
 static void
@@ -400,6 +460,8 @@ main(void)
 	    cmocka_unit_test(test_scan_strings),
 	    cmocka_unit_test(test_scan_dup_path),
 	    cmocka_unit_test(test_dup_in_params),
+	    cmocka_unit_test(test_number_out_of_range_in_params),
+	    cmocka_unit_test(test_number_out_of_range_in_envelope),
 	    cmocka_unit_test(test_dup_in_envelope),
 	    cmocka_unit_test(test_envelope_errors),
 	    cmocka_unit_test(test_params_invalid),
