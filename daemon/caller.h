@@ -47,6 +47,9 @@ struct caller_ops {
 struct caller {
 	const struct caller_ops *ops;
 	bool authed;
+	/* Not authed because the transport was shown a wrong token (a
+	 * Bearer header): -32001 says bad_token, whatever the method. */
+	bool bad_token;
 	/* The identity came from the transport (Unix peer credentials) and
 	 * is mapped through auth.peers again on reload. */
 	bool by_peer;

@@ -123,6 +123,9 @@ dispatch_check(const struct method *m, const struct rpc_msg *msg,
 {
 	enum role role = caller_role(c);
 
+	if (!c->authed && c->bad_token)
+		return sh_error_set(err, SH_UNAUTHENTICATED, "bad_token", NULL,
+		    "%s: invalid token", m->name);
 	if (!c->authed && !m->before_auth)
 		return sh_error_set(err, SH_UNAUTHENTICATED, "auth_required",
 		    NULL, "%s: authenticate with session.auth first", m->name);

@@ -7,9 +7,10 @@
  * one kept for that identity, and its end_call writes the HTTP response:
  * 200 with the JSON-RPC response, or 204 for a notification. Only faults
  * of HTTP itself get another status: 405 (not POST), 415 (not
- * application/json), 413 (a body over limits.max_line_bytes), 401 (a
- * wrong Bearer token), 403 (a cookie without the right X-CSRF-Token), 429
- * (a wrong Bearer token over the rate limit).
+ * application/json), 413 (a body over limits.max_line_bytes), 403 (a
+ * cookie without the right X-CSRF-Token). A wrong Bearer token is the
+ * JSON-RPC error -32001 bad_token (caller.bad_token), after the envelope
+ * and method checks, as a wrong session.auth token is on a socket.
  *
  * A request whose connection closes while its call runs is forgotten
  * (dispatch_caller_gone): the call ends without it.
@@ -182,14 +183,6 @@ http_rpc(struct evhttp_request *req)
 		return;
 	}
 	http_session_who(req, &w);
-	if (w.kind == HTTP_AUTH_BAD) {
-		if (!http_bucket_take(w.bucket))
-			http_send_error(req, 429, "rate_limited",
-			    "rate limit exceeded: slow down");
-		else
-			http_send_error(req, 401, "bad_token", "invalid token");
-		return;
-	}
 	if (w.kind == HTTP_AUTH_SESSION && !w.csrf_ok) {
 		http_send_error(
 		    req, 403, "csrf", "X-CSRF-Token is missing or wrong");

@@ -26,8 +26,10 @@
  *   reloaded page finds its CSRF token;
  * - an event stream does not keep its session alive; it is closed at
  *   its next heartbeat once the session has gone;
- * - a wrong Bearer token is HTTP 401, as is a wrong /login token; an
- *   unknown or expired cookie is simply no identity.
+ * - a wrong /login token is HTTP 401; a wrong Bearer token is no
+ *   identity with caller.bad_token set, so the call's answer is the
+ *   JSON-RPC error -32001 bad_token (on /events: 401 with it as body);
+ *   an unknown or expired cookie is simply no identity.
  */
 #include <sys/queue.h>
 
@@ -246,6 +248,7 @@ http_session_apply(struct caller *c, const struct http_who *w)
 {
 	if (w->kind == HTTP_AUTH_BEARER || w->kind == HTTP_AUTH_SESSION)
 		caller_set_identity(c, w->role, w->shelter, w->who, false);
+	c->bad_token = w->kind == HTTP_AUTH_BAD;
 	c->bucket = *bucket_get(w->bucket);
 }
 

@@ -305,19 +305,6 @@ http_sse(struct evhttp_request *req)
 		return;
 	}
 	http_session_who(req, &w);
-	if (w.kind == HTTP_AUTH_BAD) {
-		if (!http_bucket_take(w.bucket))
-			http_send_error(req, 429, "rate_limited",
-			    "rate limit exceeded: slow down");
-		else
-			http_send_error(req, 401, "bad_token", "invalid token");
-		return;
-	}
-	if (w.kind == HTTP_AUTH_NONE) {
-		http_send_error(req, 401, "auth_required",
-		    "log in or send Authorization: Bearer TOKEN");
-		return;
-	}
 	TAILQ_INIT(&q);
 	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {

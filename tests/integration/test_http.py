@@ -144,11 +144,21 @@ def test_rpc_over_http_same_methods_checks_and_errors():
                          headers=bearer(env, "coordinator"))
             assert r.status == 413, r.status
             assert_common_headers(r)
-            r, data = h.req("POST", "/rpc", {"jsonrpc": "2.0", "id": 1,
-                                             "method": "session.ping"},
-                            headers={"Authorization": "Bearer wrong"})
-            assert r.status == 401, (r.status, data)
-            assert_common_headers(r)
+            # A wrong Bearer token is a JSON-RPC error like the rest
+            # (-32001 bad_token, the id echoed), after the envelope and
+            # method checks; session.ping too, as the token was wrong.
+            for method in ("session.ping", "shelter.list"):
+                r, data = h.req("POST", "/rpc", {"jsonrpc": "2.0", "id": 7,
+                                                 "method": method},
+                                headers={"Authorization": "Bearer wrong"})
+                assert r.status == 200, (r.status, data)
+                assert_common_headers(r)
+                msg = json.loads(data)
+                assert msg["id"] == 7, msg
+                assert msg["error"]["code"] == -32001, msg
+                assert msg["error"]["data"]["reason"] == "bad_token", msg
+            r, msg = h.rpc("no.such", headers={"Authorization": "Bearer x"})
+            assert msg["error"]["code"] == -32601, msg
         finally:
             h.close()
         assert env.daemon.tokens["coordinator"] not in env.daemon.log_text()
@@ -257,11 +267,10 @@ def test_failed_logins_are_counted_and_rate_limited():
             assert m and int(m.group(1)) >= 3, data[-400:]
             # Wrong Bearer tokens cost the same bucket.
             time.sleep(1.1)
-            codes = [h.req("POST", "/rpc", {"jsonrpc": "2.0", "id": 1,
-                                            "method": "session.ping"},
-                           headers={"Authorization": "Bearer x"})[0].status
-                     for i in range(6)]
-            assert 401 in codes and 429 in codes, codes
+            codes = [h.rpc("session.ping",
+                           headers={"Authorization": "Bearer x"})[1]
+                     ["error"]["code"] for i in range(6)]
+            assert codes[:3] == [-32001] * 3 and -32029 in codes, codes
             # The per-identity bucket of /rpc is the socket's rate limit.
             time.sleep(1.1)
             errs = [h.rpc("session.ping",
@@ -382,10 +391,16 @@ def test_sse_events_resume_without_gap_or_repeat():
 def test_sse_refusals_and_roles():
     with web_env() as env:
         port = env.http_port
-        s = Sse(port, "/events?topics=capacity", {})
-        assert s.r.status == 401
-        assert_common_headers(s.r)
-        s.close()
+        # Not authenticated, or a wrong token: 401 with the JSON-RPC
+        # error of the subscribe as the body.
+        for hdr, reason in (({}, "auth_required"),
+                            ({"Authorization": "Bearer x"}, "bad_token")):
+            s = Sse(port, "/events?topics=capacity", hdr)
+            assert s.r.status == 401
+            assert_common_headers(s.r)
+            err = json.loads(s.r.read())["error"]
+            assert (err["code"], err["data"]["reason"]) == (-32001, reason)
+            s.close()
         s = Sse(port, "/events?topics=proposals", bearer(env, "shelter"))
         assert s.r.status == 403
         assert json.loads(s.r.read())["error"]["data"]["reason"] == "role"
