@@ -70,7 +70,8 @@ http_check_post_json(struct evhttp_request *req)
 static bool
 http_get_only(struct evhttp_request *req)
 {
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET)
+	if (evhttp_request_get_command(req) &
+	    (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD))
 		return true;
 	evhttp_add_header(
 	    evhttp_request_get_output_headers(req), "Allow", "GET");
@@ -167,7 +168,7 @@ http_start(void)
 	evhttp_set_allowed_methods(http,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-	        EVHTTP_REQ_PATCH);
+	        EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	if (http_tls != NULL)
 		evhttp_set_bevcb(http, http_tls_bev, NULL);
 	evhttp_set_gencb(http, http_handle, NULL);

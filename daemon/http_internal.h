@@ -34,7 +34,8 @@ struct caller;
 extern bool http_is_tls;
 /* Add the headers every response carries, and Content-Type type. */
 void http_headers(struct evhttp_request *req, const char *type);
-/* Reply code with body (borrowed; NULL: empty) of type, with the headers. */
+/* Reply code with body (borrowed; NULL: empty) of type, with the headers;
+ * to HEAD the headers and Content-Length only, a 401 WWW-Authenticate. */
 void http_send(struct evhttp_request *req, int code, const char *type,
     struct evbuffer *body);
 /* Reply code with a JSON body {"error": reason, "message": message}. */

@@ -48,7 +48,20 @@ void
 http_send(struct evhttp_request *req, int code, const char *type,
     struct evbuffer *body)
 {
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char len[24];
+
 	http_headers(req, body != NULL ? type : NULL);
+	if (code == 401)
+		evhttp_add_header(
+		    h, "WWW-Authenticate", "Bearer realm=\"shelterd\"");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* What GET would send, without the body (evhttp sends one). */
+		snprintf(len, sizeof len, "%zu",
+		    body != NULL ? evbuffer_get_length(body) : 0);
+		evhttp_add_header(h, "Content-Length", len);
+		body = NULL;
+	}
 	evhttp_send_reply(req, code, NULL, body);
 }
 

@@ -164,6 +164,49 @@ def test_rpc_over_http_same_methods_checks_and_errors():
         assert env.daemon.tokens["coordinator"] not in env.daemon.log_text()
 
 
+def test_head_trace_and_401_are_answered_by_the_daemon():
+    with web_env() as env:
+        h = Http(env.http_port)
+        try:
+            r, page = h.req("GET", "/")
+            r, data = h.req("HEAD", "/")
+            assert r.status == 200 and data == b"", (r.status, data)
+            assert int(r.getheader("Content-Length")) == len(page)
+            assert_common_headers(r, page=True)
+            # Nothing stray is left on the connection for the next one.
+            r, data = h.req("GET", "/healthz")
+            assert r.status == 200 and json.loads(data)["status"] == "ok"
+            r, data = h.req("HEAD", "/healthz")
+            assert r.status == 200 and data == b""
+            r, data = h.req("GET", "/session")
+            assert r.status == 200 and json.loads(data) == {}, data
+            # TRACE goes to the routes too: 405 with the headers.
+            r, data = h.req("TRACE", "/")
+            assert r.status == 405 and r.getheader("Allow") == "GET"
+            assert_common_headers(r)
+            r, data = h.req("POST", "/login", {"token": "wrong"})
+            assert r.status == 401
+            assert r.getheader("WWW-Authenticate") == 'Bearer realm="shelterd"'
+            assert_common_headers(r)
+        finally:
+            h.close()
+        # On a bare socket: the HEAD answer ends with its headers.
+        s = socket.create_connection(("127.0.0.1", env.http_port))
+        try:
+            s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n"
+                      b"Connection: close\r\n\r\n")
+            out = b""
+            while True:
+                b = s.recv(4096)
+                if not b:
+                    break
+                out += b
+        finally:
+            s.close()
+        head, _, rest = out.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200") and rest == b"", out
+
+
 def test_login_cookie_csrf_and_logout():
     with web_env() as env:
         h = Http(env.http_port)
