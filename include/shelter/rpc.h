@@ -59,6 +59,14 @@ void rpc_msg_free(struct rpc_msg *msg);
  */
 int rpc_scan(
     const char *text, size_t len, char *dup, size_t duplen, bool *has_dup);
+/*
+ * A copy of line[0..len) with every number Jansson refuses as out of range
+ * (an integer beyond 64 bits, a real beyond double) written over with 0
+ * and spaces, the first one's dotted path into path; NULL when there is
+ * none (or on ENOMEM). The caller frees it.
+ */
+char *rpc_mend_numbers(
+    const char *line, size_t len, char *path, size_t pathlen);
 
 /* {"jsonrpc":"2.0","id":ID,"result":RESULT}; steals result, borrows id
  * (NULL: id null). */

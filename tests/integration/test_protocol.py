@@ -258,6 +258,14 @@ def test_duplicate_keys_are_refused_with_their_path():
         msg = c.recv()
         assert error_of(msg) == (-32602, "duplicate_key", "children.1.age"), \
             msg
+        # The same key spelled with an escape is the same key.
+        c.send_raw(b'{"jsonrpc":"2.0","id":6,"method":"request.submit",'
+                   b'"params":{"request":{"ref":"DUP-3","person":{"gender":'
+                   b'"f","age":30,"\\u0061ge":31},"residence":"reflection"}}}'
+                   b"\n")
+        msg = c.recv()
+        assert error_of(msg) == (-32602, "duplicate_key", "person.age"), msg
+        assert msg["id"] == 6
         # Nothing was stored by the refused submit.
         assert c.call("request.list")["requests"] == []
 

@@ -227,6 +227,34 @@ test_dup_in_params(void **state)
 	rpc_msg_free(&msg);
 }
 
+/* A key spelled with escapes is the same key: its path is found, in the
+ * decoded form, inside params and in the envelope. */
+static void
+test_dup_spelled_with_escapes(void **state)
+{
+	const char *s = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"r\","
+	                "\"params\":{\"request\":{\"person\":{\"age\":1,"
+	                "\"\\u0061ge\":2}},\"n\\u00e9\":[{\"x\\/y\":1,"
+	                "\"x/y\":2}]}}";
+	const char *t = "{\"p\":{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}}";
+	char dup[64];
+	bool has_dup;
+	struct rpc_msg msg;
+	struct sh_error err;
+	json_t *id;
+
+	assert_int_equal(rpc_parse(s, strlen(s), &msg, &id, &err), 0);
+	assert_string_equal(msg.bad_reason, "duplicate_key");
+	assert_string_equal(msg.bad_field, "request.person.age");
+	rpc_msg_free(&msg);
+	assert_int_equal(rpc_scan(t, strlen(t), dup, sizeof dup, &has_dup), 2);
+	assert_true(has_dup);
+	assert_string_equal(dup, "p.\xf0\x9f\x98\x80");
+	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"a\","
+	            "\"m\\u0065thod\":\"b\"}",
+	    SH_INVALID_PARAMS, "duplicate_key", "4", "method");
+}
+
 /* A number Jansson cannot hold is valid JSON: the params check names it
  * (the id is kept); the rest of the message reads, the number as 0. */
 static void
@@ -240,8 +268,7 @@ test_number_out_of_range_in_params(void **state)
 	    {"{\"request\":{\"children\":[{\"age\":3},{\"age\":-1e400}]}}",
 	        "request.children.1.age"},
 	    {"{\"a\":[1,2,1E999],\"b\":1e400}", "a.2"},
-	    {"{\"a\":{\"x\":1},\"b\":{\"a\":1,\"a\":2,\"c\":1e999}}",
-	        "b.c"},
+	    {"{\"a\":{\"x\":1},\"b\":{\"a\":1,\"a\":2,\"c\":1e999}}", "b.c"},
 	};
 	char s[256];
 	struct rpc_msg msg;
@@ -255,9 +282,10 @@ test_number_out_of_range_in_params(void **state)
 		    "\"params\":%s}",
 		    cases[i].params);
 		assert_int_equal(rpc_parse(s, strlen(s), &msg, &id, &err), 0);
-		assert_string_equal(msg.bad_reason,
-		    i == 3 ? "duplicate_key" : "invalid_field");
-		assert_string_equal(msg.bad_field, i == 3 ? "b.a" : cases[i].field);
+		assert_string_equal(
+		    msg.bad_reason, i == 3 ? "duplicate_key" : "invalid_field");
+		assert_string_equal(
+		    msg.bad_field, i == 3 ? "b.a" : cases[i].field);
 		assert_int_equal(json_integer_value(msg.id), 9);
 		rpc_msg_free(&msg);
 	}
@@ -282,6 +310,12 @@ test_number_out_of_range_in_envelope(void **state)
 	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":1e999}",
 	    SH_INVALID_REQUEST, "bad_envelope", "5", "");
 	expect_fail("1e999", SH_INVALID_REQUEST, "not_an_object", "null", "");
+	/* Where no key holds it (not JSON past the number): invalid JSON, as
+	 * it was (the fuzzer's first find here crashed the path). */
+	expect_fail("{99999999999999999999:1}", SH_PARSE_ERROR, "invalid_json",
+	    "null", "");
+	expect_fail(
+	    "{\"a\":{[1e400]}}", SH_PARSE_ERROR, "invalid_json", "null", "");
 	/* Not a number that overflows: still invalid JSON. */
 	expect_fail("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":1e999x}",
 	    SH_PARSE_ERROR, "invalid_json", "null", "");
@@ -460,6 +494,7 @@ main(void)
 	    cmocka_unit_test(test_scan_strings),
 	    cmocka_unit_test(test_scan_dup_path),
 	    cmocka_unit_test(test_dup_in_params),
+	    cmocka_unit_test(test_dup_spelled_with_escapes),
 	    cmocka_unit_test(test_number_out_of_range_in_params),
 	    cmocka_unit_test(test_number_out_of_range_in_envelope),
 	    cmocka_unit_test(test_dup_in_envelope),
