@@ -191,7 +191,7 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 
 	store_pending_done(p, reply);
 	free(p);
-	if (reply == NULL || ac != store_st.cmd)
+	if (reply == NULL || ac != store_st.cmd || store_st.setup_failed)
 		return;
 	if (step == SETUP_ROLE &&
 	    (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -202,6 +202,7 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		          "sentinels again",
 		    store_st.addr);
 		store_sentinel_distrust();
+		store_st.setup_failed = true;
 		store_drop("not master");
 		return;
 	}
@@ -209,12 +210,19 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 	    (step == SETUP_AUTH || step == SETUP_SALT || step == SETUP_LOAD)) {
 		char buf[200];
 
+		log_escape(reply->str, reply->len, buf, sizeof buf);
+		/* The replies still queued behind it (NOAUTH ...) say nothing
+		 * about durability or the library. */
+		store_st.setup_failed = true;
+		if (step == SETUP_AUTH && !store_st.ever_up)
+			fatalx("store: redis=%s refused AUTH error=%s: check "
+			       "redis.password (and redis.user)",
+			    store_st.addr, buf);
 		log_warnx("store: %s failed redis=%s error=%s",
 		    step == SETUP_AUTH       ? "AUTH"
 		        : step == SETUP_SALT ? "SET case_salt"
 		                             : "FUNCTION LOAD",
-		    store_st.addr,
-		    log_escape(reply->str, reply->len, buf, sizeof buf));
+		    store_st.addr, buf);
 		store_drop(step == SETUP_AUTH ? "auth" : "setup");
 		return;
 	}
@@ -233,6 +241,7 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		else if (reply->type != REDIS_REPLY_NIL) {
 			log_warnx("store: %scase_salt is not 64 characters",
 			    store_st.prefix);
+			store_st.setup_failed = true;
 			store_drop("case salt");
 		}
 		break;
@@ -452,7 +461,7 @@ store_connect_to(void)
 	const char *salt[] = {"SET", skey, store_st.case_salt, "NX", "GET"};
 
 	store_st.cmd_ready = store_st.tail_ready = store_st.aof_ok =
-	    store_st.fsync_ok = false;
+	    store_st.fsync_ok = store_st.setup_failed = false;
 	if (store_case_salt_new() == -1) {
 		store_drop("random");
 		return;

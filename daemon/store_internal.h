@@ -102,6 +102,7 @@ struct store_state {
 	struct pending_list pending;
 	bool cmd_ready, tail_ready, up, announced, ever_up, stopping;
 	bool aof_ok, fsync_ok, failing;
+	bool setup_failed; /* a setup step failed: the rest is moot */
 	unsigned backoff_ms;
 	struct event *ev_reset, *ev_retry, *ev_tick;
 	unsigned ticks;
