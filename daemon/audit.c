@@ -20,6 +20,7 @@
 
 static struct event *ev_retention;
 static bool sweeping;
+static bool sweep_again; /* audit_retention_now came during a sweep */
 
 /* Is s one of the space-separated ids of ids (not a part of one)? */
 static bool
@@ -190,12 +191,20 @@ audit_list(struct call *call)
 
 /* Retention ---------------------------------------------------------- */
 
+static int audit_sweep(struct call *call, struct sh_error *err);
+
 static void
 audit_swept(json_t *result, const struct sh_error *err, void *arg)
 {
 	struct call *call = arg;
+	struct sh_error e;
 
 	sweeping = false;
+	if (sweep_again && store_is_up()) {
+		/* The clock moved meanwhile: sweep again at the new time. */
+		sweep_again = false;
+		(void)audit_sweep(NULL, &e);
+	}
 	if (result == NULL) {
 		log_warnx("retention: sweep failed: %s", err->message);
 		if (call != NULL)
@@ -245,8 +254,12 @@ audit_retention_now(void)
 {
 	struct sh_error err;
 
-	if (sweeping || !store_is_up())
+	if (!store_is_up())
 		return;
+	if (sweeping) {
+		sweep_again = true;
+		return;
+	}
 	audit_sweep(NULL, &err);
 }
 

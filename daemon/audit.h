@@ -50,8 +50,8 @@ void audit_list(struct call *call);
 /* retention.sweep {} -> {requests, registrations, audit}: run it now. */
 void audit_retention_sweep(struct call *call);
 /* A retention sweep now, as the hourly timer runs it (debug.advance: at
- * the new time, on the connection of the checks after it); none while
- * one is in flight. */
+ * the new time, on the connection of the checks after it); while one is
+ * in flight, another as soon as it ends. */
 void audit_retention_now(void);
 /* Start the hourly retention sweep (the first runs at once). */
 void audit_start(void);
