@@ -200,20 +200,16 @@ shelters_put_ok(struct call *call, json_t *result)
 void
 shelters_put(struct call *call)
 {
-	static struct sh_errors one; /* the loop is single-threaded */
+	static struct sh_errors all; /* the loop is single-threaded */
 	struct shelters_op *op;
 	struct audit_args au;
 	struct shelter s;
 	struct sh_error err;
 
-	if (model_shelter_parse(json_object_get(call->params, "shelter"),
-	        sd.gaz, 0, &s, &err) == -1) {
-		/* Shelters are checked to the first problem: data.errors
-		 * holds that one. */
-		one.n = 0;
-		sh_errors_add(&one, &err);
-		sh_errors_name_object(&one, "shelter");
-		call_error_all(call, &one);
+	if (model_shelter_parse_all(json_object_get(call->params, "shelter"),
+	        sd.gaz, 0, &s, &all) == -1) {
+		sh_errors_name_object(&all, "shelter");
+		call_error_all(call, &all);
 		return;
 	}
 	if ((op = shelters_op_new(call, shelters_put_ok)) != NULL)

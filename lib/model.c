@@ -266,55 +266,92 @@ model_live_parse(const json_t *obj, struct shelter *out, struct sh_error *err)
 	return 0;
 }
 
+/* One step of a parse that goes on after a problem: record it. */
+#define MODEL_STEP(all, err, expr)                                             \
+	do {                                                                   \
+		if ((expr) < 0)                                                \
+			sh_errors_add((all), (err));                           \
+	} while (0)
+
+/* Parse and validate a shelter, each of its problems into all: see
+ * model.h. Every top-level field is checked on its own; inside intake and
+ * pools, the first problem of that part. */
+int
+model_shelter_parse_all(const json_t *obj, const struct gazetteer *gaz,
+    int flags, struct shelter *out, struct sh_errors *all)
+{
+	struct sh_error err;
+	int val = 0, rc;
+
+	memset(out, 0, sizeof *out);
+	out->security = SECURITY_STANDARD;
+	out->intake_open = true;
+	all->n = all->dropped = 0;
+	if (!json_is_object(obj)) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field", "",
+		    "shelter: must be an object");
+		sh_errors_add(all, &err);
+		return -1;
+	}
+	if (flags & MODEL_STORED)
+		MODEL_STEP(all, &err,
+		    model_field_check_keys(obj, "", model_shelter_keys,
+		        model_shelter_live_keys, &err));
+	else
+		model_field_check_keys_all(obj, "", model_shelter_keys, all);
+	MODEL_STEP(all, &err,
+	    model_field_get_text(obj, "", "id", true, MODEL_ID_MAX,
+	        model_valid_id, model_id_rule, out->id, &err));
+	MODEL_STEP(all, &err,
+	    model_field_get_text(obj, "", "name", false, MODEL_TEXT_MAX, NULL,
+	        NULL, out->name, &err));
+	MODEL_STEP(all, &err,
+	    model_field_get_text(obj, "", "organisation", false, MODEL_TEXT_MAX,
+	        NULL, NULL, out->organisation, &err));
+	MODEL_STEP(all, &err,
+	    model_field_get_enum(
+	        obj, "", "program", true, model_programs, &val, &err));
+	out->program = (enum program)val;
+	MODEL_STEP(all, &err,
+	    model_field_get_location(
+	        obj, "", "location", true, gaz, &out->location, &err));
+	MODEL_STEP(all, &err,
+	    model_field_get_set(obj, "", "care", false, false, model_cares,
+	        "care tags", &out->care, &err));
+	MODEL_STEP(all, &err,
+	    model_field_get_langs(
+	        obj, "", out->languages, &out->nlanguages, &err));
+	if ((rc = model_field_get_enum(
+	         obj, "", "security", false, model_securities, &val, &err)) < 0)
+		sh_errors_add(all, &err);
+	else if (rc > 0)
+		out->security = (enum security)val;
+	MODEL_STEP(all, &err, model_intake_parse(obj, out, &err));
+	MODEL_STEP(all, &err, model_pools_parse(obj, flags, out, &err));
+	if (flags & MODEL_STORED)
+		MODEL_STEP(all, &err, model_live_parse(obj, out, &err));
+	return all->n > 0 || all->dropped > 0 ? -1 : 0;
+}
+
 /*
  * Parse and validate a shelter (shelter.put, or with MODEL_STORED one the
- * daemon wrote). 0, or -1 with err filled.
+ * daemon wrote). 0, or -1 with err filled with the first problem.
  */
 int
 model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
     struct shelter *out, struct sh_error *err)
 {
-	int val, rc;
+	struct sh_errors *all = malloc(sizeof *all);
+	int rc;
 
-	memset(out, 0, sizeof *out);
-	out->security = SECURITY_STANDARD;
-	out->intake_open = true;
-	if (!json_is_object(obj))
-		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field", "",
-		    "shelter: must be an object");
-	if (model_field_check_keys(obj, "", model_shelter_keys,
-	        (flags & MODEL_STORED) ? model_shelter_live_keys : NULL,
-	        err) < 0)
-		return -1;
-	if (model_field_get_text(obj, "", "id", true, MODEL_ID_MAX,
-	        model_valid_id, model_id_rule, out->id, err) < 0 ||
-	    model_field_get_text(obj, "", "name", false, MODEL_TEXT_MAX, NULL,
-	        NULL, out->name, err) < 0 ||
-	    model_field_get_text(obj, "", "organisation", false, MODEL_TEXT_MAX,
-	        NULL, NULL, out->organisation, err) < 0)
-		return -1;
-	if (model_field_get_enum(
-	        obj, "", "program", true, model_programs, &val, err) < 0)
-		return -1;
-	out->program = (enum program)val;
-	if (model_field_get_location(
-	        obj, "", "location", true, gaz, &out->location, err) < 0 ||
-	    model_field_get_set(obj, "", "care", false, false, model_cares,
-	        "care tags", &out->care, err) < 0 ||
-	    model_field_get_langs(
-	        obj, "", out->languages, &out->nlanguages, err) < 0)
-		return -1;
-	if ((rc = model_field_get_enum(
-	         obj, "", "security", false, model_securities, &val, err)) < 0)
-		return -1;
-	if (rc > 0)
-		out->security = (enum security)val;
-	if (model_intake_parse(obj, out, err) < 0 ||
-	    model_pools_parse(obj, flags, out, err) < 0)
-		return -1;
-	if ((flags & MODEL_STORED) && model_live_parse(obj, out, err) < 0)
-		return -1;
-	return 0;
+	if (all == NULL)
+		return sh_error_set(
+		    err, SH_INTERNAL, "internal", "", "out of memory");
+	rc = model_shelter_parse_all(obj, gaz, flags, out, all);
+	if (rc == -1 && err != NULL)
+		*err = all->v[0];
+	free(all);
+	return rc;
 }
 
 /* Requests. */
@@ -334,13 +371,6 @@ model_valid_reg_id(const char *s)
 			return false;
 	return true;
 }
-
-/* One step of a parse that goes on after a problem: record it. */
-#define MODEL_STEP(all, err, expr)                                             \
-	do {                                                                   \
-		if ((expr) < 0)                                                \
-			sh_errors_add((all), (err));                           \
-	} while (0)
 
 /* The person, each of its problems into all. */
 static void

@@ -208,6 +208,10 @@ struct request {
  */
 int model_shelter_parse(const json_t *obj, const struct gazetteer *gaz,
     int flags, struct shelter *out, struct sh_error *err);
+/* model_shelter_parse with each problem into all (at most SH_ERRORS_MAX,
+ * the first as model_shelter_parse reports it): 0, or -1. */
+int model_shelter_parse_all(const json_t *obj, const struct gazetteer *gaz,
+    int flags, struct shelter *out, struct sh_errors *all);
 
 /*
  * unknown_field for key at path (-1). When key is a personal identifier

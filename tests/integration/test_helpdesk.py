@@ -213,6 +213,29 @@ def test_shelter_validation_error_carries_errors():
                                      "message": e.message}]
 
 
+def test_shelter_validation_lists_every_problem():
+    # Each top-level field on its own, in the order of the first problem;
+    # inside pools the first problem of that part. Nothing is stored.
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("admin")
+        s = shelter("val-many", program="nope")
+        s["street"] = "x"
+        s["security"] = "fortress"
+        s["pools"][0]["total"] = -1
+        e = expect_error(lambda: c.call("shelter.put", {"shelter": s}),
+                         -32602, "unknown_field", "street")
+        got = [(x["field"], x["reason"]) for x in e.data["errors"]]
+        assert got == [("street", "unknown_field"),
+                       ("program", "invalid_field"),
+                       ("security", "invalid_field"),
+                       ("pools.0.total", "invalid_field")], got
+        assert e.data["errors"][0]["message"] == e.message
+        assert all(x["message"].startswith(x["field"] + ": ")
+                   for x in e.data["errors"][1:]), e.data["errors"]
+        expect_error(lambda: c.call("shelter.get", {"id": "val-many"}),
+                     -32004, "shelter")
+
+
 def test_heartbeat_refreshes_updated_at_only():
     with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
         a = env.client("admin")

@@ -160,6 +160,38 @@ run_bad_shelters(const struct bad *cases, size_t n, int flags)
 	}
 }
 
+/* Every problem of a shelter, in the order of the first: top-level fields
+ * each on their own, pools to their first problem. */
+static void
+test_shelter_all_problems(void **state)
+{
+	static struct sh_errors all;
+	struct shelter s;
+	struct sh_error first;
+	json_t *j = load(shelter_text);
+
+	mutate(j, "program", "\"nope\"");
+	mutate(j, "street", "\"x\"");
+	mutate(j, "care", "[\"trauma\", \"spa\"]");
+	mutate(j, "pools.1.total", "-4");
+	mutate(j, "pools.0.min_age", "\"old\"");
+	assert_int_equal(model_shelter_parse_all(j, gaz, 0, &s, &all), -1);
+	assert_int_equal(all.n, 4);
+	assert_string_equal(all.v[0].field, "street");
+	assert_string_equal(all.v[0].reason, "unknown_field");
+	assert_string_equal(all.v[1].field, "program");
+	assert_string_equal(all.v[2].field, "care.1");
+	assert_string_equal(all.v[3].field, "pools.0.min_age");
+	assert_int_equal(model_shelter_parse(j, gaz, 0, &s, &first), -1);
+	assert_string_equal(first.field, all.v[0].field);
+	assert_string_equal(first.message, all.v[0].message);
+	json_decref(j);
+	j = load(shelter_text);
+	assert_int_equal(model_shelter_parse_all(j, gaz, 0, &s, &all), 0);
+	assert_int_equal(all.n, 0);
+	json_decref(j);
+}
+
 static void
 run_bad_requests(const struct bad *cases, size_t n)
 {
@@ -1321,6 +1353,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_shelter_all_problems),
 	    cmocka_unit_test(test_request_valid),
 	    cmocka_unit_test(test_request_defaults),
 	    cmocka_unit_test(test_request_unknown_fields),
