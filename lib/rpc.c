@@ -285,6 +285,14 @@ rpc_error(json_t *id, const struct sh_error *err)
 	if (err->field[0] != '\0' &&
 	    json_object_set_new(data, "field", rpc_string(err->field)) == -1)
 		goto fail;
+	/* Every invalid params error lists its problems (call_error_all
+	 * replaces this one-entry list when there are more). */
+	if (err->code == SH_INVALID_PARAMS &&
+	    json_object_set_new(data, "errors",
+	        json_pack("[{s:o, s:o, s:o}]", "field", rpc_string(err->field),
+	            "reason", rpc_string(err->reason), "message",
+	            rpc_string(err->message))) == -1)
+		goto fail;
 	if (json_object_set_new(e, "code", json_integer(err->code)) == -1 ||
 	    json_object_set_new(e, "message", rpc_string(err->message)) == -1 ||
 	    json_object_set_new(e, "data", data) == -1) {

@@ -251,6 +251,10 @@ def test_duplicate_keys_are_refused_with_their_path():
         msg = c.recv()
         assert error_of(msg) == (-32602, "duplicate_key", "person.age"), msg
         assert msg["id"] == 4
+        # Every invalid params error lists its problem(s) in data.errors.
+        assert msg["error"]["data"]["errors"] == [{
+            "field": "person.age", "reason": "duplicate_key",
+            "message": msg["error"]["message"]}], msg
         c.send_raw(b'{"jsonrpc":"2.0","id":5,"method":"match.preview",'
                    b'"params":{"request":{"ref":"DUP-2","person":{"gender":'
                    b'"f","age":30},"children":[{"age":3},{"age":4,"age":5}]}}}'
@@ -332,8 +336,11 @@ def test_checks_run_in_documented_order():
                      "role")
         # Params before state: an unknown request with a bad param.
         c3 = env.client("coordinator")
-        expect_error(lambda: c3.call("request.get", {"id": 5}), -32602,
-                     "invalid_field", "id")
+        e = expect_error(lambda: c3.call("request.get", {"id": 5}), -32602,
+                         "invalid_field", "id")
+        assert e.data["errors"] == [{"field": "id",
+                                     "reason": "invalid_field",
+                                     "message": e.message}], e.data
         expect_error(lambda: c3.call("request.get", {"id": "req-999"}),
                      -32004, "request")
 
