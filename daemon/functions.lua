@@ -3048,8 +3048,9 @@ end
 
 -- shd_retention requests_cutoff_ms registrations_cutoff_date
 -- audit_cutoff_ms (each '' : keep): reduce closed requests last changed
--- before the first, registrations dated before the second, delete audit
--- entries before the third. Idempotent: reduced records are marked.
+-- before the first and delete the events before it, reduce registrations
+-- dated before the second, delete audit entries before the third.
+-- Idempotent: reduced records are marked.
 local function retention(a)
 	local nreq, nreg, naud = 0, 0, 0
 	if a[2] ~= '' then
@@ -3096,6 +3097,11 @@ local function retention(a)
 				nreg = nreg + 1
 			end
 		end
+	end
+	if a[2] ~= '' then
+		-- The events of that time go too (they name refs and
+		-- households): stream ids are ms, as the cutoff.
+		redis.call('XTRIM', key('events'), 'MINID', a[2])
 	end
 	if a[4] ~= '' then
 		naud = redis.call('XTRIM', key('audit'), 'MINID', a[4])

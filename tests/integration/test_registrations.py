@@ -318,12 +318,24 @@ def test_retention_with_test_clock():
         rid = sub["request"]["id"]
         a.call("request.cancel", {"id": rid, "reason": "x"})
         assert a.call("retention.sweep")["requests"] == 0
+
+        def events_naming(text):
+            raw = env.redis.cmd("XRANGE", "shelterd:events", "-", "+")
+            return [e for e in raw if text in repr(e)]
+        assert events_naming("CM-T-2"), "the submit's events name its ref"
         in_case = a.call("request.list", {"case": "NET-1", "status": []})
         assert [x["id"] for x in in_case["requests"]] == [rid], in_case
         # debug.advance runs the retention sweep at the new time, as the
         # hourly timer would (PROTOCOL.md "Test clock": retention).
         a.call("debug.advance", {"seconds": 31 * 86400})
         assert "ref" not in a.call("request.get", {"id": rid})["request"]
+        # Its events went with it: neither the stream nor a replay from
+        # the start names the ref any more.
+        assert events_naming("CM-T-2") == []
+        w = env.client("admin")
+        w.call("session.subscribe", {"topics": ["requests", "proposals"],
+                                     "since": "0-0"})
+        assert all("CM-T-2" not in repr(e) for e in w.events(0.5))
         assert a.call("retention.sweep")["requests"] == 0
         # Reduced: nothing ties it to its case any more.
         in_case = a.call("request.list", {"case": "NET-1", "status": []})
