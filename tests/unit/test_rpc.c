@@ -407,7 +407,9 @@ test_build(void **state)
 	    "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32602,"
 	    "\"message\":\"person.age: must be an integer from 0 to 120\","
 	    "\"data\":{\"reason\":\"invalid_field\",\"field\":"
-	    "\"person.age\"}}}\n");
+	    "\"person.age\",\"errors\":[{\"field\":\"person.age\","
+	    "\"reason\":\"invalid_field\",\"message\":\"person.age: must "
+	    "be an integer from 0 to 120\"}]}}}\n");
 	free(line);
 	json_decref(m);
 
