@@ -3,6 +3,7 @@
  * written by hand into one buffer from a match result.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,60 +38,52 @@ placement_sbuf_room(struct placement_sbuf *b, size_t n)
 	return true;
 }
 
-static void
-placement_sbuf_add(struct placement_sbuf *b, const char *s, size_t n)
+/* Copy s[0..n) to w: the end. */
+static char *
+placement_put(char *w, const char *s, size_t n)
 {
-	if (!placement_sbuf_room(b, n))
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	memcpy(w, s, n);
+	return w + n;
 }
 
-#define placement_sbuf_lit(b, lit) placement_sbuf_add(b, lit, sizeof lit - 1)
+#define placement_lit(w, lit) placement_put(w, lit, sizeof lit - 1)
 
-/* A non-negative integer in decimal. */
-static void
-placement_sbuf_uint(struct placement_sbuf *b, unsigned v)
+/* A non-negative integer in decimal at w: the end. */
+static char *
+placement_uint(char *w, unsigned v)
 {
 	char tmp[16], *e = tmp + sizeof tmp, *q = e;
 
 	do
 		*--q = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	placement_sbuf_add(b, q, (size_t)(e - q));
+	return placement_put(w, q, (size_t)(e - q));
 }
 
-/* A JSON string; ids and pool names are plain, but escape anyway. */
+/* "NAME": of each scorer, written once (the names are plain words). */
+static struct {
+	char text[40];
+	size_t len;
+} scorer_keys[SCORER_COUNT];
+
 static void
-placement_sbuf_str(struct placement_sbuf *b, const char *s)
+placement_scorer_keys(void)
 {
-	static const char hex[] = "0123456789abcdef";
-	char esc[6] = {'\\', 'u', '0', '0'};
-	const char *run;
+	int k;
 
-	placement_sbuf_lit(b, "\"");
-	while (*s != '\0') {
-		for (run = s; *s != '\0' && (unsigned char)*s >= 0x20 &&
-		     *s != '"' && *s != '\\';
-		     s++)
-			;
-		placement_sbuf_add(b, run, (size_t)(s - run));
-		if (*s == '\0')
-			break;
-		if (*s == '"' || *s == '\\') {
-			esc[1] = *s;
-			placement_sbuf_add(b, esc, 2);
-			esc[1] = 'u';
-		} else {
-			esc[4] = hex[(unsigned char)*s >> 4];
-			esc[5] = hex[(unsigned char)*s & 15];
-			placement_sbuf_add(b, esc, 6);
-		}
-		s++;
-	}
-	placement_sbuf_lit(b, "\"");
+	if (scorer_keys[0].len != 0)
+		return;
+	for (k = 0; k < SCORER_COUNT; k++)
+		scorer_keys[k].len = (size_t)snprintf(scorer_keys[k].text,
+		    sizeof scorer_keys[k].text,
+		    "\"%s\":", match_scorer_name(k));
 }
+
+/* The most one candidate's line takes (ids and pool names are plain). */
+#define PLACEMENT_LINE_MAX                                                     \
+	(MODEL_ID_MAX + MODEL_POOL_MAX * (MODEL_POOL_NAME_MAX + 1) + 32 +      \
+	    SCORER_COUNT * (sizeof scorer_keys[0].text + 5) +                  \
+	    MATCH_DISTANCE_TEXT_MAX)
 
 /*
  * The candidates argument of shd_submit and shd_propose (docs/store.md),
@@ -115,60 +108,63 @@ char *
 placement_candidates_arg(const struct match_result *res, size_t max)
 {
 	const struct match_candidate *c;
+	const struct shelter *sh;
 	struct placement_sbuf b = {0};
 	size_t i, n = res->ncandidates < max ? res->ncandidates : max;
-	char dist[96];
 	unsigned frac;
+	char *w;
 	int k;
 	bool first;
 
-	if (!placement_sbuf_room(&b, 64 + n * 260))
+	placement_scorer_keys();
+	if (!placement_sbuf_room(&b, 64 + n * 260 + PLACEMENT_LINE_MAX))
 		return NULL;
 	b.p[0] = '\0';
 	for (i = 0; i < n; i++) {
+		/* Room for the whole line first, then write it unchecked. */
+		if (!placement_sbuf_room(&b, PLACEMENT_LINE_MAX + 1)) {
+			free(b.p);
+			return NULL;
+		}
 		c = &res->candidates[i];
+		sh = c->shelter;
+		w = b.p + b.len;
 		if (i > 0)
-			placement_sbuf_lit(&b, "\n");
-		placement_sbuf_add(&b, c->shelter->id, strlen(c->shelter->id));
-		placement_sbuf_lit(&b, " ");
+			*w++ = '\n';
+		w = placement_put(w, sh->id, strlen(sh->id));
+		*w++ = ' ';
 		for (k = 0; k < c->npools; k++) {
 			if (k > 0)
-				placement_sbuf_lit(&b, ",");
-			placement_sbuf_add(&b,
-			    c->shelter->pools[c->pools[k]].name,
-			    strlen(c->shelter->pools[c->pools[k]].name));
+				*w++ = ',';
+			w = placement_put(w, sh->pools[c->pools[k]].name,
+			    strlen(sh->pools[c->pools[k]].name));
 		}
-		placement_sbuf_lit(&b, " ");
-		placement_sbuf_uint(&b, (unsigned)c->score / 100);
+		*w++ = ' ';
+		w = placement_uint(w, (unsigned)c->score / 100);
 		if ((frac = (unsigned)c->score % 100) != 0) {
-			placement_sbuf_lit(&b, ".");
-			placement_sbuf_add(&b, &"0123456789"[frac / 10], 1);
+			*w++ = '.';
+			*w++ = (char)('0' + frac / 10);
 			if (frac % 10 != 0)
-				placement_sbuf_add(
-				    &b, &"0123456789"[frac % 10], 1);
+				*w++ = (char)('0' + frac % 10);
 		}
-		if (alerts_freshness(c->shelter) == FRESHNESS_STALE)
-			placement_sbuf_lit(&b, " 1 {");
-		else
-			placement_sbuf_lit(&b, " 0 {");
+		w = alerts_freshness(sh) == FRESHNESS_STALE
+		    ? placement_lit(w, " 1 {")
+		    : placement_lit(w, " 0 {");
 		for (k = 0, first = true; k < SCORER_COUNT; k++) {
 			if (c->scores[k] < 0)
 				continue;
 			if (!first)
-				placement_sbuf_lit(&b, ",");
+				*w++ = ',';
 			first = false;
-			placement_sbuf_str(&b, match_scorer_name(k));
-			placement_sbuf_lit(&b, ":");
-			placement_sbuf_uint(&b, (unsigned)c->scores[k]);
+			w = placement_put(
+			    w, scorer_keys[k].text, scorer_keys[k].len);
+			w = placement_uint(w, (unsigned)c->scores[k]);
 		}
 		/* Then the distances, compact JSON without spaces. */
-		placement_sbuf_lit(&b, "} ");
-		placement_sbuf_add(&b, dist,
-		    strlen(match_distance_text(c, dist, sizeof dist)));
-	}
-	if (b.oom) {
-		free(b.p);
-		return NULL;
+		w = placement_lit(w, "} ");
+		match_distance_text(c, w, MATCH_DISTANCE_TEXT_MAX);
+		w += strlen(w);
+		b.len = (size_t)(w - b.p);
 	}
 	return b.p;
 }

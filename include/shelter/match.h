@@ -302,7 +302,9 @@ json_t *match_result_json(const struct match_result *res);
 
 /* match_distance.c: fill c's distance_km for request r; write them as
  * {"exploitation": km|null, "preferred": km|null}, as text into buf
- * (64 bytes are ample; returns buf) or as a new object (NULL: ENOMEM). */
+ * (MATCH_DISTANCE_TEXT_MAX bytes hold any; a shorter buf gets what fits;
+ * returns buf) or as a new object (NULL: ENOMEM). */
+#define MATCH_DISTANCE_TEXT_MAX 96
 void match_distance_fill(struct match_candidate *c, const struct request *r);
 char *match_distance_text(
     const struct match_candidate *c, char *buf, size_t len);

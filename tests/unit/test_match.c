@@ -2,7 +2,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1443,6 +1445,39 @@ test_indexed_other_size(void **state)
 	match_index_free(&idx);
 }
 
+/* match_distance_text writes what snprintf("%.1f") does, for distances
+ * rounded to 0.1 as matching rounds them and for any other value (then it
+ * falls back to snprintf); a short buffer gets what fits. */
+static void
+test_distance_text_is_printf(void **state)
+{
+	struct match_candidate c;
+	char got[MATCH_DISTANCE_TEXT_MAX], want[160], e[48], p[48];
+	unsigned long long x = 88172645463325252ULL;
+	int i;
+
+	memset(&c, 0, sizeof c);
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		c.distance_km[0] = (double)(x % 400000000) / 10000.0;
+		if (i % 2 == 0)
+			c.distance_km[0] = round(c.distance_km[0] * 10) / 10;
+		c.distance_km[1] = i % 7 == 0 ? -1 : (double)(x % 1000) / 10.0;
+		if (i == 0)
+			c.distance_km[0] = 0;
+		snprintf(e, sizeof e, "%.1f", c.distance_km[0]);
+		snprintf(p, sizeof p, "%.1f", c.distance_km[1]);
+		snprintf(want, sizeof want,
+		    "{\"exploitation\":%s,\"preferred\":%s}", e,
+		    c.distance_km[1] < 0 ? "null" : p);
+		assert_string_equal(
+		    match_distance_text(&c, got, sizeof got), want);
+	}
+	c.distance_km[0] = 12.3;
+	c.distance_km[1] = -1;
+	assert_string_equal(match_distance_text(&c, got, 10), "{\"exploit");
+}
+
 int
 main(void)
 {
@@ -1450,6 +1485,7 @@ main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	    T(test_filter_intake_closed),
 	    T(test_distance_km),
+	    cmocka_unit_test(test_distance_text_is_printf),
 	    T(test_filter_program),
 	    T(test_filter_eligibility_cosm),
 	    T(test_filter_eligibility_omm),
