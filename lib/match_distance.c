@@ -84,8 +84,7 @@ char *
 match_distance_text(const struct match_candidate *c, char *buf, size_t len)
 {
 	static const char k1[] = "{\"exploitation\":", k2[] = ",\"preferred\":";
-	char tmp[MATCH_DISTANCE_TEXT_MAX];
-	char *out = len >= sizeof tmp ? buf : tmp, *p = out;
+	char tmp[MATCH_DISTANCE_TEXT_MAX], *p = tmp;
 	size_t n;
 	int i;
 
@@ -101,8 +100,7 @@ match_distance_text(const struct match_candidate *c, char *buf, size_t len)
 		}
 	}
 	*p++ = '}';
-	*p = '\0';
-	if (out == tmp && len > 0) { /* a short buf: what fits */
+	if (len > 0) { /* what fits */
 		n = (size_t)(p - tmp) < len - 1 ? (size_t)(p - tmp) : len - 1;
 		memcpy(buf, tmp, n);
 		buf[n] = '\0';
