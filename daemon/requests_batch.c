@@ -552,8 +552,13 @@ requests_batch_reply(struct requests_batch_op *op)
 			ndup++;
 		else if (json_is_object(prop))
 			nprop++;
-		else {
+		else
 			nwait++;
+		/* A waiting one, new or a duplicate, is explained. */
+		if (!json_is_object(prop) &&
+		    strcmp(requests_str_of(
+		               json_object_get(r, "request"), "status"),
+		        "waiting") == 0) {
 			if (placement_match(&op->items[i].req, NULL,
 			        requests_batch_case_of(op, i, "shelters"),
 			        requests_batch_case_of(op, i, "apart"),

@@ -141,12 +141,34 @@ requests_submit_send_store(struct requests_submit_op *op, const char *doc,
 	return store_submit(&a, requests_submit_submitted, op, err);
 }
 
+/*
+ * The explanation of a duplicate, req as stored: a waiting one is
+ * explained from the table as it is now (the stored request is this one:
+ * the store compared them), as its first submit was; else none.
+ */
+static json_t *
+requests_submit_dup_explanation(struct requests_submit_op *op, json_t *req)
+{
+	struct match_result *res = table_scratch();
+
+	if (strcmp(requests_str_of(req, "status"), "waiting") != 0 ||
+	    placement_match(&op->req, NULL,
+	        json_object_get(op->cases, "shelters"),
+	        json_object_get(op->cases, "apart"), res) != 0)
+		return NULL;
+	json_decref(op->explanation);
+	op->explanation = match_explanation_json(res);
+	return op->explanation;
+}
+
 /* Log and reply {request, proposal, explanation, duplicate}. */
 static void
 requests_submit_reply(
     struct requests_submit_op *op, json_t *req, json_t *prop, bool dup)
 {
-	json_t *expl = dup || prop != NULL ? NULL : op->explanation;
+	json_t *expl = prop != NULL ? NULL
+	    : dup                   ? requests_submit_dup_explanation(op, req)
+	                            : op->explanation;
 	json_t *result;
 
 	if (dup)
@@ -194,7 +216,11 @@ requests_submit_spliced(
 {
 	json_t *res;
 
-	if (!op->call->audited && op->call->method->audit) {
+	/* Unaudited, or a duplicate without a proposal (a waiting one is
+	 * explained, as a new one would be): decode it. Both are rare. */
+	if ((!op->call->audited && op->call->method->audit) ||
+	    (sr->duplicate &&
+	        (sr->proposal_id == NULL || sr->proposal_id[0] == '\0'))) {
 		res = json_loadb(sr->result, sr->result_len, 0, NULL);
 		if (res == NULL) {
 			requests_nomem(op->call);

@@ -149,6 +149,14 @@ def test_batch_again_is_duplicate_and_takes_no_place():
         st = c.call("stats.get")
         assert st["places"]["held"] == 3, st
         assert st["requests"]["proposed"] == 3, st
+        # The pool is full now: AG-4 waits, explained; again, as a
+        # duplicate that still waits, it is explained the same way.
+        wait = batch(c, [request("AG-4")])
+        assert wait[0]["proposal"] is None and wait[0]["explanation"]
+        again = batch(c, [request("AG-4"), request("AG-1")])
+        assert [r["duplicate"] for r in again] == [True, True]
+        assert again[0]["explanation"] == wait[0]["explanation"], again
+        assert again[1]["explanation"] is None
 
 
 def test_batch_existing_ref_frees_its_place_for_the_others():

@@ -157,11 +157,13 @@ def test_waiting_reply_keeps_its_shape():
         check_against_store(c, res, False)
         assert res["request"]["status"] == "waiting"
 
-        # Waiting, then submitted again: a duplicate without a proposal.
+        # Waiting, then submitted again: a duplicate without a proposal,
+        # explained as the request still waits (PROTOCOL.md: explanation
+        # is set when the request waits), the same as the first time.
         raw, msg = http_submit(port, token, w, 6)
         dup = check_envelope(raw, msg, 6)
         assert dup["duplicate"] is True and dup["proposal"] is None
-        assert dup["explanation"] is None
+        assert dup["explanation"] == res["explanation"], dup
         check_against_store(c, dup, True)
 
         # A place frees: the waitlist proposes; the duplicate now carries
@@ -172,8 +174,14 @@ def test_waiting_reply_keeps_its_shape():
             "id"]})["request"]["status"] == "proposed", what="a proposal")
         raw, msg = socket_submit(c, w, 7)
         dup = check_envelope(raw, msg, 7)
-        assert dup["proposal"] is not None
+        assert dup["proposal"] is not None and dup["explanation"] is None
         check_against_store(c, dup, True)
+        # Closed: a duplicate is not explained.
+        c.call("request.cancel", {"id": res["request"]["id"], "reason": "x"})
+        raw, msg = socket_submit(c, w, 8)
+        dup = check_envelope(raw, msg, 8)
+        assert dup["request"]["status"] == "cancelled", dup
+        assert dup["proposal"] is None and dup["explanation"] is None
 
 
 def test_a_proposal_short_of_replica_acks_is_outcome_unknown():
