@@ -411,99 +411,115 @@ model_person_parse(
 	memcpy(out->nationality, json_string_value(v), 3);
 }
 
-static int
+/* The children, each child's problems into all (the array's own: one). */
+static void
 model_children_parse(
-    const json_t *obj, struct request *out, struct sh_error *err)
+    const json_t *obj, struct request *out, struct sh_errors *all)
 {
 	char path[MODEL_PATH_MAX], epath[MODEL_PATH_MAX];
+	struct sh_error err;
 	json_t *v, *e;
 	size_t i;
-	int rc = model_field_get(obj, "", "children", false, &v, path, err),
-	    val;
+	int rc = model_field_get(obj, "", "children", false, &v, path, &err),
+	    val = GENDER_X;
 
+	if (rc < 0)
+		sh_errors_add(all, &err);
 	if (rc <= 0)
-		return rc;
-	if (!json_is_array(v) || json_array_size(v) > MODEL_CHILD_MAX)
-		return model_field_invalid(err, path,
+		return;
+	if (!json_is_array(v) || json_array_size(v) > MODEL_CHILD_MAX) {
+		model_field_invalid(&err, path,
 		    "must be an array of at most %d children", MODEL_CHILD_MAX);
+		sh_errors_add(all, &err);
+		return;
+	}
 	for (i = 0; i < json_array_size(v); i++) {
 		struct child *c = &out->children[i];
 
 		e = json_array_get(v, i);
 		model_field_path_index(epath, path, i);
-		if (!json_is_object(e))
-			return model_field_invalid(
-			    err, epath, "must be an object");
-		if (model_field_check_keys(
-		        e, epath, model_child_keys, NULL, err) < 0 ||
+		out->nchildren++;
+		if (!json_is_object(e)) {
+			model_field_invalid(&err, epath, "must be an object");
+			sh_errors_add(all, &err);
+			continue;
+		}
+		model_field_check_keys_all(e, epath, model_child_keys, all);
+		MODEL_STEP(all, &err,
 		    model_field_get_int(
-		        e, epath, "age", true, 0, 17, &c->age, err) < 0 ||
-		    (rc = model_field_get_enum(e, epath, "gender", false,
-		         model_genders, &val, err)) < 0)
-			return -1;
+		        e, epath, "age", true, 0, 17, &c->age, &err));
+		if ((rc = model_field_get_enum(e, epath, "gender", false,
+		         model_genders, &val, &err)) < 0)
+			sh_errors_add(all, &err);
 		c->has_gender = rc > 0;
 		c->gender = c->has_gender ? (enum gender)val : GENDER_X;
-		out->nchildren++;
 	}
-	return 0;
 }
 
-static int
+/* The exploitation, each of its problems into all. */
+static void
 model_exploitation_parse(const json_t *obj, const struct gazetteer *gaz,
-    struct request *out, struct sh_error *err)
+    struct request *out, struct sh_errors *all)
 {
 	char path[MODEL_PATH_MAX];
+	struct sh_error err;
 	json_t *v;
 	int rc = model_field_get_object(
-	        obj, "", "exploitation", false, &v, path, err),
+	        obj, "", "exploitation", false, &v, path, &err),
 	    val;
 
+	if (rc < 0)
+		sh_errors_add(all, &err);
 	if (rc <= 0)
-		return rc;
+		return;
 	out->has_exploitation = true;
-	if (model_field_check_keys(
-	        v, path, model_exploitation_keys, NULL, err) < 0 ||
-	    (rc = model_field_get_enum(
-	         v, path, "sector", false, model_sectors, &val, err)) < 0)
-		return -1;
-	if (rc > 0)
+	model_field_check_keys_all(v, path, model_exploitation_keys, all);
+	if ((rc = model_field_get_enum(
+	         v, path, "sector", false, model_sectors, &val, &err)) < 0)
+		sh_errors_add(all, &err);
+	else if (rc > 0)
 		out->sector = (enum sector)val;
 	rc = model_field_get_location(
-	    v, path, "location", false, gaz, &out->exploitation_location, err);
+	    v, path, "location", false, gaz, &out->exploitation_location, &err);
+	if (rc < 0)
+		sh_errors_add(all, &err);
 	out->has_exploitation_location = rc > 0;
-	return rc < 0 ? -1 : 0;
 }
 
-static int
-model_safety_parse(const json_t *obj, struct request *out, struct sh_error *err)
+/* The safety part, each of its problems into all. */
+static void
+model_safety_parse(
+    const json_t *obj, struct request *out, struct sh_errors *all)
 {
 	char path[MODEL_PATH_MAX];
+	struct sh_error err;
 	json_t *v;
 	int rc =
-	    model_field_get_object(obj, "", "safety", false, &v, path, err);
+	    model_field_get_object(obj, "", "safety", false, &v, path, &err);
 	int val;
 
+	if (rc < 0)
+		sh_errors_add(all, &err);
 	if (rc <= 0)
-		return rc;
+		return;
 	out->has_safety = true;
-	if (model_field_check_keys(v, path, model_safety_keys, NULL, err) < 0 ||
+	model_field_check_keys_all(v, path, model_safety_keys, all);
+	MODEL_STEP(all, &err,
 	    model_field_get_number(v, path, "min_distance_km", 0, 1000,
-	        &out->min_distance_km, err) < 0)
-		return -1;
+	        &out->min_distance_km, &err));
 	if ((rc = model_field_get_enum(v, path, "min_security", false,
-	         model_securities, &val, err)) < 0)
-		return -1;
-	if (rc > 0)
+	         model_securities, &val, &err)) < 0)
+		sh_errors_add(all, &err);
+	else if (rc > 0)
 		out->min_security = (enum security)val;
-	if (model_field_get_text(v, path, "case", false, MODEL_CASE_MAX,
-	        model_valid_ref, model_ref_rule, out->case_id, err) < 0)
-		return -1;
+	MODEL_STEP(all, &err,
+	    model_field_get_text(v, path, "case", false, MODEL_CASE_MAX,
+	        model_valid_ref, model_ref_rule, out->case_id, &err));
 	if ((rc = model_field_get_enum(v, path, "co_victims", false,
-	         model_co_victims, &val, err)) < 0)
-		return -1;
-	if (rc > 0)
+	         model_co_victims, &val, &err)) < 0)
+		sh_errors_add(all, &err);
+	else if (rc > 0)
 		out->co_victims = (enum co_victims)val;
-	return 0;
 }
 
 /* An optional top-level enum: 0 leaves *out alone. */
@@ -520,8 +536,9 @@ model_request_enum(const json_t *obj, const char *key,
 
 /*
  * Parse and validate a request, every problem into all: see model.h.
- * Each part is checked on its own, so one bad field does not hide the
- * next; inside children, exploitation and safety the first one counts.
+ * Each field is checked on its own, so one bad field does not hide the
+ * next: those of person, of each child, of exploitation and of safety
+ * too (a child that is not an object is one problem).
  */
 int
 model_request_parse_all(const json_t *obj, const struct gazetteer *gaz,
@@ -549,15 +566,15 @@ model_request_parse_all(const json_t *obj, const struct gazetteer *gaz,
 	    model_request_enum(
 	        obj, "program", model_request_programs, &program, &err));
 	model_person_parse(obj, out, all);
-	MODEL_STEP(all, &err, model_children_parse(obj, out, &err));
+	model_children_parse(obj, out, all);
 	MODEL_STEP(all, &err,
 	    model_field_get_set(obj, "", "needs", false, false, model_cares,
 	        "care tags", &out->needs, &err));
 	MODEL_STEP(all, &err,
 	    model_field_get_set(obj, "", "prefers", false, false, model_cares,
 	        "care tags", &out->prefers, &err));
-	MODEL_STEP(all, &err, model_exploitation_parse(obj, gaz, out, &err));
-	MODEL_STEP(all, &err, model_safety_parse(obj, out, &err));
+	model_exploitation_parse(obj, gaz, out, all);
+	model_safety_parse(obj, out, all);
 	rc = model_field_get_location(obj, "", "preferred_location", false, gaz,
 	    &out->preferred_location, &err);
 	MODEL_STEP(all, &err, rc);

@@ -196,6 +196,24 @@ def test_every_validation_error_at_once():
                          -32602, "unknown_field", "birth_date")
         assert "does not store birth dates" in e.message, e.message
         assert [x["field"] for x in e.data["errors"]] == ["birth_date"]
+        # Inside children, exploitation and safety each field counts too.
+        parts = request("VAL-3", exploitation={"sector": "fishing",
+                                               "location": {"lat": 99}},
+                        safety={"min_distance_km": -1, "co_victims": "some",
+                                "address": "x"})
+        parts["children"] = [{"age": 30, "gender": "q"}, 7, {"age": 2}]
+        e = expect_error(lambda: c.call("request.submit",
+                                        {"request": parts}), -32602)
+        got = [(x["field"], x["reason"]) for x in e.data["errors"]]
+        assert got == [("children.0.age", "invalid_field"),
+                       ("children.0.gender", "invalid_field"),
+                       ("children.1", "invalid_field"),
+                       ("exploitation.sector", "invalid_field"),
+                       (got[4][0], "invalid_field"),
+                       ("safety.address", "unknown_field"),
+                       ("safety.min_distance_km", "invalid_field"),
+                       ("safety.co_victims", "invalid_field")], got
+        assert got[4][0].startswith("exploitation.location"), got
         # Nothing stored.
         assert c.call("request.list", {})["requests"] == []
 

@@ -192,6 +192,32 @@ test_shelter_all_problems(void **state)
 	json_decref(j);
 }
 
+/* Every problem of a request's parts: each child, exploitation and
+ * safety field on its own. */
+static void
+test_request_parts_all_problems(void **state)
+{
+	static struct sh_errors all;
+	static const char *const want[] = {"children.0.gender",
+	    "children.1.eye", "children.1.age", "exploitation.sector",
+	    "safety.min_security", "safety.case"};
+	struct request r;
+	json_t *j = load(request_text);
+	size_t i;
+
+	mutate(j, "children.0.gender", "\"q\"");
+	mutate(j, "children.1.age", "18");
+	mutate(j, "children.1.eye", "\"x\"");
+	mutate(j, "exploitation.sector", "\"none\"");
+	mutate(j, "safety.min_security", "\"top\"");
+	mutate(j, "safety.case", "\"a b\"");
+	assert_int_equal(model_request_parse_all(j, gaz, &r, &all), -1);
+	assert_int_equal(all.n, sizeof want / sizeof want[0]);
+	for (i = 0; i < all.n; i++)
+		assert_string_equal(all.v[i].field, want[i]);
+	json_decref(j);
+}
+
 static void
 run_bad_requests(const struct bad *cases, size_t n)
 {
@@ -1354,6 +1380,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shelter_all_problems),
+	    cmocka_unit_test(test_request_parts_all_problems),
 	    cmocka_unit_test(test_request_valid),
 	    cmocka_unit_test(test_request_defaults),
 	    cmocka_unit_test(test_request_unknown_fields),
