@@ -559,7 +559,9 @@ requests_batch_reply(struct requests_batch_op *op)
 		    strcmp(requests_str_of(
 		               json_object_get(r, "request"), "status"),
 		        "waiting") == 0) {
-			if (placement_match(&op->items[i].req, NULL,
+			if (placement_match(&op->items[i].req,
+			        json_object_get(
+			            json_object_get(r, "request"), "rejected"),
 			        requests_batch_case_of(op, i, "shelters"),
 			        requests_batch_case_of(op, i, "apart"),
 			        res) == 0)

@@ -144,7 +144,8 @@ requests_submit_send_store(struct requests_submit_op *op, const char *doc,
 /*
  * The explanation of a duplicate, req as stored: a waiting one is
  * explained from the table as it is now (the stored request is this one:
- * the store compared them), as its first submit was; else none.
+ * the store compared them, and its rejected shelters count as such), as
+ * its first submit was; else none.
  */
 static json_t *
 requests_submit_dup_explanation(struct requests_submit_op *op, json_t *req)
@@ -152,7 +153,7 @@ requests_submit_dup_explanation(struct requests_submit_op *op, json_t *req)
 	struct match_result *res = table_scratch();
 
 	if (strcmp(requests_str_of(req, "status"), "waiting") != 0 ||
-	    placement_match(&op->req, NULL,
+	    placement_match(&op->req, json_object_get(req, "rejected"),
 	        json_object_get(op->cases, "shelters"),
 	        json_object_get(op->cases, "apart"), res) != 0)
 		return NULL;

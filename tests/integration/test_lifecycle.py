@@ -111,6 +111,12 @@ def test_reject_proposes_the_next_shelter_then_waits():
         assert r["rejected"] == [first["shelter_id"], nxt["shelter_id"]]
         assert main_pool(c, DEFAULT_SHELTER_ID)["held"] == 0
         assert main_pool(c, OTHER_SHELTER_ID)["held"] == 0
+        # Submitted again, it waits: explained with both shelters as
+        # rejected (they have free places, but not for this request).
+        dup = c.call("request.submit", {"request": request("REJ-1")})
+        assert dup["duplicate"] is True and dup["proposal"] is None
+        assert dup["explanation"]["reasons"] == {"rejected": 2}, dup
+        assert dup["explanation"]["eligible"] == 0, dup
         expect_error(lambda: c.call("proposal.reject", {"id": nxt["id"]}),
                      -32602, "missing_field", "reason")
 
