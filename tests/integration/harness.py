@@ -130,8 +130,39 @@ def wait_until(pred, timeout=5.0, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+_ports_given = set()
+
+
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    """A TCP port on 127.0.0.1 that was free a moment ago, below the
+    kernel's ephemeral range, so no client connection of a test running
+    meanwhile takes it as its own port before the server binds it (a
+    port from bind(0) could be, and a daemon then failed to listen), and
+    never the same one twice in this run."""
+    lo = min(_ephemeral_low(), 65536)
+    for _ in range(1000):
+        port = secrets.randbelow(max(lo - 20000, 1)) + 20000
+        with _lock:
+            if port in _ports_given:
+                continue
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        with _lock:
+            _ports_given.add(port)
+        return port
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.bind(("127.0.0.1", 0))
