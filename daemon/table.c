@@ -3,9 +3,10 @@
  *
  * An array of malloc'ed shelters kept sorted by id (table_sorted.c), so
  * lookups are a binary search and table_all() hands matching the
- * deterministic order it ranks ties by. Every entry is read from the store (table_row.c); the table is
- * never changed from anything else, so every instance converges on the
- * same view. Refreshes of one shelter are in table_refresh.c.
+ * deterministic order it ranks ties by. Every entry is read from the store
+ * (table_row.c); the table is never changed from anything else, so every
+ * instance converges on the same view. Refreshes of one shelter are in
+ * table_refresh.c.
  *
  * The whole table is reloaded in pages (table_reload), so no reply grows
  * with the register: the new entries are built beside the live ones and
