@@ -10,11 +10,10 @@
 #include "alerts.h"
 #include "placement.h"
 
-/* A growing text buffer; oom sticks once an allocation failed. */
+/* A growing text buffer. */
 struct placement_sbuf {
 	char *p;
 	size_t len, cap;
-	bool oom;
 };
 
 static bool
@@ -23,16 +22,12 @@ placement_sbuf_room(struct placement_sbuf *b, size_t n)
 	size_t cap;
 	char *p;
 
-	if (b->oom)
-		return false;
 	if (b->cap - b->len > n)
 		return true;
 	for (cap = b->cap ? b->cap : 256; cap - b->len <= n; cap *= 2)
 		;
-	if ((p = realloc(b->p, cap)) == NULL) {
-		b->oom = true;
+	if ((p = realloc(b->p, cap)) == NULL)
 		return false;
-	}
 	b->p = p;
 	b->cap = cap;
 	return true;

@@ -341,16 +341,11 @@ int
 model_shelter_parse(const json_t *obj, const struct gazetteer *gaz, int flags,
     struct shelter *out, struct sh_error *err)
 {
-	struct sh_errors *all = malloc(sizeof *all);
-	int rc;
+	struct sh_errors all; /* 7 KB: on the stack, no allocation */
+	int rc = model_shelter_parse_all(obj, gaz, flags, out, &all);
 
-	if (all == NULL)
-		return sh_error_set(
-		    err, SH_INTERNAL, "internal", "", "out of memory");
-	rc = model_shelter_parse_all(obj, gaz, flags, out, all);
 	if (rc == -1 && err != NULL)
-		*err = all->v[0];
-	free(all);
+		*err = all.v[0];
 	return rc;
 }
 
@@ -607,16 +602,11 @@ int
 model_request_parse(const json_t *obj, const struct gazetteer *gaz,
     struct request *out, struct sh_error *err)
 {
-	struct sh_errors *all = malloc(sizeof *all);
-	int rc;
+	struct sh_errors all; /* 7 KB: on the stack, no allocation */
+	int rc = model_request_parse_all(obj, gaz, out, &all);
 
-	if (all == NULL)
-		return sh_error_set(
-		    err, SH_INTERNAL, "internal", "", "out of memory");
-	rc = model_request_parse_all(obj, gaz, out, all);
 	if (rc == -1 && err != NULL)
-		*err = all->v[0];
-	free(all);
+		*err = all.v[0];
 	return rc;
 }
 
