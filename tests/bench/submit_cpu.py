@@ -16,14 +16,8 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
-                                "integration"))
+from capacity_cpu import cpu_s  # noqa: E402 (it sets the path)
 from harness import Daemon, Redis, build_dir  # noqa: E402
-
-
-def cpu_s(pid):
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main():
