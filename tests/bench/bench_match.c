@@ -14,7 +14,7 @@
  * explanation), "match indexed" match_run_indexed as the daemon runs it
  * for a preview or the waitlist (only the shelters the index leaves; with
  * -j the JSON computes the explanation, as match.preview does), "match top
- * 20" match_run_top as a submit runs it (the first 20 candidates; with -j
+ * 8" match_run_top as a submit runs it (the first 8 candidates; with -j
  * the explanation is computed as well). Same requests, same ranking.
  */
 #include <stdint.h>
@@ -508,11 +508,12 @@ main(int argc, char **argv)
 	b.idx = &idx;
 	if (bench_loop(&b, " indexed") == -1)
 		return 1;
-	/* The window a submit sends (16 + 3 alternatives) and one more; with
-	 * -p each takes a place in its first candidate, as a submit does. */
-	b.top = 20;
+	/* The window a submit sends (PLACEMENT_WINDOW 4 + 3 alternatives)
+	 * and one more; with -p each takes a place in its first candidate,
+	 * as a submit does. */
+	b.top = 8;
 	b.hold = put;
-	if (bench_loop(&b, put ? " top 20 (submits)" : " top 20") == -1)
+	if (bench_loop(&b, put ? " top 8 (submits)" : " top 8") == -1)
 		return 1;
 	match_index_free(&idx);
 	match_result_free(&res);

@@ -377,3 +377,36 @@ def test_resume_with_since_on_a_second_daemon_misses_nothing():
                 assert got["id"] == ev["id"], (i, last, ev)
                 last = ev["id"]
                 s.close()
+
+
+def test_submit_finds_the_place_past_a_table_far_behind_the_store():
+    """A submit sends the store only its first candidates; when the table
+    is so far behind the store that none of those has a place any more
+    (here: 20 shelters filled past the daemon, where another daemon's
+    events have not arrived), the request still gets the best place the
+    store has, with the alternatives after it, and no count drifts."""
+    seed = [shelter("far-%02d" % i, total=2) for i in range(26)]
+    with Env(shelters=seed) as env:
+        c = env.client("coordinator")
+        pv = c.call("match.preview", {"request": request("FAR-1")})
+        ranked = [x["shelter_id"] for x in pv["candidates"]]
+        assert sorted(ranked) == sorted(s["id"] for s in seed), pv
+        # Hold every place of the first 20 in the store only.
+        for sid in ranked[:20]:
+            env.redis.cmd("HSET", "shelterd:shelter:" + sid, "h:main", "2")
+        res = c.call("request.submit", {"request": request("FAR-1")})
+        p = res["proposal"]
+        assert p is not None, res
+        assert p["shelter_id"] == ranked[20], (p, ranked)
+        assert [a["shelter_id"] for a in p["alternatives"]] == \
+            ranked[21:24], p
+        assert res["request"]["status"] == "proposed", res
+        assert res["explanation"] is None and res["duplicate"] is False
+        got = c.call("request.get", {"id": res["request"]["id"]})
+        assert got["request"]["proposal"]["id"] == p["id"], got
+        # One hold, where the proposal is; none where the table was wrong.
+        k = "shelterd:shelter:" + ranked[20]
+        assert env.redis.cmd("HGET", k, "h:main") == "1"
+        for sid in ranked[:20]:
+            assert env.redis.cmd(
+                "HGET", "shelterd:shelter:" + sid, "h:main") == "2", sid
