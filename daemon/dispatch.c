@@ -214,7 +214,8 @@ dispatch_line(struct caller *c, const char *line, size_t len)
 		/* Never the line itself: it may carry a person's data. */
 		log_info("protocol error: peer=%s code=%d reason=%s bytes=%zu",
 		    c->peer, err.code, err.reason, len);
-		dispatch_answer_error(c, id, &err);
+		if (!msg.notification)
+			dispatch_answer_error(c, id, &err);
 		json_decref(id);
 		return;
 	}

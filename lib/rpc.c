@@ -139,6 +139,10 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *msg, json_t **id_out,
 		 * tell): never last-wins. */
 		*id_out =
 		    strcmp(dup, "id") == 0 ? NULL : rpc_peek_id(msg->root);
+		/* Without an id member it is a notification: invalid
+		 * params, like a duplicate inside params, and unanswered. */
+		msg->notification = has_dup && strcmp(dup, "id") != 0 &&
+		    json_object_get(msg->root, "id") == NULL;
 		sh_error_set(err, SH_INVALID_PARAMS, "duplicate_key",
 		    has_dup ? dup : NULL, "duplicate key");
 		goto fail;

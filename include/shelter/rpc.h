@@ -31,6 +31,10 @@ struct rpc_msg {
 	 * check. Such a number reads as 0 in params meanwhile. */
 	const char *bad_reason;
 	char bad_field[128];
+	/* On -1 too: the message was an object without an id member whose
+	 * only fault is a duplicate key in the envelope (not of id): a
+	 * notification with invalid params, which is never answered. */
+	bool notification;
 	/* params is present but not an object (null included): -32602
 	 * invalid_field "params", reported at the params check. params then
 	 * points at that value. */
@@ -43,8 +47,8 @@ struct rpc_msg {
  * not_an_object / bad_envelope (an id beyond 64 bits included), -32602
  * duplicate_key (a duplicate in the envelope itself). On -1, *id_out is the
  * request id when it could be read (a new reference the caller releases),
- * else NULL. Duplicate keys and numbers out of range inside params do not
- * fail here: see bad_reason.
+ * else NULL, and msg->notification says not to answer. Duplicate keys and
+ * numbers out of range inside params do not fail here: see bad_reason.
  */
 int rpc_parse(const char *line, size_t len, struct rpc_msg *msg,
     json_t **id_out, struct sh_error *err);

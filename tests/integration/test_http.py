@@ -125,6 +125,12 @@ def test_rpc_over_http_same_methods_checks_and_errors():
                             headers=bearer(env, "coordinator"))
             assert r.status == 204 and data == b"", (r.status, data)
             assert_common_headers(r)
+            # Also with a duplicate key in its envelope.
+            r, data = h.req("POST", "/rpc",
+                            b'{"jsonrpc":"2.0","method":"session.ping",'
+                            b'"method":"session.ping"}',
+                            headers=bearer(env, "coordinator"))
+            assert r.status == 204 and data == b"", (r.status, data)
             # Parse errors are JSON-RPC errors, not HTTP ones.
             r, data = h.req("POST", "/rpc", b"{nope",
                             headers=bearer(env, "coordinator"))

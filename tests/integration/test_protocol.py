@@ -316,6 +316,12 @@ def test_notifications_get_no_response_but_run():
         c.notify("no.such.method")
         c.notify("shelter.intake", {"id": "t-note", "open": False,
                                     "reason": "renovation"})
+        # A duplicate key makes a notification's params invalid, in the
+        # envelope as inside params: still no response.
+        c.send_raw(b'{"jsonrpc":"2.0","method":"session.ping",'
+                   b'"method":"session.ping"}\n')
+        c.send_raw(b'{"jsonrpc":"2.0","method":"session.ping",'
+                   b'"params":{"a":1,"a":2}}\n')
         # The next line on the wire is the response to this call.
         msg = c.call_raw("shelter.get", {"id": "t-note"}, id="after")
         assert msg["id"] == "after", msg

@@ -331,6 +331,40 @@ test_dup_in_envelope(void **state)
 	    SH_INVALID_PARAMS, "duplicate_key", "null", "id");
 }
 
+/* Without an id member such a message is a notification: not answered.
+ * With one, or when the duplicate is the id, it is answered. */
+static void
+test_dup_in_envelope_of_a_notification(void **state)
+{
+	static const struct {
+		const char *s;
+		bool notification;
+	} cases[] = {
+	    {"{\"jsonrpc\":\"2.0\",\"method\":\"a\",\"method\":\"a\"}", true},
+	    {"{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"method\":\"a\"}",
+	        true},
+	    {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\",\"method\":\"a\"}",
+	        false},
+	    {"{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"a\",\"method\":"
+	     "\"a\"}",
+	        false},
+	    {"{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":1,\"method\":\"a\"}", false},
+	};
+	struct rpc_msg msg;
+	struct sh_error err;
+	json_t *id;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(
+		    rpc_parse(cases[i].s, strlen(cases[i].s), &msg, &id, &err),
+		    -1);
+		assert_string_equal(err.reason, "duplicate_key");
+		assert_int_equal(msg.notification, cases[i].notification);
+		json_decref(id);
+	}
+}
+
 static void
 test_envelope_errors(void **state)
 {
@@ -500,6 +534,7 @@ main(void)
 	    cmocka_unit_test(test_number_out_of_range_in_params),
 	    cmocka_unit_test(test_number_out_of_range_in_envelope),
 	    cmocka_unit_test(test_dup_in_envelope),
+	    cmocka_unit_test(test_dup_in_envelope_of_a_notification),
 	    cmocka_unit_test(test_envelope_errors),
 	    cmocka_unit_test(test_params_invalid),
 	    cmocka_unit_test(test_build),
