@@ -334,6 +334,18 @@ conn_too_long(struct conn *c)
 	conn_close_after_flush(c);
 }
 
+/* An empty line, or one of blanks only (spaces, tabs): ignored, free. */
+static bool
+conn_blank(const char *line, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (line[i] != ' ' && line[i] != '\t')
+			return false;
+	return true;
+}
+
 /* Run the buffered lines until a call is in flight or output is full. */
 static void
 conn_process(struct conn *c)
@@ -354,7 +366,7 @@ conn_process(struct conn *c)
 		if (fr != FRAME_LINE)
 			break;
 		c->active_us = clock_mono_us();
-		if (n > 0)
+		if (!conn_blank(line, n))
 			dispatch_line(&c->caller, line, n);
 		free(line);
 	}

@@ -109,6 +109,11 @@ departures_arg(const json_t *pools, struct sh_error *err)
 	json_object_foreach((json_t *)pools, name, list)
 	{
 		snprintf(path, sizeof path, "pools.%s", name);
+		/* An empty key names its object (PROTOCOL.md, v2). */
+		if (name[0] == '\0') {
+			model_field_unknown(err, path, name);
+			goto fail;
+		}
 		if (!model_valid_pool_name(name)) {
 			sh_error_set(err, SH_INVALID_PARAMS, "invalid_field",
 			    path, "is not a pool name");

@@ -83,6 +83,9 @@ dispatch_check_params(
 		if (olen > 0 && strncmp(f, m->object, olen) == 0 &&
 		    f[olen] == '.')
 			f += olen + 1;
+		/* An empty key of params itself names its object. */
+		if (f[0] == '\0')
+			f = "params.";
 		return sh_error_set(err, SH_INVALID_PARAMS, msg->bad_reason, f,
 		    strcmp(msg->bad_reason, "duplicate_key") == 0
 		        ? "duplicate key"

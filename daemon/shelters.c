@@ -412,6 +412,9 @@ shelters_capacity_pool(const char *name, const json_t *p,
 	int i;
 
 	snprintf(field, sizeof field, "pools.%s", name);
+	/* An empty key names its object: "pools." (PROTOCOL.md, v2). */
+	if (name[0] == '\0')
+		return model_field_unknown(err, field, name);
 	if (!json_is_object(p))
 		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field",
 		    field, "must be an object with total and/or occupied");

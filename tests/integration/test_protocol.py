@@ -39,8 +39,9 @@ def test_lf_crlf_and_empty_lines():
     with Env() as env:
         for transport in TRANSPORTS:
             c = env.client(transport)
+            # Blanks only (spaces, tabs) count as empty.
             c.send_raw(ping_line(1) + b"\n" + b"\r\n" + ping_line(2, b"\r\n")
-                       + b"\n\n" + ping_line(3))
+                       + b"\n\n   \n\t \r\n" + ping_line(3))
             ids = [c.recv()["id"] for _ in range(3)]
             assert ids == [1, 2, 3], ids
             # Nothing else: the empty lines got no response.
@@ -586,6 +587,12 @@ def test_empty_key_in_params_names_its_object():
             msg = c.recv()
             assert error_of(msg) == (-32602, "unknown_field", "params."), msg
             assert "empty key" in msg["error"]["message"], msg
+        # The empty key twice: a duplicate, named the same way.
+        c.send_raw(b'{"jsonrpc":"2.0","id":4,"method":"session.ping",'
+                   b'"params":{"":1,"":2}}\n')
+        msg = c.recv()
+        assert error_of(msg) == (-32602, "duplicate_key", "params."), msg
+        assert msg["error"]["message"] == "params.: duplicate key", msg
 
 
 def test_tls_refuses_cbc_sha1_and_stalled_handshakes():

@@ -85,6 +85,16 @@ def test_empty_key_at_the_top_names_the_object():
         r = request("VE-3", person={"gender": "f", "age": 30, "": 1})
         expect_error(lambda: c.call("request.submit", {"request": r}),
                      -32602, "unknown_field", "person.")
+        # So in a map of pools by name, and nothing is changed.
+        before = a.call("shelter.get", {"id": "t-val"})["shelter"]
+        expect_error(lambda: a.call("shelter.capacity", {
+            "id": "t-val", "pools": {"": {"total": 1}}}),
+            -32602, "unknown_field", "pools.")
+        expect_error(lambda: a.call("shelter.departures", {
+            "id": "t-val", "pools": {"": [{"date": "2030-01-01"}]}}),
+            -32602, "unknown_field", "pools.")
+        after = a.call("shelter.get", {"id": "t-val"})["shelter"]
+        assert after["version"] == before["version"], (before, after)
 
 
 def test_messages_name_the_field_once():
