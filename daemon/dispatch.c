@@ -224,13 +224,20 @@ dispatch_line(struct caller *c, const char *line, size_t len)
 	}
 	if ((m = methods_find(msg.method)) == NULL) {
 		char esc[96];
+		size_t n = strlen(msg.method);
+		int cut;
 
 		log_info("%s: unknown method %s", c->peer,
-		    log_escape(
-		        msg.method, strlen(msg.method), esc, sizeof esc));
-		/* esc is quoted: 'unknown method "shelter.fly"'. */
+		    log_escape(msg.method, n, esc, sizeof esc));
+		/* As sent, valid UTF-8 (the JSON escapes what it must), cut
+		 * on a character boundary: 'unknown method "sessiön.ping"'. */
+		for (cut = n > 64 ? 64 : (int)n;
+		     cut > 0 && ((unsigned char)msg.method[cut] & 0xc0) == 0x80;
+		     cut--)
+			;
 		sh_error_set(&err, SH_METHOD_NOT_FOUND, "unknown_method", NULL,
-		    "unknown method %s", esc);
+		    "unknown method \"%.*s%s\"", cut, msg.method,
+		    (size_t)cut < n ? "..." : "");
 		goto fail;
 	}
 	if (dispatch_check(m, &msg, c, &err) == -1)

@@ -229,6 +229,13 @@ def test_unknown_method_before_and_after_auth():
         c.call("session.auth", {"token": env.daemon.tokens["admin"]})
         expect_error(lambda: c.call("shelter.fly"), -32601, "unknown_method")
         expect_error(lambda: c.call(""), -32601, "unknown_method")
+        # The name as sent, readable; a long one cut on a character.
+        e = expect_error(lambda: c.call("sessi\u00f6n.ping"), -32601,
+                         "unknown_method")
+        assert e.message == 'unknown method "sessi\u00f6n.ping"', e.message
+        e = expect_error(lambda: c.call("x" * 63 + "\u00f6" * 10), -32601,
+                         "unknown_method")
+        assert e.message == 'unknown method "%s..."' % ("x" * 63), e.message
 
 
 def test_duplicate_keys_are_refused_with_their_path():
