@@ -408,6 +408,15 @@ model_field_get_object(const json_t *obj, const char *base, const char *key,
 static const char *const model_location_keys[] = {
     "municipality", "lat", "lon", NULL};
 
+/* Coordinates to 0.01 degree (about 1 km), as given or looked up: the
+ * same location in, whichever form, the same location out. */
+static void
+model_field_coarsen(struct location *l)
+{
+	l->lat = round(l->lat * 100) / 100;
+	l->lon = round(l->lon * 100) / 100;
+}
+
 static int
 model_field_location_parse(const json_t *v, const char *path,
     const struct gazetteer *gaz, struct location *out, struct sh_error *err)
@@ -434,9 +443,18 @@ model_field_location_parse(const json_t *v, const char *path,
 		return sh_error_set(err, SH_INVALID_PARAMS, "missing_field", p,
 		    "is required when %s is given", has_lat ? "lat" : "lon");
 	}
-	if (has_lat)
-		return 0;
 	model_field_path(p, path, "municipality");
+	if (has_lat) {
+		/* Municipality level only, never an address: no municipality
+		 * name holds a digit (a house number or postcode does), and
+		 * coordinates are kept to 0.01 degree (about 1 km). */
+		if (strpbrk(out->municipality, "0123456789") != NULL)
+			return model_field_invalid(err, p,
+			    "must be a municipality, never an address (it "
+			    "holds a digit)");
+		model_field_coarsen(out);
+		return 0;
+	}
 	if (!out->has_name)
 		return sh_error_set(err, SH_INVALID_PARAMS, "missing_field", p,
 		    "is required (or lat and lon)");
@@ -447,6 +465,7 @@ model_field_location_parse(const json_t *v, const char *path,
 	if (strlen(canonical) <= MODEL_MUNI_MAX)
 		snprintf(out->municipality, sizeof out->municipality, "%s",
 		    canonical);
+	model_field_coarsen(out);
 	return 0;
 }
 

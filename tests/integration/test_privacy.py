@@ -9,7 +9,7 @@ import socket
 import time
 
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Env, _resp_encode,
-                     request, shelter)
+                     expect_error, request, shelter)
 
 ALL_TOPICS = ["capacity", "proposals", "requests", "placements"]
 
@@ -154,3 +154,51 @@ def test_canaries_stay_where_the_protocol_allows():
             if canary in text:
                 problems.append("%s in an event" % canary)
         assert not problems, problems
+
+
+def test_locations_stay_at_municipality_level():
+    """PROTOCOL.md: a location is municipality level only, never a street
+    address. Coordinates are kept to 0.01 degree (about 1 km) wherever
+    they come from, and a label with a digit (a house number, a postcode)
+    is refused with its field; nothing is stored then."""
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("coordinator")
+        a = env.client("admin")
+        house = {"municipality": "Utrecht", "lat": 52.0908123,
+                 "lon": 5.1214567}
+        res = c.call("request.submit", {"request": request(
+            "LOC-1", exploitation={"sector": "labour", "location": house},
+            preferred_location={"municipality": "Zwolle"})})
+        got = c.call("request.get", {"id": res["request"]["id"]})["request"]
+        assert got["exploitation"]["location"] == {
+            "municipality": "Utrecht", "lat": 52.09, "lon": 5.12}, got
+        # The gazetteer's point the same way: the output form read back
+        # is the same request (a duplicate, not a conflict).
+        pref = got["preferred_location"]
+        assert pref["lat"] == round(pref["lat"], 2), pref
+        again = c.call("request.submit", {"request": request(
+            "LOC-1", exploitation={"sector": "labour",
+                                   "location": got["exploitation"][
+                                       "location"]},
+            preferred_location=pref)})
+        assert again["duplicate"] is True, again
+        for label in ("Kerkstraat 12 Utrecht", "3511 AB Utrecht"):
+            e = expect_error(lambda: c.call("request.submit", {
+                "request": request("LOC-2", exploitation={
+                    "sector": "labour", "location": dict(
+                        house, municipality=label)})}),
+                -32602, "invalid_field", "exploitation.location.municipality")
+            assert "never an address" in e.message, e.message
+        expect_error(lambda: c.call("request.get", {"ref": "LOC-2"}),
+                     -32004)
+        # A shelter's location too (a safe house has no public address).
+        s = shelter("loc-s", total=1)
+        s["location"] = {"municipality": "Zwolle", "lat": 52.5124567,
+                         "lon": 6.0912345}
+        a.call("shelter.put", {"shelter": s})
+        loc = a.call("shelter.get", {"id": "loc-s"})["shelter"]["location"]
+        assert loc == {"municipality": "Zwolle", "lat": 52.51,
+                       "lon": 6.09}, loc
+        s["location"]["municipality"] = "Zwolle 8011"
+        expect_error(lambda: a.call("shelter.put", {"shelter": s}),
+                     -32602, "invalid_field", "location.municipality")

@@ -562,9 +562,10 @@ test_shelter_valid(void **state)
 	assert_string_equal(s.name, "COSM Rotterdam");
 	assert_string_equal(s.organisation, "Example Care");
 	assert_int_equal(s.program, PROGRAM_COSM);
-	/* Both given: the coordinates are used, the name kept as label. */
+	/* Both given: the coordinates are used (to 0.01 degree: never an
+	 * address), the name kept as label. */
 	assert_string_equal(s.location.municipality, "Rotterdam");
-	assert_true(s.location.lat == 51.922 && s.location.lon == 4.479);
+	assert_true(s.location.lat == 51.92 && s.location.lon == 4.48);
 	assert_int_equal(s.care, BIT(CARE_TRAUMA) | BIT(CARE_MEDICAL));
 	assert_int_equal(s.nlanguages, 3);
 	assert_int_equal(s.security, SECURITY_PROTECTED);
@@ -608,7 +609,7 @@ test_shelter_defaults(void **state)
 	assert_string_equal(s.location.municipality,
 	    "S\xc3\xba"
 	    "dwest-Frysl\xc3\xa2n");
-	assert_true(s.location.lat == 53.0617 && s.location.lon == 5.5225);
+	assert_true(s.location.lat == 53.06 && s.location.lon == 5.52);
 	mutate(j, "intake", "{\"always\": true}");
 	assert_int_equal(model_shelter_parse(j, gaz, 0, &s, &err), 0);
 	assert_true(s.intake_open && s.intake_always);
@@ -909,8 +910,8 @@ test_shelter_to_json(void **state)
 	assert_string_equal(text,
 	    "{\"id\":\"cosm-rotterdam\",\"name\":\"COSM Rotterdam\","
 	    "\"organisation\":\"Example Care\",\"program\":\"cosm\","
-	    "\"location\":{\"municipality\":\"Rotterdam\",\"lat\":51.922,"
-	    "\"lon\":4.479},\"care\":[\"medical\",\"trauma\"],"
+	    "\"location\":{\"municipality\":\"Rotterdam\",\"lat\":51.92,"
+	    "\"lon\":4.48},\"care\":[\"medical\",\"trauma\"],"
 	    "\"languages\":[\"nl\",\"en\",\"ro\"],\"security\":\"protected\","
 	    "\"intake\":{\"open\":true,\"always\":true},\"pools\":["
 	    "{\"name\":\"women\",\"genders\":[\"f\"],\"min_age\":18,"
@@ -1037,8 +1038,8 @@ test_request_to_json(void **state)
 	json_decref(j);
 	o = model_request_to_json(&r);
 	text = dump(json_object_get(o, "preferred_location"));
-	assert_string_equal(text,
-	    "{\"municipality\":\"Zwolle\",\"lat\":52.5115,\"lon\":6.0923}");
+	assert_string_equal(
+	    text, "{\"municipality\":\"Zwolle\",\"lat\":52.51,\"lon\":6.09}");
 	free(text);
 	text = dump(json_object_get(o, "safety"));
 	assert_string_equal(text,
