@@ -154,6 +154,26 @@ rpc_conn_closed(struct evhttp_connection *evcon, void *arg)
 	rpc_kill(r);
 }
 
+/* The body's length without a final "\n" or "\r\n": as on the socket,
+ * the terminator does not count against limits.max_line_bytes. */
+static size_t
+rpc_body_len(struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+	struct evbuffer_ptr p;
+	char end[2];
+
+	if (n == 0 ||
+	    evbuffer_ptr_set(in, &p, n - (n >= 2 ? 2 : 1), EVBUFFER_PTR_SET) ==
+	        -1 ||
+	    evbuffer_copyout_from(in, &p, end, n >= 2 ? 2 : 1) == -1)
+		return n;
+	if (n >= 2 && end[0] == '\r' && end[1] == '\n')
+		return n - 2;
+	return end[n >= 2 ? 1 : 0] == '\n' ? n - 1 : n;
+}
+
 /* POST /rpc: see http_internal.h. */
 void
 http_rpc(struct evhttp_request *req)
@@ -176,8 +196,7 @@ http_rpc(struct evhttp_request *req)
 		    "Content-Type must be application/json");
 		return;
 	}
-	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
-	    sd.cfg->max_line_bytes) {
+	if (rpc_body_len(req) > sd.cfg->max_line_bytes) {
 		http_send_error(req, 413, "too_large",
 		    "the body is over limits.max_line_bytes");
 		return;

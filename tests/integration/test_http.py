@@ -150,6 +150,21 @@ def test_rpc_over_http_same_methods_checks_and_errors():
                          headers=bearer(env, "coordinator"))
             assert r.status == 413, r.status
             assert_common_headers(r)
+            # As on the socket, a final newline is not counted: a body of
+            # exactly limits.max_line_bytes (65536) and "\r\n" is read
+            # (here -32602 for the unknown param), one byte more is not.
+            head = b'{"jsonrpc":"2.0","id":2,"method":"session.ping",' \
+                b'"params":{"x":"'
+            exact = head + b"a" * (65536 - len(head) - 3) + b'"}}'
+            assert len(exact) == 65536
+            for body, status in ((exact + b"\r\n", 200),
+                                 (exact + b"\n", 200),
+                                 (exact[:-3] + b'a"}}\n', 413)):
+                r, data = h.req("POST", "/rpc", body,
+                                headers=bearer(env, "coordinator"))
+                assert r.status == status, (r.status, data[:200])
+                if status == 200:
+                    assert json.loads(data)["error"]["code"] == -32602
             # A wrong Bearer token is a JSON-RPC error like the rest
             # (-32001 bad_token, the id echoed), after the envelope and
             # method checks; session.ping too, as the token was wrong.
