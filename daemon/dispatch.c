@@ -189,6 +189,8 @@ dispatch_rate_limited(struct caller *c, const char *line, size_t len)
 		id = json_incref(msg.id);
 		notification = id == NULL;
 		rpc_msg_free(&msg);
+	} else {
+		notification = msg.notification;
 	}
 	/* JSON-RPC 2.0: a notification is never answered. */
 	if (!notification) {

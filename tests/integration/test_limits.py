@@ -346,7 +346,9 @@ def test_a_refused_notification_gets_no_response():
         c = env.client("anon")
         time.sleep(1.2)
         c.send_raw(b"".join(ping_line_with_id(i) for i in range(5))
-                   + b'{"jsonrpc":"2.0","method":"session.ping"}\n' * 5)
+                   + b'{"jsonrpc":"2.0","method":"session.ping"}\n' * 5
+                   + b'{"jsonrpc":"2.0","method":"session.ping",'
+                     b'"method":"session.ping"}\n' * 2)
         got = [c.recv(5) for _ in range(5)]
         assert [m.get("id") for m in got] == list(range(5)), got
         time.sleep(1.2)
