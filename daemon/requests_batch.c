@@ -533,7 +533,6 @@ requests_batch_cases_held(struct requests_batch_op *op)
 static void
 requests_batch_reply(struct requests_batch_op *op)
 {
-	struct match_result *res = table_scratch();
 	json_t *out, *r, *prop, *expl, *one;
 	int i, nprop = 0, nwait = 0, ndup = 0;
 	bool dup;
@@ -555,18 +554,11 @@ requests_batch_reply(struct requests_batch_op *op)
 		else
 			nwait++;
 		/* A waiting one, new or a duplicate, is explained. */
-		if (!json_is_object(prop) &&
-		    strcmp(requests_str_of(
-		               json_object_get(r, "request"), "status"),
-		        "waiting") == 0) {
-			if (placement_match(&op->items[i].req,
-			        json_object_get(
-			            json_object_get(r, "request"), "rejected"),
-			        requests_batch_case_of(op, i, "shelters"),
-			        requests_batch_case_of(op, i, "apart"),
-			        res) == 0)
-				expl = match_explanation_json(res);
-		}
+		if (!json_is_object(prop))
+			expl = requests_explain_waiting(&op->items[i].req,
+			    json_object_get(r, "request"),
+			    requests_batch_case_of(op, i, "shelters"),
+			    requests_batch_case_of(op, i, "apart"));
 		one = json_pack("{s:O, s:O, s:o?, s:b}", "request",
 		    json_object_get(r, "request"), "proposal",
 		    json_is_object(prop) ? prop : json_null(), "explanation",

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "placement.h"
 #include "requests_internal.h"
 #include "shelterd.h"
 #include "store.h"
@@ -52,6 +53,20 @@ requests_parse(struct call *call, struct request *out)
 	}
 	free(all);
 	return rc;
+}
+
+/* Explain a waiting request: see requests_internal.h. */
+json_t *
+requests_explain_waiting(const struct request *r, const json_t *stored,
+    const json_t *case_shelters, const json_t *case_apart)
+{
+	struct match_result *res = table_scratch();
+
+	if (strcmp(requests_str_of(stored, "status"), "waiting") != 0 ||
+	    placement_match(r, json_object_get(stored, "rejected"),
+	        case_shelters, case_apart, res) != 0)
+		return NULL;
+	return match_explanation_json(res);
 }
 
 /* A member's string value for logs: see requests_internal.h. */

@@ -47,6 +47,14 @@ const char *requests_str_of(const json_t *obj, const char *name);
  * call has been ended with the error.
  */
 int requests_check_reason(struct call *call);
+/*
+ * The explanation of r as the store holds it (stored: its request object,
+ * whose status and rejected shelters count) on the table as it is now,
+ * with its case's shelters and apart members (JSON arrays or NULL): a new
+ * object when it waits, else NULL (also when out of memory).
+ */
+json_t *requests_explain_waiting(const struct request *r, const json_t *stored,
+    const json_t *case_shelters, const json_t *case_apart);
 /* Log "METHOD: request=ID status=STATUS by WHO" for a request call changed. */
 void requests_log_status(
     const char *method, const json_t *request, const char *who);

@@ -143,22 +143,16 @@ requests_submit_send_store(struct requests_submit_op *op, const char *doc,
 
 /*
  * The explanation of a duplicate, req as stored: a waiting one is
- * explained from the table as it is now (the stored request is this one:
- * the store compared them, and its rejected shelters count as such), as
- * its first submit was; else none.
+ * explained as its first submit was (the stored request is this one: the
+ * store compared them); else none. op keeps it.
  */
 static json_t *
 requests_submit_dup_explanation(struct requests_submit_op *op, json_t *req)
 {
-	struct match_result *res = table_scratch();
-
-	if (strcmp(requests_str_of(req, "status"), "waiting") != 0 ||
-	    placement_match(&op->req, json_object_get(req, "rejected"),
-	        json_object_get(op->cases, "shelters"),
-	        json_object_get(op->cases, "apart"), res) != 0)
-		return NULL;
 	json_decref(op->explanation);
-	op->explanation = match_explanation_json(res);
+	op->explanation = requests_explain_waiting(&op->req, req,
+	    json_object_get(op->cases, "shelters"),
+	    json_object_get(op->cases, "apart"));
 	return op->explanation;
 }
 

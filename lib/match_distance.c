@@ -83,15 +83,16 @@ match_km_put(char *p, double v)
 char *
 match_distance_text(const struct match_candidate *c, char *buf, size_t len)
 {
-	static const char k1[] = "{\"exploitation\":", k2[] = ",\"preferred\":";
+	static const char *const keys[2] = {
+	    "{\"exploitation\":", ",\"preferred\":"};
 	char tmp[MATCH_DISTANCE_TEXT_MAX], *p = tmp;
 	size_t n;
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		memcpy(p, i == 0 ? k1 : k2,
-		    i == 0 ? sizeof k1 - 1 : sizeof k2 - 1);
-		p += i == 0 ? sizeof k1 - 1 : sizeof k2 - 1;
+		n = strlen(keys[i]);
+		memcpy(p, keys[i], n);
+		p += n;
 		if (c->distance_km[i] >= 0) {
 			p = match_km_put(p, c->distance_km[i]);
 		} else {
