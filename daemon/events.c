@@ -476,6 +476,16 @@ events_apply(const struct store_event *ev, bool internal)
 	bool has_shelter = ev->shelter != NULL && ev->shelter[0] != '\0';
 	int rc;
 
+	/* Only holds and arrivals (counts alone) leave the waitlist as the
+	 * last event said; any other event may have changed it. */
+	if (!(t == VOCAB_EVENT_CAPACITY_CHANGED && ev->counts))
+		placement_hint(
+		    has_shelter ? ev->shelter : NULL, ev->cseq, ev->wver);
+	/* Only holds and arrivals (counts alone) leave the waitlist as the
+	 * last event said; any other event may have changed it. */
+	if (!(t == VOCAB_EVENT_CAPACITY_CHANGED && ev->counts))
+		placement_hint(
+		    has_shelter ? ev->shelter : NULL, ev->cseq, ev->wver);
 	if (has_shelter && (fx & VOCAB_EFFECT_REMOVE))
 		table_remove(ev->shelter);
 	else if (has_shelter && (fx & VOCAB_EFFECT_REFRESH)) {

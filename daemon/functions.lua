@@ -293,16 +293,26 @@ end
 -- true when that change moved only the shelter's counts (nil: the event
 -- changed no shelter; a number or its text). Both are fields of their
 -- own beside data, for the daemons' tables; subscribers get data only.
-local function emit(topic, etype, shelter, data, cseq, counts)
+-- wver: P waitlist_ver as the change left it (see waitlist_changed), a
+-- field of its own too, sent only by shd_capacity: a daemon whose memo of
+-- the waitlist is at that version need not ask whether it changed.
+local function emit(topic, etype, shelter, data, cseq, counts, wver)
 	if cseq == nil then
 		return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN,
 		    '*', 'topic', topic, 'type', etype, 'shelter', shelter or '',
 		    'at', now_iso(), 'data', data)
 	end
+	cseq = type(cseq) == 'string' and cseq or int(cseq)
+	if wver ~= nil then
+		return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN,
+		    '*', 'topic', topic, 'type', etype, 'shelter', shelter or '',
+		    'at', now_iso(), 'data', data, 'cseq', cseq, 'counts',
+		    counts and '1' or '0', 'wver', wver)
+	end
 	return redis.call('XADD', key('events'), 'MAXLEN', '~', MAXLEN, '*',
 	    'topic', topic, 'type', etype, 'shelter', shelter or '',
-	    'at', now_iso(), 'data', data, 'cseq', type(cseq) == 'string' and
-	    cseq or int(cseq), 'counts', counts and '1' or '0')
+	    'at', now_iso(), 'data', data, 'cseq', cseq, 'counts',
+	    counts and '1' or '0')
 end
 
 ---------------------------------------------------------------------------
@@ -447,8 +457,8 @@ local function emit_capacity_counts(id, version, names, v, cseq, full)
 end
 
 -- The same with counts_json's text of each pool of names in cj (in
--- turn) instead of v.
-local function emit_capacity_json(id, version, names, cj, cseq, full)
+-- turn) instead of v, and the waitlist's version wver (emit).
+local function emit_capacity_json(id, version, names, cj, cseq, full, wver)
 	-- One text of the pieces.
 	local t = {'{"shelter_id":', q(id), ',"version":',
 	    int(tonumber(version) or 0), ',"pools":['}
@@ -462,7 +472,7 @@ local function emit_capacity_json(id, version, names, cj, cseq, full)
 	end
 	t[#t + 1] = ']}'
 	emit(TOPIC.capacity, EVENT.capacity_changed, id, table.concat(t), cseq,
-	    not full)
+	    not full, wver)
 end
 
 -- capacity.changed of a shelter: its pools' counts in one read, as a
@@ -902,7 +912,8 @@ local function capacity(a)
 		local counts, over = pool_counts_json(h, name)
 		cj[i], byname[name] = counts, {counts, over}
 	end
-	emit_capacity_json(id, h.version, names, cj, cseq, true)
+	emit_capacity_json(id, h.version, names, cj, cseq, true,
+	    redis.call('GET', key('waitlist_ver')) or '0')
 	return capacity_reply(h, (shelter_json_of(h, byname))), {id}
 end
 

@@ -54,7 +54,8 @@
  * pass those requests leave the memo and its version moves on by as many.
  * The store answers "unchanged" to that version only when nothing else
  * changed: any other change (a case's, another daemon's) counts too, and
- * the next pass reads the waitlist again.
+ * the next pass reads the waitlist again. A pass that a shelter's report
+ * woke may know the version without asking (placement_hint.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -541,18 +542,31 @@ placement_pass_end(void)
 static void
 placement_pass_start(evutil_socket_t fd, short what, void *arg)
 {
+	int use;
+
 	if (!store_is_up())
 		return;
-	running = true;
-	pending = 1; /* the page read's reference */
-	claiming = !unclaimed;
-	unclaimed = counted = false;
 	/* The memo stands only for the table and options it was read with. */
 	if (memo.ok &&
 	    (memo.loaded != table_loaded_gen() ||
 	        memcmp(&memo.opt, &sd.cfg->match, sizeof memo.opt) != 0))
 		placement_memo_free(&memo);
+	if ((use = placement_hint_use(memo.ok, memo.ver, placement_wake)) == -1)
+		return;
+	running = true;
+	pending = 1; /* the page read's reference */
+	claiming = !unclaimed;
+	unclaimed = counted = false;
 	placement_memo_free(&building);
+	if (use == 1) {
+		first_page = false;
+		table_seen(seen);
+		seen = table_gen();
+		placement_pass_memo(table_scratch());
+		if (--pending == 0)
+			placement_pass_end();
+		return;
+	}
 	first_page = true;
 	if (placement_pass_read("", memo.ok ? memo.ver : -1) == -1) {
 		pending = 0;
@@ -683,6 +697,7 @@ placement_stop(void)
 		event_free(ev_settle);
 	ev_sweep = ev_pass = ev_settle = NULL;
 	again = false;
+	placement_hint_free();
 	placement_memo_free(&memo);
 	placement_memo_free(&building);
 	placement_memo_won(); /* frees what a pass in flight placed */

@@ -21,6 +21,21 @@ void placement_sweep_now(void);
 /* A place may have freed up: run a waitlist pass soon (coalesced). */
 void placement_wake(void);
 /*
+ * An event arrived: change cseq of shelter id (NULL: of none) left the
+ * waitlist at version wver (-1: the event does not say, which forgets
+ * what an earlier one said). See placement_hint.c.
+ */
+void placement_hint(const char *id, long long cseq, long long wver);
+/*
+ * A pass starts with the memo of the waitlist at version memo_ver (when
+ * memo_ok): 1 when it may run on the memo without asking the store, 0
+ * when it must ask, -1 when it is to wait: again() is called once the
+ * table has taken the hinted change, or after a short while. The hint is
+ * used once.
+ */
+int placement_hint_use(bool memo_ok, long long memo_ver, void (*again)(void));
+void placement_hint_free(void);
+/*
  * A request joined the waitlist: once it has had no new one for
  * PLACEMENT_SETTLE_MS, run a pass, so that the pass a freed place starts
  * runs on what this one read (the memo) instead of reading it all again.

@@ -46,6 +46,9 @@ struct store_event {
 	 * 0: none), and whether that change moved only counts (counts 1). */
 	long long cseq;
 	bool counts;
+	/* The waitlist's version the change left (its field wver: see
+	 * docs/store.md), or -1: not sent. */
+	long long wver;
 };
 typedef void store_event_cb(const struct store_event *ev, void *arg);
 typedef void store_range_cb(const struct store_event *evs, size_t n,

@@ -30,6 +30,7 @@ store_entry(const redisReply *e, struct store_event *ev)
 		return -1;
 	ev->id = e->element[0]->str;
 	ev->topic = ev->type = ev->shelter = ev->at = ev->data = "";
+	ev->wver = -1;
 	f = e->element[1];
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		const redisReply *k = f->element[i], *v = f->element[i + 1];
@@ -52,6 +53,8 @@ store_entry(const redisReply *e, struct store_event *ev)
 			ev->cseq = strtoll(v->str, NULL, 10);
 		else if (strcmp(k->str, "counts") == 0)
 			ev->counts = strcmp(v->str, "1") == 0;
+		else if (strcmp(k->str, "wver") == 0)
+			ev->wver = strtoll(v->str, NULL, 10);
 	}
 	return 0;
 }

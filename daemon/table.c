@@ -102,18 +102,19 @@ table_shelter_free(struct shelter *s)
 static struct match_result scratch;   /* all zero: initialised */
 static struct match_index live_index; /* of live, in its order */
 static bool live_index_stale = true;
-static void (*took)(const char *, long long, bool); /* table_on_take */
+/* table_on_take's: table_refresh.c's holds ahead, placement_hint.c. */
+static void (*took[2])(const char *, long long, bool);
 
 /* An entry of live took change cseq of shelter id (NULL: any may have),
  * its counts replaced (whole) or one hold added. */
 static void
 table_took(const char *id, long long cseq, bool whole)
 {
-	if (took != NULL)
-		took(id, cseq, whole);
+	if (took[0] != NULL)
+		took[0](id, cseq, whole);
+	if (took[1] != NULL)
+		took[1](id, cseq, whole);
 }
-
-static void table_entries_free(void);
 
 /* A parsed shelter (tmp) into a new allocation, or NULL (logged). */
 static struct shelter *
@@ -452,7 +453,14 @@ table_event(const char *id, long long cseq, const json_t *counts)
 void
 table_on_take(void (*cb)(const char *id, long long cseq, bool whole))
 {
-	took = cb;
+	if (cb == NULL)
+		took[0] = took[1] = NULL;
+	else if (took[0] == NULL || took[0] == cb)
+		took[0] = cb;
+	else if (took[1] == NULL || took[1] == cb)
+		took[1] = cb;
+	else
+		log_warnx("table: a third take callback");
 }
 
 /* The cseq the table holds of shelter id: see table.h. */
@@ -515,7 +523,7 @@ table_reload_end(bool ok)
 		ok = false;
 	}
 	if (ok) {
-		table_entries_free();
+		table_tab_free(&live);
 		live = rl.next;
 		live_index_stale = true;
 		memset(&rl.next, 0, sizeof rl.next);
@@ -770,18 +778,12 @@ table_scratch(void)
 	return &scratch;
 }
 
-static void
-table_entries_free(void)
-{
-	table_tab_free(&live);
-	live_index_stale = true;
-}
-
 /* Free every shelter and the scratch result. */
 void
 table_free(void)
 {
-	table_entries_free();
+	table_tab_free(&live);
+	live_index_stale = true;
 	table_tab_free(&rl.next);
 	free(rl.w);
 	free(rl.marks);

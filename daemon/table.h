@@ -84,7 +84,8 @@ int table_held_again(const char *id, const char *pool, long long cseq);
  * cb(id, cseq, whole) runs whenever the entry of shelter id takes change
  * cseq, whole when its counts were replaced (by a reply or an event),
  * else one hold was added (id NULL: a reload swapped every entry in).
- * For table_refresh.c's holds ahead. NULL: none.
+ * For table_refresh.c's holds ahead and placement_hint.c: each callback
+ * is added once (two at most); NULL removes them all.
  */
 void table_on_take(void (*cb)(const char *id, long long cseq, bool whole));
 /* The shelters, sorted by id; valid until the next change. */
@@ -100,6 +101,9 @@ void table_refresh(const char *id);
  * iteration: a store call sent after this one sees its reply after theirs.
  */
 void table_flush_pending(void);
+/* Is a refresh of a shelter other than except (NULL: any) queued or on its
+ * way (table_refresh, table_fetch)? */
+bool table_refreshing(const char *except);
 /*
  * Reload one shelter now (async), then done(arg) (NULL: none) once the
  * table holds what the store had when the call ran. It supersedes a

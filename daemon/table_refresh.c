@@ -46,10 +46,12 @@ static TAILQ_HEAD(, ahead) aheads = TAILQ_HEAD_INITIALIZER(aheads);
 
 /* A table_fetch() in flight. */
 struct fetch {
+	TAILQ_ENTRY(fetch) link;
 	void (*done)(void *);
 	void *arg;
 	char id[MODEL_ID_MAX + 1];
 };
+static TAILQ_HEAD(, fetch) fetches = TAILQ_HEAD_INITIALIZER(fetches);
 
 static void
 table_fetch_done(json_t *result, const struct sh_error *err, void *arg)
@@ -57,6 +59,7 @@ table_fetch_done(json_t *result, const struct sh_error *err, void *arg)
 	struct fetch *f = arg;
 	json_t *s;
 
+	TAILQ_REMOVE(&fetches, f, link);
 	if (result != NULL) {
 		s = json_object_get(result, "shelter");
 		if (s != NULL)
@@ -106,12 +109,32 @@ table_fetch(const char *id, void (*done)(void *), void *arg)
 	f->done = done;
 	f->arg = arg;
 	snprintf(f->id, sizeof f->id, "%s", id);
+	TAILQ_INSERT_TAIL(&fetches, f, link);
 	if (store_shelter_get(id, table_fetch_done, f, &err) == -1) {
+		TAILQ_REMOVE(&fetches, f, link);
 		free(f);
 		return -1;
 	}
 	table_unqueue(id);
 	return 0;
+}
+
+/* A refresh of another shelter than except queued or sent: see table.h. */
+bool
+table_refreshing(const char *except)
+{
+	const struct fetch *f;
+	size_t i;
+
+	for (i = 0; i < nqueue; i++)
+		if (except == NULL || strcmp(queue[i], except) != 0)
+			return true;
+	TAILQ_FOREACH(f, &fetches, link)
+	{
+		if (except == NULL || strcmp(f->id, except) != 0)
+			return true;
+	}
+	return false;
 }
 
 static void
