@@ -1605,19 +1605,37 @@ local function json_same(x, y)
 	return true
 end
 
+-- A decoded request document without the members that say nothing: an
+-- empty exploitation, a safety of the defaults only (documents stored
+-- before they were left out have them).
+local function doc_plain(d)
+	local s = type(d) == 'table' and d.safety
+	if type(s) == 'table' and s.min_distance_km == 0 and
+	    s.min_security == 'standard' and s.co_victims == 'any' and
+	    s.case == nil then
+		d.safety = nil
+	end
+	if type(d) == 'table' and type(d.exploitation) == 'table' and
+	    next(d.exploitation) == nil then
+		d.exploitation = nil
+	end
+	return d
+end
+
 -- Is the stored request document the same request as doc? doc is
 -- the request after defaults, serialised the same way every time, so
 -- equal texts are the same request ('text'). A document stored before
--- reals were written with 15 digits (52.090000000000003, now 52.09)
--- differs in text only: decoded, the values are the same ('values').
--- Else false.
+-- reals were written with 15 digits (52.090000000000003, now 52.09), or
+-- before default members were left out (doc_plain), differs in text
+-- only: decoded, the values are the same ('values'). Else false.
 local function same_doc(stored, doc)
 	if stored == doc then
 		return 'text'
 	end
 	local ok1, a = pcall(cjson.decode, stored or '')
 	local ok2, b = pcall(cjson.decode, doc)
-	return ok1 and ok2 and json_same(a, b) and 'values' or false
+	return ok1 and ok2 and json_same(doc_plain(a), doc_plain(b)) and
+	    'values' or false
 end
 
 -- The reply of shd_submit when it made a proposal or found a duplicate,

@@ -246,11 +246,22 @@ model_json_safety(const struct request *r)
 	                model_enum_name(model_co_victims, r->co_victims))));
 }
 
+/* Does r's safety say anything its absence does not (the defaults)? */
+static bool
+model_json_has_safety(const struct request *r)
+{
+	return r->has_safety &&
+	    (r->min_distance_km != 0 || r->min_security != SECURITY_STANDARD ||
+	        r->case_id[0] != '\0' || r->co_victims != CO_VICTIMS_ANY);
+}
+
 /*
  * The request's input fields, normalised: defaults filled in, arrays always
  * present, exploitation, safety, preferred_location, referrer, residence
- * and registration only when given. model_request_parse reads it back to
- * the same struct.
+ * and registration only when given. An exploitation without a member and
+ * a safety of the defaults only are left out: after defaults they are the
+ * same request as one without them (PROTOCOL.md's ref_conflict).
+ * model_request_parse reads it back to the same struct.
  */
 json_t *
 model_request_to_json(const struct request *r)
@@ -269,10 +280,10 @@ model_request_to_json(const struct request *r)
 	        o, "needs", model_json_mask(r->needs, model_cares)) &&
 	    model_json_set(
 	        o, "prefers", model_json_mask(r->prefers, model_cares)) &&
-	    (!r->has_exploitation ||
+	    ((r->sector == SECTOR_NONE && !r->has_exploitation_location) ||
 	        model_json_set(
 	            o, "exploitation", model_json_exploitation(r))) &&
-	    (!r->has_safety ||
+	    (!model_json_has_safety(r) ||
 	        model_json_set(o, "safety", model_json_safety(r))) &&
 	    (!r->has_preferred_location ||
 	        model_json_set(o, "preferred_location",

@@ -553,6 +553,32 @@ def test_duplicate_of_a_document_stored_with_long_reals():
         assert error_of(rep)["reason"] == "ref_conflict"
 
 
+def test_duplicate_of_a_document_stored_with_default_members():
+    """A request stored before a safety of the defaults and an empty
+    exploitation were left out is the same request as the document
+    without them: a duplicate, not ref_conflict."""
+    with Redis() as r:
+        load(r)
+        put(r, "s-a", [("women", 5, 0)])
+        old = ('{"ref":"D-1","program":"any","exploitation":{},"safety":'
+               '{"min_distance_km":0,"min_security":"standard",'
+               '"co_victims":"any"}}')
+        new = '{"ref":"D-1","program":"any"}'
+        apart = new[:-1] + ',"safety":{"min_distance_km":0,' \
+            '"min_security":"standard","co_victims":"apart"}}'
+
+        def sub(doc):
+            return r.cmd("FCALL", "shd_submit", 0, P, "", "", "", "", "D-1",
+                         doc, "days", "", "any", HOUSEHOLD, 1800, 2,
+                         json.dumps([cand("s-a", ["women"])]))
+        first = sub(old)
+        assert isinstance(first, list) and first[0] == "proposal"
+        again = json.loads(sub(new))
+        assert again["duplicate"] is True
+        assert again["request"]["id"] == first[2]
+        assert error_of(json.loads(sub(apart)))["reason"] == "ref_conflict"
+
+
 def test_duplicate_ref_changes_nothing():
     with Redis() as r:
         load(r)

@@ -78,6 +78,35 @@ def test_ref_conflict_and_identical_resubmission():
         assert n == 1
 
 
+def test_members_of_defaults_only_are_the_same_request():
+    # After defaults, an empty safety, one spelling out the defaults and
+    # an empty exploitation say what their absence says: a duplicate, not
+    # a ref_conflict, either way round.
+    defaults = {"min_distance_km": 0, "min_security": "standard",
+                "co_victims": "any"}
+    with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
+        c = env.client("coordinator")
+        rid = c.call("request.submit",
+                     {"request": request("PLAIN-1")})["request"]["id"]
+        for extra in [{"safety": {}}, {"safety": defaults},
+                      {"exploitation": {}},
+                      {"safety": {"co_victims": "any"}, "exploitation": {}}]:
+            again = c.call("request.submit",
+                           {"request": request("PLAIN-1", **extra)})
+            assert again["duplicate"] is True, extra
+            assert again["request"]["id"] == rid
+        first = c.call("request.submit", {
+            "request": request("PLAIN-2", safety=defaults)})["request"]
+        assert "safety" not in first
+        assert c.call("request.submit", {"request": request("PLAIN-2")})[
+            "duplicate"] is True
+        # A member that differs from the default is another request.
+        expect_error(lambda: c.call("request.submit", {"request": request(
+            "PLAIN-1", safety={"min_distance_km": 5})}),
+            -32009, "ref_conflict", "ref")
+        assert len(c.call("request.list", {})["requests"]) == 2
+
+
 def test_ctl_by_ref_and_ref_conflict(tmp=None):
     with Env(shelters=[shelter(DEFAULT_SHELTER_ID, total=3)]) as env:
         p = expect(ctl("submit", "--ref", "CTL-R1", "--gender", "f",
