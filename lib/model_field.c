@@ -2,6 +2,7 @@
  * model_field.c: reading the fields of a JSON object strictly, each with
  * the dotted path of the field for its error (see model.c).
  */
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -82,41 +83,73 @@ model_field_key_in(const char *key, const char *const *list)
 /*
  * Personal identifiers a client may try to send, under any object, and
  * what kind of data each is: the refusal says shelterd does not store it.
+ * Keys are compared folded (model_field_fold): "firstName", "First-Name"
+ * and "first_name" are one name.
  */
 static const struct {
-	const char *key;
+	const char *key; /* folded */
 	const char *kind;
 } model_field_personal[] = {
     {"name", "names"},
-    {"first_name", "names"},
-    {"last_name", "names"},
-    {"full_name", "names"},
-    {"birth_date", "birth dates"},
+    {"firstname", "names"},
+    {"givenname", "names"},
+    {"lastname", "names"},
+    {"surname", "names"},
+    {"familyname", "names"},
+    {"fullname", "names"},
     {"birthdate", "birth dates"},
-    {"date_of_birth", "birth dates"},
+    {"dateofbirth", "birth dates"},
     {"dob", "birth dates"},
     {"address", "addresses"},
     {"street", "addresses"},
     {"postcode", "addresses"},
+    {"postalcode", "addresses"},
+    {"zipcode", "addresses"},
     {"phone", "phone numbers"},
+    {"phonenumber", "phone numbers"},
+    {"telephone", "phone numbers"},
+    {"mobile", "phone numbers"},
     {"email", "email addresses"},
+    {"emailaddress", "email addresses"},
     {"bsn", "citizen service numbers (BSN)"},
     {"passport", "passport numbers"},
+    {"passportnumber", "passport numbers"},
 };
+
+/* key in lower case without '_', '-', '.' and ' ' into out (size n);
+ * false when it does not fit (then it is no personal identifier). */
+static bool
+model_field_fold(const char *key, char *out, size_t n)
+{
+	size_t k = 0;
+
+	for (; *key != '\0'; key++) {
+		if (strchr("_-. ", *key) != NULL)
+			continue;
+		if (k + 1 >= n)
+			return false;
+		out[k++] = (char)tolower((unsigned char)*key);
+	}
+	out[k] = '\0';
+	return true;
+}
 
 /* unknown_field for key at path: see model.h. */
 int
 model_field_unknown(struct sh_error *err, const char *path, const char *key)
 {
+	char folded[32];
 	size_t i;
 
 	if (key[0] == '\0')
 		return sh_error_set(err, SH_INVALID_PARAMS, "unknown_field",
 		    path, "an empty key is not a field");
+	if (!model_field_fold(key, folded, sizeof folded))
+		folded[0] = '\0';
 	for (i = 0;
 	     i < sizeof model_field_personal / sizeof model_field_personal[0];
 	     i++)
-		if (strcmp(key, model_field_personal[i].key) == 0)
+		if (strcmp(folded, model_field_personal[i].key) == 0)
 			return sh_error_set(err, SH_INVALID_PARAMS,
 			    "unknown_field", path,
 			    "shelterd does not store %s (unknown field)",

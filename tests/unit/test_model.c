@@ -337,6 +337,25 @@ test_request_unknown_fields(void **state)
 	    /* Keys are checked before values: the unknown key wins. */
 	    {"person", "{\"age\": 999, \"gender\": \"q\", \"name\": \"x\"}",
 	        "unknown_field", "person.name", NULL},
+	    /* Any case and separator: one name. */
+	    {"Name", "\"x\"", "unknown_field", "Name",
+	        "Name: shelterd does not store names (unknown field)"},
+	    {"person.firstName", "\"x\"", "unknown_field", "person.firstName",
+	        "person.firstName: shelterd does not store names (unknown "
+	        "field)"},
+	    {"person.dateOfBirth", "\"x\"", "unknown_field",
+	        "person.dateOfBirth",
+	        "person.dateOfBirth: shelterd does not store birth dates "
+	        "(unknown field)"},
+	    {"person.Birth-Date", "\"x\"", "unknown_field", "person.Birth-Date",
+	        "person.Birth-Date: shelterd does not store birth dates "
+	        "(unknown field)"},
+	    {"E_Mail", "\"x\"", "unknown_field", "E_Mail",
+	        "E_Mail: shelterd does not store email addresses (unknown "
+	        "field)"},
+	    {"surname_of_the_person_as_in_the_passport", "\"x\"",
+	        "unknown_field", "surname_of_the_person_as_in_the_passport",
+	        "surname_of_the_person_as_in_the_passport: unknown field"},
 	};
 
 	run_bad_requests(cases, sizeof cases / sizeof *cases);
