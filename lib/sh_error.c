@@ -51,13 +51,18 @@ sh_error_prefix(struct sh_error *err, const char *prefix)
 {
 	char field[sizeof err->field + 64],
 	    msg[sizeof err->field + 64 + sizeof err->message + 8];
-	const char *text = err->message;
+	const char *text = err->message, *colon = strstr(err->message, ": ");
 	size_t flen = strlen(err->field);
 
-	/* The message starts with "FIELD: " when it names the field. */
+	/* The message starts with "FIELD: " when it names the field, with
+	 * "OBJECT: " (one word) when the field is empty: the prefix names
+	 * that object now ("requests.1: must be an object"). */
 	if (flen > 0 && strncmp(err->message, err->field, flen) == 0 &&
 	    strncmp(err->message + flen, ": ", 2) == 0)
 		text = err->message + flen + 2;
+	else if (flen == 0 && colon != NULL &&
+	    strcspn(err->message, " :") == (size_t)(colon - err->message))
+		text = colon + 2;
 	if (strcmp(err->field, ".") == 0)
 		snprintf(field, sizeof field, "%s.", prefix);
 	else if (flen > 0)

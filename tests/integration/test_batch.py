@@ -116,7 +116,9 @@ def test_batch_one_invalid_request_stores_nothing():
                          "requests.3.person.age")
         assert e.message.startswith("requests.3.person.age: "), e.message
         reqs[3] = "not an object"
-        expect_error(lambda: batch(c, reqs), -32602, None)
+        e = expect_error(lambda: batch(c, reqs), -32602, "invalid_field",
+                         "requests.3")
+        assert e.message == "requests.3: must be an object", e.message
         reqs[3] = request("INV-3", name="Jane")
         e = expect_error(lambda: batch(c, reqs), -32602, "unknown_field")
         assert e.field.startswith("requests.3."), e.field
