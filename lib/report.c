@@ -162,6 +162,7 @@ report_registrations(const struct registration *regs, size_t n,
 	}
 	/* Out of memory leaves everything non-zero suppressed: still safe. */
 	suppress_protect(&t, min_cell);
+	suppress_mask_zeros(&t, min_cell);
 	out = report_json(&t, axes, dims, ndims);
 	suppress_free(&t);
 out:

@@ -393,6 +393,9 @@ report_placements(const struct rp_rec *recs, size_t n, const enum rp_dim *dims,
 			    w.t[c].count[e] > 0;
 		suppress_protect(&w.t[c], min_cell);
 	}
+	/* The zeros of small groups, in every figure's table. */
+	for (c = 0; c < RP_NCOUNTS; c++)
+		suppress_mask_zeros(&w.t[c], min_cell);
 	ok = 1;
 out:
 	if (ok)

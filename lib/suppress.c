@@ -437,6 +437,66 @@ suppress_partner(const struct suppress_table *t, const struct rels *rl,
 	return total;
 }
 
+/*
+ * The index of cell c's group that keeps the dimensions in mask (bit d:
+ * dimension d kept, the others summed over), among that mask's groups.
+ */
+static size_t
+suppress_group_of(const struct suppress_table *t, size_t c, unsigned mask)
+{
+	size_t g = 0;
+	int d;
+
+	for (d = 0; d < t->ndims; d++)
+		if (mask & (1u << d))
+			g = g * (size_t)t->sizes[d] +
+			    (size_t)suppress_key_of(t, c, d);
+	return g;
+}
+
+int
+suppress_mask_zeros(struct suppress_table *t, long long min_cell)
+{
+	unsigned full = (1u << t->ndims) - 1, mask;
+	long long *sum[1u << SUPPRESS_MAX_DIMS] = {NULL}, n;
+	size_t c, e, size;
+	bool small;
+	int d, rc = -1;
+
+	/* The sums of every group of cells that share some of their values
+	 * (mask 0: the total), but not the cells themselves. */
+	for (mask = 0; mask < full; mask++) {
+		for (d = 0, size = 1; d < t->ndims; d++)
+			if (mask & (1u << d))
+				size *= (size_t)t->sizes[d];
+		if ((sum[mask] = calloc(size, sizeof *sum[mask])) == NULL)
+			goto out;
+		for (c = 0; c < t->ncells; c++)
+			sum[mask][suppress_group_of(t, c, mask)] += t->count[c];
+	}
+	for (c = 0; c < t->ncells; c++) {
+		for (mask = 0, small = false;
+		     t->count[c] == 0 && !small && mask < full; mask++) {
+			n = sum[mask][suppress_group_of(t, c, mask)];
+			small = n > 0 && n < min_cell;
+		}
+		t->suppressed[c] = t->suppressed[c] || small;
+	}
+	/* A margin's one group larger than itself is the total. */
+	n = t->count[suppress_total(t)];
+	for (e = t->ncells; e < suppress_total(t); e++)
+		if (t->count[e] == 0 && n > 0 && n < min_cell)
+			t->suppressed[e] = true;
+	rc = 0;
+out:
+	for (mask = 0; mask < full; mask++)
+		free(sum[mask]);
+	if (rc == -1)
+		for (e = 0; e < t->nentries; e++)
+			t->suppressed[e] = true;
+	return rc;
+}
+
 /* Everything non-zero suppressed: the safe answer when memory runs out. */
 static int
 suppress_all(struct suppress_table *t)

@@ -9,7 +9,8 @@
  *
  * suppress_protect marks entries suppressed so that no suppressed count
  * can be narrowed down from the published ones: a non-zero count below
- * min_cell is suppressed (primary), zeros are always published, and
+ * min_cell is suppressed (primary), zeros are published (but see
+ * suppress_mask_zeros), and
  * further entries are suppressed (secondary) until every suppressed
  * entry's feasible range, given the published entries, the relations and
  * that a suppressed count is at least 1, spans at least min_cell
@@ -64,6 +65,21 @@ void suppress_add(struct suppress_table *t, const int *key, long long n);
  * which is safe).
  */
 int suppress_protect(struct suppress_table *t, long long min_cell);
+
+/*
+ * Hide the zeros that would tell what a small group has in common. A
+ * group is the cells that share the values of some of the dimensions
+ * (all cells: the total; one value of one dimension: its margin; in three
+ * dimensions also the cells of two values). When a group counts 1 to
+ * min_cell - 1, its zeros, published, would say which values its few
+ * members do not have, and so often which they do (one hidden cell among
+ * zeros: everyone in the group is in it). So every zero cell in such a
+ * group, and every zero margin when the total is such a count, is marked
+ * suppressed. Run after suppress_protect, whose audit took every zero to
+ * be published: a reader now knows less than it assumed, so every range
+ * it found stays as wide. 0, or -1 on ENOMEM (then everything is marked).
+ */
+int suppress_mask_zeros(struct suppress_table *t, long long min_cell);
 
 /*
  * The feasible range of entry e as an attacker sees it: every published

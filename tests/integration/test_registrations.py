@@ -179,6 +179,43 @@ def test_report_suppresses_small_cells():
             -32003, "role")
 
 
+def test_report_of_a_few_shows_no_zero_beside_them():
+    # One registration that day, and a month of 40 RO and one XK: a zero
+    # beside a hidden count would say what the few have in common (every
+    # cell of the day 0 but one: that one is the person). The zeros of a
+    # group of fewer than min_cell are hidden with it.
+    with Env() as env:
+        c = env.client("coordinator")
+        c.call("registration.create", {"registration": reg(
+            "ONE-1", date="2025-03-10", kind="shelter", sector="sexual",
+            person={"gender": "f", "age": 16, "nationality": "NG"},
+            referrer="police", region="amsterdam")})
+        s = env.client("service")
+        for by in [["gender", "age_band", "nationality"],
+                   ["sector", "referrer", "region"], ["kind", "minor_dutch"]]:
+            rep = s.call("report.registrations", {
+                "from": "2025-03-10", "to": "2025-03-10", "by": by})
+            assert rep["total"] is None
+            shown = [e for e in published(rep) if not e["suppressed"]]
+            assert shown == [], (by, shown)
+        for n, nat, sex, age in [(40, "RO", "m", 30), (1, "XK", "f", 16)]:
+            for i in range(n):
+                c.call("registration.create", {"registration": reg(
+                    "M-%s-%d" % (nat, i), date="2025-02-10", person={
+                        "gender": sex, "age": age, "nationality": nat})})
+        rep = s.call("report.registrations", {
+            "from": "2025-02-01", "to": "2025-02-28",
+            "by": ["nationality", "gender", "age_band"]})
+        xk = [e for e in rep["cells"] if e["key"]["nationality"] == "XK"]
+        assert xk and all(e["suppressed"] for e in xk), xk
+        ro = {(e["key"]["gender"], e["key"]["age_band"]): e["count"]
+              for e in rep["cells"] if e["key"]["nationality"] == "RO"}
+        # A zero of groups of 40 and 41 stays; one beside the one woman or
+        # the one minor does not.
+        assert ro[("m", "18-22")] == 0
+        assert ro[("f", "23+")] is None and ro[("m", "minor")] is None
+
+
 def test_shelterctl_report_table_and_csv():
     with Env() as env:
         c = env.client("coordinator")

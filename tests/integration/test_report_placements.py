@@ -144,6 +144,23 @@ def test_report_placements_figures_and_suppression():
         env.__exit__(None, None, None)
 
 
+def test_report_of_one_request_shows_no_zero_beside_it():
+    # One request that day: a zero in every cell but its own would say
+    # its program, urgency and referrer. Its zeros are hidden with it.
+    with Env(shelters=[shelter("big", total=5)]) as env:
+        a = env.client("admin")
+        day = a.call("session.ping")["time"][:10]
+        a.call("request.submit", {"request": request(
+            "SOLO-1", program="cosm", urgency="immediate", referrer="kmar")})
+        rep = env.client("service").call("report.placements", {
+            "from": day, "to": day, "by": ["program", "urgency", "referrer"]})
+        assert rep["total"]["requests"] is None
+        shown = [e for e in entries(rep) if not e["suppressed"]]
+        assert shown == [], shown
+        for e in entries(rep):
+            assert all(e[f] is None for f in FIGURES), e
+
+
 def test_request_names_its_registration():
     with Env() as env:
         c = env.client("coordinator")

@@ -252,6 +252,61 @@ test_extremes(void **state)
 	assert_int_equal(suppress_init(&t, 4, sizes), -1);
 }
 
+/* The zeros of a small group are hidden with it; other zeros are not. */
+static void
+test_zeros_of_small_groups(void **state)
+{
+	const int s3[3] = {3, 4, 2}, s2[2] = {3, 3}, s222[3] = {2, 2, 2};
+	struct suppress_table t;
+	bool before[8 + 6 + 1];
+	size_t e;
+
+	/* One person: every zero would say what they are not. */
+	assert_int_equal(suppress_init(&t, 3, s3), 0);
+	suppress_add(&t, (int[]){0, 0, 1}, 1);
+	assert_int_equal(suppress_protect(&t, 10), 0);
+	assert_false(t.suppressed[suppress_cell(&t, (int[]){2, 3, 0})]);
+	assert_int_equal(suppress_mask_zeros(&t, 10), 0);
+	for (e = 0; e < t.nentries; e++)
+		assert_true(t.suppressed[e]);
+	suppress_free(&t);
+
+	/* Row 1 counts 2: its zeros hide; row 2 and column 2, empty in a
+	 * table of 37, are published, as is the zero of the big row 0. */
+	assert_int_equal(suppress_init(&t, 2, s2), 0);
+	suppress_add(&t, (int[]){0, 0}, 20);
+	suppress_add(&t, (int[]){0, 1}, 15);
+	suppress_add(&t, (int[]){1, 0}, 2);
+	assert_int_equal(suppress_protect(&t, 10), 0);
+	assert_int_equal(suppress_mask_zeros(&t, 10), 0);
+	assert_true(t.suppressed[suppress_cell(&t, (int[]){1, 1})]);
+	assert_true(t.suppressed[suppress_cell(&t, (int[]){1, 2})]);
+	assert_false(t.suppressed[suppress_cell(&t, (int[]){0, 2})]);
+	assert_false(t.suppressed[suppress_cell(&t, (int[]){2, 1})]);
+	assert_false(t.suppressed[suppress_margin(&t, 0, 2)]);
+	assert_false(t.suppressed[suppress_margin(&t, 1, 2)]);
+	assert_false(t.suppressed[suppress_total(&t)]);
+	suppress_free(&t);
+
+	/* In three dimensions a group of two values: cells (1, 1, *) count
+	 * 1, so (1, 1, 0) hides though each of its margins is large. */
+	assert_int_equal(suppress_init(&t, 3, s222), 0);
+	suppress_add(&t, (int[]){0, 0, 0}, 30);
+	suppress_add(&t, (int[]){0, 1, 0}, 20);
+	suppress_add(&t, (int[]){1, 0, 0}, 25);
+	suppress_add(&t, (int[]){1, 1, 1}, 1);
+	assert_int_equal(suppress_protect(&t, 10), 0);
+	assert_false(t.suppressed[suppress_cell(&t, (int[]){1, 1, 0})]);
+	memcpy(before, t.suppressed, t.nentries * sizeof *before);
+	assert_int_equal(suppress_mask_zeros(&t, 10), 0);
+	assert_true(t.suppressed[suppress_cell(&t, (int[]){1, 1, 0})]);
+	/* Only zeros change. */
+	for (e = 0; e < t.nentries; e++)
+		if (t.count[e] > 0)
+			assert_int_equal(t.suppressed[e], before[e]);
+	suppress_free(&t);
+}
+
 int
 main(void)
 {
@@ -260,6 +315,7 @@ main(void)
 	    cmocka_unit_test(test_random_3d_lp),
 	    cmocka_unit_test(test_range_finds_derivable),
 	    cmocka_unit_test(test_extremes),
+	    cmocka_unit_test(test_zeros_of_small_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
