@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -168,11 +169,24 @@ session_find(const char *sid)
 	return found;
 }
 
+/* The token of an Authorization value: the scheme Bearer in any case
+ * (RFC 9110 11.1), then one or more spaces or tabs. NULL for another
+ * scheme. */
+static const char *
+session_bearer(const char *a)
+{
+	if (strncasecmp(a, "Bearer", 6) != 0 || (a[6] != ' ' && a[6] != '\t'))
+		return NULL;
+	for (a += 6; *a == ' ' || *a == '\t'; a++)
+		;
+	return a;
+}
+
 /* Who a request is: see http_internal.h. */
 void
 http_session_who(struct evhttp_request *req, struct http_who *w)
 {
-	const char *a = http_header(req, "Authorization"), *csrf;
+	const char *a = http_header(req, "Authorization"), *csrf, *t;
 	const struct token_conf *tok;
 	struct session *s;
 	char peer[72], addr[64];
@@ -182,8 +196,8 @@ http_session_who(struct evhttp_request *req, struct http_who *w)
 	http_peer(req, peer, sizeof peer, addr, sizeof addr);
 	snprintf(w->bucket, sizeof w->bucket, "ip:%s", addr);
 	if (a != NULL) {
-		if (strncmp(a, "Bearer ", 7) == 0 &&
-		    (tok = auth_token(sd.cfg, a + 7, strlen(a + 7))) != NULL) {
+		if ((t = session_bearer(a)) != NULL &&
+		    (tok = auth_token(sd.cfg, t, strlen(t))) != NULL) {
 			w->kind = HTTP_AUTH_BEARER;
 			w->role = tok->role;
 			snprintf(

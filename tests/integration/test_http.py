@@ -185,6 +185,34 @@ def test_rpc_over_http_same_methods_checks_and_errors():
         assert env.daemon.tokens["coordinator"] not in env.daemon.log_text()
 
 
+def test_bearer_scheme_in_any_case():
+    # RFC 9110 11.1: the scheme is case-insensitive; spaces or tabs
+    # before the token.
+    with web_env() as env:
+        tok = env.daemon.tokens["coordinator"]
+        h = Http(env.http_port)
+        try:
+            for auth in ("bearer " + tok, "BEARER " + tok,
+                         "bEaReR  \t " + tok):
+                r, msg = h.rpc("shelter.list",
+                               headers={"Authorization": auth})
+                assert r.status == 200, (auth, r.status, msg)
+                assert "result" in msg, (auth, msg)
+            # Another scheme, or no space after it, is still no token.
+            for auth in ("Bearer" + tok, "Basic " + tok, "Bearers " + tok):
+                r, msg = h.rpc("shelter.list",
+                               headers={"Authorization": auth})
+                assert msg["error"]["data"]["reason"] == "bad_token", msg
+        finally:
+            h.close()
+        s = Sse(env.http_port, "/events?topics=capacity",
+                {"Authorization": "bearer " + tok})
+        assert s.r.status == 200, (s.r.status, s.r.read())
+        assert s.frame().get("retry") == "2000"
+        s.close()
+        assert tok not in env.daemon.log_text()
+
+
 def test_head_trace_and_401_are_answered_by_the_daemon():
     with web_env() as env:
         h = Http(env.http_port)
