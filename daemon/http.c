@@ -74,8 +74,8 @@ http_get_only(struct evhttp_request *req)
 	    (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD))
 		return true;
 	evhttp_add_header(
-	    evhttp_request_get_output_headers(req), "Allow", "GET");
-	http_send_error(req, 405, "method", "GET only");
+	    evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+	http_send_error(req, 405, "method", "GET or HEAD only");
 	return false;
 }
 

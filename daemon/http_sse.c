@@ -14,7 +14,9 @@
  * proxies from closing an idle stream, and ends a stream whose session
  * has gone (logout, idle timeout). Over limits.output_buffer_bytes the
  * subscriber is dropped as on a socket (events.c closes it); it resumes
- * with Last-Event-ID.
+ * with Last-Event-ID. A HEAD runs the same subscribe and gets its answer's
+ * status and headers, no body and no stream: the subscription ends with
+ * the request.
  */
 #include <sys/queue.h>
 
@@ -42,6 +44,7 @@ struct sse {
 	struct evhttp_request *req; /* NULL once it is not ours */
 	struct event *beat;
 	char sid[65]; /* the session, or "" for a Bearer token */
+	bool head;    /* HEAD: the subscribe's answer without a stream */
 	bool started; /* the 200 and the stream headers went out */
 	bool dead;    /* freed at the next safe point */
 };
@@ -149,7 +152,18 @@ sse_beat(evutil_socket_t fd, short what, void *arg)
 		sse_write(s, ": beat\n\n", 8);
 }
 
-/* The subscribe answered: start the stream, or answer its error. */
+/* The headers of a stream, before its 200. */
+static void
+sse_headers(struct evhttp_request *req)
+{
+	http_headers(req, "text/event-stream; charset=utf-8");
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "X-Accel-Buffering", "no");
+}
+
+/* The subscribe answered: start the stream, or answer its error. A HEAD
+ * gets the stream's headers without it (and without Content-Length, as the
+ * stream has none); its subscription goes with s. */
 static void
 sse_answer(struct sse *s, const json_t *msg)
 {
@@ -161,7 +175,7 @@ sse_answer(struct sse *s, const json_t *msg)
 
 	if (s->started || s->dead || s->req == NULL)
 		return;
-	if (msg == NULL || err != NULL) {
+	if (msg == NULL || err != NULL || s->head) {
 		if ((evcon = evhttp_request_get_connection(s->req)) != NULL)
 			evhttp_connection_set_closecb(evcon, NULL, NULL);
 		code = (int)json_integer_value(json_object_get(err, "code"));
@@ -171,18 +185,20 @@ sse_answer(struct sse *s, const json_t *msg)
 		    : code == -32010    ? 503
 		    : code == -32603    ? 500
 		                        : 400;
-		if (msg != NULL)
-			http_send_json(s->req, status, msg);
-		else
+		if (msg == NULL) {
 			http_send(s->req, 500, NULL, NULL);
+		} else if (err != NULL) {
+			http_send_json(s->req, status, msg);
+		} else {
+			sse_headers(s->req);
+			evhttp_send_reply(s->req, 200, "OK", NULL);
+		}
 		s->req = NULL;
 		sse_kill(s, false);
 		return;
 	}
 	s->started = true;
-	http_headers(s->req, "text/event-stream; charset=utf-8");
-	evhttp_add_header(evhttp_request_get_output_headers(s->req),
-	    "X-Accel-Buffering", "no");
+	sse_headers(s->req);
 	evhttp_send_reply_start(s->req, 200, "OK");
 	if ((evcon = evhttp_request_get_connection(s->req)) != NULL) {
 		/* The stream is idle by nature: only writes may time out. */
@@ -298,10 +314,11 @@ http_sse(struct evhttp_request *req)
 	char addr[64], bucket[80];
 	char *line;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evhttp_add_header(
-		    evhttp_request_get_output_headers(req), "Allow", "GET");
-		http_send_error(req, 405, "method", "GET /events only");
+	if ((evhttp_request_get_command(req) &
+	        (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)) == 0) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		http_send_error(req, 405, "method", "GET or HEAD /events only");
 		return;
 	}
 	http_session_who(req, &w);
@@ -324,6 +341,7 @@ http_sse(struct evhttp_request *req)
 	}
 	s->caller.ops = &sse_ops;
 	s->req = req;
+	s->head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
 	if (w.kind == HTTP_AUTH_SESSION)
 		snprintf(s->sid, sizeof s->sid, "%s", w.sid);
 	http_peer(

@@ -29,9 +29,9 @@ http_static(struct evhttp_request *req, const char *path)
 		return false;
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(
-		    evhttp_request_get_output_headers(req), "Allow", "GET");
-		http_send_error(req, 405, "method", "GET only");
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		http_send_error(req, 405, "method", "GET or HEAD only");
 		return true;
 	}
 	if ((b = evbuffer_new()) == NULL) {

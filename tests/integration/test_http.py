@@ -231,7 +231,7 @@ def test_head_trace_and_401_are_answered_by_the_daemon():
             assert r.status == 200 and json.loads(data) == {}, data
             # TRACE goes to the routes too: 405 with the headers.
             r, data = h.req("TRACE", "/")
-            assert r.status == 405 and r.getheader("Allow") == "GET"
+            assert r.status == 405 and r.getheader("Allow") == "GET, HEAD"
             assert_common_headers(r)
             r, data = h.req("POST", "/login", {"token": "wrong"})
             assert r.status == 401
@@ -528,6 +528,73 @@ def test_sse_refusals_and_roles():
         s.close()
         h.close()
         wait_until(lambda: env.daemon.running(), what="still running")
+
+
+def gauge(h, name):
+    _, data = h.req("GET", "/metrics")
+    m = re.search(rb"^%s (\d+)$" % name.encode(), data, re.M)
+    return int(m.group(1))
+
+
+def test_head_is_answered_wherever_get_is_events_too():
+    with web_env() as env:
+        port = env.http_port
+        h = Http(port)
+        try:
+            # Every GET route lists HEAD beside it in its 405.
+            for path in ("/", "/app.js", "/healthz", "/metrics",
+                         "/session", "/events?topics=capacity"):
+                r, _ = h.req("DELETE", path, headers=bearer(env, "admin"))
+                assert r.status == 405, (path, r.status)
+                assert r.getheader("Allow") == "GET, HEAD", (path, r.headers)
+            # HEAD /events: the stream's status and headers, no body, no
+            # stream left open; the connection goes on.
+            s = Sse(port, "/events?topics=capacity", bearer(env, "admin"))
+            want = {k.lower(): v for k, v in s.r.getheaders()
+                    if k.lower() not in ("date", "transfer-encoding")}
+            assert s.r.status == 200 and s.frame().get("retry") == "2000"
+            assert gauge(h, "shelterd_subscribers") == 1
+            s.close()
+            wait_until(lambda: gauge(h, "shelterd_subscribers") == 0,
+                       what="GET stream gone")
+            for since in ("", "&since=0-0"):
+                r, data = h.req("HEAD", "/events?topics=capacity" + since,
+                                headers=bearer(env, "admin"))
+                assert r.status == 200 and data == b"", (r.status, data)
+                got = {k.lower(): v for k, v in r.getheaders()
+                       if k.lower() != "date"}
+                assert got == want, (got, want)
+                assert_common_headers(r)
+            r, data = h.req("GET", "/healthz")
+            assert r.status == 200 and json.loads(data)["status"] == "ok"
+            time.sleep(0.2)
+            assert gauge(h, "shelterd_subscribers") == 0
+            assert gauge(h, "shelterd_http_event_streams") == 0
+            # The subscribe's refusals: GET's status, headers and
+            # Content-Length, no body.
+            for path, hdr, status in (
+                    ("/events?topics=capacity", {}, 401),
+                    ("/events?topics=capacity",
+                     {"Authorization": "Bearer x"}, 401),
+                    ("/events?topics=proposals", bearer(env, "shelter"), 403),
+                    ("/events?topics=nope", bearer(env, "admin"), 400),
+                    ("/events?topics=capacity&since=junk",
+                     bearer(env, "admin"), 400)):
+                g, body = h.req("GET", path, headers=hdr)
+                r, data = h.req("HEAD", path, headers=hdr)
+                assert (g.status, r.status) == (status, status), \
+                    (path, g.status, r.status)
+                assert data == b"" and body != b"", (path, data)
+                assert int(r.getheader("Content-Length")) == len(body)
+                assert r.getheader("Content-Type") == "application/json"
+                assert r.getheader("WWW-Authenticate") == \
+                    g.getheader("WWW-Authenticate")
+                assert_common_headers(r)
+            r, data = h.req("GET", "/healthz")
+            assert r.status == 200 and json.loads(data)["status"] == "ok"
+            assert gauge(h, "shelterd_subscribers") == 0
+        finally:
+            h.close()
 
 
 def test_http_tls_sets_secure_cookies():
