@@ -597,6 +597,50 @@ def test_head_is_answered_wherever_get_is_events_too():
             h.close()
 
 
+def test_sse_refuses_a_repeated_query_parameter():
+    # Not first-wins: topics or since twice is a 400 naming it, with the
+    # JSON-RPC error body of the other refusals of a subscribe.
+    with web_env() as env:
+        port = env.http_port
+        hdr = bearer(env, "admin")
+        for query, name in (("topics=capacity&topics=proposals", "topics"),
+                            ("topics=capacity&since=0-0&since=garbage",
+                             "since"),
+                            ("since=0-0&topics=capacity&since=0-0", "since"),
+                            ("topics=capacity&topics=capacity", "topics")):
+            s = Sse(port, "/events?" + query, hdr)
+            try:
+                assert s.r.status == 400, (query, s.r.status)
+                assert s.r.getheader("Content-Type") == "application/json"
+                assert_common_headers(s.r)
+                msg = json.loads(s.r.read())
+                err = msg["error"]
+                assert err["code"] == -32602, msg
+                assert err["data"]["reason"] == "duplicate_key", msg
+                assert err["data"]["field"] == name, msg
+                assert sorted(err["data"]) == ["errors", "field", "reason"]
+                assert err["message"].startswith(name + ": "), msg
+                assert msg["id"] == 1, msg
+            finally:
+                s.close()
+        # Also beside Last-Event-ID, which wins over one ?since=.
+        s = Sse(port, "/events?topics=capacity&since=0-0&since=0-0",
+                dict(hdr, **{"Last-Event-ID": "0-0"}))
+        assert s.r.status == 400, s.r.status
+        assert json.loads(s.r.read())["error"]["data"]["field"] == "since"
+        s.close()
+        # The same shape as a subscribe's own 400.
+        s = Sse(port, "/events?topics=capacity&since=junk", hdr)
+        assert s.r.status == 400
+        assert sorted(json.loads(s.r.read())["error"]["data"]) == \
+            ["errors", "field", "reason"]
+        s.close()
+        # One of each still streams.
+        s = Sse(port, "/events?topics=capacity,proposals&since=0-0", hdr)
+        assert s.r.status == 200 and s.frame().get("retry") == "2000"
+        s.close()
+
+
 def test_http_tls_sets_secure_cookies():
     port = free_port()
     d = tempfile.mkdtemp(prefix="shd-http-tls-")
