@@ -78,6 +78,16 @@ def test_resident_witness_keeps_a_later_co_victim_out_until_departure():
         assert ex["reasons"] == {"case_conflict": 1}, ex
         assert ex["near_misses"] == [{"shelter_id": DEFAULT_SHELTER_ID,
                                       "failed": ["case_conflict"]}]
+        # request.get and request.list say the same, not "1/1 shelters
+        # can take this request".
+        lid = later["request"]["id"]
+        got = c.call("request.get", {"id": lid})["explanation"]
+        assert got["reasons"] == {"case_conflict": 1}, got
+        assert got["eligible"] == 0 and got["message"] == ex["message"]
+        listed = {r["id"]: r for r in c.call("request.list", {
+            "status": ["waiting", "arrived"], "explain": True})["requests"]}
+        assert listed[lid]["explanation"] == got
+        assert listed[wid]["explanation"] is None
         # The witness leaves: the co-victim is matched again at once.
         out = sh.call("placement.departed", {"request_id": wid})
         assert out["request"]["status"] == "departed"
