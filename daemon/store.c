@@ -52,36 +52,6 @@ struct store_state store_st;
 
 static void store_connect(void);
 
-/* SH_UNAVAILABLE store_unavailable into err (nothing changed: retry).
- * Returns -1. */
-int
-store_unavailable(struct sh_error *err)
-{
-	return sh_error_set(err, SH_UNAVAILABLE, "store_unavailable", NULL,
-	    "store unavailable: nothing was changed; safe to retry");
-}
-
-/*
- * SH_UNAVAILABLE outcome_unknown into err: a call that may write was sent
- * and got no answer (or fewer replicas than redis.min_replicas_ack have
- * it): it may or may not have been made.
- */
-void
-store_outcome_unknown(struct sh_error *err)
-{
-	sh_error_set(err, SH_UNAVAILABLE, "outcome_unknown", NULL,
-	    "store did not answer: the change may or may not have been made; "
-	    "read the current state before retrying");
-}
-
-/* SH_INTERNAL internal into err: the store answered something unusable. */
-void
-store_internal(struct sh_error *err)
-{
-	sh_error_set(
-	    err, SH_INTERNAL, "internal", NULL, "internal error in the store");
-}
-
 /* Send a command on ac, recorded in the FIFO the watchdog reads. */
 int
 store_send_on(redisAsyncContext *ac, struct pending *p, redisCallbackFn *fn,
@@ -182,6 +152,35 @@ store_config_is(const redisReply *r, const char *want)
 	    strcmp(r->element[1]->str, want) == 0;
 }
 
+/*
+ * A NOAUTH reply to a command at connect without redis.password: Redis
+ * wants a password. Reported as that (not as the step that got it: a
+ * CONFIG GET refused so is no sign of a Redis that is not durable); fatal
+ * at the first connect, like a refused AUTH. True when reply was one (the
+ * connections are then being dropped). With a password, a NOAUTH follows
+ * a refused AUTH, which its own callback reports.
+ */
+static bool
+store_noauth(const redisReply *reply)
+{
+	char buf[200];
+
+	if (store_st.password != NULL || reply->type != REDIS_REPLY_ERROR ||
+	    strncmp(reply->str, "NOAUTH", 6) != 0)
+		return false;
+	log_escape(reply->str, reply->len, buf, sizeof buf);
+	store_st.setup_failed = true;
+	if (!store_st.ever_up)
+		fatalx("store: redis=%s requires AUTH error=%s: set "
+		       "redis.password (and redis.user)",
+		    store_st.addr, buf);
+	log_warnx("store: redis=%s requires AUTH error=%s: set redis.password "
+	          "(and redis.user)",
+	    store_st.addr, buf);
+	store_drop("auth");
+	return true;
+}
+
 static void
 store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -191,7 +190,8 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 
 	store_pending_done(p, reply);
 	free(p);
-	if (reply == NULL || ac != store_st.cmd || store_st.setup_failed)
+	if (reply == NULL || ac != store_st.cmd || store_st.setup_failed ||
+	    store_noauth(reply))
 		return;
 	if (step == SETUP_ROLE &&
 	    (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -315,7 +315,8 @@ store_tail_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 	const char *id;
 
 	store_st.tail_inflight = false;
-	if (reply == NULL || ac != store_st.tail)
+	if (reply == NULL || ac != store_st.tail || store_st.setup_failed ||
+	    store_noauth(reply))
 		return;
 	if (reply->type != REDIS_REPLY_ARRAY) {
 		store_drop("tail");

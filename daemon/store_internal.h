@@ -137,7 +137,8 @@ int store_call_fields(enum store_fn fn, int argc, const char *const *argv,
     const size_t *lens, bool *audited, store_fields_cb *cb, void *arg,
     struct sh_error *err);
 
-/* SH_UNAVAILABLE store_unavailable into err. Returns -1. */
+/* The errors of store_error.c. SH_UNAVAILABLE store_unavailable into err.
+ * Returns -1. */
 int store_unavailable(struct sh_error *err);
 /* SH_UNAVAILABLE outcome_unknown into err: a write was sent, no answer. */
 void store_outcome_unknown(struct sh_error *err);

@@ -428,6 +428,29 @@ def test_redis_password_is_used_and_never_logged():
             d._hard_cleanup()
 
 
+def test_redis_password_unset_is_reported_as_such():
+    """Redis wants a password and redis.password is unset: every command
+    at connect gets NOAUTH. The daemon exits at start saying so (as for a
+    wrong password), not that Redis is not durable, and with
+    require_durable off it does not retry forever on 'SET case_salt
+    failed'."""
+    with Redis(password="redis-secret-5151-fictional") as r:
+        for durable in (True, False):
+            d = Daemon(r, require_durable=durable, start=False)
+            try:
+                d.spawn()
+                wait_until(lambda: not d.running(), 15, 0.1,
+                           "the daemon to exit")
+                assert d.proc.returncode == 1, d.proc.returncode
+                log = d.log_text()
+                assert "requires AUTH" in log and "NOAUTH" in log and \
+                    "set redis.password" in log, log
+                assert "not durable" not in log, log
+                assert "case_salt" not in log, log
+            finally:
+                d._hard_cleanup()
+
+
 def store_conns(env):
     """The daemon's connections to Redis (CLIENT LIST, this one left out):
     [(id, last command)]."""
