@@ -96,9 +96,12 @@ listen_error(struct evconnlistener *l, void *arg)
 	paused_quiet = 0;
 }
 
+/* listen.tls: the context, or -1 with the key and file that failed logged. */
 static int
 listen_tls_init(const struct config *cfg)
 {
+	const char *key = NULL, *file = NULL;
+
 	if (cfg->tls_cert == NULL)
 		return 0;
 	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
@@ -109,18 +112,23 @@ listen_tls_init(const struct config *cfg)
 		goto fail;
 	SSL_CTX_set_options(
 	    tls_ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
-	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cfg->tls_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(
-	        tls_ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+	key = "listen.tls.cert";
+	file = cfg->tls_cert;
+	if (SSL_CTX_use_certificate_chain_file(tls_ctx, file) != 1)
+		goto fail;
+	key = "listen.tls.key";
+	file = cfg->tls_key;
+	if (SSL_CTX_use_PrivateKey_file(tls_ctx, file, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(tls_ctx) != 1)
 		goto fail;
 	if (cfg->tls_client_ca != NULL) {
-		STACK_OF(X509_NAME) *names =
-		    SSL_load_client_CA_file(cfg->tls_client_ca);
+		STACK_OF(X509_NAME) * names;
 
+		key = "listen.tls.client_ca";
+		file = cfg->tls_client_ca;
+		names = SSL_load_client_CA_file(file);
 		if (names == NULL ||
-		    SSL_CTX_load_verify_locations(
-		        tls_ctx, cfg->tls_client_ca, NULL) != 1)
+		    SSL_CTX_load_verify_locations(tls_ctx, file, NULL) != 1)
 			goto fail;
 		SSL_CTX_set_client_CA_list(tls_ctx, names);
 		SSL_CTX_set_verify(tls_ctx,
@@ -128,7 +136,11 @@ listen_tls_init(const struct config *cfg)
 	}
 	return 0;
 fail:
-	log_warnx("tls: %s", ERR_error_string(ERR_get_error(), NULL));
+	if (file != NULL)
+		log_warnx("tls: %s %s: %s", key, file,
+		    ERR_error_string(ERR_get_error(), NULL));
+	else
+		log_warnx("tls: %s", ERR_error_string(ERR_get_error(), NULL));
 	return -1;
 }
 

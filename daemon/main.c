@@ -76,7 +76,7 @@ main_load_all(const char *path, struct loaded *l, struct config_errors *errs)
 	char gerr[512];
 
 	memset(l, 0, sizeof *l);
-	if ((l->cfg = config_load(path, errs)) == NULL)
+	if ((l->cfg = config_load_checked(path, errs)) == NULL)
 		return -1;
 	gpath = l->cfg->gazetteer_path != NULL ? l->cfg->gazetteer_path
 	                                       : geo_default_path();

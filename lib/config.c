@@ -216,10 +216,10 @@ config_key_http_listen(struct ld *ld, yaml_node_t *v, const char *path,
 }
 
 static const struct key http_tls_keys[] = {
-    {"cert", key_path, offsetof(struct config, http_tls_cert), 0, 0, K_REQUIRED,
-        NULL},
-    {"key", key_path, offsetof(struct config, http_tls_key), 0, 0, K_REQUIRED,
-        NULL},
+    {"cert", key_path, offsetof(struct config, http_tls_cert), 0, 0,
+        K_REQUIRED | K_FILE, NULL},
+    {"key", key_path, offsetof(struct config, http_tls_key), 0, 0,
+        K_REQUIRED | K_FILE, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -393,9 +393,9 @@ static const struct key reserve_keys[] = {
 #define C(f) offsetof(struct config, f)
 
 static const struct key tls_keys[] = {
-    {"cert", key_path, C(tls_cert), 0, 0, K_REQUIRED, NULL},
-    {"key", key_path, C(tls_key), 0, 0, K_REQUIRED, NULL},
-    {"client_ca", key_path, C(tls_client_ca), 0, 0, 0, NULL},
+    {"cert", key_path, C(tls_cert), 0, 0, K_REQUIRED | K_FILE, NULL},
+    {"key", key_path, C(tls_key), 0, 0, K_REQUIRED | K_FILE, NULL},
+    {"client_ca", key_path, C(tls_client_ca), 0, 0, K_FILE, NULL},
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -612,14 +612,8 @@ static const struct key top_keys[] = {
     {NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
-/*
- * Load and validate the config at path: defaults, then every key of the
- * file. Returns a new config (free with config_free), or NULL with every
- * problem appended to errs as "FILE:LINE:COL: message". An empty file is
- * the defaults.
- */
-struct config *
-config_load(const char *path, struct config_errors *errs)
+static struct config *
+config_load_(const char *path, bool check_files, struct config_errors *errs)
 {
 	struct config *cfg = NULL;
 	yaml_node_t *root;
@@ -627,6 +621,7 @@ config_load(const char *path, struct config_errors *errs)
 
 	if (ld_open(&ld, path, errs) < 0)
 		goto out;
+	ld.check_files = check_files;
 	if ((cfg = config_default()) == NULL ||
 	    (cfg->path = strdup(path)) == NULL) {
 		config_errors_add(errs, path, 0, 0, "out of memory");
@@ -646,4 +641,28 @@ out:
 		return NULL;
 	}
 	return cfg;
+}
+
+/*
+ * Load and validate the config at path: defaults, then every key of the
+ * file. Returns a new config (free with config_free), or NULL with every
+ * problem appended to errs as "FILE:LINE:COL: message". An empty file is
+ * the defaults.
+ */
+struct config *
+config_load(const char *path, struct config_errors *errs)
+{
+	return config_load_(path, false, errs);
+}
+
+/*
+ * config_load, and every file the config names for shelterd to read (the
+ * TLS certificates, keys and CA, shelters, gazetteer) must open: one that
+ * does not is "FILE:LINE:COL: KEY: cannot open PATH: REASON" at its key's
+ * value.
+ */
+struct config *
+config_load_checked(const char *path, struct config_errors *errs)
+{
+	return config_load_(path, true, errs);
 }

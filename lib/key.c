@@ -4,6 +4,7 @@
  * integers, sizes, numbers, booleans, strings, paths and file modes.
  * Relative paths resolve against the loaded file's folder.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,24 @@ key_resolve(const char *dir, bool canonical, const char *rel)
 	return out;
 }
 
+/* Can file (path's value v) be opened and read? Reported at v if not. */
+static void
+key_readable(struct ld *ld, yaml_node_t *v, const char *path, const char *file)
+{
+	FILE *f;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		ld_err(ld, v->start_mark, "%s: cannot open %s: %s", path, file,
+		    strerror(errno));
+		return;
+	}
+	errno = 0;
+	if (fgetc(f) == EOF && ferror(f))
+		ld_err(ld, v->start_mark, "%s: cannot read %s: %s", path, file,
+		    strerror(errno));
+	fclose(f);
+}
+
 /* A file path, resolved against the config file's folder. */
 void
 key_path(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
@@ -251,6 +270,8 @@ key_path(struct ld *ld, yaml_node_t *v, const char *path, const struct key *k,
 		ld_err(ld, v->start_mark,
 		    "%s: the socket path %s is %zu bytes long, at most %zu fit",
 		    path, *dst, strlen(*dst), max);
+	if ((k->flags & K_FILE) && ld->check_files)
+		key_readable(ld, v, path, *dst);
 }
 
 /* An octal file mode as a string ("0660"); a plain 0660 is taken as such. */

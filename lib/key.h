@@ -19,10 +19,11 @@ struct key;
 typedef void key_fn(struct ld *ld, yaml_node_t *v, const char *path,
     const struct key *k, void *base);
 
-#define K_REQUIRED 0x1 /* missing is an error */
-#define K_NULL     0x2 /* null allowed (stores NULL) */
-#define K_ABOVE    0x4 /* number: strictly above min */
-#define K_SOCKET   0x8 /* path: must fit a sockaddr_un */
+#define K_REQUIRED 0x1  /* missing is an error */
+#define K_NULL     0x2  /* null allowed (stores NULL) */
+#define K_ABOVE    0x4  /* number: strictly above min */
+#define K_SOCKET   0x8  /* path: must fit a sockaddr_un */
+#define K_FILE     0x10 /* path: a file read (ld->check_files: it must open) */
 
 struct key {
 	const char *name;
@@ -46,7 +47,8 @@ key_fn key_size; /* a size_t from k->min to k->max */
 key_fn key_num;  /* a double from k->min (K_ABOVE: above it) to k->max */
 key_fn key_bool; /* true/false/yes/no */
 key_fn key_str;  /* a new non-empty string (K_NULL: or null) in a char * */
-key_fn key_path; /* key_str, resolved against the file's folder (K_SOCKET) */
+key_fn key_path; /* key_str, resolved against the file's folder (K_SOCKET,
+                   K_FILE) */
 key_fn key_mode; /* an octal file mode string such as "0660" */
 
 #endif

@@ -30,6 +30,7 @@ struct ld {
 	struct config_errors *errs;
 	int nerr;
 	long nodes;
+	bool check_files; /* key_path opens each K_FILE path (after ld_open) */
 };
 
 /*

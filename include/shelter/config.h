@@ -144,6 +144,12 @@ struct config *config_default(void);
  * errs (which the caller initialises to {0} and frees).
  */
 struct config *config_load(const char *path, struct config_errors *errs);
+/*
+ * config_load, and every file shelterd will read (listen.tls and http.tls
+ * files, shelters, gazetteer) must open and read, else an error at its key.
+ */
+struct config *config_load_checked(
+    const char *path, struct config_errors *errs);
 void config_free(struct config *cfg);
 
 /*

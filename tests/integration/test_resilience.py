@@ -10,7 +10,8 @@ import time
 import urllib.request
 
 from harness import (DEFAULT_SHELTER_ID, ROOT, ConnectionClosed, Daemon, Env,
-                     Redis, RpcError, expect_error, request, sha256_hex,
+                     Redis, RpcError, expect_error, make_cert, request,
+                     sha256_hex,
                      free_port, shelter, shelterd_path, wait_store_down,
                      wait_until)
 
@@ -186,6 +187,73 @@ def test_config_check_good_and_bad():
             assert rc == 1, (rc, out, err)
             assert re.search(r"^%s:5:\d+: .*total" % re.escape(
                 d.shelters_path), err, re.M), err
+        finally:
+            d._hard_cleanup()
+
+
+def key_position(path, key):
+    """(line, col) of the value of key ("cert: VALUE" or "key: VALUE") in
+    the config file at path, 1-based, the first it finds."""
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            m = re.search(r"\b%s: " % re.escape(key), line)
+            if m:
+                return n, m.end() + 1
+    raise AssertionError("%s not in %s" % (key, path))
+
+
+def test_config_check_names_tls_files_that_do_not_open():
+    """-t opens listen.tls's cert, key and client_ca: one that does not
+    open is an error at its key, as FILE:LINE:COL (it had said
+    'configuration OK', and the start then failed naming no file)."""
+    with Redis() as r:
+        d = Daemon(r, start=False, listen={"tls": {
+            "cert": "/nonexistent/cert.pem", "key": "/nonexistent/key.pem",
+            "client_ca": "/nonexistent/ca.pem"}})
+        try:
+            rc, out, err = run_check(d.config_path)
+            assert rc == 1, (rc, out, err)
+            assert "configuration OK" not in out
+            for key, file in (("cert", "/nonexistent/cert.pem"),
+                              ("key", "/nonexistent/key.pem"),
+                              ("client_ca", "/nonexistent/ca.pem")):
+                line, col = key_position(d.config_path, key)
+                want = "%s:%d:%d: listen.tls.%s: cannot open %s: No such " \
+                    "file or directory" % (d.config_path, line, col, key,
+                                           file)
+                assert want in err.splitlines(), (want, err)
+            # The daemon refuses to start with the same message.
+            d.spawn()
+            assert d.wait_exit(15) == 1
+            assert "listen.tls.cert: cannot open /nonexistent/cert.pem" in \
+                d.log_text(), d.log_text()
+        finally:
+            d._hard_cleanup()
+
+
+def test_tls_file_that_does_not_load_is_named_at_start():
+    """A certificate that opens but is no certificate passes -t (it is
+    read at start); the start fails naming the key and the file."""
+    with Redis() as r:
+        d = Daemon(r, start=False)
+        try:
+            cert, key = make_cert(d.dir, "srv")
+            bogus = os.path.join(d.dir, "bogus.pem")
+            with open(bogus, "w") as f:
+                f.write("not a certificate\n")
+            d.config["listen"]["tls"] = {"cert": bogus, "key": key}
+            d.write_config()
+            assert run_check(d.config_path)[0] == 0
+            d.spawn()
+            assert d.wait_exit(15) != 0
+            assert "tls: listen.tls.cert %s: " % bogus in d.log_text(), \
+                d.log_text()
+            d.config["listen"]["tls"] = {"cert": cert, "key": bogus}
+            d.write_config()
+            d.spawn()
+            assert d.wait_exit(15) != 0
+            assert "tls: listen.tls.key %s: " % bogus in d.log_text(), \
+                d.log_text()
         finally:
             d._hard_cleanup()
 
