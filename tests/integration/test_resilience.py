@@ -231,6 +231,27 @@ def test_config_check_names_tls_files_that_do_not_open():
             d._hard_cleanup()
 
 
+def test_config_check_names_missing_shelters_and_gazetteer_at_their_key():
+    """A shelters or gazetteer file that does not open is an error at its
+    key in the config, FILE:LINE:COL, naming the key (it had been
+    'PATH: cannot open: ...' and 'PATH: No such file or directory')."""
+    with Redis() as r:
+        d = Daemon(r, start=False, shelters=[shelter("t-x", total=1)],
+                   extra={"shelters": "/nonexistent/shelters.yaml",
+                          "gazetteer": "/nonexistent/m.tsv"})
+        try:
+            rc, out, err = run_check(d.config_path)
+            assert rc == 1, (rc, out, err)
+            for key, file in (("shelters", "/nonexistent/shelters.yaml"),
+                              ("gazetteer", "/nonexistent/m.tsv")):
+                line, col = key_position(d.config_path, key)
+                want = "%s:%d:%d: %s: cannot open %s: No such file or " \
+                    "directory" % (d.config_path, line, col, key, file)
+                assert want in err.splitlines(), (want, err)
+        finally:
+            d._hard_cleanup()
+
+
 def test_tls_file_that_does_not_load_is_named_at_start():
     """A certificate that opens but is no certificate passes -t (it is
     read at start); the start fails naming the key and the file."""
