@@ -1,7 +1,8 @@
 /*
  * log.c: one line per message on stderr.
  *
- * Under journald (JOURNAL_STREAM set) lines carry a "<N>" priority prefix
+ * Under journald (stderr is the stream JOURNAL_STREAM names as DEV:INODE,
+ * as systemd.exec(5) says to check) lines carry a "<N>" priority prefix
  * and no timestamp, since the journal stamps them itself; elsewhere they
  * start with an RFC 3339 UTC timestamp. Each line is written with a single
  * write so concurrent writers do not interleave.
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,13 +88,31 @@ log_event_cb(int severity, const char *msg)
 	}
 }
 
+/*
+ * Is stderr the journal? JOURNAL_STREAM ("DEV:INODE", decimal) names the
+ * stream systemd connected; it is inherited by children whose stderr may
+ * be redirected elsewhere, so it counts only when it is stderr's.
+ */
+static int
+log_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int end = 0;
+
+	if (js == NULL || sscanf(js, "%llu:%llu%n", &dev, &ino, &end) != 2 ||
+	    js[end] != '\0' || fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 /* Start logging at level; routes libevent's messages through here. */
 void
 log_init(enum log_level level)
 {
-	const char *js = getenv("JOURNAL_STREAM");
-
-	log_journal = js != NULL && js[0] != '\0';
+	log_journal = log_is_journal();
 	log_level = level;
 	event_set_log_callback(log_event_cb);
 }

@@ -397,6 +397,35 @@ def test_notify_socket_in_the_abstract_namespace():
                        for m in ns.messages()[n:]), ns.messages()
 
 
+def test_journal_format_only_when_stderr_is_the_journal_stream():
+    """JOURNAL_STREAM counts only when its DEV:INODE is stderr's, as
+    systemd.exec(5) says: a JOURNAL_STREAM inherited by a shelterd whose
+    stderr goes to a file (a script under a unit, a shell in a service)
+    keeps the timestamps; stderr that is that stream gets <N> prefixes."""
+    with Redis() as r:
+        for match in (False, True):
+            d = Daemon(r, start=False)
+            open(d.log_path, "ab").close()
+            st = os.stat(d.log_path)
+            stream = "%d:%d" % (st.st_dev, st.st_ino if match else
+                                st.st_ino + 1)
+            d.environ = {"JOURNAL_STREAM": stream}
+            with d:
+                d.start()
+                assert d.stop() == 0
+                lines = [l for l in d.log_text().splitlines()
+                         if l and not l.startswith("==")]  # valgrind
+                assert lines, "no log lines"
+                stamped = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z (info|warn"
+                                     r"|err|debug) ")
+                for l in lines:
+                    if match:
+                        assert re.match(r"^<[3467]>(info|warn|err|debug) ",
+                                        l), (stream, l)
+                    else:
+                        assert stamped.match(l), (stream, l)
+
+
 # ---------------------------------------------------------------------------
 # 2. Reload
 
