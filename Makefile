@@ -194,9 +194,10 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/shelterd.service
 	[ -e $(DESTDIR)/etc/shelterd/shelterd.yaml ] || \
 		install -m 0640 systemd/shelterd.yaml $(DESTDIR)/etc/shelterd/shelterd.yaml
-	# The service reads its config as group shelterd (when that exists).
-	-getent group shelterd >/dev/null && \
-		chgrp shelterd $(DESTDIR)/etc/shelterd $(DESTDIR)/etc/shelterd/shelterd.yaml
+	@# The service reads its config as group shelterd (when that exists).
+	if getent group shelterd >/dev/null; then \
+		chgrp shelterd $(DESTDIR)/etc/shelterd $(DESTDIR)/etc/shelterd/shelterd.yaml; \
+	fi
 	[ -e $(DESTDIR)/etc/redis/shelterd.conf ] || \
 		install -m 0644 systemd/redis-shelterd.conf $(DESTDIR)/etc/redis/shelterd.conf
 

@@ -1037,18 +1037,19 @@ def test_unit_has_no_unknown_directives():
 # 7. make install
 
 
-def make_install(dest, prefix):
-    """make install of the build under test. When that build is out of
-    date (a source changed after it was built), it is installed as it is:
-    relinking it here would change the binary under the other tests'
-    feet, or mix sanitizer and plain objects."""
+def make_install(dest, prefix, silent=True):
+    """make install of the build under test (silent: make -s). When that
+    build is out of date (a source changed after it was built), it is
+    installed as it is: relinking it here would change the binary under
+    the other tests' feet, or mix sanitizer and plain objects."""
     b = build_dir()
     outputs = [os.path.join(b, x) for x in ("shelterd", "shelterctl",
                                              "libshelter.a")]
     q = subprocess.run(["make", "-q", "-C", ROOT, "BUILD=" + b] + outputs,
                        capture_output=True, timeout=120)
     keep = ["-o", "all"] if q.returncode != 0 else []
-    return subprocess.run(["make", "-s", "-C", ROOT, "BUILD=" + b] + keep +
+    return subprocess.run(["make"] + (["-s"] if silent else []) +
+                          ["-C", ROOT, "BUILD=" + b] + keep +
                           ["install", "DESTDIR=" + dest,
                            "PREFIX=" + prefix], capture_output=True,
                           text=True, timeout=600)
@@ -1057,8 +1058,12 @@ def make_install(dest, prefix):
 def test_make_install_into_destdir():
     dest = tempfile.mkdtemp(prefix="shd-install-")
     try:
-        p = make_install(dest, "/usr/local")
+        p = make_install(dest, "/usr/local", silent=False)
         assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+        # A first install reports no error: no "Error 1 (ignored)" for a
+        # shelterd group that does not exist yet.
+        assert "Error" not in p.stdout + p.stderr, p.stdout + p.stderr
+        assert p.stderr == "", p.stderr
         pre = dest + "/usr/local"
         for path, mode in (("sbin/shelterd", 0o755),
                            ("bin/shelterctl", 0o755),
