@@ -124,6 +124,24 @@ ctl_req_flag_message(const char *msg, char *buf, size_t len)
 	return msg;
 }
 
+/*
+ * The first flag of a field every request needs (--ref aside, which has a
+ * default for preview and match) that r, built from flags, lacks; NULL
+ * when it has them all. A missing flag is a usage error (exit 2), not a
+ * refusal of the request.
+ */
+static const char *
+ctl_req_missing(const json_t *r)
+{
+	const json_t *person = json_object_get(r, "person");
+
+	if (json_object_get(person, "gender") == NULL)
+		return "--gender";
+	if (json_object_get(person, "age") == NULL)
+		return "--age";
+	return NULL;
+}
+
 /* "24" as an integer; anything else stays a string for the validator to
  * name ("person.age: must be an integer from 0 to 120"). */
 static json_t *
@@ -391,6 +409,7 @@ ctl_req_parse(const struct ctl *ctl, int argc, char **argv,
     struct ctl_req_opts *o, json_t **req)
 {
 	json_t *r, *person, *safety, *expl, *v;
+	const char *missing;
 	bool flags = false, bad;
 	int ch, rc = 0;
 
@@ -538,6 +557,10 @@ ctl_req_parse(const struct ctl *ctl, int argc, char **argv,
 			json_decref(r);
 			return ctl_nomem();
 		}
+	}
+	if ((missing = ctl_req_missing(r)) != NULL) {
+		json_decref(r);
+		return ctl_usage(ctl, "%s is required", missing);
 	}
 	*req = r;
 	return CTL_OK;

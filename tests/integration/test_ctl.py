@@ -483,6 +483,32 @@ def adult_flags(ref):
             "en", "--residence", "reflection"]
 
 
+def test_ctl_missing_required_flag_is_a_usage_error():
+    """Each required request flag missing is exit 2 (usage) with
+    "shelterctl CMD: --FLAG is required", as --ref was; --gender and --age
+    had come back from the daemon as "shelterctl: --gender: is required",
+    exit 1 (refused)."""
+    with h.Env(shelters=shelters_a_b()) as env:
+        for flags, missing in (
+                (["--gender", "f", "--age", "30"], "--ref"),
+                (["--ref", "FL-3", "--age", "30"], "--gender"),
+                (["--ref", "FL-3", "--gender", "f"], "--age"),
+                (["--ref", "FL-3", "--languages", "nl"], "--gender")):
+            for cmd in ("submit", "preview"):
+                if cmd == "preview" and missing == "--ref":
+                    continue  # preview makes up a ref
+                p = expect(ctl(cmd, *flags, env=env, role="coordinator"), 2)
+                assert "shelterctl %s: %s is required\n" % (cmd, missing) \
+                    in p.stderr, p.stderr
+            if missing != "--ref":
+                p = expect(match(*flags), 2)
+                assert "shelterctl match: %s is required\n" % missing in \
+                    p.stderr, p.stderr
+        # Nothing was submitted.
+        c = env.client("coordinator")
+        assert c.call("request.list", {})["requests"] == []
+
+
 def test_ctl_status_shelters_and_shelter():
     with h.Env(shelters=shelters_a_b()) as env:
         p = expect(ctl("status", env=env), 0)
