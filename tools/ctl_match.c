@@ -84,7 +84,7 @@ ctl_match_run(struct ctl *ctl, int argc, char **argv)
 	const char *gpath;
 	json_t *rj = NULL;
 	char gerr[512];
-	size_t n = 0;
+	size_t i, n = 0;
 	int rc;
 
 	if ((rc = ctl_req_parse(ctl, argc, argv, &o, &rj)) != CTL_OK)
@@ -119,6 +119,10 @@ ctl_match_run(struct ctl *ctl, int argc, char **argv)
 		ctl_match_errors(&errs, o.shelters);
 		goto out;
 	}
+	/* A seed file has no report times: each shelter counts as just
+	 * reported, as the daemon records one it seeds (freshness 100). */
+	for (i = 0; i < n; i++)
+		shelters[i].updated_at = opt.now_ms;
 	/* struct request is large: keep it off the stack. */
 	if ((req = malloc(sizeof *req)) == NULL) {
 		rc = ctl_nomem();

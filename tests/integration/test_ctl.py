@@ -791,6 +791,31 @@ def test_ctl_preview_ranks_like_offline_match():
             assert env.client().call("stats.get")["places"]["held"] == 0
 
 
+def test_match_scores_like_a_daemon_just_seeded_from_the_file():
+    """Offline match on a seed file gives the scores, freshness included,
+    that preview gives on a daemon just seeded from that file: a shelter
+    without updated_at counts as just reported (offline had scored its
+    freshness 0, the daemon 100)."""
+    shelters = shelters_a_b()
+    with tempfile.TemporaryDirectory() as d:
+        f = os.path.join(d, "shelters.json")
+        with open(f, "w") as fh:
+            json.dump(shelters, fh)
+        args = ["--gender", "f", "--age", "30", "--languages", "en"]
+        with h.Env(shelters=shelters) as env:
+            on = json.loads(expect(ctl("preview", "--json", *args, env=env,
+                                       role="service"), 0).stdout)
+        off = json.loads(expect(ctl("match", "--shelters", f, "--json",
+                                    *args), 0).stdout)
+        a = [(c["shelter_id"], c["pool"], c["score"], c["scores"])
+             for c in on["candidates"]]
+        b = [(c["shelter_id"], c["pool"], c["score"], c["scores"])
+             for c in off["candidates"]]
+        assert a == b, (a, b)
+        assert all(c["scores"]["freshness"] == 100
+                   for c in off["candidates"]), off
+
+
 def test_ctl_reject_and_cancel():
     with h.Env(shelters=shelters_a_b()) as env:
         j = json.loads(expect(ctl("submit", "--json", *adult_flags("CTL-R1"),
