@@ -176,6 +176,23 @@ requests_batch_index(
 }
 
 /*
+ * The score of candidate c of r (0..100) were a co-victim of its case at
+ * the shelter: the together scorer at 100 (lib/assign_together.c brings
+ * batch-mates who asked to stay together to one shelter when that pays).
+ * 0 (not given) unless r is a together request of a case.
+ */
+static double
+requests_batch_together(
+    const struct request *r, const struct match_candidate *c)
+{
+	if (r->co_victims != CO_VICTIMS_TOGETHER || r->case_id[0] == '\0' ||
+	    c->scores[SCORER_TOGETHER] < 0)
+		return 0;
+	return match_rescore(sd.cfg->match.weights, c, SCORER_TOGETHER, 100) /
+	    100.0;
+}
+
+/*
  * Match item i on the table: its options (every admitting pool with a
  * free place of every candidate) and its ranked candidates as JSON.
  * 0 or -1 (ENOMEM).
@@ -210,6 +227,7 @@ requests_batch_match_one(struct requests_batch_op *op, int i,
 			    .shelter = si,
 			    .pool = c->pools[p],
 			    .score = c->score / 100.0,
+			    .together = requests_batch_together(&it->req, c),
 			};
 			it->optcand[it->nopts++] = (int)k;
 		}
@@ -220,16 +238,17 @@ requests_batch_match_one(struct requests_batch_op *op, int i,
 /*
  * The choice argument of item i for option o: {shelter_id, pool, score,
  * scores, alternatives}, the alternatives being the next-ranked other
- * candidates. NULL on ENOMEM.
+ * candidates; together (with a co-victim of its case who asked the same):
+ * its together score, scores.together 100. NULL on ENOMEM.
  */
 static char *
-requests_batch_choice(
-    struct requests_batch_item *it, const struct shelter *const *all, int o)
+requests_batch_choice(struct requests_batch_item *it,
+    const struct shelter *const *all, int o, bool together)
 {
 	const struct assign_option *opt = &it->opts[o];
 	const struct shelter *s = all[opt->shelter];
 	json_t *cand = json_array_get(it->cands, (size_t)it->optcand[o]);
-	json_t *alts, *choice, *ac;
+	json_t *alts, *choice, *ac, *score, *scores;
 	size_t k;
 	char *text = NULL;
 
@@ -247,11 +266,17 @@ requests_batch_choice(
 		        json_object_get(ac, "pool"), "score",
 		        json_object_get(ac, "score")));
 	}
+	score = json_incref(json_object_get(cand, "score"));
+	scores = json_deep_copy(json_object_get(cand, "scores"));
+	if (together && opt->together > opt->score) {
+		json_decref(score);
+		score = json_real(opt->together);
+		json_object_set_new(scores, "together", json_integer(100));
+	}
 	/* A place at a stale shelter says so: the coordinator phones first. */
-	choice = json_pack("{s:s, s:s, s:O, s:O, s:o, s:b, s:O*}", "shelter_id",
-	    s->id, "pool", s->pools[opt->pool].name, "score",
-	    json_object_get(cand, "score"), "scores",
-	    json_object_get(cand, "scores"), "alternatives", alts, "stale",
+	choice = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:O*}", "shelter_id",
+	    s->id, "pool", s->pools[opt->pool].name, "score", score, "scores",
+	    scores, "alternatives", alts, "stale",
 	    alerts_freshness(s) == FRESHNESS_STALE, "distance_km",
 	    json_object_get(cand, "distance_km"));
 	if (choice != NULL)
@@ -369,8 +394,9 @@ requests_batch_assign(struct requests_batch_op *op, struct sh_error *err)
 		free(it->choice);
 		it->choice = NULL;
 		if (res.choices[i].option >= 0 &&
-		    (it->choice = requests_batch_choice(
-		         it, all, res.choices[i].option)) == NULL)
+		    (it->choice = requests_batch_choice(it, all,
+		         res.choices[i].option, res.choices[i].together)) ==
+		        NULL)
 			goto nomem;
 		sitems[i] = (struct store_batch_item){.ref = it->req.ref,
 		    .doc = it->doc,

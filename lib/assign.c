@@ -179,9 +179,13 @@ assign_validate(const struct assign_problem *p, struct sh_error *err)
 				return sh_error_set(err, SH_INVALID_PARAMS,
 				    "invalid_field", field, "no such pool");
 			}
-			if (!(o->score >= 0 && o->score <= 100)) {
+			if (!(o->score >= 0 && o->score <= 100) ||
+			    !(o->together >= 0 && o->together <= 100)) {
 				snprintf(field, sizeof field,
-				    "requests.%d.options.%d.score", i, k);
+				    "requests.%d.options.%d.%s", i, k,
+				    o->score >= 0 && o->score <= 100
+				        ? "together"
+				        : "score");
 				return sh_error_set(err, SH_INVALID_PARAMS,
 				    "invalid_field", field,
 				    "must be a number from 0 to 100");
@@ -591,7 +595,7 @@ assign_result_fill(const struct assign_ctx *c, struct assign_result *res)
 
 	memset(res, 0, sizeof *res);
 	for (i = 0; i < c->n; i++) {
-		res->choices[i] = (struct assign_choice){-1, -1, -1, 0};
+		res->choices[i] = (struct assign_choice){-1, -1, -1, 0, false};
 		if (c->cur[i] < 0)
 			continue;
 		o = &c->opt[c->cur[i]];
@@ -657,6 +661,7 @@ assign_batch(const struct assign_problem *p, void *work, size_t size,
 	assign_flow_solve(&c, &score);
 	assign_refine(&c);
 	assign_result_fill(&c, res);
+	assign_together(p, res);
 	free(own);
 	return 0;
 }

@@ -112,4 +112,11 @@ int assign_flow_read(
  */
 int assign_flow_solve(struct assign_ctx *c, long long *score);
 
+/*
+ * After the optimum: bring each case's together members to one shelter
+ * where that raises the total with their together scores, and set every
+ * choice's score and together flag and res->score (assign_together.c).
+ */
+void assign_together(const struct assign_problem *p, struct assign_result *res);
+
 #endif

@@ -191,6 +191,19 @@ match_combine(const double *w, struct match_candidate *c)
 		c->score = 10000;
 }
 
+/* One score changed: see match.h. */
+int
+match_rescore(
+    const double *w, const struct match_candidate *c, enum scorer k, int value)
+{
+	struct match_candidate x = *c;
+
+	if ((int)k >= 0 && k < SCORER_COUNT)
+		x.scores[k] = value;
+	match_combine(w, &x);
+	return x.score;
+}
+
 /* match_combine_ctx: see match_internal.h. */
 void
 match_combine_ctx(const struct match_ctx *x, struct match_candidate *c)

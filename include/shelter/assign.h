@@ -23,6 +23,13 @@
  *      ranks the shelters that already took an earlier together request of
  *      its case first. So togetherness never costs a place or a point of
  *      score; it decides between assignments that are equal on 1 and 2.
+ *   4. then together pays: the scores of 2 are each request's alone, but
+ *      a together member who shares a shelter with another of its case
+ *      scores its option's together score. Case by case, the together
+ *      members are moved to one of their shelters where that raises the
+ *      total of those scores most (lib/assign_together.c). A greedy pass
+ *      after the optimum: it never unplaces anyone and only raises the
+ *      total, but another assignment might raise it more.
  * The output depends only on the input, not on the order options are
  * listed in (they are ranked first; duplicates are refused).
  *
@@ -89,6 +96,10 @@ struct assign_option {
 	int shelter;  /* index into assign_problem.shelters */
 	int pool;     /* index into that shelter's free[] */
 	double score; /* 0..100, as match computed it for this request */
+	/* 0..100: its score when a together co-victim of its case is at the
+	 * shelter too (a together request of a case; match's together
+	 * scorer at 100); not above score (0: not given): score. */
+	double together;
 };
 
 struct assign_request {
@@ -113,16 +124,18 @@ struct assign_problem {
 };
 
 struct assign_choice {
-	int option;   /* index into the request's options[], -1: none */
-	int shelter;  /* -1 when none */
-	int pool;     /* -1 when none */
-	double score; /* the option's score, 0 when none */
+	int option;    /* index into the request's options[], -1: none */
+	int shelter;   /* -1 when none */
+	int pool;      /* -1 when none */
+	double score;  /* the option's score (together: its together score),
+	                  0 when none */
+	bool together; /* with a together co-victim of its case */
 };
 
 struct assign_result {
 	struct assign_choice choices[ASSIGN_REQUESTS_MAX]; /* input order */
 	int placed;   /* requests with an option */
-	double score; /* sum of the chosen options' scores */
+	double score; /* sum of the choices' scores */
 	bool exact;   /* false: the node cap stopped the search */
 	long nodes;   /* flow solves of the branch and bound */
 };

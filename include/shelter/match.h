@@ -232,6 +232,15 @@ void match_index_counts(
  * "Matching: filters and scores", now = 0. */
 void match_options_default(struct match_options *opt);
 
+/*
+ * Candidate c's score (hundredths, as c->score) had scorer k given value
+ * (0..100) instead, under weights w (a match_options' weights): for what
+ * a choice would score at a shelter that changes one score, such as a
+ * batch-mate of a together request placed there.
+ */
+int match_rescore(
+    const double *w, const struct match_candidate *c, enum scorer k, int value);
+
 void match_result_init(struct match_result *res);
 void match_result_free(struct match_result *res);
 

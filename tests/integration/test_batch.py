@@ -244,6 +244,35 @@ def test_batch_together_stays_together():
         assert len(got) == 1, res
 
 
+def test_batch_together_pays_more_than_each_best_alone():
+    # Alone, T1 (Romanian) fits only A, and T2 scores best at B, near the
+    # Zwolle she prefers. Together at A they score more in all (each with
+    # together 100), as single submits would have put them: the batch
+    # keeps them together and says so in their scores.
+    seed = [shelter(DEFAULT_SHELTER_ID, municipality="Utrecht",
+                    languages=["ro", "en"], total=3),
+            shelter(OTHER_SHELTER_ID, municipality="Zwolle",
+                    languages=["en"], total=3)]
+    kt = {"case": "KT", "co_victims": "together"}
+    t1 = request("KT-1", safety=kt,
+                 person={"gender": "f", "age": 30, "languages": ["ro"]})
+    t2 = request("KT-2", safety=kt,
+                 preferred_location={"municipality": "Zwolle"})
+    with Env(shelters=seed) as env:
+        c = env.client("coordinator")
+        alone = c.call("match.preview", {"request": t2})["candidates"]
+        assert alone[0]["shelter_id"] == OTHER_SHELTER_ID, alone
+        res = batch(c, [t1, t2])
+        props = [r["proposal"] for r in res]
+        assert [p["shelter_id"] for p in props] == [DEFAULT_SHELTER_ID] * 2
+        assert all(p["scores"]["together"] == 100 for p in props), props
+        assert props[1]["score"] > alone[0]["score"], (props, alone)
+        # Alone at A it scored less: the together score is in the score.
+        at_a = [x for x in alone if x["shelter_id"] == DEFAULT_SHELTER_ID]
+        assert at_a[0]["score"] < props[1]["score"], (at_a, props[1])
+        assert at_a[0]["scores"]["together"] == 0
+
+
 def test_batch_races_single_submits_for_the_last_places():
     seed = [shelter(DEFAULT_SHELTER_ID, pools=[pool("main", total=2)]),
             shelter(OTHER_SHELTER_ID, pools=[pool("main", total=2)])]

@@ -78,7 +78,7 @@ inst_add(struct inst *x, int r, int s, int q, double score)
 		x->p.nrequests = x->n;
 	}
 	rq->options = x->opt[r];
-	x->opt[r][rq->noptions++] = (struct assign_option){s, q, score};
+	x->opt[r][rq->noptions++] = (struct assign_option){s, q, score, 0};
 }
 
 static bool
@@ -120,7 +120,12 @@ check_valid(const struct inst *x, const struct assign_result *res)
 			    res->choices[j].shelter == c->shelter)
 				assert_false(conflict(x, i, j));
 		placed++;
-		score += o->score;
+		/* A together choice scores its option's together score. */
+		assert_true(fabs(c->score -
+		                (c->together && o->together > o->score
+		                        ? o->together
+		                        : o->score)) < 1e-9);
+		score += c->score;
 	}
 	assert_int_equal(res->placed, placed);
 	assert_true(fabs(res->score - score) < 1e-9);
@@ -311,7 +316,8 @@ random_instance(struct inst *x)
 			x->opt[i][m] = (struct assign_option){pairs[m] / MAXP,
 			    pairs[m] % MAXP,
 			    rnd_below(2) ? ties[rnd_below(4)]
-			                 : rnd_below(10001) / 100.0};
+			                 : rnd_below(10001) / 100.0,
+			    0};
 		x->req[i].case_id = cases[rnd_below(3)];
 		x->req[i].co_victims = (enum co_victims)rnd_below(3);
 	}
@@ -643,6 +649,91 @@ test_together(void **state)
 	assert_int_equal(res.choices[1].shelter, 0);
 }
 
+/*
+ * Together pays: scored alone T1 takes s0 and T2 s1, its best alone; with
+ * the together scores both at s0 total more, so T2 joins T1 there. Not
+ * when s0 has no second place, and never at a cost to the total.
+ */
+static void
+test_together_pays(void **state)
+{
+	static struct inst x;
+	struct assign_result res;
+	int i;
+
+	(void)state;
+	inst_init(&x, 2, 1);
+	x.free[0][0] = 3;
+	x.free[1][0] = 3;
+	inst_add(&x, 0, 0, 0, 75);
+	inst_add(&x, 1, 0, 0, 72);
+	inst_add(&x, 1, 1, 0, 78);
+	for (i = 0; i < 2; i++) {
+		x.req[i].case_id = "raid-4";
+		x.req[i].co_victims = CO_VICTIMS_TOGETHER;
+	}
+	run(&x, &res);
+	assert_int_equal(res.choices[1].shelter, 1); /* no together scores */
+	assert_false(res.choices[0].together || res.choices[1].together);
+	x.opt[0][0].together = 90;
+	x.opt[1][0].together = 88;
+	x.opt[1][1].together = 95; /* nobody of the case can be at s1 */
+	run(&x, &res);
+	assert_int_equal(res.choices[0].shelter, 0);
+	assert_int_equal(res.choices[1].shelter, 0);
+	assert_true(res.choices[0].together && res.choices[1].together);
+	assert_true(fabs(res.score - 178) < 1e-9);
+	/* Worth less than apart: 75 + 78 = 153 beats 75 + 74. */
+	x.opt[0][0].together = 75;
+	x.opt[1][0].together = 74;
+	run(&x, &res);
+	assert_int_equal(res.choices[1].shelter, 1);
+	assert_true(fabs(res.score - 153) < 1e-9);
+	/* No second place at s0: they stay apart, both placed. */
+	x.opt[0][0].together = 90;
+	x.opt[1][0].together = 88;
+	x.free[0][0] = 1;
+	run(&x, &res);
+	assert_int_equal(res.placed, 2);
+	assert_int_equal(res.choices[1].shelter, 1);
+	/* A member of another mode is not moved, nor counted as kin. */
+	x.free[0][0] = 3;
+	x.req[1].co_victims = CO_VICTIMS_ANY;
+	run(&x, &res);
+	assert_int_equal(res.choices[1].shelter, 1);
+	assert_false(res.choices[0].together);
+}
+
+/* On random batches together scores never cost a place or lower the
+ * total, and every result stays valid (run checks capacity and apart). */
+static void
+test_together_random(void **state)
+{
+	static struct inst x;
+	struct assign_result base, res;
+	int it, i, k, moved = 0;
+	double t;
+
+	(void)state;
+	rng_state = 0x70637e7e0dd5ULL;
+	for (it = 0; it < NRAND; it++) {
+		random_instance(&x);
+		run(&x, &base);
+		for (i = 0; i < x.n; i++)
+			for (k = 0; k < x.req[i].noptions; k++) {
+				t = x.opt[i][k].score + rnd_below(30);
+				x.opt[i][k].together = t > 100 ? 100 : t;
+			}
+		run(&x, &res);
+		assert_int_equal(res.placed, base.placed);
+		assert_true(res.score >= base.score - 1e-9);
+		for (i = 0; i < x.n; i++)
+			moved +=
+			    res.choices[i].shelter != base.choices[i].shelter;
+	}
+	assert_true(moved > 0); /* the pass did something */
+}
+
 static void
 big_instance(struct inst *x, int n, int ns, int per)
 {
@@ -660,7 +751,7 @@ big_instance(struct inst *x, int n, int ns, int per)
 		for (k = 0; k < per; k++) {
 			q = (s + k) % (ns * 3);
 			x->opt[i][k] = (struct assign_option){
-			    q / 3, q % 3, rnd_below(8001) / 100.0 + 20};
+			    q / 3, q % 3, rnd_below(8001) / 100.0 + 20, 0};
 		}
 		x->req[i].noptions = per;
 		x->req[i].case_id = i % 3 == 0 ? NULL : cases[1 + i % 2];
@@ -797,6 +888,8 @@ main(void)
 	    cmocka_unit_test(test_mixed_apart),
 	    cmocka_unit_test(test_one_apart_among_many),
 	    cmocka_unit_test(test_together),
+	    cmocka_unit_test(test_together_pays),
+	    cmocka_unit_test(test_together_random),
 	    cmocka_unit_test(test_determinism),
 	    cmocka_unit_test(test_fifty),
 	    cmocka_unit_test(test_invalid),
