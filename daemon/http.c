@@ -8,13 +8,17 @@
  *   GET  /, /app.js, ...               the web view (web.enabled)
  *
  * Every response carries the headers of http_util.c. Anything else is
- * 404, a wrong method 405.
+ * 404, a wrong method 405. Only /events takes query parameters: one on
+ * another route of data is 400 (unknown_field), not ignored.
  */
+#include <sys/queue.h>
+
 #include <string.h>
 
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -79,6 +83,47 @@ http_get_only(struct evhttp_request *req)
 	return false;
 }
 
+/* A route of data other than /events (they take no query parameter). */
+static bool
+http_is_data(const char *path, bool web)
+{
+	static const char *const routes[] = {
+	    "/healthz", "/metrics", "/rpc", "/login", "/logout", "/session"};
+	size_t i;
+
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (strcmp(path, routes[i]) == 0)
+			return web ||
+			    i < 3; /* the sessions' need web.enabled */
+	return false;
+}
+
+/* The routes of data take no query parameter: false when one was sent
+ * (answered 400, unknown_field naming it). The pages are left alone. */
+static bool
+http_no_query(struct evhttp_request *req)
+{
+	static const char *const none[] = {NULL};
+	const char *query =
+	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq q;
+	struct sh_error err;
+	int rc;
+
+	if (query == NULL || query[0] == '\0')
+		return true;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(query, &q) != 0) {
+		http_send_error(req, 400, "invalid_field", "bad query string");
+		return false;
+	}
+	rc = http_query_check(&q, none, &err);
+	evhttp_clear_headers(&q);
+	if (rc == -1)
+		http_send_error(req, 400, err.reason, err.message);
+	return rc == 0;
+}
+
 static void
 http_handle(struct evhttp_request *req, void *arg)
 {
@@ -88,6 +133,8 @@ http_handle(struct evhttp_request *req, void *arg)
 
 	if (path == NULL)
 		path = "";
+	if (http_is_data(path, web) && !http_no_query(req))
+		return;
 	if (strcmp(path, "/healthz") == 0) {
 		if (http_get_only(req))
 			http_healthz(req);

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "shelter/config.h"
+#include "shelter/error.h"
 #include "shelter/model.h"
 #include "shelter/rpc.h"
 
@@ -53,6 +54,12 @@ void http_peer(struct evhttp_request *req, char *peer, size_t plen, char *addr,
     size_t alen);
 /* Is the request's Content-Type application/json (parameters allowed)? */
 bool http_is_json(struct evhttp_request *req);
+/* 0 when every parameter of q is one of names (NULL-terminated; none
+ * for { NULL }) and none is there twice; else -1 and err (-32602
+ * unknown_field or duplicate_key, field the parameter), the first found
+ * in the query's order. */
+int http_query_check(
+    const struct evkeyvalq *q, const char *const *names, struct sh_error *err);
 /* The body as a NUL-terminated string (caller frees); NULL on ENOMEM. */
 char *http_body(struct evhttp_request *req, size_t *len);
 

@@ -14,10 +14,10 @@
  * proxies from closing an idle stream, and ends a stream whose session
  * has gone (logout, idle timeout). Over limits.output_buffer_bytes the
  * subscriber is dropped as on a socket (events.c closes it); it resumes
- * with Last-Event-ID. `topics` or `since` twice in the query is refused
- * (400, duplicate_key) before the subscribe. A HEAD runs the same
- * subscribe and gets its answer's status and headers, no body and no
- * stream: the subscription ends with the request.
+ * with Last-Event-ID. Another parameter, or `topics` or `since` twice,
+ * is refused (400, unknown_field or duplicate_key) before the subscribe. A HEAD
+ * runs the same subscribe and gets its answer's status and headers, no body and
+ * no stream: the subscription ends with the request.
  */
 #include <sys/queue.h>
 
@@ -303,37 +303,15 @@ sse_subscribe_line(const char *topics, const char *since)
 	return line;
 }
 
-/* The parameter /events reads that the query has more than once, or NULL:
- * none is taken first-wins (PROTOCOL.md: duplicates are never resolved). */
-static const char *
-sse_repeated(const struct evkeyvalq *q)
-{
-	static const char *const names[] = {"topics", "since"};
-	const struct evkeyval *kv;
-	int seen[2] = {0, 0};
-	size_t i;
-
-	TAILQ_FOREACH(kv, q, next)
-	{
-		for (i = 0; i < 2; i++)
-			if (strcmp(kv->key, names[i]) == 0 && seen[i]++ > 0)
-				return names[i];
-	}
-	return NULL;
-}
-
 /* 400 with the error a subscribe's params check would give (id 1, as the
- * subscribe's own), naming the parameter given twice. */
+ * subscribe's own): a parameter unknown or given twice. */
 static void
-sse_refuse_repeated(struct evhttp_request *req, const char *name)
+sse_refuse(struct evhttp_request *req, const struct sh_error *err)
 {
-	struct sh_error err;
 	json_t *id = json_integer(1), *m = NULL;
 
-	sh_error_set(&err, SH_INVALID_PARAMS, "duplicate_key", name,
-	    "given more than once in the query");
 	if (id != NULL)
-		m = rpc_error(id, &err);
+		m = rpc_error(id, err);
 	http_send_json(req, 400, m);
 	json_decref(m);
 	json_decref(id);
@@ -345,7 +323,9 @@ http_sse(struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon;
 	struct evkeyvalq q;
-	const char *query, *topics, *since, *dup;
+	static const char *const names[] = {"topics", "since", NULL};
+	const char *query, *topics, *since;
+	struct sh_error err;
 	struct http_who w;
 	struct sse *s;
 	char addr[64], bucket[80];
@@ -358,18 +338,18 @@ http_sse(struct evhttp_request *req)
 		http_send_error(req, 405, "method", "GET or HEAD /events only");
 		return;
 	}
-	http_session_who(req, &w);
 	TAILQ_INIT(&q);
 	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
 		http_send_error(req, 400, "invalid_field", "bad query string");
 		return;
 	}
-	if ((dup = sse_repeated(&q)) != NULL) {
-		sse_refuse_repeated(req, dup);
+	if (http_query_check(&q, names, &err) == -1) {
+		sse_refuse(req, &err);
 		evhttp_clear_headers(&q);
 		return;
 	}
+	http_session_who(req, &w);
 	topics = evhttp_find_header(&q, "topics");
 	since = http_header(req, "Last-Event-ID");
 	if (since == NULL || since[0] == '\0')

@@ -5,6 +5,7 @@
  * caching. The same set goes on pages, assets and data: it costs nothing
  * and no response can forget it.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <stdio.h>
@@ -147,6 +148,37 @@ http_is_json(struct evhttp_request *req)
 	if (t == NULL || strncasecmp(t, "application/json", n) != 0)
 		return false;
 	return t[n] == '\0' || t[n] == ';' || t[n] == ' ';
+}
+
+/* The query's parameters checked: see http_internal.h. */
+int
+http_query_check(
+    const struct evkeyvalq *q, const char *const *names, struct sh_error *err)
+{
+	const struct evkeyval *kv, *o;
+	char list[128];
+	size_t i, n = 0;
+
+	list[0] = '\0';
+	for (i = 0; names[i] != NULL && n < sizeof list; i++)
+		n += (size_t)snprintf(list + n, sizeof list - n, "%s%s",
+		    i > 0 ? ", " : "", names[i]);
+	TAILQ_FOREACH(kv, q, next)
+	{
+		for (i = 0; names[i] != NULL && strcmp(kv->key, names[i]) != 0;
+		     i++)
+			;
+		if (names[i] == NULL)
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "unknown_field", kv->key, "unknown parameter (%s)",
+			    list[0] != '\0' ? list : "none is taken here");
+		for (o = TAILQ_FIRST(q); o != kv; o = TAILQ_NEXT(o, next))
+			if (strcmp(o->key, kv->key) == 0)
+				return sh_error_set(err, SH_INVALID_PARAMS,
+				    "duplicate_key", kv->key,
+				    "given more than once in the query");
+	}
+	return 0;
 }
 
 /* The body: see http_internal.h. */

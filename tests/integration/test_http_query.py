@@ -1,0 +1,77 @@
+"""What an HTTP request says beyond its path and body (PROTOCOL.md "HTTP",
+docs/protocol.md "HTTP"): query parameters and the headers that carry
+identity or meaning. Unknown or repeated input is refused with an error
+naming it, never ignored or taken first-wins. Plain http.client against a
+real shelterd."""
+
+import json
+
+from test_http import Http, Sse, assert_common_headers, bearer, gauge, web_env
+
+
+def rpc_error_400(s, reason, field):
+    """The JSON-RPC error body of a subscribe's 400: its error object."""
+    assert s.r.status == 400, s.r.status
+    assert s.r.getheader("Content-Type") == "application/json"
+    assert_common_headers(s.r)
+    msg = json.loads(s.r.read())
+    assert msg["id"] == 1, msg
+    err = msg["error"]
+    assert err["code"] == -32602, msg
+    assert (err["data"]["reason"], err["data"]["field"]) == (reason, field), \
+        msg
+    assert sorted(err["data"]) == ["errors", "field", "reason"], msg
+    assert err["message"].startswith(field + ": "), msg
+    return err
+
+
+def test_sse_refuses_an_unknown_query_parameter():
+    # ?sinse= (a typo of since) had given a live stream without the replay.
+    with web_env() as env:
+        port = env.http_port
+        h = Http(port)
+        try:
+            hdr = bearer(env, "admin")
+            s = Sse(port, "/events?topics=capacity&sinse=5-0", hdr)
+            err = rpc_error_400(s, "unknown_field", "sinse")
+            assert err["message"] == \
+                "sinse: unknown parameter (topics, since)", err
+            s.close()
+            # In any place, before a parameter given twice, and before the
+            # identity: a wrong token is not counted as a failed login.
+            failed = gauge(h, "shelterd_auth_failures_total")
+            for query, name in (("Topics=capacity", "Topics"),
+                                ("x=1&topics=capacity&topics=capacity",
+                                 "x"),
+                                ("topics=capacity&since=0-0&limit=5",
+                                 "limit")):
+                s = Sse(port, "/events?" + query,
+                        {"Authorization": "Bearer wrong"})
+                rpc_error_400(s, "unknown_field", name)
+                s.close()
+            assert gauge(h, "shelterd_auth_failures_total") == failed
+            assert gauge(h, "shelterd_subscribers") == 0
+            # The routes of data take none: the HTTP-level body.
+            for method, path in (("GET", "/healthz?verbose=1"),
+                                 ("GET", "/metrics?name[]=x"),
+                                 ("GET", "/session?x="),
+                                 ("POST", "/rpc?token=t")):
+                body = {"jsonrpc": "2.0", "id": 7, "method": "session.ping"}
+                r, data = h.req(method, path,
+                                body if method == "POST" else None)
+                assert r.status == 400, (path, r.status, data)
+                assert_common_headers(r)
+                name = path.split("?")[1].split("=")[0]
+                assert json.loads(data) == {
+                    "error": "unknown_field",
+                    "message": name + ": unknown parameter "
+                    "(none is taken here)"}, (path, data)
+            # Pages are left alone (a bookmark may carry anything).
+            r, _ = h.req("GET", "/?utm_source=x")
+            assert r.status == 200, r.status
+            # Known parameters, once each, still stream.
+            s = Sse(port, "/events?since=0-0&topics=capacity", hdr)
+            assert s.r.status == 200 and s.frame().get("retry") == "2000"
+            s.close()
+        finally:
+            h.close()
