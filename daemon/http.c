@@ -11,8 +11,6 @@
  * 404, a wrong method 405. Only /events takes query parameters: one on
  * another route of data is 400 (unknown_field), not ignored.
  */
-#include <sys/queue.h>
-
 #include <string.h>
 
 #include <event2/bufferevent.h>
@@ -98,30 +96,22 @@ http_is_data(const char *path, bool web)
 	return false;
 }
 
-/* The routes of data take no query parameter: false when one was sent
- * (answered 400, unknown_field naming it). The pages are left alone. */
+/* The routes of data take no query parameter: false when one was sent,
+ * or a query that does not parse (answered 400 naming it). The pages are
+ * left alone. */
 static bool
 http_no_query(struct evhttp_request *req)
 {
 	static const char *const none[] = {NULL};
-	const char *query =
-	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq q;
 	struct sh_error err;
-	int rc;
 
-	if (query == NULL || query[0] == '\0')
-		return true;
-	TAILQ_INIT(&q);
-	if (evhttp_parse_query_str(query, &q) != 0) {
-		http_send_error(req, 400, "invalid_field", "bad query string");
+	if (http_query(req, none, &q, &err) == -1) {
+		http_send_error(req, 400, err.reason, err.message);
 		return false;
 	}
-	rc = http_query_check(&q, none, &err);
 	evhttp_clear_headers(&q);
-	if (rc == -1)
-		http_send_error(req, 400, err.reason, err.message);
-	return rc == 0;
+	return true;
 }
 
 static void

@@ -54,12 +54,13 @@ void http_peer(struct evhttp_request *req, char *peer, size_t plen, char *addr,
     size_t alen);
 /* Is the request's Content-Type application/json (parameters allowed)? */
 bool http_is_json(struct evhttp_request *req);
-/* 0 when every parameter of q is one of names (NULL-terminated; none
- * for { NULL }) and none is there twice; else -1 and err (-32602
- * unknown_field or duplicate_key, field the parameter), the first found
- * in the query's order. */
-int http_query_check(
-    const struct evkeyvalq *q, const char *const *names, struct sh_error *err);
+/* Parse req's query into q (the caller clears it): 0 when it is
+ * NAME=VALUE pairs with good percent-escapes, each name one of names
+ * (NULL-terminated; none for { NULL }) at most once. Else -1, q empty,
+ * and err: -32602 invalid_field (field the parameter, or "query"),
+ * unknown_field or duplicate_key (the parameter), the first found. */
+int http_query(struct evhttp_request *req, const char *const *names,
+    struct evkeyvalq *q, struct sh_error *err);
 /* The body as a NUL-terminated string (caller frees); NULL on ENOMEM. */
 char *http_body(struct evhttp_request *req, size_t *len);
 

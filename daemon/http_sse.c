@@ -14,8 +14,9 @@
  * proxies from closing an idle stream, and ends a stream whose session
  * has gone (logout, idle timeout). Over limits.output_buffer_bytes the
  * subscriber is dropped as on a socket (events.c closes it); it resumes
- * with Last-Event-ID. Another parameter, or `topics` or `since` twice,
- * is refused (400, unknown_field or duplicate_key) before the subscribe. A HEAD
+ * with Last-Event-ID. A query that does not parse, another parameter, or
+ * `topics` or `since` twice is refused (400, invalid_field, unknown_field
+ * or duplicate_key) before the subscribe. A HEAD
  * runs the same subscribe and gets its answer's status and headers, no body and
  * no stream: the subscription ends with the request.
  */
@@ -304,7 +305,8 @@ sse_subscribe_line(const char *topics, const char *since)
 }
 
 /* 400 with the error a subscribe's params check would give (id 1, as the
- * subscribe's own): a parameter unknown or given twice. */
+ * subscribe's own): a query that does not parse, a parameter unknown or
+ * given twice. */
 static void
 sse_refuse(struct evhttp_request *req, const struct sh_error *err)
 {
@@ -324,7 +326,7 @@ http_sse(struct evhttp_request *req)
 	struct evhttp_connection *evcon;
 	struct evkeyvalq q;
 	static const char *const names[] = {"topics", "since", NULL};
-	const char *query, *topics, *since;
+	const char *topics, *since;
 	struct sh_error err;
 	struct http_who w;
 	struct sse *s;
@@ -338,15 +340,8 @@ http_sse(struct evhttp_request *req)
 		http_send_error(req, 405, "method", "GET or HEAD /events only");
 		return;
 	}
-	TAILQ_INIT(&q);
-	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
-		http_send_error(req, 400, "invalid_field", "bad query string");
-		return;
-	}
-	if (http_query_check(&q, names, &err) == -1) {
+	if (http_query(req, names, &q, &err) == -1) {
 		sse_refuse(req, &err);
-		evhttp_clear_headers(&q);
 		return;
 	}
 	http_session_who(req, &w);

@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,8 +151,64 @@ http_is_json(struct evhttp_request *req)
 	return t[n] == '\0' || t[n] == ';' || t[n] == ' ';
 }
 
-/* The query's parameters checked: see http_internal.h. */
-int
+/* Is s[0..n) free of a bad percent-escape? One is % and two hex digits,
+ * not %00: libevent keeps a bad one as sent, and %00 would cut a value. */
+static bool
+http_escapes_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '%')
+			continue;
+		if (i + 2 >= n)
+			return false;
+		if (!isxdigit((unsigned char)s[i + 1]) ||
+		    !isxdigit((unsigned char)s[i + 2]) ||
+		    (s[i + 1] == '0' && s[i + 2] == '0'))
+			return false;
+		i += 2;
+	}
+	return true;
+}
+
+/* The query as sent: NAME=VALUE between '&' (a final '&' allowed, as
+ * libevent has it), no bad percent-escape. -1 and err (invalid_field,
+ * the parameter, or "query" when its name is the problem) on the first
+ * that is not. */
+static int
+http_query_scan(const char *query, struct sh_error *err)
+{
+	const char *p = query, *end, *eq;
+	size_t klen;
+	char name[65];
+
+	for (; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = p + strcspn(p, "&");
+		eq = memchr(p, '=', (size_t)(end - p));
+		klen = (size_t)((eq != NULL ? eq : end) - p);
+		if (klen == 0)
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "invalid_field", "query",
+			    "a parameter without a name (NAME=VALUE)");
+		if (!http_escapes_ok(p, klen))
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "invalid_field", "query",
+			    "bad percent-escape in a name (%%XX, not %%00)");
+		snprintf(name, sizeof name, "%.*s", (int)klen, p);
+		if (eq == NULL)
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "invalid_field", name, "has no value (NAME=VALUE)");
+		if (!http_escapes_ok(eq + 1, (size_t)(end - eq - 1)))
+			return sh_error_set(err, SH_INVALID_PARAMS,
+			    "invalid_field", name,
+			    "bad percent-escape (%%XX, not %%00)");
+	}
+	return 0;
+}
+
+/* Every parameter of q one of names, none twice: 0, or -1 and err. */
+static int
 http_query_check(
     const struct evkeyvalq *q, const char *const *names, struct sh_error *err)
 {
@@ -177,6 +234,31 @@ http_query_check(
 				return sh_error_set(err, SH_INVALID_PARAMS,
 				    "duplicate_key", kv->key,
 				    "given more than once in the query");
+	}
+	return 0;
+}
+
+/* The query's parameters: see http_internal.h. */
+int
+http_query(struct evhttp_request *req, const char *const *names,
+    struct evkeyvalq *q, struct sh_error *err)
+{
+	const char *query =
+	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+
+	TAILQ_INIT(q);
+	if (query == NULL)
+		return 0;
+	if (http_query_scan(query, err) == -1)
+		return -1;
+	if (evhttp_parse_query_str(query, q) != 0) {
+		evhttp_clear_headers(q);
+		return sh_error_set(err, SH_INVALID_PARAMS, "invalid_field",
+		    "query", "cannot be parsed");
+	}
+	if (http_query_check(q, names, err) == -1) {
+		evhttp_clear_headers(q);
+		return -1;
 	}
 	return 0;
 }

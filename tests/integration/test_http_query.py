@@ -75,3 +75,60 @@ def test_sse_refuses_an_unknown_query_parameter():
             s.close()
         finally:
             h.close()
+
+
+def test_sse_refuses_a_query_that_does_not_parse():
+    # As every other 400 of /events: the JSON-RPC error body, naming the
+    # parameter (or "query" when its name is the fault). It had been
+    # {"error", "message"}; a bad percent-escape had been taken as sent,
+    # and %00 had cut the value (since=0-0%00junk was since=0-0).
+    with web_env() as env:
+        port = env.http_port
+        hdr = bearer(env, "admin")
+        for query, field in (("topics", "topics"),
+                             ("topics=capacity&since", "since"),
+                             ("topics=cap%zzacity", "topics"),
+                             ("topics=capacity%", "topics"),
+                             ("topics=capacity&since=0-0%00junk", "since"),
+                             ("topics=capacity%2", "topics"),
+                             ("&topics=capacity", "query"),
+                             ("topics=capacity&&since=0-0", "query"),
+                             ("=capacity", "query"),
+                             ("%zz=1&topics=capacity", "query")):
+            for method in ("GET", "HEAD"):
+                h = Http(port)
+                try:
+                    r, data = h.req(method, "/events?" + query, headers=hdr)
+                    assert r.status == 400, (query, method, r.status)
+                    assert r.getheader("Content-Type") == "application/json"
+                    assert_common_headers(r)
+                    if method == "HEAD":
+                        assert data == b"" and int(
+                            r.getheader("Content-Length")) > 0
+                        continue
+                    msg = json.loads(data)
+                    assert msg["id"] == 1, (query, msg)
+                    err = msg["error"]
+                    assert err["code"] == -32602, (query, msg)
+                    assert err["data"]["reason"] == "invalid_field", msg
+                    assert err["data"]["field"] == field, (query, msg)
+                    assert err["message"].startswith(field + ": "), msg
+                finally:
+                    h.close()
+        h = Http(port)
+        try:
+            # The routes of data name it the same way, in their body.
+            r, data = h.req("GET", "/healthz?verbose")
+            assert r.status == 400
+            assert json.loads(data) == {
+                "error": "invalid_field",
+                "message": "verbose: has no value (NAME=VALUE)"}, data
+        finally:
+            h.close()
+        # A good escape, and a final '&', still stream.
+        for query in ("topics=capacity%2Cproposals&since=0%2D0",
+                      "topics=capacity&"):
+            s = Sse(port, "/events?" + query, hdr)
+            assert s.r.status == 200, (query, s.r.status)
+            assert s.frame().get("retry") == "2000"
+            s.close()
