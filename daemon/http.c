@@ -9,7 +9,9 @@
  *
  * Every response carries the headers of http_util.c. Anything else is
  * 404, a wrong method 405. Only /events takes query parameters: one on
- * another route of data is 400 (unknown_field), not ignored.
+ * another route of data is 400 (unknown_field), not ignored. A header
+ * of identity or meaning given twice is 400 (duplicate_key) there and on
+ * /events, not first-wins.
  */
 #include <string.h>
 
@@ -96,16 +98,23 @@ http_is_data(const char *path, bool web)
 	return false;
 }
 
-/* The routes of data take no query parameter: false when one was sent,
- * or a query that does not parse (answered 400 naming it). The pages are
- * left alone. */
+/* The routes of data take no query parameter, and none is first-wins
+ * for a repeated header: false when answered 400 naming it (the pages
+ * are left alone). */
 static bool
-http_no_query(struct evhttp_request *req)
+http_data_ok(struct evhttp_request *req)
 {
 	static const char *const none[] = {NULL};
 	struct evkeyvalq q;
 	struct sh_error err;
+	const char *dup;
 
+	if ((dup = http_header_repeated(req)) != NULL) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "duplicate_key", dup,
+		    "given more than once in the headers");
+		http_send_error(req, 400, err.reason, err.message);
+		return false;
+	}
 	if (http_query(req, none, &q, &err) == -1) {
 		http_send_error(req, 400, err.reason, err.message);
 		return false;
@@ -123,7 +132,7 @@ http_handle(struct evhttp_request *req, void *arg)
 
 	if (path == NULL)
 		path = "";
-	if (http_is_data(path, web) && !http_no_query(req))
+	if (http_is_data(path, web) && !http_data_ok(req))
 		return;
 	if (strcmp(path, "/healthz") == 0) {
 		if (http_get_only(req))

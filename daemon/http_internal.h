@@ -49,6 +49,9 @@ void http_send_reply(
     struct evhttp_request *req, int code, const struct rpc_reply *r);
 /* A request header's value, or NULL. */
 const char *http_header(struct evhttp_request *req, const char *name);
+/* The first of Authorization, Content-Type, Last-Event-ID, X-CSRF-Token
+ * that req has more than once (any case), or NULL: none is first-wins. */
+const char *http_header_repeated(struct evhttp_request *req);
 /* "http H:P" for logs, and the bare address for rate limits. */
 void http_peer(struct evhttp_request *req, char *peer, size_t plen, char *addr,
     size_t alen);

@@ -8,9 +8,11 @@
  * 200 with the JSON-RPC response, or 204 for a notification. Only faults
  * of HTTP itself get another status: 405 (not POST), 415 (not
  * application/json), 413 (a body over limits.max_line_bytes), 403 (a
- * cookie without the right X-CSRF-Token). A wrong Bearer token is the
- * JSON-RPC error -32001 bad_token (caller.bad_token), after the envelope
- * and method checks, as a wrong session.auth token is on a socket.
+ * cookie without the right X-CSRF-Token), and from http.c 400 (a query,
+ * or Authorization, Content-Type or X-CSRF-Token twice). A wrong Bearer
+ * token is the JSON-RPC error -32001 bad_token (caller.bad_token), after
+ * the envelope and method checks, as a wrong session.auth token is on a
+ * socket.
  *
  * A request whose connection closes while its call runs is forgotten
  * (dispatch_caller_gone): the call ends without it.

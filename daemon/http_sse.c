@@ -16,9 +16,10 @@
  * subscriber is dropped as on a socket (events.c closes it); it resumes
  * with Last-Event-ID. A query that does not parse, another parameter, or
  * `topics` or `since` twice is refused (400, invalid_field, unknown_field
- * or duplicate_key) before the subscribe. A HEAD
- * runs the same subscribe and gets its answer's status and headers, no body and
- * no stream: the subscription ends with the request.
+ * or duplicate_key) before the subscribe, as are two Authorization or
+ * Last-Event-ID headers (http_header_repeated). A HEAD runs the same
+ * subscribe and gets its answer's status and headers, no body and no
+ * stream: the subscription ends with the request.
  */
 #include <sys/queue.h>
 
@@ -305,8 +306,8 @@ sse_subscribe_line(const char *topics, const char *since)
 }
 
 /* 400 with the error a subscribe's params check would give (id 1, as the
- * subscribe's own): a query that does not parse, a parameter unknown or
- * given twice. */
+ * subscribe's own): a header repeated, a query that does not parse, a
+ * parameter unknown or given twice. */
 static void
 sse_refuse(struct evhttp_request *req, const struct sh_error *err)
 {
@@ -326,7 +327,7 @@ http_sse(struct evhttp_request *req)
 	struct evhttp_connection *evcon;
 	struct evkeyvalq q;
 	static const char *const names[] = {"topics", "since", NULL};
-	const char *topics, *since;
+	const char *topics, *since, *dup;
 	struct sh_error err;
 	struct http_who w;
 	struct sse *s;
@@ -338,6 +339,12 @@ http_sse(struct evhttp_request *req)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
 		http_send_error(req, 405, "method", "GET or HEAD /events only");
+		return;
+	}
+	if ((dup = http_header_repeated(req)) != NULL) {
+		sh_error_set(&err, SH_INVALID_PARAMS, "duplicate_key", dup,
+		    "given more than once in the headers");
+		sse_refuse(req, &err);
 		return;
 	}
 	if (http_query(req, names, &q, &err) == -1) {

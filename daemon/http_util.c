@@ -123,6 +123,25 @@ http_header(struct evhttp_request *req, const char *name)
 	return evhttp_find_header(evhttp_request_get_input_headers(req), name);
 }
 
+/* A header of identity or meaning twice: see http_internal.h. */
+const char *
+http_header_repeated(struct evhttp_request *req)
+{
+	static const char *const names[] = {
+	    "Authorization", "Content-Type", "Last-Event-ID", "X-CSRF-Token"};
+	const struct evkeyval *kv;
+	int seen[4] = {0, 0, 0, 0};
+	size_t i;
+
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+	{
+		for (i = 0; i < 4; i++)
+			if (strcasecmp(kv->key, names[i]) == 0 && seen[i]++ > 0)
+				return names[i];
+	}
+	return NULL;
+}
+
 /* The peer: see http_internal.h. */
 void
 http_peer(struct evhttp_request *req, char *peer, size_t plen, char *addr,

@@ -4,6 +4,7 @@ identity or meaning. Unknown or repeated input is refused with an error
 naming it, never ignored or taken first-wins. Plain http.client against a
 real shelterd."""
 
+import http.client
 import json
 
 from test_http import Http, Sse, assert_common_headers, bearer, gauge, web_env
@@ -132,3 +133,93 @@ def test_sse_refuses_a_query_that_does_not_parse():
             assert s.r.status == 200, (query, s.r.status)
             assert s.frame().get("retry") == "2000"
             s.close()
+
+
+def send(port, method, path, headers, body=None):
+    """One request with headers as [(name, value)], repeats kept."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        c.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in headers:
+            c.putheader(k, v)
+        if body is not None:
+            body = json.dumps(body).encode()
+            c.putheader("Content-Length", str(len(body)))
+        c.endheaders(body)
+        r = c.getresponse()
+        return r, r.read()
+    finally:
+        c.close()
+
+
+def test_a_repeated_header_is_refused_not_first_wins():
+    # Two Authorization (or Content-Type, X-CSRF-Token, Last-Event-ID) had
+    # been read first-wins: the first token authenticated, the second went
+    # unseen. Now 400 naming the header, before the identity.
+    with web_env() as env:
+        port = env.http_port
+        good = "Bearer " + env.daemon.tokens["admin"]
+        ping = {"jsonrpc": "2.0", "id": 3, "method": "session.ping"}
+        json_ct = ("Content-Type", "application/json")
+        h = Http(port)
+        try:
+            h.login(env.daemon.tokens["coordinator"])
+            failed = gauge(h, "shelterd_auth_failures_total")
+            cookie = ("Cookie", h.cookie)
+            csrf = ("X-CSRF-Token", h.csrf)
+            for path, headers, name in (
+                    ("/rpc", [json_ct, ("Authorization", good),
+                              ("Authorization", "Bearer wrong")],
+                     "Authorization"),
+                    ("/rpc", [json_ct, ("authorization", "Bearer wrong"),
+                              ("Authorization", good)], "Authorization"),
+                    ("/rpc", [json_ct, ("Content-Type", "text/plain"),
+                              ("Authorization", good)], "Content-Type"),
+                    ("/rpc", [json_ct, cookie, csrf,
+                              ("X-CSRF-Token", "0" * 64)], "X-CSRF-Token"),
+                    ("/logout", [json_ct, cookie, csrf, csrf],
+                     "X-CSRF-Token"),
+                    ("/login", [json_ct, json_ct], "Content-Type")):
+                r, data = send(port, "POST", path, headers, ping)
+                assert r.status == 400, (path, name, r.status, data)
+                assert r.getheader("Content-Type") == "application/json"
+                assert_common_headers(r)
+                assert json.loads(data) == {
+                    "error": "duplicate_key",
+                    "message": name + ": given more than once in the "
+                    "headers"}, (path, data)
+            assert gauge(h, "shelterd_auth_failures_total") == failed
+            # The session was not ended by the refused /logout.
+            r, msg = h.rpc("session.ping")
+            assert r.status == 200 and "result" in msg, msg
+            # /events: the JSON-RPC error body of its other 400s.
+            for headers, name in (
+                    ([("Authorization", good),
+                      ("Authorization", "Bearer wrong")], "Authorization"),
+                    ([("Authorization", good), ("Last-Event-ID", "0-0"),
+                      ("last-event-id", "9-0")], "Last-Event-ID")):
+                for method in ("GET", "HEAD"):
+                    r, data = send(port, method, "/events?topics=capacity",
+                                   headers)
+                    assert r.status == 400, (name, method, r.status)
+                    assert_common_headers(r)
+                    if method == "HEAD":
+                        assert data == b""
+                        continue
+                    msg = json.loads(data)
+                    err = msg["error"]
+                    assert (msg["id"], err["code"]) == (1, -32602), msg
+                    assert err["data"]["reason"] == "duplicate_key", msg
+                    assert err["data"]["field"] == name, msg
+                    assert err["message"] == \
+                        name + ": given more than once in the headers", msg
+            assert gauge(h, "shelterd_subscribers") == 0
+            # One of each still works.
+            r, data = send(port, "POST", "/rpc",
+                           [json_ct, ("Authorization", good)], ping)
+            assert r.status == 200 and json.loads(data)["id"] == 3, data
+            r, _ = send(port, "HEAD", "/events?topics=capacity",
+                        [("Authorization", good), ("Last-Event-ID", "0-0")])
+            assert r.status == 200, r.status
+        finally:
+            h.close()
