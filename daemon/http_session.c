@@ -62,6 +62,7 @@ struct session {
 	char name[64];
 	enum role role;
 	char shelter[MODEL_ID_MAX + 1];
+	unsigned char token_sha256[32]; /* the token it logged in with */
 	long long last_ms;
 };
 
@@ -150,7 +151,26 @@ session_cookie(struct evhttp_request *req, char sid[65])
 	return false;
 }
 
-/* The live session of sid, or NULL (an expired one is dropped). */
+/* Does s's token still give what it gave at login (a reload may have
+ * removed it or changed its role or shelter)? */
+static bool
+session_token_holds(const struct session *s)
+{
+	const struct token_conf *tok;
+	size_t i;
+
+	for (i = 0; i < sd.cfg->ntokens; i++) {
+		tok = &sd.cfg->tokens[i];
+		if (CRYPTO_memcmp(tok->sha256, s->token_sha256,
+		        sizeof s->token_sha256) == 0)
+			return tok->role == s->role &&
+			    strcmp(tok->shelter, s->shelter) == 0;
+	}
+	return false;
+}
+
+/* The live session of sid, or NULL: an expired one, or one whose token
+ * a reload removed or changed, is dropped (its person logs in again). */
 static struct session *
 session_find(const char *sid)
 {
@@ -161,6 +181,14 @@ session_find(const char *sid)
 	{
 		if (CRYPTO_memcmp(s->id, sid, 64) == 0)
 			found = s;
+	}
+	if (found != NULL && !session_expired(found, now) &&
+	    !session_token_holds(found)) {
+		log_info("http: session of token=%s ended: the token was "
+		         "removed or changed by a reload",
+		    found->name);
+		session_free(found);
+		found = NULL;
 	}
 	if (found != NULL && session_expired(found, now)) {
 		session_free(found);
@@ -360,6 +388,7 @@ http_session_login(struct evhttp_request *req)
 	snprintf(s->name, sizeof s->name, "%s", tok->name);
 	s->role = tok->role;
 	snprintf(s->shelter, sizeof s->shelter, "%s", tok->shelter);
+	memcpy(s->token_sha256, tok->sha256, sizeof s->token_sha256);
 	s->last_ms = clock_now_ms();
 	LIST_INSERT_HEAD(&sessions, s, entry);
 	nsessions++;

@@ -1,6 +1,7 @@
 """Sessions and roles: session.auth, the role table, own-shelter rules and
 Unix peer credentials."""
 
+import json
 import os
 
 from harness import (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID, Client, Env,
@@ -304,3 +305,40 @@ def test_reload_revokes_the_sessions_of_a_removed_token():
             "id": DEFAULT_SHELTER_ID, "pools": {"main": {"occupied": 2}}}),
             -32003, "role")
         assert kept.call("stats.get")["shelters"] == 2
+
+
+def test_reload_ends_the_web_sessions_of_a_removed_or_changed_token():
+    # A cookie session holds what its token gave at login. A reload that
+    # removes the token, or changes its role, ends the session: the page
+    # finds no session (GET /session {}), a call is -32001. Another
+    # token's session goes on.
+    from test_http import Http, web_env
+    with web_env() as env:
+        d = env.daemon
+        people = {}
+        for role in ("coordinator", "shelter", "admin"):
+            people[role] = Http(env.http_port)
+            r, _ = people[role].login(d.tokens[role])
+            assert r.status == 200
+        try:
+            d.config["auth"]["tokens"] = [
+                dict(t, role="service") if t["name"] == "t-shelter" else t
+                for t in d.config["auth"]["tokens"]
+                if t["name"] != "t-coordinator"]
+            d.config["auth"]["tokens"] = [
+                {k: v for k, v in t.items()
+                 if not (t["name"] == "t-shelter" and k == "shelter")}
+                for t in d.config["auth"]["tokens"]]
+            d.reload()
+            for role in ("coordinator", "shelter"):
+                h = people[role]
+                r, data = h.req("GET", "/session")
+                assert r.status == 200 and json.loads(data) == {}, data
+                r, msg = h.rpc("request.list")
+                assert msg["error"]["code"] == -32001, (role, msg)
+            r, msg = people["admin"].rpc("stats.get")
+            assert "result" in msg, msg
+            assert "session of token=t-coordinator ended" in d.log_text()
+        finally:
+            for h in people.values():
+                h.close()
