@@ -40,13 +40,15 @@
 #include "shelterd.h"
 
 #define SSE_BEAT_S 15
+#define SSE_ID_MAX 48 /* a stream id's text, and room to spare */
 
 struct sse {
 	struct caller caller; /* first */
 	LIST_ENTRY(sse) entry;
 	struct evhttp_request *req; /* NULL once it is not ours */
 	struct event *beat;
-	char sid[65]; /* the session, or "" for a Bearer token */
+	char sid[65];           /* the session, or "" for a Bearer token */
+	char since[SSE_ID_MAX]; /* the replay's start asked for, or "" */
 	bool head;    /* HEAD: the subscribe's answer without a stream */
 	bool started; /* the 200 and the stream headers went out */
 	bool dead;    /* freed at the next safe point */
@@ -173,7 +175,8 @@ sse_answer(struct sse *s, const json_t *msg)
 	json_t *err = json_object_get(msg, "error");
 	struct evhttp_connection *evcon;
 	struct timeval tv = {SSE_BEAT_S, 0};
-	char buf[96];
+	const char *last;
+	char buf[160];
 	int code, status = 400;
 
 	if (s->started || s->dead || s->req == NULL)
@@ -207,10 +210,16 @@ sse_answer(struct sse *s, const json_t *msg)
 		/* The stream is idle by nature: only writes may time out. */
 		evhttp_connection_set_timeout(evcon, 86400);
 	}
-	snprintf(buf, sizeof buf, "retry: 2000\n: last_id %s\n\n",
-	    json_string_value(
-	        json_object_get(json_object_get(msg, "result"), "last_id"))
-	        ?: "0-0");
+	/* The stream's first id: where the replay starts, else the last
+	 * event before it. So EventSource's Last-Event-ID resumes a stream
+	 * dropped before its first event from there, not from the live end
+	 * (then the events of the drop were lost). */
+	last = json_string_value(
+	    json_object_get(json_object_get(msg, "result"), "last_id"));
+	if (last == NULL)
+		last = "0-0";
+	snprintf(buf, sizeof buf, "retry: 2000\nid: %s\n: last_id %s\n\n",
+	    s->since[0] != '\0' ? s->since : last, last);
 	sse_write(s, buf, strlen(buf));
 	if ((s->beat = event_new(sd.base, -1, EV_PERSIST, sse_beat, s)) != NULL)
 		event_add(s->beat, &tv);
@@ -328,6 +337,7 @@ http_sse(struct evhttp_request *req)
 	struct evkeyvalq q;
 	static const char *const names[] = {"topics", "since", NULL};
 	const char *topics, *since, *dup;
+	char from[SSE_ID_MAX] = "";
 	struct sh_error err;
 	struct http_who w;
 	struct sse *s;
@@ -357,6 +367,9 @@ http_sse(struct evhttp_request *req)
 	if (since == NULL || since[0] == '\0')
 		since = evhttp_find_header(&q, "since");
 	line = sse_subscribe_line(topics != NULL ? topics : "", since);
+	/* A longer one is refused by the subscribe. */
+	if (since != NULL && strlen(since) < sizeof from)
+		memcpy(from, since, strlen(since) + 1);
 	evhttp_clear_headers(&q);
 	if (line == NULL || (s = calloc(1, sizeof *s)) == NULL) {
 		free(line);
@@ -366,6 +379,7 @@ http_sse(struct evhttp_request *req)
 	s->caller.ops = &sse_ops;
 	s->req = req;
 	s->head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+	memcpy(s->since, from, sizeof s->since);
 	if (w.kind == HTTP_AUTH_SESSION)
 		snprintf(s->sid, sizeof s->sid, "%s", w.sid);
 	http_peer(
