@@ -70,8 +70,13 @@
   /* Re-render root with fn, keeping what the user typed and the focus:
    * live events must not wipe a half-filled field. */
   function rerender(root, fn) {
-    const typed = {};
+    const typed = {}, wrong = {};
     root.querySelectorAll('input[data-dirty]').forEach(function (i) { typed[i.id] = i.value; });
+    // A field's error stays shown until it is fixed, whatever comes live.
+    root.querySelectorAll('[aria-invalid]').forEach(function (i) {
+      const box = document.getElementById(i.id + '-err');
+      wrong[i.id] = box ? box.textContent : '';
+    });
     const focus = document.activeElement && root.contains(document.activeElement)
       ? document.activeElement.id : null;
     fn();
@@ -79,12 +84,20 @@
       const i = document.getElementById(id);
       if (i && root.contains(i)) { i.value = typed[id]; i.setAttribute('data-dirty', ''); }
     });
+    Object.keys(wrong).forEach(function (id) {
+      const i = document.getElementById(id), box = document.getElementById(id + '-err');
+      if (!i || !root.contains(i)) return;
+      i.setAttribute('aria-invalid', 'true');
+      if (box) box.textContent = wrong[id];
+    });
     const f = focus && document.getElementById(focus);
     if (f && root.contains(f)) f.focus();
   }
 
-  document.addEventListener('input', function (e) {
-    if (e.target instanceof HTMLInputElement) e.target.setAttribute('data-dirty', '');
+  ['input', 'change'].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      if (e.target instanceof HTMLInputElement) e.target.setAttribute('data-dirty', '');
+    });
   });
 
   function notice(text, bad) {
@@ -981,6 +994,8 @@
     const arrivals = {}; /* request_id -> placement */
     const residents = {};
     let shelter = null;
+    let editVersion = null; /* the version the counts being typed began at */
+    const armed = {}; /* request_id -> when its arrived/departed was armed */
     let useList = !missing['placement.list'];
     main.append(body);
 
@@ -997,17 +1012,26 @@
           el('th', {scope: 'row', text: pl.name}),
           el('td', {'data-label': t('total')},
             el('label', {for: tid, class: 'sr-only', text: pl.name + ': ' + t('total')}),
-            el('input', {id: tid, type: 'number', min: 0, value: pl.total, 'data-count': 'total'})),
+            el('input', {id: tid, type: 'number', min: 0, step: 1, required: true, value: pl.total,
+              'data-count': 'total', 'data-field': 'pools.' + pl.name + '.total',
+              'aria-describedby': tid + '-err'}),
+            el('span', {id: tid + '-err', class: 'field-error', 'aria-live': 'polite'})),
           el('td', {'data-label': t('occupied')},
             el('label', {for: oid, class: 'sr-only', text: pl.name + ': ' + t('occupied')}),
-            el('input', {id: oid, type: 'number', min: 0, value: pl.occupied, 'data-count': 'occupied'})),
+            el('input', {id: oid, type: 'number', min: 0, step: 1, required: true, value: pl.occupied,
+              'data-count': 'occupied', 'data-field': 'pools.' + pl.name + '.occupied',
+              'aria-describedby': oid + '-err'}),
+            el('span', {id: oid + '-err', class: 'field-error', 'aria-live': 'polite'})),
           el('td', {'data-label': t('held'), text: pl.held}),
           el('td', {'data-label': t('expected'), text: pl.expected}),
           el('td', {'data-label': t('free'), class: 'pool-free', text: pl.free})));
       });
+      tbody.addEventListener('input', function () {
+        if (editVersion === null) editVersion = s.version;
+      });
       const report = el('button', {type: 'submit', class: 'primary', id: 'report', text: t('report')});
       const still = el('button', {type: 'button', id: 'still-correct', text: t('still_correct')});
-      const form = el('form', {id: 'capacity-form', class: 'card'},
+      const form = el('form', {id: 'capacity-form', class: 'card', novalidate: true},
         el('div', {class: 'table-wrap'}, el('table', {class: 'pools-table'},
           el('thead', null, el('tr', null,
             el('th', {scope: 'col', text: ''}), el('th', {scope: 'col', text: t('total')}),
@@ -1017,6 +1041,20 @@
         el('div', {class: 'actions'}, report, still));
       form.addEventListener('submit', async function (e) {
         e.preventDefault();
+        clearErrors(form);
+        // An empty or partial count is no count: never sent as 0.
+        const bad = Array.prototype.filter.call(tbody.querySelectorAll('input'), function (i) {
+          return !/^\d+$/.test(i.value.trim());
+        });
+        if (bad.length) {
+          bad.forEach(function (i) {
+            i.setAttribute('aria-invalid', 'true');
+            document.getElementById(i.id + '-err').textContent = t('need_count');
+          });
+          bad[0].focus();
+          notice(t('need_count'), true);
+          return;
+        }
         const pools = {};
         tbody.querySelectorAll('tr').forEach(function (tr) {
           pools[tr.getAttribute('data-pool')] = {
@@ -1024,12 +1062,29 @@
             occupied: Number(tr.querySelector('[data-count=occupied]').value)};
         });
         try {
-          const r = await rpc('shelter.capacity', {id: id, pools: pools});
+          // if_version: a report made meanwhile by someone else is not
+          // overwritten unseen.
+          const r = await rpc('shelter.capacity', {id: id, pools: pools,
+            if_version: editVersion !== null ? editVersion : s.version});
+          editVersion = null;
           shelter = r.shelter;
           notice(t('reported'));
           tbody.querySelectorAll('input').forEach(function (i) { i.removeAttribute('data-dirty'); });
           render();
-        } catch (err) { notice(t('error', err.message), true); }
+        } catch (err) {
+          if (err.code === -32009 && err.data && err.data.reason === 'version') {
+            editVersion = null;
+            body.querySelectorAll('#capacity-form input').forEach(function (i) { i.removeAttribute('data-dirty'); });
+            await refresh();
+            notice(t('report_stale'), true);
+            return;
+          }
+          if (err.code === -32602 && err.data && showFieldErrors(form, err)) {
+            notice(t('error', err.message), true);
+            return;
+          }
+          notice(t('error', err.message), true);
+        }
       });
       still.addEventListener('click', async function () {
         try {
@@ -1089,9 +1144,21 @@
       const ul = el('ul', {class: 'cards'});
       ids.forEach(function (rid) {
         const p = map[rid];
+        const on = armed[rid] !== undefined;
         const btn = missing[method] ? null : el('button', {type: 'button', class: 'primary ' + action,
-          'data-request': rid, text: t(action)});
+          id: action + '-' + rid, 'data-request': rid, 'data-armed': on,
+          text: on ? t('confirm_' + action) : t(action)});
         if (btn) btn.addEventListener('click', async function () {
+          // One click arms, a second within 5 s acts: no stray click
+          // marks someone arrived or departed. (Armed outlives a live
+          // re-render.)
+          if (armed[rid] === undefined) {
+            armed[rid] = setTimeout(function () { delete armed[rid]; render(); }, 5000);
+            render();
+            return;
+          }
+          clearTimeout(armed[rid]);
+          delete armed[rid];
           btn.disabled = true;
           try {
             await rpc(method, {request_id: rid});

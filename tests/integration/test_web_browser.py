@@ -394,6 +394,34 @@ def test_a_morning_in_the_browser():
                 "id": "t-shelter-a"})["shelter"]["pools"][0]["occupied"] == 3,
                 what="the reported count")
             b.wait(lambda: b.all(arr), what="the page after the report")
+            # An emptied count is an error at the field, never a 0 sent.
+            b.css("#occupied-main").send_keys(Keys.CONTROL + "a",
+                                              Keys.BACKSPACE)
+            b.wait(lambda: b.css("#occupied-main").get_attribute("value")
+                   == "", what="the count emptied")
+            b.click("#report")
+            b.wait(lambda: b.attr("#occupied-main", "aria-invalid") == "true",
+                   what="the empty count marked")
+            assert "aantal" in b.text("#occupied-main-err")
+            assert admin.call("shelter.get", {"id": "t-shelter-a"})[
+                "shelter"]["pools"][0]["occupied"] == 3
+            # Someone else reports while a count is being typed: the
+            # report is refused as stale, not written over theirs.
+            b.fill("#occupied-main", "2")
+            admin.call("shelter.capacity", {"id": "t-shelter-a", "pools": {
+                "main": {"occupied": 4}}})
+            b.click("#report")
+            b.wait(lambda: "Iemand anders" in b.css("#notice").text,
+                   what="the stale report said")
+            assert admin.call("shelter.get", {"id": "t-shelter-a"})[
+                "shelter"]["pools"][0]["occupied"] == 4
+            b.wait(lambda: b.css("#occupied-main").get_attribute("value")
+                   == "4", what="the new count shown")
+            # Arrived takes a second click: a stray one does nothing.
+            b.click(arr)
+            b.wait(lambda: "Zeker" in b.text(arr), what="the arrival armed")
+            assert coord.call("request.get", {"id": r1["request"]["id"]})[
+                "request"]["status"] == "placed"
             b.click(arr)
             wait_until(lambda: coord.call("request.get", {
                 "id": r1["request"]["id"]})["request"]["status"] == "arrived",
