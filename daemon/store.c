@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include <hiredis/adapters/libevent.h>
-#include <openssl/rand.h>
 
 #include "log.h"
 #include "shelterd.h"
@@ -39,12 +38,15 @@ extern const char store_functions_lua[];
 #define STORE_TICK_MS                 250
 #define STORE_PING_TICKS              4 /* a PING every second */
 
+/* cmd's setup reads, and writes only what is missing (store_reply.c). */
 enum setup_step {
 	SETUP_AUTH,
 	SETUP_ROLE,
 	SETUP_AOF,
 	SETUP_FSYNC,
+	SETUP_SALT_GET,
 	SETUP_SALT,
+	SETUP_LIBRARY,
 	SETUP_LOAD
 };
 
@@ -143,15 +145,6 @@ store_durability_check(void)
 	store_drop("not durable");
 }
 
-/* "yes"/"always" from a CONFIG GET reply [name, value]. */
-static bool
-store_config_is(const redisReply *r, const char *want)
-{
-	return r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-	    r->element[1]->type == REDIS_REPLY_STRING &&
-	    strcmp(r->element[1]->str, want) == 0;
-}
-
 /*
  * A NOAUTH reply to a command at connect without redis.password: Redis
  * wants a password. Reported as that (not as the step that got it: a
@@ -181,6 +174,8 @@ store_noauth(const redisReply *reply)
 	return true;
 }
 
+static void store_setup_write(int step);
+
 static void
 store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -206,8 +201,8 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		store_drop("not master");
 		return;
 	}
-	if (reply->type == REDIS_REPLY_ERROR &&
-	    (step == SETUP_AUTH || step == SETUP_SALT || step == SETUP_LOAD)) {
+	if (reply->type == REDIS_REPLY_ERROR && step != SETUP_AOF &&
+	    step != SETUP_FSYNC) {
 		char buf[200];
 
 		log_escape(reply->str, reply->len, buf, sizeof buf);
@@ -219,9 +214,11 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 			       "redis.password (and redis.user)",
 			    store_st.addr, buf);
 		log_warnx("store: %s failed redis=%s error=%s",
-		    step == SETUP_AUTH       ? "AUTH"
-		        : step == SETUP_SALT ? "SET case_salt"
-		                             : "FUNCTION LOAD",
+		    step == SETUP_AUTH ? "AUTH"
+		        : step == SETUP_SALT || step == SETUP_SALT_GET
+		        ? "case_salt"
+		        : step == SETUP_LOAD ? "FUNCTION LOAD"
+		                             : "FUNCTION LIST",
 		    store_st.addr, buf);
 		store_drop(step == SETUP_AUTH ? "auth" : "setup");
 		return;
@@ -234,8 +231,9 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		store_st.fsync_ok = store_config_is(reply, "always");
 		store_durability_check();
 		break;
+	case SETUP_SALT_GET:
 	case SETUP_SALT:
-		/* SET NX GET: nil when ours was stored, else the one there. */
+		/* GET (nil: none yet), then SET NX GET (nil: ours stored). */
 		if (reply->type == REDIS_REPLY_STRING && reply->len == 64)
 			memcpy(store_st.case_salt, reply->str, 65);
 		else if (reply->type != REDIS_REPLY_NIL) {
@@ -243,12 +241,26 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 			    store_st.prefix);
 			store_st.setup_failed = true;
 			store_drop("case salt");
+			return;
+		} else if (step == SETUP_SALT_GET) {
+			store_setup_write(SETUP_SALT);
+			return;
 		}
+		store_st.salt_ok = true;
 		break;
+	case SETUP_LIBRARY: /* then SETUP_LOAD when it is not this build's */
 	case SETUP_LOAD:
+		if (step == SETUP_LIBRARY &&
+		    !store_library_current(reply, store_functions_lua)) {
+			store_setup_write(SETUP_LOAD);
+			return;
+		}
+		store_st.lib_ok = true;
+		break;
+	}
+	if (store_st.salt_ok && store_st.lib_ok && !store_st.cmd_ready) {
 		store_st.cmd_ready = true;
 		store_maybe_up();
-		break;
 	}
 }
 
@@ -293,20 +305,6 @@ store_aux_auth_cb(redisAsyncContext *ac, void *r, void *privdata)
 	}
 }
 
-/*
- * The id of a stream entry [id, [field, value, ...]], or NULL when it is
- * not one (store_stream.c parses the fields of the entries it delivers).
- */
-static const char *
-store_entry_id(const redisReply *e)
-{
-	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-	    e->element[0]->type != REDIS_REPLY_STRING ||
-	    e->element[1]->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	return e->element[0]->str;
-}
-
 /* The stream's newest id at connect: where a tail from "$" starts. */
 static void
 store_tail_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
@@ -340,6 +338,23 @@ store_setup_send(int step, int argc, const char **argv, const size_t *lens)
 		return -1;
 	p->step = step;
 	return store_send(p, store_setup_cb, argc, argv, lens);
+}
+
+/* The setup's writes, sent only when a read found them needed: our salt
+ * (SET NX GET) or this build's library (FUNCTION LOAD REPLACE). */
+static void
+store_setup_write(int step)
+{
+	char key[256];
+	const char *salt[] = {"SET", key, store_st.case_salt, "NX", "GET"};
+	const char *load[] = {
+	    "FUNCTION", "LOAD", "REPLACE", store_functions_lua};
+
+	snprintf(key, sizeof key, "%scase_salt", store_st.prefix);
+	if (step == SETUP_SALT
+	        ? store_setup_send(SETUP_SALT, 5, salt, NULL) == -1
+	        : store_setup_send(SETUP_LOAD, 4, load, NULL) == -1)
+		store_drop("setup");
 }
 
 /*
@@ -419,30 +434,6 @@ store_open(void)
 	return ac;
 }
 
-/*
- * A fresh random salt in store_st.case_salt (64 hex digits), offered to
- * Redis with SET NX: the first instance's stays, and every instance keys
- * case sets with it. 0, or -1 when the random source fails.
- */
-static int
-store_case_salt_new(void)
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned char r[32];
-	int i;
-
-	if (RAND_bytes(r, sizeof r) != 1) {
-		log_warnx("store: no random bytes for the case salt");
-		return -1;
-	}
-	for (i = 0; i < 32; i++) {
-		store_st.case_salt[2 * i] = digits[r[i] >> 4];
-		store_st.case_salt[2 * i + 1] = digits[r[i] & 0xf];
-	}
-	store_st.case_salt[64] = '\0';
-	return 0;
-}
-
 /* Open both connections to store_st's address and queue their setup. */
 static void
 store_connect_to(void)
@@ -454,16 +445,20 @@ store_connect_to(void)
 	int ac = store_st.user != NULL ? 3 : 2;
 	const char *aof[] = {"CONFIG", "GET", "appendonly"};
 	const char *fsync[] = {"CONFIG", "GET", "appendfsync"};
-	const char *load[] = {
-	    "FUNCTION", "LOAD", "REPLACE", store_functions_lua};
+	const char *list[] = {
+	    "FUNCTION", "LIST", "LIBRARYNAME", "shelterd", "WITHCODE"};
 	char key[256], skey[256];
 	const char *newest[] = {"XREVRANGE", key, "+", "-", "COUNT", "1"};
+	const char *salt[] = {"GET", skey};
 	int i;
-	const char *salt[] = {"SET", skey, store_st.case_salt, "NX", "GET"};
 
 	store_st.cmd_ready = store_st.tail_ready = store_st.aof_ok =
 	    store_st.fsync_ok = store_st.setup_failed = false;
-	if (store_case_salt_new() == -1) {
+	store_st.salt_ok = store_st.lib_ok = store_st.noreplicas = false;
+	/* Offered with SET NX when the store has none: the first instance's
+	 * stays, and every instance keys case sets with it. */
+	if (store_random_hex(store_st.case_salt) == -1) {
+		log_warnx("store: no random bytes for the case salt");
 		store_drop("random");
 		return;
 	}
@@ -482,8 +477,8 @@ store_connect_to(void)
 	        store_setup_send(SETUP_ROLE, 1, role, NULL) == -1) ||
 	    store_setup_send(SETUP_AOF, 3, aof, NULL) == -1 ||
 	    store_setup_send(SETUP_FSYNC, 3, fsync, NULL) == -1 ||
-	    store_setup_send(SETUP_SALT, 5, salt, NULL) == -1 ||
-	    store_setup_send(SETUP_LOAD, 4, load, NULL) == -1) {
+	    store_setup_send(SETUP_SALT_GET, 2, salt, NULL) == -1 ||
+	    store_setup_send(SETUP_LIBRARY, 5, list, NULL) == -1) {
 		store_drop("setup");
 		return;
 	}

@@ -9,11 +9,20 @@
  * replicas have it (fewer: outcome_unknown). A function may also reply
  * in fields (store_call_fields, docs/store.md): the array is passed on
  * undecoded, with the same audited, WAIT and outcome_unknown handling.
+ *
+ * A master that refuses a write with NOREPLICAS (min-replicas-to-write,
+ * its replicas gone or behind) refuses every write until they are back,
+ * and the WAIT behind each would hold the connection STORE_WAIT_MS
+ * first, reads queued behind it. So from then on writes are refused here
+ * at once (-32010 store_unavailable) while ROLE, asked every second,
+ * shows fewer replicas than needed; reads go on.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "log.h"
 #include "store.h"
@@ -31,6 +40,65 @@ const struct store_fn_def store_fns[STORE_FN_COUNT] = {
 /* Below STORE_TIMEOUT_MS, so a slow replica is a WAIT short of acks, not
  * a dropped connection. */
 #define STORE_WAIT_MS 1000
+
+static struct event *ev_role; /* asks ROLE while store_st.noreplicas */
+
+/* ROLE of a master that refused writes: enough replicas again? */
+static void
+store_role_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	const redisReply *reply = r;
+	struct pending *p = privdata;
+	size_t n;
+
+	store_pending_done(p, r);
+	free(p);
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements < 3 || reply->element[2]->type != REDIS_REPLY_ARRAY)
+		return;
+	n = reply->element[2]->elements;
+	if (store_st.noreplicas &&
+	    (long long)n >= (store_st.min_acks > 0 ? store_st.min_acks : 1)) {
+		store_st.noreplicas = false;
+		log_info("store: redis=%s has %zu replica(s) again: writes go "
+		         "on",
+		    store_st.addr, n);
+	}
+}
+
+static void
+store_role_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = {1, 0};
+	const char *av[] = {"ROLE"};
+	struct pending *p;
+
+	if (!store_st.noreplicas)
+		return;
+	if (store_st.up && (p = store_pending_new(PK_ROLE)) != NULL)
+		(void)store_send(p, store_role_cb, 1, av, NULL);
+	evtimer_add(ev_role, &tv);
+}
+
+/* A write got NOREPLICAS: refuse writes until ROLE shows replicas. */
+static void
+store_noreplicas(void)
+{
+	struct timeval tv = {1, 0};
+
+	if (store_st.noreplicas)
+		return;
+	store_st.noreplicas = true;
+	log_warnx("store: redis=%s refuses writes (NOREPLICAS): they get "
+	          "store_unavailable at once until it has its replicas "
+	          "again; reads go on",
+	    store_st.addr);
+	if (ev_role == NULL &&
+	    (ev_role = evtimer_new(store_st.base, store_role_tick, NULL)) ==
+	        NULL)
+		return;
+	evtimer_add(ev_role, &tv);
+}
 
 /* Does fn only read (STORE_FN_READS in store_fn.h)? */
 static bool
@@ -136,6 +204,8 @@ store_fcall_outcome(struct pending *p, redisReply *reply, struct sh_error *err)
 		if (strncmp(reply->str, "READONLY ", 9) == 0)
 			store_drop(
 			    "readonly"); /* a failover: find the master */
+		if (strncmp(reply->str, "NOREPLICAS ", 11) == 0)
+			store_noreplicas();
 		if (store_refused(reply->str))
 			store_unavailable(err);
 		else
@@ -292,13 +362,17 @@ store_wait_cb(redisAsyncContext *ac, void *r, void *privdata)
 	} else if ((res != NULL || f != NULL) &&
 	    (reply == NULL || reply->type != REDIS_REPLY_INTEGER ||
 	        reply->integer < store_st.min_acks)) {
-		log_warnx("store: fcall fn=%s reached %lld of %d replicas; "
-		          "outcome unknown",
-		    p->fn,
-		    reply != NULL && reply->type == REDIS_REPLY_INTEGER
-		        ? reply->integer
-		        : -1LL,
-		    store_st.min_acks);
+		if (reply == NULL)
+			log_warnx("store: fcall fn=%s: the connection was lost "
+			          "before its WAIT answered; outcome unknown",
+			    p->fn);
+		else
+			log_warnx("store: fcall fn=%s reached %lld of %d "
+			          "replicas; outcome unknown",
+			    p->fn,
+			    reply->type == REDIS_REPLY_INTEGER ? reply->integer
+			                                       : -1LL,
+			    store_st.min_acks);
 		json_decref(res);
 		res = NULL;
 		f = NULL; /* p->fields is freed with p */
@@ -374,7 +448,8 @@ store_fcall_send(enum store_fn fn, int argc, const char *const *argv,
 		store_internal(err);
 		return -1;
 	}
-	if (!store_st.up || store_st.cmd == NULL)
+	if (!store_st.up || store_st.cmd == NULL ||
+	    (store_st.noreplicas && !store_fn_reads(fn)))
 		return store_unavailable(err);
 	if (argc > STORE_FCALL_MAXARGS) {
 		store_internal(err);

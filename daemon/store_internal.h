@@ -33,7 +33,15 @@
  * calls per fsync. */
 #define STORE_AUX 3
 
-enum pending_kind { PK_SETUP, PK_PING, PK_FCALL, PK_RANGE, PK_WAIT, PK_REPLY };
+enum pending_kind {
+	PK_SETUP,
+	PK_PING,
+	PK_FCALL,
+	PK_RANGE,
+	PK_WAIT,
+	PK_REPLY,
+	PK_ROLE
+};
 
 /* The most values a reply in fields has (store_call_fields): shd_capacity's
  * kind, audited, a shelter's row of MODEL_POOL_MAX pools and its JSON. */
@@ -102,7 +110,9 @@ struct store_state {
 	struct pending_list pending;
 	bool cmd_ready, tail_ready, up, announced, ever_up, stopping;
 	bool aof_ok, fsync_ok, failing;
-	bool setup_failed; /* a setup step failed: the rest is moot */
+	bool setup_failed;    /* a setup step failed: the rest is moot */
+	bool salt_ok, lib_ok; /* cmd's setup has the salt, the library */
+	bool noreplicas;      /* a write got NOREPLICAS: see store_fcall.c */
 	unsigned backoff_ms;
 	struct event *ev_reset, *ev_retry, *ev_tick;
 	unsigned ticks;
@@ -160,6 +170,12 @@ int store_send_on(redisAsyncContext *ac, struct pending *p, redisCallbackFn *fn,
 void store_pending_done(struct pending *p, redisReply *reply);
 /* Drop both connections at the next safe point, then reconnect. */
 void store_drop(const char *why);
+
+/* What a connection's setup reads from replies (store_check.c). */
+bool store_config_is(const redisReply *r, const char *want);
+bool store_library_current(const redisReply *r, const char *code);
+int store_random_hex(char out[65]);
+const char *store_entry_id(const redisReply *e);
 
 /* "PREFIXevents" into buf. Returns buf. */
 char *store_events_key(char *buf, size_t len);

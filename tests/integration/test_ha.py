@@ -142,3 +142,88 @@ def test_failover_loses_no_acknowledged_write():
             assert (p["held"], p["expected"]) == (held, placed), (p, held,
                                                                   placed)
             assert p["held"] + p["expected"] + p["occupied"] <= p["total"]
+
+
+def test_losing_the_replica_refuses_writes_at_once_and_reads_go_on():
+    # The master refuses writes without its replica (min-replicas-to-write
+    # 1: NOREPLICAS). The daemon refuses them at once from then on (no
+    # WAIT of a second each, stacked until the watchdog dropped the
+    # store) and keeps serving reads; writes come back with the replica.
+    with Node() as m, Node(m) as rep:
+        wait_synced(rep)
+        seed = [shelter(DEFAULT_SHELTER_ID, total=5)]
+        with Daemon(m, shelters=seed,
+                    redis_conf={"min_replicas_ack": 1}) as d:
+            c = d.client("coordinator")
+            rid = c.call("request.submit", {
+                "request": request("RL-1")})["request"]["id"]
+            rep.kill()
+
+            def refused():
+                try:
+                    c.call("request.submit", {"request": request("RL-2")})
+                except RpcError as e:
+                    assert e.code == -32010, e
+                    return e.reason == "store_unavailable"
+                return False
+            wait_until(refused, 10, 0.1, "writes refused without a replica")
+            end = time.monotonic() + 4
+            while time.monotonic() < end:
+                assert c.call("request.get", {"id": rid})["request"][
+                    "ref"] == "RL-1"
+                assert c.call("stats.get")["shelters"] == 1
+                try:
+                    c.call("request.cancel", {"id": rid, "reason": "x"})
+                    raise AssertionError("a write went through")
+                except RpcError as e:
+                    assert (e.code, e.reason) == (-32010,
+                                                  "store_unavailable"), e
+                time.sleep(0.1)
+            log = d.log_text()
+            assert "refuses writes (NOREPLICAS)" in log
+            assert "no reply for" not in log, log[-3000:]
+            rep.start()
+            wait_synced(rep)
+
+            def writes_back():
+                try:
+                    c.call("request.submit", {"request": request("RL-3")})
+                    return True
+                except RpcError as e:
+                    assert e.code == -32010, e
+                    return False
+            wait_until(writes_back, 15, 0.2, "writes with the replica back")
+            assert "replica(s) again" in d.log_text()
+
+
+def test_after_a_failover_reads_are_served_before_writes():
+    # The master is lost for good: the new one has no replica, so it
+    # refuses writes. Reads are served from it all the same (the
+    # daemon's connect writes nothing that is already there).
+    with Node() as m, Node(m) as rep, Sentinels(m, 3) as sen:
+        wait_synced(rep)
+        wait_until(sen.know_replicas, 45, 0.1,
+                   "the sentinels to see the replica and each other")
+        seed = [shelter(DEFAULT_SHELTER_ID, total=5)]
+        with Daemon(m, shelters=seed,
+                    redis_conf=sen.redis_conf(min_replicas_ack=1)) as d:
+            c = d.client("coordinator")
+            rid = c.call("request.submit", {
+                "request": request("FO-1")})["request"]["id"]
+            m.kill()
+            wait_until(lambda: sen.master_port() == rep.port, 30, 0.1,
+                       "the sentinels to switch")
+
+            def reads():
+                try:
+                    return c.call("request.get", {"id": rid})[
+                        "request"]["ref"] == "FO-1"
+                except RpcError as e:
+                    assert e.code == -32010, e
+                    return False
+            wait_until(reads, 15, 0.2, "reads from the new master")
+            try:
+                c.call("request.submit", {"request": request("FO-2")})
+                raise AssertionError("a write without a replica")
+            except RpcError as e:
+                assert e.code == -32010, e
