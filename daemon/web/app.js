@@ -648,11 +648,20 @@
       }
       catch (e) { clear(body); body.append(el('p', {text: t('error', e.message)})); return; }
       clear(body);
-      const reasonIn = el('input', {id: 'cancel-reason', type: 'text', maxlength: 500});
+      const reasonIn = el('input', {id: 'cancel-reason', type: 'text', maxlength: 500,
+        'aria-describedby': 'cancel-reason-err'});
+      const reasonErr = el('span', {id: 'cancel-reason-err', class: 'field-error', 'aria-live': 'polite'});
       const cancel = el('button', {type: 'button', class: 'danger', id: 'cancel-request',
         text: t('cancel_request')});
       cancel.addEventListener('click', async function () {
-        if (!reasonIn.value.trim()) { reasonIn.focus(); notice(t('reason_required'), true); return; }
+        // The error at the field: the notice may be scrolled away.
+        if (!reasonIn.value.trim()) {
+          reasonIn.setAttribute('aria-invalid', 'true');
+          reasonErr.textContent = t('reason_required');
+          reasonIn.focus();
+          notice(t('reason_required'), true);
+          return;
+        }
         try {
           await rpc('request.cancel', {id: r.id, reason: reasonIn.value.trim()});
           notice(t('cancelled'));
@@ -669,7 +678,8 @@
       if (['waiting', 'proposed', 'placed'].includes(r.status))
         body.append(el('div', {class: 'actions'},
           el('div', {class: 'field inline'},
-            el('label', {for: 'cancel-reason', text: t('cancel_reason')}), reasonIn), cancel));
+            el('label', {for: 'cancel-reason', text: t('cancel_reason')}), reasonIn, reasonErr),
+          cancel));
     }
 
     openStream(['proposals', 'requests'], function (ev) {
@@ -823,9 +833,12 @@
       result.textContent = '';
       try {
         const res = await rpc('request.submit', {request: build()});
-        result.textContent = t('submitted', res.request.ref, resultText(res));
+        result.textContent = t(res.duplicate ? 'submitted_dup' : 'submitted',
+          res.request.ref, resultText(res));
       } catch (err) {
-        if (err.code !== -32602 || !showFieldErrors(form, err, ''))
+        // -32009 ref_conflict names its field (ref) too.
+        if ((err.code !== -32602 && err.code !== -32009) || !err.data ||
+            !showFieldErrors(form, err, ''))
           result.textContent = t('error', err.message);
         else result.textContent = t('field_error');
       }
@@ -979,7 +992,7 @@
       }
       results.forEach(function (res) {
         list.append(el('li', {text: res.error ? res.ref + ': ' + res.error.message
-          : t('submitted', res.request.ref, resultText(res))}));
+          : t(res.duplicate ? 'submitted_dup' : 'submitted', res.request.ref, resultText(res))}));
       });
       result.append(el('p', {text: t('batch_done', results.filter(function (r) { return !r.error; }).length)}), list);
     });
@@ -1172,8 +1185,10 @@
             if (err.code === -32601) render();
           }
         });
+        // The request id and since when tell two alike households apart.
         ul.append(el('li', {class: 'card', 'data-request': rid},
           el('p', null, el('strong', {text: t('pool', p.pool)}), ' · ' + household(p.household || {})),
+          el('p', {class: 'muted', text: rid + (p.since ? ' · ' + fmtTime(p.since) : '')}),
           btn));
       });
       return el('section', {id: sid, 'aria-labelledby': sid + '-h'},

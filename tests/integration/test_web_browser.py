@@ -323,6 +323,25 @@ def test_a_morning_in_the_browser():
             b.wait(lambda: b.css("#f-person-age").get_attribute(
                 "aria-invalid") == "true", what="the field error")
             assert b.css("#f-person-age-err").text
+            # Every label is words, none a raw key.
+            raw = b.d.execute_script("""return Array.from(
+                document.querySelectorAll('label')).map(function (l) {
+                return l.textContent; }).filter(function (x) {
+                return /^f_|_km$/.test(x); });""")
+            assert raw == [], raw
+            # Submitted, then again: the second says it was there already;
+            # the same ref with another age is marked at the ref.
+            b.fill("#f-person-age", "30")
+            b.click("#submit-one")
+            b.wait(lambda: b.css("#new-result").text.startswith("Aanvraag"),
+                   what="the submission")
+            b.click("#submit-one")
+            b.wait(lambda: "al ingediend" in b.css("#new-result").text,
+                   what="the duplicate said")
+            b.fill("#f-person-age", "31")
+            b.click("#submit-one")
+            b.wait(lambda: b.attr("#f-ref", "aria-invalid") == "true",
+                   what="the ref conflict at the ref")
             case = unique_ref("RAID")
             b.css("#raid-safety-case").send_keys(case)
             Select(b.css("#raid-exploitation-sector")).select_by_value(
