@@ -142,6 +142,10 @@
     if (!session) return;
     session = null;
     closeStream();
+    // Kept for the login that follows (logout drops it: another person).
+    const main = document.getElementById('main');
+    if (shown === '#/new' && main.querySelector('#new-form')) keepDraft(main);
+    shown = null;
     showLogin(t('expired'));
   }
 
@@ -1487,21 +1491,52 @@
 
   /* -- routing ---------------------------------------------------------------- */
 
+  /* What was typed into the new-request page, kept in memory (never in
+   * storage) while it is rebuilt: a language switch, another tab and
+   * back, a login after the session expired. Keyed by element id, or by
+   * name and value for the care checkboxes. */
+  let draft = null, shown = null;
+
+  function draftKey(e) {
+    return e.id || (e.type === 'checkbox' ? 'cb:' + e.name + ':' + e.value : null);
+  }
+
+  function keepDraft(main) {
+    draft = {};
+    main.querySelectorAll('input, select, textarea').forEach(function (e) {
+      const k = draftKey(e);
+      if (k) draft[k] = e.type === 'checkbox' ? e.checked : e.value;
+    });
+  }
+
+  function restoreDraft(main) {
+    if (!draft) return;
+    main.querySelectorAll('input, select, textarea').forEach(function (e) {
+      const k = draftKey(e);
+      if (!k || !(k in draft)) return;
+      if (e.type === 'checkbox') e.checked = draft[k];
+      else if (e.value !== draft[k]) { e.value = draft[k]; e.setAttribute('data-dirty', ''); }
+    });
+  }
+
   function route() {
+    const main = document.getElementById('main');
+    if (shown === '#/new' && main.querySelector('#new-form')) keepDraft(main);
+    shown = null;
     if (!session) { showLogin(); return; }
     if (typeof view === 'function') view();
     view = null;
     closeStream();
     notice('');
     setChrome();
-    const main = document.getElementById('main');
     clear(main);
     const h = location.hash || defaultRoute();
+    shown = h;
     const staff = session.role === 'admin' || session.role === 'coordinator';
     if (h.startsWith('#/request/') && staff)
       view = viewRequest(main, decodeURIComponent(h.slice('#/request/'.length)));
     else if (h === '#/work' && staff) view = viewWork(main);
-    else if (h === '#/new' && staff) viewNew(main);
+    else if (h === '#/new' && staff) { viewNew(main); restoreDraft(main); }
     else if (h === '#/reports' && (staff || session.role === 'service')) viewReports(main);
     else if (h === '#/shelter' && session.role === 'shelter') viewShelter(main);
     else if (session.role !== 'shelter') view = viewBoard(main);
@@ -1518,6 +1553,8 @@
       await fetch('/logout', {method: 'POST', credentials: 'same-origin',
         headers: {'X-CSRF-Token': session ? session.csrf : ''}});
       session = null;
+      draft = null;
+      shown = null;
       closeStream();
       location.hash = '';
       showLogin();

@@ -342,6 +342,19 @@ def test_a_morning_in_the_browser():
             b.click("#submit-one")
             b.wait(lambda: b.attr("#f-ref", "aria-invalid") == "true",
                    what="the ref conflict at the ref")
+            # What was typed survives a language switch and another tab.
+            typed = b.css("#f-ref").get_attribute("value")
+            Select(b.css("#lang")).select_by_value("en")
+            b.wait(lambda: b.css("#f-person-age").get_attribute("value")
+                   == "31", what="the form kept in English")
+            assert b.css("#f-ref").get_attribute("value") == typed
+            b.click("#nav-work")
+            b.wait(lambda: not b.all("#f-ref"), what="the worklist")
+            b.click("#nav-new")
+            b.wait(lambda: b.all("#f-ref") and b.css("#f-ref").get_attribute(
+                "value") == typed, what="the form kept across tabs")
+            Select(b.css("#lang")).select_by_value("nl")
+            b.wait(lambda: b.all("#f-ref"), what="the form in Dutch")
             case = unique_ref("RAID")
             b.css("#raid-safety-case").send_keys(case)
             Select(b.css("#raid-exploitation-sector")).select_by_value(
