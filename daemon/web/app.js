@@ -727,7 +727,7 @@
   /* Show a -32602 at its field(s): data.errors, or data.field. */
   function showFieldErrors(root, err, prefix, byRow) {
     const list = err.data.errors || [{field: err.data.field, message: err.message}];
-    let shown = false;
+    let any = false;
     list.forEach(function (e) {
       if (!e.field) return;
       let f = e.field, scope = root;
@@ -735,20 +735,26 @@
       if (m && byRow) { scope = byRow(Number(m[1])); f = m[2]; }
       if (prefix && f.startsWith(prefix)) f = f.slice(prefix.length);
       if (!scope) return;
-      let input = null;
-      const parts = f.split('.');
-      while (parts.length && !input) {
-        input = scope.querySelector('[data-field="' + CSS.escape(parts.join('.')) + '"]');
-        parts.pop();
-      }
+      const find = function (within) {
+        let found = null;
+        const parts = f.split('.');
+        while (parts.length && !found) {
+          found = within.querySelector('[data-field="' + CSS.escape(parts.join('.')) + '"]');
+          parts.pop();
+        }
+        return found;
+      };
+      // A row's error in a field all rows share (a raid's case, its
+      // municipality) is shown at that shared field.
+      const input = find(scope) || (scope !== root ? find(root) : null);
       if (!input) return;
       input.setAttribute('aria-invalid', 'true');
       const box = document.getElementById(input.id + '-err');
       if (box) box.textContent = e.message || err.message;
-      if (!shown) input.focus();
-      shown = true;
+      if (!any) input.focus();
+      any = true;
     });
-    return shown;
+    return any;
   }
 
   function resultText(res) {
@@ -894,8 +900,19 @@
       tbody.append(tr);
     }
 
+    /* The rows anyone typed into (an empty row is left out, not an
+     * error), in order; rowAt(i) is the row of the i-th request sent. */
+    let sent = [];
+    function filled() {
+      return Array.from(tbody.querySelectorAll('tr')).filter(function (tr) {
+        return ['ref', 'person.age', 'person.languages', 'needs'].some(function (f) {
+          return tr.querySelector('[data-field="' + f + '"]').value.trim() !== '';
+        });
+      });
+    }
     function build() {
-      return Array.from(tbody.querySelectorAll('tr')).map(function (tr) {
+      sent = filled();
+      return sent.map(function (tr) {
         const get = function (f) { return tr.querySelector('[data-field="' + f + '"]').value.trim(); };
         const r = {ref: get('ref'), program: 'any',
           person: {gender: get('person.gender'), age: get('person.age') === '' ? null : Number(get('person.age'))},
@@ -944,7 +961,7 @@
     shared.urgency.value = 'immediate';
     for (let i = 0; i < 3; i++) addRow();
 
-    const rowAt = function (i) { return tbody.querySelectorAll('tr')[i]; };
+    const rowAt = function (i) { return sent[i]; };
     form.addEventListener('submit', async function (e) {
       e.preventDefault();
       clearErrors(form);

@@ -378,6 +378,16 @@ def test_a_morning_in_the_browser():
             assert not [r for r in coord.call("request.list", {
                 "limit": 500})["requests"] if r["ref"] in refs]
             b.css("#raid-1-person-age").send_keys("26")
+            # A shared field's error is shown at the shared field.
+            muni = "#raid-exploitation-location-municipality"
+            b.fill(muni, "Atlantis")
+            b.click("#raid-submit")
+            b.wait(lambda: b.attr(muni, "aria-invalid") == "true",
+                   what="the error at the shared municipality")
+            assert b.text(muni + "-err")
+            b.fill(muni, "Utrecht")
+            # An empty row is left out, not an error.
+            b.click("#raid-add")
             b.shot("new-request")
             b.click("#raid-submit")
             b.wait(lambda: len(b.all("#raid-results li")) == 3, timeout=10,
