@@ -148,6 +148,35 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A warning that comes back at every retry while its cause lasts (a
+ * reconnect every 100 ms to 1 s): logged as a warning when its text
+ * differs from the last one logged so, or LOG_AGAIN_S after it; in
+ * between at debug level.
+ */
+#define LOG_AGAIN_S 60
+void
+log_warnx_again(const char *fmt, ...)
+{
+	static char last[512];
+	static struct timespec at;
+	struct timespec now;
+	char msg[sizeof last];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (strcmp(msg, last) == 0 && now.tv_sec - at.tv_sec < LOG_AGAIN_S) {
+		log_debug("%s (again)", msg);
+		return;
+	}
+	memcpy(last, msg, sizeof last);
+	at = now;
+	log_warnx("%s", msg);
+}
+
 /* An informational message. */
 void
 log_info(const char *fmt, ...)

@@ -14,6 +14,10 @@ void log_init(enum log_level level);
 void log_set_level(enum log_level level);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_warnx, but the same text again within a minute at debug level (a
+ * warning that every retry repeats). */
+void log_warnx_again(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...)

@@ -139,8 +139,8 @@ store_durability_check(void)
 		       "appendfsync always in redis.conf (or CONFIG SET them), "
 		       "or set redis.require_durable: false for a demo",
 		    store_st.addr);
-	log_warnx("store: redis=%s is no longer durable (need appendonly "
-	          "yes, appendfsync always); treating the store as down",
+	log_warnx_again("store: redis=%s is no longer durable (need appendonly "
+	                "yes, appendfsync always); treating the store as down",
 	    store_st.addr);
 	store_drop("not durable");
 }
@@ -167,8 +167,9 @@ store_noauth(const redisReply *reply)
 		fatalx("store: redis=%s requires AUTH error=%s: set "
 		       "redis.password (and redis.user)",
 		    store_st.addr, buf);
-	log_warnx("store: redis=%s requires AUTH error=%s: set redis.password "
-	          "(and redis.user)",
+	log_warnx_again(
+	    "store: redis=%s requires AUTH error=%s: set redis.password "
+	    "(and redis.user)",
 	    store_st.addr, buf);
 	store_drop("auth");
 	return true;
@@ -213,7 +214,7 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 			fatalx("store: redis=%s refused AUTH error=%s: check "
 			       "redis.password (and redis.user)",
 			    store_st.addr, buf);
-		log_warnx("store: %s failed redis=%s error=%s",
+		log_warnx_again("store: %s failed redis=%s error=%s",
 		    step == SETUP_AUTH ? "AUTH"
 		        : step == SETUP_SALT || step == SETUP_SALT_GET
 		        ? "case_salt"

@@ -307,6 +307,32 @@ def test_refuses_non_durable_redis_unless_allowed():
             c.close()
 
 
+def test_a_store_no_longer_durable_is_warned_of_once_per_minute():
+    # Redis stops being durable: every reconnect finds it so (each 100 ms
+    # to 1 s). The warning is logged once; the retries say it again at
+    # debug level only. Durable again, the store comes back.
+    with Env() as env:
+        r, d = env.redis, env.daemon
+        c = env.client("coordinator")
+        r.cmd("CONFIG", "SET", "appendfsync", "everysec")
+        r.cmd("CLIENT", "KILL", "TYPE", "normal")
+        wait_until(lambda: d.log_text().count("(again)") >= 2, 10, 0.1,
+                   "the retries")
+        warned = [ln for ln in d.log_text().splitlines()
+                  if " warn " in ln and "no longer durable" in ln]
+        assert len(warned) == 1, warned
+        r.cmd("CONFIG", "SET", "appendfsync", "always")
+
+        def back():
+            try:
+                return c.call("stats.get")["shelters"] >= 0
+            except RpcError:
+                return False
+            except ConnectionClosed:
+                return False
+        wait_until(back, 10, 0.2, "the store durable again")
+
+
 def test_sighup_reload_keeps_old_config_when_invalid():
     with Env() as env:
         d = env.daemon
