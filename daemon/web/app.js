@@ -493,8 +493,9 @@
       const err = el('span', {id: reasonId + '-err', class: 'field-error', role: 'alert'});
       const scores = el('ul', {class: 'scores', 'aria-label': t('score', p.score)});
       Object.keys(p.scores || {}).sort().forEach(function (k) {
-        scores.append(el('li', null, el('span', {text: k}), ' ',
-          el('meter', {min: 0, max: 100, value: p.scores[k], 'aria-label': k}),
+        const name = t('sc_' + k) === 'sc_' + k ? k : t('sc_' + k);
+        scores.append(el('li', null, el('span', {text: name}), ' ',
+          el('meter', {min: 0, max: 100, value: p.scores[k], 'aria-label': name}),
           ' ' + p.scores[k]));
       });
       const dist = p.distance_km
@@ -694,10 +695,16 @@
 
   /* -- new request and raid batch ------------------------------------------ */
 
+  /* The words for a value of a field (v_FIELD_VALUE), else the value. */
+  function valueText(name, v) {
+    const k = 'v_' + name.split('.').pop() + '_' + v;
+    return t(k) === k ? v : t(k);
+  }
+
   function selectOf(id, name, values, labelKey) {
     return el('select', {id: id, 'data-field': name},
       values.map(function (v) {
-        return el('option', {value: v, text: v === '' ? '–' : labelKey ? t(labelKey + v) : v});
+        return el('option', {value: v, text: v === '' ? '–' : labelKey ? t(labelKey + v) : valueText(name, v)});
       }));
   }
 
@@ -780,7 +787,7 @@
       el('legend', {text: t('f_needs')}),
       CARE.map(function (c) {
         return el('label', {class: 'check'},
-          el('input', {type: 'checkbox', value: c, name: 'needs'}), ' ' + c);
+          el('input', {type: 'checkbox', value: c, name: 'needs'}), ' ' + t('care_' + c));
       }), el('span', {id: 'f-needs-err', class: 'field-error'}));
     const result = el('div', {id: 'new-result', role: 'status', 'aria-live': 'polite'});
     form.append(el('h2', {text: t('one_request')}),

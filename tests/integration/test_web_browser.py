@@ -329,6 +329,12 @@ def test_a_morning_in_the_browser():
                 return l.textContent; }).filter(function (x) {
                 return /^f_|_km$/.test(x); });""")
             assert raw == [], raw
+            # ... and values are words too, not the protocol's codes.
+            assert b.css('#f-urgency option[value="immediate"]').text == \
+                "direct"
+            assert b.css('#f-residence option[value="b8_permit"]').text == \
+                "B8-vergunning"
+            assert "psychiatrisch" in b.text("#f-needs")
             # Submitted, then again: the second says it was there already;
             # the same ref with another age is marked at the ref.
             b.fill("#f-person-age", "30")
