@@ -627,18 +627,41 @@
     const body = el('div', {id: 'request-detail'});
     main.append(el('p', null, el('a', {href: '#/work', text: t('back')})), body);
 
+    /* A field's name in words where the page has them (f_KEY). */
+    function keyText(k) {
+      return t('f_' + k) === 'f_' + k ? k : t('f_' + k);
+    }
+
+    /* The request's history as a table: when, what, proposal, shelter. */
+    function historyTable(h) {
+      const tbody = el('tbody');
+      h.forEach(function (e) {
+        const what = t('st_' + e.what) === 'st_' + e.what ? e.what : t('st_' + e.what);
+        tbody.append(el('tr', null, el('td', {text: fmtTime(e.at)}), el('td', {text: what}),
+          el('td', {text: e.proposal_id || '–'}),
+          el('td', {text: e.shelter_id ? shelterLabel(e.shelter_id) : '–'})));
+      });
+      return el('div', {class: 'table-wrap'}, el('table', {class: 'history'},
+        el('thead', null, el('tr', null, el('th', {scope: 'col', text: t('h_at')}),
+          el('th', {scope: 'col', text: t('h_what')}), el('th', {scope: 'col', text: t('h_proposal')}),
+          el('th', {scope: 'col', text: t('col_shelter')}))), tbody));
+    }
+
     function dl(obj, prefix) {
       const d = el('dl', {class: 'detail'});
       Object.keys(obj).forEach(function (k) {
         const v = obj[k];
         if (v === null || v === undefined) return;
-        if (typeof v === 'object' && !Array.isArray(v)) {
-          d.append(el('dt', {text: prefix + k}), el('dd', null, dl(v, '')));
+        if (k === 'history' && Array.isArray(v)) {
+          d.append(el('dt', {text: t('h_title')}), el('dd', null, historyTable(v)));
+        } else if (typeof v === 'object' && !Array.isArray(v)) {
+          d.append(el('dt', {text: prefix + keyText(k)}), el('dd', null, dl(v, '')));
         } else {
-          d.append(el('dt', {text: prefix + k}),
+          d.append(el('dt', {text: prefix + keyText(k)}),
             el('dd', {text: Array.isArray(v) ? v.map(function (x) {
-              return typeof x === 'object' ? JSON.stringify(x) : x;
-            }).join(', ') : String(v)}));
+              return typeof x === 'object' ? JSON.stringify(x)
+                : k === 'needs' || k === 'prefers' ? t('care_' + x) : x;
+            }).join(', ') : typeof v === 'boolean' ? t(v ? 'yes' : 'no') : valueText(k, String(v))}));
         }
       });
       return d;
@@ -678,7 +701,7 @@
         el('p', null, el('span', {class: 'badge', 'data-status': r.status, text: t('st_' + r.status)}),
           r.escalated ? ' ' : null, escalatedBadge(r)),
         ex ? el('section', {id: 'detail-why', class: 'card', 'aria-labelledby': 'detail-why-h'},
-          el('h2', {id: 'detail-why-h', text: t('why_title')}), explanationNodes(ex)) : null,
+          el('h2', {id: 'detail-why-h', text: t('why_title')}), explanationNodes(ex)) : '',
         dl(r, ''));
       if (['waiting', 'proposed', 'placed'].includes(r.status))
         body.append(el('div', {class: 'actions'},

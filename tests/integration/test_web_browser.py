@@ -313,6 +313,16 @@ def test_a_morning_in_the_browser():
                    timeout=10, what="the detail page")
             assert b.attr("#request-detail [data-status]",
                           "data-status") == "placed"
+            # Its history is a table in words, no data dump: no stray
+            # "null", no JSON, and it fits a phone.
+            b.wait(lambda: len(b.all("#request-detail table.history tbody tr"))
+                   >= 3, what="the history table")
+            page = b.text("#request-detail")
+            assert "ingediend" in page and "geaccepteerd" in page, page
+            assert "null" not in page and '{"' not in page, page
+            b.viewport(400, 800)
+            b.fits(400)
+            b.viewport(1280, 800)
 
             # -- new request: a field error, then a raid batch -------------
             b.click("#nav-new")
