@@ -208,7 +208,9 @@
   function closeStream() {
     if (stream) stream.close();
     stream = null;
-    document.getElementById('live').textContent = '';
+    const live = document.getElementById('live');
+    live.textContent = '';
+    live.className = 'live'; /* no bare dot on a page without a stream */
   }
 
   function openStream(topics, onEvent, since) {
@@ -527,6 +529,10 @@
           reload();
         } catch (e) { err.textContent = e.message; reject.disabled = false; }
       });
+      // Enter in the reason rejects, as the button does.
+      reason.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter') { e.preventDefault(); reject.click(); }
+      });
       return el('li', {class: 'card' + (r.escalated ? ' escalated' : ''), 'data-request': r.id},
         el('h3', null, refLink(r), ' → ', el('span', {class: 'shelter', text: shelterLabel(p.shelter_id)}),
           r.escalated ? ' ' : null, escalatedBadge(r)),
@@ -834,6 +840,9 @@
       needs,
       el('button', {type: 'submit', class: 'primary', id: 'submit-one', text: t('submit')}),
       result);
+    // The ref is pseudonymous: say so where it is typed.
+    v.ref.parentNode.append(el('span', {id: 'f-ref-hint', class: 'muted', text: t('ref_hint')}));
+    v.ref.setAttribute('aria-describedby', 'f-ref-err f-ref-hint');
     // Labels for the nested location fields.
     form.querySelector('label[for="f-exploitation-location-municipality"]').textContent = t('f_exploitation');
     form.querySelector('label[for="f-preferred_location-municipality"]').textContent = t('f_preferred');
@@ -1586,8 +1595,16 @@
     else if (h === '#/new' && staff) { viewNew(main); restoreDraft(main); }
     else if (h === '#/reports' && (staff || session.role === 'service')) viewReports(main);
     else if (h === '#/shelter' && session.role === 'shelter') viewShelter(main);
-    else if (session.role !== 'shelter') view = viewBoard(main);
+    else if (session.role !== 'shelter' && (h === '#/board' || h === defaultRoute()))
+      view = viewBoard(main);
     else { location.hash = defaultRoute(); return; }
+    // A new page: focus its heading, so a screen reader says where it is.
+    const h1 = main.querySelector('h1');
+    if (h1 && document.activeElement && document.activeElement.closest &&
+        document.activeElement.closest('nav')) {
+      h1.setAttribute('tabindex', '-1');
+      h1.focus();
+    }
   }
 
   async function start() {

@@ -289,7 +289,8 @@ def test_a_morning_in_the_browser():
             assert err == "Geef een reden.", err
             b.fill("#reason-%s" % r2["proposal"]["id"],
                    "past niet bij de hulpvraag")
-            b.click(rej)
+            # Enter in the reason rejects, as the button does.
+            b.css("#reason-%s" % r2["proposal"]["id"]).send_keys(Keys.ENTER)
             wait_until(lambda: coord.call("request.get", {
                 "id": r2["request"]["id"]})["request"]["proposal"] is None or
                 coord.call("request.get", {"id": r2["request"]["id"]})[
@@ -327,6 +328,9 @@ def test_a_morning_in_the_browser():
             # -- new request: a field error, then a raid batch -------------
             b.click("#nav-new")
             b.wait(lambda: b.all("#f-ref"), what="the form")
+            assert "nooit een naam" in b.text("#f-ref-hint")
+            # A page without a stream shows no live dot.
+            assert "on" not in b.attr("#live", "class").split()
             b.css("#f-ref").send_keys(unique_ref("ONE"))
             b.css("#f-person-age").send_keys("200")
             b.click("#submit-one")
