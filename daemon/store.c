@@ -202,8 +202,10 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		store_drop("not master");
 		return;
 	}
+	/* A FUNCTION LIST refused (an ACL from before it was needed) is
+	 * answered with the FUNCTION LOAD of old, below. */
 	if (reply->type == REDIS_REPLY_ERROR && step != SETUP_AOF &&
-	    step != SETUP_FSYNC) {
+	    step != SETUP_FSYNC && step != SETUP_LIBRARY) {
 		char buf[200];
 
 		log_escape(reply->str, reply->len, buf, sizeof buf);
@@ -218,8 +220,7 @@ store_setup_cb(redisAsyncContext *ac, void *r, void *privdata)
 		    step == SETUP_AUTH ? "AUTH"
 		        : step == SETUP_SALT || step == SETUP_SALT_GET
 		        ? "case_salt"
-		        : step == SETUP_LOAD ? "FUNCTION LOAD"
-		                             : "FUNCTION LIST",
+		        : "FUNCTION LOAD",
 		    store_st.addr, buf);
 		store_drop(step == SETUP_AUTH ? "auth" : "setup");
 		return;

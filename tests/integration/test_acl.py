@@ -76,3 +76,20 @@ def test_shelterd_works_as_the_acl_user_and_nothing_more():
         got = as_user(r, "FCALL", "shd_request_get", "0", "other:", "x", "")
         assert isinstance(got, RedisError) and \
             "can't access" in str(got), got
+
+
+def test_an_acl_from_before_function_list_still_works():
+    # An operator's ACL from an older release has no +function|list: the
+    # connect's FUNCTION LIST is refused, and the library is loaded as it
+    # was then; calls work.
+    with Redis() as r:
+        rules, digest = acl_rules()
+        rules = [("#" + digest) if x == "#PASSWORD_SHA256" else x
+                 for x in rules if x != "+function|list"]
+        assert r.cmd("ACL", "SETUSER", "shelterd", *rules) == "OK"
+        with Daemon(r, shelters=[shelter(DEFAULT_SHELTER_ID, total=2)],
+                    redis_conf={"user": "shelterd",
+                                "password": PASSWORD}) as d:
+            c = d.client("coordinator")
+            a = c.call("request.submit", {"request": request("OLD-ACL")})
+            assert a["proposal"] is not None
