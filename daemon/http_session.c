@@ -39,7 +39,6 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "shelter/bucket.h"
 
@@ -49,6 +48,7 @@
 #include "http_internal.h"
 #include "log.h"
 #include "metrics.h"
+#include "random.h"
 #include "shelterd.h"
 
 #define SESSION_COOKIE "shelterd_session"
@@ -74,23 +74,6 @@ struct keyed_bucket {
 static LIST_HEAD(, session) sessions = LIST_HEAD_INITIALIZER(sessions);
 static int nsessions;
 static struct keyed_bucket buckets[BUCKET_MAX];
-
-static int
-session_random_hex(char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned char r[32];
-	int i;
-
-	if (RAND_bytes(r, sizeof r) != 1)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = digits[r[i] >> 4];
-		out[2 * i + 1] = digits[r[i] & 0xf];
-	}
-	out[64] = '\0';
-	return 0;
-}
 
 static void
 session_free(struct session *s)
@@ -378,9 +361,8 @@ http_session_login(struct evhttp_request *req)
 		return;
 	}
 	session_sweep();
-	if ((s = calloc(1, sizeof *s)) == NULL ||
-	    session_random_hex(s->id) == -1 ||
-	    session_random_hex(s->csrf) == -1) {
+	if ((s = calloc(1, sizeof *s)) == NULL || random_hex(s->id) == -1 ||
+	    random_hex(s->csrf) == -1) {
 		free(s);
 		http_send(req, 500, NULL, NULL);
 		return;

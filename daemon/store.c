@@ -23,6 +23,7 @@
 #include <hiredis/adapters/libevent.h>
 
 #include "log.h"
+#include "random.h"
 #include "shelterd.h"
 #include "store.h"
 #include "store_internal.h"
@@ -459,7 +460,7 @@ store_connect_to(void)
 	store_st.salt_ok = store_st.lib_ok = store_st.noreplicas = false;
 	/* Offered with SET NX when the store has none: the first instance's
 	 * stays, and every instance keys case sets with it. */
-	if (store_random_hex(store_st.case_salt) == -1) {
+	if (random_hex(store_st.case_salt) == -1) {
 		log_warnx("store: no random bytes for the case salt");
 		store_drop("random");
 		return;

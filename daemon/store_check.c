@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include "store_internal.h"
 
 /* "yes"/"always" from a CONFIG GET reply [name, value]. */
@@ -42,25 +40,6 @@ store_library_current(const redisReply *r, const char *code)
 		}
 	}
 	return false;
-}
-
-/* 32 random bytes as 64 hex digits into out. 0, or -1 when the random
- * source fails. */
-int
-store_random_hex(char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned char r[32];
-	int i;
-
-	if (RAND_bytes(r, sizeof r) != 1)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = digits[r[i] >> 4];
-		out[2 * i + 1] = digits[r[i] & 0xf];
-	}
-	out[64] = '\0';
-	return 0;
 }
 
 /*

@@ -174,7 +174,6 @@ void store_drop(const char *why);
 /* What a connection's setup reads from replies (store_check.c). */
 bool store_config_is(const redisReply *r, const char *want);
 bool store_library_current(const redisReply *r, const char *code);
-int store_random_hex(char out[65]);
 const char *store_entry_id(const redisReply *e);
 
 /* "PREFIXevents" into buf. Returns buf. */
