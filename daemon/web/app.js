@@ -97,8 +97,20 @@
   ['input', 'change'].forEach(function (type) {
     document.addEventListener(type, function (e) {
       if (e.target instanceof HTMLInputElement) e.target.setAttribute('data-dirty', '');
+      keepAlive();
     });
   });
+
+  /* Typing is work: it keeps the session alive (a GET /session counts as
+   * a request), at most once every 20 s, so a long form does not expire
+   * under the hands that fill it. */
+  let aliveAt = 0;
+  function keepAlive() {
+    const now = Date.now();
+    if (!session || now - aliveAt < 20000) return;
+    aliveAt = now;
+    fetch('/session', {credentials: 'same-origin'}).catch(function () {});
+  }
 
   function notice(text, bad) {
     const n = document.getElementById('notice');

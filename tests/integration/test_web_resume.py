@@ -5,6 +5,7 @@ once it reconnects, also when no event had arrived before the cut (the
 stream's first id is where EventSource resumes from)."""
 
 import socket
+import time
 import threading
 
 from harness import Env, free_port, pool, shelter
@@ -116,3 +117,28 @@ def test_board_catches_up_after_a_cut_before_any_event():
         finally:
             b.quit()
             relay.close()
+
+
+def test_typing_keeps_the_session_alive():
+    # web.session_idle_min of 0.5 (30 s): someone typing a request for
+    # 40 s is still logged in when they submit; the session did not
+    # expire under their hands.
+    port = free_port()
+    with Env(extra={"http": "127.0.0.1:%d" % port,
+                    "web": {"enabled": True, "session_idle_min": 0.5}}) as env:
+        b = Browser()
+        try:
+            b.login("http://127.0.0.1:%d" % port,
+                    env.daemon.tokens["coordinator"])
+            b.click("#nav-new")
+            b.wait(lambda: b.all("#f-ref"), what="the form")
+            for ch in "TYPE-ALI":  # a letter every 5 s
+                b.css("#f-ref").send_keys(ch)
+                time.sleep(5)
+            b.css("#f-person-age").send_keys("30")
+            b.click("#submit-one")
+            b.wait(lambda: b.css("#new-result").text.startswith("Aanvraag"),
+                   timeout=10, what="the submission, still logged in")
+            assert not b.all("#token")
+        finally:
+            b.quit()
