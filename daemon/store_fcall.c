@@ -54,7 +54,18 @@ store_role_cb(redisAsyncContext *ac, void *r, void *privdata)
 	store_pending_done(p, r);
 	free(p);
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
-	    reply->elements < 3 || reply->element[2]->type != REDIS_REPLY_ARRAY)
+	    reply->elements < 3 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING)
+		return;
+	/* Demoted meanwhile (a second failover): with writes refused here
+	 * no -READONLY would ever say so. Ask the sentinels again. */
+	if (strcmp(reply->element[0]->str, "master") != 0) {
+		log_warnx(
+		    "store: redis=%s is no longer the master", store_st.addr);
+		store_drop("readonly");
+		return;
+	}
+	if (reply->element[2]->type != REDIS_REPLY_ARRAY)
 		return;
 	n = reply->element[2]->elements;
 	if (store_st.noreplicas &&

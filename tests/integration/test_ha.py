@@ -227,3 +227,4 @@ def test_after_a_failover_reads_are_served_before_writes():
                 raise AssertionError("a write without a replica")
             except RpcError as e:
                 assert e.code == -32010, e
+
