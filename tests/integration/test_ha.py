@@ -2,11 +2,45 @@
 sentinels, kill -9 of the master under submit load. With
 redis.min_replicas_ack: 1 no acknowledged write is lost."""
 
+import re
 import time
 
 from ha import Node, Sentinels, wait_synced
 from harness import (DEFAULT_SHELTER_ID, Daemon, RpcError, request, shelter,
                      wait_until)
+
+
+_SENTINEL_EVENTS = re.compile(
+    r"[+-](sdown|odown|try-failover|elected-leader|selected-slave|"
+    r"promoted-slave|failover-end|failover-abort[a-z-]*|switch-master|"
+    r"convert-to-slave|reboot)\b")
+
+
+def _seconds(stamp):
+    """Seconds of the day of an hh:mm:ss.mmm stamp."""
+    h, m, s = stamp.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def timeline(d, sen, kill_clock):
+    """The daemon's store warnings and the sentinels' failover events,
+    in seconds from the kill (kill_clock: time.time() then), short
+    enough to be read whole at the end of a CI log."""
+    t0 = _seconds(time.strftime("%H:%M:%S", time.gmtime(kill_clock))) + \
+        kill_clock % 1
+    rows = []
+    for ln in d.log_text().splitlines():
+        m = re.match(r"\S+T(\d\d:\d\d:\d\d\.\d+)Z (\w+) (store.*)", ln)
+        if m and m.group(2) != "debug":
+            rows.append((_seconds(m.group(1)) - t0, "shelterd",
+                         m.group(3)[:110]))
+    for ln in sen.log_text().splitlines():
+        m = re.match(r"(\d+):X .* (\d\d:\d\d:\d\d\.\d+) . (.*)", ln)
+        if m and _SENTINEL_EVENTS.search(m.group(3)):
+            rows.append((_seconds(m.group(2)) - t0, "s" + m.group(1),
+                         m.group(3)[:110]))
+    rows.sort()
+    return "\n".join("%+7.2f %-8s %s" % r for r in rows[-60:])
 
 
 def test_failover_loses_no_acknowledged_write():
@@ -33,7 +67,7 @@ def test_failover_loses_no_acknowledged_write():
                 now = time.monotonic()
                 if killed_at is None and now - t0 > 2.0:
                     m.kill()
-                    killed_at = now
+                    killed_at, kill_clock = now, time.time()
                 if back_at is not None and now - back_at > 2.0:
                     break
                 if now - t0 > 40:
@@ -90,12 +124,10 @@ def test_failover_loses_no_acknowledged_write():
                      back_at - killed_at, took))
             assert took < 10.0, (
                 "service back after %.1f s (sentinels switched after %s s, "
-                "writable after %s s)\n%s\n%s" % (
+                "writable after %s s); seconds from the kill:\n%s" % (
                     took, switched_at and round(switched_at - killed_at, 1),
                     writable_at and round(writable_at - killed_at, 1),
-                    "\n".join(ln for ln in d.log_text().splitlines()
-                              if "store" in ln and "audit:" not in ln)[-4000:],
-                    sen.log_text()[-6000:]))
+                    timeline(d, sen, kill_clock)))
             # Every sentinel names one master, the replica unless a
             # second failover followed (they may take a moment to agree:
             # up to 40 s under valgrind, where hello messages and pings
