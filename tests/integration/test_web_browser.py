@@ -132,6 +132,12 @@ class Browser:
             return self.css(sel).get_attribute("value") == value
         self.wait(typed, what="%s holds %r" % (sel, value))
 
+    def keys(self, sel, *keys):
+        """Press keys in the field at sel, looked up again if a live
+        re-render replaced or hid it meanwhile."""
+        self.wait(lambda: self.css(sel).send_keys(*keys) or True,
+                  what="keys to " + sel)
+
     def text(self, sel):
         return self.wait(lambda: [self.css(sel).text])[0]
 
@@ -290,7 +296,7 @@ def test_a_morning_in_the_browser():
             b.fill("#reason-%s" % r2["proposal"]["id"],
                    "past niet bij de hulpvraag")
             # Enter in the reason rejects, as the button does.
-            b.css("#reason-%s" % r2["proposal"]["id"]).send_keys(Keys.ENTER)
+            b.keys("#reason-%s" % r2["proposal"]["id"], Keys.ENTER)
             wait_until(lambda: coord.call("request.get", {
                 "id": r2["request"]["id"]})["request"]["proposal"] is None or
                 coord.call("request.get", {"id": r2["request"]["id"]})[
@@ -457,8 +463,7 @@ def test_a_morning_in_the_browser():
                 what="the reported count")
             b.wait(lambda: b.all(arr), what="the page after the report")
             # An emptied count is an error at the field, never a 0 sent.
-            b.css("#occupied-main").send_keys(Keys.CONTROL + "a",
-                                              Keys.BACKSPACE)
+            b.keys("#occupied-main", Keys.CONTROL + "a", Keys.BACKSPACE)
             b.wait(lambda: b.css("#occupied-main").get_attribute("value")
                    == "", what="the count emptied")
             b.click("#report")
