@@ -247,6 +247,43 @@ def test_losing_the_replica_refuses_writes_at_once_and_reads_go_on():
             assert "replica(s) again" in d.log_text()
 
 
+def test_a_master_demoted_while_writes_are_refused_is_left():
+    # While writes are refused here (NOREPLICAS) none reaches Redis, so
+    # no -READONLY can tell of a demotion. The tail's blocked read, which
+    # Redis ends on a demotion, or else the ROLE asked every second, does:
+    # the daemon leaves that Redis instead of serving reads from a replica
+    # as if it were the master.
+    with Node() as m, Node(m) as rep, Node() as other:
+        wait_synced(rep)
+        seed = [shelter(DEFAULT_SHELTER_ID, total=5)]
+        with Daemon(m, shelters=seed,
+                    redis_conf={"min_replicas_ack": 1}) as d:
+            c = d.client("coordinator")
+            rid = c.call("request.submit", {
+                "request": request("RD-1")})["request"]["id"]
+            rep.kill()
+
+            def refused():
+                try:
+                    c.call("request.submit", {"request": request("RD-2")})
+                except RpcError as e:
+                    return e.reason == "store_unavailable"
+                return False
+            wait_until(refused, 10, 0.1, "writes refused without a replica")
+            assert c.call("request.get", {"id": rid})["request"][
+                "ref"] == "RD-1"
+            m.cmd("REPLICAOF", "127.0.0.1", str(other.port))
+
+            def read_refused():
+                try:
+                    c.call("request.get", {"id": rid})
+                except RpcError as e:
+                    assert e.code == -32010, e
+                    return True
+                return False
+            wait_until(read_refused, 10, 0.1, "reads refused on a replica")
+
+
 def test_after_a_failover_reads_are_served_before_writes():
     # The master is lost for good: the new one has no replica, so it
     # refuses writes. Reads are served from it all the same (the
