@@ -467,6 +467,77 @@
     }).map(function (x) { return x[0]; });
   }
 
+  function refLink(r) {
+    return el('a', {href: '#/request/' + encodeURIComponent(r.id), class: 'ref', text: r.ref});
+  }
+
+  function personLine(r) {
+    return household({gender: r.person.gender, age: r.person.age,
+      children: r.children, needs: r.needs, languages: r.person.languages});
+  }
+
+  /* An open proposal with its accept and reject; done() after either. */
+  function proposalCard(r, done) {
+    const p = r.proposal;
+    const cd = el('span', {class: 'countdown', 'data-expires': p.expires_at,
+      text: countdown(p.expires_at)});
+    const reasonId = 'reason-' + p.id;
+    const reason = el('input', {id: reasonId, type: 'text', maxlength: 500,
+      'aria-describedby': reasonId + '-err'});
+    const err = el('span', {id: reasonId + '-err', class: 'field-error', role: 'alert'});
+    const scores = el('ul', {class: 'scores', 'aria-label': t('score', p.score)});
+    Object.keys(p.scores || {}).sort().forEach(function (k) {
+      const name = t('sc_' + k) === 'sc_' + k ? k : t('sc_' + k);
+      scores.append(el('li', null, el('span', {text: name}), ' ',
+        el('meter', {min: 0, max: 100, value: p.scores[k], 'aria-label': name}),
+        ' ' + p.scores[k]));
+    });
+    const dist = p.distance_km
+      ? el('p', {text: t('distance', p.distance_km.exploitation ?? '–', p.distance_km.preferred ?? '–')})
+      : null;
+    const accept = el('button', {type: 'button', class: 'primary accept',
+      'data-proposal': p.id, text: t('accept')});
+    const reject = el('button', {type: 'button', class: 'danger reject',
+      'data-proposal': p.id, text: t('reject')});
+    accept.addEventListener('click', async function () {
+      accept.disabled = true;
+      try {
+        await rpc('proposal.accept', {id: p.id});
+        notice(t('accepted', r.ref));
+        done();
+      } catch (e) { notice(t('error', e.message), true); accept.disabled = false; }
+    });
+    reject.addEventListener('click', async function () {
+      if (!reason.value.trim()) {
+        err.textContent = t('reason_required');
+        reason.setAttribute('aria-invalid', 'true');
+        reason.focus();
+        return;
+      }
+      reject.disabled = true;
+      try {
+        await rpc('proposal.reject', {id: p.id, reason: reason.value.trim()});
+        notice(t('rejected', r.ref));
+        done();
+      } catch (e) { err.textContent = e.message; reject.disabled = false; }
+    });
+    // Enter in the reason rejects, as the button does.
+    reason.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter') { e.preventDefault(); reject.click(); }
+    });
+    return el('li', {class: 'card' + (r.escalated ? ' escalated' : ''), 'data-request': r.id},
+      el('h3', null, refLink(r), ' → ', el('span', {class: 'shelter', text: shelterLabel(p.shelter_id)}),
+        r.escalated ? ' ' : null, escalatedBadge(r)),
+      el('p', {text: personLine(r)}),
+      el('p', null, t('pool', p.pool) + ' · ' + t('score', p.score) + ' · ', cd),
+      p.stale ? el('p', {class: 'badge stale', text: t('stale')}) : null,
+      dist, scores,
+      el('div', {class: 'actions'}, accept,
+        el('div', {class: 'field inline'},
+          el('label', {for: reasonId, text: t('reject_reason')}), reason, err),
+        reject));
+  }
+
   function viewWork(main) {
     const status = el('select', {id: 'filter-status'},
       el('option', {value: '', text: t('all_open')}),
@@ -486,76 +557,6 @@
       return el('section', {id: id, 'aria-labelledby': id + '-h'},
         el('h2', {id: id + '-h', text: title + ' (' + items.length + ')'}),
         items.length ? el('ul', {class: 'cards'}, items) : el('p', {text: t('none')}));
-    }
-
-    function refLink(r) {
-      return el('a', {href: '#/request/' + encodeURIComponent(r.id), class: 'ref', text: r.ref});
-    }
-
-    function personLine(r) {
-      return household({gender: r.person.gender, age: r.person.age,
-        children: r.children, needs: r.needs, languages: r.person.languages});
-    }
-
-    function proposalCard(r) {
-      const p = r.proposal;
-      const cd = el('span', {class: 'countdown', 'data-expires': p.expires_at,
-        text: countdown(p.expires_at)});
-      const reasonId = 'reason-' + p.id;
-      const reason = el('input', {id: reasonId, type: 'text', maxlength: 500,
-        'aria-describedby': reasonId + '-err'});
-      const err = el('span', {id: reasonId + '-err', class: 'field-error', role: 'alert'});
-      const scores = el('ul', {class: 'scores', 'aria-label': t('score', p.score)});
-      Object.keys(p.scores || {}).sort().forEach(function (k) {
-        const name = t('sc_' + k) === 'sc_' + k ? k : t('sc_' + k);
-        scores.append(el('li', null, el('span', {text: name}), ' ',
-          el('meter', {min: 0, max: 100, value: p.scores[k], 'aria-label': name}),
-          ' ' + p.scores[k]));
-      });
-      const dist = p.distance_km
-        ? el('p', {text: t('distance', p.distance_km.exploitation ?? '–', p.distance_km.preferred ?? '–')})
-        : null;
-      const accept = el('button', {type: 'button', class: 'primary accept',
-        'data-proposal': p.id, text: t('accept')});
-      const reject = el('button', {type: 'button', class: 'danger reject',
-        'data-proposal': p.id, text: t('reject')});
-      accept.addEventListener('click', async function () {
-        accept.disabled = true;
-        try {
-          await rpc('proposal.accept', {id: p.id});
-          notice(t('accepted', r.ref));
-          reload();
-        } catch (e) { notice(t('error', e.message), true); accept.disabled = false; }
-      });
-      reject.addEventListener('click', async function () {
-        if (!reason.value.trim()) {
-          err.textContent = t('reason_required');
-          reason.setAttribute('aria-invalid', 'true');
-          reason.focus();
-          return;
-        }
-        reject.disabled = true;
-        try {
-          await rpc('proposal.reject', {id: p.id, reason: reason.value.trim()});
-          notice(t('rejected', r.ref));
-          reload();
-        } catch (e) { err.textContent = e.message; reject.disabled = false; }
-      });
-      // Enter in the reason rejects, as the button does.
-      reason.addEventListener('keydown', function (e) {
-        if (e.key === 'Enter') { e.preventDefault(); reject.click(); }
-      });
-      return el('li', {class: 'card' + (r.escalated ? ' escalated' : ''), 'data-request': r.id},
-        el('h3', null, refLink(r), ' → ', el('span', {class: 'shelter', text: shelterLabel(p.shelter_id)}),
-          r.escalated ? ' ' : null, escalatedBadge(r)),
-        el('p', {text: personLine(r)}),
-        el('p', null, t('pool', p.pool) + ' · ' + t('score', p.score) + ' · ', cd),
-        p.stale ? el('p', {class: 'badge stale', text: t('stale')}) : null,
-        dist, scores,
-        el('div', {class: 'actions'}, accept,
-          el('div', {class: 'field inline'},
-            el('label', {for: reasonId, text: t('reject_reason')}), reason, err),
-          reject));
     }
 
     /* Why a request waits: match.preview now, kept for 30 s and asked
@@ -619,7 +620,9 @@
       };
       if (!status.value || status.value === 'proposed')
         body.append(section('list-proposals', t('proposals'),
-          by('proposed').filter(function (r) { return r.proposal; }).map(proposalCard)));
+          by('proposed').filter(function (r) { return r.proposal; }).map(function (r) {
+            return proposalCard(r, reload);
+          })));
       if (!status.value || status.value === 'waiting')
         body.append(section('list-waiting', t('waiting'), by('waiting').map(waitingCard)));
       if (!status.value || status.value === 'placed')
@@ -720,6 +723,10 @@
           r.escalated ? ' ' : null, escalatedBadge(r)),
         ex ? el('section', {id: 'detail-why', class: 'card', 'aria-labelledby': 'detail-why-h'},
           el('h2', {id: 'detail-why-h', text: t('why_title')}), explanationNodes(ex)) : '',
+        // Its open proposal, to accept or reject here as on the worklist.
+        r.proposal ? el('section', {id: 'detail-proposal', 'aria-labelledby': 'detail-proposal-h'},
+          el('h2', {id: 'detail-proposal-h', text: t('open_proposal')}),
+          el('ul', {class: 'cards'}, proposalCard(r, load))) : '',
         dl(r, ''));
       if (['waiting', 'proposed', 'placed'].includes(r.status))
         body.append(el('div', {class: 'actions'},
@@ -731,7 +738,13 @@
     openStream(['proposals', 'requests'], function (ev) {
       if (ev.data && (ev.data.request_id === id)) load();
     });
+    const tick = setInterval(function () {
+      body.querySelectorAll('.countdown').forEach(function (c) {
+        c.textContent = countdown(c.getAttribute('data-expires'));
+      });
+    }, 1000);
     load();
+    return function () { clearInterval(tick); };
   }
 
   /* -- new request and raid batch ------------------------------------------ */

@@ -330,6 +330,24 @@ def test_a_morning_in_the_browser():
             b.viewport(400, 800)
             b.fits(400)
             b.viewport(1280, 800)
+            # A request with an open proposal is accepted on its own page
+            # too, without going back to the worklist.
+            r3 = coord.call("request.submit", {"request": request(
+                unique_ref("DET"))})
+            assert r3["proposal"]
+            b.d.execute_script("location.hash = arguments[0]",
+                               "#/request/" + r3["request"]["id"])
+            acc3 = '#detail-proposal .accept[data-proposal="%s"]' % r3[
+                "proposal"]["id"]
+            b.wait(lambda: b.all(acc3), what="the proposal on its page")
+            assert "Vervalt over" in b.text("#detail-proposal .countdown")
+            b.click(acc3)
+            b.wait(lambda: b.attr("#request-detail [data-status]",
+                                  "data-status") == "placed",
+                   what="the page after the accept")
+            assert not b.all("#detail-proposal")
+            assert coord.call("request.get", {"id": r3["request"]["id"]})[
+                "request"]["status"] == "placed"
 
             # -- new request: a field error, then a raid batch -------------
             b.click("#nav-new")
