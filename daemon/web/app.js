@@ -907,8 +907,15 @@
       result.textContent = '';
       try {
         const res = await rpc('request.submit', {request: build()});
-        result.textContent = t(res.duplicate ? 'submitted_dup' : 'submitted',
-          res.request.ref, resultText(res));
+        // Stored: the form is emptied for the next person (what was
+        // typed does not stay on screen), with a link to this one.
+        result.append(t(res.duplicate ? 'submitted_dup' : 'submitted',
+          res.request.ref, resultText(res)), ' ',
+          el('a', {href: '#/request/' + encodeURIComponent(res.request.id),
+            id: 'new-result-link', text: t('open_request')}));
+        form.reset();
+        form.querySelectorAll('[data-dirty]').forEach(function (i) { i.removeAttribute('data-dirty'); });
+        v.ref.focus();
       } catch (err) {
         // -32009 ref_conflict names its field (ref) too.
         if ((err.code !== -32602 && err.code !== -32009) || !err.data ||

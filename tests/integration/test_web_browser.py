@@ -373,15 +373,27 @@ def test_a_morning_in_the_browser():
             assert b.css('#f-residence option[value="b8_permit"]').text == \
                 "B8-vergunning"
             assert "psychiatrisch" in b.text("#f-needs")
-            # Submitted, then again: the second says it was there already;
-            # the same ref with another age is marked at the ref.
+            # Submitted: the form is emptied for the next person, the
+            # result links to the request. Typed again, it says it was
+            # there already; the same ref with another age is marked at
+            # the ref.
+            one = b.css("#f-ref").get_attribute("value")
             b.fill("#f-person-age", "30")
             b.click("#submit-one")
             b.wait(lambda: b.css("#new-result").text.startswith("Aanvraag"),
                    what="the submission")
+            assert b.css("#f-ref").get_attribute("value") == ""
+            assert b.css("#f-person-age").get_attribute("value") == ""
+            assert b.d.switch_to.active_element.get_attribute("id") == "f-ref"
+            assert b.attr("#new-result-link", "href").split("#")[1] == \
+                "/request/" + coord.call("request.get", {"ref": one})[
+                    "request"]["id"]
+            b.fill("#f-ref", one)
+            b.fill("#f-person-age", "30")
             b.click("#submit-one")
             b.wait(lambda: "al ingediend" in b.css("#new-result").text,
                    what="the duplicate said")
+            b.fill("#f-ref", one)
             b.fill("#f-person-age", "31")
             b.click("#submit-one")
             b.wait(lambda: b.attr("#f-ref", "aria-invalid") == "true",
