@@ -476,6 +476,16 @@
       children: r.children, needs: r.needs, languages: r.person.languages});
   }
 
+  /* Every second, the countdowns under root show the time left; the
+   * interval's id, to clear. */
+  function tickCountdowns(root) {
+    return setInterval(function () {
+      root.querySelectorAll('.countdown').forEach(function (c) {
+        c.textContent = countdown(c.getAttribute('data-expires'));
+      });
+    }, 1000);
+  }
+
   /* An open proposal with its accept and reject; done() after either. */
   function proposalCard(r, done) {
     const p = r.proposal;
@@ -633,11 +643,7 @@
     status.addEventListener('change', reload);
     kase.addEventListener('input', later);
     openStream(['proposals', 'requests', 'placements'], later);
-    timers.push(setInterval(function () {
-      document.querySelectorAll('.countdown').forEach(function (c) {
-        c.textContent = countdown(c.getAttribute('data-expires'));
-      });
-    }, 1000));
+    timers.push(tickCountdowns(body));
     reload();
     return function () { timers.forEach(clearInterval); };
   }
@@ -738,11 +744,7 @@
     openStream(['proposals', 'requests'], function (ev) {
       if (ev.data && (ev.data.request_id === id)) load();
     });
-    const tick = setInterval(function () {
-      body.querySelectorAll('.countdown').forEach(function (c) {
-        c.textContent = countdown(c.getAttribute('data-expires'));
-      });
-    }, 1000);
+    const tick = tickCountdowns(body);
     load();
     return function () { clearInterval(tick); };
   }

@@ -195,6 +195,21 @@ def test_failover_loses_no_acknowledged_write():
             assert p["held"] + p["expected"] + p["occupied"] <= p["total"]
 
 
+def lose_replica_and_wait_refused(c, rep, ref):
+    """Kill the master's only replica; wait until a write (submit of ref)
+    gets -32010 store_unavailable (NOREPLICAS, then refused here)."""
+    rep.kill()
+
+    def refused():
+        try:
+            c.call("request.submit", {"request": request(ref)})
+        except RpcError as e:
+            assert e.code == -32010, e
+            return e.reason == "store_unavailable"
+        return False
+    wait_until(refused, 10, 0.1, "writes refused without a replica")
+
+
 def test_losing_the_replica_refuses_writes_at_once_and_reads_go_on():
     # The master refuses writes without its replica (min-replicas-to-write
     # 1: NOREPLICAS). The daemon refuses them at once from then on (no
@@ -208,16 +223,7 @@ def test_losing_the_replica_refuses_writes_at_once_and_reads_go_on():
             c = d.client("coordinator")
             rid = c.call("request.submit", {
                 "request": request("RL-1")})["request"]["id"]
-            rep.kill()
-
-            def refused():
-                try:
-                    c.call("request.submit", {"request": request("RL-2")})
-                except RpcError as e:
-                    assert e.code == -32010, e
-                    return e.reason == "store_unavailable"
-                return False
-            wait_until(refused, 10, 0.1, "writes refused without a replica")
+            lose_replica_and_wait_refused(c, rep, "RL-2")
             end = time.monotonic() + 4
             while time.monotonic() < end:
                 assert c.call("request.get", {"id": rid})["request"][
@@ -261,15 +267,7 @@ def test_a_master_demoted_while_writes_are_refused_is_left():
             c = d.client("coordinator")
             rid = c.call("request.submit", {
                 "request": request("RD-1")})["request"]["id"]
-            rep.kill()
-
-            def refused():
-                try:
-                    c.call("request.submit", {"request": request("RD-2")})
-                except RpcError as e:
-                    return e.reason == "store_unavailable"
-                return False
-            wait_until(refused, 10, 0.1, "writes refused without a replica")
+            lose_replica_and_wait_refused(c, rep, "RD-2")
             assert c.call("request.get", {"id": rid})["request"][
                 "ref"] == "RD-1"
             m.cmd("REPLICAOF", "127.0.0.1", str(other.port))
