@@ -86,7 +86,7 @@ main_load_all(const char *path, struct loaded *l, struct config_errors *errs)
 		return -1;
 	}
 	if (l->cfg->shelters_path != NULL &&
-	    config_load_shelters(l->cfg->shelters_path, l->gaz, &l->seed,
+	    config_load_shelters(l->cfg->shelters_path, l->gaz, 0, &l->seed,
 	        &l->nseed, errs) == -1) {
 		main_loaded_free(l);
 		return -1;

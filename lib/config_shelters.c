@@ -1,7 +1,9 @@
 /*
  * config_shelters.c: the shelters seed file, a YAML list of shelter
  * objects. Each is converted to JSON and checked by model_shelter_parse;
- * its error is reported at the YAML position of the offending field.
+ * its error is reported at the YAML position of the offending field. With
+ * CONFIG_SHELTERS_LIVE also what shelter.list answers (shelterctl match
+ * reads a register saved with `shelterctl --json shelters`).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,7 @@
 /* Check one shelter node into *out; 0, or -1 with its error reported. */
 static int
 config_shelters_one(struct ld *ld, yaml_node_t *item,
-    const struct gazetteer *gaz, struct shelter *out)
+    const struct gazetteer *gaz, int mflags, struct shelter *out)
 {
 	struct sh_error err;
 	json_t *j;
@@ -25,7 +27,7 @@ config_shelters_one(struct ld *ld, yaml_node_t *item,
 	if ((j = ld_json(ld, item, "", 1)) == NULL)
 		return -1;
 	memset(&err, 0, sizeof err);
-	rc = model_shelter_parse(j, gaz, 0, out, &err);
+	rc = model_shelter_parse(j, gaz, mflags, out, &err);
 	json_decref(j);
 	if (rc < 0)
 		ld_err(ld,
@@ -36,11 +38,46 @@ config_shelters_one(struct ld *ld, yaml_node_t *item,
 }
 
 /*
+ * The list of shelters in root: root itself, or with CONFIG_SHELTERS_LIVE
+ * the list of a mapping that has only "shelters" (shelter.list's result);
+ * NULL with the error reported.
+ */
+static yaml_node_t *
+config_shelters_list(struct ld *ld, yaml_node_t *root, int flags)
+{
+	yaml_node_t *list;
+
+	if (root->type == YAML_SEQUENCE_NODE)
+		return root;
+	if (!(flags & CONFIG_SHELTERS_LIVE) ||
+	    root->type != YAML_MAPPING_NODE) {
+		ld_err(
+		    ld, root->start_mark, "must be a list of shelter objects");
+		return NULL;
+	}
+	list = ld_get(ld, root, "shelters");
+	if (list == NULL ||
+	    root->data.mapping.pairs.top - root->data.mapping.pairs.start !=
+	        1) {
+		ld_err(ld, root->start_mark,
+		    "must be a list of shelter objects, or an object with "
+		    "only \"shelters\" (what shelter.list answers)");
+		return NULL;
+	}
+	if (list->type != YAML_SEQUENCE_NODE) {
+		ld_err(ld, list->start_mark,
+		    "shelters: must be a list of shelter objects");
+		return NULL;
+	}
+	return list;
+}
+
+/*
  * Load the shelters file at path (see config.h). An empty file is an empty
  * list. On success *out is a malloc'ed array (NULL when empty).
  */
 int
-config_load_shelters(const char *path, const struct gazetteer *gaz,
+config_load_shelters(const char *path, const struct gazetteer *gaz, int flags,
     struct shelter **out, size_t *n, struct config_errors *errs)
 {
 	struct shelter *v = NULL;
@@ -56,11 +93,8 @@ config_load_shelters(const char *path, const struct gazetteer *gaz,
 		goto out;
 	if ((root = yaml_document_get_root_node(&ld.doc)) == NULL)
 		goto out;
-	if (root->type != YAML_SEQUENCE_NODE) {
-		ld_err(
-		    &ld, root->start_mark, "must be a list of shelter objects");
+	if ((root = config_shelters_list(&ld, root, flags)) == NULL)
 		goto out;
-	}
 	cap = (size_t)(root->data.sequence.items.top -
 	    root->data.sequence.items.start);
 	if ((v = calloc(cap ? cap : 1, sizeof *v)) == NULL ||
@@ -72,7 +106,9 @@ config_load_shelters(const char *path, const struct gazetteer *gaz,
 	for (it = root->data.sequence.items.start;
 	     it < root->data.sequence.items.top; it++) {
 		item = ld_node(&ld, *it);
-		if (config_shelters_one(&ld, item, gaz, &v[count]) < 0)
+		if (config_shelters_one(&ld, item, gaz,
+		        (flags & CONFIG_SHELTERS_LIVE) ? MODEL_STORED : 0,
+		        &v[count]) < 0)
 			continue;
 		for (i = 0; i < count; i++)
 			if (strcmp(v[i].id, v[count].id) == 0)

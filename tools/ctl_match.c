@@ -115,14 +115,17 @@ ctl_match_run(struct ctl *ctl, int argc, char **argv)
 		ctl_fail("%s", gerr);
 		goto out;
 	}
-	if (config_load_shelters(o.shelters, gaz, &shelters, &n, &errs)) {
+	if (config_load_shelters(
+	        o.shelters, gaz, CONFIG_SHELTERS_LIVE, &shelters, &n, &errs)) {
 		ctl_match_errors(&errs, o.shelters);
 		goto out;
 	}
 	/* A seed file has no report times: each shelter counts as just
-	 * reported, as the daemon records one it seeds (freshness 100). */
+	 * reported, as the daemon records one it seeds (freshness 100). A
+	 * saved register (shelter.list's answer) keeps its own. */
 	for (i = 0; i < n; i++)
-		shelters[i].updated_at = opt.now_ms;
+		if (shelters[i].updated_at <= 0)
+			shelters[i].updated_at = opt.now_ms;
 	/* struct request is large: keep it off the stack. */
 	if ((req = malloc(sizeof *req)) == NULL) {
 		rc = ctl_nomem();

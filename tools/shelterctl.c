@@ -195,7 +195,10 @@ static const struct command commands[] = {
                 "REQUEST.json",
         .summary = "rank shelters offline, without a daemon (exit 3: none "
                    "fits)",
-        .help = "  --shelters FILE   a YAML list or JSON array of shelters\n"
+        .help = "  --shelters FILE   a YAML list or JSON array of shelters, or "
+                "the output of\n"
+                "                    shelterctl --json shelters (held places "
+                "not free)\n"
                 "  --config FILE     weights and programs from shelterd.yaml\n"
                 "  --gazetteer FILE  municipality coordinates (TSV)\n"
                 "The request is a file (- for stdin) or request flags, as "

@@ -157,10 +157,14 @@ void config_free(struct config *cfg);
  * a JSON array, which is YAML too). Each shelter is validated with
  * model_shelter_parse; its errors are reported at the YAML position of the
  * offending field. Returns 0 with *out (caller frees) and *n set, or -1 with
- * errs filled. Duplicate shelter ids are errors.
+ * errs filled. Duplicate shelter ids are errors. flags: CONFIG_SHELTERS_LIVE
+ * also takes shelters as shelter.list gives them, with their live fields
+ * (held, expected, version, updated_at, ...), in a list or in its result
+ * object {"shelters": [...]}; the seed file of shelterd.yaml takes 0.
  */
+#define CONFIG_SHELTERS_LIVE 0x1
 int config_load_shelters(const char *path, const struct gazetteer *gaz,
-    struct shelter **out, size_t *n, struct config_errors *errs);
+    int flags, struct shelter **out, size_t *n, struct config_errors *errs);
 
 /* Lowercase hex sha256 of s (65 bytes incl. NUL) into hex. */
 void config_sha256_hex(const char *s, size_t len, char hex[65]);

@@ -9,6 +9,7 @@ checking what a user sees: the output, --json parsed, and the exit status
 import hashlib
 import json
 import os
+import pathlib
 import re
 import shutil
 import socket
@@ -553,6 +554,52 @@ def test_ctl_status_shelters_and_shelter():
         p = expect(ctl("shelter", h.OTHER_SHELTER_ID, env=env,
                        role="shelter"), 1)
         expect(ctl("shelter", env=env), 2)
+
+
+def test_match_reads_a_register_saved_with_json_shelters():
+    """`shelterctl --json shelters > FILE` then `match --shelters FILE`
+    ranks on the register as it was: a place held there is not free. The
+    output had been refused ("must be a list of shelter objects"): a
+    what-if on today's register meant writing a seed file by hand."""
+    with tempfile.TemporaryDirectory() as tmp:
+        saved_register_matches(pathlib.Path(tmp))
+
+
+def saved_register_matches(tmp_path):
+    with h.Env(shelters=shelters_a_b()) as env:
+        c = env.client("coordinator")
+        before = str(tmp_path / "before.json")
+        open(before, "w").write(expect(ctl("--json", "shelters", env=env),
+                                       0).stdout)
+        # t-shelter-b's one place is held for this person.
+        r = c.call("request.submit", {"request": h.request("SAVED-1")})
+        assert r["proposal"]["shelter_id"] == h.OTHER_SHELTER_ID, r
+        after = str(tmp_path / "after.json")
+        open(after, "w").write(expect(ctl("--json", "shelters", env=env),
+                                      0).stdout)
+    flags = adult_flags("SAVED-2")
+    rows = table(expect(ctl("match", "--shelters", before, *flags),
+                        0).stdout)
+    assert [r["SHELTER"] for r in rows] == [h.OTHER_SHELTER_ID,
+                                            h.DEFAULT_SHELTER_ID], rows
+    rows = table(expect(ctl("match", "--shelters", after, *flags),
+                        0).stdout)
+    assert [r["SHELTER"] for r in rows] == [h.DEFAULT_SHELTER_ID], rows
+    # The result's list alone (jq .shelters) is read the same way.
+    only = str(tmp_path / "list.json")
+    json.dump(json.load(open(after))["shelters"], open(only, "w"))
+    assert table(expect(ctl("match", "--shelters", only, *flags),
+                        0).stdout) == rows
+    # Anything else in the object is refused at its place.
+    for doc, msg in (({"shelters": 3}, "1:14: shelters: must be a list of "
+                      "shelter objects"),
+                     ({"shelters": [], "cursor": 1},
+                      "1:1: must be a list of shelter objects, or an "
+                      "object with only \"shelters\"")):
+        bad = str(tmp_path / "bad.json")
+        json.dump(doc, open(bad, "w"))
+        p = expect(ctl("match", "--shelters", bad, *flags), 1)
+        assert msg in p.stderr, p.stderr
 
 
 def test_ctl_capacity_and_intake():

@@ -169,7 +169,7 @@ test_example_config(void **state)
 
 	/* The demo shelters: 50 COSM and 36 OMM places, one closed. */
 	g = gazetteer();
-	if (config_load_shelters(cfg->shelters_path, g, &v, &n, &e) < 0)
+	if (config_load_shelters(cfg->shelters_path, g, 0, &v, &n, &e) < 0)
 		fail_msg("%s", e.n ? e.v[0] : "no error message");
 	assert_true(n >= 15);
 	for (i = 0; i < n; i++) {
@@ -445,7 +445,7 @@ run_fixtures(int (*filter)(const struct dirent *), bool shelters)
 		    (int)(strlen(path) - 5), path);
 		if (shelters) {
 			assert_int_equal(
-			    config_load_shelters(path, g, &v, &nv, &e), -1);
+			    config_load_shelters(path, g, 0, &v, &nv, &e), -1);
 		} else {
 			assert_null(config_load(path, &e));
 		}
@@ -491,7 +491,7 @@ test_good_shelters(void **state)
 	size_t n = 0;
 
 	if (config_load_shelters(
-	        FIXTURES "/shelters-good.json", g, &v, &n, &e) < 0)
+	        FIXTURES "/shelters-good.json", g, 0, &v, &n, &e) < 0)
 		fail_msg("%s", e.n ? e.v[0] : "no error message");
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].id, "regular-test");
@@ -508,17 +508,98 @@ test_good_shelters(void **state)
 
 	/* An empty file is an empty list. */
 	assert_int_equal(
-	    config_load_shelters(FIXTURES "/good-empty.yaml", g, &v, &n, &e),
+	    config_load_shelters(FIXTURES "/good-empty.yaml", g, 0, &v, &n, &e),
 	    0);
 	assert_int_equal(n, 0);
 	assert_null(v);
 
 	/* Without a gazetteer a name-only location cannot be placed. */
 	assert_int_equal(
-	    config_load_shelters("config/shelters.yaml", NULL, &v, &n, &e), -1);
+	    config_load_shelters("config/shelters.yaml", NULL, 0, &v, &n, &e),
+	    -1);
 	assert_true(e.n >= 1);
 	assert_non_null(strstr(e.v[0], "location"));
 	config_errors_free(&e);
+	geo_gazetteer_free(g);
+}
+
+/* The text into a new temporary file; its path into buf. */
+static const char *
+write_temp(char *buf, size_t len, const char *text)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(buf, len, "/tmp/test_config.XXXXXX");
+	fd = mkstemp(buf);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * A register saved from shelter.list: CONFIG_SHELTERS_LIVE takes its
+ * result object and the live counts; the seed file (flags 0) refuses both.
+ */
+static void
+test_shelters_live(void **state)
+{
+	static const char shelter[] =
+	    "{\"id\":\"live-1\",\"program\":\"cosm\",\"location\":"
+	    "{\"municipality\":\"Utrecht\"},\"intake\":{\"open\":true,"
+	    "\"always\":false,\"reason\":null,\"since\":\"2026-12-01T10:00:"
+	    "00Z\"},"
+	    "\"pools\":[{\"name\":\"main\",\"genders\":[\"f\"],\"total\":4,"
+	    "\"occupied\":1,\"held\":2,\"expected\":1,\"free\":0,"
+	    "\"overbooked\":false,\"departures\":[]}],\"version\":7,"
+	    "\"updated_at\":\"2026-12-01T10:00:00Z\",\"report_age_s\":60,"
+	    "\"departures_unconfirmed\":[],\"freshness\":\"fresh\"}";
+	char obj[sizeof shelter + 32], list[sizeof shelter + 8];
+	char p1[64], p2[64], p3[64];
+	struct config_errors e = {0};
+	struct gazetteer *g = gazetteer();
+	struct shelter *v = NULL;
+	size_t n = 0;
+
+	(void)state;
+	snprintf(obj, sizeof obj, "{\"shelters\":[%s]}", shelter);
+	snprintf(list, sizeof list, "[%s]", shelter);
+	write_temp(p1, sizeof p1, obj);
+	write_temp(p2, sizeof p2, list);
+	write_temp(p3, sizeof p3, "{\"shelters\":[],\"next\":1}");
+
+	assert_int_equal(
+	    config_load_shelters(p1, g, CONFIG_SHELTERS_LIVE, &v, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, "live-1");
+	assert_int_equal(v[0].pools[0].held, 2);
+	assert_int_equal(v[0].pools[0].expected, 1);
+	assert_int_equal(v[0].version, 7);
+	assert_true(v[0].updated_at > 0);
+	free(v);
+	assert_int_equal(
+	    config_load_shelters(p2, g, CONFIG_SHELTERS_LIVE, &v, &n, &e), 0);
+	assert_int_equal(v[0].pools[0].held, 2);
+	free(v);
+
+	/* Not a seed file. */
+	assert_int_equal(config_load_shelters(p1, g, 0, &v, &n, &e), -1);
+	assert_non_null(strstr(e.v[0], "must be a list of shelter objects"));
+	config_errors_free(&e);
+	assert_int_equal(config_load_shelters(p2, g, 0, &v, &n, &e), -1);
+	assert_non_null(strstr(e.v[0], "unknown field"));
+	config_errors_free(&e);
+	/* An object with more than the list. */
+	assert_int_equal(
+	    config_load_shelters(p3, g, CONFIG_SHELTERS_LIVE, &v, &n, &e), -1);
+	assert_non_null(strstr(e.v[0], "only \"shelters\""));
+	config_errors_free(&e);
+	unlink(p1);
+	unlink(p2);
+	unlink(p3);
 	geo_gazetteer_free(g);
 }
 
@@ -583,6 +664,7 @@ main(void)
 	    cmocka_unit_test(test_bad_configs),
 	    cmocka_unit_test(test_bad_shelters),
 	    cmocka_unit_test(test_good_shelters),
+	    cmocka_unit_test(test_shelters_live),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_sha256),
 	    cmocka_unit_test(test_roles),
