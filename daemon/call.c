@@ -110,26 +110,32 @@ call_error(struct call *call, const struct sh_error *err)
 	json_decref(m);
 }
 
-/* call_error for the first of all, with data.errors: see call.h. */
+/* call_error for the first of v, with data.errors: see call.h. */
 void
-call_error_all(struct call *call, const struct sh_errors *all)
+call_error_list(struct call *call, const struct sh_error *v, size_t n)
 {
 	json_t *m = NULL, *list, *data;
 	size_t i;
 
 	if (call->caller != NULL && call->id != NULL &&
-	    (m = rpc_error(call->id, &all->v[0])) != NULL) {
+	    (m = rpc_error(call->id, &v[0])) != NULL) {
 		data = json_object_get(json_object_get(m, "error"), "data");
 		list = json_array();
-		for (i = 0; list != NULL && i < all->n; i++)
+		for (i = 0; list != NULL && i < n; i++)
 			json_array_append_new(list,
-			    json_pack("{s:s, s:s, s:s}", "field",
-			        all->v[i].field, "reason", all->v[i].reason,
-			        "message", all->v[i].message));
+			    json_pack("{s:s, s:s, s:s}", "field", v[i].field,
+			        "reason", v[i].reason, "message",
+			        v[i].message));
 		json_object_set_new(data, "errors", list);
 	}
-	call_end(call, m, all->v[0].code);
+	call_end(call, m, v[0].code);
 	json_decref(m);
+}
+
+void
+call_error_all(struct call *call, const struct sh_errors *all)
+{
+	call_error_list(call, all->v, all->n);
 }
 
 /* A call dispatch refused before it began: see call.h. */

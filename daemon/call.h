@@ -67,6 +67,8 @@ void call_refused(struct caller *c, const struct method *m, json_t *params,
  * call.
  */
 void call_error_all(struct call *call, const struct sh_errors *all);
+/* The same for the n problems v (n >= 1). */
+void call_error_list(struct call *call, const struct sh_error *v, size_t n);
 /* call_error with a formatted message. */
 void call_errorf(struct call *call, int code, const char *reason,
     const char *field, const char *fmt, ...)

@@ -649,11 +649,12 @@ requests_batch_advance(
 
 /*
  * Validate every request of the requests param into op: 0, or -1 with
- * every problem found in all (each naming requests.N.FIELD), as
- * request.submit gives them for its one request.
+ * every problem found in all (each naming requests.N.FIELD; each
+ * request's as request.submit gives them, at most SH_ERRORS_MAX), or -2
+ * when out of memory.
  */
 static int
-requests_batch_parse(struct requests_batch_op *op, struct sh_errors *all)
+requests_batch_parse(struct requests_batch_op *op, struct sh_error_list *all)
 {
 	const json_t *arr = json_object_get(op->call->params, "requests");
 	struct sh_errors *one;
@@ -663,25 +664,23 @@ requests_batch_parse(struct requests_batch_op *op, struct sh_errors *all)
 	size_t n = json_array_size(arr), k;
 	int i, j;
 
-	memset(all, 0, sizeof *all);
 	if (n < 1 || n > BATCH_MAX) {
 		sh_error_set(&err, SH_INVALID_PARAMS, "invalid_field",
 		    "requests", "must hold 1 to %d requests, not %zu",
 		    BATCH_MAX, n);
-		sh_errors_add(all, &err);
-		return -1;
+		return sh_error_list_add(all, &err) == 0 ? -1 : -2;
 	}
 	if ((one = malloc(sizeof *one)) == NULL)
-		goto nomem;
+		return -2;
 	for (i = 0; i < (int)n; i++) {
 		snprintf(prefix, sizeof prefix, "requests.%d", i);
 		if (model_request_parse_all(json_array_get(arr, (size_t)i),
 		        sd.gaz, &op->items[i].req, one) == -1) {
 			for (k = 0; k < one->n; k++) {
 				sh_error_prefix(&one->v[k], prefix);
-				sh_errors_add(all, &one->v[k]);
+				if (sh_error_list_add(all, &one->v[k]) == -1)
+					goto nomem;
 			}
-			all->dropped += one->dropped;
 			continue;
 		}
 		for (j = 0; j < i; j++)
@@ -691,7 +690,8 @@ requests_batch_parse(struct requests_batch_op *op, struct sh_errors *all)
 				sh_error_set(&err, SH_INVALID_PARAMS,
 				    "invalid_field", field,
 				    "repeats the ref of requests.%d", j);
-				sh_errors_add(all, &err);
+				if (sh_error_list_add(all, &err) == -1)
+					goto nomem;
 				break;
 			}
 	}
@@ -711,14 +711,12 @@ requests_batch_parse(struct requests_batch_op *op, struct sh_errors *all)
 		json_decref(doc);
 		json_decref(hh);
 		if (it->doc == NULL || it->hh == NULL)
-			goto nomem;
+			return -2;
 	}
 	return 0;
 nomem:
-	memset(all, 0, sizeof *all);
-	sh_error_set(&err, SH_INTERNAL, "internal", NULL, "out of memory");
-	sh_errors_add(all, &err);
-	return -1;
+	free(one);
+	return -2;
 }
 
 /*
@@ -728,23 +726,27 @@ nomem:
 void
 requests_submit_batch(struct call *call)
 {
-	struct sh_errors *all;
+	struct sh_error_list all = {0};
 	struct requests_batch_op *op;
+	int rc;
 
 	if ((op = requests_op_new(call, sizeof *op)) == NULL)
 		return;
 	op->call = call;
-	if ((op->cases = json_object()) == NULL ||
-	    (all = malloc(sizeof *all)) == NULL) {
+	if ((op->cases = json_object()) == NULL) {
 		requests_batch_nomem(op);
 		return;
 	}
-	if (requests_batch_parse(op, all) == -1) {
-		call_error_all(call, all);
-		free(all);
-		requests_batch_free(op);
+	if ((rc = requests_batch_parse(op, &all)) != 0) {
+		if (rc == -1)
+			call_error_list(call, all.v, all.n);
+		sh_error_list_free(&all);
+		if (rc == -2)
+			requests_batch_nomem(op);
+		else
+			requests_batch_free(op);
 		return;
 	}
-	free(all);
+	sh_error_list_free(&all);
 	requests_batch_go(op);
 }

@@ -1,6 +1,7 @@
 /* sh_error.c: filling struct sh_error (include/shelter/error.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shelter/error.h"
@@ -40,6 +41,31 @@ sh_errors_add(struct sh_errors *all, const struct sh_error *err)
 		all->v[all->n++] = *err;
 	else
 		all->dropped++;
+}
+
+/* Append a copy of err to l, growing it: see error.h. */
+int
+sh_error_list_add(struct sh_error_list *l, const struct sh_error *err)
+{
+	struct sh_error *v;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? 2 * l->cap : SH_ERRORS_MAX;
+		if ((v = realloc(l->v, cap * sizeof *v)) == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *err;
+	return 0;
+}
+
+void
+sh_error_list_free(struct sh_error_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof *l);
 }
 
 /*

@@ -51,6 +51,18 @@ struct sh_errors {
 /* Append a copy of err to all. */
 void sh_errors_add(struct sh_errors *all, const struct sh_error *err);
 
+/*
+ * Problems of several objects, as many as they have (request.submit_batch:
+ * each request's sh_errors in turn). sh_error_list_add appends a copy of
+ * err: 0, or -1 when out of memory (the list is kept as it was).
+ */
+struct sh_error_list {
+	struct sh_error *v;
+	size_t n, cap;
+};
+int sh_error_list_add(struct sh_error_list *l, const struct sh_error *err);
+void sh_error_list_free(struct sh_error_list *l);
+
 /* Prefix err->field with "PREFIX." (or set it to PREFIX when empty;
  * "." is the object's own empty key and becomes "PREFIX.") and rebuild
  * the message to name the new path. */

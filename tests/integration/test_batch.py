@@ -126,6 +126,34 @@ def test_batch_one_invalid_request_stores_nothing():
         assert c.call("stats.get")["places"]["held"] == 0
 
 
+def test_batch_lists_the_problems_of_every_request():
+    """A raid of 30 where each person's age was typed wrong: data.errors
+    names all 30 (requests.0.person.age .. requests.29.person.age), so
+    the raid form marks every row at once. It had stopped at 16 for the
+    whole batch, and the last 14 rows came back only on the next try."""
+    with Env() as env:
+        c = env.client("coordinator")
+        reqs = [request("ALL-%d" % i) for i in range(30)]
+        for r in reqs:
+            r["person"]["age"] = 300
+        reqs[7]["person"]["gender"] = "q"
+        reqs[29]["ref"] = "ALL-3"
+        e = expect_error(lambda: batch(c, reqs), -32602, None,
+                         "requests.0.person.age")
+        fields = [x["field"] for x in e.data["errors"]]
+        want = ["requests.%d.person.age" % i for i in range(30)]
+        want.insert(7, "requests.7.person.gender")
+        assert sorted(fields) == sorted(want), fields
+        assert fields[:8] == want[:8], fields
+        # A repeated ref is named once its request is valid.
+        reqs = [request("ALL-%d" % i) for i in range(30)]
+        reqs[29]["ref"] = "ALL-3"
+        e = expect_error(lambda: batch(c, reqs), -32602, "invalid_field",
+                         "requests.29.ref")
+        assert len(e.data["errors"]) == 1, e.data
+        assert listed(c) == []
+
+
 def test_batch_duplicate_refs_inside_the_batch():
     with Env() as env:
         c = env.client("coordinator")

@@ -1395,10 +1395,36 @@ test_household_admits(void **state)
 	assert_true(yes > 500 && yes < 19500);
 }
 
+/* An error list grows past SH_ERRORS_MAX and keeps the order. */
+static void
+test_error_list_grows(void **state)
+{
+	struct sh_error_list l = {0};
+	struct sh_error e;
+	char last[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3 * SH_ERRORS_MAX + 1; i++) {
+		sh_error_set(&e, SH_INVALID_PARAMS, "invalid_field", "x",
+		    "problem %d", i);
+		assert_int_equal(sh_error_list_add(&l, &e), 0);
+	}
+	assert_int_equal(l.n, 3 * SH_ERRORS_MAX + 1);
+	assert_true(l.cap >= l.n);
+	assert_string_equal(l.v[0].message, "x: problem 0");
+	snprintf(last, sizeof last, "x: problem %d", 3 * SH_ERRORS_MAX);
+	assert_string_equal(l.v[3 * SH_ERRORS_MAX].message, last);
+	sh_error_list_free(&l);
+	assert_null(l.v);
+	assert_int_equal(l.n, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_error_list_grows),
 	    cmocka_unit_test(test_shelter_all_problems),
 	    cmocka_unit_test(test_request_parts_all_problems),
 	    cmocka_unit_test(test_request_valid),
