@@ -96,7 +96,15 @@
 
   ['input', 'change'].forEach(function (type) {
     document.addEventListener(type, function (e) {
-      if (e.target instanceof HTMLInputElement) e.target.setAttribute('data-dirty', '');
+      const i = e.target;
+      if (i instanceof HTMLInputElement) i.setAttribute('data-dirty', '');
+      // A field being corrected no longer shows its error; the next
+      // submit checks it again.
+      if (i instanceof Element && i.hasAttribute('aria-invalid')) {
+        i.removeAttribute('aria-invalid');
+        const box = document.getElementById(i.id + '-err');
+        if (box) box.textContent = '';
+      }
       keepAlive();
     });
   });
@@ -502,8 +510,13 @@
         el('meter', {min: 0, max: 100, value: p.scores[k], 'aria-label': name}),
         ' ' + p.scores[k]));
     });
-    const dist = p.distance_km
-      ? el('p', {text: t('distance', p.distance_km.exploitation ?? '–', p.distance_km.preferred ?? '–')})
+    // Only the distances the request gives a place for: no line of dashes.
+    const km = p.distance_km || {};
+    const parts = [];
+    if (km.exploitation != null) parts.push(t('dist_expl', km.exploitation));
+    if (km.preferred != null) parts.push(t('dist_pref', km.preferred));
+    const dist = parts.length
+      ? el('p', {class: 'distance', text: t('distance', parts.join(', '))})
       : null;
     const accept = el('button', {type: 'button', class: 'primary accept',
       'data-proposal': p.id, text: t('accept')});
@@ -813,7 +826,11 @@
       if (!input) return;
       input.setAttribute('aria-invalid', 'true');
       const box = document.getElementById(input.id + '-err');
-      if (box) box.textContent = e.message || err.message;
+      // Shown at its field, the message need not name it by its wire
+      // path (requests.2.exploitation...: at a field all rows share).
+      let msg = e.message || err.message;
+      if (msg.startsWith(e.field + ': ')) msg = msg.slice(e.field.length + 2);
+      if (box) box.textContent = msg;
       if (!any) input.focus();
       any = true;
     });

@@ -287,6 +287,12 @@ def test_a_morning_in_the_browser():
                    what="the countdown ticking")
             assert b.all('#list-proposals [data-request="%s"] meter'
                          % r1["request"]["id"])
+            # Only the distances the request has a place for: r1 names a
+            # preferred municipality and no exploitation, r2 neither.
+            card = '#list-proposals [data-request="%s"] .distance'
+            assert b.text(card % r1["request"]["id"]) == \
+                "Afstand: 0 km van voorkeur", b.text(card % r1["request"]["id"])
+            assert not b.all(card % r2["request"]["id"])
             b.shot("worklist")
             # Reject needs a reason.
             rej = '.reject[data-proposal="%s"]' % r2["proposal"]["id"]
@@ -440,8 +446,14 @@ def test_a_morning_in_the_browser():
             b.click("#raid-submit")
             b.wait(lambda: b.attr(muni, "aria-invalid") == "true",
                    what="the error at the shared municipality")
-            assert b.text(muni + "-err")
+            # At the field, without the wire path of one row's copy.
+            msg = b.text(muni + "-err")
+            assert msg.startswith("unknown municipality"), msg
+            # Correcting the field takes its error away.
             b.fill(muni, "Utrecht")
+            b.wait(lambda: b.attr(muni, "aria-invalid") is None and
+                   b.text(muni + "-err") == "",
+                   what="the error gone from the corrected field")
             # An empty row is left out, not an error.
             b.click("#raid-add")
             b.shot("new-request")
