@@ -12,6 +12,7 @@ in one run, alternating:
 (build/bench/loadgen comes from `make bench`, or `make build/bench/loadgen`.)
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -20,11 +21,13 @@ from capacity_cpu import cpu_s  # noqa: E402 (it sets the path)
 from harness import Daemon, Redis, build_dir  # noqa: E402
 
 
-def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
+@contextlib.contextmanager
+def warmed_up():
+    """Redis and shelterd with 200 shelters of 9,990 places, after 2,000
+    submits: (redis, daemon, the loadgen command up to its options)."""
     lg = os.path.join(build_dir(), "bench", "loadgen")
     if not os.access(lg, os.X_OK):
-        sys.exit("submit_cpu: %s not built (make bench)" % lg)
+        sys.exit("%s not built (make bench)" % lg)
     with Redis(durable=False) as r, Daemon(
             r, limits={"rate_per_s": 1000000, "max_clients": 4096},
             extra={"log": {"level": "warn"},
@@ -37,6 +40,12 @@ def main():
         subprocess.run(base + ["--conns", "50", "--requests", "2000",
                                "--method", "submit"],
                        check=True, stdout=subprocess.DEVNULL)
+        yield r, d, base
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
+    with warmed_up() as (_, d, base):
         c0 = cpu_s(d.proc.pid)
         out = subprocess.run(base + ["--conns", "50", "--requests", str(n),
                                      "--method", "submit"],
@@ -46,7 +55,6 @@ def main():
         rate = out.split("calls/s")[0].split()[-1]
         print("request.submit: %d calls, %s/s, shelterd CPU %.1f us/call"
               % (n, rate, 1e6 * (c1 - c0) / n))
-
 
 if __name__ == "__main__":
     main()

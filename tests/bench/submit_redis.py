@@ -12,12 +12,10 @@ sum is the function's Lua work and the conversions between Lua and Redis:
 (build/bench/loadgen comes from `make bench`, or `make build/bench/loadgen`.)
 """
 
-import os
 import subprocess
 import sys
 
-from capacity_cpu import cpu_s  # noqa: F401,E402 (it sets the path)
-from harness import Daemon, Redis, build_dir  # noqa: E402
+from submit_cpu import warmed_up  # noqa: E402 (it sets the path)
 
 
 def commandstats(port):
@@ -38,21 +36,7 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
     if n < 1:
         sys.exit("submit_redis: N must be at least 1")
-    lg = os.path.join(build_dir(), "bench", "loadgen")
-    if not os.access(lg, os.X_OK):
-        sys.exit("submit_redis: %s not built (make bench)" % lg)
-    with Redis(durable=False) as r, Daemon(
-            r, limits={"rate_per_s": 1000000, "max_clients": 4096},
-            extra={"log": {"level": "warn"},
-                   "redis": {"require_durable": False}}) as d:
-        base = [lg, "--connect", "127.0.0.1:%d" % d.tcp_port,
-                "--token", d.tokens["admin"]]
-        subprocess.run(base + ["--conns", "10", "--requests", "200",
-                               "--method", "put", "--places", "9990"],
-                       check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(base + ["--conns", "50", "--requests", "2000",
-                               "--method", "submit"],
-                       check=True, stdout=subprocess.DEVNULL)
+    with warmed_up() as (r, _, base):
         subprocess.run(["redis-cli", "-p", str(r.port), "CONFIG",
                         "RESETSTAT"], check=True, stdout=subprocess.DEVNULL)
         out = subprocess.run(base + ["--conns", "50", "--requests", str(n),

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "tempfile.h"
+
 #include "shelter/config.h"
 #include "shelter/geo.h"
 
@@ -523,23 +525,6 @@ test_good_shelters(void **state)
 	geo_gazetteer_free(g);
 }
 
-/* The text into a new temporary file; its path into buf. */
-static const char *
-write_temp(char *buf, size_t len, const char *text)
-{
-	FILE *f;
-	int fd;
-
-	snprintf(buf, len, "/tmp/test_config.XXXXXX");
-	fd = mkstemp(buf);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return buf;
-}
-
 /*
  * A register saved from shelter.list: CONFIG_SHELTERS_LIVE takes its
  * result object and the live counts; the seed file (flags 0) refuses both.
@@ -567,9 +552,9 @@ test_shelters_live(void **state)
 	(void)state;
 	snprintf(obj, sizeof obj, "{\"shelters\":[%s]}", shelter);
 	snprintf(list, sizeof list, "[%s]", shelter);
-	write_temp(p1, sizeof p1, obj);
-	write_temp(p2, sizeof p2, list);
-	write_temp(p3, sizeof p3, "{\"shelters\":[],\"next\":1}");
+	temp_write(p1, sizeof p1, "config", obj);
+	temp_write(p2, sizeof p2, "config", list);
+	temp_write(p3, sizeof p3, "config", "{\"shelters\":[],\"next\":1}");
 
 	assert_int_equal(
 	    config_load_shelters(p1, g, CONFIG_SHELTERS_LIVE, &v, &n, &e), 0);

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "tempfile.h"
+
 #include "shelter/geo.h"
 
 #define TSV SHELTER_SRCDIR "/config/municipalities.tsv"
@@ -159,23 +161,6 @@ test_lookup_unknown(void **state)
 	assert_string_equal(c, "unchanged");
 }
 
-/* Write text to a temporary file; returns its path in buf. */
-static const char *
-write_tsv(char *buf, size_t len, const char *text)
-{
-	FILE *f;
-	int fd;
-
-	snprintf(buf, len, "/tmp/test_geo.XXXXXX");
-	fd = mkstemp(buf);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return buf;
-}
-
 /* Loading text must fail with "PATH:TAIL". */
 static void
 expect_load_error(const char *text, const char *tail)
@@ -183,7 +168,7 @@ expect_load_error(const char *text, const char *tail)
 	char path[64], err[256], want[320];
 	struct gazetteer *g;
 
-	write_tsv(path, sizeof path, text);
+	temp_write(path, sizeof path, "geo", text);
 	g = geo_gazetteer_load(path, err, sizeof err);
 	unlink(path);
 	if (g != NULL) {
@@ -240,7 +225,7 @@ test_columns_by_header(void **state)
 	const char *c;
 
 	/* Columns in another order, extra columns, CRLF and a comment. */
-	write_tsv(path, sizeof path,
+	temp_write(path, sizeof path, "geo",
 	    "code\tlon\tName\tlat\r\n"
 	    "# a comment\r\n"
 	    "GM1\t5.5\tDorp Een\t52.5\r\n"
