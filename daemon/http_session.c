@@ -29,7 +29,8 @@
  * - a wrong /login token is HTTP 401; a wrong Bearer token is no
  *   identity with caller.bad_token set, so the call's answer is the
  *   JSON-RPC error -32001 bad_token (on /events: 401 with it as body);
- *   an unknown or expired cookie is simply no identity.
+ *   an unknown or expired cookie is simply no identity;
+ * - of several shelterd_session cookies the first live one counts.
  */
 #include <sys/queue.h>
 
@@ -109,28 +110,34 @@ session_sweep(void)
 		session_free(oldest);
 }
 
-/* The cookie's session id (64 hex digits) into sid, or false. */
+/*
+ * The session id (64 hex digits) of the next shelterd_session cookie at or
+ * after *pos in the Cookie header c into sid, moving *pos past it; false
+ * when there is none. A malformed value is passed over.
+ */
 static bool
-session_cookie(struct evhttp_request *req, char sid[65])
+session_cookie_next(const char *c, const char **pos, char sid[65])
 {
-	const char *c = http_header(req, "Cookie"), *p;
 	size_t n = strlen(SESSION_COOKIE), i;
+	const char *p;
 
-	for (p = c; p != NULL && (p = strstr(p, SESSION_COOKIE)) != NULL;
+	for (p = *pos; p != NULL && (p = strstr(p, SESSION_COOKIE)) != NULL;
 	     p += n) {
 		if ((p != c && p[-1] != ' ' && p[-1] != ';') || p[n] != '=')
 			continue;
-		p += n + 1;
 		for (i = 0; i < 64; i++)
-			if (!((p[i] >= '0' && p[i] <= '9') ||
-			        (p[i] >= 'a' && p[i] <= 'f')))
-				return false;
-		if (p[64] != '\0' && p[64] != ';' && p[64] != ' ')
-			return false;
-		memcpy(sid, p, 64);
+			if (!((p[n + 1 + i] >= '0' && p[n + 1 + i] <= '9') ||
+			        (p[n + 1 + i] >= 'a' && p[n + 1 + i] <= 'f')))
+				break;
+		if (i < 64 ||
+		    (p[n + 65] != '\0' && p[n + 65] != ';' && p[n + 65] != ' '))
+			continue;
+		memcpy(sid, p + n + 1, 64);
 		sid[64] = '\0';
+		*pos = p + n + 65;
 		return true;
 	}
+	*pos = NULL;
 	return false;
 }
 
@@ -180,6 +187,25 @@ session_find(const char *sid)
 	return found;
 }
 
+/*
+ * The live session of the request's cookies into sid, or NULL (sid
+ * empty). A browser may send several shelterd_session cookies (set by
+ * another path or host it counts as this one): the first that names a
+ * live session is the one, not merely the first.
+ */
+static struct session *
+session_of_cookies(struct evhttp_request *req, char sid[65])
+{
+	const char *c = http_header(req, "Cookie"), *pos = c;
+	struct session *s;
+
+	while (session_cookie_next(c, &pos, sid))
+		if ((s = session_find(sid)) != NULL)
+			return s;
+	sid[0] = '\0';
+	return NULL;
+}
+
 /* The token of an Authorization value: the scheme Bearer in any case
  * (RFC 9110 11.1), then one or more spaces or tabs. NULL for another
  * scheme. */
@@ -224,11 +250,8 @@ http_session_who(struct evhttp_request *req, struct http_who *w)
 		log_info("http: peer=%s failed reason=bad_token", peer);
 		return;
 	}
-	if (!session_cookie(req, w->sid) ||
-	    (s = session_find(w->sid)) == NULL) {
-		w->sid[0] = '\0';
+	if ((s = session_of_cookies(req, w->sid)) == NULL)
 		return;
-	}
 	s->last_ms = clock_now_ms();
 	w->kind = HTTP_AUTH_SESSION;
 	w->role = s->role;

@@ -256,6 +256,34 @@ def test_head_trace_and_401_are_answered_by_the_daemon():
         assert head.startswith(b"HTTP/1.1 200") and rest == b"", out
 
 
+def test_the_cookie_of_a_live_session_wins_over_others():
+    """A browser may send several shelterd_session cookies (one left by
+    another path, or by a daemon that has restarted since). The one that
+    names a live session is used, wherever it stands; before, the first
+    one was, so a stale cookie in front logged the person out."""
+    with web_env() as env:
+        h = Http(env.http_port)
+        try:
+            h.login(env.daemon.tokens["coordinator"])
+            live = h.cookie
+            stale = "shelterd_session=" + "0" * 64
+            for cookie in (stale + "; " + live,
+                           "shelterd_session=not-hex; " + live,
+                           "other=1; " + stale + "; " + live + "; x=2",
+                           live + "; " + stale):
+                r, data = h.req("GET", "/session",
+                                headers={"Cookie": cookie})
+                assert json.loads(data).get("csrf") == h.csrf, (cookie, data)
+                r, msg = h.rpc("shelter.list", headers={"Cookie": cookie})
+                assert r.status == 200 and "result" in msg, (cookie, msg)
+            # None live: no identity.
+            r, data = h.req("GET", "/session", headers={
+                "Cookie": stale + "; shelterd_session=" + "1" * 64})
+            assert json.loads(data) == {}, data
+        finally:
+            h.close()
+
+
 def test_login_cookie_csrf_and_logout():
     with web_env() as env:
         h = Http(env.http_port)
