@@ -14,9 +14,10 @@ stopped:
     answer gave (a later call without an answer, or outcome_unknown, only
     makes it "unsettled": its status must then be one that call or the
     acknowledged one could leave);
-  - no double booking: for every pool, held equals the proposed requests
-    held there, expected the placed ones, and held + expected + occupied
-    never exceeds total.
+  - no double booking, read from Redis in one atomic script: for every
+    pool, held equals its open proposals and the requests proposed there,
+    expected the placed ones, and held + expected + occupied never exceeds
+    total; every request is in the status set of its status.
 Prints the figures and exits 1 on any violation.
 """
 
@@ -169,17 +170,7 @@ def wait_up(d, timeout=20):
                        timeout, 0.1, "the store back")
 
 
-def shelters(c):
-    """{(shelter, pool): pool} of both shelters."""
-    out = {}
-    for sid in (DEFAULT_SHELTER_ID, OTHER_SHELTER_ID):
-        doc = c.call("shelter.get", {"id": sid})["shelter"]
-        for p in doc["pools"]:
-            out[(sid, p["name"])] = p
-    return out
-
-
-def check(d, loads):
+def check(d, r, loads):
     """The violations, as sentences."""
     bad = []
     c = d.client("admin", timeout=10)
@@ -204,34 +195,92 @@ def check(d, loads):
                            % (rid, got["status"], q["status"],
                               " (or %s)" % sorted(q["maybe"])
                               if q["unsettled"] else ""))
-    # The waitlist may still move (a freed place proposed to the next
-    # request): compare the counts with the requests only when a
-    # snapshot is stable, the shelters the same before and after.
-    for attempt in range(20):
-        before = shelters(c)
-        held, expected = {}, {}
-        for status, table in (("proposed", held), ("placed", expected)):
-            reqs = c.call("request.list", {"status": [status],
-                                           "limit": 500})["requests"]
-            for q in reqs:
-                where = (q["proposal"] or q["placement"] or {})
-                key = (where.get("shelter_id"), where.get("pool"))
-                table[key] = table.get(key, 0) + 1
-        after = shelters(c)
-        if before == after:
-            break
-        time.sleep(0.5)
-    for (sid, name), p in after.items():
-        key = (sid, name)
-        if p["held"] != held.get(key, 0):
-            bad.append("%s/%s holds %d, %d requests proposed there"
-                       % (sid, name, p["held"], held.get(key, 0)))
-        if p["expected"] != expected.get(key, 0):
-            bad.append("%s/%s expects %d, %d requests placed there"
-                       % (sid, name, p["expected"], expected.get(key, 0)))
-        if p["held"] + p["expected"] + p["occupied"] > p["total"]:
-            bad.append("%s/%s double booked: %r" % (sid, name, p))
     c.close()
+    bad += store_audit(r)
+    return bad
+
+
+# The stored truth in one atomic read (the daemon's calls are several
+# snapshots, between which the waitlist may move): per pool of every
+# shelter its counts, the open proposals there and the requests proposed
+# and placed there; and every request whose status hash and status set
+# disagree, or that is proposed without an open proposal.
+AUDIT = """
+local P = ARGV[1]
+local at, out = {}, {}
+local function bump(k, i)
+	at[k] = at[k] or {0, 0, 0}
+	at[k][i] = at[k][i] + 1
+end
+for _, pid in ipairs(redis.call('ZRANGE', P .. 'holds', 0, -1)) do
+	local h = redis.call('HMGET', P .. 'proposal:' .. pid, 'shelter_id',
+	    'pool', 'status')
+	if h[3] == 'open' then
+		bump(h[1] .. '/' .. h[2], 1)
+	end
+end
+for _, rid in ipairs(redis.call('ZRANGE', P .. 'requests', 0, -1)) do
+	local st = redis.call('HGET', P .. 'req:' .. rid, 'status')
+	if not st or not redis.call('ZSCORE', P .. 'status:' .. st, rid) then
+		out[#out + 1] = rid .. ' is ' .. tostring(st) ..
+		    ' but not in that status set'
+	end
+end
+for _, st in ipairs({'proposed', 'placed'}) do
+	for _, rid in ipairs(redis.call('ZRANGE', P .. 'status:' .. st, 0, -1)) do
+		local h = redis.call('HMGET', P .. 'req:' .. rid, 'status',
+		    'proposal', 'pl_shelter', 'pl_pool')
+		if h[1] ~= st then
+			out[#out + 1] = rid .. ' is in the ' .. st .. ' set but ' ..
+			    tostring(h[1])
+		elseif st == 'proposed' then
+			local p = redis.call('HMGET', P .. 'proposal:' .. (h[2] or ''),
+			    'shelter_id', 'pool', 'status')
+			if p[3] ~= 'open' then
+				out[#out + 1] = rid .. ' is proposed, its proposal ' ..
+				    tostring(h[2]) .. ' is ' .. tostring(p[3])
+			else
+				bump(p[1] .. '/' .. p[2], 2)
+			end
+		else
+			bump(h[3] .. '/' .. h[4], 3)
+		end
+	end
+end
+for _, sid in ipairs(redis.call('ZRANGE', P .. 'shelters', 0, -1)) do
+	local sk = P .. 'shelter:' .. sid
+	for name in string.gmatch(redis.call('HGET', sk, 'pools') or '', '%S+') do
+		local v = redis.call('HMGET', sk, 't:' .. name, 'o:' .. name,
+		    'h:' .. name, 'e:' .. name)
+		local c = at[sid .. '/' .. name] or {0, 0, 0}
+		out[#out + 1] = table.concat({'pool', sid .. '/' .. name, v[1], v[2],
+		    v[3], v[4], c[1], c[2], c[3]}, ' ')
+	end
+end
+return out
+"""
+
+
+def store_audit(r):
+    """The violations the stored state shows, as sentences."""
+    bad = []
+    for line in r.cmd("EVAL", AUDIT, "0", "shelterd:", timeout=10):
+        w = line.split()
+        if w[0] != "pool":
+            bad.append(line)
+            continue
+        where = w[1]
+        total, occ, held, exp, holds, proposed, placed = map(int, w[2:])
+        if held != holds or held != proposed:
+            bad.append("%s holds %d, with %d open proposals and %d "
+                       "requests proposed there"
+                       % (where, held, holds, proposed))
+        if exp != placed:
+            bad.append("%s expects %d, %d requests placed there"
+                       % (where, exp, placed))
+        if held + exp + occ > total:
+            bad.append("%s double booked: total %d, occupied %d, held %d, "
+                       "expected %d" % (where, total, occ, held, exp))
     return bad
 
 
@@ -275,7 +324,11 @@ def main():
             for ld in loads:
                 ld.join(timeout=15)
         wait_up(d)
-        bad = check(d, loads)
+        bad = check(d, r, loads)
+        # What the daemon and Redis said, for the diagnosis of a violation.
+        said = ["shelterd: " + ln for ln in d.log_text().splitlines()
+                if " err " in ln or " warn " in ln][-30:]
+        said += ["redis: " + ln for ln in r.log_text().splitlines()[-15:]]
     acked_submits = sum(len(ld.acked_refs) for ld in loads)
     requests = sum(len(ld.reqs) for ld in loads)
     unsettled = sum(1 for ld in loads for q in ld.reqs.values()
@@ -295,6 +348,8 @@ def main():
           "double bookings)" % len(bad))
     for b in bad[:50]:
         print("chaos: VIOLATION " + b)
+    for ln in said if bad else []:
+        print("chaos: " + ln)
     return 1 if bad else 0
 
 
