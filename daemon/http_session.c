@@ -119,22 +119,22 @@ static bool
 session_cookie_next(const char *c, const char **pos, char sid[65])
 {
 	size_t n = strlen(SESSION_COOKIE), i;
-	const char *p;
+	const char *p, *v;
 
 	for (p = *pos; p != NULL && (p = strstr(p, SESSION_COOKIE)) != NULL;
 	     p += n) {
 		if ((p != c && p[-1] != ' ' && p[-1] != ';') || p[n] != '=')
 			continue;
+		v = p + n + 1; /* the value: 64 lower-case hex digits */
 		for (i = 0; i < 64; i++)
-			if (!((p[n + 1 + i] >= '0' && p[n + 1 + i] <= '9') ||
-			        (p[n + 1 + i] >= 'a' && p[n + 1 + i] <= 'f')))
+			if (!((v[i] >= '0' && v[i] <= '9') ||
+			        (v[i] >= 'a' && v[i] <= 'f')))
 				break;
-		if (i < 64 ||
-		    (p[n + 65] != '\0' && p[n + 65] != ';' && p[n + 65] != ' '))
+		if (i < 64 || (v[64] != '\0' && v[64] != ';' && v[64] != ' '))
 			continue;
-		memcpy(sid, p + n + 1, 64);
+		memcpy(sid, v, 64);
 		sid[64] = '\0';
-		*pos = p + n + 65;
+		*pos = v + 64;
 		return true;
 	}
 	*pos = NULL;
