@@ -715,6 +715,13 @@
         ex = got.explanation;
       }
       catch (e) { clear(body); body.append(el('p', {text: t('error', e.message)})); return; }
+      if (ex) await loadShelterNames();
+      // Drawn again on every event of the request: what is being typed
+      // (the cancel reason, a reject reason) and its focus stay.
+      rerender(body, function () { draw(r, ex); });
+    }
+
+    function draw(r, ex) {
       clear(body);
       const reasonIn = el('input', {id: 'cancel-reason', type: 'text', maxlength: 500,
         'aria-describedby': 'cancel-reason-err'});
@@ -736,7 +743,6 @@
           load();
         } catch (e) { notice(t('error', e.message), true); }
       });
-      if (ex) await loadShelterNames();
       body.append(el('h1', {text: t('detail_title', r.ref)}),
         el('p', null, el('span', {class: 'badge', 'data-status': r.status, text: t('st_' + r.status)}),
           r.escalated ? ' ' : null, escalatedBadge(r)),

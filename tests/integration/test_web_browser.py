@@ -354,6 +354,31 @@ def test_a_morning_in_the_browser():
             assert not b.all("#detail-proposal")
             assert coord.call("request.get", {"id": r3["request"]["id"]})[
                 "request"]["status"] == "placed"
+            # The page is drawn again on every event of its request: a
+            # cancel reason being typed stays, with its focus, when a
+            # colleague rejects the proposal meanwhile.
+            admin.call("shelter.capacity", {"id": "t-shelter-a", "pools": {
+                "main": {"occupied": 0}}})
+            r4 = coord.call("request.submit", {"request": request(
+                unique_ref("TYP"))})
+            assert r4["proposal"]
+            b.d.execute_script("location.hash = arguments[0]",
+                               "#/request/" + r4["request"]["id"])
+            b.wait(lambda: b.all("#detail-proposal"), what="r4's page")
+            b.fill("#cancel-reason", "dubbel aangemeld")
+            coord.call("proposal.reject", {"id": r4["proposal"]["id"],
+                                           "reason": "collega"})
+            b.wait(lambda: not b.all('#detail-proposal .accept[data-proposal='
+                                     '"%s"]' % r4["proposal"]["id"]),
+                   what="the page after a colleague's reject")
+            assert b.css("#cancel-reason").get_attribute("value") == \
+                "dubbel aangemeld"
+            assert b.d.switch_to.active_element.get_attribute("id") == \
+                "cancel-reason"
+            b.click("#cancel-request")
+            b.wait(lambda: b.attr("#request-detail [data-status]",
+                                  "data-status") == "cancelled",
+                   what="the cancel with the kept reason")
 
             # -- new request: a field error, then a raid batch -------------
             b.click("#nav-new")
